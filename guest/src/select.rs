@@ -1,0 +1,136 @@
+//! `select.select` and `select.poll` over the guest's descriptors: one host wait per call.
+#![forbid(unsafe_code)]
+
+use crate::bindings::exports::pysock::net::socket::Error;
+use crate::bindings::pysock::net::net::Events;
+use crate::errno::{os, value};
+use crate::bindings::pysock::net::types::Errno;
+use crate::host::Host;
+use crate::socket::{Core, FD_SETSIZE, seconds};
+use std::time::Duration;
+
+/// Linux's POLL* bits.
+pub mod bits {
+    pub const POLLIN: u16 = 0x001;
+    pub const POLLPRI: u16 = 0x002;
+    pub const POLLOUT: u16 = 0x004;
+    pub const POLLERR: u16 = 0x008;
+    pub const POLLHUP: u16 = 0x010;
+    pub const POLLNVAL: u16 = 0x020;
+    pub const POLLRDNORM: u16 = 0x040;
+    pub const POLLWRNORM: u16 = 0x100;
+    pub const POLLRDHUP: u16 = 0x2000;
+}
+use bits::*;
+
+/// A poll mask as the host's interest set.
+pub fn interest(mask: u16) -> Events {
+    let mut e = Events::empty();
+    if mask & (POLLIN | POLLRDNORM) != 0 { e |= Events::READABLE; }
+    if mask & POLLPRI != 0 { e |= Events::PRIORITY; }
+    if mask & (POLLOUT | POLLWRNORM) != 0 { e |= Events::WRITABLE; }
+    if mask & POLLRDHUP != 0 { e |= Events::READ_HANGUP; }
+    e
+}
+
+/// The host's events as the revents poll(2) would give for `mask`.
+pub fn revents(e: Events, mask: u16) -> u16 {
+    let mut r = 0;
+    if e.contains(Events::READABLE) { r |= mask & (POLLIN | POLLRDNORM); }
+    if e.contains(Events::PRIORITY) { r |= POLLPRI; }
+    if e.contains(Events::WRITABLE) { r |= mask & (POLLOUT | POLLWRNORM); }
+    if e.contains(Events::ERROR) { r |= POLLERR; }
+    if e.contains(Events::HANGUP) { r |= POLLHUP; }
+    if e.contains(Events::INVALID) { r |= POLLNVAL; }
+    if e.contains(Events::READ_HANGUP) { r |= mask & POLLRDHUP; }
+    r
+}
+
+impl<H: Host> Core<H> {
+    /// `select.select` once every object is a descriptor: the positions of the ready entries.
+    pub fn select(
+        &self,
+        lists: [&[i32]; 3],
+        timeout: Option<f64>,
+    ) -> Result<[Vec<u32>; 3], Error> {
+        let limit = match timeout {
+            None => None,
+            Some(t) if t.is_nan() => return Err(value("Invalid value NaN (not a number)")),
+            Some(t) if t < 0.0 => return Err(value("timeout must be non-negative")),
+            Some(t) => Some(seconds(t)),
+        };
+        for fd in lists.iter().flat_map(|l| l.iter()) {
+            if *fd < 0 {
+                return Err(value(&format!("file descriptor cannot be a negative integer ({fd})")));
+            }
+            if *fd >= FD_SETSIZE {
+                return Err(value("filedescriptor out of range in select()"));
+            }
+        }
+        // select() reads POLLIN|POLLHUP|POLLERR as readable, POLLOUT|POLLERR as writable and POLLPRI
+        // as exceptional, exactly as Linux's do_select does.
+        let wanted = [Events::READABLE, Events::WRITABLE, Events::PRIORITY];
+        let mut entries = Vec::new();
+        let mut origin = Vec::new();
+        for (which, list) in lists.iter().enumerate() {
+            for (pos, fd) in list.iter().enumerate() {
+                let s = self.get(*fd).ok_or_else(|| os(Errno::Ebadf))?;
+                entries.push((s, wanted[which]));
+                origin.push((which, pos as u32));
+            }
+        }
+        let ready = self.host.wait(&entries, limit).map_err(os)?;
+        let mut out: [Vec<u32>; 3] = Default::default();
+        for (i, ev) in ready {
+            let (which, pos) = origin[i as usize];
+            let hit = match which {
+                0 => ev.intersects(Events::READABLE | Events::HANGUP | Events::ERROR),
+                1 => ev.intersects(Events::WRITABLE | Events::ERROR),
+                _ => ev.contains(Events::PRIORITY),
+            };
+            if hit {
+                out[which].push(pos);
+            }
+        }
+        for l in &mut out {
+            l.sort_unstable();
+        }
+        Ok(out)
+    }
+
+    /// `poll.poll` over `(fd, mask)` registrations in registration order; `timeout` in milliseconds.
+    pub fn poll(&self, registered: &[(i32, u16)], timeout: Option<f64>) -> Result<Vec<(i32, u16)>, Error> {
+        let limit = match timeout {
+            None => None,
+            Some(t) if t.is_nan() => return Err(value("Invalid value NaN (not a number)")),
+            Some(t) if t < 0.0 => None,
+            // CPython rounds a millisecond timeout up (ROUND_TIMEOUT).
+            Some(t) => Some(Duration::from_millis(t.ceil().min(i32::MAX as f64) as u64)),
+        };
+        let mut out = Vec::new();
+        let mut entries = Vec::new();
+        let mut origin = Vec::new();
+        for (i, (fd, mask)) in registered.iter().enumerate() {
+            match self.get(*fd) {
+                Some(s) => {
+                    entries.push((s, interest(*mask)));
+                    origin.push(i);
+                }
+                None if *fd >= 0 => out.push((i, POLLNVAL)),
+                None => {}
+            }
+        }
+        // A descriptor that is not open is ready at once with POLLNVAL, as poll(2) reports it.
+        let limit = if out.is_empty() { limit } else { Some(Duration::ZERO) };
+        let ready = self.host.wait(&entries, limit).map_err(os)?;
+        for (i, ev) in ready {
+            let idx = origin[i as usize];
+            let r = revents(ev, registered[idx].1);
+            if r != 0 {
+                out.push((idx, r));
+            }
+        }
+        out.sort_unstable_by_key(|(i, _)| *i);
+        Ok(out.into_iter().map(|(i, r)| (registered[i].0, r)).collect())
+    }
+}

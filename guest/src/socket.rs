@@ -1,0 +1,662 @@
+//! `_socket`: the descriptor table, socket objects and module functions, with CPython's rules.
+//!
+//! Descriptors are small integers owned by the guest, so `fileno()`, `detach()`, `socket(fileno=)`,
+//! `dup()` and select/poll behave as on Linux while the kernel sockets stay in the host. A Python
+//! socket object (`SockObj`) holds a descriptor and its own timeout; a closed object holds -1 and
+//! every call on it fails with EBADF, as CPython's `sock_fd == -1` does.
+#![forbid(unsafe_code)]
+
+use crate::addr;
+use crate::bindings::exports::pysock::net::socket::{Address, AddressInfo, Error, OptionValue};
+use crate::bindings::pysock::net::net::{Events, ShutdownHow, Sockopt};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
+use crate::errno::{self, gai, os, overflow, type_error, value};
+use crate::host::Host;
+use crate::timeout::{self, CallError, Mode};
+use std::time::Duration;
+
+/// Linux's numbers for the constants the adapter exposes.
+pub mod linux {
+    pub const AF_UNSPEC: i32 = 0;
+    pub const AF_UNIX: i32 = 1;
+    pub const AF_INET: i32 = 2;
+    pub const AF_INET6: i32 = 10;
+    pub const SOCK_STREAM: i32 = 1;
+    pub const SOCK_DGRAM: i32 = 2;
+    pub const SOCK_NONBLOCK: i32 = 0o4000;
+    pub const SOCK_CLOEXEC: i32 = 0o2000000;
+    pub const SOL_SOCKET: i32 = 1;
+    pub const IPPROTO_IP: i32 = 0;
+    pub const IPPROTO_TCP: i32 = 6;
+    pub const IPPROTO_UDP: i32 = 17;
+    pub const IPPROTO_IPV6: i32 = 41;
+    pub const SO_ERROR: i32 = 4;
+    pub const SO_LINGER: i32 = 13;
+    pub const MSG_DONTWAIT: i32 = 0x40;
+    pub const AI_PASSIVE: i32 = 1;
+    pub const AI_CANONNAME: i32 = 2;
+    pub const AI_NUMERICHOST: i32 = 4;
+    pub const NI_NAMEREQD: i32 = 8;
+    pub const SOMAXCONN: i32 = 4096;
+}
+use linux::*;
+
+/// Lowest descriptor number handed out, as in a process whose stdio is open.
+pub const FIRST_FD: i32 = 3;
+/// CPython's FD_SETSIZE, the limit on descriptors `select()` accepts.
+pub const FD_SETSIZE: i32 = 1024;
+
+/// A Python-level socket object: a descriptor plus what CPython keeps per object.
+#[derive(Clone, Debug)]
+pub struct SockObj {
+    pub fd: i32,
+    pub family: i32,
+    pub kind: i32,
+    pub proto: i32,
+    pub timeout: Option<f64>,
+}
+
+/// The guest's state: the host, the descriptor table and `getdefaulttimeout()`.
+pub struct Core<H: Host> {
+    pub host: H,
+    fds: Vec<Option<H::Socket>>,
+    pub default_timeout: Option<f64>,
+}
+
+fn ebadf() -> Error {
+    os(Errno::Ebadf)
+}
+
+fn call_error(e: CallError) -> Error {
+    match e {
+        CallError::Os(code) => os(code),
+        CallError::Timeout => Error::Timeout,
+    }
+}
+
+/// CPython's `socket_parse_timeout` after the adapter checked the type.
+pub fn parse_timeout(t: Option<f64>) -> Result<Option<f64>, Error> {
+    match t {
+        None => Ok(None),
+        Some(v) if v.is_nan() => Err(value("Invalid value NaN (not a number)")),
+        Some(v) if v < 0.0 => Err(value("Timeout value out of range")),
+        // CPython keeps timeouts as 64-bit nanoseconds.
+        Some(v) if v * 1e9 >= i64::MAX as f64 => Err(overflow("timeout doesn't fit into C timeval")),
+        Some(v) => Ok(Some(v)),
+    }
+}
+
+fn kind_of(t: i32) -> Option<Kind> {
+    match t {
+        SOCK_STREAM => Some(Kind::Stream),
+        SOCK_DGRAM => Some(Kind::Dgram),
+        _ => None,
+    }
+}
+
+fn family_of(f: i32) -> Option<Family> {
+    match f {
+        AF_INET => Some(Family::Inet),
+        AF_INET6 => Some(Family::Inet6),
+        _ => None,
+    }
+}
+
+/// The (level, option) pairs pysock can set, as typed host options.
+fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
+    use Sockopt::*;
+    Some(match (level, name) {
+        (SOL_SOCKET, 2) => Reuseaddr,
+        (SOL_SOCKET, 15) => Reuseport,
+        (SOL_SOCKET, 9) => Keepalive,
+        (SOL_SOCKET, 6) => Broadcast,
+        (SOL_SOCKET, 8) => Rcvbuf,
+        (SOL_SOCKET, 7) => Sndbuf,
+        (SOL_SOCKET, SO_LINGER) => Linger,
+        (SOL_SOCKET, 10) => Oobinline,
+        (SOL_SOCKET, 18) => Rcvlowat,
+        (SOL_SOCKET, 19) => Sndlowat,
+        (SOL_SOCKET, 30) => Acceptconn,
+        (SOL_SOCKET, 3) => SockType,
+        (SOL_SOCKET, 39) => Domain,
+        (SOL_SOCKET, 38) => Protocol,
+        (IPPROTO_TCP, 1) => TcpNodelay,
+        (IPPROTO_TCP, 4) => TcpKeepidle,
+        (IPPROTO_TCP, 5) => TcpKeepintvl,
+        (IPPROTO_TCP, 6) => TcpKeepcnt,
+        (IPPROTO_IP, 1) => IpTos,
+        (IPPROTO_IP, 2) => IpTtl,
+        (IPPROTO_IP, 33) => IpMulticastTtl,
+        (IPPROTO_IP, 34) => IpMulticastLoop,
+        (IPPROTO_IPV6, 16) => Ipv6UnicastHops,
+        (IPPROTO_IPV6, 26) => Ipv6V6only,
+        _ => return None,
+    })
+}
+
+/// A host address as CPython returns it: `(host, port)` or `(host, port, flowinfo, scope_id)`.
+pub fn to_python(a: &IpSocketAddress) -> Address {
+    let host = addr::ip_to_string(&a.address);
+    match a.address {
+        IpAddress::V4(_) => Address::Inet((host, a.port as i64)),
+        IpAddress::V6(_) => Address::Inet6((host, a.port as i64, a.flowinfo as i64, a.scope_id as i64)),
+    }
+}
+
+impl<H: Host> Core<H> {
+    pub fn new(host: H) -> Self {
+        Core { host, fds: Vec::new(), default_timeout: None }
+    }
+
+    fn insert(&mut self, s: H::Socket) -> i32 {
+        match self.fds.iter().position(Option::is_none) {
+            Some(i) => {
+                self.fds[i] = Some(s);
+                i as i32 + FIRST_FD
+            }
+            None => {
+                self.fds.push(Some(s));
+                self.fds.len() as i32 - 1 + FIRST_FD
+            }
+        }
+    }
+
+    /// The host socket behind a descriptor, if it is open.
+    pub fn get(&self, fd: i32) -> Option<&H::Socket> {
+        let i = usize::try_from(fd.checked_sub(FIRST_FD)?).ok()?;
+        self.fds.get(i)?.as_ref()
+    }
+
+    fn sock(&self, s: &SockObj) -> Result<&H::Socket, Error> {
+        self.get(s.fd).ok_or_else(ebadf)
+    }
+
+    /// `_socket.close(fd)`.
+    pub fn close_fd(&mut self, fd: i32) -> Result<(), Error> {
+        let i = fd.checked_sub(FIRST_FD).and_then(|i| usize::try_from(i).ok()).ok_or_else(ebadf)?;
+        match self.fds.get_mut(i).and_then(Option::take) {
+            Some(_) => Ok(()),
+            None => Err(ebadf()),
+        }
+    }
+
+    /// Open descriptors, for leak checks.
+    pub fn open_fds(&self) -> usize {
+        self.fds.iter().filter(|s| s.is_some()).count()
+    }
+
+    /// `socket(family, type, proto, fileno)`.
+    pub fn create(&mut self, family: i32, kind: i32, proto: i32, fileno: Option<i32>) -> Result<SockObj, Error> {
+        if let Some(fd) = fileno {
+            if fd < 0 {
+                return Err(value("negative file descriptor"));
+            }
+            let s = self.get(fd).ok_or_else(ebadf)?;
+            let query = |o| self.host.get_option(s, o).map(|v| v as i32).map_err(os);
+            let family = if family == -1 { query(Sockopt::Domain)? } else { family };
+            let kind = if kind == -1 { query(Sockopt::SockType)? } else { kind };
+            let proto = if proto == -1 { query(Sockopt::Protocol)? } else { proto };
+            return Ok(SockObj { fd, family, kind, proto, timeout: self.default_timeout });
+        }
+        let family = if family == -1 { AF_INET } else { family };
+        let kind = if kind == -1 { SOCK_STREAM } else { kind };
+        let proto = if proto == -1 { 0 } else { proto };
+        let nonblocking = kind & SOCK_NONBLOCK != 0;
+        let base = kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
+        let fam = family_of(family).ok_or_else(|| os(Errno::Eafnosupport))?;
+        let k = kind_of(base).ok_or_else(|| os(Errno::Esocktnosupport))?;
+        let s = self.host.create(fam, k, proto).map_err(os)?;
+        let fd = self.insert(s);
+        let timeout = if nonblocking { Some(0.0) } else { self.default_timeout };
+        Ok(SockObj { fd, family, kind: base, proto, timeout })
+    }
+
+    /// `socketpair(family, type, proto)`: AF_UNIX stream pairs from the host.
+    pub fn socketpair(&mut self, family: i32, kind: i32, proto: i32) -> Result<(SockObj, SockObj), Error> {
+        let family = if family == -1 { AF_UNIX } else { family };
+        let kind = if kind == -1 { SOCK_STREAM } else { kind };
+        let proto = if proto == -1 { 0 } else { proto };
+        let base = kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if family != AF_UNIX {
+            return Err(os(Errno::Eopnotsupp));
+        }
+        if base != SOCK_STREAM || proto != 0 {
+            return Err(os(if base == SOCK_STREAM { Errno::Eprotonosupport } else { Errno::Eopnotsupp }));
+        }
+        let (a, b) = self.host.pair().map_err(os)?;
+        let timeout = if kind & SOCK_NONBLOCK != 0 { Some(0.0) } else { self.default_timeout };
+        let mk = |fd| SockObj { fd, family, kind: base, proto, timeout };
+        let (fa, fb) = (self.insert(a), self.insert(b));
+        Ok((mk(fa), mk(fb)))
+    }
+
+    pub fn dup(&mut self, fd: i32) -> Result<i32, Error> {
+        let s = self.get(fd).ok_or_else(ebadf)?;
+        let d = self.host.duplicate(s).map_err(os)?;
+        Ok(self.insert(d))
+    }
+
+    /// CPython's `setipaddr`: a host string to one address of `family` (AF_UNSPEC: either).
+    pub fn setipaddr(&self, name: &str, family: i32) -> Result<IpAddress, Error> {
+        if name.is_empty() {
+            return Ok(if family == AF_INET6 { addr::v6([0; 16]) } else { addr::v4([0; 4]) });
+        }
+        if name == "<broadcast>" || name == "255.255.255.255" {
+            if family != AF_INET && family != AF_UNSPEC {
+                return Err(gai(GaiError::EaiFamily));
+            }
+            return Ok(addr::v4([255; 4]));
+        }
+        if family != AF_INET6 {
+            if let Some(o) = addr::inet_pton4(name) {
+                return Ok(addr::v4(o));
+            }
+        }
+        if family != AF_INET {
+            if let Some(o) = addr::inet_pton6(name) {
+                return Ok(addr::v6(o));
+            }
+        }
+        let fam = if family == AF_UNSPEC { None } else { family_of(family) };
+        let list = self.host.resolve(Some(name), None, fam, None, 0, 0).map_err(gai)?;
+        list.first().map(|a| a.address.address).ok_or_else(|| gai(GaiError::EaiNoname))
+    }
+
+    /// CPython's `getsockaddrarg` for a socket of `family` and the call named `caller`.
+    pub fn sockaddr(&self, family: i32, a: &Address, caller: &str) -> Result<IpSocketAddress, Error> {
+        let port_of = |port: i64| {
+            u16::try_from(port).map_err(|_| overflow(&format!("{caller}(): port must be 0-65535.")))
+        };
+        match (family, a) {
+            (AF_INET, Address::Inet((host, port))) => {
+                let port = port_of(*port)?;
+                let address = self.setipaddr(host, AF_INET)?;
+                Ok(IpSocketAddress { address, port, flowinfo: 0, scope_id: 0 })
+            }
+            (AF_INET6, Address::Inet6((host, port, flowinfo, scope))) => {
+                let port = port_of(*port)?;
+                let flowinfo = u32::try_from(*flowinfo)
+                    .ok()
+                    .filter(|f| *f <= 0xfffff)
+                    .ok_or_else(|| overflow(&format!("{caller}(): flowinfo must be 0-1048575.")))?;
+                let scope_id = u32::try_from(*scope).map_err(|_| overflow("scope_id must be 0-4294967295"))?;
+                let address = self.setipaddr(host, AF_INET6)?;
+                Ok(IpSocketAddress { address, port, flowinfo, scope_id })
+            }
+            (AF_INET, _) => Err(type_error(&format!("{caller}(): AF_INET address must be tuple, not other"))),
+            (AF_INET6, _) => Err(type_error(&format!("{caller}(): AF_INET6 address must be tuple, not other"))),
+            _ => Err(os(Errno::Eafnosupport)),
+        }
+    }
+
+    /// Explains a refusal by the host's policy, so the user learns how to allow the address.
+    fn refused(&self, e: Errno, what: &str, a: &IpSocketAddress) -> Error {
+        if e == Errno::Eacces {
+            errno::os_with(
+                e,
+                format!(
+                    "Permission denied: pysock's network policy does not allow {what} {}:{} (run `pysock python` with --allow-loopback for 127.0.0.0/8 and ::1, or --allow-net)",
+                    addr::ip_to_string(&a.address),
+                    a.port
+                ),
+            )
+        } else {
+            os(e)
+        }
+    }
+
+    pub fn bind(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
+        let addr = self.sockaddr(s.family, a, "bind")?;
+        let sock = self.sock(s)?;
+        self.host.bind(sock, &addr).map_err(|e| self.refused(e, "binding", &addr))
+    }
+
+    pub fn listen(&self, s: &SockObj, backlog: Option<i32>) -> Result<(), Error> {
+        let backlog = backlog.unwrap_or(SOMAXCONN.min(128)).max(0);
+        self.host.listen(self.sock(s)?, backlog).map_err(os)
+    }
+
+    pub fn accept(&mut self, s: &SockObj) -> Result<(i32, Address), Error> {
+        let sock = self.sock(s)?;
+        let (conn, peer) = timeout::sock_call(&self.host, sock, Events::READABLE, Mode::of(s.timeout), None, || {
+            self.host.accept(sock)
+        })
+        .map_err(call_error)?;
+        let peer = peer.map(|p| to_python(&p)).unwrap_or(Address::Unix(String::new()));
+        Ok((self.insert(conn), peer))
+    }
+
+    /// `connect` and `connect_ex`: start, then (unless non-blocking) wait writable and read SO_ERROR.
+    pub fn connect(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
+        let addr = self.sockaddr(s.family, a, "connect")?;
+        let sock = self.sock(s)?;
+        let mode = Mode::of(s.timeout);
+        match self.host.connect(sock, &addr) {
+            Ok(()) => return Ok(()),
+            Err(Errno::Einprogress) if mode != Mode::NonBlocking => {}
+            Err(e) => return Err(self.refused(e, "connecting to", &addr)),
+        }
+        let mut deadline = None;
+        loop {
+            timeout::wait(&self.host, sock, Events::WRITABLE, mode, &mut deadline).map_err(call_error)?;
+            match self.host.take_error(sock).map_err(os)? {
+                None | Some(Errno::Eisconn) => {}
+                Some(Errno::Eintr | Errno::Eagain) => continue,
+                Some(e) => return Err(os(e)),
+            }
+            // Writable with no pending error can still mean "not yet" on a spurious wakeup.
+            return match self.host.remote_address(sock) {
+                Err(Errno::Enotconn) => continue,
+                _ => Ok(()),
+            };
+        }
+    }
+
+    pub fn connect_ex(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
+        self.connect(s, a).map_err(|e| match e {
+            // connect_ex reports a timeout as EWOULDBLOCK, like CPython's SOCK_TIMEOUT_ERR.
+            Error::Timeout => os(Errno::Eagain),
+            other => other,
+        })
+    }
+
+    fn call_mode(s: &SockObj, flags: i32) -> Mode {
+        if flags & MSG_DONTWAIT != 0 { Mode::NonBlocking } else { Mode::of(s.timeout) }
+    }
+
+    pub fn send(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<u64, Error> {
+        let sock = self.sock(s)?;
+        timeout::sock_call(&self.host, sock, Events::WRITABLE, Self::call_mode(s, flags), None, || {
+            self.host.send(sock, data, flags)
+        })
+        .map(u64::from)
+        .map_err(call_error)
+    }
+
+    /// `sendall`: one deadline for the whole buffer, checked before each chunk.
+    pub fn sendall(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<(), Error> {
+        let sock = self.sock(s)?;
+        let mode = Self::call_mode(s, flags);
+        let deadline = match mode {
+            Mode::Deadline(t) => Some(self.host.now().saturating_add(t)),
+            _ => None,
+        };
+        let mut sent = 0;
+        loop {
+            if let Some(d) = deadline {
+                if self.host.now() >= d {
+                    return Err(Error::Timeout);
+                }
+            }
+            let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, deadline, || {
+                self.host.send(sock, &data[sent..], flags)
+            })
+            .map_err(call_error)?;
+            sent += n as usize;
+            if sent >= data.len() {
+                return Ok(());
+            }
+        }
+    }
+
+    pub fn sendto(&self, s: &SockObj, data: &[u8], flags: i32, a: &Address) -> Result<u64, Error> {
+        let addr = self.sockaddr(s.family, a, "sendto")?;
+        let sock = self.sock(s)?;
+        timeout::sock_call(&self.host, sock, Events::WRITABLE, Self::call_mode(s, flags), None, || {
+            self.host.send_to(sock, data, flags, &addr)
+        })
+        .map(u64::from)
+        .map_err(|e| match e {
+            CallError::Os(code) => self.refused(code, "sending to", &addr),
+            CallError::Timeout => Error::Timeout,
+        })
+    }
+
+    pub fn recv(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Vec<u8>, Error> {
+        if bufsize < 0 {
+            return Err(value("negative buffersize in recv"));
+        }
+        let sock = self.sock(s)?;
+        timeout::sock_call(&self.host, sock, Events::READABLE, Self::call_mode(s, flags), None, || {
+            self.host.recv(sock, bufsize as u64, flags)
+        })
+        .map_err(call_error)
+    }
+
+    pub fn recvfrom(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<(Vec<u8>, Option<Address>), Error> {
+        if bufsize < 0 {
+            return Err(value("negative buffersize in recvfrom"));
+        }
+        let sock = self.sock(s)?;
+        let (data, from) = timeout::sock_call(&self.host, sock, Events::READABLE, Self::call_mode(s, flags), None, || {
+            self.host.recv_from(sock, bufsize as u64, flags)
+        })
+        .map_err(call_error)?;
+        Ok((data, from.map(|a| to_python(&a))))
+    }
+
+    pub fn shutdown(&self, s: &SockObj, how: i32) -> Result<(), Error> {
+        let sock = self.sock(s)?;
+        let how = match how {
+            0 => ShutdownHow::Read,
+            1 => ShutdownHow::Write,
+            2 => ShutdownHow::Both,
+            _ => return Err(os(Errno::Einval)),
+        };
+        self.host.shutdown(sock, how).map_err(os)
+    }
+
+    pub fn getsockname(&self, s: &SockObj) -> Result<Address, Error> {
+        let a = self.host.local_address(self.sock(s)?).map_err(os)?;
+        Ok(a.map(|a| to_python(&a)).unwrap_or(Address::Unix(String::new())))
+    }
+
+    pub fn getpeername(&self, s: &SockObj) -> Result<Address, Error> {
+        let a = self.host.remote_address(self.sock(s)?).map_err(os)?;
+        Ok(a.map(|a| to_python(&a)).unwrap_or(Address::Unix(String::new())))
+    }
+
+    pub fn setsockopt(&self, s: &SockObj, level: i32, name: i32, v: &OptionValue) -> Result<(), Error> {
+        let sock = self.sock(s)?;
+        let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
+        let value = match v {
+            OptionValue::Int(i) => *i,
+            OptionValue::Bytes(b) if opt == Sockopt::Linger && b.len() >= 8 => {
+                let on = i32::from_ne_bytes(b[0..4].try_into().unwrap());
+                let secs = i32::from_ne_bytes(b[4..8].try_into().unwrap());
+                ((on as i64) << 32) | secs as u32 as i64
+            }
+            OptionValue::Bytes(b) if b.len() >= 4 => i32::from_ne_bytes(b[0..4].try_into().unwrap()) as i64,
+            OptionValue::Bytes(_) | OptionValue::Error(_) => return Err(os(Errno::Einval)),
+        };
+        if opt != Sockopt::Linger && i32::try_from(value).is_err() {
+            return Err(overflow("Python int too large to convert to C int"));
+        }
+        self.host.set_option(sock, opt, value).map_err(os)
+    }
+
+    pub fn getsockopt(&self, s: &SockObj, level: i32, name: i32, buflen: Option<i64>) -> Result<OptionValue, Error> {
+        let sock = self.sock(s)?;
+        if let Some(len) = buflen {
+            if !(1..=1024).contains(&len) {
+                return Err(Error::OsMessage("getsockopt buflen out of range".into()));
+            }
+        }
+        if (level, name) == (SOL_SOCKET, SO_ERROR) {
+            let e = self.host.take_error(sock).map_err(os)?;
+            return Ok(match (e, buflen) {
+                (None, None) => OptionValue::Int(0),
+                (Some(e), None) => OptionValue::Error(e),
+                // The raw bytes of an errno are only meaningful as Linux's numbers.
+                (e, Some(len)) => OptionValue::Bytes(raw_int(e.map_or(0, |_| 1), len)),
+            });
+        }
+        let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
+        let v = self.host.get_option(sock, opt).map_err(os)?;
+        Ok(match buflen {
+            None if opt == Sockopt::Linger => OptionValue::Int(v >> 32),
+            None => OptionValue::Int(v),
+            Some(len) if opt == Sockopt::Linger => {
+                let mut b = ((v >> 32) as i32).to_ne_bytes().to_vec();
+                b.extend_from_slice(&(v as i32).to_ne_bytes());
+                b.truncate(len as usize);
+                OptionValue::Bytes(b)
+            }
+            Some(len) => OptionValue::Bytes(raw_int(v as i32, len)),
+        })
+    }
+
+    pub fn settimeout(&self, s: &mut SockObj, t: Option<f64>) -> Result<(), Error> {
+        let t = parse_timeout(t)?;
+        self.sock(s)?;
+        s.timeout = t;
+        Ok(())
+    }
+
+    pub fn setblocking(&self, s: &mut SockObj, blocking: bool) -> Result<(), Error> {
+        self.sock(s)?;
+        s.timeout = if blocking { None } else { Some(0.0) };
+        Ok(())
+    }
+
+    /// `getaddrinfo` after the adapter turned host and port into text.
+    pub fn getaddrinfo(
+        &self,
+        host: Option<&str>,
+        port: Option<&str>,
+        family: i32,
+        kind: i32,
+        proto: i32,
+        flags: i32,
+    ) -> Result<Vec<AddressInfo>, Error> {
+        let fam = match family {
+            AF_UNSPEC => None,
+            f => Some(family_of(f).ok_or_else(|| gai(GaiError::EaiFamily))?),
+        };
+        let k = match kind {
+            0 => None,
+            t => Some(kind_of(t).ok_or_else(|| gai(GaiError::EaiSocktype))?),
+        };
+        let list = self.host.resolve(host, port, fam, k, proto, flags).map_err(gai)?;
+        Ok(list
+            .into_iter()
+            .map(|a| AddressInfo {
+                family: match a.family {
+                    Family::Inet6 => AF_INET6,
+                    Family::Unix => AF_UNIX,
+                    Family::Inet => AF_INET,
+                },
+                type_: match a.kind {
+                    Kind::Stream => SOCK_STREAM,
+                    Kind::Dgram => SOCK_DGRAM,
+                },
+                proto: a.protocol,
+                canonname: a.canonical_name,
+                address: to_python(&a.address),
+            })
+            .collect())
+    }
+
+    pub fn getnameinfo(&self, a: &Address, flags: i32) -> Result<(String, String), Error> {
+        let (host, port, flowinfo, scope) = match a {
+            Address::Inet((h, p)) => (h, *p, 0, 0),
+            Address::Inet6((h, p, f, s)) => (h, *p, *f, *s),
+            Address::Unix(_) => return Err(type_error("getnameinfo() argument 1 must be a tuple")),
+        };
+        let port = u16::try_from(port).map_err(|_| overflow("getnameinfo(): port must be 0-65535."))?;
+        let flowinfo = u32::try_from(flowinfo)
+            .ok()
+            .filter(|f| *f <= 0xfffff)
+            .ok_or_else(|| overflow("getnameinfo(): flowinfo must be 0-1048575."))?;
+        let list = self
+            .host
+            .resolve(Some(host), Some(&port.to_string()), None, Some(Kind::Dgram), 0, AI_NUMERICHOST)
+            .map_err(gai)?;
+        if list.len() > 1 {
+            return Err(Error::OsMessage("sockaddr resolved to multiple addresses".into()));
+        }
+        let mut sa = list.first().ok_or_else(|| gai(GaiError::EaiNoname))?.address;
+        if let IpAddress::V6(_) = sa.address {
+            sa.flowinfo = flowinfo;
+            sa.scope_id = scope as u32;
+        } else if matches!(a, Address::Inet6(_)) {
+            return Err(Error::OsMessage("IPv4 sockaddr must be 2 tuple".into()));
+        }
+        self.host.name_info(&sa, flags).map_err(gai)
+    }
+
+    pub fn gethostbyname(&self, name: &str) -> Result<String, Error> {
+        Ok(addr::ip_to_string(&self.setipaddr(name, AF_INET)?))
+    }
+
+    pub fn gethostbyname_ex(&self, name: &str) -> Result<(String, Vec<String>, Vec<String>), Error> {
+        let list = self.host.resolve(Some(name), None, Some(Family::Inet), Some(Kind::Stream), 0, AI_CANONNAME).map_err(|e| {
+            herror_for(e)
+        })?;
+        let canon = list.first().map(|a| a.canonical_name.clone()).filter(|c| !c.is_empty()).unwrap_or(name.to_string());
+        let mut addrs: Vec<String> = Vec::new();
+        for a in &list {
+            let text = addr::ip_to_string(&a.address.address);
+            if !addrs.contains(&text) {
+                addrs.push(text);
+            }
+        }
+        Ok((canon, Vec::new(), addrs))
+    }
+
+    pub fn gethostbyaddr(&self, name: &str) -> Result<(String, Vec<String>, Vec<String>), Error> {
+        let ip = self.setipaddr(name, AF_UNSPEC)?;
+        let sa = IpSocketAddress { address: ip, port: 0, flowinfo: 0, scope_id: 0 };
+        let (host, _) = self.host.name_info(&sa, NI_NAMEREQD).map_err(|_| Error::Herror((1, "Unknown host".into())))?;
+        Ok((host, Vec::new(), vec![addr::ip_to_string(&ip)]))
+    }
+}
+
+/// gethostbyname_ex reports lookup failures as herror-style gaierrors, like glibc's h_errno.
+fn herror_for(e: GaiError) -> Error {
+    gai(e)
+}
+
+fn raw_int(v: i32, len: i64) -> Vec<u8> {
+    let mut b = v.to_ne_bytes().to_vec();
+    b.truncate(len as usize);
+    b
+}
+
+/// `inet_aton`.
+pub fn inet_aton(text: &str) -> Result<Vec<u8>, Error> {
+    addr::inet_aton(text)
+        .map(|o| o.to_vec())
+        .ok_or_else(|| Error::OsMessage("illegal IP address string passed to inet_aton".into()))
+}
+
+/// `inet_ntoa`.
+pub fn inet_ntoa(packed: &[u8]) -> Result<String, Error> {
+    let o: [u8; 4] = packed.try_into().map_err(|_| Error::OsMessage("packed IP wrong length for inet_ntoa".into()))?;
+    Ok(addr::ip_to_string(&addr::v4(o)))
+}
+
+/// `inet_pton`.
+pub fn inet_pton(family: i32, text: &str) -> Result<Vec<u8>, Error> {
+    let bad = || Error::OsMessage("illegal IP address string passed to inet_pton".into());
+    match family {
+        AF_INET => addr::inet_pton4(text).map(|o| o.to_vec()).ok_or_else(bad),
+        AF_INET6 => addr::inet_pton6(text).map(|o| o.to_vec()).ok_or_else(bad),
+        _ => Err(os(Errno::Eafnosupport)),
+    }
+}
+
+/// `inet_ntop`.
+pub fn inet_ntop(family: i32, packed: &[u8]) -> Result<String, Error> {
+    let bad = || value("invalid length of packed IP address string");
+    match family {
+        AF_INET => Ok(addr::ip_to_string(&addr::v4(packed.try_into().map_err(|_| bad())?))),
+        AF_INET6 => Ok(addr::ip_to_string(&addr::v6(packed.try_into().map_err(|_| bad())?))),
+        _ => Err(value(&format!("unknown address family {family}"))),
+    }
+}
+
+/// Converts `Duration`s for select/poll.
+pub fn seconds(t: f64) -> Duration {
+    Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)
+}

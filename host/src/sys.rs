@@ -1,0 +1,228 @@
+//! Every `unsafe` call of the host, each with its justification. Nothing else in the crate uses `unsafe`.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd};
+
+/// getsockopt(2) for an option whose value is a C `int`.
+pub fn getsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i32> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `fd` is a live descriptor for the borrow's lifetime; `value` and `len` are valid for
+    // writes and `len` holds the size of `value`, so the kernel writes at most that many bytes.
+    let rc = unsafe {
+        libc::getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &mut len)
+    };
+    if rc == 0 { Ok(value) } else { Err(io::Error::last_os_error()) }
+}
+
+/// setsockopt(2) for an option whose value is a C `int`.
+pub fn setsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> io::Result<()> {
+    // SAFETY: `fd` is live; the pointer and length describe `value`, which outlives the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&raw const value).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// SO_LINGER as `(l_onoff, l_linger)`.
+pub fn getsockopt_linger(fd: BorrowedFd<'_>) -> io::Result<(i32, i32)> {
+    let mut value = libc::linger { l_onoff: 0, l_linger: 0 };
+    let mut len = std::mem::size_of::<libc::linger>() as libc::socklen_t;
+    // SAFETY: as in `getsockopt_int`, with a `struct linger` buffer of the stated size.
+    let rc = unsafe {
+        libc::getsockopt(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_LINGER, (&raw mut value).cast(), &mut len)
+    };
+    if rc == 0 { Ok((value.l_onoff, value.l_linger)) } else { Err(io::Error::last_os_error()) }
+}
+
+pub fn setsockopt_linger(fd: BorrowedFd<'_>, onoff: i32, seconds: i32) -> io::Result<()> {
+    let value = libc::linger { l_onoff: onoff, l_linger: seconds };
+    // SAFETY: as in `setsockopt_int`, with a `struct linger`.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&raw const value).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// connect(2) to AF_UNSPEC, which dissolves a datagram socket's default peer.
+pub fn disconnect(fd: BorrowedFd<'_>) -> io::Result<()> {
+    // SAFETY: `sockaddr` is plain old data; all-zero bytes are a valid value.
+    let mut addr: libc::sockaddr = unsafe { std::mem::zeroed() };
+    addr.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
+    // SAFETY: `addr` is a valid `sockaddr` of the stated length, alive during the call.
+    let rc = unsafe {
+        libc::connect(fd.as_raw_fd(), &addr, std::mem::size_of::<libc::sockaddr>() as libc::socklen_t)
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// Marks the first `n` bytes of `buf`'s spare capacity, which a recv call filled, as initialised.
+pub fn assume_init_len(buf: &mut Vec<u8>, n: usize) {
+    assert!(n <= buf.capacity(), "the kernel reported more bytes than the buffer holds");
+    // SAFETY: recv(2) wrote `n` bytes into the spare capacity, and `n` is within capacity.
+    unsafe { buf.set_len(n) }
+}
+
+/// poll(2) with a zero timeout: the current readiness of each descriptor, written to `revents`.
+pub fn poll_now(fds: &mut [libc::pollfd]) -> io::Result<usize> {
+    loop {
+        // SAFETY: the slice is valid for reads and writes of `fds.len()` `pollfd` entries.
+        let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 0) };
+        if rc >= 0 {
+            return Ok(rc as usize);
+        }
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EINTR) {
+            return Err(err);
+        }
+    }
+}
+
+/// The number of descriptors this process has open, read from /proc (for leak checks).
+pub fn open_fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+/// One getaddrinfo(3) entry, decoded.
+pub struct AddrInfo {
+    pub family: i32,
+    pub socktype: i32,
+    pub protocol: i32,
+    pub canonname: String,
+    pub address: std::net::SocketAddr,
+}
+
+/// getaddrinfo(3). Errors are the EAI_* return code (EAI_SYSTEM stands for any other failure).
+pub fn getaddrinfo(
+    host: Option<&std::ffi::CStr>,
+    service: Option<&std::ffi::CStr>,
+    family: i32,
+    socktype: i32,
+    protocol: i32,
+    flags: i32,
+) -> Result<Vec<AddrInfo>, i32> {
+    // SAFETY: `addrinfo` is plain old data; zero is the documented "no preference" for every field.
+    let mut hints: libc::addrinfo = unsafe { std::mem::zeroed() };
+    hints.ai_family = family;
+    hints.ai_socktype = socktype;
+    hints.ai_protocol = protocol;
+    hints.ai_flags = flags;
+    let mut list: *mut libc::addrinfo = std::ptr::null_mut();
+    // SAFETY: the strings are NUL-terminated and outlive the call; `hints` is initialised; `list`
+    // receives a list that we free below with freeaddrinfo exactly once.
+    let rc = unsafe {
+        libc::getaddrinfo(
+            host.map_or(std::ptr::null(), |h| h.as_ptr()),
+            service.map_or(std::ptr::null(), |s| s.as_ptr()),
+            &hints,
+            &mut list,
+        )
+    };
+    if rc != 0 {
+        return Err(rc);
+    }
+    let mut out = Vec::new();
+    let mut cursor = list;
+    while !cursor.is_null() {
+        // SAFETY: `cursor` walks the list getaddrinfo returned, which stays valid until freeaddrinfo.
+        let entry = unsafe { &*cursor };
+        // SAFETY: ai_addr points to ai_addrlen bytes of a sockaddr of family ai_family.
+        let address = unsafe { sockaddr_to_std(entry.ai_addr, entry.ai_addrlen) };
+        let canonname = if entry.ai_canonname.is_null() {
+            String::new()
+        } else {
+            // SAFETY: a non-null ai_canonname is a NUL-terminated string owned by the list.
+            unsafe { std::ffi::CStr::from_ptr(entry.ai_canonname) }.to_string_lossy().into_owned()
+        };
+        if let Some(address) = address {
+            out.push(AddrInfo {
+                family: entry.ai_family,
+                socktype: entry.ai_socktype,
+                protocol: entry.ai_protocol,
+                canonname,
+                address,
+            });
+        }
+        cursor = entry.ai_next;
+    }
+    // SAFETY: `list` came from a successful getaddrinfo and is freed once.
+    unsafe { libc::freeaddrinfo(list) };
+    Ok(out)
+}
+
+/// Decodes an AF_INET/AF_INET6 sockaddr; other families give `None`.
+///
+/// # Safety
+/// `addr` must be null or point to `len` readable bytes holding a sockaddr.
+unsafe fn sockaddr_to_std(addr: *const libc::sockaddr, len: libc::socklen_t) -> Option<std::net::SocketAddr> {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+    if addr.is_null() {
+        return None;
+    }
+    let len = len as usize;
+    // SAFETY: the caller guarantees a readable sockaddr; sa_family is its first field.
+    let family = unsafe { (*addr).sa_family } as i32;
+    if family == libc::AF_INET && len >= std::mem::size_of::<libc::sockaddr_in>() {
+        // SAFETY: the family and length say this is a sockaddr_in; read_unaligned copes with any alignment.
+        let sin = unsafe { std::ptr::read_unaligned(addr.cast::<libc::sockaddr_in>()) };
+        let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
+        Some(SocketAddrV4::new(ip, u16::from_be(sin.sin_port)).into())
+    } else if family == libc::AF_INET6 && len >= std::mem::size_of::<libc::sockaddr_in6>() {
+        // SAFETY: as above, for a sockaddr_in6.
+        let sin6 = unsafe { std::ptr::read_unaligned(addr.cast::<libc::sockaddr_in6>()) };
+        let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+        Some(SocketAddrV6::new(ip, u16::from_be(sin6.sin6_port), sin6.sin6_flowinfo, sin6.sin6_scope_id).into())
+    } else {
+        None
+    }
+}
+
+/// getnameinfo(3) → (host, service), or the EAI_* code.
+pub fn getnameinfo(address: std::net::SocketAddr, flags: i32) -> Result<(String, String), i32> {
+    let sockaddr = socket2::SockAddr::from(address);
+    let mut host = [0 as libc::c_char; 1025];
+    let mut service = [0 as libc::c_char; 32];
+    // SAFETY: the sockaddr is valid for its length; both buffers are writable for the lengths given,
+    // and getnameinfo NUL-terminates what it writes.
+    let rc = unsafe {
+        libc::getnameinfo(
+            sockaddr.as_ptr().cast(),
+            sockaddr.len(),
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            service.as_mut_ptr(),
+            service.len() as libc::socklen_t,
+            flags,
+        )
+    };
+    if rc != 0 {
+        return Err(rc);
+    }
+    // SAFETY: both buffers were NUL-terminated by a successful getnameinfo.
+    let (h, s) = unsafe { (std::ffi::CStr::from_ptr(host.as_ptr()), std::ffi::CStr::from_ptr(service.as_ptr())) };
+    Ok((h.to_string_lossy().into_owned(), s.to_string_lossy().into_owned()))
+}
+
+/// gethostname(2).
+pub fn gethostname() -> io::Result<String> {
+    let mut buf = [0 as libc::c_char; 256];
+    // SAFETY: the buffer is writable for its length; we pass one less so the result stays terminated.
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr(), buf.len() - 1) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the buffer was zeroed and gethostname wrote at most len-1 bytes, so it is terminated.
+    Ok(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
+}
