@@ -344,6 +344,15 @@ impl<H: Host> Core<H> {
                 Some(Errno::Eintr | Errno::Eagain) => continue,
                 Some(e) => return Err(os(e)),
             }
+            if mode == Mode::Blocking {
+                // A blocking connect(2) consumes the kernel's one-time "0" that reports completion,
+                // so a later connect() sees EISCONN; calling connect again does the same here.
+                return match self.host.connect(sock, &addr) {
+                    Ok(()) | Err(Errno::Eisconn) => Ok(()),
+                    Err(Errno::Ealready | Errno::Einprogress) => continue,
+                    Err(e) => Err(os(e)),
+                };
+            }
             // Writable with no pending error can still mean "not yet" on a spurious wakeup.
             return match self.host.remote_address(sock) {
                 Err(Errno::Enotconn) => continue,
@@ -417,10 +426,17 @@ impl<H: Host> Core<H> {
             return Err(value("negative buffersize in recv"));
         }
         let sock = self.sock(s)?;
-        timeout::sock_call(&self.host, sock, Events::READABLE, Self::call_mode(s, flags), None, || {
-            self.host.recv(sock, bufsize as u64, flags)
-        })
-        .map_err(call_error)
+        let mode = Self::call_mode(s, flags);
+        if bufsize == 0 && mode == Mode::Blocking {
+            // A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.
+            return match self.host.recv(sock, 0, flags) {
+                Ok(v) => Ok(v),
+                Err(Errno::Eagain) => Ok(Vec::new()),
+                Err(e) => Err(os(e)),
+            };
+        }
+        timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || self.host.recv(sock, bufsize as u64, flags))
+            .map_err(call_error)
     }
 
     pub fn recvfrom(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<(Vec<u8>, Option<Address>), Error> {

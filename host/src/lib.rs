@@ -42,6 +42,7 @@ pub mod compose;
 mod errno;
 pub mod net;
 pub mod policy;
+pub mod runtime;
 #[allow(unsafe_code)]
 pub mod sys;
 

@@ -226,3 +226,11 @@ pub fn gethostname() -> io::Result<String> {
     // SAFETY: the buffer was zeroed and gethostname wrote at most len-1 bytes, so it is terminated.
     Ok(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
 }
+
+/// Loads a component compiled earlier by `Component::serialize`.
+pub fn load_compiled(engine: &wasmtime::Engine, path: &std::path::Path) -> wasmtime::Result<wasmtime::component::Component> {
+    // SAFETY: the file is one pysock wrote itself with `Component::serialize` into its own cache
+    // directory, named by a hash of its inputs; wasmtime also checks the engine configuration and
+    // version recorded in it and refuses a mismatch.
+    unsafe { wasmtime::component::Component::deserialize_file(engine, path) }
+}

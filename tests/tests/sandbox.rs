@@ -1,0 +1,108 @@
+//! The sandboxed CPython on pysock, over real loopback sockets.
+
+use pysock::NetworkPolicy;
+use pysock::runtime::{self, RunOptions};
+use pysock_tests::{pysock_bin, root};
+use std::process::Command;
+
+fn conformance_dir() -> std::path::PathBuf {
+    root().join("../shared/conformance").canonicalize().expect("../shared/conformance is next to the checkout")
+}
+
+/// Public conformance scripts 01-28 match native CPython's transcripts byte for byte.
+#[test]
+fn public_conformance_01_to_28() {
+    let conf = conformance_dir();
+    let scripts: Vec<_> = (1..=28)
+        .map(|n| {
+            std::fs::read_dir(conf.join("public"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| p.extension().is_some_and(|e| e == "py") && p.file_name().unwrap().to_string_lossy().starts_with(&format!("{n:02}_")))
+                .unwrap()
+        })
+        .collect();
+    let interp = format!("{} python --allow-loopback --dir {}", pysock_bin().display(), conf.display());
+    let out = Command::new("bash")
+        .arg(conf.join("run.sh"))
+        .arg(&interp)
+        .args(&scripts)
+        .env("TIMEOUT", "60")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}");
+    assert!(out.status.success(), "conformance failures:\n{text}");
+    assert!(text.contains("28 passed, 0 failed"));
+}
+
+/// Runs a script from tests/python in-process, so the test can count this process's descriptors.
+fn run_script(name: &str, network: NetworkPolicy) -> i32 {
+    let engine = runtime::engine().unwrap();
+    let component = runtime::load_composed(
+        &engine,
+        &root().join("build/python/interpreter.wasm"),
+        &root().join("target/wasm32-wasip2/release/pysock_guest.wasm"),
+        Some(&root().join("build/cache")),
+    )
+    .unwrap();
+    let script_dir = root().join("tests/python").canonicalize().unwrap();
+    let options = RunOptions {
+        args: vec!["python".into(), script_dir.join(name).to_string_lossy().into_owned()],
+        dirs: vec![
+            (script_dir.clone(), script_dir.to_string_lossy().into_owned()),
+            (root().join("build/python/lib"), "/python".into()),
+        ],
+        env: vec![],
+        network,
+    };
+    runtime::run_command(&engine, &component, &options).unwrap()
+}
+
+/// Sockets of this machine in CLOSE_WAIT (state 08 in /proc/net/tcp{,6}).
+fn close_wait_count() -> usize {
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .flat_map(|t| t.lines().skip(1).map(|l| l.split_whitespace().nth(3) == Some("08")).collect::<Vec<_>>())
+        .filter(|w| *w)
+        .count()
+}
+
+/// 1,000 connect/send/close cycles leave the host's fd count where it started, and no CLOSE_WAIT.
+#[test]
+fn thousand_cycles_leak_no_fd() {
+    let before = pysock::sys::open_fd_count();
+    let waiting = close_wait_count();
+    assert_eq!(run_script("fd_cycles.py", NetworkPolicy::Loopback), 0);
+    let after = pysock::sys::open_fd_count();
+    assert!(after <= before, "fds before {before}, after {after}");
+    assert!(close_wait_count() <= waiting, "sockets left in CLOSE_WAIT");
+}
+
+/// recv(2**31), a 1 MiB host name and a million-entry select list get CPython's results.
+#[test]
+fn huge_requests_are_bounded() {
+    let out = Command::new(pysock_bin())
+        .args(["python", "--allow-loopback"])
+        .arg(root().join("tests/python/bounded.py"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("recv(2**31): b'abc'"), "{text}");
+    assert!(text.contains("1 MiB hostname: "), "{text}");
+    assert!(text.contains("million-entry select: 1000000"), "{text}");
+    assert!(text.contains("closed: OSError True"), "{text}");
+}
+
+/// With no allow option the sandbox has no network: PermissionError with a hint.
+#[test]
+fn no_network_by_default() {
+    let script = root().join("tests/python/denied.py");
+    let out = Command::new(pysock_bin()).arg("python").arg(&script).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("connect: PermissionError EACCES --allow-loopback"), "{text}");
+    assert!(text.contains("socketpair: ok"), "{text}");
+}
