@@ -7,6 +7,7 @@ use crate::errno::{os, value};
 use crate::bindings::pysock::net::types::Errno;
 use crate::host::Host;
 use crate::socket::{Core, FD_SETSIZE, seconds};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Linux's POLL* bits.
@@ -70,19 +71,32 @@ impl<H: Host> Core<H> {
         // select() reads POLLIN|POLLHUP|POLLERR as readable, POLLOUT|POLLERR as writable and POLLPRI
         // as exceptional, exactly as Linux's do_select does.
         let wanted = [Events::READABLE, Events::WRITABLE, Events::PRIORITY];
-        let mut entries = Vec::new();
+        // The host sees each descriptor once, with the union of what the lists ask of it: a list may
+        // name one socket a million times, but the quota bounds how many distinct sockets exist.
+        let mut slots: Vec<(i32, Events)> = Vec::new();
+        let mut slot_of: HashMap<i32, usize> = HashMap::new();
         let mut origin = Vec::new();
         for (which, list) in lists.iter().enumerate() {
             for (pos, fd) in list.iter().enumerate() {
-                let s = self.get(*fd).ok_or_else(|| os(Errno::Ebadf))?;
-                entries.push((s, wanted[which]));
-                origin.push((which, pos as u32));
+                let slot = *slot_of.entry(*fd).or_insert_with(|| {
+                    slots.push((*fd, Events::empty()));
+                    slots.len() - 1
+                });
+                slots[slot].1 |= wanted[which];
+                origin.push((which, pos as u32, slot));
             }
         }
-        let ready = self.host.wait(&entries, limit).map_err(os)?;
+        let entries = slots
+            .iter()
+            .map(|(fd, interest)| self.get(*fd).map(|s| (s, *interest)).ok_or_else(|| os(Errno::Ebadf)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut events = vec![Events::empty(); slots.len()];
+        for (slot, ev) in self.host.wait(&entries, limit).map_err(os)? {
+            events[slot as usize] = ev;
+        }
         let mut out: [Vec<u32>; 3] = Default::default();
-        for (i, ev) in ready {
-            let (which, pos) = origin[i as usize];
+        for (which, pos, slot) in origin {
+            let ev = events[slot];
             let hit = match which {
                 0 => ev.intersects(Events::READABLE | Events::HANGUP | Events::ERROR),
                 1 => ev.intersects(Events::WRITABLE | Events::ERROR),
@@ -91,9 +105,6 @@ impl<H: Host> Core<H> {
             if hit {
                 out[which].push(pos);
             }
-        }
-        for l in &mut out {
-            l.sort_unstable();
         }
         Ok(out)
     }
@@ -132,5 +143,35 @@ impl<H: Host> Core<H> {
         }
         out.sort_unstable_by_key(|(i, _)| *i);
         Ok(out.into_iter().map(|(i, r)| (registered[i].0, r)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeout::tests::FakeHost;
+
+    #[test]
+    fn select_asks_the_host_once_per_descriptor() {
+        let mut core = Core::new(FakeHost::default());
+        let fd = core.create(2, 1, 0, None).unwrap().fd;
+        core.host.waits.borrow_mut().push_back((Duration::ZERO, true));
+        let many = vec![fd; 100_000];
+        let [r, w, x] = core.select([&many, &[fd], &[]], Some(0.0)).unwrap();
+        assert_eq!(*core.host.wait_sizes.borrow(), vec![1]);
+        // The scripted host reports READABLE only: every read entry is ready, in order; no write entry.
+        assert_eq!(r.len(), 100_000);
+        assert!(r.windows(2).all(|p| p[0] < p[1]));
+        assert!(w.is_empty() && x.is_empty());
+    }
+
+    #[test]
+    fn select_rejects_what_cpython_rejects() {
+        let core = Core::new(FakeHost::default());
+        assert!(matches!(core.select([&[-1], &[], &[]], None), Err(Error::Value(_))));
+        assert!(matches!(core.select([&[FD_SETSIZE], &[], &[]], None), Err(Error::Value(_))));
+        assert!(matches!(core.select([&[], &[], &[]], Some(f64::NAN)), Err(Error::Value(_))));
+        assert!(matches!(core.select([&[], &[], &[]], Some(-1.0)), Err(Error::Value(_))));
+        assert!(matches!(core.select([&[7], &[], &[]], Some(0.0)), Err(Error::Os(_))));
     }
 }

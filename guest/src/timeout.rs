@@ -106,6 +106,8 @@ pub mod tests {
         /// How long each wait takes and whether it reports readiness.
         pub waits: RefCell<VecDeque<(Duration, bool)>>,
         pub wait_limits: RefCell<Vec<Option<Duration>>>,
+        /// How many sockets each wait was given.
+        pub wait_sizes: RefCell<Vec<usize>>,
     }
 
     impl Host for FakeHost {
@@ -128,8 +130,9 @@ pub mod tests {
         fn set_option(&self, _: &(), _: Sockopt, _: i64) -> Result<(), Errno> { Ok(()) }
         fn take_error(&self, _: &()) -> Result<Option<Errno>, Errno> { Ok(None) }
         fn duplicate(&self, _: &()) -> Result<(), Errno> { Ok(()) }
-        fn wait(&self, _: &[(&(), Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
+        fn wait(&self, sockets: &[(&(), Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
             self.wait_limits.borrow_mut().push(timeout);
+            self.wait_sizes.borrow_mut().push(sockets.len());
             let (took, ready) = self.waits.borrow_mut().pop_front().expect("unexpected wait");
             let took = match timeout { Some(t) if !ready => t, _ => took };
             self.clock.set(self.clock.get() + took);
