@@ -112,10 +112,14 @@ def _bytes(data):
 
 def _host(host):
     if isinstance(host, str):
-        return host if host.isascii() else host.encode("idna").decode("ascii")
-    if isinstance(host, (bytes, bytearray)):
-        return bytes(host).decode("ascii")
-    raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
+        host = host if host.isascii() else host.encode("idna").decode("ascii")
+    elif isinstance(host, (bytes, bytearray)):
+        host = bytes(host).decode("ascii")
+    else:
+        raise TypeError(f"str, bytes or bytearray expected, not {type(host).__name__}")
+    if "\0" in host:
+        raise TypeError("host name must not contain null character")
+    return host
 
 
 def _port(port):
@@ -163,7 +167,8 @@ class socket:
 
     def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
         if fileno is not None:
-            fileno = _int32(fileno)
+            # CPython stores the fd in a C int, so an out-of-range number wraps as it does there.
+            fileno = (_operator.index(fileno) + 2**31) % 2**32 - 2**31
         self._pysock = _call(_w.Socket.create, _int32(family), _int32(type), _int32(proto), fileno)
 
     family = property(lambda self: self._pysock.family())
@@ -263,8 +268,8 @@ class socket:
         level, optname = _int32(level), _int32(optname)
         if value is None and optlen is not None:
             option = _w.OptionValue_Bytes(bytes(_operator.index(optlen)))
-        elif isinstance(value, int):
-            option = _w.OptionValue_Int(_int64(value))
+        elif isinstance(value, int) and value in _INT32:
+            option = _w.OptionValue_Int(value)
         else:
             option = _w.OptionValue_Bytes(_bytes(value))
         _call(self._pysock.setsockopt, level, optname, option)
@@ -331,6 +336,8 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
             raise TypeError("getaddrinfo() argument 1 must be string or None")
         host = _host(host)
     if isinstance(port, int):
+        if not -(2**63) <= port < 2**63:
+            raise OverflowError("Python int too large to convert to C long")
         port = str(port)
     elif isinstance(port, (bytes, bytearray)):
         port = bytes(port).decode("ascii")

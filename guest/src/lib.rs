@@ -134,10 +134,9 @@ impl py::GuestSocket for PySocket {
         if fd < 0 {
             return Ok(());
         }
-        match core(|c| c.close_fd(fd)) {
-            // CPython ignores ECONNRESET from close(); nothing else can fail here.
-            Err(_) | Ok(()) => Ok(()),
-        }
+        // Another object made with socket(fileno=) may have closed the descriptor already: EBADF,
+        // as CPython raises.
+        core(|c| c.close_fd(fd))
     }
     fn detach(&self) -> i32 {
         std::mem::replace(&mut self.0.borrow_mut().fd, -1)

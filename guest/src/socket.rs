@@ -119,6 +119,7 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
         (SOL_SOCKET, 30) => Acceptconn,
         (SOL_SOCKET, 3) => SockType,
         (SOL_SOCKET, 39) => Domain,
+        (SOL_SOCKET, SO_ERROR) => SockError,
         (SOL_SOCKET, 38) => Protocol,
         (IPPROTO_TCP, 1) => TcpNodelay,
         (IPPROTO_TCP, 4) => TcpKeepidle,
@@ -191,7 +192,8 @@ impl<H: Host> Core<H> {
             if fd < 0 {
                 return Err(value("negative file descriptor"));
             }
-            let s = self.get(fd).ok_or_else(ebadf)?;
+            // Descriptors below FIRST_FD are the interpreter's stdio: open, but not sockets.
+            let s = self.get(fd).ok_or_else(|| if fd < FIRST_FD { os(Errno::Enotsock) } else { ebadf() })?;
             let query = |o| self.host.get_option(s, o).map(|v| v as i32).map_err(os);
             let family = if family == -1 { query(Sockopt::Domain)? } else { family };
             let kind = if kind == -1 { query(Sockopt::SockType)? } else { kind };
@@ -204,7 +206,8 @@ impl<H: Host> Core<H> {
         let nonblocking = kind & SOCK_NONBLOCK != 0;
         let base = kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
         let fam = family_of(family).ok_or_else(|| os(Errno::Eafnosupport))?;
-        let k = kind_of(base).ok_or_else(|| os(Errno::Esocktnosupport))?;
+        // Linux answers an unknown socket type with EINVAL.
+        let k = kind_of(base).ok_or_else(|| os(Errno::Einval))?;
         let s = self.host.create(fam, k, proto).map_err(os)?;
         let fd = self.insert(s);
         let timeout = if nonblocking { Some(0.0) } else { self.default_timeout };
@@ -493,18 +496,19 @@ impl<H: Host> Core<H> {
 
     pub fn getsockopt(&self, s: &SockObj, level: i32, name: i32, buflen: Option<i64>) -> Result<OptionValue, Error> {
         let sock = self.sock(s)?;
+        // CPython reads a buflen of 0 as "no buflen": the option comes back as an int.
+        let buflen = buflen.filter(|len| *len != 0);
         if let Some(len) = buflen {
             if !(1..=1024).contains(&len) {
                 return Err(Error::OsMessage("getsockopt buflen out of range".into()));
             }
         }
-        if (level, name) == (SOL_SOCKET, SO_ERROR) {
-            let e = self.host.take_error(sock).map_err(os)?;
-            return Ok(match (e, buflen) {
-                (None, None) => OptionValue::Int(0),
-                (Some(e), None) => OptionValue::Error(e),
-                // The raw bytes of an errno are only meaningful as Linux's numbers.
-                (e, Some(len)) => OptionValue::Bytes(raw_int(e.map_or(0, |_| 1), len)),
+        if (level, name, buflen) == (SOL_SOCKET, SO_ERROR, None) {
+            // As an int, the adapter needs the name to give its own errno number; raw bytes (below)
+            // carry Linux's number, which is what they mean.
+            return Ok(match self.host.take_error(sock).map_err(os)? {
+                None => OptionValue::Int(0),
+                Some(e) => OptionValue::Error(e),
             });
         }
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
@@ -606,9 +610,7 @@ impl<H: Host> Core<H> {
     }
 
     pub fn gethostbyname_ex(&self, name: &str) -> Result<(String, Vec<String>, Vec<String>), Error> {
-        let list = self.host.resolve(Some(name), None, Some(Family::Inet), Some(Kind::Stream), 0, AI_CANONNAME).map_err(|e| {
-            herror_for(e)
-        })?;
+        let list = self.host.resolve(Some(name), None, Some(Family::Inet), Some(Kind::Stream), 0, AI_CANONNAME).map_err(gai)?;
         let canon = list.first().map(|a| a.canonical_name.clone()).filter(|c| !c.is_empty()).unwrap_or(name.to_string());
         let mut addrs: Vec<String> = Vec::new();
         for a in &list {
@@ -626,11 +628,6 @@ impl<H: Host> Core<H> {
         let (host, _) = self.host.name_info(&sa, NI_NAMEREQD).map_err(|_| Error::Herror((1, "Unknown host".into())))?;
         Ok((host, Vec::new(), vec![addr::ip_to_string(&ip)]))
     }
-}
-
-/// gethostbyname_ex reports lookup failures as herror-style gaierrors, like glibc's h_errno.
-fn herror_for(e: GaiError) -> Error {
-    gai(e)
 }
 
 fn raw_int(v: i32, len: i64) -> Vec<u8> {

@@ -135,6 +135,7 @@ fn sockopt_level_name(opt: Sockopt) -> (i32, i32) {
         SockType => (libc::SOL_SOCKET, libc::SO_TYPE),
         Domain => (libc::SOL_SOCKET, libc::SO_DOMAIN),
         Protocol => (libc::SOL_SOCKET, libc::SO_PROTOCOL),
+        SockError => (libc::SOL_SOCKET, libc::SO_ERROR),
     }
 }
 
@@ -409,9 +410,7 @@ impl Host for PysockCtxView<'_> {
         protocol: i32,
         flags: i32,
     ) -> wasmtime::Result<Result<Vec<AddressInfo>, GaiError>> {
-        if !self.ctx.policy.allows_lookup(host.as_deref()) {
-            return Ok(Err(GaiError::EaiNoname));
-        }
+        let flags = if self.ctx.policy.resolves_names(host.as_deref()) { flags } else { flags | libc::AI_NUMERICHOST };
         let (Ok(host_c), Ok(service_c)) = (host.map(CString::new).transpose(), service.map(CString::new).transpose()) else {
             return Ok(Err(GaiError::EaiNoname));
         };
@@ -440,14 +439,7 @@ impl Host for PysockCtxView<'_> {
 
     fn name_info(&mut self, address: IpSocketAddress, flags: i32) -> wasmtime::Result<Result<(String, String), GaiError>> {
         let addr = to_std(&address);
-        // Without network permission, only the numeric answer is available: no reverse lookup leaves.
-        let flags = if self.ctx.policy.allows_lookup(None) && self.ctx.policy != crate::NetworkPolicy::Loopback
-            || addr.ip().is_loopback()
-        {
-            flags
-        } else {
-            flags | libc::NI_NUMERICHOST
-        };
+        let flags = if self.ctx.policy.reverse_resolves(addr.ip()) { flags } else { flags | libc::NI_NUMERICHOST };
         Ok(sys::getnameinfo(addr, flags).map_err(errno::gai_from_raw))
     }
 

@@ -29,19 +29,26 @@ impl NetworkPolicy {
         }
     }
 
-    /// Whether the guest may ask the host's resolver about `host`.
-    pub fn allows_lookup(&self, host: Option<&str>) -> bool {
+    /// Whether a lookup of `host` may consult name services (DNS, /etc/hosts). When it may not, the
+    /// lookup still runs numerically (AI_NUMERICHOST), so `127.1` resolves as glibc reads it and a name
+    /// fails with EAI_NONAME: what a machine without DNS answers. The address it yields is judged
+    /// again when it is used.
+    pub fn resolves_names(&self, host: Option<&str>) -> bool {
         match self {
             NetworkPolicy::Deny => false,
             NetworkPolicy::Allow => true,
-            NetworkPolicy::Loopback => match host {
-                None => true,
-                Some(name) => {
-                    name.eq_ignore_ascii_case("localhost")
-                        || name.eq_ignore_ascii_case("localhost.")
-                        || name.parse::<IpAddr>().is_ok()
-                }
-            },
+            NetworkPolicy::Loopback => {
+                host.is_some_and(|name| name.eq_ignore_ascii_case("localhost") || name.eq_ignore_ascii_case("localhost."))
+            }
+        }
+    }
+
+    /// Whether a reverse lookup (getnameinfo without NI_NUMERICHOST) of `ip` may consult name services.
+    pub fn reverse_resolves(&self, ip: IpAddr) -> bool {
+        match self {
+            NetworkPolicy::Deny => false,
+            NetworkPolicy::Allow => true,
+            NetworkPolicy::Loopback => is_loopback(ip),
         }
     }
 
@@ -78,7 +85,10 @@ mod tests {
         assert!(!p.allows_ip("::".parse().unwrap()));
         assert!(!p.allows_ip("10.1.2.3".parse().unwrap()));
         assert!(!NetworkPolicy::Deny.allows_ip("127.0.0.1".parse().unwrap()));
-        assert!(p.allows_lookup(Some("LocalHost")));
-        assert!(!p.allows_lookup(Some("example.com")));
+        assert!(p.resolves_names(Some("LocalHost")));
+        assert!(!p.resolves_names(Some("example.com")));
+        assert!(!NetworkPolicy::Deny.resolves_names(Some("localhost")));
+        assert!(p.reverse_resolves("127.0.0.1".parse().unwrap()));
+        assert!(!p.reverse_resolves("10.0.0.1".parse().unwrap()));
     }
 }

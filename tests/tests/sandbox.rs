@@ -5,8 +5,13 @@ use pysock::runtime::{self, RunOptions};
 use pysock_tests::{pysock_bin, root};
 use std::process::Command;
 
+/// The shared conformance suite: beside the checkout, as CI lays it out, or PYSOCK_CONFORMANCE.
 fn conformance_dir() -> std::path::PathBuf {
-    root().join("../shared/conformance").canonicalize().expect("../shared/conformance is next to the checkout")
+    std::env::var_os("PYSOCK_CONFORMANCE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared/conformance"))
+        .canonicalize()
+        .expect("../shared/conformance beside the checkout (or PYSOCK_CONFORMANCE)")
 }
 
 /// Public conformance scripts 01-28 match native CPython's transcripts byte for byte.
@@ -82,16 +87,23 @@ fn thousand_cycles_leak_no_fd() {
     assert!(close_wait_count() <= waiting, "sockets left in CLOSE_WAIT");
 }
 
-/// recv(2**31), a 1 MiB host name and a million-entry select list get CPython's results.
-#[test]
-fn huge_requests_are_bounded() {
+/// Runs tests/python/NAME through the `pysock` CLI with `options`, asserts it exits 0, returns stdout.
+fn sandbox_python(name: &str, options: &[&str]) -> String {
     let out = Command::new(pysock_bin())
-        .args(["python", "--allow-loopback"])
-        .arg(root().join("tests/python/bounded.py"))
+        .arg("python")
+        .args(options)
+        .arg(root().join("tests/python").join(name))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{name} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    text
+}
+
+/// recv(2**31), a 1 MiB host name and a call on a closed socket get CPython's results.
+#[test]
+fn huge_requests_are_bounded() {
+    let text = sandbox_python("bounded.py", &["--allow-loopback"]);
     assert!(text.contains("recv(2**31): b'abc'"), "{text}");
     assert!(text.contains("1 MiB hostname: "), "{text}");
     assert!(text.contains("closed: OSError True"), "{text}");
@@ -100,24 +112,26 @@ fn huge_requests_are_bounded() {
 /// With no allow option the sandbox has no network: PermissionError with a hint.
 #[test]
 fn no_network_by_default() {
-    let script = root().join("tests/python/denied.py");
-    let out = Command::new(pysock_bin()).arg("python").arg(&script).output().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    let text = sandbox_python("denied.py", &[]);
     assert!(text.contains("connect: PermissionError EACCES --allow-loopback"), "{text}");
     assert!(text.contains("socketpair: ok"), "{text}");
+    assert!(text.contains("numeric getaddrinfo: ('127.0.0.1', 80)"), "{text}");
+    assert!(text.contains("name lookup: gaierror"), "{text}");
 }
 
-/// A million-entry select list gets CPython's answer. Known failure: the guest traps building the
-/// host wait list; left for the next session (see the issue note).
+/// A million-entry select list gets CPython's answer.
 #[test]
-#[ignore = "a million-entry select list traps the guest today"]
 fn million_entry_select() {
-    let out = Command::new(pysock_bin())
-        .args(["python", "--allow-loopback"])
-        .arg(root().join("tests/python/select_million.py"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = sandbox_python("select_million.py", &["--allow-loopback"]);
     assert!(text.contains("million-entry select: 1000000"), "{text}");
+}
+
+/// Bad arguments, huge numbers, NaN timeouts and closed sockets: the same exceptions as native CPython.
+#[test]
+fn bad_input_matches_native_cpython() {
+    let script = root().join("tests/python/bad_input.py");
+    let native = Command::new("python3").arg(&script).output().unwrap();
+    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    let sandboxed = sandbox_python("bad_input.py", &["--allow-loopback"]);
+    assert_eq!(sandboxed, String::from_utf8_lossy(&native.stdout));
 }
