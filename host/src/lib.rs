@@ -34,12 +34,14 @@ pub mod bindings {
         world: "guest",
         path: "../wit",
         with: { "pysock:net/net.socket": crate::net::Socket },
+        trappable_error_type: { "pysock:net/types.errno" => crate::error::NetError },
         imports: { default: trappable },
     });
 }
 
 pub mod compose;
 mod errno;
+mod error;
 pub mod net;
 pub mod policy;
 pub mod runtime;
@@ -129,5 +131,3 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     bindings::pysock::net::net::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     Ok(())
 }
-
-impl bindings::pysock::net::types::Host for PysockCtxView<'_> {}

@@ -10,6 +10,7 @@ use crate::bindings::pysock::net::net::{
     AddressInfo, Events, Host, HostSocket, ShutdownHow, Sockopt,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
+use crate::error::NetError;
 use crate::{PysockCtxView, errno, sys};
 use socket2::{Domain, Protocol, SockAddr, Type};
 use std::ffi::CString;
@@ -30,25 +31,7 @@ pub struct Socket {
     kind: Kind,
 }
 
-impl Socket {
-    fn new(inner: socket2::Socket, family: Family, kind: Kind, ctx: &mut PysockCtxView<'_>) -> Result<Self, Errno> {
-        inner.set_nonblocking(true).map_err(|e| errno::from_io(&e))?;
-        let fd = inner.as_raw_fd();
-        ctx.ctx
-            .poll
-            .registry()
-            .register(&mut mio::unix::SourceFd(&fd), mio::Token(fd as usize), mio::Interest::READABLE | mio::Interest::WRITABLE)
-            .map_err(|e| errno::from_io(&e))?;
-        ctx.ctx.open_sockets += 1;
-        Ok(Socket { inner, family, kind })
-    }
-}
-
-type R<T> = wasmtime::Result<Result<T, Errno>>;
-
-fn io<T>(r: std::io::Result<T>) -> Result<T, Errno> {
-    r.map_err(|e| errno::from_io(&e))
-}
+type NetResult<T> = Result<T, NetError>;
 
 pub(crate) fn to_std(a: &IpSocketAddress) -> SocketAddr {
     match a.address {
@@ -90,9 +73,11 @@ fn family_number(f: Option<Family>) -> i32 {
 }
 
 impl PysockCtxView<'_> {
-    /// EACCES unless the policy admits `addr`; the guest explains the refusal to the user.
-    fn check(&self, addr: &SocketAddr) -> Result<(), Errno> {
-        if self.ctx.policy.allows_ip(addr.ip()) { Ok(()) } else { Err(Errno::Eacces) }
+    /// The kernel address for `a`, or EACCES unless the policy admits it; the guest explains the
+    /// refusal to the user.
+    fn check(&self, a: &IpSocketAddress) -> Result<SockAddr, Errno> {
+        let addr = to_std(a);
+        if self.ctx.policy.allows_ip(addr.ip()) { Ok(SockAddr::from(addr)) } else { Err(Errno::Eacces) }
     }
 
     /// EMFILE once the embedder's socket limit is reached.
@@ -100,8 +85,22 @@ impl PysockCtxView<'_> {
         if self.ctx.open_sockets + more > self.ctx.max_sockets { Err(Errno::Emfile) } else { Ok(()) }
     }
 
-    fn socket(&mut self, r: &Resource<Socket>) -> wasmtime::Result<&mut Socket> {
+    fn socket(&mut self, r: &Resource<Socket>) -> Result<&mut Socket, NetError> {
         Ok(self.table.get_mut(r)?)
+    }
+
+    /// Makes a new kernel socket the guest's: non-blocking, registered with the store's poller,
+    /// counted against the quota, and in the resource table.
+    fn adopt(&mut self, inner: socket2::Socket, family: Family, kind: Kind) -> NetResult<Resource<Socket>> {
+        inner.set_nonblocking(true)?;
+        let fd = inner.as_raw_fd();
+        self.ctx.poll.registry().register(
+            &mut mio::unix::SourceFd(&fd),
+            mio::Token(fd as usize),
+            mio::Interest::READABLE | mio::Interest::WRITABLE,
+        )?;
+        self.ctx.open_sockets += 1;
+        Ok(self.table.push(Socket { inner, family, kind })?)
     }
 }
 
@@ -167,189 +166,143 @@ fn events_from_poll(bits: i16) -> Events {
 }
 
 /// Receives into a fresh buffer of at most `MAX_RECV` bytes.
-fn recv_buf(max_len: u64, f: impl FnOnce(&mut [MaybeUninit<u8>]) -> std::io::Result<usize>) -> Result<Vec<u8>, Errno> {
+fn recv_buf(max_len: u64, f: impl FnOnce(&mut [MaybeUninit<u8>]) -> std::io::Result<usize>) -> std::io::Result<Vec<u8>> {
     let len = (max_len.min(MAX_RECV as u64)) as usize;
     let mut buf: Vec<u8> = Vec::with_capacity(len);
-    let n = io(f(&mut buf.spare_capacity_mut()[..len]))?;
+    let n = f(&mut buf.spare_capacity_mut()[..len])?;
     sys::assume_init_len(&mut buf, n);
     Ok(buf)
 }
 
 impl HostSocket for PysockCtxView<'_> {
-    fn create(&mut self, family: Family, kind: Kind, protocol: i32) -> R<Resource<Socket>> {
-        let mut attempt = || -> Result<Socket, Errno> {
-            self.check_quota(1)?;
-            let domain = match family {
-                Family::Inet => Domain::IPV4,
-                Family::Inet6 => Domain::IPV6,
-                Family::Unix => return Err(Errno::Eafnosupport),
-            };
-            let ty = match kind {
-                Kind::Stream => Type::STREAM,
-                Kind::Dgram => Type::DGRAM,
-            };
-            let proto = (protocol != 0).then(|| Protocol::from(protocol));
-            let inner = io(socket2::Socket::new(domain, ty.cloexec(), proto))?;
-            Socket::new(inner, family, kind, self)
+    fn create(&mut self, family: Family, kind: Kind, protocol: i32) -> NetResult<Resource<Socket>> {
+        self.check_quota(1)?;
+        let domain = match family {
+            Family::Inet => Domain::IPV4,
+            Family::Inet6 => Domain::IPV6,
+            Family::Unix => return Err(Errno::Eafnosupport.into()),
         };
-        Ok(match attempt() {
-            Ok(s) => Ok(self.table.push(s)?),
-            Err(e) => Err(e),
-        })
+        let ty = match kind {
+            Kind::Stream => Type::STREAM,
+            Kind::Dgram => Type::DGRAM,
+        };
+        let proto = (protocol != 0).then(|| Protocol::from(protocol));
+        let inner = socket2::Socket::new(domain, ty.cloexec(), proto)?;
+        self.adopt(inner, family, kind)
     }
 
-    fn pair(&mut self) -> R<(Resource<Socket>, Resource<Socket>)> {
-        if let Err(e) = self.check_quota(2) {
-            return Ok(Err(e));
-        }
-        let (a, b) = match io(socket2::Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)) {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        let a = match Socket::new(a, Family::Unix, Kind::Stream, self) {
-            Ok(s) => s,
-            Err(e) => return Ok(Err(e)),
-        };
-        let a = self.table.push(a)?;
-        match Socket::new(b, Family::Unix, Kind::Stream, self) {
-            Ok(b) => {
-                let b = self.table.push(b)?;
-                Ok(Ok((a, b)))
-            }
+    fn pair(&mut self) -> NetResult<(Resource<Socket>, Resource<Socket>)> {
+        self.check_quota(2)?;
+        let (a, b) = socket2::Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)?;
+        let a = self.adopt(a, Family::Unix, Kind::Stream)?;
+        match self.adopt(b, Family::Unix, Kind::Stream) {
+            Ok(b) => Ok((a, b)),
             Err(e) => {
-                HostSocket::drop(self, a)?;
-                Ok(Err(e))
+                HostSocket::drop(self, a).map_err(NetError::Trap)?;
+                Err(e)
             }
         }
     }
 
-    fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> R<()> {
-        let addr = to_std(&address);
-        if let Err(e) = self.check(&addr) {
-            return Ok(Err(e));
-        }
-        Ok(io(self.socket(&this)?.inner.bind(&SockAddr::from(addr))))
+    fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
+        let addr = self.check(&address)?;
+        Ok(self.socket(&this)?.inner.bind(&addr)?)
     }
 
-    fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> R<()> {
-        Ok(io(self.socket(&this)?.inner.listen(backlog)))
+    fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
+        Ok(self.socket(&this)?.inner.listen(backlog)?)
     }
 
-    fn connect(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> R<()> {
-        let addr = to_std(&address);
-        if let Err(e) = self.check(&addr) {
-            return Ok(Err(e));
-        }
-        Ok(io(self.socket(&this)?.inner.connect(&SockAddr::from(addr))))
+    fn connect(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
+        let addr = self.check(&address)?;
+        Ok(self.socket(&this)?.inner.connect(&addr)?)
     }
 
-    fn disconnect(&mut self, this: Resource<Socket>) -> R<()> {
-        Ok(io(sys::disconnect(self.socket(&this)?.inner.as_fd())))
+    fn disconnect(&mut self, this: Resource<Socket>) -> NetResult<()> {
+        Ok(sys::disconnect(self.socket(&this)?.inner.as_fd())?)
     }
 
-    fn accept(&mut self, this: Resource<Socket>) -> R<(Resource<Socket>, Option<IpSocketAddress>)> {
-        if let Err(e) = self.check_quota(1) {
-            return Ok(Err(e));
-        }
+    fn accept(&mut self, this: Resource<Socket>) -> NetResult<(Resource<Socket>, Option<IpSocketAddress>)> {
+        self.check_quota(1)?;
         let s = self.socket(&this)?;
         let (family, kind) = (s.family, s.kind);
-        let (conn, peer) = match io(s.inner.accept()) {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(e)),
-        };
-        let peer = peer.as_socket().map(from_std);
-        Ok(match Socket::new(conn, family, kind, self) {
-            Ok(s) => Ok((self.table.push(s)?, peer)),
-            Err(e) => Err(e),
-        })
+        let (conn, peer) = s.inner.accept()?;
+        Ok((self.adopt(conn, family, kind)?, peer.as_socket().map(from_std)))
     }
 
-    fn send(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32) -> R<u32> {
-        Ok(io(self.socket(&this)?.inner.send_with_flags(&data, flags | libc::MSG_NOSIGNAL)).map(|n| n as u32))
+    fn send(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32) -> NetResult<u32> {
+        // MSG_NOSIGNAL: a send on a broken connection must be EPIPE for the guest, never SIGPIPE here.
+        Ok(self.socket(&this)?.inner.send_with_flags(&data, flags | libc::MSG_NOSIGNAL)? as u32)
     }
 
-    fn send_to(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32, address: IpSocketAddress) -> R<u32> {
-        let addr = to_std(&address);
-        if let Err(e) = self.check(&addr) {
-            return Ok(Err(e));
-        }
-        Ok(io(self.socket(&this)?.inner.send_to_with_flags(&data, &SockAddr::from(addr), flags | libc::MSG_NOSIGNAL)).map(|n| n as u32))
+    fn send_to(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32, address: IpSocketAddress) -> NetResult<u32> {
+        let addr = self.check(&address)?;
+        Ok(self.socket(&this)?.inner.send_to_with_flags(&data, &addr, flags | libc::MSG_NOSIGNAL)? as u32)
     }
 
-    fn recv(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> R<Vec<u8>> {
+    fn recv(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<Vec<u8>> {
         let s = self.socket(&this)?;
-        Ok(recv_buf(max_len, |buf| s.inner.recv_with_flags(buf, flags)))
+        Ok(recv_buf(max_len, |buf| s.inner.recv_with_flags(buf, flags))?)
     }
 
-    fn recv_from(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> R<(Vec<u8>, Option<IpSocketAddress>)> {
+    fn recv_from(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Vec<u8>, Option<IpSocketAddress>)> {
         let s = self.socket(&this)?;
         let mut from = None;
         let data = recv_buf(max_len, |buf| {
             let (n, addr) = s.inner.recv_from_with_flags(buf, flags)?;
             from = addr.as_socket().map(from_std);
             Ok(n)
-        });
-        Ok(data.map(|d| (d, from)))
+        })?;
+        Ok((data, from))
     }
 
-    fn shutdown(&mut self, this: Resource<Socket>, how: ShutdownHow) -> R<()> {
+    fn shutdown(&mut self, this: Resource<Socket>, how: ShutdownHow) -> NetResult<()> {
         let how = match how {
             ShutdownHow::Read => std::net::Shutdown::Read,
             ShutdownHow::Write => std::net::Shutdown::Write,
             ShutdownHow::Both => std::net::Shutdown::Both,
         };
-        Ok(io(self.socket(&this)?.inner.shutdown(how)))
+        Ok(self.socket(&this)?.inner.shutdown(how)?)
     }
 
-    fn local_address(&mut self, this: Resource<Socket>) -> R<Option<IpSocketAddress>> {
-        Ok(io(self.socket(&this)?.inner.local_addr()).map(|a| a.as_socket().map(from_std)))
+    fn local_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
+        Ok(self.socket(&this)?.inner.local_addr()?.as_socket().map(from_std))
     }
 
-    fn remote_address(&mut self, this: Resource<Socket>) -> R<Option<IpSocketAddress>> {
-        Ok(io(self.socket(&this)?.inner.peer_addr()).map(|a| a.as_socket().map(from_std)))
+    fn remote_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
+        Ok(self.socket(&this)?.inner.peer_addr()?.as_socket().map(from_std))
     }
 
-    fn get_option(&mut self, this: Resource<Socket>, name: Sockopt) -> R<i64> {
+    fn get_option(&mut self, this: Resource<Socket>, name: Sockopt) -> NetResult<i64> {
         let fd = self.socket(&this)?.inner.as_fd();
-        Ok(if name == Sockopt::Linger {
-            io(sys::getsockopt_linger(fd)).map(|(on, secs)| ((on as i64) << 32) | secs as u32 as i64)
-        } else {
-            let (level, opt) = sockopt_level_name(name);
-            io(sys::getsockopt_int(fd, level, opt)).map(i64::from)
-        })
-    }
-
-    fn set_option(&mut self, this: Resource<Socket>, name: Sockopt, value: i64) -> R<()> {
-        let fd = self.socket(&this)?.inner.as_fd();
-        Ok(if name == Sockopt::Linger {
-            io(sys::setsockopt_linger(fd, (value >> 32) as i32, value as i32))
-        } else {
-            let (level, opt) = sockopt_level_name(name);
-            match i32::try_from(value) {
-                Ok(v) => io(sys::setsockopt_int(fd, level, opt, v)),
-                Err(_) => Err(Errno::Einval),
-            }
-        })
-    }
-
-    fn take_error(&mut self, this: Resource<Socket>) -> R<Option<Errno>> {
-        Ok(io(self.socket(&this)?.inner.take_error()).map(|e| e.map(|e| errno::from_io(&e))))
-    }
-
-    fn duplicate(&mut self, this: Resource<Socket>) -> R<Resource<Socket>> {
-        if let Err(e) = self.check_quota(1) {
-            return Ok(Err(e));
+        if name == Sockopt::Linger {
+            let (on, secs) = sys::getsockopt_linger(fd)?;
+            return Ok(((on as i64) << 32) | secs as u32 as i64);
         }
+        let (level, opt) = sockopt_level_name(name);
+        Ok(sys::getsockopt_int(fd, level, opt)?.into())
+    }
+
+    fn set_option(&mut self, this: Resource<Socket>, name: Sockopt, value: i64) -> NetResult<()> {
+        let fd = self.socket(&this)?.inner.as_fd();
+        if name == Sockopt::Linger {
+            return Ok(sys::setsockopt_linger(fd, (value >> 32) as i32, value as i32)?);
+        }
+        let (level, opt) = sockopt_level_name(name);
+        let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
+        Ok(sys::setsockopt_int(fd, level, opt, value)?)
+    }
+
+    fn take_error(&mut self, this: Resource<Socket>) -> NetResult<Option<Errno>> {
+        Ok(self.socket(&this)?.inner.take_error()?.map(|e| errno::from_io(&e)))
+    }
+
+    fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
+        self.check_quota(1)?;
         let s = self.socket(&this)?;
         let (family, kind) = (s.family, s.kind);
-        let dup = match io(s.inner.try_clone()) {
-            Ok(d) => d,
-            Err(e) => return Ok(Err(e)),
-        };
-        Ok(match Socket::new(dup, family, kind, self) {
-            Ok(s) => Ok(self.table.push(s)?),
-            Err(e) => Err(e),
-        })
+        let dup = s.inner.try_clone()?;
+        self.adopt(dup, family, kind)
     }
 
     fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {
@@ -364,7 +317,7 @@ impl HostSocket for PysockCtxView<'_> {
 }
 
 impl Host for PysockCtxView<'_> {
-    fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, timeout_ns: Option<u64>) -> R<Vec<(u32, Events)>> {
+    fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
         let mut fds = Vec::with_capacity(sockets.len());
         for (r, interest) in &sockets {
             let fd = self.table.get(r)?.inner.as_raw_fd();
@@ -373,21 +326,17 @@ impl Host for PysockCtxView<'_> {
         // A timeout too large to represent as a deadline is as good as none.
         let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
         loop {
-            let ready = match io(sys::poll_now(&mut fds)) {
-                Ok(n) => n,
-                Err(e) => return Ok(Err(e)),
-            };
-            if ready > 0 {
-                return Ok(Ok(fds
+            if sys::poll_now(&mut fds)? > 0 {
+                return Ok(fds
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.revents != 0)
                     .map(|(i, p)| (i as u32, events_from_poll(p.revents)))
-                    .collect()));
+                    .collect());
             }
             let slice = match deadline {
                 Some(d) => match d.saturating_duration_since(Instant::now()) {
-                    left if left.is_zero() => return Ok(Ok(Vec::new())),
+                    left if left.is_zero() => return Ok(Vec::new()),
                     left => Some(left),
                 },
                 None => None,
@@ -395,7 +344,7 @@ impl Host for PysockCtxView<'_> {
             let ctx = &mut *self.ctx;
             if let Err(e) = ctx.poll.poll(&mut ctx.events, slice) {
                 if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Ok(Err(errno::from_io(&e)));
+                    return Err(e.into());
                 }
             }
         }
@@ -443,7 +392,7 @@ impl Host for PysockCtxView<'_> {
         Ok(sys::getnameinfo(addr, flags).map_err(errno::gai_from_raw))
     }
 
-    fn host_name(&mut self) -> R<String> {
-        Ok(io(sys::gethostname()))
+    fn host_name(&mut self) -> NetResult<String> {
+        Ok(sys::gethostname()?)
     }
 }
