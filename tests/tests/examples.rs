@@ -1,0 +1,65 @@
+//! The examples in examples/, against native CPython peers on loopback.
+
+use pysock_tests::{pysock_bin, root};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// Kills the child when the test ends, passing or failing.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `command` and reads the port it prints on its first line.
+fn start_printing_port(command: &mut Command) -> (Running, u16) {
+    let mut child = Running(command.stdout(Stdio::piped()).spawn().unwrap());
+    let mut line = String::new();
+    BufReader::new(child.0.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
+    let port = line.trim().parse().unwrap_or_else(|_| panic!("expected a port, got {line:?}"));
+    (child, port)
+}
+
+/// urllib.request in the sandbox fetches a page from native `http.server`.
+#[test]
+fn urllib_fetches_from_native_http_server() {
+    let dir = std::env::temp_dir().join(format!("pysock-www-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("page.txt"), "hello over http\n").unwrap();
+    let (_server, port) = start_printing_port(
+        Command::new("python3").arg(root().join("tests/python/http_peer.py")).arg(&dir),
+    );
+    let out = Command::new(pysock_bin())
+        .args(["python", "--allow-loopback"])
+        .arg(root().join("examples/urllib_fetch.py"))
+        .arg(format!("http://127.0.0.1:{port}/page.txt"))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text, "200 text/plain\nhello over http\n");
+}
+
+/// A sandboxed selectors echo server serves 100 concurrent native clients, every echo correct.
+#[test]
+fn echo_server_serves_100_native_clients() {
+    let (mut server, port) = start_printing_port(
+        Command::new(pysock_bin())
+            .args(["python", "--allow-loopback"])
+            .arg(root().join("examples/echo_server.py"))
+            .arg("100"),
+    );
+    let clients = Command::new("python3")
+        .arg(root().join("tests/python/echo_clients.py"))
+        .args([port.to_string(), "100".into()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&clients.stdout);
+    assert!(clients.status.success(), "{text}\n{}", String::from_utf8_lossy(&clients.stderr));
+    assert!(text.contains("echoes correct: 100"), "{text}");
+    assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
+}
