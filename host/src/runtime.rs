@@ -47,24 +47,18 @@ pub fn engine() -> Result<Engine> {
 /// Composes `app` with `guest` and compiles the result, reusing a compiled copy from `cache_dir`
 /// when the inputs are unchanged: a CPython component takes seconds to compile, milliseconds to load.
 pub fn load_composed(engine: &Engine, app: &Path, guest: &Path, cache_dir: Option<&Path>) -> Result<Component> {
+    let cached = match cache_dir {
+        Some(dir) => Some(dir.join(format!("{}.cwasm", cache_key(app, guest)?))),
+        None => None,
+    };
+    if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
+        if let Ok(c) = crate::sys::load_compiled(engine, path) {
+            return Ok(c);
+        }
+    }
     let app_bytes = std::fs::read(app).with_context(|| format!("cannot read the component {}", app.display()))?;
     let guest_bytes = std::fs::read(guest)
         .with_context(|| format!("cannot read the pysock guest {} (build it: see README.md)", guest.display()))?;
-    let key = {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        app_bytes.hash(&mut h);
-        guest_bytes.hash(&mut h);
-        env!("CARGO_PKG_VERSION").hash(&mut h);
-        format!("{:016x}", h.finish())
-    };
-    let cached = cache_dir.map(|d| d.join(format!("{key}.cwasm")));
-    if let Some(path) = &cached {
-        if path.exists() {
-            if let Ok(c) = crate::sys::load_compiled(engine, path) {
-                return Ok(c);
-            }
-        }
-    }
     let composed = compose::plug_guest(&app_bytes, &guest_bytes)?;
     let component = Component::new(engine, &composed)
         .map_err(anyhow::Error::from)
@@ -73,12 +67,44 @@ pub fn load_composed(engine: &Engine, app: &Path, guest: &Path, cache_dir: Optio
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
+        // Write then rename, so a concurrent run never loads a half-written file.
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         if std::fs::write(&tmp, component.serialize().map_err(anyhow::Error::from)?).is_ok() {
             let _ = std::fs::rename(&tmp, path);
         }
+        prune_cache(path.parent().unwrap_or(Path::new(".")));
     }
     Ok(component)
+}
+
+/// How many compiled components the cache keeps (each is tens of MB); older ones are removed.
+const CACHE_ENTRIES: usize = 4;
+
+fn prune_cache(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    files.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in files.into_iter().skip(CACHE_ENTRIES) {
+        let _ = std::fs::remove_file(old);
+    }
+}
+
+/// Names a compiled composition by its inputs' paths, sizes and modification times, as build tools
+/// do: hashing 18 MB of CPython on every start would cost more than loading the compiled result.
+fn cache_key(app: &Path, guest: &Path) -> Result<String> {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for input in [app, guest] {
+        let meta = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
+        input.hash(&mut h);
+        meta.len().hash(&mut h);
+        meta.modified()?.hash(&mut h);
+    }
+    env!("CARGO_PKG_VERSION").hash(&mut h);
+    Ok(format!("{:016x}", h.finish()))
 }
 
 /// Runs a composed `wasi:cli/command` component and returns its exit code.
