@@ -5,10 +5,9 @@ the caller's objects; which descriptor is ready, and every argument rule, is the
 """
 import operator as _operator
 
-from componentize_py_types import Err as _Err
 from wit_world.imports import select as _w
 
-from _pysock_socket import _exception
+from _pysock_socket import _as_builtins, _call, _keep, _release
 
 error = OSError
 
@@ -37,13 +36,6 @@ def _fileno(obj):
     return fd
 
 
-def _call(fn, *args):
-    try:
-        return fn(*args)
-    except _Err as e:
-        raise _exception(e.value) from None
-
-
 def select(rlist, wlist, xlist, timeout=None, /):
     if timeout is not None:
         if not isinstance(timeout, (int, float)):
@@ -67,13 +59,18 @@ def _mask(eventmask):
     return eventmask
 
 
-class poll:
-    """A select.poll() object; its registrations live in the guest."""
+class _Poll:
+    """A select.poll() object; its registrations live in the guest. As in CPython, only poll()
+    makes one: the type itself cannot be instantiated."""
 
     __slots__ = ("_pysock",)
 
-    def __init__(self):
-        self._pysock = _w.PollObject()
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create 'select.poll' instances")
+
+    def __del__(self):
+        # The guest's registrations go with the resource; see _pysock_socket._live.
+        _release(self._pysock)
 
     def register(self, fd, eventmask=POLLIN | POLLPRI | POLLOUT, /):
         _call(self._pysock.register, _fileno(fd), _mask(eventmask))
@@ -90,3 +87,16 @@ class poll:
                 raise TypeError("timeout must be an integer or None")
             timeout = float(timeout)
         return _call(self._pysock.poll, timeout)
+
+
+_Poll.__name__ = _Poll.__qualname__ = "poll"
+_Poll.__module__ = "select"
+
+
+def poll():
+    p = object.__new__(_Poll)
+    p._pysock = _keep(_w.PollObject())
+    return p
+
+
+_as_builtins(globals())

@@ -77,11 +77,31 @@ def _exception(v):
     return OSError(v.value)
 
 
+# Resources this module's objects use, held here so that they are never garbage themselves.
+# componentize-py drops a resource from a weakref callback, and in a garbage cycle the collector runs
+# those callbacks before any __del__: a socket's finalizer, or another object's (asyncio transports
+# close their socket in __del__), would then call a dropped handle, which traps the whole component.
+# Each Python object releases its resource from its own __del__, after its last use.
+_live = set()
+
+
+def _keep(resource):
+    _live.add(resource)
+    return resource
+
+
+def _release(resource):
+    _live.discard(resource)
+
+
 def _call(fn, *args):
     try:
         return fn(*args)
     except _Err as e:
-        raise _exception(e.value) from None
+        error = e.value
+    # Raised outside the handler, so the Python exception carries no chained `Err`: componentize-py's
+    # Err is frozen, and code that walks __context__ (unittest does) must not meet it.
+    raise _exception(error)
 
 
 def _int32(value, what="argument"):
@@ -169,7 +189,7 @@ class socket:
         if fileno is not None:
             # CPython stores the fd in a C int, so an out-of-range number wraps as it does there.
             fileno = (_operator.index(fileno) + 2**31) % 2**32 - 2**31
-        self._pysock = _call(_w.Socket.create, _int32(family), _int32(type), _int32(proto), fileno)
+        self._pysock = _keep(_call(_w.Socket.create, _int32(family), _int32(type), _int32(proto), fileno))
 
     family = property(lambda self: self._pysock.family())
     proto = property(lambda self: self._pysock.proto())
@@ -202,11 +222,12 @@ class socket:
     def connect_ex(self, address):
         try:
             self._pysock.connect_ex(_address(self.family, address, "connect_ex"))
+            return 0
         except _Err as e:
-            if type(e.value) is _w.Error_Os:
-                return getattr(_errno, e.value.value.code.name, _errno.EIO)
-            raise _exception(e.value) from None
-        return 0
+            error = e.value
+        if type(error) is _w.Error_Os:
+            return getattr(_errno, error.value.code.name, _errno.EIO)
+        raise _exception(error)
 
     def send(self, data, flags=0):
         return _call(self._pysock.send, _bytes(data), _int32(flags))
@@ -297,6 +318,23 @@ class socket:
     def dup(self):
         return socket(self.family, self.type, self.proto, dup(self.fileno()))
 
+    def __repr__(self):
+        return f"<socket object, fd={self.fileno()}, family={self.family}, type={self.type}, proto={self.proto}>"
+
+    def __del__(self):
+        # As CPython's socket finalizer: an unclosed socket warns, naming itself, then closes.
+        sock = getattr(self, "_pysock", None)
+        if sock is None:
+            return
+        if sock.fileno() != -1:
+            import warnings
+            warnings.warn(f"unclosed {self!r}", ResourceWarning, stacklevel=2, source=self)
+            try:
+                sock.close()
+            except _Err:
+                pass
+        _release(sock)
+
     type = property(lambda self: self._pysock.type())
 
 
@@ -318,7 +356,7 @@ def socketpair(family=AF_UNIX, type=SOCK_STREAM, proto=0):
 
 def _wrap(resource):
     s = socket.__new__(socket)
-    s._pysock = resource
+    s._pysock = _keep(resource)
     return s
 
 
@@ -341,7 +379,9 @@ def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
         port = str(port)
     elif isinstance(port, (bytes, bytearray)):
         port = bytes(port).decode("ascii")
-    elif port is not None and not isinstance(port, str):
+    elif isinstance(port, str):
+        _utf8(port)
+    elif port is not None:
         raise OSError("Int or String expected")
     infos = _call(_w.getaddrinfo, host, port, _int32(family), _int32(type), _int32(proto), _int32(flags))
     return [(i.family, i.type, i.proto, i.canonname, i.address.value) for i in infos]
@@ -372,8 +412,54 @@ def gethostbyaddr(ip_address):
     return _call(_w.gethostbyaddr, _host(ip_address))
 
 
+_PROTOCOLS = {"ip": 0, "icmp": 1, "tcp": 6, "udp": 17, "ipv6": 41, "icmpv6": 58, "raw": 255}
+_SERVICE_KINDS = {None: SOCK_STREAM, "tcp": SOCK_STREAM, "udp": SOCK_DGRAM}
+
+
+def getservbyname(servicename, protocolname=None, /):
+    kind = _SERVICE_KINDS.get(protocolname)
+    if kind is None or not isinstance(servicename, str) or servicename.isdigit():
+        if not isinstance(servicename, str):
+            raise TypeError(f"getservbyname() argument 1 must be str, not {type(servicename).__name__}")
+        raise OSError("service/proto not found")
+    try:
+        infos = _w.getaddrinfo(None, _utf8(servicename), AF_INET, kind, 0, AI_PASSIVE)
+    except _Err:
+        infos = []
+    if not infos:
+        raise OSError("service/proto not found")
+    return infos[0].address.value[1]
+
+
+def getservbyport(port, protocolname=None, /):
+    port = _operator.index(port)
+    if not 0 <= port <= 0xFFFF:
+        raise OverflowError("getservbyport: port must be 0-65535.")
+    if protocolname not in _SERVICE_KINDS:
+        raise OSError("port/proto not found")
+    flags = NI_NUMERICHOST | (NI_DGRAM if protocolname == "udp" else 0)
+    name = _call(_w.getnameinfo, _w.Address_Inet(("127.0.0.1", port)), flags)[1]
+    if name.isdigit():
+        raise OSError("port/proto not found")
+    return name
+
+
+def getprotobyname(protocolname, /):
+    try:
+        return _PROTOCOLS[protocolname]
+    except (KeyError, TypeError):
+        raise OSError("protocol not found") from None
+
+
 def gethostname():
     return _call(_w.gethostname)
+
+
+def _utf8(text):
+    """Checks that `text` can cross into WIT as a string, raising what CPython's UTF-8 conversion
+    raises; a lone surrogate would otherwise trap the component."""
+    text.encode("utf-8")
+    return text
 
 
 def _text(value, caller):
@@ -381,7 +467,7 @@ def _text(value, caller):
         raise TypeError(f"{caller}() argument 1 must be str, not {type(value).__name__}")
     if "\0" in value:
         raise ValueError("embedded null character")
-    return value
+    return _utf8(value)
 
 
 def inet_aton(ip_string):
@@ -427,3 +513,15 @@ def htonl(x):
 
 def ntohl(x):
     return _swap(x, 32, "ntohl")
+
+
+def _as_builtins(namespace):
+    """Makes the public functions behave like C builtins, which do not bind when stored on a class
+    (selectors.SelectSelector keeps `_select = select.select`). A staticmethod is callable and never binds."""
+    import types
+    for name, value in list(namespace.items()):
+        if isinstance(value, types.FunctionType) and not name.startswith("_"):
+            namespace[name] = staticmethod(value)
+
+
+_as_builtins(globals())

@@ -135,3 +135,11 @@ fn bad_input_matches_native_cpython() {
     let sandboxed = sandbox_python("bad_input.py", &["--allow-loopback"]);
     assert_eq!(sandboxed, String::from_utf8_lossy(&native.stdout));
 }
+
+/// Sockets and poll objects collected in garbage cycles whose other finalizers still use them:
+/// no trap, no leaked descriptor.
+#[test]
+fn garbage_cycles_neither_trap_nor_leak() {
+    let text = sandbox_python("gc_cycles.py", &[]);
+    assert!(text.contains("every descriptor was closed: True"), "{text}");
+}
