@@ -143,3 +143,12 @@ fn garbage_cycles_neither_trap_nor_leak() {
     let text = sandbox_python("gc_cycles.py", &[]);
     assert!(text.contains("every descriptor was closed: True"), "{text}");
 }
+
+/// asyncio (start_server, open_connection, wait_for) and socketserver run unmodified.
+#[test]
+fn asyncio_and_socketserver_run_unmodified() {
+    let text = sandbox_python("stdlib_servers.py", &["--allow-loopback"]);
+    assert!(text.contains("asyncio echoes: True"), "{text}");
+    assert!(text.contains("wait_for timeout: TimeoutError"), "{text}");
+    assert!(text.contains("socketserver: b'ABC'"), "{text}");
+}
