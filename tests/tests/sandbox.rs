@@ -126,14 +126,23 @@ fn million_entry_select() {
     assert!(text.contains("million-entry select: 1000000"), "{text}");
 }
 
+/// Runs tests/python/NAME under native python3 and in the sandbox; the transcripts must be identical.
+fn assert_matches_native(name: &str) {
+    let native = Command::new("python3").arg(root().join("tests/python").join(name)).output().unwrap();
+    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    assert_eq!(sandbox_python(name, &["--allow-loopback"]), String::from_utf8_lossy(&native.stdout));
+}
+
 /// Bad arguments, huge numbers, NaN timeouts and closed sockets: the same exceptions as native CPython.
 #[test]
 fn bad_input_matches_native_cpython() {
-    let script = root().join("tests/python/bad_input.py");
-    let native = Command::new("python3").arg(&script).output().unwrap();
-    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
-    let sandboxed = sandbox_python("bad_input.py", &["--allow-loopback"]);
-    assert_eq!(sandboxed, String::from_utf8_lossy(&native.stdout));
+    assert_matches_native("bad_input.py");
+}
+
+/// CPython's threaded BasicTCPTest, BasicUDPTest and NonBlockingTCPTests, ported to one thread.
+#[test]
+fn ported_test_socket_matches_native_cpython() {
+    assert_matches_native("ported_test_socket.py");
 }
 
 /// Sockets and poll objects collected in garbage cycles whose other finalizers still use them:
