@@ -33,7 +33,11 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         world: "guest",
         path: "../wit",
-        with: { "pysock:net/net.socket": crate::net::Socket },
+        with: {
+            "pysock:net/net.socket": crate::net::Socket,
+            "pysock:net/tls.config": crate::tls::TlsConfig,
+            "pysock:net/tls.connection": crate::tls::TlsConnection,
+        },
         trappable_error_type: { "pysock:net/types.errno" => crate::error::NetError },
         imports: { default: trappable },
     });
@@ -47,6 +51,7 @@ pub mod policy;
 pub mod runtime;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod tls;
 
 pub use policy::NetworkPolicy;
 use wasmtime::component::{HasData, Linker, ResourceTable};
@@ -129,5 +134,6 @@ impl HasData for Pysock {
 pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     bindings::pysock::net::types::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::net::add_to_linker::<T, Pysock>(linker, T::pysock)?;
+    bindings::pysock::net::tls::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     Ok(())
 }

@@ -1,0 +1,578 @@
+//! The `pysock:net/tls` interface: a sans-I/O TLS engine on rustls, shaped for CPython's `ssl`.
+//!
+//! Nothing here touches a socket or mio. A [`TlsConnection`] takes ciphertext in (`receive`) and
+//! hands ciphertext out (`transmit`); the guest moves those bytes over a socket for an SSL socket or
+//! through MemoryBIOs for an SSLObject. That keeps the engine testable over in-memory pipes and
+//! lets one implementation serve both of CPython's TLS objects.
+//!
+//! Verification follows CPython's two knobs rather than rustls' single verifier: `verify_mode`
+//! decides whether the peer's chain must lead to a trust anchor, `check_hostname` whether the
+//! certificate must name the server. Failures carry OpenSSL's verify codes, which CPython users read.
+
+use crate::PysockCtxView;
+use crate::bindings::pysock::net::tls::{
+    Error, ErrorKind, HostConfig, HostConnection, ProtocolVersion, VerifyMode,
+};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use std::io::{Read, Write};
+use std::sync::Arc;
+use wasmtime::component::Resource;
+
+/// The most bytes one `read` or `transmit` hands back, whatever length the guest asked for.
+const MAX_CHUNK: u32 = 1 << 20;
+
+/// OpenSSL's verify codes that rustls' certificate errors correspond to.
+mod verify_code {
+    pub const CERT_NOT_YET_VALID: i32 = 9;
+    pub const CERT_HAS_EXPIRED: i32 = 10;
+    pub const CERT_SIGNATURE_FAILURE: i32 = 7;
+    pub const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: i32 = 20;
+    pub const CERT_REVOKED: i32 = 23;
+    pub const INVALID_PURPOSE: i32 = 26;
+    pub const HOSTNAME_MISMATCH: i32 = 62;
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// An `ssl.SSLError` (or subclass) value.
+pub fn error(kind: ErrorKind, reason: &str, message: &str) -> Error {
+    Error {
+        kind,
+        library: "SSL".into(),
+        reason: reason.into(),
+        message: message.into(),
+        verify_code: 0,
+        verify_message: String::new(),
+    }
+}
+
+/// Settings shared by connections (OpenSSL's SSL_CTX).
+pub struct TlsConfig {
+    server_side: bool,
+    roots: Vec<CertificateDer<'static>>,
+    identity: Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
+    verify_mode: VerifyMode,
+    check_hostname: bool,
+    versions: (ProtocolVersion, ProtocolVersion),
+    alpn: Vec<Vec<u8>>,
+}
+
+impl TlsConfig {
+    /// CPython's defaults for PROTOCOL_TLS_CLIENT and PROTOCOL_TLS_SERVER.
+    pub fn new(server_side: bool) -> TlsConfig {
+        TlsConfig {
+            server_side,
+            roots: Vec::new(),
+            identity: None,
+            verify_mode: if server_side { VerifyMode::None } else { VerifyMode::Required },
+            check_hostname: !server_side,
+            versions: (ProtocolVersion::Tls12, ProtocolVersion::Tls13),
+            alpn: Vec::new(),
+        }
+    }
+
+    pub fn add_trust_pem(&mut self, pem: &[u8]) -> Result<u32, Error> {
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|_| error(ErrorKind::Ssl, "PEM_LIB", "[X509] PEM lib"))?;
+            self.add_trust_der(cert.to_vec())?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(error(ErrorKind::Ssl, "NO_CERTIFICATE_OR_CRL_FOUND", "no certificate or crl found"));
+        }
+        Ok(added)
+    }
+
+    pub fn add_trust_der(&mut self, der: Vec<u8>) -> Result<(), Error> {
+        let cert = CertificateDer::from(der);
+        // Parse it now, so a bad certificate fails at load time as in OpenSSL, not at handshake.
+        RootCertStore::empty()
+            .add(cert.clone())
+            .map_err(|_| error(ErrorKind::Ssl, "NOT_ENOUGH_DATA", "not enough data"))?;
+        if !self.roots.contains(&cert) {
+            self.roots.push(cert);
+        }
+        Ok(())
+    }
+
+    pub fn set_identity(&mut self, chain_pem: &[u8], key_pem: &[u8]) -> Result<(), Error> {
+        let chain: Vec<_> = CertificateDer::pem_slice_iter(chain_pem).filter_map(Result::ok).collect();
+        if chain.is_empty() {
+            return Err(error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib"));
+        }
+        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib"))?;
+        // Check that the key belongs to the certificate, as SSL_CTX_check_private_key does.
+        let signer = provider()
+            .key_provider
+            .load_private_key(key.clone_key())
+            .map_err(|_| error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib"))?;
+        let certified = rustls::sign::CertifiedKey::new(chain.clone(), signer);
+        if certified.keys_match().is_err() {
+            return Err(error(ErrorKind::Ssl, "KEY_VALUES_MISMATCH", "[X509: KEY_VALUES_MISMATCH] key values mismatch"));
+        }
+        self.identity = Some((chain, Arc::new(key)));
+        Ok(())
+    }
+
+    /// CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED.
+    pub fn set_verify_mode(&mut self, mode: VerifyMode) {
+        self.verify_mode = mode;
+    }
+
+    pub fn set_check_hostname(&mut self, check: bool) {
+        self.check_hostname = check;
+    }
+
+    /// minimum_version and maximum_version; a range with nothing in it fails when a connection opens.
+    pub fn set_versions(&mut self, minimum: ProtocolVersion, maximum: ProtocolVersion) {
+        self.versions = (minimum, maximum);
+    }
+
+    pub fn set_alpn(&mut self, protocols: Vec<Vec<u8>>) {
+        self.alpn = protocols;
+    }
+
+    /// The trust anchors in DER, in the order they were added.
+    pub fn trust_anchors(&self) -> Vec<Vec<u8>> {
+        self.roots.iter().map(|c| c.to_vec()).collect()
+    }
+
+    fn root_store(&self) -> RootCertStore {
+        let mut store = RootCertStore::empty();
+        for cert in &self.roots {
+            let _ = store.add(cert.clone());
+        }
+        store
+    }
+
+    fn protocol_versions(&self) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, Error> {
+        let all = [(ProtocolVersion::Tls12, &rustls::version::TLS12), (ProtocolVersion::Tls13, &rustls::version::TLS13)];
+        let rank = |v: ProtocolVersion| if v == ProtocolVersion::Tls12 { 0 } else { 1 };
+        let (lo, hi) = (rank(self.versions.0), rank(self.versions.1));
+        let chosen: Vec<_> = all.iter().filter(|(v, _)| (lo..=hi).contains(&rank(*v))).map(|(_, s)| *s).collect();
+        if chosen.is_empty() {
+            return Err(error(ErrorKind::Ssl, "NO_PROTOCOLS_AVAILABLE", "no protocols available"));
+        }
+        Ok(chosen)
+    }
+
+    fn client_config(&self) -> Result<rustls::ClientConfig, Error> {
+        let verifier = Arc::new(PythonServerVerifier {
+            roots: Arc::new(self.root_store()),
+            verify: self.verify_mode != VerifyMode::None,
+            check_hostname: self.check_hostname,
+            algorithms: provider().signature_verification_algorithms,
+        });
+        let builder = rustls::ClientConfig::builder_with_provider(provider())
+            .with_protocol_versions(&self.protocol_versions()?)
+            .map_err(|e| tls_error(&e, None))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier);
+        let mut config = match &self.identity {
+            Some((chain, key)) => builder
+                .with_client_auth_cert(chain.clone(), key.clone_key())
+                .map_err(|e| tls_error(&e, None))?,
+            None => builder.with_no_client_auth(),
+        };
+        config.alpn_protocols = self.alpn.clone();
+        Ok(config)
+    }
+
+    fn server_config(&self) -> Result<rustls::ServerConfig, Error> {
+        let Some((chain, key)) = &self.identity else {
+            // OpenSSL fails the handshake this way when a server context has no certificate.
+            return Err(error(ErrorKind::Ssl, "NO_SHARED_CIPHER", "no shared cipher"));
+        };
+        let builder = rustls::ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&self.protocol_versions()?)
+            .map_err(|e| tls_error(&e, None))?;
+        let builder = if self.verify_mode == VerifyMode::None {
+            builder.with_no_client_auth()
+        } else {
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(self.root_store()), provider());
+            let verifier = if self.verify_mode == VerifyMode::Optional { verifier.allow_unauthenticated() } else { verifier };
+            let verifier = verifier
+                .build()
+                .map_err(|_| error(ErrorKind::Ssl, "NO_CERTIFICATE_OR_CRL_FOUND", "no client certificate CA names"))?;
+            builder.with_client_cert_verifier(verifier)
+        };
+        let mut config = builder.with_single_cert(chain.clone(), key.clone_key()).map_err(|e| tls_error(&e, None))?;
+        config.alpn_protocols = self.alpn.clone();
+        Ok(config)
+    }
+}
+
+/// A server-certificate check with CPython's two settings (see the module docs).
+#[derive(Debug)]
+struct PythonServerVerifier {
+    roots: Arc<RootCertStore>,
+    verify: bool,
+    check_hostname: bool,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PythonServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if !self.verify {
+            return Ok(ServerCertVerified::assertion());
+        }
+        if self.roots.is_empty() {
+            return Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer));
+        }
+        let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(self.roots.clone(), provider())
+            .build()
+            .map_err(|e| rustls::Error::General(e.to_string()))?;
+        match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.check_hostname => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// One TLS session (OpenSSL's SSL).
+pub struct TlsConnection {
+    conn: rustls::Connection,
+    server_name: Option<String>,
+    /// The first fatal error: rustls repeats it, and so does OpenSSL.
+    failed: Option<Error>,
+}
+
+impl TlsConnection {
+    pub fn open(config: &TlsConfig, server_name: Option<&str>) -> Result<TlsConnection, Error> {
+        let conn = if config.server_side {
+            rustls::ServerConnection::new(Arc::new(config.server_config()?)).map(rustls::Connection::from)
+        } else {
+            let mut client = config.client_config()?;
+            // Without a name there is no SNI and nothing to match; CPython allows that unless
+            // check_hostname is on, which ssl.py enforces before we get here.
+            let name = match server_name {
+                Some(n) => ServerName::try_from(n.to_string())
+                    .map_err(|_| error(ErrorKind::Ssl, "INVALID_SERVER_NAME", "invalid server name"))?,
+                None => {
+                    client.enable_sni = false;
+                    ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into())
+                }
+            };
+            rustls::ClientConnection::new(Arc::new(client), name).map(rustls::Connection::from)
+        };
+        let conn = conn.map_err(|e| tls_error(&e, server_name))?;
+        Ok(TlsConnection { conn, server_name: server_name.map(str::to_string), failed: None })
+    }
+
+    pub fn receive(&mut self, mut ciphertext: &[u8]) -> Result<(), Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        if ciphertext.is_empty() {
+            // read_tls of nothing tells rustls the transport ended.
+            let _ = self.conn.read_tls(&mut ciphertext);
+        }
+        while !ciphertext.is_empty() {
+            if self.conn.read_tls(&mut ciphertext).is_err() {
+                break;
+            }
+            if let Err(e) = self.conn.process_new_packets() {
+                let e = tls_error(&e, self.server_name.as_deref());
+                self.failed = Some(e.clone());
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn transmit(&mut self, max_len: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let limit = max_len.min(MAX_CHUNK) as usize;
+        while self.conn.wants_write() && out.len() < limit {
+            let mut chunk = Vec::new();
+            if self.conn.write_tls(&mut chunk).unwrap_or(0) == 0 {
+                break;
+            }
+            out.extend_from_slice(&chunk);
+        }
+        out
+    }
+
+    pub fn read(&mut self, max_len: u32) -> Result<Vec<u8>, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        let mut buf = vec![0; max_len.min(MAX_CHUNK) as usize];
+        match self.conn.reader().read(&mut buf) {
+            Ok(0) if !buf.is_empty() => {
+                Err(error(ErrorKind::ZeroReturn, "ZERO_RETURN", "TLS/SSL connection has been closed (EOF)"))
+            }
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(buf)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                Err(error(ErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)"))
+            }
+            Err(_) => Err(error(ErrorKind::Eof, "UNEXPECTED_EOF_WHILE_READING", "EOF occurred in violation of protocol")),
+        }
+    }
+
+    pub fn pending(&mut self) -> u32 {
+        self.conn.process_new_packets().map(|s| s.plaintext_bytes_to_read() as u32).unwrap_or(0)
+    }
+
+    pub fn write(&mut self, plaintext: &[u8]) -> Result<u32, Error> {
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        self.conn
+            .writer()
+            .write(plaintext)
+            .map(|n| n as u32)
+            .map_err(|_| error(ErrorKind::Ssl, "PROTOCOL_IS_SHUTDOWN", "protocol is shutdown"))
+    }
+
+    pub fn close(&mut self) {
+        self.conn.send_close_notify();
+    }
+
+    pub fn is_handshaking(&self) -> bool {
+        self.conn.is_handshaking()
+    }
+
+    pub fn peer_certificates(&self) -> Vec<Vec<u8>> {
+        self.conn.peer_certificates().map(|c| c.iter().map(|c| c.to_vec()).collect()).unwrap_or_default()
+    }
+
+    pub fn protocol_version(&self) -> Option<ProtocolVersion> {
+        match self.conn.protocol_version()? {
+            rustls::ProtocolVersion::TLSv1_3 => Some(ProtocolVersion::Tls13),
+            _ => Some(ProtocolVersion::Tls12),
+        }
+    }
+
+    pub fn cipher(&self) -> Option<(String, String, u32)> {
+        if self.conn.is_handshaking() {
+            return None;
+        }
+        let suite = self.conn.negotiated_cipher_suite()?;
+        let (name, bits) = openssl_cipher_name(suite.suite());
+        let version = if self.protocol_version()? == ProtocolVersion::Tls13 { "TLSv1.3" } else { "TLSv1.2" };
+        Some((name.to_string(), version.to_string(), bits))
+    }
+
+    pub fn alpn_protocol(&self) -> Option<Vec<u8>> {
+        self.conn.alpn_protocol().map(<[u8]>::to_vec)
+    }
+}
+
+/// OpenSSL's name and secret bits for the suites rustls offers.
+fn openssl_cipher_name(suite: rustls::CipherSuite) -> (&'static str, u32) {
+    use rustls::CipherSuite::*;
+    match suite {
+        TLS13_AES_256_GCM_SHA384 => ("TLS_AES_256_GCM_SHA384", 256),
+        TLS13_AES_128_GCM_SHA256 => ("TLS_AES_128_GCM_SHA256", 128),
+        TLS13_CHACHA20_POLY1305_SHA256 => ("TLS_CHACHA20_POLY1305_SHA256", 256),
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => ("ECDHE-ECDSA-AES256-GCM-SHA384", 256),
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => ("ECDHE-ECDSA-AES128-GCM-SHA256", 128),
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => ("ECDHE-ECDSA-CHACHA20-POLY1305", 256),
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => ("ECDHE-RSA-AES256-GCM-SHA384", 256),
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => ("ECDHE-RSA-AES128-GCM-SHA256", 128),
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => ("ECDHE-RSA-CHACHA20-POLY1305", 256),
+        _ => ("UNKNOWN", 0),
+    }
+}
+
+/// A rustls error as the `ssl` exception CPython raises for OpenSSL's equivalent.
+fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
+    use rustls::Error as E;
+    match e {
+        E::InvalidCertificate(cert) => {
+            let (code, text) = match cert {
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => (
+                    verify_code::HOSTNAME_MISMATCH,
+                    format!("Hostname mismatch, certificate is not valid for '{}'.", server_name.unwrap_or("")),
+                ),
+                CertificateError::UnknownIssuer => {
+                    (verify_code::UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "unable to get local issuer certificate".into())
+                }
+                CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+                    (verify_code::CERT_HAS_EXPIRED, "certificate has expired".into())
+                }
+                CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                    (verify_code::CERT_NOT_YET_VALID, "certificate is not yet valid".into())
+                }
+                CertificateError::BadSignature => (verify_code::CERT_SIGNATURE_FAILURE, "certificate signature failure".into()),
+                CertificateError::Revoked => (verify_code::CERT_REVOKED, "certificate revoked".into()),
+                CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+                    (verify_code::INVALID_PURPOSE, "unsupported certificate purpose".into())
+                }
+                other => (0, format!("{other:?}")),
+            };
+            Error {
+                kind: ErrorKind::CertVerification,
+                library: "SSL".into(),
+                reason: "CERTIFICATE_VERIFY_FAILED".into(),
+                message: format!("certificate verify failed: {text}"),
+                verify_code: code,
+                verify_message: text,
+            }
+        }
+        E::AlertReceived(alert) => {
+            let reason = alert_reason(*alert);
+            error(ErrorKind::Ssl, &reason, &reason.to_lowercase().replace('_', " "))
+        }
+        E::NoApplicationProtocol => error(ErrorKind::Ssl, "NO_APPLICATION_PROTOCOL", "no application protocol"),
+        E::PeerIncompatible(_) => error(ErrorKind::Ssl, "UNSUPPORTED_PROTOCOL", "unsupported protocol"),
+        E::InvalidMessage(_) => error(ErrorKind::Ssl, "WRONG_VERSION_NUMBER", "wrong version number"),
+        E::NoCertificatesPresented => {
+            error(ErrorKind::Ssl, "PEER_DID_NOT_RETURN_A_CERTIFICATE", "peer did not return a certificate")
+        }
+        other => error(ErrorKind::Ssl, "SSL_ERROR", &other.to_string()),
+    }
+}
+
+/// OpenSSL's reason name for a received alert.
+fn alert_reason(alert: rustls::AlertDescription) -> String {
+    use rustls::AlertDescription::*;
+    let (prefix, name) = match alert {
+        HandshakeFailure => ("SSLV3", "HANDSHAKE_FAILURE"),
+        BadCertificate => ("SSLV3", "BAD_CERTIFICATE"),
+        UnsupportedCertificate => ("SSLV3", "UNSUPPORTED_CERTIFICATE"),
+        CertificateRevoked => ("SSLV3", "CERTIFICATE_REVOKED"),
+        CertificateExpired => ("SSLV3", "CERTIFICATE_EXPIRED"),
+        CertificateUnknown => ("SSLV3", "CERTIFICATE_UNKNOWN"),
+        UnexpectedMessage => ("SSLV3", "UNEXPECTED_MESSAGE"),
+        UnknownCA => ("TLSV1", "UNKNOWN_CA"),
+        ProtocolVersion => ("TLSV1", "PROTOCOL_VERSION"),
+        DecodeError => ("TLSV1", "DECODE_ERROR"),
+        DecryptError => ("TLSV1", "DECRYPT_ERROR"),
+        InternalError => ("TLSV1", "INTERNAL_ERROR"),
+        AccessDenied => ("TLSV1", "ACCESS_DENIED"),
+        NoApplicationProtocol => ("TLSV1", "NO_APPLICATION_PROTOCOL"),
+        UnrecognisedName => ("TLSV1", "UNRECOGNIZED_NAME"),
+        CertificateRequired => ("TLSV13", "CERTIFICATE_REQUIRED"),
+        _ => ("TLSV1", "ALERT"),
+    };
+    format!("{prefix}_ALERT_{name}")
+}
+
+type R<T> = wasmtime::Result<T>;
+
+impl HostConfig for PysockCtxView<'_> {
+    fn new(&mut self, server_side: bool) -> R<Resource<TlsConfig>> {
+        Ok(self.table.push(TlsConfig::new(server_side))?)
+    }
+    fn add_trust_pem(&mut self, this: Resource<TlsConfig>, pem: Vec<u8>) -> R<Result<u32, Error>> {
+        Ok(self.table.get_mut(&this)?.add_trust_pem(&pem))
+    }
+    fn add_trust_der(&mut self, this: Resource<TlsConfig>, der: Vec<u8>) -> R<Result<(), Error>> {
+        Ok(self.table.get_mut(&this)?.add_trust_der(der))
+    }
+    fn trust_anchors(&mut self, this: Resource<TlsConfig>) -> R<Vec<Vec<u8>>> {
+        Ok(self.table.get(&this)?.trust_anchors())
+    }
+    fn set_identity(&mut self, this: Resource<TlsConfig>, chain_pem: Vec<u8>, key_pem: Vec<u8>) -> R<Result<(), Error>> {
+        Ok(self.table.get_mut(&this)?.set_identity(&chain_pem, &key_pem))
+    }
+    fn set_verify_mode(&mut self, this: Resource<TlsConfig>, mode: VerifyMode) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_verify_mode(mode))
+    }
+    fn set_check_hostname(&mut self, this: Resource<TlsConfig>, check: bool) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_check_hostname(check))
+    }
+    fn set_versions(&mut self, this: Resource<TlsConfig>, minimum: ProtocolVersion, maximum: ProtocolVersion) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_versions(minimum, maximum))
+    }
+    fn set_alpn(&mut self, this: Resource<TlsConfig>, protocols: Vec<Vec<u8>>) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_alpn(protocols))
+    }
+    fn drop(&mut self, rep: Resource<TlsConfig>) -> R<()> {
+        self.table.delete(rep)?;
+        Ok(())
+    }
+}
+
+impl HostConnection for PysockCtxView<'_> {
+    fn open(&mut self, config: Resource<TlsConfig>, server_name: Option<String>) -> R<Result<Resource<TlsConnection>, Error>> {
+        let opened = TlsConnection::open(self.table.get(&config)?, server_name.as_deref());
+        Ok(match opened {
+            Ok(c) => Ok(self.table.push(c)?),
+            Err(e) => Err(e),
+        })
+    }
+    fn receive(&mut self, this: Resource<TlsConnection>, ciphertext: Vec<u8>) -> R<Result<(), Error>> {
+        Ok(self.table.get_mut(&this)?.receive(&ciphertext))
+    }
+    fn transmit(&mut self, this: Resource<TlsConnection>, max_len: u32) -> R<Vec<u8>> {
+        Ok(self.table.get_mut(&this)?.transmit(max_len))
+    }
+    fn is_handshaking(&mut self, this: Resource<TlsConnection>) -> R<bool> {
+        Ok(self.table.get(&this)?.is_handshaking())
+    }
+    fn read(&mut self, this: Resource<TlsConnection>, max_len: u32) -> R<Result<Vec<u8>, Error>> {
+        Ok(self.table.get_mut(&this)?.read(max_len))
+    }
+    fn pending(&mut self, this: Resource<TlsConnection>) -> R<u32> {
+        Ok(self.table.get_mut(&this)?.pending())
+    }
+    fn write(&mut self, this: Resource<TlsConnection>, plaintext: Vec<u8>) -> R<Result<u32, Error>> {
+        Ok(self.table.get_mut(&this)?.write(&plaintext))
+    }
+    fn close(&mut self, this: Resource<TlsConnection>) -> R<()> {
+        self.table.get_mut(&this)?.close();
+        Ok(())
+    }
+    fn peer_certificates(&mut self, this: Resource<TlsConnection>) -> R<Vec<Vec<u8>>> {
+        Ok(self.table.get(&this)?.peer_certificates())
+    }
+    fn protocol_version(&mut self, this: Resource<TlsConnection>) -> R<Option<ProtocolVersion>> {
+        Ok(self.table.get(&this)?.protocol_version())
+    }
+    fn cipher(&mut self, this: Resource<TlsConnection>) -> R<Option<(String, String, u32)>> {
+        Ok(self.table.get(&this)?.cipher())
+    }
+    fn alpn_protocol(&mut self, this: Resource<TlsConnection>) -> R<Option<Vec<u8>>> {
+        Ok(self.table.get(&this)?.alpn_protocol())
+    }
+    fn drop(&mut self, rep: Resource<TlsConnection>) -> R<()> {
+        self.table.delete(rep)?;
+        Ok(())
+    }
+}
+
+impl crate::bindings::pysock::net::tls::Host for PysockCtxView<'_> {}
