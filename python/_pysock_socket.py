@@ -74,6 +74,9 @@ def _exception(v):
         return OverflowError(v.value)
     if kind is _w.Error_Key:
         return KeyError(v.value)
+    if kind is _w.Error_Ssl:
+        import _pysock_ssl
+        return _pysock_ssl._ssl_exception(v.value)
     return OSError(v.value)
 
 

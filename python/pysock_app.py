@@ -10,6 +10,7 @@ import traceback
 
 import _pysock_select
 import _pysock_socket
+import _pysock_ssl
 from componentize_py_types import Err
 from wit_world import exports
 from wit_world.imports import environment
@@ -26,10 +27,11 @@ def _linux_errno_names():
 
 def _install():
     _linux_errno_names()
-    for name in ("socket", "selectors", "select", "_socket"):
+    for name in ("socket", "selectors", "select", "_socket", "ssl", "_ssl"):
         sys.modules.pop(name, None)
     sys.modules["_socket"] = _pysock_socket
     sys.modules["select"] = _pysock_select
+    sys.modules["_ssl"] = _pysock_ssl
 
 
 class Run(exports.Run):

@@ -14,6 +14,7 @@ pub mod errno;
 pub mod host;
 pub mod select;
 pub mod socket;
+pub mod ssl;
 pub mod timeout;
 
 use bindings::exports::pysock::net::select as py_select;
@@ -261,6 +262,120 @@ impl py_select::GuestPollObject for PyPoll {
     fn poll(&self, timeout: Option<f64>) -> Result<Vec<(i32, u16)>, Error> {
         let regs = self.0.borrow().clone();
         core(|c| c.poll(&regs, timeout))
+    }
+}
+
+use bindings::exports::pysock::net::ssl as py_ssl;
+
+impl py_ssl::Guest for Component {
+    type Context = ssl::Context;
+    type SslSocket = ssl::SslSocket;
+}
+
+impl py_ssl::GuestContext for ssl::Context {
+    fn new(protocol: i32) -> Self {
+        ssl::Context::new(protocol)
+    }
+    fn protocol(&self) -> i32 {
+        ssl::Context::protocol(self)
+    }
+    fn verify_mode(&self) -> i32 {
+        ssl::Context::verify_mode(self)
+    }
+    fn set_verify_mode(&self, mode: i32) -> Result<(), Error> {
+        ssl::Context::set_verify_mode(self, mode)
+    }
+    fn check_hostname(&self) -> bool {
+        ssl::Context::check_hostname(self)
+    }
+    fn set_check_hostname(&self, check: bool) {
+        ssl::Context::set_check_hostname(self, check)
+    }
+    fn minimum_version(&self) -> i32 {
+        ssl::Context::minimum_version(self)
+    }
+    fn set_minimum_version(&self, version: i32) -> Result<(), Error> {
+        self.set_version(true, version)
+    }
+    fn maximum_version(&self) -> i32 {
+        ssl::Context::maximum_version(self)
+    }
+    fn set_maximum_version(&self, version: i32) -> Result<(), Error> {
+        self.set_version(false, version)
+    }
+    fn options(&self) -> i64 {
+        ssl::Context::options(self)
+    }
+    fn set_options(&self, options: i64) {
+        ssl::Context::set_options(self, options)
+    }
+    fn load_verify_pem(&self, pem: Vec<u8>) -> Result<(), Error> {
+        self.config.add_trust_pem(&pem).map(|_| ()).map_err(ssl::from_engine)
+    }
+    fn load_verify_der(&self, der: Vec<u8>) -> Result<(), Error> {
+        self.config.add_trust_der(&der).map_err(ssl::from_engine)
+    }
+    fn ca_certificates(&self) -> Vec<Vec<u8>> {
+        self.config.trust_anchors()
+    }
+    fn load_cert_chain(&self, chain_pem: Vec<u8>, key_pem: Vec<u8>) -> Result<(), Error> {
+        self.config.set_identity(&chain_pem, &key_pem).map_err(ssl::from_engine)
+    }
+    fn set_alpn_protocols(&self, wire: Vec<u8>) -> Result<(), Error> {
+        ssl::Context::set_alpn_protocols(self, &wire)
+    }
+    fn set_ciphers(&self, ciphers: String) -> Result<(), Error> {
+        ssl::Context::set_ciphers(self, &ciphers)
+    }
+}
+
+impl py_ssl::GuestSslSocket for ssl::SslSocket {
+    fn wrap(context: py_ssl::ContextBorrow<'_>, server_side: bool, server_hostname: Option<String>) -> Result<py_ssl::SslSocket, Error> {
+        let s = ssl::SslSocket::wrap(context.get::<ssl::Context>(), server_side, server_hostname)?;
+        Ok(py_ssl::SslSocket::new(s))
+    }
+    fn do_handshake(&self, sock: py::SocketBorrow<'_>) -> Result<(), Error> {
+        core(|c| c.ssl_handshake(&sock.get::<PySocket>().obj(), self))
+    }
+    fn read(&self, sock: py::SocketBorrow<'_>, len: i64) -> Result<Vec<u8>, Error> {
+        core(|c| c.ssl_read(&sock.get::<PySocket>().obj(), self, len))
+    }
+    fn write(&self, sock: py::SocketBorrow<'_>, data: Vec<u8>) -> Result<u64, Error> {
+        core(|c| c.ssl_write(&sock.get::<PySocket>().obj(), self, &data))
+    }
+    fn pending(&self) -> u32 {
+        self.conn.pending()
+    }
+    fn shutdown(&self, sock: py::SocketBorrow<'_>) -> Result<(), Error> {
+        core(|c| c.ssl_shutdown(&sock.get::<PySocket>().obj(), self))
+    }
+    fn peer_certificates(&self) -> Vec<Vec<u8>> {
+        self.conn.peer_certificates()
+    }
+    fn version(&self) -> Option<String> {
+        use bindings::pysock::net::tls::ProtocolVersion;
+        if self.conn.is_handshaking() {
+            return None;
+        }
+        self.conn.protocol_version().map(|v| match v {
+            ProtocolVersion::Tls13 => "TLSv1.3".to_string(),
+            ProtocolVersion::Tls12 => "TLSv1.2".to_string(),
+        })
+    }
+    fn cipher(&self) -> Option<(String, String, u32)> {
+        self.conn.cipher()
+    }
+    fn selected_alpn_protocol(&self) -> Option<String> {
+        self.conn.alpn_protocol().map(|p| String::from_utf8_lossy(&p).into_owned())
+    }
+    fn server_side(&self) -> bool {
+        ssl::SslSocket::server_side(self)
+    }
+    fn server_hostname(&self) -> Option<String> {
+        ssl::SslSocket::server_hostname(self)
+    }
+    fn verified(&self) -> bool {
+        ssl::SslSocket::verified(self)
     }
 }
 

@@ -103,6 +103,11 @@ fn real_main() -> Result<i32> {
         );
     }
     options.dirs.push((script_dir.clone(), script_dir.to_string_lossy().into_owned()));
+    // A folder inside another preopened one would shadow it: wasi-libc resolves a path against the
+    // longest matching preopen, so `public/../certs` would leave the inner one and be refused.
+    let all: Vec<PathBuf> = options.dirs.iter().map(|(host, _)| host.clone()).collect();
+    options.dirs.retain(|(host, _)| !all.iter().any(|outer| outer != host && host.starts_with(outer)));
+    options.dirs.dedup();
     options.dirs.push((stdlib, "/python".into()));
     options.args = std::iter::once("python".to_string())
         .chain(std::iter::once(script.to_string_lossy().into_owned()))

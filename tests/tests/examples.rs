@@ -63,3 +63,32 @@ fn echo_server_serves_100_native_clients() {
     assert!(text.contains("echoes correct: 100"), "{text}");
     assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
 }
+
+/// urllib.request over HTTPS from the sandbox to native CPython's ssl server: verified against the
+/// test CA, and SSLCertVerificationError (verify code 20) when the CA is not trusted.
+#[test]
+fn urllib_https_verifies_native_cpython_server() {
+    let certs = root().join("../shared/conformance/certs").canonicalize().unwrap();
+    let dir = std::env::temp_dir().join(format!("pysock-tls-www-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("page.txt"), "hello over https\n").unwrap();
+    let (_server, port) = start_printing_port(
+        Command::new("python3").arg(root().join("tests/python/https_peer.py")).arg(&dir).arg(&certs),
+    );
+    let url = format!("https://localhost:{port}/page.txt");
+    let fetch = |ca: Option<&std::path::Path>| {
+        let mut cmd = Command::new(pysock_bin());
+        cmd.args(["python", "--allow-loopback", "--dir"]).arg(&certs).arg(root().join("examples/https_fetch.py")).arg(&url);
+        if let Some(ca) = ca {
+            cmd.arg(ca);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let trusted = fetch(Some(&certs.join("ca.pem")));
+    let untrusted = fetch(None);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(trusted, "200 text/plain TLSv1.3\nhello over https\n");
+    assert_eq!(untrusted, "SSLCertVerificationError 20 CERTIFICATE_VERIFY_FAILED\n");
+}

@@ -1,0 +1,401 @@
+//! `_ssl`: CPython's SSLContext rules and the I/O loop of an SSL socket, over the host's TLS engine.
+//!
+//! The engine (host `pysock:net/tls`) is sans-I/O. An SSL socket's call moves ciphertext between
+//! it and the socket until the engine can answer: flush what the engine wants to send, feed it what
+//! the socket received, repeat. The socket's timeout mode applies as in CPython's `_ssl.c`: one
+//! deadline for the whole call, and a non-blocking socket raises SSLWantReadError/SSLWantWriteError
+//! where it would have waited.
+#![forbid(unsafe_code)]
+
+use crate::bindings::exports::pysock::net::socket::{Error, SslError, SslErrorKind};
+use crate::bindings::pysock::net::net::Events;
+use crate::bindings::pysock::net::tls::{self, ProtocolVersion, VerifyMode};
+use crate::bindings::pysock::net::types::Errno;
+use crate::errno::{os, value};
+use crate::host::Host;
+use crate::socket::{Core, SockObj};
+use crate::timeout::{self, CallError, Mode};
+use std::cell::{Cell, RefCell};
+use std::time::Duration;
+
+/// OpenSSL's and CPython's numbers for the constants the adapter exposes.
+pub mod constants {
+    pub const PROTOCOL_TLS: i32 = 2;
+    pub const PROTOCOL_TLS_CLIENT: i32 = 16;
+    pub const PROTOCOL_TLS_SERVER: i32 = 17;
+    pub const CERT_NONE: i32 = 0;
+    pub const CERT_OPTIONAL: i32 = 1;
+    pub const CERT_REQUIRED: i32 = 2;
+    pub const PROTO_MINIMUM_SUPPORTED: i32 = -2;
+    pub const PROTO_MAXIMUM_SUPPORTED: i32 = -1;
+    pub const PROTO_SSLV3: i32 = 0x300;
+    pub const PROTO_TLSV1: i32 = 0x301;
+    pub const PROTO_TLSV1_1: i32 = 0x302;
+    pub const PROTO_TLSV1_2: i32 = 0x303;
+    pub const PROTO_TLSV1_3: i32 = 0x304;
+    pub const OP_NO_TLSV1_2: i64 = 0x0800_0000;
+    pub const OP_NO_TLSV1_3: i64 = 0x2000_0000;
+    /// What CPython's SSLContext() sets: OP_ALL | OP_NO_SSLv3 | OP_NO_COMPRESSION |
+    /// OP_CIPHER_SERVER_PREFERENCE | OP_ENABLE_MIDDLEBOX_COMPAT | OP_NO_TLSv1 | OP_NO_TLSv1_1 | ...
+    pub const DEFAULT_OPTIONS: i64 = 0x8000_0050 | 0x0200_0000 | 0x0002_0000 | 0x0040_0000 | 0x0010_0000;
+}
+use constants::*;
+
+/// Ciphertext moved per socket call.
+const CHUNK: u32 = 64 * 1024;
+
+pub fn ssl_error(kind: SslErrorKind, reason: &str, message: &str) -> Error {
+    Error::Ssl(SslError {
+        kind,
+        library: "SSL".into(),
+        reason: reason.into(),
+        message: message.into(),
+        verify_code: 0,
+        verify_message: String::new(),
+    })
+}
+
+/// A host engine error as the `ssl` exception.
+pub fn from_engine(e: tls::Error) -> Error {
+    let kind = match e.kind {
+        tls::ErrorKind::Ssl => SslErrorKind::Ssl,
+        tls::ErrorKind::ZeroReturn => SslErrorKind::ZeroReturn,
+        tls::ErrorKind::WantRead => SslErrorKind::WantRead,
+        tls::ErrorKind::Eof => SslErrorKind::Eof,
+        tls::ErrorKind::CertVerification => SslErrorKind::CertVerification,
+    };
+    Error::Ssl(SslError {
+        kind,
+        library: e.library,
+        reason: e.reason,
+        message: e.message,
+        verify_code: e.verify_code,
+        verify_message: e.verify_message,
+    })
+}
+
+fn version_of(v: i32) -> Option<ProtocolVersion> {
+    match v {
+        PROTO_TLSV1_2 | PROTO_MINIMUM_SUPPORTED => Some(ProtocolVersion::Tls12),
+        PROTO_TLSV1_3 | PROTO_MAXIMUM_SUPPORTED => Some(ProtocolVersion::Tls13),
+        _ => None,
+    }
+}
+
+/// `_ssl._SSLContext`.
+pub struct Context {
+    protocol: i32,
+    verify_mode: Cell<i32>,
+    check_hostname: Cell<bool>,
+    minimum: Cell<i32>,
+    maximum: Cell<i32>,
+    options: Cell<i64>,
+    pub config: tls::Config,
+}
+
+impl Context {
+    pub fn new(protocol: i32) -> Context {
+        let server = protocol == PROTOCOL_TLS_SERVER;
+        let client = protocol == PROTOCOL_TLS_CLIENT;
+        let ctx = Context {
+            protocol,
+            verify_mode: Cell::new(if client { CERT_REQUIRED } else { CERT_NONE }),
+            check_hostname: Cell::new(client),
+            minimum: Cell::new(PROTO_TLSV1_2),
+            maximum: Cell::new(PROTO_MAXIMUM_SUPPORTED),
+            options: Cell::new(DEFAULT_OPTIONS),
+            config: tls::Config::new(server),
+        };
+        ctx.push_settings();
+        ctx
+    }
+
+    pub fn protocol(&self) -> i32 {
+        self.protocol
+    }
+
+    /// Mirrors the Python-visible settings into the host config.
+    fn push_settings(&self) {
+        self.config.set_verify_mode(match self.verify_mode.get() {
+            CERT_NONE => VerifyMode::None,
+            CERT_OPTIONAL => VerifyMode::Optional,
+            _ => VerifyMode::Required,
+        });
+        self.config.set_check_hostname(self.check_hostname.get());
+        let mut lo = version_of(self.minimum.get()).unwrap_or(ProtocolVersion::Tls12);
+        let mut hi = version_of(self.maximum.get()).unwrap_or(ProtocolVersion::Tls13);
+        let options = self.options.get();
+        if options & OP_NO_TLSV1_2 != 0 {
+            lo = ProtocolVersion::Tls13;
+        }
+        if options & OP_NO_TLSV1_3 != 0 {
+            hi = ProtocolVersion::Tls12;
+        }
+        self.config.set_versions(lo, hi);
+    }
+
+    pub fn verify_mode(&self) -> i32 {
+        self.verify_mode.get()
+    }
+
+    pub fn set_verify_mode(&self, mode: i32) -> Result<(), Error> {
+        if !(CERT_NONE..=CERT_REQUIRED).contains(&mode) {
+            return Err(value("invalid value for verify_mode"));
+        }
+        if mode == CERT_NONE && self.check_hostname.get() {
+            return Err(value("Cannot set verify_mode to CERT_NONE when check_hostname is enabled."));
+        }
+        self.verify_mode.set(mode);
+        self.push_settings();
+        Ok(())
+    }
+
+    pub fn check_hostname(&self) -> bool {
+        self.check_hostname.get()
+    }
+
+    pub fn set_check_hostname(&self, check: bool) {
+        if check && self.verify_mode.get() == CERT_NONE {
+            self.verify_mode.set(CERT_REQUIRED);
+        }
+        self.check_hostname.set(check);
+        self.push_settings();
+    }
+
+    pub fn minimum_version(&self) -> i32 {
+        self.minimum.get()
+    }
+
+    pub fn maximum_version(&self) -> i32 {
+        self.maximum.get()
+    }
+
+    /// CPython accepts every TLSVersion; the versions rustls lacks (SSLv3, TLS 1.0, 1.1) just leave
+    /// nothing to negotiate below TLS 1.2.
+    pub fn set_version(&self, minimum: bool, v: i32) -> Result<(), Error> {
+        let known = [PROTO_MINIMUM_SUPPORTED, PROTO_MAXIMUM_SUPPORTED, PROTO_SSLV3, PROTO_TLSV1, PROTO_TLSV1_1, PROTO_TLSV1_2, PROTO_TLSV1_3];
+        if !known.contains(&v) {
+            return Err(value(&format!("Unsupported TLS/SSL version 0x{v:x}")));
+        }
+        if self.protocol != PROTOCOL_TLS && self.protocol != PROTOCOL_TLS_CLIENT && self.protocol != PROTOCOL_TLS_SERVER {
+            return Err(value("The context's protocol doesn't support modification of highest and lowest version."));
+        }
+        let v = if (PROTO_SSLV3..PROTO_TLSV1_2).contains(&v) { PROTO_TLSV1_2 } else { v };
+        if minimum { self.minimum.set(v) } else { self.maximum.set(v) }
+        self.push_settings();
+        Ok(())
+    }
+
+    pub fn options(&self) -> i64 {
+        self.options.get()
+    }
+
+    pub fn set_options(&self, options: i64) {
+        self.options.set(options);
+        self.push_settings();
+    }
+
+    pub fn set_alpn_protocols(&self, wire: &[u8]) -> Result<(), Error> {
+        let mut protocols = Vec::new();
+        let mut rest = wire;
+        while let Some((&len, tail)) = rest.split_first() {
+            let len = len as usize;
+            if len == 0 || tail.len() < len {
+                return Err(ssl_error(SslErrorKind::Ssl, "BAD_EXTENSION", "invalid ALPN protocol list"));
+            }
+            protocols.push(tail[..len].to_vec());
+            rest = &tail[len..];
+        }
+        self.config.set_alpn(&protocols);
+        Ok(())
+    }
+
+    /// rustls chooses among its own modern suites; a cipher string is accepted when it names at
+    /// least one family they belong to, and refused as OpenSSL refuses one that selects nothing.
+    pub fn set_ciphers(&self, ciphers: &str) -> Result<(), Error> {
+        const FAMILIES: [&str; 12] =
+            ["ALL", "DEFAULT", "HIGH", "ECDHE", "EECDH", "AES", "AESGCM", "CHACHA20", "TLS_", "ECDSA", "RSA", "@SECLEVEL"];
+        let usable = ciphers
+            .split([':', ',', ' '])
+            .filter(|t| !t.starts_with('!') && !t.starts_with('-'))
+            .any(|t| FAMILIES.iter().any(|f| t.trim_start_matches('+').contains(f)));
+        if usable { Ok(()) } else { Err(ssl_error(SslErrorKind::Ssl, "NO_CIPHER_MATCH", "No cipher can be selected.")) }
+    }
+}
+
+/// `_ssl._SSLSocket`: one TLS session over a socket.
+pub struct SslSocket {
+    pub conn: tls::Connection,
+    server_side: bool,
+    server_hostname: Option<String>,
+    verify: bool,
+    /// Ciphertext the engine produced that the socket has not taken yet (a non-blocking send was short).
+    unsent: RefCell<Vec<u8>>,
+}
+
+impl SslSocket {
+    pub fn wrap(ctx: &Context, server_side: bool, server_hostname: Option<String>) -> Result<SslSocket, Error> {
+        if server_side != (ctx.protocol == PROTOCOL_TLS_SERVER) && ctx.protocol != PROTOCOL_TLS {
+            let which = if server_side { "server" } else { "client" };
+            return Err(value(&format!("Cannot create a {which} socket with a PROTOCOL_TLS_{} context", if server_side { "CLIENT" } else { "SERVER" })));
+        }
+        let conn = tls::Connection::open(&ctx.config, server_hostname.as_deref()).map_err(from_engine)?;
+        Ok(SslSocket {
+            conn,
+            server_side,
+            server_hostname,
+            verify: ctx.verify_mode.get() != CERT_NONE,
+            unsent: RefCell::new(Vec::new()),
+        })
+    }
+
+    pub fn server_side(&self) -> bool {
+        self.server_side
+    }
+
+    pub fn server_hostname(&self) -> Option<String> {
+        self.server_hostname.clone()
+    }
+
+    /// Whether the peer's certificate was checked (a client with verification, or a server that
+    /// asked for and received a client certificate).
+    pub fn verified(&self) -> bool {
+        self.verify && !self.conn.is_handshaking() && !self.conn.peer_certificates().is_empty()
+    }
+}
+
+/// One SSL call's access to its socket: the host socket, the mode, and the shared deadline.
+struct Io<'a, H: Host> {
+    core: &'a Core<H>,
+    sock: &'a H::Socket,
+    mode: Mode,
+    deadline: Option<Duration>,
+}
+
+impl<'a, H: Host> Io<'a, H> {
+    fn new(core: &'a Core<H>, obj: &SockObj) -> Result<Self, Error> {
+        let sock = core.get(obj.fd).ok_or_else(|| os(Errno::Ebadf))?;
+        let mode = Mode::of(obj.timeout);
+        let deadline = match mode {
+            Mode::Deadline(t) => Some(core.host.now().saturating_add(t)),
+            _ => None,
+        };
+        Ok(Io { core, sock, mode, deadline })
+    }
+
+    fn blocked(&self, e: CallError, kind: SslErrorKind) -> Error {
+        match e {
+            CallError::Os(Errno::Eagain) => {
+                let (reason, msg) = if kind == SslErrorKind::WantRead {
+                    ("WANT_READ", "The operation did not complete (read)")
+                } else {
+                    ("WANT_WRITE", "The operation did not complete (write)")
+                };
+                ssl_error(kind, reason, msg)
+            }
+            CallError::Os(code) => os(code),
+            CallError::Timeout => Error::Timeout,
+        }
+    }
+
+    /// Sends everything the engine wants sent.
+    fn flush(&mut self, ssl: &SslSocket) -> Result<(), Error> {
+        loop {
+            let mut unsent = ssl.unsent.borrow_mut();
+            if unsent.is_empty() {
+                *unsent = ssl.conn.transmit(CHUNK);
+                if unsent.is_empty() {
+                    return Ok(());
+                }
+            }
+            let host = &self.core.host;
+            let sock = self.sock;
+            let n = timeout::sock_call(host, sock, Events::WRITABLE, self.mode, self.deadline, || {
+                host.send(sock, &unsent, 0)
+            })
+            .map_err(|e| self.blocked(e, SslErrorKind::WantWrite))?;
+            unsent.drain(..n as usize);
+        }
+    }
+
+    /// Feeds the engine what the socket has (an empty read tells it the transport ended).
+    fn fill(&mut self, ssl: &SslSocket) -> Result<(), Error> {
+        let host = &self.core.host;
+        let sock = self.sock;
+        let data = timeout::sock_call(host, sock, Events::READABLE, self.mode, self.deadline, || {
+            host.recv(sock, CHUNK as u64, 0)
+        })
+        .map_err(|e| self.blocked(e, SslErrorKind::WantRead))?;
+        ssl.conn.receive(&data).map_err(|e| {
+            // The engine may have an alert for the peer; send it if the socket takes it.
+            let _ = host.send(sock, &ssl.conn.transmit(CHUNK), 0);
+            from_engine(e)
+        })
+    }
+}
+
+impl<H: Host> Core<H> {
+    pub fn ssl_handshake(&self, obj: &SockObj, ssl: &SslSocket) -> Result<(), Error> {
+        let mut io = Io::new(self, obj)?;
+        loop {
+            io.flush(ssl)?;
+            if !ssl.conn.is_handshaking() {
+                return Ok(());
+            }
+            io.fill(ssl)?;
+        }
+    }
+
+    pub fn ssl_read(&self, obj: &SockObj, ssl: &SslSocket, len: i64) -> Result<Vec<u8>, Error> {
+        if len < 0 {
+            return Err(value("size should not be negative"));
+        }
+        let mut io = Io::new(self, obj)?;
+        loop {
+            match ssl.conn.read(len.min(u32::MAX as i64) as u32) {
+                Ok(data) => return Ok(data),
+                // A clean close_notify reads as b'' (CPython checks SSL_RECEIVED_SHUTDOWN).
+                Err(e) if e.kind == tls::ErrorKind::ZeroReturn => return Ok(Vec::new()),
+                Err(e) if e.kind == tls::ErrorKind::WantRead => {
+                    io.flush(ssl)?;
+                    io.fill(ssl)?;
+                }
+                Err(e) => return Err(from_engine(e)),
+            }
+        }
+    }
+
+    pub fn ssl_write(&self, obj: &SockObj, ssl: &SslSocket, data: &[u8]) -> Result<u64, Error> {
+        let mut io = Io::new(self, obj)?;
+        if ssl.conn.is_handshaking() {
+            loop {
+                io.flush(ssl)?;
+                if !ssl.conn.is_handshaking() {
+                    break;
+                }
+                io.fill(ssl)?;
+            }
+        }
+        let mut taken = 0;
+        while taken < data.len() {
+            taken += ssl.conn.write(&data[taken..]).map_err(from_engine)? as usize;
+            io.flush(ssl)?;
+        }
+        Ok(taken as u64)
+    }
+
+    /// `unwrap()`: send close_notify, then wait for the peer's.
+    pub fn ssl_shutdown(&self, obj: &SockObj, ssl: &SslSocket) -> Result<(), Error> {
+        let mut io = Io::new(self, obj)?;
+        ssl.conn.close();
+        io.flush(ssl)?;
+        loop {
+            match ssl.conn.read(CHUNK) {
+                Ok(_) => {}
+                Err(e) if e.kind == tls::ErrorKind::WantRead => io.fill(ssl)?,
+                Err(e) if matches!(e.kind, tls::ErrorKind::ZeroReturn | tls::ErrorKind::Eof) => return Ok(()),
+                Err(e) => return Err(from_engine(e)),
+            }
+        }
+    }
+}

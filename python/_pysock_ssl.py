@@ -1,0 +1,516 @@
+"""pysock's `_ssl`: CPython's C module, over the pysock guest and the host's rustls engine.
+
+Installed as `sys.modules['_ssl']`, so the stdlib's `ssl.py` runs unchanged on top of it. As with
+`_socket`, this module translates: it reads the files `load_verify_locations` and `load_cert_chain`
+name, turns guest errors into `ssl`'s exception classes, and keeps Python objects. The TLS rules
+(verification, timeouts, want-read/want-write) are the guest's and the host's.
+
+Not yet: SSLObject over MemoryBIO (_wrap_bio), getpeercert() as a dict, sessions, sni_callback calls,
+post-handshake auth and encrypted private keys.
+"""
+import os as _os
+import weakref as _weakref
+
+from wit_world.imports import ssl as _w
+
+from _pysock_socket import _as_builtins, _call, _keep, _release
+
+OPENSSL_VERSION = "pysock (rustls 0.23)"
+# Version numbers stand at OpenSSL 3.0, whose API this module follows, so that code gating on
+# OpenSSL >= 1.1.1 features takes its modern path.
+OPENSSL_VERSION_NUMBER = 0x30000000
+OPENSSL_VERSION_INFO = (3, 0, 0, 0, 0)
+_OPENSSL_API_VERSION = (3, 0, 0, 0, 0)
+_DEFAULT_CIPHERS = "@SECLEVEL=2:ECDH+AESGCM:ECDH+CHACHA20:ECDH+AES:DHE+AES:!aNULL:!eNULL:!aDSS:!SHA1:!AESCCM"
+
+HAS_SNI = HAS_ECDH = HAS_ALPN = HAS_TLSv1_2 = HAS_TLSv1_3 = True
+HAS_NPN = HAS_SSLv2 = HAS_SSLv3 = HAS_TLSv1 = HAS_TLSv1_1 = HAS_PSK = HAS_PHA = HAS_TLS_UNIQUE = False
+
+# OpenSSL 3.0's values, as native CPython's _ssl exposes them.
+ALERT_DESCRIPTION_ACCESS_DENIED = 49
+ALERT_DESCRIPTION_BAD_CERTIFICATE = 42
+ALERT_DESCRIPTION_BAD_CERTIFICATE_HASH_VALUE = 114
+ALERT_DESCRIPTION_BAD_CERTIFICATE_STATUS_RESPONSE = 113
+ALERT_DESCRIPTION_BAD_RECORD_MAC = 20
+ALERT_DESCRIPTION_CERTIFICATE_EXPIRED = 45
+ALERT_DESCRIPTION_CERTIFICATE_REVOKED = 44
+ALERT_DESCRIPTION_CERTIFICATE_UNKNOWN = 46
+ALERT_DESCRIPTION_CERTIFICATE_UNOBTAINABLE = 111
+ALERT_DESCRIPTION_CLOSE_NOTIFY = 0
+ALERT_DESCRIPTION_DECODE_ERROR = 50
+ALERT_DESCRIPTION_DECOMPRESSION_FAILURE = 30
+ALERT_DESCRIPTION_DECRYPT_ERROR = 51
+ALERT_DESCRIPTION_HANDSHAKE_FAILURE = 40
+ALERT_DESCRIPTION_ILLEGAL_PARAMETER = 47
+ALERT_DESCRIPTION_INSUFFICIENT_SECURITY = 71
+ALERT_DESCRIPTION_INTERNAL_ERROR = 80
+ALERT_DESCRIPTION_NO_RENEGOTIATION = 100
+ALERT_DESCRIPTION_PROTOCOL_VERSION = 70
+ALERT_DESCRIPTION_RECORD_OVERFLOW = 22
+ALERT_DESCRIPTION_UNEXPECTED_MESSAGE = 10
+ALERT_DESCRIPTION_UNKNOWN_CA = 48
+ALERT_DESCRIPTION_UNKNOWN_PSK_IDENTITY = 115
+ALERT_DESCRIPTION_UNRECOGNIZED_NAME = 112
+ALERT_DESCRIPTION_UNSUPPORTED_CERTIFICATE = 43
+ALERT_DESCRIPTION_UNSUPPORTED_EXTENSION = 110
+ALERT_DESCRIPTION_USER_CANCELLED = 90
+CERT_NONE = 0
+CERT_OPTIONAL = 1
+CERT_REQUIRED = 2
+ENCODING_DER = 2
+ENCODING_PEM = 1
+HOSTFLAG_ALWAYS_CHECK_SUBJECT = 1
+HOSTFLAG_MULTI_LABEL_WILDCARDS = 8
+HOSTFLAG_NEVER_CHECK_SUBJECT = 32
+HOSTFLAG_NO_PARTIAL_WILDCARDS = 4
+HOSTFLAG_NO_WILDCARDS = 2
+HOSTFLAG_SINGLE_LABEL_SUBDOMAINS = 16
+OP_ALL = 2147483728
+OP_CIPHER_SERVER_PREFERENCE = 4194304
+OP_ENABLE_MIDDLEBOX_COMPAT = 1048576
+OP_IGNORE_UNEXPECTED_EOF = 128
+OP_NO_COMPRESSION = 131072
+OP_NO_RENEGOTIATION = 1073741824
+OP_NO_SSLv2 = 0
+OP_NO_SSLv3 = 33554432
+OP_NO_TICKET = 16384
+OP_NO_TLSv1 = 67108864
+OP_NO_TLSv1_1 = 268435456
+OP_NO_TLSv1_2 = 134217728
+OP_NO_TLSv1_3 = 536870912
+OP_SINGLE_DH_USE = 0
+OP_SINGLE_ECDH_USE = 0
+PROTOCOL_SSLv23 = 2
+PROTOCOL_TLS = 2
+PROTOCOL_TLS_CLIENT = 16
+PROTOCOL_TLS_SERVER = 17
+PROTOCOL_TLSv1 = 3
+PROTOCOL_TLSv1_1 = 4
+PROTOCOL_TLSv1_2 = 5
+PROTO_MAXIMUM_SUPPORTED = -1
+PROTO_MINIMUM_SUPPORTED = -2
+PROTO_SSLv3 = 768
+PROTO_TLSv1 = 769
+PROTO_TLSv1_1 = 770
+PROTO_TLSv1_2 = 771
+PROTO_TLSv1_3 = 772
+SSL_ERROR_EOF = 8
+SSL_ERROR_INVALID_ERROR_CODE = 10
+SSL_ERROR_SSL = 1
+SSL_ERROR_SYSCALL = 5
+SSL_ERROR_WANT_CONNECT = 7
+SSL_ERROR_WANT_READ = 2
+SSL_ERROR_WANT_WRITE = 3
+SSL_ERROR_WANT_X509_LOOKUP = 4
+SSL_ERROR_ZERO_RETURN = 6
+VERIFY_ALLOW_PROXY_CERTS = 64
+VERIFY_CRL_CHECK_CHAIN = 12
+VERIFY_CRL_CHECK_LEAF = 4
+VERIFY_DEFAULT = 0
+VERIFY_X509_PARTIAL_CHAIN = 524288
+VERIFY_X509_STRICT = 32
+VERIFY_X509_TRUSTED_FIRST = 32768
+
+
+class SSLError(OSError):
+    """An error from the TLS layer: `str()` is OpenSSL's `[library: reason] message`."""
+
+    library = None
+    reason = None
+
+    def __str__(self):
+        return self.strerror if isinstance(self.strerror, str) else super().__str__()
+
+
+class SSLZeroReturnError(SSLError):
+    """The TLS session was closed cleanly (close_notify)."""
+
+
+class SSLWantReadError(SSLError):
+    """Non-blocking: the operation needs ciphertext from the peer first."""
+
+
+class SSLWantWriteError(SSLError):
+    """Non-blocking: the operation needs to send ciphertext first."""
+
+
+class SSLSyscallError(SSLError):
+    """A system error in the transport."""
+
+
+class SSLEOFError(SSLError):
+    """The transport ended without close_notify."""
+
+
+class SSLCertVerificationError(SSLError, ValueError):
+    """Certificate verification failed."""
+
+    verify_code = None
+    verify_message = None
+
+
+for _cls in (SSLError, SSLZeroReturnError, SSLWantReadError, SSLWantWriteError, SSLSyscallError,
+             SSLEOFError, SSLCertVerificationError):
+    _cls.__module__ = "ssl"
+
+_KINDS = {
+    "SSL": (SSLError, SSL_ERROR_SSL),
+    "ZERO_RETURN": (SSLZeroReturnError, SSL_ERROR_ZERO_RETURN),
+    "WANT_READ": (SSLWantReadError, SSL_ERROR_WANT_READ),
+    "WANT_WRITE": (SSLWantWriteError, SSL_ERROR_WANT_WRITE),
+    "SYSCALL": (SSLSyscallError, SSL_ERROR_SYSCALL),
+    "EOF": (SSLEOFError, SSL_ERROR_EOF),
+    "CERT_VERIFICATION": (SSLCertVerificationError, SSL_ERROR_SSL),
+}
+
+
+def _ssl_exception(e):
+    """The `ssl` exception for the guest's ssl-error record."""
+    cls, code = _KINDS[e.kind.name]
+    exc = cls(code, f"[{e.library}: {e.reason}] {e.message} (pysock)" if e.library else e.message)
+    exc.library, exc.reason = e.library, e.reason
+    if cls is SSLCertVerificationError:
+        exc.verify_code, exc.verify_message = e.verify_code, e.verify_message
+    return exc
+
+
+def _read_file(path):
+    with open(_os.fspath(path), "rb") as f:
+        return f.read()
+
+
+class _SSLContext:
+    """_ssl._SSLContext: the settings live in the guest."""
+
+    __slots__ = ("_pysock", "_host_flags", "verify_flags", "post_handshake_auth", "keylog_filename",
+                 "sni_callback", "num_tickets", "_msg_callback", "__weakref__")
+
+    def __new__(cls, protocol=None):
+        if protocol is None:
+            import warnings
+            warnings.warn("ssl.SSLContext() without protocol argument is deprecated.",
+                          category=DeprecationWarning, stacklevel=2)
+            protocol = PROTOCOL_TLS
+        protocol = int(protocol)
+        if protocol not in (PROTOCOL_TLS, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER):
+            raise ValueError("invalid or unsupported protocol version %i" % protocol)
+        self = super().__new__(cls)
+        self._pysock = _keep(_w.Context(protocol))
+        self._host_flags = HOSTFLAG_NO_PARTIAL_WILDCARDS
+        self.verify_flags = VERIFY_X509_TRUSTED_FIRST
+        self.post_handshake_auth = False
+        self.keylog_filename = None
+        self.sni_callback = None
+        self.num_tickets = 2
+        self._msg_callback = None
+        return self
+
+    def __del__(self):
+        _release(self._pysock)
+
+    protocol = property(lambda self: self._pysock.protocol())
+    security_level = property(lambda self: 2)
+
+    @property
+    def verify_mode(self):
+        return self._pysock.verify_mode()
+
+    @verify_mode.setter
+    def verify_mode(self, value):
+        _call(self._pysock.set_verify_mode, int(value))
+
+    @property
+    def check_hostname(self):
+        return self._pysock.check_hostname()
+
+    @check_hostname.setter
+    def check_hostname(self, value):
+        self._pysock.set_check_hostname(bool(value))
+
+    @property
+    def minimum_version(self):
+        return self._pysock.minimum_version()
+
+    @minimum_version.setter
+    def minimum_version(self, value):
+        _call(self._pysock.set_minimum_version, int(value))
+
+    @property
+    def maximum_version(self):
+        return self._pysock.maximum_version()
+
+    @maximum_version.setter
+    def maximum_version(self, value):
+        _call(self._pysock.set_maximum_version, int(value))
+
+    @property
+    def options(self):
+        return self._pysock.options()
+
+    @options.setter
+    def options(self, value):
+        self._pysock.set_options(int(value))
+
+    def load_verify_locations(self, cafile=None, capath=None, cadata=None):
+        if cafile is None and capath is None and cadata is None:
+            raise TypeError("cafile, capath and cadata cannot be all omitted")
+        if cafile is not None:
+            _call(self._pysock.load_verify_pem, _read_file(cafile))
+        if capath is not None:
+            for name in sorted(_os.listdir(capath)):
+                try:
+                    _call(self._pysock.load_verify_pem, _read_file(_os.path.join(capath, name)))
+                except (OSError, SSLError):
+                    pass
+        if cadata is not None:
+            if isinstance(cadata, str):
+                _call(self._pysock.load_verify_pem, cadata.encode("ascii"))
+            else:
+                self._load_der(memoryview(cadata).tobytes())
+
+    def _load_der(self, data):
+        # cadata bytes may hold several DER certificates back to back.
+        while data:
+            if len(data) < 2 or data[0] != 0x30:
+                raise SSLError(SSL_ERROR_SSL, "[X509: NOT_ENOUGH_DATA] not enough data (pysock)")
+            length, header = data[1], 2
+            if length & 0x80:
+                count = length & 0x7F
+                length, header = int.from_bytes(data[2:2 + count], "big"), 2 + count
+            _call(self._pysock.load_verify_der, data[:header + length])
+            data = data[header + length:]
+
+    def load_cert_chain(self, certfile, keyfile=None, password=None):
+        chain = _read_file(certfile)
+        key = _read_file(keyfile) if keyfile is not None else chain
+        if password is not None and b"ENCRYPTED" in key:
+            raise SSLError(SSL_ERROR_SSL, "[SSL] encrypted private keys are not supported yet (pysock)")
+        _call(self._pysock.load_cert_chain, chain, key)
+
+    def load_default_certs(self, purpose=None):
+        self.set_default_verify_paths()
+
+    def set_default_verify_paths(self):
+        # The sandbox trusts only what the embedder configures or the code loads; pysock has no
+        # embedder trust store yet, so this adds nothing (create_default_context then verifies against
+        # the CAs the caller loads).
+        pass
+
+    def load_dh_params(self, path):
+        _read_file(path)
+
+    def set_ciphers(self, cipherlist):
+        _call(self._pysock.set_ciphers, cipherlist)
+
+    def get_ciphers(self):
+        return []
+
+    def _set_alpn_protocols(self, protos):
+        _call(self._pysock.set_alpn_protocols, bytes(protos))
+
+    def set_ecdh_curve(self, name):
+        pass
+
+    def cert_store_stats(self):
+        n = len(self._pysock.ca_certificates())
+        return {"x509": n, "crl": 0, "x509_ca": n}
+
+    def get_ca_certs(self, binary_form=False):
+        certs = self._pysock.ca_certificates()
+        if binary_form:
+            return certs
+        raise NotImplementedError("pysock: get_ca_certs() as dicts is not implemented yet; use binary_form=True")
+
+    def session_stats(self):
+        return {k: 0 for k in ("number", "connect", "connect_good", "connect_renegotiate", "accept",
+                                "accept_good", "accept_renegotiate", "hits", "misses", "timeouts", "cache_full")}
+
+    def _wrap_socket(self, sock, server_side, server_hostname=None, *, owner=None, session=None):
+        if isinstance(server_hostname, bytes):
+            server_hostname = server_hostname.decode("ascii")
+        obj = _SSLSocket.__new__(_SSLSocket)
+        obj._pysock = _keep(_call(_w.SslSocket.wrap, self._pysock, bool(server_side), server_hostname))
+        obj._sock = _weakref.ref(sock)
+        obj._owner = _weakref.ref(owner) if owner is not None else None
+        obj._context = self
+        return obj
+
+    def _wrap_bio(self, incoming, outgoing, server_side, server_hostname=None, *, owner=None, session=None):
+        raise NotImplementedError("pysock: SSLObject over MemoryBIO is not implemented yet")
+
+
+class _SSLSocket:
+    """_ssl._SSLSocket: the TLS state of one SSL socket, in the guest."""
+
+    __slots__ = ("_pysock", "_sock", "_owner", "_context", "__weakref__")
+
+    def __new__(cls, *args, **kwargs):
+        if args or kwargs:
+            raise TypeError("cannot create '_ssl._SSLSocket' instances")
+        return super().__new__(cls)
+
+    def __del__(self):
+        _release(self._pysock)
+
+    def _socket(self):
+        sock = self._sock()
+        if sock is None:
+            raise ValueError("Underlying socket connection gone")
+        return sock._pysock
+
+    def do_handshake(self):
+        _call(self._pysock.do_handshake, self._socket())
+
+    def read(self, len=1024, buffer=None):
+        if buffer is None:
+            return _call(self._pysock.read, self._socket(), len)
+        view = memoryview(buffer).cast("B")
+        if len <= 0 or len > view.nbytes:
+            len = view.nbytes
+        data = _call(self._pysock.read, self._socket(), len)
+        view[:len_(data)] = data
+        return len_(data)
+
+    def write(self, data):
+        return _call(self._pysock.write, self._socket(), memoryview(data).tobytes())
+
+    def pending(self):
+        return self._pysock.pending()
+
+    def shutdown(self):
+        _call(self._pysock.shutdown, self._socket())
+        return self._sock()
+
+    def getpeercert(self, binary_form=False):
+        if self._pysock.version() is None:
+            raise ValueError("handshake not done yet")
+        chain = self._pysock.peer_certificates()
+        if binary_form:
+            return chain[0] if chain else None
+        if not self._pysock.verified():
+            return {}
+        raise NotImplementedError("pysock: getpeercert() as a dict is not implemented yet; use binary_form=True")
+
+    def get_verified_chain(self):
+        return self._pysock.peer_certificates() if self._pysock.verified() else []
+
+    def get_unverified_chain(self):
+        return self._pysock.peer_certificates()
+
+    def cipher(self):
+        return self._pysock.cipher()
+
+    def shared_ciphers(self):
+        c = self._pysock.cipher()
+        return [c] if c else None
+
+    def version(self):
+        return self._pysock.version()
+
+    def selected_alpn_protocol(self):
+        return self._pysock.selected_alpn_protocol()
+
+    def selected_npn_protocol(self):
+        return None
+
+    def compression(self):
+        return None
+
+    def get_channel_binding(self, cb_type="tls-unique"):
+        if cb_type != "tls-unique":
+            raise ValueError(f"'{cb_type}' channel binding type not implemented")
+        return None
+
+    def verify_client_post_handshake(self):
+        raise SSLError(SSL_ERROR_SSL, "[SSL] post-handshake authentication is not supported (pysock)")
+
+    server_side = property(lambda self: self._pysock.server_side())
+    server_hostname = property(lambda self: self._pysock.server_hostname())
+    session = property(lambda self: None)
+    session_reused = property(lambda self: False)
+
+    @property
+    def owner(self):
+        return self._owner() if self._owner is not None else None
+
+    @property
+    def context(self):
+        return self._context
+
+    @context.setter
+    def context(self, ctx):
+        self._context = ctx
+
+
+len_ = len
+
+
+class MemoryBIO:
+    """_ssl.MemoryBIO: a byte buffer between an SSLObject and its transport."""
+
+    __slots__ = ("_buf", "_eof")
+
+    def __init__(self):
+        self._buf = bytearray()
+        self._eof = False
+
+    pending = property(lambda self: len(self._buf))
+    eof = property(lambda self: self._eof and not self._buf)
+
+    def read(self, size=-1, /):
+        n = len(self._buf) if size < 0 else min(size, len(self._buf))
+        data = bytes(self._buf[:n])
+        del self._buf[:n]
+        return data
+
+    def write(self, b, /):
+        if self._eof:
+            raise SSLError(SSL_ERROR_SSL, "cannot write() after write_eof()")
+        data = memoryview(b).tobytes()
+        self._buf += data
+        return len(data)
+
+    def write_eof(self):
+        self._eof = True
+
+
+class SSLSession:
+    """_ssl.SSLSession: pysock does not resume sessions yet."""
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create '_ssl.SSLSession' instances")
+
+
+def get_default_verify_paths():
+    return ("SSL_CERT_FILE", "/etc/ssl/cert.pem", "SSL_CERT_DIR", "/etc/ssl/certs")
+
+
+def txt2obj(txt, name=False):
+    known = {"1.3.6.1.5.5.7.3.1": (129, "serverAuth", "TLS Web Server Authentication", "1.3.6.1.5.5.7.3.1"),
+             "1.3.6.1.5.5.7.3.2": (130, "clientAuth", "TLS Web Client Authentication", "1.3.6.1.5.5.7.3.2")}
+    for value in known.values():
+        if txt in (value[3],) or (name and txt in value[1:3]):
+            return value
+    raise ValueError(f"unknown object '{txt}'")
+
+
+def nid2obj(nid):
+    for value in (txt2obj("1.3.6.1.5.5.7.3.1"), txt2obj("1.3.6.1.5.5.7.3.2")):
+        if value[0] == nid:
+            return value
+    raise ValueError(f"unknown NID {nid}")
+
+
+def RAND_status():
+    return True
+
+
+def RAND_add(string, entropy, /):
+    pass
+
+
+def RAND_bytes(n, /):
+    return _os.urandom(n)
+
+
+_as_builtins(globals())
