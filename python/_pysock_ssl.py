@@ -5,7 +5,7 @@ Installed as `sys.modules['_ssl']`, so the stdlib's `ssl.py` runs unchanged on t
 name, turns guest errors into `ssl`'s exception classes, and keeps Python objects. The TLS rules
 (verification, timeouts, want-read/want-write) are the guest's and the host's.
 
-Not yet: SSLObject over MemoryBIO (_wrap_bio), getpeercert() as a dict, sessions, sni_callback calls,
+Not yet: SSLObject over MemoryBIO (_wrap_bio), sessions, sni_callback calls,
 post-handshake auth and encrypted private keys.
 """
 import os as _os
@@ -317,9 +317,7 @@ class _SSLContext:
 
     def get_ca_certs(self, binary_form=False):
         certs = self._pysock.ca_certificates()
-        if binary_form:
-            return certs
-        raise NotImplementedError("pysock: get_ca_certs() as dicts is not implemented yet; use binary_form=True")
+        return certs if binary_form else [_decode(der) for der in certs]
 
     def session_stats(self):
         return {k: 0 for k in ("number", "connect", "connect_good", "connect_renegotiate", "accept",
@@ -385,11 +383,12 @@ class _SSLSocket:
         if self._pysock.version() is None:
             raise ValueError("handshake not done yet")
         chain = self._pysock.peer_certificates()
+        if not chain:
+            return None
         if binary_form:
-            return chain[0] if chain else None
-        if not self._pysock.verified():
-            return {}
-        raise NotImplementedError("pysock: getpeercert() as a dict is not implemented yet; use binary_form=True")
+            return chain[0]
+        # As CPython: a certificate that was not verified is reported as an empty dict.
+        return _decode(chain[0]) if self._pysock.verified() else {}
 
     def get_verified_chain(self):
         return self._pysock.peer_certificates() if self._pysock.verified() else []
@@ -479,6 +478,30 @@ class SSLSession:
 
     def __new__(cls, *args, **kwargs):
         raise TypeError("cannot create '_ssl.SSLSession' instances")
+
+
+def _decode(der):
+    """getpeercert()'s dict for a DER certificate, keys as CPython's _decode_certificate sets them."""
+    c = _call(_w.decode_certificate, der)
+    cert = {
+        "subject": tuple(tuple(rdn) for rdn in c.subject),
+        "issuer": tuple(tuple(rdn) for rdn in c.issuer),
+        "version": c.version,
+        "serialNumber": c.serial_number,
+        "notBefore": c.not_before,
+        "notAfter": c.not_after,
+    }
+    for key, value in (("subjectAltName", c.subject_alt_name), ("OCSP", c.ocsp),
+                       ("caIssuers", c.ca_issuers), ("crlDistributionPoints", c.crl_distribution_points)):
+        if value:
+            cert[key] = tuple(value)
+    return cert
+
+
+def _test_decode_cert(path):
+    import ssl
+    with open(path) as f:
+        return _decode(ssl.PEM_cert_to_DER_cert(f.read()))
 
 
 def get_default_verify_paths():

@@ -15,6 +15,7 @@ pub mod host;
 pub mod select;
 pub mod socket;
 pub mod ssl;
+pub mod x509;
 pub mod timeout;
 
 use bindings::exports::pysock::net::select as py_select;
@@ -270,6 +271,24 @@ use bindings::exports::pysock::net::ssl as py_ssl;
 impl py_ssl::Guest for Component {
     type Context = ssl::Context;
     type SslSocket = ssl::SslSocket;
+
+    fn decode_certificate(der: Vec<u8>) -> Result<py_ssl::Certificate, Error> {
+        let c = x509::decode(&der).ok_or_else(|| {
+            ssl::ssl_error(py::SslErrorKind::Ssl, "NOT_ENOUGH_DATA", "[X509: NOT_ENOUGH_DATA] not enough data")
+        })?;
+        Ok(py_ssl::Certificate {
+            subject: c.subject,
+            issuer: c.issuer,
+            version: c.version,
+            serial_number: c.serial_number,
+            not_before: c.not_before,
+            not_after: c.not_after,
+            subject_alt_name: c.subject_alt_name,
+            ocsp: c.ocsp,
+            ca_issuers: c.ca_issuers,
+            crl_distribution_points: c.crl_distribution_points,
+        })
+    }
 }
 
 impl py_ssl::GuestContext for ssl::Context {
