@@ -5,7 +5,7 @@ Installed as `sys.modules['_ssl']`, so the stdlib's `ssl.py` runs unchanged on t
 name, turns guest errors into `ssl`'s exception classes, and keeps Python objects. The TLS rules
 (verification, timeouts, want-read/want-write) are the guest's and the host's.
 
-Not yet: SSLObject over MemoryBIO (_wrap_bio), sessions, sni_callback calls,
+Not yet: sessions, sni_callback calls,
 post-handshake auth and encrypted private keys.
 """
 import os as _os
@@ -334,7 +334,15 @@ class _SSLContext:
         return obj
 
     def _wrap_bio(self, incoming, outgoing, server_side, server_hostname=None, *, owner=None, session=None):
-        raise NotImplementedError("pysock: SSLObject over MemoryBIO is not implemented yet")
+        if isinstance(server_hostname, bytes):
+            server_hostname = server_hostname.decode("ascii")
+        obj = _SSLSocket.__new__(_SSLSocket)
+        obj._pysock = _keep(_call(_w.SslSocket.wrap_bio, self._pysock, incoming._pysock, outgoing._pysock,
+                                  bool(server_side), server_hostname))
+        obj._sock = None
+        obj._owner = _weakref.ref(owner) if owner is not None else None
+        obj._context = self
+        return obj
 
 
 class _SSLSocket:
@@ -351,6 +359,9 @@ class _SSLSocket:
         _release(self._pysock)
 
     def _socket(self):
+        """The socket resource for the guest, or None for an SSLObject (its MemoryBIOs are in the guest)."""
+        if self._sock is None:
+            return None
         sock = self._sock()
         if sock is None:
             raise ValueError("Underlying socket connection gone")
@@ -363,11 +374,10 @@ class _SSLSocket:
         if buffer is None:
             return _call(self._pysock.read, self._socket(), len)
         view = memoryview(buffer).cast("B")
-        if len <= 0 or len > view.nbytes:
-            len = view.nbytes
-        data = _call(self._pysock.read, self._socket(), len)
-        view[:len_(data)] = data
-        return len_(data)
+        size = len if 0 < len <= view.nbytes else view.nbytes
+        data = _call(self._pysock.read, self._socket(), size)
+        view[:memoryview(data).nbytes] = data
+        return memoryview(data).nbytes
 
     def write(self, data):
         return _call(self._pysock.write, self._socket(), memoryview(data).tobytes())
@@ -377,7 +387,7 @@ class _SSLSocket:
 
     def shutdown(self):
         _call(self._pysock.shutdown, self._socket())
-        return self._sock()
+        return self._sock() if self._sock is not None else None
 
     def getpeercert(self, binary_form=False):
         if self._pysock.version() is None:
@@ -441,36 +451,29 @@ class _SSLSocket:
         self._context = ctx
 
 
-len_ = len
-
 
 class MemoryBIO:
-    """_ssl.MemoryBIO: a byte buffer between an SSLObject and its transport."""
+    """_ssl.MemoryBIO: the buffer lives in the guest, where an SSLObject's calls fill and drain it."""
 
-    __slots__ = ("_buf", "_eof")
+    __slots__ = ("_pysock", "__weakref__")
 
     def __init__(self):
-        self._buf = bytearray()
-        self._eof = False
+        self._pysock = _keep(_w.MemoryBio())
 
-    pending = property(lambda self: len(self._buf))
-    eof = property(lambda self: self._eof and not self._buf)
+    def __del__(self):
+        _release(self._pysock)
+
+    pending = property(lambda self: self._pysock.pending())
+    eof = property(lambda self: self._pysock.eof())
 
     def read(self, size=-1, /):
-        n = len(self._buf) if size < 0 else min(size, len(self._buf))
-        data = bytes(self._buf[:n])
-        del self._buf[:n]
-        return data
+        return self._pysock.read(size)
 
     def write(self, b, /):
-        if self._eof:
-            raise SSLError(SSL_ERROR_SSL, "cannot write() after write_eof()")
-        data = memoryview(b).tobytes()
-        self._buf += data
-        return len(data)
+        return _call(self._pysock.write, memoryview(b).tobytes())
 
     def write_eof(self):
-        self._eof = True
+        self._pysock.write_eof()
 
 
 class SSLSession:

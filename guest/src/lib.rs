@@ -268,9 +268,39 @@ impl py_select::GuestPollObject for PyPoll {
 
 use bindings::exports::pysock::net::ssl as py_ssl;
 
+/// The exported MemoryBIO: its buffer is shared with the SSLObject that uses it.
+pub struct PyBio(ssl::SharedBio);
+
+impl py_ssl::GuestMemoryBio for PyBio {
+    fn new() -> Self {
+        PyBio(Default::default())
+    }
+    fn pending(&self) -> u64 {
+        self.0.borrow().pending()
+    }
+    fn eof(&self) -> bool {
+        self.0.borrow().eof()
+    }
+    fn read(&self, size: i64) -> Vec<u8> {
+        self.0.borrow_mut().read(size)
+    }
+    fn write(&self, data: Vec<u8>) -> Result<u64, Error> {
+        self.0.borrow_mut().write(&data)
+    }
+    fn write_eof(&self) {
+        self.0.borrow_mut().write_eof()
+    }
+}
+
+/// The socket object behind an SSL socket's call, if it passed one (an SSLObject passes none).
+fn sock_obj(sock: &Option<py::SocketBorrow<'_>>) -> Option<SockObj> {
+    sock.as_ref().map(|s| s.get::<PySocket>().obj())
+}
+
 impl py_ssl::Guest for Component {
     type Context = ssl::Context;
     type SslSocket = ssl::SslSocket;
+    type MemoryBio = PyBio;
 
     fn decode_certificate(der: Vec<u8>) -> Result<py_ssl::Certificate, Error> {
         let c = x509::decode(&der).ok_or_else(|| {
@@ -353,20 +383,31 @@ impl py_ssl::GuestSslSocket for ssl::SslSocket {
         let s = ssl::SslSocket::wrap(context.get::<ssl::Context>(), server_side, server_hostname)?;
         Ok(py_ssl::SslSocket::new(s))
     }
-    fn do_handshake(&self, sock: py::SocketBorrow<'_>) -> Result<(), Error> {
-        core(|c| c.ssl_handshake(&sock.get::<PySocket>().obj(), self))
+    fn wrap_bio(
+        context: py_ssl::ContextBorrow<'_>,
+        incoming: py_ssl::MemoryBioBorrow<'_>,
+        outgoing: py_ssl::MemoryBioBorrow<'_>,
+        server_side: bool,
+        server_hostname: Option<String>,
+    ) -> Result<py_ssl::SslSocket, Error> {
+        let (i, o) = (incoming.get::<PyBio>().0.clone(), outgoing.get::<PyBio>().0.clone());
+        let s = ssl::SslSocket::wrap_bio(context.get::<ssl::Context>(), i, o, server_side, server_hostname)?;
+        Ok(py_ssl::SslSocket::new(s))
     }
-    fn read(&self, sock: py::SocketBorrow<'_>, len: i64) -> Result<Vec<u8>, Error> {
-        core(|c| c.ssl_read(&sock.get::<PySocket>().obj(), self, len))
+    fn do_handshake(&self, sock: Option<py::SocketBorrow<'_>>) -> Result<(), Error> {
+        core(|c| c.ssl_handshake(sock_obj(&sock).as_ref(), self))
     }
-    fn write(&self, sock: py::SocketBorrow<'_>, data: Vec<u8>) -> Result<u64, Error> {
-        core(|c| c.ssl_write(&sock.get::<PySocket>().obj(), self, &data))
+    fn read(&self, sock: Option<py::SocketBorrow<'_>>, len: i64) -> Result<Vec<u8>, Error> {
+        core(|c| c.ssl_read(sock_obj(&sock).as_ref(), self, len))
+    }
+    fn write(&self, sock: Option<py::SocketBorrow<'_>>, data: Vec<u8>) -> Result<u64, Error> {
+        core(|c| c.ssl_write(sock_obj(&sock).as_ref(), self, &data))
     }
     fn pending(&self) -> u32 {
         self.conn.pending()
     }
-    fn shutdown(&self, sock: py::SocketBorrow<'_>) -> Result<(), Error> {
-        core(|c| c.ssl_shutdown(&sock.get::<PySocket>().obj(), self))
+    fn shutdown(&self, sock: Option<py::SocketBorrow<'_>>) -> Result<(), Error> {
+        core(|c| c.ssl_shutdown(sock_obj(&sock).as_ref(), self))
     }
     fn peer_certificates(&self) -> Vec<Vec<u8>> {
         self.conn.peer_certificates()

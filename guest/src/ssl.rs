@@ -16,6 +16,7 @@ use crate::host::Host;
 use crate::socket::{Core, SockObj};
 use crate::timeout::{self, CallError, Mode};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// OpenSSL's and CPython's numbers for the constants the adapter exposes.
@@ -223,7 +224,45 @@ impl Context {
     }
 }
 
-/// `_ssl._SSLSocket`: one TLS session over a socket.
+/// `_ssl.MemoryBIO`: bytes in one direction between an SSLObject and whatever carries them.
+#[derive(Default)]
+pub struct Bio {
+    buf: Vec<u8>,
+    eof: bool,
+}
+
+/// A MemoryBIO shared by its Python object and the SSLObject that uses it.
+pub type SharedBio = Rc<RefCell<Bio>>;
+
+impl Bio {
+    pub fn pending(&self) -> u64 {
+        self.buf.len() as u64
+    }
+
+    /// CPython's `eof`: write_eof() was called and nothing is left to read.
+    pub fn eof(&self) -> bool {
+        self.eof && self.buf.is_empty()
+    }
+
+    pub fn read(&mut self, size: i64) -> Vec<u8> {
+        let n = if size < 0 { self.buf.len() } else { (size as usize).min(self.buf.len()) };
+        self.buf.drain(..n).collect()
+    }
+
+    pub fn write(&mut self, data: &[u8]) -> Result<u64, Error> {
+        if self.eof {
+            return Err(ssl_error(SslErrorKind::Ssl, "", "cannot write() after write_eof()"));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len() as u64)
+    }
+
+    pub fn write_eof(&mut self) {
+        self.eof = true;
+    }
+}
+
+/// `_ssl._SSLSocket`: one TLS session over a socket, or over two MemoryBIOs (an SSLObject).
 pub struct SslSocket {
     pub conn: tls::Connection,
     server_side: bool,
@@ -231,9 +270,23 @@ pub struct SslSocket {
     verify: bool,
     /// Ciphertext the engine produced that the socket has not taken yet (a non-blocking send was short).
     unsent: RefCell<Vec<u8>>,
+    /// (incoming, outgoing) for an SSLObject.
+    bios: Option<(SharedBio, SharedBio)>,
 }
 
 impl SslSocket {
+    pub fn wrap_bio(
+        ctx: &Context,
+        incoming: SharedBio,
+        outgoing: SharedBio,
+        server_side: bool,
+        server_hostname: Option<String>,
+    ) -> Result<SslSocket, Error> {
+        let mut s = SslSocket::wrap(ctx, server_side, server_hostname)?;
+        s.bios = Some((incoming, outgoing));
+        Ok(s)
+    }
+
     pub fn wrap(ctx: &Context, server_side: bool, server_hostname: Option<String>) -> Result<SslSocket, Error> {
         if server_side != (ctx.protocol == PROTOCOL_TLS_SERVER) && ctx.protocol != PROTOCOL_TLS {
             let which = if server_side { "server" } else { "client" };
@@ -246,6 +299,7 @@ impl SslSocket {
             server_hostname,
             verify: ctx.verify_mode.get() != CERT_NONE,
             unsent: RefCell::new(Vec::new()),
+            bios: None,
         })
     }
 
@@ -264,35 +318,36 @@ impl SslSocket {
     }
 }
 
-/// One SSL call's access to its socket: the host socket, the mode, and the shared deadline.
-struct Io<'a, H: Host> {
-    core: &'a Core<H>,
-    sock: &'a H::Socket,
-    mode: Mode,
-    deadline: Option<Duration>,
+/// Where one SSL call moves ciphertext: its socket (with the mode and the call's one deadline), or
+/// an SSLObject's MemoryBIOs, which never wait.
+enum Io<'a, H: Host> {
+    Socket { core: &'a Core<H>, sock: &'a H::Socket, mode: Mode, deadline: Option<Duration> },
+    Bio { incoming: SharedBio, outgoing: SharedBio },
+}
+
+fn want_read() -> Error {
+    ssl_error(SslErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)")
 }
 
 impl<'a, H: Host> Io<'a, H> {
-    fn new(core: &'a Core<H>, obj: &SockObj) -> Result<Self, Error> {
+    fn new(core: &'a Core<H>, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<Self, Error> {
+        if let Some((incoming, outgoing)) = &ssl.bios {
+            return Ok(Io::Bio { incoming: incoming.clone(), outgoing: outgoing.clone() });
+        }
+        let obj = obj.ok_or_else(|| value("Underlying socket connection gone"))?;
         let sock = core.get(obj.fd).ok_or_else(|| os(Errno::Ebadf))?;
         let mode = Mode::of(obj.timeout);
         let deadline = match mode {
             Mode::Deadline(t) => Some(core.host.now().saturating_add(t)),
             _ => None,
         };
-        Ok(Io { core, sock, mode, deadline })
+        Ok(Io::Socket { core, sock, mode, deadline })
     }
 
-    fn blocked(&self, e: CallError, kind: SslErrorKind) -> Error {
+    fn blocked(e: CallError, kind: SslErrorKind) -> Error {
         match e {
-            CallError::Os(Errno::Eagain) => {
-                let (reason, msg) = if kind == SslErrorKind::WantRead {
-                    ("WANT_READ", "The operation did not complete (read)")
-                } else {
-                    ("WANT_WRITE", "The operation did not complete (write)")
-                };
-                ssl_error(kind, reason, msg)
-            }
+            CallError::Os(Errno::Eagain) if kind == SslErrorKind::WantRead => want_read(),
+            CallError::Os(Errno::Eagain) => ssl_error(kind, "WANT_WRITE", "The operation did not complete (write)"),
             CallError::Os(code) => os(code),
             CallError::Timeout => Error::Timeout,
         }
@@ -308,35 +363,48 @@ impl<'a, H: Host> Io<'a, H> {
                     return Ok(());
                 }
             }
-            let host = &self.core.host;
-            let sock = self.sock;
-            let n = timeout::sock_call(host, sock, Events::WRITABLE, self.mode, self.deadline, || {
-                host.send(sock, &unsent, 0)
-            })
-            .map_err(|e| self.blocked(e, SslErrorKind::WantWrite))?;
-            unsent.drain(..n as usize);
+            match self {
+                Io::Bio { outgoing, .. } => {
+                    outgoing.borrow_mut().buf.append(&mut unsent);
+                }
+                Io::Socket { core, sock, mode, deadline } => {
+                    let (host, sock) = (&core.host, *sock);
+                    let n = timeout::sock_call(host, sock, Events::WRITABLE, *mode, *deadline, || host.send(sock, &unsent, 0))
+                        .map_err(|e| Self::blocked(e, SslErrorKind::WantWrite))?;
+                    unsent.drain(..n as usize);
+                }
+            }
         }
     }
 
-    /// Feeds the engine what the socket has (an empty read tells it the transport ended).
+    /// Feeds the engine what the transport has; an empty read tells it the transport ended.
     fn fill(&mut self, ssl: &SslSocket) -> Result<(), Error> {
-        let host = &self.core.host;
-        let sock = self.sock;
-        let data = timeout::sock_call(host, sock, Events::READABLE, self.mode, self.deadline, || {
-            host.recv(sock, CHUNK as u64, 0)
-        })
-        .map_err(|e| self.blocked(e, SslErrorKind::WantRead))?;
-        ssl.conn.receive(&data).map_err(|e| {
-            // The engine may have an alert for the peer; send it if the socket takes it.
-            let _ = host.send(sock, &ssl.conn.transmit(CHUNK), 0);
-            from_engine(e)
-        })
+        let data = match self {
+            Io::Bio { incoming, .. } => {
+                let mut bio = incoming.borrow_mut();
+                if bio.buf.is_empty() && !bio.eof {
+                    return Err(want_read());
+                }
+                std::mem::take(&mut bio.buf)
+            }
+            Io::Socket { core, sock, mode, deadline } => {
+                let (host, sock) = (&core.host, *sock);
+                timeout::sock_call(host, sock, Events::READABLE, *mode, *deadline, || host.recv(sock, CHUNK as u64, 0))
+                    .map_err(|e| Self::blocked(e, SslErrorKind::WantRead))?
+            }
+        };
+        if let Err(e) = ssl.conn.receive(&data) {
+            // The engine may have an alert for the peer; pass it on if the transport takes it.
+            let _ = self.flush(ssl);
+            return Err(from_engine(e));
+        }
+        Ok(())
     }
 }
 
 impl<H: Host> Core<H> {
-    pub fn ssl_handshake(&self, obj: &SockObj, ssl: &SslSocket) -> Result<(), Error> {
-        let mut io = Io::new(self, obj)?;
+    pub fn ssl_handshake(&self, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<(), Error> {
+        let mut io = Io::new(self, obj, ssl)?;
         loop {
             io.flush(ssl)?;
             if !ssl.conn.is_handshaking() {
@@ -346,11 +414,11 @@ impl<H: Host> Core<H> {
         }
     }
 
-    pub fn ssl_read(&self, obj: &SockObj, ssl: &SslSocket, len: i64) -> Result<Vec<u8>, Error> {
+    pub fn ssl_read(&self, obj: Option<&SockObj>, ssl: &SslSocket, len: i64) -> Result<Vec<u8>, Error> {
         if len < 0 {
             return Err(value("size should not be negative"));
         }
-        let mut io = Io::new(self, obj)?;
+        let mut io = Io::new(self, obj, ssl)?;
         loop {
             match ssl.conn.read(len.min(u32::MAX as i64) as u32) {
                 Ok(data) => return Ok(data),
@@ -365,8 +433,8 @@ impl<H: Host> Core<H> {
         }
     }
 
-    pub fn ssl_write(&self, obj: &SockObj, ssl: &SslSocket, data: &[u8]) -> Result<u64, Error> {
-        let mut io = Io::new(self, obj)?;
+    pub fn ssl_write(&self, obj: Option<&SockObj>, ssl: &SslSocket, data: &[u8]) -> Result<u64, Error> {
+        let mut io = Io::new(self, obj, ssl)?;
         if ssl.conn.is_handshaking() {
             loop {
                 io.flush(ssl)?;
@@ -385,8 +453,8 @@ impl<H: Host> Core<H> {
     }
 
     /// `unwrap()`: send close_notify, then wait for the peer's.
-    pub fn ssl_shutdown(&self, obj: &SockObj, ssl: &SslSocket) -> Result<(), Error> {
-        let mut io = Io::new(self, obj)?;
+    pub fn ssl_shutdown(&self, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<(), Error> {
+        let mut io = Io::new(self, obj, ssl)?;
         ssl.conn.close();
         io.flush(ssl)?;
         loop {
