@@ -291,10 +291,9 @@ class _SSLContext:
         self.set_default_verify_paths()
 
     def set_default_verify_paths(self):
-        # The sandbox trusts only what the embedder configures or the code loads; pysock has no
-        # embedder trust store yet, so this adds nothing (create_default_context then verifies against
-        # the CAs the caller loads).
-        pass
+        # The sandbox's "system" trust is what the embedder configured (pysock python --ca-file or
+        # --system-ca); by default it is empty.
+        _call(self._pysock.load_default_trust)
 
     def load_dh_params(self, path):
         _read_file(path)

@@ -54,6 +54,7 @@ pub mod sys;
 pub mod tls;
 
 pub use policy::NetworkPolicy;
+pub use tls::DefaultTrust;
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
 /// Default limit on sockets one guest may hold open at once.
@@ -66,6 +67,7 @@ pub struct PysockCtx {
     pub(crate) events: mio::Events,
     pub(crate) open_sockets: usize,
     pub(crate) max_sockets: usize,
+    pub(crate) default_trust: tls::TrustAnchors,
 }
 
 impl PysockCtx {
@@ -88,6 +90,7 @@ impl PysockCtx {
 pub struct PysockCtxBuilder {
     policy: NetworkPolicy,
     max_sockets: Option<usize>,
+    default_trust: DefaultTrust,
 }
 
 impl PysockCtxBuilder {
@@ -103,6 +106,13 @@ impl PysockCtxBuilder {
         self
     }
 
+    /// What `ssl.create_default_context()` trusts inside the sandbox (default: nothing, so code must
+    /// load its own CAs).
+    pub fn default_trust(mut self, trust: DefaultTrust) -> Self {
+        self.default_trust = trust;
+        self
+    }
+
     pub fn build(self) -> std::io::Result<PysockCtx> {
         Ok(PysockCtx {
             policy: self.policy,
@@ -110,6 +120,7 @@ impl PysockCtxBuilder {
             events: mio::Events::with_capacity(256),
             open_sockets: 0,
             max_sockets: self.max_sockets.unwrap_or(DEFAULT_MAX_SOCKETS),
+            default_trust: tls::TrustAnchors::new(self.default_trust),
         })
     }
 }

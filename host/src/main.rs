@@ -18,6 +18,9 @@ Without an --allow option the sandbox has no network.
   --allow-loopback  connect, bind and UDP on 127.0.0.0/8 and ::1; resolve localhost
   --allow-net       everything the host can reach
   --dir PATH        make PATH readable inside the sandbox at the same absolute path
+  --ca-file PATH    what ssl.create_default_context() trusts: the CAs in this PEM file
+  --system-ca       what ssl.create_default_context() trusts: the host's system store
+                    (without either, default contexts trust nothing until code loads CAs)
 
 Environment: PYSOCK_HOME (the built checkout), PYSOCK_GUEST, PYSOCK_PYTHON (components).";
 
@@ -33,7 +36,7 @@ fn artifact(var: &str, default: &str) -> PathBuf {
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
-    std::fs::canonicalize(p).with_context(|| format!("{}: no such file or directory", p.display()))
+    std::fs::canonicalize(p).with_context(|| format!("cannot find {}", p.display()))
 }
 
 fn main() {
@@ -63,6 +66,11 @@ fn real_main() -> Result<i32> {
                 }
             }
             "--allow-net" => options.network = NetworkPolicy::Allow,
+            "--ca-file" => {
+                let path = args.next().context("--ca-file needs a PATH")?;
+                options.default_trust = pysock::DefaultTrust::PemFile(absolute(Path::new(&path))?);
+            }
+            "--system-ca" => options.default_trust = pysock::DefaultTrust::System,
             "--dir" => {
                 let path = args.next().context("--dir needs a PATH")?;
                 let abs = absolute(Path::new(&path))?;

@@ -36,6 +36,7 @@ pub struct RunOptions {
     pub dirs: Vec<(PathBuf, String)>,
     pub env: Vec<(String, String)>,
     pub network: NetworkPolicy,
+    pub default_trust: crate::DefaultTrust,
 }
 
 pub fn engine() -> Result<Engine> {
@@ -125,7 +126,10 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot make {} readable in the sandbox", host.display()))?;
     }
-    let pysock = PysockCtx::builder().network(options.network.clone()).build()?;
+    let pysock = PysockCtx::builder()
+        .network(options.network.clone())
+        .default_trust(options.default_trust.clone())
+        .build()?;
     let state = State { wasi: wasi.build(), table: ResourceTable::new(), pysock };
     let mut store = Store::new(engine, state);
     let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)?;

@@ -52,6 +52,58 @@ pub fn error(kind: ErrorKind, reason: &str, message: &str) -> Error {
     }
 }
 
+/// What default contexts in the sandbox trust: the embedder's choice, since the sandbox has no
+/// system store of its own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum DefaultTrust {
+    /// Nothing: sandboxed code trusts only the CAs it loads itself.
+    #[default]
+    None,
+    /// The certificates in a PEM bundle on the host.
+    PemFile(std::path::PathBuf),
+    /// The host's system store (rustls-native-certs: SSL_CERT_FILE, SSL_CERT_DIR, or the platform's).
+    System,
+}
+
+/// The default trust anchors, read from their source on first use and then kept.
+pub struct TrustAnchors {
+    source: DefaultTrust,
+    loaded: Option<Result<Vec<Vec<u8>>, String>>,
+}
+
+impl TrustAnchors {
+    pub fn new(source: DefaultTrust) -> Self {
+        TrustAnchors { source, loaded: None }
+    }
+
+    /// The anchors in DER, or why the configured source could not be read.
+    pub fn get(&mut self) -> Result<&[Vec<u8>], String> {
+        let source = &self.source;
+        let loaded = self.loaded.get_or_insert_with(|| match source {
+            DefaultTrust::None => Ok(Vec::new()),
+            DefaultTrust::PemFile(path) => {
+                let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
+                let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&pem).filter_map(Result::ok).map(|c| c.to_vec()).collect();
+                if certs.is_empty() {
+                    return Err(format!("no PEM certificates in the CA file {}", path.display()));
+                }
+                Ok(certs)
+            }
+            DefaultTrust::System => {
+                let found = rustls_native_certs::load_native_certs();
+                if found.certs.is_empty() {
+                    return Err(format!("no system CA certificates found ({:?})", found.errors.first()));
+                }
+                Ok(found.certs.into_iter().map(|c| c.to_vec()).collect())
+            }
+        });
+        match loaded {
+            Ok(v) => Ok(v),
+            Err(e) => Err(e.clone()),
+        }
+    }
+}
+
 /// Settings shared by connections (OpenSSL's SSL_CTX).
 pub struct TlsConfig {
     server_side: bool,
@@ -502,6 +554,21 @@ impl HostConfig for PysockCtxView<'_> {
     }
     fn add_trust_der(&mut self, this: Resource<TlsConfig>, der: Vec<u8>) -> R<Result<(), Error>> {
         Ok(self.table.get_mut(&this)?.add_trust_der(der))
+    }
+    fn add_default_trust(&mut self, this: Resource<TlsConfig>) -> R<Result<u32, Error>> {
+        let anchors = match self.ctx.default_trust.get() {
+            Ok(a) => a.to_vec(),
+            Err(e) => return Ok(Err(error(ErrorKind::Ssl, "SYSTEM_LIB", &e))),
+        };
+        let config = self.table.get_mut(&this)?;
+        let mut added = 0;
+        for der in anchors {
+            // A system store can hold certificates webpki cannot parse; OpenSSL skips those too.
+            if config.add_trust_der(der).is_ok() {
+                added += 1;
+            }
+        }
+        Ok(Ok(added))
     }
     fn trust_anchors(&mut self, this: Resource<TlsConfig>) -> R<Vec<Vec<u8>>> {
         Ok(self.table.get(&this)?.trust_anchors())

@@ -92,3 +92,28 @@ fn urllib_https_verifies_native_cpython_server() {
     assert_eq!(trusted, "200 text/plain TLSv1.3\nhello over https\n");
     assert_eq!(untrusted, "SSLCertVerificationError 20 CERTIFICATE_VERIFY_FAILED\n");
 }
+
+/// Native CPython's ssl clients against a sandboxed TLS echo server.
+#[test]
+fn native_cpython_clients_against_sandboxed_tls_server() {
+    let certs = root().join("../shared/conformance/certs").canonicalize().unwrap();
+    let (mut server, port) = start_printing_port(
+        Command::new(pysock_bin())
+            .args(["python", "--allow-loopback", "--dir"])
+            .arg(&certs)
+            .arg(root().join("examples/tls_echo_server.py"))
+            .arg(&certs)
+            .arg("10"),
+    );
+    let clients = Command::new("python3")
+        .arg(root().join("tests/python/tls_clients.py"))
+        .arg(port.to_string())
+        .arg(certs.join("ca.pem"))
+        .arg("10")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&clients.stdout);
+    assert!(clients.status.success(), "{text}\n{}", String::from_utf8_lossy(&clients.stderr));
+    assert_eq!(text, "tls echoes correct: 10 ['TLSv1.3']\n");
+    assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
+}

@@ -56,6 +56,7 @@ fn run_script(name: &str, network: NetworkPolicy) -> i32 {
         ],
         env: vec![],
         network,
+        default_trust: Default::default(),
     };
     runtime::run_command(&engine, &component, &options).unwrap()
 }
@@ -176,4 +177,17 @@ fn asyncio_and_socketserver_run_unmodified() {
     assert!(text.contains("asyncio echoes: True"), "{text}");
     assert!(text.contains("wait_for timeout: TimeoutError"), "{text}");
     assert!(text.contains("socketserver: b'ABC'"), "{text}");
+}
+
+/// Default contexts trust what the embedder configured: nothing by default, a CA file, or the
+/// host's system store.
+#[test]
+fn default_trust_follows_the_embedder() {
+    let ca = conformance_dir().join("certs/ca.pem");
+    let count = |options: &[&str]| sandbox_python("default_trust.py", options);
+    assert_eq!(count(&[]), "default context CAs: 0\n");
+    assert_eq!(count(&["--ca-file", ca.to_str().unwrap()]), "default context CAs: 1\n");
+    let system = count(&["--system-ca"]);
+    let n: usize = system.trim().rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(n > 0, "{system}");
 }
