@@ -272,6 +272,10 @@ pub struct SslSocket {
     unsent: RefCell<Vec<u8>>,
     /// (incoming, outgoing) for an SSLObject.
     bios: Option<(SharedBio, SharedBio)>,
+    /// Plaintext of an interrupted `write` that the engine already took. OpenSSL's contract is that
+    /// the caller retries with the same buffer after SSLWantWriteError; the retry must finish it, not
+    /// encrypt it again.
+    in_flight: Cell<Option<usize>>,
 }
 
 impl SslSocket {
@@ -300,6 +304,7 @@ impl SslSocket {
             verify: ctx.verify_mode.get() != CERT_NONE,
             unsent: RefCell::new(Vec::new()),
             bios: None,
+            in_flight: Cell::new(None),
         })
     }
 
@@ -377,6 +382,15 @@ impl<'a, H: Host> Io<'a, H> {
         }
     }
 
+    /// Sends what the transport takes now, for a read: waiting for our own writes to drain could
+    /// deadlock two peers that both have full buffers, and SSL_read does not wait for them either.
+    fn flush_some(&mut self, ssl: &SslSocket) -> Result<(), Error> {
+        match self.flush(ssl) {
+            Err(Error::Ssl(e)) if e.kind == SslErrorKind::WantWrite => Ok(()),
+            other => other,
+        }
+    }
+
     /// Feeds the engine what the transport has; an empty read tells it the transport ended.
     fn fill(&mut self, ssl: &SslSocket) -> Result<(), Error> {
         let data = match self {
@@ -425,7 +439,7 @@ impl<H: Host> Core<H> {
                 // A clean close_notify reads as b'' (CPython checks SSL_RECEIVED_SHUTDOWN).
                 Err(e) if e.kind == tls::ErrorKind::ZeroReturn => return Ok(Vec::new()),
                 Err(e) if e.kind == tls::ErrorKind::WantRead => {
-                    io.flush(ssl)?;
+                    io.flush_some(ssl)?;
                     io.fill(ssl)?;
                 }
                 Err(e) => return Err(from_engine(e)),
@@ -444,11 +458,17 @@ impl<H: Host> Core<H> {
                 io.fill(ssl)?;
             }
         }
-        let mut taken = 0;
-        while taken < data.len() {
-            taken += ssl.conn.write(&data[taken..]).map_err(from_engine)? as usize;
+        let mut taken = ssl.in_flight.take().unwrap_or(0).min(data.len());
+        loop {
+            // Recorded before each flush: a WantWriteError leaves it for the retry.
+            ssl.in_flight.set(Some(taken));
             io.flush(ssl)?;
+            if taken >= data.len() {
+                break;
+            }
+            taken += ssl.conn.write(&data[taken..]).map_err(from_engine)? as usize;
         }
+        ssl.in_flight.set(None);
         Ok(taken as u64)
     }
 

@@ -325,6 +325,11 @@ pub struct TlsConnection {
     server_name: Option<String>,
     /// The first fatal error: rustls repeats it, and so does OpenSSL.
     failed: Option<Error>,
+    /// Ciphertext received but not yet taken: rustls stops taking it while its decrypted-plaintext
+    /// buffer is full, and takes more as the plaintext is read.
+    backlog: Vec<u8>,
+    /// The transport ended; rustls is told once the backlog is taken.
+    transport_ended: bool,
 }
 
 impl TlsConnection {
@@ -346,26 +351,45 @@ impl TlsConnection {
             rustls::ClientConnection::new(Arc::new(client), name).map(rustls::Connection::from)
         };
         let conn = conn.map_err(|e| tls_error(&e, server_name))?;
-        Ok(TlsConnection { conn, server_name: server_name.map(str::to_string), failed: None })
+        Ok(TlsConnection {
+            conn,
+            server_name: server_name.map(str::to_string),
+            failed: None,
+            backlog: Vec::new(),
+            transport_ended: false,
+        })
     }
 
-    pub fn receive(&mut self, mut ciphertext: &[u8]) -> Result<(), Error> {
+    pub fn receive(&mut self, ciphertext: &[u8]) -> Result<(), Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         if ciphertext.is_empty() {
-            // read_tls of nothing tells rustls the transport ended.
-            let _ = self.conn.read_tls(&mut ciphertext);
+            self.transport_ended = true;
         }
-        while !ciphertext.is_empty() {
-            if self.conn.read_tls(&mut ciphertext).is_err() {
-                break;
+        self.backlog.extend_from_slice(ciphertext);
+        self.take_backlog()
+    }
+
+    /// Gives rustls as much of the backlog as it takes and processes it; then, if the transport
+    /// ended and nothing is left, tells rustls so (read_tls of nothing).
+    fn take_backlog(&mut self) -> Result<(), Error> {
+        let mut rest = &self.backlog[..];
+        while !rest.is_empty() {
+            match self.conn.read_tls(&mut rest) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
             }
             if let Err(e) = self.conn.process_new_packets() {
                 let e = tls_error(&e, self.server_name.as_deref());
                 self.failed = Some(e.clone());
                 return Err(e);
             }
+        }
+        let taken = self.backlog.len() - rest.len();
+        self.backlog.drain(..taken);
+        if self.backlog.is_empty() && self.transport_ended {
+            let _ = self.conn.read_tls(&mut &b""[..]);
         }
         Ok(())
     }
@@ -388,7 +412,13 @@ impl TlsConnection {
             return Err(e.clone());
         }
         let mut buf = vec![0; max_len.min(MAX_CHUNK) as usize];
-        match self.conn.reader().read(&mut buf) {
+        let mut result = self.conn.reader().read(&mut buf);
+        // Out of plaintext but holding ciphertext: let rustls take more and look again.
+        if matches!(&result, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) && !self.backlog.is_empty() {
+            self.take_backlog()?;
+            result = self.conn.reader().read(&mut buf);
+        }
+        match result {
             Ok(0) if !buf.is_empty() => {
                 Err(error(ErrorKind::ZeroReturn, "ZERO_RETURN", "TLS/SSL connection has been closed (EOF)"))
             }

@@ -143,6 +143,14 @@ fn assert_matches_native(name: &str) {
     assert_matches_native_with(name, &[], &[]);
 }
 
+/// Non-blocking SSL sockets with small buffers: SSLWantWriteError retries of the same buffer neither
+/// lose nor repeat data, and reads do not wait for our own writes (that deadlocked two peers).
+#[test]
+fn ssl_nonblocking_bulk_matches_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    assert_matches_native_with("ssl_nonblocking_bulk.py", &[&certs], &[certs.as_os_str()]);
+}
+
 /// Two SSLObjects over MemoryBIOs: handshake, data, unwrap and an untrusted server, as native CPython.
 #[test]
 fn ssl_memorybio_matches_native_cpython() {

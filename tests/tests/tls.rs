@@ -263,3 +263,34 @@ fn server_against_openssl_s_client() {
     BufReader::new(&mut out).read_line(&mut line).unwrap();
     assert_eq!(line, "pong from pysock\n");
 }
+
+/// Bulk data in large ciphertext chunks: rustls buffers only so much plaintext, and the engine must
+/// keep the ciphertext it could not take yet instead of losing it.
+#[test]
+fn bulk_transfer_in_large_chunks_is_byte_exact() {
+    let (mut c, mut s) = handshake(&client_config(true), "localhost").unwrap();
+    let payload: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let mut sent = 0;
+    let mut received = Vec::new();
+    for _ in 0..10_000 {
+        if sent < payload.len() {
+            sent += c.write(&payload[sent..(sent + 256 * 1024).min(payload.len())]).unwrap() as usize;
+        }
+        // Hand over everything the client produced in one large piece, as a socket read would.
+        let wire = c.transmit(u32::MAX);
+        if !wire.is_empty() {
+            s.receive(&wire).unwrap();
+        }
+        loop {
+            match s.read(1 << 20) {
+                Ok(data) => received.extend_from_slice(&data),
+                Err(e) if e.kind == ErrorKind::WantRead => break,
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        if received.len() == payload.len() {
+            break;
+        }
+    }
+    assert!(received == payload, "received {} of {} bytes, or different bytes", received.len(), payload.len());
+}
