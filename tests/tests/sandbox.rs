@@ -84,17 +84,24 @@ fn thousand_cycles_leak_no_fd() {
     assert!(close_wait_count() <= waiting, "sockets left in CLOSE_WAIT");
 }
 
-/// Runs tests/python/NAME through the `pysock` CLI with `options`, asserts it exits 0, returns stdout.
-fn sandbox_python(name: &str, options: &[&str]) -> String {
+/// Runs tests/python/NAME through the `pysock` CLI with `options` and script `args`, asserts it
+/// exits 0, returns stdout.
+fn sandbox_python_with(name: &str, options: &[&std::ffi::OsStr], args: &[&std::ffi::OsStr]) -> String {
     let out = Command::new(pysock_bin())
         .arg("python")
         .args(options)
         .arg(root().join("tests/python").join(name))
+        .args(args)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{name} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
     text
+}
+
+fn sandbox_python(name: &str, options: &[&str]) -> String {
+    let options: Vec<&std::ffi::OsStr> = options.iter().map(std::ffi::OsStr::new).collect();
+    sandbox_python_with(name, &options, &[])
 }
 
 /// recv(2**31), a 1 MiB host name and a call on a closed socket get CPython's results.
@@ -126,17 +133,13 @@ fn million_entry_select() {
 /// Runs tests/python/NAME with `args` under native python3 and in the sandbox (which may read the
 /// folders in `dirs`); the transcripts must be identical.
 fn assert_matches_native_with(name: &str, dirs: &[&std::path::Path], args: &[&std::ffi::OsStr]) {
-    let script = root().join("tests/python").join(name);
-    let native = Command::new("python3").arg(&script).args(args).output().unwrap();
+    let native = Command::new("python3").arg(root().join("tests/python").join(name)).args(args).output().unwrap();
     assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
-    let mut cmd = Command::new(pysock_bin());
-    cmd.args(["python", "--allow-loopback"]);
+    let mut options = vec![std::ffi::OsStr::new("--allow-loopback")];
     for d in dirs {
-        cmd.arg("--dir").arg(d);
+        options.extend([std::ffi::OsStr::new("--dir"), d.as_os_str()]);
     }
-    let sandboxed = cmd.arg(&script).args(args).output().unwrap();
-    assert!(sandboxed.status.success(), "{}", String::from_utf8_lossy(&sandboxed.stderr));
-    assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
+    assert_eq!(sandbox_python_with(name, &options, args), String::from_utf8_lossy(&native.stdout));
 }
 
 fn assert_matches_native(name: &str) {
