@@ -60,7 +60,7 @@ def _exception(v):
     if kind is _w.Error_Os:
         return OSError(getattr(_errno, v.value.code.name, _errno.EIO), v.value.message)
     if kind is _w.Error_Timeout:
-        return TimeoutError("timed out")
+        return TimeoutError(v.value)
     if kind is _w.Error_Gai:
         code, message = v.value
         return gaierror(globals()[code.name], message)

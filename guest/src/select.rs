@@ -90,9 +90,18 @@ impl<H: Host> Core<H> {
             .iter()
             .map(|(fd, interest)| self.get(*fd).map(|s| (s, *interest)).ok_or_else(|| os(Errno::Ebadf)))
             .collect::<Result<Vec<_>, _>>()?;
+        // Sockets whose TLS layer holds decrypted bytes are readable now: do not wait.
+        let tls_ready: Vec<usize> = {
+            let buffered = self.tls_buffered.borrow();
+            (0..slots.len()).filter(|i| buffered.contains(&slots[*i].0)).collect()
+        };
+        let limit = if tls_ready.is_empty() { limit } else { Some(Duration::ZERO) };
         let mut events = vec![Events::empty(); slots.len()];
         for (slot, ev) in self.host.wait(&entries, limit).map_err(os)? {
             events[slot as usize] = ev;
+        }
+        for slot in tls_ready {
+            events[slot] |= Events::READABLE;
         }
         let mut out: [Vec<u32>; 3] = Default::default();
         for (which, pos, slot) in origin {
@@ -131,11 +140,21 @@ impl<H: Host> Core<H> {
                 None => {}
             }
         }
-        // A descriptor that is not open is ready at once with POLLNVAL, as poll(2) reports it.
-        let limit = if out.is_empty() { limit } else { Some(Duration::ZERO) };
-        let ready = self.host.wait(&entries, limit).map_err(os)?;
-        for (i, ev) in ready {
-            let idx = origin[i as usize];
+        // A descriptor that is not open is ready at once with POLLNVAL, as poll(2) reports it, and
+        // one whose TLS layer holds decrypted bytes is readable at once.
+        let tls_ready: Vec<usize> = {
+            let buffered = self.tls_buffered.borrow();
+            origin.iter().copied().filter(|i| buffered.contains(&registered[*i].0)).collect()
+        };
+        let limit = if out.is_empty() && tls_ready.is_empty() { limit } else { Some(Duration::ZERO) };
+        let mut events = vec![Events::empty(); registered.len()];
+        for (i, ev) in self.host.wait(&entries, limit).map_err(os)? {
+            events[origin[i as usize]] = ev;
+        }
+        for idx in tls_ready {
+            events[idx] |= Events::READABLE;
+        }
+        for (idx, ev) in events.into_iter().enumerate() {
             let r = revents(ev, registered[idx].1);
             if r != 0 {
                 out.push((idx, r));

@@ -61,16 +61,24 @@ pub struct Core<H: Host> {
     pub host: H,
     fds: Vec<Option<H::Socket>>,
     pub default_timeout: Option<f64>,
+    /// Descriptors of SSL sockets whose TLS layer holds decrypted bytes: readable for select and
+    /// poll even when the kernel socket is empty (see `Core::note_tls_buffered`).
+    pub tls_buffered: std::cell::RefCell<std::collections::BTreeSet<i32>>,
 }
 
 fn ebadf() -> Error {
     os(Errno::Ebadf)
 }
 
+/// `TimeoutError('timed out')`, what every socket call raises when its deadline passes.
+pub fn timed_out() -> Error {
+    Error::Timeout("timed out".into())
+}
+
 fn call_error(e: CallError) -> Error {
     match e {
         CallError::Os(code) => os(code),
-        CallError::Timeout => Error::Timeout,
+        CallError::Timeout => timed_out(),
     }
 }
 
@@ -146,7 +154,7 @@ pub fn to_python(a: &IpSocketAddress) -> Address {
 
 impl<H: Host> Core<H> {
     pub fn new(host: H) -> Self {
-        Core { host, fds: Vec::new(), default_timeout: None }
+        Core { host, fds: Vec::new(), default_timeout: None, tls_buffered: Default::default() }
     }
 
     fn insert(&mut self, s: H::Socket) -> i32 {
@@ -176,7 +184,10 @@ impl<H: Host> Core<H> {
     pub fn close_fd(&mut self, fd: i32) -> Result<(), Error> {
         let i = fd.checked_sub(FIRST_FD).and_then(|i| usize::try_from(i).ok()).ok_or_else(ebadf)?;
         match self.fds.get_mut(i).and_then(Option::take) {
-            Some(_) => Ok(()),
+            Some(_) => {
+                self.tls_buffered.borrow_mut().remove(&fd);
+                Ok(())
+            }
             None => Err(ebadf()),
         }
     }
@@ -367,7 +378,7 @@ impl<H: Host> Core<H> {
     pub fn connect_ex(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
         self.connect(s, a).map_err(|e| match e {
             // connect_ex reports a timeout as EWOULDBLOCK, like CPython's SOCK_TIMEOUT_ERR.
-            Error::Timeout => os(Errno::Eagain),
+            Error::Timeout(_) => os(Errno::Eagain),
             other => other,
         })
     }
@@ -397,7 +408,7 @@ impl<H: Host> Core<H> {
         loop {
             if let Some(d) = deadline {
                 if self.host.now() >= d {
-                    return Err(Error::Timeout);
+                    return Err(timed_out());
                 }
             }
             let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, deadline, || {
@@ -420,7 +431,7 @@ impl<H: Host> Core<H> {
         .map(u64::from)
         .map_err(|e| match e {
             CallError::Os(code) => self.refused(code, "sending to", &addr),
-            CallError::Timeout => Error::Timeout,
+            CallError::Timeout => timed_out(),
         })
     }
 

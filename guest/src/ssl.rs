@@ -326,8 +326,27 @@ impl SslSocket {
 /// Where one SSL call moves ciphertext: its socket (with the mode and the call's one deadline), or
 /// an SSLObject's MemoryBIOs, which never wait.
 enum Io<'a, H: Host> {
-    Socket { core: &'a Core<H>, sock: &'a H::Socket, mode: Mode, deadline: Option<Duration> },
+    Socket { core: &'a Core<H>, sock: &'a H::Socket, mode: Mode, deadline: Option<Duration>, op: Op },
     Bio { incoming: SharedBio, outgoing: SharedBio },
+}
+
+/// Which SSL call is running, for CPython's timeout messages.
+#[derive(Clone, Copy)]
+pub enum Op {
+    Handshake,
+    Read,
+    Write,
+}
+
+impl Op {
+    fn timed_out(self) -> Error {
+        let what = match self {
+            Op::Handshake => "handshake",
+            Op::Read => "read",
+            Op::Write => "write",
+        };
+        Error::Timeout(format!("The {what} operation timed out"))
+    }
 }
 
 fn want_read() -> Error {
@@ -335,7 +354,7 @@ fn want_read() -> Error {
 }
 
 impl<'a, H: Host> Io<'a, H> {
-    fn new(core: &'a Core<H>, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<Self, Error> {
+    fn new(core: &'a Core<H>, obj: Option<&SockObj>, ssl: &SslSocket, op: Op) -> Result<Self, Error> {
         if let Some((incoming, outgoing)) = &ssl.bios {
             return Ok(Io::Bio { incoming: incoming.clone(), outgoing: outgoing.clone() });
         }
@@ -346,15 +365,15 @@ impl<'a, H: Host> Io<'a, H> {
             Mode::Deadline(t) => Some(core.host.now().saturating_add(t)),
             _ => None,
         };
-        Ok(Io::Socket { core, sock, mode, deadline })
+        Ok(Io::Socket { core, sock, mode, deadline, op })
     }
 
-    fn blocked(e: CallError, kind: SslErrorKind) -> Error {
+    fn blocked(e: CallError, kind: SslErrorKind, op: Op) -> Error {
         match e {
             CallError::Os(Errno::Eagain) if kind == SslErrorKind::WantRead => want_read(),
             CallError::Os(Errno::Eagain) => ssl_error(kind, "WANT_WRITE", "The operation did not complete (write)"),
             CallError::Os(code) => os(code),
-            CallError::Timeout => Error::Timeout,
+            CallError::Timeout => op.timed_out(),
         }
     }
 
@@ -372,10 +391,10 @@ impl<'a, H: Host> Io<'a, H> {
                 Io::Bio { outgoing, .. } => {
                     outgoing.borrow_mut().buf.append(&mut unsent);
                 }
-                Io::Socket { core, sock, mode, deadline } => {
+                Io::Socket { core, sock, mode, deadline, op } => {
                     let (host, sock) = (&core.host, *sock);
                     let n = timeout::sock_call(host, sock, Events::WRITABLE, *mode, *deadline, || host.send(sock, &unsent, 0))
-                        .map_err(|e| Self::blocked(e, SslErrorKind::WantWrite))?;
+                        .map_err(|e| Self::blocked(e, SslErrorKind::WantWrite, *op))?;
                     unsent.drain(..n as usize);
                 }
             }
@@ -401,10 +420,10 @@ impl<'a, H: Host> Io<'a, H> {
                 }
                 std::mem::take(&mut bio.buf)
             }
-            Io::Socket { core, sock, mode, deadline } => {
+            Io::Socket { core, sock, mode, deadline, op } => {
                 let (host, sock) = (&core.host, *sock);
                 timeout::sock_call(host, sock, Events::READABLE, *mode, *deadline, || host.recv(sock, CHUNK as u64, 0))
-                    .map_err(|e| Self::blocked(e, SslErrorKind::WantRead))?
+                    .map_err(|e| Self::blocked(e, SslErrorKind::WantRead, *op))?
             }
         };
         if let Err(e) = ssl.conn.receive(&data) {
@@ -417,38 +436,61 @@ impl<'a, H: Host> Io<'a, H> {
 }
 
 impl<H: Host> Core<H> {
-    pub fn ssl_handshake(&self, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<(), Error> {
-        let mut io = Io::new(self, obj, ssl)?;
-        loop {
-            io.flush(ssl)?;
-            if !ssl.conn.is_handshaking() {
-                return Ok(());
-            }
-            io.fill(ssl)?;
+    /// Records whether `ssl`'s socket has decrypted bytes waiting after a call. OpenSSL keeps the
+    /// rest of a record after a short read, and select() on the socket then says "not readable"
+    /// although recv() would return data; pysock's select and poll count those bytes as readable.
+    fn note_tls_buffered(&self, obj: Option<&SockObj>, ssl: &SslSocket) {
+        let Some(obj) = obj.filter(|_| ssl.bios.is_none()) else { return };
+        let mut buffered = self.tls_buffered.borrow_mut();
+        if ssl.conn.pending() > 0 {
+            buffered.insert(obj.fd);
+        } else {
+            buffered.remove(&obj.fd);
         }
+    }
+
+    pub fn ssl_handshake(&self, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<(), Error> {
+        let mut io = Io::new(self, obj, ssl, Op::Handshake)?;
+        let result = loop {
+            if let Err(e) = io.flush(ssl) {
+                break Err(e);
+            }
+            if !ssl.conn.is_handshaking() {
+                break Ok(());
+            }
+            if let Err(e) = io.fill(ssl) {
+                break Err(e);
+            }
+        };
+        // Application data can arrive with the last handshake flight.
+        self.note_tls_buffered(obj, ssl);
+        result
     }
 
     pub fn ssl_read(&self, obj: Option<&SockObj>, ssl: &SslSocket, len: i64) -> Result<Vec<u8>, Error> {
         if len < 0 {
             return Err(value("size should not be negative"));
         }
-        let mut io = Io::new(self, obj, ssl)?;
-        loop {
+        let mut io = Io::new(self, obj, ssl, Op::Read)?;
+        let result = loop {
             match ssl.conn.read(len.min(u32::MAX as i64) as u32) {
-                Ok(data) => return Ok(data),
+                Ok(data) => break Ok(data),
                 // A clean close_notify reads as b'' (CPython checks SSL_RECEIVED_SHUTDOWN).
-                Err(e) if e.kind == tls::ErrorKind::ZeroReturn => return Ok(Vec::new()),
+                Err(e) if e.kind == tls::ErrorKind::ZeroReturn => break Ok(Vec::new()),
                 Err(e) if e.kind == tls::ErrorKind::WantRead => {
-                    io.flush_some(ssl)?;
-                    io.fill(ssl)?;
+                    if let Err(e) = io.flush_some(ssl).and_then(|()| io.fill(ssl)) {
+                        break Err(e);
+                    }
                 }
-                Err(e) => return Err(from_engine(e)),
+                Err(e) => break Err(from_engine(e)),
             }
-        }
+        };
+        self.note_tls_buffered(obj, ssl);
+        result
     }
 
     pub fn ssl_write(&self, obj: Option<&SockObj>, ssl: &SslSocket, data: &[u8]) -> Result<u64, Error> {
-        let mut io = Io::new(self, obj, ssl)?;
+        let mut io = Io::new(self, obj, ssl, Op::Write)?;
         if ssl.conn.is_handshaking() {
             loop {
                 io.flush(ssl)?;
@@ -474,7 +516,7 @@ impl<H: Host> Core<H> {
 
     /// `unwrap()`: send close_notify, then wait for the peer's.
     pub fn ssl_shutdown(&self, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<(), Error> {
-        let mut io = Io::new(self, obj, ssl)?;
+        let mut io = Io::new(self, obj, ssl, Op::Read)?;
         ssl.conn.close();
         io.flush(ssl)?;
         loop {

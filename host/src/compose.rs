@@ -15,6 +15,9 @@ pub fn plug_guest(app: &[u8], guest: &[u8]) -> Result<Vec<u8>> {
         .context("the application is not a valid component")?;
     let app = graph.register_package(app)?;
     wac_graph::plug(&mut graph, vec![guest], app)
-        .context("the application imports none of pysock's interfaces (pysock:net/socket, pysock:net/select)")?;
+        .context(
+            "the application imports none of pysock's interfaces (pysock:net/socket, select, ssl) in the \
+             version this guest exports; if it was built against another wit/, rebuild it (bash scripts/setup.sh)",
+        )?;
     Ok(graph.encode(EncodeOptions { define_components: true, validate: false, ..Default::default() })?)
 }

@@ -202,3 +202,17 @@ fn default_trust_follows_the_embedder() {
     let n: usize = system.trim().rsplit(' ').next().unwrap().parse().unwrap();
     assert!(n > 0, "{system}");
 }
+
+/// Decrypted TLS bytes buffered after a short read make the socket readable for select and poll
+/// (native CPython's do not, a known trap); SSL timeouts use CPython's wording.
+#[test]
+fn buffered_tls_data_is_readable() {
+    let certs = conformance_dir().join("certs");
+    let options = [std::ffi::OsStr::new("--allow-loopback"), std::ffi::OsStr::new("--dir"), certs.as_os_str()];
+    let text = sandbox_python_with("ssl_buffered_select.py", &options, &[certs.as_os_str()]);
+    assert!(text.contains("short read: 10 pending: 90"), "{text}");
+    assert!(text.contains("select says readable: True"), "{text}");
+    assert!(text.contains("poll says POLLIN: True"), "{text}");
+    assert!(text.contains("select after draining: []"), "{text}");
+    assert!(text.contains("timeout message: The read operation timed out"), "{text}");
+}
