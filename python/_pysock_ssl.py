@@ -174,6 +174,10 @@ def _ssl_exception(e):
     return exc
 
 
+# load_cert_chain(_HOST_IDENTITY + NAME) selects an identity the embedder registered under NAME.
+_HOST_IDENTITY = "pysock-identity:"
+
+
 def _read_file(path):
     with open(_os.fspath(path), "rb") as f:
         return f.read()
@@ -281,6 +285,10 @@ class _SSLContext:
             data = data[header + length:]
 
     def load_cert_chain(self, certfile, keyfile=None, password=None):
+        if isinstance(certfile, str) and certfile.startswith(_HOST_IDENTITY) and keyfile is None:
+            # An identity the embedder holds (pysock python --tls-identity): the key stays in the host.
+            _call(self._pysock.load_host_identity, certfile[len(_HOST_IDENTITY):])
+            return
         chain = _read_file(certfile)
         key = _read_file(keyfile) if keyfile is not None else chain
         if password is not None and b"ENCRYPTED" in key:

@@ -364,6 +364,9 @@ impl py_ssl::GuestContext for ssl::Context {
     fn load_verify_der(&self, der: Vec<u8>) -> Result<(), Error> {
         self.config.add_trust_der(&der).map_err(ssl::from_engine)
     }
+    fn load_host_identity(&self, name: String) -> Result<(), Error> {
+        self.config.use_host_identity(&name).map_err(ssl::from_engine)
+    }
     fn load_default_trust(&self) -> Result<(), Error> {
         self.config.add_default_trust().map(|_| ()).map_err(ssl::from_engine)
     }

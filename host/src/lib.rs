@@ -68,6 +68,8 @@ pub struct PysockCtx {
     pub(crate) open_sockets: usize,
     pub(crate) max_sockets: usize,
     pub(crate) default_trust: tls::TrustAnchors,
+    /// Identities the embedder holds for the guest, by name: (chain PEM, key PEM).
+    pub(crate) identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
 }
 
 impl PysockCtx {
@@ -91,6 +93,7 @@ pub struct PysockCtxBuilder {
     policy: NetworkPolicy,
     max_sockets: Option<usize>,
     default_trust: DefaultTrust,
+    identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
 }
 
 impl PysockCtxBuilder {
@@ -113,6 +116,13 @@ impl PysockCtxBuilder {
         self
     }
 
+    /// Registers a TLS identity that sandboxed code can use by name
+    /// (`load_cert_chain("pysock-identity:NAME")`) without ever seeing the private key.
+    pub fn tls_identity(mut self, name: impl Into<String>, chain_pem: Vec<u8>, key_pem: Vec<u8>) -> Self {
+        self.identities.insert(name.into(), (chain_pem, key_pem));
+        self
+    }
+
     pub fn build(self) -> std::io::Result<PysockCtx> {
         Ok(PysockCtx {
             policy: self.policy,
@@ -121,6 +131,7 @@ impl PysockCtxBuilder {
             open_sockets: 0,
             max_sockets: self.max_sockets.unwrap_or(DEFAULT_MAX_SOCKETS),
             default_trust: tls::TrustAnchors::new(self.default_trust),
+            identities: self.identities,
         })
     }
 }

@@ -21,6 +21,9 @@ Without an --allow option the sandbox has no network.
   --ca-file PATH    what ssl.create_default_context() trusts: the CAs in this PEM file
   --system-ca       what ssl.create_default_context() trusts: the host's system store
                     (without either, default contexts trust nothing until code loads CAs)
+  --tls-identity NAME=CERT,KEY
+                    a certificate and key the sandbox uses by name, never seeing the key:
+                    ctx.load_cert_chain('pysock-identity:NAME')
 
 Environment: PYSOCK_HOME (the built checkout), PYSOCK_GUEST, PYSOCK_PYTHON (components).";
 
@@ -71,6 +74,13 @@ fn real_main() -> Result<i32> {
                 options.default_trust = pysock::DefaultTrust::PemFile(absolute(Path::new(&path))?);
             }
             "--system-ca" => options.default_trust = pysock::DefaultTrust::System,
+            "--tls-identity" => {
+                let spec = args.next().context("--tls-identity needs NAME=CERT,KEY")?;
+                let (name, files) = spec.split_once('=').context("--tls-identity needs NAME=CERT,KEY")?;
+                let (cert, key) = files.split_once(',').context("--tls-identity needs NAME=CERT,KEY")?;
+                let read = |p: &str| std::fs::read(p).with_context(|| format!("cannot read {p} for --tls-identity {name}"));
+                options.identities.push((name.to_string(), read(cert)?, read(key)?));
+            }
             "--dir" => {
                 let path = args.next().context("--dir needs a PATH")?;
                 let abs = absolute(Path::new(&path))?;

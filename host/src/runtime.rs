@@ -37,6 +37,8 @@ pub struct RunOptions {
     pub env: Vec<(String, String)>,
     pub network: NetworkPolicy,
     pub default_trust: crate::DefaultTrust,
+    /// TLS identities held for the guest: (name, chain PEM, key PEM).
+    pub identities: Vec<(String, Vec<u8>, Vec<u8>)>,
 }
 
 pub fn engine() -> Result<Engine> {
@@ -126,10 +128,11 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot make {} readable in the sandbox", host.display()))?;
     }
-    let pysock = PysockCtx::builder()
-        .network(options.network.clone())
-        .default_trust(options.default_trust.clone())
-        .build()?;
+    let mut builder = PysockCtx::builder().network(options.network.clone()).default_trust(options.default_trust.clone());
+    for (name, chain, key) in &options.identities {
+        builder = builder.tls_identity(name.clone(), chain.clone(), key.clone());
+    }
+    let pysock = builder.build()?;
     let state = State { wasi: wasi.build(), table: ResourceTable::new(), pysock };
     let mut store = Store::new(engine, state);
     let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)?;

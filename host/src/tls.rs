@@ -600,6 +600,15 @@ impl HostConfig for PysockCtxView<'_> {
         }
         Ok(Ok(added))
     }
+    fn use_host_identity(&mut self, this: Resource<TlsConfig>, name: String) -> R<Result<(), Error>> {
+        let Some((chain, key)) = self.ctx.identities.get(&name) else {
+            let known: Vec<&String> = self.ctx.identities.keys().collect();
+            let message = format!("no host identity named '{name}' (the embedder registers them: pysock python --tls-identity NAME=CERT,KEY; registered: {known:?})");
+            return Ok(Err(error(ErrorKind::Ssl, "NO_SUCH_IDENTITY", &message)));
+        };
+        let (chain, key) = (chain.clone(), key.clone());
+        Ok(self.table.get_mut(&this)?.set_identity(&chain, &key))
+    }
     fn trust_anchors(&mut self, this: Resource<TlsConfig>) -> R<Vec<Vec<u8>>> {
         Ok(self.table.get(&this)?.trust_anchors())
     }

@@ -117,3 +117,29 @@ fn native_cpython_clients_against_sandboxed_tls_server() {
     assert_eq!(text, "tls echoes correct: 10 ['TLSv1.3']\n");
     assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
 }
+
+/// A TLS server in the sandbox uses an identity the host holds (--tls-identity): the key file is not
+/// readable inside, yet native CPython clients verify the server against the test CA.
+#[test]
+fn host_held_identity_serves_tls_without_the_key_entering_the_sandbox() {
+    let certs = root().join("../shared/conformance/certs").canonicalize().unwrap();
+    let identity = format!("site={},{}", certs.join("cert.pem").display(), certs.join("key.pem").display());
+    let (mut server, port) = start_printing_port(
+        Command::new(pysock_bin())
+            .args(["python", "--allow-loopback", "--tls-identity", &identity])
+            .arg(root().join("tests/python/host_identity_server.py"))
+            .arg(certs.join("key.pem"))
+            .arg("3"),
+    );
+    let clients = Command::new("python3")
+        .arg(root().join("tests/python/tls_clients.py"))
+        .arg(port.to_string())
+        .arg(certs.join("ca.pem"))
+        .arg("3")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&clients.stdout);
+    assert!(clients.status.success(), "{text}\n{}", String::from_utf8_lossy(&clients.stderr));
+    assert_eq!(text, "tls echoes correct: 3 ['TLSv1.3']\n");
+    assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
+}

@@ -57,6 +57,7 @@ fn run_script(name: &str, network: NetworkPolicy) -> i32 {
         env: vec![],
         network,
         default_trust: Default::default(),
+        identities: vec![],
     };
     runtime::run_command(&engine, &component, &options).unwrap()
 }
