@@ -5,8 +5,8 @@ Installed as `sys.modules['_ssl']`, so the stdlib's `ssl.py` runs unchanged on t
 name, turns guest errors into `ssl`'s exception classes, and keeps Python objects. The TLS rules
 (verification, timeouts, want-read/want-write) are the guest's and the host's.
 
-Not yet: sessions, sni_callback calls,
-post-handshake auth and encrypted private keys.
+Not yet: sessions, sni_callback calls and
+post-handshake auth.
 """
 import os as _os
 import weakref as _weakref
@@ -178,6 +178,23 @@ def _ssl_exception(e):
 _HOST_IDENTITY = "pysock-identity:"
 
 
+def _password(password):
+    """load_cert_chain's password as bytes, with CPython's checks (a callable is called once)."""
+    if password is None:
+        return None
+    if callable(password):
+        password = password()
+    if isinstance(password, str):
+        password = password.encode("utf-8")
+    elif isinstance(password, (bytes, bytearray)):
+        password = bytes(password)
+    else:
+        raise TypeError("password should be a string or callable")
+    if len(password) > 1024:
+        raise ValueError("password cannot be longer than 1024 bytes")
+    return password
+
+
 def _read_file(path):
     with open(_os.fspath(path), "rb") as f:
         return f.read()
@@ -291,9 +308,7 @@ class _SSLContext:
             return
         chain = _read_file(certfile)
         key = _read_file(keyfile) if keyfile is not None else chain
-        if password is not None and b"ENCRYPTED" in key:
-            raise SSLError(SSL_ERROR_SSL, "[SSL] encrypted private keys are not supported yet (pysock)")
-        _call(self._pysock.load_cert_chain, chain, key)
+        _call(self._pysock.load_cert_chain, chain, key, _password(password) if b"ENCRYPTED" in key else None)
 
     def load_default_certs(self, purpose=None):
         self.set_default_verify_paths()

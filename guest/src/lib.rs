@@ -373,8 +373,8 @@ impl py_ssl::GuestContext for ssl::Context {
     fn ca_certificates(&self) -> Vec<Vec<u8>> {
         self.config.trust_anchors()
     }
-    fn load_cert_chain(&self, chain_pem: Vec<u8>, key_pem: Vec<u8>) -> Result<(), Error> {
-        self.config.set_identity(&chain_pem, &key_pem).map_err(ssl::from_engine)
+    fn load_cert_chain(&self, chain_pem: Vec<u8>, key_pem: Vec<u8>, password: Option<Vec<u8>>) -> Result<(), Error> {
+        self.config.set_identity(&chain_pem, &key_pem, password.as_deref()).map_err(ssl::from_engine)
     }
     fn set_alpn_protocols(&self, wire: Vec<u8>) -> Result<(), Error> {
         ssl::Context::set_alpn_protocols(self, &wire)

@@ -154,12 +154,12 @@ impl TlsConfig {
         Ok(())
     }
 
-    pub fn set_identity(&mut self, chain_pem: &[u8], key_pem: &[u8]) -> Result<(), Error> {
+    pub fn set_identity(&mut self, chain_pem: &[u8], key_pem: &[u8], password: Option<&[u8]>) -> Result<(), Error> {
         let chain: Vec<_> = CertificateDer::pem_slice_iter(chain_pem).filter_map(Result::ok).collect();
         if chain.is_empty() {
             return Err(error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib"));
         }
-        let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib"))?;
+        let key = private_key(key_pem, password)?;
         // Check that the key belongs to the certificate, as SSL_CTX_check_private_key does.
         let signer = provider()
             .key_provider
@@ -259,6 +259,30 @@ impl TlsConfig {
         config.alpn_protocols = self.alpn.clone();
         Ok(config)
     }
+}
+
+/// The private key in `pem`: plain (PKCS#8, PKCS#1, SEC1), or encrypted PKCS#8 opened with
+/// `password`, as OpenSSL 3 writes it. A wrong or missing password fails as OpenSSL's does.
+fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'static>, Error> {
+    use pkcs8::der::Decode;
+    let pem_lib = || error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib");
+    let text = std::str::from_utf8(pem).map_err(|_| pem_lib())?;
+    const BEGIN: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+    const END: &str = "-----END ENCRYPTED PRIVATE KEY-----";
+    let Some(start) = text.find(BEGIN) else {
+        if text.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(error(ErrorKind::Ssl, "UNSUPPORTED_ENCRYPTION", "legacy PEM encryption is not supported; convert the key to PKCS#8 (openssl pkcs8 -topk8)"));
+        }
+        return PrivateKeyDer::from_pem_slice(pem).map_err(|_| pem_lib());
+    };
+    let block = &text[start..text[start..].find(END).map(|e| start + e + END.len()).ok_or_else(pem_lib)?];
+    let (_, der) = pkcs8::der::pem::decode_vec(block.as_bytes()).map_err(|_| pem_lib())?;
+    let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(&der).map_err(|_| pem_lib())?;
+    let Some(password) = password else {
+        return Err(error(ErrorKind::Ssl, "BAD_PASSWORD_READ", "the private key is encrypted and no password was given"));
+    };
+    let plain = encrypted.decrypt(password).map_err(|_| error(ErrorKind::Ssl, "BAD_DECRYPT", "bad decrypt"))?;
+    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 
 /// A server-certificate check with CPython's two settings (see the module docs).
@@ -607,13 +631,13 @@ impl HostConfig for PysockCtxView<'_> {
             return Ok(Err(error(ErrorKind::Ssl, "NO_SUCH_IDENTITY", &message)));
         };
         let (chain, key) = (chain.clone(), key.clone());
-        Ok(self.table.get_mut(&this)?.set_identity(&chain, &key))
+        Ok(self.table.get_mut(&this)?.set_identity(&chain, &key, None))
     }
     fn trust_anchors(&mut self, this: Resource<TlsConfig>) -> R<Vec<Vec<u8>>> {
         Ok(self.table.get(&this)?.trust_anchors())
     }
-    fn set_identity(&mut self, this: Resource<TlsConfig>, chain_pem: Vec<u8>, key_pem: Vec<u8>) -> R<Result<(), Error>> {
-        Ok(self.table.get_mut(&this)?.set_identity(&chain_pem, &key_pem))
+    fn set_identity(&mut self, this: Resource<TlsConfig>, chain_pem: Vec<u8>, key_pem: Vec<u8>, password: Option<Vec<u8>>) -> R<Result<(), Error>> {
+        Ok(self.table.get_mut(&this)?.set_identity(&chain_pem, &key_pem, password.as_deref()))
     }
     fn set_verify_mode(&mut self, this: Resource<TlsConfig>, mode: VerifyMode) -> R<()> {
         Ok(self.table.get_mut(&this)?.set_verify_mode(mode))

@@ -217,3 +217,24 @@ fn buffered_tls_data_is_readable() {
     assert!(text.contains("select after draining: []"), "{text}");
     assert!(text.contains("timeout message: The read operation timed out"), "{text}");
 }
+
+/// load_cert_chain with an encrypted PKCS#8 key (made here with `openssl pkcs8 -topk8`): passwords as
+/// str, bytes or a callable, and the errors for wrong ones, as native CPython.
+#[test]
+fn encrypted_private_keys_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    let dir = std::env::temp_dir().join(format!("pysock-enckey-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let key = dir.join("enc.pem");
+    let made = Command::new("openssl")
+        .args(["pkcs8", "-topk8", "-passout", "pass:secret", "-v2", "aes-256-cbc", "-in"])
+        .arg(certs.join("key.pem"))
+        .arg("-out")
+        .arg(&key)
+        .output()
+        .expect("openssl is installed by scripts/setup.sh");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let cert = certs.join("cert.pem");
+    assert_matches_native_with("encrypted_key.py", &[&certs, &dir], &[cert.as_os_str(), key.as_os_str()]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

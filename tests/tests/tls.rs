@@ -16,7 +16,7 @@ fn cert(name: &str) -> Vec<u8> {
 
 fn server_config() -> TlsConfig {
     let mut c = TlsConfig::new(true);
-    c.set_identity(&cert("cert.pem"), &cert("key.pem")).unwrap();
+    c.set_identity(&cert("cert.pem"), &cert("key.pem"), None).unwrap();
     c
 }
 
@@ -137,7 +137,7 @@ fn client_certificates_are_required_when_asked() {
     assert!(pump(&mut c, &mut s).is_err(), "a client without a certificate must be refused");
 
     let mut with_cert = client_config(true);
-    with_cert.set_identity(&cert("cert.pem"), &cert("key.pem")).unwrap();
+    with_cert.set_identity(&cert("cert.pem"), &cert("key.pem"), None).unwrap();
     let mut c = TlsConnection::open(&with_cert, Some("localhost")).unwrap();
     let mut s = TlsConnection::open(&server, None).unwrap();
     pump(&mut c, &mut s).unwrap();
@@ -149,7 +149,7 @@ fn bad_inputs_fail_cleanly() {
     let mut c = TlsConfig::new(false);
     assert!(c.add_trust_pem(b"not a certificate").is_err());
     assert!(c.add_trust_der(vec![0x30, 0x03, 0x02, 0x01]).is_err());
-    assert!(c.set_identity(&cert("cert.pem"), &cert("ca.key")).is_err(), "mismatched key");
+    assert!(c.set_identity(&cert("cert.pem"), &cert("ca.key"), None).is_err(), "mismatched key");
     let mut none = TlsConfig::new(false);
     none.set_versions(ProtocolVersion::Tls13, ProtocolVersion::Tls12);
     assert!(TlsConnection::open(&none, Some("localhost")).is_err());
