@@ -74,9 +74,24 @@ pub fn gai_message(code: GaiError) -> &'static str {
     }
 }
 
-/// `OSError(code, strerror(code))`.
+/// `OSError(code, strerror(code))`; when pysock's policy or a quota refused the call rather than
+/// the kernel, the host's reason follows the strerror text.
 pub fn os(code: Errno) -> Error {
-    Error::Os(OsError { code, message: message(code).to_string() })
+    let base = message(code);
+    let message = match code {
+        Errno::Eacces | Errno::Emfile | Errno::Enobufs => with_reason(base),
+        _ => base.to_string(),
+    };
+    Error::Os(OsError { code, message })
+}
+
+/// `base`, plus ": " and the host's explanation of its own refusal if there is one.
+fn with_reason(base: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    if let Some(why) = crate::bindings::pysock::net::net::explain() {
+        return format!("{base}: {why}");
+    }
+    base.to_string()
 }
 
 /// `OSError(code, message)` with a message of pysock's own, for refusals that need explaining.
@@ -85,7 +100,12 @@ pub fn os_with(code: Errno, message: String) -> Error {
 }
 
 pub fn gai(code: GaiError) -> Error {
-    Error::Gai((code, gai_message(code).to_string()))
+    let base = gai_message(code);
+    let message = match code {
+        GaiError::EaiNoname | GaiError::EaiAgain => with_reason(base),
+        _ => base.to_string(),
+    };
+    Error::Gai((code, message))
 }
 
 pub fn value(msg: &str) -> Error {

@@ -10,7 +10,7 @@ use crate::addr;
 use crate::bindings::exports::pysock::net::socket::{Address, AddressInfo, Error, OptionValue};
 use crate::bindings::pysock::net::net::{Events, ShutdownHow, Sockopt};
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
-use crate::errno::{self, gai, os, overflow, type_error, value};
+use crate::errno::{gai, os, overflow, type_error, value};
 use crate::host::Host;
 use crate::timeout::{self, CallError, Mode};
 use std::time::Duration;
@@ -303,26 +303,10 @@ impl<H: Host> Core<H> {
         }
     }
 
-    /// Explains a refusal by the host's policy, so the user learns how to allow the address.
-    fn refused(&self, e: Errno, what: &str, a: &IpSocketAddress) -> Error {
-        if e == Errno::Eacces {
-            errno::os_with(
-                e,
-                format!(
-                    "Permission denied: pysock's network policy does not allow {what} {}:{} (run `pysock python` with --allow-loopback for 127.0.0.0/8 and ::1, or --allow-net)",
-                    addr::ip_to_string(&a.address),
-                    a.port
-                ),
-            )
-        } else {
-            os(e)
-        }
-    }
-
     pub fn bind(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
         let addr = self.sockaddr(s.family, a, "bind")?;
         let sock = self.sock(s)?;
-        self.host.bind(sock, &addr).map_err(|e| self.refused(e, "binding", &addr))
+        self.host.bind(sock, &addr).map_err(os)
     }
 
     pub fn listen(&self, s: &SockObj, backlog: Option<i32>) -> Result<(), Error> {
@@ -348,7 +332,7 @@ impl<H: Host> Core<H> {
         match self.host.connect(sock, &addr) {
             Ok(()) => return Ok(()),
             Err(Errno::Einprogress) if mode != Mode::NonBlocking => {}
-            Err(e) => return Err(self.refused(e, "connecting to", &addr)),
+            Err(e) => return Err(os(e)),
         }
         let mut deadline = None;
         loop {
@@ -429,10 +413,7 @@ impl<H: Host> Core<H> {
             self.host.send_to(sock, data, flags, &addr)
         })
         .map(u64::from)
-        .map_err(|e| match e {
-            CallError::Os(code) => self.refused(code, "sending to", &addr),
-            CallError::Timeout => timed_out(),
-        })
+        .map_err(call_error)
     }
 
     pub fn recv(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Vec<u8>, Error> {

@@ -19,7 +19,7 @@
 //! let engine = wasmtime::Engine::default();
 //! let mut linker = Linker::<State>::new(&engine);
 //! pysock::add_to_linker(&mut linker).unwrap();
-//! let ctx = PysockCtx::builder().network(NetworkPolicy::Loopback).build().unwrap();
+//! let ctx = PysockCtx::builder().network(NetworkPolicy::loopback()).build().unwrap();
 //! ```
 //!
 //! The store owns every socket: when the guest drops a handle, or the store is dropped, the kernel
@@ -43,30 +43,41 @@ pub mod bindings {
     });
 }
 
+pub mod audit;
 pub mod compose;
 mod errno;
 mod error;
 pub mod net;
 pub mod policy;
+pub mod quota;
 pub mod runtime;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod tls;
 
 pub use policy::NetworkPolicy;
+pub use quota::{LookupSlots, Quotas};
 pub use tls::DefaultTrust;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
 /// Default limit on sockets one guest may hold open at once.
 pub const DEFAULT_MAX_SOCKETS: usize = 1024;
 
-/// Per-store state of the pysock host: the policy, the readiness poller, and the socket count.
+/// Per-store state of the pysock host: the policy and what it admitted, the quotas and their use,
+/// the audit log, and the readiness poller.
 pub struct PysockCtx {
     pub(crate) policy: NetworkPolicy,
+    pub(crate) admissions: policy::Admissions,
+    pub(crate) audit: audit::AuditLog,
+    pub(crate) quotas: Quotas,
+    pub(crate) usage: quota::Usage,
+    /// Why the last refused call was refused, for the guest's error message.
+    pub(crate) refusal: Option<String>,
+    pub(crate) interrupter: Interrupter,
     pub(crate) poll: mio::Poll,
     pub(crate) events: mio::Events,
-    pub(crate) open_sockets: usize,
-    pub(crate) max_sockets: usize,
     pub(crate) default_trust: tls::TrustAnchors,
     /// Identities the embedder holds for the guest, by name: (chain PEM, key PEM).
     pub(crate) identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
@@ -79,19 +90,57 @@ impl PysockCtx {
 
     /// Sockets the guest holds open now.
     pub fn open_sockets(&self) -> usize {
-        self.open_sockets
+        self.usage.sockets
     }
 
     pub fn policy(&self) -> &NetworkPolicy {
         &self.policy
     }
+
+    /// A handle another thread can use to stop this guest's waits.
+    pub fn interrupter(&self) -> Interrupter {
+        self.interrupter.clone()
+    }
 }
+
+/// Stops a guest blocked in (or later entering) a pysock wait: the call traps with [`Interrupted`].
+/// Pair it with wasmtime's epoch interruption to stop guest code that is computing rather than
+/// waiting; [`runtime::run_command`] does both for its time limit.
+#[derive(Clone)]
+pub struct Interrupter(Arc<(AtomicBool, mio::Waker)>);
+
+/// The mio token of the interrupter's waker; socket tokens are file descriptors, never this.
+pub(crate) const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
+
+impl Interrupter {
+    pub fn interrupt(&self) {
+        self.0.0.store(true, Ordering::SeqCst);
+        let _ = self.0.1.wake();
+    }
+
+    pub fn is_interrupted(&self) -> bool {
+        self.0.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The trap of a guest whose wait an [`Interrupter`] stopped.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the embedder interrupted the guest")
+    }
+}
+
+impl std::error::Error for Interrupted {}
 
 /// Builds a [`PysockCtx`]. The default denies all network access.
 #[derive(Default)]
 pub struct PysockCtxBuilder {
     policy: NetworkPolicy,
-    max_sockets: Option<usize>,
+    quotas: Quotas,
+    audit: Option<Box<dyn std::io::Write + Send>>,
     default_trust: DefaultTrust,
     identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
 }
@@ -103,9 +152,21 @@ impl PysockCtxBuilder {
         self
     }
 
+    /// What the guest may consume (default: 1024 open sockets, nothing else limited).
+    pub fn quotas(mut self, quotas: Quotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
     /// How many sockets the guest may hold open at once; past it, calls fail with EMFILE.
     pub fn max_sockets(mut self, n: usize) -> Self {
-        self.max_sockets = Some(n);
+        self.quotas.sockets = n;
+        self
+    }
+
+    /// Writes a JSON line for every policy decision (see [`audit`]).
+    pub fn audit(mut self, out: Box<dyn std::io::Write + Send>) -> Self {
+        self.audit = Some(out);
         self
     }
 
@@ -124,12 +185,18 @@ impl PysockCtxBuilder {
     }
 
     pub fn build(self) -> std::io::Result<PysockCtx> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
         Ok(PysockCtx {
             policy: self.policy,
-            poll: mio::Poll::new()?,
+            admissions: Default::default(),
+            audit: self.audit.map(audit::AuditLog::new).unwrap_or_default(),
+            usage: quota::Usage::new(&self.quotas),
+            quotas: self.quotas,
+            refusal: None,
+            interrupter: Interrupter(Arc::new((AtomicBool::new(false), waker))),
+            poll,
             events: mio::Events::with_capacity(256),
-            open_sockets: 0,
-            max_sockets: self.max_sockets.unwrap_or(DEFAULT_MAX_SOCKETS),
             default_trust: tls::TrustAnchors::new(self.default_trust),
             identities: self.identities,
         })

@@ -1,22 +1,42 @@
 //! The `pysock` command line.
 //!
 //! ```text
-//! pysock python [--allow-loopback] [--allow-net] [--dir PATH]... SCRIPT.py [ARGS...]
-//! pysock run    [--allow-loopback] [--allow-net] [--dir PATH]... COMPONENT.wasm [ARGS...]
+//! pysock python [OPTIONS] SCRIPT.py [ARGS...]
+//! pysock run    [OPTIONS] COMPONENT.wasm [ARGS...]
 //! ```
+//!
+//! The options are the embedder's choices of [`pysock::runtime::RunOptions`]; `--help` lists them.
 
 use anyhow::{Context, Result, bail};
-use pysock::NetworkPolicy;
 use pysock::runtime::{self, RunOptions};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 const USAGE: &str = "usage:
-  pysock python [--allow-loopback] [--allow-net] [--dir PATH]... SCRIPT.py [ARGS...]
-  pysock run    [--allow-loopback] [--allow-net] [--dir PATH]... COMPONENT.wasm [ARGS...]
+  pysock python [OPTIONS] SCRIPT.py [ARGS...]
+  pysock run    [OPTIONS] COMPONENT.wasm [ARGS...]
 
-Without an --allow option the sandbox has no network.
+Network policy. Without an --allow option the sandbox has no network; deny rules win over allow rules.
   --allow-loopback  connect, bind and UDP on 127.0.0.0/8 and ::1; resolve localhost
-  --allow-net       everything the host can reach
+  --allow-net       everything the host can reach; resolve every name
+  --allow RULE, --deny RULE
+                    RULE is [connect,bind,send=]TARGET[:PORT[-PORT]], TARGET a CIDR block, an
+                    address or a host name pattern (api.example.com, *.example.com); IPv6 with a
+                    port in brackets: [::1]:8000. A name rule lets the name resolve and admits the
+                    addresses that resolution returned, for --resolve-ttl seconds (default 60).
+  --add-host NAME=IP[,IP...]
+                    NAME resolves to these addresses inside the sandbox (rules still apply)
+  --audit FILE      append a JSON line per connect, bind, accept, send and resolve decision
+Quotas (a breach raises what the analogous OS limit raises, naming the quota):
+  --max-sockets N (default 1024, EMFILE)   --max-listeners N (EMFILE)
+  --max-bytes-sent N, --max-bytes-received N (ENOBUFS)
+  --max-connections-per-second N (ENOBUFS)   --max-tls-sessions N (SSLError)
+  --max-lookups N   name lookups in flight at once (gaierror EAI_AGAIN)
+Limits:
+  --time-limit SECONDS   stop the run after this long (exit status 124)
+  --max-memory MIB       cap the guest's memory (CPython raises MemoryError)
+  --fuel N               wasmtime fuel for the run (slower: fuel metering)
+Files and TLS:
   --dir PATH        make PATH readable inside the sandbox at the same absolute path
   --ca-file PATH    what ssl.create_default_context() trusts: the CAs in this PEM file
   --system-ca       what ssl.create_default_context() trusts: the host's system store
@@ -42,9 +62,31 @@ fn absolute(p: &Path) -> Result<PathBuf> {
     std::fs::canonicalize(p).with_context(|| format!("cannot find {}", p.display()))
 }
 
+fn value(args: &mut impl Iterator<Item = String>, option: &str, what: &str) -> Result<String> {
+    args.next().with_context(|| format!("{option} needs {what}"))
+}
+
+fn number<T: std::str::FromStr>(args: &mut impl Iterator<Item = String>, option: &str) -> Result<T> {
+    let v = value(args, option, "a number")?;
+    v.parse().map_err(|_| anyhow::anyhow!("{option} needs a number, not {v:?}"))
+}
+
+fn seconds(secs: f64, option: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(secs).map_err(|_| anyhow::anyhow!("{option} needs a number of seconds >= 0, not {secs}"))
+}
+
+/// Exit status of a run stopped by --time-limit, as timeout(1) uses.
+const TIME_LIMIT_STATUS: i32 = 124;
+
 fn main() {
+    // A sandbox serving a thousand connections needs more descriptors than the usual soft limit.
+    pysock::sys::raise_fd_limit();
     match real_main() {
         Ok(code) => std::process::exit(code),
+        Err(e) if e.downcast_ref::<runtime::TimeLimitExceeded>().is_some() => {
+            eprintln!("pysock: {e}");
+            std::process::exit(TIME_LIMIT_STATUS);
+        }
         Err(e) => {
             eprintln!("pysock: {e:#}");
             std::process::exit(2);
@@ -63,12 +105,45 @@ fn real_main() -> Result<i32> {
     let mut rest = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--allow-loopback" => {
-                if options.network != NetworkPolicy::Allow {
-                    options.network = NetworkPolicy::Loopback;
-                }
+            "--allow-loopback" => options.network = std::mem::take(&mut options.network).with_loopback(),
+            "--allow-net" => options.network = std::mem::take(&mut options.network).with_all(),
+            "--allow" => {
+                let rule = value(&mut args, "--allow", "RULE")?;
+                options.network = std::mem::take(&mut options.network).allow(&rule)?;
             }
-            "--allow-net" => options.network = NetworkPolicy::Allow,
+            "--deny" => {
+                let rule = value(&mut args, "--deny", "RULE")?;
+                options.network = std::mem::take(&mut options.network).deny_rule(&rule)?;
+            }
+            "--add-host" => {
+                let spec = value(&mut args, "--add-host", "NAME=IP[,IP...]")?;
+                let (name, ips) = spec.split_once('=').context("--add-host needs NAME=IP[,IP...]")?;
+                let ips = ips
+                    .split(',')
+                    .map(|ip| ip.trim().parse().with_context(|| format!("--add-host {name}: {ip:?} is not an IP address")))
+                    .collect::<Result<Vec<_>>>()?;
+                options.network = std::mem::take(&mut options.network).pin_name(name, ips);
+            }
+            "--resolve-ttl" => {
+                let secs: f64 = number(&mut args, "--resolve-ttl")?;
+                options.network = std::mem::take(&mut options.network).admission_ttl(seconds(secs, "--resolve-ttl")?);
+            }
+            "--audit" => options.audit = Some(PathBuf::from(value(&mut args, "--audit", "FILE")?)),
+            "--max-sockets" => options.quotas.sockets = number(&mut args, "--max-sockets")?,
+            "--max-listeners" => options.quotas.listeners = number(&mut args, "--max-listeners")?,
+            "--max-bytes-sent" => options.quotas.bytes_sent = number(&mut args, "--max-bytes-sent")?,
+            "--max-bytes-received" => options.quotas.bytes_received = number(&mut args, "--max-bytes-received")?,
+            "--max-connections-per-second" => {
+                options.quotas.connections_per_second = number(&mut args, "--max-connections-per-second")?
+            }
+            "--max-tls-sessions" => options.quotas.tls_sessions = number(&mut args, "--max-tls-sessions")?,
+            "--max-lookups" => options.quotas.lookups = Some(pysock::LookupSlots::new(number(&mut args, "--max-lookups")?)),
+            "--time-limit" => {
+                let secs: f64 = number(&mut args, "--time-limit")?;
+                options.time_limit = Some(seconds(secs, "--time-limit")?);
+            }
+            "--max-memory" => options.max_memory = Some(number::<usize>(&mut args, "--max-memory")?.saturating_mul(1 << 20)),
+            "--fuel" => options.fuel = Some(number(&mut args, "--fuel")?),
             "--ca-file" => {
                 let path = args.next().context("--ca-file needs a PATH")?;
                 options.default_trust = pysock::DefaultTrust::PemFile(absolute(Path::new(&path))?);
@@ -101,13 +176,13 @@ fn real_main() -> Result<i32> {
     let Some(target) = rest.first().cloned() else {
         bail!("missing {}\n{USAGE}", if command == "python" { "SCRIPT.py" } else { "COMPONENT.wasm" });
     };
-    let engine = runtime::engine()?;
+    let engine = runtime::engine(options.fuel.is_some())?;
     let guest = artifact("PYSOCK_GUEST", "target/wasm32-wasip2/release/pysock_guest.wasm");
     let cache = home().join("build/cache");
     if command == "run" {
         let component = runtime::load_composed(&engine, Path::new(&target), &guest, Some(&cache))?;
         options.args = rest;
-        return runtime::run_command(&engine, &component, &options);
+        return run(&engine, &component, &options);
     }
     let script = absolute(Path::new(&target))?;
     let script_dir = script.parent().context("the script has no folder")?.to_path_buf();
@@ -132,5 +207,18 @@ fn real_main() -> Result<i32> {
         .chain(rest.into_iter().skip(1))
         .collect();
     let component = runtime::load_composed(&engine, &interpreter, &guest, Some(&cache))?;
-    runtime::run_command(&engine, &component, &options)
+    run(&engine, &component, &options)
+}
+
+fn run(engine: &wasmtime::Engine, component: &wasmtime::component::Component, options: &RunOptions) -> Result<i32> {
+    if let Some(limit) = options.time_limit {
+        // The run stops itself at the limit; a guest blocked inside a WASI call (a long sleep) cannot
+        // be interrupted there, so the process ends a little later regardless.
+        std::thread::spawn(move || {
+            std::thread::sleep(limit + Duration::from_secs(2));
+            eprintln!("pysock: {}", runtime::TimeLimitExceeded(limit));
+            std::process::exit(TIME_LIMIT_STATUS);
+        });
+    }
+    runtime::run_command(engine, component, options)
 }

@@ -11,11 +11,12 @@ use crate::bindings::pysock::net::net::{
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
 use crate::error::NetError;
-use crate::{PysockCtxView, errno, sys};
+use crate::policy::Op;
+use crate::{PysockCtxView, audit, errno, sys};
 use socket2::{Domain, Protocol, SockAddr, Type};
 use std::ffi::CString;
 use std::mem::MaybeUninit;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
 use wasmtime::component::Resource;
@@ -29,6 +30,11 @@ pub struct Socket {
     inner: socket2::Socket,
     family: Family,
     kind: Kind,
+    /// Counted against the listening-sockets quota.
+    listening: bool,
+    /// Counted against the new-connections quota: a stream socket connects once, however often the
+    /// guest calls connect to learn how it went.
+    connect_counted: bool,
 }
 
 type NetResult<T> = Result<T, NetError>;
@@ -72,17 +78,63 @@ fn family_number(f: Option<Family>) -> i32 {
     }
 }
 
+/// `10.0.0.1:80` or `[::1]:80`, as messages show an address.
+fn show(a: SocketAddr) -> String {
+    a.to_string()
+}
+
 impl PysockCtxView<'_> {
-    /// The kernel address for `a`, or EACCES unless the policy admits it; the guest explains the
-    /// refusal to the user.
-    fn check(&self, a: &IpSocketAddress) -> Result<SockAddr, Errno> {
+    /// Judges `op` on `a`: records the decision in the audit log and returns the kernel address, or
+    /// EACCES with the reason left for the guest's message.
+    fn judge(&mut self, op: Op, a: &IpSocketAddress) -> Result<SockAddr, Errno> {
         let addr = to_std(a);
-        if self.ctx.policy.allows_ip(addr.ip()) { Ok(SockAddr::from(addr)) } else { Err(Errno::Eacces) }
+        let ctx = &mut *self.ctx;
+        ctx.refusal = None;
+        let verdict = ctx.policy.decide(op, addr, &ctx.admissions, Instant::now());
+        ctx.audit.record(&audit::Event {
+            op: op.name(),
+            address: Some(addr),
+            name: None,
+            local: None,
+            allowed: verdict.allowed,
+            rule: verdict.reason(),
+            addresses: &[],
+        });
+        if verdict.allowed {
+            return Ok(SockAddr::from(addr));
+        }
+        let why = match verdict.rule {
+            Some(rule) => format!("denied by the rule `{}`", rule.text),
+            None => ctx.policy.hint(op, addr),
+        };
+        ctx.refusal = Some(format!("pysock's network policy does not allow {} {} ({why})", op.gerund(), show(addr)));
+        Err(Errno::Eacces)
+    }
+
+    /// Fails with `errno`, leaving `why` (which quota) for the guest's message.
+    fn refuse(&mut self, errno: Errno, why: String) -> NetError {
+        self.ctx.refusal = Some(format!("pysock quota: {why}"));
+        NetError::Errno(errno)
     }
 
     /// EMFILE once the embedder's socket limit is reached.
-    fn check_quota(&self, more: usize) -> Result<(), Errno> {
-        if self.ctx.open_sockets + more > self.ctx.max_sockets { Err(Errno::Emfile) } else { Ok(()) }
+    fn check_quota(&mut self, more: usize) -> Result<(), NetError> {
+        self.ctx.refusal = None;
+        let limit = self.ctx.quotas.sockets;
+        if self.ctx.usage.sockets + more > limit {
+            return Err(self.refuse(Errno::Emfile, format!("at most {limit} open socket(s)")));
+        }
+        Ok(())
+    }
+
+    /// ENOBUFS past the new-connections-per-second quota; `take` spends the allowance.
+    fn check_rate(&mut self, take: bool) -> Result<(), NetError> {
+        let rate = &mut self.ctx.usage.connections;
+        if if take { rate.take() } else { rate.available() } {
+            return Ok(());
+        }
+        let limit = self.ctx.quotas.connections_per_second;
+        Err(self.refuse(Errno::Enobufs, format!("at most {limit} new connections per second")))
     }
 
     fn socket(&mut self, r: &Resource<Socket>) -> Result<&mut Socket, NetError> {
@@ -99,8 +151,38 @@ impl PysockCtxView<'_> {
             mio::Token(fd as usize),
             mio::Interest::READABLE | mio::Interest::WRITABLE,
         )?;
-        self.ctx.open_sockets += 1;
-        Ok(self.table.push(Socket { inner, family, kind })?)
+        self.ctx.usage.sockets += 1;
+        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false })?)
+    }
+
+    /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
+    fn byte_allowance(&mut self, len: usize, sending: bool) -> Result<usize, NetError> {
+        self.ctx.refusal = None;
+        let (used, limit, what) = if sending {
+            (self.ctx.usage.bytes_sent, self.ctx.quotas.bytes_sent, "sent")
+        } else {
+            (self.ctx.usage.bytes_received, self.ctx.quotas.bytes_received, "received")
+        };
+        let left = limit.saturating_sub(used);
+        if left == 0 && len > 0 {
+            return Err(self.refuse(Errno::Enobufs, format!("at most {limit} bytes {what}")));
+        }
+        Ok(len.min(usize::try_from(left).unwrap_or(usize::MAX)))
+    }
+
+    /// The length a recv may ask for under the received-bytes quota; a peek takes nothing.
+    fn recv_allowance(&mut self, max_len: u64, flags: i32) -> Result<u64, NetError> {
+        if flags & libc::MSG_PEEK != 0 || self.ctx.quotas.bytes_received == u64::MAX {
+            return Ok(max_len);
+        }
+        let len = usize::try_from(max_len.min(MAX_RECV as u64)).expect("capped");
+        Ok(self.byte_allowance(len, false)? as u64)
+    }
+
+    fn count_received(&mut self, data: &[u8], flags: i32) {
+        if flags & libc::MSG_PEEK == 0 {
+            self.ctx.usage.bytes_received += data.len() as u64;
+        }
     }
 }
 
@@ -205,16 +287,40 @@ impl HostSocket for PysockCtxView<'_> {
     }
 
     fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-        let addr = self.check(&address)?;
+        let addr = self.judge(Op::Bind, &address)?;
         Ok(self.socket(&this)?.inner.bind(&addr)?)
     }
 
     fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
-        Ok(self.socket(&this)?.inner.listen(backlog)?)
+        let s = self.socket(&this)?;
+        let (family, listening) = (s.family, s.listening);
+        // listen() on a socket never bound binds the wildcard address: judge it as that bind.
+        let local = s.inner.local_addr()?.as_socket();
+        if let Some(local) = local.filter(|a| a.port() == 0) {
+            let wildcard = SocketAddr::new(if local.is_ipv4() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V6(Ipv6Addr::UNSPECIFIED) }, 0);
+            self.judge(Op::Bind, &from_std(wildcard))?;
+        }
+        self.ctx.refusal = None;
+        let limit = self.ctx.quotas.listeners;
+        if !listening && family != Family::Unix && self.ctx.usage.listeners >= limit {
+            return Err(self.refuse(Errno::Emfile, format!("at most {limit} listening socket(s)")));
+        }
+        let s = self.socket(&this)?;
+        s.inner.listen(backlog)?;
+        if !s.listening {
+            s.listening = true;
+            self.ctx.usage.listeners += 1;
+        }
+        Ok(())
     }
 
     fn connect(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-        let addr = self.check(&address)?;
+        let addr = self.judge(Op::Connect, &address)?;
+        let s = self.socket(&this)?;
+        if s.kind == Kind::Stream && !s.connect_counted {
+            self.check_rate(true)?;
+            self.socket(&this)?.connect_counted = true;
+        }
         Ok(self.socket(&this)?.inner.connect(&addr)?)
     }
 
@@ -224,28 +330,61 @@ impl HostSocket for PysockCtxView<'_> {
 
     fn accept(&mut self, this: Resource<Socket>) -> NetResult<(Resource<Socket>, Option<IpSocketAddress>)> {
         self.check_quota(1)?;
+        // Only a connection actually taken spends the rate allowance; polling for one does not.
+        self.check_rate(false)?;
         let s = self.socket(&this)?;
         let (family, kind) = (s.family, s.kind);
         let (conn, peer) = s.inner.accept()?;
-        Ok((self.adopt(conn, family, kind)?, peer.as_socket().map(from_std)))
+        let local = s.inner.local_addr().ok().and_then(|a| a.as_socket());
+        self.ctx.usage.connections.take();
+        let peer = peer.as_socket();
+        if family != Family::Unix {
+            self.ctx.audit.record(&audit::Event {
+                op: "accept",
+                address: peer,
+                name: None,
+                local,
+                allowed: true,
+                rule: "the listener's bind",
+                addresses: &[],
+            });
+        }
+        Ok((self.adopt(conn, family, kind)?, peer.map(from_std)))
     }
 
     fn send(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32) -> NetResult<u32> {
+        let n = self.byte_allowance(data.len(), true)?;
+        let s = self.socket(&this)?;
+        if n < data.len() && s.kind == Kind::Dgram {
+            // A datagram goes whole or not at all.
+            return Err(NetError::Errno(Errno::Enobufs));
+        }
         // MSG_NOSIGNAL: a send on a broken connection must be EPIPE for the guest, never SIGPIPE here.
-        Ok(self.socket(&this)?.inner.send_with_flags(&data, flags | libc::MSG_NOSIGNAL)? as u32)
+        let sent = s.inner.send_with_flags(&data[..n], flags | libc::MSG_NOSIGNAL)?;
+        self.ctx.usage.bytes_sent += sent as u64;
+        Ok(sent as u32)
     }
 
     fn send_to(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32, address: IpSocketAddress) -> NetResult<u32> {
-        let addr = self.check(&address)?;
-        Ok(self.socket(&this)?.inner.send_to_with_flags(&data, &addr, flags | libc::MSG_NOSIGNAL)? as u32)
+        let addr = self.judge(Op::Send, &address)?;
+        if self.byte_allowance(data.len(), true)? < data.len() {
+            return Err(NetError::Errno(Errno::Enobufs));
+        }
+        let sent = self.socket(&this)?.inner.send_to_with_flags(&data, &addr, flags | libc::MSG_NOSIGNAL)?;
+        self.ctx.usage.bytes_sent += sent as u64;
+        Ok(sent as u32)
     }
 
     fn recv(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<Vec<u8>> {
+        let max_len = self.recv_allowance(max_len, flags)?;
         let s = self.socket(&this)?;
-        Ok(recv_buf(max_len, |buf| s.inner.recv_with_flags(buf, flags))?)
+        let data = recv_buf(max_len, |buf| s.inner.recv_with_flags(buf, flags))?;
+        self.count_received(&data, flags);
+        Ok(data)
     }
 
     fn recv_from(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Vec<u8>, Option<IpSocketAddress>)> {
+        let max_len = self.recv_allowance(max_len, flags)?;
         let s = self.socket(&this)?;
         let mut from = None;
         let data = recv_buf(max_len, |buf| {
@@ -253,6 +392,7 @@ impl HostSocket for PysockCtxView<'_> {
             from = addr.as_socket().map(from_std);
             Ok(n)
         })?;
+        self.count_received(&data, flags);
         Ok((data, from))
     }
 
@@ -310,7 +450,10 @@ impl HostSocket for PysockCtxView<'_> {
         let fd = socket.inner.as_raw_fd();
         // Deregister before close: a dup of this descriptor would otherwise keep the registration alive.
         let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&fd));
-        self.ctx.open_sockets -= 1;
+        self.ctx.usage.sockets -= 1;
+        if socket.listening {
+            self.ctx.usage.listeners -= 1;
+        }
         drop(socket);
         Ok(())
     }
@@ -326,6 +469,9 @@ impl Host for PysockCtxView<'_> {
         // A timeout too large to represent as a deadline is as good as none.
         let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
         loop {
+            if self.ctx.interrupter.is_interrupted() {
+                return Err(NetError::Trap(crate::Interrupted.into()));
+            }
             if sys::poll_now(&mut fds)? > 0 {
                 return Ok(fds
                     .iter()
@@ -359,8 +505,8 @@ impl Host for PysockCtxView<'_> {
         protocol: i32,
         flags: i32,
     ) -> wasmtime::Result<Result<Vec<AddressInfo>, GaiError>> {
-        let flags = if self.ctx.policy.resolves_names(host.as_deref()) { flags } else { flags | libc::AI_NUMERICHOST };
-        let (Ok(host_c), Ok(service_c)) = (host.map(CString::new).transpose(), service.map(CString::new).transpose()) else {
+        self.ctx.refusal = None;
+        let (Ok(host_c), Ok(service_c)) = (host.clone().map(CString::new).transpose(), service.map(CString::new).transpose()) else {
             return Ok(Err(GaiError::EaiNoname));
         };
         let socktype = match kind {
@@ -368,22 +514,64 @@ impl Host for PysockCtxView<'_> {
             Some(Kind::Stream) => libc::SOCK_STREAM,
             Some(Kind::Dgram) => libc::SOCK_DGRAM,
         };
-        let list = match sys::getaddrinfo(host_c.as_deref(), service_c.as_deref(), family_number(family), socktype, protocol, flags) {
-            Ok(list) => list,
-            Err(code) => return Ok(Err(errno::gai_from_raw(code))),
+        let lookup = |host: Option<&std::ffi::CStr>, flags: i32| {
+            sys::getaddrinfo(host, service_c.as_deref(), family_number(family), socktype, protocol, flags)
         };
-        Ok(Ok(list
-            .into_iter()
-            .filter_map(|a| {
-                let kind = match a.socktype {
-                    libc::SOCK_STREAM => Kind::Stream,
-                    libc::SOCK_DGRAM => Kind::Dgram,
-                    _ => return None,
-                };
-                let family = if a.family == libc::AF_INET6 { Family::Inet6 } else { Family::Inet };
-                Some(AddressInfo { family, kind, protocol: a.protocol, canonical_name: a.canonname, address: from_std(a.address) })
-            })
-            .collect()))
+        // A numeric address (in any spelling glibc reads: 127.1, 0x7f000001) needs no name service
+        // and admits nothing; rules judge it when it is used.
+        let numeric = lookup(host_c.as_deref(), flags | libc::AI_NUMERICHOST);
+        let (Some(name), Err(libc::EAI_NONAME)) = (host.as_deref(), &numeric) else {
+            return Ok(numeric.map(to_address_infos).map_err(errno::gai_from_raw));
+        };
+        let ctx = &mut *self.ctx;
+        let verdict = ctx.policy.may_resolve(name);
+        let rule = verdict.reason().to_string();
+        if !verdict.allowed {
+            ctx.audit.record(&audit::Event { op: "resolve", address: None, name: Some(name), local: None, allowed: false, rule: &rule, addresses: &[] });
+            ctx.refusal = Some(match verdict.rule {
+                Some(r) => format!("pysock's network policy does not allow resolving {name:?} (denied by the rule `{}`)", r.text),
+                None => format!(
+                    "pysock's network policy does not allow resolving {name:?} (no rule names it; run with --allow {name}, --allow-loopback for localhost, or --allow-net)"
+                ),
+            });
+            return Ok(Err(GaiError::EaiNoname));
+        }
+        let result = if let Some(ips) = ctx.policy.pinned(name) {
+            // The embedder's answer, spelled out numerically so service, family and type apply.
+            let mut all = Vec::new();
+            for ip in ips {
+                let literal = CString::new(ip.to_string()).expect("no NUL in an address");
+                if let Ok(list) = lookup(Some(&literal), (flags | libc::AI_NUMERICHOST) & !libc::AI_CANONNAME) {
+                    all.extend(list);
+                }
+            }
+            if let (Some(first), true) = (all.first_mut(), flags & libc::AI_CANONNAME != 0) {
+                first.canonname = name.to_string();
+            }
+            if all.is_empty() { Err(libc::EAI_NONAME) } else { Ok(all) }
+        } else {
+            let _slot = match &ctx.quotas.lookups {
+                None => None,
+                Some(slots) => match slots.try_acquire() {
+                    Some(slot) => Some(slot),
+                    None => {
+                        ctx.refusal = Some(format!("pysock quota: at most {} name lookups at once", slots.limit()));
+                        return Ok(Err(GaiError::EaiAgain));
+                    }
+                },
+            };
+            lookup(host_c.as_deref(), flags)
+        };
+        let mut ips: Vec<IpAddr> = Vec::new();
+        for a in result.iter().flatten() {
+            if !ips.contains(&a.address.ip()) {
+                ips.push(a.address.ip());
+            }
+        }
+        let now = Instant::now();
+        ctx.admissions.admit(name, ips.iter().copied(), now + ctx.policy.ttl(), now);
+        ctx.audit.record(&audit::Event { op: "resolve", address: None, name: Some(name), local: None, allowed: true, rule: &rule, addresses: &ips });
+        Ok(result.map(to_address_infos).map_err(errno::gai_from_raw))
     }
 
     fn name_info(&mut self, address: IpSocketAddress, flags: i32) -> wasmtime::Result<Result<(String, String), GaiError>> {
@@ -395,4 +583,22 @@ impl Host for PysockCtxView<'_> {
     fn host_name(&mut self) -> NetResult<String> {
         Ok(sys::gethostname()?)
     }
+
+    fn explain(&mut self) -> wasmtime::Result<Option<String>> {
+        Ok(self.ctx.refusal.take())
+    }
+}
+
+fn to_address_infos(list: Vec<sys::AddrInfo>) -> Vec<AddressInfo> {
+    list.into_iter()
+        .filter_map(|a| {
+            let kind = match a.socktype {
+                libc::SOCK_STREAM => Kind::Stream,
+                libc::SOCK_DGRAM => Kind::Dgram,
+                _ => return None,
+            };
+            let family = if a.family == libc::AF_INET6 { Family::Inet6 } else { Family::Inet };
+            Some(AddressInfo { family, kind, protocol: a.protocol, canonical_name: a.canonname, address: from_std(a.address) })
+        })
+        .collect()
 }

@@ -1,12 +1,14 @@
 //! Running a WASI command component on pysock: composition with the guest, a compiled-component
 //! cache, and the store that holds WASI and pysock state.
 
-use crate::{NetworkPolicy, PysockCtx, PysockCtxView, PysockView, compose};
+use crate::{NetworkPolicy, PysockCtx, PysockCtxView, PysockView, Quotas, compose};
 use anyhow::{Context, Result, bail};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store};
+use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
 /// Store data for a command running on pysock.
@@ -14,6 +16,7 @@ pub struct State {
     pub wasi: WasiCtx,
     pub table: ResourceTable,
     pub pysock: PysockCtx,
+    pub limits: StoreLimits,
 }
 
 impl WasiView for State {
@@ -39,11 +42,36 @@ pub struct RunOptions {
     pub default_trust: crate::DefaultTrust,
     /// TLS identities held for the guest: (name, chain PEM, key PEM).
     pub identities: Vec<(String, Vec<u8>, Vec<u8>)>,
+    pub quotas: Quotas,
+    /// Appends a JSON line per policy decision to this file.
+    pub audit: Option<PathBuf>,
+    /// Stops the run, waiting or computing, after this long: [`TimeLimitExceeded`].
+    pub time_limit: Option<Duration>,
+    /// Caps the guest's linear memory; past it allocations fail (CPython raises MemoryError).
+    pub max_memory: Option<usize>,
+    /// wasmtime fuel for the run; the engine must come from `engine(true)`.
+    pub fuel: Option<u64>,
 }
 
-pub fn engine() -> Result<Engine> {
+/// The error of a run stopped by [`RunOptions::time_limit`].
+#[derive(Debug)]
+pub struct TimeLimitExceeded(pub Duration);
+
+impl std::fmt::Display for TimeLimitExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the run took longer than its time limit of {:?} and was stopped", self.0)
+    }
+}
+
+impl std::error::Error for TimeLimitExceeded {}
+
+/// The engine pysock runs components on. Epoch interruption is always on, so a time limit can stop
+/// guest code that never waits; `fuel` turns on fuel metering, which costs speed, only when asked.
+pub fn engine(fuel: bool) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.consume_fuel(fuel);
     Ok(Engine::new(&config)?)
 }
 
@@ -51,7 +79,7 @@ pub fn engine() -> Result<Engine> {
 /// when the inputs are unchanged: a CPython component takes seconds to compile, milliseconds to load.
 pub fn load_composed(engine: &Engine, app: &Path, guest: &Path, cache_dir: Option<&Path>) -> Result<Component> {
     let cached = match cache_dir {
-        Some(dir) => Some(dir.join(format!("{}.cwasm", cache_key(app, guest)?))),
+        Some(dir) => Some(dir.join(format!("{}.cwasm", cache_key(engine, app, guest)?))),
         None => None,
     };
     if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
@@ -98,8 +126,9 @@ fn prune_cache(dir: &Path) {
 
 /// Names a compiled composition by its inputs' paths, sizes and modification times, as build tools
 /// do: hashing 18 MB of CPython on every start would cost more than loading the compiled result.
-fn cache_key(app: &Path, guest: &Path) -> Result<String> {
+fn cache_key(engine: &Engine, app: &Path, guest: &Path) -> Result<String> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
     for input in [app, guest] {
         let meta = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
         input.hash(&mut h);
@@ -128,19 +157,60 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot make {} readable in the sandbox", host.display()))?;
     }
-    let mut builder = PysockCtx::builder().network(options.network.clone()).default_trust(options.default_trust.clone());
+    let mut builder = PysockCtx::builder()
+        .network(options.network.clone())
+        .default_trust(options.default_trust.clone())
+        .quotas(options.quotas.clone());
     for (name, chain, key) in &options.identities {
         builder = builder.tls_identity(name.clone(), chain.clone(), key.clone());
     }
+    if let Some(path) = &options.audit {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open the audit log {}", path.display()))?;
+        builder = builder.audit(Box::new(file));
+    }
     let pysock = builder.build()?;
-    let state = State { wasi: wasi.build(), table: ResourceTable::new(), pysock };
+    let mut limits = StoreLimitsBuilder::new();
+    if let Some(bytes) = options.max_memory {
+        limits = limits.memory_size(bytes);
+    }
+    let state = State { wasi: wasi.build(), table: ResourceTable::new(), pysock, limits: limits.build() };
     let mut store = Store::new(engine, state);
-    let command = wasmtime_wasi::p2::bindings::sync::Command::instantiate(&mut store, component, &linker)?;
-    match command.wasi_cli_run().call_run(&mut store) {
+    store.limiter(|s| &mut s.limits);
+    store.epoch_deadline_trap();
+    store.set_epoch_deadline(1);
+    if let Some(fuel) = options.fuel {
+        store.set_fuel(fuel).map_err(anyhow::Error::from).context("--fuel needs an engine built with fuel metering")?;
+    }
+    // The time limit: interrupt pysock's waits and end the epoch, which stops running guest code.
+    let (finished, finished_rx) = std::sync::mpsc::channel::<()>();
+    let timer = options.time_limit.map(|limit| {
+        let interrupter = store.data().pysock.interrupter();
+        let engine = engine.clone();
+        std::thread::spawn(move || {
+            if finished_rx.recv_timeout(limit) == Err(std::sync::mpsc::RecvTimeoutError::Timeout) {
+                interrupter.interrupt();
+                engine.increment_epoch();
+            }
+        })
+    });
+    let result = Command::instantiate(&mut store, component, &linker).and_then(|c| c.wasi_cli_run().call_run(&mut store));
+    let interrupted = store.data().pysock.interrupter().is_interrupted();
+    // Every socket of the guest closes here, whatever way the run ended.
+    drop(store);
+    drop(finished);
+    if let Some(t) = timer {
+        let _ = t.join();
+    }
+    match result {
         Ok(Ok(())) => Ok(0),
         Ok(Err(())) => Ok(1),
         Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
             Some(exit) => Ok(exit.0),
+            None if interrupted => Err(TimeLimitExceeded(options.time_limit.unwrap_or_default()).into()),
             None => bail!(e),
         },
     }

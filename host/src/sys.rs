@@ -90,6 +90,18 @@ pub fn poll_now(fds: &mut [libc::pollfd]) -> io::Result<usize> {
     }
 }
 
+/// Raises this process's soft descriptor limit to its hard limit, as servers do; failing leaves it.
+pub fn raise_fd_limit() {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit/setrlimit read and write only the rlimit struct we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 /// The number of descriptors this process has open, read from /proc (for leak checks).
 pub fn open_fd_count() -> usize {
     std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)

@@ -659,9 +659,17 @@ impl HostConfig for PysockCtxView<'_> {
 
 impl HostConnection for PysockCtxView<'_> {
     fn open(&mut self, config: Resource<TlsConfig>, server_name: Option<String>) -> R<Result<Resource<TlsConnection>, Error>> {
+        let limit = self.ctx.quotas.tls_sessions;
+        if self.ctx.usage.tls_sessions >= limit {
+            // What OpenSSL reports when SSL_new cannot allocate a session.
+            return Ok(Err(error(ErrorKind::Ssl, "MALLOC_FAILURE", &format!("pysock quota: at most {limit} TLS session(s)"))));
+        }
         let opened = TlsConnection::open(self.table.get(&config)?, server_name.as_deref());
         Ok(match opened {
-            Ok(c) => Ok(self.table.push(c)?),
+            Ok(c) => {
+                self.ctx.usage.tls_sessions += 1;
+                Ok(self.table.push(c)?)
+            }
             Err(e) => Err(e),
         })
     }
@@ -701,6 +709,7 @@ impl HostConnection for PysockCtxView<'_> {
     }
     fn drop(&mut self, rep: Resource<TlsConnection>) -> R<()> {
         self.table.delete(rep)?;
+        self.ctx.usage.tls_sessions -= 1;
         Ok(())
     }
 }

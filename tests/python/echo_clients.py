@@ -1,8 +1,13 @@
 # Native CPython peer: CLIENTS concurrent connections to an echo server, every echo checked.
 # usage: python3 echo_clients.py PORT CLIENTS
+import resource
 import selectors
 import socket
 import sys
+
+# A thousand clients need more descriptors than the usual soft limit of 1024.
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 port, count = int(sys.argv[1]), int(sys.argv[2])
 sel = selectors.DefaultSelector()

@@ -29,8 +29,8 @@ impl Fixture {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
         pysock::add_to_linker(&mut linker).unwrap();
-        let pysock = pysock::PysockCtx::builder().network(NetworkPolicy::Loopback).build().unwrap();
-        let state = State { wasi: wasmtime_wasi::WasiCtx::builder().build(), table: ResourceTable::new(), pysock };
+        let pysock = pysock::PysockCtx::builder().network(NetworkPolicy::loopback()).build().unwrap();
+        let state = State { wasi: wasmtime_wasi::WasiCtx::builder().build(), table: ResourceTable::new(), pysock, limits: Default::default() };
         let mut store = Store::new(&engine, state);
         let guest = Guest::instantiate(&mut store, &component, &linker).unwrap();
         Fixture { store, guest }

@@ -1,8 +1,8 @@
 //! The sandboxed CPython on pysock, over real loopback sockets.
 
 use pysock::NetworkPolicy;
-use pysock::runtime::{self, RunOptions};
-use pysock_tests::{pysock_bin, root};
+use pysock::runtime::RunOptions;
+use pysock_tests::{pysock_bin, pysock_python, root, run_in_process};
 use std::process::Command;
 
 /// The shared conformance suite: beside the checkout, as CI lays it out, or PYSOCK_CONFORMANCE.
@@ -39,27 +39,7 @@ fn public_conformance_all_scripts() {
 
 /// Runs a script from tests/python in-process, so the test can count this process's descriptors.
 fn run_script(name: &str, network: NetworkPolicy) -> i32 {
-    let engine = runtime::engine().unwrap();
-    let component = runtime::load_composed(
-        &engine,
-        &root().join("build/python/interpreter.wasm"),
-        &root().join("target/wasm32-wasip2/release/pysock_guest.wasm"),
-        Some(&root().join("build/cache")),
-    )
-    .unwrap();
-    let script_dir = root().join("tests/python").canonicalize().unwrap();
-    let options = RunOptions {
-        args: vec!["python".into(), script_dir.join(name).to_string_lossy().into_owned()],
-        dirs: vec![
-            (script_dir.clone(), script_dir.to_string_lossy().into_owned()),
-            (root().join("build/python/lib"), "/python".into()),
-        ],
-        env: vec![],
-        network,
-        default_trust: Default::default(),
-        identities: vec![],
-    };
-    runtime::run_command(&engine, &component, &options).unwrap()
+    run_in_process(name, &[], RunOptions { network, ..Default::default() }).unwrap()
 }
 
 /// Sockets of this machine in CLOSE_WAIT (state 08 in /proc/net/tcp{,6}).
@@ -76,10 +56,10 @@ fn close_wait_count() -> usize {
 #[test]
 fn thousand_cycles_leak_no_fd() {
     // A first run opens what the engine keeps for the process (caches, pools); count after it.
-    assert_eq!(run_script("fd_cycles.py", NetworkPolicy::Loopback), 0);
+    assert_eq!(run_script("fd_cycles.py", NetworkPolicy::loopback()), 0);
     let before = pysock::sys::open_fd_count();
     let waiting = close_wait_count();
-    assert_eq!(run_script("fd_cycles.py", NetworkPolicy::Loopback), 0);
+    assert_eq!(run_script("fd_cycles.py", NetworkPolicy::loopback()), 0);
     let after = pysock::sys::open_fd_count();
     assert!(after <= before, "fds before {before}, after {after}");
     assert!(close_wait_count() <= waiting, "sockets left in CLOSE_WAIT");
@@ -88,13 +68,7 @@ fn thousand_cycles_leak_no_fd() {
 /// Runs tests/python/NAME through the `pysock` CLI with `options` and script `args`, asserts it
 /// exits 0, returns stdout.
 fn sandbox_python_with(name: &str, options: &[&std::ffi::OsStr], args: &[&std::ffi::OsStr]) -> String {
-    let out = Command::new(pysock_bin())
-        .arg("python")
-        .args(options)
-        .arg(root().join("tests/python").join(name))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = pysock_python(options, name, args);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(out.status.success(), "{name} failed:\n{text}\n{}", String::from_utf8_lossy(&out.stderr));
     text
