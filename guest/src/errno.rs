@@ -36,6 +36,7 @@ pub fn message(code: Errno) -> &'static str {
         Enfile => "Too many open files in system",
         Enobufs => "No buffer space available",
         Enoent => "No such file or directory",
+        Eexist => "File exists",
         Enomem => "Cannot allocate memory",
         Enoprotoopt => "Protocol not available",
         Enotconn => "Transport endpoint is not connected",

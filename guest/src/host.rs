@@ -6,9 +6,24 @@ use crate::bindings::pysock::net::net::{self, AddressInfo, Events, ShutdownHow, 
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpSocketAddress, Kind};
 use std::time::Duration;
 
-/// Non-blocking socket operations, one bounded wait, a monotonic clock and name lookup.
+/// Which epoll_ctl(2) operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EpollOp {
+    Add,
+    Modify,
+    Remove,
+}
+
+/// Non-blocking socket operations, one bounded wait, epoll instances, a monotonic clock and name
+/// lookup.
 pub trait Host {
     type Socket;
+    type Epoll;
+    fn epoll_create(&self) -> Result<Self::Epoll, Errno>;
+    /// `key` and `mask` are ignored by [`EpollOp::Remove`].
+    fn epoll_ctl(&self, ep: &Self::Epoll, op: EpollOp, s: &Self::Socket, key: u32, mask: u32) -> Result<(), Errno>;
+    /// Up to `max` (key, EPOLL* bits) pairs; `None` waits without limit.
+    fn epoll_wait(&self, ep: &Self::Epoll, max: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno>;
     fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<Self::Socket, Errno>;
     fn pair(&self) -> Result<(Self::Socket, Self::Socket), Errno>;
     fn bind(&self, s: &Self::Socket, a: &IpSocketAddress) -> Result<(), Errno>;
@@ -49,6 +64,20 @@ pub struct WitHost;
 
 impl Host for WitHost {
     type Socket = net::Socket;
+    type Epoll = net::Epoll;
+    fn epoll_create(&self) -> Result<net::Epoll, Errno> {
+        net::Epoll::create()
+    }
+    fn epoll_ctl(&self, ep: &net::Epoll, op: EpollOp, s: &net::Socket, key: u32, mask: u32) -> Result<(), Errno> {
+        match op {
+            EpollOp::Add => ep.add(s, key, mask),
+            EpollOp::Modify => ep.modify(s, key, mask),
+            EpollOp::Remove => ep.remove(s),
+        }
+    }
+    fn epoll_wait(&self, ep: &net::Epoll, max: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
+        ep.wait(max, timeout.map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)))
+    }
     fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<net::Socket, Errno> {
         net::Socket::create(family, kind, protocol)
     }

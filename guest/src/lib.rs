@@ -207,6 +207,7 @@ pub struct PyPoll(RefCell<Vec<(i32, u16)>>);
 
 impl py_select::Guest for Component {
     type PollObject = PyPoll;
+    type Epoll = PyEpoll;
 
     fn select(
         read: Vec<i32>,
@@ -219,12 +220,7 @@ impl py_select::Guest for Component {
     }
 }
 
-fn check_fd(fd: i32) -> Result<(), Error> {
-    if fd < 0 {
-        return Err(errno::value(&format!("file descriptor cannot be a negative integer ({fd})")));
-    }
-    Ok(())
-}
+use select::check_fd;
 
 impl py_select::GuestPollObject for PyPoll {
     fn new() -> Self {
@@ -263,6 +259,48 @@ impl py_select::GuestPollObject for PyPoll {
     fn poll(&self, timeout: Option<f64>) -> Result<Vec<(i32, u16)>, Error> {
         let regs = self.0.borrow().clone();
         core(|c| c.poll(&regs, timeout))
+    }
+}
+
+/// A `select.epoll()` object: its descriptor in the guest's table, `None` once closed.
+pub struct PyEpoll(std::cell::Cell<Option<i32>>);
+
+impl Drop for PyEpoll {
+    /// An epoll object collected unclosed closes its descriptor, as CPython's does.
+    fn drop(&mut self) {
+        if let Some(fd) = self.0.take() {
+            let _ = CORE.try_with(|c| c.borrow_mut().close_fd(fd));
+        }
+    }
+}
+
+impl py_select::GuestEpoll for PyEpoll {
+    fn create(sizehint: i64, flags: i64) -> Result<py_select::Epoll, Error> {
+        let fd = core(|c| c.epoll_create(sizehint, flags))?;
+        Ok(py_select::Epoll::new(PyEpoll(std::cell::Cell::new(Some(fd)))))
+    }
+    fn fileno(&self) -> Result<i32, Error> {
+        self.0.get().ok_or_else(|| errno::value("I/O operation on closed epoll object"))
+    }
+    fn closed(&self) -> bool {
+        self.0.get().is_none()
+    }
+    fn close(&self) {
+        if let Some(fd) = self.0.take() {
+            let _ = core(|c| c.close_fd(fd));
+        }
+    }
+    fn register(&self, fd: i32, mask: u32) -> Result<(), Error> {
+        core(|c| c.epoll_ctl(self.0.get(), host::EpollOp::Add, fd, mask))
+    }
+    fn modify(&self, fd: i32, mask: u32) -> Result<(), Error> {
+        core(|c| c.epoll_ctl(self.0.get(), host::EpollOp::Modify, fd, mask))
+    }
+    fn unregister(&self, fd: i32) -> Result<(), Error> {
+        core(|c| c.epoll_ctl(self.0.get(), host::EpollOp::Remove, fd, 0))
+    }
+    fn poll(&self, timeout: Option<f64>, maxevents: i64) -> Result<Vec<(i32, u32)>, Error> {
+        core(|c| c.epoll_poll(self.0.get(), timeout, maxevents))
     }
 }
 

@@ -5,8 +5,8 @@ use crate::bindings::exports::pysock::net::socket::Error;
 use crate::bindings::pysock::net::net::Events;
 use crate::errno::{os, value};
 use crate::bindings::pysock::net::types::Errno;
-use crate::host::Host;
-use crate::socket::{Core, FD_SETSIZE, seconds};
+use crate::host::{EpollOp, Host};
+use crate::socket::{Core, Entry, FD_SETSIZE, seconds};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -61,9 +61,7 @@ impl<H: Host> Core<H> {
             Some(t) => Some(seconds(t)),
         };
         for fd in lists.iter().flat_map(|l| l.iter()) {
-            if *fd < 0 {
-                return Err(value(&format!("file descriptor cannot be a negative integer ({fd})")));
-            }
+            check_fd(*fd)?;
             if *fd >= FD_SETSIZE {
                 return Err(value("filedescriptor out of range in select()"));
             }
@@ -163,6 +161,81 @@ impl<H: Host> Core<H> {
         out.sort_unstable_by_key(|(i, _)| *i);
         Ok(out.into_iter().map(|(i, r)| (registered[i].0, r)).collect())
     }
+
+    /// `select.epoll(sizehint, flags)`: a descriptor in the guest's table for a host epoll instance.
+    pub fn epoll_create(&mut self, sizehint: i64, flags: i64) -> Result<i32, Error> {
+        if sizehint != -1 && sizehint <= 0 {
+            return Err(value("negative sizehint"));
+        }
+        if flags != 0 && flags != EPOLL_CLOEXEC {
+            return Err(Error::OsMessage("invalid flags".into()));
+        }
+        let ep = self.host.epoll_create().map_err(os)?;
+        Ok(self.insert_entry(Entry::Epoll(ep)))
+    }
+
+    fn epoll(&self, epfd: Option<i32>) -> Result<&H::Epoll, Error> {
+        match epfd.and_then(|fd| self.entry(fd)) {
+            Some(Entry::Epoll(ep)) => Ok(ep),
+            _ => Err(closed_epoll()),
+        }
+    }
+
+    /// `epoll.register`, `modify` and `unregister`: the kernel's own answers (EEXIST, ENOENT, EINVAL).
+    pub fn epoll_ctl(&self, epfd: Option<i32>, op: EpollOp, fd: i32, mask: u32) -> Result<(), Error> {
+        let ep = self.epoll(epfd)?;
+        check_fd(fd)?;
+        let socket = match self.entry(fd) {
+            Some(Entry::Socket(s)) => s,
+            // Linux refuses to watch an epoll instance with itself.
+            Some(Entry::Epoll(_)) => return Err(os(Errno::Einval)),
+            None => return Err(os(Errno::Ebadf)),
+        };
+        let key = u32::try_from(fd).expect("non-negative");
+        self.host.epoll_ctl(ep, op, socket, key, mask).map_err(os)
+    }
+
+    /// `epoll.poll(timeout, maxevents)`: one host wait, which keeps its own deadline.
+    pub fn epoll_poll(&self, epfd: Option<i32>, timeout: Option<f64>, maxevents: i64) -> Result<Vec<(i32, u32)>, Error> {
+        let ep = self.epoll(epfd)?;
+        let limit = match timeout {
+            None => None,
+            Some(t) if t.is_nan() => return Err(value("Invalid value NaN (not a number)")),
+            Some(t) if (t * 1e9).abs() >= i64::MAX as f64 => {
+                return Err(Error::Overflow("timestamp out of range for platform time_t".into()));
+            }
+            Some(t) => {
+                // CPython rounds the timeout up to whole milliseconds, as epoll_wait(2) takes them.
+                let ms = (t * 1e3).ceil();
+                if ms > i32::MAX as f64 || ms < i32::MIN as f64 {
+                    return Err(Error::Overflow("timeout is too large".into()));
+                }
+                if ms < 0.0 { None } else { Some(Duration::from_millis(ms as u64)) }
+            }
+        };
+        let max = match maxevents {
+            -1 => FD_SETSIZE - 1,
+            m if m < 1 => return Err(value(&format!("maxevents must be greater than 0, got {m}"))),
+            m => i32::try_from(m).unwrap_or(i32::MAX),
+        };
+        let ready = self.host.epoll_wait(ep, max as u32, limit).map_err(os)?;
+        Ok(ready.into_iter().map(|(key, bits)| (key as i32, bits)).collect())
+    }
+}
+
+/// ValueError for a negative descriptor, as CPython's PyObject_AsFileDescriptor raises it.
+pub fn check_fd(fd: i32) -> Result<(), Error> {
+    if fd < 0 {
+        return Err(value(&format!("file descriptor cannot be a negative integer ({fd})")));
+    }
+    Ok(())
+}
+
+/// Linux's EPOLL_CLOEXEC, the one flag `select.epoll()` accepts.
+pub const EPOLL_CLOEXEC: i64 = 0x80000;
+
+fn closed_epoll() -> Error {
+    value("I/O operation on closed epoll object")
 }
 
 #[cfg(test)]

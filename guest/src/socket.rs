@@ -56,10 +56,16 @@ pub struct SockObj {
     pub timeout: Option<f64>,
 }
 
+/// What a descriptor of the guest's table stands for.
+pub enum Entry<H: Host> {
+    Socket(H::Socket),
+    Epoll(H::Epoll),
+}
+
 /// The guest's state: the host, the descriptor table and `getdefaulttimeout()`.
 pub struct Core<H: Host> {
     pub host: H,
-    fds: Vec<Option<H::Socket>>,
+    fds: Vec<Option<Entry<H>>>,
     pub default_timeout: Option<f64>,
     /// Descriptors of SSL sockets whose TLS layer holds decrypted bytes: readable for select and
     /// poll even when the kernel socket is empty (see `Core::note_tls_buffered`).
@@ -158,22 +164,35 @@ impl<H: Host> Core<H> {
     }
 
     fn insert(&mut self, s: H::Socket) -> i32 {
+        self.insert_entry(Entry::Socket(s))
+    }
+
+    /// Gives `e` the lowest free descriptor, as the kernel does.
+    pub fn insert_entry(&mut self, e: Entry<H>) -> i32 {
         match self.fds.iter().position(Option::is_none) {
             Some(i) => {
-                self.fds[i] = Some(s);
+                self.fds[i] = Some(e);
                 i as i32 + FIRST_FD
             }
             None => {
-                self.fds.push(Some(s));
+                self.fds.push(Some(e));
                 self.fds.len() as i32 - 1 + FIRST_FD
             }
         }
     }
 
-    /// The host socket behind a descriptor, if it is open.
-    pub fn get(&self, fd: i32) -> Option<&H::Socket> {
+    /// What an open descriptor stands for.
+    pub fn entry(&self, fd: i32) -> Option<&Entry<H>> {
         let i = usize::try_from(fd.checked_sub(FIRST_FD)?).ok()?;
         self.fds.get(i)?.as_ref()
+    }
+
+    /// The host socket behind a descriptor, if it is an open socket.
+    pub fn get(&self, fd: i32) -> Option<&H::Socket> {
+        match self.entry(fd)? {
+            Entry::Socket(s) => Some(s),
+            Entry::Epoll(_) => None,
+        }
     }
 
     fn sock(&self, s: &SockObj) -> Result<&H::Socket, Error> {

@@ -91,7 +91,7 @@ pub fn wait<H: Host>(
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "fake-host"))]
 pub mod tests {
     //! A scripted host: each operation's answers are queued, the clock advances only on waits.
     use super::*;
@@ -112,6 +112,16 @@ pub mod tests {
 
     impl Host for FakeHost {
         type Socket = ();
+        type Epoll = ();
+        fn epoll_create(&self) -> Result<(), Errno> { Ok(()) }
+        fn epoll_ctl(&self, _: &(), _: crate::host::EpollOp, _: &(), _: u32, _: u32) -> Result<(), Errno> { Ok(()) }
+        fn epoll_wait(&self, _: &(), _: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
+            self.wait_limits.borrow_mut().push(timeout);
+            let (took, ready) = self.waits.borrow_mut().pop_front().expect("unexpected wait");
+            let took = match timeout { Some(t) if !ready => t, _ => took };
+            self.clock.set(self.clock.get() + took);
+            Ok(if ready { vec![(3, 1)] } else { vec![] })
+        }
         fn create(&self, _: Family, _: Kind, _: i32) -> Result<(), Errno> { Ok(()) }
         fn pair(&self) -> Result<((), ()), Errno> { Ok(((), ())) }
         fn bind(&self, _: &(), _: &IpSocketAddress) -> Result<(), Errno> { Ok(()) }
@@ -144,6 +154,7 @@ pub mod tests {
         fn host_name(&self) -> Result<String, Errno> { Ok("sandbox".into()) }
     }
 
+    #[cfg(test)]
     fn scripted(answers: Vec<Result<u32, Errno>>) -> impl FnMut() -> Result<u32, Errno> {
         let mut answers = VecDeque::from(answers);
         move || answers.pop_front().expect("op called too often")

@@ -49,6 +49,7 @@ pub fn from_raw(code: i32) -> Errno {
         libc::ENFILE => Enfile,
         libc::ENOBUFS => Enobufs,
         libc::ENOENT => Enoent,
+        libc::EEXIST => Eexist,
         libc::ENOMEM => Enomem,
         libc::ENOPROTOOPT => Enoprotoopt,
         libc::ENOTCONN => Enotconn,

@@ -35,6 +35,7 @@ pub mod bindings {
         path: "../wit",
         with: {
             "pysock:net/net.socket": crate::net::Socket,
+            "pysock:net/net.epoll": crate::net::Epoll,
             "pysock:net/tls.config": crate::tls::TlsConfig,
             "pysock:net/tls.connection": crate::tls::TlsConnection,
         },
@@ -107,15 +108,28 @@ impl PysockCtx {
 /// Pair it with wasmtime's epoch interruption to stop guest code that is computing rather than
 /// waiting; [`runtime::run_command`] does both for its time limit.
 #[derive(Clone)]
-pub struct Interrupter(Arc<(AtomicBool, mio::Waker)>);
+pub struct Interrupter(Arc<(AtomicBool, std::os::fd::OwnedFd)>);
 
-/// The mio token of the interrupter's waker; socket tokens are file descriptors, never this.
+/// The mio token of the interrupter's eventfd; socket tokens are file descriptors, never this.
 pub(crate) const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
 impl Interrupter {
+    fn new(poll: &mio::Poll) -> std::io::Result<Self> {
+        // An eventfd rather than mio's Waker: epoll instances register the same descriptor,
+        // level-triggered, so an interrupted guest's every later wait returns at once.
+        let fd = sys::eventfd()?;
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+        poll.registry().register(&mut mio::unix::SourceFd(&raw), WAKE_TOKEN, mio::Interest::READABLE)?;
+        Ok(Interrupter(Arc::new((AtomicBool::new(false), fd))))
+    }
+
     pub fn interrupt(&self) {
         self.0.0.store(true, Ordering::SeqCst);
-        let _ = self.0.1.wake();
+        sys::eventfd_signal(std::os::fd::AsFd::as_fd(&self.0.1));
+    }
+
+    pub(crate) fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        std::os::fd::AsFd::as_fd(&self.0.1)
     }
 
     pub fn is_interrupted(&self) -> bool {
@@ -186,7 +200,7 @@ impl PysockCtxBuilder {
 
     pub fn build(self) -> std::io::Result<PysockCtx> {
         let poll = mio::Poll::new()?;
-        let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
+        let interrupter = Interrupter::new(&poll)?;
         Ok(PysockCtx {
             policy: self.policy,
             admissions: Default::default(),
@@ -194,7 +208,7 @@ impl PysockCtxBuilder {
             usage: quota::Usage::new(&self.quotas),
             quotas: self.quotas,
             refusal: None,
-            interrupter: Interrupter(Arc::new((AtomicBool::new(false), waker))),
+            interrupter,
             poll,
             events: mio::Events::with_capacity(256),
             default_trust: tls::TrustAnchors::new(self.default_trust),

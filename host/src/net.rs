@@ -7,7 +7,7 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, Events, Host, HostSocket, ShutdownHow, Sockopt,
+    AddressInfo, Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
 use crate::error::NetError;
@@ -24,6 +24,16 @@ use wasmtime::component::Resource;
 /// The most bytes one `recv` hands back, whatever length the guest asked for: a guest's
 /// `recv(2**31)` must not make the host allocate 2 GiB. Larger than any datagram.
 pub const MAX_RECV: usize = 4 << 20;
+
+/// The send flags a guest may pass: MSG_FASTOPEN would turn a send into a connection that the
+/// connect rules and quotas never saw, so it is refused as an unsupported operation.
+fn send_flags(flags: i32) -> Result<i32, Errno> {
+    if flags & libc::MSG_FASTOPEN != 0 {
+        return Err(Errno::Eopnotsupp);
+    }
+    // MSG_NOSIGNAL: a send on a broken connection must be EPIPE for the guest, never SIGPIPE here.
+    Ok(flags | libc::MSG_NOSIGNAL)
+}
 
 /// A kernel socket owned by the guest through a resource handle.
 pub struct Socket {
@@ -268,7 +278,12 @@ impl HostSocket for PysockCtxView<'_> {
             Kind::Stream => Type::STREAM,
             Kind::Dgram => Type::DGRAM,
         };
-        let proto = (protocol != 0).then(|| Protocol::from(protocol));
+        // TCP and UDP only: other protocols (ICMP, SCTP, raw) are outside what the policy judges.
+        let proto = match (kind, protocol) {
+            (_, 0) => None,
+            (Kind::Stream, libc::IPPROTO_TCP) | (Kind::Dgram, libc::IPPROTO_UDP) => Some(Protocol::from(protocol)),
+            _ => return Err(Errno::Eprotonosupport.into()),
+        };
         let inner = socket2::Socket::new(domain, ty.cloexec(), proto)?;
         self.adopt(inner, family, kind)
     }
@@ -359,8 +374,7 @@ impl HostSocket for PysockCtxView<'_> {
             // A datagram goes whole or not at all.
             return Err(NetError::Errno(Errno::Enobufs));
         }
-        // MSG_NOSIGNAL: a send on a broken connection must be EPIPE for the guest, never SIGPIPE here.
-        let sent = s.inner.send_with_flags(&data[..n], flags | libc::MSG_NOSIGNAL)?;
+        let sent = s.inner.send_with_flags(&data[..n], send_flags(flags)?)?;
         self.ctx.usage.bytes_sent += sent as u64;
         Ok(sent as u32)
     }
@@ -370,7 +384,7 @@ impl HostSocket for PysockCtxView<'_> {
         if self.byte_allowance(data.len(), true)? < data.len() {
             return Err(NetError::Errno(Errno::Enobufs));
         }
-        let sent = self.socket(&this)?.inner.send_to_with_flags(&data, &addr, flags | libc::MSG_NOSIGNAL)?;
+        let sent = self.socket(&this)?.inner.send_to_with_flags(&data, &addr, send_flags(flags)?)?;
         self.ctx.usage.bytes_sent += sent as u64;
         Ok(sent as u32)
     }
@@ -455,6 +469,94 @@ impl HostSocket for PysockCtxView<'_> {
             self.ctx.usage.listeners -= 1;
         }
         drop(socket);
+        Ok(())
+    }
+}
+
+/// An epoll instance the guest owns; it also watches the store's interrupter, level-triggered.
+pub struct Epoll {
+    fd: std::os::fd::OwnedFd,
+    events: Vec<libc::epoll_event>,
+}
+
+/// The key of the interrupter's registration; guest keys are u32 descriptor numbers, never this.
+const INTERRUPT_KEY: u64 = u64::MAX;
+
+/// The most events one epoll wait returns, whatever the guest asked for.
+const MAX_EPOLL_EVENTS: u32 = 1 << 16;
+
+impl PysockCtxView<'_> {
+    fn epoll_ctl(&mut self, this: &Resource<Epoll>, op: i32, s: &Resource<Socket>, key: u64, mask: u32) -> NetResult<()> {
+        let socket = self.table.get(s)?.inner.as_fd();
+        let epoll = self.table.get(this)?.fd.as_fd();
+        Ok(sys::epoll_ctl(epoll, op, socket, mask, key)?)
+    }
+}
+
+impl HostEpoll for PysockCtxView<'_> {
+    fn create(&mut self) -> NetResult<Resource<Epoll>> {
+        // An epoll instance is a descriptor too: it counts against the same quota as sockets.
+        self.check_quota(1)?;
+        let fd = sys::epoll_create()?;
+        sys::epoll_ctl(fd.as_fd(), libc::EPOLL_CTL_ADD, self.ctx.interrupter.fd(), libc::EPOLLIN as u32, INTERRUPT_KEY)?;
+        self.ctx.usage.sockets += 1;
+        Ok(self.table.push(Epoll { fd, events: Vec::new() })?)
+    }
+
+    fn add(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
+        self.epoll_ctl(&this, libc::EPOLL_CTL_ADD, &s, key.into(), mask)
+    }
+
+    fn modify(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
+        self.epoll_ctl(&this, libc::EPOLL_CTL_MOD, &s, key.into(), mask)
+    }
+
+    fn remove(&mut self, this: Resource<Epoll>, s: Resource<Socket>) -> NetResult<()> {
+        self.epoll_ctl(&this, libc::EPOLL_CTL_DEL, &s, 0, 0)
+    }
+
+    fn wait(&mut self, this: Resource<Epoll>, max_events: u32, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, u32)>> {
+        let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
+        let interrupted = self.ctx.interrupter.clone();
+        let epoll = self.table.get_mut(&this)?;
+        // One slot more than asked, for the interrupter's event.
+        let want = max_events.clamp(1, MAX_EPOLL_EVENTS) as usize + 1;
+        if epoll.events.capacity() < want {
+            epoll.events.reserve(want - epoll.events.len());
+        }
+        loop {
+            if interrupted.is_interrupted() {
+                return Err(NetError::Trap(crate::Interrupted.into()));
+            }
+            let timeout_ms = match deadline {
+                None => -1,
+                Some(d) => {
+                    let left = d.saturating_duration_since(Instant::now());
+                    // Round up, so a wait never returns empty-handed before its time.
+                    i32::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX)
+                }
+            };
+            match sys::epoll_wait(epoll.fd.as_fd(), &mut epoll.events, timeout_ms) {
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(e) => return Err(e.into()),
+                Ok(()) => {}
+            }
+            let ready: Vec<(u32, u32)> = epoll
+                .events
+                .iter()
+                .filter(|e| e.u64 != INTERRUPT_KEY)
+                .take(want - 1)
+                .map(|e| (e.u64 as u32, e.events))
+                .collect();
+            if !ready.is_empty() || timeout_ms == 0 || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(ready);
+            }
+        }
+    }
+
+    fn drop(&mut self, rep: Resource<Epoll>) -> wasmtime::Result<()> {
+        self.table.delete(rep)?;
+        self.ctx.usage.sockets -= 1;
         Ok(())
     }
 }

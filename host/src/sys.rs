@@ -1,7 +1,7 @@
 //! Every `unsafe` call of the host, each with its justification. Nothing else in the crate uses `unsafe`.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 /// getsockopt(2) for an option whose value is a C `int`.
 pub fn getsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i32> {
@@ -88,6 +88,62 @@ pub fn poll_now(fds: &mut [libc::pollfd]) -> io::Result<usize> {
             return Err(err);
         }
     }
+}
+
+/// A new non-blocking, close-on-exec eventfd(2): readable once signalled, until read.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd takes no pointers; a non-negative result is a new descriptor we alone own.
+    let fd = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by eventfd and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Makes an eventfd readable. A full counter (after 2^64-2 signals) is already readable.
+pub fn eventfd_signal(fd: BorrowedFd<'_>) {
+    let one: u64 = 1;
+    // SAFETY: writes the 8 bytes of `one`, which is valid for reads of that size.
+    unsafe { libc::write(fd.as_raw_fd(), (&raw const one).cast(), 8) };
+}
+
+/// A new close-on-exec epoll(7) instance.
+pub fn epoll_create() -> io::Result<OwnedFd> {
+    // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new descriptor we own.
+    let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `fd` was just returned by epoll_create1 and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// epoll_ctl(2): `op` is EPOLL_CTL_ADD, _MOD or _DEL; `events` Linux EPOLL* bits; `key` comes back
+/// with each event.
+pub fn epoll_ctl(epoll: BorrowedFd<'_>, op: i32, fd: BorrowedFd<'_>, events: u32, key: u64) -> io::Result<()> {
+    let mut event = libc::epoll_event { events, u64: key };
+    // SAFETY: both descriptors are live for the borrows; `event` is valid for reads (and ignored by
+    // EPOLL_CTL_DEL).
+    let rc = unsafe { libc::epoll_ctl(epoll.as_raw_fd(), op, fd.as_raw_fd(), &mut event) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// epoll_wait(2) into `events`' spare capacity for at most `timeout_ms` (-1: no limit); EINTR is
+/// returned, not retried, so the caller can recompute its timeout.
+pub fn epoll_wait(epoll: BorrowedFd<'_>, events: &mut Vec<libc::epoll_event>, timeout_ms: i32) -> io::Result<()> {
+    events.clear();
+    let max = events.capacity().min(i32::MAX as usize) as i32;
+    // SAFETY: the kernel writes at most `max` entries into the vector's spare capacity, which holds
+    // at least that many; `set_len` then covers exactly the entries it wrote.
+    unsafe {
+        let n = libc::epoll_wait(epoll.as_raw_fd(), events.as_mut_ptr(), max, timeout_ms);
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        events.set_len(n as usize);
+    }
+    Ok(())
 }
 
 /// Raises this process's soft descriptor limit to its hard limit, as servers do; failing leaves it.

@@ -65,6 +65,45 @@ fn echo_server_serves_1000_native_clients() {
     assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
 }
 
+/// A sandboxed asyncio echo server (on EpollSelector) answers 1,000 concurrent native clients.
+#[test]
+fn asyncio_echo_server_serves_1000_native_clients() {
+    let (mut server, port) = start_printing_port(
+        Command::new(pysock_bin())
+            .args(["python", "--allow-loopback"])
+            .arg(root().join("examples/asyncio_echo_server.py"))
+            .arg("1000"),
+    );
+    let clients = Command::new("python3")
+        .arg(root().join("tests/python/echo_clients.py"))
+        .args([port.to_string(), "1000".into()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&clients.stdout);
+    assert!(clients.status.success(), "{text}\n{}", String::from_utf8_lossy(&clients.stderr));
+    assert!(text.contains("echoes correct: 1000"), "{text}");
+    assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
+}
+
+/// A sandboxed asyncio client holds 1,000 concurrent connections to a native asyncio server and
+/// completes every request correctly.
+#[test]
+fn asyncio_client_completes_1000_concurrent_requests() {
+    let (mut server, port) = start_printing_port(
+        Command::new("python3").arg(root().join("examples/asyncio_echo_server.py")).arg("1000"),
+    );
+    let out = Command::new(pysock_bin())
+        .args(["python", "--allow-loopback"])
+        .arg(root().join("tests/python/asyncio_clients.py"))
+        .args([port.to_string(), "1000".into()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("connected: 1000") && text.contains("echoes correct: 1000"), "{text}");
+    assert!(server.0.wait().unwrap().success(), "the native server did not exit cleanly");
+}
+
 /// urllib.request over HTTPS from the sandbox to native CPython's ssl server: verified against the
 /// test CA, and SSLCertVerificationError (verify code 20) when the CA is not trusted.
 #[test]

@@ -105,16 +105,21 @@ fn million_entry_select() {
     assert!(text.contains("million-entry select: 1000000"), "{text}");
 }
 
-/// Runs tests/python/NAME with `args` under native python3 and in the sandbox (which may read the
-/// folders in `dirs`); the transcripts must be identical.
-fn assert_matches_native_with(name: &str, dirs: &[&std::path::Path], args: &[&std::ffi::OsStr]) {
+/// Runs tests/python/NAME with `args` under native python3 and in the sandbox (with `options`);
+/// the transcripts must be identical.
+fn assert_transcripts_equal(name: &str, options: &[&std::ffi::OsStr], args: &[&std::ffi::OsStr]) {
     let native = Command::new("python3").arg(root().join("tests/python").join(name)).args(args).output().unwrap();
     assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    assert_eq!(sandbox_python_with(name, options, args), String::from_utf8_lossy(&native.stdout));
+}
+
+/// As [`assert_transcripts_equal`], the sandbox allowed loopback and the folders in `dirs`.
+fn assert_matches_native_with(name: &str, dirs: &[&std::path::Path], args: &[&std::ffi::OsStr]) {
     let mut options = vec![std::ffi::OsStr::new("--allow-loopback")];
     for d in dirs {
         options.extend([std::ffi::OsStr::new("--dir"), d.as_os_str()]);
     }
-    assert_eq!(sandbox_python_with(name, &options, args), String::from_utf8_lossy(&native.stdout));
+    assert_transcripts_equal(name, &options, args);
 }
 
 fn assert_matches_native(name: &str) {
@@ -154,6 +159,27 @@ fn ported_test_socket_matches_native_cpython() {
 fn garbage_cycles_neither_trap_nor_leak() {
     let text = sandbox_python("gc_cycles.py", &[]);
     assert!(text.contains("every descriptor was closed: True"), "{text}");
+}
+
+/// select.epoll: registration errors, level- and edge-triggered and one-shot events, maxevents,
+/// timeouts, closing, and selectors.DefaultSelector being EpollSelector, as native CPython.
+#[test]
+fn epoll_matches_native_cpython() {
+    assert_transcripts_equal("epoll.py", &[], &[]);
+}
+
+/// An asyncio program that uses only its own loop (timers, wait_for, streams over a socketpair,
+/// call_soon_threadsafe through the self-pipe) runs with no allow option at all, as natively.
+#[test]
+fn asyncio_own_loop_needs_no_network_permission() {
+    assert_transcripts_equal("asyncio_features.py", &[], &[std::ffi::OsStr::new("own-loop")]);
+}
+
+/// asyncio's sock_* methods, start_server, create_connection, create_datagram_endpoint and wait_for
+/// timeouts over loopback, as native CPython.
+#[test]
+fn asyncio_on_loopback_matches_native_cpython() {
+    assert_matches_native_with("asyncio_features.py", &[], &[std::ffi::OsStr::new("loopback")]);
 }
 
 /// asyncio (start_server, open_connection, wait_for) and socketserver run unmodified.

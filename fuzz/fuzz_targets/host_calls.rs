@@ -1,0 +1,227 @@
+//! Arbitrary sequences of host calls with arbitrary arguments, as a hostile guest could make them:
+//! stale and foreign handles, huge lengths, odd flags, malformed addresses, garbage certificates and
+//! ciphertext. The host must answer with errors, never panic; and once the store's state is dropped,
+//! the process must hold no more descriptors than before (no leaked socket, poller or waker).
+//!
+//! The policy is loopback-only, so nothing leaves the machine, and no wait may block.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use pysock::bindings::pysock::net::net::{Events, Host, HostSocket, ShutdownHow, Sockopt};
+use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, ProtocolVersion, VerifyMode};
+use pysock::bindings::pysock::net::types::{Family, IpAddress, IpSocketAddress, Kind};
+use pysock::net::Socket;
+use pysock::tls::{TlsConfig, TlsConnection};
+use pysock::{NetworkPolicy, PysockCtx, PysockCtxView, Quotas};
+use std::sync::OnceLock;
+use wasmtime::component::{Resource, ResourceTable};
+
+#[derive(Arbitrary, Debug)]
+struct Addr {
+    v6: bool,
+    octets: [u8; 16],
+    port: u16,
+    flowinfo: u32,
+    scope_id: u32,
+}
+
+impl Addr {
+    fn wit(&self) -> IpSocketAddress {
+        let o = self.octets;
+        let address = if self.v6 {
+            let s = |i: usize| u16::from_be_bytes([o[i], o[i + 1]]);
+            IpAddress::V6((s(0), s(2), s(4), s(6), s(8), s(10), s(12), s(14)))
+        } else {
+            IpAddress::V4((o[0], o[1], o[2], o[3]))
+        };
+        IpSocketAddress { address, port: self.port, flowinfo: self.flowinfo, scope_id: self.scope_id }
+    }
+}
+
+#[derive(Arbitrary, Debug)]
+enum Call {
+    Create { family: u8, dgram: bool, protocol: i32 },
+    Pair,
+    Bind { s: u8, a: Addr },
+    Listen { s: u8, backlog: i32 },
+    Connect { s: u8, a: Addr },
+    Disconnect { s: u8 },
+    Accept { s: u8 },
+    Send { s: u8, data: Vec<u8>, flags: i32 },
+    SendTo { s: u8, data: Vec<u8>, flags: i32, a: Addr },
+    Recv { s: u8, max: u64, flags: i32 },
+    RecvFrom { s: u8, max: u64, flags: i32 },
+    Shutdown { s: u8, how: u8 },
+    Addresses { s: u8 },
+    GetOption { s: u8, opt: u8 },
+    SetOption { s: u8, opt: u8, value: i64 },
+    TakeError { s: u8 },
+    Duplicate { s: u8 },
+    Drop { s: u8 },
+    Wait { which: Vec<(u8, u8)>, micros: u16 },
+    Resolve { host: Option<String>, service: Option<String>, family: u8, dgram: Option<bool>, protocol: i32, flags: i32 },
+    NameInfo { a: Addr, flags: i32 },
+    Explain,
+    TlsConfig { server: bool },
+    TlsTrust { c: u8, pem: Vec<u8>, der: bool },
+    TlsIdentity { c: u8, chain: Vec<u8>, key: Vec<u8>, password: Option<Vec<u8>> },
+    TlsSettings { c: u8, verify: u8, check_hostname: bool, min13: bool, max13: bool, alpn: Vec<Vec<u8>> },
+    TlsOpen { c: u8, name: Option<String> },
+    TlsReceive { t: u8, data: Vec<u8> },
+    TlsTransmit { t: u8, max: u32 },
+    TlsRead { t: u8, max: u32 },
+    TlsWrite { t: u8, data: Vec<u8> },
+    TlsInfo { t: u8 },
+    TlsClose { t: u8 },
+    TlsDrop { t: u8 },
+}
+
+const SOCKOPTS: [Sockopt; 8] = [
+    Sockopt::ReuseAddress,
+    Sockopt::KeepAlive,
+    Sockopt::NoDelay,
+    Sockopt::ReceiveBuffer,
+    Sockopt::SendBuffer,
+    Sockopt::Linger,
+    Sockopt::Broadcast,
+    Sockopt::SockError,
+];
+
+/// Handle `i` of `reps`, or a forged one (a rep the table never gave, or gave to another type).
+fn pick(reps: &[u32], i: u8) -> u32 {
+    reps.get(i as usize).copied().unwrap_or(i as u32 * 7)
+}
+
+fn baseline_fds() -> usize {
+    static BASE: OnceLock<usize> = OnceLock::new();
+    *BASE.get_or_init(pysock::sys::open_fd_count)
+}
+
+fuzz_target!(|calls: Vec<Call>| {
+    let base = baseline_fds();
+    {
+        let quotas = Quotas { sockets: 32, ..Default::default() };
+        let mut ctx = PysockCtx::builder().network(NetworkPolicy::loopback()).quotas(quotas).build().unwrap();
+        let mut table = ResourceTable::new();
+        let mut v = PysockCtxView { ctx: &mut ctx, table: &mut table };
+        let (mut socks, mut configs, mut conns) = (Vec::<u32>::new(), Vec::<u32>::new(), Vec::<u32>::new());
+        let b = |reps: &[u32], i: u8| Resource::<Socket>::new_borrow(pick(reps, i));
+        for call in calls.into_iter().take(64) {
+            match call {
+                Call::Create { family, dgram, protocol } => {
+                    let family = [Family::Inet, Family::Inet6, Family::Unix][family as usize % 3];
+                    let kind = if dgram { Kind::Dgram } else { Kind::Stream };
+                    if let Ok(r) = HostSocket::create(&mut v, family, kind, protocol) {
+                        socks.push(r.rep());
+                    }
+                }
+                Call::Pair => {
+                    if let Ok((a, b)) = HostSocket::pair(&mut v) {
+                        socks.extend([a.rep(), b.rep()]);
+                    }
+                }
+                Call::Bind { s, a } => drop(v.bind(b(&socks, s), a.wit())),
+                Call::Listen { s, backlog } => drop(v.listen(b(&socks, s), backlog)),
+                Call::Connect { s, a } => drop(v.connect(b(&socks, s), a.wit())),
+                Call::Disconnect { s } => drop(v.disconnect(b(&socks, s))),
+                Call::Accept { s } => {
+                    if let Ok((r, _)) = v.accept(b(&socks, s)) {
+                        socks.push(r.rep());
+                    }
+                }
+                Call::Send { s, data, flags } => drop(v.send(b(&socks, s), data, flags)),
+                Call::SendTo { s, data, flags, a } => drop(v.send_to(b(&socks, s), data, flags, a.wit())),
+                Call::Recv { s, max, flags } => drop(v.recv(b(&socks, s), max, flags)),
+                Call::RecvFrom { s, max, flags } => drop(v.recv_from(b(&socks, s), max, flags)),
+                Call::Shutdown { s, how } => {
+                    let how = [ShutdownHow::Read, ShutdownHow::Write, ShutdownHow::Both][how as usize % 3];
+                    drop(v.shutdown(b(&socks, s), how))
+                }
+                Call::Addresses { s } => {
+                    drop(v.local_address(b(&socks, s)));
+                    drop(v.remote_address(b(&socks, s)));
+                }
+                Call::GetOption { s, opt } => drop(v.get_option(b(&socks, s), SOCKOPTS[opt as usize % SOCKOPTS.len()])),
+                Call::SetOption { s, opt, value } => {
+                    drop(v.set_option(b(&socks, s), SOCKOPTS[opt as usize % SOCKOPTS.len()], value))
+                }
+                Call::TakeError { s } => drop(v.take_error(b(&socks, s))),
+                Call::Duplicate { s } => {
+                    if let Ok(r) = v.duplicate(b(&socks, s)) {
+                        socks.push(r.rep());
+                    }
+                }
+                Call::Drop { s } => {
+                    let rep = pick(&socks, s);
+                    let _ = HostSocket::drop(&mut v, Resource::new_own(rep));
+                    socks.retain(|r| *r != rep);
+                }
+                Call::Wait { which, micros } => {
+                    let list: Vec<_> = which
+                        .iter()
+                        .take(16)
+                        .map(|(s, e)| (b(&socks, *s), Events::from_bits_truncate(*e)))
+                        .collect();
+                    // Never unbounded: a fuzz input must not hang the run.
+                    drop(v.wait(list, Some(u64::from(micros.min(2000)) * 1000)));
+                }
+                Call::Resolve { host, service, family, dgram, protocol, flags } => {
+                    let family = [None, Some(Family::Inet), Some(Family::Inet6), Some(Family::Unix)][family as usize % 4];
+                    let kind = dgram.map(|d| if d { Kind::Dgram } else { Kind::Stream });
+                    drop(v.resolve(host, service, family, kind, protocol, flags));
+                }
+                Call::NameInfo { a, flags } => drop(v.name_info(a.wit(), flags)),
+                Call::Explain => drop(v.explain()),
+                Call::TlsConfig { server } => {
+                    if let Ok(r) = HostConfig::new(&mut v, server) {
+                        configs.push(r.rep());
+                    }
+                }
+                Call::TlsTrust { c, pem, der } => {
+                    let r = Resource::<TlsConfig>::new_borrow(pick(&configs, c));
+                    if der { drop(v.add_trust_der(r, pem)) } else { drop(v.add_trust_pem(r, pem)) }
+                }
+                Call::TlsIdentity { c, chain, key, password } => {
+                    drop(v.set_identity(Resource::new_borrow(pick(&configs, c)), chain, key, password))
+                }
+                Call::TlsSettings { c, verify, check_hostname, min13, max13, alpn } => {
+                    let r = || Resource::<TlsConfig>::new_borrow(pick(&configs, c));
+                    let mode = [VerifyMode::None, VerifyMode::Optional, VerifyMode::Required][verify as usize % 3];
+                    let version = |v13| if v13 { ProtocolVersion::Tls13 } else { ProtocolVersion::Tls12 };
+                    drop(v.set_verify_mode(r(), mode));
+                    drop(v.set_check_hostname(r(), check_hostname));
+                    drop(v.set_versions(r(), version(min13), version(max13)));
+                    drop(v.set_alpn(r(), alpn));
+                }
+                Call::TlsOpen { c, name } => {
+                    if let Ok(Ok(t)) = HostConnection::open(&mut v, Resource::new_borrow(pick(&configs, c)), name) {
+                        conns.push(t.rep());
+                    }
+                }
+                Call::TlsReceive { t, data } => drop(v.receive(Resource::new_borrow(pick(&conns, t)), data)),
+                Call::TlsTransmit { t, max } => drop(v.transmit(Resource::new_borrow(pick(&conns, t)), max)),
+                Call::TlsRead { t, max } => drop(HostConnection::read(&mut v, Resource::new_borrow(pick(&conns, t)), max)),
+                Call::TlsWrite { t, data } => drop(HostConnection::write(&mut v, Resource::new_borrow(pick(&conns, t)), data)),
+                Call::TlsInfo { t } => {
+                    let r = || Resource::<TlsConnection>::new_borrow(pick(&conns, t));
+                    drop(v.is_handshaking(r()));
+                    drop(v.pending(r()));
+                    drop(v.peer_certificates(r()));
+                    drop(v.protocol_version(r()));
+                    drop(v.cipher(r()));
+                    drop(v.alpn_protocol(r()));
+                }
+                Call::TlsClose { t } => drop(v.close(Resource::new_borrow(pick(&conns, t)))),
+                Call::TlsDrop { t } => {
+                    let rep = pick(&conns, t);
+                    let _ = HostConnection::drop(&mut v, Resource::new_own(rep));
+                    conns.retain(|r| *r != rep);
+                }
+            }
+        }
+        // The store's end: the table and the context go, taking every socket with them.
+    }
+    let now = pysock::sys::open_fd_count();
+    assert!(now <= base, "descriptors leaked: {now} open, {base} at the start");
+});
