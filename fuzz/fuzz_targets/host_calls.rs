@@ -8,10 +8,10 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use pysock::bindings::pysock::net::net::{Events, Host, HostSocket, ShutdownHow, Sockopt};
+use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt};
 use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, ProtocolVersion, VerifyMode};
 use pysock::bindings::pysock::net::types::{Family, IpAddress, IpSocketAddress, Kind};
-use pysock::net::Socket;
+use pysock::net::{Epoll, Socket};
 use pysock::tls::{TlsConfig, TlsConnection};
 use pysock::{NetworkPolicy, PysockCtx, PysockCtxView, Quotas};
 use std::sync::OnceLock;
@@ -63,6 +63,10 @@ enum Call {
     Resolve { host: Option<String>, service: Option<String>, family: u8, dgram: Option<bool>, protocol: i32, flags: i32 },
     NameInfo { a: Addr, flags: i32 },
     Explain,
+    EpollCreate,
+    EpollCtl { e: u8, s: u8, op: u8, key: u32, mask: u32 },
+    EpollWait { e: u8, max: u32, micros: u16 },
+    EpollDrop { e: u8 },
     TlsConfig { server: bool },
     TlsTrust { c: u8, pem: Vec<u8>, der: bool },
     TlsIdentity { c: u8, chain: Vec<u8>, key: Vec<u8>, password: Option<Vec<u8>> },
@@ -77,25 +81,47 @@ enum Call {
     TlsDrop { t: u8 },
 }
 
-const SOCKOPTS: [Sockopt; 8] = [
-    Sockopt::ReuseAddress,
-    Sockopt::KeepAlive,
-    Sockopt::NoDelay,
-    Sockopt::ReceiveBuffer,
-    Sockopt::SendBuffer,
-    Sockopt::Linger,
-    Sockopt::Broadcast,
-    Sockopt::SockError,
-];
+const SOCKOPTS: [Sockopt; 27] = {
+    use Sockopt::*;
+    [
+        Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat, Sndlowat,
+        Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt, Ipv6V6only, IpTtl, IpTos,
+        IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops, Acceptconn, SockType, Domain, Protocol, SockError,
+    ]
+};
+
+fn events(bits: u8) -> Events {
+    let all = [
+        Events::READABLE,
+        Events::PRIORITY,
+        Events::WRITABLE,
+        Events::ERROR,
+        Events::HANGUP,
+        Events::INVALID,
+        Events::READ_HANGUP,
+    ];
+    all.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).fold(Events::empty(), |acc, (_, e)| acc | *e)
+}
 
 /// Handle `i` of `reps`, or a forged one (a rep the table never gave, or gave to another type).
 fn pick(reps: &[u32], i: u8) -> u32 {
     reps.get(i as usize).copied().unwrap_or(i as u32 * 7)
 }
 
+/// The descriptors a store's pysock state can own — sockets, epoll instances, eventfds — by name.
+/// Files that libraries open once per process (/dev/urandom, /etc/hosts caches) are not counted.
+fn pysock_fds() -> Vec<String> {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .map(|target| target.to_string_lossy().into_owned())
+        .filter(|t| t.starts_with("socket:") || t == "anon_inode:[eventpoll]" || t == "anon_inode:[eventfd]")
+        .collect()
+}
+
 fn baseline_fds() -> usize {
     static BASE: OnceLock<usize> = OnceLock::new();
-    *BASE.get_or_init(pysock::sys::open_fd_count)
+    *BASE.get_or_init(|| pysock_fds().len())
 }
 
 fuzz_target!(|calls: Vec<Call>| {
@@ -106,6 +132,7 @@ fuzz_target!(|calls: Vec<Call>| {
         let mut table = ResourceTable::new();
         let mut v = PysockCtxView { ctx: &mut ctx, table: &mut table };
         let (mut socks, mut configs, mut conns) = (Vec::<u32>::new(), Vec::<u32>::new(), Vec::<u32>::new());
+        let mut epolls = Vec::<u32>::new();
         let b = |reps: &[u32], i: u8| Resource::<Socket>::new_borrow(pick(reps, i));
         for call in calls.into_iter().take(64) {
             match call {
@@ -161,10 +188,10 @@ fuzz_target!(|calls: Vec<Call>| {
                     let list: Vec<_> = which
                         .iter()
                         .take(16)
-                        .map(|(s, e)| (b(&socks, *s), Events::from_bits_truncate(*e)))
+                        .map(|(s, e)| (b(&socks, *s), events(*e)))
                         .collect();
                     // Never unbounded: a fuzz input must not hang the run.
-                    drop(v.wait(list, Some(u64::from(micros.min(2000)) * 1000)));
+                    drop(Host::wait(&mut v, list, Some(u64::from(micros.min(2000)) * 1000)));
                 }
                 Call::Resolve { host, service, family, dgram, protocol, flags } => {
                     let family = [None, Some(Family::Inet), Some(Family::Inet6), Some(Family::Unix)][family as usize % 4];
@@ -173,6 +200,28 @@ fuzz_target!(|calls: Vec<Call>| {
                 }
                 Call::NameInfo { a, flags } => drop(v.name_info(a.wit(), flags)),
                 Call::Explain => drop(v.explain()),
+                Call::EpollCreate => {
+                    if let Ok(r) = HostEpoll::create(&mut v) {
+                        epolls.push(r.rep());
+                    }
+                }
+                Call::EpollCtl { e, s, op, key, mask } => {
+                    let ep = Resource::<Epoll>::new_borrow(pick(&epolls, e));
+                    drop(match op % 3 {
+                        0 => v.add(ep, b(&socks, s), key, mask),
+                        1 => v.modify(ep, b(&socks, s), key, mask),
+                        _ => v.remove(ep, b(&socks, s)),
+                    })
+                }
+                Call::EpollWait { e, max, micros } => {
+                    let ep = Resource::<Epoll>::new_borrow(pick(&epolls, e));
+                    drop(HostEpoll::wait(&mut v, ep, max, Some(u64::from(micros.min(2000)) * 1000)))
+                }
+                Call::EpollDrop { e } => {
+                    let rep = pick(&epolls, e);
+                    let _ = HostEpoll::drop(&mut v, Resource::new_own(rep));
+                    epolls.retain(|r| *r != rep);
+                }
                 Call::TlsConfig { server } => {
                     if let Ok(r) = HostConfig::new(&mut v, server) {
                         configs.push(r.rep());
@@ -222,6 +271,6 @@ fuzz_target!(|calls: Vec<Call>| {
         }
         // The store's end: the table and the context go, taking every socket with them.
     }
-    let now = pysock::sys::open_fd_count();
-    assert!(now <= base, "descriptors leaked: {now} open, {base} at the start");
+    let now = pysock_fds();
+    assert!(now.len() <= base, "descriptors leaked: {now:?} open, {base} at the start");
 });

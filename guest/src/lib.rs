@@ -483,4 +483,7 @@ impl py_ssl::GuestSslSocket for ssl::SslSocket {
     }
 }
 
+// Only the WebAssembly build exports the component's functions: a native build (unit tests, fuzz/) links
+// the logic as a library, and the export names are not valid native symbols.
+#[cfg(target_arch = "wasm32")]
 bindings::export!(Component with_types_in bindings);

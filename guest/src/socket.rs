@@ -10,7 +10,7 @@ use crate::addr;
 use crate::bindings::exports::pysock::net::socket::{Address, AddressInfo, Error, OptionValue};
 use crate::bindings::pysock::net::net::{Events, ShutdownHow, Sockopt};
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
-use crate::errno::{gai, os, overflow, type_error, value};
+use crate::errno::{self, gai, os, overflow, type_error, value};
 use crate::host::Host;
 use crate::timeout::{self, CallError, Mode};
 use std::time::Duration;
@@ -112,6 +112,7 @@ fn family_of(f: i32) -> Option<Family> {
     match f {
         AF_INET => Some(Family::Inet),
         AF_INET6 => Some(Family::Inet6),
+        AF_UNIX => Some(Family::Unix),
         _ => None,
     }
 }
@@ -318,6 +319,10 @@ impl<H: Host> Core<H> {
             }
             (AF_INET, _) => Err(type_error(&format!("{caller}(): AF_INET address must be tuple, not other"))),
             (AF_INET6, _) => Err(type_error(&format!("{caller}(): AF_INET6 address must be tuple, not other"))),
+            (AF_UNIX, Address::Unix(_)) => Err(errno::os_with(
+                Errno::Eacces,
+                "Permission denied: pysock's sandbox has no AF_UNIX addresses; socketpair() gives connected AF_UNIX sockets".into(),
+            )),
             _ => Err(os(Errno::Eafnosupport)),
         }
     }

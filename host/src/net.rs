@@ -272,7 +272,8 @@ impl HostSocket for PysockCtxView<'_> {
         let domain = match family {
             Family::Inet => Domain::IPV4,
             Family::Inet6 => Domain::IPV6,
-            Family::Unix => return Err(Errno::Eafnosupport.into()),
+            // Inert without an address: the guest cannot name a path, and listen() is refused.
+            Family::Unix => Domain::UNIX,
         };
         let ty = match kind {
             Kind::Stream => Type::STREAM,
@@ -309,6 +310,11 @@ impl HostSocket for PysockCtxView<'_> {
     fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
         let s = self.socket(&this)?;
         let (family, listening) = (s.family, s.listening);
+        if family == Family::Unix {
+            // listen() would bind an abstract address other processes of the host could reach.
+            self.ctx.refusal = Some("pysock's sandbox offers AF_UNIX sockets only as socketpair() ends".into());
+            return Err(Errno::Eacces.into());
+        }
         // listen() on a socket never bound binds the wildcard address: judge it as that bind.
         let local = s.inner.local_addr()?.as_socket();
         if let Some(local) = local.filter(|a| a.port() == 0) {

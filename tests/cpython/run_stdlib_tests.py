@@ -17,16 +17,43 @@ if as_linux:
     from test import support
     support.is_wasi = False
     support.has_socket_support = True
+    # The test package is 3.13's and the sandbox's asyncio 3.14's, which dropped child watchers;
+    # 3.13's asyncio test utilities ask the policy for one in tearDown and accept NotImplementedError.
+    from asyncio import unix_events
+
+    def _no_child_watcher(self):
+        raise NotImplementedError
+
+    policy = getattr(unix_events, "_UnixDefaultEventLoopPolicy", None)
+    if policy is not None and not hasattr(policy, "get_child_watcher"):
+        policy.get_child_watcher = _no_child_watcher
+# Tests written for 3.13 that 3.14's stdlib answers differently by design, and that would hang.
+VERSION_SKEW = {
+    # 3.14's Runner.run() accepts any awaitable, so it waits on this never-completed future.
+    "test.test_asyncio.test_runners.RunnerTests.test_run_future",
+}
+
+
+def without_skew(suite):
+    for test in suite:
+        if isinstance(test, unittest.TestSuite):
+            yield from without_skew(test)
+        elif test.id() not in VERSION_SKEW:
+            yield test
+
+
 # The sandbox has no threads; CPython's threaded test classes start one in setUp and error.
 NEEDS_THREADS = "can't start new thread"
 
 for name in modules:
-    suite = unittest.defaultTestLoader.loadTestsFromName(name)
+    suite = unittest.TestSuite(without_skew(unittest.defaultTestLoader.loadTestsFromName(name)))
     result = unittest.TextTestRunner(stream=sys.stderr, verbosity=1).run(suite)
-    problems = [(test, trace.strip().splitlines()[-1]) for test, trace in result.failures + result.errors]
+    # A test can fail and then error in tearDown: count each test once.
+    problems = list({test.id(): (test, trace.strip().splitlines()[-1])
+                     for test, trace in result.failures + result.errors}.values())
     threaded = [p for p in problems if NEEDS_THREADS in p[1]]
     failed = [p for p in problems if NEEDS_THREADS not in p[1]]
-    passed = result.testsRun - len(problems) - len(result.skipped)
+    passed = max(0, result.testsRun - len(problems) - len(result.skipped))
     print(f"{name}: ran {result.testsRun}, passed {passed}, failed {len(failed)}, "
           f"skipped {len(result.skipped)}, need threads {len(threaded)}", flush=True)
     for test, last_line in failed:
