@@ -3,17 +3,13 @@
 componentize-py snapshots this module and the adapters at build time; the rest of the stdlib is read
 from /python at run time. No socket-using module is imported before the adapters are in place.
 """
-import os
-import runpy
 import sys
-import traceback
 
 import _pysock_select
 import _pysock_socket
 import _pysock_ssl
-from componentize_py_types import Err
+import _script
 from wit_world import exports
-from wit_world.imports import environment
 
 
 def _linux_errno_names():
@@ -37,28 +33,4 @@ def _install():
 class Run(exports.Run):
     def run(self) -> None:
         _install()
-        args = environment.get_arguments()
-        if len(args) < 2:
-            print("usage: python SCRIPT.py [ARGS...]", file=sys.stderr)
-            raise Err(None)
-        script = args[1]
-        sys.argv = list(args[1:])
-        sys.path.insert(0, os.path.dirname(script))
-        code = 0
-        try:
-            runpy.run_path(script, run_name="__main__")
-        except SystemExit as e:
-            if e.code is None:
-                code = 0
-            elif isinstance(e.code, int):
-                code = e.code
-            else:
-                print(e.code, file=sys.stderr)
-                code = 1
-        except BaseException:
-            traceback.print_exc()
-            code = 1
-        sys.stdout.flush()
-        sys.stderr.flush()
-        if code:
-            raise Err(code)
+        _script.run_command_line()

@@ -45,7 +45,8 @@ Files and TLS:
                     a certificate and key the sandbox uses by name, never seeing the key:
                     ctx.load_cert_chain('pysock-identity:NAME')
 
-Environment: PYSOCK_HOME (the built checkout), PYSOCK_GUEST, PYSOCK_PYTHON (components).";
+Environment: PYSOCK_HOME (the built checkout), PYSOCK_GUEST, PYSOCK_PYTHON (components),
+PYSOCK_CACHE (where compiled components are kept; default build/cache).";
 
 /// Where the built artifacts live: a checkout in which `.ci/setup` ran.
 fn home() -> PathBuf {
@@ -178,7 +179,7 @@ fn real_main() -> Result<i32> {
     };
     let engine = runtime::engine(options.fuel.is_some())?;
     let guest = artifact("PYSOCK_GUEST", "target/wasm32-wasip2/release/pysock_guest.wasm");
-    let cache = home().join("build/cache");
+    let cache = std::env::var_os("PYSOCK_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("build/cache"));
     if command == "run" {
         let component = runtime::load_composed(&engine, Path::new(&target), &guest, Some(&cache))?;
         options.args = rest;

@@ -19,6 +19,27 @@ pub struct State {
     pub limits: StoreLimits,
 }
 
+impl State {
+    pub fn new(wasi: WasiCtx, pysock: PysockCtx, limits: StoreLimits) -> Self {
+        State { wasi, table: ResourceTable::new(), pysock, limits }
+    }
+}
+
+/// Instantiates the pysock guest component alone, for callers that drive its exported `socket`,
+/// `select` and `ssl` interfaces from Rust (tests, benchmarks, embedders without an interpreter).
+pub fn instantiate_guest(engine: &Engine, guest: &Path, pysock: PysockCtx) -> Result<(Store<State>, crate::bindings::Guest)> {
+    let component = Component::from_file(engine, guest)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("cannot load the pysock guest {} (build it: see README.md)", guest.display()))?;
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    crate::add_to_linker(&mut linker)?;
+    let mut store = Store::new(engine, State::new(WasiCtx::builder().build(), pysock, StoreLimits::default()));
+    store.set_epoch_deadline(u64::MAX);
+    let guest = crate::bindings::Guest::instantiate(&mut store, &component, &linker)?;
+    Ok((store, guest))
+}
+
 impl WasiView for State {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
@@ -51,6 +72,9 @@ pub struct RunOptions {
     pub max_memory: Option<usize>,
     /// wasmtime fuel for the run; the engine must come from `engine(true)`.
     pub fuel: Option<u64>,
+    /// Also gives the component wasmtime-wasi's own wasi:sockets with the host's network inherited,
+    /// unchecked by pysock's policy: only for comparing against what a user would run without pysock.
+    pub wasi_sockets: bool,
 }
 
 /// The error of a run stopped by [`RunOptions::time_limit`].
@@ -78,8 +102,34 @@ pub fn engine(fuel: bool) -> Result<Engine> {
 /// Composes `app` with `guest` and compiles the result, reusing a compiled copy from `cache_dir`
 /// when the inputs are unchanged: a CPython component takes seconds to compile, milliseconds to load.
 pub fn load_composed(engine: &Engine, app: &Path, guest: &Path, cache_dir: Option<&Path>) -> Result<Component> {
+    load_cached(engine, &[app, guest], cache_dir, || {
+        let app_bytes = std::fs::read(app).with_context(|| format!("cannot read the component {}", app.display()))?;
+        let guest_bytes = std::fs::read(guest)
+            .with_context(|| format!("cannot read the pysock guest {} (build it: see README.md)", guest.display()))?;
+        compose::plug_guest(&app_bytes, &guest_bytes)
+    })
+}
+
+/// The sandboxed CPython of a built checkout at `home` (see scripts/setup.sh): its interpreter
+/// composed with the guest, through the checkout's cache of compiled components.
+pub fn load_sandboxed_python(engine: &Engine, home: &Path) -> Result<Component> {
+    load_composed(
+        engine,
+        &home.join("build/python/interpreter.wasm"),
+        &home.join("target/wasm32-wasip2/release/pysock_guest.wasm"),
+        Some(&home.join("build/cache")),
+    )
+}
+
+/// Compiles a component that needs no pysock guest (one that uses wasi:sockets, for comparison),
+/// with the same cache as [`load_composed`].
+pub fn load_plain(engine: &Engine, app: &Path, cache_dir: Option<&Path>) -> Result<Component> {
+    load_cached(engine, &[app], cache_dir, || std::fs::read(app).with_context(|| format!("cannot read the component {}", app.display())))
+}
+
+fn load_cached(engine: &Engine, inputs: &[&Path], cache_dir: Option<&Path>, bytes: impl FnOnce() -> Result<Vec<u8>>) -> Result<Component> {
     let cached = match cache_dir {
-        Some(dir) => Some(dir.join(format!("{}.cwasm", cache_key(engine, app, guest)?))),
+        Some(dir) => Some(dir.join(format!("{}.cwasm", cache_key(engine, inputs)?))),
         None => None,
     };
     if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
@@ -87,13 +137,9 @@ pub fn load_composed(engine: &Engine, app: &Path, guest: &Path, cache_dir: Optio
             return Ok(c);
         }
     }
-    let app_bytes = std::fs::read(app).with_context(|| format!("cannot read the component {}", app.display()))?;
-    let guest_bytes = std::fs::read(guest)
-        .with_context(|| format!("cannot read the pysock guest {} (build it: see README.md)", guest.display()))?;
-    let composed = compose::plug_guest(&app_bytes, &guest_bytes)?;
-    let component = Component::new(engine, &composed)
+    let component = Component::new(engine, &bytes()?)
         .map_err(anyhow::Error::from)
-        .context("compiling the composed component")?;
+        .context("compiling the component")?;
     if let Some(path) = &cached {
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -126,10 +172,10 @@ fn prune_cache(dir: &Path) {
 
 /// Names a compiled composition by its inputs' paths, sizes and modification times, as build tools
 /// do: hashing 18 MB of CPython on every start would cost more than loading the compiled result.
-fn cache_key(engine: &Engine, app: &Path, guest: &Path) -> Result<String> {
+fn cache_key(engine: &Engine, inputs: &[&Path]) -> Result<String> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
-    for input in [app, guest] {
+    for input in inputs {
         let meta = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
         input.hash(&mut h);
         meta.len().hash(&mut h);
@@ -139,8 +185,8 @@ fn cache_key(engine: &Engine, app: &Path, guest: &Path) -> Result<String> {
     Ok(format!("{:016x}", h.finish()))
 }
 
-/// Runs a composed `wasi:cli/command` component and returns its exit code.
-pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions) -> Result<i32> {
+/// The linker and store a command runs in: WASI as `options` says, pysock, and the limits.
+fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Store<State>)> {
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     crate::add_to_linker(&mut linker)?;
@@ -150,8 +196,12 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
     for (k, v) in &options.env {
         wasi.env(k, v);
     }
-    // The interpreter reaches the network only through pysock, never through wasi:sockets.
-    wasi.allow_ip_name_lookup(false).allow_tcp(false).allow_udp(false);
+    if options.wasi_sockets {
+        wasi.inherit_network().allow_ip_name_lookup(true).allow_tcp(true).allow_udp(true);
+    } else {
+        // The interpreter reaches the network only through pysock, never through wasi:sockets.
+        wasi.allow_ip_name_lookup(false).allow_tcp(false).allow_udp(false);
+    }
     for (host, guest) in &options.dirs {
         wasi.preopened_dir(host, guest, FsPerms::ReadOnly)
             .map_err(anyhow::Error::from)
@@ -177,7 +227,7 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
     if let Some(bytes) = options.max_memory {
         limits = limits.memory_size(bytes);
     }
-    let state = State { wasi: wasi.build(), table: ResourceTable::new(), pysock, limits: limits.build() };
+    let state = State::new(wasi.build(), pysock, limits.build());
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
     store.epoch_deadline_trap();
@@ -185,6 +235,23 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
     if let Some(fuel) = options.fuel {
         store.set_fuel(fuel).map_err(anyhow::Error::from).context("--fuel needs an engine built with fuel metering")?;
     }
+    Ok((linker, store))
+}
+
+/// Instantiates a command, runs it to its end and returns the store, still holding the instance:
+/// for measuring what a live interpreter costs.
+pub fn start_command(engine: &Engine, component: &Component, options: &RunOptions) -> Result<Store<State>> {
+    let (linker, mut store) = prepare(engine, options)?;
+    let command = Command::instantiate(&mut store, component, &linker)?;
+    if command.wasi_cli_run().call_run(&mut store)?.is_err() {
+        bail!("the command failed");
+    }
+    Ok(store)
+}
+
+/// Runs a composed `wasi:cli/command` component and returns its exit code.
+pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions) -> Result<i32> {
+    let (linker, mut store) = prepare(engine, options)?;
     // The time limit: interrupt pysock's waits and end the epoch, which stops running guest code.
     let (finished, finished_rx) = std::sync::mpsc::channel::<()>();
     let timer = options.time_limit.map(|limit| {

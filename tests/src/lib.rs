@@ -28,12 +28,7 @@ pub fn pysock_python<S: AsRef<std::ffi::OsStr>>(options: &[S], script: &str, arg
 pub fn run_in_process(script: &str, args: &[&str], mut options: pysock::runtime::RunOptions) -> anyhow::Result<i32> {
     use pysock::runtime;
     let engine = runtime::engine(options.fuel.is_some())?;
-    let component = runtime::load_composed(
-        &engine,
-        &root().join("build/python/interpreter.wasm"),
-        &root().join("target/wasm32-wasip2/release/pysock_guest.wasm"),
-        Some(&root().join("build/cache")),
-    )?;
+    let component = runtime::load_sandboxed_python(&engine, &root())?;
     let script_dir = root().join("tests/python").canonicalize()?;
     options.args = ["python".to_string(), script_dir.join(script).to_string_lossy().into_owned()]
         .into_iter()

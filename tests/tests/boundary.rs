@@ -94,29 +94,51 @@ fn deny_rules_see_through_mapped_and_wildcard_addresses() {
     assert_denied(&text, "sendto 10.1.2.3");
 }
 
-/// Each quota, breached once: the error CPython raises for the analogous OS limit, naming the quota.
+/// Runs quotas.py MODE with `--allow-loopback OPTION VALUE` and returns its transcript, which must
+/// name the breach: the error CPython raises for the analogous OS limit, and the quota.
+fn breach(mode: &str, option: &str, value: &str, expected: &str) -> String {
+    let out = pysock_python(&["--allow-loopback", option, value], "quotas.py", &[mode]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains(&format!("{mode}: ")) && text.contains(expected), "{mode}: expected {expected:?} in:\n{text}");
+    text
+}
+
 #[test]
-fn every_quota_breach_raises_the_os_error() {
-    let cases = [
-        ("sockets", "--max-sockets", "3", "at 4: OSError EMFILE | [Errno 33] Too many open files: pysock quota: at most 3 open socket(s)"),
-        ("listeners", "--max-listeners", "1", "at 2: OSError EMFILE | [Errno 33] Too many open files: pysock quota: at most 1 listening socket(s)"),
-        ("bytes-sent", "--max-bytes-sent", "1000", "at 2: OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 1000 bytes sent"),
-        ("bytes-received", "--max-bytes-received", "1000", "OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 1000 bytes received"),
-        ("connections", "--max-connections-per-second", "5", "at 6: OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 5 new connections per second"),
-        ("tls", "--max-tls-sessions", "1", "at 2: SSLError"),
-        ("lookups", "--max-lookups", "0", "at 1: gaierror -3 | [Errno -3] Temporary failure in name resolution: pysock quota: at most 0 name lookups at once"),
-    ];
-    for (mode, option, value, expected) in cases {
-        let out = pysock_python(&["--allow-loopback", option, value], "quotas.py", &[mode]);
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(text.contains(&format!("{mode}: ")) && text.contains(expected), "{mode}: expected {expected:?} in:\n{text}");
-    }
-    let tls = stdout_of(&["--allow-loopback", "--max-tls-sessions", "1"], "quotas.py", &["tls"]);
-    assert!(tls.contains("[SSL: MALLOC_FAILURE] pysock quota: at most 1 TLS session(s)"), "{tls}");
-    let sent = stdout_of(&["--allow-loopback", "--max-bytes-sent", "1000"], "quotas.py", &["bytes-sent"]);
-    assert!(sent.contains("the peer received 1000 bytes"), "{sent}");
-    let received = stdout_of(&["--allow-loopback", "--max-bytes-received", "1000"], "quotas.py", &["bytes-received"]);
-    assert!(received.contains("received 1000 bytes before the quota"), "{received}");
+fn quota_open_sockets_is_emfile() {
+    breach("sockets", "--max-sockets", "3", "at 4: OSError EMFILE | [Errno 33] Too many open files: pysock quota: at most 3 open socket(s)");
+}
+
+#[test]
+fn quota_listening_sockets_is_emfile() {
+    breach("listeners", "--max-listeners", "1", "at 2: OSError EMFILE | [Errno 33] Too many open files: pysock quota: at most 1 listening socket(s)");
+}
+
+#[test]
+fn quota_bytes_sent_is_enobufs_after_exactly_the_quota() {
+    let text = breach("bytes-sent", "--max-bytes-sent", "1000", "at 2: OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 1000 bytes sent");
+    assert!(text.contains("the peer received 1000 bytes"), "{text}");
+}
+
+#[test]
+fn quota_bytes_received_is_enobufs_after_exactly_the_quota() {
+    let text = breach("bytes-received", "--max-bytes-received", "1000", "OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 1000 bytes received");
+    assert!(text.contains("received 1000 bytes before the quota"), "{text}");
+}
+
+#[test]
+fn quota_connections_per_second_is_enobufs() {
+    breach("connections", "--max-connections-per-second", "5", "at 6: OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 5 new connections per second");
+}
+
+#[test]
+fn quota_tls_sessions_is_an_ssl_error() {
+    let text = breach("tls", "--max-tls-sessions", "1", "[SSL: MALLOC_FAILURE] pysock quota: at most 1 TLS session(s)");
+    assert!(text.contains("tls: at 2: SSLError"), "{text}");
+}
+
+#[test]
+fn quota_name_lookups_is_eai_again() {
+    breach("lookups", "--max-lookups", "0", "at 1: gaierror -3 | [Errno -3] Temporary failure in name resolution: pysock quota: at most 0 name lookups at once");
 }
 
 /// Lookup slots are shared between instances: while another holder has the only slot, a sandboxed
@@ -173,7 +195,7 @@ fn soak_ten_thousand_cycles_return_to_baseline() {
     let mut child = std::process::Command::new(pysock_tests::pysock_bin())
         .args(["python", "--allow-loopback"])
         .arg(pysock_tests::root().join("tests/python/soak.py"))
-        .args(["1000", "10000"])
+        .args(["1000", "10000", "pause"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()

@@ -44,15 +44,11 @@ fn urllib_fetches_from_native_http_server() {
     assert_eq!(text, "200 text/plain\nhello over http\n");
 }
 
-/// Load: a sandboxed selectors echo server serves 1,000 concurrent native clients (all connected
-/// before any echo is read), every echo correct, within the clients' 30 s select timeout.
-#[test]
-fn echo_server_serves_1000_native_clients() {
+/// Starts the sandboxed echo server `example` for 1,000 clients, runs 1,000 concurrent native
+/// clients against it (all connected before any echo is read), and checks every echo.
+fn serves_1000_native_clients(example: &str) {
     let (mut server, port) = start_printing_port(
-        Command::new(pysock_bin())
-            .args(["python", "--allow-loopback"])
-            .arg(root().join("examples/echo_server.py"))
-            .arg("1000"),
+        Command::new(pysock_bin()).args(["python", "--allow-loopback"]).arg(root().join(example)).arg("1000"),
     );
     let clients = Command::new("python3")
         .arg(root().join("tests/python/echo_clients.py"))
@@ -65,24 +61,17 @@ fn echo_server_serves_1000_native_clients() {
     assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
 }
 
+/// Load: a sandboxed selectors echo server serves 1,000 concurrent native clients, every echo
+/// correct, within the clients' 30 s select timeout.
+#[test]
+fn echo_server_serves_1000_native_clients() {
+    serves_1000_native_clients("examples/echo_server.py");
+}
+
 /// A sandboxed asyncio echo server (on EpollSelector) answers 1,000 concurrent native clients.
 #[test]
 fn asyncio_echo_server_serves_1000_native_clients() {
-    let (mut server, port) = start_printing_port(
-        Command::new(pysock_bin())
-            .args(["python", "--allow-loopback"])
-            .arg(root().join("examples/asyncio_echo_server.py"))
-            .arg("1000"),
-    );
-    let clients = Command::new("python3")
-        .arg(root().join("tests/python/echo_clients.py"))
-        .args([port.to_string(), "1000".into()])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&clients.stdout);
-    assert!(clients.status.success(), "{text}\n{}", String::from_utf8_lossy(&clients.stderr));
-    assert!(text.contains("echoes correct: 1000"), "{text}");
-    assert!(server.0.wait().unwrap().success(), "the sandboxed server did not exit cleanly");
+    serves_1000_native_clients("examples/asyncio_echo_server.py");
 }
 
 /// A sandboxed asyncio client holds 1,000 concurrent connections to a native asyncio server and

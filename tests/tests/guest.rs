@@ -10,7 +10,7 @@ use pysock::bindings::pysock::net::types::Errno;
 use pysock::runtime::State;
 use pysock_tests::root;
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
+use wasmtime::component::ResourceAny;
 use wasmtime::{Engine, Store};
 
 const AF_INET: i32 = 2;
@@ -24,15 +24,9 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let engine = Engine::default();
-        let component = Component::from_file(&engine, root().join("target/wasm32-wasip2/release/pysock_guest.wasm"))
-            .expect("the guest is built by scripts/setup.sh");
-        let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
-        pysock::add_to_linker(&mut linker).unwrap();
         let pysock = pysock::PysockCtx::builder().network(NetworkPolicy::loopback()).build().unwrap();
-        let state = State { wasi: wasmtime_wasi::WasiCtx::builder().build(), table: ResourceTable::new(), pysock, limits: Default::default() };
-        let mut store = Store::new(&engine, state);
-        let guest = Guest::instantiate(&mut store, &component, &linker).unwrap();
+        let guest = root().join("target/wasm32-wasip2/release/pysock_guest.wasm");
+        let (store, guest) = pysock::runtime::instantiate_guest(&engine, &guest, pysock).unwrap();
         Fixture { store, guest }
     }
 

@@ -38,8 +38,8 @@ fn public_conformance_all_scripts() {
 }
 
 /// Runs a script from tests/python in-process, so the test can count this process's descriptors.
-fn run_script(name: &str, network: NetworkPolicy) -> i32 {
-    run_in_process(name, &[], RunOptions { network, ..Default::default() }).unwrap()
+fn run_script(name: &str, args: &[&str], network: NetworkPolicy) -> i32 {
+    run_in_process(name, args, RunOptions { network, ..Default::default() }).unwrap()
 }
 
 /// Sockets of this machine in CLOSE_WAIT (state 08 in /proc/net/tcp{,6}).
@@ -56,10 +56,10 @@ fn close_wait_count() -> usize {
 #[test]
 fn thousand_cycles_leak_no_fd() {
     // A first run opens what the engine keeps for the process (caches, pools); count after it.
-    assert_eq!(run_script("fd_cycles.py", NetworkPolicy::loopback()), 0);
+    assert_eq!(run_script("soak.py", &["1000", "0"], NetworkPolicy::loopback()), 0);
     let before = pysock::sys::open_fd_count();
     let waiting = close_wait_count();
-    assert_eq!(run_script("fd_cycles.py", NetworkPolicy::loopback()), 0);
+    assert_eq!(run_script("soak.py", &["1000", "0"], NetworkPolicy::loopback()), 0);
     let after = pysock::sys::open_fd_count();
     assert!(after <= before, "fds before {before}, after {after}");
     assert!(close_wait_count() <= waiting, "sockets left in CLOSE_WAIT");
