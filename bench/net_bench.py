@@ -1,6 +1,7 @@
 # One network workload against a native peer on loopback; prints its result on one line.
 # Runs unchanged under native python3, in the sandbox (pysock python), and on CPython with
-# wasmtime-wasi's own sockets, so the three compare like with like.
+# wasmtime-wasi's own sockets, so the three compare like with like. Sockets are closed explicitly:
+# wasi-libc aborts in getpeername when a finalizer reports an unclosed socket after shutdown().
 #   throughput PORT CHUNK TOTAL   -> MiB/s sending TOTAL bytes in sendall(CHUNK) calls to a sink
 #   latency PORT ROUNDS           -> p50 p99 in microseconds of 64-byte ping-pongs with an echo peer
 #   connrate PORT COUNT           -> connections per second (connect, close) to an accepting peer
@@ -28,6 +29,7 @@ if kind == "throughput":
             break
         ack += part
     elapsed = time.perf_counter() - start
+    s.close()
     assert int.from_bytes(ack, "big") == sent, "the sink did not receive everything"
     print(f"{sent / elapsed / 2**20:.1f}")
 elif kind == "latency":
@@ -46,6 +48,7 @@ elif kind == "latency":
         while got < 64:
             got += len(s.recv(64 - got))
         samples.append(time.perf_counter() - start)
+    s.close()
     samples.sort()
     print(f"{samples[len(samples) // 2] * 1e6:.1f} {samples[int(len(samples) * 0.99)] * 1e6:.1f}")
 elif kind == "connrate":
