@@ -4,16 +4,17 @@ import runpy
 import sys
 import traceback
 
-from componentize_py_types import Err
 from wit_world.imports import environment
+from wit_world.imports import exit as _exit
 
 
 def run_command_line():
-    """Runs the script named by the command line; raises Err(status) when it fails."""
+    """Runs the script named by the command line and ends with its exit status, as CPython does:
+    sys.exit(N) exits N modulo 256, an uncaught exception 1."""
     args = environment.get_arguments()
     if len(args) < 2:
         print("usage: python SCRIPT.py [ARGS...]", file=sys.stderr)
-        raise Err(None)
+        _exit.exit_with_code(2)
     script = args[1]
     sys.argv = list(args[1:])
     sys.path.insert(0, os.path.dirname(script))
@@ -33,5 +34,5 @@ def run_command_line():
         code = 1
     sys.stdout.flush()
     sys.stderr.flush()
-    if code:
-        raise Err(code)
+    if code & 0xFF:
+        _exit.exit_with_code(code & 0xFF)

@@ -36,7 +36,7 @@ fn every_socket_closes_however_the_guest_stops() {
     let loopback = || RunOptions { network: pysock::NetworkPolicy::loopback(), ..Default::default() };
     // A first run opens what the engine keeps for the process (caches, pools); count after it.
     let (port, peer) = native_peer();
-    assert_eq!(run_in_process("hang.py", &["exit", &port, &CONNECTIONS.to_string()], loopback()).unwrap(), 1);
+    assert_eq!(run_in_process("hang.py", &["exit", &port, &CONNECTIONS.to_string()], loopback()).unwrap(), 3);
     assert_eq!(peer.join().unwrap(), CONNECTIONS);
     let baseline = pysock::sys::open_fd_count();
 
@@ -49,8 +49,7 @@ fn every_socket_closes_however_the_guest_stops() {
         let (port, peer) = native_peer();
         let result = run_in_process("hang.py", &[mode, &port, &CONNECTIONS.to_string()], options);
         match (mode, fueled) {
-            // wasi:cli/run reports failure, not the number: sys.exit(3) ends the run with status 1.
-            ("exit", _) => assert_eq!(result.unwrap(), 1),
+            ("exit", _) => assert_eq!(result.unwrap(), 3, "sys.exit(3) is the run's exit status"),
             (_, false) => assert!(result.as_ref().unwrap_err().downcast_ref::<TimeLimitExceeded>().is_some(), "{mode}: {result:?}"),
             (_, true) => {
                 let e = result.unwrap_err();

@@ -161,6 +161,18 @@ fn garbage_cycles_neither_trap_nor_leak() {
     assert!(text.contains("every descriptor was closed: True"), "{text}");
 }
 
+/// `pysock python` exits with the status native CPython would: sys.exit(N) modulo 256, 1 for an
+/// uncaught exception or a message.
+#[test]
+fn exit_status_matches_native_cpython() {
+    for mode in ["0", "3", "255", "256", "-1", "raise", "message"] {
+        let script = root().join("tests/python/exit_status.py");
+        let native = Command::new("python3").arg(&script).arg(mode).output().unwrap();
+        let sandboxed = pysock_python::<&str>(&[], "exit_status.py", &[mode]);
+        assert_eq!(sandboxed.status.code(), native.status.code(), "sys.exit mode {mode}");
+    }
+}
+
 /// select.epoll: registration errors, level- and edge-triggered and one-shot events, maxevents,
 /// timeouts, closing, and selectors.DefaultSelector being EpollSelector, as native CPython.
 #[test]
