@@ -7,7 +7,7 @@ import operator as _operator
 
 from wit_world.imports import select as _w
 
-from _pysock_socket import _as_builtins, _call, _int32, _keep, _release
+from _pysock_socket import _as_builtins, _call, _keep, _release
 
 error = OSError
 
@@ -99,6 +99,14 @@ def poll():
     return p
 
 
+def _c_int(value):
+    """Argument Clinic's `int` converter, which epoll's arguments use."""
+    value = _operator.index(value)
+    if not -(2**31) <= value < 2**31:
+        raise OverflowError("Python int too large to convert to C int")
+    return value
+
+
 def _timeout(timeout):
     if timeout is None:
         return None
@@ -116,7 +124,7 @@ class epoll:
     __slots__ = ("_pysock", "__weakref__")
 
     def __init__(self, sizehint=-1, flags=0):
-        self._pysock = _keep(_call(_w.Epoll.create, _int32(sizehint), _int32(flags)))
+        self._pysock = _keep(_call(_w.Epoll.create, _c_int(sizehint), _c_int(flags)))
 
     def __del__(self):
         pysock = getattr(self, "_pysock", None)
@@ -148,7 +156,8 @@ class epoll:
         _call(self._pysock.unregister, _fileno(fd))
 
     def poll(self, timeout=None, maxevents=-1):
-        return _call(self._pysock.poll, _timeout(timeout), _int32(maxevents))
+        # maxevents is capped by the host (CPython would try to allocate that many events).
+        return _call(self._pysock.poll, _timeout(timeout), _c_int(maxevents))
 
     def __enter__(self):
         if self._pysock.closed():

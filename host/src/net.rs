@@ -88,11 +88,6 @@ fn family_number(f: Option<Family>) -> i32 {
     }
 }
 
-/// `10.0.0.1:80` or `[::1]:80`, as messages show an address.
-fn show(a: SocketAddr) -> String {
-    a.to_string()
-}
-
 impl PysockCtxView<'_> {
     /// Judges `op` on `a`: records the decision in the audit log and returns the kernel address, or
     /// EACCES with the reason left for the guest's message.
@@ -117,7 +112,7 @@ impl PysockCtxView<'_> {
             Some(rule) => format!("denied by the rule `{}`", rule.text),
             None => ctx.policy.hint(op, addr),
         };
-        ctx.refusal = Some(format!("pysock's network policy does not allow {} {} ({why})", op.gerund(), show(addr)));
+        ctx.refusal = Some(format!("pysock's network policy does not allow {} {} ({why})", op.gerund(), addr));
         Err(Errno::Eacces)
     }
 

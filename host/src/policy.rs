@@ -380,11 +380,7 @@ impl NetworkPolicy {
         &self.rules
     }
 
-    pub fn is_deny_all(&self) -> bool {
-        self.rules.iter().all(|r| r.action == Action::Deny)
-    }
-
-    /// Judges `op` on `addr` (already the effective address).
+    /// Judges `op` on `addr`, as the address it really reaches ([`effective_ip`]).
     pub fn decide(&self, op: Op, addr: SocketAddr, admitted: &Admissions, now: Instant) -> Verdict<'_> {
         let ip = effective_ip(op, addr.ip());
         let matching = |action| {
@@ -434,11 +430,8 @@ impl NetworkPolicy {
 
     /// A sentence for refusals that no rule decided: what to pass to allow more.
     pub fn hint(&self, op: Op, addr: SocketAddr) -> String {
-        let shown = match addr.ip() {
-            IpAddr::V6(v6) => format!("[{v6}]:{}", addr.port()),
-            v4 => format!("{v4}:{}", addr.port()),
-        };
-        format!("no rule allows it; run with --allow {}={shown}, --allow-loopback (127.0.0.0/8 and ::1) or --allow-net", op.name())
+        // SocketAddr's Display brackets IPv6 (`[::1]:80`), as --allow expects.
+        format!("no rule allows it; run with --allow {}={addr}, --allow-loopback (127.0.0.0/8 and ::1) or --allow-net", op.name())
     }
 }
 
