@@ -38,6 +38,7 @@ pub mod bindings {
             "pysock:net/net.epoll": crate::net::Epoll,
             "pysock:net/tls.config": crate::tls::TlsConfig,
             "pysock:net/tls.connection": crate::tls::TlsConnection,
+            "pysock:net/tls.session": crate::tls::TlsSession,
         },
         trappable_error_type: { "pysock:net/types.errno" => crate::error::NetError },
         imports: { default: trappable },

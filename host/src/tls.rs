@@ -9,10 +9,18 @@
 //! decides whether the peer's chain must lead to a trust anchor, `check_hostname` whether the
 //! certificate must name the server. Failures carry OpenSSL's verify codes, which CPython users read.
 
+mod sessions;
+
 use crate::PysockCtxView;
 use crate::bindings::pysock::net::tls::{
-    Error, ErrorKind, HostConfig, HostConnection, ProtocolVersion, VerifyMode,
+    ClientHello, Error, ErrorKind, HostConfig, HostConnection, HostSession, ProtocolVersion, SessionStats as Stats,
+    VerifyMode,
 };
+use rustls::server::{Accepted, Acceptor, ProducesTickets};
+pub use sessions::TlsSession;
+use sessions::{ConnectionStore, ServerCache, SessionStats, count};
+use std::sync::OnceLock;
+use std::sync::atomic::Ordering;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
@@ -38,6 +46,11 @@ mod verify_code {
 
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A fatal alert record as sent before encryption starts (a refused ClientHello).
+fn plaintext_alert(description: u8) -> [u8; 7] {
+    [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, description]
 }
 
 /// An `ssl.SSLError` (or subclass) value.
@@ -113,11 +126,23 @@ pub struct TlsConfig {
     check_hostname: bool,
     versions: (ProtocolVersion, ProtocolVersion),
     alpn: Vec<Vec<u8>>,
+    /// `set_ciphers`' TLS 1.2 choice, most preferred first; None keeps rustls' own.
+    tls12_suites: Option<Vec<rustls::SupportedCipherSuite>>,
+    tickets: (bool, u32),
+    sni_callback: bool,
+    stats: Arc<SessionStats>,
+    server_cache: Arc<ServerCache>,
+    /// Made once per context, as OpenSSL's ticket keys are.
+    ticketer: OnceLock<Arc<dyn ProducesTickets>>,
+    /// The client settings, built once and reset by every setter: rustls resumes a session only
+    /// with the same verifier and client-certificate resolver that established it.
+    client: OnceLock<Arc<rustls::ClientConfig>>,
 }
 
 impl TlsConfig {
     /// CPython's defaults for PROTOCOL_TLS_CLIENT and PROTOCOL_TLS_SERVER.
     pub fn new(server_side: bool) -> TlsConfig {
+        let stats = Arc::new(SessionStats::default());
         TlsConfig {
             server_side,
             roots: Vec::new(),
@@ -126,7 +151,62 @@ impl TlsConfig {
             check_hostname: !server_side,
             versions: (ProtocolVersion::Tls12, ProtocolVersion::Tls13),
             alpn: Vec::new(),
+            tls12_suites: None,
+            tickets: (true, 2),
+            sni_callback: false,
+            server_cache: Arc::new(ServerCache::new(stats.clone())),
+            stats,
+            ticketer: OnceLock::new(),
+            client: OnceLock::new(),
         }
+    }
+
+    /// Forgets the built client settings; the next connection builds them from the new ones.
+    fn changed(&mut self) {
+        self.client = OnceLock::new();
+    }
+
+    pub fn set_tls12_ciphers(&mut self, names: &[String]) {
+        let all = provider().cipher_suites.clone();
+        let chosen = names
+            .iter()
+            .filter_map(|n| all.iter().find(|s| s.version() == &rustls::version::TLS12 && openssl_cipher_name(s.suite()).0 == n))
+            .copied()
+            .collect();
+        self.tls12_suites = Some(chosen);
+        self.changed();
+    }
+
+    pub fn set_tickets(&mut self, enabled: bool, tls13_count: u32) {
+        self.tickets = (enabled, tls13_count);
+    }
+
+    pub fn set_sni_callback(&mut self, enabled: bool) {
+        self.sni_callback = enabled;
+    }
+
+    pub fn session_stats(&self) -> Stats {
+        let s = &self.stats;
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
+        Stats {
+            number: self.server_cache.len() as u64,
+            connect: get(&s.connect),
+            connect_good: get(&s.connect_good),
+            accept: get(&s.accept),
+            accept_good: get(&s.accept_good),
+            hits: get(&s.hits),
+            misses: get(&s.misses),
+            cache_full: get(&s.cache_full),
+        }
+    }
+
+    /// The crypto provider with `set_ciphers`' TLS 1.2 suites.
+    fn suites(&self) -> Arc<CryptoProvider> {
+        let Some(tls12) = &self.tls12_suites else { return provider() };
+        let mut p = rustls::crypto::ring::default_provider();
+        p.cipher_suites.retain(|s| s.version() == &rustls::version::TLS13);
+        p.cipher_suites.extend(tls12.iter().copied());
+        Arc::new(p)
     }
 
     pub fn add_trust_pem(&mut self, pem: &[u8]) -> Result<u32, Error> {
@@ -151,6 +231,7 @@ impl TlsConfig {
         if !self.roots.contains(&cert) {
             self.roots.push(cert);
         }
+        self.changed();
         Ok(())
     }
 
@@ -170,25 +251,30 @@ impl TlsConfig {
             return Err(error(ErrorKind::Ssl, "KEY_VALUES_MISMATCH", "[X509: KEY_VALUES_MISMATCH] key values mismatch"));
         }
         self.identity = Some((chain, Arc::new(key)));
+        self.changed();
         Ok(())
     }
 
     /// CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED.
     pub fn set_verify_mode(&mut self, mode: VerifyMode) {
         self.verify_mode = mode;
+        self.changed();
     }
 
     pub fn set_check_hostname(&mut self, check: bool) {
         self.check_hostname = check;
+        self.changed();
     }
 
     /// minimum_version and maximum_version; a range with nothing in it fails when a connection opens.
     pub fn set_versions(&mut self, minimum: ProtocolVersion, maximum: ProtocolVersion) {
         self.versions = (minimum, maximum);
+        self.changed();
     }
 
     pub fn set_alpn(&mut self, protocols: Vec<Vec<u8>>) {
         self.alpn = protocols;
+        self.changed();
     }
 
     /// The trust anchors in DER, in the order they were added.
@@ -215,14 +301,24 @@ impl TlsConfig {
         Ok(chosen)
     }
 
-    fn client_config(&self) -> Result<rustls::ClientConfig, Error> {
+    /// The client settings, shared by this context's connections until a setter changes them.
+    fn client_config(&self) -> Result<Arc<rustls::ClientConfig>, Error> {
+        if let Some(c) = self.client.get() {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(self.build_client_config()?);
+        let _ = self.client.set(c.clone());
+        Ok(c)
+    }
+
+    fn build_client_config(&self) -> Result<rustls::ClientConfig, Error> {
         let verifier = Arc::new(PythonServerVerifier {
             roots: Arc::new(self.root_store()),
             verify: self.verify_mode != VerifyMode::None,
             check_hostname: self.check_hostname,
             algorithms: provider().signature_verification_algorithms,
         });
-        let builder = rustls::ClientConfig::builder_with_provider(provider())
+        let builder = rustls::ClientConfig::builder_with_provider(self.suites())
             .with_protocol_versions(&self.protocol_versions()?)
             .map_err(|e| tls_error(&e, None))?
             .dangerous()
@@ -242,7 +338,7 @@ impl TlsConfig {
             // OpenSSL fails the handshake this way when a server context has no certificate.
             return Err(error(ErrorKind::Ssl, "NO_SHARED_CIPHER", "no shared cipher"));
         };
-        let builder = rustls::ServerConfig::builder_with_provider(provider())
+        let builder = rustls::ServerConfig::builder_with_provider(self.suites())
             .with_protocol_versions(&self.protocol_versions()?)
             .map_err(|e| tls_error(&e, None))?;
         let builder = if self.verify_mode == VerifyMode::None {
@@ -257,6 +353,16 @@ impl TlsConfig {
         };
         let mut config = builder.with_single_cert(chain.clone(), key.clone_key()).map_err(|e| tls_error(&e, None))?;
         config.alpn_protocols = self.alpn.clone();
+        // OP_CIPHER_SERVER_PREFERENCE, which CPython's contexts set.
+        config.ignore_client_order = true;
+        config.session_storage = self.server_cache.clone();
+        let (tickets, tls13_count) = self.tickets;
+        if tickets {
+            if let Some(t) = self.ticketer.get().cloned().or_else(|| rustls::crypto::ring::Ticketer::new().ok()) {
+                config.ticketer = self.ticketer.get_or_init(|| t).clone();
+            }
+        }
+        config.send_tls13_tickets = tls13_count as usize;
         Ok(config)
     }
 }
@@ -343,9 +449,21 @@ impl ServerCertVerifier for PythonServerVerifier {
     }
 }
 
+/// Where a connection's handshake stands.
+enum Engine {
+    /// A server whose context has an `sni_callback`, before the whole ClientHello arrived.
+    AwaitingHello(Box<Acceptor>),
+    /// The ClientHello is in; the guest runs `sni_callback`, then accepts or refuses.
+    Hello(Box<Accepted>),
+    Running(rustls::Connection),
+    /// The ClientHello was refused; only the alert remains to send.
+    Refused,
+}
+
 /// One TLS session (OpenSSL's SSL).
 pub struct TlsConnection {
-    conn: rustls::Connection,
+    engine: Engine,
+    server_side: bool,
     server_name: Option<String>,
     /// The first fatal error: rustls repeats it, and so does OpenSSL.
     failed: Option<Error>,
@@ -354,34 +472,109 @@ pub struct TlsConnection {
     backlog: Vec<u8>,
     /// The transport ended; rustls is told once the backlog is taken.
     transport_ended: bool,
+    /// An alert rustls did not queue itself (a refused ClientHello).
+    alert: Vec<u8>,
+    /// Whether any ciphertext went out: a client can change the session it offers until then.
+    transmitted: bool,
+    stats: Arc<SessionStats>,
+    /// A client's settings and name, to start over when the program sets a session.
+    client: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    store: Option<Arc<ConnectionStore>>,
+    /// The session a client offers (before the handshake) or the established one (after).
+    session: Option<TlsSession>,
+    established: bool,
 }
 
 impl TlsConnection {
     pub fn open(config: &TlsConfig, server_name: Option<&str>) -> Result<TlsConnection, Error> {
-        let conn = if config.server_side {
-            rustls::ServerConnection::new(Arc::new(config.server_config()?)).map(rustls::Connection::from)
+        let mut client = None;
+        let engine = if config.server_side {
+            count(&config.stats.accept);
+            if config.sni_callback {
+                Engine::AwaitingHello(Box::default())
+            } else {
+                let conn = rustls::ServerConnection::new(Arc::new(config.server_config()?));
+                Engine::Running(conn.map_err(|e| tls_error(&e, server_name))?.into())
+            }
         } else {
-            let mut client = config.client_config()?;
+            let mut settings = config.client_config()?;
             // Without a name there is no SNI and nothing to match; CPython allows that unless
             // check_hostname is on, which ssl.py enforces before we get here.
             let name = match server_name {
                 Some(n) => ServerName::try_from(n.to_string())
                     .map_err(|_| error(ErrorKind::Ssl, "INVALID_SERVER_NAME", "invalid server name"))?,
                 None => {
-                    client.enable_sni = false;
+                    let mut unnamed = (*settings).clone();
+                    unnamed.enable_sni = false;
+                    settings = Arc::new(unnamed);
                     ServerName::IpAddress(std::net::Ipv4Addr::UNSPECIFIED.into())
                 }
             };
-            rustls::ClientConnection::new(Arc::new(client), name).map(rustls::Connection::from)
+            client = Some((settings, name));
+            Engine::Refused
         };
-        let conn = conn.map_err(|e| tls_error(&e, server_name))?;
-        Ok(TlsConnection {
-            conn,
+        let mut conn = TlsConnection {
+            engine,
+            server_side: config.server_side,
             server_name: server_name.map(str::to_string),
             failed: None,
             backlog: Vec::new(),
             transport_ended: false,
-        })
+            alert: Vec::new(),
+            transmitted: false,
+            stats: config.stats.clone(),
+            client,
+            store: None,
+            session: None,
+            established: false,
+        };
+        if !conn.server_side {
+            count(&conn.stats.connect);
+            conn.start_client(None)?;
+        }
+        Ok(conn)
+    }
+
+    /// (Re)starts a client's handshake, offering `session`: rustls writes the ClientHello, with
+    /// what it resumes, as soon as the connection exists.
+    fn start_client(&mut self, session: Option<TlsSession>) -> Result<(), Error> {
+        let Some((settings, name)) = &self.client else { return Ok(()) };
+        let store = Arc::new(ConnectionStore::new(session.as_ref().map(|s| s.pool.clone())));
+        let mut settings = (**settings).clone();
+        settings.resumption = rustls::client::Resumption::store(store.clone());
+        let conn = rustls::ClientConnection::new(Arc::new(settings), name.clone())
+            .map_err(|e| tls_error(&e, self.server_name.as_deref()))?;
+        self.engine = Engine::Running(conn.into());
+        self.store = Some(store);
+        self.session = session;
+        Ok(())
+    }
+
+    pub fn set_session(&mut self, session: &TlsSession) -> Result<(), Error> {
+        if self.server_side || self.transmitted || self.established {
+            return Err(error(ErrorKind::Ssl, "BAD_STATE", "a session can only be set on a client before its handshake"));
+        }
+        self.start_client(Some(session.clone()))
+    }
+
+    pub fn session(&self) -> Option<TlsSession> {
+        self.session.clone()
+    }
+
+    pub fn session_reused(&self) -> bool {
+        self.running().is_some_and(|c| c.handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+    }
+
+    fn running(&self) -> Option<&rustls::Connection> {
+        match &self.engine {
+            Engine::Running(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.failed = Some(e.clone());
+        e
     }
 
     pub fn receive(&mut self, ciphertext: &[u8]) -> Result<(), Error> {
@@ -395,39 +588,156 @@ impl TlsConnection {
         self.take_backlog()
     }
 
-    /// Gives rustls as much of the backlog as it takes and processes it; then, if the transport
+    /// Gives the engine as much of the backlog as it takes and processes it; then, if the transport
     /// ended and nothing is left, tells rustls so (read_tls of nothing).
     fn take_backlog(&mut self) -> Result<(), Error> {
         let mut rest = &self.backlog[..];
+        let mut result = Ok(());
         while !rest.is_empty() {
-            match self.conn.read_tls(&mut rest) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            if let Err(e) = self.conn.process_new_packets() {
-                let e = tls_error(&e, self.server_name.as_deref());
-                self.failed = Some(e.clone());
-                return Err(e);
+            match &mut self.engine {
+                Engine::AwaitingHello(acceptor) => {
+                    match acceptor.read_tls(&mut rest) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    match acceptor.accept() {
+                        Ok(None) => {}
+                        Ok(Some(accepted)) => {
+                            self.engine = Engine::Hello(Box::new(accepted));
+                            break;
+                        }
+                        Err((e, mut alert)) => {
+                            let _ = alert.write_all(&mut self.alert);
+                            result = Err(tls_error(&e, None));
+                            break;
+                        }
+                    }
+                }
+                Engine::Running(conn) => {
+                    match conn.read_tls(&mut rest) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
+                    }
+                    if let Err(e) = conn.process_new_packets() {
+                        result = Err(tls_error(&e, self.server_name.as_deref()));
+                        break;
+                    }
+                }
+                Engine::Hello(_) | Engine::Refused => break,
             }
         }
         let taken = self.backlog.len() - rest.len();
         self.backlog.drain(..taken);
-        if self.backlog.is_empty() && self.transport_ended {
-            let _ = self.conn.read_tls(&mut &b""[..]);
+        if let Err(e) = result {
+            return Err(self.fail(e));
         }
+        if self.backlog.is_empty() && self.transport_ended {
+            match &mut self.engine {
+                Engine::Running(conn) => {
+                    let _ = conn.read_tls(&mut &b""[..]);
+                }
+                Engine::AwaitingHello(_) => {
+                    let e = error(ErrorKind::Eof, "UNEXPECTED_EOF_WHILE_READING", "EOF occurred in violation of protocol");
+                    return Err(self.fail(e));
+                }
+                _ => {}
+            }
+        }
+        self.note_established();
         Ok(())
     }
 
-    pub fn transmit(&mut self, max_len: u32) -> Vec<u8> {
-        let mut out = Vec::new();
-        let limit = max_len.min(MAX_CHUNK) as usize;
-        while self.conn.wants_write() && out.len() < limit {
-            let mut chunk = Vec::new();
-            if self.conn.write_tls(&mut chunk).unwrap_or(0) == 0 {
-                break;
-            }
-            out.extend_from_slice(&chunk);
+    /// Once, when the handshake completes: counts it and settles which session the connection has.
+    fn note_established(&mut self) {
+        if self.established || self.running().is_none_or(|c| c.is_handshaking()) {
+            return;
         }
+        self.established = true;
+        let resumed = self.session_reused();
+        if self.server_side {
+            count(&self.stats.accept_good);
+            if resumed {
+                count(&self.stats.hits);
+            }
+            self.session = Some(TlsSession::new(Default::default()));
+            return;
+        }
+        count(&self.stats.connect_good);
+        let Some(store) = &self.store else { return };
+        let offered = self.session.take();
+        self.session = Some(match offered {
+            // A resumed TLS 1.2 session keeps its id, as OpenSSL's does; TLS 1.3 names each
+            // connection's session anew, but it shares the offered one's tickets.
+            Some(s) if resumed && self.protocol_version() == Some(ProtocolVersion::Tls12) => {
+                store.join_offered();
+                s
+            }
+            Some(_) if resumed => TlsSession::new(store.join_offered()),
+            _ => TlsSession::new(store.fresh()),
+        });
+    }
+
+    pub fn client_hello(&self) -> Option<ClientHello> {
+        match &self.engine {
+            Engine::Hello(accepted) => {
+                Some(ClientHello { server_name: accepted.client_hello().server_name().map(str::to_string) })
+            }
+            _ => None,
+        }
+    }
+
+    /// Continues after `sni_callback` with the settings and certificate of `config`.
+    pub fn accept_hello(&mut self, config: &TlsConfig) -> Result<(), Error> {
+        self.accept_hello_with(config.server_config())
+    }
+
+    fn accept_hello_with(&mut self, settings: Result<rustls::ServerConfig, Error>) -> Result<(), Error> {
+        if !matches!(self.engine, Engine::Hello(_)) {
+            return Err(error(ErrorKind::Ssl, "BAD_STATE", "no ClientHello is waiting"));
+        }
+        let Engine::Hello(accepted) = std::mem::replace(&mut self.engine, Engine::Refused) else { unreachable!() };
+        let settings = match settings {
+            Ok(s) => s,
+            Err(e) => {
+                self.alert.extend_from_slice(&plaintext_alert(rustls::AlertDescription::HandshakeFailure.into()));
+                return Err(self.fail(e));
+            }
+        };
+        match accepted.into_connection(Arc::new(settings)) {
+            Ok(conn) => self.engine = Engine::Running(conn.into()),
+            Err((e, mut alert)) => {
+                let _ = alert.write_all(&mut self.alert);
+                let e = tls_error(&e, None);
+                return Err(self.fail(e));
+            }
+        }
+        self.take_backlog()
+    }
+
+    /// Ends a paused handshake with `alert`; the server's call fails as OpenSSL's does when the
+    /// servername callback refuses.
+    pub fn refuse_hello(&mut self, alert: u8) -> Error {
+        if matches!(self.engine, Engine::Hello(_)) {
+            self.engine = Engine::Refused;
+            self.alert.extend_from_slice(&plaintext_alert(alert));
+        }
+        let e = error(ErrorKind::Ssl, "CALLBACK_FAILED", "callback failed");
+        self.fail(e)
+    }
+
+    pub fn transmit(&mut self, max_len: u32) -> Vec<u8> {
+        let mut out = std::mem::take(&mut self.alert);
+        let limit = max_len.min(MAX_CHUNK) as usize;
+        if let Engine::Running(conn) = &mut self.engine {
+            while conn.wants_write() && out.len() < limit {
+                let mut chunk = Vec::new();
+                if conn.write_tls(&mut chunk).unwrap_or(0) == 0 {
+                    break;
+                }
+                out.extend_from_slice(&chunk);
+            }
+        }
+        self.transmitted |= !out.is_empty();
         out
     }
 
@@ -435,12 +745,15 @@ impl TlsConnection {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
+        let want_read = || error(ErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)");
         let mut buf = vec![0; max_len.min(MAX_CHUNK) as usize];
-        let mut result = self.conn.reader().read(&mut buf);
+        let Engine::Running(conn) = &mut self.engine else { return Err(want_read()) };
+        let mut result = conn.reader().read(&mut buf);
         // Out of plaintext but holding ciphertext: let rustls take more and look again.
         if matches!(&result, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) && !self.backlog.is_empty() {
             self.take_backlog()?;
-            result = self.conn.reader().read(&mut buf);
+            let Engine::Running(conn) = &mut self.engine else { return Err(want_read()) };
+            result = conn.reader().read(&mut buf);
         }
         match result {
             Ok(0) if !buf.is_empty() => {
@@ -450,59 +763,66 @@ impl TlsConnection {
                 buf.truncate(n);
                 Ok(buf)
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                Err(error(ErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)"))
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Err(want_read()),
             Err(_) => Err(error(ErrorKind::Eof, "UNEXPECTED_EOF_WHILE_READING", "EOF occurred in violation of protocol")),
         }
     }
 
     pub fn pending(&mut self) -> u32 {
-        self.conn.process_new_packets().map(|s| s.plaintext_bytes_to_read() as u32).unwrap_or(0)
+        match &mut self.engine {
+            Engine::Running(conn) => conn.process_new_packets().map(|s| s.plaintext_bytes_to_read() as u32).unwrap_or(0),
+            _ => 0,
+        }
     }
 
     pub fn write(&mut self, plaintext: &[u8]) -> Result<u32, Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        self.conn
-            .writer()
+        let Engine::Running(conn) = &mut self.engine else {
+            return Err(error(ErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)"));
+        };
+        conn.writer()
             .write(plaintext)
             .map(|n| n as u32)
             .map_err(|_| error(ErrorKind::Ssl, "PROTOCOL_IS_SHUTDOWN", "protocol is shutdown"))
     }
 
     pub fn close(&mut self) {
-        self.conn.send_close_notify();
+        if let Engine::Running(conn) = &mut self.engine {
+            conn.send_close_notify();
+        }
     }
 
     pub fn is_handshaking(&self) -> bool {
-        self.conn.is_handshaking()
+        self.running().is_none_or(|c| c.is_handshaking())
     }
 
     pub fn peer_certificates(&self) -> Vec<Vec<u8>> {
-        self.conn.peer_certificates().map(|c| c.iter().map(|c| c.to_vec()).collect()).unwrap_or_default()
+        let chain = self.running().and_then(|c| c.peer_certificates());
+        chain.map(|c| c.iter().map(|c| c.to_vec()).collect()).unwrap_or_default()
     }
 
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        match self.conn.protocol_version()? {
+        match self.running()?.protocol_version()? {
             rustls::ProtocolVersion::TLSv1_3 => Some(ProtocolVersion::Tls13),
             _ => Some(ProtocolVersion::Tls12),
         }
     }
 
     pub fn cipher(&self) -> Option<(String, String, u32)> {
-        if self.conn.is_handshaking() {
+        let conn = self.running()?;
+        if conn.is_handshaking() {
             return None;
         }
-        let suite = self.conn.negotiated_cipher_suite()?;
+        let suite = conn.negotiated_cipher_suite()?;
         let (name, bits) = openssl_cipher_name(suite.suite());
         let version = if self.protocol_version()? == ProtocolVersion::Tls13 { "TLSv1.3" } else { "TLSv1.2" };
         Some((name.to_string(), version.to_string(), bits))
     }
 
     pub fn alpn_protocol(&self) -> Option<Vec<u8>> {
-        self.conn.alpn_protocol().map(<[u8]>::to_vec)
+        self.running()?.alpn_protocol().map(<[u8]>::to_vec)
     }
 }
 
@@ -651,6 +971,18 @@ impl HostConfig for PysockCtxView<'_> {
     fn set_alpn(&mut self, this: Resource<TlsConfig>, protocols: Vec<Vec<u8>>) -> R<()> {
         Ok(self.table.get_mut(&this)?.set_alpn(protocols))
     }
+    fn set_tls12_ciphers(&mut self, this: Resource<TlsConfig>, names: Vec<String>) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_tls12_ciphers(&names))
+    }
+    fn set_tickets(&mut self, this: Resource<TlsConfig>, enabled: bool, tls13_count: u32) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_tickets(enabled, tls13_count))
+    }
+    fn set_sni_callback(&mut self, this: Resource<TlsConfig>, enabled: bool) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_sni_callback(enabled))
+    }
+    fn session_stats(&mut self, this: Resource<TlsConfig>) -> R<Stats> {
+        Ok(self.table.get(&this)?.session_stats())
+    }
     fn drop(&mut self, rep: Resource<TlsConfig>) -> R<()> {
         self.table.delete(rep)?;
         Ok(())
@@ -707,9 +1039,52 @@ impl HostConnection for PysockCtxView<'_> {
     fn alpn_protocol(&mut self, this: Resource<TlsConnection>) -> R<Option<Vec<u8>>> {
         Ok(self.table.get(&this)?.alpn_protocol())
     }
+    fn set_session(&mut self, this: Resource<TlsConnection>, session: Resource<TlsSession>) -> R<Result<(), Error>> {
+        let session = self.table.get(&session)?.clone();
+        Ok(self.table.get_mut(&this)?.set_session(&session))
+    }
+    fn session(&mut self, this: Resource<TlsConnection>) -> R<Option<Resource<TlsSession>>> {
+        let Some(session) = self.table.get(&this)?.session() else { return Ok(None) };
+        Ok(Some(self.table.push(session)?))
+    }
+    fn session_reused(&mut self, this: Resource<TlsConnection>) -> R<bool> {
+        Ok(self.table.get(&this)?.session_reused())
+    }
+    fn client_hello(&mut self, this: Resource<TlsConnection>) -> R<Option<ClientHello>> {
+        Ok(self.table.get(&this)?.client_hello())
+    }
+    fn accept_hello(&mut self, this: Resource<TlsConnection>, config: Resource<TlsConfig>) -> R<Result<(), Error>> {
+        let settings = self.table.get(&config)?.server_config();
+        Ok(self.table.get_mut(&this)?.accept_hello_with(settings))
+    }
+    fn refuse_hello(&mut self, this: Resource<TlsConnection>, alert: u8) -> R<Error> {
+        Ok(self.table.get_mut(&this)?.refuse_hello(alert))
+    }
     fn drop(&mut self, rep: Resource<TlsConnection>) -> R<()> {
         self.table.delete(rep)?;
         self.ctx.usage.tls_sessions -= 1;
+        Ok(())
+    }
+}
+
+impl HostSession for PysockCtxView<'_> {
+    fn id(&mut self, this: Resource<TlsSession>) -> R<Vec<u8>> {
+        Ok(self.table.get(&this)?.id.to_vec())
+    }
+    fn time(&mut self, this: Resource<TlsSession>) -> R<u64> {
+        Ok(self.table.get(&this)?.time)
+    }
+    fn timeout(&mut self, _: Resource<TlsSession>) -> R<u32> {
+        Ok(sessions::LIFETIME_SECS)
+    }
+    fn ticket_lifetime_hint(&mut self, _: Resource<TlsSession>) -> R<u32> {
+        Ok(sessions::LIFETIME_SECS)
+    }
+    fn has_ticket(&mut self, this: Resource<TlsSession>) -> R<bool> {
+        Ok(self.table.get(&this)?.has_ticket())
+    }
+    fn drop(&mut self, rep: Resource<TlsSession>) -> R<()> {
+        self.table.delete(rep)?;
         Ok(())
     }
 }

@@ -75,6 +75,96 @@ fn handshake_data_and_close_notify() {
     assert_eq!(s.read(100).unwrap_err().kind, ErrorKind::ZeroReturn);
 }
 
+/// A client resumes only the session it is handed (OpenSSL keeps no client cache), again and again,
+/// over TLS 1.2 and 1.3; the server counts accepts and hits as `session_stats()` does.
+#[test]
+fn sessions_resume_only_when_offered() {
+    for tls13 in [false, true] {
+        let mut client = client_config(true);
+        let top = if tls13 { ProtocolVersion::Tls13 } else { ProtocolVersion::Tls12 };
+        client.set_versions(ProtocolVersion::Tls12, top);
+        let server = server_config();
+        let connect = |offer: Option<&pysock::tls::TlsSession>| {
+            let mut c = TlsConnection::open(&client, Some("localhost")).unwrap();
+            if let Some(session) = offer {
+                c.set_session(session).unwrap();
+            }
+            let mut s = TlsConnection::open(&server, None).unwrap();
+            pump(&mut c, &mut s).unwrap();
+            // TLS 1.3 tickets come after the handshake, with the first data.
+            s.write(b"x").unwrap();
+            pump(&mut c, &mut s).unwrap();
+            assert_eq!(c.read(10).unwrap(), b"x");
+            assert_eq!(c.session_reused(), s.session_reused());
+            (c.session_reused(), c.session().unwrap())
+        };
+        let (reused, first) = connect(None);
+        assert!(!reused && first.has_ticket(), "tls13={tls13}");
+        for round in 0..3 {
+            let (reused, again) = connect(Some(&first));
+            assert!(reused, "tls13={tls13} round {round}");
+            assert_eq!(again.id == first.id, !tls13, "TLS 1.2 keeps the id, TLS 1.3 names a new one");
+        }
+        let (reused, _) = connect(None);
+        assert!(!reused);
+        let stats = server.session_stats();
+        assert_eq!((stats.accept, stats.accept_good, stats.hits), (5, 5, 3), "tls13={tls13}");
+        assert_eq!((client.session_stats().connect, client.session_stats().connect_good), (5, 5));
+        // Too late once the ClientHello is out.
+        let mut c = TlsConnection::open(&client, Some("localhost")).unwrap();
+        c.transmit(u32::MAX);
+        assert!(c.set_session(&first).is_err());
+    }
+}
+
+/// With an sni_callback the server pauses after the ClientHello, reports the name, and continues
+/// with the certificate of the config the guest picks, or refuses with the guest's alert.
+#[test]
+fn server_pauses_for_sni_callback() {
+    let mut server = server_config();
+    server.set_sni_callback(true);
+    let client = client_config(true);
+    for (name, sent) in [("localhost", Some("localhost")), ("127.0.0.1", None)] {
+        let mut c = TlsConnection::open(&client, Some(name)).unwrap();
+        let mut s = TlsConnection::open(&server, None).unwrap();
+        pump(&mut c, &mut s).unwrap();
+        assert!(c.is_handshaking() && s.is_handshaking());
+        let hello = s.client_hello().expect("paused after the ClientHello");
+        assert_eq!(hello.server_name.as_deref(), sent);
+        s.accept_hello(&server_config()).unwrap();
+        assert!(s.client_hello().is_none());
+        pump(&mut c, &mut s).unwrap();
+        assert!(!c.is_handshaking() && !s.is_handshaking(), "{name}");
+    }
+    let mut c = TlsConnection::open(&client, Some("localhost")).unwrap();
+    let mut s = TlsConnection::open(&server, None).unwrap();
+    pump(&mut c, &mut s).unwrap();
+    let refused = s.refuse_hello(49);
+    assert_eq!(refused.reason, "CALLBACK_FAILED");
+    let e = pump(&mut c, &mut s).unwrap_err();
+    assert_eq!(e.reason, "TLSV1_ALERT_ACCESS_DENIED");
+    assert_eq!(s.receive(b"more").unwrap_err().reason, "CALLBACK_FAILED");
+}
+
+/// set_ciphers' TLS 1.2 choice is what the handshake negotiates; TLS 1.3 is unaffected.
+#[test]
+fn tls12_ciphers_follow_the_choice() {
+    for name in ["ECDHE-RSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-GCM-SHA256"] {
+        let mut client = client_config(true);
+        client.set_versions(ProtocolVersion::Tls12, ProtocolVersion::Tls12);
+        client.set_tls12_ciphers(&[name.to_string()]);
+        let (c, _) = handshake(&client, "localhost").unwrap();
+        assert_eq!(c.cipher().unwrap().0, name);
+    }
+    let mut client = client_config(true);
+    client.set_versions(ProtocolVersion::Tls12, ProtocolVersion::Tls12);
+    client.set_tls12_ciphers(&["ECDHE-ECDSA-AES128-GCM-SHA256".to_string()]);
+    assert!(handshake(&client, "localhost").is_err(), "no suite the RSA server can use");
+    client.set_versions(ProtocolVersion::Tls12, ProtocolVersion::Tls13);
+    let (c, _) = handshake(&client, "localhost").unwrap();
+    assert_eq!(c.protocol_version(), Some(ProtocolVersion::Tls13));
+}
+
 #[test]
 fn wrong_hostname_is_verify_code_62() {
     let e = handshake(&client_config(true), "example.com").err().unwrap();
