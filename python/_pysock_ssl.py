@@ -5,7 +5,9 @@ Installed as `sys.modules['_ssl']`, so the stdlib's `ssl.py` runs unchanged on t
 name, turns guest errors into `ssl`'s exception classes, and keeps Python objects. The TLS rules
 (verification, timeouts, want-read/want-write) are the guest's and the host's.
 
-Not yet: sessions, sni_callback calls and
+A server's `sni_callback` is Python, so it runs here: a handshake call that reaches the
+ClientHello returns to the adapter with the name, which calls the callback, tells the guest which
+context to continue with (or the alert it refused with), and repeats the call. Not supported:
 post-handshake auth.
 """
 import os as _os
@@ -13,7 +15,12 @@ import weakref as _weakref
 
 from wit_world.imports import ssl as _w
 
-from _pysock_socket import _as_builtins, _call, _keep, _release
+import sys as _sys
+
+from componentize_py_types import Err as _Err
+from wit_world.imports import socket as _ws
+
+from _pysock_socket import _as_builtins, _call, _exception, _int64, _keep, _release
 
 OPENSSL_VERSION = "pysock (rustls 0.23)"
 # Version numbers stand at OpenSSL 3.0, whose API this module follows, so that code gating on
@@ -115,9 +122,6 @@ VERIFY_X509_TRUSTED_FIRST = 32768
 class SSLError(OSError):
     """An error from the TLS layer: `str()` is OpenSSL's `[library: reason] message`."""
 
-    library = None
-    reason = None
-
     def __str__(self):
         return self.strerror if isinstance(self.strerror, str) else super().__str__()
 
@@ -167,6 +171,8 @@ _KINDS = {
 def _ssl_exception(e):
     """The `ssl` exception for the guest's ssl-error record."""
     cls, code = _KINDS[e.kind.name]
+    if not e.reason:
+        return cls(e.message)  # one of _ssl's own checks: no OpenSSL error code, library or reason
     exc = cls(code, f"[{e.library}: {e.reason}] {e.message} (pysock)" if e.library else e.message)
     exc.library, exc.reason = e.library, e.reason
     if cls is SSLCertVerificationError:
@@ -204,7 +210,7 @@ class _SSLContext:
     """_ssl._SSLContext: the settings live in the guest."""
 
     __slots__ = ("_pysock", "_host_flags", "verify_flags", "post_handshake_auth", "keylog_filename",
-                 "sni_callback", "num_tickets", "_msg_callback", "__weakref__")
+                 "_sni_callback", "_msg_callback", "__weakref__")
 
     def __new__(cls, protocol=None):
         if protocol is None:
@@ -221,8 +227,7 @@ class _SSLContext:
         self.verify_flags = VERIFY_X509_TRUSTED_FIRST
         self.post_handshake_auth = False
         self.keylog_filename = None
-        self.sni_callback = None
-        self.num_tickets = 2
+        self._sni_callback = None
         self._msg_callback = None
         return self
 
@@ -231,6 +236,27 @@ class _SSLContext:
 
     protocol = property(lambda self: self._pysock.protocol())
     security_level = property(lambda self: 2)
+
+    @property
+    def sni_callback(self):
+        return self._sni_callback
+
+    @sni_callback.setter
+    def sni_callback(self, callback):
+        if callback is not None and not callable(callback):
+            # A client context's ValueError comes first, as in CPython.
+            _call(self._pysock.set_sni_callback, self._sni_callback is not None)
+            raise TypeError("not a callable object")
+        _call(self._pysock.set_sni_callback, callback is not None)
+        self._sni_callback = callback
+
+    @property
+    def num_tickets(self):
+        return self._pysock.num_tickets()
+
+    @num_tickets.setter
+    def num_tickets(self, value):
+        _call(self._pysock.set_num_tickets, _int64(value))
 
     @property
     def verify_mode(self):
@@ -325,7 +351,10 @@ class _SSLContext:
         _call(self._pysock.set_ciphers, cipherlist)
 
     def get_ciphers(self):
-        return []
+        return [{"id": c.id, "name": c.name, "protocol": c.protocol, "description": c.description,
+                 "strength_bits": c.strength_bits, "alg_bits": c.alg_bits, "aead": c.aead,
+                 "symmetric": c.symmetric, "digest": c.digest, "kea": c.kea, "auth": c.auth}
+                for c in self._pysock.get_ciphers()]
 
     def _set_alpn_protocols(self, protos):
         _call(self._pysock.set_alpn_protocols, bytes(protos))
@@ -342,29 +371,20 @@ class _SSLContext:
         return certs if binary_form else [_decode(der) for der in certs]
 
     def session_stats(self):
-        return {k: 0 for k in ("number", "connect", "connect_good", "connect_renegotiate", "accept",
-                                "accept_good", "accept_renegotiate", "hits", "misses", "timeouts", "cache_full")}
+        return dict(self._pysock.session_stats())
 
     def _wrap_socket(self, sock, server_side, server_hostname=None, *, owner=None, session=None):
         if isinstance(server_hostname, bytes):
             server_hostname = server_hostname.decode("ascii")
-        obj = _SSLSocket.__new__(_SSLSocket)
-        obj._pysock = _keep(_call(_w.SslSocket.wrap, self._pysock, bool(server_side), server_hostname))
-        obj._sock = _weakref.ref(sock)
-        obj._owner = _weakref.ref(owner) if owner is not None else None
-        obj._context = self
-        return obj
+        wrapped = _call(_w.SslSocket.wrap, self._pysock, bool(server_side), server_hostname)
+        return _SSLSocket._made(wrapped, _weakref.ref(sock), self, owner, session)
 
     def _wrap_bio(self, incoming, outgoing, server_side, server_hostname=None, *, owner=None, session=None):
         if isinstance(server_hostname, bytes):
             server_hostname = server_hostname.decode("ascii")
-        obj = _SSLSocket.__new__(_SSLSocket)
-        obj._pysock = _keep(_call(_w.SslSocket.wrap_bio, self._pysock, incoming._pysock, outgoing._pysock,
-                                  bool(server_side), server_hostname))
-        obj._sock = None
-        obj._owner = _weakref.ref(owner) if owner is not None else None
-        obj._context = self
-        return obj
+        wrapped = _call(_w.SslSocket.wrap_bio, self._pysock, incoming._pysock, outgoing._pysock,
+                        bool(server_side), server_hostname)
+        return _SSLSocket._made(wrapped, None, self, owner, session)
 
 
 class _SSLSocket:
@@ -380,6 +400,53 @@ class _SSLSocket:
     def __del__(self):
         _release(self._pysock)
 
+    @classmethod
+    def _made(cls, wrapped, sock, context, owner, session):
+        obj = cls.__new__(cls)
+        obj._pysock = _keep(wrapped)
+        obj._sock = sock
+        obj._owner = _weakref.ref(owner) if owner is not None else None
+        obj._context = context
+        if session is not None:
+            obj.session = session
+        return obj
+
+    def _io(self, fn, *args):
+        """One SSL call into the guest. A server's handshake may pause after the ClientHello: then
+        sni_callback runs here and the call is repeated."""
+        while True:
+            try:
+                return fn(*args)
+            except _Err as e:
+                error = e.value
+            if type(error) is not _ws.Error_SniCallback:
+                raise _exception(error)
+            self._run_sni_callback(error.value)
+
+    def _run_sni_callback(self, server_name):
+        """As _ssl.c's _servername_callback: None continues with `context` (which the callback may
+        have switched), an int is the alert to refuse with, and a failure is unraisable and refuses
+        with handshake_failure."""
+        callback = self._context.sni_callback
+        alert = None
+        if callback is not None:
+            try:
+                owner = self.owner
+                result = callback(self if owner is None else owner, server_name, self._context)
+                if result is not None:
+                    try:
+                        alert = _operator_index(result)
+                    except TypeError as e:
+                        _unraisable(e, result)
+                        alert = ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+            except BaseException as e:
+                _unraisable(e, callback)
+                alert = ALERT_DESCRIPTION_HANDSHAKE_FAILURE
+        if alert is None:
+            self._pysock.choose_context(self._context._pysock)
+        else:
+            self._pysock.refuse_handshake(alert)
+
     def _socket(self):
         """The socket resource for the guest, or None for an SSLObject (its MemoryBIOs are in the guest)."""
         if self._sock is None:
@@ -390,25 +457,25 @@ class _SSLSocket:
         return sock._pysock
 
     def do_handshake(self):
-        _call(self._pysock.do_handshake, self._socket())
+        self._io(self._pysock.do_handshake, self._socket())
 
     def read(self, len=1024, buffer=None):
         if buffer is None:
-            return _call(self._pysock.read, self._socket(), len)
+            return self._io(self._pysock.read, self._socket(), len)
         view = memoryview(buffer).cast("B")
         size = len if 0 < len <= view.nbytes else view.nbytes
-        data = _call(self._pysock.read, self._socket(), size)
+        data = self._io(self._pysock.read, self._socket(), size)
         view[:memoryview(data).nbytes] = data
         return memoryview(data).nbytes
 
     def write(self, data):
-        return _call(self._pysock.write, self._socket(), memoryview(data).tobytes())
+        return self._io(self._pysock.write, self._socket(), memoryview(data).tobytes())
 
     def pending(self):
         return self._pysock.pending()
 
     def shutdown(self):
-        _call(self._pysock.shutdown, self._socket())
+        self._io(self._pysock.shutdown, self._socket())
         return self._sock() if self._sock is not None else None
 
     def getpeercert(self, binary_form=False):
@@ -457,8 +524,18 @@ class _SSLSocket:
 
     server_side = property(lambda self: self._pysock.server_side())
     server_hostname = property(lambda self: self._pysock.server_hostname())
-    session = property(lambda self: None)
-    session_reused = property(lambda self: False)
+    session_reused = property(lambda self: self._pysock.session_reused())
+
+    @property
+    def session(self):
+        s = self._pysock.session()
+        return SSLSession._made(s) if s is not None else None
+
+    @session.setter
+    def session(self, value):
+        if not isinstance(value, SSLSession):
+            raise TypeError("Value is not a SSLSession.")
+        _call(self._pysock.set_session, value._pysock)
 
     @property
     def owner(self):
@@ -470,6 +547,8 @@ class _SSLSocket:
 
     @context.setter
     def context(self, ctx):
+        if not isinstance(ctx, _SSLContext):
+            raise TypeError("The value must be a SSLContext")
         self._context = ctx
 
 
@@ -499,10 +578,70 @@ class MemoryBIO:
 
 
 class SSLSession:
-    """_ssl.SSLSession: pysock does not resume sessions yet."""
+    """_ssl.SSLSession: a client's session, to offer again through `session=`. Each read of
+    `SSLSocket.session` makes a new object; equal objects name the same session."""
+
+    __slots__ = ("_pysock", "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         raise TypeError("cannot create '_ssl.SSLSession' instances")
+
+    @classmethod
+    def _made(cls, wrapped):
+        obj = object.__new__(cls)
+        obj._pysock = _keep(wrapped)
+        return obj
+
+    def __del__(self):
+        _release(self._pysock)
+
+    def __eq__(self, other):
+        if not isinstance(other, SSLSession):
+            return NotImplemented
+        return self.id == other.id
+
+    __hash__ = None
+
+    id = property(lambda self: self._pysock.id())
+    time = property(lambda self: self._pysock.time())
+    timeout = property(lambda self: self._pysock.timeout())
+    ticket_lifetime_hint = property(lambda self: self._pysock.ticket_lifetime_hint())
+    has_ticket = property(lambda self: self._pysock.has_ticket())
+
+
+SSLSession.__module__ = "_ssl"
+
+
+def _operator_index(value):
+    import operator
+    return operator.index(value)
+
+
+def _unraisable(exc, obj):
+    """What PyErr_WriteUnraisable does: report through sys.unraisablehook and go on."""
+    _sys.unraisablehook(_hook_args_type()((type(exc), exc, exc.__traceback__, None, obj)))
+
+
+def _hook_args_type():
+    """sys.UnraisableHookArgs, which sys does not export: caught from one unraisable event."""
+    global _HOOK_ARGS
+    if _HOOK_ARGS is None:
+        caught, hook = [], _sys.unraisablehook
+
+        class Raiser:
+            def __del__(self):
+                raise RuntimeError
+
+        _sys.unraisablehook = caught.append
+        try:
+            Raiser()
+        finally:
+            _sys.unraisablehook = hook
+        _HOOK_ARGS = type(caught[0])
+    return _HOOK_ARGS
+
+
+_HOOK_ARGS = None
 
 
 def _decode(der):

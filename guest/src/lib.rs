@@ -10,6 +10,7 @@ pub mod bindings {
 }
 
 pub mod addr;
+pub mod ciphers;
 pub mod errno;
 pub mod host;
 pub mod select;
@@ -339,6 +340,7 @@ impl py_ssl::Guest for Component {
     type Context = ssl::Context;
     type SslSocket = ssl::SslSocket;
     type MemoryBio = PyBio;
+    type SslSession = ssl::SslSession;
 
     fn decode_certificate(der: Vec<u8>) -> Result<py_ssl::Certificate, Error> {
         let c = x509::decode(&der).ok_or_else(|| {
@@ -420,6 +422,54 @@ impl py_ssl::GuestContext for ssl::Context {
     fn set_ciphers(&self, ciphers: String) -> Result<(), Error> {
         ssl::Context::set_ciphers(self, &ciphers)
     }
+    fn get_ciphers(&self) -> Vec<py_ssl::Cipher> {
+        self.ciphers()
+            .into_iter()
+            .map(|s| py_ssl::Cipher {
+                id: s.id,
+                name: s.name.into(),
+                protocol: s.protocol().into(),
+                description: s.description(),
+                strength_bits: s.bits,
+                alg_bits: s.bits,
+                aead: true,
+                symmetric: s.symmetric.into(),
+                digest: None,
+                kea: format!("kx-{}", if s.tls13 { "any" } else { "ecdhe" }),
+                auth: format!("auth-{}", s.auth.to_lowercase()),
+            })
+            .collect()
+    }
+    fn set_sni_callback(&self, present: bool) -> Result<(), Error> {
+        ssl::Context::set_sni_callback(self, present)
+    }
+    fn num_tickets(&self) -> i64 {
+        ssl::Context::num_tickets(self)
+    }
+    fn set_num_tickets(&self, count: i64) -> Result<(), Error> {
+        ssl::Context::set_num_tickets(self, count)
+    }
+    fn session_stats(&self) -> Vec<(String, u64)> {
+        ssl::Context::session_stats(self)
+    }
+}
+
+impl py_ssl::GuestSslSession for ssl::SslSession {
+    fn id(&self) -> Vec<u8> {
+        self.session.id()
+    }
+    fn time(&self) -> u64 {
+        self.session.time()
+    }
+    fn timeout(&self) -> u32 {
+        self.session.timeout()
+    }
+    fn ticket_lifetime_hint(&self) -> u32 {
+        self.session.ticket_lifetime_hint()
+    }
+    fn has_ticket(&self) -> bool {
+        self.session.has_ticket()
+    }
 }
 
 impl py_ssl::GuestSslSocket for ssl::SslSocket {
@@ -480,6 +530,21 @@ impl py_ssl::GuestSslSocket for ssl::SslSocket {
     }
     fn verified(&self) -> bool {
         ssl::SslSocket::verified(self)
+    }
+    fn choose_context(&self, context: py_ssl::ContextBorrow<'_>) {
+        ssl::SslSocket::choose_context(self, context.get::<ssl::Context>())
+    }
+    fn refuse_handshake(&self, alert: i64) {
+        ssl::SslSocket::refuse_handshake(self, alert)
+    }
+    fn set_session(&self, session: py_ssl::SslSessionBorrow<'_>) -> Result<(), Error> {
+        ssl::SslSocket::set_session(self, session.get::<ssl::SslSession>())
+    }
+    fn session(&self) -> Option<py_ssl::SslSession> {
+        ssl::SslSocket::session(self).map(py_ssl::SslSession::new)
+    }
+    fn session_reused(&self) -> bool {
+        ssl::SslSocket::session_reused(self)
     }
 }
 

@@ -11,6 +11,7 @@ use crate::bindings::exports::pysock::net::socket::{Error, SslError, SslErrorKin
 use crate::bindings::pysock::net::net::Events;
 use crate::bindings::pysock::net::tls::{self, ProtocolVersion, VerifyMode};
 use crate::bindings::pysock::net::types::Errno;
+use crate::ciphers;
 use crate::errno::{os, value};
 use crate::host::Host;
 use crate::socket::{Core, SockObj};
@@ -36,6 +37,8 @@ pub mod constants {
     pub const PROTO_TLSV1_3: i32 = 0x304;
     pub const OP_NO_TLSV1_2: i64 = 0x0800_0000;
     pub const OP_NO_TLSV1_3: i64 = 0x2000_0000;
+    pub const OP_NO_TICKET: i64 = 0x4000;
+    pub const ALERT_DESCRIPTION_HANDSHAKE_FAILURE: u8 = 40;
     /// What CPython's SSLContext() sets: OP_ALL | OP_NO_SSLv3 | OP_NO_COMPRESSION |
     /// OP_CIPHER_SERVER_PREFERENCE | OP_ENABLE_MIDDLEBOX_COMPAT | OP_NO_TLSv1 | OP_NO_TLSv1_1 | ...
     pub const DEFAULT_OPTIONS: i64 = 0x8000_0050 | 0x0200_0000 | 0x0002_0000 | 0x0040_0000 | 0x0010_0000;
@@ -91,7 +94,16 @@ pub struct Context {
     minimum: Cell<i32>,
     maximum: Cell<i32>,
     options: Cell<i64>,
+    /// `set_ciphers`' TLS 1.2 choice, as indexes into [`ciphers::SUITES`].
+    tls12_suites: RefCell<Vec<usize>>,
+    num_tickets: Cell<i64>,
+    /// Names this context for sessions: a session resumes only on the context that made it.
+    serial: u64,
     pub config: tls::Config,
+}
+
+thread_local! {
+    static CONTEXTS_MADE: Cell<u64> = const { Cell::new(0) };
 }
 
 impl Context {
@@ -105,9 +117,17 @@ impl Context {
             minimum: Cell::new(PROTO_TLSV1_2),
             maximum: Cell::new(PROTO_MAXIMUM_SUPPORTED),
             options: Cell::new(DEFAULT_OPTIONS),
+            tls12_suites: RefCell::new(Vec::new()),
+            num_tickets: Cell::new(2),
+            serial: CONTEXTS_MADE.with(|n| {
+                n.set(n.get() + 1);
+                n.get()
+            }),
             config: tls::Config::new(server),
         };
         ctx.push_settings();
+        // CPython's SSLContext() starts from its own cipher string, which always selects something.
+        let _ = ctx.set_ciphers(ciphers::DEFAULT);
         ctx
     }
 
@@ -133,6 +153,8 @@ impl Context {
             hi = ProtocolVersion::Tls12;
         }
         self.config.set_versions(lo, hi);
+        let tickets = u32::try_from(self.num_tickets.get()).unwrap_or(u32::MAX);
+        self.config.set_tickets(options & OP_NO_TICKET == 0, tickets);
     }
 
     pub fn verify_mode(&self) -> i32 {
@@ -211,17 +233,72 @@ impl Context {
         Ok(())
     }
 
-    /// rustls chooses among its own modern suites; a cipher string is accepted when it names at
-    /// least one family they belong to, and refused as OpenSSL refuses one that selects nothing.
-    pub fn set_ciphers(&self, ciphers: &str) -> Result<(), Error> {
-        const FAMILIES: [&str; 12] =
-            ["ALL", "DEFAULT", "HIGH", "ECDHE", "EECDH", "AES", "AESGCM", "CHACHA20", "TLS_", "ECDSA", "RSA", "@SECLEVEL"];
-        let usable = ciphers
-            .split([':', ',', ' '])
-            .filter(|t| !t.starts_with('!') && !t.starts_with('-'))
-            .any(|t| FAMILIES.iter().any(|f| t.trim_start_matches('+').contains(f)));
-        if usable { Ok(()) } else { Err(ssl_error(SslErrorKind::Ssl, "NO_CIPHER_MATCH", "No cipher can be selected.")) }
+    /// `set_ciphers`: OpenSSL's cipher-list language over rustls' suites (see [`ciphers`]).
+    pub fn set_ciphers(&self, cipherlist: &str) -> Result<(), Error> {
+        let chosen = ciphers::select(cipherlist)
+            .ok_or_else(|| ssl_error(SslErrorKind::Ssl, "", "No cipher can be selected."))?;
+        let names: Vec<String> = chosen.iter().map(|&i| ciphers::SUITES[i].name.to_string()).collect();
+        self.config.set_tls12_ciphers(&names);
+        *self.tls12_suites.borrow_mut() = chosen;
+        Ok(())
     }
+
+    /// `get_ciphers()`: the TLS 1.3 suites, then the TLS 1.2 ones `set_ciphers` chose.
+    pub fn ciphers(&self) -> Vec<&'static ciphers::Suite> {
+        let tls13 = ciphers::SUITES.iter().filter(|s| s.tls13);
+        tls13.chain(self.tls12_suites.borrow().iter().map(|&i| &ciphers::SUITES[i])).collect()
+    }
+
+    pub fn set_sni_callback(&self, present: bool) -> Result<(), Error> {
+        if self.protocol == PROTOCOL_TLS_CLIENT {
+            return Err(value("sni_callback cannot be set on TLS_CLIENT context"));
+        }
+        self.config.set_sni_callback(present);
+        Ok(())
+    }
+
+    pub fn num_tickets(&self) -> i64 {
+        self.num_tickets.get()
+    }
+
+    pub fn set_num_tickets(&self, count: i64) -> Result<(), Error> {
+        if count < 0 {
+            return Err(value("value must be non-negative"));
+        }
+        if self.protocol != PROTOCOL_TLS_SERVER {
+            return Err(value("SSLContext is not a server context."));
+        }
+        self.num_tickets.set(count);
+        self.push_settings();
+        Ok(())
+    }
+
+    /// `session_stats()`, in OpenSSL's order; renegotiation and timeouts never happen here.
+    pub fn session_stats(&self) -> Vec<(String, u64)> {
+        let s = self.config.session_stats();
+        [
+            ("number", s.number),
+            ("connect", s.connect),
+            ("connect_good", s.connect_good),
+            ("connect_renegotiate", 0),
+            ("accept", s.accept),
+            ("accept_good", s.accept_good),
+            ("accept_renegotiate", 0),
+            ("hits", s.hits),
+            ("misses", s.misses),
+            ("timeouts", 0),
+            ("cache_full", s.cache_full),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+}
+
+/// `_ssl.SSLSession`: a host session and the context it came from.
+pub struct SslSession {
+    pub session: tls::Session,
+    context: u64,
 }
 
 /// `_ssl.MemoryBIO`: bytes in one direction between an SSLObject and whatever carries them.
@@ -267,7 +344,11 @@ pub struct SslSocket {
     pub conn: tls::Connection,
     server_side: bool,
     server_hostname: Option<String>,
-    verify: bool,
+    verify: Cell<bool>,
+    /// The context it was made with, for [`SslSession`]s.
+    context: u64,
+    /// What `sni_callback` refused with (or the chosen context's failure): raised once the alert is out.
+    refused: RefCell<Option<Error>>,
     /// Ciphertext the engine produced that the socket has not taken yet (a non-blocking send was short).
     unsent: RefCell<Vec<u8>>,
     /// (incoming, outgoing) for an SSLObject.
@@ -301,7 +382,9 @@ impl SslSocket {
             conn,
             server_side,
             server_hostname,
-            verify: ctx.verify_mode.get() != CERT_NONE,
+            verify: Cell::new(ctx.verify_mode.get() != CERT_NONE),
+            context: ctx.serial,
+            refused: RefCell::new(None),
             unsent: RefCell::new(Vec::new()),
             bios: None,
             in_flight: Cell::new(None),
@@ -319,7 +402,58 @@ impl SslSocket {
     /// Whether the peer's certificate was checked (a client with verification, or a server that
     /// asked for and received a client certificate).
     pub fn verified(&self) -> bool {
-        self.verify && !self.conn.is_handshaking() && !self.conn.peer_certificates().is_empty()
+        self.verify.get() && !self.conn.is_handshaking() && !self.conn.peer_certificates().is_empty()
+    }
+
+    /// After an `sni_callback` pause: continue as `ctx` says (the callback may have switched it).
+    pub fn choose_context(&self, ctx: &Context) {
+        self.verify.set(ctx.verify_mode.get() != CERT_NONE);
+        if let Err(e) = self.conn.accept_hello(&ctx.config) {
+            *self.refused.borrow_mut() = Some(from_engine(e));
+        }
+    }
+
+    /// After an `sni_callback` pause: it returned `alert` (OpenSSL takes any int; others become
+    /// handshake_failure).
+    pub fn refuse_handshake(&self, alert: i64) {
+        let alert = u8::try_from(alert).unwrap_or(ALERT_DESCRIPTION_HANDSHAKE_FAILURE);
+        *self.refused.borrow_mut() = Some(from_engine(self.conn.refuse_hello(alert)));
+    }
+
+    /// Raised where the handshake would wait: it cannot go on until the adapter ran `sni_callback`,
+    /// or the callback refused.
+    fn check_paused(&self) -> Result<(), Error> {
+        if let Some(e) = &*self.refused.borrow() {
+            return Err(e.clone());
+        }
+        match self.conn.client_hello() {
+            Some(hello) => Err(Error::SniCallback(hello.server_name)),
+            None => Ok(()),
+        }
+    }
+
+    /// `session = ...`, with CPython's checks in CPython's order.
+    pub fn set_session(&self, session: &SslSession) -> Result<(), Error> {
+        if session.context != self.context {
+            return Err(value("Session refers to a different SSLContext."));
+        }
+        if self.server_side {
+            return Err(value("Cannot set session for server-side SSLSocket."));
+        }
+        if !self.conn.is_handshaking() {
+            return Err(value("Cannot set session after handshake."));
+        }
+        // Once the ClientHello is out OpenSSL takes the session and cannot use it; so do we.
+        let _ = self.conn.set_session(&session.session);
+        Ok(())
+    }
+
+    pub fn session(&self) -> Option<SslSession> {
+        Some(SslSession { session: self.conn.session()?, context: self.context })
+    }
+
+    pub fn session_reused(&self) -> bool {
+        self.conn.session_reused()
     }
 }
 
@@ -412,6 +546,7 @@ impl<'a, H: Host> Io<'a, H> {
 
     /// Feeds the engine what the transport has; an empty read tells it the transport ended.
     fn fill(&mut self, ssl: &SslSocket) -> Result<(), Error> {
+        ssl.check_paused()?;
         let data = match self {
             Io::Bio { incoming, .. } => {
                 let mut bio = incoming.borrow_mut();
@@ -431,7 +566,7 @@ impl<'a, H: Host> Io<'a, H> {
             let _ = self.flush(ssl);
             return Err(from_engine(e));
         }
-        Ok(())
+        ssl.check_paused()
     }
 }
 

@@ -663,6 +663,9 @@ impl TlsConnection {
             return;
         }
         count(&self.stats.connect_good);
+        if resumed {
+            count(&self.stats.hits);
+        }
         let Some(store) = &self.store else { return };
         let offered = self.session.take();
         self.session = Some(match offered {
@@ -883,6 +886,9 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
             error(ErrorKind::Ssl, &reason, &reason.to_lowercase().replace('_', " "))
         }
         E::NoApplicationProtocol => error(ErrorKind::Ssl, "NO_APPLICATION_PROTOCOL", "no application protocol"),
+        E::PeerIncompatible(rustls::PeerIncompatible::NoCipherSuitesInCommon) => {
+            error(ErrorKind::Ssl, "NO_SHARED_CIPHER", "no shared cipher")
+        }
         E::PeerIncompatible(_) => error(ErrorKind::Ssl, "UNSUPPORTED_PROTOCOL", "unsupported protocol"),
         E::InvalidMessage(_) => error(ErrorKind::Ssl, "WRONG_VERSION_NUMBER", "wrong version number"),
         E::NoCertificatesPresented => {

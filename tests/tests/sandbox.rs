@@ -250,3 +250,62 @@ fn encrypted_private_keys_match_native_cpython() {
     assert_matches_native_with("encrypted_key.py", &[&certs, &dir], &[cert.as_os_str(), key.as_os_str()]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A scratch folder for files a test makes, removed when dropped.
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(what: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("pysock-{what}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn openssl(args: &[&std::ffi::OsStr]) {
+    let made = Command::new("openssl").args(args).output().expect("openssl is installed by scripts/setup.sh");
+    assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
+}
+
+/// A server's sni_callback, as native CPython runs it: the name asked for (None without SNI), a
+/// switch to another context with another certificate (made here, for other.example, by the test
+/// CA), a refusal with an alert, a callback that raises, over MemoryBIOs and sockets; and the
+/// setter's errors.
+#[test]
+fn sni_callback_matches_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    let dir = Scratch::new("sni");
+    let (key, csr, cert, ext) = (dir.0.join("other.key"), dir.0.join("other.csr"), dir.0.join("other.pem"), dir.0.join("ext.cnf"));
+    std::fs::write(&ext, "subjectAltName=DNS:other.example\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
+    let s = |x: &'static str| std::ffi::OsStr::new(x);
+    openssl(&[s("req"), s("-new"), s("-newkey"), s("rsa:2048"), s("-nodes"), s("-subj"), s("/CN=other.example/O=Conformance"),
+        s("-keyout"), key.as_os_str(), s("-out"), csr.as_os_str()]);
+    let (ca, ca_key, serial) = (certs.join("ca.pem"), certs.join("ca.key"), dir.0.join("ca.srl"));
+    openssl(&[s("x509"), s("-req"), s("-in"), csr.as_os_str(), s("-CA"), ca.as_os_str(), s("-CAkey"), ca_key.as_os_str(),
+        s("-CAcreateserial"), s("-CAserial"), serial.as_os_str(), s("-days"), s("3650"), s("-extfile"), ext.as_os_str(),
+        s("-out"), cert.as_os_str()]);
+    assert_matches_native_with("ssl_sni.py", &[&certs, &dir.0], &[certs.as_os_str(), cert.as_os_str(), key.as_os_str()]);
+}
+
+/// Sessions as native CPython has them: resumed only when offered, again and again, TLS 1.2 and
+/// 1.3, over MemoryBIOs and sockets; SSLSession's attributes and equality, the setter's errors and
+/// session_stats().
+#[test]
+fn sessions_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    assert_matches_native_with("ssl_sessions.py", &[&certs], &[certs.as_os_str()]);
+}
+
+/// set_ciphers' language and get_ciphers' dicts over the suites rustls has, the error for strings
+/// that select nothing, and the suite a TLS 1.2 handshake then negotiates, as native CPython.
+#[test]
+fn cipher_strings_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    assert_matches_native_with("ssl_ciphers.py", &[&certs], &[certs.as_os_str()]);
+}

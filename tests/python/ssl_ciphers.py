@@ -1,0 +1,72 @@
+# set_ciphers and get_ciphers over the suites both OpenSSL and rustls implement: which suites a
+# cipher string selects and in what order, get_ciphers()'s dicts, the error for a string that selects
+# nothing, and that a TLS 1.2 handshake negotiates what set_ciphers chose.
+# tests/tests/sandbox.rs compares this with native CPython.
+# usage: ssl_ciphers.py CERTS_DIR
+import os
+import ssl
+import sys
+
+certs = sys.argv[1]
+# rustls' suites; native OpenSSL lists many more, which this script leaves out.
+BOTH = {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305"}
+
+
+def shown(ctx):
+    return [c["name"] for c in ctx.get_ciphers() if c["name"] in BOTH]
+
+
+ctx = ssl.create_default_context()
+print("default:", shown(ctx))
+for c in ctx.get_ciphers():
+    if c["name"] in BOTH:
+        print(" ", c)
+for s in ("ECDHE+AESGCM", "AES256", "HIGH:!AES128", "ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256",
+          "DEFAULT", "ALL:@STRENGTH", "aECDSA", "CHACHA20:AESGCM+aRSA", "AES128:-AESGCM", "TLSv1.2", "ECDH",
+          "ECDHE-RSA-AES128-GCM-SHA256:+AESGCM", "ALL:-CHACHA20:CHACHA20", "ALL:!CHACHA20:CHACHA20", "aRSA+AES128",
+          "AES+ECDSA;CHACHA20", "foo:ECDHE-RSA-AES256-GCM-SHA384", "RSA", "SHA256",
+          "!ALL", "AEAD", "MEDIUM", "TLS_AES_256_GCM_SHA384", "^$:,;?*'dorothyx"):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    try:
+        ctx.set_ciphers(s)
+        print(repr(s), shown(ctx))
+    except ssl.SSLError as e:
+        print(repr(s), type(e).__name__, e.args, e.errno)
+
+
+def negotiate(client_ciphers, server_ciphers=None):
+    client = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+    client.maximum_version = ssl.TLSVersion.TLSv1_2
+    client.set_ciphers(client_ciphers)
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(os.path.join(certs, "certkey.pem"))
+    if server_ciphers:
+        server.set_ciphers(server_ciphers)
+    bios = [ssl.MemoryBIO() for _ in range(4)]
+    c = client.wrap_bio(bios[0], bios[1], server_hostname="localhost")
+    s = server.wrap_bio(bios[2], bios[3], server_side=True)
+    result = None
+    for _ in range(10):
+        for obj in (c, s):
+            try:
+                obj.do_handshake()
+            except ssl.SSLWantReadError:
+                pass
+            except ssl.SSLError as e:
+                result = result or f"{type(e).__name__} {e.reason}"
+        out, back = bios[1].read(), bios[3].read()
+        bios[2].write(out) if out else None
+        bios[0].write(back) if back else None
+        if not out and not back:
+            break
+    return result or c.cipher()
+
+
+print("negotiated:", negotiate("ECDHE-RSA-CHACHA20-POLY1305"))
+print("negotiated:", negotiate("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305"))
+print("server preference:", negotiate("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+                                      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"))
+print("nothing shared:", negotiate("ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384"))
+print("END")
