@@ -9,6 +9,7 @@
 //! decides whether the peer's chain must lead to a trust anchor, `check_hostname` whether the
 //! certificate must name the server. Failures carry OpenSSL's verify codes, which CPython users read.
 
+mod legacy_pem;
 mod sessions;
 
 use crate::PysockCtxView;
@@ -367,27 +368,32 @@ impl TlsConfig {
     }
 }
 
-/// The private key in `pem`: plain (PKCS#8, PKCS#1, SEC1), or encrypted PKCS#8 opened with
-/// `password`, as OpenSSL 3 writes it. A wrong or missing password fails as OpenSSL's does.
+/// The private key in `pem`: plain (PKCS#8, PKCS#1, SEC1), encrypted PKCS#8 as OpenSSL 3 writes it,
+/// or OpenSSL's traditional encryption (see [`legacy_pem`]), opened with `password`. A wrong or
+/// missing password fails as OpenSSL's does.
 fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'static>, Error> {
     use pkcs8::der::Decode;
     let pem_lib = || error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib");
+    let no_password = || error(ErrorKind::Ssl, "BAD_PASSWORD_READ", "the private key is encrypted and no password was given");
+    let bad_decrypt = || error(ErrorKind::Ssl, "BAD_DECRYPT", "bad decrypt");
     let text = std::str::from_utf8(pem).map_err(|_| pem_lib())?;
     const BEGIN: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
     const END: &str = "-----END ENCRYPTED PRIVATE KEY-----";
     let Some(start) = text.find(BEGIN) else {
-        if text.contains("Proc-Type: 4,ENCRYPTED") {
-            return Err(error(ErrorKind::Ssl, "UNSUPPORTED_ENCRYPTION", "legacy PEM encryption is not supported; convert the key to PKCS#8 (openssl pkcs8 -topk8)"));
+        if legacy_pem::is_legacy_encrypted(text) {
+            return legacy_pem::decrypt(text, password).map_err(|e| match e {
+                legacy_pem::LegacyPemError::Malformed => pem_lib(),
+                legacy_pem::LegacyPemError::NoPassword => no_password(),
+                legacy_pem::LegacyPemError::BadDecrypt => bad_decrypt(),
+            });
         }
         return PrivateKeyDer::from_pem_slice(pem).map_err(|_| pem_lib());
     };
     let block = &text[start..text[start..].find(END).map(|e| start + e + END.len()).ok_or_else(pem_lib)?];
     let (_, der) = pkcs8::der::pem::decode_vec(block.as_bytes()).map_err(|_| pem_lib())?;
     let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(&der).map_err(|_| pem_lib())?;
-    let Some(password) = password else {
-        return Err(error(ErrorKind::Ssl, "BAD_PASSWORD_READ", "the private key is encrypted and no password was given"));
-    };
-    let plain = encrypted.decrypt(password).map_err(|_| error(ErrorKind::Ssl, "BAD_DECRYPT", "bad decrypt"))?;
+    let password = password.ok_or_else(no_password)?;
+    let plain = encrypted.decrypt(password).map_err(|_| bad_decrypt())?;
     Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 

@@ -230,25 +230,33 @@ fn buffered_tls_data_is_readable() {
     assert!(text.contains("timeout message: The read operation timed out"), "{text}");
 }
 
-/// load_cert_chain with an encrypted PKCS#8 key (made here with `openssl pkcs8 -topk8`): passwords as
-/// str, bytes or a callable, and the errors for wrong ones, as native CPython.
+/// load_cert_chain with encrypted keys made here by `openssl`: PKCS#8 (what OpenSSL 3 writes) and
+/// the traditional "Proc-Type: 4,ENCRYPTED" PEM with AES-128, AES-256 and triple DES, RSA and EC.
+/// Passwords as str, bytes or a callable, and the errors for wrong ones, as native CPython.
 #[test]
 fn encrypted_private_keys_match_native_cpython() {
     let certs = conformance_dir().join("certs");
-    let dir = std::env::temp_dir().join(format!("pysock-enckey-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let key = dir.join("enc.pem");
-    let made = Command::new("openssl")
-        .args(["pkcs8", "-topk8", "-passout", "pass:secret", "-v2", "aes-256-cbc", "-in"])
-        .arg(certs.join("key.pem"))
-        .arg("-out")
-        .arg(&key)
-        .output()
-        .expect("openssl is installed by scripts/setup.sh");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let cert = certs.join("cert.pem");
-    assert_matches_native_with("encrypted_key.py", &[&certs, &dir], &[cert.as_os_str(), key.as_os_str()]);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("enckey");
+    let s = |x: &'static str| std::ffi::OsStr::new(x);
+    let (rsa, rsa_cert) = (certs.join("key.pem"), certs.join("cert.pem"));
+    let (ec, ec_cert) = (dir.0.join("ec.pem"), dir.0.join("ec-cert.pem"));
+    openssl(&[s("req"), s("-x509"), s("-newkey"), s("ec"), s("-pkeyopt"), s("ec_paramgen_curve:prime256v1"), s("-nodes"),
+        s("-subj"), s("/CN=localhost"), s("-days"), s("30"), s("-keyout"), ec.as_os_str(), s("-out"), ec_cert.as_os_str()]);
+    let cases: [(&str, &[&str], &std::path::Path, &std::path::Path); 4] = [
+        ("pkcs8", &["pkcs8", "-topk8", "-v2", "aes-256-cbc"], &rsa, &rsa_cert),
+        ("rsa-aes128", &["rsa", "-traditional", "-aes128"], &rsa, &rsa_cert),
+        ("rsa-des3", &["rsa", "-traditional", "-des3"], &rsa, &rsa_cert),
+        ("ec-aes256", &["ec", "-aes256"], &ec, &ec_cert),
+    ];
+    for (name, command, plain, cert) in cases {
+        let key = dir.0.join(format!("{name}.pem"));
+        let mut args: Vec<&std::ffi::OsStr> = command.iter().map(std::ffi::OsStr::new).collect();
+        args.extend([s("-passout"), s("pass:secret"), s("-in"), plain.as_os_str(), s("-out"), key.as_os_str()]);
+        openssl(&args);
+        let text = std::fs::read_to_string(&key).unwrap();
+        assert_eq!(text.contains("Proc-Type: 4,ENCRYPTED"), name != "pkcs8", "{name}: {text}");
+        assert_matches_native_with("encrypted_key.py", &[&certs, &dir.0], &[cert.as_os_str(), key.as_os_str()]);
+    }
 }
 
 /// A scratch folder for files a test makes, removed when dropped.
