@@ -499,8 +499,7 @@ class _SSLSocket:
         return self._pysock.cipher()
 
     def shared_ciphers(self):
-        c = self._pysock.cipher()
-        return [c] if c else None
+        return self._pysock.shared_ciphers()
 
     def version(self):
         return self._pysock.version()

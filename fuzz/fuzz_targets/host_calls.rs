@@ -9,10 +9,10 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt};
-use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, ProtocolVersion, VerifyMode};
+use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, HostSession, ProtocolVersion, VerifyMode};
 use pysock::bindings::pysock::net::types::{Family, IpAddress, IpSocketAddress, Kind};
 use pysock::net::{Epoll, Socket};
-use pysock::tls::{TlsConfig, TlsConnection};
+use pysock::tls::{TlsConfig, TlsConnection, TlsSession};
 use pysock::{NetworkPolicy, PysockCtx, PysockCtxView, Quotas};
 use std::sync::OnceLock;
 use wasmtime::component::{Resource, ResourceTable};
@@ -79,6 +79,12 @@ enum Call {
     TlsInfo { t: u8 },
     TlsClose { t: u8 },
     TlsDrop { t: u8 },
+    TlsServerOptions { c: u8, ciphers: Vec<String>, tickets: bool, tls13_tickets: u32, sni: bool },
+    TlsHello { t: u8, c: u8, refuse: Option<u8> },
+    TlsTakeSession { t: u8 },
+    TlsOfferSession { t: u8, k: u8 },
+    TlsSessionInfo { k: u8 },
+    TlsSessionDrop { k: u8 },
 }
 
 const SOCKOPTS: [Sockopt; 27] = {
@@ -132,6 +138,7 @@ fuzz_target!(|calls: Vec<Call>| {
         let mut table = ResourceTable::new();
         let mut v = PysockCtxView { ctx: &mut ctx, table: &mut table };
         let (mut socks, mut configs, mut conns) = (Vec::<u32>::new(), Vec::<u32>::new(), Vec::<u32>::new());
+        let mut sessions = Vec::<u32>::new();
         let mut epolls = Vec::<u32>::new();
         let b = |reps: &[u32], i: u8| Resource::<Socket>::new_borrow(pick(reps, i));
         for call in calls.into_iter().take(64) {
@@ -266,6 +273,43 @@ fuzz_target!(|calls: Vec<Call>| {
                     let rep = pick(&conns, t);
                     let _ = HostConnection::drop(&mut v, Resource::new_own(rep));
                     conns.retain(|r| *r != rep);
+                }
+                Call::TlsServerOptions { c, ciphers, tickets, tls13_tickets, sni } => {
+                    let r = || Resource::<TlsConfig>::new_borrow(pick(&configs, c));
+                    drop(v.set_tls12_ciphers(r(), ciphers));
+                    drop(v.set_tickets(r(), tickets, tls13_tickets));
+                    drop(v.set_sni_callback(r(), sni));
+                    drop(v.session_stats(r()));
+                }
+                Call::TlsHello { t, c, refuse } => {
+                    let r = || Resource::<TlsConnection>::new_borrow(pick(&conns, t));
+                    drop(v.client_hello(r()));
+                    match refuse {
+                        Some(alert) => drop(v.refuse_hello(r(), alert)),
+                        None => drop(v.accept_hello(r(), Resource::new_borrow(pick(&configs, c)))),
+                    }
+                }
+                Call::TlsTakeSession { t } => {
+                    if let Ok(Some(k)) = v.session(Resource::new_borrow(pick(&conns, t))) {
+                        sessions.push(k.rep());
+                    }
+                    drop(v.session_reused(Resource::new_borrow(pick(&conns, t))));
+                }
+                Call::TlsOfferSession { t, k } => {
+                    drop(v.set_session(Resource::new_borrow(pick(&conns, t)), Resource::new_borrow(pick(&sessions, k))))
+                }
+                Call::TlsSessionInfo { k } => {
+                    let r = || Resource::<TlsSession>::new_borrow(pick(&sessions, k));
+                    drop(v.id(r()));
+                    drop(v.time(r()));
+                    drop(v.timeout(r()));
+                    drop(v.ticket_lifetime_hint(r()));
+                    drop(v.has_ticket(r()));
+                }
+                Call::TlsSessionDrop { k } => {
+                    let rep = pick(&sessions, k);
+                    let _ = HostSession::drop(&mut v, Resource::new_own(rep));
+                    sessions.retain(|r| *r != rep);
                 }
             }
         }

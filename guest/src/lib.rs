@@ -546,6 +546,9 @@ impl py_ssl::GuestSslSocket for ssl::SslSocket {
     fn session_reused(&self) -> bool {
         ssl::SslSocket::session_reused(self)
     }
+    fn shared_ciphers(&self) -> Option<Vec<(String, String, u32)>> {
+        ssl::SslSocket::shared_ciphers(self)
+    }
 }
 
 // Only the WebAssembly build exports the component's functions: a native build (unit tests, fuzz/) links

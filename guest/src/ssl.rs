@@ -347,6 +347,8 @@ pub struct SslSocket {
     verify: Cell<bool>,
     /// The context it was made with, for [`SslSession`]s.
     context: u64,
+    /// The context's suites in its order, for a server's `shared_ciphers()`.
+    ciphers: RefCell<Vec<&'static ciphers::Suite>>,
     /// What `sni_callback` refused with (or the chosen context's failure): raised once the alert is out.
     refused: RefCell<Option<Error>>,
     /// Ciphertext the engine produced that the socket has not taken yet (a non-blocking send was short).
@@ -384,6 +386,7 @@ impl SslSocket {
             server_hostname,
             verify: Cell::new(ctx.verify_mode.get() != CERT_NONE),
             context: ctx.serial,
+            ciphers: RefCell::new(ctx.ciphers()),
             refused: RefCell::new(None),
             unsent: RefCell::new(Vec::new()),
             bios: None,
@@ -408,6 +411,7 @@ impl SslSocket {
     /// After an `sni_callback` pause: continue as `ctx` says (the callback may have switched it).
     pub fn choose_context(&self, ctx: &Context) {
         self.verify.set(ctx.verify_mode.get() != CERT_NONE);
+        *self.ciphers.borrow_mut() = ctx.ciphers();
         if let Err(e) = self.conn.accept_hello(&ctx.config) {
             *self.refused.borrow_mut() = Some(from_engine(e));
         }
@@ -454,6 +458,18 @@ impl SslSocket {
 
     pub fn session_reused(&self) -> bool {
         self.conn.session_reused()
+    }
+
+    /// `shared_ciphers()`: on a server after the handshake, its suites that the client offered, in
+    /// the server's order; None otherwise, as OpenSSL knows the client's list only on a server.
+    pub fn shared_ciphers(&self) -> Option<Vec<(String, String, u32)>> {
+        if !self.server_side || self.conn.is_handshaking() {
+            return None;
+        }
+        let offered = self.conn.offered_ciphers();
+        let ours = self.ciphers.borrow();
+        let shared = ours.iter().filter(|s| offered.iter().any(|o| o == s.name));
+        Some(shared.map(|s| (s.name.to_string(), s.protocol().to_string(), s.bits)).collect())
     }
 }
 

@@ -201,12 +201,20 @@ impl TlsConfig {
         }
     }
 
-    /// The crypto provider with `set_ciphers`' TLS 1.2 suites.
+    /// The crypto provider with `set_ciphers`' TLS 1.2 suites, and only the suites of the versions
+    /// in use: an OpenSSL client limited to TLS 1.2 offers no TLS 1.3 suites, and servers see that
+    /// in `shared_ciphers()`.
     fn suites(&self) -> Arc<CryptoProvider> {
-        let Some(tls12) = &self.tls12_suites else { return provider() };
         let mut p = rustls::crypto::ring::default_provider();
-        p.cipher_suites.retain(|s| s.version() == &rustls::version::TLS13);
-        p.cipher_suites.extend(tls12.iter().copied());
+        if let Some(tls12) = &self.tls12_suites {
+            p.cipher_suites.retain(|s| s.version() == &rustls::version::TLS13);
+            p.cipher_suites.extend(tls12.iter().copied());
+        }
+        let (lo, hi) = self.versions;
+        p.cipher_suites.retain(|s| {
+            let tls13 = s.version() == &rustls::version::TLS13;
+            if tls13 { hi == ProtocolVersion::Tls13 } else { lo == ProtocolVersion::Tls12 }
+        });
         Arc::new(p)
     }
 
@@ -489,19 +497,22 @@ pub struct TlsConnection {
     /// The session a client offers (before the handshake) or the established one (after).
     session: Option<TlsSession>,
     established: bool,
+    /// A server's own settings, or None while `sni_callback` is to choose them.
+    own: Option<Arc<rustls::ServerConfig>>,
+    /// The suites the client offered (a server's `shared_ciphers()`).
+    offered: Vec<rustls::CipherSuite>,
 }
 
 impl TlsConnection {
     pub fn open(config: &TlsConfig, server_name: Option<&str>) -> Result<TlsConnection, Error> {
-        let mut client = None;
+        let (mut client, mut own) = (None, None);
+        // A server reads the ClientHello first (for sni_callback and shared_ciphers()).
         let engine = if config.server_side {
-            count(&config.stats.accept);
-            if config.sni_callback {
-                Engine::AwaitingHello(Box::default())
-            } else {
-                let conn = rustls::ServerConnection::new(Arc::new(config.server_config()?));
-                Engine::Running(conn.map_err(|e| tls_error(&e, server_name))?.into())
+            if !config.sni_callback {
+                own = Some(Arc::new(config.server_config()?));
             }
+            count(&config.stats.accept);
+            Engine::AwaitingHello(Box::default())
         } else {
             let mut settings = config.client_config()?;
             // Without a name there is no SNI and nothing to match; CPython allows that unless
@@ -533,6 +544,8 @@ impl TlsConnection {
             store: None,
             session: None,
             established: false,
+            own,
+            offered: Vec::new(),
         };
         if !conn.server_side {
             count(&conn.stats.connect);
@@ -597,7 +610,8 @@ impl TlsConnection {
     /// Gives the engine as much of the backlog as it takes and processes it; then, if the transport
     /// ended and nothing is left, tells rustls so (read_tls of nothing).
     fn take_backlog(&mut self) -> Result<(), Error> {
-        let mut rest = &self.backlog[..];
+        let backlog = std::mem::take(&mut self.backlog);
+        let mut rest = &backlog[..];
         let mut result = Ok(());
         while !rest.is_empty() {
             match &mut self.engine {
@@ -609,8 +623,20 @@ impl TlsConnection {
                     match acceptor.accept() {
                         Ok(None) => {}
                         Ok(Some(accepted)) => {
-                            self.engine = Engine::Hello(Box::new(accepted));
-                            break;
+                            self.offered = accepted.client_hello().cipher_suites().to_vec();
+                            match self.own.clone() {
+                                // No sni_callback: go on with the context's own settings.
+                                Some(settings) => {
+                                    if let Err(e) = self.start_server(accepted, settings) {
+                                        result = Err(e);
+                                        break;
+                                    }
+                                }
+                                None => {
+                                    self.engine = Engine::Hello(Box::new(accepted));
+                                    break;
+                                }
+                            }
                         }
                         Err((e, mut alert)) => {
                             let _ = alert.write_all(&mut self.alert);
@@ -632,8 +658,7 @@ impl TlsConnection {
                 Engine::Hello(_) | Engine::Refused => break,
             }
         }
-        let taken = self.backlog.len() - rest.len();
-        self.backlog.drain(..taken);
+        self.backlog = rest.to_vec();
         if let Err(e) = result {
             return Err(self.fail(e));
         }
@@ -686,6 +711,12 @@ impl TlsConnection {
         });
     }
 
+    /// For a server, OpenSSL's names of the suites the client offered, in the client's order.
+    pub fn offered_ciphers(&self) -> Vec<String> {
+        let known = self.offered.iter().map(|&s| openssl_cipher_name(s)).filter(|(_, bits)| *bits > 0);
+        known.map(|(name, _)| name.to_string()).collect()
+    }
+
     pub fn client_hello(&self) -> Option<ClientHello> {
         match &self.engine {
             Engine::Hello(accepted) => {
@@ -712,15 +743,25 @@ impl TlsConnection {
                 return Err(self.fail(e));
             }
         };
-        match accepted.into_connection(Arc::new(settings)) {
-            Ok(conn) => self.engine = Engine::Running(conn.into()),
+        self.start_server(*accepted, Arc::new(settings)).map_err(|e| self.fail(e))?;
+        self.take_backlog()
+    }
+
+    /// Goes on from the ClientHello with `settings`.
+    fn start_server(&mut self, accepted: Accepted, settings: Arc<rustls::ServerConfig>) -> Result<(), Error> {
+        match accepted.into_connection(settings) {
+            Ok(conn) => {
+                let mut conn = rustls::Connection::from(conn);
+                // Records that came with the ClientHello are in the connection already.
+                let processed = conn.process_new_packets().map(|_| ()).map_err(|e| tls_error(&e, None));
+                self.engine = Engine::Running(conn);
+                processed
+            }
             Err((e, mut alert)) => {
                 let _ = alert.write_all(&mut self.alert);
-                let e = tls_error(&e, None);
-                return Err(self.fail(e));
+                Err(tls_error(&e, None))
             }
         }
-        self.take_backlog()
     }
 
     /// Ends a paused handshake with `alert`; the server's call fails as OpenSSL's does when the
@@ -1068,6 +1109,9 @@ impl HostConnection for PysockCtxView<'_> {
     fn accept_hello(&mut self, this: Resource<TlsConnection>, config: Resource<TlsConfig>) -> R<Result<(), Error>> {
         let settings = self.table.get(&config)?.server_config();
         Ok(self.table.get_mut(&this)?.accept_hello_with(settings))
+    }
+    fn offered_ciphers(&mut self, this: Resource<TlsConnection>) -> R<Vec<String>> {
+        Ok(self.table.get(&this)?.offered_ciphers())
     }
     fn refuse_hello(&mut self, this: Resource<TlsConnection>, alert: u8) -> R<Error> {
         Ok(self.table.get_mut(&this)?.refuse_hello(alert))

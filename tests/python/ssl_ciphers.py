@@ -1,6 +1,6 @@
 # set_ciphers and get_ciphers over the suites both OpenSSL and rustls implement: which suites a
 # cipher string selects and in what order, get_ciphers()'s dicts, the error for a string that selects
-# nothing, and that a TLS 1.2 handshake negotiates what set_ciphers chose.
+# nothing, that a TLS 1.2 handshake negotiates what set_ciphers chose, and shared_ciphers().
 # tests/tests/sandbox.rs compares this with native CPython.
 # usage: ssl_ciphers.py CERTS_DIR
 import os
@@ -36,9 +36,9 @@ for s in ("ECDHE+AESGCM", "AES256", "HIGH:!AES128", "ECDHE-RSA-CHACHA20-POLY1305
         print(repr(s), type(e).__name__, e.args, e.errno)
 
 
-def negotiate(client_ciphers, server_ciphers=None):
+def negotiate(client_ciphers, server_ciphers=None, top=ssl.TLSVersion.TLSv1_2):
     client = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
-    client.maximum_version = ssl.TLSVersion.TLSv1_2
+    client.maximum_version = top
     client.set_ciphers(client_ciphers)
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(os.path.join(certs, "certkey.pem"))
@@ -47,6 +47,7 @@ def negotiate(client_ciphers, server_ciphers=None):
     bios = [ssl.MemoryBIO() for _ in range(4)]
     c = client.wrap_bio(bios[0], bios[1], server_hostname="localhost")
     s = server.wrap_bio(bios[2], bios[3], server_side=True)
+    print("  shared before the handshake:", c.shared_ciphers(), s.shared_ciphers())
     result = None
     for _ in range(10):
         for obj in (c, s):
@@ -61,12 +62,17 @@ def negotiate(client_ciphers, server_ciphers=None):
         bios[0].write(back) if back else None
         if not out and not back:
             break
-    return result or c.cipher()
+    if result:
+        return result
+    print("  shared: client", c.shared_ciphers(), "server", s.shared_ciphers())
+    return c.cipher()
 
 
 print("negotiated:", negotiate("ECDHE-RSA-CHACHA20-POLY1305"))
 print("negotiated:", negotiate("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-CHACHA20-POLY1305"))
 print("server preference:", negotiate("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
                                       "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256"))
+print("TLS 1.3:", negotiate("ECDHE-RSA-CHACHA20-POLY1305:ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA",
+                            top=ssl.TLSVersion.TLSv1_3))
 print("nothing shared:", negotiate("ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384"))
 print("END")
