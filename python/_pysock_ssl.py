@@ -16,6 +16,7 @@ import weakref as _weakref
 from wit_world.imports import ssl as _w
 
 import sys as _sys
+import warnings as _warnings
 
 from componentize_py_types import Err as _Err
 from wit_world.imports import socket as _ws
@@ -73,6 +74,8 @@ HOSTFLAG_NO_PARTIAL_WILDCARDS = 4
 HOSTFLAG_NO_WILDCARDS = 2
 HOSTFLAG_SINGLE_LABEL_SUBDOMAINS = 16
 OP_ALL = 2147483728
+OP_ENABLE_KTLS = 8
+OP_LEGACY_SERVER_CONNECT = 4
 OP_CIPHER_SERVER_PREFERENCE = 4194304
 OP_ENABLE_MIDDLEBOX_COMPAT = 1048576
 OP_IGNORE_UNEXPECTED_EOF = 128
@@ -165,16 +168,21 @@ _KINDS = {
     "SYSCALL": (SSLSyscallError, SSL_ERROR_SYSCALL),
     "EOF": (SSLEOFError, SSL_ERROR_EOF),
     "CERT_VERIFICATION": (SSLCertVerificationError, SSL_ERROR_SSL),
+    "NONE": (SSLError, 0),
 }
 
 
 def _ssl_exception(e):
-    """The `ssl` exception for the guest's ssl-error record."""
+    """The `ssl` exception for the guest's ssl-error record, formatted as _ssl.c's
+    fill_and_set_sslerror does: `[LIBRARY: REASON] message`, `[LIBRARY] message` without a reason,
+    and the bare message for statuses with no OpenSSL error code (want-read, zero-return)."""
     cls, code = _KINDS[e.kind.name]
-    if not e.reason:
-        return cls(e.message)  # one of _ssl's own checks: no OpenSSL error code, library or reason
-    exc = cls(code, f"[{e.library}: {e.reason}] {e.message} (pysock)" if e.library else e.message)
-    exc.library, exc.reason = e.library, e.reason
+    library, reason = e.library or None, e.reason or None
+    if code == SSL_ERROR_SSL and library is None and reason is None:
+        return cls(e.message)  # one of _ssl's own checks: no errno, library or reason
+    prefix = f"[{library}: {reason}] " if library and reason else f"[{library}] " if library else ""
+    exc = cls(code, f"{prefix}{e.message} (pysock)")
+    exc.library, exc.reason = library, reason
     if cls is SSLCertVerificationError:
         exc.verify_code, exc.verify_message = e.verify_code, e.verify_message
     return exc
@@ -190,6 +198,8 @@ def _password(password):
         return None
     if callable(password):
         password = password()
+        if not isinstance(password, (str, bytes, bytearray)):
+            raise TypeError("password callback must return a string")
     if isinstance(password, str):
         password = password.encode("utf-8")
     elif isinstance(password, (bytes, bytearray)):
@@ -209,22 +219,23 @@ def _read_file(path):
 class _SSLContext:
     """_ssl._SSLContext: the settings live in the guest."""
 
-    __slots__ = ("_pysock", "_host_flags", "verify_flags", "post_handshake_auth", "keylog_filename",
+    __slots__ = ("_pysock", "_host_flags", "_verify_flags", "post_handshake_auth", "keylog_filename",
                  "_sni_callback", "_msg_callback", "__weakref__")
 
     def __new__(cls, protocol=None):
         if protocol is None:
-            import warnings
-            warnings.warn("ssl.SSLContext() without protocol argument is deprecated.",
-                          category=DeprecationWarning, stacklevel=2)
+            _warnings.warn("ssl.SSLContext() without protocol argument is deprecated.",
+                           category=DeprecationWarning, stacklevel=2)
             protocol = PROTOCOL_TLS
         protocol = int(protocol)
-        if protocol not in (PROTOCOL_TLS, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER):
+        if protocol not in _PROTOCOLS:
             raise ValueError("invalid or unsupported protocol version %i" % protocol)
+        if protocol in _DEPRECATED_PROTOCOLS:
+            _warnings.warn(f"ssl.{_DEPRECATED_PROTOCOLS[protocol]} is deprecated", DeprecationWarning, stacklevel=2)
         self = super().__new__(cls)
         self._pysock = _keep(_w.Context(protocol))
         self._host_flags = HOSTFLAG_NO_PARTIAL_WILDCARDS
-        self.verify_flags = VERIFY_X509_TRUSTED_FIRST
+        self._verify_flags = VERIFY_X509_TRUSTED_FIRST
         self.post_handshake_auth = False
         self.keylog_filename = None
         self._sni_callback = None
@@ -280,7 +291,7 @@ class _SSLContext:
 
     @minimum_version.setter
     def minimum_version(self, value):
-        _call(self._pysock.set_minimum_version, int(value))
+        _call(self._pysock.set_minimum_version, _tls_version(value))
 
     @property
     def maximum_version(self):
@@ -288,7 +299,7 @@ class _SSLContext:
 
     @maximum_version.setter
     def maximum_version(self, value):
-        _call(self._pysock.set_maximum_version, int(value))
+        _call(self._pysock.set_maximum_version, _tls_version(value))
 
     @property
     def options(self):
@@ -296,36 +307,42 @@ class _SSLContext:
 
     @options.setter
     def options(self, value):
-        self._pysock.set_options(int(value))
+        value = _uint64(value)
+        if value & ~self._pysock.options() & _OP_NO_PROTOCOLS:
+            _warnings.warn("ssl.OP_NO_SSL*/ssl.OP_NO_TLS* options are deprecated", DeprecationWarning,
+                           stacklevel=2)
+        self._pysock.set_options(value)
+
+    @property
+    def verify_flags(self):
+        return self._verify_flags
+
+    @verify_flags.setter
+    def verify_flags(self, value):
+        if not isinstance(value, int):
+            raise TypeError(f"argument must be int, not {_type_name(value)}")
+        self._verify_flags = value
 
     def load_verify_locations(self, cafile=None, capath=None, cadata=None):
         if cafile is None and capath is None and cadata is None:
             raise TypeError("cafile, capath and cadata cannot be all omitted")
         if cafile is not None:
-            _call(self._pysock.load_verify_pem, _read_file(cafile))
+            _call(self._pysock.load_verify_pem, _read_file(cafile), _w.TrustSource.CAFILE)
         if capath is not None:
+            # OpenSSL looks certificates up in capath when it needs them; reading the folder now
+            # gives the same trust, skipping files that hold none (the guest keeps them out of
+            # cert_store_stats, as OpenSSL's lookups are).
             for name in sorted(_os.listdir(capath)):
                 try:
-                    _call(self._pysock.load_verify_pem, _read_file(_os.path.join(capath, name)))
+                    _call(self._pysock.load_verify_pem, _read_file(_os.path.join(capath, name)),
+                          _w.TrustSource.CAPATH)
                 except (OSError, SSLError):
                     pass
         if cadata is not None:
             if isinstance(cadata, str):
-                _call(self._pysock.load_verify_pem, cadata.encode("ascii"))
+                _call(self._pysock.load_verify_pem, cadata.encode("ascii"), _w.TrustSource.CADATA)
             else:
-                self._load_der(memoryview(cadata).tobytes())
-
-    def _load_der(self, data):
-        # cadata bytes may hold several DER certificates back to back.
-        while data:
-            if len(data) < 2 or data[0] != 0x30:
-                raise SSLError(SSL_ERROR_SSL, "[X509: NOT_ENOUGH_DATA] not enough data (pysock)")
-            length, header = data[1], 2
-            if length & 0x80:
-                count = length & 0x7F
-                length, header = int.from_bytes(data[2:2 + count], "big"), 2 + count
-            _call(self._pysock.load_verify_der, data[:header + length])
-            data = data[header + length:]
+                _call(self._pysock.load_verify_der, memoryview(cadata).tobytes())
 
     def load_cert_chain(self, certfile, keyfile=None, password=None):
         if isinstance(certfile, str) and certfile.startswith(_HOST_IDENTITY) and keyfile is None:
@@ -341,11 +358,23 @@ class _SSLContext:
 
     def set_default_verify_paths(self):
         # The sandbox's "system" trust is what the embedder configured (pysock python --ca-file or
-        # --system-ca); by default it is empty.
+        # --system-ca); by default it is empty. As OpenSSL does, SSL_CERT_FILE and SSL_CERT_DIR in
+        # the sandbox's environment add their certificates, and missing ones are ignored.
         _call(self._pysock.load_default_trust)
+        for variable, keyword in (("SSL_CERT_FILE", "cafile"), ("SSL_CERT_DIR", "capath")):
+            path = _os.environ.get(variable)
+            if path:
+                try:
+                    self.load_verify_locations(**{keyword: path})
+                except (OSError, SSLError):
+                    pass
 
-    def load_dh_params(self, path):
-        _read_file(path)
+    def load_dh_params(self, path, /):
+        # rustls offers no finite-field DHE suites, so the parameters are checked, not used.
+        if b"-----BEGIN DH PARAMETERS-----" not in _read_file(path):
+            exc = SSLError(SSL_ERROR_SSL, "[PEM: NO_START_LINE] no start line (pysock)")
+            exc.library, exc.reason = "PEM", "NO_START_LINE"
+            raise exc
 
     def set_ciphers(self, cipherlist):
         _call(self._pysock.set_ciphers, cipherlist)
@@ -359,12 +388,15 @@ class _SSLContext:
     def _set_alpn_protocols(self, protos):
         _call(self._pysock.set_alpn_protocols, bytes(protos))
 
-    def set_ecdh_curve(self, name):
-        pass
+    def set_ecdh_curve(self, name, /):
+        curve = _os.fsdecode(_os.fsencode(name))
+        if curve not in _CURVES:
+            raise ValueError(f"unknown elliptic curve name {name!r}")
+        self._pysock.set_ecdh_curve(curve)
 
     def cert_store_stats(self):
-        n = len(self._pysock.ca_certificates())
-        return {"x509": n, "crl": 0, "x509_ca": n}
+        x509, x509_ca = self._pysock.cert_store_stats()
+        return {"x509": x509, "crl": 0, "x509_ca": x509_ca}
 
     def get_ca_certs(self, binary_form=False):
         certs = self._pysock.ca_certificates()
@@ -374,14 +406,12 @@ class _SSLContext:
         return dict(self._pysock.session_stats())
 
     def _wrap_socket(self, sock, server_side, server_hostname=None, *, owner=None, session=None):
-        if isinstance(server_hostname, bytes):
-            server_hostname = server_hostname.decode("ascii")
+        server_hostname = _server_hostname(server_hostname)
         wrapped = _call(_w.SslSocket.wrap, self._pysock, bool(server_side), server_hostname)
         return _SSLSocket._made(wrapped, _weakref.ref(sock), self, owner, session)
 
     def _wrap_bio(self, incoming, outgoing, server_side, server_hostname=None, *, owner=None, session=None):
-        if isinstance(server_hostname, bytes):
-            server_hostname = server_hostname.decode("ascii")
+        server_hostname = _server_hostname(server_hostname)
         wrapped = _call(_w.SslSocket.wrap_bio, self._pysock, incoming._pysock, outgoing._pysock,
                         bool(server_side), server_hostname)
         return _SSLSocket._made(wrapped, None, self, owner, session)
@@ -490,10 +520,12 @@ class _SSLSocket:
         return _decode(chain[0]) if self._pysock.verified() else {}
 
     def get_verified_chain(self):
-        return self._pysock.peer_certificates() if self._pysock.verified() else []
+        chain = self._pysock.verified_chain(self._context._pysock)
+        return [Certificate._made(der) for der in chain] if chain else None
 
     def get_unverified_chain(self):
-        return self._pysock.peer_certificates()
+        chain = self._pysock.peer_certificates()
+        return [Certificate._made(der) for der in chain] if chain else None
 
     def cipher(self):
         return self._pysock.cipher()
@@ -570,10 +602,56 @@ class MemoryBIO:
         return self._pysock.read(size)
 
     def write(self, b, /):
-        return _call(self._pysock.write, memoryview(b).tobytes())
+        try:
+            view = memoryview(b)
+        except TypeError:
+            raise TypeError(f"a bytes-like object is required, not '{type(b).__name__}'") from None
+        if not view.c_contiguous:
+            raise BufferError("memoryview: underlying buffer is not C-contiguous")
+        return _call(self._pysock.write, view.tobytes())
 
     def write_eof(self):
         self._pysock.write_eof()
+
+
+class Certificate:
+    """_ssl.Certificate: one certificate of a peer's chain (`_sslobj.get_verified_chain()`)."""
+
+    __slots__ = ("_der", "__weakref__")
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create '_ssl.Certificate' instances")
+
+    @classmethod
+    def _made(cls, der):
+        obj = object.__new__(cls)
+        obj._der = der
+        return obj
+
+    def public_bytes(self, format=ENCODING_PEM):
+        if format == ENCODING_DER:
+            return self._der
+        if format == ENCODING_PEM:
+            import ssl
+            return ssl.DER_cert_to_PEM_cert(self._der)
+        raise ValueError("Unsupported format")
+
+    def get_info(self):
+        return _decode(self._der)
+
+    def __repr__(self):
+        return f"<_ssl.Certificate '{_call(_w.certificate_name, self._der)}'>"
+
+    def __eq__(self, other):
+        if not isinstance(other, Certificate):
+            return NotImplemented
+        return self._der == other._der
+
+    def __hash__(self):
+        return hash(self._der)
+
+
+Certificate.__module__ = "_ssl"
 
 
 class SSLSession:
@@ -609,6 +687,54 @@ class SSLSession:
 
 
 SSLSession.__module__ = "_ssl"
+
+
+_PROTOCOLS = (PROTOCOL_TLS, PROTOCOL_TLS_CLIENT, PROTOCOL_TLS_SERVER, PROTOCOL_TLSv1, PROTOCOL_TLSv1_1,
+              PROTOCOL_TLSv1_2)
+_DEPRECATED_PROTOCOLS = {PROTOCOL_TLS: "PROTOCOL_TLS", PROTOCOL_TLSv1: "PROTOCOL_TLSv1",
+                         PROTOCOL_TLSv1_1: "PROTOCOL_TLSv1_1", PROTOCOL_TLSv1_2: "PROTOCOL_TLSv1_2"}
+_DEPRECATED_VERSIONS = {PROTO_SSLv3: "SSLv3", PROTO_TLSv1: "TLSv1", PROTO_TLSv1_1: "TLSv1_1"}
+_OP_NO_PROTOCOLS = OP_NO_SSLv2 | OP_NO_SSLv3 | OP_NO_TLSv1 | OP_NO_TLSv1_1 | OP_NO_TLSv1_2 | OP_NO_TLSv1_3
+# Curve names OpenSSL knows; rustls uses X25519, prime256v1 and secp384r1 and ignores the others.
+_CURVES = {"prime256v1", "secp256r1", "secp384r1", "secp521r1", "X25519", "X448", "secp224r1", "secp256k1",
+           "prime192v1", "brainpoolP256r1", "brainpoolP384r1", "brainpoolP512r1", "P-256", "P-384", "P-521"}
+
+
+def _type_name(value):
+    return "None" if value is None else type(value).__name__
+
+
+def _uint64(value):
+    """An option value with CPython 3.13's checks (uint64_t)."""
+    if not isinstance(value, int):
+        raise TypeError(f"argument must be int, not {_type_name(value)}")
+    if value < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    if value >= 1 << 64:
+        raise OverflowError("int too big to convert")
+    return value
+
+
+def _tls_version(value):
+    value = int(value)
+    if value in _DEPRECATED_VERSIONS:
+        _warnings.warn(f"ssl.TLSVersion.{_DEPRECATED_VERSIONS[value]} is deprecated", DeprecationWarning,
+                       stacklevel=3)
+    return value
+
+
+def _server_hostname(name):
+    """server_hostname as _ssl.c takes it: IDNA-encoded, never empty or with a leading dot."""
+    if name is None:
+        return None
+    if isinstance(name, str):
+        if "\x00" in name:
+            raise TypeError("argument must be encoded string without null bytes, not str")
+        name = name.encode("idna")
+    name = bytes(name).decode("ascii")
+    if not name or name.startswith("."):
+        raise ValueError("server_hostname cannot be an empty string or start with a leading dot.")
+    return name
 
 
 def _operator_index(value):
@@ -654,7 +780,9 @@ def _decode(der):
         "notBefore": c.not_before,
         "notAfter": c.not_after,
     }
-    for key, value in (("subjectAltName", c.subject_alt_name), ("OCSP", c.ocsp),
+    alt_names = [(n.value[0], n.value[1]) if isinstance(n, _w.AltName_Text)
+                 else ("DirName", tuple(tuple(rdn) for rdn in n.value)) for n in c.subject_alt_name]
+    for key, value in (("subjectAltName", alt_names), ("OCSP", c.ocsp),
                        ("caIssuers", c.ca_issuers), ("crlDistributionPoints", c.crl_distribution_points)):
         if value:
             cert[key] = tuple(value)
@@ -662,9 +790,15 @@ def _decode(der):
 
 
 def _test_decode_cert(path):
+    # As OpenSSL's PEM reader: the first certificate in the file, whatever precedes it.
     import ssl
     with open(path) as f:
-        return _decode(ssl.PEM_cert_to_DER_cert(f.read()))
+        text = f.read()
+    start = text.find(ssl.PEM_HEADER)
+    end = text.find(ssl.PEM_FOOTER, start)
+    if start < 0 or end < 0:
+        raise SSLError(SSL_ERROR_SSL, "[PEM: NO_START_LINE] no start line (pysock)")
+    return _decode(ssl.PEM_cert_to_DER_cert(text[start:end + len(ssl.PEM_FOOTER)]))
 
 
 def get_default_verify_paths():

@@ -343,9 +343,7 @@ impl py_ssl::Guest for Component {
     type SslSession = ssl::SslSession;
 
     fn decode_certificate(der: Vec<u8>) -> Result<py_ssl::Certificate, Error> {
-        let c = x509::decode(&der).ok_or_else(|| {
-            ssl::ssl_error(py::SslErrorKind::Ssl, "NOT_ENOUGH_DATA", "[X509: NOT_ENOUGH_DATA] not enough data")
-        })?;
+        let c = x509::decode(&der).ok_or_else(not_a_certificate)?;
         Ok(py_ssl::Certificate {
             subject: c.subject,
             issuer: c.issuer,
@@ -353,12 +351,34 @@ impl py_ssl::Guest for Component {
             serial_number: c.serial_number,
             not_before: c.not_before,
             not_after: c.not_after,
-            subject_alt_name: c.subject_alt_name,
+            subject_alt_name: c
+                .subject_alt_name
+                .into_iter()
+                .map(|n| match n {
+                    x509::AltName::Text(k, v) => py_ssl::AltName::Text((k, v)),
+                    x509::AltName::DirName(rdns) => py_ssl::AltName::DirName(rdns),
+                })
+                .collect(),
             ocsp: c.ocsp,
             ca_issuers: c.ca_issuers,
             crl_distribution_points: c.crl_distribution_points,
         })
     }
+
+    fn certificate_name(der: Vec<u8>) -> Result<String, Error> {
+        Ok(x509::rfc2253(&x509::decode(&der).ok_or_else(not_a_certificate)?.subject))
+    }
+}
+
+fn not_a_certificate() -> Error {
+    Error::Ssl(py::SslError {
+        kind: py::SslErrorKind::Ssl,
+        library: "X509".into(),
+        reason: "NOT_ENOUGH_DATA".into(),
+        message: "not enough data".into(),
+        verify_code: 0,
+        verify_message: String::new(),
+    })
 }
 
 impl py_ssl::GuestContext for ssl::Context {
@@ -392,17 +412,17 @@ impl py_ssl::GuestContext for ssl::Context {
     fn set_maximum_version(&self, version: i32) -> Result<(), Error> {
         self.set_version(false, version)
     }
-    fn options(&self) -> i64 {
+    fn options(&self) -> u64 {
         ssl::Context::options(self)
     }
-    fn set_options(&self, options: i64) {
+    fn set_options(&self, options: u64) {
         ssl::Context::set_options(self, options)
     }
-    fn load_verify_pem(&self, pem: Vec<u8>) -> Result<(), Error> {
-        self.config.add_trust_pem(&pem).map(|_| ()).map_err(ssl::from_engine)
+    fn load_verify_pem(&self, pem: Vec<u8>, source: ssl::TrustSource) -> Result<(), Error> {
+        ssl::Context::load_verify_pem(self, &pem, source)
     }
     fn load_verify_der(&self, der: Vec<u8>) -> Result<(), Error> {
-        self.config.add_trust_der(&der).map_err(ssl::from_engine)
+        ssl::Context::load_verify_der(self, &der)
     }
     fn load_host_identity(&self, name: String) -> Result<(), Error> {
         self.config.use_host_identity(&name).map_err(ssl::from_engine)
@@ -411,7 +431,13 @@ impl py_ssl::GuestContext for ssl::Context {
         self.config.add_default_trust().map(|_| ()).map_err(ssl::from_engine)
     }
     fn ca_certificates(&self) -> Vec<Vec<u8>> {
-        self.config.trust_anchors()
+        ssl::Context::ca_certificates(self)
+    }
+    fn cert_store_stats(&self) -> (u32, u32) {
+        ssl::Context::cert_store_stats(self)
+    }
+    fn set_ecdh_curve(&self, name: String) {
+        ssl::Context::set_ecdh_curve(self, &name)
     }
     fn load_cert_chain(&self, chain_pem: Vec<u8>, key_pem: Vec<u8>, password: Option<Vec<u8>>) -> Result<(), Error> {
         self.config.set_identity(&chain_pem, &key_pem, password.as_deref()).map_err(ssl::from_engine)
@@ -548,6 +574,12 @@ impl py_ssl::GuestSslSocket for ssl::SslSocket {
     }
     fn shared_ciphers(&self) -> Option<Vec<(String, String, u32)>> {
         ssl::SslSocket::shared_ciphers(self)
+    }
+    fn verified_chain(&self, context: py_ssl::ContextBorrow<'_>) -> Vec<Vec<u8>> {
+        if !self.verified() {
+            return Vec::new();
+        }
+        context.get::<ssl::Context>().verified_chain(self.conn.peer_certificates())
     }
 }
 

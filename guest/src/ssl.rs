@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 use crate::bindings::exports::pysock::net::socket::{Error, SslError, SslErrorKind};
+pub use crate::bindings::exports::pysock::net::ssl::TrustSource;
 use crate::bindings::pysock::net::net::Events;
 use crate::bindings::pysock::net::tls::{self, ProtocolVersion, VerifyMode};
 use crate::bindings::pysock::net::types::Errno;
@@ -23,6 +24,9 @@ use std::time::Duration;
 /// OpenSSL's and CPython's numbers for the constants the adapter exposes.
 pub mod constants {
     pub const PROTOCOL_TLS: i32 = 2;
+    pub const PROTOCOL_TLSV1: i32 = 3;
+    pub const PROTOCOL_TLSV1_1: i32 = 4;
+    pub const PROTOCOL_TLSV1_2: i32 = 5;
     pub const PROTOCOL_TLS_CLIENT: i32 = 16;
     pub const PROTOCOL_TLS_SERVER: i32 = 17;
     pub const CERT_NONE: i32 = 0;
@@ -35,23 +39,25 @@ pub mod constants {
     pub const PROTO_TLSV1_1: i32 = 0x302;
     pub const PROTO_TLSV1_2: i32 = 0x303;
     pub const PROTO_TLSV1_3: i32 = 0x304;
-    pub const OP_NO_TLSV1_2: i64 = 0x0800_0000;
-    pub const OP_NO_TLSV1_3: i64 = 0x2000_0000;
-    pub const OP_NO_TICKET: i64 = 0x4000;
+    pub const OP_NO_TLSV1_2: u64 = 0x0800_0000;
+    pub const OP_NO_TLSV1_3: u64 = 0x2000_0000;
+    pub const OP_NO_TICKET: u64 = 0x4000;
     pub const ALERT_DESCRIPTION_HANDSHAKE_FAILURE: u8 = 40;
     /// What CPython's SSLContext() sets: OP_ALL | OP_NO_SSLv3 | OP_NO_COMPRESSION |
     /// OP_CIPHER_SERVER_PREFERENCE | OP_ENABLE_MIDDLEBOX_COMPAT | OP_NO_TLSv1 | OP_NO_TLSv1_1 | ...
-    pub const DEFAULT_OPTIONS: i64 = 0x8000_0050 | 0x0200_0000 | 0x0002_0000 | 0x0040_0000 | 0x0010_0000;
+    pub const DEFAULT_OPTIONS: u64 = 0x8000_0050 | 0x0200_0000 | 0x0002_0000 | 0x0040_0000 | 0x0010_0000;
 }
 use constants::*;
 
 /// Ciphertext moved per socket call.
 const CHUNK: u32 = 64 * 1024;
 
+/// An `ssl` exception from OpenSSL's SSL library; with no reason, a status OpenSSL reports without
+/// an error code (want-read) or, as SSLError, one of `_ssl`'s own checks.
 pub fn ssl_error(kind: SslErrorKind, reason: &str, message: &str) -> Error {
     Error::Ssl(SslError {
         kind,
-        library: "SSL".into(),
+        library: if reason.is_empty() { "" } else { "SSL" }.into(),
         reason: reason.into(),
         message: message.into(),
         verify_code: 0,
@@ -78,12 +84,22 @@ pub fn from_engine(e: tls::Error) -> Error {
     })
 }
 
-fn version_of(v: i32) -> Option<ProtocolVersion> {
-    match v {
-        PROTO_TLSV1_2 | PROTO_MINIMUM_SUPPORTED => Some(ProtocolVersion::Tls12),
-        PROTO_TLSV1_3 | PROTO_MAXIMUM_SUPPORTED => Some(ProtocolVersion::Tls13),
-        _ => None,
-    }
+/// The versions rustls can negotiate within `minimum..=maximum` (TLSVersion values), or None when
+/// none: rustls has nothing below TLS 1.2.
+fn effective_versions(minimum: i32, maximum: i32) -> Option<(ProtocolVersion, ProtocolVersion)> {
+    let lo = if minimum == PROTO_TLSV1_3 { ProtocolVersion::Tls13 } else { ProtocolVersion::Tls12 };
+    let hi = match maximum {
+        PROTO_MAXIMUM_SUPPORTED | PROTO_TLSV1_3 => ProtocolVersion::Tls13,
+        PROTO_TLSV1_2 => ProtocolVersion::Tls12,
+        _ => return None,
+    };
+    (lo == hi || lo == ProtocolVersion::Tls12).then_some((lo, hi))
+}
+
+/// Whether `protocol` is one of the deprecated fixed-version methods (PROTOCOL_TLSv1...): its
+/// versions cannot change and it serves either side.
+fn fixed_version(protocol: i32) -> bool {
+    (PROTOCOL_TLSV1..=PROTOCOL_TLSV1_2).contains(&protocol)
 }
 
 /// `_ssl._SSLContext`.
@@ -93,10 +109,12 @@ pub struct Context {
     check_hostname: Cell<bool>,
     minimum: Cell<i32>,
     maximum: Cell<i32>,
-    options: Cell<i64>,
+    options: Cell<u64>,
     /// `set_ciphers`' TLS 1.2 choice, as indexes into [`ciphers::SUITES`].
     tls12_suites: RefCell<Vec<usize>>,
     num_tickets: Cell<i64>,
+    /// Trust anchors read from a capath folder (see [`Context::load_verify_pem`]).
+    looked_up: RefCell<Vec<Vec<u8>>>,
     /// Names this context for sessions: a session resumes only on the context that made it.
     serial: u64,
     pub config: tls::Config,
@@ -114,11 +132,13 @@ impl Context {
             protocol,
             verify_mode: Cell::new(if client { CERT_REQUIRED } else { CERT_NONE }),
             check_hostname: Cell::new(client),
-            minimum: Cell::new(PROTO_TLSV1_2),
+            // What OpenSSL reports: a fixed-version method keeps the full range and restricts below it.
+            minimum: Cell::new(if fixed_version(protocol) { PROTO_MINIMUM_SUPPORTED } else { PROTO_TLSV1_2 }),
             maximum: Cell::new(PROTO_MAXIMUM_SUPPORTED),
             options: Cell::new(DEFAULT_OPTIONS),
             tls12_suites: RefCell::new(Vec::new()),
             num_tickets: Cell::new(2),
+            looked_up: RefCell::new(Vec::new()),
             serial: CONTEXTS_MADE.with(|n| {
                 n.set(n.get() + 1);
                 n.get()
@@ -143,15 +163,21 @@ impl Context {
             _ => VerifyMode::Required,
         });
         self.config.set_check_hostname(self.check_hostname.get());
-        let mut lo = version_of(self.minimum.get()).unwrap_or(ProtocolVersion::Tls12);
-        let mut hi = version_of(self.maximum.get()).unwrap_or(ProtocolVersion::Tls13);
+        let (mut minimum, mut maximum) = (self.minimum.get(), self.maximum.get());
+        match self.protocol {
+            PROTOCOL_TLSV1_2 => (minimum, maximum) = (PROTO_TLSV1_2, PROTO_TLSV1_2),
+            PROTOCOL_TLSV1 | PROTOCOL_TLSV1_1 => (minimum, maximum) = (PROTO_TLSV1, PROTO_TLSV1_1),
+            _ => {}
+        }
         let options = self.options.get();
-        if options & OP_NO_TLSV1_2 != 0 {
-            lo = ProtocolVersion::Tls13;
+        if options & OP_NO_TLSV1_2 != 0 && minimum != PROTO_TLSV1_3 {
+            minimum = PROTO_TLSV1_3;
         }
-        if options & OP_NO_TLSV1_3 != 0 {
-            hi = ProtocolVersion::Tls12;
+        if options & OP_NO_TLSV1_3 != 0 && matches!(maximum, PROTO_MAXIMUM_SUPPORTED | PROTO_TLSV1_3) {
+            maximum = PROTO_TLSV1_2;
         }
+        // An empty range reaches the host as one, and fails when a connection opens.
+        let (lo, hi) = effective_versions(minimum, maximum).unwrap_or((ProtocolVersion::Tls13, ProtocolVersion::Tls12));
         self.config.set_versions(lo, hi);
         let tickets = u32::try_from(self.num_tickets.get()).unwrap_or(u32::MAX);
         self.config.set_tickets(options & OP_NO_TICKET == 0, tickets);
@@ -193,27 +219,32 @@ impl Context {
         self.maximum.get()
     }
 
-    /// CPython accepts every TLSVersion; the versions rustls lacks (SSLv3, TLS 1.0, 1.1) just leave
-    /// nothing to negotiate below TLS 1.2.
+    /// CPython accepts and reports every TLSVersion; the versions rustls lacks (SSLv3, TLS 1.0, 1.1)
+    /// leave nothing to negotiate below TLS 1.2.
     pub fn set_version(&self, minimum: bool, v: i32) -> Result<(), Error> {
         let known = [PROTO_MINIMUM_SUPPORTED, PROTO_MAXIMUM_SUPPORTED, PROTO_SSLV3, PROTO_TLSV1, PROTO_TLSV1_1, PROTO_TLSV1_2, PROTO_TLSV1_3];
         if !known.contains(&v) {
             return Err(value(&format!("Unsupported TLS/SSL version 0x{v:x}")));
         }
-        if self.protocol != PROTOCOL_TLS && self.protocol != PROTOCOL_TLS_CLIENT && self.protocol != PROTOCOL_TLS_SERVER {
+        if fixed_version(self.protocol) {
             return Err(value("The context's protocol doesn't support modification of highest and lowest version."));
         }
-        let v = if (PROTO_SSLV3..PROTO_TLSV1_2).contains(&v) { PROTO_TLSV1_2 } else { v };
+        // As CPython: the far end of the range names the version there (OpenSSL 3.0 has TLS 1.0).
+        let v = match (minimum, v) {
+            (false, PROTO_MINIMUM_SUPPORTED) => PROTO_TLSV1,
+            (true, PROTO_MAXIMUM_SUPPORTED) => PROTO_TLSV1_3,
+            _ => v,
+        };
         if minimum { self.minimum.set(v) } else { self.maximum.set(v) }
         self.push_settings();
         Ok(())
     }
 
-    pub fn options(&self) -> i64 {
+    pub fn options(&self) -> u64 {
         self.options.get()
     }
 
-    pub fn set_options(&self, options: i64) {
+    pub fn set_options(&self, options: u64) {
         self.options.set(options);
         self.push_settings();
     }
@@ -231,6 +262,79 @@ impl Context {
         }
         self.config.set_alpn(&protocols);
         Ok(())
+    }
+
+    /// `load_verify_locations`: CA certificates in PEM. cadata's failures read as CPython words
+    /// them. OpenSSL looks capath's certificates up only when verifying, so `cert_store_stats()`
+    /// and `get_ca_certs()` leave them out; here they are trusted at once and remembered as such.
+    pub fn load_verify_pem(&self, pem: &[u8], source: TrustSource) -> Result<(), Error> {
+        let before = if source == TrustSource::Capath { self.config.trust_anchors().len() } else { 0 };
+        match self.config.add_trust_pem(pem) {
+            Err(_) if source == TrustSource::Cadata => {
+                Err(ssl_error(SslErrorKind::None, "", "no start line: cadata does not contain a certificate"))
+            }
+            Err(e) => Err(from_engine(e)),
+            Ok(_) if source == TrustSource::Capath => {
+                self.looked_up.borrow_mut().extend(self.config.trust_anchors().into_iter().skip(before));
+                Ok(())
+            }
+            Ok(_) => Ok(()),
+        }
+    }
+
+    /// `load_verify_locations(cadata=bytes)`: DER certificates back to back.
+    pub fn load_verify_der(&self, der: &[u8]) -> Result<(), Error> {
+        let not_der = || ssl_error(SslErrorKind::None, "", "not enough data: cadata does not contain a certificate");
+        let certs = crate::x509::split_der(der).filter(|c| !c.is_empty()).ok_or_else(not_der)?;
+        for cert in certs {
+            self.config.add_trust_der(cert).map_err(|_| not_der())?;
+        }
+        Ok(())
+    }
+
+    /// The trust store's certificates with whether each is a CA, as OpenSSL's X509_check_ca says.
+    fn trust_store(&self) -> Vec<(Vec<u8>, bool)> {
+        let looked_up = self.looked_up.borrow();
+        let anchors = self.config.trust_anchors().into_iter().filter(|der| !looked_up.contains(der));
+        anchors.map(|der| {
+            let ca = crate::x509::decode(&der).is_some_and(|c| c.is_ca);
+            (der, ca)
+        }).collect()
+    }
+
+    /// `cert_store_stats()`: (x509, x509_ca).
+    pub fn cert_store_stats(&self) -> (u32, u32) {
+        let store = self.trust_store();
+        (store.len() as u32, store.iter().filter(|(_, ca)| *ca).count() as u32)
+    }
+
+    /// `get_ca_certs()`: the CA certificates of the trust store, in DER.
+    pub fn ca_certificates(&self) -> Vec<Vec<u8>> {
+        self.trust_store().into_iter().filter(|(_, ca)| *ca).map(|(der, _)| der).collect()
+    }
+
+    /// The chain `get_verified_chain()` reports: the peer's certificates, then the trust anchors
+    /// that issued the last one, up to a self-signed root.
+    pub fn verified_chain(&self, peer: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+        let anchors: Vec<(Vec<u8>, crate::x509::Certificate)> =
+            self.config.trust_anchors().into_iter().filter_map(|der| crate::x509::decode(&der).map(|c| (der, c))).collect();
+        let mut chain = peer;
+        for _ in 0..anchors.len() {
+            let Some(last) = chain.last().and_then(|der| crate::x509::decode(der)) else { break };
+            if last.issuer == last.subject {
+                break;
+            }
+            match anchors.iter().find(|(der, c)| c.subject == last.issuer && !chain.contains(der)) {
+                Some((der, _)) => chain.push(der.clone()),
+                None => break,
+            }
+        }
+        chain
+    }
+
+    /// `set_ecdh_curve`: the adapter checked the name is one OpenSSL knows.
+    pub fn set_ecdh_curve(&self, name: &str) {
+        self.config.set_ecdh_curve(name);
     }
 
     /// `set_ciphers`: OpenSSL's cipher-list language over rustls' suites (see [`ciphers`]).
@@ -375,7 +479,7 @@ impl SslSocket {
     }
 
     pub fn wrap(ctx: &Context, server_side: bool, server_hostname: Option<String>) -> Result<SslSocket, Error> {
-        if server_side != (ctx.protocol == PROTOCOL_TLS_SERVER) && ctx.protocol != PROTOCOL_TLS {
+        if server_side != (ctx.protocol == PROTOCOL_TLS_SERVER) && ctx.protocol != PROTOCOL_TLS && !fixed_version(ctx.protocol) {
             let which = if server_side { "server" } else { "client" };
             return Err(value(&format!("Cannot create a {which} socket with a PROTOCOL_TLS_{} context", if server_side { "CLIENT" } else { "SERVER" })));
         }
@@ -500,7 +604,7 @@ impl Op {
 }
 
 fn want_read() -> Error {
-    ssl_error(SslErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)")
+    ssl_error(SslErrorKind::WantRead, "", "The operation did not complete (read)")
 }
 
 impl<'a, H: Host> Io<'a, H> {
@@ -521,7 +625,7 @@ impl<'a, H: Host> Io<'a, H> {
     fn blocked(e: CallError, kind: SslErrorKind, op: Op) -> Error {
         match e {
             CallError::Os(Errno::Eagain) if kind == SslErrorKind::WantRead => want_read(),
-            CallError::Os(Errno::Eagain) => ssl_error(kind, "WANT_WRITE", "The operation did not complete (write)"),
+            CallError::Os(Errno::Eagain) => ssl_error(kind, "", "The operation did not complete (write)"),
             CallError::Os(code) => os(code),
             CallError::Timeout => op.timed_out(),
         }

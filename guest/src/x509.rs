@@ -14,10 +14,20 @@ pub struct Certificate {
     pub serial_number: String,
     pub not_before: String,
     pub not_after: String,
-    pub subject_alt_name: Vec<(String, String)>,
+    pub subject_alt_name: Vec<AltName>,
     pub ocsp: Vec<String>,
     pub ca_issuers: Vec<String>,
     pub crl_distribution_points: Vec<String>,
+    /// What OpenSSL's X509_check_ca says: basicConstraints with cA set, or a self-signed version 1
+    /// certificate (which predates extensions). `get_ca_certs()` lists only these.
+    pub is_ca: bool,
+}
+
+/// A subjectAltName entry as CPython shows it: `(type, text)`, or a directory name as nested RDNs.
+#[derive(Debug, PartialEq)]
+pub enum AltName {
+    Text(String, String),
+    DirName(Vec<Vec<(String, String)>>),
 }
 
 /// A DER element: its tag and its contents.
@@ -155,9 +165,12 @@ fn time(tlv: &Tlv<'_>) -> Option<String> {
 }
 
 /// A GeneralName as CPython shows it, e.g. ('DNS', 'localhost'), ('IP Address', '0:0:0:0:0:0:0:1').
-fn general_name(tlv: &Tlv<'_>) -> Option<(String, String)> {
+fn general_name(tlv: &Tlv<'_>) -> Option<AltName> {
     let text = || String::from_utf8_lossy(tlv.body).into_owned();
-    Some(match tlv.tag & 0x1f {
+    if tlv.tag & 0x1f == 4 {
+        return Some(AltName::DirName(Reader(tlv.body).expect(SEQUENCE).and_then(name).unwrap_or_default()));
+    }
+    let (kind, value): (String, String) = match tlv.tag & 0x1f {
         1 => ("email".into(), text()),
         2 => ("DNS".into(), text()),
         6 => ("URI".into(), text()),
@@ -170,17 +183,13 @@ fn general_name(tlv: &Tlv<'_>) -> Option<(String, String)> {
             ("IP Address".into(), ip)
         }
         8 => ("Registered ID".into(), oid_text(tlv.body)),
-        4 => {
-            let inner = Reader(tlv.body).expect(SEQUENCE).and_then(name).unwrap_or_default();
-            let rendered = inner.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
-            ("DirName".into(), rendered)
-        }
         0 => ("othername".into(), "<unsupported>".into()),
         _ => return None,
-    })
+    };
+    Some(AltName::Text(kind, value))
 }
 
-fn general_names(body: &[u8]) -> Vec<(String, String)> {
+fn general_names(body: &[u8]) -> Vec<AltName> {
     let mut out = Vec::new();
     let mut r = Reader(body);
     while let Some(t) = r.next() {
@@ -189,8 +198,11 @@ fn general_names(body: &[u8]) -> Vec<(String, String)> {
     out
 }
 
-fn uris(names: Vec<(String, String)>) -> impl Iterator<Item = String> {
-    names.into_iter().filter(|(k, _)| k == "URI").map(|(_, v)| v)
+fn uris(names: impl IntoIterator<Item = AltName>) -> impl Iterator<Item = String> {
+    names.into_iter().filter_map(|n| match n {
+        AltName::Text(k, v) if k == "URI" => Some(v),
+        _ => None,
+    })
 }
 
 fn extensions(body: &[u8], cert: &mut Certificate) -> Option<()> {
@@ -208,6 +220,7 @@ fn extensions(body: &[u8], cert: &mut Certificate) -> Option<()> {
         // Only the extensions decoded below are SEQUENCEs; others (keyUsage, key identifiers) are skipped.
         let Some(inner) = Reader(value.body).expect(SEQUENCE) else { continue };
         match oid.as_str() {
+            "2.5.29.19" => cert.is_ca = Reader(inner).next().is_some_and(|t| t.tag == 0x01 && t.body.first().is_some_and(|b| *b != 0)),
             "2.5.29.17" => cert.subject_alt_name = general_names(inner),
             "1.3.6.1.5.5.7.1.1" => {
                 let mut access = Reader(inner);
@@ -220,7 +233,7 @@ fn extensions(body: &[u8], cert: &mut Certificate) -> Option<()> {
                         "1.3.6.1.5.5.7.48.2" => &mut cert.ca_issuers,
                         _ => continue,
                     };
-                    target.extend(location.into_iter().filter(|(k, _)| k == "URI").map(|(_, v)| v));
+                    target.extend(uris(location));
                 }
             }
             "2.5.29.31" => {
@@ -271,7 +284,56 @@ pub fn decode(der: &[u8]) -> Option<Certificate> {
             extensions(t.body, &mut cert)?;
         }
     }
+    if cert.version == 1 && cert.subject == cert.issuer {
+        cert.is_ca = true;
+    }
     Some(cert)
+}
+
+/// Splits DER certificates laid back to back (`cadata` as bytes); None when the bytes are not that.
+pub fn split_der(mut data: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut certs = Vec::new();
+    while !data.is_empty() {
+        let mut r = Reader(data);
+        r.expect(SEQUENCE)?;
+        let len = data.len() - r.0.len();
+        certs.push(&data[..len]);
+        data = r.0;
+    }
+    Some(certs)
+}
+
+/// A name as OpenSSL prints it for RFC 2253 (`Certificate.__repr__`): the last RDN first, short
+/// attribute names, `+` within an RDN, and RFC 2253's escapes.
+pub fn rfc2253(rdns: &[Vec<(String, String)>]) -> String {
+    let short = |long: &str| match long {
+        "commonName" => "CN",
+        "countryName" => "C",
+        "localityName" => "L",
+        "stateOrProvinceName" => "ST",
+        "organizationName" => "O",
+        "organizationalUnitName" => "OU",
+        "streetAddress" => "street",
+        "domainComponent" => "DC",
+        "userId" => "UID",
+        "surname" => "SN",
+        "givenName" => "GN",
+        other => other,
+    }
+    .to_string();
+    let escape = |value: &str| {
+        let mut out = String::new();
+        for (i, c) in value.chars().enumerate() {
+            let edge = (i == 0 && (c == '#' || c == ' ')) || (i + 1 == value.chars().count() && c == ' ');
+            if edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let rdn = |atvs: &Vec<(String, String)>| atvs.iter().map(|(k, v)| format!("{}={}", short(k), escape(v))).collect::<Vec<_>>().join("+");
+    rdns.iter().rev().map(rdn).collect::<Vec<_>>().join(",")
 }
 
 #[cfg(test)]
@@ -310,10 +372,27 @@ mod tests {
         assert_eq!((c.version, c.serial_number.as_str()), (3, "1001"));
         assert_eq!(c.not_before, "Jan  1 00:00:00 2000 GMT");
         assert_eq!(c.not_after, "Dec 31 23:59:59 2099 GMT");
-        let san: Vec<(&str, &str)> = c.subject_alt_name.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let san: Vec<(&str, &str)> = c.subject_alt_name.iter().filter_map(|n| match n {
+            AltName::Text(k, v) => Some((k.as_str(), v.as_str())),
+            AltName::DirName(_) => None,
+        }).collect();
         assert_eq!(san, [("DNS", "localhost"), ("IP Address", "127.0.0.1"), ("IP Address", "0:0:0:0:0:0:0:1")]);
         let ca = decode(&der("ca.pem")).unwrap();
         assert_eq!((ca.serial_number.as_str(), ca.subject_alt_name.len()), ("1000", 0));
+    }
+
+    #[test]
+    fn ca_flags_names_and_der_lists() {
+        let (leaf, ca) = (decode(&der("cert.pem")).unwrap(), decode(&der("ca.pem")).unwrap());
+        assert!(!leaf.is_ca && ca.is_ca);
+        // As native CPython's repr(_ssl.Certificate) shows them.
+        assert_eq!(rfc2253(&leaf.subject), "O=Conformance,CN=localhost");
+        let odd = vec![vec![("commonName".to_string(), "a,b+c ".to_string())], vec![("organizationName".to_string(), "#x".to_string())]];
+        assert_eq!(rfc2253(&odd), "O=\\#x,CN=a\\,b\\+c\\ ");
+        let both = [der("cert.pem"), der("ca.pem")].concat();
+        assert_eq!(split_der(&both).unwrap().len(), 2);
+        assert!(split_der(b"junk").is_none());
+        assert!(split_der(&both[..both.len() - 1]).is_none());
     }
 
     #[test]

@@ -54,11 +54,17 @@ fn plaintext_alert(description: u8) -> [u8; 7] {
     [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, description]
 }
 
-/// An `ssl.SSLError` (or subclass) value.
+/// An `ssl.SSLError` (or subclass) value from OpenSSL's SSL library; with no reason, a status
+/// such as want-read that OpenSSL reports without an error code.
 pub fn error(kind: ErrorKind, reason: &str, message: &str) -> Error {
+    error_in(if reason.is_empty() { "" } else { "SSL" }, kind, reason, message)
+}
+
+/// An error that OpenSSL reports from another library (X509, PEM).
+pub fn error_in(library: &str, kind: ErrorKind, reason: &str, message: &str) -> Error {
     Error {
         kind,
-        library: "SSL".into(),
+        library: library.into(),
         reason: reason.into(),
         message: message.into(),
         verify_code: 0,
@@ -131,6 +137,8 @@ pub struct TlsConfig {
     tls12_suites: Option<Vec<rustls::SupportedCipherSuite>>,
     tickets: (bool, u32),
     sni_callback: bool,
+    /// `set_ecdh_curve`'s group, when rustls has it.
+    group: Option<rustls::NamedGroup>,
     stats: Arc<SessionStats>,
     server_cache: Arc<ServerCache>,
     /// Made once per context, as OpenSSL's ticket keys are.
@@ -155,6 +163,7 @@ impl TlsConfig {
             tls12_suites: None,
             tickets: (true, 2),
             sni_callback: false,
+            group: None,
             server_cache: Arc::new(ServerCache::new(stats.clone())),
             stats,
             ticketer: OnceLock::new(),
@@ -186,6 +195,17 @@ impl TlsConfig {
         self.sni_callback = enabled;
     }
 
+    /// OpenSSL's curve names for the groups rustls implements; other curves keep rustls' groups.
+    pub fn set_ecdh_curve(&mut self, name: &str) {
+        self.group = match name {
+            "X25519" | "x25519" => Some(rustls::NamedGroup::X25519),
+            "prime256v1" | "secp256r1" | "P-256" => Some(rustls::NamedGroup::secp256r1),
+            "secp384r1" | "P-384" => Some(rustls::NamedGroup::secp384r1),
+            _ => None,
+        };
+        self.changed();
+    }
+
     pub fn session_stats(&self) -> Stats {
         let s = &self.stats;
         let get = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
@@ -210,6 +230,9 @@ impl TlsConfig {
             p.cipher_suites.retain(|s| s.version() == &rustls::version::TLS13);
             p.cipher_suites.extend(tls12.iter().copied());
         }
+        if let Some(group) = self.group {
+            p.kx_groups.retain(|g| g.name() == group);
+        }
         let (lo, hi) = self.versions;
         p.cipher_suites.retain(|s| {
             let tls13 = s.version() == &rustls::version::TLS13;
@@ -221,12 +244,12 @@ impl TlsConfig {
     pub fn add_trust_pem(&mut self, pem: &[u8]) -> Result<u32, Error> {
         let mut added = 0;
         for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|_| error(ErrorKind::Ssl, "PEM_LIB", "[X509] PEM lib"))?;
+            let cert = cert.map_err(|_| error_in("X509", ErrorKind::Ssl, "", "PEM lib"))?;
             self.add_trust_der(cert.to_vec())?;
             added += 1;
         }
         if added == 0 {
-            return Err(error(ErrorKind::Ssl, "NO_CERTIFICATE_OR_CRL_FOUND", "no certificate or crl found"));
+            return Err(error_in("X509", ErrorKind::Ssl, "NO_CERTIFICATE_OR_CRL_FOUND", "no certificate or crl found"));
         }
         Ok(added)
     }
@@ -236,7 +259,7 @@ impl TlsConfig {
         // Parse it now, so a bad certificate fails at load time as in OpenSSL, not at handshake.
         RootCertStore::empty()
             .add(cert.clone())
-            .map_err(|_| error(ErrorKind::Ssl, "NOT_ENOUGH_DATA", "not enough data"))?;
+            .map_err(|_| error_in("X509", ErrorKind::Ssl, "", "PEM lib"))?;
         if !self.roots.contains(&cert) {
             self.roots.push(cert);
         }
@@ -247,17 +270,17 @@ impl TlsConfig {
     pub fn set_identity(&mut self, chain_pem: &[u8], key_pem: &[u8], password: Option<&[u8]>) -> Result<(), Error> {
         let chain: Vec<_> = CertificateDer::pem_slice_iter(chain_pem).filter_map(Result::ok).collect();
         if chain.is_empty() {
-            return Err(error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib"));
+            return Err(error_in("SSL", ErrorKind::Ssl, "", "PEM lib"));
         }
         let key = private_key(key_pem, password)?;
         // Check that the key belongs to the certificate, as SSL_CTX_check_private_key does.
         let signer = provider()
             .key_provider
             .load_private_key(key.clone_key())
-            .map_err(|_| error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib"))?;
+            .map_err(|_| error_in("SSL", ErrorKind::Ssl, "", "PEM lib"))?;
         let certified = rustls::sign::CertifiedKey::new(chain.clone(), signer);
         if certified.keys_match().is_err() {
-            return Err(error(ErrorKind::Ssl, "KEY_VALUES_MISMATCH", "[X509: KEY_VALUES_MISMATCH] key values mismatch"));
+            return Err(error_in("X509", ErrorKind::Ssl, "KEY_VALUES_MISMATCH", "key values mismatch"));
         }
         self.identity = Some((chain, Arc::new(key)));
         self.changed();
@@ -381,7 +404,7 @@ impl TlsConfig {
 /// missing password fails as OpenSSL's does.
 fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'static>, Error> {
     use pkcs8::der::Decode;
-    let pem_lib = || error(ErrorKind::Ssl, "PEM_LIB", "[SSL] PEM lib");
+    let pem_lib = || error_in("SSL", ErrorKind::Ssl, "", "PEM lib");
     let no_password = || error(ErrorKind::Ssl, "BAD_PASSWORD_READ", "the private key is encrypted and no password was given");
     let bad_decrypt = || error(ErrorKind::Ssl, "BAD_DECRYPT", "bad decrypt");
     let text = std::str::from_utf8(pem).map_err(|_| pem_lib())?;
@@ -498,7 +521,7 @@ pub struct TlsConnection {
     session: Option<TlsSession>,
     established: bool,
     /// A server's own settings, or None while `sni_callback` is to choose them.
-    own: Option<Arc<rustls::ServerConfig>>,
+    own: Option<Result<Arc<rustls::ServerConfig>, Error>>,
     /// The suites the client offered (a server's `shared_ciphers()`).
     offered: Vec<rustls::CipherSuite>,
 }
@@ -508,8 +531,9 @@ impl TlsConnection {
         let (mut client, mut own) = (None, None);
         // A server reads the ClientHello first (for sni_callback and shared_ciphers()).
         let engine = if config.server_side {
+            // A server context without a certificate fails at the handshake, as OpenSSL's does.
             if !config.sni_callback {
-                own = Some(Arc::new(config.server_config()?));
+                own = Some(config.server_config().map(Arc::new));
             }
             count(&config.stats.accept);
             Engine::AwaitingHello(Box::default())
@@ -626,11 +650,17 @@ impl TlsConnection {
                             self.offered = accepted.client_hello().cipher_suites().to_vec();
                             match self.own.clone() {
                                 // No sni_callback: go on with the context's own settings.
-                                Some(settings) => {
+                                Some(Ok(settings)) => {
                                     if let Err(e) = self.start_server(accepted, settings) {
                                         result = Err(e);
                                         break;
                                     }
+                                }
+                                Some(Err(e)) => {
+                                    let alert = rustls::AlertDescription::HandshakeFailure.into();
+                                    self.alert.extend_from_slice(&plaintext_alert(alert));
+                                    result = Err(e);
+                                    break;
                                 }
                                 None => {
                                     self.engine = Engine::Hello(Box::new(accepted));
@@ -795,7 +825,7 @@ impl TlsConnection {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
-        let want_read = || error(ErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)");
+        let want_read = || error(ErrorKind::WantRead, "", "The operation did not complete (read)");
         let mut buf = vec![0; max_len.min(MAX_CHUNK) as usize];
         let Engine::Running(conn) = &mut self.engine else { return Err(want_read()) };
         let mut result = conn.reader().read(&mut buf);
@@ -807,7 +837,7 @@ impl TlsConnection {
         }
         match result {
             Ok(0) if !buf.is_empty() => {
-                Err(error(ErrorKind::ZeroReturn, "ZERO_RETURN", "TLS/SSL connection has been closed (EOF)"))
+                Err(error(ErrorKind::ZeroReturn, "", "TLS/SSL connection has been closed (EOF)"))
             }
             Ok(n) => {
                 buf.truncate(n);
@@ -830,7 +860,7 @@ impl TlsConnection {
             return Err(e.clone());
         }
         let Engine::Running(conn) = &mut self.engine else {
-            return Err(error(ErrorKind::WantRead, "WANT_READ", "The operation did not complete (read)"));
+            return Err(error(ErrorKind::WantRead, "", "The operation did not complete (read)"));
         };
         conn.writer()
             .write(plaintext)
@@ -1032,6 +1062,9 @@ impl HostConfig for PysockCtxView<'_> {
     }
     fn set_sni_callback(&mut self, this: Resource<TlsConfig>, enabled: bool) -> R<()> {
         Ok(self.table.get_mut(&this)?.set_sni_callback(enabled))
+    }
+    fn set_ecdh_curve(&mut self, this: Resource<TlsConfig>, name: String) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_ecdh_curve(&name))
     }
     fn session_stats(&mut self, this: Resource<TlsConfig>) -> R<Stats> {
         Ok(self.table.get(&this)?.session_stats())

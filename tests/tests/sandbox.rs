@@ -317,3 +317,12 @@ fn cipher_strings_match_native_cpython() {
     let certs = conformance_dir().join("certs");
     assert_matches_native_with("ssl_ciphers.py", &[&certs], &[certs.as_os_str()]);
 }
+
+/// _ssl's own objects and checks as native CPython has them: Certificate objects and the verified
+/// chain, server_hostname, set_ecdh_curve, load_dh_params, cadata and cafile errors, verify_flags,
+/// cert_store_stats and get_ca_certs, a PROTOCOL_TLSv1_2 context, MemoryBIO buffers, want-read text.
+#[test]
+fn ssl_context_checks_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    assert_matches_native_with("ssl_context_checks.py", &[&certs], &[certs.as_os_str()]);
+}

@@ -249,8 +249,14 @@ fn bad_inputs_fail_cleanly() {
     let e = conn.receive(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Ssl);
     assert_eq!(conn.read(10).unwrap_err().reason, e.reason);
-    // A server context without a certificate cannot accept.
-    assert!(TlsConnection::open(&TlsConfig::new(true), None).is_err());
+    // A server context without a certificate fails at the handshake (as OpenSSL's: SSL_new works),
+    // and the client hears handshake_failure.
+    let mut s = TlsConnection::open(&TlsConfig::new(true), None).unwrap();
+    let mut c = TlsConnection::open(&client_config(true), Some("localhost")).unwrap();
+    let e = pump(&mut c, &mut s).unwrap_err();
+    assert_eq!(e.reason, "NO_SHARED_CIPHER");
+    let alert = s.transmit(u32::MAX);
+    assert_eq!(c.receive(&alert).unwrap_err().reason, "SSLV3_ALERT_HANDSHAKE_FAILURE");
 }
 
 /// Kills the peer when the test ends.
