@@ -3,12 +3,15 @@
 # cause are kept in docs/cpython-tests.md). Each module runs in its own sandbox with a time limit.
 #   bash scripts/cpython-tests.sh           test_socket, test_select, test_selectors
 #   bash scripts/cpython-tests.sh asyncio   the test_asyncio modules that need no subprocesses
+#   bash scripts/cpython-tests.sh ssl       test_ssl (CPython's certificates in LIBDIR/test/certdata)
 # Needs a CPython `test` package: 3.13's from the machine image's pyenv by default, or LIBDIR=...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIBDIR="${LIBDIR:-$(pyenv prefix 3.13.0 2>/dev/null)/lib/python3.13}"
 [ -f "$LIBDIR/test/test_socket.py" ] || { echo "no CPython test package in $LIBDIR; set LIBDIR" >&2; exit 2; }
-if [ "${1:-}" = asyncio ]; then
+if [ "${1:-}" = ssl ]; then
+  modules="test.test_ssl"
+elif [ "${1:-}" = asyncio ]; then
   modules=""
   for m in base_events buffered_proto context eager_task_factory events futures futures2 locks pep492 \
            protocols queues runners selector_events sendfile server sock_lowlevel ssl sslproto staggered \

@@ -79,7 +79,7 @@ enum Call {
     TlsInfo { t: u8 },
     TlsClose { t: u8 },
     TlsDrop { t: u8 },
-    TlsServerOptions { c: u8, ciphers: Vec<String>, tickets: bool, tls13_tickets: u32, sni: bool },
+    TlsServerOptions { c: u8, ciphers: Vec<String>, tickets: bool, tls13_tickets: u32, sni: bool, curve: String },
     TlsHello { t: u8, c: u8, refuse: Option<u8> },
     TlsTakeSession { t: u8 },
     TlsOfferSession { t: u8, k: u8 },
@@ -274,11 +274,12 @@ fuzz_target!(|calls: Vec<Call>| {
                     let _ = HostConnection::drop(&mut v, Resource::new_own(rep));
                     conns.retain(|r| *r != rep);
                 }
-                Call::TlsServerOptions { c, ciphers, tickets, tls13_tickets, sni } => {
+                Call::TlsServerOptions { c, ciphers, tickets, tls13_tickets, sni, curve } => {
                     let r = || Resource::<TlsConfig>::new_borrow(pick(&configs, c));
                     drop(v.set_tls12_ciphers(r(), ciphers));
                     drop(v.set_tickets(r(), tickets, tls13_tickets));
                     drop(v.set_sni_callback(r(), sni));
+                    drop(v.set_ecdh_curve(r(), curve));
                     drop(v.session_stats(r()));
                 }
                 Call::TlsHello { t, c, refuse } => {
@@ -294,6 +295,7 @@ fuzz_target!(|calls: Vec<Call>| {
                         sessions.push(k.rep());
                     }
                     drop(v.session_reused(Resource::new_borrow(pick(&conns, t))));
+                    drop(v.offered_ciphers(Resource::new_borrow(pick(&conns, t))));
                 }
                 Call::TlsOfferSession { t, k } => {
                     drop(v.set_session(Resource::new_borrow(pick(&conns, t)), Resource::new_borrow(pick(&sessions, k))))
