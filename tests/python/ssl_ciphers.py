@@ -7,6 +7,8 @@ import os
 import ssl
 import sys
 
+from tls_pump import handshake, pair
+
 certs = sys.argv[1]
 # rustls' suites; native OpenSSL lists many more, which this script leaves out.
 BOTH = {"TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256",
@@ -44,25 +46,10 @@ def negotiate(client_ciphers, server_ciphers=None, top=ssl.TLSVersion.TLSv1_2):
     server.load_cert_chain(os.path.join(certs, "certkey.pem"))
     if server_ciphers:
         server.set_ciphers(server_ciphers)
-    bios = [ssl.MemoryBIO() for _ in range(4)]
-    c = client.wrap_bio(bios[0], bios[1], server_hostname="localhost")
-    s = server.wrap_bio(bios[2], bios[3], server_side=True)
+    c, s, bios = pair(client, server)
     print("  shared before the handshake:", c.shared_ciphers(), s.shared_ciphers())
-    result = None
-    for _ in range(10):
-        for obj in (c, s):
-            try:
-                obj.do_handshake()
-            except ssl.SSLWantReadError:
-                pass
-            except ssl.SSLError as e:
-                result = result or f"{type(e).__name__} {e.reason}"
-        out, back = bios[1].read(), bios[3].read()
-        bios[2].write(out) if out else None
-        bios[0].write(back) if back else None
-        if not out and not back:
-            break
-    if result:
+    result = handshake(c, s, bios)
+    if result != {"client": "ok", "server": "ok"}:
         return result
     print("  shared: client", c.shared_ciphers(), "server", s.shared_ciphers())
     return c.cipher()

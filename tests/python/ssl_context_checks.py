@@ -9,6 +9,8 @@ import ssl
 import sys
 import warnings
 
+from tls_pump import handshake, pair
+
 certs = sys.argv[1]
 ca, cert, key, certkey = (os.path.join(certs, n) for n in ("ca.pem", "cert.pem", "key.pem", "certkey.pem"))
 
@@ -25,24 +27,12 @@ def attempt(label, f):
 client = ssl.create_default_context(cafile=ca)
 server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 server.load_cert_chain(certkey)
-bios = [ssl.MemoryBIO() for _ in range(4)]
-c = client.wrap_bio(bios[0], bios[1], server_hostname="localhost")
-s = server.wrap_bio(bios[2], bios[3], server_side=True)
+c, s, bios = pair(client, server)
 try:
     c.do_handshake()
 except ssl.SSLWantReadError as e:
     print("want-read:", str(e).startswith("The operation did not complete (read)"), e.errno, e.library, e.reason)
-for _ in range(10):
-    for obj in (c, s):
-        try:
-            obj.do_handshake()
-        except ssl.SSLWantReadError:
-            pass
-    out, back = bios[1].read(), bios[3].read()
-    bios[2].write(out) if out else None
-    bios[0].write(back) if back else None
-    if not out and not back:
-        break
+print("handshake:", handshake(c, s, bios))
 chain = c._sslobj.get_verified_chain()
 print("verified chain:", [type(x).__name__ for x in chain], [repr(x) for x in chain])
 print("unverified chain:", [repr(x) for x in c._sslobj.get_unverified_chain()])

@@ -8,6 +8,8 @@ import socket
 import ssl
 import sys
 
+from tls_pump import handshake, pair, transfer
+
 certs = sys.argv[1]
 
 
@@ -23,23 +25,11 @@ def contexts(top, tickets=True):
 
 def connect(client, server, session=None):
     """A handshake and one server-to-client write (TLS 1.3 tickets travel with it) over MemoryBIOs."""
-    bios = [ssl.MemoryBIO() for _ in range(4)]
-    c = client.wrap_bio(bios[0], bios[1], server_hostname="localhost", session=session)
-    s = server.wrap_bio(bios[2], bios[3], server_side=True)
+    c, s, bios = pair(client, server, session=session)
     before = c.session
-    for _ in range(10):
-        for obj in (c, s):
-            try:
-                obj.do_handshake()
-            except ssl.SSLWantReadError:
-                pass
-        out, back = bios[1].read(), bios[3].read()
-        bios[2].write(out) if out else None
-        bios[0].write(back) if back else None
-        if not out and not back:
-            break
+    handshake(c, s, bios)
     s.write(b"x")
-    bios[0].write(bios[3].read())
+    transfer(bios)
     assert c.read(10) == b"x"
     return c, s, before
 

@@ -8,6 +8,8 @@ import socket
 import ssl
 import sys
 
+from tls_pump import handshake, pair
+
 certs, other_cert, other_key = sys.argv[1:4]
 client_ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
 server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -35,26 +37,8 @@ def outcome(f):
 
 
 def over_bios(hostname, ctx=client_ctx):
-    bios = [ssl.MemoryBIO() for _ in range(4)]
-    c = ctx.wrap_bio(bios[0], bios[1], server_hostname=hostname)
-    s = server_ctx.wrap_bio(bios[2], bios[3], server_side=True)
-    result = {}
-    for _ in range(10):
-        for name, obj in (("client", c), ("server", s)):
-            if name in result and result[name] != "want":
-                continue
-            try:
-                obj.do_handshake()
-                result[name] = "ok"
-            except ssl.SSLWantReadError:
-                result[name] = "want"
-            except ssl.SSLError as e:
-                result[name] = f"{type(e).__name__} {e.reason}"
-        moved, back = bios[1].read(), bios[3].read()
-        bios[2].write(moved) if moved else None
-        bios[0].write(back) if back else None
-        if not moved and not back:
-            break
+    c, s, bios = pair(ctx, server_ctx, hostname)
+    result = handshake(c, s, bios)
     subject = None
     if result.get("client") == "ok":
         subject = dict(x[0] for x in c.getpeercert()["subject"])["commonName"]

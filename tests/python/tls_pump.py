@@ -1,0 +1,41 @@
+"""Two SSLObjects talking through MemoryBIOs in one thread, for the ssl transcript scripts (they run
+natively and in the sandbox, and their outputs are compared)."""
+import ssl
+
+
+def pair(client_ctx, server_ctx, hostname="localhost", session=None):
+    """A client and a server SSLObject and their four BIOs: client in/out, server in/out."""
+    bios = [ssl.MemoryBIO() for _ in range(4)]
+    c = client_ctx.wrap_bio(bios[0], bios[1], server_hostname=hostname, session=session)
+    s = server_ctx.wrap_bio(bios[2], bios[3], server_side=True)
+    return c, s, bios
+
+
+def transfer(bios):
+    """Moves what each side wrote to the other; False when neither had anything."""
+    out, back = bios[1].read(), bios[3].read()
+    if out:
+        bios[2].write(out)
+    if back:
+        bios[0].write(back)
+    return bool(out or back)
+
+
+def handshake(c, s, bios, rounds=10):
+    """Runs both handshakes until they settle. Returns each side's outcome: "ok", "want" (still
+    waiting), or its first SSLError as "Class REASON" (after one, a side is left alone)."""
+    result = {}
+    for _ in range(rounds):
+        for name, obj in (("client", c), ("server", s)):
+            if result.get(name, "want") != "want":
+                continue
+            try:
+                obj.do_handshake()
+                result[name] = "ok"
+            except ssl.SSLWantReadError:
+                result[name] = "want"
+            except ssl.SSLError as e:
+                result[name] = f"{type(e).__name__} {e.reason}"
+        if not transfer(bios):
+            break
+    return result
