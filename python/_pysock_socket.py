@@ -10,6 +10,8 @@ import operator as _operator
 
 from componentize_py_types import Err as _Err
 from wit_world.imports import socket as _w
+from wit_world.imports import staging as _staging
+from wit_world.imports.pysock_net_types import Received_Inline as _Inline
 
 error = OSError
 timeout = TimeoutError
@@ -120,6 +122,12 @@ def _int64(value):
     if not -(2**63) <= value < 2**63:
         raise OverflowError("Python int too large to convert to C ssize_t")
     return value
+
+
+# Buffers at least this large travel through the host's staging area (pysock:net/staging): between
+# the interpreter's and the guest's memories a byte costs 2.8 ns to copy, into the host next to
+# nothing. Below it the extra call costs more than the copy it saves.
+_STAGED = 1024
 
 
 def _bytes(data):
@@ -233,10 +241,19 @@ class socket:
         raise _exception(error)
 
     def send(self, data, flags=0):
-        return _call(self._pysock.send, _bytes(data), _int32(flags))
+        data, flags = _bytes(data), _int32(flags)
+        if len(data) >= _STAGED:
+            _staging.stage(data)
+            return _call(self._pysock.send_staged, len(data), flags)
+        return _call(self._pysock.send, data, flags)
 
     def sendall(self, data, flags=0):
-        _call(self._pysock.sendall, _bytes(data), _int32(flags))
+        data, flags = _bytes(data), _int32(flags)
+        if len(data) >= _STAGED:
+            _staging.stage(data)
+            _call(self._pysock.sendall_staged, len(data), flags)
+        else:
+            _call(self._pysock.sendall, data, flags)
 
     def sendto(self, data, flags_or_address, address=None):
         if address is None:
@@ -247,7 +264,13 @@ class socket:
         return _call(self._pysock.sendto, data, flags, _address(self.family, address, "sendto"))
 
     def recv(self, bufsize, flags=0):
-        return _call(self._pysock.recv, _int64(bufsize), _int32(flags))
+        return self._recv(_int64(bufsize), _int32(flags))
+
+    def _recv(self, bufsize, flags):
+        if bufsize >= _STAGED:
+            got = _call(self._pysock.recv_staged, bufsize, flags)
+            return got.value if type(got) is _Inline else _staging.take()
+        return _call(self._pysock.recv, bufsize, flags)
 
     def recvfrom(self, bufsize, flags=0):
         data, address = _call(self._pysock.recvfrom, _int64(bufsize), _int32(flags))
@@ -269,7 +292,7 @@ class socket:
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         view, nbytes = self._into(buffer, nbytes, "recv_into")
-        data = _call(self._pysock.recv, nbytes, _int32(flags))
+        data = self._recv(nbytes, _int32(flags))
         view[:len(data)] = data
         return len(data)
 

@@ -513,7 +513,12 @@ fn main() -> Result<()> {
     println!("python-to-guest copies");
     let out = python('d', "bench/boundary_copy.py", &["100".into()]).output()?;
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        if let Some((size, us)) = line.split_once(' ') {
+        if let Some(rest) = line.strip_prefix("stage ") {
+            if let Some((size, us)) = rest.split_once(' ') {
+                let section = format!("CPython-to-host staging of {size} bytes (µs)");
+                results.entry(section).or_default().insert("d".into(), vec![us.trim().parse()?]);
+            }
+        } else if let Some((size, us)) = line.split_once(' ') {
             let section = format!("CPython-to-guest call carrying {size} bytes (µs)");
             results.entry(section).or_default().insert("d".into(), vec![us.trim().parse()?]);
         }

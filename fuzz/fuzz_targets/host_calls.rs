@@ -10,6 +10,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt};
 use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, HostSession, ProtocolVersion, VerifyMode};
+use pysock::bindings::extras::pysock::net::staging::Host as StagingHost;
 use pysock::bindings::pysock::net::types::{Family, IpAddress, IpSocketAddress, Kind};
 use pysock::net::{Epoll, Socket};
 use pysock::tls::{TlsConfig, TlsConnection, TlsSession};
@@ -52,6 +53,10 @@ enum Call {
     SendTo { s: u8, data: Vec<u8>, flags: i32, a: Addr },
     Recv { s: u8, max: u64, flags: i32 },
     RecvFrom { s: u8, max: u64, flags: i32 },
+    Stage { data: Vec<u8> },
+    TakeStaged,
+    SendStaged { s: u8, offset: u64, flags: i32 },
+    RecvStaged { s: u8, max: u64, flags: i32 },
     Shutdown { s: u8, how: u8 },
     Addresses { s: u8 },
     GetOption { s: u8, opt: u8 },
@@ -168,6 +173,10 @@ fuzz_target!(|calls: Vec<Call>| {
                 Call::SendTo { s, data, flags, a } => drop(v.send_to(b(&socks, s), data, flags, a.wit())),
                 Call::Recv { s, max, flags } => drop(v.recv(b(&socks, s), max, flags)),
                 Call::RecvFrom { s, max, flags } => drop(v.recv_from(b(&socks, s), max, flags)),
+                Call::Stage { data } => drop(StagingHost::stage(&mut v, data)),
+                Call::TakeStaged => drop(StagingHost::take(&mut v)),
+                Call::SendStaged { s, offset, flags } => drop(v.send_staged(b(&socks, s), offset, flags)),
+                Call::RecvStaged { s, max, flags } => drop(v.recv_staged(b(&socks, s), max, flags)),
                 Call::Shutdown { s, how } => {
                     let how = [ShutdownHow::Read, ShutdownHow::Write, ShutdownHow::Both][how as usize % 3];
                     drop(v.shutdown(b(&socks, s), how))

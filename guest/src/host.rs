@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use crate::bindings::pysock::net::net::{self, AddressInfo, Events, ShutdownHow, Sockopt};
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpSocketAddress, Kind};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpSocketAddress, Kind, Received};
 use std::time::Duration;
 
 /// Which epoll_ctl(2) operation.
@@ -35,6 +35,11 @@ pub trait Host {
     fn send_to(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno>;
     fn recv(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<Vec<u8>, Errno>;
     fn recv_from(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<(Vec<u8>, Option<IpSocketAddress>), Errno>;
+    /// `send` of the bytes the adapter staged in the host, from `offset` on.
+    fn send_staged(&self, s: &Self::Socket, offset: u64, flags: i32) -> Result<u32, Errno>;
+    /// `recv` for a large buffer: up to `inline_max` bytes come back here, more stay in the host's
+    /// staging area for the adapter to collect.
+    fn recv_staged(&self, s: &Self::Socket, max: u64, flags: i32, inline_max: u32) -> Result<Received, Errno>;
     fn shutdown(&self, s: &Self::Socket, how: ShutdownHow) -> Result<(), Errno>;
     fn local_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
     fn remote_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
@@ -110,6 +115,12 @@ impl Host for WitHost {
     }
     fn recv_from(&self, s: &net::Socket, max: u64, flags: i32) -> Result<(Vec<u8>, Option<IpSocketAddress>), Errno> {
         s.recv_from(max, flags)
+    }
+    fn send_staged(&self, s: &net::Socket, offset: u64, flags: i32) -> Result<u32, Errno> {
+        s.send_staged(offset, flags)
+    }
+    fn recv_staged(&self, s: &net::Socket, max: u64, flags: i32, inline_max: u32) -> Result<Received, Errno> {
+        s.recv_staged(max, flags, inline_max)
     }
     fn shutdown(&self, s: &net::Socket, how: ShutdownHow) -> Result<(), Errno> {
         s.shutdown(how)

@@ -22,7 +22,7 @@ pub mod timeout;
 use bindings::exports::pysock::net::select as py_select;
 use bindings::exports::pysock::net::socket::{self as py, Address, AddressInfo, Error, OptionValue};
 use host::WitHost;
-use socket::{Core, SockObj};
+use socket::{Core, Outgoing, SockObj};
 use std::cell::RefCell;
 
 thread_local! {
@@ -160,10 +160,19 @@ impl py::GuestSocket for PySocket {
         core(|c| c.connect_ex(&self.obj(), &address))
     }
     fn send(&self, data: Vec<u8>, flags: i32) -> Result<u64, Error> {
-        core(|c| c.send(&self.obj(), &data, flags))
+        core(|c| c.send(&self.obj(), Outgoing::Bytes(&data), flags))
     }
     fn sendall(&self, data: Vec<u8>, flags: i32) -> Result<(), Error> {
-        core(|c| c.sendall(&self.obj(), &data, flags))
+        core(|c| c.sendall(&self.obj(), Outgoing::Bytes(&data), flags))
+    }
+    fn send_staged(&self, len: u64, flags: i32) -> Result<u64, Error> {
+        core(|c| c.send(&self.obj(), Outgoing::Staged(len as usize), flags))
+    }
+    fn sendall_staged(&self, len: u64, flags: i32) -> Result<(), Error> {
+        core(|c| c.sendall(&self.obj(), Outgoing::Staged(len as usize), flags))
+    }
+    fn recv_staged(&self, bufsize: i64, flags: i32) -> Result<bindings::pysock::net::types::Received, Error> {
+        core(|c| c.recv_staged(&self.obj(), bufsize, flags))
     }
     fn sendto(&self, data: Vec<u8>, flags: i32, address: Address) -> Result<u64, Error> {
         core(|c| c.sendto(&self.obj(), &data, flags, &address))

@@ -9,11 +9,33 @@
 use crate::addr;
 use crate::bindings::exports::pysock::net::socket::{Address, AddressInfo, Error, OptionValue};
 use crate::bindings::pysock::net::net::{Events, ShutdownHow, Sockopt};
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind, Received};
 use crate::errno::{self, gai, os, overflow, type_error, value};
 use crate::host::Host;
 use crate::timeout::{self, CallError, Mode};
 use std::time::Duration;
+
+/// Received bytes up to this many come back in the call even for a large buffer: copying them
+/// into the interpreter costs less than the call that would collect them from the staging area.
+pub const INLINE_MAX: u32 = 1024;
+
+/// The bytes a send carries: in the call, or staged in the host by the adapter (large buffers,
+/// which so skip the copy between the interpreter's and the guest's memories).
+#[derive(Clone, Copy)]
+pub enum Outgoing<'a> {
+    Bytes(&'a [u8]),
+    /// How many bytes the adapter staged.
+    Staged(usize),
+}
+
+impl Outgoing<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Bytes(b) => b.len(),
+            Outgoing::Staged(n) => *n,
+        }
+    }
+}
 
 /// Linux's numbers for the constants the adapter exposes.
 pub mod linux {
@@ -395,17 +417,29 @@ impl<H: Host> Core<H> {
         if flags & MSG_DONTWAIT != 0 { Mode::NonBlocking } else { Mode::of(s.timeout) }
     }
 
-    pub fn send(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<u64, Error> {
+    /// One send(2) of `data` from `offset` on.
+    fn send_part(&self, sock: &H::Socket, data: Outgoing<'_>, offset: usize, flags: i32) -> Result<u32, Errno> {
+        match data {
+            Outgoing::Bytes(bytes) => self.host.send(sock, &bytes[offset..], flags),
+            // The host holds fewer bytes than the adapter said: a send of nothing, which would loop.
+            Outgoing::Staged(_) => match self.host.send_staged(sock, offset as u64, flags)? {
+                0 => Err(Errno::Einval),
+                n => Ok(n),
+            },
+        }
+    }
+
+    pub fn send(&self, s: &SockObj, data: Outgoing<'_>, flags: i32) -> Result<u64, Error> {
         let sock = self.sock(s)?;
         timeout::sock_call(&self.host, sock, Events::WRITABLE, Self::call_mode(s, flags), None, || {
-            self.host.send(sock, data, flags)
+            self.send_part(sock, data, 0, flags)
         })
         .map(u64::from)
         .map_err(call_error)
     }
 
     /// `sendall`: one deadline for the whole buffer, checked before each chunk.
-    pub fn sendall(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<(), Error> {
+    pub fn sendall(&self, s: &SockObj, data: Outgoing<'_>, flags: i32) -> Result<(), Error> {
         let sock = self.sock(s)?;
         let mode = Self::call_mode(s, flags);
         let deadline = match mode {
@@ -419,14 +453,14 @@ impl<H: Host> Core<H> {
                     return Err(timed_out());
                 }
             }
-            let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, deadline, || {
-                self.host.send(sock, &data[sent..], flags)
-            })
-            .map_err(call_error)?;
-            sent += n as usize;
             if sent >= data.len() {
                 return Ok(());
             }
+            let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, deadline, || {
+                self.send_part(sock, data, sent, flags)
+            })
+            .map_err(call_error)?;
+            sent += n as usize;
         }
     }
 
@@ -441,6 +475,24 @@ impl<H: Host> Core<H> {
     }
 
     pub fn recv(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Vec<u8>, Error> {
+        self.recv_with(s, bufsize, flags, |sock, max| self.host.recv(sock, max, flags), Vec::new)
+    }
+
+    /// `recv` with a large buffer: what came back fits in the call up to [`INLINE_MAX`] bytes, and
+    /// stays in the host's staging area beyond (the adapter collects it there).
+    pub fn recv_staged(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Received, Error> {
+        let op = |sock: &H::Socket, max| self.host.recv_staged(sock, max, flags, INLINE_MAX);
+        self.recv_with(s, bufsize, flags, op, || Received::Inline(Vec::new()))
+    }
+
+    fn recv_with<T>(
+        &self,
+        s: &SockObj,
+        bufsize: i64,
+        flags: i32,
+        op: impl Fn(&H::Socket, u64) -> Result<T, Errno>,
+        nothing: impl Fn() -> T,
+    ) -> Result<T, Error> {
         if bufsize < 0 {
             return Err(value("negative buffersize in recv"));
         }
@@ -448,14 +500,13 @@ impl<H: Host> Core<H> {
         let mode = Self::call_mode(s, flags);
         if bufsize == 0 && mode == Mode::Blocking {
             // A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.
-            return match self.host.recv(sock, 0, flags) {
+            return match op(sock, 0) {
                 Ok(v) => Ok(v),
-                Err(Errno::Eagain) => Ok(Vec::new()),
+                Err(Errno::Eagain) => Ok(nothing()),
                 Err(e) => Err(os(e)),
             };
         }
-        timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || self.host.recv(sock, bufsize as u64, flags))
-            .map_err(call_error)
+        timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, bufsize as u64)).map_err(call_error)
     }
 
     pub fn recvfrom(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<(Vec<u8>, Option<Address>), Error> {
@@ -688,4 +739,32 @@ pub fn inet_ntop(family: i32, packed: &[u8]) -> Result<String, Error> {
 /// Converts `Duration`s for select/poll.
 pub fn seconds(t: f64) -> Duration {
     Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeout::tests::FakeHost;
+
+    /// sendall of staged bytes walks the host's area by offset until all of it went.
+    #[test]
+    fn sendall_of_staged_bytes_sends_them_all_in_chunks() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        core.host.staged.set(100_000);
+        core.host.send_chunk.set(30_000);
+        assert!(core.sendall(&s, Outgoing::Staged(100_000), 0).is_ok());
+        assert!(matches!(core.send(&s, Outgoing::Staged(100_000), 0), Ok(30_000)));
+    }
+
+    /// An adapter that claims more than it staged gets EINVAL, not an endless loop of empty sends.
+    #[test]
+    fn staged_length_beyond_the_area_is_einval() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        core.host.staged.set(10);
+        core.host.send_chunk.set(4);
+        let e = core.sendall(&s, Outgoing::Staged(20), 0).unwrap_err();
+        assert!(matches!(e, Error::Os(ref o) if o.code == Errno::Einval), "{e:?}");
+    }
 }

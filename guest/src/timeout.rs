@@ -108,6 +108,9 @@ pub mod tests {
         pub wait_limits: RefCell<Vec<Option<Duration>>>,
         /// How many sockets each wait was given.
         pub wait_sizes: RefCell<Vec<usize>>,
+        /// How many bytes are staged for `send_staged`, and how many one call takes at most.
+        pub staged: Cell<u64>,
+        pub send_chunk: Cell<u64>,
     }
 
     impl Host for FakeHost {
@@ -133,6 +136,11 @@ pub mod tests {
         fn send_to(&self, _: &(), d: &[u8], _: i32, _: &IpSocketAddress) -> Result<u32, Errno> { Ok(d.len() as u32) }
         fn recv(&self, _: &(), _: u64, _: i32) -> Result<Vec<u8>, Errno> { Err(Errno::Eagain) }
         fn recv_from(&self, _: &(), _: u64, _: i32) -> Result<(Vec<u8>, Option<IpSocketAddress>), Errno> { Err(Errno::Eagain) }
+        fn send_staged(&self, _: &(), offset: u64, _: i32) -> Result<u32, Errno> {
+            let left = self.staged.get().checked_sub(offset).ok_or(Errno::Einval)?;
+            Ok(left.min(self.send_chunk.get().max(1)) as u32)
+        }
+        fn recv_staged(&self, _: &(), _: u64, _: i32, _: u32) -> Result<crate::bindings::pysock::net::types::Received, Errno> { Err(Errno::Eagain) }
         fn shutdown(&self, _: &(), _: ShutdownHow) -> Result<(), Errno> { Ok(()) }
         fn local_address(&self, _: &()) -> Result<Option<IpSocketAddress>, Errno> { Ok(None) }
         fn remote_address(&self, _: &()) -> Result<Option<IpSocketAddress>, Errno> { Err(Errno::Enotconn) }

@@ -28,8 +28,9 @@
 #![deny(unsafe_code)]
 
 pub mod bindings {
-    //! The one `bindgen!` of the host: the `guest` world's imports, plus its exports for callers
-    //! (tests, embedders) that drive the guest component directly.
+    //! The host's `bindgen!`s: the `guest` world's imports, plus its exports for callers (tests,
+    //! embedders) that drive the guest component directly; and the staging area the interpreter
+    //! imports besides the guest (`extras`).
     wasmtime::component::bindgen!({
         world: "guest",
         path: "../wit",
@@ -43,6 +44,14 @@ pub mod bindings {
         trappable_error_type: { "pysock:net/types.errno" => crate::error::NetError },
         imports: { default: trappable },
     });
+
+    pub mod extras {
+        wasmtime::component::bindgen!({
+            world: "interpreter-extras",
+            path: "../wit",
+            imports: { default: trappable },
+        });
+    }
 }
 
 pub mod audit;
@@ -83,6 +92,10 @@ pub struct PysockCtx {
     pub(crate) default_trust: tls::TrustAnchors,
     /// Identities the embedder holds for the guest, by name: (chain PEM, key PEM).
     pub(crate) identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
+    /// The staging areas (`pysock:net/staging`): bytes the interpreter staged for a send, and
+    /// bytes a recv left for it.
+    pub(crate) staged_out: Vec<u8>,
+    pub(crate) staged_in: Vec<u8>,
 }
 
 impl PysockCtx {
@@ -214,6 +227,8 @@ impl PysockCtxBuilder {
             events: mio::Events::with_capacity(256),
             default_trust: tls::TrustAnchors::new(self.default_trust),
             identities: self.identities,
+            staged_out: Vec::new(),
+            staged_in: Vec::new(),
         })
     }
 }
@@ -239,5 +254,6 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     bindings::pysock::net::types::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::net::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::tls::add_to_linker::<T, Pysock>(linker, T::pysock)?;
+    bindings::extras::pysock::net::staging::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     Ok(())
 }

@@ -9,7 +9,7 @@
 use crate::bindings::pysock::net::net::{
     AddressInfo, Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt,
 };
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind, Received};
 use crate::error::NetError;
 use crate::policy::Op;
 use crate::{PysockCtxView, audit, errno, sys};
@@ -173,6 +173,19 @@ impl PysockCtxView<'_> {
             return Err(self.refuse(Errno::Enobufs, format!("at most {limit} bytes {what}")));
         }
         Ok(len.min(usize::try_from(left).unwrap_or(usize::MAX)))
+    }
+
+    /// send(2) under the sent-bytes quota.
+    fn send_bytes(&mut self, this: &Resource<Socket>, data: &[u8], flags: i32) -> NetResult<u32> {
+        let n = self.byte_allowance(data.len(), true)?;
+        let s = self.socket(this)?;
+        if n < data.len() && s.kind == Kind::Dgram {
+            // A datagram goes whole or not at all.
+            return Err(NetError::Errno(Errno::Enobufs));
+        }
+        let sent = s.inner.send_with_flags(&data[..n], send_flags(flags)?)?;
+        self.ctx.usage.bytes_sent += sent as u64;
+        Ok(sent as u32)
     }
 
     /// The length a recv may ask for under the received-bytes quota; a peek takes nothing.
@@ -369,15 +382,31 @@ impl HostSocket for PysockCtxView<'_> {
     }
 
     fn send(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32) -> NetResult<u32> {
-        let n = self.byte_allowance(data.len(), true)?;
-        let s = self.socket(&this)?;
-        if n < data.len() && s.kind == Kind::Dgram {
-            // A datagram goes whole or not at all.
-            return Err(NetError::Errno(Errno::Enobufs));
+        self.send_bytes(&this, &data, flags)
+    }
+
+    fn send_staged(&mut self, this: Resource<Socket>, offset: u64, flags: i32) -> NetResult<u32> {
+        let staged = std::mem::take(&mut self.ctx.staged_out);
+        let result = match usize::try_from(offset).ok().and_then(|o| staged.get(o..)) {
+            Some(rest) => self.send_bytes(&this, rest, flags),
+            None => Err(NetError::Errno(Errno::Einval)),
+        };
+        let done = matches!(result, Ok(n) if offset + n as u64 == staged.len() as u64);
+        // Once all of it went, the area lets go of the buffer rather than hold it until the next stage.
+        if !done {
+            self.ctx.staged_out = staged;
         }
-        let sent = s.inner.send_with_flags(&data[..n], send_flags(flags)?)?;
-        self.ctx.usage.bytes_sent += sent as u64;
-        Ok(sent as u32)
+        result
+    }
+
+    fn recv_staged(&mut self, this: Resource<Socket>, max_len: u64, flags: i32, inline_max: u32) -> NetResult<Received> {
+        let data = self.recv(this, max_len, flags)?;
+        if data.len() <= inline_max as usize {
+            return Ok(Received::Inline(data));
+        }
+        let n = data.len() as u64;
+        self.ctx.staged_in = data;
+        Ok(Received::Staged(n))
     }
 
     fn send_to(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32, address: IpSocketAddress) -> NetResult<u32> {
@@ -704,4 +733,15 @@ fn to_address_infos(list: Vec<sys::AddrInfo>) -> Vec<AddressInfo> {
             Some(AddressInfo { family, kind, protocol: a.protocol, canonical_name: a.canonname, address: from_std(a.address) })
         })
         .collect()
+}
+
+impl crate::bindings::extras::pysock::net::staging::Host for PysockCtxView<'_> {
+    fn stage(&mut self, data: Vec<u8>) -> wasmtime::Result<()> {
+        self.ctx.staged_out = data;
+        Ok(())
+    }
+
+    fn take(&mut self) -> wasmtime::Result<Vec<u8>> {
+        Ok(std::mem::take(&mut self.ctx.staged_in))
+    }
 }

@@ -19,29 +19,32 @@ try:
     elif mode == "listeners":  # --max-listeners 1
         for i in range(1, 10):
             keep.append(socket.create_server(("127.0.0.1", 0)))
-    elif mode == "bytes-sent":  # --max-bytes-sent 1000
+    elif mode in ("bytes-sent", "bytes-sent-staged"):  # --max-bytes-sent 1000 (staged: 10000)
+        # Staged: buffers large enough to travel through the host's staging area.
+        size, quota = (600, 1000) if mode == "bytes-sent" else (6000, 10000)
         server = socket.create_server(("127.0.0.1", 0))
         c = socket.create_connection(server.getsockname())
         peer, _ = server.accept()
         i = 0
         try:
             for i in range(1, 10):
-                c.sendall(b"x" * 600)
+                c.sendall(b"x" * size)
         finally:
             peer.settimeout(1)
             got = b""
-            while len(got) < 1000:
-                got += peer.recv(4096)
+            while len(got) < quota:
+                got += peer.recv(65536)
             print(f"{mode}: the peer received {len(got)} bytes")
-    elif mode == "bytes-received":  # --max-bytes-received 1000
+    elif mode in ("bytes-received", "bytes-received-staged"):  # --max-bytes-received 1000 (10000)
+        size, total = (700, 3000) if mode == "bytes-received" else (7000, 30000)
         server = socket.create_server(("127.0.0.1", 0))
         c = socket.create_connection(server.getsockname())
         peer, _ = server.accept()
-        peer.sendall(b"y" * 3000)
+        peer.sendall(b"y" * total)
         got = 0
         try:
             while True:
-                got += len(c.recv(700))
+                got += len(c.recv(size))
         finally:
             print(f"{mode}: received {got} bytes before the quota")
     elif mode == "connections":  # --max-connections-per-second 5
