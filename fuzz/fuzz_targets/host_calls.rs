@@ -56,7 +56,7 @@ enum Call {
     Stage { data: Vec<u8> },
     TakeStaged,
     SendStaged { s: u8, offset: u64, flags: i32 },
-    RecvStaged { s: u8, max: u64, flags: i32 },
+    RecvStaged { s: u8, max: u64, flags: i32, inline_max: u32 },
     Shutdown { s: u8, how: u8 },
     Addresses { s: u8 },
     GetOption { s: u8, opt: u8 },
@@ -176,7 +176,7 @@ fuzz_target!(|calls: Vec<Call>| {
                 Call::Stage { data } => drop(StagingHost::stage(&mut v, data)),
                 Call::TakeStaged => drop(StagingHost::take(&mut v)),
                 Call::SendStaged { s, offset, flags } => drop(v.send_staged(b(&socks, s), offset, flags)),
-                Call::RecvStaged { s, max, flags } => drop(v.recv_staged(b(&socks, s), max, flags)),
+                Call::RecvStaged { s, max, flags, inline_max } => drop(v.recv_staged(b(&socks, s), max, flags, inline_max)),
                 Call::Shutdown { s, how } => {
                     let how = [ShutdownHow::Read, ShutdownHow::Write, ShutdownHow::Both][how as usize % 3];
                     drop(v.shutdown(b(&socks, s), how))
