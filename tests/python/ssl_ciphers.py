@@ -7,7 +7,7 @@ import os
 import ssl
 import sys
 
-from tls_pump import handshake, pair
+from tls_helpers import handshake, pair
 
 certs = sys.argv[1]
 # rustls' suites; native OpenSSL lists many more, which this script leaves out.

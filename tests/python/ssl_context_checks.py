@@ -9,19 +9,10 @@ import ssl
 import sys
 import warnings
 
-from tls_pump import handshake, pair
+from tls_helpers import attempt, handshake, pair
 
 certs = sys.argv[1]
 ca, cert, key, certkey = (os.path.join(certs, n) for n in ("ca.pem", "cert.pem", "key.pem", "certkey.pem"))
-
-
-def attempt(label, f):
-    try:
-        result = f()
-        print(label, "->", "ok" if result is None else result)
-    except Exception as e:
-        extra = [getattr(e, a, "-") for a in ("library", "reason")] if isinstance(e, ssl.SSLError) else []
-        print(label, "->", type(e).__name__, str(e).split(" (_ssl.c")[0].split(" (pysock)")[0], *extra)
 
 
 client = ssl.create_default_context(cafile=ca)

@@ -8,7 +8,7 @@ import socket
 import ssl
 import sys
 
-from tls_pump import handshake, pair, transfer
+from tls_helpers import attempt, handshake, pair, transfer
 
 certs = sys.argv[1]
 
@@ -85,15 +85,9 @@ bios = [ssl.MemoryBIO() for _ in range(2)]
 fresh = other_client.wrap_bio(bios[0], bios[1], server_hostname="localhost")
 for label, obj, value in (("not a session", fresh, "x"), ("other context", fresh, session),
                           ("server side", s, session), ("after handshake", c, session)):
-    try:
-        obj.session = value
-        print(label, "-> set")
-    except Exception as e:
-        print(label, "->", type(e).__name__, e)
-try:
-    other_client.wrap_bio(bios[0], bios[1], server_hostname="localhost", session=session)
-except Exception as e:
-    print("wrap_bio(session=other context's) ->", type(e).__name__, e)
+    attempt(label, lambda: setattr(obj, "session", value))
+attempt("wrap_bio(session=other context's)",
+        lambda: other_client.wrap_bio(bios[0], bios[1], server_hostname="localhost", session=session) and None)
 
 print("over sockets:")
 for offer in (None, session, session):

@@ -8,7 +8,7 @@ import socket
 import ssl
 import sys
 
-from tls_pump import handshake, pair
+from tls_helpers import attempt, handshake, pair
 
 certs, other_cert, other_key = sys.argv[1:4]
 client_ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
@@ -109,13 +109,6 @@ server_ctx.set_servername_callback(None)
 print("  cleared:", server_ctx.sni_callback, over_bios("other.example")[1])
 
 for label, target, value in (("client context", client_ctx, choose), ("not callable", server_ctx, 42)):
-    try:
-        target.sni_callback = value
-        print(label, "-> set")
-    except Exception as e:
-        print(label, "->", type(e).__name__, e)
-try:
-    server_ctx.set_servername_callback(42)
-except Exception as e:
-    print("set_servername_callback(42) ->", type(e).__name__, e)
+    attempt(label, lambda: setattr(target, "sni_callback", value))
+attempt("set_servername_callback(42)", lambda: server_ctx.set_servername_callback(42))
 print("END")

@@ -1,6 +1,18 @@
-"""Two SSLObjects talking through MemoryBIOs in one thread, for the ssl transcript scripts (they run
-natively and in the sandbox, and their outputs are compared)."""
+"""Helpers for the ssl transcript scripts, which run natively and in the sandbox and whose outputs
+are compared: two SSLObjects talking through MemoryBIOs in one thread, and a call's outcome as text."""
 import ssl
+
+
+def attempt(label, f):
+    """Prints `label -> ok` (or the result), or the exception's class and text, without what
+    differs between builds (CPython's `(_ssl.c:NNN)`, pysock's `(pysock)`); SSLErrors also show
+    their library and reason."""
+    try:
+        result = f()
+        print(label, "->", "ok" if result is None else result)
+    except Exception as e:
+        extra = [getattr(e, a, "-") for a in ("library", "reason")] if isinstance(e, ssl.SSLError) else []
+        print(label, "->", type(e).__name__, str(e).split(" (_ssl.c")[0].split(" (pysock)")[0], *extra)
 
 
 def pair(client_ctx, server_ctx, hostname="localhost", session=None):
