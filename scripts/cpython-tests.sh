@@ -21,7 +21,11 @@ elif [ "${1:-}" = asyncio ]; then
 else
   modules="test.test_socket test.test_select test.test_selectors"
 fi
+# A writable scratch folder, so that tests can make their temporary files (os_helper.TESTFN).
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 for module in $modules; do
-  target/debug/pysock python --allow-loopback --time-limit 600 --dir "$LIBDIR" tests/cpython/run_stdlib_tests.py \
-    --as-linux "$LIBDIR" "$module" 2>/dev/null || echo "$module: stopped (status $?)"
+  target/debug/pysock python --allow-loopback --time-limit 600 --dir "$LIBDIR" --writable-dir "$scratch" \
+    tests/cpython/run_stdlib_tests.py --as-linux --cwd "$scratch" "$LIBDIR" "$module" 2>/dev/null \
+    || echo "$module: stopped (status $?)"
 done

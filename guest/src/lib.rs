@@ -487,6 +487,12 @@ impl py_ssl::GuestContext for ssl::Context {
     fn session_stats(&self) -> Vec<(String, u64)> {
         ssl::Context::session_stats(self)
     }
+    fn set_key_log(&self, enabled: bool) {
+        self.config.set_key_log(enabled)
+    }
+    fn take_key_log(&self) -> Vec<String> {
+        self.config.take_key_log()
+    }
 }
 
 impl py_ssl::GuestSslSession for ssl::SslSession {

@@ -38,6 +38,7 @@ Limits:
   --fuel N               wasmtime fuel for the run (slower: fuel metering)
 Files and TLS:
   --dir PATH        make PATH readable inside the sandbox at the same absolute path
+  --writable-dir PATH  the same, and the sandbox may create, change and remove files there
   --ca-file PATH    what ssl.create_default_context() trusts: the CAs in this PEM file
   --system-ca       what ssl.create_default_context() trusts: the host's system store
                     (without either, default contexts trust nothing until code loads CAs)
@@ -157,11 +158,11 @@ fn real_main() -> Result<i32> {
                 let read = |p: &str| std::fs::read(p).with_context(|| format!("cannot read {p} for --tls-identity {name}"));
                 options.identities.push((name.to_string(), read(cert)?, read(key)?));
             }
-            "--dir" => {
-                let path = args.next().context("--dir needs a PATH")?;
+            "--dir" | "--writable-dir" => {
+                let path = args.next().with_context(|| format!("{arg} needs a PATH"))?;
                 let abs = absolute(Path::new(&path))?;
                 let guest = abs.to_string_lossy().into_owned();
-                options.dirs.push((abs, guest));
+                if arg == "--dir" { options.dirs.push((abs, guest)) } else { options.writable_dirs.push((abs, guest)) }
             }
             "-h" | "--help" => {
                 println!("{USAGE}");

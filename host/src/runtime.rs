@@ -58,6 +58,8 @@ pub struct RunOptions {
     pub args: Vec<String>,
     /// (host path, guest path) pairs, preopened read-only.
     pub dirs: Vec<(PathBuf, String)>,
+    /// (host path, guest path) pairs the guest may also write (create, change, remove files).
+    pub writable_dirs: Vec<(PathBuf, String)>,
     pub env: Vec<(String, String)>,
     pub network: NetworkPolicy,
     pub default_trust: crate::DefaultTrust,
@@ -206,6 +208,11 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
         wasi.preopened_dir(host, guest, FsPerms::ReadOnly)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot make {} readable in the sandbox", host.display()))?;
+    }
+    for (host, guest) in &options.writable_dirs {
+        wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot make {} writable in the sandbox", host.display()))?;
     }
     let mut builder = PysockCtx::builder()
         .network(options.network.clone())

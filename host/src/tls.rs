@@ -146,6 +146,21 @@ pub struct TlsConfig {
     /// The client settings, built once and reset by every setter: rustls resumes a session only
     /// with the same verifier and client-certificate resolver that established it.
     client: OnceLock<Arc<rustls::ClientConfig>>,
+    /// `keylog_filename`'s lines, when set.
+    key_log: Option<Arc<KeyLogLines>>,
+}
+
+/// Secrets as NSS key log lines (what OpenSSL's keylog callback writes and Wireshark reads), kept
+/// for the guest, which owns the file.
+#[derive(Debug, Default)]
+struct KeyLogLines(std::sync::Mutex<Vec<String>>);
+
+impl rustls::KeyLog for KeyLogLines {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let line = format!("{label} {} {}", hex(client_random), hex(secret));
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+    }
 }
 
 impl TlsConfig {
@@ -168,6 +183,7 @@ impl TlsConfig {
             stats,
             ticketer: OnceLock::new(),
             client: OnceLock::new(),
+            key_log: None,
         }
     }
 
@@ -189,6 +205,16 @@ impl TlsConfig {
 
     pub fn set_tickets(&mut self, enabled: bool, tls13_count: u32) {
         self.tickets = (enabled, tls13_count);
+    }
+
+    pub fn set_key_log(&mut self, enabled: bool) {
+        self.key_log = enabled.then(Arc::default);
+        self.changed();
+    }
+
+    pub fn take_key_log(&self) -> Vec<String> {
+        let Some(lines) = &self.key_log else { return Vec::new() };
+        std::mem::take(&mut *lines.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     pub fn set_sni_callback(&mut self, enabled: bool) {
@@ -362,6 +388,9 @@ impl TlsConfig {
             None => builder.with_no_client_auth(),
         };
         config.alpn_protocols = self.alpn.clone();
+        if let Some(lines) = &self.key_log {
+            config.key_log = lines.clone();
+        }
         Ok(config)
     }
 
@@ -395,6 +424,9 @@ impl TlsConfig {
             }
         }
         config.send_tls13_tickets = tls13_count as usize;
+        if let Some(lines) = &self.key_log {
+            config.key_log = lines.clone();
+        }
         Ok(config)
     }
 }
@@ -1065,6 +1097,12 @@ impl HostConfig for PysockCtxView<'_> {
     }
     fn set_ecdh_curve(&mut self, this: Resource<TlsConfig>, name: String) -> R<()> {
         Ok(self.table.get_mut(&this)?.set_ecdh_curve(&name))
+    }
+    fn set_key_log(&mut self, this: Resource<TlsConfig>, enabled: bool) -> R<()> {
+        Ok(self.table.get_mut(&this)?.set_key_log(enabled))
+    }
+    fn take_key_log(&mut self, this: Resource<TlsConfig>) -> R<Vec<String>> {
+        Ok(self.table.get(&this)?.take_key_log())
     }
     fn session_stats(&mut self, this: Resource<TlsConfig>) -> R<Stats> {
         Ok(self.table.get(&this)?.session_stats())

@@ -1,5 +1,7 @@
 # Runs CPython's own test modules inside the sandbox and prints their counts.
-# usage: pysock python --allow-loopback --dir LIBDIR tests/cpython/run_stdlib_tests.py [--as-linux] LIBDIR MODULE...
+# usage: pysock python --allow-loopback --dir LIBDIR [--writable-dir SCRATCH] tests/cpython/run_stdlib_tests.py
+#        [--as-linux] [--cwd SCRATCH] LIBDIR MODULE...
+# --cwd runs the tests in SCRATCH, where their temporary files (os_helper.TESTFN) can be written.
 # LIBDIR holds a CPython `test` package (3.13's from pyenv is the closest to the sandbox's 3.14).
 # It goes last on sys.path, so only `test` comes from it and the sandbox's own stdlib wins.
 import sys
@@ -9,6 +11,10 @@ args = sys.argv[1:]
 as_linux = args[0] == "--as-linux"
 if as_linux:
     args = args[1:]
+if args[0] == "--cwd":
+    import os
+    os.chdir(args[1])
+    args = args[2:]
 libdir, modules = args[0], args[1:]
 sys.path.append(libdir)
 if as_linux:

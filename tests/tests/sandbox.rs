@@ -326,3 +326,19 @@ fn ssl_context_checks_match_native_cpython() {
     let certs = conformance_dir().join("certs");
     assert_matches_native_with("ssl_context_checks.py", &[&certs], &[certs.as_os_str()]);
 }
+
+/// keylog_filename as native CPython writes it: a header for a new file, then NSS key log lines for
+/// each handshake (TLS 1.3's five secrets, TLS 1.2's CLIENT_RANDOM), none once cleared. The
+/// sandbox writes the file in a folder given with --writable-dir.
+#[test]
+fn keylog_matches_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    let (native_dir, sandbox_dir) = (Scratch::new("keylog-native"), Scratch::new("keylog-sandbox"));
+    let script = root().join("tests/python/ssl_keylog.py");
+    let native = Command::new("python3").arg(&script).arg(&certs).arg(&native_dir.0).output().unwrap();
+    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    let options = [std::ffi::OsStr::new("--dir"), certs.as_os_str(), std::ffi::OsStr::new("--writable-dir"), sandbox_dir.0.as_os_str()];
+    let sandboxed = sandbox_python_with("ssl_keylog.py", &options, &[certs.as_os_str(), sandbox_dir.0.as_os_str()]);
+    let expected = String::from_utf8_lossy(&native.stdout).replace(&*native_dir.0.to_string_lossy(), &sandbox_dir.0.to_string_lossy());
+    assert_eq!(sandboxed, expected);
+}
