@@ -84,7 +84,7 @@ enum Call {
     TlsInfo { t: u8 },
     TlsClose { t: u8 },
     TlsDrop { t: u8 },
-    TlsServerOptions { c: u8, ciphers: Vec<String>, tickets: bool, tls13_tickets: u32, sni: bool, curve: String },
+    TlsServerOptions { c: u8, ciphers: Vec<String>, tickets: bool, tls13_tickets: u32, sni: bool, curve: String, key_log: bool },
     TlsHello { t: u8, c: u8, refuse: Option<u8> },
     TlsTakeSession { t: u8 },
     TlsOfferSession { t: u8, k: u8 },
@@ -283,12 +283,14 @@ fuzz_target!(|calls: Vec<Call>| {
                     let _ = HostConnection::drop(&mut v, Resource::new_own(rep));
                     conns.retain(|r| *r != rep);
                 }
-                Call::TlsServerOptions { c, ciphers, tickets, tls13_tickets, sni, curve } => {
+                Call::TlsServerOptions { c, ciphers, tickets, tls13_tickets, sni, curve, key_log } => {
                     let r = || Resource::<TlsConfig>::new_borrow(pick(&configs, c));
                     drop(v.set_tls12_ciphers(r(), ciphers));
                     drop(v.set_tickets(r(), tickets, tls13_tickets));
                     drop(v.set_sni_callback(r(), sni));
                     drop(v.set_ecdh_curve(r(), curve));
+                    drop(v.set_key_log(r(), key_log));
+                    drop(v.take_key_log(r()));
                     drop(v.session_stats(r()));
                 }
                 Call::TlsHello { t, c, refuse } => {
