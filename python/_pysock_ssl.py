@@ -126,7 +126,8 @@ class SSLError(OSError):
     """An error from the TLS layer: `str()` is OpenSSL's `[library: reason] message`."""
 
     def __str__(self):
-        return self.strerror if isinstance(self.strerror, str) else super().__str__()
+        # As _ssl.c's SSLError_str: the message, or the args tuple when there is none.
+        return self.strerror if isinstance(self.strerror, str) else str(self.args)
 
 
 class SSLZeroReturnError(SSLError):
@@ -214,6 +215,15 @@ def _password(password):
 def _read_file(path):
     with open(_os.fspath(path), "rb") as f:
         return f.read()
+
+
+class _Uninstantiable:
+    """A type only _ssl makes (CPython's Py_TPFLAGS_DISALLOW_INSTANTIATION); `_made` builds one."""
+
+    __slots__ = ()
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError(f"cannot create '_ssl.{cls.__name__}' instances")
 
 
 class _SSLContext:
@@ -414,6 +424,8 @@ class _SSLContext:
 
     def set_ecdh_curve(self, name, /):
         curve = _os.fsdecode(_os.fsencode(name))
+        if "\x00" in curve:
+            raise ValueError("embedded null byte")
         if curve not in _CURVES:
             raise ValueError(f"unknown elliptic curve name {name!r}")
         self._pysock.set_ecdh_curve(curve)
@@ -441,22 +453,18 @@ class _SSLContext:
         return _SSLSocket._made(wrapped, None, self, owner, session)
 
 
-class _SSLSocket:
+class _SSLSocket(_Uninstantiable):
     """_ssl._SSLSocket: the TLS state of one SSL socket, in the guest."""
 
     __slots__ = ("_pysock", "_sock", "_owner", "_context", "__weakref__")
 
-    def __new__(cls, *args, **kwargs):
-        if args or kwargs:
-            raise TypeError("cannot create '_ssl._SSLSocket' instances")
-        return super().__new__(cls)
 
     def __del__(self):
         _release(self._pysock)
 
     @classmethod
     def _made(cls, wrapped, sock, context, owner, session):
-        obj = cls.__new__(cls)
+        obj = object.__new__(cls)
         obj._pysock = _keep(wrapped)
         obj._sock = sock
         obj._owner = _weakref.ref(owner) if owner is not None else None
@@ -642,13 +650,10 @@ class MemoryBIO:
         self._pysock.write_eof()
 
 
-class Certificate:
+class Certificate(_Uninstantiable):
     """_ssl.Certificate: one certificate of a peer's chain (`_sslobj.get_verified_chain()`)."""
 
     __slots__ = ("_der", "__weakref__")
-
-    def __new__(cls, *args, **kwargs):
-        raise TypeError("cannot create '_ssl.Certificate' instances")
 
     @classmethod
     def _made(cls, der):
@@ -682,14 +687,11 @@ class Certificate:
 Certificate.__module__ = "_ssl"
 
 
-class SSLSession:
+class SSLSession(_Uninstantiable):
     """_ssl.SSLSession: a client's session, to offer again through `session=`. Each read of
     `SSLSocket.session` makes a new object; equal objects name the same session."""
 
     __slots__ = ("_pysock", "__weakref__")
-
-    def __new__(cls, *args, **kwargs):
-        raise TypeError("cannot create '_ssl.SSLSession' instances")
 
     @classmethod
     def _made(cls, wrapped):

@@ -67,8 +67,7 @@ impl Suite {
 
     /// `get_ciphers()`'s `description`, laid out as OpenSSL's SSL_CIPHER_description.
     pub fn description(&self) -> String {
-        let protocol = if self.tls13 { "TLSv1.3" } else { "TLSv1.2" };
-        format!("{:<30} {protocol} Kx={:<8} Au={:<5} Enc={:<22} Mac=AEAD", self.name, self.kx, self.auth, self.enc)
+        format!("{:<30} {} Kx={:<8} Au={:<5} Enc={:<22} Mac=AEAD", self.name, self.protocol(), self.kx, self.auth, self.enc)
     }
 
     pub fn protocol(&self) -> &'static str {

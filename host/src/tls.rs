@@ -575,7 +575,7 @@ impl TlsConnection {
             // check_hostname is on, which ssl.py enforces before we get here.
             let name = match server_name {
                 Some(n) => ServerName::try_from(n.to_string())
-                    .map_err(|_| error(ErrorKind::Ssl, "INVALID_SERVER_NAME", "invalid server name"))?,
+                    .map_err(|_| error(ErrorKind::Ssl, "SSL3_EXT_INVALID_SERVERNAME", "ssl3 ext invalid servername"))?,
                 None => {
                     let mut unnamed = (*settings).clone();
                     unnamed.enable_sni = false;
