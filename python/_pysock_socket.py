@@ -42,7 +42,8 @@ TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT = 1, 2, 4, 5, 
 IP_TOS, IP_TTL, IP_MULTICAST_TTL, IP_MULTICAST_LOOP = 1, 2, 33, 34
 IPV6_UNICAST_HOPS, IPV6_V6ONLY = 16, 26
 MSG_OOB, MSG_PEEK, MSG_DONTROUTE, MSG_CTRUNC, MSG_TRUNC = 1, 2, 4, 8, 0x20
-MSG_DONTWAIT, MSG_EOR, MSG_WAITALL, MSG_NOSIGNAL = 0x40, 0x80, 0x100, 0x4000
+MSG_DONTWAIT, MSG_EOR, MSG_WAITALL, MSG_CONFIRM, MSG_ERRQUEUE = 0x40, 0x80, 0x100, 0x800, 0x2000
+MSG_NOSIGNAL, MSG_MORE, MSG_FASTOPEN, MSG_CMSG_CLOEXEC = 0x4000, 0x8000, 0x20000000, 0x40000000
 SHUT_RD, SHUT_WR, SHUT_RDWR = 0, 1, 2
 AI_PASSIVE, AI_CANONNAME, AI_NUMERICHOST, AI_V4MAPPED = 1, 2, 4, 8
 AI_ALL, AI_ADDRCONFIG, AI_NUMERICSERV = 0x10, 0x20, 0x400
@@ -292,15 +293,22 @@ class socket:
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         view, nbytes = self._into(buffer, nbytes, "recv_into")
-        data = self._recv(nbytes, _int32(flags))
+        flags = _int32(flags)
+        if nbytes >= _STAGED and not flags & MSG_TRUNC:
+            data = self._recv(nbytes, flags)
+            count = len(data)
+        else:
+            # Only the bytes the kernel wrote go into the buffer; with MSG_TRUNC the count is more.
+            got = _call(self._pysock.recv_into, nbytes, flags)
+            data, count = got.data, got.length
         view[:len(data)] = data
-        return len(data)
+        return count
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
         view, nbytes = self._into(buffer, nbytes, "recvfrom_into")
-        data, address = _call(self._pysock.recvfrom, nbytes, _int32(flags))
-        view[:len(data)] = data
-        return len(data), _python_address(address)
+        got, address = _call(self._pysock.recvfrom_into, nbytes, _int32(flags))
+        view[:len(got.data)] = got.data
+        return got.length, _python_address(address)
 
     def shutdown(self, how):
         _call(self._pysock.shutdown, _int32(how))

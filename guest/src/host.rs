@@ -3,7 +3,7 @@
 #![forbid(unsafe_code)]
 
 use crate::bindings::pysock::net::net::{self, AddressInfo, Events, ShutdownHow, Sockopt};
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpSocketAddress, Kind, Received};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpSocketAddress, Kind, Received};
 use std::time::Duration;
 
 /// Which epoll_ctl(2) operation.
@@ -33,8 +33,9 @@ pub trait Host {
     fn accept(&self, s: &Self::Socket) -> Result<(Self::Socket, Option<IpSocketAddress>), Errno>;
     fn send(&self, s: &Self::Socket, data: &[u8], flags: i32) -> Result<u32, Errno>;
     fn send_to(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno>;
-    fn recv(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<Vec<u8>, Errno>;
-    fn recv_from(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<(Vec<u8>, Option<IpSocketAddress>), Errno>;
+    /// The bytes the kernel wrote and the count it returned (larger with MSG_TRUNC).
+    fn recv(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<Incoming, Errno>;
+    fn recv_from(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<(Incoming, Option<IpSocketAddress>), Errno>;
     /// `send` of the bytes the adapter staged in the host, from `offset` on.
     fn send_staged(&self, s: &Self::Socket, offset: u64, flags: i32) -> Result<u32, Errno>;
     /// `recv` for a large buffer: up to `inline_max` bytes come back here, more stay in the host's
@@ -110,10 +111,10 @@ impl Host for WitHost {
     fn send_to(&self, s: &net::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
         s.send_to(data, flags, *a)
     }
-    fn recv(&self, s: &net::Socket, max: u64, flags: i32) -> Result<Vec<u8>, Errno> {
+    fn recv(&self, s: &net::Socket, max: u64, flags: i32) -> Result<Incoming, Errno> {
         s.recv(max, flags)
     }
-    fn recv_from(&self, s: &net::Socket, max: u64, flags: i32) -> Result<(Vec<u8>, Option<IpSocketAddress>), Errno> {
+    fn recv_from(&self, s: &net::Socket, max: u64, flags: i32) -> Result<(Incoming, Option<IpSocketAddress>), Errno> {
         s.recv_from(max, flags)
     }
     fn send_staged(&self, s: &net::Socket, offset: u64, flags: i32) -> Result<u32, Errno> {

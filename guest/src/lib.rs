@@ -183,6 +183,12 @@ impl py::GuestSocket for PySocket {
     fn recvfrom(&self, bufsize: i64, flags: i32) -> Result<(Vec<u8>, Option<Address>), Error> {
         core(|c| c.recvfrom(&self.obj(), bufsize, flags))
     }
+    fn recv_into(&self, nbytes: i64, flags: i32) -> Result<bindings::pysock::net::types::Incoming, Error> {
+        core(|c| c.recv_into(&self.obj(), nbytes, flags))
+    }
+    fn recvfrom_into(&self, nbytes: i64, flags: i32) -> Result<(bindings::pysock::net::types::Incoming, Option<Address>), Error> {
+        core(|c| c.recvfrom_into(&self.obj(), nbytes, flags, "recvfrom_into"))
+    }
     fn shutdown(&self, how: i32) -> Result<(), Error> {
         core(|c| c.shutdown(&self.obj(), how))
     }

@@ -9,7 +9,7 @@
 use crate::addr;
 use crate::bindings::exports::pysock::net::socket::{Address, AddressInfo, Error, OptionValue};
 use crate::bindings::pysock::net::net::{Events, ShutdownHow, Sockopt};
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind, Received};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind, Received};
 use crate::errno::{self, gai, os, overflow, type_error, value};
 use crate::host::Host;
 use crate::timeout::{self, CallError, Mode};
@@ -54,7 +54,11 @@ pub mod linux {
     pub const IPPROTO_IPV6: i32 = 41;
     pub const SO_ERROR: i32 = 4;
     pub const SO_LINGER: i32 = 13;
+    pub const MSG_PEEK: i32 = 0x2;
+    pub const MSG_TRUNC: i32 = 0x20;
     pub const MSG_DONTWAIT: i32 = 0x40;
+    pub const MSG_WAITALL: i32 = 0x100;
+    pub const MSG_ERRQUEUE: i32 = 0x2000;
     pub const AI_PASSIVE: i32 = 1;
     pub const AI_CANONNAME: i32 = 2;
     pub const AI_NUMERICHOST: i32 = 4;
@@ -413,8 +417,14 @@ impl<H: Host> Core<H> {
         })
     }
 
+    /// How a call with `flags` waits. MSG_DONTWAIT never waits. Nor does a blocking read of the
+    /// error queue (MSG_ERRQUEUE), which the kernel answers at once; AF_UNIX ignores that flag.
     fn call_mode(s: &SockObj, flags: i32) -> Mode {
-        if flags & MSG_DONTWAIT != 0 { Mode::NonBlocking } else { Mode::of(s.timeout) }
+        match Mode::of(s.timeout) {
+            _ if flags & MSG_DONTWAIT != 0 => Mode::NonBlocking,
+            Mode::Blocking if flags & MSG_ERRQUEUE != 0 && s.family != AF_UNIX => Mode::NonBlocking,
+            mode => mode,
+        }
     }
 
     /// One send(2) of `data` from `offset` on.
@@ -474,51 +484,96 @@ impl<H: Host> Core<H> {
         .map_err(call_error)
     }
 
+    /// `recv`: a bytes object as long as the kernel's count, as CPython's `sock_recv` returns it.
     pub fn recv(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Vec<u8>, Error> {
-        self.recv_with(s, bufsize, flags, |sock, max| self.host.recv(sock, max, flags), Vec::new)
+        Ok(as_bytes(self.recv_into(s, bufsize, flags)?))
+    }
+
+    /// `recv_into`: the bytes the kernel wrote, which the adapter copies into the caller's buffer,
+    /// and the count to return (more than the bytes with MSG_TRUNC).
+    pub fn recv_into(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Incoming, Error> {
+        let op = |sock: &H::Socket, max| self.host.recv(sock, max, flags).map(|got| (got, None));
+        Ok(self.receive(s, bufsize, flags, "recv", op)?.0)
     }
 
     /// `recv` with a large buffer: what came back fits in the call up to [`INLINE_MAX`] bytes, and
-    /// stays in the host's staging area beyond (the adapter collects it there).
+    /// stays in the host's staging area beyond (the adapter collects it there). MSG_TRUNC's count
+    /// and MSG_WAITALL's several receives need the bytes here, so those come back in the call.
     pub fn recv_staged(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Received, Error> {
-        let op = |sock: &H::Socket, max| self.host.recv_staged(sock, max, flags, INLINE_MAX);
-        self.recv_with(s, bufsize, flags, op, || Received::Inline(Vec::new()))
-    }
-
-    fn recv_with<T>(
-        &self,
-        s: &SockObj,
-        bufsize: i64,
-        flags: i32,
-        op: impl Fn(&H::Socket, u64) -> Result<T, Errno>,
-        nothing: impl Fn() -> T,
-    ) -> Result<T, Error> {
+        if flags & (MSG_TRUNC | MSG_WAITALL) != 0 {
+            return self.recv(s, bufsize, flags).map(Received::Inline);
+        }
         if bufsize < 0 {
             return Err(value("negative buffersize in recv"));
         }
         let sock = self.sock(s)?;
         let mode = Self::call_mode(s, flags);
+        let op = || self.host.recv_staged(sock, bufsize as u64, flags, INLINE_MAX);
         if bufsize == 0 && mode == Mode::Blocking {
-            // A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.
-            return match op(sock, 0) {
-                Ok(v) => Ok(v),
-                Err(Errno::Eagain) => Ok(nothing()),
-                Err(e) => Err(os(e)),
-            };
+            return Self::receive_nothing(op(), Received::Inline(Vec::new()));
         }
-        timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, bufsize as u64)).map_err(call_error)
+        timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, op).map_err(call_error)
+    }
+
+    /// A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.
+    fn receive_nothing<T>(got: Result<T, Errno>, nothing: T) -> Result<T, Error> {
+        match got {
+            Err(Errno::Eagain) => Ok(nothing),
+            other => other.map_err(os),
+        }
+    }
+
+    /// CPython's `sock_recv_guts` and `sock_recvfrom_guts` over `op` (one host receive of at most
+    /// `max` bytes): the timeout mode, and MSG_WAITALL on a blocking stream socket, which the kernel
+    /// would wait out but the host's never-blocking socket cannot.
+    fn receive(
+        &self,
+        s: &SockObj,
+        bufsize: i64,
+        flags: i32,
+        caller: &str,
+        op: impl Fn(&H::Socket, u64) -> Result<(Incoming, Option<IpSocketAddress>), Errno>,
+    ) -> Result<(Incoming, Option<IpSocketAddress>), Error> {
+        if bufsize < 0 {
+            return Err(value(&format!("negative buffersize in {caller}")));
+        }
+        let sock = self.sock(s)?;
+        let mode = Self::call_mode(s, flags);
+        if bufsize == 0 && mode == Mode::Blocking {
+            let nothing = (Incoming { data: Vec::new(), length: 0 }, None);
+            return Self::receive_nothing(op(sock, 0), nothing);
+        }
+        let wanted = bufsize as u64;
+        let call = |max| timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, max));
+        let (mut got, from) = call(wanted).map_err(call_error)?;
+        let waits_for_all = flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 && s.kind == SOCK_STREAM;
+        if waits_for_all && mode == Mode::Blocking {
+            // recv(2) with MSG_WAITALL returns early at the end of the stream or on an error, with
+            // what arrived so far; the error waits for the next call, as it does here.
+            while got.length > 0 && got.length < wanted {
+                match call(wanted - got.length) {
+                    Ok((more, _)) if more.length > 0 => {
+                        got.data.extend_from_slice(&more.data);
+                        got.length += more.length;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok((got, from))
     }
 
     pub fn recvfrom(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<(Vec<u8>, Option<Address>), Error> {
-        if bufsize < 0 {
-            return Err(value("negative buffersize in recvfrom"));
-        }
-        let sock = self.sock(s)?;
-        let (data, from) = timeout::sock_call(&self.host, sock, Events::READABLE, Self::call_mode(s, flags), None, || {
-            self.host.recv_from(sock, bufsize as u64, flags)
-        })
-        .map_err(call_error)?;
-        Ok((data, from.map(|a| to_python(&a))))
+        let (got, from) = self.recvfrom_into(s, bufsize, flags, "recvfrom")?;
+        Ok((as_bytes(got), from))
+    }
+
+    /// `recvfrom_into` (and `recvfrom`, named by `caller` in errors): as [`Core::recv_into`], with
+    /// the sender's address.
+    pub fn recvfrom_into(&self, s: &SockObj, bufsize: i64, flags: i32, caller: &str) -> Result<(Incoming, Option<Address>), Error> {
+        let op = |sock: &H::Socket, max| self.host.recv_from(sock, max, flags);
+        let (got, from) = self.receive(s, bufsize, flags, caller, op)?;
+        Ok((got, from.map(|a| to_python(&a))))
     }
 
     pub fn shutdown(&self, s: &SockObj, how: i32) -> Result<(), Error> {
@@ -695,6 +750,19 @@ impl<H: Host> Core<H> {
         let (host, _) = self.host.name_info(&sa, NI_NAMEREQD).map_err(|_| Error::Herror((1, "Unknown host".into())))?;
         Ok((host, Vec::new(), vec![addr::ip_to_string(&ip)]))
     }
+}
+
+/// What `recv()` returns for `got`: CPython resizes its bytes object to the kernel's count, which
+/// with MSG_TRUNC exceeds what the kernel wrote. CPython's tail is whatever its allocator held; here
+/// it is zeros.
+pub fn as_bytes(got: Incoming) -> Vec<u8> {
+    let mut data = got.data;
+    if let Ok(length) = usize::try_from(got.length) {
+        if length > data.len() {
+            data.resize(length, 0);
+        }
+    }
+    data
 }
 
 fn raw_int(v: i32, len: i64) -> Vec<u8> {

@@ -679,6 +679,7 @@ impl<'a, H: Host> Io<'a, H> {
                 let (host, sock) = (&core.host, *sock);
                 timeout::sock_call(host, sock, Events::READABLE, *mode, *deadline, || host.recv(sock, CHUNK as u64, 0))
                     .map_err(|e| Self::blocked(e, SslErrorKind::WantRead, *op))?
+                    .data
             }
         };
         if let Err(e) = ssl.conn.receive(&data) {

@@ -134,8 +134,8 @@ pub mod tests {
         fn accept(&self, _: &()) -> Result<((), Option<IpSocketAddress>), Errno> { Err(Errno::Eagain) }
         fn send(&self, _: &(), d: &[u8], _: i32) -> Result<u32, Errno> { Ok(d.len() as u32) }
         fn send_to(&self, _: &(), d: &[u8], _: i32, _: &IpSocketAddress) -> Result<u32, Errno> { Ok(d.len() as u32) }
-        fn recv(&self, _: &(), _: u64, _: i32) -> Result<Vec<u8>, Errno> { Err(Errno::Eagain) }
-        fn recv_from(&self, _: &(), _: u64, _: i32) -> Result<(Vec<u8>, Option<IpSocketAddress>), Errno> { Err(Errno::Eagain) }
+        fn recv(&self, _: &(), _: u64, _: i32) -> Result<crate::bindings::pysock::net::types::Incoming, Errno> { Err(Errno::Eagain) }
+        fn recv_from(&self, _: &(), _: u64, _: i32) -> Result<(crate::bindings::pysock::net::types::Incoming, Option<IpSocketAddress>), Errno> { Err(Errno::Eagain) }
         fn send_staged(&self, _: &(), offset: u64, _: i32) -> Result<u32, Errno> {
             let left = self.staged.get().checked_sub(offset).ok_or(Errno::Einval)?;
             Ok(left.min(self.send_chunk.get().max(1)) as u32)

@@ -66,6 +66,7 @@ pub mod runtime;
 pub mod sys;
 pub mod tls;
 
+pub use error::InternalError;
 pub use policy::NetworkPolicy;
 pub use quota::{LookupSlots, Quotas};
 pub use tls::DefaultTrust;

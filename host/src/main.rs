@@ -80,20 +80,55 @@ fn seconds(secs: f64, option: &str) -> Result<Duration> {
 /// Exit status of a run stopped by --time-limit, as timeout(1) uses.
 const TIME_LIMIT_STATUS: i32 = 124;
 
+/// Exit status when pysock itself failed, which is never the sandboxed program's doing:
+/// EX_SOFTWARE of sysexits(3).
+const INTERNAL_ERROR_STATUS: i32 = 70;
+
 fn main() {
     // A sandbox serving a thousand connections needs more descriptors than the usual soft limit.
     pysock::sys::raise_fd_limit();
-    match real_main() {
-        Ok(code) => std::process::exit(code),
-        Err(e) if e.downcast_ref::<runtime::TimeLimitExceeded>().is_some() => {
-            eprintln!("pysock: {e}");
-            std::process::exit(TIME_LIMIT_STATUS);
+    report_panics_briefly();
+    let (code, report) = match std::panic::catch_unwind(real_main) {
+        Ok(Ok(code)) => (code, None),
+        Ok(Err(e)) if e.downcast_ref::<runtime::TimeLimitExceeded>().is_some() => (TIME_LIMIT_STATUS, Some(format!("pysock: {e}"))),
+        Ok(Err(e)) => match e.downcast_ref::<pysock::InternalError>() {
+            Some(internal) => (INTERNAL_ERROR_STATUS, Some(internal_report(&internal.to_string()))),
+            None => (2, Some(format!("pysock: {e:#}"))),
+        },
+        Err(panic) => {
+            let message = panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            let message = message.unwrap_or_else(|| "a panic without a message".into());
+            (INTERNAL_ERROR_STATUS, Some(internal_report(&format!("pysock internal error: {message}. This is a bug in pysock; please report it"))))
         }
-        Err(e) => {
-            eprintln!("pysock: {e:#}");
-            std::process::exit(2);
-        }
+    };
+    if let Some(report) = report {
+        eprintln!("{report}");
     }
+    std::process::exit(code);
+}
+
+/// Where the last panic happened, for the report of an internal error.
+static PANIC_LOCATION: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Replaces Rust's panic message and backtrace with one report that `main` prints (`internal_report`),
+/// unless RUST_BACKTRACE asks for the backtrace, which Rust's own hook then prints as well.
+fn report_panics_briefly() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut location) = PANIC_LOCATION.lock() {
+            *location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+        }
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            default(info);
+        }
+    }));
+}
+
+/// The one paragraph an internal error prints: what failed, where in pysock, and what to do.
+fn internal_report(error: &str) -> String {
+    let location = PANIC_LOCATION.lock().ok().and_then(|l| l.clone());
+    let at = location.map(|l| format!(" (at {l})")).unwrap_or_default();
+    format!("{error}{at}. Exit status {INTERNAL_ERROR_STATUS}; set RUST_BACKTRACE=1 for a backtrace.")
 }
 
 fn real_main() -> Result<i32> {

@@ -9,13 +9,12 @@
 use crate::bindings::pysock::net::net::{
     AddressInfo, Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt,
 };
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, IpAddress, IpSocketAddress, Kind, Received};
-use crate::error::NetError;
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind, Received};
+use crate::error::{NetError, guarded};
 use crate::policy::Op;
 use crate::{PysockCtxView, audit, errno, sys};
 use socket2::{Domain, Protocol, SockAddr, Type};
 use std::ffi::CString;
-use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
@@ -25,6 +24,11 @@ use wasmtime::component::Resource;
 /// `recv(2**31)` must not make the host allocate 2 GiB. Larger than any datagram.
 pub const MAX_RECV: usize = 4 << 20;
 
+/// What a receive buffer holds where the kernel did not write: zeros, so a miscount could only
+/// ever show the guest zeros. Under the fuzzer it is a marker that the fuzz target looks for in
+/// every byte a receive returns (and never sends itself).
+pub const UNWRITTEN: u8 = if cfg!(fuzzing) { 0xA5 } else { 0 };
+
 /// The send flags a guest may pass: MSG_FASTOPEN would turn a send into a connection that the
 /// connect rules and quotas never saw, so it is refused as an unsupported operation.
 fn send_flags(flags: i32) -> Result<i32, Errno> {
@@ -32,7 +36,10 @@ fn send_flags(flags: i32) -> Result<i32, Errno> {
         return Err(Errno::Eopnotsupp);
     }
     // MSG_NOSIGNAL: a send on a broken connection must be EPIPE for the guest, never SIGPIPE here.
-    Ok(flags | libc::MSG_NOSIGNAL)
+    // MSG_ZEROCOPY goes: the kernel honours it only after SO_ZEROCOPY, which a guest cannot set, so
+    // the guest sees the same result; and if it ever applied, the kernel would read the host's
+    // buffer after send(2) returned, when the host has already freed it.
+    Ok((flags | libc::MSG_NOSIGNAL) & !libc::MSG_ZEROCOPY)
 }
 
 /// A kernel socket owned by the guest through a resource handle.
@@ -193,13 +200,15 @@ impl PysockCtxView<'_> {
         if flags & libc::MSG_PEEK != 0 || self.ctx.quotas.bytes_received == u64::MAX {
             return Ok(max_len);
         }
-        let len = usize::try_from(max_len.min(MAX_RECV as u64)).expect("capped");
+        let len = max_len.min(MAX_RECV as u64) as usize;
         Ok(self.byte_allowance(len, false)? as u64)
     }
 
-    fn count_received(&mut self, data: &[u8], flags: i32) {
+    /// Counts what a recv took off the socket: the kernel's count, which with MSG_TRUNC includes
+    /// bytes it discarded rather than wrote.
+    fn count_received(&mut self, got: &Incoming, flags: i32) {
         if flags & libc::MSG_PEEK == 0 {
-            self.ctx.usage.bytes_received += data.len() as u64;
+            self.ctx.usage.bytes_received = self.ctx.usage.bytes_received.saturating_add(got.length);
         }
     }
 }
@@ -265,241 +274,251 @@ fn events_from_poll(bits: i16) -> Events {
     e
 }
 
-/// Receives into a fresh buffer of at most `MAX_RECV` bytes.
-fn recv_buf(max_len: u64, f: impl FnOnce(&mut [MaybeUninit<u8>]) -> std::io::Result<usize>) -> std::io::Result<Vec<u8>> {
-    let len = (max_len.min(MAX_RECV as u64)) as usize;
-    let mut buf: Vec<u8> = Vec::with_capacity(len);
-    let n = f(&mut buf.spare_capacity_mut()[..len])?;
-    sys::assume_init_len(&mut buf, n);
-    Ok(buf)
+impl Socket {
+    /// How many bytes of a `len`-byte buffer a recv(2) that returned `n` with `flags` wrote.
+    /// Without MSG_TRUNC the count is what was copied. With it, Linux returns a datagram's full
+    /// length but copies only what fits (udp(7), unix(7)); a TCP socket discards the bytes without
+    /// copying any (tcp(7)), except from the error queue, which copies as without the flag; an
+    /// AF_UNIX stream ignores the flag.
+    fn bytes_written(&self, n: usize, len: usize, flags: i32) -> usize {
+        let discards = flags & libc::MSG_TRUNC != 0
+            && flags & libc::MSG_ERRQUEUE == 0
+            && self.kind == Kind::Stream
+            && self.family != Family::Unix;
+        if discards { 0 } else { n.min(len) }
+    }
+
+    /// One recvfrom(2) of at most `max_len` bytes (capped at [`MAX_RECV`]), as the guest receives
+    /// it, with the sender's address when the socket reports one.
+    fn receive(&self, max_len: u64, flags: i32) -> std::io::Result<(Incoming, Option<SocketAddr>)> {
+        let len = max_len.min(MAX_RECV as u64) as usize;
+        // Filled, so that if the kernel wrote less than `bytes_written` says, the guest would see
+        // `UNWRITTEN`, never what this memory held before.
+        let mut buf = vec![UNWRITTEN; len];
+        let (n, from) = sys::recv_from(self.inner.as_fd(), &mut buf, flags)?;
+        buf.truncate(self.bytes_written(n, len, flags));
+        Ok((Incoming { data: buf, length: n as u64 }, from))
+    }
 }
 
 impl HostSocket for PysockCtxView<'_> {
-    fn create(&mut self, family: Family, kind: Kind, protocol: i32) -> NetResult<Resource<Socket>> {
-        self.check_quota(1)?;
-        let domain = match family {
-            Family::Inet => Domain::IPV4,
-            Family::Inet6 => Domain::IPV6,
-            // Inert without an address: the guest cannot name a path, and listen() is refused.
-            Family::Unix => Domain::UNIX,
-        };
-        let ty = match kind {
-            Kind::Stream => Type::STREAM,
-            Kind::Dgram => Type::DGRAM,
-        };
-        // TCP and UDP only: other protocols (ICMP, SCTP, raw) are outside what the policy judges.
-        let proto = match (kind, protocol) {
-            (_, 0) => None,
-            (Kind::Stream, libc::IPPROTO_TCP) | (Kind::Dgram, libc::IPPROTO_UDP) => Some(Protocol::from(protocol)),
-            _ => return Err(Errno::Eprotonosupport.into()),
-        };
-        let inner = socket2::Socket::new(domain, ty.cloexec(), proto)?;
-        self.adopt(inner, family, kind)
-    }
+    guarded! { "socket";
+        fn create(&mut self, family: Family, kind: Kind, protocol: i32) -> NetResult<Resource<Socket>> {
+            self.check_quota(1)?;
+            let domain = match family {
+                Family::Inet => Domain::IPV4,
+                Family::Inet6 => Domain::IPV6,
+                // Inert without an address: the guest cannot name a path, and listen() is refused.
+                Family::Unix => Domain::UNIX,
+            };
+            let ty = match kind {
+                Kind::Stream => Type::STREAM,
+                Kind::Dgram => Type::DGRAM,
+            };
+            // TCP and UDP only: other protocols (ICMP, SCTP, raw) are outside what the policy judges.
+            let proto = match (kind, protocol) {
+                (_, 0) => None,
+                (Kind::Stream, libc::IPPROTO_TCP) | (Kind::Dgram, libc::IPPROTO_UDP) => Some(Protocol::from(protocol)),
+                _ => return Err(Errno::Eprotonosupport.into()),
+            };
+            let inner = socket2::Socket::new(domain, ty.cloexec(), proto)?;
+            self.adopt(inner, family, kind)
+        }
 
-    fn pair(&mut self) -> NetResult<(Resource<Socket>, Resource<Socket>)> {
-        self.check_quota(2)?;
-        let (a, b) = socket2::Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)?;
-        let a = self.adopt(a, Family::Unix, Kind::Stream)?;
-        match self.adopt(b, Family::Unix, Kind::Stream) {
-            Ok(b) => Ok((a, b)),
-            Err(e) => {
-                HostSocket::drop(self, a).map_err(NetError::Trap)?;
-                Err(e)
+        fn pair(&mut self) -> NetResult<(Resource<Socket>, Resource<Socket>)> {
+            self.check_quota(2)?;
+            let (a, b) = socket2::Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)?;
+            let a = self.adopt(a, Family::Unix, Kind::Stream)?;
+            match self.adopt(b, Family::Unix, Kind::Stream) {
+                Ok(b) => Ok((a, b)),
+                Err(e) => {
+                    HostSocket::drop(self, a).map_err(NetError::Trap)?;
+                    Err(e)
+                }
             }
         }
-    }
 
-    fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-        let addr = self.judge(Op::Bind, &address)?;
-        Ok(self.socket(&this)?.inner.bind(&addr)?)
-    }
-
-    fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
-        let s = self.socket(&this)?;
-        let (family, listening) = (s.family, s.listening);
-        if family == Family::Unix {
-            // listen() would bind an abstract address other processes of the host could reach.
-            self.ctx.refusal = Some("pysock's sandbox offers AF_UNIX sockets only as socketpair() ends".into());
-            return Err(Errno::Eacces.into());
+        fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
+            let addr = self.judge(Op::Bind, &address)?;
+            Ok(self.socket(&this)?.inner.bind(&addr)?)
         }
-        // listen() on a socket never bound binds the wildcard address: judge it as that bind.
-        let local = s.inner.local_addr()?.as_socket();
-        if let Some(local) = local.filter(|a| a.port() == 0) {
-            let wildcard = SocketAddr::new(if local.is_ipv4() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V6(Ipv6Addr::UNSPECIFIED) }, 0);
-            self.judge(Op::Bind, &from_std(wildcard))?;
+
+        fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
+            let s = self.socket(&this)?;
+            let (family, listening) = (s.family, s.listening);
+            if family == Family::Unix {
+                // listen() would bind an abstract address other processes of the host could reach.
+                self.ctx.refusal = Some("pysock's sandbox offers AF_UNIX sockets only as socketpair() ends".into());
+                return Err(Errno::Eacces.into());
+            }
+            // listen() on a socket never bound binds the wildcard address: judge it as that bind.
+            let local = s.inner.local_addr()?.as_socket();
+            if let Some(local) = local.filter(|a| a.port() == 0) {
+                let wildcard = SocketAddr::new(if local.is_ipv4() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V6(Ipv6Addr::UNSPECIFIED) }, 0);
+                self.judge(Op::Bind, &from_std(wildcard))?;
+            }
+            self.ctx.refusal = None;
+            let limit = self.ctx.quotas.listeners;
+            if !listening && family != Family::Unix && self.ctx.usage.listeners >= limit {
+                return Err(self.refuse(Errno::Emfile, format!("at most {limit} listening socket(s)")));
+            }
+            let s = self.socket(&this)?;
+            s.inner.listen(backlog)?;
+            if !s.listening {
+                s.listening = true;
+                self.ctx.usage.listeners += 1;
+            }
+            Ok(())
         }
-        self.ctx.refusal = None;
-        let limit = self.ctx.quotas.listeners;
-        if !listening && family != Family::Unix && self.ctx.usage.listeners >= limit {
-            return Err(self.refuse(Errno::Emfile, format!("at most {limit} listening socket(s)")));
+
+        fn connect(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
+            let addr = self.judge(Op::Connect, &address)?;
+            let s = self.socket(&this)?;
+            if s.kind == Kind::Stream && !s.connect_counted {
+                self.check_rate(true)?;
+                self.socket(&this)?.connect_counted = true;
+            }
+            Ok(self.socket(&this)?.inner.connect(&addr)?)
         }
-        let s = self.socket(&this)?;
-        s.inner.listen(backlog)?;
-        if !s.listening {
-            s.listening = true;
-            self.ctx.usage.listeners += 1;
+
+        fn disconnect(&mut self, this: Resource<Socket>) -> NetResult<()> {
+            Ok(sys::disconnect(self.socket(&this)?.inner.as_fd())?)
         }
-        Ok(())
-    }
 
-    fn connect(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-        let addr = self.judge(Op::Connect, &address)?;
-        let s = self.socket(&this)?;
-        if s.kind == Kind::Stream && !s.connect_counted {
-            self.check_rate(true)?;
-            self.socket(&this)?.connect_counted = true;
+        fn accept(&mut self, this: Resource<Socket>) -> NetResult<(Resource<Socket>, Option<IpSocketAddress>)> {
+            self.check_quota(1)?;
+            // Only a connection actually taken spends the rate allowance; polling for one does not.
+            self.check_rate(false)?;
+            let s = self.socket(&this)?;
+            let (family, kind) = (s.family, s.kind);
+            let (conn, peer) = s.inner.accept()?;
+            let local = s.inner.local_addr().ok().and_then(|a| a.as_socket());
+            self.ctx.usage.connections.take();
+            let peer = peer.as_socket();
+            if family != Family::Unix {
+                self.ctx.audit.record(&audit::Event {
+                    op: "accept",
+                    address: peer,
+                    name: None,
+                    local,
+                    allowed: true,
+                    rule: "the listener's bind",
+                    addresses: &[],
+                });
+            }
+            Ok((self.adopt(conn, family, kind)?, peer.map(from_std)))
         }
-        Ok(self.socket(&this)?.inner.connect(&addr)?)
-    }
 
-    fn disconnect(&mut self, this: Resource<Socket>) -> NetResult<()> {
-        Ok(sys::disconnect(self.socket(&this)?.inner.as_fd())?)
-    }
-
-    fn accept(&mut self, this: Resource<Socket>) -> NetResult<(Resource<Socket>, Option<IpSocketAddress>)> {
-        self.check_quota(1)?;
-        // Only a connection actually taken spends the rate allowance; polling for one does not.
-        self.check_rate(false)?;
-        let s = self.socket(&this)?;
-        let (family, kind) = (s.family, s.kind);
-        let (conn, peer) = s.inner.accept()?;
-        let local = s.inner.local_addr().ok().and_then(|a| a.as_socket());
-        self.ctx.usage.connections.take();
-        let peer = peer.as_socket();
-        if family != Family::Unix {
-            self.ctx.audit.record(&audit::Event {
-                op: "accept",
-                address: peer,
-                name: None,
-                local,
-                allowed: true,
-                rule: "the listener's bind",
-                addresses: &[],
-            });
+        fn send(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32) -> NetResult<u32> {
+            self.send_bytes(&this, &data, flags)
         }
-        Ok((self.adopt(conn, family, kind)?, peer.map(from_std)))
-    }
 
-    fn send(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32) -> NetResult<u32> {
-        self.send_bytes(&this, &data, flags)
-    }
-
-    fn send_staged(&mut self, this: Resource<Socket>, offset: u64, flags: i32) -> NetResult<u32> {
-        let staged = std::mem::take(&mut self.ctx.staged_out);
-        let result = match usize::try_from(offset).ok().and_then(|o| staged.get(o..)) {
-            Some(rest) => self.send_bytes(&this, rest, flags),
-            None => Err(NetError::Errno(Errno::Einval)),
-        };
-        let done = matches!(result, Ok(n) if offset + n as u64 == staged.len() as u64);
-        // Once all of it went, the area lets go of the buffer rather than hold it until the next stage.
-        if !done {
-            self.ctx.staged_out = staged;
+        fn send_staged(&mut self, this: Resource<Socket>, offset: u64, flags: i32) -> NetResult<u32> {
+            let staged = std::mem::take(&mut self.ctx.staged_out);
+            let result = match usize::try_from(offset).ok().and_then(|o| staged.get(o..)) {
+                Some(rest) => self.send_bytes(&this, rest, flags),
+                None => Err(NetError::Errno(Errno::Einval)),
+            };
+            let done = matches!(result, Ok(n) if offset + n as u64 == staged.len() as u64);
+            // Once all of it went, the area lets go of the buffer rather than hold it until the next stage.
+            if !done {
+                self.ctx.staged_out = staged;
+            }
+            result
         }
-        result
-    }
 
-    fn recv_staged(&mut self, this: Resource<Socket>, max_len: u64, flags: i32, inline_max: u32) -> NetResult<Received> {
-        let data = self.recv(this, max_len, flags)?;
-        if data.len() <= inline_max as usize {
-            return Ok(Received::Inline(data));
+        fn recv_staged(&mut self, this: Resource<Socket>, max_len: u64, flags: i32, inline_max: u32) -> NetResult<Received> {
+            let data = self.recv(this, max_len, flags)?.data;
+            if data.len() <= inline_max as usize {
+                return Ok(Received::Inline(data));
+            }
+            let n = data.len() as u64;
+            self.ctx.staged_in = data;
+            Ok(Received::Staged(n))
         }
-        let n = data.len() as u64;
-        self.ctx.staged_in = data;
-        Ok(Received::Staged(n))
-    }
 
-    fn send_to(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32, address: IpSocketAddress) -> NetResult<u32> {
-        let addr = self.judge(Op::Send, &address)?;
-        if self.byte_allowance(data.len(), true)? < data.len() {
-            return Err(NetError::Errno(Errno::Enobufs));
+        fn send_to(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32, address: IpSocketAddress) -> NetResult<u32> {
+            let addr = self.judge(Op::Send, &address)?;
+            if self.byte_allowance(data.len(), true)? < data.len() {
+                return Err(NetError::Errno(Errno::Enobufs));
+            }
+            let sent = self.socket(&this)?.inner.send_to_with_flags(&data, &addr, send_flags(flags)?)?;
+            self.ctx.usage.bytes_sent += sent as u64;
+            Ok(sent as u32)
         }
-        let sent = self.socket(&this)?.inner.send_to_with_flags(&data, &addr, send_flags(flags)?)?;
-        self.ctx.usage.bytes_sent += sent as u64;
-        Ok(sent as u32)
-    }
 
-    fn recv(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<Vec<u8>> {
-        let max_len = self.recv_allowance(max_len, flags)?;
-        let s = self.socket(&this)?;
-        let data = recv_buf(max_len, |buf| s.inner.recv_with_flags(buf, flags))?;
-        self.count_received(&data, flags);
-        Ok(data)
-    }
-
-    fn recv_from(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Vec<u8>, Option<IpSocketAddress>)> {
-        let max_len = self.recv_allowance(max_len, flags)?;
-        let s = self.socket(&this)?;
-        let mut from = None;
-        let data = recv_buf(max_len, |buf| {
-            let (n, addr) = s.inner.recv_from_with_flags(buf, flags)?;
-            from = addr.as_socket().map(from_std);
-            Ok(n)
-        })?;
-        self.count_received(&data, flags);
-        Ok((data, from))
-    }
-
-    fn shutdown(&mut self, this: Resource<Socket>, how: ShutdownHow) -> NetResult<()> {
-        let how = match how {
-            ShutdownHow::Read => std::net::Shutdown::Read,
-            ShutdownHow::Write => std::net::Shutdown::Write,
-            ShutdownHow::Both => std::net::Shutdown::Both,
-        };
-        Ok(self.socket(&this)?.inner.shutdown(how)?)
-    }
-
-    fn local_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
-        Ok(self.socket(&this)?.inner.local_addr()?.as_socket().map(from_std))
-    }
-
-    fn remote_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
-        Ok(self.socket(&this)?.inner.peer_addr()?.as_socket().map(from_std))
-    }
-
-    fn get_option(&mut self, this: Resource<Socket>, name: Sockopt) -> NetResult<i64> {
-        let fd = self.socket(&this)?.inner.as_fd();
-        if name == Sockopt::Linger {
-            let (on, secs) = sys::getsockopt_linger(fd)?;
-            return Ok(((on as i64) << 32) | secs as u32 as i64);
+        fn recv(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<Incoming> {
+            Ok(self.recv_from(this, max_len, flags)?.0)
         }
-        let (level, opt) = sockopt_level_name(name);
-        Ok(sys::getsockopt_int(fd, level, opt)?.into())
-    }
 
-    fn set_option(&mut self, this: Resource<Socket>, name: Sockopt, value: i64) -> NetResult<()> {
-        let fd = self.socket(&this)?.inner.as_fd();
-        if name == Sockopt::Linger {
-            return Ok(sys::setsockopt_linger(fd, (value >> 32) as i32, value as i32)?);
+        fn recv_from(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Incoming, Option<IpSocketAddress>)> {
+            let max_len = self.recv_allowance(max_len, flags)?;
+            let (got, from) = self.socket(&this)?.receive(max_len, flags)?;
+            self.count_received(&got, flags);
+            Ok((got, from.map(from_std)))
         }
-        let (level, opt) = sockopt_level_name(name);
-        let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
-        Ok(sys::setsockopt_int(fd, level, opt, value)?)
-    }
 
-    fn take_error(&mut self, this: Resource<Socket>) -> NetResult<Option<Errno>> {
-        Ok(self.socket(&this)?.inner.take_error()?.map(|e| errno::from_io(&e)))
-    }
-
-    fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
-        self.check_quota(1)?;
-        let s = self.socket(&this)?;
-        let (family, kind) = (s.family, s.kind);
-        let dup = s.inner.try_clone()?;
-        self.adopt(dup, family, kind)
-    }
-
-    fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {
-        let socket = self.table.delete(rep)?;
-        let fd = socket.inner.as_raw_fd();
-        // Deregister before close: a dup of this descriptor would otherwise keep the registration alive.
-        let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&fd));
-        self.ctx.usage.sockets -= 1;
-        if socket.listening {
-            self.ctx.usage.listeners -= 1;
+        fn shutdown(&mut self, this: Resource<Socket>, how: ShutdownHow) -> NetResult<()> {
+            let how = match how {
+                ShutdownHow::Read => std::net::Shutdown::Read,
+                ShutdownHow::Write => std::net::Shutdown::Write,
+                ShutdownHow::Both => std::net::Shutdown::Both,
+            };
+            Ok(self.socket(&this)?.inner.shutdown(how)?)
         }
-        drop(socket);
-        Ok(())
+
+        fn local_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
+            Ok(self.socket(&this)?.inner.local_addr()?.as_socket().map(from_std))
+        }
+
+        fn remote_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
+            Ok(self.socket(&this)?.inner.peer_addr()?.as_socket().map(from_std))
+        }
+
+        fn get_option(&mut self, this: Resource<Socket>, name: Sockopt) -> NetResult<i64> {
+            let fd = self.socket(&this)?.inner.as_fd();
+            if name == Sockopt::Linger {
+                let (on, secs) = sys::getsockopt_linger(fd)?;
+                return Ok(((on as i64) << 32) | secs as u32 as i64);
+            }
+            let (level, opt) = sockopt_level_name(name);
+            Ok(sys::getsockopt_int(fd, level, opt)?.into())
+        }
+
+        fn set_option(&mut self, this: Resource<Socket>, name: Sockopt, value: i64) -> NetResult<()> {
+            let fd = self.socket(&this)?.inner.as_fd();
+            if name == Sockopt::Linger {
+                return Ok(sys::setsockopt_linger(fd, (value >> 32) as i32, value as i32)?);
+            }
+            let (level, opt) = sockopt_level_name(name);
+            let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
+            Ok(sys::setsockopt_int(fd, level, opt, value)?)
+        }
+
+        fn take_error(&mut self, this: Resource<Socket>) -> NetResult<Option<Errno>> {
+            Ok(self.socket(&this)?.inner.take_error()?.map(|e| errno::from_io(&e)))
+        }
+
+        fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
+            self.check_quota(1)?;
+            let s = self.socket(&this)?;
+            let (family, kind) = (s.family, s.kind);
+            let dup = s.inner.try_clone()?;
+            self.adopt(dup, family, kind)
+        }
+
+        fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {
+            let socket = self.table.delete(rep)?;
+            let fd = socket.inner.as_raw_fd();
+            // Deregister before close: a dup of this descriptor would otherwise keep the registration alive.
+            let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&fd));
+            self.ctx.usage.sockets -= 1;
+            if socket.listening {
+                self.ctx.usage.listeners -= 1;
+            }
+            drop(socket);
+            Ok(())
+        }
     }
 }
 
@@ -524,200 +543,205 @@ impl PysockCtxView<'_> {
 }
 
 impl HostEpoll for PysockCtxView<'_> {
-    fn create(&mut self) -> NetResult<Resource<Epoll>> {
-        // An epoll instance is a descriptor too: it counts against the same quota as sockets.
-        self.check_quota(1)?;
-        let fd = sys::epoll_create()?;
-        sys::epoll_ctl(fd.as_fd(), libc::EPOLL_CTL_ADD, self.ctx.interrupter.fd(), libc::EPOLLIN as u32, INTERRUPT_KEY)?;
-        self.ctx.usage.sockets += 1;
-        Ok(self.table.push(Epoll { fd, events: Vec::new() })?)
-    }
-
-    fn add(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
-        self.epoll_ctl(&this, libc::EPOLL_CTL_ADD, &s, key.into(), mask)
-    }
-
-    fn modify(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
-        self.epoll_ctl(&this, libc::EPOLL_CTL_MOD, &s, key.into(), mask)
-    }
-
-    fn remove(&mut self, this: Resource<Epoll>, s: Resource<Socket>) -> NetResult<()> {
-        self.epoll_ctl(&this, libc::EPOLL_CTL_DEL, &s, 0, 0)
-    }
-
-    fn wait(&mut self, this: Resource<Epoll>, max_events: u32, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, u32)>> {
-        let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
-        let interrupted = self.ctx.interrupter.clone();
-        let epoll = self.table.get_mut(&this)?;
-        // One slot more than asked, for the interrupter's event.
-        let want = max_events.clamp(1, MAX_EPOLL_EVENTS) as usize + 1;
-        if epoll.events.capacity() < want {
-            epoll.events.reserve(want - epoll.events.len());
+    guarded! { "epoll";
+        fn create(&mut self) -> NetResult<Resource<Epoll>> {
+            // An epoll instance is a descriptor too: it counts against the same quota as sockets.
+            self.check_quota(1)?;
+            let fd = sys::epoll_create()?;
+            sys::epoll_ctl(fd.as_fd(), libc::EPOLL_CTL_ADD, self.ctx.interrupter.fd(), libc::EPOLLIN as u32, INTERRUPT_KEY)?;
+            self.ctx.usage.sockets += 1;
+            Ok(self.table.push(Epoll { fd, events: Vec::new() })?)
         }
-        loop {
-            if interrupted.is_interrupted() {
-                return Err(NetError::Trap(crate::Interrupted.into()));
+
+        fn add(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
+            self.epoll_ctl(&this, libc::EPOLL_CTL_ADD, &s, key.into(), mask)
+        }
+
+        fn modify(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
+            self.epoll_ctl(&this, libc::EPOLL_CTL_MOD, &s, key.into(), mask)
+        }
+
+        fn remove(&mut self, this: Resource<Epoll>, s: Resource<Socket>) -> NetResult<()> {
+            self.epoll_ctl(&this, libc::EPOLL_CTL_DEL, &s, 0, 0)
+        }
+
+        fn wait(&mut self, this: Resource<Epoll>, max_events: u32, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, u32)>> {
+            let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
+            let interrupted = self.ctx.interrupter.clone();
+            let epoll = self.table.get_mut(&this)?;
+            // One slot more than asked, for the interrupter's event.
+            let want = max_events.clamp(1, MAX_EPOLL_EVENTS) as usize + 1;
+            if epoll.events.capacity() < want {
+                epoll.events.reserve(want - epoll.events.len());
             }
-            let timeout_ms = match deadline {
-                None => -1,
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    // Round up, so a wait never returns empty-handed before its time.
-                    i32::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX)
+            loop {
+                if interrupted.is_interrupted() {
+                    return Err(NetError::Trap(crate::Interrupted.into()));
                 }
-            };
-            match sys::epoll_wait(epoll.fd.as_fd(), &mut epoll.events, timeout_ms) {
-                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
-                Err(e) => return Err(e.into()),
-                Ok(()) => {}
-            }
-            let ready: Vec<(u32, u32)> = epoll
-                .events
-                .iter()
-                .filter(|e| e.u64 != INTERRUPT_KEY)
-                .take(want - 1)
-                .map(|e| (e.u64 as u32, e.events))
-                .collect();
-            if !ready.is_empty() || timeout_ms == 0 || deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(ready);
+                let timeout_ms = match deadline {
+                    None => -1,
+                    Some(d) => {
+                        let left = d.saturating_duration_since(Instant::now());
+                        // Round up, so a wait never returns empty-handed before its time.
+                        i32::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX)
+                    }
+                };
+                match sys::epoll_wait(epoll.fd.as_fd(), &mut epoll.events, timeout_ms) {
+                    Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                    Err(e) => return Err(e.into()),
+                    Ok(()) => {}
+                }
+                let ready: Vec<(u32, u32)> = epoll
+                    .events
+                    .iter()
+                    .filter(|e| e.u64 != INTERRUPT_KEY)
+                    .take(want - 1)
+                    .map(|e| (e.u64 as u32, e.events))
+                    .collect();
+                if !ready.is_empty() || timeout_ms == 0 || deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Ok(ready);
+                }
             }
         }
-    }
 
-    fn drop(&mut self, rep: Resource<Epoll>) -> wasmtime::Result<()> {
-        self.table.delete(rep)?;
-        self.ctx.usage.sockets -= 1;
-        Ok(())
+        fn drop(&mut self, rep: Resource<Epoll>) -> wasmtime::Result<()> {
+            self.table.delete(rep)?;
+            self.ctx.usage.sockets -= 1;
+            Ok(())
+        }
     }
 }
 
 impl Host for PysockCtxView<'_> {
-    fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
-        let mut fds = Vec::with_capacity(sockets.len());
-        for (r, interest) in &sockets {
-            let fd = self.table.get(r)?.inner.as_raw_fd();
-            fds.push(libc::pollfd { fd, events: events_to_poll(*interest), revents: 0 });
+    guarded! { "net";
+        fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
+            let mut fds = Vec::with_capacity(sockets.len());
+            for (r, interest) in &sockets {
+                let fd = self.table.get(r)?.inner.as_raw_fd();
+                fds.push(libc::pollfd { fd, events: events_to_poll(*interest), revents: 0 });
+            }
+            // A timeout too large to represent as a deadline is as good as none.
+            let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
+            loop {
+                if self.ctx.interrupter.is_interrupted() {
+                    return Err(NetError::Trap(crate::Interrupted.into()));
+                }
+                if sys::poll_now(&mut fds)? > 0 {
+                    return Ok(fds
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, p)| p.revents != 0)
+                        .map(|(i, p)| (i as u32, events_from_poll(p.revents)))
+                        .collect());
+                }
+                let slice = match deadline {
+                    Some(d) => match d.saturating_duration_since(Instant::now()) {
+                        left if left.is_zero() => return Ok(Vec::new()),
+                        left => Some(left),
+                    },
+                    None => None,
+                };
+                let ctx = &mut *self.ctx;
+                if let Err(e) = ctx.poll.poll(&mut ctx.events, slice) {
+                    if e.kind() != std::io::ErrorKind::Interrupted {
+                        return Err(e.into());
+                    }
+                }
+            }
         }
-        // A timeout too large to represent as a deadline is as good as none.
-        let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
-        loop {
-            if self.ctx.interrupter.is_interrupted() {
-                return Err(NetError::Trap(crate::Interrupted.into()));
-            }
-            if sys::poll_now(&mut fds)? > 0 {
-                return Ok(fds
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, p)| p.revents != 0)
-                    .map(|(i, p)| (i as u32, events_from_poll(p.revents)))
-                    .collect());
-            }
-            let slice = match deadline {
-                Some(d) => match d.saturating_duration_since(Instant::now()) {
-                    left if left.is_zero() => return Ok(Vec::new()),
-                    left => Some(left),
-                },
-                None => None,
+
+        fn resolve(
+            &mut self,
+            host: Option<String>,
+            service: Option<String>,
+            family: Option<Family>,
+            kind: Option<Kind>,
+            protocol: i32,
+            flags: i32,
+        ) -> wasmtime::Result<Result<Vec<AddressInfo>, GaiError>> {
+            self.ctx.refusal = None;
+            let (Ok(host_c), Ok(service_c)) = (host.clone().map(CString::new).transpose(), service.map(CString::new).transpose()) else {
+                return Ok(Err(GaiError::EaiNoname));
+            };
+            let socktype = match kind {
+                None => 0,
+                Some(Kind::Stream) => libc::SOCK_STREAM,
+                Some(Kind::Dgram) => libc::SOCK_DGRAM,
+            };
+            let lookup = |host: Option<&std::ffi::CStr>, flags: i32| {
+                sys::getaddrinfo(host, service_c.as_deref(), family_number(family), socktype, protocol, flags)
+            };
+            // A numeric address (in any spelling glibc reads: 127.1, 0x7f000001) needs no name service
+            // and admits nothing; rules judge it when it is used.
+            let numeric = lookup(host_c.as_deref(), flags | libc::AI_NUMERICHOST);
+            let (Some(name), Err(libc::EAI_NONAME)) = (host.as_deref(), &numeric) else {
+                return Ok(numeric.map(to_address_infos).map_err(errno::gai_from_raw));
             };
             let ctx = &mut *self.ctx;
-            if let Err(e) = ctx.poll.poll(&mut ctx.events, slice) {
-                if e.kind() != std::io::ErrorKind::Interrupted {
-                    return Err(e.into());
-                }
+            let verdict = ctx.policy.may_resolve(name);
+            let rule = verdict.reason().to_string();
+            if !verdict.allowed {
+                ctx.audit.record(&audit::Event { op: "resolve", address: None, name: Some(name), local: None, allowed: false, rule: &rule, addresses: &[] });
+                ctx.refusal = Some(match verdict.rule {
+                    Some(r) => format!("pysock's network policy does not allow resolving {name:?} (denied by the rule `{}`)", r.text),
+                    None => format!(
+                        "pysock's network policy does not allow resolving {name:?} (no rule names it; run with --allow {name}, --allow-loopback for localhost, or --allow-net)"
+                    ),
+                });
+                return Ok(Err(GaiError::EaiNoname));
             }
-        }
-    }
-
-    fn resolve(
-        &mut self,
-        host: Option<String>,
-        service: Option<String>,
-        family: Option<Family>,
-        kind: Option<Kind>,
-        protocol: i32,
-        flags: i32,
-    ) -> wasmtime::Result<Result<Vec<AddressInfo>, GaiError>> {
-        self.ctx.refusal = None;
-        let (Ok(host_c), Ok(service_c)) = (host.clone().map(CString::new).transpose(), service.map(CString::new).transpose()) else {
-            return Ok(Err(GaiError::EaiNoname));
-        };
-        let socktype = match kind {
-            None => 0,
-            Some(Kind::Stream) => libc::SOCK_STREAM,
-            Some(Kind::Dgram) => libc::SOCK_DGRAM,
-        };
-        let lookup = |host: Option<&std::ffi::CStr>, flags: i32| {
-            sys::getaddrinfo(host, service_c.as_deref(), family_number(family), socktype, protocol, flags)
-        };
-        // A numeric address (in any spelling glibc reads: 127.1, 0x7f000001) needs no name service
-        // and admits nothing; rules judge it when it is used.
-        let numeric = lookup(host_c.as_deref(), flags | libc::AI_NUMERICHOST);
-        let (Some(name), Err(libc::EAI_NONAME)) = (host.as_deref(), &numeric) else {
-            return Ok(numeric.map(to_address_infos).map_err(errno::gai_from_raw));
-        };
-        let ctx = &mut *self.ctx;
-        let verdict = ctx.policy.may_resolve(name);
-        let rule = verdict.reason().to_string();
-        if !verdict.allowed {
-            ctx.audit.record(&audit::Event { op: "resolve", address: None, name: Some(name), local: None, allowed: false, rule: &rule, addresses: &[] });
-            ctx.refusal = Some(match verdict.rule {
-                Some(r) => format!("pysock's network policy does not allow resolving {name:?} (denied by the rule `{}`)", r.text),
-                None => format!(
-                    "pysock's network policy does not allow resolving {name:?} (no rule names it; run with --allow {name}, --allow-loopback for localhost, or --allow-net)"
-                ),
-            });
-            return Ok(Err(GaiError::EaiNoname));
-        }
-        let result = if let Some(ips) = ctx.policy.pinned(name) {
-            // The embedder's answer, spelled out numerically so service, family and type apply.
-            let mut all = Vec::new();
-            for ip in ips {
-                let literal = CString::new(ip.to_string()).expect("no NUL in an address");
-                if let Ok(list) = lookup(Some(&literal), (flags | libc::AI_NUMERICHOST) & !libc::AI_CANONNAME) {
-                    all.extend(list);
-                }
-            }
-            if let (Some(first), true) = (all.first_mut(), flags & libc::AI_CANONNAME != 0) {
-                first.canonname = name.to_string();
-            }
-            if all.is_empty() { Err(libc::EAI_NONAME) } else { Ok(all) }
-        } else {
-            let _slot = match &ctx.quotas.lookups {
-                None => None,
-                Some(slots) => match slots.try_acquire() {
-                    Some(slot) => Some(slot),
-                    None => {
-                        ctx.refusal = Some(format!("pysock quota: at most {} name lookups at once", slots.limit()));
-                        return Ok(Err(GaiError::EaiAgain));
+            let result = if let Some(ips) = ctx.policy.pinned(name) {
+                // The embedder's answer, spelled out numerically so service, family and type apply.
+                let mut all = Vec::new();
+                for ip in ips {
+                    // An address's text has no NUL, so this never skips one.
+                    let Ok(literal) = CString::new(ip.to_string()) else { continue };
+                    if let Ok(list) = lookup(Some(&literal), (flags | libc::AI_NUMERICHOST) & !libc::AI_CANONNAME) {
+                        all.extend(list);
                     }
-                },
+                }
+                if let (Some(first), true) = (all.first_mut(), flags & libc::AI_CANONNAME != 0) {
+                    first.canonname = name.to_string();
+                }
+                if all.is_empty() { Err(libc::EAI_NONAME) } else { Ok(all) }
+            } else {
+                let _slot = match &ctx.quotas.lookups {
+                    None => None,
+                    Some(slots) => match slots.try_acquire() {
+                        Some(slot) => Some(slot),
+                        None => {
+                            ctx.refusal = Some(format!("pysock quota: at most {} name lookups at once", slots.limit()));
+                            return Ok(Err(GaiError::EaiAgain));
+                        }
+                    },
+                };
+                lookup(host_c.as_deref(), flags)
             };
-            lookup(host_c.as_deref(), flags)
-        };
-        let mut ips: Vec<IpAddr> = Vec::new();
-        for a in result.iter().flatten() {
-            if !ips.contains(&a.address.ip()) {
-                ips.push(a.address.ip());
+            let mut ips: Vec<IpAddr> = Vec::new();
+            for a in result.iter().flatten() {
+                if !ips.contains(&a.address.ip()) {
+                    ips.push(a.address.ip());
+                }
             }
+            let now = Instant::now();
+            ctx.admissions.admit(name, ips.iter().copied(), now + ctx.policy.ttl(), now);
+            ctx.audit.record(&audit::Event { op: "resolve", address: None, name: Some(name), local: None, allowed: true, rule: &rule, addresses: &ips });
+            Ok(result.map(to_address_infos).map_err(errno::gai_from_raw))
         }
-        let now = Instant::now();
-        ctx.admissions.admit(name, ips.iter().copied(), now + ctx.policy.ttl(), now);
-        ctx.audit.record(&audit::Event { op: "resolve", address: None, name: Some(name), local: None, allowed: true, rule: &rule, addresses: &ips });
-        Ok(result.map(to_address_infos).map_err(errno::gai_from_raw))
-    }
 
-    fn name_info(&mut self, address: IpSocketAddress, flags: i32) -> wasmtime::Result<Result<(String, String), GaiError>> {
-        let addr = to_std(&address);
-        let flags = if self.ctx.policy.reverse_resolves(addr.ip()) { flags } else { flags | libc::NI_NUMERICHOST };
-        Ok(sys::getnameinfo(addr, flags).map_err(errno::gai_from_raw))
-    }
+        fn name_info(&mut self, address: IpSocketAddress, flags: i32) -> wasmtime::Result<Result<(String, String), GaiError>> {
+            let addr = to_std(&address);
+            let flags = if self.ctx.policy.reverse_resolves(addr.ip()) { flags } else { flags | libc::NI_NUMERICHOST };
+            Ok(sys::getnameinfo(addr, flags).map_err(errno::gai_from_raw))
+        }
 
-    fn host_name(&mut self) -> NetResult<String> {
-        Ok(sys::gethostname()?)
-    }
+        fn host_name(&mut self) -> NetResult<String> {
+            Ok(sys::gethostname()?)
+        }
 
-    fn explain(&mut self) -> wasmtime::Result<Option<String>> {
-        Ok(self.ctx.refusal.take())
+        fn explain(&mut self) -> wasmtime::Result<Option<String>> {
+            Ok(self.ctx.refusal.take())
+        }
     }
 }
 
@@ -736,12 +760,14 @@ fn to_address_infos(list: Vec<sys::AddrInfo>) -> Vec<AddressInfo> {
 }
 
 impl crate::bindings::extras::pysock::net::staging::Host for PysockCtxView<'_> {
-    fn stage(&mut self, data: Vec<u8>) -> wasmtime::Result<()> {
-        self.ctx.staged_out = data;
-        Ok(())
-    }
+    guarded! { "staging";
+        fn stage(&mut self, data: Vec<u8>) -> wasmtime::Result<()> {
+            self.ctx.staged_out = data;
+            Ok(())
+        }
 
-    fn take(&mut self) -> wasmtime::Result<Vec<u8>> {
-        Ok(std::mem::take(&mut self.ctx.staged_in))
+        fn take(&mut self) -> wasmtime::Result<Vec<u8>> {
+            Ok(std::mem::take(&mut self.ctx.staged_in))
+        }
     }
 }

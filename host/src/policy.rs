@@ -130,8 +130,7 @@ impl Rule {
                 p => Some(p.strip_prefix(':').ok_or_else(|| bad("expected ':' after ']'"))?),
             };
             (target, ports)
-        } else if rest.matches(':').count() == 1 {
-            let (t, p) = rest.split_once(':').expect("one colon");
+        } else if let Some((t, p)) = rest.split_once(':').filter(|_| rest.matches(':').count() == 1) {
             (t, Some(p))
         } else {
             (rest, None)
@@ -193,11 +192,13 @@ fn parse_target(t: &str) -> Result<Target, String> {
             Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or(format!("bad prefix length {p:?}"))?,
         };
         // A block inside ::ffff:0:0/96 means the IPv4 addresses it maps.
-        return Ok(match ip {
-            IpAddr::V6(v6) if prefix >= 96 && v6.to_ipv4_mapped().is_some() => {
-                Target::Net { ip: IpAddr::V4(v6.to_ipv4_mapped().expect("mapped")), prefix: prefix - 96 }
-            }
-            ip => Target::Net { ip: mask(ip, prefix), prefix },
+        let mapped = match ip {
+            IpAddr::V6(v6) if prefix >= 96 => v6.to_ipv4_mapped(),
+            _ => None,
+        };
+        return Ok(match mapped {
+            Some(v4) => Target::Net { ip: IpAddr::V4(v4), prefix: prefix - 96 },
+            None => Target::Net { ip: mask(ip, prefix), prefix },
         });
     }
     if prefix.is_some() {
@@ -334,6 +335,7 @@ impl NetworkPolicy {
 
     pub fn with_loopback(mut self) -> Self {
         for spec in ["127.0.0.0/8", "::1/128", "localhost"] {
+            // Constant rules, which the unit tests parse; never a guest's input.
             self.rules.push(Rule::parse(Action::Allow, spec).expect("valid").with_text("--allow-loopback"));
         }
         self
@@ -341,6 +343,7 @@ impl NetworkPolicy {
 
     pub fn with_all(mut self) -> Self {
         for spec in ["0.0.0.0/0", "::/0"] {
+            // Constant rules, which the unit tests parse; never a guest's input.
             self.rules.push(Rule::parse(Action::Allow, spec).expect("valid").with_text("--allow-net"));
         }
         self.resolve_any = true;

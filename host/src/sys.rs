@@ -68,11 +68,37 @@ pub fn disconnect(fd: BorrowedFd<'_>) -> io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
-/// Marks the first `n` bytes of `buf`'s spare capacity, which a recv call filled, as initialised.
-pub fn assume_init_len(buf: &mut Vec<u8>, n: usize) {
-    assert!(n <= buf.capacity(), "the kernel reported more bytes than the buffer holds");
-    // SAFETY: recv(2) wrote `n` bytes into the spare capacity, and `n` is within capacity.
-    unsafe { buf.set_len(n) }
+/// recvfrom(2) into `buf`, with the sender's address when it is an IP address. The buffer is
+/// initialised memory, so bytes the kernel leaves alone keep their value; which bytes it wrote is for
+/// the caller to say (`net::Socket::bytes_written`), since with MSG_TRUNC the count it returns is not
+/// that number.
+pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32) -> io::Result<(usize, Option<std::net::SocketAddr>)> {
+    // SAFETY: `sockaddr_storage` is plain old data; all-zero bytes are a valid value (AF_UNSPEC).
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let capacity = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    let mut len = capacity;
+    // SAFETY: `fd` is live for the borrow and `buf` is valid for writes of `buf.len()` bytes. The
+    // kernel copies at most that many whatever the flags: MSG_TRUNC changes the count it returns (a
+    // datagram's full length, or bytes a TCP socket discarded), never how much it copies; MSG_PEEK,
+    // MSG_WAITALL, MSG_OOB (one byte) and MSG_ERRQUEUE (the queued packet, cut to the buffer) copy
+    // at most that many too. `storage` is valid for writes of `len` bytes, which the kernel never
+    // exceeds (it truncates a longer address and reports its real length in `len`).
+    let n = unsafe {
+        libc::recvfrom(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            flags,
+            (&raw mut storage).cast(),
+            &mut len,
+        )
+    };
+    let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+    // SAFETY: `storage` is an initialised sockaddr of `capacity` bytes; only the part the kernel says
+    // it filled (never more than the storage) is read as an address. A connected stream socket
+    // reports 0 bytes, which decodes as no address, as CPython's recvfrom returns None.
+    let from = unsafe { sockaddr_to_std((&raw const storage).cast(), len.min(capacity)) };
+    Ok((n, from))
 }
 
 /// poll(2) with a zero timeout: the current readiness of each descriptor, written to `revents`.
@@ -135,14 +161,16 @@ pub fn epoll_wait(epoll: BorrowedFd<'_>, events: &mut Vec<libc::epoll_event>, ti
     events.clear();
     let max = events.capacity().min(i32::MAX as usize) as i32;
     // SAFETY: the kernel writes at most `max` entries into the vector's spare capacity, which holds
-    // at least that many; `set_len` then covers exactly the entries it wrote.
-    unsafe {
-        let n = libc::epoll_wait(epoll.as_raw_fd(), events.as_mut_ptr(), max, timeout_ms);
-        if n < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        events.set_len(n as usize);
+    // at least that many.
+    let n = unsafe { libc::epoll_wait(epoll.as_raw_fd(), events.as_mut_ptr(), max, timeout_ms) };
+    // epoll_wait(2) returns -1 or at most `maxevents`; anything else would be a kernel bug, and then
+    // no entry is trusted rather than the host reading memory nobody wrote.
+    let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+    if n > max as usize {
+        return Err(io::Error::from_raw_os_error(libc::EIO));
     }
+    // SAFETY: the kernel initialised the first `n` entries, and `n` is within the capacity.
+    unsafe { events.set_len(n) };
     Ok(())
 }
 
@@ -236,11 +264,11 @@ pub fn getaddrinfo(
 /// `addr` must be null or point to `len` readable bytes holding a sockaddr.
 unsafe fn sockaddr_to_std(addr: *const libc::sockaddr, len: libc::socklen_t) -> Option<std::net::SocketAddr> {
     use std::net::{Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
-    if addr.is_null() {
+    let len = len as usize;
+    if addr.is_null() || len < std::mem::size_of::<libc::sa_family_t>() {
         return None;
     }
-    let len = len as usize;
-    // SAFETY: the caller guarantees a readable sockaddr; sa_family is its first field.
+    // SAFETY: the caller guarantees `len` readable bytes, which cover sa_family, the first field.
     let family = unsafe { (*addr).sa_family } as i32;
     if family == libc::AF_INET && len >= std::mem::size_of::<libc::sockaddr_in>() {
         // SAFETY: the family and length say this is a sockaddr_in; read_unaligned copes with any alignment.
@@ -278,9 +306,12 @@ pub fn getnameinfo(address: std::net::SocketAddr, flags: i32) -> Result<(String,
     if rc != 0 {
         return Err(rc);
     }
-    // SAFETY: both buffers were NUL-terminated by a successful getnameinfo.
-    let (h, s) = unsafe { (std::ffi::CStr::from_ptr(host.as_ptr()), std::ffi::CStr::from_ptr(service.as_ptr())) };
-    Ok((h.to_string_lossy().into_owned(), s.to_string_lossy().into_owned()))
+    match (text_until_nul(&host), text_until_nul(&service)) {
+        (Some(h), Some(s)) => Ok((h, s)),
+        // getnameinfo NUL-terminates what it writes or fails with EAI_OVERFLOW; say that rather than
+        // read past a buffer.
+        _ => Err(libc::EAI_OVERFLOW),
+    }
 }
 
 /// gethostname(2).
@@ -291,8 +322,14 @@ pub fn gethostname() -> io::Result<String> {
     if rc != 0 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: the buffer was zeroed and gethostname wrote at most len-1 bytes, so it is terminated.
-    Ok(unsafe { std::ffi::CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned())
+    text_until_nul(&buf).ok_or_else(|| io::Error::from_raw_os_error(libc::ENAMETOOLONG))
+}
+
+/// The text of a C string buffer up to its first NUL; `None` if it has none.
+fn text_until_nul(buf: &[libc::c_char]) -> Option<String> {
+    let bytes: Vec<u8> = buf.iter().map(|&c| c as u8).collect();
+    let text = std::ffi::CStr::from_bytes_until_nul(&bytes).ok()?;
+    Some(text.to_string_lossy().into_owned())
 }
 
 /// Loads a component compiled earlier by `Component::serialize`.

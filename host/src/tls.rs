@@ -13,6 +13,7 @@ mod legacy_pem;
 mod sessions;
 
 use crate::PysockCtxView;
+use crate::error::guarded;
 use crate::bindings::pysock::net::tls::{
     ClientHello, Error, ErrorKind, HostConfig, HostConnection, HostSession, ProtocolVersion, SessionStats as Stats,
     VerifyMode,
@@ -794,10 +795,13 @@ impl TlsConnection {
     }
 
     fn accept_hello_with(&mut self, settings: Result<rustls::ServerConfig, Error>) -> Result<(), Error> {
-        if !matches!(self.engine, Engine::Hello(_)) {
-            return Err(error(ErrorKind::Ssl, "BAD_STATE", "no ClientHello is waiting"));
-        }
-        let Engine::Hello(accepted) = std::mem::replace(&mut self.engine, Engine::Refused) else { unreachable!() };
+        let accepted = match std::mem::replace(&mut self.engine, Engine::Refused) {
+            Engine::Hello(accepted) => accepted,
+            other => {
+                self.engine = other;
+                return Err(error(ErrorKind::Ssl, "BAD_STATE", "no ClientHello is waiting"));
+            }
+        };
         let settings = match settings {
             Ok(s) => s,
             Err(e) => {
@@ -1035,184 +1039,190 @@ fn alert_reason(alert: rustls::AlertDescription) -> String {
 type R<T> = wasmtime::Result<T>;
 
 impl HostConfig for PysockCtxView<'_> {
-    fn new(&mut self, server_side: bool) -> R<Resource<TlsConfig>> {
-        Ok(self.table.push(TlsConfig::new(server_side))?)
-    }
-    fn add_trust_pem(&mut self, this: Resource<TlsConfig>, pem: Vec<u8>) -> R<Result<u32, Error>> {
-        Ok(self.table.get_mut(&this)?.add_trust_pem(&pem))
-    }
-    fn add_trust_der(&mut self, this: Resource<TlsConfig>, der: Vec<u8>) -> R<Result<(), Error>> {
-        Ok(self.table.get_mut(&this)?.add_trust_der(der))
-    }
-    fn add_default_trust(&mut self, this: Resource<TlsConfig>) -> R<Result<u32, Error>> {
-        let anchors = match self.ctx.default_trust.get() {
-            Ok(a) => a.to_vec(),
-            Err(e) => return Ok(Err(error(ErrorKind::Ssl, "SYSTEM_LIB", &e))),
-        };
-        let config = self.table.get_mut(&this)?;
-        let mut added = 0;
-        for der in anchors {
-            // A system store can hold certificates webpki cannot parse; OpenSSL skips those too.
-            if config.add_trust_der(der).is_ok() {
-                added += 1;
-            }
+    guarded! { "config";
+        fn new(&mut self, server_side: bool) -> R<Resource<TlsConfig>> {
+            Ok(self.table.push(TlsConfig::new(server_side))?)
         }
-        Ok(Ok(added))
-    }
-    fn use_host_identity(&mut self, this: Resource<TlsConfig>, name: String) -> R<Result<(), Error>> {
-        let Some((chain, key)) = self.ctx.identities.get(&name) else {
-            let known: Vec<&String> = self.ctx.identities.keys().collect();
-            let message = format!("no host identity named '{name}' (the embedder registers them: pysock python --tls-identity NAME=CERT,KEY; registered: {known:?})");
-            return Ok(Err(error(ErrorKind::Ssl, "NO_SUCH_IDENTITY", &message)));
-        };
-        let (chain, key) = (chain.clone(), key.clone());
-        Ok(self.table.get_mut(&this)?.set_identity(&chain, &key, None))
-    }
-    fn trust_anchors(&mut self, this: Resource<TlsConfig>) -> R<Vec<Vec<u8>>> {
-        Ok(self.table.get(&this)?.trust_anchors())
-    }
-    fn set_identity(&mut self, this: Resource<TlsConfig>, chain_pem: Vec<u8>, key_pem: Vec<u8>, password: Option<Vec<u8>>) -> R<Result<(), Error>> {
-        Ok(self.table.get_mut(&this)?.set_identity(&chain_pem, &key_pem, password.as_deref()))
-    }
-    fn set_verify_mode(&mut self, this: Resource<TlsConfig>, mode: VerifyMode) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_verify_mode(mode))
-    }
-    fn set_check_hostname(&mut self, this: Resource<TlsConfig>, check: bool) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_check_hostname(check))
-    }
-    fn set_versions(&mut self, this: Resource<TlsConfig>, minimum: ProtocolVersion, maximum: ProtocolVersion) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_versions(minimum, maximum))
-    }
-    fn set_alpn(&mut self, this: Resource<TlsConfig>, protocols: Vec<Vec<u8>>) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_alpn(protocols))
-    }
-    fn set_tls12_ciphers(&mut self, this: Resource<TlsConfig>, names: Vec<String>) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_tls12_ciphers(&names))
-    }
-    fn set_tickets(&mut self, this: Resource<TlsConfig>, enabled: bool, tls13_count: u32) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_tickets(enabled, tls13_count))
-    }
-    fn set_sni_callback(&mut self, this: Resource<TlsConfig>, enabled: bool) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_sni_callback(enabled))
-    }
-    fn set_ecdh_curve(&mut self, this: Resource<TlsConfig>, name: String) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_ecdh_curve(&name))
-    }
-    fn set_key_log(&mut self, this: Resource<TlsConfig>, enabled: bool) -> R<()> {
-        Ok(self.table.get_mut(&this)?.set_key_log(enabled))
-    }
-    fn take_key_log(&mut self, this: Resource<TlsConfig>) -> R<Vec<String>> {
-        Ok(self.table.get(&this)?.take_key_log())
-    }
-    fn session_stats(&mut self, this: Resource<TlsConfig>) -> R<Stats> {
-        Ok(self.table.get(&this)?.session_stats())
-    }
-    fn drop(&mut self, rep: Resource<TlsConfig>) -> R<()> {
-        self.table.delete(rep)?;
-        Ok(())
+        fn add_trust_pem(&mut self, this: Resource<TlsConfig>, pem: Vec<u8>) -> R<Result<u32, Error>> {
+            Ok(self.table.get_mut(&this)?.add_trust_pem(&pem))
+        }
+        fn add_trust_der(&mut self, this: Resource<TlsConfig>, der: Vec<u8>) -> R<Result<(), Error>> {
+            Ok(self.table.get_mut(&this)?.add_trust_der(der))
+        }
+        fn add_default_trust(&mut self, this: Resource<TlsConfig>) -> R<Result<u32, Error>> {
+            let anchors = match self.ctx.default_trust.get() {
+                Ok(a) => a.to_vec(),
+                Err(e) => return Ok(Err(error(ErrorKind::Ssl, "SYSTEM_LIB", &e))),
+            };
+            let config = self.table.get_mut(&this)?;
+            let mut added = 0;
+            for der in anchors {
+                // A system store can hold certificates webpki cannot parse; OpenSSL skips those too.
+                if config.add_trust_der(der).is_ok() {
+                    added += 1;
+                }
+            }
+            Ok(Ok(added))
+        }
+        fn use_host_identity(&mut self, this: Resource<TlsConfig>, name: String) -> R<Result<(), Error>> {
+            let Some((chain, key)) = self.ctx.identities.get(&name) else {
+                let known: Vec<&String> = self.ctx.identities.keys().collect();
+                let message = format!("no host identity named '{name}' (the embedder registers them: pysock python --tls-identity NAME=CERT,KEY; registered: {known:?})");
+                return Ok(Err(error(ErrorKind::Ssl, "NO_SUCH_IDENTITY", &message)));
+            };
+            let (chain, key) = (chain.clone(), key.clone());
+            Ok(self.table.get_mut(&this)?.set_identity(&chain, &key, None))
+        }
+        fn trust_anchors(&mut self, this: Resource<TlsConfig>) -> R<Vec<Vec<u8>>> {
+            Ok(self.table.get(&this)?.trust_anchors())
+        }
+        fn set_identity(&mut self, this: Resource<TlsConfig>, chain_pem: Vec<u8>, key_pem: Vec<u8>, password: Option<Vec<u8>>) -> R<Result<(), Error>> {
+            Ok(self.table.get_mut(&this)?.set_identity(&chain_pem, &key_pem, password.as_deref()))
+        }
+        fn set_verify_mode(&mut self, this: Resource<TlsConfig>, mode: VerifyMode) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_verify_mode(mode))
+        }
+        fn set_check_hostname(&mut self, this: Resource<TlsConfig>, check: bool) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_check_hostname(check))
+        }
+        fn set_versions(&mut self, this: Resource<TlsConfig>, minimum: ProtocolVersion, maximum: ProtocolVersion) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_versions(minimum, maximum))
+        }
+        fn set_alpn(&mut self, this: Resource<TlsConfig>, protocols: Vec<Vec<u8>>) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_alpn(protocols))
+        }
+        fn set_tls12_ciphers(&mut self, this: Resource<TlsConfig>, names: Vec<String>) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_tls12_ciphers(&names))
+        }
+        fn set_tickets(&mut self, this: Resource<TlsConfig>, enabled: bool, tls13_count: u32) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_tickets(enabled, tls13_count))
+        }
+        fn set_sni_callback(&mut self, this: Resource<TlsConfig>, enabled: bool) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_sni_callback(enabled))
+        }
+        fn set_ecdh_curve(&mut self, this: Resource<TlsConfig>, name: String) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_ecdh_curve(&name))
+        }
+        fn set_key_log(&mut self, this: Resource<TlsConfig>, enabled: bool) -> R<()> {
+            Ok(self.table.get_mut(&this)?.set_key_log(enabled))
+        }
+        fn take_key_log(&mut self, this: Resource<TlsConfig>) -> R<Vec<String>> {
+            Ok(self.table.get(&this)?.take_key_log())
+        }
+        fn session_stats(&mut self, this: Resource<TlsConfig>) -> R<Stats> {
+            Ok(self.table.get(&this)?.session_stats())
+        }
+        fn drop(&mut self, rep: Resource<TlsConfig>) -> R<()> {
+            self.table.delete(rep)?;
+            Ok(())
+        }
     }
 }
 
 impl HostConnection for PysockCtxView<'_> {
-    fn open(&mut self, config: Resource<TlsConfig>, server_name: Option<String>) -> R<Result<Resource<TlsConnection>, Error>> {
-        let limit = self.ctx.quotas.tls_sessions;
-        if self.ctx.usage.tls_sessions >= limit {
-            // What OpenSSL reports when SSL_new cannot allocate a session.
-            return Ok(Err(error(ErrorKind::Ssl, "MALLOC_FAILURE", &format!("pysock quota: at most {limit} TLS session(s)"))));
-        }
-        let opened = TlsConnection::open(self.table.get(&config)?, server_name.as_deref());
-        Ok(match opened {
-            Ok(c) => {
-                self.ctx.usage.tls_sessions += 1;
-                Ok(self.table.push(c)?)
+    guarded! { "connection";
+        fn open(&mut self, config: Resource<TlsConfig>, server_name: Option<String>) -> R<Result<Resource<TlsConnection>, Error>> {
+            let limit = self.ctx.quotas.tls_sessions;
+            if self.ctx.usage.tls_sessions >= limit {
+                // What OpenSSL reports when SSL_new cannot allocate a session.
+                return Ok(Err(error(ErrorKind::Ssl, "MALLOC_FAILURE", &format!("pysock quota: at most {limit} TLS session(s)"))));
             }
-            Err(e) => Err(e),
-        })
-    }
-    fn receive(&mut self, this: Resource<TlsConnection>, ciphertext: Vec<u8>) -> R<Result<(), Error>> {
-        Ok(self.table.get_mut(&this)?.receive(&ciphertext))
-    }
-    fn transmit(&mut self, this: Resource<TlsConnection>, max_len: u32) -> R<Vec<u8>> {
-        Ok(self.table.get_mut(&this)?.transmit(max_len))
-    }
-    fn is_handshaking(&mut self, this: Resource<TlsConnection>) -> R<bool> {
-        Ok(self.table.get(&this)?.is_handshaking())
-    }
-    fn read(&mut self, this: Resource<TlsConnection>, max_len: u32) -> R<Result<Vec<u8>, Error>> {
-        Ok(self.table.get_mut(&this)?.read(max_len))
-    }
-    fn pending(&mut self, this: Resource<TlsConnection>) -> R<u32> {
-        Ok(self.table.get_mut(&this)?.pending())
-    }
-    fn write(&mut self, this: Resource<TlsConnection>, plaintext: Vec<u8>) -> R<Result<u32, Error>> {
-        Ok(self.table.get_mut(&this)?.write(&plaintext))
-    }
-    fn close(&mut self, this: Resource<TlsConnection>) -> R<()> {
-        self.table.get_mut(&this)?.close();
-        Ok(())
-    }
-    fn peer_certificates(&mut self, this: Resource<TlsConnection>) -> R<Vec<Vec<u8>>> {
-        Ok(self.table.get(&this)?.peer_certificates())
-    }
-    fn protocol_version(&mut self, this: Resource<TlsConnection>) -> R<Option<ProtocolVersion>> {
-        Ok(self.table.get(&this)?.protocol_version())
-    }
-    fn cipher(&mut self, this: Resource<TlsConnection>) -> R<Option<(String, String, u32)>> {
-        Ok(self.table.get(&this)?.cipher())
-    }
-    fn alpn_protocol(&mut self, this: Resource<TlsConnection>) -> R<Option<Vec<u8>>> {
-        Ok(self.table.get(&this)?.alpn_protocol())
-    }
-    fn set_session(&mut self, this: Resource<TlsConnection>, session: Resource<TlsSession>) -> R<Result<(), Error>> {
-        let session = self.table.get(&session)?.clone();
-        Ok(self.table.get_mut(&this)?.set_session(&session))
-    }
-    fn session(&mut self, this: Resource<TlsConnection>) -> R<Option<Resource<TlsSession>>> {
-        let Some(session) = self.table.get(&this)?.session() else { return Ok(None) };
-        Ok(Some(self.table.push(session)?))
-    }
-    fn session_reused(&mut self, this: Resource<TlsConnection>) -> R<bool> {
-        Ok(self.table.get(&this)?.session_reused())
-    }
-    fn client_hello(&mut self, this: Resource<TlsConnection>) -> R<Option<ClientHello>> {
-        Ok(self.table.get(&this)?.client_hello())
-    }
-    fn accept_hello(&mut self, this: Resource<TlsConnection>, config: Resource<TlsConfig>) -> R<Result<(), Error>> {
-        let settings = self.table.get(&config)?.server_config();
-        Ok(self.table.get_mut(&this)?.accept_hello_with(settings))
-    }
-    fn offered_ciphers(&mut self, this: Resource<TlsConnection>) -> R<Vec<String>> {
-        Ok(self.table.get(&this)?.offered_ciphers())
-    }
-    fn refuse_hello(&mut self, this: Resource<TlsConnection>, alert: u8) -> R<Error> {
-        Ok(self.table.get_mut(&this)?.refuse_hello(alert))
-    }
-    fn drop(&mut self, rep: Resource<TlsConnection>) -> R<()> {
-        self.table.delete(rep)?;
-        self.ctx.usage.tls_sessions -= 1;
-        Ok(())
+            let opened = TlsConnection::open(self.table.get(&config)?, server_name.as_deref());
+            Ok(match opened {
+                Ok(c) => {
+                    self.ctx.usage.tls_sessions += 1;
+                    Ok(self.table.push(c)?)
+                }
+                Err(e) => Err(e),
+            })
+        }
+        fn receive(&mut self, this: Resource<TlsConnection>, ciphertext: Vec<u8>) -> R<Result<(), Error>> {
+            Ok(self.table.get_mut(&this)?.receive(&ciphertext))
+        }
+        fn transmit(&mut self, this: Resource<TlsConnection>, max_len: u32) -> R<Vec<u8>> {
+            Ok(self.table.get_mut(&this)?.transmit(max_len))
+        }
+        fn is_handshaking(&mut self, this: Resource<TlsConnection>) -> R<bool> {
+            Ok(self.table.get(&this)?.is_handshaking())
+        }
+        fn read(&mut self, this: Resource<TlsConnection>, max_len: u32) -> R<Result<Vec<u8>, Error>> {
+            Ok(self.table.get_mut(&this)?.read(max_len))
+        }
+        fn pending(&mut self, this: Resource<TlsConnection>) -> R<u32> {
+            Ok(self.table.get_mut(&this)?.pending())
+        }
+        fn write(&mut self, this: Resource<TlsConnection>, plaintext: Vec<u8>) -> R<Result<u32, Error>> {
+            Ok(self.table.get_mut(&this)?.write(&plaintext))
+        }
+        fn close(&mut self, this: Resource<TlsConnection>) -> R<()> {
+            self.table.get_mut(&this)?.close();
+            Ok(())
+        }
+        fn peer_certificates(&mut self, this: Resource<TlsConnection>) -> R<Vec<Vec<u8>>> {
+            Ok(self.table.get(&this)?.peer_certificates())
+        }
+        fn protocol_version(&mut self, this: Resource<TlsConnection>) -> R<Option<ProtocolVersion>> {
+            Ok(self.table.get(&this)?.protocol_version())
+        }
+        fn cipher(&mut self, this: Resource<TlsConnection>) -> R<Option<(String, String, u32)>> {
+            Ok(self.table.get(&this)?.cipher())
+        }
+        fn alpn_protocol(&mut self, this: Resource<TlsConnection>) -> R<Option<Vec<u8>>> {
+            Ok(self.table.get(&this)?.alpn_protocol())
+        }
+        fn set_session(&mut self, this: Resource<TlsConnection>, session: Resource<TlsSession>) -> R<Result<(), Error>> {
+            let session = self.table.get(&session)?.clone();
+            Ok(self.table.get_mut(&this)?.set_session(&session))
+        }
+        fn session(&mut self, this: Resource<TlsConnection>) -> R<Option<Resource<TlsSession>>> {
+            let Some(session) = self.table.get(&this)?.session() else { return Ok(None) };
+            Ok(Some(self.table.push(session)?))
+        }
+        fn session_reused(&mut self, this: Resource<TlsConnection>) -> R<bool> {
+            Ok(self.table.get(&this)?.session_reused())
+        }
+        fn client_hello(&mut self, this: Resource<TlsConnection>) -> R<Option<ClientHello>> {
+            Ok(self.table.get(&this)?.client_hello())
+        }
+        fn accept_hello(&mut self, this: Resource<TlsConnection>, config: Resource<TlsConfig>) -> R<Result<(), Error>> {
+            let settings = self.table.get(&config)?.server_config();
+            Ok(self.table.get_mut(&this)?.accept_hello_with(settings))
+        }
+        fn offered_ciphers(&mut self, this: Resource<TlsConnection>) -> R<Vec<String>> {
+            Ok(self.table.get(&this)?.offered_ciphers())
+        }
+        fn refuse_hello(&mut self, this: Resource<TlsConnection>, alert: u8) -> R<Error> {
+            Ok(self.table.get_mut(&this)?.refuse_hello(alert))
+        }
+        fn drop(&mut self, rep: Resource<TlsConnection>) -> R<()> {
+            self.table.delete(rep)?;
+            self.ctx.usage.tls_sessions -= 1;
+            Ok(())
+        }
     }
 }
 
 impl HostSession for PysockCtxView<'_> {
-    fn id(&mut self, this: Resource<TlsSession>) -> R<Vec<u8>> {
-        Ok(self.table.get(&this)?.id.to_vec())
-    }
-    fn time(&mut self, this: Resource<TlsSession>) -> R<u64> {
-        Ok(self.table.get(&this)?.time)
-    }
-    fn timeout(&mut self, _: Resource<TlsSession>) -> R<u32> {
-        Ok(sessions::LIFETIME_SECS)
-    }
-    fn ticket_lifetime_hint(&mut self, _: Resource<TlsSession>) -> R<u32> {
-        Ok(sessions::LIFETIME_SECS)
-    }
-    fn has_ticket(&mut self, this: Resource<TlsSession>) -> R<bool> {
-        Ok(self.table.get(&this)?.has_ticket())
-    }
-    fn drop(&mut self, rep: Resource<TlsSession>) -> R<()> {
-        self.table.delete(rep)?;
-        Ok(())
+    guarded! { "session";
+        fn id(&mut self, this: Resource<TlsSession>) -> R<Vec<u8>> {
+            Ok(self.table.get(&this)?.id.to_vec())
+        }
+        fn time(&mut self, this: Resource<TlsSession>) -> R<u64> {
+            Ok(self.table.get(&this)?.time)
+        }
+        fn timeout(&mut self, _: Resource<TlsSession>) -> R<u32> {
+            Ok(sessions::LIFETIME_SECS)
+        }
+        fn ticket_lifetime_hint(&mut self, _: Resource<TlsSession>) -> R<u32> {
+            Ok(sessions::LIFETIME_SECS)
+        }
+        fn has_ticket(&mut self, this: Resource<TlsSession>) -> R<bool> {
+            Ok(self.table.get(&this)?.has_ticket())
+        }
+        fn drop(&mut self, rep: Resource<TlsSession>) -> R<()> {
+            self.table.delete(rep)?;
+            Ok(())
+        }
     }
 }
 

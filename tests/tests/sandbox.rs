@@ -342,3 +342,26 @@ fn keylog_matches_native_cpython() {
     let expected = String::from_utf8_lossy(&native.stdout).replace(&*native_dir.0.to_string_lossy(), &sandbox_dir.0.to_string_lossy());
     assert_eq!(sandboxed, expected);
 }
+
+/// Every receive method x every MSG_* flag CPython exposes x TCP, UDP and socketpair x buffers
+/// below, at and above the queued data: counts, buffer contents (pre-filled, so a byte the kernel
+/// did not write shows) and what stays queued, as native CPython. Then MSG_WAITALL on a blocking
+/// socket whose bytes arrive in two parts, from a native peer.
+#[test]
+fn recv_flags_match_native_cpython() {
+    let methods = ["recv", "recv_into", "recvfrom", "recvfrom_into"].map(std::ffi::OsStr::new);
+    assert_matches_native_with("recv_flags.py", &[], &methods);
+
+    let mut peer = Command::new("python3")
+        .arg(root().join("tests/python/split_sender.py"))
+        .arg((2 * methods.len()).to_string())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut port).unwrap();
+    let mut args = vec![std::ffi::OsStr::new("--split-peer"), std::ffi::OsStr::new(port.trim())];
+    args.extend(methods);
+    assert_matches_native_with("recv_flags.py", &[], &args);
+    assert!(peer.wait().unwrap().success());
+}
