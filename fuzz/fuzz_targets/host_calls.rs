@@ -3,6 +3,12 @@
 //! ciphertext. The host must answer with errors, never panic; and once the store's state is dropped,
 //! the process must hold no more descriptors than before (no leaked socket, poller or waker).
 //!
+//! Each run starts with real traffic: bytes queued on a TCP connection, a UDP socket and a
+//! socketpair, so that receives with every combination of MSG_* flags find data. Built with
+//! `--cfg fuzzing`, the host fills receive buffers with `pysock::net::UNWRITTEN` rather than zeros;
+//! the fuzz target never sends that byte, so finding it in what a receive returned means the host
+//! handed over memory the kernel did not write.
+//!
 //! The policy is loopback-only, so nothing leaves the machine, and no wait may block.
 #![no_main]
 
@@ -11,8 +17,8 @@ use libfuzzer_sys::fuzz_target;
 use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt};
 use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, HostSession, ProtocolVersion, VerifyMode};
 use pysock::bindings::extras::pysock::net::staging::Host as StagingHost;
-use pysock::bindings::pysock::net::types::{Family, IpAddress, IpSocketAddress, Kind};
-use pysock::net::{Epoll, Socket};
+use pysock::bindings::pysock::net::types::{Family, Incoming, IpAddress, IpSocketAddress, Kind, Received};
+use pysock::net::{Epoll, MAX_RECV, Socket, UNWRITTEN};
 use pysock::tls::{TlsConfig, TlsConnection, TlsSession};
 use pysock::{NetworkPolicy, PysockCtx, PysockCtxView, Quotas};
 use std::sync::OnceLock;
@@ -40,6 +46,60 @@ impl Addr {
     }
 }
 
+/// Flags as a guest passes them: any combination of Linux's MSG_* bits, or any number at all.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+struct MsgFlags {
+    bits: u16,
+    raw: Option<i32>,
+}
+
+const MSG_TRUNC: i32 = 0x20;
+
+/// Linux's MSG_* bits: OOB, PEEK, DONTROUTE, CTRUNC, TRUNC, DONTWAIT, EOR, WAITALL, CONFIRM,
+/// ERRQUEUE, NOSIGNAL, MORE, FASTOPEN, CMSG_CLOEXEC, ZEROCOPY.
+const MSG: [i32; 15] = [
+    0x1, 0x2, 0x4, 0x8, MSG_TRUNC, 0x40, 0x80, 0x100, 0x800, 0x2000, 0x4000, 0x8000, 0x2000_0000, 0x4000_0000,
+    0x400_0000,
+];
+
+impl MsgFlags {
+    fn value(self) -> i32 {
+        self.raw.unwrap_or_else(|| MSG.iter().enumerate().filter(|(i, _)| self.bits & (1 << i) != 0).fold(0, |f, (_, b)| f | b))
+    }
+}
+
+/// Bytes to send, without the byte that marks unwritten buffer space.
+fn clean(mut data: Vec<u8>) -> Vec<u8> {
+    for b in &mut data {
+        if *b == UNWRITTEN {
+            *b = !UNWRITTEN;
+        }
+    }
+    data
+}
+
+/// What a receive of at most `max` bytes with `flags` returned: only bytes the kernel wrote, no
+/// more than asked for, and a count that exceeds them only with MSG_TRUNC.
+fn check_received(data: &[u8], length: Option<u64>, max: u64, flags: i32) {
+    assert!(!data.contains(&UNWRITTEN), "a receive returned a byte the kernel did not write: {data:?}");
+    assert!(data.len() as u64 <= max.min(MAX_RECV as u64), "{} bytes for a receive of {max}", data.len());
+    if let Some(length) = length {
+        assert!(length >= data.len() as u64, "count {length} below the {} bytes returned", data.len());
+        assert!(flags & MSG_TRUNC != 0 || length == data.len() as u64, "count {length} for {} bytes", data.len());
+    }
+}
+
+fn check_incoming(got: &Incoming, max: u64, flags: i32) {
+    check_received(&got.data, Some(got.length), max, flags);
+}
+
+/// One run: the bytes queued before the calls (on a TCP connection, a UDP socket, a socketpair).
+#[derive(Arbitrary, Debug)]
+struct Input {
+    queued: [Vec<u8>; 3],
+    calls: Vec<Call>,
+}
+
 #[derive(Arbitrary, Debug)]
 enum Call {
     Create { family: u8, dgram: bool, protocol: i32 },
@@ -49,14 +109,14 @@ enum Call {
     Connect { s: u8, a: Addr },
     Disconnect { s: u8 },
     Accept { s: u8 },
-    Send { s: u8, data: Vec<u8>, flags: i32 },
-    SendTo { s: u8, data: Vec<u8>, flags: i32, a: Addr },
-    Recv { s: u8, max: u64, flags: i32 },
-    RecvFrom { s: u8, max: u64, flags: i32 },
+    Send { s: u8, data: Vec<u8>, flags: MsgFlags },
+    SendTo { s: u8, data: Vec<u8>, flags: MsgFlags, a: Addr },
+    Recv { s: u8, max: u64, flags: MsgFlags },
+    RecvFrom { s: u8, max: u64, flags: MsgFlags },
     Stage { data: Vec<u8> },
     TakeStaged,
-    SendStaged { s: u8, offset: u64, flags: i32 },
-    RecvStaged { s: u8, max: u64, flags: i32, inline_max: u32 },
+    SendStaged { s: u8, offset: u64, flags: MsgFlags },
+    RecvStaged { s: u8, max: u64, flags: MsgFlags, inline_max: u32 },
     Shutdown { s: u8, how: u8 },
     Addresses { s: u8 },
     GetOption { s: u8, opt: u8 },
@@ -135,14 +195,62 @@ fn baseline_fds() -> usize {
     *BASE.get_or_init(|| pysock_fds().len())
 }
 
-fuzz_target!(|calls: Vec<Call>| {
+/// 127.0.0.1, port 0.
+fn loopback_any_port() -> IpSocketAddress {
+    IpSocketAddress { address: IpAddress::V4((127, 0, 0, 1)), port: 0, flowinfo: 0, scope_id: 0 }
+}
+
+/// Real traffic before the calls: a TCP connection (client, server end, listener), a UDP receiver
+/// and its sender, and a socketpair, each with `queued` bytes sent; returns their handles in that
+/// order (some may be missing if the machine refuses).
+fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
+    let mut reps = Vec::new();
+    let [tcp_data, udp_data, pair_data] = queued.map(clean);
+    let wait = |v: &mut PysockCtxView<'_>, s: &Resource<Socket>, e: Events| {
+        drop(Host::wait(v, vec![(Resource::new_borrow(s.rep()), e)], Some(1_000_000_000)))
+    };
+    let borrow = |r: &Resource<Socket>| Resource::<Socket>::new_borrow(r.rep());
+    if let (Ok(listener), Ok(client)) =
+        (HostSocket::create(v, Family::Inet, Kind::Stream, 0), HostSocket::create(v, Family::Inet, Kind::Stream, 0))
+    {
+        let _ = v.bind(borrow(&listener), loopback_any_port());
+        let _ = v.listen(borrow(&listener), 1);
+        if let Ok(Some(address)) = v.local_address(borrow(&listener)) {
+            let _ = v.connect(borrow(&client), address);
+            wait(v, &client, Events::WRITABLE);
+            wait(v, &listener, Events::READABLE);
+            if let Ok((server, _)) = v.accept(borrow(&listener)) {
+                let _ = v.send(borrow(&client), tcp_data, 0);
+                reps.extend([client.rep(), server.rep(), listener.rep()]);
+            }
+        }
+    }
+    if let (Ok(receiver), Ok(sender)) =
+        (HostSocket::create(v, Family::Inet, Kind::Dgram, 0), HostSocket::create(v, Family::Inet, Kind::Dgram, 0))
+    {
+        let _ = v.bind(borrow(&receiver), loopback_any_port());
+        if let Ok(Some(address)) = v.local_address(borrow(&receiver)) {
+            let _ = v.send_to(borrow(&sender), udp_data, 0, address);
+        }
+        reps.extend([receiver.rep(), sender.rep()]);
+    }
+    if let Ok((a, b)) = HostSocket::pair(v) {
+        let _ = v.send(borrow(&a), pair_data, 0);
+        reps.extend([a.rep(), b.rep()]);
+    }
+    reps
+}
+
+fuzz_target!(|input: Input| {
+    let Input { queued, calls } = input;
     let base = baseline_fds();
     {
         let quotas = Quotas { sockets: 32, ..Default::default() };
         let mut ctx = PysockCtx::builder().network(NetworkPolicy::loopback()).quotas(quotas).build().unwrap();
         let mut table = ResourceTable::new();
         let mut v = PysockCtxView { ctx: &mut ctx, table: &mut table };
-        let (mut socks, mut configs, mut conns) = (Vec::<u32>::new(), Vec::<u32>::new(), Vec::<u32>::new());
+        let mut socks = prelude(&mut v, queued);
+        let (mut configs, mut conns) = (Vec::<u32>::new(), Vec::<u32>::new());
         let mut sessions = Vec::<u32>::new();
         let mut epolls = Vec::<u32>::new();
         let b = |reps: &[u32], i: u8| Resource::<Socket>::new_borrow(pick(reps, i));
@@ -169,14 +277,30 @@ fuzz_target!(|calls: Vec<Call>| {
                         socks.push(r.rep());
                     }
                 }
-                Call::Send { s, data, flags } => drop(v.send(b(&socks, s), data, flags)),
-                Call::SendTo { s, data, flags, a } => drop(v.send_to(b(&socks, s), data, flags, a.wit())),
-                Call::Recv { s, max, flags } => drop(v.recv(b(&socks, s), max, flags)),
-                Call::RecvFrom { s, max, flags } => drop(v.recv_from(b(&socks, s), max, flags)),
-                Call::Stage { data } => drop(StagingHost::stage(&mut v, data)),
-                Call::TakeStaged => drop(StagingHost::take(&mut v)),
-                Call::SendStaged { s, offset, flags } => drop(v.send_staged(b(&socks, s), offset, flags)),
-                Call::RecvStaged { s, max, flags, inline_max } => drop(v.recv_staged(b(&socks, s), max, flags, inline_max)),
+                Call::Send { s, data, flags } => drop(v.send(b(&socks, s), clean(data), flags.value())),
+                Call::SendTo { s, data, flags, a } => drop(v.send_to(b(&socks, s), clean(data), flags.value(), a.wit())),
+                Call::Recv { s, max, flags } => {
+                    if let Ok(got) = v.recv(b(&socks, s), max, flags.value()) {
+                        check_incoming(&got, max, flags.value());
+                    }
+                }
+                Call::RecvFrom { s, max, flags } => {
+                    if let Ok((got, _)) = v.recv_from(b(&socks, s), max, flags.value()) {
+                        check_incoming(&got, max, flags.value());
+                    }
+                }
+                Call::Stage { data } => drop(StagingHost::stage(&mut v, clean(data))),
+                Call::TakeStaged => {
+                    if let Ok(data) = StagingHost::take(&mut v) {
+                        check_received(&data, None, u64::MAX, 0);
+                    }
+                }
+                Call::SendStaged { s, offset, flags } => drop(v.send_staged(b(&socks, s), offset, flags.value())),
+                Call::RecvStaged { s, max, flags, inline_max } => {
+                    if let Ok(Received::Inline(data)) = v.recv_staged(b(&socks, s), max, flags.value(), inline_max) {
+                        check_received(&data, None, max, flags.value());
+                    }
+                }
                 Call::Shutdown { s, how } => {
                     let how = [ShutdownHow::Read, ShutdownHow::Write, ShutdownHow::Both][how as usize % 3];
                     drop(v.shutdown(b(&socks, s), how))
