@@ -1,13 +1,15 @@
-"""The sandboxed interpreter's entry point: installs pysock's `_socket` and `select`, then runs a script.
+"""The sandboxed interpreter's entry point: installs pysock's `_socket`, `select` and `_ssl`, then
+runs the command line.
 
-componentize-py snapshots this module and the adapters at build time; the rest of the stdlib is read
-from /python at run time. No socket-using module is imported before the adapters are in place.
+componentize-py snapshots this module at build time, and with it the `_pysock` extension
+(guest/cpython), which must be imported then: its file is not in the sandbox at run time. The rest
+of the stdlib is read from /python at run time. No socket-using module is imported before the
+extension's modules are in place, so the stdlib's `socket.py`, `selectors`, `asyncio` and `ssl.py`
+run unchanged on them.
 """
 import sys
 
-import _pysock_select
-import _pysock_socket
-import _pysock_ssl
+import _pysock
 import _script
 from wit_world import exports
 
@@ -23,11 +25,12 @@ def _linux_errno_names():
 
 def _install():
     _linux_errno_names()
+    # componentize-py's CPython has its own `_socket` and `select` (on wasi-libc): replace them.
     for name in ("socket", "selectors", "select", "_socket", "ssl", "_ssl"):
         sys.modules.pop(name, None)
-    sys.modules["_socket"] = _pysock_socket
-    sys.modules["select"] = _pysock_select
-    sys.modules["_ssl"] = _pysock_ssl
+    sys.modules["_socket"] = _pysock._socket
+    sys.modules["select"] = _pysock.select
+    sys.modules["_ssl"] = _pysock._ssl
 
 
 class Run(exports.Run):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and builds everything pysock needs: the wasm32-wasip2 target, a Python venv
-# with componentize-py, the guest component, the sandboxed CPython and the host with its CLI.
+# with componentize-py, the CPython extension (the guest), the sandboxed CPython with it linked in,
+# and the host with its CLI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -14,15 +15,25 @@ if [ ! -x .venv/bin/componentize-py ]; then
   .venv/bin/pip install -q componentize-py==0.25.1 zstandard==0.23.0
 fi
 
-# The guest: built once per run, release, into the shared target dir under its own target triple.
-cargo build -q --release --manifest-path guest/Cargo.toml --target wasm32-wasip2 --target-dir target
+# The guest: CPython's _socket, select and _ssl as one extension, a position-independent wasm
+# library linked against componentize-py's own libc and libpython (fetched once), built once per run
+# into the shared target dir under its own target triple.
+if [ ! -f build/sdk/libpython3.14.so ]; then
+  .venv/bin/python python/fetch_sdk.py build/sdk
+fi
+RUSTFLAGS="-C link-self-contained=no -L native=$PWD/build/sdk -C link-arg=--shared" \
+  PYO3_CONFIG_FILE="$PWD/guest/cpython/pyo3-config.txt" \
+  cargo build -q --release --manifest-path guest/cpython/Cargo.toml --target wasm32-wasip2 --target-dir target
+mkdir -p build/extension
+cp target/wasm32-wasip2/release/_pysock.wasm build/extension/_pysock.cpython-314-wasm32-wasi.so
 
-# The sandboxed CPython: its stdlib for /python, and the interpreter component with pysock's adapters.
+# The sandboxed CPython: its stdlib for /python, and the interpreter component with the extension
+# linked in (componentize-py finds it under -p build/extension).
 if [ ! -f build/python/lib/os.py ]; then
   .venv/bin/python python/extract_stdlib.py build/python/lib
 fi
-VIRTUAL_ENV="$PWD/.venv" .venv/bin/componentize-py -q -d wit -w python componentize -p python pysock_app \
-  -o build/python/interpreter.wasm
+VIRTUAL_ENV="$PWD/.venv" .venv/bin/componentize-py -q -d wit -w python componentize -p python -p build/extension \
+  pysock_app -o build/python/interpreter.wasm
 
 # The host and the `pysock` CLI (dev profile: dependencies are optimised, see Cargo.toml).
 cargo build -q -p pysock

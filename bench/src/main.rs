@@ -5,7 +5,6 @@
 //! Subjects, as issue 7 names them:
 //! - (a) native Rust `std::net`;
 //! - (b) native CPython (`python3`);
-//! - (c) pysock's guest component driven from Rust through its exports (no interpreter);
 //! - (d) CPython in the sandbox on pysock (`pysock python`);
 //! - (e) the same CPython on wasmtime-wasi's own wasi:sockets, the network inherited: what a user
 //!   would run without pysock.
@@ -14,17 +13,13 @@
 //! every subject, so the subjects differ only in the client. Every workload is bounded in size.
 
 use anyhow::{Context, Result, bail};
-use pysock::bindings::Guest;
-use pysock::bindings::exports::pysock::net::socket::{Address, OptionValue};
-use pysock::runtime::{self, RunOptions, State};
+use pysock::runtime::{self, RunOptions};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use wasmtime::Store;
-use wasmtime::component::ResourceAny;
 
 /// Bytes one throughput run sends.
 const TOTAL: usize = 256 << 20;
@@ -228,116 +223,6 @@ fn python(subject: char, script: &str, args: &[String]) -> Command {
     cmd
 }
 
-/// (c) pysock's guest component driven from Rust through its exported socket interface.
-struct GuestDriver {
-    store: Store<State>,
-    guest: Guest,
-}
-
-const AF_INET: i32 = 2;
-const SOCK_STREAM: i32 = 1;
-
-impl GuestDriver {
-    fn new() -> Result<Self> {
-        let engine = runtime::engine(false)?;
-        let ctx = pysock::PysockCtx::builder().network(pysock::NetworkPolicy::loopback()).build()?;
-        let (store, guest) =
-            runtime::instantiate_guest(&engine, &root().join("target/wasm32-wasip2/release/pysock_guest.wasm"), ctx)?;
-        Ok(GuestDriver { store, guest })
-    }
-
-    fn connect(&mut self, port: u16) -> Result<ResourceAny> {
-        let api = self.guest.pysock_net_socket().socket();
-        let s = api.call_create(&mut self.store, AF_INET, SOCK_STREAM, 0, None)?.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        api.call_connect(&mut self.store, s, &Address::Inet(("127.0.0.1".into(), port.into())))?
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        Ok(s)
-    }
-
-    fn close(&mut self, s: ResourceAny) -> Result<()> {
-        let api = self.guest.pysock_net_socket().socket();
-        api.call_close(&mut self.store, s)?.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-        s.resource_drop(&mut self.store)?;
-        Ok(())
-    }
-
-    fn run(&mut self, w: Workload, peers: &Peers) -> Result<Vec<f64>> {
-        let module = self.guest.pysock_net_socket().clone();
-        let api = module.socket();
-        let fail = |e| anyhow::anyhow!("{e:?}");
-        match w {
-            Workload::Throughput { chunk } => {
-                let s = self.connect(peers.sink)?;
-                let payload = vec![b'x'; chunk];
-                let start = Instant::now();
-                let mut sent = 0;
-                while sent < TOTAL {
-                    api.call_sendall(&mut self.store, s, &payload, 0)?.map_err(fail)?;
-                    sent += chunk;
-                }
-                api.call_shutdown(&mut self.store, s, 1)?.map_err(fail)?;
-                let ack = api.call_recv(&mut self.store, s, 8, 0)?.map_err(fail)?;
-                let elapsed = start.elapsed().as_secs_f64();
-                anyhow::ensure!(ack.len() == 8 && u64::from_be_bytes(ack.try_into().unwrap()) == sent as u64);
-                self.close(s)?;
-                Ok(vec![sent as f64 / elapsed / (1 << 20) as f64])
-            }
-            Workload::Latency => {
-                let s = self.connect(peers.echo)?;
-                let msg = vec![b'p'; 64];
-                let mut samples = Vec::with_capacity(ROUNDS);
-                for _ in 0..ROUNDS {
-                    let start = Instant::now();
-                    api.call_sendall(&mut self.store, s, &msg, 0)?.map_err(fail)?;
-                    let mut got = 0;
-                    while got < 64 {
-                        got += api.call_recv(&mut self.store, s, (64 - got) as i64, 0)?.map_err(fail)?.len();
-                    }
-                    samples.push(start.elapsed().as_secs_f64());
-                }
-                self.close(s)?;
-                Ok(latency_summary(samples))
-            }
-            Workload::ConnRate => {
-                let start = Instant::now();
-                for _ in 0..CONNECTIONS {
-                    let s = self.connect(peers.acceptor)?;
-                    self.close(s)?;
-                }
-                Ok(vec![CONNECTIONS as f64 / start.elapsed().as_secs_f64()])
-            }
-        }
-    }
-
-    /// Nanoseconds per export call that stays in the guest (`gettimeout`), and per call that makes
-    /// one host call (`getsockopt(SOL_SOCKET, SO_TYPE)`), over the same socket.
-    fn call_costs(&mut self, peers: &Peers) -> Result<(f64, f64)> {
-        let s = self.connect(peers.echo)?;
-        let module = self.guest.pysock_net_socket().clone();
-        let api = module.socket();
-        const N: u32 = 200_000;
-        let time = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
-            let start = Instant::now();
-            for _ in 0..N {
-                f()?;
-            }
-            Ok(start.elapsed().as_nanos() as f64 / N as f64)
-        };
-        let store = &mut self.store;
-        let guest_only = time(&mut || {
-            api.call_gettimeout(&mut *store, s)?;
-            Ok(())
-        })?;
-        let with_host = time(&mut || {
-            let v = api.call_getsockopt(&mut *store, s, 1, 3, None)?.map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            anyhow::ensure!(matches!(v, OptionValue::Int(1)), "SO_TYPE is SOCK_STREAM");
-            Ok(())
-        })?;
-        self.close(s)?;
-        Ok((guest_only, with_host))
-    }
-}
-
 /// Nanoseconds of one native getsockopt(SO_TYPE) system call, to subtract from the host call.
 fn native_getsockopt_ns() -> f64 {
     let s = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -427,7 +312,7 @@ fn wall_ms(n: usize, mut cmd: impl FnMut() -> Command) -> Result<f64> {
 /// Subject (e): a script on the plain CPython component with wasmtime-wasi's sockets.
 fn wasi_python(script: &str, args: &[String]) -> Result<i32> {
     let engine = runtime::engine(false)?;
-    let component = runtime::load_plain(&engine, &root().join("build/plain/interpreter.wasm"), Some(&root().join("build/cache")))?;
+    let component = runtime::load_component(&engine, &root().join("build/plain/interpreter.wasm"), Some(&root().join("build/cache")))?;
     let script = Path::new(script).canonicalize()?;
     let dir = script.parent().context("the script's folder")?.to_path_buf();
     let options = RunOptions {
@@ -465,14 +350,12 @@ fn main() -> Result<()> {
         Workload::Latency,
         Workload::ConnRate,
     ];
-    let mut driver = GuestDriver::new()?;
     for w in workloads {
         let section = w.name();
         println!("{section}");
         let py = w.python_args(&peers);
         record(&mut results, &section, "a", medians(|| rust_native(w, &peers)));
         record(&mut results, &section, "b", medians(|| numbers_from(&mut python('b', "bench/net_bench.py", &py))));
-        record(&mut results, &section, "c", medians(|| driver.run(w, &peers)));
         record(&mut results, &section, "d", medians(|| numbers_from(&mut python('d', "bench/net_bench.py", &py))));
         record(&mut results, &section, "e", medians(|| numbers_from(&mut python('e', "bench/net_bench.py", &py))));
     }
@@ -510,20 +393,6 @@ fn main() -> Result<()> {
         }
     }
 
-    println!("python-to-guest copies");
-    let out = python('d', "bench/boundary_copy.py", &["100".into()]).output()?;
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        if let Some(rest) = line.strip_prefix("stage ") {
-            if let Some((size, us)) = rest.split_once(' ') {
-                let section = format!("CPython-to-host staging of {size} bytes (µs)");
-                results.entry(section).or_default().insert("d".into(), vec![us.trim().parse()?]);
-            }
-        } else if let Some((size, us)) = line.split_once(' ') {
-            let section = format!("CPython-to-guest call carrying {size} bytes (µs)");
-            results.entry(section).or_default().insert("d".into(), vec![us.trim().parse()?]);
-        }
-    }
-
     println!("start-up and memory");
     let hello = root().join("bench/hello.py");
     record(&mut results, "start-up, hello world (ms)", "b", wall_ms(15, || {
@@ -557,11 +426,6 @@ fn main() -> Result<()> {
     });
     record(&mut results, "host memory per open idle socket (bytes)", "d", host_bytes_per_socket().map(|v| vec![v]));
     record(&mut results, "memory per interpreter instance (MiB)", "d", bytes_per_interpreter().map(|v| vec![v / (1 << 20) as f64]));
-    let (guest_only, with_host) = driver.call_costs(&peers)?;
-    let syscall = native_getsockopt_ns();
-    record(&mut results, "export call staying in the guest (ns)", "c", Ok(vec![guest_only]));
-    record(&mut results, "export call with one host call, minus its getsockopt syscall (ns)", "c", Ok(vec![with_host - syscall]));
-    record(&mut results, "guest-to-host call (ns): the difference of the two", "c", Ok(vec![with_host - syscall - guest_only]));
 
     let elapsed = started.elapsed();
     let json = root().join("docs/benchmarks.json");

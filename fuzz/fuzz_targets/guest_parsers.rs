@@ -5,9 +5,8 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use pysock_guest::bindings::exports::pysock::net::socket::Address;
-use pysock_guest::socket::{self, Core};
-use pysock_guest::timeout::tests::FakeHost;
+use pysock_guest::fake::FakeHost;
+use pysock_guest::socket::{self, Address, Core};
 
 #[derive(Arbitrary, Debug)]
 enum Input {

@@ -16,8 +16,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt};
 use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, HostSession, ProtocolVersion, VerifyMode};
-use pysock::bindings::extras::pysock::net::staging::Host as StagingHost;
-use pysock::bindings::pysock::net::types::{Family, Incoming, IpAddress, IpSocketAddress, Kind, Received};
+use pysock::bindings::pysock::net::types::{Family, Incoming, IpAddress, IpSocketAddress, Kind};
 use pysock::net::{Epoll, MAX_RECV, Socket, UNWRITTEN};
 use pysock::tls::{TlsConfig, TlsConnection, TlsSession};
 use pysock::{NetworkPolicy, PysockCtx, PysockCtxView, Quotas};
@@ -80,17 +79,12 @@ fn clean(mut data: Vec<u8>) -> Vec<u8> {
 
 /// What a receive of at most `max` bytes with `flags` returned: only bytes the kernel wrote, no
 /// more than asked for, and a count that exceeds them only with MSG_TRUNC.
-fn check_received(data: &[u8], length: Option<u64>, max: u64, flags: i32) {
+fn check_received(got: &Incoming, max: u64, flags: i32) {
+    let data = &got.data;
     assert!(!data.contains(&UNWRITTEN), "a receive returned a byte the kernel did not write: {data:?}");
     assert!(data.len() as u64 <= max.min(MAX_RECV as u64), "{} bytes for a receive of {max}", data.len());
-    if let Some(length) = length {
-        assert!(length >= data.len() as u64, "count {length} below the {} bytes returned", data.len());
-        assert!(flags & MSG_TRUNC != 0 || length == data.len() as u64, "count {length} for {} bytes", data.len());
-    }
-}
-
-fn check_incoming(got: &Incoming, max: u64, flags: i32) {
-    check_received(&got.data, Some(got.length), max, flags);
+    assert!(got.length >= data.len() as u64, "count {} below the {} bytes returned", got.length, data.len());
+    assert!(flags & MSG_TRUNC != 0 || got.length == data.len() as u64, "count {} for {} bytes", got.length, data.len());
 }
 
 /// One run: the bytes queued before the calls (on a TCP connection, a UDP socket, a socketpair).
@@ -113,10 +107,6 @@ enum Call {
     SendTo { s: u8, data: Vec<u8>, flags: MsgFlags, a: Addr },
     Recv { s: u8, max: u64, flags: MsgFlags },
     RecvFrom { s: u8, max: u64, flags: MsgFlags },
-    Stage { data: Vec<u8> },
-    TakeStaged,
-    SendStaged { s: u8, offset: u64, flags: MsgFlags },
-    RecvStaged { s: u8, max: u64, flags: MsgFlags, inline_max: u32 },
     Shutdown { s: u8, how: u8 },
     Addresses { s: u8 },
     GetOption { s: u8, opt: u8 },
@@ -220,7 +210,7 @@ fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
             wait(v, &client, Events::WRITABLE);
             wait(v, &listener, Events::READABLE);
             if let Ok((server, _)) = v.accept(borrow(&listener)) {
-                let _ = v.send(borrow(&client), tcp_data, 0);
+                let _ = v.send(&borrow(&client), &tcp_data, 0, None);
                 reps.extend([client.rep(), server.rep(), listener.rep()]);
             }
         }
@@ -230,12 +220,12 @@ fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
     {
         let _ = v.bind(borrow(&receiver), loopback_any_port());
         if let Ok(Some(address)) = v.local_address(borrow(&receiver)) {
-            let _ = v.send_to(borrow(&sender), udp_data, 0, address);
+            let _ = v.send(&borrow(&sender), &udp_data, 0, Some(&address));
         }
         reps.extend([receiver.rep(), sender.rep()]);
     }
     if let Ok((a, b)) = HostSocket::pair(v) {
-        let _ = v.send(borrow(&a), pair_data, 0);
+        let _ = v.send(&borrow(&a), &pair_data, 0, None);
         reps.extend([a.rep(), b.rep()]);
     }
     reps
@@ -277,28 +267,11 @@ fuzz_target!(|input: Input| {
                         socks.push(r.rep());
                     }
                 }
-                Call::Send { s, data, flags } => drop(v.send(b(&socks, s), clean(data), flags.value())),
-                Call::SendTo { s, data, flags, a } => drop(v.send_to(b(&socks, s), clean(data), flags.value(), a.wit())),
-                Call::Recv { s, max, flags } => {
-                    if let Ok(got) = v.recv(b(&socks, s), max, flags.value()) {
-                        check_incoming(&got, max, flags.value());
-                    }
-                }
-                Call::RecvFrom { s, max, flags } => {
-                    if let Ok((got, _)) = v.recv_from(b(&socks, s), max, flags.value()) {
-                        check_incoming(&got, max, flags.value());
-                    }
-                }
-                Call::Stage { data } => drop(StagingHost::stage(&mut v, clean(data))),
-                Call::TakeStaged => {
-                    if let Ok(data) = StagingHost::take(&mut v) {
-                        check_received(&data, None, u64::MAX, 0);
-                    }
-                }
-                Call::SendStaged { s, offset, flags } => drop(v.send_staged(b(&socks, s), offset, flags.value())),
-                Call::RecvStaged { s, max, flags, inline_max } => {
-                    if let Ok(Received::Inline(data)) = v.recv_staged(b(&socks, s), max, flags.value(), inline_max) {
-                        check_received(&data, None, max, flags.value());
+                Call::Send { s, data, flags } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), None)),
+                Call::SendTo { s, data, flags, a } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), Some(&a.wit()))),
+                Call::Recv { s, max, flags } | Call::RecvFrom { s, max, flags } => {
+                    if let Ok((got, _)) = v.recv_from(&b(&socks, s), max, flags.value()) {
+                        check_received(&got, max, flags.value());
                     }
                 }
                 Call::Shutdown { s, how } => {

@@ -2,7 +2,7 @@
 //! address tuples, each with the exact rules of glibc that CPython exposes.
 #![forbid(unsafe_code)]
 
-use crate::bindings::pysock::net::types::IpAddress;
+use crate::host::IpAddress;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// glibc inet_aton(3): one to four parts in decimal, octal (leading 0) or hex (0x); the last part

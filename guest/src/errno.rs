@@ -1,9 +1,73 @@
-//! Error values as CPython builds them: `OSError(errno, strerror)` with Linux's strerror text, and
-//! `gaierror(code, gai_strerror)` with glibc's text.
+//! Every exception the modules raise, as values: `OSError(errno, strerror)` with Linux's strerror
+//! text, `gaierror(code, gai_strerror)` with glibc's, and the `ssl` exceptions with OpenSSL's words.
+//! The CPython face turns an [`Error`] into the Python exception (`guest/cpython/src/errors.rs`).
 #![forbid(unsafe_code)]
 
-use crate::bindings::exports::pysock::net::socket::{Error, OsError};
-use crate::bindings::pysock::net::types::{Errno, GaiError};
+pub use crate::host::{Errno, GaiError};
+
+/// An `OSError(errno.<code>, message)`, which Python turns into the matching subclass
+/// (ConnectionRefusedError, BlockingIOError, ...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OsError {
+    pub code: Errno,
+    pub message: String,
+    /// The host may have refused the call (its policy or a quota) rather than the kernel: the face
+    /// asks it why (`net.explain`) and appends the reason to the message.
+    pub host_reason: bool,
+}
+
+/// Which `ssl` exception class, and through it the `errno` CPython gives it (SSL_ERROR_*).
+/// `None` is an SSLError with errno 0: one of `_ssl`'s own failures that CPython reports through
+/// OpenSSL's error path (cadata without a certificate).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SslErrorKind {
+    Ssl,
+    ZeroReturn,
+    WantRead,
+    WantWrite,
+    Syscall,
+    Eof,
+    CertVerification,
+    None,
+}
+
+/// An `ssl` exception as CPython builds it: `[library: reason] message`, and for certificate
+/// failures OpenSSL's verify code and message. An empty reason is one of `_ssl`'s own checks,
+/// raised as a plain `SSLError(message)`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SslError {
+    pub kind: SslErrorKind,
+    pub library: String,
+    pub reason: String,
+    pub message: String,
+    pub verify_code: i32,
+    pub verify_message: String,
+}
+
+/// Every exception `_socket`, `select` and `_ssl` raise.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Error {
+    Os(OsError),
+    /// `OSError(message)` with no errno, as inet_aton raises.
+    OsMessage(String),
+    /// `TimeoutError(message)`: 'timed out' for sockets, CPython's own wording for SSL calls.
+    Timeout(String),
+    /// `socket.gaierror(EAI_*, message)`; the bool says, as [`OsError::host_reason`], whether the
+    /// host may have refused the lookup.
+    Gai((GaiError, String, bool)),
+    /// `socket.herror(code, message)`.
+    Herror((i32, String)),
+    Value(String),
+    Type(String),
+    Overflow(String),
+    /// `KeyError(key)`, from a poll object's `unregister`.
+    Key(i32),
+    Ssl(SslError),
+    /// Not an exception: a server's handshake paused after the ClientHello so that the face runs
+    /// the context's `sni_callback` with the name the client asked for (None without SNI), then
+    /// calls `SslSocket::choose_context` or `refuse_handshake` and repeats its call.
+    SniCallback(Option<String>),
+}
 
 /// glibc's strerror(3) text for each errno pysock reports.
 pub fn message(code: Errno) -> &'static str {
@@ -56,6 +120,49 @@ pub fn message(code: Errno) -> &'static str {
     }
 }
 
+/// The name of `code`, as the `errno` module spells it.
+pub fn name(code: Errno) -> &'static str {
+    use Errno::*;
+    match code {
+        Eacces => "EACCES", Eaddrinuse => "EADDRINUSE", Eaddrnotavail => "EADDRNOTAVAIL",
+        Eafnosupport => "EAFNOSUPPORT", Eagain => "EAGAIN", Ealready => "EALREADY", Ebadf => "EBADF",
+        Econnaborted => "ECONNABORTED", Econnrefused => "ECONNREFUSED", Econnreset => "ECONNRESET",
+        Edestaddrreq => "EDESTADDRREQ", Ehostdown => "EHOSTDOWN", Ehostunreach => "EHOSTUNREACH",
+        Eintr => "EINTR", Einprogress => "EINPROGRESS", Einval => "EINVAL", Eio => "EIO",
+        Eisconn => "EISCONN", Emfile => "EMFILE", Emsgsize => "EMSGSIZE", Enametoolong => "ENAMETOOLONG",
+        Enetdown => "ENETDOWN", Enetreset => "ENETRESET", Enetunreach => "ENETUNREACH", Enfile => "ENFILE",
+        Enobufs => "ENOBUFS", Enoent => "ENOENT", Enomem => "ENOMEM", Enoprotoopt => "ENOPROTOOPT",
+        Enotconn => "ENOTCONN", Enotsock => "ENOTSOCK", Eopnotsupp => "EOPNOTSUPP", Eperm => "EPERM",
+        Epipe => "EPIPE", Eprotonosupport => "EPROTONOSUPPORT", Eprototype => "EPROTOTYPE",
+        Erange => "ERANGE", Eshutdown => "ESHUTDOWN", Esocktnosupport => "ESOCKTNOSUPPORT",
+        Etimedout => "ETIMEDOUT", Eoverflow => "EOVERFLOW", Enosys => "ENOSYS", Efault => "EFAULT",
+        Eexist => "EEXIST",
+    }
+}
+
+/// Every errno, in declaration order (so `ALL[code as usize] == code`).
+pub const ALL: [Errno; 44] = {
+    use Errno::*;
+    [
+        Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
+        Econnrefused, Econnreset, Edestaddrreq, Ehostdown, Ehostunreach, Eintr, Einprogress, Einval,
+        Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
+        Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
+        Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
+        Enosys, Efault, Eexist,
+    ]
+};
+
+/// Linux's EAI_* number of `code`, which `socket.gaierror` carries and `_socket` exports.
+pub fn gai_number(code: GaiError) -> i32 {
+    use GaiError::*;
+    match code {
+        EaiBadflags => -1, EaiNoname => -2, EaiAgain => -3, EaiFail => -4, EaiNodata => -5,
+        EaiFamily => -6, EaiSocktype => -7, EaiService => -8, EaiAddrfamily => -9, EaiMemory => -10,
+        EaiSystem => -11, EaiOverflow => -12,
+    }
+}
+
 /// glibc's gai_strerror(3) text.
 pub fn gai_message(code: GaiError) -> &'static str {
     use GaiError::*;
@@ -75,38 +182,22 @@ pub fn gai_message(code: GaiError) -> &'static str {
     }
 }
 
-/// `OSError(code, strerror(code))`; when pysock's policy or a quota refused the call rather than
-/// the kernel, the host's reason follows the strerror text.
+/// `OSError(code, strerror(code))`. EACCES, EMFILE and ENOBUFS may be the host's refusal (its
+/// policy, a quota) rather than the kernel's, and then carry its reason too.
 pub fn os(code: Errno) -> Error {
-    let base = message(code);
-    let message = match code {
-        Errno::Eacces | Errno::Emfile | Errno::Enobufs => with_reason(base),
-        _ => base.to_string(),
-    };
-    Error::Os(OsError { code, message })
-}
-
-/// `base`, plus ": " and the host's explanation of its own refusal if there is one.
-fn with_reason(base: &str) -> String {
-    #[cfg(target_arch = "wasm32")]
-    if let Some(why) = crate::bindings::pysock::net::net::explain() {
-        return format!("{base}: {why}");
-    }
-    base.to_string()
+    let host_reason = matches!(code, Errno::Eacces | Errno::Emfile | Errno::Enobufs);
+    Error::Os(OsError { code, message: message(code).to_string(), host_reason })
 }
 
 /// `OSError(code, message)` with a message of pysock's own, for refusals that need explaining.
 pub fn os_with(code: Errno, message: String) -> Error {
-    Error::Os(OsError { code, message })
+    Error::Os(OsError { code, message, host_reason: false })
 }
 
+/// `gaierror(code, gai_strerror(code))`; EAI_NONAME and EAI_AGAIN may be the host's refusal.
 pub fn gai(code: GaiError) -> Error {
-    let base = gai_message(code);
-    let message = match code {
-        GaiError::EaiNoname | GaiError::EaiAgain => with_reason(base),
-        _ => base.to_string(),
-    };
-    Error::Gai((code, message))
+    let host_reason = matches!(code, GaiError::EaiNoname | GaiError::EaiAgain);
+    Error::Gai((code, gai_message(code).to_string(), host_reason))
 }
 
 pub fn value(msg: &str) -> Error {
@@ -119,4 +210,17 @@ pub fn type_error(msg: &str) -> Error {
 
 pub fn overflow(msg: &str) -> Error {
     Error::Overflow(msg.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_lists_every_errno_at_its_own_index() {
+        for (i, code) in ALL.iter().enumerate() {
+            assert_eq!(*code as usize, i);
+            assert!(name(*code).starts_with('E'));
+        }
+    }
 }

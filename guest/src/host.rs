@@ -1,10 +1,143 @@
-//! The host side as the guest's logic sees it. `WitHost` forwards to the `pysock:net/net` imports;
-//! unit tests substitute a scripted host, so timeouts and retry loops are tested natively.
+//! The host as the guest's logic sees it: plain Rust types and two traits, [`Host`] (sockets, one
+//! readiness wait, epoll, name lookup) and [`Tls`] (the sans-I/O TLS engine).
+//!
+//! They mirror the `pysock:net` WIT interfaces (`wit/host.wit`, `wit/tls.wit`) but belong to no
+//! bindings: the CPython extension implements them over its WIT imports (`guest/cpython`), and unit
+//! tests implement them with a scripted host, so every rule here runs natively under `cargo test`.
 #![forbid(unsafe_code)]
 
-use crate::bindings::pysock::net::net::{self, AddressInfo, Events, ShutdownHow, Sockopt};
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpSocketAddress, Kind, Received};
 use std::time::Duration;
+
+/// The POSIX error names CPython's `socket`, `select` and `ssl` raise. Names, not numbers: Linux's
+/// ECONNREFUSED is 111, wasi-libc's 14; each interpreter maps a name to its own `errno` module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Errno {
+    Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
+    Econnrefused, Econnreset, Edestaddrreq, Ehostdown, Ehostunreach, Eintr, Einprogress, Einval,
+    Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
+    Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
+    Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
+    Enosys, Efault, Eexist,
+}
+
+/// getaddrinfo(3) and getnameinfo(3) failures, for `socket.gaierror`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GaiError {
+    EaiAddrfamily, EaiAgain, EaiBadflags, EaiFail, EaiFamily, EaiMemory, EaiNodata, EaiNoname,
+    EaiService, EaiSocktype, EaiSystem, EaiOverflow,
+}
+
+/// Address families the host offers; `Unix` only as `socketpair()` ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Inet,
+    Inet6,
+    Unix,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Stream,
+    Dgram,
+}
+
+/// An IP address: four octets, or eight 16-bit groups in host order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpAddress {
+    V4((u8, u8, u8, u8)),
+    V6((u16, u16, u16, u16, u16, u16, u16, u16)),
+}
+
+/// A `sockaddr_in` or `sockaddr_in6`; `flowinfo` and `scope_id` are 0 for IPv4.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IpSocketAddress {
+    pub address: IpAddress,
+    pub port: u16,
+    pub flowinfo: u32,
+    pub scope_id: u32,
+}
+
+/// poll(2) event bits, with Linux's meaning.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Events(u8);
+
+impl Events {
+    pub const READABLE: Events = Events(1);
+    pub const PRIORITY: Events = Events(1 << 1);
+    pub const WRITABLE: Events = Events(1 << 2);
+    pub const ERROR: Events = Events(1 << 3);
+    pub const HANGUP: Events = Events(1 << 4);
+    pub const INVALID: Events = Events(1 << 5);
+    pub const READ_HANGUP: Events = Events(1 << 6);
+
+    pub const fn empty() -> Events {
+        Events(0)
+    }
+
+    pub const fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub const fn from_bits(bits: u8) -> Events {
+        Events(bits & 0x7f)
+    }
+
+    pub const fn contains(self, other: Events) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub const fn intersects(self, other: Events) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
+impl std::ops::BitOr for Events {
+    type Output = Events;
+    fn bitor(self, other: Events) -> Events {
+        Events(self.0 | other.0)
+    }
+}
+
+impl std::ops::BitOrAssign for Events {
+    fn bitor_assign(&mut self, other: Events) {
+        self.0 |= other.0;
+    }
+}
+
+/// A socket option the host gets and sets as an integer; `Linger` packs `l_onoff` in bit 32 and
+/// `l_linger` in the low 32 bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sockopt {
+    Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat,
+    Sndlowat, Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt,
+    Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
+    Acceptconn, SockType, Domain, Protocol, SockError,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShutdownHow {
+    Read,
+    Write,
+    Both,
+}
+
+/// One getaddrinfo(3) result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddressInfo {
+    pub family: Family,
+    pub kind: Kind,
+    pub protocol: i32,
+    pub canonical_name: String,
+    pub address: IpSocketAddress,
+}
+
+/// What one recv(2) gave: the bytes the kernel wrote, and the count it returned, which is larger
+/// with MSG_TRUNC (a datagram's full length; on TCP, bytes discarded without being written).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Incoming {
+    pub data: Vec<u8>,
+    pub length: u64,
+}
 
 /// Which epoll_ctl(2) operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,10 +148,12 @@ pub enum EpollOp {
 }
 
 /// Non-blocking socket operations, one bounded wait, epoll instances, a monotonic clock and name
-/// lookup.
+/// lookup: `pysock:net/net`. Nothing here blocks except the waits, which take a limit.
 pub trait Host {
     type Socket;
     type Epoll;
+    /// The TLS engine: `pysock:net/tls`.
+    type Tls: Tls;
     fn epoll_create(&self) -> Result<Self::Epoll, Errno>;
     /// `key` and `mask` are ignored by [`EpollOp::Remove`].
     fn epoll_ctl(&self, ep: &Self::Epoll, op: EpollOp, s: &Self::Socket, key: u32, mask: u32) -> Result<(), Errno>;
@@ -33,14 +168,8 @@ pub trait Host {
     fn accept(&self, s: &Self::Socket) -> Result<(Self::Socket, Option<IpSocketAddress>), Errno>;
     fn send(&self, s: &Self::Socket, data: &[u8], flags: i32) -> Result<u32, Errno>;
     fn send_to(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno>;
-    /// The bytes the kernel wrote and the count it returned (larger with MSG_TRUNC).
     fn recv(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<Incoming, Errno>;
     fn recv_from(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<(Incoming, Option<IpSocketAddress>), Errno>;
-    /// `send` of the bytes the adapter staged in the host, from `offset` on.
-    fn send_staged(&self, s: &Self::Socket, offset: u64, flags: i32) -> Result<u32, Errno>;
-    /// `recv` for a large buffer: up to `inline_max` bytes come back here, more stay in the host's
-    /// staging area for the adapter to collect.
-    fn recv_staged(&self, s: &Self::Socket, max: u64, flags: i32, inline_max: u32) -> Result<Received, Errno>;
     fn shutdown(&self, s: &Self::Socket, how: ShutdownHow) -> Result<(), Errno>;
     fn local_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
     fn remote_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
@@ -48,7 +177,7 @@ pub trait Host {
     fn set_option(&self, s: &Self::Socket, o: Sockopt, v: i64) -> Result<(), Errno>;
     fn take_error(&self, s: &Self::Socket) -> Result<Option<Errno>, Errno>;
     fn duplicate(&self, s: &Self::Socket) -> Result<Self::Socket, Errno>;
-    /// poll(2) over `sockets`; `None` waits without limit.
+    /// poll(2) over `sockets`; `None` waits without limit. The indexes and events of those ready.
     fn wait(&self, sockets: &[(&Self::Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno>;
     /// Monotonic time since an arbitrary origin.
     fn now(&self) -> Duration;
@@ -65,108 +194,117 @@ pub trait Host {
     fn host_name(&self) -> Result<String, Errno>;
 }
 
-/// The real host, through the component's imports.
-pub struct WitHost;
+/// Which `ssl` exception a TLS engine failure becomes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsErrorKind {
+    Ssl,
+    ZeroReturn,
+    WantRead,
+    Eof,
+    CertVerification,
+}
 
-impl Host for WitHost {
-    type Socket = net::Socket;
-    type Epoll = net::Epoll;
-    fn epoll_create(&self) -> Result<net::Epoll, Errno> {
-        net::Epoll::create()
-    }
-    fn epoll_ctl(&self, ep: &net::Epoll, op: EpollOp, s: &net::Socket, key: u32, mask: u32) -> Result<(), Errno> {
-        match op {
-            EpollOp::Add => ep.add(s, key, mask),
-            EpollOp::Modify => ep.modify(s, key, mask),
-            EpollOp::Remove => ep.remove(s),
-        }
-    }
-    fn epoll_wait(&self, ep: &net::Epoll, max: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
-        ep.wait(max, timeout.map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)))
-    }
-    fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<net::Socket, Errno> {
-        net::Socket::create(family, kind, protocol)
-    }
-    fn pair(&self) -> Result<(net::Socket, net::Socket), Errno> {
-        net::Socket::pair()
-    }
-    fn bind(&self, s: &net::Socket, a: &IpSocketAddress) -> Result<(), Errno> {
-        s.bind(*a)
-    }
-    fn listen(&self, s: &net::Socket, backlog: i32) -> Result<(), Errno> {
-        s.listen(backlog)
-    }
-    fn connect(&self, s: &net::Socket, a: &IpSocketAddress) -> Result<(), Errno> {
-        s.connect(*a)
-    }
-    fn disconnect(&self, s: &net::Socket) -> Result<(), Errno> {
-        s.disconnect()
-    }
-    fn accept(&self, s: &net::Socket) -> Result<(net::Socket, Option<IpSocketAddress>), Errno> {
-        s.accept()
-    }
-    fn send(&self, s: &net::Socket, data: &[u8], flags: i32) -> Result<u32, Errno> {
-        s.send(data, flags)
-    }
-    fn send_to(&self, s: &net::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
-        s.send_to(data, flags, *a)
-    }
-    fn recv(&self, s: &net::Socket, max: u64, flags: i32) -> Result<Incoming, Errno> {
-        s.recv(max, flags)
-    }
-    fn recv_from(&self, s: &net::Socket, max: u64, flags: i32) -> Result<(Incoming, Option<IpSocketAddress>), Errno> {
-        s.recv_from(max, flags)
-    }
-    fn send_staged(&self, s: &net::Socket, offset: u64, flags: i32) -> Result<u32, Errno> {
-        s.send_staged(offset, flags)
-    }
-    fn recv_staged(&self, s: &net::Socket, max: u64, flags: i32, inline_max: u32) -> Result<Received, Errno> {
-        s.recv_staged(max, flags, inline_max)
-    }
-    fn shutdown(&self, s: &net::Socket, how: ShutdownHow) -> Result<(), Errno> {
-        s.shutdown(how)
-    }
-    fn local_address(&self, s: &net::Socket) -> Result<Option<IpSocketAddress>, Errno> {
-        s.local_address()
-    }
-    fn remote_address(&self, s: &net::Socket) -> Result<Option<IpSocketAddress>, Errno> {
-        s.remote_address()
-    }
-    fn get_option(&self, s: &net::Socket, o: Sockopt) -> Result<i64, Errno> {
-        s.get_option(o)
-    }
-    fn set_option(&self, s: &net::Socket, o: Sockopt, v: i64) -> Result<(), Errno> {
-        s.set_option(o, v)
-    }
-    fn take_error(&self, s: &net::Socket) -> Result<Option<Errno>, Errno> {
-        s.take_error()
-    }
-    fn duplicate(&self, s: &net::Socket) -> Result<net::Socket, Errno> {
-        s.duplicate()
-    }
-    fn wait(&self, sockets: &[(&net::Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
-        net::wait(sockets, timeout.map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)))
-    }
-    fn now(&self) -> Duration {
-        use std::sync::OnceLock;
-        static ORIGIN: OnceLock<std::time::Instant> = OnceLock::new();
-        ORIGIN.get_or_init(std::time::Instant::now).elapsed()
-    }
-    fn resolve(
-        &self,
-        host: Option<&str>,
-        service: Option<&str>,
-        family: Option<Family>,
-        kind: Option<Kind>,
-        protocol: i32,
-        flags: i32,
-    ) -> Result<Vec<AddressInfo>, GaiError> {
-        net::resolve(host, service, family, kind, protocol, flags)
-    }
-    fn name_info(&self, a: &IpSocketAddress, flags: i32) -> Result<(String, String), GaiError> {
-        net::name_info(*a, flags)
-    }
-    fn host_name(&self) -> Result<String, Errno> {
-        net::host_name()
-    }
+/// A TLS engine failure as CPython shows OpenSSL's: `[library: reason] message`, and for
+/// certificate failures OpenSSL's verify code and message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TlsError {
+    pub kind: TlsErrorKind,
+    pub library: String,
+    pub reason: String,
+    pub message: String,
+    pub verify_code: i32,
+    pub verify_message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProtocolVersion {
+    Tls12,
+    Tls13,
+}
+
+/// CERT_NONE, CERT_OPTIONAL, CERT_REQUIRED.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyMode {
+    None,
+    Optional,
+    Required,
+}
+
+/// OpenSSL's session counters for one context.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SessionStats {
+    pub number: u64,
+    pub connect: u64,
+    pub connect_good: u64,
+    pub accept: u64,
+    pub accept_good: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub cache_full: u64,
+}
+
+/// The host's sans-I/O TLS engine: settings, connections and sessions as its objects. The
+/// methods' contracts are the WIT's (`wit/tls.wit`).
+pub trait Tls {
+    type Config: TlsConfig<Session = Self::Session>;
+    type Connection: TlsConnection<Config = Self::Config, Session = Self::Session>;
+    type Session: TlsSession;
+}
+
+/// Settings shared by connections, like OpenSSL's SSL_CTX.
+pub trait TlsConfig: Sized {
+    type Session;
+    fn new(server_side: bool) -> Self;
+    fn add_trust_pem(&self, pem: &[u8]) -> Result<u32, TlsError>;
+    fn add_trust_der(&self, der: &[u8]) -> Result<(), TlsError>;
+    fn add_default_trust(&self) -> Result<u32, TlsError>;
+    fn trust_anchors(&self) -> Vec<Vec<u8>>;
+    fn use_host_identity(&self, name: &str) -> Result<(), TlsError>;
+    fn set_identity(&self, chain_pem: &[u8], key_pem: &[u8], password: Option<&[u8]>) -> Result<(), TlsError>;
+    fn set_verify_mode(&self, mode: VerifyMode);
+    fn set_check_hostname(&self, check: bool);
+    fn set_versions(&self, minimum: ProtocolVersion, maximum: ProtocolVersion);
+    fn set_alpn(&self, protocols: &[Vec<u8>]);
+    fn set_tls12_ciphers(&self, names: &[String]);
+    fn set_tickets(&self, enabled: bool, tls13_count: u32);
+    fn set_sni_callback(&self, enabled: bool);
+    fn set_ecdh_curve(&self, name: &str);
+    fn session_stats(&self) -> SessionStats;
+    fn set_key_log(&self, enabled: bool);
+    fn take_key_log(&self) -> Vec<String>;
+}
+
+/// One TLS session, OpenSSL's SSL; it holds no socket.
+pub trait TlsConnection: Sized {
+    type Config;
+    type Session;
+    fn open(config: &Self::Config, server_name: Option<&str>) -> Result<Self, TlsError>;
+    fn set_session(&self, session: &Self::Session) -> Result<(), TlsError>;
+    fn session(&self) -> Option<Self::Session>;
+    fn session_reused(&self) -> bool;
+    fn offered_ciphers(&self) -> Vec<String>;
+    /// Some(SNI name, which may be None) while a server waits for `sni_callback` after the ClientHello.
+    fn client_hello(&self) -> Option<Option<String>>;
+    fn accept_hello(&self, config: &Self::Config) -> Result<(), TlsError>;
+    fn refuse_hello(&self, alert: u8) -> TlsError;
+    fn receive(&self, ciphertext: &[u8]) -> Result<(), TlsError>;
+    fn transmit(&self, max_len: u32) -> Vec<u8>;
+    fn is_handshaking(&self) -> bool;
+    fn read(&self, max_len: u32) -> Result<Vec<u8>, TlsError>;
+    fn pending(&self) -> u32;
+    fn write(&self, plaintext: &[u8]) -> Result<u32, TlsError>;
+    fn close(&self);
+    fn peer_certificates(&self) -> Vec<Vec<u8>>;
+    fn protocol_version(&self) -> Option<ProtocolVersion>;
+    fn cipher(&self) -> Option<(String, String, u32)>;
+    fn alpn_protocol(&self) -> Option<Vec<u8>>;
+}
+
+/// A client's established session, to offer again.
+pub trait TlsSession {
+    fn id(&self) -> Vec<u8>;
+    fn time(&self) -> u64;
+    fn timeout(&self) -> u32;
+    fn ticket_lifetime_hint(&self) -> u32;
+    fn has_ticket(&self) -> bool;
 }

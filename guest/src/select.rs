@@ -1,11 +1,8 @@
 //! `select.select` and `select.poll` over the guest's descriptors: one host wait per call.
 #![forbid(unsafe_code)]
 
-use crate::bindings::exports::pysock::net::socket::Error;
-use crate::bindings::pysock::net::net::Events;
-use crate::errno::{os, value};
-use crate::bindings::pysock::net::types::Errno;
-use crate::host::{EpollOp, Host};
+use crate::errno::{Error, os, value};
+use crate::host::{EpollOp, Errno, Events, Host};
 use crate::socket::{Core, Entry, FD_SETSIZE, seconds};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -241,7 +238,7 @@ fn closed_epoll() -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeout::tests::FakeHost;
+    use crate::fake::FakeHost;
 
     #[test]
     fn select_asks_the_host_once_per_descriptor() {

@@ -7,34 +7,40 @@
 #![forbid(unsafe_code)]
 
 use crate::addr;
-use crate::bindings::exports::pysock::net::socket::{Address, AddressInfo, Error, OptionValue};
-use crate::bindings::pysock::net::net::{Events, ShutdownHow, Sockopt};
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind, Received};
-use crate::errno::{self, gai, os, overflow, type_error, value};
-use crate::host::Host;
+use crate::errno::{self, Error, gai, os, overflow, type_error, value};
+use crate::host::{Errno, Events, Family, GaiError, Host, Incoming, IpAddress, IpSocketAddress, Kind, ShutdownHow, Sockopt};
 use crate::timeout::{self, CallError, Mode};
 use std::time::Duration;
 
-/// Received bytes up to this many come back in the call even for a large buffer: copying them
-/// into the interpreter costs less than the call that would collect them from the staging area.
-pub const INLINE_MAX: u32 = 1024;
-
-/// The bytes a send carries: in the call, or staged in the host by the adapter (large buffers,
-/// which so skip the copy between the interpreter's and the guest's memories).
-#[derive(Clone, Copy)]
-pub enum Outgoing<'a> {
-    Bytes(&'a [u8]),
-    /// How many bytes the adapter staged.
-    Staged(usize),
+/// A Python socket address as the face found it, before CPython's checks: `(host, port)` for
+/// AF_INET, `(host, port, flowinfo, scope_id)` for AF_INET6. The core range-checks the numbers and
+/// resolves host names as CPython's `setipaddr` does; results come back in the same shape.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Address {
+    Inet((String, i64)),
+    Inet6((String, i64, i64, i64)),
+    /// An AF_UNIX path; the sandbox has none, and socketpair() ends report the empty one.
+    Unix(String),
 }
 
-impl Outgoing<'_> {
-    fn len(&self) -> usize {
-        match self {
-            Outgoing::Bytes(b) => b.len(),
-            Outgoing::Staged(n) => *n,
-        }
-    }
+/// An option value: `setsockopt` takes an int or bytes; `getsockopt` returns an int, or bytes when
+/// a buffer length was given.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OptionValue {
+    Int(i64),
+    Bytes(Vec<u8>),
+    /// SO_ERROR's pending error, which the face turns into its own errno number.
+    Error(Errno),
+}
+
+/// One `getaddrinfo` result: (family, type, proto, canonname, sockaddr).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AddrInfo {
+    pub family: i32,
+    pub kind: i32,
+    pub proto: i32,
+    pub canonname: String,
+    pub address: Address,
 }
 
 /// Linux's numbers for the constants the adapter exposes.
@@ -427,29 +433,17 @@ impl<H: Host> Core<H> {
         }
     }
 
-    /// One send(2) of `data` from `offset` on.
-    fn send_part(&self, sock: &H::Socket, data: Outgoing<'_>, offset: usize, flags: i32) -> Result<u32, Errno> {
-        match data {
-            Outgoing::Bytes(bytes) => self.host.send(sock, &bytes[offset..], flags),
-            // The host holds fewer bytes than the adapter said: a send of nothing, which would loop.
-            Outgoing::Staged(_) => match self.host.send_staged(sock, offset as u64, flags)? {
-                0 => Err(Errno::Einval),
-                n => Ok(n),
-            },
-        }
-    }
-
-    pub fn send(&self, s: &SockObj, data: Outgoing<'_>, flags: i32) -> Result<u64, Error> {
+    pub fn send(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<u64, Error> {
         let sock = self.sock(s)?;
         timeout::sock_call(&self.host, sock, Events::WRITABLE, Self::call_mode(s, flags), None, || {
-            self.send_part(sock, data, 0, flags)
+            self.host.send(sock, data, flags)
         })
         .map(u64::from)
         .map_err(call_error)
     }
 
     /// `sendall`: one deadline for the whole buffer, checked before each chunk.
-    pub fn sendall(&self, s: &SockObj, data: Outgoing<'_>, flags: i32) -> Result<(), Error> {
+    pub fn sendall(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<(), Error> {
         let sock = self.sock(s)?;
         let mode = Self::call_mode(s, flags);
         let deadline = match mode {
@@ -467,7 +461,7 @@ impl<H: Host> Core<H> {
                 return Ok(());
             }
             let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, deadline, || {
-                self.send_part(sock, data, sent, flags)
+                self.host.send(sock, &data[sent..], flags)
             })
             .map_err(call_error)?;
             sent += n as usize;
@@ -494,25 +488,6 @@ impl<H: Host> Core<H> {
     pub fn recv_into(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Incoming, Error> {
         let op = |sock: &H::Socket, max| self.host.recv(sock, max, flags).map(|got| (got, None));
         Ok(self.receive(s, bufsize, flags, "recv", op)?.0)
-    }
-
-    /// `recv` with a large buffer: what came back fits in the call up to [`INLINE_MAX`] bytes, and
-    /// stays in the host's staging area beyond (the adapter collects it there). MSG_TRUNC's count
-    /// and MSG_WAITALL's several receives need the bytes here, so those come back in the call.
-    pub fn recv_staged(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Received, Error> {
-        if flags & (MSG_TRUNC | MSG_WAITALL) != 0 {
-            return self.recv(s, bufsize, flags).map(Received::Inline);
-        }
-        if bufsize < 0 {
-            return Err(value("negative buffersize in recv"));
-        }
-        let sock = self.sock(s)?;
-        let mode = Self::call_mode(s, flags);
-        let op = || self.host.recv_staged(sock, bufsize as u64, flags, INLINE_MAX);
-        if bufsize == 0 && mode == Mode::Blocking {
-            return Self::receive_nothing(op(), Received::Inline(Vec::new()));
-        }
-        timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, op).map_err(call_error)
     }
 
     /// A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.
@@ -670,7 +645,7 @@ impl<H: Host> Core<H> {
         kind: i32,
         proto: i32,
         flags: i32,
-    ) -> Result<Vec<AddressInfo>, Error> {
+    ) -> Result<Vec<AddrInfo>, Error> {
         let fam = match family {
             AF_UNSPEC => None,
             f => Some(family_of(f).ok_or_else(|| gai(GaiError::EaiFamily))?),
@@ -682,13 +657,13 @@ impl<H: Host> Core<H> {
         let list = self.host.resolve(host, port, fam, k, proto, flags).map_err(gai)?;
         Ok(list
             .into_iter()
-            .map(|a| AddressInfo {
+            .map(|a| AddrInfo {
                 family: match a.family {
                     Family::Inet6 => AF_INET6,
                     Family::Unix => AF_UNIX,
                     Family::Inet => AF_INET,
                 },
-                type_: match a.kind {
+                kind: match a.kind {
                     Kind::Stream => SOCK_STREAM,
                     Kind::Dgram => SOCK_DGRAM,
                 },
@@ -812,27 +787,17 @@ pub fn seconds(t: f64) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeout::tests::FakeHost;
+    use crate::fake::FakeHost;
 
-    /// sendall of staged bytes walks the host's area by offset until all of it went.
+    /// sendall walks the buffer in the chunks the host takes until all of it went.
     #[test]
-    fn sendall_of_staged_bytes_sends_them_all_in_chunks() {
+    fn sendall_sends_everything_in_chunks() {
         let mut core = Core::new(FakeHost::default());
         let s = core.create(2, 1, 0, None).unwrap();
-        core.host.staged.set(100_000);
         core.host.send_chunk.set(30_000);
-        assert!(core.sendall(&s, Outgoing::Staged(100_000), 0).is_ok());
-        assert!(matches!(core.send(&s, Outgoing::Staged(100_000), 0), Ok(30_000)));
-    }
-
-    /// An adapter that claims more than it staged gets EINVAL, not an endless loop of empty sends.
-    #[test]
-    fn staged_length_beyond_the_area_is_einval() {
-        let mut core = Core::new(FakeHost::default());
-        let s = core.create(2, 1, 0, None).unwrap();
-        core.host.staged.set(10);
-        core.host.send_chunk.set(4);
-        let e = core.sendall(&s, Outgoing::Staged(20), 0).unwrap_err();
-        assert!(matches!(e, Error::Os(ref o) if o.code == Errno::Einval), "{e:?}");
+        let data = vec![7u8; 100_000];
+        assert!(core.sendall(&s, &data, 0).is_ok());
+        assert_eq!(*core.host.sent.borrow(), 100_000);
+        assert!(matches!(core.send(&s, &data, 0), Ok(30_000)));
     }
 }

@@ -7,14 +7,9 @@
 //! where it would have waited.
 #![forbid(unsafe_code)]
 
-use crate::bindings::exports::pysock::net::socket::{Error, SslError, SslErrorKind};
-pub use crate::bindings::exports::pysock::net::ssl::TrustSource;
-use crate::bindings::pysock::net::net::Events;
-use crate::bindings::pysock::net::tls::{self, ProtocolVersion, VerifyMode};
-use crate::bindings::pysock::net::types::Errno;
 use crate::ciphers;
-use crate::errno::{os, value};
-use crate::host::Host;
+use crate::errno::{Error, SslError, SslErrorKind, os, value};
+use crate::host::{Errno, Events, Host, ProtocolVersion, Tls, TlsConfig, TlsConnection, TlsError, TlsErrorKind, TlsSession, VerifyMode};
 use crate::socket::{Core, SockObj};
 use crate::timeout::{self, CallError, Mode};
 use std::cell::{Cell, RefCell};
@@ -49,6 +44,14 @@ pub mod constants {
 }
 use constants::*;
 
+/// Where `load_verify_locations` found PEM text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrustSource {
+    Cafile,
+    Capath,
+    Cadata,
+}
+
 /// Ciphertext moved per socket call.
 const CHUNK: u32 = 64 * 1024;
 
@@ -66,13 +69,13 @@ pub fn ssl_error(kind: SslErrorKind, reason: &str, message: &str) -> Error {
 }
 
 /// A host engine error as the `ssl` exception.
-pub fn from_engine(e: tls::Error) -> Error {
+pub fn from_engine(e: TlsError) -> Error {
     let kind = match e.kind {
-        tls::ErrorKind::Ssl => SslErrorKind::Ssl,
-        tls::ErrorKind::ZeroReturn => SslErrorKind::ZeroReturn,
-        tls::ErrorKind::WantRead => SslErrorKind::WantRead,
-        tls::ErrorKind::Eof => SslErrorKind::Eof,
-        tls::ErrorKind::CertVerification => SslErrorKind::CertVerification,
+        TlsErrorKind::Ssl => SslErrorKind::Ssl,
+        TlsErrorKind::ZeroReturn => SslErrorKind::ZeroReturn,
+        TlsErrorKind::WantRead => SslErrorKind::WantRead,
+        TlsErrorKind::Eof => SslErrorKind::Eof,
+        TlsErrorKind::CertVerification => SslErrorKind::CertVerification,
     };
     Error::Ssl(SslError {
         kind,
@@ -102,8 +105,8 @@ fn fixed_version(protocol: i32) -> bool {
     (PROTOCOL_TLSV1..=PROTOCOL_TLSV1_2).contains(&protocol)
 }
 
-/// `_ssl._SSLContext`.
-pub struct Context {
+/// `_ssl._SSLContext`, over the host engine `T`.
+pub struct Context<T: Tls> {
     protocol: i32,
     verify_mode: Cell<i32>,
     check_hostname: Cell<bool>,
@@ -117,15 +120,15 @@ pub struct Context {
     looked_up: RefCell<Vec<Vec<u8>>>,
     /// Names this context for sessions: a session resumes only on the context that made it.
     serial: u64,
-    pub config: tls::Config,
+    config: T::Config,
 }
 
 thread_local! {
     static CONTEXTS_MADE: Cell<u64> = const { Cell::new(0) };
 }
 
-impl Context {
-    pub fn new(protocol: i32) -> Context {
+impl<T: Tls> Context<T> {
+    pub fn new(protocol: i32) -> Self {
         let server = protocol == PROTOCOL_TLS_SERVER;
         let client = protocol == PROTOCOL_TLS_CLIENT;
         let ctx = Context {
@@ -143,7 +146,7 @@ impl Context {
                 n.set(n.get() + 1);
                 n.get()
             }),
-            config: tls::Config::new(server),
+            config: T::Config::new(server),
         };
         ctx.push_settings();
         // CPython's SSLContext() starts from its own cipher string, which always selects something.
@@ -153,6 +156,33 @@ impl Context {
 
     pub fn protocol(&self) -> i32 {
         self.protocol
+    }
+
+    /// `load_cert_chain("pysock-identity:NAME")`: an identity the embedder holds; its key never
+    /// enters the sandbox.
+    pub fn use_host_identity(&self, name: &str) -> Result<(), Error> {
+        self.config.use_host_identity(name).map_err(from_engine)
+    }
+
+    /// `load_cert_chain` once the face has read the files: certificate chain and key, PEM.
+    pub fn load_cert_chain(&self, chain_pem: &[u8], key_pem: &[u8], password: Option<&[u8]>) -> Result<(), Error> {
+        self.config.set_identity(chain_pem, key_pem, password).map_err(from_engine)
+    }
+
+    /// `set_default_verify_paths`: adds what the embedder configured for default contexts.
+    pub fn load_default_trust(&self) -> Result<(), Error> {
+        self.config.add_default_trust().map(|_| ()).map_err(from_engine)
+    }
+
+    /// `keylog_filename` set or cleared: the face owns the file and after each TLS call appends
+    /// what [`Context::take_key_log`] hands it.
+    pub fn set_key_log(&self, enabled: bool) {
+        self.config.set_key_log(enabled)
+    }
+
+    /// NSS key log lines recorded since the last call.
+    pub fn take_key_log(&self) -> Vec<String> {
+        self.config.take_key_log()
     }
 
     /// Mirrors the Python-visible settings into the host config.
@@ -400,9 +430,27 @@ impl Context {
 }
 
 /// `_ssl.SSLSession`: a host session and the context it came from.
-pub struct SslSession {
-    pub session: tls::Session,
+pub struct SslSession<T: Tls> {
+    session: T::Session,
     context: u64,
+}
+
+impl<T: Tls> SslSession<T> {
+    pub fn id(&self) -> Vec<u8> {
+        self.session.id()
+    }
+    pub fn time(&self) -> u64 {
+        self.session.time()
+    }
+    pub fn timeout(&self) -> u32 {
+        self.session.timeout()
+    }
+    pub fn ticket_lifetime_hint(&self) -> u32 {
+        self.session.ticket_lifetime_hint()
+    }
+    pub fn has_ticket(&self) -> bool {
+        self.session.has_ticket()
+    }
 }
 
 /// `_ssl.MemoryBIO`: bytes in one direction between an SSLObject and whatever carries them.
@@ -444,8 +492,8 @@ impl Bio {
 }
 
 /// `_ssl._SSLSocket`: one TLS session over a socket, or over two MemoryBIOs (an SSLObject).
-pub struct SslSocket {
-    pub conn: tls::Connection,
+pub struct SslSocket<T: Tls> {
+    conn: T::Connection,
     server_side: bool,
     server_hostname: Option<String>,
     verify: Cell<bool>,
@@ -465,25 +513,25 @@ pub struct SslSocket {
     in_flight: Cell<Option<usize>>,
 }
 
-impl SslSocket {
+impl<T: Tls> SslSocket<T> {
     pub fn wrap_bio(
-        ctx: &Context,
+        ctx: &Context<T>,
         incoming: SharedBio,
         outgoing: SharedBio,
         server_side: bool,
         server_hostname: Option<String>,
-    ) -> Result<SslSocket, Error> {
+    ) -> Result<Self, Error> {
         let mut s = SslSocket::wrap(ctx, server_side, server_hostname)?;
         s.bios = Some((incoming, outgoing));
         Ok(s)
     }
 
-    pub fn wrap(ctx: &Context, server_side: bool, server_hostname: Option<String>) -> Result<SslSocket, Error> {
+    pub fn wrap(ctx: &Context<T>, server_side: bool, server_hostname: Option<String>) -> Result<Self, Error> {
         if server_side != (ctx.protocol == PROTOCOL_TLS_SERVER) && ctx.protocol != PROTOCOL_TLS && !fixed_version(ctx.protocol) {
             let which = if server_side { "server" } else { "client" };
             return Err(value(&format!("Cannot create a {which} socket with a PROTOCOL_TLS_{} context", if server_side { "CLIENT" } else { "SERVER" })));
         }
-        let conn = tls::Connection::open(&ctx.config, server_hostname.as_deref()).map_err(from_engine)?;
+        let conn = T::Connection::open(&ctx.config, server_hostname.as_deref()).map_err(from_engine)?;
         Ok(SslSocket {
             conn,
             server_side,
@@ -502,6 +550,36 @@ impl SslSocket {
         self.server_side
     }
 
+    /// Decrypted bytes ready to read (`pending()`).
+    pub fn pending(&self) -> u32 {
+        self.conn.pending()
+    }
+
+    /// "TLSv1.3" or "TLSv1.2" once the handshake is done.
+    pub fn version(&self) -> Option<&'static str> {
+        if self.conn.is_handshaking() {
+            return None;
+        }
+        self.conn.protocol_version().map(|v| match v {
+            ProtocolVersion::Tls13 => "TLSv1.3",
+            ProtocolVersion::Tls12 => "TLSv1.2",
+        })
+    }
+
+    /// `cipher()`: OpenSSL's name of the suite, the protocol and the secret bits.
+    pub fn cipher(&self) -> Option<(String, String, u32)> {
+        self.conn.cipher()
+    }
+
+    pub fn selected_alpn_protocol(&self) -> Option<String> {
+        self.conn.alpn_protocol().map(|p| String::from_utf8_lossy(&p).into_owned())
+    }
+
+    /// The peer's certificate chain in DER, leaf first; empty before the handshake.
+    pub fn peer_certificates(&self) -> Vec<Vec<u8>> {
+        self.conn.peer_certificates()
+    }
+
     pub fn server_hostname(&self) -> Option<String> {
         self.server_hostname.clone()
     }
@@ -513,7 +591,7 @@ impl SslSocket {
     }
 
     /// After an `sni_callback` pause: continue as `ctx` says (the callback may have switched it).
-    pub fn choose_context(&self, ctx: &Context) {
+    pub fn choose_context(&self, ctx: &Context<T>) {
         self.verify.set(ctx.verify_mode.get() != CERT_NONE);
         *self.ciphers.borrow_mut() = ctx.ciphers();
         if let Err(e) = self.conn.accept_hello(&ctx.config) {
@@ -535,13 +613,13 @@ impl SslSocket {
             return Err(e.clone());
         }
         match self.conn.client_hello() {
-            Some(hello) => Err(Error::SniCallback(hello.server_name)),
+            Some(server_name) => Err(Error::SniCallback(server_name)),
             None => Ok(()),
         }
     }
 
     /// `session = ...`, with CPython's checks in CPython's order.
-    pub fn set_session(&self, session: &SslSession) -> Result<(), Error> {
+    pub fn set_session(&self, session: &SslSession<T>) -> Result<(), Error> {
         if session.context != self.context {
             return Err(value("Session refers to a different SSLContext."));
         }
@@ -556,7 +634,7 @@ impl SslSocket {
         Ok(())
     }
 
-    pub fn session(&self) -> Option<SslSession> {
+    pub fn session(&self) -> Option<SslSession<T>> {
         Some(SslSession { session: self.conn.session()?, context: self.context })
     }
 
@@ -608,7 +686,7 @@ fn want_read() -> Error {
 }
 
 impl<'a, H: Host> Io<'a, H> {
-    fn new(core: &'a Core<H>, obj: Option<&SockObj>, ssl: &SslSocket, op: Op) -> Result<Self, Error> {
+    fn new(core: &'a Core<H>, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>, op: Op) -> Result<Self, Error> {
         if let Some((incoming, outgoing)) = &ssl.bios {
             return Ok(Io::Bio { incoming: incoming.clone(), outgoing: outgoing.clone() });
         }
@@ -632,7 +710,7 @@ impl<'a, H: Host> Io<'a, H> {
     }
 
     /// Sends everything the engine wants sent.
-    fn flush(&mut self, ssl: &SslSocket) -> Result<(), Error> {
+    fn flush(&mut self, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         loop {
             let mut unsent = ssl.unsent.borrow_mut();
             if unsent.is_empty() {
@@ -657,7 +735,7 @@ impl<'a, H: Host> Io<'a, H> {
 
     /// Sends what the transport takes now, for a read: waiting for our own writes to drain could
     /// deadlock two peers that both have full buffers, and SSL_read does not wait for them either.
-    fn flush_some(&mut self, ssl: &SslSocket) -> Result<(), Error> {
+    fn flush_some(&mut self, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         match self.flush(ssl) {
             Err(Error::Ssl(e)) if e.kind == SslErrorKind::WantWrite => Ok(()),
             other => other,
@@ -665,7 +743,7 @@ impl<'a, H: Host> Io<'a, H> {
     }
 
     /// Feeds the engine what the transport has; an empty read tells it the transport ended.
-    fn fill(&mut self, ssl: &SslSocket) -> Result<(), Error> {
+    fn fill(&mut self, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         ssl.check_paused()?;
         let data = match self {
             Io::Bio { incoming, .. } => {
@@ -695,7 +773,7 @@ impl<H: Host> Core<H> {
     /// Records whether `ssl`'s socket has decrypted bytes waiting after a call. OpenSSL keeps the
     /// rest of a record after a short read, and select() on the socket then says "not readable"
     /// although recv() would return data; pysock's select and poll count those bytes as readable.
-    fn note_tls_buffered(&self, obj: Option<&SockObj>, ssl: &SslSocket) {
+    fn note_tls_buffered(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>) {
         let Some(obj) = obj.filter(|_| ssl.bios.is_none()) else { return };
         let mut buffered = self.tls_buffered.borrow_mut();
         if ssl.conn.pending() > 0 {
@@ -705,7 +783,7 @@ impl<H: Host> Core<H> {
         }
     }
 
-    pub fn ssl_handshake(&self, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<(), Error> {
+    pub fn ssl_handshake(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         let mut io = Io::new(self, obj, ssl, Op::Handshake)?;
         let result = loop {
             if let Err(e) = io.flush(ssl) {
@@ -723,7 +801,7 @@ impl<H: Host> Core<H> {
         result
     }
 
-    pub fn ssl_read(&self, obj: Option<&SockObj>, ssl: &SslSocket, len: i64) -> Result<Vec<u8>, Error> {
+    pub fn ssl_read(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>, len: i64) -> Result<Vec<u8>, Error> {
         if len < 0 {
             return Err(value("size should not be negative"));
         }
@@ -732,8 +810,8 @@ impl<H: Host> Core<H> {
             match ssl.conn.read(len.min(u32::MAX as i64) as u32) {
                 Ok(data) => break Ok(data),
                 // A clean close_notify reads as b'' (CPython checks SSL_RECEIVED_SHUTDOWN).
-                Err(e) if e.kind == tls::ErrorKind::ZeroReturn => break Ok(Vec::new()),
-                Err(e) if e.kind == tls::ErrorKind::WantRead => {
+                Err(e) if e.kind == TlsErrorKind::ZeroReturn => break Ok(Vec::new()),
+                Err(e) if e.kind == TlsErrorKind::WantRead => {
                     if let Err(e) = io.flush_some(ssl).and_then(|()| io.fill(ssl)) {
                         break Err(e);
                     }
@@ -745,7 +823,7 @@ impl<H: Host> Core<H> {
         result
     }
 
-    pub fn ssl_write(&self, obj: Option<&SockObj>, ssl: &SslSocket, data: &[u8]) -> Result<u64, Error> {
+    pub fn ssl_write(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>, data: &[u8]) -> Result<u64, Error> {
         let mut io = Io::new(self, obj, ssl, Op::Write)?;
         if ssl.conn.is_handshaking() {
             loop {
@@ -771,15 +849,15 @@ impl<H: Host> Core<H> {
     }
 
     /// `unwrap()`: send close_notify, then wait for the peer's.
-    pub fn ssl_shutdown(&self, obj: Option<&SockObj>, ssl: &SslSocket) -> Result<(), Error> {
+    pub fn ssl_shutdown(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         let mut io = Io::new(self, obj, ssl, Op::Read)?;
         ssl.conn.close();
         io.flush(ssl)?;
         loop {
             match ssl.conn.read(CHUNK) {
                 Ok(_) => {}
-                Err(e) if e.kind == tls::ErrorKind::WantRead => io.fill(ssl)?,
-                Err(e) if matches!(e.kind, tls::ErrorKind::ZeroReturn | tls::ErrorKind::Eof) => return Ok(()),
+                Err(e) if e.kind == TlsErrorKind::WantRead => io.fill(ssl)?,
+                Err(e) if matches!(e.kind, TlsErrorKind::ZeroReturn | TlsErrorKind::Eof) => return Ok(()),
                 Err(e) => return Err(from_engine(e)),
             }
         }

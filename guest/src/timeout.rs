@@ -6,9 +6,7 @@
 //! common path. Blocking mode is emulated as "wait without a deadline, then retry".
 #![forbid(unsafe_code)]
 
-use crate::bindings::pysock::net::net::Events;
-use crate::bindings::pysock::net::types::Errno;
-use crate::host::Host;
+use crate::host::{Errno, Events, Host};
 use std::time::Duration;
 
 /// How a call that cannot complete at once behaves.
@@ -91,78 +89,12 @@ pub fn wait<H: Host>(
     Ok(())
 }
 
-#[cfg(any(test, feature = "fake-host"))]
-pub mod tests {
-    //! A scripted host: each operation's answers are queued, the clock advances only on waits.
+#[cfg(test)]
+mod tests {
     use super::*;
-    use crate::bindings::pysock::net::net::{AddressInfo, ShutdownHow, Sockopt};
-    use crate::bindings::pysock::net::types::{Family, GaiError, IpSocketAddress, Kind};
-    use std::cell::{Cell, RefCell};
+    use crate::fake::FakeHost;
     use std::collections::VecDeque;
 
-    #[derive(Default)]
-    pub struct FakeHost {
-        pub clock: Cell<Duration>,
-        /// How long each wait takes and whether it reports readiness.
-        pub waits: RefCell<VecDeque<(Duration, bool)>>,
-        pub wait_limits: RefCell<Vec<Option<Duration>>>,
-        /// How many sockets each wait was given.
-        pub wait_sizes: RefCell<Vec<usize>>,
-        /// How many bytes are staged for `send_staged`, and how many one call takes at most.
-        pub staged: Cell<u64>,
-        pub send_chunk: Cell<u64>,
-    }
-
-    impl Host for FakeHost {
-        type Socket = ();
-        type Epoll = ();
-        fn epoll_create(&self) -> Result<(), Errno> { Ok(()) }
-        fn epoll_ctl(&self, _: &(), _: crate::host::EpollOp, _: &(), _: u32, _: u32) -> Result<(), Errno> { Ok(()) }
-        fn epoll_wait(&self, _: &(), _: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
-            self.wait_limits.borrow_mut().push(timeout);
-            let (took, ready) = self.waits.borrow_mut().pop_front().expect("unexpected wait");
-            let took = match timeout { Some(t) if !ready => t, _ => took };
-            self.clock.set(self.clock.get() + took);
-            Ok(if ready { vec![(3, 1)] } else { vec![] })
-        }
-        fn create(&self, _: Family, _: Kind, _: i32) -> Result<(), Errno> { Ok(()) }
-        fn pair(&self) -> Result<((), ()), Errno> { Ok(((), ())) }
-        fn bind(&self, _: &(), _: &IpSocketAddress) -> Result<(), Errno> { Ok(()) }
-        fn listen(&self, _: &(), _: i32) -> Result<(), Errno> { Ok(()) }
-        fn connect(&self, _: &(), _: &IpSocketAddress) -> Result<(), Errno> { Err(Errno::Einprogress) }
-        fn disconnect(&self, _: &()) -> Result<(), Errno> { Ok(()) }
-        fn accept(&self, _: &()) -> Result<((), Option<IpSocketAddress>), Errno> { Err(Errno::Eagain) }
-        fn send(&self, _: &(), d: &[u8], _: i32) -> Result<u32, Errno> { Ok(d.len() as u32) }
-        fn send_to(&self, _: &(), d: &[u8], _: i32, _: &IpSocketAddress) -> Result<u32, Errno> { Ok(d.len() as u32) }
-        fn recv(&self, _: &(), _: u64, _: i32) -> Result<crate::bindings::pysock::net::types::Incoming, Errno> { Err(Errno::Eagain) }
-        fn recv_from(&self, _: &(), _: u64, _: i32) -> Result<(crate::bindings::pysock::net::types::Incoming, Option<IpSocketAddress>), Errno> { Err(Errno::Eagain) }
-        fn send_staged(&self, _: &(), offset: u64, _: i32) -> Result<u32, Errno> {
-            let left = self.staged.get().checked_sub(offset).ok_or(Errno::Einval)?;
-            Ok(left.min(self.send_chunk.get().max(1)) as u32)
-        }
-        fn recv_staged(&self, _: &(), _: u64, _: i32, _: u32) -> Result<crate::bindings::pysock::net::types::Received, Errno> { Err(Errno::Eagain) }
-        fn shutdown(&self, _: &(), _: ShutdownHow) -> Result<(), Errno> { Ok(()) }
-        fn local_address(&self, _: &()) -> Result<Option<IpSocketAddress>, Errno> { Ok(None) }
-        fn remote_address(&self, _: &()) -> Result<Option<IpSocketAddress>, Errno> { Err(Errno::Enotconn) }
-        fn get_option(&self, _: &(), _: Sockopt) -> Result<i64, Errno> { Ok(0) }
-        fn set_option(&self, _: &(), _: Sockopt, _: i64) -> Result<(), Errno> { Ok(()) }
-        fn take_error(&self, _: &()) -> Result<Option<Errno>, Errno> { Ok(None) }
-        fn duplicate(&self, _: &()) -> Result<(), Errno> { Ok(()) }
-        fn wait(&self, sockets: &[(&(), Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
-            self.wait_limits.borrow_mut().push(timeout);
-            self.wait_sizes.borrow_mut().push(sockets.len());
-            let (took, ready) = self.waits.borrow_mut().pop_front().expect("unexpected wait");
-            let took = match timeout { Some(t) if !ready => t, _ => took };
-            self.clock.set(self.clock.get() + took);
-            Ok(if ready { vec![(0, Events::READABLE)] } else { vec![] })
-        }
-        fn now(&self) -> Duration { self.clock.get() }
-        fn resolve(&self, _: Option<&str>, _: Option<&str>, _: Option<Family>, _: Option<Kind>, _: i32, _: i32) -> Result<Vec<AddressInfo>, GaiError> { Err(GaiError::EaiNoname) }
-        fn name_info(&self, _: &IpSocketAddress, _: i32) -> Result<(String, String), GaiError> { Err(GaiError::EaiNoname) }
-        fn host_name(&self) -> Result<String, Errno> { Ok("sandbox".into()) }
-    }
-
-    #[cfg(test)]
     fn scripted(answers: Vec<Result<u32, Errno>>) -> impl FnMut() -> Result<u32, Errno> {
         let mut answers = VecDeque::from(answers);
         move || answers.pop_front().expect("op called too often")

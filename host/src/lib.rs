@@ -1,9 +1,11 @@
-//! pysock's host: CPython's `socket` and `select` for a Python interpreter sandboxed in WebAssembly.
+//! pysock's host: CPython's `socket`, `select` and `ssl` for a Python interpreter sandboxed in
+//! WebAssembly.
 //!
-//! The guest component (built from `guest/`) implements CPython's socket semantics — timeout modes,
-//! retry loops, errno mapping — on top of the `pysock:net/net` interface that this crate implements
-//! with real non-blocking kernel sockets. An embedder adds pysock to a `wasmtime` linker the way it
-//! adds WASI:
+//! The guest (built from `guest/`) is CPython's `_socket`, `select` and `_ssl`, linked into the
+//! interpreter as an extension: timeout modes, retry loops, errno mapping and the SSL I/O loop run
+//! in the interpreter's own memory, on top of the `pysock:net` interfaces this crate implements with
+//! real non-blocking kernel sockets (`net`, `data`) and rustls (`tls`). An embedder adds pysock to a
+//! `wasmtime` linker the way it adds WASI:
 //!
 //! ```no_run
 //! use pysock::{NetworkPolicy, PysockCtx, PysockCtxView, PysockView};
@@ -28,11 +30,10 @@
 #![deny(unsafe_code)]
 
 pub mod bindings {
-    //! The host's `bindgen!`s: the `guest` world's imports, plus its exports for callers (tests,
-    //! embedders) that drive the guest component directly; and the staging area the interpreter
-    //! imports besides the guest (`extras`).
+    //! The `bindgen!` of what the guest imports. `pysock:net/data` is in it for its types; its
+    //! functions are written by hand (`crate::data`), which the generated trait for it never sees.
     wasmtime::component::bindgen!({
-        world: "guest",
+        world: "extension",
         path: "../wit",
         with: {
             "pysock:net/net.socket": crate::net::Socket,
@@ -44,18 +45,10 @@ pub mod bindings {
         trappable_error_type: { "pysock:net/types.errno" => crate::error::NetError },
         imports: { default: trappable },
     });
-
-    pub mod extras {
-        wasmtime::component::bindgen!({
-            world: "interpreter-extras",
-            path: "../wit",
-            imports: { default: trappable },
-        });
-    }
 }
 
 pub mod audit;
-pub mod compose;
+mod data;
 mod errno;
 mod error;
 pub mod net;
@@ -93,10 +86,6 @@ pub struct PysockCtx {
     pub(crate) default_trust: tls::TrustAnchors,
     /// Identities the embedder holds for the guest, by name: (chain PEM, key PEM).
     pub(crate) identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
-    /// The staging areas (`pysock:net/staging`): bytes the interpreter staged for a send, and
-    /// bytes a recv left for it.
-    pub(crate) staged_out: Vec<u8>,
-    pub(crate) staged_in: Vec<u8>,
 }
 
 impl PysockCtx {
@@ -228,8 +217,6 @@ impl PysockCtxBuilder {
             events: mio::Events::with_capacity(256),
             default_trust: tls::TrustAnchors::new(self.default_trust),
             identities: self.identities,
-            staged_out: Vec::new(),
-            staged_in: Vec::new(),
         })
     }
 }
@@ -250,11 +237,11 @@ impl HasData for Pysock {
     type Data<'a> = PysockCtxView<'a>;
 }
 
-/// Adds the `pysock:net` host interfaces to `linker`.
+/// Adds the `pysock:net` host interfaces (`types`, `net`, `data`, `tls`) to `linker`.
 pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     bindings::pysock::net::types::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::net::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::tls::add_to_linker::<T, Pysock>(linker, T::pysock)?;
-    bindings::extras::pysock::net::staging::add_to_linker::<T, Pysock>(linker, T::pysock)?;
+    data::add_to_linker(linker)?;
     Ok(())
 }

@@ -46,7 +46,7 @@ Files and TLS:
                     a certificate and key the sandbox uses by name, never seeing the key:
                     ctx.load_cert_chain('pysock-identity:NAME')
 
-Environment: PYSOCK_HOME (the built checkout), PYSOCK_GUEST, PYSOCK_PYTHON (components),
+Environment: PYSOCK_HOME (the built checkout), PYSOCK_PYTHON (the interpreter component),
 PYSOCK_CACHE (where compiled components are kept; default build/cache).";
 
 /// Where the built artifacts live: a checkout in which `.ci/setup` ran.
@@ -214,10 +214,9 @@ fn real_main() -> Result<i32> {
         bail!("missing {}\n{USAGE}", if command == "python" { "SCRIPT.py" } else { "COMPONENT.wasm" });
     };
     let engine = runtime::engine(options.fuel.is_some())?;
-    let guest = artifact("PYSOCK_GUEST", "target/wasm32-wasip2/release/pysock_guest.wasm");
     let cache = std::env::var_os("PYSOCK_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("build/cache"));
     if command == "run" {
-        let component = runtime::load_composed(&engine, Path::new(&target), &guest, Some(&cache))?;
+        let component = runtime::load_component(&engine, Path::new(&target), Some(&cache))?;
         options.args = rest;
         return run(&engine, &component, &options);
     }
@@ -243,7 +242,7 @@ fn real_main() -> Result<i32> {
         .chain(std::iter::once(script.to_string_lossy().into_owned()))
         .chain(rest.into_iter().skip(1))
         .collect();
-    let component = runtime::load_composed(&engine, &interpreter, &guest, Some(&cache))?;
+    let component = runtime::load_component(&engine, &interpreter, Some(&cache))?;
     run(&engine, &component, &options)
 }
 

@@ -9,7 +9,7 @@
 use crate::bindings::pysock::net::net::{
     AddressInfo, Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt,
 };
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind, Received};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
 use crate::error::{NetError, guarded};
 use crate::policy::Op;
 use crate::{PysockCtxView, audit, errno, sys};
@@ -40,6 +40,25 @@ fn send_flags(flags: i32) -> Result<i32, Errno> {
     // the guest sees the same result; and if it ever applied, the kernel would read the host's
     // buffer after send(2) returned, when the host has already freed it.
     Ok((flags | libc::MSG_NOSIGNAL) & !libc::MSG_ZEROCOPY)
+}
+
+/// What [`PysockCtxView::prepare_send`] settled for one send.
+pub(crate) struct Outgoing {
+    /// The socket's descriptor, valid while the resource is in the table.
+    pub fd: std::os::fd::RawFd,
+    /// How many bytes the quota lets go.
+    pub allowed: usize,
+    /// The flags for the kernel.
+    pub flags: i32,
+    /// The destination of a sendto(2), judged by the policy.
+    pub to: Option<SockAddr>,
+}
+
+impl Outgoing {
+    /// The send(2) or sendto(2) itself, of at most the allowed bytes of `bytes`.
+    pub(crate) fn send(&self, bytes: &[u8]) -> std::io::Result<usize> {
+        sys::send(self.fd, &bytes[..self.allowed.min(bytes.len())], self.flags, self.to.as_ref())
+    }
 }
 
 /// A kernel socket owned by the guest through a resource handle.
@@ -182,17 +201,45 @@ impl PysockCtxView<'_> {
         Ok(len.min(usize::try_from(left).unwrap_or(usize::MAX)))
     }
 
-    /// send(2) under the sent-bytes quota.
-    fn send_bytes(&mut self, this: &Resource<Socket>, data: &[u8], flags: i32) -> NetResult<u32> {
-        let n = self.byte_allowance(data.len(), true)?;
+    /// Everything a send settles before it touches the bytes: the policy for a destination, the
+    /// flags, the sent-bytes quota. How many of `len` bytes may go, to where, on which descriptor.
+    pub(crate) fn prepare_send(&mut self, this: &Resource<Socket>, len: usize, flags: i32, to: Option<&IpSocketAddress>) -> NetResult<Outgoing> {
+        let to = match to {
+            Some(a) => Some(self.judge(Op::Send, a)?),
+            None => None,
+        };
+        let flags = send_flags(flags)?;
+        let allowed = self.byte_allowance(len, true)?;
         let s = self.socket(this)?;
-        if n < data.len() && s.kind == Kind::Dgram {
+        if allowed < len && (s.kind == Kind::Dgram || to.is_some()) {
             // A datagram goes whole or not at all.
             return Err(NetError::Errno(Errno::Enobufs));
         }
-        let sent = s.inner.send_with_flags(&data[..n], send_flags(flags)?)?;
-        self.ctx.usage.bytes_sent += sent as u64;
+        Ok(Outgoing { fd: s.inner.as_raw_fd(), allowed, flags, to })
+    }
+
+    /// Counts what a send took against the sent-bytes quota.
+    pub(crate) fn count_sent(&mut self, n: usize) {
+        self.ctx.usage.bytes_sent = self.ctx.usage.bytes_sent.saturating_add(n as u64);
+    }
+
+    /// `pysock:net/data.send` (or `send-to`, with `to`) of bytes the caller holds, for callers that
+    /// drive the host without a guest (tests, fuzzing). The guest's own sends lend the bytes from
+    /// its memory instead (`crate::data`); both settle, send and count the same way.
+    pub fn send(&mut self, this: &Resource<Socket>, bytes: &[u8], flags: i32, to: Option<&IpSocketAddress>) -> NetResult<u32> {
+        let out = self.prepare_send(this, bytes.len(), flags, to)?;
+        let sent = out.send(bytes)?;
+        self.count_sent(sent);
         Ok(sent as u32)
+    }
+
+    /// `pysock:net/data.recv-from` (and `recv`): recvfrom(2) under the received-bytes quota, what
+    /// the guest receives and from whom.
+    pub fn recv_from(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Incoming, Option<IpSocketAddress>)> {
+        let max_len = self.recv_allowance(max_len, flags)?;
+        let (got, from) = self.socket(this)?.receive(max_len, flags)?;
+        self.count_received(&got, flags);
+        Ok((got, from.map(from_std)))
     }
 
     /// The length a recv may ask for under the received-bytes quota; a peek takes nothing.
@@ -407,55 +454,6 @@ impl HostSocket for PysockCtxView<'_> {
                 });
             }
             Ok((self.adopt(conn, family, kind)?, peer.map(from_std)))
-        }
-
-        fn send(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32) -> NetResult<u32> {
-            self.send_bytes(&this, &data, flags)
-        }
-
-        fn send_staged(&mut self, this: Resource<Socket>, offset: u64, flags: i32) -> NetResult<u32> {
-            let staged = std::mem::take(&mut self.ctx.staged_out);
-            let result = match usize::try_from(offset).ok().and_then(|o| staged.get(o..)) {
-                Some(rest) => self.send_bytes(&this, rest, flags),
-                None => Err(NetError::Errno(Errno::Einval)),
-            };
-            let done = matches!(result, Ok(n) if offset + n as u64 == staged.len() as u64);
-            // Once all of it went, the area lets go of the buffer rather than hold it until the next stage.
-            if !done {
-                self.ctx.staged_out = staged;
-            }
-            result
-        }
-
-        fn recv_staged(&mut self, this: Resource<Socket>, max_len: u64, flags: i32, inline_max: u32) -> NetResult<Received> {
-            let data = self.recv(this, max_len, flags)?.data;
-            if data.len() <= inline_max as usize {
-                return Ok(Received::Inline(data));
-            }
-            let n = data.len() as u64;
-            self.ctx.staged_in = data;
-            Ok(Received::Staged(n))
-        }
-
-        fn send_to(&mut self, this: Resource<Socket>, data: Vec<u8>, flags: i32, address: IpSocketAddress) -> NetResult<u32> {
-            let addr = self.judge(Op::Send, &address)?;
-            if self.byte_allowance(data.len(), true)? < data.len() {
-                return Err(NetError::Errno(Errno::Enobufs));
-            }
-            let sent = self.socket(&this)?.inner.send_to_with_flags(&data, &addr, send_flags(flags)?)?;
-            self.ctx.usage.bytes_sent += sent as u64;
-            Ok(sent as u32)
-        }
-
-        fn recv(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<Incoming> {
-            Ok(self.recv_from(this, max_len, flags)?.0)
-        }
-
-        fn recv_from(&mut self, this: Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Incoming, Option<IpSocketAddress>)> {
-            let max_len = self.recv_allowance(max_len, flags)?;
-            let (got, from) = self.socket(&this)?.receive(max_len, flags)?;
-            self.count_received(&got, flags);
-            Ok((got, from.map(from_std)))
         }
 
         fn shutdown(&mut self, this: Resource<Socket>, how: ShutdownHow) -> NetResult<()> {
@@ -757,17 +755,4 @@ fn to_address_infos(list: Vec<sys::AddrInfo>) -> Vec<AddressInfo> {
             Some(AddressInfo { family, kind, protocol: a.protocol, canonical_name: a.canonname, address: from_std(a.address) })
         })
         .collect()
-}
-
-impl crate::bindings::extras::pysock::net::staging::Host for PysockCtxView<'_> {
-    guarded! { "staging";
-        fn stage(&mut self, data: Vec<u8>) -> wasmtime::Result<()> {
-            self.ctx.staged_out = data;
-            Ok(())
-        }
-
-        fn take(&mut self) -> wasmtime::Result<Vec<u8>> {
-            Ok(std::mem::take(&mut self.ctx.staged_in))
-        }
-    }
 }

@@ -1,7 +1,7 @@
-//! Running a WASI command component on pysock: composition with the guest, a compiled-component
-//! cache, and the store that holds WASI and pysock state.
+//! Running a WASI command component on pysock: a compiled-component cache, and the store that holds
+//! WASI and pysock state.
 
-use crate::{NetworkPolicy, PysockCtx, PysockCtxView, PysockView, Quotas, compose};
+use crate::{NetworkPolicy, PysockCtx, PysockCtxView, PysockView, Quotas};
 use anyhow::{Context, Result, bail};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -23,21 +23,6 @@ impl State {
     pub fn new(wasi: WasiCtx, pysock: PysockCtx, limits: StoreLimits) -> Self {
         State { wasi, table: ResourceTable::new(), pysock, limits }
     }
-}
-
-/// Instantiates the pysock guest component alone, for callers that drive its exported `socket`,
-/// `select` and `ssl` interfaces from Rust (tests, benchmarks, embedders without an interpreter).
-pub fn instantiate_guest(engine: &Engine, guest: &Path, pysock: PysockCtx) -> Result<(Store<State>, crate::bindings::Guest)> {
-    let component = Component::from_file(engine, guest)
-        .map_err(anyhow::Error::from)
-        .with_context(|| format!("cannot load the pysock guest {} (build it: see README.md)", guest.display()))?;
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    crate::add_to_linker(&mut linker)?;
-    let mut store = Store::new(engine, State::new(WasiCtx::builder().build(), pysock, StoreLimits::default()));
-    store.set_epoch_deadline(u64::MAX);
-    let guest = crate::bindings::Guest::instantiate(&mut store, &component, &linker)?;
-    Ok((store, guest))
 }
 
 impl WasiView for State {
@@ -101,32 +86,16 @@ pub fn engine(fuel: bool) -> Result<Engine> {
     Ok(Engine::new(&config)?)
 }
 
-/// Composes `app` with `guest` and compiles the result, reusing a compiled copy from `cache_dir`
-/// when the inputs are unchanged: a CPython component takes seconds to compile, milliseconds to load.
-pub fn load_composed(engine: &Engine, app: &Path, guest: &Path, cache_dir: Option<&Path>) -> Result<Component> {
-    load_cached(engine, &[app, guest], cache_dir, || {
-        let app_bytes = std::fs::read(app).with_context(|| format!("cannot read the component {}", app.display()))?;
-        let guest_bytes = std::fs::read(guest)
-            .with_context(|| format!("cannot read the pysock guest {} (build it: see README.md)", guest.display()))?;
-        compose::plug_guest(&app_bytes, &guest_bytes)
-    })
+/// Compiles the component at `path`, reusing a compiled copy from `cache_dir` when the file is
+/// unchanged: a CPython component takes seconds to compile, milliseconds to load.
+pub fn load_component(engine: &Engine, path: &Path, cache_dir: Option<&Path>) -> Result<Component> {
+    load_cached(engine, &[path], cache_dir, || std::fs::read(path).with_context(|| format!("cannot read the component {}", path.display())))
 }
 
-/// The sandboxed CPython of a built checkout at `home` (see scripts/setup.sh): its interpreter
-/// composed with the guest, through the checkout's cache of compiled components.
+/// The sandboxed CPython of a built checkout at `home` (see scripts/setup.sh), through the
+/// checkout's cache of compiled components.
 pub fn load_sandboxed_python(engine: &Engine, home: &Path) -> Result<Component> {
-    load_composed(
-        engine,
-        &home.join("build/python/interpreter.wasm"),
-        &home.join("target/wasm32-wasip2/release/pysock_guest.wasm"),
-        Some(&home.join("build/cache")),
-    )
-}
-
-/// Compiles a component that needs no pysock guest (one that uses wasi:sockets, for comparison),
-/// with the same cache as [`load_composed`].
-pub fn load_plain(engine: &Engine, app: &Path, cache_dir: Option<&Path>) -> Result<Component> {
-    load_cached(engine, &[app], cache_dir, || std::fs::read(app).with_context(|| format!("cannot read the component {}", app.display())))
+    load_component(engine, &home.join("build/python/interpreter.wasm"), Some(&home.join("build/cache")))
 }
 
 fn load_cached(engine: &Engine, inputs: &[&Path], cache_dir: Option<&Path>, bytes: impl FnOnce() -> Result<Vec<u8>>) -> Result<Component> {

@@ -68,6 +68,21 @@ pub fn disconnect(fd: BorrowedFd<'_>) -> io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
+/// send(2) of `data` on the descriptor `fd`, or sendto(2) when `to` names a destination. Whatever
+/// `fd` holds, only `data` and `to` are read: a descriptor that is not an open socket gets the
+/// kernel's error.
+pub fn send(fd: std::os::fd::RawFd, data: &[u8], flags: i32, to: Option<&socket2::SockAddr>) -> io::Result<usize> {
+    // SAFETY: `data` is valid for reads of `data.len()` bytes, and `to` is a valid sockaddr of the
+    // length it states; both outlive the call, and the kernel only reads them.
+    let n = unsafe {
+        match to {
+            None => libc::send(fd, data.as_ptr().cast(), data.len(), flags),
+            Some(a) => libc::sendto(fd, data.as_ptr().cast(), data.len(), flags, a.as_ptr().cast(), a.len()),
+        }
+    };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
 /// recvfrom(2) into `buf`, with the sender's address when it is an IP address. The buffer is
 /// initialised memory, so bytes the kernel leaves alone keep their value; which bytes it wrote is for
 /// the caller to say (`net::Socket::bytes_written`), since with MSG_TRUNC the count it returns is not

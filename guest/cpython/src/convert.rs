@@ -1,0 +1,131 @@
+//! Python arguments as CPython's C converters take them, with the same exceptions and messages:
+//! Argument Clinic's `int`, PyArg's `i`, `n` and `l` formats, `_PyTime` timeouts and descriptors.
+//! The messages are native CPython 3.11's on Linux, where `long` and `ssize_t` are 64 bits.
+
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyFloat, PyInt};
+
+/// An integer argument after `operator.index`: small enough for i128, or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Int {
+    Small(i128),
+    Huge { negative: bool },
+}
+
+/// `operator.index(obj)`: an int, or TypeError "'str' object cannot be interpreted as an integer".
+pub fn index(obj: &Bound<'_, PyAny>) -> PyResult<Int> {
+    let py = obj.py();
+    let number = if obj.is_instance_of::<PyInt>() {
+        obj.clone()
+    } else {
+        static OPERATOR_INDEX: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let index = OPERATOR_INDEX.get_or_try_init(py, || py.import("operator")?.getattr("index").map(Bound::unbind))?;
+        index.bind(py).call1((obj,))?
+    };
+    match number.extract::<i128>() {
+        Ok(n) => Ok(Int::Small(n)),
+        Err(_) => Ok(Int::Huge { negative: number.lt(0)? }),
+    }
+}
+
+/// `index(obj)` within `T`'s range, or OverflowError(`message`).
+fn ranged<T: TryFrom<i128>>(obj: &Bound<'_, PyAny>, message: &'static str) -> PyResult<T> {
+    match index(obj)? {
+        Int::Small(n) => T::try_from(n).map_err(|_| PyOverflowError::new_err(message)),
+        Int::Huge { .. } => Err(PyOverflowError::new_err(message)),
+    }
+}
+
+/// Argument Clinic's `int` (`_PyLong_AsInt`).
+pub fn c_int(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
+    ranged(obj, "Python int too large to convert to C int")
+}
+
+/// PyArg's `l`: a C long (64 bits on Linux).
+pub fn c_long(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    ranged(obj, "Python int too large to convert to C long")
+}
+
+/// PyArg's `n`: a Py_ssize_t, as on 64-bit Linux.
+pub fn ssize(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    ranged(obj, "Python int too large to convert to C ssize_t")
+}
+
+/// PyArg's `i`: a C long first, then range-checked into an int with its own messages.
+pub fn format_i(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let n = c_long(obj)?;
+    i32::try_from(n).map_err(|_| {
+        PyOverflowError::new_err(if n > 0 { "signed integer is greater than maximum" } else { "signed integer is less than minimum" })
+    })
+}
+
+/// A descriptor number as CPython stores it in a C int: out-of-range values wrap, as they do there.
+pub fn wrapped_fd(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
+    Ok(match index(obj)? {
+        Int::Small(n) => n as i32,
+        Int::Huge { .. } => return Err(PyOverflowError::new_err("Python int too large to convert to C long")),
+    })
+}
+
+/// Nanoseconds in the largest `_PyTime_t`.
+const PYTIME_MAX_SECONDS: f64 = i64::MAX as f64 / 1e9;
+
+/// A timeout in seconds as `_PyTime_FromSecondsObject` reads it: None, or a number that fits in
+/// 64-bit nanoseconds. NaN and negative values are the caller's to refuse, in its own words.
+pub fn seconds(obj: &Bound<'_, PyAny>) -> PyResult<Option<f64>> {
+    seconds_scaled(obj, 1.0)
+}
+
+/// As [`seconds`] for a number of `unit`-second units (1e-3 for milliseconds), returned in units.
+pub fn seconds_scaled(obj: &Bound<'_, PyAny>, unit: f64) -> PyResult<Option<f64>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        let v = f.value();
+        if v.is_nan() {
+            return Err(PyValueError::new_err("Invalid value NaN (not a number)"));
+        }
+        if (v * unit).abs() >= PYTIME_MAX_SECONDS {
+            return Err(PyOverflowError::new_err("timestamp out of range for platform time_t"));
+        }
+        return Ok(Some(v));
+    }
+    match index(obj)? {
+        Int::Small(n) if (n.unsigned_abs() as f64 * unit) < PYTIME_MAX_SECONDS => Ok(Some(n as f64)),
+        _ => Err(PyOverflowError::new_err("timestamp too large to convert to C _PyTime_t")),
+    }
+}
+
+/// The name Python's messages give `obj`'s type.
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
+}
+
+/// The type name in Argument Clinic's "argument X must be Y, not Z" (`_PyArg_BadArgument`),
+/// which calls None "None" rather than "NoneType".
+pub fn argument_type_name(obj: &Bound<'_, PyAny>) -> String {
+    if obj.is_none() { "None".into() } else { type_name(obj) }
+}
+
+/// `PyObject_AsFileDescriptor`: an int, or the int its `fileno()` returns; ValueError if negative.
+pub fn file_descriptor(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let number = if obj.is_instance_of::<PyInt>() {
+        obj.clone()
+    } else if let Ok(fileno) = obj.getattr(pyo3::intern!(obj.py(), "fileno")) {
+        let n = fileno.call0()?;
+        if !n.is_instance_of::<PyInt>() {
+            return Err(PyTypeError::new_err("fileno() returned a non-integer"));
+        }
+        n
+    } else {
+        return Err(PyTypeError::new_err("argument must be an int, or have a fileno() method."));
+    };
+    let fd = c_int(&number)?;
+    if fd < 0 {
+        return Err(PyValueError::new_err(format!("file descriptor cannot be a negative integer ({fd})")));
+    }
+    Ok(fd)
+}

@@ -1,0 +1,108 @@
+//! The guest logic's [`Error`] values as this interpreter's exceptions.
+//!
+//! Errno numbers are looked up by name in the interpreter's own `errno` module (wasi-libc numbers
+//! them differently from Linux), so that `OSError(errno, message)` becomes the same subclass
+//! (ConnectionRefusedError, BlockingIOError, ...) as on Linux. When the host rather than the kernel
+//! refused a call, its reason (`net.explain`) follows the message.
+
+use crate::host::WitHost;
+use pyo3::exceptions::{PyKeyError, PyOSError, PyOverflowError, PySystemError, PyTimeoutError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pysock_guest::errno::{self, Errno, Error, OsError, SslError};
+
+pub use names::{gaierror, herror};
+
+mod names {
+    //! Lower case, as Python names them.
+    #![allow(non_camel_case_types)]
+    use pyo3::exceptions::PyOSError;
+    pyo3::create_exception!(socket, gaierror, PyOSError);
+    pyo3::create_exception!(socket, herror, PyOSError);
+}
+
+/// The interpreter's number for each errno, indexed by [`Errno`].
+static ERRNO_NUMBERS: PyOnceLock<Vec<i32>> = PyOnceLock::new();
+
+/// This interpreter's number for `code`.
+pub fn errno_number(py: Python<'_>, code: Errno) -> i32 {
+    let numbers = ERRNO_NUMBERS.get_or_init(py, || {
+        let module = py.import("errno").ok();
+        let lookup = |name: &str| module.as_ref().and_then(|m| m.getattr(name).ok()?.extract().ok());
+        let eio = lookup("EIO").unwrap_or(29);
+        errno::ALL.iter().map(|code| lookup(errno::name(*code)).unwrap_or(eio)).collect()
+    });
+    numbers[code as usize]
+}
+
+/// `message`, with the host's reason for refusing the call when it may have been the host's doing.
+fn with_host_reason(message: String, host_reason: bool) -> String {
+    match host_reason.then(WitHost::explain).flatten() {
+        Some(why) => format!("{message}: {why}"),
+        None => message,
+    }
+}
+
+/// The exception for `e`.
+pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
+    match e {
+        Error::Os(OsError { code, message, host_reason }) => {
+            PyOSError::new_err((errno_number(py, code), with_host_reason(message, host_reason)))
+        }
+        Error::OsMessage(message) => PyOSError::new_err(message),
+        Error::Timeout(message) => PyTimeoutError::new_err(message),
+        Error::Gai((code, message, host_reason)) => {
+            gaierror::new_err((errno::gai_number(code), with_host_reason(message, host_reason)))
+        }
+        Error::Herror((code, message)) => herror::new_err((code, message)),
+        Error::Value(message) => PyValueError::new_err(message),
+        Error::Type(message) => PyTypeError::new_err(message),
+        Error::Overflow(message) => PyOverflowError::new_err(message),
+        Error::Key(key) => PyKeyError::new_err(key),
+        Error::Ssl(e) => ssl_exception(py, e),
+        // The SSL face runs the callback and repeats the call: this never reaches Python.
+        Error::SniCallback(_) => PySystemError::new_err("pysock: an SNI callback pause escaped"),
+    }
+}
+
+/// The `ssl` exception for `e`, built as `_ssl.c`'s fill_and_set_sslerror builds it:
+/// `[LIBRARY: REASON] message` with `library` and `reason` attributes, and for certificate failures
+/// `verify_code` and `verify_message`. One of `_ssl`'s own checks (no errno, library or reason) is
+/// just `SSLError(message)`.
+fn ssl_exception(py: Python<'_>, e: SslError) -> PyErr {
+    let (class, code) = crate::ssl::exception_class(py, e.kind);
+    let (library, reason) = (Some(e.library).filter(|l| !l.is_empty()), Some(e.reason).filter(|r| !r.is_empty()));
+    let build = || -> PyResult<Bound<'_, PyAny>> {
+        if code == crate::ssl::SSL_ERROR_SSL && library.is_none() && reason.is_none() {
+            return class.call1((e.message.as_str(),));
+        }
+        let prefix = match (&library, &reason) {
+            (Some(l), Some(r)) => format!("[{l}: {r}] "),
+            (Some(l), None) => format!("[{l}] "),
+            _ => String::new(),
+        };
+        let exc = class.call1((code, format!("{prefix}{} (pysock)", e.message)))?;
+        exc.setattr("library", library.as_deref())?;
+        exc.setattr("reason", reason.as_deref())?;
+        if e.kind == errno::SslErrorKind::CertVerification {
+            exc.setattr("verify_code", e.verify_code)?;
+            exc.setattr("verify_message", e.verify_message.as_str())?;
+        }
+        Ok(exc)
+    };
+    match build() {
+        Ok(exc) => PyErr::from_value(exc),
+        Err(failure) => failure,
+    }
+}
+
+/// Turns the core's results into Python's.
+pub trait CoreResult<T> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> CoreResult<T> for Result<T, Error> {
+    fn py_err(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| to_py(py, e))
+    }
+}

@@ -1,0 +1,389 @@
+//! The guest logic's host ([`pysock_guest::host`]) over this component's `pysock:net` imports.
+//!
+//! The WIT types and the core's are the same shapes under two names; `same_enum!` writes each
+//! conversion from one list of variants.
+
+use crate::bindings::pysock::net::{data, net, tls, types};
+use pysock_guest::host::{self as core, Errno, Events, Family, GaiError, IpSocketAddress, Kind};
+use std::time::Duration;
+
+/// `From` both ways between a WIT enum and the core's enum of the same variants.
+macro_rules! same_enum {
+    ($wit:ty, $core:ty, [$($v:ident),* $(,)?]) => {
+        impl From<$wit> for Core<$core> {
+            fn from(w: $wit) -> Self {
+                Core(match w { $(<$wit>::$v => <$core>::$v),* })
+            }
+        }
+        impl From<$core> for Wit<$wit> {
+            fn from(c: $core) -> Self {
+                Wit(match c { $(<$core>::$v => <$wit>::$v),* })
+            }
+        }
+    };
+}
+
+/// A value converted to the core's type, or to the WIT's: the orphan rule keeps `From` between
+/// two foreign types out of reach, so conversions go through these wrappers.
+struct Core<T>(T);
+struct Wit<T>(T);
+
+fn core<W, C>(w: W) -> C
+where
+    Core<C>: From<W>,
+{
+    Core::<C>::from(w).0
+}
+
+fn wit<C, W>(c: C) -> W
+where
+    Wit<W>: From<C>,
+{
+    Wit::<W>::from(c).0
+}
+
+same_enum!(types::Errno, Errno, [
+    Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
+    Econnrefused, Econnreset, Edestaddrreq, Ehostdown, Ehostunreach, Eintr, Einprogress, Einval,
+    Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
+    Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
+    Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
+    Enosys, Efault, Eexist,
+]);
+same_enum!(types::GaiError, GaiError, [
+    EaiAddrfamily, EaiAgain, EaiBadflags, EaiFail, EaiFamily, EaiMemory, EaiNodata, EaiNoname,
+    EaiService, EaiSocktype, EaiSystem, EaiOverflow,
+]);
+same_enum!(types::Family, Family, [Inet, Inet6, Unix]);
+same_enum!(types::Kind, Kind, [Stream, Dgram]);
+same_enum!(net::ShutdownHow, core::ShutdownHow, [Read, Write, Both]);
+same_enum!(net::Sockopt, core::Sockopt, [
+    Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat,
+    Sndlowat, Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt,
+    Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
+    Acceptconn, SockType, Domain, Protocol, SockError,
+]);
+same_enum!(tls::ErrorKind, core::TlsErrorKind, [Ssl, ZeroReturn, WantRead, Eof, CertVerification]);
+same_enum!(tls::ProtocolVersion, core::ProtocolVersion, [Tls12, Tls13]);
+same_enum!(tls::VerifyMode, core::VerifyMode, [None, Optional, Required]);
+
+fn errno(e: types::Errno) -> Errno {
+    core(e)
+}
+
+fn address_to_core(a: types::IpSocketAddress) -> IpSocketAddress {
+    let address = match a.address {
+        types::IpAddress::V4(o) => core::IpAddress::V4(o),
+        types::IpAddress::V6(s) => core::IpAddress::V6(s),
+    };
+    IpSocketAddress { address, port: a.port, flowinfo: a.flowinfo, scope_id: a.scope_id }
+}
+
+fn address_to_wit(a: &IpSocketAddress) -> types::IpSocketAddress {
+    let address = match a.address {
+        core::IpAddress::V4(o) => types::IpAddress::V4(o),
+        core::IpAddress::V6(s) => types::IpAddress::V6(s),
+    };
+    types::IpSocketAddress { address, port: a.port, flowinfo: a.flowinfo, scope_id: a.scope_id }
+}
+
+fn incoming(i: types::Incoming) -> core::Incoming {
+    core::Incoming { data: i.data, length: i.length }
+}
+
+fn nanos(t: Option<Duration>) -> Option<u64> {
+    t.map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX))
+}
+
+fn tls_error(e: tls::Error) -> core::TlsError {
+    core::TlsError {
+        kind: core(e.kind),
+        library: e.library,
+        reason: e.reason,
+        message: e.message,
+        verify_code: e.verify_code,
+        verify_message: e.verify_message,
+    }
+}
+
+/// The host behind this component's imports.
+pub struct WitHost;
+
+impl WitHost {
+    /// Why the host, not the kernel, refused the last call that failed (its policy, a quota).
+    pub fn explain() -> Option<String> {
+        net::explain()
+    }
+}
+
+impl core::Host for WitHost {
+    type Socket = net::Socket;
+    type Epoll = net::Epoll;
+    type Tls = WitTls;
+
+    fn epoll_create(&self) -> Result<net::Epoll, Errno> {
+        net::Epoll::create().map_err(errno)
+    }
+    fn epoll_ctl(&self, ep: &net::Epoll, op: core::EpollOp, s: &net::Socket, key: u32, mask: u32) -> Result<(), Errno> {
+        match op {
+            core::EpollOp::Add => ep.add(s, key, mask),
+            core::EpollOp::Modify => ep.modify(s, key, mask),
+            core::EpollOp::Remove => ep.remove(s),
+        }
+        .map_err(errno)
+    }
+    fn epoll_wait(&self, ep: &net::Epoll, max: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
+        ep.wait(max, nanos(timeout)).map_err(errno)
+    }
+    fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<net::Socket, Errno> {
+        net::Socket::create(wit(family), wit(kind), protocol).map_err(errno)
+    }
+    fn pair(&self) -> Result<(net::Socket, net::Socket), Errno> {
+        net::Socket::pair().map_err(errno)
+    }
+    fn bind(&self, s: &net::Socket, a: &IpSocketAddress) -> Result<(), Errno> {
+        s.bind(address_to_wit(a)).map_err(errno)
+    }
+    fn listen(&self, s: &net::Socket, backlog: i32) -> Result<(), Errno> {
+        s.listen(backlog).map_err(errno)
+    }
+    fn connect(&self, s: &net::Socket, a: &IpSocketAddress) -> Result<(), Errno> {
+        s.connect(address_to_wit(a)).map_err(errno)
+    }
+    fn disconnect(&self, s: &net::Socket) -> Result<(), Errno> {
+        s.disconnect().map_err(errno)
+    }
+    fn accept(&self, s: &net::Socket) -> Result<(net::Socket, Option<IpSocketAddress>), Errno> {
+        let (conn, peer) = s.accept().map_err(errno)?;
+        Ok((conn, peer.map(address_to_core)))
+    }
+    fn send(&self, s: &net::Socket, bytes: &[u8], flags: i32) -> Result<u32, Errno> {
+        data::send(s, bytes, flags).map_err(errno)
+    }
+    fn send_to(&self, s: &net::Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
+        data::send_to(s, bytes, flags, address_to_wit(a)).map_err(errno)
+    }
+    fn recv(&self, s: &net::Socket, max: u64, flags: i32) -> Result<core::Incoming, Errno> {
+        data::recv(s, max, flags).map(incoming).map_err(errno)
+    }
+    fn recv_from(&self, s: &net::Socket, max: u64, flags: i32) -> Result<(core::Incoming, Option<IpSocketAddress>), Errno> {
+        let (got, from) = data::recv_from(s, max, flags).map_err(errno)?;
+        Ok((incoming(got), from.map(address_to_core)))
+    }
+    fn shutdown(&self, s: &net::Socket, how: core::ShutdownHow) -> Result<(), Errno> {
+        s.shutdown(wit(how)).map_err(errno)
+    }
+    fn local_address(&self, s: &net::Socket) -> Result<Option<IpSocketAddress>, Errno> {
+        Ok(s.local_address().map_err(errno)?.map(address_to_core))
+    }
+    fn remote_address(&self, s: &net::Socket) -> Result<Option<IpSocketAddress>, Errno> {
+        Ok(s.remote_address().map_err(errno)?.map(address_to_core))
+    }
+    fn get_option(&self, s: &net::Socket, o: core::Sockopt) -> Result<i64, Errno> {
+        s.get_option(wit(o)).map_err(errno)
+    }
+    fn set_option(&self, s: &net::Socket, o: core::Sockopt, v: i64) -> Result<(), Errno> {
+        s.set_option(wit(o), v).map_err(errno)
+    }
+    fn take_error(&self, s: &net::Socket) -> Result<Option<Errno>, Errno> {
+        Ok(s.take_error().map_err(errno)?.map(errno))
+    }
+    fn duplicate(&self, s: &net::Socket) -> Result<net::Socket, Errno> {
+        s.duplicate().map_err(errno)
+    }
+    fn wait(&self, sockets: &[(&net::Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
+        let list: Vec<(&net::Socket, net::Events)> =
+            sockets.iter().map(|(s, e)| (*s, net::Events::from_bits_retain(e.bits()))).collect();
+        let ready = net::wait(&list, nanos(timeout)).map_err(errno)?;
+        Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
+    }
+    fn now(&self) -> Duration {
+        use std::sync::OnceLock;
+        static ORIGIN: OnceLock<std::time::Instant> = OnceLock::new();
+        ORIGIN.get_or_init(std::time::Instant::now).elapsed()
+    }
+    fn resolve(
+        &self,
+        host: Option<&str>,
+        service: Option<&str>,
+        family: Option<Family>,
+        kind: Option<Kind>,
+        protocol: i32,
+        flags: i32,
+    ) -> Result<Vec<core::AddressInfo>, GaiError> {
+        let list = net::resolve(host, service, family.map(wit), kind.map(wit), protocol, flags).map_err(core)?;
+        Ok(list
+            .into_iter()
+            .map(|a| core::AddressInfo {
+                family: core(a.family),
+                kind: core(a.kind),
+                protocol: a.protocol,
+                canonical_name: a.canonical_name,
+                address: address_to_core(a.address),
+            })
+            .collect())
+    }
+    fn name_info(&self, a: &IpSocketAddress, flags: i32) -> Result<(String, String), GaiError> {
+        net::name_info(address_to_wit(a), flags).map_err(core)
+    }
+    fn host_name(&self) -> Result<String, Errno> {
+        net::host_name().map_err(errno)
+    }
+}
+
+/// The host's TLS engine behind this component's `pysock:net/tls` import.
+pub struct WitTls;
+
+impl core::Tls for WitTls {
+    type Config = tls::Config;
+    type Connection = tls::Connection;
+    type Session = tls::Session;
+}
+
+impl core::TlsConfig for tls::Config {
+    type Session = tls::Session;
+    fn new(server_side: bool) -> Self {
+        tls::Config::new(server_side)
+    }
+    fn add_trust_pem(&self, pem: &[u8]) -> Result<u32, core::TlsError> {
+        tls::Config::add_trust_pem(self, pem).map_err(tls_error)
+    }
+    fn add_trust_der(&self, der: &[u8]) -> Result<(), core::TlsError> {
+        tls::Config::add_trust_der(self, der).map_err(tls_error)
+    }
+    fn add_default_trust(&self) -> Result<u32, core::TlsError> {
+        tls::Config::add_default_trust(self).map_err(tls_error)
+    }
+    fn trust_anchors(&self) -> Vec<Vec<u8>> {
+        tls::Config::trust_anchors(self)
+    }
+    fn use_host_identity(&self, name: &str) -> Result<(), core::TlsError> {
+        tls::Config::use_host_identity(self, name).map_err(tls_error)
+    }
+    fn set_identity(&self, chain_pem: &[u8], key_pem: &[u8], password: Option<&[u8]>) -> Result<(), core::TlsError> {
+        tls::Config::set_identity(self, chain_pem, key_pem, password).map_err(tls_error)
+    }
+    fn set_verify_mode(&self, mode: core::VerifyMode) {
+        tls::Config::set_verify_mode(self, wit(mode))
+    }
+    fn set_check_hostname(&self, check: bool) {
+        tls::Config::set_check_hostname(self, check)
+    }
+    fn set_versions(&self, minimum: core::ProtocolVersion, maximum: core::ProtocolVersion) {
+        tls::Config::set_versions(self, wit(minimum), wit(maximum))
+    }
+    fn set_alpn(&self, protocols: &[Vec<u8>]) {
+        tls::Config::set_alpn(self, protocols)
+    }
+    fn set_tls12_ciphers(&self, names: &[String]) {
+        tls::Config::set_tls12_ciphers(self, names)
+    }
+    fn set_tickets(&self, enabled: bool, tls13_count: u32) {
+        tls::Config::set_tickets(self, enabled, tls13_count)
+    }
+    fn set_sni_callback(&self, enabled: bool) {
+        tls::Config::set_sni_callback(self, enabled)
+    }
+    fn set_ecdh_curve(&self, name: &str) {
+        tls::Config::set_ecdh_curve(self, name)
+    }
+    fn session_stats(&self) -> core::SessionStats {
+        let s = tls::Config::session_stats(self);
+        core::SessionStats {
+            number: s.number,
+            connect: s.connect,
+            connect_good: s.connect_good,
+            accept: s.accept,
+            accept_good: s.accept_good,
+            hits: s.hits,
+            misses: s.misses,
+            cache_full: s.cache_full,
+        }
+    }
+    fn set_key_log(&self, enabled: bool) {
+        tls::Config::set_key_log(self, enabled)
+    }
+    fn take_key_log(&self) -> Vec<String> {
+        tls::Config::take_key_log(self)
+    }
+}
+
+impl core::TlsConnection for tls::Connection {
+    type Config = tls::Config;
+    type Session = tls::Session;
+    fn open(config: &tls::Config, server_name: Option<&str>) -> Result<Self, core::TlsError> {
+        tls::Connection::open(config, server_name).map_err(tls_error)
+    }
+    fn set_session(&self, session: &tls::Session) -> Result<(), core::TlsError> {
+        tls::Connection::set_session(self, session).map_err(tls_error)
+    }
+    fn session(&self) -> Option<tls::Session> {
+        tls::Connection::session(self)
+    }
+    fn session_reused(&self) -> bool {
+        tls::Connection::session_reused(self)
+    }
+    fn offered_ciphers(&self) -> Vec<String> {
+        tls::Connection::offered_ciphers(self)
+    }
+    fn client_hello(&self) -> Option<Option<String>> {
+        tls::Connection::client_hello(self).map(|hello| hello.server_name)
+    }
+    fn accept_hello(&self, config: &tls::Config) -> Result<(), core::TlsError> {
+        tls::Connection::accept_hello(self, config).map_err(tls_error)
+    }
+    fn refuse_hello(&self, alert: u8) -> core::TlsError {
+        tls_error(tls::Connection::refuse_hello(self, alert))
+    }
+    fn receive(&self, ciphertext: &[u8]) -> Result<(), core::TlsError> {
+        tls::Connection::receive(self, ciphertext).map_err(tls_error)
+    }
+    fn transmit(&self, max_len: u32) -> Vec<u8> {
+        tls::Connection::transmit(self, max_len)
+    }
+    fn is_handshaking(&self) -> bool {
+        tls::Connection::is_handshaking(self)
+    }
+    fn read(&self, max_len: u32) -> Result<Vec<u8>, core::TlsError> {
+        tls::Connection::read(self, max_len).map_err(tls_error)
+    }
+    fn pending(&self) -> u32 {
+        tls::Connection::pending(self)
+    }
+    fn write(&self, plaintext: &[u8]) -> Result<u32, core::TlsError> {
+        tls::Connection::write(self, plaintext).map_err(tls_error)
+    }
+    fn close(&self) {
+        tls::Connection::close(self)
+    }
+    fn peer_certificates(&self) -> Vec<Vec<u8>> {
+        tls::Connection::peer_certificates(self)
+    }
+    fn protocol_version(&self) -> Option<core::ProtocolVersion> {
+        tls::Connection::protocol_version(self).map(core)
+    }
+    fn cipher(&self) -> Option<(String, String, u32)> {
+        tls::Connection::cipher(self)
+    }
+    fn alpn_protocol(&self) -> Option<Vec<u8>> {
+        tls::Connection::alpn_protocol(self)
+    }
+}
+
+impl core::TlsSession for tls::Session {
+    fn id(&self) -> Vec<u8> {
+        tls::Session::id(self)
+    }
+    fn time(&self) -> u64 {
+        tls::Session::time(self)
+    }
+    fn timeout(&self) -> u32 {
+        tls::Session::timeout(self)
+    }
+    fn ticket_lifetime_hint(&self) -> u32 {
+        tls::Session::ticket_lifetime_hint(self)
+    }
+    fn has_ticket(&self) -> bool {
+        tls::Session::has_ticket(self)
+    }
+}

@@ -1,0 +1,803 @@
+//! `_socket`: the socket type and the module's functions, as CPython's `socketmodule.c` presents
+//! them, over the guest logic's [`Core`]. This file converts arguments (with CPython's messages),
+//! calls the core, and builds the results; the rules live in the core.
+
+use crate::buffer::{self, Buffer};
+use crate::convert::{self, Int};
+use crate::errors::{CoreResult, errno_number, gaierror, herror};
+use crate::{constants, with_core};
+use pyo3::exceptions::{PyOSError, PyOverflowError, PyTimeoutError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
+use pysock_guest::errno::{self, Errno, Error};
+use pysock_guest::host::Incoming;
+use pysock_guest::socket::{self as core_socket, Address, OptionValue, SockObj};
+use std::cell::Cell;
+
+/// `_socket.socket`: one Python socket object. A closed socket holds descriptor -1 and every call
+/// on it raises EBADF, as CPython's does.
+#[pyclass(module = "_socket", name = "socket", subclass, frozen, unsendable)]
+pub struct Socket {
+    fd: Cell<i32>,
+    family: Cell<i32>,
+    kind: Cell<i32>,
+    proto: Cell<i32>,
+    timeout: Cell<Option<f64>>,
+}
+
+impl Socket {
+    fn closed() -> Socket {
+        Socket { fd: Cell::new(-1), family: Cell::new(0), kind: Cell::new(0), proto: Cell::new(0), timeout: Cell::new(None) }
+    }
+
+    fn set(&self, obj: SockObj) {
+        self.fd.set(obj.fd);
+        self.family.set(obj.family);
+        self.kind.set(obj.kind);
+        self.proto.set(obj.proto);
+        self.timeout.set(obj.timeout);
+    }
+
+    /// What the core knows this object by.
+    pub fn obj(&self) -> SockObj {
+        SockObj {
+            fd: self.fd.get(),
+            family: self.family.get(),
+            kind: self.kind.get(),
+            proto: self.proto.get(),
+            timeout: self.timeout.get(),
+        }
+    }
+
+    /// A new Python socket object for `obj`, of the base type (socket.py wraps it).
+    fn new_object(py: Python<'_>, obj: SockObj) -> PyResult<Py<Socket>> {
+        let s = Socket::closed();
+        s.set(obj);
+        Py::new(py, s)
+    }
+}
+
+impl Drop for Socket {
+    /// A socket object collected while open closes its descriptor, as CPython's finalizer does, and
+    /// warns as it does (ResourceWarning, which the default filters hide).
+    fn drop(&mut self) {
+        let fd = self.fd.get();
+        if fd < 0 {
+            return;
+        }
+        Python::attach(|py| {
+            // A pending exception (this object may die while one propagates) survives the warning.
+            let pending = PyErr::take(py);
+            let message = std::ffi::CString::new(format!(
+                "unclosed <socket object, fd={fd}, family={}, type={}, proto={}>",
+                self.family.get(),
+                self.kind.get(),
+                self.proto.get()
+            ))
+            .unwrap_or_default();
+            let category = py.get_type::<pyo3::exceptions::PyResourceWarning>();
+            if let Err(e) = PyErr::warn(py, &category, &message, 1) {
+                e.write_unraisable(py, None);
+            }
+            if let Some(e) = pending {
+                e.restore(py);
+            }
+        });
+        let _ = with_core(|c| c.close_fd(fd));
+    }
+}
+
+/// A host name as CPython's `idna_converter` takes it: str (IDNA-encoded when not ASCII), bytes or
+/// bytearray.
+fn host_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    let text = if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_str()?;
+        if s.is_ascii() {
+            s.to_string()
+        } else {
+            obj.call_method1("encode", ("idna",))?.cast_into::<PyBytes>()?.as_bytes().iter().map(|&b| b as char).collect()
+        }
+    } else if let Ok(b) = obj.cast::<PyBytes>() {
+        ascii(b.as_bytes())?
+    } else if let Ok(b) = obj.cast::<PyByteArray>() {
+        ascii(&b.to_vec())?
+    } else {
+        return Err(PyTypeError::new_err(format!("str, bytes or bytearray expected, not {}", convert::type_name(obj))));
+    };
+    if text.contains('\0') {
+        return Err(PyTypeError::new_err("host name must not contain null character"));
+    }
+    Ok(text)
+}
+
+fn ascii(bytes: &[u8]) -> PyResult<String> {
+    std::str::from_utf8(bytes)
+        .ok()
+        .filter(|s| s.is_ascii())
+        .map(str::to_string)
+        .ok_or_else(|| PyValueError::new_err("host name must be ASCII"))
+}
+
+/// A port or another number the core range-checks: values too large for i64 still fail there,
+/// with the core's message.
+fn checked_later(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    Ok(match convert::index(obj)? {
+        Int::Small(n) => i64::try_from(n).unwrap_or(if n < 0 { i64::MIN } else { i64::MAX }),
+        Int::Huge { negative } => if negative { i64::MIN } else { i64::MAX },
+    })
+}
+
+/// A Python address for a socket of `family`, with `getsockaddrarg`'s TypeErrors; the core checks
+/// the numbers and resolves names.
+fn address(family: i32, obj: &Bound<'_, PyAny>, caller: &str) -> PyResult<Address> {
+    let type_name = convert::type_name(obj);
+    match family {
+        core_socket::linux::AF_INET => {
+            let t = obj.cast::<PyTuple>().map_err(|_| {
+                PyTypeError::new_err(format!("{caller}(): AF_INET address must be tuple, not {type_name}"))
+            })?;
+            if t.len() != 2 {
+                return Err(PyTypeError::new_err("AF_INET address must be a pair (host, port)"));
+            }
+            Ok(Address::Inet((host_text(&t.get_item(0)?)?, checked_later(&t.get_item(1)?)?)))
+        }
+        core_socket::linux::AF_INET6 => {
+            let t = obj.cast::<PyTuple>().map_err(|_| {
+                PyTypeError::new_err(format!("{caller}(): AF_INET6 address must be tuple, not {type_name}"))
+            })?;
+            if !(2..=4).contains(&t.len()) {
+                return Err(PyTypeError::new_err("AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])"));
+            }
+            let number = |i: usize| -> PyResult<i64> { if i < t.len() { checked_later(&t.get_item(i)?) } else { Ok(0) } };
+            Ok(Address::Inet6((host_text(&t.get_item(0)?)?, number(1)?, number(2)?, number(3)?)))
+        }
+        core_socket::linux::AF_UNIX => Ok(Address::Unix(obj.str()?.to_string())),
+        _ => Err(crate::errors::to_py(obj.py(), errno::os(Errno::Eafnosupport))),
+    }
+}
+
+/// A core address as CPython returns it.
+pub fn python_address(py: Python<'_>, a: Address) -> PyResult<Py<PyAny>> {
+    Ok(match a {
+        Address::Inet(t) => t.into_pyobject(py)?.into_any().unbind(),
+        Address::Inet6(t) => t.into_pyobject(py)?.into_any().unbind(),
+        Address::Unix(path) => path.into_pyobject(py)?.into_any().unbind(),
+    })
+}
+
+fn optional_address(py: Python<'_>, a: Option<Address>) -> PyResult<Py<PyAny>> {
+    match a {
+        Some(a) => python_address(py, a),
+        None => Ok(py.None()),
+    }
+}
+
+/// `nbytes` for `recv_into`-style calls: 0 means the whole buffer; more than it holds is an error.
+fn nbytes_for(buffer: &Buffer, nbytes: &Bound<'_, PyAny>, caller: &str) -> PyResult<i64> {
+    let n = convert::ssize(nbytes)?;
+    if n < 0 {
+        return Err(PyValueError::new_err(format!("negative buffersize in {caller}")));
+    }
+    let len = buffer.len() as i64;
+    match n {
+        0 => Ok(len),
+        n if n > len && caller == "recv_into" => Err(PyValueError::new_err("buffer too small for requested bytes")),
+        n if n > len => Err(PyValueError::new_err("nbytes is greater than the length of the buffer")),
+        n => Ok(n),
+    }
+}
+
+/// `w*`: a writable buffer, or CPython's TypeError naming the call.
+fn writable(buffer: &Bound<'_, PyAny>, caller: &str) -> PyResult<Buffer> {
+    Buffer::writable(buffer).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{caller}() argument 1 must be read-write bytes-like object, not {}",
+            convert::argument_type_name(buffer)
+        ))
+    })
+}
+
+fn bytes_result(py: Python<'_>, data: &[u8]) -> Py<PyAny> {
+    PyBytes::new(py, data).into_any().unbind()
+}
+
+#[pymethods]
+impl Socket {
+    #[new]
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) -> Socket {
+        Socket::closed()
+    }
+
+    #[pyo3(signature = (family = None, r#type = None, proto = None, fileno = None))]
+    fn __init__(
+        &self,
+        py: Python<'_>,
+        family: Option<&Bound<'_, PyAny>>,
+        r#type: Option<&Bound<'_, PyAny>>,
+        proto: Option<&Bound<'_, PyAny>>,
+        fileno: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let int_or = |o: Option<&Bound<'_, PyAny>>| o.map(convert::c_int).transpose().map(|v| v.unwrap_or(-1));
+        let (family, kind, proto) = (int_or(family)?, int_or(r#type)?, int_or(proto)?);
+        let fileno = match fileno.filter(|f| !f.is_none()) {
+            None => None,
+            Some(f) if f.is_instance_of::<pyo3::types::PyFloat>() => {
+                return Err(PyTypeError::new_err("'float' object cannot be interpreted as an integer"));
+            }
+            Some(f) => Some(convert::wrapped_fd(f)?),
+        };
+        let obj = with_core(|c| c.create(family, kind, proto, fileno)).py_err(py)?;
+        self.set(obj);
+        Ok(())
+    }
+
+    #[getter]
+    fn family(&self) -> i32 {
+        self.family.get()
+    }
+
+    #[getter]
+    fn r#type(&self) -> i32 {
+        self.kind.get()
+    }
+
+    #[getter]
+    fn proto(&self) -> i32 {
+        self.proto.get()
+    }
+
+    #[getter]
+    fn timeout(&self) -> Option<f64> {
+        self.timeout.get()
+    }
+
+    fn fileno(&self) -> i32 {
+        self.fd.get()
+    }
+
+    fn gettimeout(&self) -> Option<f64> {
+        self.timeout.get()
+    }
+
+    fn settimeout(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = convert::seconds(value)?;
+        let mut obj = self.obj();
+        with_core(|c| c.settimeout(&mut obj, t)).py_err(py)?;
+        self.timeout.set(obj.timeout);
+        Ok(())
+    }
+
+    fn setblocking(&self, py: Python<'_>, flag: &Bound<'_, PyAny>) -> PyResult<()> {
+        let blocking = convert::c_long(flag)? != 0;
+        let mut obj = self.obj();
+        with_core(|c| c.setblocking(&mut obj, blocking)).py_err(py)?;
+        self.timeout.set(obj.timeout);
+        Ok(())
+    }
+
+    /// As CPython, from the timeout alone: a closed socket answers too.
+    fn getblocking(&self) -> bool {
+        self.timeout.get() != Some(0.0)
+    }
+
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let fd = self.fd.replace(-1);
+        if fd < 0 {
+            return Ok(());
+        }
+        // Another object made with socket(fileno=) may have closed it already: EBADF, as CPython.
+        with_core(|c| c.close_fd(fd)).py_err(py)
+    }
+
+    fn detach(&self) -> i32 {
+        self.fd.replace(-1)
+    }
+
+    fn bind(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
+        let a = self::address(self.family.get(), address, "bind")?;
+        with_core(|c| c.bind(&self.obj(), &a)).py_err(py)
+    }
+
+    #[pyo3(signature = (backlog = None))]
+    fn listen(&self, py: Python<'_>, backlog: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let backlog = backlog.map(convert::format_i).transpose()?;
+        with_core(|c| c.listen(&self.obj(), backlog)).py_err(py)
+    }
+
+    fn _accept(&self, py: Python<'_>) -> PyResult<(i32, Py<PyAny>)> {
+        let (fd, peer) = with_core(|c| c.accept(&self.obj())).py_err(py)?;
+        Ok((fd, python_address(py, peer)?))
+    }
+
+    fn connect(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
+        let a = self::address(self.family.get(), address, "connect")?;
+        with_core(|c| c.connect(&self.obj(), &a)).py_err(py)
+    }
+
+    fn connect_ex(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<i32> {
+        let a = self::address(self.family.get(), address, "connect_ex")?;
+        match with_core(|c| c.connect_ex(&self.obj(), &a)) {
+            Ok(()) => Ok(0),
+            Err(Error::Os(e)) => Ok(errno_number(py, e.code)),
+            Err(e) => Err(crate::errors::to_py(py, e)),
+        }
+    }
+
+    #[pyo3(signature = (data, flags = None))]
+    fn send(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let obj = self.obj();
+        buffer::with_bytes(data, |bytes| with_core(|c| c.send(&obj, bytes, flags)))?.py_err(py)
+    }
+
+    #[pyo3(signature = (data, flags = None))]
+    fn sendall(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let obj = self.obj();
+        buffer::with_bytes(data, |bytes| with_core(|c| c.sendall(&obj, bytes, flags)))?.py_err(py)
+    }
+
+    #[pyo3(signature = (data, flags_or_address, address = None))]
+    fn sendto(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        flags_or_address: &Bound<'_, PyAny>,
+        address: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u64> {
+        let (flags, address) = match address {
+            None => (0, flags_or_address),
+            Some(a) => (convert::format_i(flags_or_address)?, a),
+        };
+        let obj = self.obj();
+        let a = self::address(obj.family, address, "sendto")?;
+        buffer::with_bytes(data, |bytes| with_core(|c| c.sendto(&obj, bytes, flags, &a)))?.py_err(py)
+    }
+
+    #[pyo3(signature = (bufsize, flags = None))]
+    fn recv(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let bufsize = convert::ssize(bufsize)?;
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let data = with_core(|c| c.recv(&self.obj(), bufsize, flags)).py_err(py)?;
+        Ok(bytes_result(py, &data))
+    }
+
+    #[pyo3(signature = (bufsize, flags = None))]
+    fn recvfrom(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+        let bufsize = convert::ssize(bufsize)?;
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let (data, from) = with_core(|c| c.recvfrom(&self.obj(), bufsize, flags)).py_err(py)?;
+        Ok((bytes_result(py, &data), optional_address(py, from)?))
+    }
+
+    #[pyo3(signature = (buffer, nbytes = None, flags = None))]
+    fn recv_into(
+        &self,
+        py: Python<'_>,
+        buffer: &Bound<'_, PyAny>,
+        nbytes: Option<&Bound<'_, PyAny>>,
+        flags: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u64> {
+        let mut view = writable(buffer, "recv_into")?;
+        let nbytes = match nbytes {
+            Some(n) => nbytes_for(&view, n, "recv_into")?,
+            None => view.len() as i64,
+        };
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let Incoming { data, length } = with_core(|c| c.recv_into(&self.obj(), nbytes, flags)).py_err(py)?;
+        // Only what the kernel wrote; with MSG_TRUNC the count returned is more.
+        view.fill(&data);
+        Ok(length)
+    }
+
+    #[pyo3(signature = (buffer, nbytes = None, flags = None))]
+    fn recvfrom_into(
+        &self,
+        py: Python<'_>,
+        buffer: &Bound<'_, PyAny>,
+        nbytes: Option<&Bound<'_, PyAny>>,
+        flags: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(u64, Py<PyAny>)> {
+        let mut view = writable(buffer, "recvfrom_into")?;
+        let nbytes = match nbytes {
+            Some(n) => nbytes_for(&view, n, "recvfrom_into")?,
+            None => view.len() as i64,
+        };
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let (got, from) = with_core(|c| c.recvfrom_into(&self.obj(), nbytes, flags, "recvfrom_into")).py_err(py)?;
+        view.fill(&got.data);
+        Ok((got.length, optional_address(py, from)?))
+    }
+
+    fn shutdown(&self, py: Python<'_>, how: &Bound<'_, PyAny>) -> PyResult<()> {
+        let how = convert::c_int(how)?;
+        with_core(|c| c.shutdown(&self.obj(), how)).py_err(py)
+    }
+
+    fn getsockname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let a = with_core(|c| c.getsockname(&self.obj())).py_err(py)?;
+        python_address(py, a)
+    }
+
+    fn getpeername(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let a = with_core(|c| c.getpeername(&self.obj())).py_err(py)?;
+        python_address(py, a)
+    }
+
+    #[pyo3(signature = (level, optname, value, optlen = None))]
+    fn setsockopt(
+        &self,
+        py: Python<'_>,
+        level: &Bound<'_, PyAny>,
+        optname: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        optlen: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let (level, optname) = (convert::format_i(level)?, convert::format_i(optname)?);
+        let option = if value.is_none() && optlen.is_some() {
+            let len = optlen.map(convert::c_int).transpose()?.unwrap_or(0).max(0) as usize;
+            OptionValue::Bytes(vec![0; len])
+        } else {
+            // An int that fits a C int is the option's value; anything else must be bytes-like,
+            // which an out-of-range int is not (TypeError, as CPython's `y*` says).
+            let small = match value.is_instance_of::<pyo3::types::PyInt>().then(|| convert::index(value)).transpose()? {
+                Some(Int::Small(n)) => i32::try_from(n).ok(),
+                _ => None,
+            };
+            match small {
+                Some(n) => OptionValue::Int(n.into()),
+                None => OptionValue::Bytes(buffer::with_bytes(value, <[u8]>::to_vec)?),
+            }
+        };
+        with_core(|c| c.setsockopt(&self.obj(), level, optname, &option)).py_err(py)
+    }
+
+    #[pyo3(signature = (level, optname, buflen = None))]
+    fn getsockopt(
+        &self,
+        py: Python<'_>,
+        level: &Bound<'_, PyAny>,
+        optname: &Bound<'_, PyAny>,
+        buflen: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
+        let (level, optname) = (convert::format_i(level)?, convert::format_i(optname)?);
+        let buflen = buflen.map(convert::c_long).transpose()?;
+        Ok(match with_core(|c| c.getsockopt(&self.obj(), level, optname, buflen)).py_err(py)? {
+            OptionValue::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
+            OptionValue::Bytes(b) => bytes_result(py, &b),
+            OptionValue::Error(code) => errno_number(py, code).into_pyobject(py)?.into_any().unbind(),
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<socket object, fd={}, family={}, type={}, proto={}>",
+            self.fd.get(),
+            self.family.get(),
+            self.kind.get(),
+            self.proto.get()
+        )
+    }
+}
+
+#[pyfunction]
+fn getdefaulttimeout() -> Option<f64> {
+    with_core(|c| c.default_timeout)
+}
+
+#[pyfunction]
+fn setdefaulttimeout(py: Python<'_>, timeout: &Bound<'_, PyAny>) -> PyResult<()> {
+    let t = core_socket::parse_timeout(convert::seconds(timeout)?).py_err(py)?;
+    with_core(|c| c.default_timeout = t);
+    Ok(())
+}
+
+#[pyfunction]
+#[pyo3(signature = (family = None, r#type = None, proto = None))]
+fn socketpair(
+    py: Python<'_>,
+    family: Option<&Bound<'_, PyAny>>,
+    r#type: Option<&Bound<'_, PyAny>>,
+    proto: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Py<Socket>, Py<Socket>)> {
+    let family = family.map(convert::format_i).transpose()?.unwrap_or(core_socket::linux::AF_UNIX);
+    let kind = r#type.map(convert::format_i).transpose()?.unwrap_or(core_socket::linux::SOCK_STREAM);
+    let proto = proto.map(convert::format_i).transpose()?.unwrap_or(0);
+    let (a, b) = with_core(|c| c.socketpair(family, kind, proto)).py_err(py)?;
+    Ok((Socket::new_object(py, a)?, Socket::new_object(py, b)?))
+}
+
+#[pyfunction]
+fn dup(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let fd = convert::c_int(fd)?;
+    with_core(|c| c.dup(fd)).py_err(py)
+}
+
+#[pyfunction]
+fn close(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
+    let fd = convert::wrapped_fd(fd)?;
+    with_core(|c| c.close_fd(fd)).py_err(py)
+}
+
+/// getaddrinfo's port: an int, text, bytes or None.
+fn service(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    if obj.is_instance_of::<pyo3::types::PyInt>() {
+        return Ok(Some(convert::c_long(obj)?.to_string()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Some(s.to_str()?.to_string()));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Some(ascii(b.as_bytes())?));
+    }
+    Err(PyOSError::new_err("Int or String expected"))
+}
+
+#[pyfunction]
+#[pyo3(signature = (host, port, family = None, r#type = None, proto = None, flags = None))]
+fn getaddrinfo(
+    py: Python<'_>,
+    host: &Bound<'_, PyAny>,
+    port: &Bound<'_, PyAny>,
+    family: Option<&Bound<'_, PyAny>>,
+    r#type: Option<&Bound<'_, PyAny>>,
+    proto: Option<&Bound<'_, PyAny>>,
+    flags: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyList>> {
+    let host = if host.is_none() {
+        None
+    } else if host.is_instance_of::<PyString>() || host.is_instance_of::<PyBytes>() || host.is_instance_of::<PyByteArray>() {
+        Some(host_text(host)?)
+    } else {
+        return Err(PyTypeError::new_err("getaddrinfo() argument 1 must be string or None"));
+    };
+    let port = service(port)?;
+    let int_or_zero = |o: Option<&Bound<'_, PyAny>>| o.map(convert::format_i).transpose().map(|v| v.unwrap_or(0));
+    let (family, kind, proto, flags) = (int_or_zero(family)?, int_or_zero(r#type)?, int_or_zero(proto)?, int_or_zero(flags)?);
+    let infos = with_core(|c| c.getaddrinfo(host.as_deref(), port.as_deref(), family, kind, proto, flags)).py_err(py)?;
+    let list = PyList::empty(py);
+    for i in infos {
+        list.append((i.family, i.kind, i.proto, i.canonname, python_address(py, i.address)?))?;
+    }
+    Ok(list.unbind())
+}
+
+#[pyfunction]
+fn getnameinfo(py: Python<'_>, sockaddr: &Bound<'_, PyAny>, flags: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+    let t = sockaddr.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("getnameinfo() argument 1 must be a tuple"))?;
+    let host = host_text(&t.get_item(0).map_err(|_| PyTypeError::new_err("getnameinfo(): illegal sockaddr argument"))?)?;
+    let number = |i: usize| -> PyResult<i64> { if i < t.len() { checked_later(&t.get_item(i)?) } else { Ok(0) } };
+    let address = match t.len() {
+        2 => Address::Inet((host, number(1)?)),
+        3 | 4 => Address::Inet6((host, number(1)?, number(2)?, number(3)?)),
+        _ => return Err(PyTypeError::new_err("getnameinfo(): illegal sockaddr argument")),
+    };
+    let flags = convert::format_i(flags)?;
+    with_core(|c| c.getnameinfo(&address, flags)).py_err(py)
+}
+
+#[pyfunction]
+fn gethostbyname(py: Python<'_>, hostname: &Bound<'_, PyAny>) -> PyResult<String> {
+    let name = host_text(hostname)?;
+    with_core(|c| c.gethostbyname(&name)).py_err(py)
+}
+
+#[pyfunction]
+fn gethostbyname_ex(py: Python<'_>, hostname: &Bound<'_, PyAny>) -> PyResult<(String, Vec<String>, Vec<String>)> {
+    let name = host_text(hostname)?;
+    with_core(|c| c.gethostbyname_ex(&name)).py_err(py)
+}
+
+#[pyfunction]
+fn gethostbyaddr(py: Python<'_>, ip_address: &Bound<'_, PyAny>) -> PyResult<(String, Vec<String>, Vec<String>)> {
+    let name = host_text(ip_address)?;
+    with_core(|c| c.gethostbyaddr(&name)).py_err(py)
+}
+
+#[pyfunction]
+fn gethostname(py: Python<'_>) -> PyResult<String> {
+    use pysock_guest::host::Host;
+    with_core(|c| c.host.host_name()).map_err(errno::os).py_err(py)
+}
+
+#[pyfunction]
+fn sethostname(py: Python<'_>, _name: &Bound<'_, PyAny>) -> PyResult<()> {
+    // The sandbox cannot rename the host, as an unprivileged process cannot.
+    Err(crate::errors::to_py(py, errno::os(Errno::Eperm)))
+}
+
+/// The services getservbyname and getservbyport know, by the protocols CPython accepts.
+fn service_kind(protocol: Option<&str>) -> Option<i32> {
+    match protocol {
+        None | Some("tcp") => Some(core_socket::linux::SOCK_STREAM),
+        Some("udp") => Some(core_socket::linux::SOCK_DGRAM),
+        _ => None,
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (servicename, protocolname = None, /))]
+fn getservbyname(servicename: &Bound<'_, PyAny>, protocolname: Option<&str>) -> PyResult<u16> {
+    let name = servicename.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!("getservbyname() argument 1 must be str, not {}", convert::argument_type_name(servicename)))
+    })?;
+    let name = name.to_str()?;
+    let not_found = || PyOSError::new_err("service/proto not found");
+    let kind = service_kind(protocolname).filter(|_| !name.bytes().all(|b| b.is_ascii_digit())).ok_or_else(not_found)?;
+    let infos = with_core(|c| c.getaddrinfo(None, Some(name), core_socket::linux::AF_INET, kind, 0, core_socket::linux::AI_PASSIVE));
+    match infos.ok().and_then(|i| i.into_iter().next()).map(|i| i.address) {
+        Some(Address::Inet((_, port))) => Ok(port as u16),
+        _ => Err(not_found()),
+    }
+}
+
+#[pyfunction]
+#[pyo3(signature = (port, protocolname = None, /))]
+fn getservbyport(py: Python<'_>, port: &Bound<'_, PyAny>, protocolname: Option<&str>) -> PyResult<String> {
+    let port = match convert::index(port)? {
+        Int::Small(n) if (0..=0xffff).contains(&n) => n as i64,
+        _ => return Err(PyOverflowError::new_err("getservbyport: port must be 0-65535.")),
+    };
+    let not_found = || PyOSError::new_err("port/proto not found");
+    let kind = service_kind(protocolname).ok_or_else(not_found)?;
+    let flags = 1 | if kind == core_socket::linux::SOCK_DGRAM { 16 } else { 0 };
+    let (_, name) = with_core(|c| c.getnameinfo(&Address::Inet(("127.0.0.1".into(), port)), flags)).py_err(py)?;
+    if name.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(not_found());
+    }
+    Ok(name)
+}
+
+#[pyfunction]
+fn getprotobyname(protocolname: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let name = protocolname.extract::<String>().ok();
+    match name.as_deref() {
+        Some("ip") => Ok(0),
+        Some("icmp") => Ok(1),
+        Some("tcp") => Ok(6),
+        Some("udp") => Ok(17),
+        Some("ipv6") => Ok(41),
+        Some("icmpv6") => Ok(58),
+        Some("raw") => Ok(255),
+        _ => Err(PyOSError::new_err("protocol not found")),
+    }
+}
+
+/// Text an inet_* function takes: str, without NUL.
+fn text_argument<'a>(obj: &'a Bound<'_, PyAny>, caller: &str) -> PyResult<std::borrow::Cow<'a, str>> {
+    let s = obj.cast::<PyString>().map_err(|_| {
+        PyTypeError::new_err(format!("{caller}() argument 1 must be str, not {}", convert::argument_type_name(obj)))
+    })?;
+    let text = s.to_cow()?;
+    if text.contains('\0') {
+        return Err(PyValueError::new_err("embedded null character"));
+    }
+    Ok(text)
+}
+
+fn packed_argument(obj: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if obj.is_instance_of::<PyString>() {
+        return Err(PyTypeError::new_err("a bytes-like object is required, not 'str'"));
+    }
+    buffer::with_bytes(obj, <[u8]>::to_vec)
+}
+
+#[pyfunction]
+fn inet_aton(py: Python<'_>, ip_string: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let packed = core_socket::inet_aton(&text_argument(ip_string, "inet_aton")?).py_err(py)?;
+    Ok(bytes_result(py, &packed))
+}
+
+#[pyfunction]
+fn inet_ntoa(py: Python<'_>, packed_ip: &Bound<'_, PyAny>) -> PyResult<String> {
+    core_socket::inet_ntoa(&packed_argument(packed_ip)?).py_err(py)
+}
+
+#[pyfunction]
+fn inet_pton(py: Python<'_>, address_family: &Bound<'_, PyAny>, ip_string: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let family = convert::format_i(address_family)?;
+    let packed = core_socket::inet_pton(family, &text_argument(ip_string, "inet_pton")?).py_err(py)?;
+    Ok(bytes_result(py, &packed))
+}
+
+#[pyfunction]
+fn inet_ntop(py: Python<'_>, address_family: &Bound<'_, PyAny>, packed_ip: &Bound<'_, PyAny>) -> PyResult<String> {
+    let family = convert::format_i(address_family)?;
+    core_socket::inet_ntop(family, &packed_argument(packed_ip)?).py_err(py)
+}
+
+/// htons and friends: a byte swap of an unsigned integer of `bits`, with CPython's messages.
+fn swap(x: &Bound<'_, PyAny>, bits: u32, name: &str) -> PyResult<u64> {
+    let n = match convert::index(x)? {
+        Int::Small(n) if n < 0 => {
+            return Err(PyOverflowError::new_err(format!("{name}: can't convert negative Python int to C {bits}-bit unsigned integer")));
+        }
+        Int::Small(n) => n,
+        Int::Huge { negative: true } => {
+            return Err(PyOverflowError::new_err(format!("{name}: can't convert negative Python int to C {bits}-bit unsigned integer")));
+        }
+        Int::Huge { negative: false } => i128::MAX,
+    };
+    if bits == 16 {
+        // CPython reads it as an int first ("i"), then checks the 16-bit range.
+        if n > i32::MAX as i128 {
+            return Err(PyOverflowError::new_err("signed integer is greater than maximum"));
+        }
+        if n > 0xffff {
+            return Err(PyOverflowError::new_err(format!("{name}: Python int too large to convert to C 16-bit unsigned integer")));
+        }
+        return Ok((n as u16).swap_bytes() as u64);
+    }
+    if n > 0xffff_ffff {
+        return Err(PyOverflowError::new_err("int larger than 32 bits"));
+    }
+    Ok((n as u32).swap_bytes() as u64)
+}
+
+#[pyfunction]
+fn htons(x: &Bound<'_, PyAny>) -> PyResult<u64> {
+    swap(x, 16, "htons")
+}
+
+#[pyfunction]
+fn ntohs(x: &Bound<'_, PyAny>) -> PyResult<u64> {
+    swap(x, 16, "ntohs")
+}
+
+#[pyfunction]
+fn htonl(x: &Bound<'_, PyAny>) -> PyResult<u64> {
+    swap(x, 32, "htonl")
+}
+
+#[pyfunction]
+fn ntohl(x: &Bound<'_, PyAny>) -> PyResult<u64> {
+    swap(x, 32, "ntohl")
+}
+
+/// Fills the `_socket` module.
+pub fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<Socket>()?;
+    m.add("SocketType", py.get_type::<Socket>())?;
+    m.add("error", py.get_type::<PyOSError>())?;
+    m.add("timeout", py.get_type::<PyTimeoutError>())?;
+    m.add("gaierror", py.get_type::<gaierror>())?;
+    m.add("herror", py.get_type::<herror>())?;
+    m.add("has_ipv6", true)?;
+    for (name, value) in constants::SOCKET {
+        m.add(*name, *value)?;
+    }
+    m.add_function(wrap_pyfunction!(getdefaulttimeout, m)?)?;
+    m.add_function(wrap_pyfunction!(setdefaulttimeout, m)?)?;
+    m.add_function(wrap_pyfunction!(socketpair, m)?)?;
+    m.add_function(wrap_pyfunction!(dup, m)?)?;
+    m.add_function(wrap_pyfunction!(close, m)?)?;
+    m.add_function(wrap_pyfunction!(getaddrinfo, m)?)?;
+    m.add_function(wrap_pyfunction!(getnameinfo, m)?)?;
+    m.add_function(wrap_pyfunction!(gethostbyname, m)?)?;
+    m.add_function(wrap_pyfunction!(gethostbyname_ex, m)?)?;
+    m.add_function(wrap_pyfunction!(gethostbyaddr, m)?)?;
+    m.add_function(wrap_pyfunction!(gethostname, m)?)?;
+    m.add_function(wrap_pyfunction!(sethostname, m)?)?;
+    m.add_function(wrap_pyfunction!(getservbyname, m)?)?;
+    m.add_function(wrap_pyfunction!(getservbyport, m)?)?;
+    m.add_function(wrap_pyfunction!(getprotobyname, m)?)?;
+    m.add_function(wrap_pyfunction!(inet_aton, m)?)?;
+    m.add_function(wrap_pyfunction!(inet_ntoa, m)?)?;
+    m.add_function(wrap_pyfunction!(inet_pton, m)?)?;
+    m.add_function(wrap_pyfunction!(inet_ntop, m)?)?;
+    m.add_function(wrap_pyfunction!(htons, m)?)?;
+    m.add_function(wrap_pyfunction!(ntohs, m)?)?;
+    m.add_function(wrap_pyfunction!(htonl, m)?)?;
+    m.add_function(wrap_pyfunction!(ntohl, m)?)?;
+    Ok(())
+}
+
+/// The Python socket object behind `obj` (an `_socket.socket` or a subclass), for `_ssl`.
+pub fn sock_obj(obj: &Bound<'_, PyAny>) -> PyResult<SockObj> {
+    Ok(obj.cast::<Socket>()?.borrow().obj())
+}

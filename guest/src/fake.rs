@@ -1,0 +1,263 @@
+//! A scripted host for native tests (and the fuzz targets, feature `fake-host`): each wait's
+//! answer is queued, the clock advances only on waits, sends take at most `send_chunk` bytes.
+//! Its TLS engine refuses everything: no unit test reaches it.
+
+use crate::host::*;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+#[derive(Default)]
+pub struct FakeHost {
+    pub clock: Cell<Duration>,
+    /// How long each wait takes and whether it reports readiness.
+    pub waits: RefCell<VecDeque<(Duration, bool)>>,
+    pub wait_limits: RefCell<Vec<Option<Duration>>>,
+    /// How many sockets each wait was given.
+    pub wait_sizes: RefCell<Vec<usize>>,
+    /// The most bytes one send takes (0: all of them), and how many were sent in all.
+    pub send_chunk: Cell<usize>,
+    pub sent: RefCell<usize>,
+}
+
+impl FakeHost {
+    /// Takes the next scripted wait: how long it took and whether it found readiness.
+    fn next_wait(&self, timeout: Option<Duration>) -> bool {
+        self.wait_limits.borrow_mut().push(timeout);
+        let (took, ready) = self.waits.borrow_mut().pop_front().expect("unexpected wait");
+        let took = match timeout {
+            Some(t) if !ready => t,
+            _ => took,
+        };
+        self.clock.set(self.clock.get() + took);
+        ready
+    }
+}
+
+impl Host for FakeHost {
+    type Socket = ();
+    type Epoll = ();
+    type Tls = NoTls;
+    fn epoll_create(&self) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn epoll_ctl(&self, _: &(), _: EpollOp, _: &(), _: u32, _: u32) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn epoll_wait(&self, _: &(), _: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
+        Ok(if self.next_wait(timeout) { vec![(3, 1)] } else { vec![] })
+    }
+    fn create(&self, _: Family, _: Kind, _: i32) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn pair(&self) -> Result<((), ()), Errno> {
+        Ok(((), ()))
+    }
+    fn bind(&self, _: &(), _: &IpSocketAddress) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn listen(&self, _: &(), _: i32) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn connect(&self, _: &(), _: &IpSocketAddress) -> Result<(), Errno> {
+        Err(Errno::Einprogress)
+    }
+    fn disconnect(&self, _: &()) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn accept(&self, _: &()) -> Result<((), Option<IpSocketAddress>), Errno> {
+        Err(Errno::Eagain)
+    }
+    fn send(&self, _: &(), data: &[u8], _: i32) -> Result<u32, Errno> {
+        let n = match self.send_chunk.get() {
+            0 => data.len(),
+            chunk => data.len().min(chunk),
+        };
+        *self.sent.borrow_mut() += n;
+        Ok(n as u32)
+    }
+    fn send_to(&self, _: &(), data: &[u8], _: i32, _: &IpSocketAddress) -> Result<u32, Errno> {
+        Ok(data.len() as u32)
+    }
+    fn recv(&self, _: &(), _: u64, _: i32) -> Result<Incoming, Errno> {
+        Err(Errno::Eagain)
+    }
+    fn recv_from(&self, _: &(), _: u64, _: i32) -> Result<(Incoming, Option<IpSocketAddress>), Errno> {
+        Err(Errno::Eagain)
+    }
+    fn shutdown(&self, _: &(), _: ShutdownHow) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn local_address(&self, _: &()) -> Result<Option<IpSocketAddress>, Errno> {
+        Ok(None)
+    }
+    fn remote_address(&self, _: &()) -> Result<Option<IpSocketAddress>, Errno> {
+        Err(Errno::Enotconn)
+    }
+    fn get_option(&self, _: &(), _: Sockopt) -> Result<i64, Errno> {
+        Ok(0)
+    }
+    fn set_option(&self, _: &(), _: Sockopt, _: i64) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn take_error(&self, _: &()) -> Result<Option<Errno>, Errno> {
+        Ok(None)
+    }
+    fn duplicate(&self, _: &()) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn wait(&self, sockets: &[(&(), Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
+        self.wait_sizes.borrow_mut().push(sockets.len());
+        Ok(if self.next_wait(timeout) { vec![(0, Events::READABLE)] } else { vec![] })
+    }
+    fn now(&self) -> Duration {
+        self.clock.get()
+    }
+    fn resolve(&self, _: Option<&str>, _: Option<&str>, _: Option<Family>, _: Option<Kind>, _: i32, _: i32) -> Result<Vec<AddressInfo>, GaiError> {
+        Err(GaiError::EaiNoname)
+    }
+    fn name_info(&self, _: &IpSocketAddress, _: i32) -> Result<(String, String), GaiError> {
+        Err(GaiError::EaiNoname)
+    }
+    fn host_name(&self) -> Result<String, Errno> {
+        Ok("sandbox".into())
+    }
+}
+
+/// A TLS engine with nothing behind it.
+pub struct NoTls;
+
+impl Tls for NoTls {
+    type Config = NoTls;
+    type Connection = NoTls;
+    type Session = NoTls;
+}
+
+fn refused() -> TlsError {
+    TlsError {
+        kind: TlsErrorKind::Ssl,
+        library: "SSL".into(),
+        reason: "NO_ENGINE".into(),
+        message: "the scripted host has no TLS engine".into(),
+        verify_code: 0,
+        verify_message: String::new(),
+    }
+}
+
+impl TlsConfig for NoTls {
+    type Session = NoTls;
+    fn new(_: bool) -> Self {
+        NoTls
+    }
+    fn add_trust_pem(&self, _: &[u8]) -> Result<u32, TlsError> {
+        Err(refused())
+    }
+    fn add_trust_der(&self, _: &[u8]) -> Result<(), TlsError> {
+        Err(refused())
+    }
+    fn add_default_trust(&self) -> Result<u32, TlsError> {
+        Ok(0)
+    }
+    fn trust_anchors(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+    fn use_host_identity(&self, _: &str) -> Result<(), TlsError> {
+        Err(refused())
+    }
+    fn set_identity(&self, _: &[u8], _: &[u8], _: Option<&[u8]>) -> Result<(), TlsError> {
+        Err(refused())
+    }
+    fn set_verify_mode(&self, _: VerifyMode) {}
+    fn set_check_hostname(&self, _: bool) {}
+    fn set_versions(&self, _: ProtocolVersion, _: ProtocolVersion) {}
+    fn set_alpn(&self, _: &[Vec<u8>]) {}
+    fn set_tls12_ciphers(&self, _: &[String]) {}
+    fn set_tickets(&self, _: bool, _: u32) {}
+    fn set_sni_callback(&self, _: bool) {}
+    fn set_ecdh_curve(&self, _: &str) {}
+    fn session_stats(&self) -> SessionStats {
+        SessionStats::default()
+    }
+    fn set_key_log(&self, _: bool) {}
+    fn take_key_log(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+impl TlsConnection for NoTls {
+    type Config = NoTls;
+    type Session = NoTls;
+    fn open(_: &NoTls, _: Option<&str>) -> Result<Self, TlsError> {
+        Err(refused())
+    }
+    fn set_session(&self, _: &NoTls) -> Result<(), TlsError> {
+        Err(refused())
+    }
+    fn session(&self) -> Option<NoTls> {
+        None
+    }
+    fn session_reused(&self) -> bool {
+        false
+    }
+    fn offered_ciphers(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn client_hello(&self) -> Option<Option<String>> {
+        None
+    }
+    fn accept_hello(&self, _: &NoTls) -> Result<(), TlsError> {
+        Err(refused())
+    }
+    fn refuse_hello(&self, _: u8) -> TlsError {
+        refused()
+    }
+    fn receive(&self, _: &[u8]) -> Result<(), TlsError> {
+        Err(refused())
+    }
+    fn transmit(&self, _: u32) -> Vec<u8> {
+        Vec::new()
+    }
+    fn is_handshaking(&self) -> bool {
+        false
+    }
+    fn read(&self, _: u32) -> Result<Vec<u8>, TlsError> {
+        Err(refused())
+    }
+    fn pending(&self) -> u32 {
+        0
+    }
+    fn write(&self, _: &[u8]) -> Result<u32, TlsError> {
+        Err(refused())
+    }
+    fn close(&self) {}
+    fn peer_certificates(&self) -> Vec<Vec<u8>> {
+        Vec::new()
+    }
+    fn protocol_version(&self) -> Option<ProtocolVersion> {
+        None
+    }
+    fn cipher(&self) -> Option<(String, String, u32)> {
+        None
+    }
+    fn alpn_protocol(&self) -> Option<Vec<u8>> {
+        None
+    }
+}
+
+impl TlsSession for NoTls {
+    fn id(&self) -> Vec<u8> {
+        Vec::new()
+    }
+    fn time(&self) -> u64 {
+        0
+    }
+    fn timeout(&self) -> u32 {
+        0
+    }
+    fn ticket_lifetime_hint(&self) -> u32 {
+        0
+    }
+    fn has_ticket(&self) -> bool {
+        false
+    }
+}
