@@ -68,6 +68,44 @@ pub fn disconnect(fd: BorrowedFd<'_>) -> io::Result<()> {
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
+/// recvfrom(2) of at most `len` bytes, without MSG_TRUNC, into a new vector that holds exactly the
+/// bytes the kernel wrote, with the sender's address when it is an IP address. Without MSG_TRUNC,
+/// recvfrom(2) returns the number of bytes it copied to the start of the buffer, never more than the
+/// buffer holds, so that count is the vector's length and no byte of it is left unwritten; with
+/// MSG_TRUNC it returns another count, so this refuses the flag (EINVAL): such receives go through
+/// [`recv_from`] with a buffer the caller initialised. No byte is zeroed first, which for large
+/// receives is a pass over the whole buffer saved.
+pub fn recv_from_new(fd: BorrowedFd<'_>, len: usize, flags: i32) -> io::Result<(Vec<u8>, Option<std::net::SocketAddr>)> {
+    if flags & libc::MSG_TRUNC != 0 {
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
+    }
+    let mut buf: Vec<u8> = Vec::with_capacity(len);
+    if cfg!(fuzzing) {
+        // The fuzz target looks for this marker in what receives return: a byte that was not
+        // written would show it rather than whatever the memory held.
+        buf.resize(len, crate::net::UNWRITTEN);
+        buf.clear();
+    }
+    // SAFETY: `sockaddr_storage` is plain old data; all-zero bytes are a valid value (AF_UNSPEC).
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let capacity = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    let mut addr_len = capacity;
+    // SAFETY: the vector's spare capacity is valid for writes of `len` bytes, and the kernel
+    // writes at most that many; `storage` is valid for writes of `addr_len` bytes, which the
+    // kernel never exceeds.
+    let n = unsafe {
+        libc::recvfrom(fd.as_raw_fd(), buf.as_mut_ptr().cast(), len, flags, (&raw mut storage).cast(), &mut addr_len)
+    };
+    let n = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+    // SAFETY: without MSG_TRUNC the kernel copied exactly `n` bytes to the start of the buffer, and
+    // `n` is within the capacity (recvfrom(2) never returns more than it was given; `min` keeps that
+    // true whatever it returned).
+    unsafe { buf.set_len(n.min(len)) };
+    // SAFETY: as in `recv_from`: an initialised sockaddr, read only as far as the kernel filled it.
+    let from = unsafe { sockaddr_to_std((&raw const storage).cast(), addr_len.min(capacity)) };
+    Ok((buf, from))
+}
+
 /// send(2) of `data` on the descriptor `fd`, or sendto(2) when `to` names a destination. Whatever
 /// `fd` holds, only `data` and `to` are read: a descriptor that is not an open socket gets the
 /// kernel's error.
