@@ -17,6 +17,12 @@ pub enum Int {
 /// `operator.index(obj)`: an int, or TypeError "'str' object cannot be interpreted as an integer".
 pub fn index(obj: &Bound<'_, PyAny>) -> PyResult<Int> {
     let py = obj.py();
+    if obj.is_instance_of::<PyInt>() {
+        // The common case, an int that fits a C long, in one call.
+        if let Ok(n) = obj.extract::<i64>() {
+            return Ok(Int::Small(n.into()));
+        }
+    }
     let number = if obj.is_instance_of::<PyInt>() {
         obj.clone()
     } else {
