@@ -128,6 +128,7 @@ impl Host for FakeHost {
 pub struct NoTls;
 
 impl Tls for NoTls {
+    type Socket = ();
     type Config = NoTls;
     type Connection = NoTls;
     type Session = NoTls;
@@ -187,6 +188,7 @@ impl TlsConfig for NoTls {
 impl TlsConnection for NoTls {
     type Config = NoTls;
     type Session = NoTls;
+    type Socket = ();
     fn open(_: &NoTls, _: Option<&str>) -> Result<Self, TlsError> {
         Err(refused())
     }
@@ -216,6 +218,12 @@ impl TlsConnection for NoTls {
     }
     fn transmit(&self, _: u32) -> Vec<u8> {
         Vec::new()
+    }
+    fn flush_to(&self, _: &()) -> Result<bool, Errno> {
+        Ok(true)
+    }
+    fn fill_from(&self, _: &()) -> Result<u32, FillError> {
+        Err(FillError::Engine(refused()))
     }
     fn is_handshaking(&self) -> bool {
         false

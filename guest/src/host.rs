@@ -152,8 +152,8 @@ pub enum EpollOp {
 pub trait Host {
     type Socket;
     type Epoll;
-    /// The TLS engine: `pysock:net/tls`.
-    type Tls: Tls;
+    /// The TLS engine: `pysock:net/tls`, whose connections move ciphertext on these sockets.
+    type Tls: Tls<Socket = Self::Socket>;
     fn epoll_create(&self) -> Result<Self::Epoll, Errno>;
     /// `key` and `mask` are ignored by [`EpollOp::Remove`].
     fn epoll_ctl(&self, ep: &Self::Epoll, op: EpollOp, s: &Self::Socket, key: u32, mask: u32) -> Result<(), Errno>;
@@ -243,12 +243,22 @@ pub struct SessionStats {
     pub cache_full: u64,
 }
 
-/// The host's sans-I/O TLS engine: settings, connections and sessions as its objects. The
-/// methods' contracts are the WIT's (`wit/tls.wit`).
+/// The host's TLS engine: settings, connections and sessions as its objects. The methods'
+/// contracts are the WIT's (`wit/tls.wit`).
 pub trait Tls {
+    /// The sockets an SSL socket's ciphertext travels on.
+    type Socket;
     type Config: TlsConfig<Session = Self::Session>;
-    type Connection: TlsConnection<Config = Self::Config, Session = Self::Session>;
+    type Connection: TlsConnection<Config = Self::Config, Session = Self::Session, Socket = Self::Socket>;
     type Session: TlsSession;
+}
+
+/// Why [`TlsConnection::fill_from`] failed: the socket (EAGAIN when nothing has arrived), or the
+/// engine with what it received.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FillError {
+    Socket(Errno),
+    Engine(TlsError),
 }
 
 /// Settings shared by connections, like OpenSSL's SSL_CTX.
@@ -278,6 +288,7 @@ pub trait TlsConfig: Sized {
 pub trait TlsConnection: Sized {
     type Config;
     type Session;
+    type Socket;
     fn open(config: &Self::Config, server_name: Option<&str>) -> Result<Self, TlsError>;
     fn set_session(&self, session: &Self::Session) -> Result<(), TlsError>;
     fn session(&self) -> Option<Self::Session>;
@@ -289,6 +300,11 @@ pub trait TlsConnection: Sized {
     fn refuse_hello(&self, alert: u8) -> TlsError;
     fn receive(&self, ciphertext: &[u8]) -> Result<(), TlsError>;
     fn transmit(&self, max_len: u32) -> Vec<u8>;
+    /// Sends the pending ciphertext on `socket`, in the host: true once all of it went, false
+    /// when the socket would block with some left.
+    fn flush_to(&self, socket: &Self::Socket) -> Result<bool, Errno>;
+    /// Reads what `socket` has into the engine, in the host: how many bytes came, 0 at the end.
+    fn fill_from(&self, socket: &Self::Socket) -> Result<u32, FillError>;
     fn is_handshaking(&self) -> bool;
     fn read(&self, max_len: u32) -> Result<Vec<u8>, TlsError>;
     fn pending(&self) -> u32;

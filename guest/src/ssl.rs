@@ -9,7 +9,7 @@
 
 use crate::ciphers;
 use crate::errno::{Error, SslError, SslErrorKind, os, value};
-use crate::host::{Errno, Events, Host, ProtocolVersion, Tls, TlsConfig, TlsConnection, TlsError, TlsErrorKind, TlsSession, VerifyMode};
+use crate::host::{Errno, Events, FillError, Host, ProtocolVersion, Tls, TlsConfig, TlsConnection, TlsError, TlsErrorKind, TlsSession, VerifyMode};
 use crate::socket::{Core, SockObj};
 use crate::timeout::{self, CallError, Mode};
 use std::cell::{Cell, RefCell};
@@ -503,8 +503,6 @@ pub struct SslSocket<T: Tls> {
     ciphers: RefCell<Vec<&'static ciphers::Suite>>,
     /// What `sni_callback` refused with (or the chosen context's failure): raised once the alert is out.
     refused: RefCell<Option<Error>>,
-    /// Ciphertext the engine produced that the socket has not taken yet (a non-blocking send was short).
-    unsent: RefCell<Vec<u8>>,
     /// (incoming, outgoing) for an SSLObject.
     bios: Option<(SharedBio, SharedBio)>,
     /// Plaintext of an interrupted `write` that the engine already took. OpenSSL's contract is that
@@ -540,7 +538,6 @@ impl<T: Tls> SslSocket<T> {
             context: ctx.serial,
             ciphers: RefCell::new(ctx.ciphers()),
             refused: RefCell::new(None),
-            unsent: RefCell::new(Vec::new()),
             bios: None,
             in_flight: Cell::new(None),
         })
@@ -709,26 +706,26 @@ impl<'a, H: Host> Io<'a, H> {
         }
     }
 
-    /// Sends everything the engine wants sent.
+    /// Sends everything the engine wants sent: into the outgoing MemoryBIO, or (in the host) on
+    /// the socket, waiting as the socket's mode says while it cannot take more.
     fn flush(&mut self, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
-        loop {
-            let mut unsent = ssl.unsent.borrow_mut();
-            if unsent.is_empty() {
-                *unsent = ssl.conn.transmit(CHUNK);
-                if unsent.is_empty() {
+        match self {
+            Io::Bio { outgoing, .. } => loop {
+                let ciphertext = ssl.conn.transmit(CHUNK);
+                if ciphertext.is_empty() {
                     return Ok(());
                 }
-            }
-            match self {
-                Io::Bio { outgoing, .. } => {
-                    outgoing.borrow_mut().buf.append(&mut unsent);
-                }
-                Io::Socket { core, sock, mode, deadline, op } => {
-                    let (host, sock) = (&core.host, *sock);
-                    let n = timeout::sock_call(host, sock, Events::WRITABLE, *mode, *deadline, || host.send(sock, &unsent, 0))
-                        .map_err(|e| Self::blocked(e, SslErrorKind::WantWrite, *op))?;
-                    unsent.drain(..n as usize);
-                }
+                outgoing.borrow_mut().buf.extend_from_slice(&ciphertext);
+            },
+            Io::Socket { core, sock, mode, deadline, op } => {
+                let sock = *sock;
+                let all_sent = || match ssl.conn.flush_to(sock) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(Errno::Eagain),
+                    Err(e) => Err(e),
+                };
+                timeout::sock_call(&core.host, sock, Events::WRITABLE, *mode, *deadline, all_sent)
+                    .map_err(|e| Self::blocked(e, SslErrorKind::WantWrite, *op))
             }
         }
     }
@@ -745,22 +742,30 @@ impl<'a, H: Host> Io<'a, H> {
     /// Feeds the engine what the transport has; an empty read tells it the transport ended.
     fn fill(&mut self, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         ssl.check_paused()?;
-        let data = match self {
+        let received = match self {
             Io::Bio { incoming, .. } => {
-                let mut bio = incoming.borrow_mut();
-                if bio.buf.is_empty() && !bio.eof {
-                    return Err(want_read());
-                }
-                std::mem::take(&mut bio.buf)
+                let data = {
+                    let mut bio = incoming.borrow_mut();
+                    if bio.buf.is_empty() && !bio.eof {
+                        return Err(want_read());
+                    }
+                    std::mem::take(&mut bio.buf)
+                };
+                ssl.conn.receive(&data)
             }
             Io::Socket { core, sock, mode, deadline, op } => {
-                let (host, sock) = (&core.host, *sock);
-                timeout::sock_call(host, sock, Events::READABLE, *mode, *deadline, || host.recv(sock, CHUNK as u64, 0))
+                let sock = *sock;
+                // The socket's errors drive the wait; the engine's come back as a value.
+                let from_socket = || match ssl.conn.fill_from(sock) {
+                    Ok(_) => Ok(Ok(())),
+                    Err(FillError::Socket(e)) => Err(e),
+                    Err(FillError::Engine(e)) => Ok(Err(e)),
+                };
+                timeout::sock_call(&core.host, sock, Events::READABLE, *mode, *deadline, from_socket)
                     .map_err(|e| Self::blocked(e, SslErrorKind::WantRead, *op))?
-                    .data
             }
         };
-        if let Err(e) = ssl.conn.receive(&data) {
+        if let Err(e) = received {
             // The engine may have an alert for the peer; pass it on if the transport takes it.
             let _ = self.flush(ssl);
             return Err(from_engine(e));

@@ -24,6 +24,9 @@ use wasmtime::component::Resource;
 /// `recv(2**31)` must not make the host allocate 2 GiB. Larger than any datagram.
 pub const MAX_RECV: usize = 4 << 20;
 
+/// The most ciphertext one `fill-from` reads: a few TLS records.
+const TLS_CHUNK: u64 = 64 * 1024;
+
 /// What a receive buffer holds where the kernel did not write: zeros, so a miscount could only
 /// ever show the guest zeros. Under the fuzzer it is a marker that the fuzz target looks for in
 /// every byte a receive returns (and never sends itself).
@@ -233,6 +236,47 @@ impl PysockCtxView<'_> {
         Ok(sent as u32)
     }
 
+    /// `pysock:net/tls.connection.flush-to`: the engine's pending ciphertext goes out on the socket
+    /// as the socket's own sends do (the same flags, the sent-bytes quota), never through the guest.
+    pub(crate) fn flush_tls(&mut self, conn: &Resource<crate::tls::TlsConnection>, socket: &Resource<Socket>) -> NetResult<bool> {
+        let fd = self.socket(socket)?.inner.as_raw_fd();
+        let flags = send_flags(0)?;
+        let left = self.byte_allowance(usize::MAX, true)?;
+        let mut sent = 0usize;
+        let result = self.table.get_mut(conn)?.flush_to(&mut |bytes| {
+            match bytes.len().min(left - sent) {
+                0 => Err(std::io::Error::from_raw_os_error(libc::ENOBUFS)),
+                n => sys::send(fd, &bytes[..n], flags, None).inspect(|k| sent += k),
+            }
+        });
+        self.count_sent(sent);
+        match result {
+            Ok(done) => Ok(done),
+            // The quota ran out part way: refused as a send would be, with its reason.
+            Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) && sent == left => self.byte_allowance(1, true).map(|_| false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `pysock:net/tls.connection.fill-from`: what the socket has (at most [`TLS_CHUNK`] bytes)
+    /// goes to the engine, received as the socket's own receives are (the received-bytes quota).
+    pub(crate) fn fill_tls(
+        &mut self,
+        conn: &Resource<crate::tls::TlsConnection>,
+        socket: &Resource<Socket>,
+    ) -> wasmtime::Result<Result<u32, crate::bindings::pysock::net::tls::FillError>> {
+        use crate::bindings::pysock::net::tls::FillError;
+        let got = match self.recv_from(socket, TLS_CHUNK, 0) {
+            Ok((got, _)) => got,
+            Err(NetError::Errno(e)) => return Ok(Err(FillError::Socket(e))),
+            Err(NetError::Trap(t)) => return Err(t),
+        };
+        Ok(match self.table.get_mut(conn)?.receive(&got.data) {
+            Ok(()) => Ok(got.length as u32),
+            Err(e) => Err(FillError::Engine(e)),
+        })
+    }
+
     /// `pysock:net/data.recv-from` (and `recv`): recvfrom(2) under the received-bytes quota, what
     /// the guest receives and from whom.
     pub fn recv_from(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Incoming, Option<IpSocketAddress>)> {
@@ -339,8 +383,15 @@ impl Socket {
     /// it, with the sender's address when the socket reports one.
     fn receive(&self, max_len: u64, flags: i32) -> std::io::Result<(Incoming, Option<SocketAddr>)> {
         let len = max_len.min(MAX_RECV as u64) as usize;
-        // Filled, so that if the kernel wrote less than `bytes_written` says, the guest would see
-        // `UNWRITTEN`, never what this memory held before.
+        if flags & libc::MSG_TRUNC == 0 {
+            // The kernel's count is what it copied: the buffer holds exactly that.
+            let (data, from) = sys::recv_from_new(self.inner.as_fd(), len, flags)?;
+            let length = data.len() as u64;
+            return Ok((Incoming { data, length }, from));
+        }
+        // With MSG_TRUNC the count is not what was written. The buffer is filled first, so that if
+        // the kernel wrote less than `bytes_written` says, the guest would see `UNWRITTEN`, never
+        // what this memory held before.
         let mut buf = vec![UNWRITTEN; len];
         let (n, from) = sys::recv_from(self.inner.as_fd(), &mut buf, flags)?;
         buf.truncate(self.bytes_written(n, len, flags));

@@ -13,11 +13,11 @@ mod legacy_pem;
 mod sessions;
 
 use crate::PysockCtxView;
-use crate::error::guarded;
 use crate::bindings::pysock::net::tls::{
-    ClientHello, Error, ErrorKind, HostConfig, HostConnection, HostSession, ProtocolVersion, SessionStats as Stats,
+    ClientHello, Error, ErrorKind, FillError, HostConfig, HostConnection, HostSession, ProtocolVersion, SessionStats as Stats,
     VerifyMode,
 };
+use crate::error::{NetError, guarded};
 use rustls::server::{Accepted, Acceptor, ProducesTickets};
 pub use sessions::TlsSession;
 use sessions::{ConnectionStore, ServerCache, SessionStats, count};
@@ -857,6 +857,42 @@ impl TlsConnection {
         out
     }
 
+    /// Sends the ciphertext pending for the peer through `send` (the socket's send(2)): true once
+    /// all of it went, false when `send` would block with some left. rustls keeps what a short or
+    /// refused send left, so nothing is lost or sent twice.
+    pub fn flush_to(&mut self, send: &mut dyn FnMut(&[u8]) -> std::io::Result<usize>) -> std::io::Result<bool> {
+        let would_block = |e: &std::io::Error| e.kind() == std::io::ErrorKind::WouldBlock;
+        // An alert the engine queued itself goes first.
+        while !self.alert.is_empty() {
+            match send(&self.alert) {
+                Ok(n) => drop(self.alert.drain(..n.min(self.alert.len()))),
+                Err(e) if would_block(&e) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+            self.transmitted = true;
+        }
+        let Engine::Running(conn) = &mut self.engine else { return Ok(true) };
+        struct Socket<'a>(&'a mut dyn FnMut(&[u8]) -> std::io::Result<usize>);
+        impl std::io::Write for Socket<'_> {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                (self.0)(buf)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        while conn.wants_write() {
+            match conn.write_tls(&mut Socket(send)) {
+                // send(2) never takes nothing from a non-empty buffer; were it to, waiting would never end.
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(_) => self.transmitted = true,
+                Err(e) if would_block(&e) => return Ok(false),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
     pub fn read(&mut self, max_len: u32) -> Result<Vec<u8>, Error> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
@@ -1141,6 +1177,12 @@ impl HostConnection for PysockCtxView<'_> {
         }
         fn transmit(&mut self, this: Resource<TlsConnection>, max_len: u32) -> R<Vec<u8>> {
             Ok(self.table.get_mut(&this)?.transmit(max_len))
+        }
+        fn flush_to(&mut self, this: Resource<TlsConnection>, socket: Resource<crate::net::Socket>) -> Result<bool, NetError> {
+            self.flush_tls(&this, &socket)
+        }
+        fn fill_from(&mut self, this: Resource<TlsConnection>, socket: Resource<crate::net::Socket>) -> R<Result<u32, FillError>> {
+            self.fill_tls(&this, &socket)
         }
         fn is_handshaking(&mut self, this: Resource<TlsConnection>) -> R<bool> {
             Ok(self.table.get(&this)?.is_handshaking())

@@ -235,6 +235,7 @@ impl core::Host for WitHost {
 pub struct WitTls;
 
 impl core::Tls for WitTls {
+    type Socket = net::Socket;
     type Config = tls::Config;
     type Connection = tls::Connection;
     type Session = tls::Session;
@@ -311,6 +312,7 @@ impl core::TlsConfig for tls::Config {
 impl core::TlsConnection for tls::Connection {
     type Config = tls::Config;
     type Session = tls::Session;
+    type Socket = net::Socket;
     fn open(config: &tls::Config, server_name: Option<&str>) -> Result<Self, core::TlsError> {
         tls::Connection::open(config, server_name).map_err(tls_error)
     }
@@ -340,6 +342,15 @@ impl core::TlsConnection for tls::Connection {
     }
     fn transmit(&self, max_len: u32) -> Vec<u8> {
         tls::Connection::transmit(self, max_len)
+    }
+    fn flush_to(&self, socket: &net::Socket) -> Result<bool, Errno> {
+        tls::Connection::flush_to(self, socket).map_err(errno)
+    }
+    fn fill_from(&self, socket: &net::Socket) -> Result<u32, core::FillError> {
+        tls::Connection::fill_from(self, socket).map_err(|e| match e {
+            tls::FillError::Socket(e) => core::FillError::Socket(errno(e)),
+            tls::FillError::Engine(e) => core::FillError::Engine(tls_error(e)),
+        })
     }
     fn is_handshaking(&self) -> bool {
         tls::Connection::is_handshaking(self)
