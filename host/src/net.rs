@@ -243,11 +243,23 @@ impl PysockCtxView<'_> {
         let flags = send_flags(0)?;
         let left = self.byte_allowance(usize::MAX, true)?;
         let mut sent = 0usize;
-        let result = self.table.get_mut(conn)?.flush_to(&mut |bytes| {
-            match bytes.len().min(left - sent) {
-                0 => Err(std::io::Error::from_raw_os_error(libc::ENOBUFS)),
-                n => sys::send(fd, &bytes[..n], flags, None).inspect(|k| sent += k),
+        let result = self.table.get_mut(conn)?.flush_to(&mut |buffers| {
+            let allowed = left - sent;
+            if allowed == 0 {
+                return Err(std::io::Error::from_raw_os_error(libc::ENOBUFS));
             }
+            // The buffers cut to what the quota still allows.
+            let mut within = Vec::with_capacity(buffers.len());
+            let mut room = allowed;
+            for b in buffers {
+                if room == 0 {
+                    break;
+                }
+                let n = b.len().min(room);
+                within.push(std::io::IoSlice::new(&b[..n]));
+                room -= n;
+            }
+            sys::send_vectored(fd, &within, flags).inspect(|k| sent += k)
         });
         self.count_sent(sent);
         match result {

@@ -121,6 +121,21 @@ pub fn send(fd: std::os::fd::RawFd, data: &[u8], flags: i32, to: Option<&socket2
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
+/// sendmsg(2) of the slices in `data`, in order, as one send: TLS records that rustls holds in
+/// several buffers leave in one segment, where a send per buffer would meet Nagle's algorithm and
+/// the peer's delayed ACK (40 ms each on Linux loopback). Only the slices are read.
+pub fn send_vectored(fd: std::os::fd::RawFd, data: &[io::IoSlice<'_>], flags: i32) -> io::Result<usize> {
+    // SAFETY: all-zero bytes are a valid msghdr (no name, no iovecs, no control data).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    // `IoSlice` is ABI-compatible with `iovec` on Unix (its documented guarantee); sendmsg(2) only
+    // reads the iovecs, so the pointer's mutability is never used.
+    msg.msg_iov = data.as_ptr().cast_mut().cast();
+    msg.msg_iovlen = data.len().min(libc::UIO_MAXIOV as usize) as _;
+    // SAFETY: `msg` points at `data`'s iovecs, each valid for reads of its length for the call.
+    let n = unsafe { libc::sendmsg(fd, &msg, flags) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
 /// recvfrom(2) into `buf`, with the sender's address when it is an IP address. The buffer is
 /// initialised memory, so bytes the kernel leaves alone keep their value; which bytes it wrote is for
 /// the caller to say (`net::Socket::bytes_written`), since with MSG_TRUNC the count it returns is not

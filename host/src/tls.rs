@@ -857,14 +857,14 @@ impl TlsConnection {
         out
     }
 
-    /// Sends the ciphertext pending for the peer through `send` (the socket's send(2)): true once
-    /// all of it went, false when `send` would block with some left. rustls keeps what a short or
-    /// refused send left, so nothing is lost or sent twice.
-    pub fn flush_to(&mut self, send: &mut dyn FnMut(&[u8]) -> std::io::Result<usize>) -> std::io::Result<bool> {
+    /// Sends the ciphertext pending for the peer through `send` (the socket's sendmsg(2), given
+    /// every pending buffer at once): true once all of it went, false when `send` would block with
+    /// some left. rustls keeps what a short or refused send left, so nothing is lost or sent twice.
+    pub fn flush_to(&mut self, send: &mut dyn FnMut(&[std::io::IoSlice<'_>]) -> std::io::Result<usize>) -> std::io::Result<bool> {
         let would_block = |e: &std::io::Error| e.kind() == std::io::ErrorKind::WouldBlock;
         // An alert the engine queued itself goes first.
         while !self.alert.is_empty() {
-            match send(&self.alert) {
+            match send(&[std::io::IoSlice::new(&self.alert)]) {
                 Ok(n) => drop(self.alert.drain(..n.min(self.alert.len()))),
                 Err(e) if would_block(&e) => return Ok(false),
                 Err(e) => return Err(e),
@@ -872,10 +872,14 @@ impl TlsConnection {
             self.transmitted = true;
         }
         let Engine::Running(conn) = &mut self.engine else { return Ok(true) };
-        struct Socket<'a>(&'a mut dyn FnMut(&[u8]) -> std::io::Result<usize>);
+        struct Socket<'a>(&'a mut dyn FnMut(&[std::io::IoSlice<'_>]) -> std::io::Result<usize>);
         impl std::io::Write for Socket<'_> {
             fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                (self.0)(buf)
+                (self.0)(&[std::io::IoSlice::new(buf)])
+            }
+            // rustls hands over every pending record here at once.
+            fn write_vectored(&mut self, bufs: &[std::io::IoSlice<'_>]) -> std::io::Result<usize> {
+                (self.0)(bufs)
             }
             fn flush(&mut self) -> std::io::Result<()> {
                 Ok(())
