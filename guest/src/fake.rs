@@ -5,6 +5,7 @@
 use crate::host::*;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 #[derive(Default)]
@@ -18,6 +19,10 @@ pub struct FakeHost {
     /// The most bytes one send takes (0: all of them), and how many were sent in all.
     pub send_chunk: Cell<usize>,
     pub sent: RefCell<usize>,
+    /// What each receive finds, in turn: bytes that arrived, or an error; EAGAIN when none is left.
+    pub arrivals: RefCell<VecDeque<Result<Vec<u8>, Errno>>>,
+    /// Where each receive was told to write: the memory's address and length.
+    pub landings: RefCell<Vec<(usize, usize)>>,
 }
 
 impl FakeHost {
@@ -79,11 +84,22 @@ impl Host for FakeHost {
     fn send_to(&self, _: &(), data: &[u8], _: i32, _: &IpSocketAddress) -> Result<u32, Errno> {
         Ok(data.len() as u32)
     }
-    fn recv(&self, _: &(), _: u64, _: i32) -> Result<Incoming, Errno> {
-        Err(Errno::Eagain)
+    fn recv(&self, _: &(), into: &mut [MaybeUninit<u8>], _: i32) -> Result<Received, Errno> {
+        self.landings.borrow_mut().push((into.as_ptr() as usize, into.len()));
+        let mut arrivals = self.arrivals.borrow_mut();
+        let mut data = arrivals.pop_front().unwrap_or(Err(Errno::Eagain))?;
+        let n = data.len().min(into.len());
+        for (slot, byte) in into.iter_mut().zip(data.drain(..n)) {
+            slot.write(byte);
+        }
+        if !data.is_empty() {
+            // A stream keeps what did not fit for the next receive.
+            arrivals.push_front(Ok(data));
+        }
+        Ok(Received { written: n, length: n as u64 })
     }
-    fn recv_from(&self, _: &(), _: u64, _: i32) -> Result<(Incoming, Option<IpSocketAddress>), Errno> {
-        Err(Errno::Eagain)
+    fn recv_from(&self, s: &(), into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+        Ok((self.recv(s, into, flags)?, None))
     }
     fn shutdown(&self, _: &(), _: ShutdownHow) -> Result<(), Errno> {
         Ok(())

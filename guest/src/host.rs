@@ -6,6 +6,7 @@
 //! tests implement them with a scripted host, so every rule here runs natively under `cargo test`.
 #![forbid(unsafe_code)]
 
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 /// The POSIX error names CPython's `socket`, `select` and `ssl` raise. Names, not numbers: Linux's
@@ -131,11 +132,12 @@ pub struct AddressInfo {
     pub address: IpSocketAddress,
 }
 
-/// What one recv(2) gave: the bytes the kernel wrote, and the count it returned, which is larger
-/// with MSG_TRUNC (a datagram's full length; on TCP, bytes discarded without being written).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Incoming {
-    pub data: Vec<u8>,
+/// What one recv(2) gave: how many bytes the kernel wrote to the start of the memory it was given,
+/// and the count it returned, which is larger with MSG_TRUNC (a datagram's full length; on TCP,
+/// bytes discarded without being written).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Received {
+    pub written: usize,
     pub length: u64,
 }
 
@@ -168,8 +170,11 @@ pub trait Host {
     fn accept(&self, s: &Self::Socket) -> Result<(Self::Socket, Option<IpSocketAddress>), Errno>;
     fn send(&self, s: &Self::Socket, data: &[u8], flags: i32) -> Result<u32, Errno>;
     fn send_to(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno>;
-    fn recv(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<Incoming, Errno>;
-    fn recv_from(&self, s: &Self::Socket, max: u64, flags: i32) -> Result<(Incoming, Option<IpSocketAddress>), Errno>;
+    /// recv(2) of at most `into.len()` bytes into `into`, whose first [`Received::written`] bytes
+    /// it initialises (and no more than `into.len()`).
+    fn recv(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno>;
+    /// recvfrom(2): as [`Host::recv`], with the sender's address when the socket reports one.
+    fn recv_from(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno>;
     fn shutdown(&self, s: &Self::Socket, how: ShutdownHow) -> Result<(), Errno>;
     fn local_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
     fn remote_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;

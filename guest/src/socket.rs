@@ -8,8 +8,9 @@
 
 use crate::addr;
 use crate::errno::{self, Error, gai, os, overflow, type_error, value};
-use crate::host::{Errno, Events, Family, GaiError, Host, Incoming, IpAddress, IpSocketAddress, Kind, ShutdownHow, Sockopt};
+use crate::host::{Errno, Events, Family, GaiError, Host, IpAddress, IpSocketAddress, Kind, Received, ShutdownHow, Sockopt};
 use crate::timeout::{self, CallError, Mode};
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 /// A Python socket address as the face found it, before CPython's checks: `(host, port)` for
@@ -478,16 +479,20 @@ impl<H: Host> Core<H> {
         .map_err(call_error)
     }
 
-    /// `recv`: a bytes object as long as the kernel's count, as CPython's `sock_recv` returns it.
-    pub fn recv(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Vec<u8>, Error> {
-        Ok(as_bytes(self.recv_into(s, bufsize, flags)?))
+    /// `recv` and `recv_into`: CPython's `sock_recv_guts` into `into`, at most `bufsize` bytes.
+    /// What comes back says how many bytes were written there and the count to return (more than
+    /// that with MSG_TRUNC); `recv` makes its bytes object that long.
+    pub fn recv<L: Landing + ?Sized>(&self, s: &SockObj, into: &mut L, bufsize: i64, flags: i32) -> Result<Received, Error> {
+        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>]| self.host.recv(sock, into, flags).map(|got| (got, None));
+        Ok(self.receive(s, into, bufsize, flags, "recv", op)?.0)
     }
 
-    /// `recv_into`: the bytes the kernel wrote, which the adapter copies into the caller's buffer,
-    /// and the count to return (more than the bytes with MSG_TRUNC).
-    pub fn recv_into(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<Incoming, Error> {
-        let op = |sock: &H::Socket, max| self.host.recv(sock, max, flags).map(|got| (got, None));
-        Ok(self.receive(s, bufsize, flags, "recv", op)?.0)
+    /// `recvfrom` and `recvfrom_into` (named by `caller` in errors): as [`Core::recv`], with the
+    /// sender's address.
+    pub fn recvfrom<L: Landing + ?Sized>(&self, s: &SockObj, into: &mut L, bufsize: i64, flags: i32, caller: &str) -> Result<(Received, Option<Address>), Error> {
+        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>]| self.host.recv_from(sock, into, flags);
+        let (got, from) = self.receive(s, into, bufsize, flags, caller, op)?;
+        Ok((got, from.map(|a| to_python(&a))))
     }
 
     /// A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.
@@ -498,37 +503,43 @@ impl<H: Host> Core<H> {
         }
     }
 
-    /// CPython's `sock_recv_guts` and `sock_recvfrom_guts` over `op` (one host receive of at most
-    /// `max` bytes): the timeout mode, and MSG_WAITALL on a blocking stream socket, which the kernel
-    /// would wait out but the host's never-blocking socket cannot.
-    fn receive(
+    /// CPython's `sock_recv_guts` and `sock_recvfrom_guts` over `op` (one host receive into the
+    /// memory it is given): the timeout mode, and MSG_WAITALL on a blocking stream socket, which the
+    /// kernel would wait out but the host's never-blocking socket cannot.
+    fn receive<L: Landing + ?Sized>(
         &self,
         s: &SockObj,
+        into: &mut L,
         bufsize: i64,
         flags: i32,
         caller: &str,
-        op: impl Fn(&H::Socket, u64) -> Result<(Incoming, Option<IpSocketAddress>), Errno>,
-    ) -> Result<(Incoming, Option<IpSocketAddress>), Error> {
+        op: impl Fn(&H::Socket, &mut [MaybeUninit<u8>]) -> Result<(Received, Option<IpSocketAddress>), Errno>,
+    ) -> Result<(Received, Option<IpSocketAddress>), Error> {
         if bufsize < 0 {
             return Err(value(&format!("negative buffersize in {caller}")));
         }
         let sock = self.sock(s)?;
         let mode = Self::call_mode(s, flags);
         if bufsize == 0 && mode == Mode::Blocking {
-            let nothing = (Incoming { data: Vec::new(), length: 0 }, None);
-            return Self::receive_nothing(op(sock, 0), nothing);
+            return Self::receive_nothing(op(sock, &mut []), (Received::default(), None));
         }
         let wanted = bufsize as u64;
-        let call = |max| timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, max));
-        let (mut got, from) = call(wanted).map_err(call_error)?;
+        let call = |into: &mut [MaybeUninit<u8>]| timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, into));
+        let first = into.room(0, wanted.min(MOST_PER_RECEIVE as u64) as usize);
+        let (mut got, from) = call(first).map_err(call_error)?;
         let waits_for_all = flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 && s.kind == SOCK_STREAM;
         if waits_for_all && mode == Mode::Blocking {
             // recv(2) with MSG_WAITALL returns early at the end of the stream or on an error, with
             // what arrived so far; the error waits for the next call, as it does here.
             while got.length > 0 && got.length < wanted {
-                match call(wanted - got.length) {
+                let left = (wanted - got.length).min(MOST_PER_RECEIVE as u64) as usize;
+                let room = into.room(got.written, left);
+                if room.is_empty() {
+                    break;
+                }
+                match call(room) {
                     Ok((more, _)) if more.length > 0 => {
-                        got.data.extend_from_slice(&more.data);
+                        got.written += more.written;
                         got.length += more.length;
                     }
                     _ => break,
@@ -536,19 +547,6 @@ impl<H: Host> Core<H> {
             }
         }
         Ok((got, from))
-    }
-
-    pub fn recvfrom(&self, s: &SockObj, bufsize: i64, flags: i32) -> Result<(Vec<u8>, Option<Address>), Error> {
-        let (got, from) = self.recvfrom_into(s, bufsize, flags, "recvfrom")?;
-        Ok((as_bytes(got), from))
-    }
-
-    /// `recvfrom_into` (and `recvfrom`, named by `caller` in errors): as [`Core::recv_into`], with
-    /// the sender's address.
-    pub fn recvfrom_into(&self, s: &SockObj, bufsize: i64, flags: i32, caller: &str) -> Result<(Incoming, Option<Address>), Error> {
-        let op = |sock: &H::Socket, max| self.host.recv_from(sock, max, flags);
-        let (got, from) = self.receive(s, bufsize, flags, caller, op)?;
-        Ok((got, from.map(|a| to_python(&a))))
     }
 
     pub fn shutdown(&self, s: &SockObj, how: i32) -> Result<(), Error> {
@@ -727,19 +725,6 @@ impl<H: Host> Core<H> {
     }
 }
 
-/// What `recv()` returns for `got`: CPython resizes its bytes object to the kernel's count, which
-/// with MSG_TRUNC exceeds what the kernel wrote. CPython's tail is whatever its allocator held; here
-/// it is zeros.
-pub fn as_bytes(got: Incoming) -> Vec<u8> {
-    let mut data = got.data;
-    if let Ok(length) = usize::try_from(got.length) {
-        if length > data.len() {
-            data.resize(length, 0);
-        }
-    }
-    data
-}
-
 fn raw_int(v: i32, len: i64) -> Vec<u8> {
     let mut b = v.to_ne_bytes().to_vec();
     b.truncate(len as usize);
@@ -779,6 +764,27 @@ pub fn inet_ntop(family: i32, packed: &[u8]) -> Result<String, Error> {
     }
 }
 
+/// The most one receive asks the host for: the host hands over no more per call (the WIT's
+/// `recv` caps a huge length at 4 MiB), so `recv(2**31)` never makes a 2 GiB bytes object.
+pub const MOST_PER_RECEIVE: usize = 4 << 20;
+
+/// Memory a receive fills from its start: a new bytes object's, which can grow (MSG_WAITALL asks
+/// for more as it goes), or the buffer `recv_into` was given, which cannot.
+pub trait Landing {
+    /// At least `want` bytes of memory after the first `filled`, or what there is where it cannot
+    /// grow that far. The first `filled` bytes keep what was written there.
+    fn room(&mut self, filled: usize, want: usize) -> &mut [MaybeUninit<u8>];
+}
+
+impl Landing for [MaybeUninit<u8>] {
+    fn room(&mut self, filled: usize, want: usize) -> &mut [MaybeUninit<u8>] {
+        let start = filled.min(self.len());
+        let rest = &mut self[start..];
+        let n = want.min(rest.len());
+        &mut rest[..n]
+    }
+}
+
 /// Converts `Duration`s for select/poll.
 pub fn seconds(t: f64) -> Duration {
     Duration::try_from_secs_f64(t).unwrap_or(Duration::MAX)
@@ -799,5 +805,34 @@ mod tests {
         assert!(core.sendall(&s, &data, 0).is_ok());
         assert_eq!(*core.host.sent.borrow(), 100_000);
         assert!(matches!(core.send(&s, &data, 0), Ok(30_000)));
+    }
+
+    /// A blocking MSG_WAITALL receive goes on where the last arrival ended, until it has all it
+    /// asked for, waiting between arrivals; a plain one returns the first arrival.
+    #[test]
+    fn waitall_fills_the_landing_across_arrivals() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        core.host.arrivals.borrow_mut().extend([Ok(vec![1; 300]), Err(Errno::Eagain), Ok(vec![2; 800])]);
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(1), true));
+        let mut memory = [MaybeUninit::uninit(); 1000];
+        let got = core.recv(&s, &mut memory[..], 1000, MSG_WAITALL).unwrap();
+        assert_eq!(got, Received { written: 1000, length: 1000 });
+        let base = memory.as_ptr() as usize;
+        assert_eq!(*core.host.landings.borrow(), vec![(base, 1000), (base + 300, 700), (base + 300, 700)]);
+        // The 100 bytes that did not fit wait for the next receive, which takes only them.
+        let got = core.recv(&s, &mut memory[..], 1000, 0).unwrap();
+        assert_eq!(got, Received { written: 100, length: 100 });
+    }
+
+    /// recv(0) on a blocking socket returns nothing at once; a negative size is CPython's ValueError.
+    #[test]
+    fn empty_and_negative_receives() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        let mut memory = [MaybeUninit::uninit(); 4];
+        assert_eq!(core.recv(&s, &mut memory[..], 0, 0).unwrap(), Received::default());
+        let e = core.recvfrom(&s, &mut memory[..], -1, 0, "recvfrom").unwrap_err();
+        assert_eq!(e, value("negative buffersize in recvfrom"));
     }
 }

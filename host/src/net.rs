@@ -27,6 +27,18 @@ pub const MAX_RECV: usize = 4 << 20;
 /// The most ciphertext one `fill-from` reads: a few TLS records.
 const TLS_CHUNK: u64 = 64 * 1024;
 
+/// The smallest recv the kernel writes straight into the guest's memory: below it, one system call
+/// and a small copy cost less than asking the queue's length first.
+pub const IN_PLACE_MIN: usize = 16 * 1024;
+
+/// How a recv's bytes reach the guest ([`PysockCtxView::plan_recv`]).
+pub(crate) enum Receive {
+    /// `len` bytes are queued on `fd`: recv(2) them into the guest's memory when lowering.
+    InPlace { fd: std::os::fd::RawFd, len: usize, flags: i32 },
+    /// Received already (or refused), copied in when lowered.
+    Done(Result<Incoming, Errno>),
+}
+
 /// What a receive buffer holds where the kernel did not write: zeros, so a miscount could only
 /// ever show the guest zeros. Under the fuzzer it is a marker that the fuzz target looks for in
 /// every byte a receive returns (and never sends itself).
@@ -296,6 +308,32 @@ impl PysockCtxView<'_> {
         let (got, from) = self.socket(this)?.receive(max_len, flags)?;
         self.count_received(&got, flags);
         Ok((got, from.map(from_std)))
+    }
+
+    /// `pysock:net/data.recv` of at least [`IN_PLACE_MIN`] bytes on a socket with bytes queued: a
+    /// plan for the kernel to write them straight into the guest's memory as the result is lowered
+    /// (`crate::data`), with the policy and quota settled and the bytes counted now. The count is
+    /// the queue's (FIONREAD), so the recv(2) that follows takes exactly that many. Anything else
+    /// (nothing queued, the end of the stream, an error, a flag that reads something other than the
+    /// queue) is received here at once, as [`PysockCtxView::recv_from`] does.
+    pub(crate) fn plan_recv(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32) -> NetResult<Receive> {
+        let max_len = self.recv_allowance(max_len, flags)?;
+        let len = max_len.min(MAX_RECV as u64) as usize;
+        let socket = self.socket(this)?;
+        let in_place = len >= IN_PLACE_MIN && flags & (libc::MSG_TRUNC | libc::MSG_OOB | libc::MSG_ERRQUEUE) == 0;
+        if in_place {
+            let fd = socket.inner.as_raw_fd();
+            if let Ok(queued @ 1..) = sys::queued(fd) {
+                let len = queued.min(len);
+                if flags & libc::MSG_PEEK == 0 {
+                    self.ctx.usage.bytes_received = self.ctx.usage.bytes_received.saturating_add(len as u64);
+                }
+                return Ok(Receive::InPlace { fd, len, flags });
+            }
+        }
+        let (got, _) = socket.receive(max_len, flags)?;
+        self.count_received(&got, flags);
+        Ok(Receive::Done(Ok(got)))
     }
 
     /// The length a recv may ask for under the received-bytes quota; a peek takes nothing.

@@ -1,4 +1,5 @@
-//! Every `unsafe` call of the host, each with its justification. Nothing else in the crate uses `unsafe`.
+//! Every `unsafe` call of the host, each with its justification. The only other `unsafe` in the
+//! crate implements wasmtime's lowering traits for a receive's result (`crate::data`).
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -104,6 +105,28 @@ pub fn recv_from_new(fd: BorrowedFd<'_>, len: usize, flags: i32) -> io::Result<(
     // SAFETY: as in `recv_from`: an initialised sockaddr, read only as far as the kernel filled it.
     let from = unsafe { sockaddr_to_std((&raw const storage).cast(), addr_len.min(capacity)) };
     Ok((buf, from))
+}
+
+/// How many bytes a socket could hand over now (ioctl FIONREAD): for a stream, what is queued;
+/// for a datagram socket, the next datagram's length. Errors for a socket that has no such count
+/// (a listening one).
+pub fn queued(fd: std::os::fd::RawFd) -> io::Result<usize> {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one c_int through the pointer, which is valid for that write; on a
+    // descriptor that is not a socket the kernel returns an error and writes nothing.
+    let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+/// recv(2) into `buf`, memory that is already initialised (the guest's): the kernel's count.
+pub fn recv(fd: std::os::fd::RawFd, buf: &mut [u8], flags: i32) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call; the kernel writes at most
+    // that many (a count larger than that, from MSG_TRUNC, is the caller's to interpret).
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), flags) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
 /// send(2) of `data` on the descriptor `fd`, or sendto(2) when `to` names a destination. Whatever

@@ -19,8 +19,7 @@ try:
     elif mode == "listeners":  # --max-listeners 1
         for i in range(1, 10):
             keep.append(socket.create_server(("127.0.0.1", 0)))
-    elif mode in ("bytes-sent", "bytes-sent-staged"):  # --max-bytes-sent 1000 (staged: 10000)
-        # Staged: buffers large enough to travel through the host's staging area.
+    elif mode in ("bytes-sent", "bytes-sent-large"):  # --max-bytes-sent 1000 (large: 10000)
         size, quota = (600, 1000) if mode == "bytes-sent" else (6000, 10000)
         server = socket.create_server(("127.0.0.1", 0))
         c = socket.create_connection(server.getsockname())
@@ -35,12 +34,14 @@ try:
             while len(got) < quota:
                 got += peer.recv(65536)
             print(f"{mode}: the peer received {len(got)} bytes")
-    elif mode in ("bytes-received", "bytes-received-staged"):  # --max-bytes-received 1000 (10000)
-        size, total = (700, 3000) if mode == "bytes-received" else (7000, 30000)
+    elif mode in ("bytes-received", "bytes-received-large"):  # --max-bytes-received 1000 (large: 100000)
+        # Large: receives big enough for the kernel to write into the sandbox's memory directly.
+        size, total = (700, 3000) if mode == "bytes-received" else (30000, 300000)
         server = socket.create_server(("127.0.0.1", 0))
         c = socket.create_connection(server.getsockname())
         peer, _ = server.accept()
         peer.sendall(b"y" * total)
+        c.settimeout(5)  # were the quota not to hold, the receives would end here
         got = 0
         try:
             while True:

@@ -126,6 +126,13 @@ fn assert_matches_native(name: &str) {
     assert_matches_native_with(name, &[], &[]);
 }
 
+/// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
+/// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
+#[test]
+fn large_receives_match_native_cpython() {
+    assert_matches_native("large_receives.py");
+}
+
 /// Non-blocking SSL sockets with small buffers: SSLWantWriteError retries of the same buffer neither
 /// lose nor repeat data, and reads do not wait for our own writes (that deadlocked two peers).
 #[test]

@@ -1,5 +1,6 @@
-//! The buffer protocol: the bytes a call sends and the buffers `recv_into` fills, in place, without
-//! a copy. This module holds the crate's only `unsafe`; each block says why it holds.
+//! The buffer protocol and new bytes objects: the bytes a call sends, the buffers `recv_into`
+//! fills and the bytes objects `recv` returns, used in place, without a copy. This module and
+//! `landing.rs` hold the crate's `unsafe`; each block says why it holds.
 //!
 //! A view is held for one call and released when dropped. While it is held, the exporter keeps the
 //! memory where it is (a bytearray cannot resize with a view open), and no Python code runs between
@@ -10,6 +11,9 @@
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use pysock_guest::host::Received;
+use pysock_guest::socket::Landing;
+use std::mem::MaybeUninit;
 
 /// A contiguous view of a bytes-like object's memory.
 pub struct Buffer {
@@ -57,13 +61,22 @@ impl Buffer {
 
     /// Copies `data` to the start of a writable view; the rest keeps its contents.
     pub fn fill(&mut self, data: &[u8]) {
-        let n = data.len().min(self.len());
+        for (slot, byte) in self.writable_prefix(data.len()).iter_mut().zip(data) {
+            slot.write(*byte);
+        }
+    }
+
+    /// The first `n` bytes of a writable view, for a receive to fill; empty for a read-only one.
+    pub fn writable_prefix(&mut self, n: usize) -> &mut [MaybeUninit<u8>] {
+        let n = n.min(self.len());
         if n == 0 || self.view.readonly != 0 {
-            return;
+            return &mut [];
         }
         // SAFETY: the view is writable (checked above, and asked for with PyBUF_WRITABLE) and holds
-        // at least `n` bytes at `buf`; `data` is Rust memory, so the two do not overlap.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), self.view.buf.cast::<u8>(), n) };
+        // at least `n` contiguous bytes at `buf`, valid until the view is released, which outlives
+        // this borrow; nothing else reads or writes them meanwhile (see the module docs). Seen as
+        // `MaybeUninit`, they can only be written with initialised bytes.
+        unsafe { std::slice::from_raw_parts_mut(self.view.buf.cast::<MaybeUninit<u8>>(), n) }
     }
 }
 
@@ -71,6 +84,115 @@ impl Drop for Buffer {
     fn drop(&mut self) {
         // SAFETY: the view was filled by a successful PyObject_GetBuffer and is released once.
         unsafe { ffi::PyBuffer_Release(&mut *self.view) };
+    }
+}
+
+/// A `bytes` object being received into, as CPython's `sock_recv` makes one: created at the size
+/// asked for with its contents unset (`PyBytes_FromStringAndSize(NULL, n)`), grown when MSG_WAITALL
+/// asks for more, and cut to the kernel's count at the end. Nothing else sees it until
+/// [`NewBytes::finish`] hands it over.
+pub struct NewBytes<'py> {
+    py: Python<'py>,
+    /// Owned; null while it holds no bytes (a size of 0 would be CPython's shared empty bytes object).
+    obj: *mut ffi::PyObject,
+    len: usize,
+}
+
+impl<'py> NewBytes<'py> {
+    /// Room for `len` bytes; MemoryError as CPython raises when they cannot be had.
+    pub fn new(py: Python<'py>, len: usize) -> PyResult<Self> {
+        let mut new = NewBytes { py, obj: std::ptr::null_mut(), len: 0 };
+        if len > 0 {
+            new.obj = Self::allocate(py, len)?;
+            new.len = len;
+        }
+        Ok(new)
+    }
+
+    fn allocate(py: Python<'py>, len: usize) -> PyResult<*mut ffi::PyObject> {
+        let size = ffi::Py_ssize_t::try_from(len).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(()))?;
+        // SAFETY: a null source asks for `size` bytes with no contents; the result is a new reference
+        // or null with MemoryError set.
+        let obj = unsafe { ffi::PyBytes_FromStringAndSize(std::ptr::null(), size) };
+        if obj.is_null() { Err(PyErr::fetch(py)) } else { Ok(obj) }
+    }
+
+    fn memory(&mut self) -> &mut [MaybeUninit<u8>] {
+        if self.obj.is_null() {
+            return &mut [];
+        }
+        // SAFETY: `obj` is a bytes object of `len` bytes that only this value refers to, so nothing
+        // else reads or writes its contents while the borrow lasts.
+        unsafe { std::slice::from_raw_parts_mut(ffi::PyBytes_AsString(self.obj).cast::<MaybeUninit<u8>>(), self.len) }
+    }
+
+    /// Makes it `len` bytes long, keeping the first `keep` bytes; false (and unchanged) when the
+    /// memory cannot be had.
+    fn resize(&mut self, len: usize, keep: usize) -> bool {
+        let Ok(bigger) = Self::allocate(self.py, len) else {
+            return false;
+        };
+        let keep = keep.min(len).min(self.len);
+        if keep > 0 {
+            // SAFETY: both are bytes objects only this value refers to, at least `keep` bytes long;
+            // their first `keep` bytes were written by receives.
+            unsafe { std::ptr::copy_nonoverlapping(ffi::PyBytes_AsString(self.obj), ffi::PyBytes_AsString(bigger), keep) };
+        }
+        // SAFETY: the old object (if any) is owned and dropped here, once.
+        unsafe { ffi::Py_XDECREF(self.obj) };
+        (self.obj, self.len) = (bigger, len);
+        true
+    }
+
+    /// The bytes object `recv` returns: as long as the kernel's count, which with MSG_TRUNC exceeds
+    /// what it wrote. CPython's tail is whatever its allocator held; here it is zeros.
+    pub fn finish(mut self, got: Received) -> PyResult<Py<PyAny>> {
+        let len = usize::try_from(got.length).unwrap_or(usize::MAX);
+        if len == 0 {
+            return Ok(PyBytes::new(self.py, b"").into_any().unbind());
+        }
+        if len > self.len && !self.resize(len, got.written) {
+            return Err(pyo3::exceptions::PyMemoryError::new_err(()));
+        }
+        let written = got.written.min(len);
+        for byte in &mut self.memory()[written..len] {
+            byte.write(0);
+        }
+        if len < self.len {
+            // SAFETY: `obj` is a bytes object only this value refers to, so it may be resized; on
+            // failure CPython frees it, sets it to null and raises MemoryError.
+            unsafe extern "C" {
+                fn _PyBytes_Resize(bytes: *mut *mut ffi::PyObject, size: ffi::Py_ssize_t) -> std::os::raw::c_int;
+            }
+            if unsafe { _PyBytes_Resize(&mut self.obj, len as ffi::Py_ssize_t) } != 0 {
+                return Err(PyErr::fetch(self.py));
+            }
+            self.len = len;
+        }
+        let obj = std::mem::replace(&mut self.obj, std::ptr::null_mut());
+        // SAFETY: `obj` is an owned reference to a bytes object whose `len` bytes are all written.
+        Ok(unsafe { Bound::from_owned_ptr(self.py, obj) }.unbind())
+    }
+}
+
+impl Landing for NewBytes<'_> {
+    fn room(&mut self, filled: usize, want: usize) -> &mut [MaybeUninit<u8>] {
+        let needed = filled.saturating_add(want);
+        // Without more memory (MemoryError, cleared) the receive ends with what it has.
+        if needed > self.len {
+            self.resize(needed, filled);
+        }
+        let memory = self.memory();
+        let start = filled.min(memory.len());
+        let end = needed.min(memory.len());
+        &mut memory[start..end]
+    }
+}
+
+impl Drop for NewBytes<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `obj` is null or an owned reference, released once.
+        unsafe { ffi::Py_XDECREF(self.obj) };
     }
 }
 

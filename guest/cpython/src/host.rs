@@ -4,7 +4,8 @@
 //! conversion from one list of variants.
 
 use crate::bindings::pysock::net::{data, net, tls, types};
-use pysock_guest::host::{self as core, Errno, Events, Family, GaiError, IpSocketAddress, Kind};
+use pysock_guest::host::{self as core, Errno, Events, Family, GaiError, IpSocketAddress, Kind, Received};
+use std::mem::MaybeUninit;
 use std::time::Duration;
 
 /// `From` both ways between a WIT enum and the core's enum of the same variants.
@@ -87,10 +88,6 @@ fn address_to_wit(a: &IpSocketAddress) -> types::IpSocketAddress {
     types::IpSocketAddress { address, port: a.port, flowinfo: a.flowinfo, scope_id: a.scope_id }
 }
 
-fn incoming(i: types::Incoming) -> core::Incoming {
-    core::Incoming { data: i.data, length: i.length }
-}
-
 fn nanos(t: Option<Duration>) -> Option<u64> {
     t.map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX))
 }
@@ -163,12 +160,17 @@ impl core::Host for WitHost {
     fn send_to(&self, s: &net::Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
         data::send_to(s, bytes, flags, address_to_wit(a)).map_err(errno)
     }
-    fn recv(&self, s: &net::Socket, max: u64, flags: i32) -> Result<core::Incoming, Errno> {
-        data::recv(s, max, flags).map(incoming).map_err(errno)
+    fn recv(&self, s: &net::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
+        crate::landing::recv(s, into, flags).map_err(errno)
     }
-    fn recv_from(&self, s: &net::Socket, max: u64, flags: i32) -> Result<(core::Incoming, Option<IpSocketAddress>), Errno> {
-        let (got, from) = data::recv_from(s, max, flags).map_err(errno)?;
-        Ok((incoming(got), from.map(address_to_core)))
+    fn recv_from(&self, s: &net::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+        let (got, from) = data::recv_from(s, into.len() as u64, flags).map_err(errno)?;
+        // Datagrams are small: their bytes are copied over from the list the binding made.
+        let n = got.data.len().min(into.len());
+        for (slot, byte) in into.iter_mut().zip(&got.data[..n]) {
+            slot.write(*byte);
+        }
+        Ok((Received { written: n, length: got.length }, from.map(address_to_core)))
     }
     fn shutdown(&self, s: &net::Socket, how: core::ShutdownHow) -> Result<(), Errno> {
         s.shutdown(wit(how)).map_err(errno)

@@ -22,6 +22,7 @@ mod constants;
 mod convert;
 mod errors;
 mod host;
+mod landing;
 mod select;
 mod socket;
 mod ssl;

@@ -2,7 +2,7 @@
 //! them, over the guest logic's [`Core`]. This file converts arguments (with CPython's messages),
 //! calls the core, and builds the results; the rules live in the core.
 
-use crate::buffer::{self, Buffer};
+use crate::buffer::{self, Buffer, NewBytes};
 use crate::convert::{self, Int};
 use crate::errors::{CoreResult, errno_number, gaierror, herror};
 use crate::{constants, with_core};
@@ -10,7 +10,6 @@ use pyo3::exceptions::{PyOSError, PyOverflowError, PyTimeoutError, PyTypeError, 
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
 use pysock_guest::errno::{self, Errno, Error};
-use pysock_guest::host::Incoming;
 use pysock_guest::socket::{self as core_socket, Address, OptionValue, SockObj};
 use std::cell::Cell;
 
@@ -170,6 +169,12 @@ fn optional_address(py: Python<'_>, a: Option<Address>) -> PyResult<Py<PyAny>> {
         Some(a) => python_address(py, a),
         None => Ok(py.None()),
     }
+}
+
+/// How much memory a new bytes object for a receive of `bufsize` starts with: what one receive can
+/// bring (a negative size is the core's ValueError).
+fn first_landing(bufsize: i64) -> usize {
+    usize::try_from(bufsize).unwrap_or(0).min(pysock_guest::socket::MOST_PER_RECEIVE)
 }
 
 /// `nbytes` for `recv_into`-style calls: 0 means the whole buffer; more than it holds is an error.
@@ -359,16 +364,18 @@ impl Socket {
     fn recv(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let bufsize = convert::ssize(bufsize)?;
         let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
-        let data = with_core(|c| c.recv(&self.obj(), bufsize, flags)).py_err(py)?;
-        Ok(bytes_result(py, &data))
+        let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+        let got = with_core(|c| c.recv(&self.obj(), &mut bytes, bufsize, flags)).py_err(py)?;
+        bytes.finish(got)
     }
 
     #[pyo3(signature = (bufsize, flags = None))]
     fn recvfrom(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let bufsize = convert::ssize(bufsize)?;
         let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
-        let (data, from) = with_core(|c| c.recvfrom(&self.obj(), bufsize, flags)).py_err(py)?;
-        Ok((bytes_result(py, &data), optional_address(py, from)?))
+        let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+        let (got, from) = with_core(|c| c.recvfrom(&self.obj(), &mut bytes, bufsize, flags, "recvfrom")).py_err(py)?;
+        Ok((bytes.finish(got)?, optional_address(py, from)?))
     }
 
     #[pyo3(signature = (buffer, nbytes = None, flags = None))]
@@ -385,10 +392,9 @@ impl Socket {
             None => view.len() as i64,
         };
         let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
-        let Incoming { data, length } = with_core(|c| c.recv_into(&self.obj(), nbytes, flags)).py_err(py)?;
-        // Only what the kernel wrote; with MSG_TRUNC the count returned is more.
-        view.fill(&data);
-        Ok(length)
+        let into = view.writable_prefix(nbytes as usize);
+        // With MSG_TRUNC the count returned exceeds what the kernel wrote.
+        Ok(with_core(|c| c.recv(&self.obj(), into, nbytes, flags)).py_err(py)?.length)
     }
 
     #[pyo3(signature = (buffer, nbytes = None, flags = None))]
@@ -405,8 +411,8 @@ impl Socket {
             None => view.len() as i64,
         };
         let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
-        let (got, from) = with_core(|c| c.recvfrom_into(&self.obj(), nbytes, flags, "recvfrom_into")).py_err(py)?;
-        view.fill(&got.data);
+        let into = view.writable_prefix(nbytes as usize);
+        let (got, from) = with_core(|c| c.recvfrom(&self.obj(), into, nbytes, flags, "recvfrom_into")).py_err(py)?;
         Ok((got.length, optional_address(py, from)?))
     }
 
