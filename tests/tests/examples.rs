@@ -44,6 +44,34 @@ fn urllib_fetches_from_native_http_server() {
     assert_eq!(text, "200 text/plain\nhello over http\n");
 }
 
+/// An app of one's own (examples/embedded_app), built with componentize-py and pysock's extension
+/// as its README step says, runs under `pysock run` and fetches a page from native `http.server`.
+#[test]
+fn componentize_py_app_with_pysock_fetches_from_native_http_server() {
+    let work = std::env::temp_dir().join(format!("pysock-embedded-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+    let app = work.join("app.wasm");
+    let build = Command::new(root().join(".venv/bin/componentize-py"))
+        .current_dir(root())
+        .args(["-d", "wit", "-w", "pysock:net/python", "componentize", "-p", "examples/embedded_app", "-p", "build/extension", "app", "-o"])
+        .arg(&app)
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "componentize-py failed:\n{}", String::from_utf8_lossy(&build.stderr));
+    std::fs::write(work.join("page.txt"), "hello from an app of your own\n").unwrap();
+    let (_server, port) = start_printing_port(Command::new("python3").arg(root().join("tests/python/http_peer.py")).arg(&work));
+    let out = Command::new(pysock_bin())
+        .args(["run", "--allow-loopback"])
+        .arg(&app)
+        .arg(format!("http://127.0.0.1:{port}/page.txt"))
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&work);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text, "200 text/plain\nhello from an app of your own\n");
+}
+
 /// Starts the sandboxed echo server `example` for 1,000 clients, runs 1,000 concurrent native
 /// clients against it (all connected before any echo is read), and checks every echo.
 fn serves_1000_native_clients(example: &str) {

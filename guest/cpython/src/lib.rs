@@ -3,9 +3,9 @@
 //!
 //! Built for `wasm32-wasip2` as a position-independent shared library, `_pysock.cpython-314-wasm32-wasi.so`
 //! (scripts/setup.sh), which componentize-py links into its CPython. Importing `_pysock` makes the
-//! three modules; the interpreter's entry point (python/pysock_app.py) installs them in
-//! `sys.modules` before any user code runs, so the stdlib's `socket.py`, `selectors`, `asyncio`
-//! and `ssl.py` run on them unchanged.
+//! three modules; `_pysock.install()` puts them in `sys.modules` before anything imports `socket`
+//! (pysock's own interpreter does it in python/pysock_app.py, an app of one's own at its top), so
+//! the stdlib's `socket.py`, `selectors`, `asyncio` and `ssl.py` run on them unchanged.
 //!
 //! The rules (timeouts, retry loops, select/poll/epoll, the SSL I/O loop, every error) are the
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
@@ -42,18 +42,52 @@ pub(crate) fn with_core<T>(f: impl FnOnce(&mut Core<host::WitHost>) -> T) -> T {
     CORE.with(|c| f(&mut c.borrow_mut()))
 }
 
-/// `_pysock`: holds the three modules as attributes (`_pysock._socket`, `.select`, `._ssl`).
+/// The modules `_pysock` provides, and what each replaces in `sys.modules`.
+const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
+
+/// `_pysock.install()`: makes `_pysock._socket`, `.select` and `._ssl` the interpreter's `_socket`,
+/// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
+/// run on pysock. Modules that already imported the old ones are dropped from `sys.modules`, to be
+/// imported again on the new ones. It calls no host function, so it may run while componentize-py
+/// pre-initialises an app.
+#[pyfunction]
+fn install(py: Python<'_>) -> PyResult<()> {
+    linux_errno_names(py)?;
+    let this = py.import("_pysock")?;
+    let modules = py.import("sys")?.getattr("modules")?;
+    for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
+        modules.call_method1("pop", (*name, py.None()))?;
+    }
+    for name in MODULES {
+        modules.set_item(name, this.getattr(name)?)?;
+    }
+    Ok(())
+}
+
+/// wasi-libc gives some errnos two names (EPIPE and ESHUTDOWN share a number), and the `errno`
+/// module's `errorcode` then shows the later one; Linux CPython shows these.
+fn linux_errno_names(py: Python<'_>) -> PyResult<()> {
+    let errno = py.import("errno")?;
+    let errorcode = errno.getattr("errorcode")?;
+    for name in ["EPIPE", "EAGAIN", "ENOTSUP", "EDEADLOCK"] {
+        if let Ok(number) = errno.getattr(name) {
+            errorcode.set_item(number, name)?;
+        }
+    }
+    Ok(())
+}
+
+/// `_pysock`: holds the three modules as attributes (`_pysock._socket`, `.select`, `._ssl`) and
+/// [`install`], which puts them in place.
 #[pymodule]
 fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    for (name, init) in [
-        ("_socket", socket::init as fn(&Bound<'_, PyModule>) -> PyResult<()>),
-        ("select", select::init),
-        ("_ssl", ssl::init),
-    ] {
+    let inits = [socket::init as fn(&Bound<'_, PyModule>) -> PyResult<()>, select::init, ssl::init];
+    for (name, init) in MODULES.into_iter().zip(inits) {
         let module = PyModule::new(py, name)?;
         init(&module)?;
         m.add(name, module)?;
     }
+    m.add_function(wrap_pyfunction!(install, m)?)?;
     Ok(())
 }
