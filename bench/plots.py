@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt
 
 docs = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
 results = json.loads((docs / "benchmarks.json").read_text())
-names = {"a": "(a) Rust std::net", "b": "(b) native CPython", "c": "(c) guest from Rust",
-         "d": "(d) CPython on pysock", "e": "(e) CPython on wasi:sockets"}
+names = {"a": "(a) Rust std::net", "b": "(b) native CPython", "d": "(d) CPython on pysock",
+         "e": "(e) CPython on wasi:sockets"}
 
 fig, ax = plt.subplots(figsize=(7, 4.5))
 for mechanism in ("select", "poll", "epoll"):

@@ -2,21 +2,26 @@
 //! invocation and writes `docs/benchmarks.json` and `docs/BENCHMARKS.md`; `bench/plots.py` draws the
 //! plots from the JSON. `bash scripts/bench.sh` does all of it.
 //!
-//! Subjects, as issue 7 names them:
+//! Subjects:
 //! - (a) native Rust `std::net`;
 //! - (b) native CPython (`python3`);
 //! - (d) CPython in the sandbox on pysock (`pysock python`);
 //! - (e) the same CPython on wasmtime-wasi's own wasi:sockets, the network inherited: what a user
 //!   would run without pysock.
 //!
-//! The peers are native Rust threads in this process (a sink, an echo server, an acceptor), shared by
-//! every subject, so the subjects differ only in the client. Every workload is bounded in size.
+//! The peers are native Rust threads in this process (a sink, an echo server, an acceptor, a TLS
+//! sink on rustls), shared by every subject, so the subjects differ only in the client. Programs
+//! with both ends of a connection in one process run natively and in the sandbox. Every workload is
+//! bounded in size. Numbers are compared as ratios within one run, never as absolute times.
 
 use anyhow::{Context, Result, bail};
 use pysock::runtime::{self, RunOptions};
 use std::collections::BTreeMap;
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -27,8 +32,41 @@ const TOTAL: usize = 256 << 20;
 const ROUNDS: usize = 2000;
 /// Connections in one connection-rate run.
 const CONNECTIONS: usize = 1000;
-/// Runs per subject and workload; the median is reported.
-const RUNS: usize = 3;
+/// Runs per subject and workload; the median is reported. The subjects take turns, run by run, so
+/// that a slow spell of this shared machine falls on all of them rather than on one.
+const RUNS: usize = 5;
+/// Bytes one run moves between two ends in one program, and over TLS.
+const BOTH_ENDS_TOTAL: usize = 256 << 20;
+const TLS_TOTAL: usize = 256 << 20;
+
+/// Counts the bytes this process holds allocated, for the host's memory per idle socket: resident
+/// memory moves in pages and with the allocator's caches, the count moves by the byte.
+struct Counting;
+
+static ALLOCATED: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call forwards to the system allocator with the same arguments; the counter only
+// observes sizes.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATED.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: the caller's contract for `alloc` is the one `System.alloc` needs.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        ALLOCATED.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` came from this allocator, so from `System`, with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATED.fetch_add(new_size as isize - layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: as for `dealloc`, and `new_size` is the caller's valid new size.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().expect("the checkout")
@@ -75,6 +113,7 @@ struct Peers {
     sink: u16,
     echo: u16,
     acceptor: u16,
+    tls_sink: u16,
 }
 
 /// Serves each connection on its own thread with `handler`.
@@ -109,11 +148,59 @@ fn echo(mut c: TcpStream) {
     }
 }
 
-fn start_peers() -> Peers {
+/// The conformance suite's test PKI, which the TLS sink serves and the clients trust.
+fn certs() -> Result<PathBuf> {
+    root().join("../shared/conformance/certs").canonicalize().context("../shared/conformance/certs beside the checkout")
+}
+
+/// The TLS sink's settings: the conformance suite's certificate for localhost, on rustls.
+fn tls_sink_config() -> Result<Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = certs()?;
+    let chain = CertificateDer::pem_file_iter(certs.join("cert.pem"))?.collect::<Result<Vec<_>, _>>()?;
+    let key = PrivateKeyDer::from_pem_file(certs.join("key.pem"))?;
+    let config = rustls::ServerConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    Ok(Arc::new(config))
+}
+
+/// Over TLS: reads an 8-byte length, then that many bytes, and answers with the count it read.
+fn tls_sink(config: Arc<rustls::ServerConfig>, c: TcpStream) -> Result<()> {
+    let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config)?, c);
+    let mut header = [0u8; 8];
+    tls.read_exact(&mut header)?;
+    let total = u64::from_be_bytes(header);
+    let mut buf = vec![0u8; 1 << 20];
+    let mut n: u64 = 0;
+    while n < total {
+        match tls.read(&mut buf)? {
+            0 => break,
+            k => n += k as u64,
+        }
+    }
+    tls.write_all(&n.to_be_bytes())?;
+    tls.conn.send_close_notify();
+    tls.flush()?;
+    Ok(())
+}
+
+fn start_peers() -> Result<Peers> {
     let acceptor = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
     let acceptor_port = acceptor.local_addr().unwrap().port();
     std::thread::spawn(move || acceptor.incoming().for_each(drop));
-    Peers { sink: spawn_peer(sink), echo: spawn_peer(echo), acceptor: acceptor_port }
+    let config = tls_sink_config()?;
+    let tls = TcpListener::bind("127.0.0.1:0")?;
+    let tls_sink_port = tls.local_addr()?.port();
+    std::thread::spawn(move || {
+        for conn in tls.incoming().flatten() {
+            let config = config.clone();
+            std::thread::spawn(move || tls_sink(config, conn));
+        }
+    });
+    Ok(Peers { sink: spawn_peer(sink), echo: spawn_peer(echo), acceptor: acceptor_port, tls_sink: tls_sink_port })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -121,10 +208,24 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Runs `f` RUNS times; each run gives one or more numbers; returns their medians.
-fn medians(mut f: impl FnMut() -> Result<Vec<f64>>) -> Result<Vec<f64>> {
-    let runs = (0..RUNS).map(|_| f()).collect::<Result<Vec<_>>>()?;
-    Ok((0..runs[0].len()).map(|i| median(runs.iter().map(|r| r[i]).collect())).collect())
+/// Measures each subject `RUNS` times, the subjects taking turns, and records each one's medians
+/// (one per number its run gives) under `section`.
+fn compare(results: &mut Results, section: &str, subjects: &mut [(&str, &mut dyn FnMut() -> Result<Vec<f64>>)]) {
+    let mut runs: Vec<Result<Vec<Vec<f64>>>> = subjects.iter().map(|_| Ok(Vec::new())).collect();
+    for _ in 0..RUNS {
+        for ((_, measure), collected) in subjects.iter_mut().zip(runs.iter_mut()) {
+            if let Ok(list) = collected {
+                match measure() {
+                    Ok(v) => list.push(v),
+                    Err(e) => *collected = Err(e),
+                }
+            }
+        }
+    }
+    for ((subject, _), collected) in subjects.iter().zip(runs) {
+        let medians = collected.map(|runs| (0..runs[0].len()).map(|i| median(runs.iter().map(|r| r[i]).collect())).collect());
+        record(results, section, subject, medians);
+    }
 }
 
 fn latency_summary(mut samples: Vec<f64>) -> Vec<f64> {
@@ -246,7 +347,9 @@ fn rss() -> u64 {
         * 1024
 }
 
-/// Host memory per open idle socket: RSS growth while the host holds 10,000 sockets for a store.
+/// Host memory per open idle socket: the bytes the host allocates, counted by this process's
+/// allocator, while it holds 10,000 sockets for one store (the table's growth included). Run
+/// before any other thread starts, so that nothing else allocates meanwhile.
 fn host_bytes_per_socket() -> Result<f64> {
     use pysock::bindings::pysock::net::net::HostSocket;
     use pysock::bindings::pysock::net::types::{Family, Kind};
@@ -254,15 +357,13 @@ fn host_bytes_per_socket() -> Result<f64> {
     let mut ctx = pysock::PysockCtx::builder().max_sockets(N + 10).build()?;
     let mut table = wasmtime::component::ResourceTable::new();
     let mut view = pysock::PysockCtxView { ctx: &mut ctx, table: &mut table };
-    // A first socket grows the table and the poller once; count from after it.
-    let first = HostSocket::create(&mut view, Family::Inet, Kind::Stream, 0).map_err(|_| anyhow::anyhow!("socket"))?;
-    let before = rss();
     let mut held = Vec::with_capacity(N);
+    let before = ALLOCATED.load(Ordering::Relaxed);
     for _ in 0..N {
         held.push(HostSocket::create(&mut view, Family::Inet, Kind::Stream, 0).map_err(|_| anyhow::anyhow!("socket"))?);
     }
-    let per = (rss().saturating_sub(before)) as f64 / N as f64;
-    for s in held.into_iter().chain([first]) {
+    let per = (ALLOCATED.load(Ordering::Relaxed) - before) as f64 / N as f64;
+    for s in held {
         HostSocket::drop(&mut view, s)?;
     }
     Ok(per)
@@ -326,6 +427,14 @@ fn wasi_python(script: &str, args: &[String]) -> Result<i32> {
 
 type Results = BTreeMap<String, BTreeMap<String, Vec<f64>>>;
 
+const BOTH_BULK: &str = "both ends in one program: 1 MiB chunks through a select loop (MiB/s)";
+const BOTH_PINGPONG: &str = "both ends in one program: blocking 64 B round trip, p50 / p99 (µs)";
+const TLS_BULK: &str = "TLS over loopback to a native rustls sink, 1 MiB writes (MiB/s)";
+const CALL_NO_IO: &str = "a call that does no I/O, gettimeout() (ns)";
+const CALL_SYSCALL: &str = "a call with one system call, getsockopt(SO_TYPE) (ns)";
+const CALL_SYSCALL_ALONE: &str = "the getsockopt(SO_TYPE) system call alone, from Rust (ns)";
+const CALL_OVER_SYSCALL: &str = "getsockopt(SO_TYPE) from Python, less its system call (ns)";
+
 fn record(results: &mut Results, section: &str, subject: &str, value: Result<Vec<f64>>) {
     match value {
         Ok(v) => {
@@ -342,8 +451,10 @@ fn main() -> Result<()> {
         std::process::exit(wasi_python(&args[1], &args[2..])?);
     }
     let started = Instant::now();
-    let peers = start_peers();
     let mut results = Results::new();
+    // Before any thread starts: the count is of this thread's allocations alone.
+    record(&mut results, "host memory per open idle socket, counted allocations (bytes)", "d", host_bytes_per_socket().map(|v| vec![v]));
+    let peers = start_peers()?;
     let workloads = [
         Workload::Throughput { chunk: 1 << 20 },
         Workload::Throughput { chunk: 64 << 10 },
@@ -354,10 +465,12 @@ fn main() -> Result<()> {
         let section = w.name();
         println!("{section}");
         let py = w.python_args(&peers);
-        record(&mut results, &section, "a", medians(|| rust_native(w, &peers)));
-        record(&mut results, &section, "b", medians(|| numbers_from(&mut python('b', "bench/net_bench.py", &py))));
-        record(&mut results, &section, "d", medians(|| numbers_from(&mut python('d', "bench/net_bench.py", &py))));
-        record(&mut results, &section, "e", medians(|| numbers_from(&mut python('e', "bench/net_bench.py", &py))));
+        compare(&mut results, &section, &mut [
+            ("a", &mut || rust_native(w, &peers)),
+            ("b", &mut || numbers_from(&mut python('b', "bench/net_bench.py", &py))),
+            ("d", &mut || numbers_from(&mut python('d', "bench/net_bench.py", &py))),
+            ("e", &mut || numbers_from(&mut python('e', "bench/net_bench.py", &py))),
+        ]);
     }
 
     println!("readiness");
@@ -375,22 +488,58 @@ fn main() -> Result<()> {
         }
     }
 
+    println!("both ends in one program");
+    for (section, args) in [
+        (BOTH_BULK, vec!["bulk".to_string(), BOTH_ENDS_TOTAL.to_string(), (1 << 20).to_string()]),
+        (BOTH_PINGPONG, vec!["pingpong".to_string(), ROUNDS.to_string()]),
+    ] {
+        compare(&mut results, section, &mut [
+            ("b", &mut || numbers_from(&mut python('b', "bench/both_ends.py", &args))),
+            ("d", &mut || numbers_from(&mut python('d', "bench/both_ends.py", &args))),
+        ]);
+    }
+
     println!("tls");
-    let certs = root().join("../shared/conformance/certs").canonicalize().context("../shared/conformance/certs")?;
-    for subject in ['b', 'd'] {
-        let mut cmd = python(subject, "bench/tls_bench.py", &[certs.to_string_lossy().into_owned()]);
+    let certs = certs()?;
+    let ca = certs.join("ca.pem").to_string_lossy().into_owned();
+    let tls_args = vec![peers.tls_sink.to_string(), ca, TLS_TOTAL.to_string(), (1 << 20).to_string()];
+    let tls_client = |subject: char| {
+        let mut cmd = python(subject, "bench/tls_client.py", &tls_args);
         if subject == 'd' {
             cmd = Command::new(pysock_bin());
-            cmd.args(["python", "--allow-loopback", "--dir"]).arg(&certs).arg(root().join("bench/tls_bench.py")).arg(&certs);
+            cmd.args(["python", "--allow-loopback", "--dir"]).arg(&certs).arg(root().join("bench/tls_client.py")).args(&tls_args);
+        }
+        numbers_from(&mut cmd)
+    };
+    compare(&mut results, TLS_BULK, &mut [("b", &mut || tls_client('b')), ("d", &mut || tls_client('d'))]);
+    for subject in ['b', 'd'] {
+        let mut cmd = python(subject, "bench/tls_bench.py", &[certs.to_string_lossy().into_owned(), "100".into(), "0".into()]);
+        if subject == 'd' {
+            cmd = Command::new(pysock_bin());
+            cmd.args(["python", "--allow-loopback", "--dir"]).arg(&certs).arg(root().join("bench/tls_bench.py")).arg(&certs).args(["100", "0"]);
         }
         let out = cmd.output()?;
         for line in String::from_utf8_lossy(&out.stdout).lines() {
-            if let Some((key, value)) = line.split_once(' ') {
-                let value: f64 = value.trim().parse()?;
-                let section = format!("TLS {}", key.replace('_', " "));
-                results.entry(section).or_default().insert(subject.to_string(), vec![value]);
+            if let Some(value) = line.strip_prefix("handshakes_per_s ") {
+                results.entry("TLS handshakes per s, both ends in one program".into()).or_default().insert(subject.to_string(), vec![value.trim().parse()?]);
             }
         }
+    }
+
+    println!("call costs");
+    for subject in ['b', 'd'] {
+        let out = python(subject, "bench/call_costs.py", &[]).output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let value = |name: &str| text.lines().find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok());
+        if let (Some(empty), Some(no_io), Some(syscall)) = (value("empty "), value("gettimeout "), value("getsockopt ")) {
+            results.entry(CALL_NO_IO.into()).or_default().insert(subject.to_string(), vec![no_io - empty]);
+            results.entry(CALL_SYSCALL.into()).or_default().insert(subject.to_string(), vec![syscall - empty]);
+        }
+    }
+    let syscall = native_getsockopt_ns();
+    results.entry(CALL_SYSCALL_ALONE.into()).or_default().insert("a".into(), vec![syscall]);
+    if let Some(d) = results.get(CALL_SYSCALL).and_then(|r| r.get("d")).map(|v| v[0]) {
+        results.entry(CALL_OVER_SYSCALL.into()).or_default().insert("d".into(), vec![d - syscall]);
     }
 
     println!("start-up and memory");
@@ -424,7 +573,6 @@ fn main() -> Result<()> {
         }
         Ok(vec![median(v)])
     });
-    record(&mut results, "host memory per open idle socket (bytes)", "d", host_bytes_per_socket().map(|v| vec![v]));
     record(&mut results, "memory per interpreter instance (MiB)", "d", bytes_per_interpreter().map(|v| vec![v / (1 << 20) as f64]));
 
     let elapsed = started.elapsed();
@@ -469,28 +617,32 @@ fn report(results: &Results, workloads: &[Workload], elapsed: Duration) -> Strin
     let mut md = String::from("# Benchmarks\n\n");
     md += "Written by `bash scripts/bench.sh` (the `pysock-bench` binary, then `bench/plots.py`); rerun it to refresh.\n";
     md += &format!("Machine: {}. The whole suite took {:.0} s.\n\n", machine(), elapsed.as_secs_f64());
-    md += "Subjects: (a) native Rust `std::net`; (b) native CPython; (c) pysock's guest component driven from Rust;\n";
-    md += "(d) CPython in the sandbox on pysock; (e) the same CPython component on wasmtime-wasi's own wasi:sockets,\n";
-    md += "network inherited. Peers are native Rust threads on loopback. Each number is the median of 3 runs.\n\n";
-    md += "## Network\n\n| workload | (a) | (b) | (c) | (d) | (e) | (d)/(b) | (d)/(e) | (c)/(a) |\n|---|---|---|---|---|---|---|---|---|\n";
+    md += "Subjects: (a) native Rust `std::net`; (b) native CPython; (d) CPython in the sandbox on pysock;\n";
+    md += "(e) the same CPython component on wasmtime-wasi's own wasi:sockets, network inherited. Peers are native\n";
+    md += &format!("Rust threads on loopback. Each number is the median of {RUNS} runs, the subjects taking turns; ratios\ncompare numbers of this one run.\n\n");
+    md += "## One end in the sandbox, a native peer\n\n| workload | (a) | (b) | (d) | (e) | (d)/(b) | (d)/(e) |\n|---|---|---|---|---|---|---|\n";
     for w in workloads {
         let section = w.name();
         let Some(row) = results.get(&section) else { continue };
         let get = |s: &str| row.get(s).map(|v| fmt(v)).unwrap_or_else(|| "—".into());
-        let ratio = |x: &str, y: &str| match (row.get(x), row.get(y)) {
-            (Some(a), Some(b)) if b[0] > 0.0 && a[0] > 0.0 => {
-                let r = if w.higher_is_better() { a[0] / b[0] } else { b[0] / a[0] };
-                format!("{r:.2}")
-            }
-            _ => "—".into(),
-        };
-        md += &format!(
-            "| {section} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-            get("a"), get("b"), get("c"), get("d"), get("e"), ratio("d", "b"), ratio("d", "e"), ratio("c", "a")
-        );
+        let ratio = |x: &str, y: &str| ratio_of(row, x, y, w.higher_is_better()).map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into());
+        md += &format!("| {section} | {} | {} | {} | {} | {} | {} |\n", get("a"), get("b"), get("d"), get("e"), ratio("d", "b"), ratio("d", "e"));
     }
     md += "\nRatios are \"how many times as good\": for latency, the inverse ratio of the p50s.\n\n";
-    md += "## Readiness wait, one active socket among N idle (µs, median of 200 waits)\n\n| mechanism | subject | N=10 | N=1,000 | N=10,000 | N=10,000 / N=10 |\n|---|---|---|---|---|---|\n";
+    md += "## Both ends in the sandbox, and TLS\n\n| workload | (b) | (d) | (d)/(b) |\n|---|---|---|---|\n";
+    for (section, higher_is_better) in [(BOTH_BULK, true), (BOTH_PINGPONG, false), (TLS_BULK, true)] {
+        let Some(row) = results.get(section) else { continue };
+        let get = |s: &str| row.get(s).map(|v| fmt(v)).unwrap_or_else(|| "—".into());
+        let ratio = ratio_of(row, "d", "b", higher_is_better).map(|r| format!("{r:.2}")).unwrap_or_else(|| "—".into());
+        md += &format!("| {section} | {} | {} | {ratio} |\n", get("b"), get("d"));
+    }
+    md += "\n## What a call costs\n\nPer call, less the cost of the loop that makes it (`bench/call_costs.py`); the system call alone is timed\nfrom Rust in the bench (a).\n\n| measure | (a) | (b) | (d) |\n|---|---|---|---|\n";
+    for section in [CALL_NO_IO, CALL_SYSCALL, CALL_SYSCALL_ALONE, CALL_OVER_SYSCALL] {
+        let Some(row) = results.get(section) else { continue };
+        let get = |s: &str| row.get(s).map(|v| fmt(v)).unwrap_or_else(|| "—".into());
+        md += &format!("| {section} | {} | {} | {} |\n", get("a"), get("b"), get("d"));
+    }
+    md += "\n## Readiness wait, one active socket among N idle (µs, median of 200 waits)\n\n| mechanism | subject | N=10 | N=1,000 | N=10,000 | N=10,000 / N=10 |\n|---|---|---|---|---|---|\n";
     for mechanism in ["select", "poll", "epoll"] {
         let Some(row) = results.get(&format!("readiness wait, {mechanism}, N idle (µs)")) else { continue };
         for (subject, v) in row {
@@ -503,9 +655,10 @@ fn report(results: &Results, workloads: &[Workload], elapsed: Duration) -> Strin
             md += &format!("| {mechanism} | ({subject}) | {} | {} | {} | {growth} |\n", cell(10.0), cell(1000.0), cell(10000.0));
         }
     }
-    md += "\nselect() takes descriptors below 1024 only, so it has no N=10,000 column.\n\n## Everything else\n\n| measure | (b) | (c) | (d) | (d)/(b) |\n|---|---|---|---|---|\n";
+    md += "\nselect() takes descriptors below 1024 only, so it has no N=10,000 column.\n\n## Everything else\n\n| measure | (b) | (d) | (d)/(b) |\n|---|---|---|---|\n";
+    let shown = [BOTH_BULK, BOTH_PINGPONG, TLS_BULK, CALL_NO_IO, CALL_SYSCALL, CALL_SYSCALL_ALONE, CALL_OVER_SYSCALL];
     for (section, row) in results {
-        if section.starts_with("readiness") || workloads.iter().any(|w| &w.name() == section) {
+        if section.starts_with("readiness") || shown.contains(&section.as_str()) || workloads.iter().any(|w| &w.name() == section) {
             continue;
         }
         let get = |s: &str| row.get(s).map(|v| fmt(v)).unwrap_or_else(|| "—".into());
@@ -513,35 +666,48 @@ fn report(results: &Results, workloads: &[Workload], elapsed: Duration) -> Strin
             (Some(d), Some(b)) if b[0] > 0.0 => format!("{:.2}", d[0] / b[0]),
             _ => "—".into(),
         };
-        md += &format!("| {section} | {} | {} | {} | {ratio} |\n", get("b"), get("c"), get("d"));
+        md += &format!("| {section} | {} | {} | {ratio} |\n", get("b"), get("d"));
     }
     md += "\nPlots: `docs/bench-readiness.png` (wait cost against N), `docs/bench-throughput.png` (throughput per subject).\n";
     md += &targets(results);
     md
 }
 
-/// Issue 7's targets, each with the ratio this run measured.
+/// `x` over `y` as "how many times as good": for a time, the inverse ratio.
+fn ratio_of(row: &BTreeMap<String, Vec<f64>>, x: &str, y: &str, higher_is_better: bool) -> Option<f64> {
+    let (a, b) = (row.get(x)?.first()?, row.get(y)?.first()?);
+    if *a <= 0.0 || *b <= 0.0 {
+        return None;
+    }
+    Some(if higher_is_better { a / b } else { b / a })
+}
+
+/// The targets of issue 13 (and issue 7's that still stand), each with what this run measured.
 fn targets(results: &Results) -> String {
     let value = |section: &str, subject: &str, i: usize| results.get(section)?.get(subject)?.get(i).copied();
-    let ratio = |section: &str, x: &str, y: &str| Some(value(section, x, 0)? / value(section, y, 0)?);
+    let ratio = |section: &str, higher_is_better: bool, x: &str, y: &str| ratio_of(results.get(section)?, x, y, higher_is_better);
     let tp1 = Workload::Throughput { chunk: 1 << 20 }.name();
     let tp64 = Workload::Throughput { chunk: 64 << 10 }.name();
     let lat = Workload::Latency.name();
+    let conn = Workload::ConnRate.name();
     let epoll = |n: f64| {
         let v = results.get("readiness wait, epoll, N idle (µs)")?.get("d")?;
         v.chunks(2).find(|p| p[0] == n).map(|p| p[1])
     };
     let rows: Vec<(&str, Option<f64>, f64, bool)> = vec![
-        ("(c)/(a) bulk throughput, 1 MiB sends", ratio(&tp1, "c", "a"), 0.9, true),
-        ("(c)/(a) bulk throughput, 64 KiB sends", ratio(&tp64, "c", "a"), 0.9, true),
-        ("guest-to-host call (ns)", value("guest-to-host call (ns): the difference of the two", "c", 0), 100.0, false),
-        ("(d)/(b) bulk throughput, 1 MiB sends", ratio(&tp1, "d", "b"), 0.8, true),
-        ("(d)/(e) bulk throughput, 1 MiB sends", ratio(&tp1, "d", "e"), 1.5, true),
-        ("(d)/(e) latency, p50", ratio(&lat, "e", "d"), 1.5, true),
+        ("(d)/(b) bulk throughput, 1 MiB sends", ratio(&tp1, true, "d", "b"), 0.8, true),
+        ("(d)/(b) bulk throughput, 64 KiB sends", ratio(&tp64, true, "d", "b"), 0.7, true),
+        ("(d)/(e) bulk throughput, 1 MiB sends", ratio(&tp1, true, "d", "e"), 1.5, true),
+        ("(d)/(e) bulk throughput, 64 KiB sends", ratio(&tp64, true, "d", "e"), 1.5, true),
+        ("(d)/(e) connections per second", ratio(&conn, true, "d", "e"), 1.5, true),
+        ("(d)/(b) ping-pong p50, as time (b)/(d)", ratio(&lat, false, "d", "b"), 0.9, true),
+        ("both ends: (d)/(b) bulk throughput", ratio(BOTH_BULK, true, "d", "b"), 0.8, true),
+        ("both ends: (d)/(b) round trip p50, as time", value(BOTH_PINGPONG, "d", 0).zip(value(BOTH_PINGPONG, "b", 0)).map(|(d, b)| d / b), 1.4, false),
+        ("TLS bulk to a native peer, (d)/(b)", ratio(TLS_BULK, true, "d", "b"), 0.8, true),
+        ("a no-I/O call, gettimeout() (µs)", value(CALL_NO_IO, "d", 0).map(|ns| ns / 1e3), 0.3, false),
+        ("a socket call beyond its system call (µs)", value(CALL_OVER_SYSCALL, "d", 0).map(|ns| ns / 1e3), 1.0, false),
         ("epoll wait, N=10,000 over N=10, (d)", epoll(10000.0).zip(epoll(10.0)).map(|(a, b)| a / b), 2.0, false),
-        ("TLS bulk throughput (d)/(b)", ratio("TLS throughput MiB s", "d", "b"), 0.8, true),
-        ("warm start, (d)/(b)", ratio("start-up, hello world (ms)", "d", "b"), 3.0, false),
-        ("host memory per idle socket (bytes)", value("host memory per open idle socket (bytes)", "d", 0), 1024.0, false),
+        ("warm start, (d)/(b)", value("start-up, hello world (ms)", "d", 0).zip(value("start-up, hello world (ms)", "b", 0)).map(|(d, b)| d / b), 3.0, false),
     ];
     let mut md = String::from("\n## Targets\n\n| target | measured | wanted | met |\n|---|---|---|---|\n");
     for (name, measured, wanted, at_least) in rows {
@@ -552,6 +718,6 @@ fn targets(results: &Results) -> String {
         let op = if at_least { "≥" } else { "≤" };
         md += &format!("| {name} | {shown} | {op} {wanted} | {} |\n", if met { "yes" } else { "**no**" });
     }
-    md += "\nWhy the misses happen, what was measured to find out, and what would fix them: `docs/performance.md`.\n";
+    md += "\nHow the data path works, where every copy happens, and what each number measured: `docs/performance.md`.\n";
     md
 }
