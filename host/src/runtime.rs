@@ -83,6 +83,10 @@ pub fn engine(fuel: bool) -> Result<Engine> {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.consume_fuel(fuel);
+    // For profiling with perf(1): names the JIT-compiled wasm functions in /tmp/perf-PID.map.
+    if std::env::var_os("PYSOCK_PERFMAP").is_some() {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     Ok(Engine::new(&config)?)
 }
 
