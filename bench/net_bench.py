@@ -9,6 +9,8 @@ import socket
 import sys
 import time
 
+from bench_io import recv_exactly
+
 kind, port = sys.argv[1], int(sys.argv[2])
 peer = ("127.0.0.1", port)
 
@@ -22,12 +24,7 @@ if kind == "throughput":
         s.sendall(payload)
         sent += chunk
     s.shutdown(socket.SHUT_WR)
-    ack = b""
-    while len(ack) < 8:
-        part = s.recv(8 - len(ack))
-        if not part:
-            break
-        ack += part
+    ack = recv_exactly(s, 8)
     elapsed = time.perf_counter() - start
     s.close()
     assert int.from_bytes(ack, "big") == sent, "the sink did not receive everything"

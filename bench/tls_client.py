@@ -7,6 +7,8 @@ import ssl
 import sys
 import time
 
+from bench_io import recv_exactly
+
 port, cafile, total, chunk = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 context = ssl.create_default_context(cafile=cafile)
 with socket.create_connection(("127.0.0.1", port)) as raw, context.wrap_socket(raw, server_hostname="localhost") as s:
@@ -17,12 +19,7 @@ with socket.create_connection(("127.0.0.1", port)) as raw, context.wrap_socket(r
     while sent < total:
         s.sendall(payload)
         sent += chunk
-    ack = b""
-    while len(ack) < 8:
-        part = s.recv(8 - len(ack))
-        if not part:
-            break
-        ack += part
+    ack = recv_exactly(s, 8)
     elapsed = time.perf_counter() - start
 assert int.from_bytes(ack, "big") == total, "the sink did not receive everything"
 print(f"{total / elapsed / 2**20:.1f}")
