@@ -724,7 +724,7 @@ impl<'a, H: Host> Io<'a, H> {
                     Ok(false) => Err(Errno::Eagain),
                     Err(e) => Err(e),
                 };
-                timeout::sock_call(&core.host, sock, Events::WRITABLE, *mode, *deadline, all_sent)
+                timeout::ssl_call(&core.host, sock, Events::WRITABLE, *mode, *deadline, all_sent)
                     .map_err(|e| Self::blocked(e, SslErrorKind::WantWrite, *op))
             }
         }
@@ -761,7 +761,7 @@ impl<'a, H: Host> Io<'a, H> {
                     Err(FillError::Socket(e)) => Err(e),
                     Err(FillError::Engine(e)) => Ok(Err(e)),
                 };
-                timeout::sock_call(&core.host, sock, Events::READABLE, *mode, *deadline, from_socket)
+                timeout::ssl_call(&core.host, sock, Events::READABLE, *mode, *deadline, from_socket)
                     .map_err(|e| Self::blocked(e, SslErrorKind::WantRead, *op))?
             }
         };

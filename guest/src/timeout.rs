@@ -1,9 +1,11 @@
 //! CPython's timeout modes and its `sock_call` retry loop, over a host whose sockets never block.
 //!
 //! A socket's timeout is `None` (blocking), `0.0` (non-blocking) or a positive number of seconds.
-//! CPython waits for readiness and then calls the operation; pysock calls the operation first and
-//! waits only when it answers EAGAIN, which gives the same results with one host call less on the
-//! common path. Blocking mode is emulated as "wait without a deadline, then retry".
+//! With a timeout, CPython's socket calls wait for readiness first and then call (`sock_call_ex`),
+//! and so does [`sock_call`]: the order shows, for poll(2) reports a full send buffer as not
+//! writable while send(2) would still take a few bytes. Its SSL calls try the engine first and
+//! wait only when it wants to ([`ssl_call`]). In blocking mode the kernel would block inside the
+//! call; the host's sockets never do, so it is "call, and on EAGAIN wait without a deadline".
 #![forbid(unsafe_code)]
 
 use crate::host::{Errno, Events, Host};
@@ -39,7 +41,8 @@ pub enum CallError {
     Timeout,
 }
 
-/// Runs `op` until it succeeds, fails with something other than EAGAIN/EINTR, or the mode says stop.
+/// CPython's `sock_call_ex`: runs `op` until it succeeds, fails with something other than
+/// EAGAIN/EINTR, or the mode says stop; with a deadline it waits for `interest` before each try.
 /// `deadline` is absolute (host clock) and set on the first wait unless the caller passes one, as
 /// `sendall` does to share one deadline between its chunks.
 pub fn sock_call<H: Host, T>(
@@ -47,9 +50,37 @@ pub fn sock_call<H: Host, T>(
     socket: &H::Socket,
     interest: Events,
     mode: Mode,
+    deadline: Option<Duration>,
+    op: impl FnMut() -> Result<T, Errno>,
+) -> Result<T, CallError> {
+    call(host, socket, interest, mode, deadline, matches!(mode, Mode::Deadline(_)), op)
+}
+
+/// As [`sock_call`], but `op` is tried before any wait, as CPython's `_ssl` calls the engine
+/// (which may hold the bytes already) before it selects on the socket.
+pub fn ssl_call<H: Host, T>(
+    host: &H,
+    socket: &H::Socket,
+    interest: Events,
+    mode: Mode,
+    deadline: Option<Duration>,
+    op: impl FnMut() -> Result<T, Errno>,
+) -> Result<T, CallError> {
+    call(host, socket, interest, mode, deadline, false, op)
+}
+
+fn call<H: Host, T>(
+    host: &H,
+    socket: &H::Socket,
+    interest: Events,
+    mode: Mode,
     mut deadline: Option<Duration>,
+    wait_first: bool,
     mut op: impl FnMut() -> Result<T, Errno>,
 ) -> Result<T, CallError> {
+    if wait_first {
+        wait(host, socket, interest, mode, &mut deadline)?;
+    }
     loop {
         match op() {
             Ok(v) => return Ok(v),
@@ -144,6 +175,20 @@ mod tests {
         let r = sock_call(&h, &(), Events::WRITABLE, Mode::Deadline(Duration::from_secs(1)), Some(Duration::from_secs(9)), op);
         assert_eq!(r, Err(CallError::Timeout));
         assert!(h.wait_limits.borrow().is_empty());
+    }
+
+    /// With a timeout, the socket must be ready before the call is made, as in CPython: a send on
+    /// a full buffer times out rather than squeezing a few bytes in.
+    #[test]
+    fn a_deadline_waits_before_the_first_try() {
+        let h = FakeHost::default();
+        h.waits.borrow_mut().push_back((Duration::ZERO, false));
+        let op = scripted(vec![Ok(5)]);
+        let r = sock_call(&h, &(), Events::WRITABLE, Mode::Deadline(Duration::from_secs(1)), None, op);
+        assert_eq!(r, Err(CallError::Timeout));
+        // The SSL variant asks the engine first.
+        let op = scripted(vec![Ok(5)]);
+        assert_eq!(ssl_call(&h, &(), Events::WRITABLE, Mode::Deadline(Duration::from_secs(1)), None, op), Ok(5));
     }
 
     #[test]

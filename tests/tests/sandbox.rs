@@ -126,6 +126,13 @@ fn assert_matches_native(name: &str) {
     assert_matches_native_with(name, &[], &[]);
 }
 
+/// Blocking methods with a timeout wait for readiness before they call (CPython's sock_call_ex): a
+/// send after a timed-out sendall times out too, as native CPython.
+#[test]
+fn wait_then_call_matches_native_cpython() {
+    assert_matches_native("wait_then_call.py");
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]
