@@ -509,6 +509,9 @@ pub struct SslSocket<T: Tls> {
     /// the caller retries with the same buffer after SSLWantWriteError; the retry must finish it, not
     /// encrypt it again.
     in_flight: Cell<Option<usize>>,
+    /// `unwrap()` sent close_notify: writes are refused and a closed read is an error, not `b''`
+    /// (OpenSSL's SSL_SENT_SHUTDOWN).
+    shut_down: Cell<bool>,
 }
 
 impl<T: Tls> SslSocket<T> {
@@ -540,6 +543,7 @@ impl<T: Tls> SslSocket<T> {
             refused: RefCell::new(None),
             bios: None,
             in_flight: Cell::new(None),
+            shut_down: Cell::new(false),
         })
     }
 
@@ -814,8 +818,9 @@ impl<H: Host> Core<H> {
         let result = loop {
             match ssl.conn.read(len.min(u32::MAX as i64) as u32) {
                 Ok(data) => break Ok(data),
-                // A clean close_notify reads as b'' (CPython checks SSL_RECEIVED_SHUTDOWN).
-                Err(e) if e.kind == TlsErrorKind::ZeroReturn => break Ok(Vec::new()),
+                // A clean close_notify reads as b'' while this side has not sent its own (CPython
+                // checks for SSL_RECEIVED_SHUTDOWN alone); after unwrap() it is SSLZeroReturnError.
+                Err(e) if e.kind == TlsErrorKind::ZeroReturn && !ssl.shut_down.get() => break Ok(Vec::new()),
                 Err(e) if e.kind == TlsErrorKind::WantRead => {
                     if let Err(e) = io.flush_some(ssl).and_then(|()| io.fill(ssl)) {
                         break Err(e);
@@ -830,6 +835,9 @@ impl<H: Host> Core<H> {
 
     pub fn ssl_write(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>, data: &[u8]) -> Result<u64, Error> {
         let mut io = Io::new(self, obj, ssl, Op::Write)?;
+        if ssl.shut_down.get() {
+            return Err(ssl_error(SslErrorKind::Ssl, "PROTOCOL_IS_SHUTDOWN", "protocol is shutdown"));
+        }
         if ssl.conn.is_handshaking() {
             loop {
                 io.flush(ssl)?;
@@ -856,7 +864,11 @@ impl<H: Host> Core<H> {
     /// `unwrap()`: send close_notify, then wait for the peer's.
     pub fn ssl_shutdown(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         let mut io = Io::new(self, obj, ssl, Op::Read)?;
+        if ssl.conn.is_handshaking() {
+            return Err(ssl_error(SslErrorKind::Ssl, "SHUTDOWN_WHILE_IN_INIT", "shutdown while in init"));
+        }
         ssl.conn.close();
+        ssl.shut_down.set(true);
         io.flush(ssl)?;
         loop {
             match ssl.conn.read(CHUNK) {

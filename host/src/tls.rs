@@ -44,6 +44,7 @@ mod verify_code {
     pub const CERT_REVOKED: i32 = 23;
     pub const INVALID_PURPOSE: i32 = 26;
     pub const HOSTNAME_MISMATCH: i32 = 62;
+    pub const IP_ADDRESS_MISMATCH: i32 = 64;
 }
 
 fn provider() -> Arc<CryptoProvider> {
@@ -1005,10 +1006,15 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
     match e {
         E::InvalidCertificate(cert) => {
             let (code, text) = match cert {
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => (
-                    verify_code::HOSTNAME_MISMATCH,
-                    format!("Hostname mismatch, certificate is not valid for '{}'.", server_name.unwrap_or("")),
-                ),
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                    let name = server_name.unwrap_or("");
+                    // OpenSSL checks an IP address against the IP SANs, with a code of its own.
+                    if name.parse::<std::net::IpAddr>().is_ok() {
+                        (verify_code::IP_ADDRESS_MISMATCH, format!("IP address mismatch, certificate is not valid for '{name}'."))
+                    } else {
+                        (verify_code::HOSTNAME_MISMATCH, format!("Hostname mismatch, certificate is not valid for '{name}'."))
+                    }
+                }
                 CertificateError::UnknownIssuer => {
                     (verify_code::UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "unable to get local issuer certificate".into())
                 }

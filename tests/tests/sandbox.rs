@@ -148,6 +148,14 @@ fn ssl_nonblocking_bulk_matches_native_cpython() {
     assert_matches_native_with("ssl_nonblocking_bulk.py", &[&certs], &[certs.as_os_str()]);
 }
 
+/// An SSLObject's methods before its handshake, half closed and after unwrap() on both sides, and the
+/// verify code for an IP-address server name the certificate does not list, as native CPython.
+#[test]
+fn ssl_states_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    assert_matches_native_with("ssl_states.py", &[&certs], &[certs.as_os_str()]);
+}
+
 /// Two SSLObjects over MemoryBIOs: handshake, data, unwrap and an untrusted server, as native CPython.
 #[test]
 fn ssl_memorybio_matches_native_cpython() {
