@@ -678,7 +678,12 @@ impl<H: Host> Core<H> {
             Address::Inet6((h, p, f, s)) => (h, *p, *f, *s),
             Address::Unix(_) => return Err(type_error("getnameinfo() argument 1 must be a tuple")),
         };
-        let port = u16::try_from(port).map_err(|_| overflow("getnameinfo(): port must be 0-65535."))?;
+        // CPython prints the port with "%d" as the service for getaddrinfo, which refuses a minus
+        // sign and keeps the low 16 bits of anything larger (glibc's numeric services).
+        if port < 0 {
+            return Err(gai(GaiError::EaiService));
+        }
+        let port = port as u16;
         let flowinfo = u32::try_from(flowinfo)
             .ok()
             .filter(|f| *f <= 0xfffff)

@@ -133,6 +133,14 @@ fn wait_then_call_matches_native_cpython() {
     assert_matches_native("wait_then_call.py");
 }
 
+/// Every argument converter of `_socket` and `select` at and beyond its C type's edges (timeouts,
+/// masks, descriptors, sizes, ports, flowinfo, an explicit None): the same result or exception class
+/// and message as native CPython.
+#[test]
+fn converters_match_native_cpython() {
+    assert_matches_native("converters.py");
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

@@ -7,6 +7,32 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyFloat, PyInt};
 
+/// An optional argument that tells "not passed" from an explicit None, which `Option` cannot:
+/// CPython's integer converters refuse None, so `recv(1, None)` is a TypeError, not flags 0.
+/// Declared as `flags = Optional::Missing` in a `#[pyo3(signature)]`.
+pub enum Optional<'py> {
+    Missing,
+    Given(Bound<'py, PyAny>),
+}
+
+impl<'py> Optional<'py> {
+    /// The converted argument, or None when it was not passed.
+    pub fn convert<T>(&self, f: impl FnOnce(&Bound<'py, PyAny>) -> PyResult<T>) -> PyResult<Option<T>> {
+        match self {
+            Optional::Missing => Ok(None),
+            Optional::Given(obj) => f(obj).map(Some),
+        }
+    }
+}
+
+impl<'a, 'py> FromPyObject<'a, 'py> for Optional<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Optional::Given(obj.to_owned()))
+    }
+}
+
 /// An integer argument after `operator.index`: small enough for i128, or not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Int {
@@ -65,6 +91,15 @@ pub fn format_i(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
     i32::try_from(n).map_err(|_| {
         PyOverflowError::new_err(if n > 0 { "signed integer is greater than maximum" } else { "signed integer is less than minimum" })
     })
+}
+
+/// PyArg's `I` (and Argument Clinic's `unsigned int(bitwise=True)`): an unsigned int taken modulo
+/// 2**32 with no overflow check, so -1 is 0xffffffff and 2**32 is 0.
+pub fn unsigned_int_mask(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
+    match index(obj)? {
+        Int::Small(n) => Ok(n as u32),
+        Int::Huge { .. } => obj.bitand(0xffff_ffffu32)?.extract(),
+    }
 }
 
 /// A descriptor number as CPython stores it in a C int: out-of-range values wrap, as they do there.

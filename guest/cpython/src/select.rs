@@ -1,7 +1,7 @@
 //! `select`: `select()`, poll objects and epoll objects as CPython's `selectmodule.c` presents
 //! them. Objects become descriptors here (PyObject_AsFileDescriptor); which are ready is the core's.
 
-use crate::convert::{self, Int};
+use crate::convert::{self, Int, Optional};
 use crate::errors::CoreResult;
 use crate::{constants, with_core};
 use pyo3::exceptions::{PyOSError, PyOverflowError, PyTypeError, PyValueError};
@@ -47,13 +47,18 @@ fn select<'py>(
     PyTuple::new(py, lists)
 }
 
-/// A poll event mask: an unsigned short, with CPython's converter's errors.
+/// A poll event mask: an unsigned short, with the errors of CPython's
+/// `_PyLong_UnsignedShort_Converter`, which takes ints only (no `__index__`).
 fn event_mask(obj: &Bound<'_, PyAny>) -> PyResult<u16> {
+    if !obj.is_instance_of::<pyo3::types::PyInt>() {
+        return Err(PyTypeError::new_err("an integer is required"));
+    }
     match convert::index(obj)? {
         Int::Small(n) if n < 0 => Err(PyValueError::new_err("value must be positive")),
         Int::Small(n) if n <= 0xffff => Ok(n as u16),
         Int::Huge { negative: true } => Err(PyValueError::new_err("value must be positive")),
-        _ => Err(PyOverflowError::new_err("Python int too large for C unsigned short")),
+        Int::Small(n) if n <= u64::MAX.into() => Err(PyOverflowError::new_err("Python int too large for C unsigned short")),
+        _ => Err(PyOverflowError::new_err("Python int too large to convert to C unsigned long")),
     }
 }
 
@@ -71,10 +76,10 @@ impl Poll {
         Err(PyTypeError::new_err("cannot create 'select.poll' instances"))
     }
 
-    #[pyo3(signature = (fd, eventmask = None, /))]
-    fn register(&self, fd: &Bound<'_, PyAny>, eventmask: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    #[pyo3(signature = (fd, eventmask = Optional::Missing, /))]
+    fn register(&self, fd: &Bound<'_, PyAny>, eventmask: Optional<'_>) -> PyResult<()> {
         let fd = convert::file_descriptor(fd)?;
-        let mask = eventmask.map(event_mask).transpose()?.unwrap_or(POLLIN | POLLPRI | POLLOUT);
+        let mask = eventmask.convert(event_mask)?.unwrap_or(POLLIN | POLLPRI | POLLOUT);
         let mut registered = self.registered.borrow_mut();
         match registered.iter_mut().find(|(f, _)| *f == fd) {
             Some(entry) => entry.1 = mask,
@@ -110,6 +115,11 @@ impl Poll {
     #[pyo3(signature = (timeout = None, /))]
     fn poll(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(i32, u16)>> {
         let timeout = self::timeout(timeout, 1e-3, "timeout must be an integer or None")?;
+        // poll(2) takes an int of milliseconds, rounded away from zero as _PyTime_ROUND_TIMEOUT does.
+        let away_from_zero = |ms: f64| if ms < 0.0 { ms.floor() } else { ms.ceil() };
+        if timeout.is_some_and(|ms| !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&away_from_zero(ms))) {
+            return Err(PyOverflowError::new_err("timeout is too large"));
+        }
         let registered = self.registered.borrow().clone();
         with_core(|c| c.poll(&registered, timeout)).py_err(py)
     }
@@ -118,14 +128,6 @@ impl Poll {
 #[pyfunction]
 fn poll() -> Poll {
     Poll { registered: RefCell::new(Vec::new()) }
-}
-
-/// An epoll event mask: a C unsigned int read without overflow checking, as CPython reads it.
-fn epoll_mask(obj: &Bound<'_, PyAny>) -> PyResult<u32> {
-    match convert::index(obj)? {
-        Int::Small(n) => Ok(n as u32),
-        Int::Huge { .. } => obj.bitand(0xffff_ffffu32)?.extract(),
-    }
 }
 
 /// `select.epoll()`: its descriptor in the guest's table for a host epoll instance, `None` once
@@ -175,16 +177,16 @@ impl Epoll {
         self.fd.get().ok_or_else(|| PyValueError::new_err("I/O operation on closed epoll object"))
     }
 
-    #[pyo3(signature = (fd, eventmask = None))]
-    fn register(&self, py: Python<'_>, fd: &Bound<'_, PyAny>, eventmask: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    #[pyo3(signature = (fd, eventmask = Optional::Missing))]
+    fn register(&self, py: Python<'_>, fd: &Bound<'_, PyAny>, eventmask: Optional<'_>) -> PyResult<()> {
         let fd = convert::file_descriptor(fd)?;
-        let mask = eventmask.map(epoll_mask).transpose()?.unwrap_or((POLLIN | POLLPRI | POLLOUT).into());
+        let mask = eventmask.convert(convert::unsigned_int_mask)?.unwrap_or((POLLIN | POLLPRI | POLLOUT).into());
         with_core(|c| c.epoll_ctl(self.fd.get(), EpollOp::Add, fd, mask)).py_err(py)
     }
 
     fn modify(&self, py: Python<'_>, fd: &Bound<'_, PyAny>, eventmask: &Bound<'_, PyAny>) -> PyResult<()> {
         let fd = convert::file_descriptor(fd)?;
-        let mask = epoll_mask(eventmask)?;
+        let mask = convert::unsigned_int_mask(eventmask)?;
         with_core(|c| c.epoll_ctl(self.fd.get(), EpollOp::Modify, fd, mask)).py_err(py)
     }
 
@@ -193,10 +195,10 @@ impl Epoll {
         with_core(|c| c.epoll_ctl(self.fd.get(), EpollOp::Remove, fd, 0)).py_err(py)
     }
 
-    #[pyo3(signature = (timeout = None, maxevents = None))]
-    fn poll(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>, maxevents: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(i32, u32)>> {
+    #[pyo3(signature = (timeout = None, maxevents = Optional::Missing))]
+    fn poll(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>, maxevents: Optional<'_>) -> PyResult<Vec<(i32, u32)>> {
         let timeout = self::timeout(timeout.filter(|t| !t.is_none()), 1.0, "timeout must be an integer or None")?;
-        let maxevents = maxevents.map(convert::c_int).transpose()?.unwrap_or(-1);
+        let maxevents = maxevents.convert(convert::c_int)?.unwrap_or(-1);
         with_core(|c| c.epoll_poll(self.fd.get(), timeout, maxevents.into())).py_err(py)
     }
 

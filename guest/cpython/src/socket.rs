@@ -3,7 +3,7 @@
 //! calls the core, and builds the results; the rules live in the core.
 
 use crate::buffer::{self, Buffer, NewBytes};
-use crate::convert::{self, Int};
+use crate::convert::{self, Int, Optional};
 use crate::errors::{CoreResult, errno_number, gaierror, herror};
 use crate::{constants, with_core};
 use pyo3::exceptions::{PyOSError, PyOverflowError, PyTimeoutError, PyTypeError, PyValueError};
@@ -147,8 +147,11 @@ fn address(family: i32, obj: &Bound<'_, PyAny>, caller: &str) -> PyResult<Addres
             if !(2..=4).contains(&t.len()) {
                 return Err(PyTypeError::new_err("AF_INET6 address must be a tuple (host, port[, flowinfo[, scopeid]])"));
             }
-            let number = |i: usize| -> PyResult<i64> { if i < t.len() { checked_later(&t.get_item(i)?) } else { Ok(0) } };
-            Ok(Address::Inet6((host_text(&t.get_item(0)?)?, number(1)?, number(2)?, number(3)?)))
+            // flowinfo and scope_id are `I` fields: taken modulo 2**32, then range-checked by the core.
+            let masked = |i: usize| -> PyResult<i64> {
+                if i < t.len() { convert::unsigned_int_mask(&t.get_item(i)?).map(i64::from) } else { Ok(0) }
+            };
+            Ok(Address::Inet6((host_text(&t.get_item(0)?)?, checked_later(&t.get_item(1)?)?, masked(2)?, masked(3)?)))
         }
         core_socket::linux::AF_UNIX => Ok(Address::Unix(obj.str()?.to_string())),
         _ => Err(crate::errors::to_py(obj.py(), errno::os(Errno::Eafnosupport))),
@@ -304,9 +307,9 @@ impl Socket {
         with_core(|c| c.bind(&self.obj(), &a)).py_err(py)
     }
 
-    #[pyo3(signature = (backlog = None))]
-    fn listen(&self, py: Python<'_>, backlog: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let backlog = backlog.map(convert::format_i).transpose()?;
+    #[pyo3(signature = (backlog = Optional::Missing))]
+    fn listen(&self, py: Python<'_>, backlog: Optional<'_>) -> PyResult<()> {
+        let backlog = backlog.convert(convert::format_i)?;
         with_core(|c| c.listen(&self.obj(), backlog)).py_err(py)
     }
 
@@ -329,16 +332,16 @@ impl Socket {
         }
     }
 
-    #[pyo3(signature = (data, flags = None))]
-    fn send(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<u64> {
-        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+    #[pyo3(signature = (data, flags = Optional::Missing))]
+    fn send(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<u64> {
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
         let obj = self.obj();
         buffer::with_bytes(data, |bytes| with_core(|c| c.send(&obj, bytes, flags)))?.py_err(py)
     }
 
-    #[pyo3(signature = (data, flags = None))]
-    fn sendall(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+    #[pyo3(signature = (data, flags = Optional::Missing))]
+    fn sendall(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<()> {
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
         let obj = self.obj();
         buffer::with_bytes(data, |bytes| with_core(|c| c.sendall(&obj, bytes, flags)))?.py_err(py)
     }
@@ -360,57 +363,51 @@ impl Socket {
         buffer::with_bytes(data, |bytes| with_core(|c| c.sendto(&obj, bytes, flags, &a)))?.py_err(py)
     }
 
-    #[pyo3(signature = (bufsize, flags = None))]
-    fn recv(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (bufsize, flags = Optional::Missing))]
+    fn recv(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<Py<PyAny>> {
         let bufsize = convert::ssize(bufsize)?;
-        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
         let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
         let got = with_core(|c| c.recv(&self.obj(), &mut bytes, bufsize, flags)).py_err(py)?;
         bytes.finish(got)
     }
 
-    #[pyo3(signature = (bufsize, flags = None))]
-    fn recvfrom(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+    #[pyo3(signature = (bufsize, flags = Optional::Missing))]
+    fn recvfrom(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
         let bufsize = convert::ssize(bufsize)?;
-        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
         let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
         let (got, from) = with_core(|c| c.recvfrom(&self.obj(), &mut bytes, bufsize, flags, "recvfrom")).py_err(py)?;
         Ok((bytes.finish(got)?, optional_address(py, from)?))
     }
 
-    #[pyo3(signature = (buffer, nbytes = None, flags = None))]
+    #[pyo3(signature = (buffer, nbytes = Optional::Missing, flags = Optional::Missing))]
     fn recv_into(
         &self,
         py: Python<'_>,
         buffer: &Bound<'_, PyAny>,
-        nbytes: Option<&Bound<'_, PyAny>>,
-        flags: Option<&Bound<'_, PyAny>>,
+        nbytes: Optional<'_>,
+        flags: Optional<'_>,
     ) -> PyResult<u64> {
         let mut view = writable(buffer, "recv_into")?;
-        let nbytes = match nbytes {
-            Some(n) => nbytes_for(&view, n, "recv_into")?,
-            None => view.len() as i64,
-        };
-        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let nbytes = nbytes.convert(|n| nbytes_for(&view, n, "recv_into"))?.unwrap_or(view.len() as i64);
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
         let into = view.writable_prefix(nbytes as usize);
         // With MSG_TRUNC the count returned exceeds what the kernel wrote.
         Ok(with_core(|c| c.recv(&self.obj(), into, nbytes, flags)).py_err(py)?.length)
     }
 
-    #[pyo3(signature = (buffer, nbytes = None, flags = None))]
+    #[pyo3(signature = (buffer, nbytes = Optional::Missing, flags = Optional::Missing))]
     fn recvfrom_into(
         &self,
         py: Python<'_>,
         buffer: &Bound<'_, PyAny>,
-        nbytes: Option<&Bound<'_, PyAny>>,
-        flags: Option<&Bound<'_, PyAny>>,
+        nbytes: Optional<'_>,
+        flags: Optional<'_>,
     ) -> PyResult<(u64, Py<PyAny>)> {
         let mut view = writable(buffer, "recvfrom_into")?;
-        let nbytes = match nbytes {
-            Some(n) => nbytes_for(&view, n, "recvfrom_into")?,
-            None => view.len() as i64,
-        };
-        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let nbytes = nbytes.convert(|n| nbytes_for(&view, n, "recvfrom_into"))?.unwrap_or(view.len() as i64);
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
         let into = view.writable_prefix(nbytes as usize);
         let (got, from) = with_core(|c| c.recvfrom(&self.obj(), into, nbytes, flags, "recvfrom_into")).py_err(py)?;
         Ok((got.length, optional_address(py, from)?))
@@ -459,16 +456,16 @@ impl Socket {
         with_core(|c| c.setsockopt(&self.obj(), level, optname, &option)).py_err(py)
     }
 
-    #[pyo3(signature = (level, optname, buflen = None))]
+    #[pyo3(signature = (level, optname, buflen = Optional::Missing))]
     fn getsockopt(
         &self,
         py: Python<'_>,
         level: &Bound<'_, PyAny>,
         optname: &Bound<'_, PyAny>,
-        buflen: Option<&Bound<'_, PyAny>>,
+        buflen: Optional<'_>,
     ) -> PyResult<Py<PyAny>> {
         let (level, optname) = (convert::format_i(level)?, convert::format_i(optname)?);
-        let buflen = buflen.map(convert::c_long).transpose()?;
+        let buflen = buflen.convert(convert::format_i)?.map(i64::from);
         Ok(match with_core(|c| c.getsockopt(&self.obj(), level, optname, buflen)).py_err(py)? {
             OptionValue::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
             OptionValue::Bytes(b) => bytes_result(py, &b),
@@ -544,15 +541,15 @@ fn service(obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
 }
 
 #[pyfunction]
-#[pyo3(signature = (host, port, family = None, r#type = None, proto = None, flags = None))]
+#[pyo3(signature = (host, port, family = Optional::Missing, r#type = Optional::Missing, proto = Optional::Missing, flags = Optional::Missing))]
 fn getaddrinfo(
     py: Python<'_>,
     host: &Bound<'_, PyAny>,
     port: &Bound<'_, PyAny>,
-    family: Option<&Bound<'_, PyAny>>,
-    r#type: Option<&Bound<'_, PyAny>>,
-    proto: Option<&Bound<'_, PyAny>>,
-    flags: Option<&Bound<'_, PyAny>>,
+    family: Optional<'_>,
+    r#type: Optional<'_>,
+    proto: Optional<'_>,
+    flags: Optional<'_>,
 ) -> PyResult<Py<PyList>> {
     let host = if host.is_none() {
         None
@@ -562,7 +559,7 @@ fn getaddrinfo(
         return Err(PyTypeError::new_err("getaddrinfo() argument 1 must be string or None"));
     };
     let port = service(port)?;
-    let int_or_zero = |o: Option<&Bound<'_, PyAny>>| o.map(convert::format_i).transpose().map(|v| v.unwrap_or(0));
+    let int_or_zero = |o: Optional<'_>| o.convert(convert::format_i).map(|v| v.unwrap_or(0));
     let (family, kind, proto, flags) = (int_or_zero(family)?, int_or_zero(r#type)?, int_or_zero(proto)?, int_or_zero(flags)?);
     let infos = with_core(|c| c.getaddrinfo(host.as_deref(), port.as_deref(), family, kind, proto, flags)).py_err(py)?;
     let list = PyList::empty(py);
@@ -576,10 +573,14 @@ fn getaddrinfo(
 fn getnameinfo(py: Python<'_>, sockaddr: &Bound<'_, PyAny>, flags: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
     let t = sockaddr.cast::<PyTuple>().map_err(|_| PyTypeError::new_err("getnameinfo() argument 1 must be a tuple"))?;
     let host = host_text(&t.get_item(0).map_err(|_| PyTypeError::new_err("getnameinfo(): illegal sockaddr argument"))?)?;
-    let number = |i: usize| -> PyResult<i64> { if i < t.len() { checked_later(&t.get_item(i)?) } else { Ok(0) } };
+    // PyArg "si|II": the port an `i`, flowinfo and scope_id taken modulo 2**32.
+    let port = || -> PyResult<i64> { convert::format_i(&t.get_item(1)?).map(i64::from) };
+    let masked = |i: usize| -> PyResult<i64> {
+        if i < t.len() { convert::unsigned_int_mask(&t.get_item(i)?).map(i64::from) } else { Ok(0) }
+    };
     let address = match t.len() {
-        2 => Address::Inet((host, number(1)?)),
-        3 | 4 => Address::Inet6((host, number(1)?, number(2)?, number(3)?)),
+        2 => Address::Inet((host, port()?)),
+        3 | 4 => Address::Inet6((host, port()?, masked(2)?, masked(3)?)),
         _ => return Err(PyTypeError::new_err("getnameinfo(): illegal sockaddr argument")),
     };
     let flags = convert::format_i(flags)?;
@@ -716,52 +717,50 @@ fn inet_ntop(py: Python<'_>, address_family: &Bound<'_, PyAny>, packed_ip: &Boun
     core_socket::inet_ntop(family, &packed_argument(packed_ip)?).py_err(py)
 }
 
-/// htons and friends: a byte swap of an unsigned integer of `bits`, with CPython's messages.
-fn swap(x: &Bound<'_, PyAny>, bits: u32, name: &str) -> PyResult<u64> {
+/// `htons`/`ntohs`: CPython reads an `i`, then checks the 16-bit range with the function's name.
+fn swap16(x: &Bound<'_, PyAny>, name: &str) -> PyResult<u64> {
+    let n = convert::format_i(x)?;
+    if n < 0 {
+        return Err(PyOverflowError::new_err(format!("{name}: can't convert negative Python int to C 16-bit unsigned integer")));
+    }
+    let n = u16::try_from(n)
+        .map_err(|_| PyOverflowError::new_err(format!("{name}: Python int too large to convert to C 16-bit unsigned integer")))?;
+    Ok(n.swap_bytes().into())
+}
+
+/// `htonl`/`ntohl`: an int only (no `__index__`), read as an unsigned long, then 32 bits.
+fn swap32(x: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if !x.is_instance_of::<pyo3::types::PyInt>() {
+        return Err(PyTypeError::new_err(format!("expected int, {} found", convert::type_name(x))));
+    }
     let n = match convert::index(x)? {
-        Int::Small(n) if n < 0 => {
-            return Err(PyOverflowError::new_err(format!("{name}: can't convert negative Python int to C {bits}-bit unsigned integer")));
-        }
-        Int::Small(n) => n,
-        Int::Huge { negative: true } => {
-            return Err(PyOverflowError::new_err(format!("{name}: can't convert negative Python int to C {bits}-bit unsigned integer")));
-        }
-        Int::Huge { negative: false } => i128::MAX,
+        Int::Small(n) if n < 0 => return Err(PyOverflowError::new_err("can't convert negative value to unsigned int")),
+        Int::Huge { negative: true } => return Err(PyOverflowError::new_err("can't convert negative value to unsigned int")),
+        Int::Small(n) if n <= u64::MAX.into() => n,
+        _ => return Err(PyOverflowError::new_err("Python int too large to convert to C unsigned long")),
     };
-    if bits == 16 {
-        // CPython reads it as an int first ("i"), then checks the 16-bit range.
-        if n > i32::MAX as i128 {
-            return Err(PyOverflowError::new_err("signed integer is greater than maximum"));
-        }
-        if n > 0xffff {
-            return Err(PyOverflowError::new_err(format!("{name}: Python int too large to convert to C 16-bit unsigned integer")));
-        }
-        return Ok((n as u16).swap_bytes() as u64);
-    }
-    if n > 0xffff_ffff {
-        return Err(PyOverflowError::new_err("int larger than 32 bits"));
-    }
-    Ok((n as u32).swap_bytes() as u64)
+    let n = u32::try_from(n).map_err(|_| PyOverflowError::new_err("int larger than 32 bits"))?;
+    Ok(n.swap_bytes().into())
 }
 
 #[pyfunction]
 fn htons(x: &Bound<'_, PyAny>) -> PyResult<u64> {
-    swap(x, 16, "htons")
+    swap16(x, "htons")
 }
 
 #[pyfunction]
 fn ntohs(x: &Bound<'_, PyAny>) -> PyResult<u64> {
-    swap(x, 16, "ntohs")
+    swap16(x, "ntohs")
 }
 
 #[pyfunction]
 fn htonl(x: &Bound<'_, PyAny>) -> PyResult<u64> {
-    swap(x, 32, "htonl")
+    swap32(x)
 }
 
 #[pyfunction]
 fn ntohl(x: &Bound<'_, PyAny>) -> PyResult<u64> {
-    swap(x, 32, "ntohl")
+    swap32(x)
 }
 
 /// Fills the `_socket` module.
