@@ -1188,8 +1188,10 @@ pub fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
     for (name, value) in constants::SSL {
         m.add(*name, *value)?;
     }
-    // The OpenSSL this module follows: 3.0's API and numbers (README.md, "What pysock claims").
-    m.add("OPENSSL_VERSION", "pysock (rustls 0.23)")?;
+    // The OpenSSL whose behaviour this module reproduces, 3.0, named so that libraries that gate on
+    // "OpenSSL " (urllib3's NotOpenSSLWarning and hostname checks) take their OpenSSL 3 paths, and
+    // saying what it really is (README.md, "Where pysock differs from CPython on Linux").
+    m.add("OPENSSL_VERSION", "OpenSSL 3.0.0 compatible (pysock on rustls 0.23)")?;
     m.add("OPENSSL_VERSION_NUMBER", 0x3000_0000)?;
     m.add("OPENSSL_VERSION_INFO", (3, 0, 0, 0, 0))?;
     m.add("_OPENSSL_API_VERSION", (3, 0, 0, 0, 0))?;
