@@ -39,6 +39,8 @@ const MAX_CHUNK: u32 = 1 << 20;
 mod verify_code {
     pub const CERT_NOT_YET_VALID: i32 = 9;
     pub const CERT_HAS_EXPIRED: i32 = 10;
+    pub const DEPTH_ZERO_SELF_SIGNED_CERT: i32 = 18;
+    pub const SELF_SIGNED_CERT_IN_CHAIN: i32 = 19;
     pub const CERT_SIGNATURE_FAILURE: i32 = 7;
     pub const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: i32 = 20;
     pub const CERT_REVOKED: i32 = 23;
@@ -483,16 +485,21 @@ impl ServerCertVerifier for PythonServerVerifier {
         if !self.verify {
             return Ok(ServerCertVerified::assertion());
         }
-        if self.roots.is_empty() {
-            return Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer));
-        }
-        let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(self.roots.clone(), provider())
-            .build()
-            .map_err(|e| rustls::Error::General(e.to_string()))?;
-        match inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        let result = if self.roots.is_empty() {
+            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
+        } else {
+            let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(self.roots.clone(), provider())
+                .build()
+                .map_err(|e| rustls::Error::General(e.to_string()))?;
+            inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        };
+        match result {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if !self.check_hostname => Ok(ServerCertVerified::assertion()),
+            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+                Err(rustls::Error::InvalidCertificate(untrusted_chain_error(end_entity, intermediates)))
+            }
             other => other,
         }
     }
@@ -517,6 +524,78 @@ impl ServerCertVerifier for PythonServerVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.algorithms.supported_schemes()
+    }
+}
+
+/// Why OpenSSL says a chain that reaches no trusted certificate failed: it follows issuers through
+/// the certificates the peer sent, and a self-signed one at the end gets a code of its own.
+#[derive(Debug)]
+struct SelfSigned {
+    /// The peer's own certificate is the self-signed one (18), not one above it (19).
+    depth_zero: bool,
+}
+
+impl std::fmt::Display for SelfSigned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.depth_zero { "self-signed certificate" } else { "self-signed certificate in certificate chain" })
+    }
+}
+
+impl std::error::Error for SelfSigned {}
+
+/// UnknownIssuer, or [`SelfSigned`] when following issuers from `end_entity` through `intermediates`
+/// ends at a certificate that issued itself (at most 10 steps: the sender chooses the list).
+fn untrusted_chain_error(end_entity: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> CertificateError {
+    let mut current: &[u8] = end_entity;
+    for depth in 0..10 {
+        let Some((issuer, subject)) = der::issuer_and_subject(current) else { break };
+        if issuer == subject {
+            return CertificateError::Other(rustls::OtherError(Arc::new(SelfSigned { depth_zero: depth == 0 })));
+        }
+        match intermediates.iter().find(|c| der::issuer_and_subject(c).is_some_and(|(_, s)| s == issuer)) {
+            Some(next) => current = next,
+            None => break,
+        }
+    }
+    CertificateError::UnknownIssuer
+}
+
+/// Just enough DER to find a certificate's names: bounds-checked, no allocation.
+mod der {
+    /// One tag-length-value at the start of `input`: (tag, contents, what follows).
+    fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+        let (&tag, rest) = input.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        let (len, rest) = if first < 0x80 {
+            (first as usize, rest)
+        } else {
+            let n = (first & 0x7f) as usize;
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            (rest[..n].iter().fold(0usize, |acc, &b| acc << 8 | b as usize), &rest[n..])
+        };
+        (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+    }
+
+    /// The encoded issuer and subject Names of an X.509 certificate (RFC 5280: Certificate ::=
+    /// SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial, signature, issuer,
+    /// validity, subject, ... } ... }).
+    pub fn issuer_and_subject(cert: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (_, certificate, _) = tlv(cert)?;
+        let (_, mut tbs, _) = tlv(certificate)?;
+        let mut fields = Vec::with_capacity(6);
+        loop {
+            let (tag, contents, rest) = tlv(tbs)?;
+            if !(fields.is_empty() && tag == 0xa0) {
+                fields.push(contents);
+            }
+            tbs = rest;
+            if fields.len() == 5 {
+                break;
+            }
+        }
+        Some((fields.get(2)?, fields.get(4)?))
     }
 }
 
@@ -1018,6 +1097,15 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
                 CertificateError::UnknownIssuer => {
                     (verify_code::UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "unable to get local issuer certificate".into())
                 }
+                CertificateError::Other(other) if other.0.downcast_ref::<SelfSigned>().is_some() => {
+                    let depth_zero = other.0.downcast_ref::<SelfSigned>().is_some_and(|s| s.depth_zero);
+                    let code = if depth_zero {
+                        verify_code::DEPTH_ZERO_SELF_SIGNED_CERT
+                    } else {
+                        verify_code::SELF_SIGNED_CERT_IN_CHAIN
+                    };
+                    (code, other.0.to_string())
+                }
                 CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
                     (verify_code::CERT_HAS_EXPIRED, "certificate has expired".into())
                 }
@@ -1279,3 +1367,23 @@ impl HostSession for PysockCtxView<'_> {
 }
 
 impl crate::bindings::pysock::net::tls::Host for PysockCtxView<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::der::issuer_and_subject;
+
+    /// A certificate's names are found, and any truncation of it yields None rather than a panic or
+    /// a read past the end (the peer chooses these bytes).
+    #[test]
+    fn certificate_names_are_found_and_truncations_refused() {
+        use rustls::pki_types::pem::PemObject;
+        let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/certs/ca.pem");
+        let cert = rustls::pki_types::CertificateDer::from_pem_file(ca).unwrap();
+        let (issuer, subject) = issuer_and_subject(&cert).unwrap();
+        assert_eq!(issuer, subject, "the conformance CA is self-signed");
+        assert!(!issuer.is_empty());
+        for len in 0..cert.len() {
+            assert!(issuer_and_subject(&cert[..len]).is_none(), "truncated at {len}");
+        }
+    }
+}

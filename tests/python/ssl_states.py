@@ -1,7 +1,8 @@
 # An SSLObject's methods in each state of its life: before the handshake, after it, after unwrap()
-# on one side and on both; then the verify code OpenSSL gives when an IP-address server_hostname
-# is not among the certificate's names. tests/tests/sandbox.rs compares this with native CPython.
-# usage: ssl_states.py CERTS_DIR
+# on one side and on both; then the verify codes OpenSSL gives when an IP-address server_hostname
+# is not among the certificate's names, and for chains that reach no trusted certificate.
+# tests/tests/sandbox.rs compares this with native CPython.
+# usage: ssl_states.py CERTS_DIR CHAIN_FILE (the server's certificate followed by its CA's)
 import os
 import socket
 import ssl
@@ -9,7 +10,7 @@ import sys
 
 from tls_helpers import attempt, handshake, pair, transfer
 
-certs = sys.argv[1]
+certs, chain_file = sys.argv[1], sys.argv[2]
 client_ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
 server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 server_ctx.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
@@ -48,8 +49,10 @@ methods("unwrapped client", c)
 methods("unwrapped server", s)
 attempt("unwrapped client do_handshake", c.do_handshake)
 
-# An IP address as the server's name is checked against the IP SANs, with OpenSSL's own code.
-for name in ("127.0.0.2", "::2", "wrong.example"):
+
+
+def verify_failure(client_ctx, server_ctx, name):
+    """The client's SSLCertVerificationError as (code, message, reason), or None."""
     a, b = socket.socketpair()
     a.setblocking(False)
     b.setblocking(False)
@@ -66,6 +69,19 @@ for name in ("127.0.0.2", "::2", "wrong.example"):
                 pass
         if failure:
             break
-    print(name, "->", failure and (failure.verify_code, failure.verify_message, failure.reason))
     client.close()
     server.close()
+    return failure and (failure.verify_code, failure.verify_message, failure.reason)
+
+
+# An IP address as the server's name is checked against the IP SANs, with OpenSSL's own code.
+for name in ("127.0.0.2", "::2", "wrong.example"):
+    print(name, "->", verify_failure(client_ctx, server_ctx, name))
+
+# A chain that reaches no trusted certificate: OpenSSL follows it and names a self-signed end.
+trusting_nothing = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+for label, cert, key in (("leaf only", "cert.pem", "key.pem"), ("leaf and its CA", chain_file, "key.pem"),
+                         ("self-signed leaf", "ca.pem", "ca.key")):
+    presenting = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    presenting.load_cert_chain(os.path.join(certs, cert), os.path.join(certs, key))
+    print(label, "->", verify_failure(trusting_nothing, presenting, "localhost"))

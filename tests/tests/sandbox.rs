@@ -157,11 +157,16 @@ fn ssl_nonblocking_bulk_matches_native_cpython() {
 }
 
 /// An SSLObject's methods before its handshake, half closed and after unwrap() on both sides, and the
-/// verify code for an IP-address server name the certificate does not list, as native CPython.
+/// verify codes for an IP-address server name the certificate does not list and for untrusted
+/// chains (a leaf, a leaf with its self-signed CA, a self-signed leaf), as native CPython.
 #[test]
 fn ssl_states_match_native_cpython() {
     let certs = conformance_dir().join("certs");
-    assert_matches_native_with("ssl_states.py", &[&certs], &[certs.as_os_str()]);
+    let dir = Scratch::new("ssl_states");
+    let chain = dir.0.join("chain.pem");
+    let pem = |name: &str| std::fs::read(certs.join(name)).unwrap();
+    std::fs::write(&chain, [pem("cert.pem"), pem("ca.pem")].concat()).unwrap();
+    assert_matches_native_with("ssl_states.py", &[&certs, &dir.0], &[certs.as_os_str(), chain.as_os_str()]);
 }
 
 /// Two SSLObjects over MemoryBIOs: handshake, data, unwrap and an untrusted server, as native CPython.
