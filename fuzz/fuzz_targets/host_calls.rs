@@ -97,7 +97,7 @@ struct Input {
 #[derive(Arbitrary, Debug)]
 enum Call {
     Create { family: u8, dgram: bool, protocol: i32 },
-    Pair,
+    Pair { dgram: bool },
     Bind { s: u8, a: Addr },
     Listen { s: u8, backlog: i32 },
     Connect { s: u8, a: Addr },
@@ -224,7 +224,7 @@ fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
         }
         reps.extend([receiver.rep(), sender.rep()]);
     }
-    if let Ok((a, b)) = HostSocket::pair(v) {
+    if let Ok((a, b)) = HostSocket::pair(v, Kind::Stream) {
         let _ = v.send(&borrow(&a), &pair_data, 0, None);
         reps.extend([a.rep(), b.rep()]);
     }
@@ -253,8 +253,9 @@ fuzz_target!(|input: Input| {
                         socks.push(r.rep());
                     }
                 }
-                Call::Pair => {
-                    if let Ok((a, b)) = HostSocket::pair(&mut v) {
+                Call::Pair { dgram } => {
+                    let kind = if dgram { Kind::Dgram } else { Kind::Stream };
+                    if let Ok((a, b)) = HostSocket::pair(&mut v, kind) {
                         socks.extend([a.rep(), b.rep()]);
                     }
                 }

@@ -55,7 +55,7 @@ impl Host for FakeHost {
     fn create(&self, _: Family, _: Kind, _: i32) -> Result<(), Errno> {
         Ok(())
     }
-    fn pair(&self) -> Result<((), ()), Errno> {
+    fn pair(&self, _: Kind) -> Result<((), ()), Errno> {
         Ok(((), ()))
     }
     fn bind(&self, _: &(), _: &IpSocketAddress) -> Result<(), Errno> {

@@ -162,7 +162,7 @@ pub trait Host {
     /// Up to `max` (key, EPOLL* bits) pairs; `None` waits without limit.
     fn epoll_wait(&self, ep: &Self::Epoll, max: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno>;
     fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<Self::Socket, Errno>;
-    fn pair(&self) -> Result<(Self::Socket, Self::Socket), Errno>;
+    fn pair(&self, kind: Kind) -> Result<(Self::Socket, Self::Socket), Errno>;
     fn bind(&self, s: &Self::Socket, a: &IpSocketAddress) -> Result<(), Errno>;
     fn listen(&self, s: &Self::Socket, backlog: i32) -> Result<(), Errno>;
     fn connect(&self, s: &Self::Socket, a: &IpSocketAddress) -> Result<(), Errno>;

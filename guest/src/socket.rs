@@ -52,6 +52,7 @@ pub mod linux {
     pub const AF_INET6: i32 = 10;
     pub const SOCK_STREAM: i32 = 1;
     pub const SOCK_DGRAM: i32 = 2;
+    pub const SOCK_RAW: i32 = 3;
     pub const SOCK_NONBLOCK: i32 = 0o4000;
     pub const SOCK_CLOEXEC: i32 = 0o2000000;
     pub const SOL_SOCKET: i32 = 1;
@@ -262,7 +263,9 @@ impl<H: Host> Core<H> {
             let family = if family == -1 { query(Sockopt::Domain)? } else { family };
             let kind = if kind == -1 { query(Sockopt::SockType)? } else { kind };
             let proto = if proto == -1 { query(Sockopt::Protocol)? } else { proto };
-            return Ok(SockObj { fd, family, kind, proto, timeout: self.default_timeout });
+            // As CPython's init_sockobject: the type without its flags, and SOCK_NONBLOCK a timeout of 0.
+            let timeout = if kind & SOCK_NONBLOCK != 0 { Some(0.0) } else { self.default_timeout };
+            return Ok(SockObj { fd, family, kind: kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC), proto, timeout });
         }
         let family = if family == -1 { AF_INET } else { family };
         let kind = if kind == -1 { SOCK_STREAM } else { kind };
@@ -278,19 +281,28 @@ impl<H: Host> Core<H> {
         Ok(SockObj { fd, family, kind: base, proto, timeout })
     }
 
-    /// `socketpair(family, type, proto)`: AF_UNIX stream pairs from the host.
+    /// `socketpair(family, type, proto)`: AF_UNIX stream and datagram pairs from the host.
     pub fn socketpair(&mut self, family: i32, kind: i32, proto: i32) -> Result<(SockObj, SockObj), Error> {
         let family = if family == -1 { AF_UNIX } else { family };
         let kind = if kind == -1 { SOCK_STREAM } else { kind };
         let proto = if proto == -1 { 0 } else { proto };
         let base = kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
         if family != AF_UNIX {
+            // Linux makes both sockets before it asks the family for a pair, so their errors come first.
+            let probe = self.create(family, kind, proto, None)?;
+            let _ = self.close_fd(probe.fd);
             return Err(os(Errno::Eopnotsupp));
         }
-        if base != SOCK_STREAM || proto != 0 {
-            return Err(os(if base == SOCK_STREAM { Errno::Eprotonosupport } else { Errno::Eopnotsupp }));
+        // Linux's AF_UNIX takes protocol 0 or PF_UNIX, and makes SOCK_RAW a datagram socket.
+        if proto != 0 && proto != AF_UNIX {
+            return Err(os(Errno::Eprotonosupport));
         }
-        let (a, b) = self.host.pair().map_err(os)?;
+        let host_kind = match base {
+            SOCK_STREAM => Kind::Stream,
+            SOCK_DGRAM | SOCK_RAW => Kind::Dgram,
+            _ => return Err(os(Errno::Eopnotsupp)),
+        };
+        let (a, b) = self.host.pair(host_kind).map_err(os)?;
         let timeout = if kind & SOCK_NONBLOCK != 0 { Some(0.0) } else { self.default_timeout };
         let mk = |fd| SockObj { fd, family, kind: base, proto, timeout };
         let (fa, fb) = (self.insert(a), self.insert(b));

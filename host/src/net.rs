@@ -463,21 +463,28 @@ impl HostSocket for PysockCtxView<'_> {
                 Kind::Stream => Type::STREAM,
                 Kind::Dgram => Type::DGRAM,
             };
-            // TCP and UDP only: other protocols (ICMP, SCTP, raw) are outside what the policy judges.
+            // TCP, UDP and UDP-Lite (UDP's addressing with partial checksums) only: other protocols
+            // (ICMP, SCTP, raw) are outside what the policy judges.
             let proto = match (kind, protocol) {
                 (_, 0) => None,
-                (Kind::Stream, libc::IPPROTO_TCP) | (Kind::Dgram, libc::IPPROTO_UDP) => Some(Protocol::from(protocol)),
+                (Kind::Stream, libc::IPPROTO_TCP)
+                | (Kind::Dgram, libc::IPPROTO_UDP)
+                | (Kind::Dgram, libc::IPPROTO_UDPLITE) => Some(Protocol::from(protocol)),
                 _ => return Err(Errno::Eprotonosupport.into()),
             };
             let inner = socket2::Socket::new(domain, ty.cloexec(), proto)?;
             self.adopt(inner, family, kind)
         }
 
-        fn pair(&mut self) -> NetResult<(Resource<Socket>, Resource<Socket>)> {
+        fn pair(&mut self, kind: Kind) -> NetResult<(Resource<Socket>, Resource<Socket>)> {
             self.check_quota(2)?;
-            let (a, b) = socket2::Socket::pair(Domain::UNIX, Type::STREAM.cloexec(), None)?;
-            let a = self.adopt(a, Family::Unix, Kind::Stream)?;
-            match self.adopt(b, Family::Unix, Kind::Stream) {
+            let ty = match kind {
+                Kind::Stream => Type::STREAM,
+                Kind::Dgram => Type::DGRAM,
+            };
+            let (a, b) = socket2::Socket::pair(Domain::UNIX, ty.cloexec(), None)?;
+            let a = self.adopt(a, Family::Unix, kind)?;
+            match self.adopt(b, Family::Unix, kind) {
                 Ok(b) => Ok((a, b)),
                 Err(e) => {
                     HostSocket::drop(self, a).map_err(NetError::Trap)?;

@@ -126,6 +126,13 @@ fn assert_matches_native(name: &str) {
     assert_matches_native_with(name, &[], &[]);
 }
 
+/// socketpair() for every family, type and protocol: AF_UNIX stream and datagram pairs (message
+/// boundaries, truncation, MSG_TRUNC, recvfrom), the IP families' errors in Linux's order, as native.
+#[test]
+fn socketpairs_match_native_cpython() {
+    assert_matches_native("socketpairs.py");
+}
+
 /// Blocking methods with a timeout wait for readiness before they call (CPython's sock_call_ex): a
 /// send after a timed-out sendall times out too, as native CPython.
 #[test]

@@ -135,8 +135,8 @@ impl core::Host for WitHost {
     fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<net::Socket, Errno> {
         net::Socket::create(wit(family), wit(kind), protocol).map_err(errno)
     }
-    fn pair(&self) -> Result<(net::Socket, net::Socket), Errno> {
-        net::Socket::pair().map_err(errno)
+    fn pair(&self, kind: Kind) -> Result<(net::Socket, net::Socket), Errno> {
+        net::Socket::pair(wit(kind)).map_err(errno)
     }
     fn bind(&self, s: &net::Socket, a: &IpSocketAddress) -> Result<(), Errno> {
         s.bind(address_to_wit(a)).map_err(errno)
