@@ -417,8 +417,11 @@ pub const SSL: &[(&str, i64)] = &[
     ("HOSTFLAG_SINGLE_LABEL_SUBDOMAINS", 16),
     ("OP_ALL", 2147483728),
     ("OP_CIPHER_SERVER_PREFERENCE", 4194304),
+    // 3.12's additions, which the sandbox's 3.14 ssl.py exports (OpenSSL 3.0's values).
+    ("OP_ENABLE_KTLS", 8),
     ("OP_ENABLE_MIDDLEBOX_COMPAT", 1048576),
     ("OP_IGNORE_UNEXPECTED_EOF", 128),
+    ("OP_LEGACY_SERVER_CONNECT", 4),
     ("OP_NO_COMPRESSION", 131072),
     ("OP_NO_RENEGOTIATION", 1073741824),
     ("OP_NO_SSLv2", 0),

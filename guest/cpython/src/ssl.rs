@@ -507,6 +507,9 @@ impl SslContext {
             // gives the same trust, skipping files that hold none (the core keeps them out of
             // cert_store_stats, as OpenSSL's lookups are).
             let os = py.import("os")?;
+            // str, bytes or a path-like object, as PyUnicode_FSConverter takes it.
+            let capath = os.call_method1("fsdecode", (capath,))?;
+            let capath = &capath;
             let mut names: Vec<String> = os.call_method1("listdir", (capath,))?.extract()?;
             names.sort();
             for name in names {
