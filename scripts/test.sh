@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs every test: the guest's native unit tests, the host and
-# component tests (cargo test, which include the public conformance scripts 01-28 in the sandbox).
+# component tests (cargo test, which include the public conformance scripts 01-28 in the sandbox), and
+# real client libraries against real servers (scripts/real-clients.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test -q --lib --manifest-path guest/Cargo.toml --target-dir target
 cargo test --workspace
+# Real client libraries against real servers (installs redis-server and PostgreSQL as root).
+bash scripts/real-clients.sh

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Real client libraries, unmodified, inside the sandbox against real servers on loopback: urllib3 and
+# requests over HTTPS (verification on and off, a wrong CA, a wrong host name and IP), redis-py
+# (plain and TLS) against redis-server, pg8000 against PostgreSQL, and websockets (asyncio). The
+# transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
+# libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x target/debug/pysock ] && [ -f build/python/interpreter.wasm ] || bash scripts/setup.sh
+
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "real-clients: needs ${missing[*]} (apt-get install ${missing[*]}, as root)" >&2
+    exit 2
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# Debian keeps PostgreSQL's programs out of PATH.
+for d in /usr/lib/postgresql/*/bin; do [ -d "$d" ] && PATH="$PATH:$d"; done
+
+site=build/real-clients/site
+if ! cmp -s tests/real_clients/requirements.txt "$site/.requirements"; then
+  rm -rf "$site"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --target "$site" --only-binary=:all: \
+    --python-version 3.14 --implementation py --abi none --platform any -r tests/real_clients/requirements.txt
+  cp tests/real_clients/requirements.txt "$site/.requirements"
+fi
+exec python3 tests/real_clients/run.py target/debug/pysock "$site" "$(cd ../shared/conformance/certs && pwd)"

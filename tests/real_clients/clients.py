@@ -1,0 +1,118 @@
+"""Real client libraries, unmodified, against real servers on loopback. Runs under native python3 and
+in the sandbox; tests/real_clients/run.py starts the servers, runs both and compares the transcripts.
+usage: clients.py SITE_DIR CERTS_DIR OTHER_CA SERVERS_JSON
+"""
+import asyncio
+import json
+import os
+import sys
+import warnings
+
+site, certs, other_ca, servers = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+sys.path.insert(0, site)
+ca = os.path.join(certs, "ca.pem")
+warnings.simplefilter("ignore")  # urllib3's InsecureRequestWarning, the same on both sides
+
+
+def outcome(label, f):
+    """Prints what `f()` returned, or the exception and every exception it was raised from: class,
+    and for a certificate failure its verify code (messages carry library versions and addresses)."""
+    try:
+        print(f"{label}: {f()}")
+    except Exception as e:
+        chain = []
+        while e is not None:
+            code = getattr(e, "verify_code", None)
+            chain.append(type(e).__name__ + (f"({code})" if code else ""))
+            e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
+            e = e if isinstance(e, BaseException) else getattr(e, "reason", None)
+        print(f"{label}: raised {' <- '.join(chain)}")
+
+
+https = f"https://localhost:{servers['https']}/hello"
+
+# urllib3 judges the ssl module at import (NotOpenSSLWarning) and picks its host-name matching.
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import urllib3
+    import urllib3.util.ssl_
+print("urllib3 warnings at import:", [type(w.message).__name__ for w in caught])
+print("urllib3 trusts ssl's host-name check:", urllib3.util.ssl_.HAS_NEVER_CHECK_COMMON_NAME)
+
+
+def urllib3_get(**kw):
+    with urllib3.PoolManager(retries=False, timeout=5, **kw) as pool:
+        r = pool.request("GET", https)
+        return r.status, r.data
+
+
+outcome("urllib3 verified", lambda: urllib3_get(ca_certs=ca))
+outcome("urllib3 unverified", lambda: urllib3_get(cert_reqs="CERT_NONE"))
+outcome("urllib3 wrong CA", lambda: urllib3_get(ca_certs=other_ca))
+outcome("urllib3 wrong host name", lambda: urllib3_get(ca_certs=ca, server_hostname="wrong.example"))
+outcome("urllib3 wrong IP", lambda: urllib3_get(ca_certs=ca, server_hostname="127.0.0.2"))
+
+import requests  # noqa: E402
+
+
+def requests_get(url=https, **kw):
+    with requests.Session() as s:
+        r = s.get(url, timeout=5, **kw)
+        return r.status_code, r.text, r.headers.get("Content-Type")
+
+
+outcome("requests verified", lambda: requests_get(verify=ca))
+outcome("requests unverified", lambda: requests_get(verify=False))
+outcome("requests wrong CA", lambda: requests_get(verify=other_ca))
+outcome("requests wrong IP", lambda: requests_get(f"https://127.0.0.2:{servers['https_other_ip']}/hello", verify=ca))
+outcome("requests POST json", lambda: requests.post(https, json={"a": 1}, verify=ca, timeout=5).json())
+
+import redis  # noqa: E402
+
+
+def redis_round(**kw):
+    r = redis.Redis(host="127.0.0.1", socket_timeout=5, **kw)
+    try:
+        r.set("pysock", "value")
+        pipe = r.pipeline()
+        pipe.incr("counter").incr("counter").get("pysock")
+        return r.ping(), pipe.execute()[1:], r.delete("pysock", "counter")
+    finally:
+        r.close()
+
+
+outcome("redis plain", lambda: redis_round(port=servers["redis"]))
+outcome("redis TLS", lambda: redis_round(port=servers["redis_tls"], ssl=True, ssl_ca_certs=ca))
+outcome("redis TLS wrong CA", lambda: redis_round(port=servers["redis_tls"], ssl=True, ssl_ca_certs=other_ca))
+
+import pg8000.native  # noqa: E402
+
+
+def postgres_round():
+    con = pg8000.native.Connection("pysock", host="127.0.0.1", port=servers["postgres"], password="pysock", database="postgres", timeout=5)
+    try:
+        con.run("CREATE TEMPORARY TABLE t (n int, s text)")
+        for n in range(3):
+            con.run("INSERT INTO t VALUES (:n, :s)", n=n, s="x" * n)
+        return con.run("SELECT n, s FROM t ORDER BY n"), con.run("SELECT version() LIKE 'PostgreSQL%'")
+    finally:
+        con.close()
+
+
+outcome("pg8000", postgres_round)
+outcome("pg8000 bad password", lambda: pg8000.native.Connection("pysock", host="127.0.0.1", port=servers["postgres"], password="wrong", timeout=5))
+
+import websockets.asyncio.client  # noqa: E402
+
+
+async def websocket_round():
+    async with websockets.asyncio.client.connect(f"ws://127.0.0.1:{servers['websocket']}", open_timeout=5) as ws:
+        replies = []
+        for message in ("hello", b"\x00\x01" * 40000, "bye"):
+            await ws.send(message)
+            reply = await asyncio.wait_for(ws.recv(), 5)
+            replies.append(reply if len(reply) < 20 else (type(reply).__name__, len(reply)))
+        return replies
+
+
+outcome("websockets", lambda: asyncio.run(websocket_round()))

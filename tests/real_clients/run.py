@@ -1,0 +1,165 @@
+"""Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
+servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
+TLS, PostgreSQL, a websockets server), and compares the two transcripts. Everything stops by itself:
+the servers are this process's children and threads, and every client call has a timeout.
+
+usage: run.py PYSOCK SITE_DIR CERTS_DIR   (scripts/real-clients.sh installs the libraries and calls it)
+"""
+import asyncio
+import http.server
+import json
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+pysock, site, certs = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+sys.path.insert(0, site)
+here = os.path.dirname(os.path.abspath(__file__))
+children = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port, what, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    sys.exit(f"{what} did not start listening on 127.0.0.1:{port} within {seconds} s")
+
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, body, kind):
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        self.reply(b"hello from a native server", "text/plain")
+
+    def do_POST(self):
+        self.reply(self.rfile.read(int(self.headers["Content-Length"])), "application/json")
+
+    def log_message(self, *args):
+        pass
+
+
+def https_server(address):
+    server = http.server.ThreadingHTTPServer((address, 0), Hello)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
+def websocket_server():
+    import websockets.asyncio.server
+
+    port, ready = free_port(), threading.Event()
+
+    async def echo(ws):
+        async for message in ws:
+            await ws.send(message)
+
+    async def serve():
+        async with websockets.asyncio.server.serve(echo, "127.0.0.1", port, max_size=None):
+            ready.set()
+            await asyncio.Future()
+
+    threading.Thread(target=lambda: asyncio.run(serve()), daemon=True).start()
+    ready.wait(30)
+    return port
+
+
+def start(command, **kw):
+    children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw))
+
+
+def redis_servers(scratch):
+    plain, tls = free_port(), free_port()
+    start(["redis-server", "--port", str(plain), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+           "--dir", scratch, "--tls-port", str(tls), "--tls-cert-file", os.path.join(certs, "cert.pem"),
+           "--tls-key-file", os.path.join(certs, "key.pem"), "--tls-ca-cert-file", os.path.join(certs, "ca.pem"),
+           "--tls-auth-clients", "no"])
+    wait_for(plain, "redis-server")
+    wait_for(tls, "redis-server (TLS)")
+    return plain, tls
+
+
+def postgres_server(scratch):
+    """A throwaway cluster with a password-authenticated user. PostgreSQL refuses to run as root, so
+    as root it runs as the `postgres` user."""
+    data, port = os.path.join(scratch, "pg"), free_port()
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    os.makedirs(data)
+    with open(os.path.join(scratch, "pw"), "w") as f:
+        f.write("pysock\n")
+    if as_user:
+        shutil.chown(scratch, "postgres")
+        shutil.chown(data, "postgres")
+        shutil.chown(os.path.join(scratch, "pw"), "postgres")
+    subprocess.run(as_user + ["initdb", "-D", data, "-U", "pysock", "--pwfile", os.path.join(scratch, "pw"),
+                              "--auth", "scram-sha-256"], check=True, stdout=subprocess.DEVNULL, timeout=120)
+    start(as_user + ["postgres", "-D", data, "-p", str(port), "-k", scratch, "-c", "listen_addresses=127.0.0.1"])
+    wait_for(port, "postgres")
+    return port
+
+
+def other_ca(scratch):
+    """A CA that did not sign the servers' certificate."""
+    key, pem = os.path.join(scratch, "other.key"), os.path.join(scratch, "other_ca.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=pysock other CA",
+                    "-keyout", key, "-out", pem, "-days", "2"], check=True, capture_output=True, timeout=60)
+    os.chmod(scratch, 0o755)
+    return pem
+
+
+def main():
+    scratch = tempfile.mkdtemp(prefix="pysock-real-clients-")
+    try:
+        servers = {"https": https_server("127.0.0.1"), "https_other_ip": https_server("127.0.0.2")}
+        servers["redis"], servers["redis_tls"] = redis_servers(scratch)
+        servers["postgres"] = postgres_server(scratch)
+        servers["websocket"] = websocket_server()
+        args = [os.path.join(here, "clients.py"), site, certs, other_ca(scratch), json.dumps(servers)]
+        native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300)
+        sandbox = subprocess.run(
+            [pysock, "python", "--allow-loopback", "--time-limit", "300", "--dir", site, "--dir", certs,
+             "--dir", scratch, *args], capture_output=True, text=True, timeout=360)
+        print(native.stdout, end="")
+        if native.returncode != 0:
+            sys.exit(f"native python3 failed:\n{native.stderr}")
+        if (sandbox.stdout, sandbox.returncode) != (native.stdout, 0):
+            print(f"--- in the sandbox (exit status {sandbox.returncode}):\n{sandbox.stdout}{sandbox.stderr}")
+            sys.exit("the sandbox's transcript differs from native CPython's")
+        print(f"real clients: the sandbox's transcript equals native CPython's ({len(native.stdout.splitlines())} lines)")
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+main()
