@@ -894,7 +894,17 @@ impl TlsConnection {
     }
 
     /// Goes on from the ClientHello with `settings`.
-    fn start_server(&mut self, accepted: Accepted, settings: Arc<rustls::ServerConfig>) -> Result<(), Error> {
+    fn start_server(&mut self, accepted: Accepted, mut settings: Arc<rustls::ServerConfig>) -> Result<(), Error> {
+        // CPython's ALPN callback answers "no acknowledgement" when the lists share nothing, so
+        // OpenSSL goes on without a protocol where rustls would end the handshake.
+        let offered: Option<Vec<&[u8]>> = accepted.client_hello().alpn().map(Iterator::collect);
+        if let Some(offered) = offered {
+            if !settings.alpn_protocols.is_empty() && !settings.alpn_protocols.iter().any(|p| offered.contains(&p.as_slice())) {
+                let mut without = (*settings).clone();
+                without.alpn_protocols.clear();
+                settings = Arc::new(without);
+            }
+        }
         match accepted.into_connection(settings) {
             Ok(conn) => {
                 let mut conn = rustls::Connection::from(conn);

@@ -176,6 +176,14 @@ fn ssl_states_match_native_cpython() {
     assert_matches_native_with("ssl_states.py", &[&certs, &dir.0], &[certs.as_os_str(), chain.as_os_str()]);
 }
 
+/// ALPN for every pair of client and server lists, with and without an sni_callback: lists that
+/// share nothing complete the handshake with no protocol, as OpenSSL does under CPython.
+#[test]
+fn ssl_alpn_matches_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    assert_matches_native_with("ssl_alpn.py", &[&certs], &[certs.as_os_str()]);
+}
+
 /// Two SSLObjects over MemoryBIOs: handshake, data, unwrap and an untrusted server, as native CPython.
 #[test]
 fn ssl_memorybio_matches_native_cpython() {
