@@ -86,6 +86,9 @@ pub struct Socket {
     /// Counted against the new-connections quota: a stream socket connects once, however often the
     /// guest calls connect to learn how it went.
     connect_counted: bool,
+    /// Bound to loopback in place of the wildcard the guest asked for (see `judge_bind`), so its
+    /// local address reads as the wildcard until a connection fixes it.
+    wildcard: bool,
 }
 
 type NetResult<T> = Result<T, NetError>;
@@ -157,6 +160,26 @@ impl PysockCtxView<'_> {
         Err(Errno::Eacces)
     }
 
+    /// Judges a bind. A wildcard bind means "every interface I may use": when the policy refuses the
+    /// wildcard but allows the family's loopback address, that is what the kernel binds (the second
+    /// value says so), so the listener is reachable from loopback and nowhere else. Otherwise the
+    /// address is judged as it is.
+    fn judge_bind(&mut self, a: &IpSocketAddress) -> Result<(SockAddr, bool), Errno> {
+        let addr = to_std(a);
+        if addr.ip().is_unspecified() {
+            let ctx = &*self.ctx;
+            let now = Instant::now();
+            if !ctx.policy.decide(Op::Bind, addr, &ctx.admissions, now).allowed {
+                let mut loopback = addr;
+                loopback.set_ip(if addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() });
+                if ctx.policy.decide(Op::Bind, loopback, &ctx.admissions, now).allowed {
+                    return Ok((self.judge(Op::Bind, &from_std(loopback))?, true));
+                }
+            }
+        }
+        Ok((self.judge(Op::Bind, a)?, false))
+    }
+
     /// Fails with `errno`, leaving `why` (which quota) for the guest's message.
     fn refuse(&mut self, errno: Errno, why: String) -> NetError {
         self.ctx.refusal = Some(format!("pysock quota: {why}"));
@@ -198,7 +221,7 @@ impl PysockCtxView<'_> {
             mio::Interest::READABLE | mio::Interest::WRITABLE,
         )?;
         self.ctx.usage.sockets += 1;
-        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false })?)
+        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false })?)
     }
 
     /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
@@ -494,8 +517,11 @@ impl HostSocket for PysockCtxView<'_> {
         }
 
         fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-            let addr = self.judge(Op::Bind, &address)?;
-            Ok(self.socket(&this)?.inner.bind(&addr)?)
+            let (addr, stand_in) = self.judge_bind(&address)?;
+            let s = self.socket(&this)?;
+            s.inner.bind(&addr)?;
+            s.wildcard = stand_in;
+            Ok(())
         }
 
         fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
@@ -506,11 +532,17 @@ impl HostSocket for PysockCtxView<'_> {
                 self.ctx.refusal = Some("pysock's sandbox offers AF_UNIX sockets only as socketpair() ends".into());
                 return Err(Errno::Eacces.into());
             }
-            // listen() on a socket never bound binds the wildcard address: judge it as that bind.
+            // listen() on a socket never bound binds the wildcard address: judge it as that bind,
+            // and bind loopback first where that is what the wildcard means.
             let local = s.inner.local_addr()?.as_socket();
             if let Some(local) = local.filter(|a| a.port() == 0) {
                 let wildcard = SocketAddr::new(if local.is_ipv4() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V6(Ipv6Addr::UNSPECIFIED) }, 0);
-                self.judge(Op::Bind, &from_std(wildcard))?;
+                let (addr, stand_in) = self.judge_bind(&from_std(wildcard))?;
+                if stand_in {
+                    let s = self.socket(&this)?;
+                    s.inner.bind(&addr)?;
+                    s.wildcard = true;
+                }
             }
             self.ctx.refusal = None;
             let limit = self.ctx.quotas.listeners;
@@ -574,7 +606,12 @@ impl HostSocket for PysockCtxView<'_> {
         }
 
         fn local_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
-            Ok(self.socket(&this)?.inner.local_addr()?.as_socket().map(from_std))
+            let s = self.socket(&this)?;
+            let mut local = s.inner.local_addr()?.as_socket();
+            if let Some(a) = local.as_mut().filter(|_| s.wildcard && s.inner.peer_addr().is_err()) {
+                a.set_ip(if a.is_ipv4() { Ipv4Addr::UNSPECIFIED.into() } else { Ipv6Addr::UNSPECIFIED.into() });
+            }
+            Ok(local.map(from_std))
         }
 
         fn remote_address(&mut self, this: Resource<Socket>) -> NetResult<Option<IpSocketAddress>> {
@@ -608,9 +645,11 @@ impl HostSocket for PysockCtxView<'_> {
         fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
             self.check_quota(1)?;
             let s = self.socket(&this)?;
-            let (family, kind) = (s.family, s.kind);
+            let (family, kind, wildcard) = (s.family, s.kind, s.wildcard);
             let dup = s.inner.try_clone()?;
-            self.adopt(dup, family, kind)
+            let r = self.adopt(dup, family, kind)?;
+            self.socket(&r)?.wildcard = wildcard;
+            Ok(r)
         }
 
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {

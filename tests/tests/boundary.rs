@@ -44,6 +44,53 @@ fn address_tricks_are_denied_and_allowed_traffic_flows() {
     }
 }
 
+/// Under --allow-loopback a wildcard listener binds loopback: it is reachable on 127.0.0.1 and ::1,
+/// and refused on this machine's other addresses (a connection there gets ECONNREFUSED, so nothing
+/// listens on them), though its address reads as the wildcard (wildcard_binds.py).
+#[test]
+fn wildcard_listeners_are_reachable_from_loopback_only() {
+    use std::io::BufRead;
+    use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
+    let mut child = std::process::Command::new(pysock_tests::pysock_bin())
+        .args(["python", "--allow-loopback"])
+        .arg(pysock_tests::root().join("tests/python/wildcard_listener.py"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let ports: Vec<u16> = lines.next().unwrap().unwrap().split(' ').map(|p| p.parse().unwrap()).collect();
+    // This machine's address towards a documentation network, if it has one (no packet is sent).
+    let external = |probe: &str, bind: &str| -> Option<IpAddr> {
+        let u = UdpSocket::bind(bind).ok()?;
+        u.connect(probe).ok()?;
+        Some(u.local_addr().ok()?.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+    };
+    // An IPv6 address of global scope from the kernel's list (32 hex digits, index, prefix, scope 00).
+    let external6 = std::fs::read_to_string("/proc/net/if_inet6").ok().and_then(|list| {
+        list.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let hex = fields.first().filter(|_| fields.get(3) == Some(&"00"))?;
+            let bits = u128::from_str_radix(hex, 16).ok()?;
+            Some(IpAddr::from(std::net::Ipv6Addr::from(bits))).filter(|ip| !ip.is_loopback())
+        })
+    });
+    let others = [external("192.0.2.255:9", "0.0.0.0:0"), external6];
+    for (other, port) in others.iter().zip(&ports) {
+        match other {
+            Some(ip) => {
+                let e = TcpStream::connect_timeout(&SocketAddr::new(*ip, *port), Duration::from_secs(2)).unwrap_err();
+                assert_eq!(e.kind(), std::io::ErrorKind::ConnectionRefused, "{ip}:{port}: {e}");
+            }
+            None => eprintln!("no non-loopback address of this family: only loopback is checked"),
+        }
+    }
+    for (ip, port) in ["127.0.0.1", "::1"].iter().zip(&ports) {
+        let _c = TcpStream::connect((*ip, *port)).unwrap();
+        assert_eq!(lines.next().unwrap().unwrap(), format!("accepted from {ip}"));
+    }
+    assert!(child.wait().unwrap().success());
+}
+
 /// A host-name rule admits exactly what pysock's resolution of a matching name returned, for the
 /// TTL; a name that resolves to a denied address stays denied; the audit log records each decision.
 #[test]

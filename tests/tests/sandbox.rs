@@ -126,6 +126,13 @@ fn assert_matches_native(name: &str) {
     assert_matches_native_with(name, &[], &[]);
 }
 
+/// Wildcard binds (create_server(('', 0)), source_address=('', 0), listen() unbound, UDP on 0.0.0.0,
+/// a listener on ::) work under --allow-loopback, and their addresses read as native CPython's.
+#[test]
+fn wildcard_binds_match_native_cpython() {
+    assert_matches_native("wildcard_binds.py");
+}
+
 /// socketpair() for every family, type and protocol: AF_UNIX stream and datagram pairs (message
 /// boundaries, truncation, MSG_TRUNC, recvfrom), the IP families' errors in Linux's order, as native.
 #[test]
