@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 use crate::addr;
-use crate::errno::{self, Error, gai, os, overflow, type_error, value};
+use crate::errno::{self, Error, OsError, gai, os, overflow, type_error, value};
 use crate::host::{Errno, Events, Family, GaiError, Host, IpAddress, IpSocketAddress, Kind, Received, ShutdownHow, Sockopt};
 use crate::timeout::{self, CallError, Mode};
 use std::mem::MaybeUninit;
@@ -505,6 +505,39 @@ impl<H: Host> Core<H> {
         let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>]| self.host.recv_from(sock, into, flags);
         let (got, from) = self.receive(s, into, bufsize, flags, caller, op)?;
         Ok((got, from.map(|a| to_python(&a))))
+    }
+
+    /// `recvmsg` and `recvmsg_into`: as [`Core::recvfrom`], with recvmsg(2)'s `msg_flags`. A
+    /// datagram longer than `bufsize` sets MSG_TRUNC there, so datagram sockets receive with
+    /// MSG_TRUNC to learn the length and report only what landed unless the caller asked for it.
+    /// No control messages come back: none of the options pysock offers asks the kernel for one.
+    pub fn recvmsg<L: Landing + ?Sized>(&self, s: &SockObj, into: &mut L, bufsize: i64, flags: i32) -> Result<(Received, Option<Address>, i32), Error> {
+        if bufsize < 0 {
+            return Err(value("negative buffer size in recvmsg()"));
+        }
+        let datagram = s.kind != SOCK_STREAM;
+        let (mut got, from) = self.recvfrom(s, into, bufsize, if datagram { flags | MSG_TRUNC } else { flags }, "recvmsg")?;
+        let truncated = datagram && got.length > bufsize as u64;
+        if flags & MSG_TRUNC == 0 {
+            got.length = got.length.min(got.written as u64);
+        }
+        Ok((got, from, if truncated { MSG_TRUNC } else { 0 }))
+    }
+
+    /// `sendmsg`: the buffers, gathered, go as one send or sendto. Control messages cannot: their
+    /// descriptors and credentials would be the host's, so any at all is refused.
+    pub fn sendmsg(&self, s: &SockObj, data: &[u8], control_messages: usize, flags: i32, to: Option<&Address>) -> Result<u64, Error> {
+        if control_messages > 0 {
+            return Err(Error::Os(OsError {
+                code: Errno::Eopnotsupp,
+                message: "Operation not supported: pysock's sandbox cannot send ancillary data (control messages)".into(),
+                host_reason: false,
+            }));
+        }
+        match to {
+            Some(a) => self.sendto(s, data, flags, a),
+            None => self.send(s, data, flags),
+        }
     }
 
     /// A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.

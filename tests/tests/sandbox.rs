@@ -133,6 +133,14 @@ fn wildcard_binds_match_native_cpython() {
     assert_matches_native("wildcard_binds.py");
 }
 
+/// sendmsg, recvmsg and recvmsg_into on stream pairs, datagram pairs, TCP and UDP: gathering,
+/// scattering, msg_flags for truncated datagrams, MSG_TRUNC and MSG_PEEK, argument errors and
+/// CMSG_LEN/CMSG_SPACE, as native CPython.
+#[test]
+fn sendmsg_recvmsg_match_native_cpython() {
+    assert_matches_native("sendmsg_recvmsg.py");
+}
+
 /// socketpair() for every family, type and protocol: AF_UNIX stream and datagram pairs (message
 /// boundaries, truncation, MSG_TRUNC, recvfrom), the IP families' errors in Linux's order, as native.
 #[test]

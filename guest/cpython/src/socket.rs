@@ -180,6 +180,51 @@ fn first_landing(bufsize: i64) -> usize {
     usize::try_from(bufsize).unwrap_or(0).min(pysock_guest::socket::MOST_PER_RECEIVE)
 }
 
+/// One of sendmsg()'s control messages, checked as CPython's "(iiy*)" checks it; counts 1.
+fn ancillary_item(item: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let what = "[sendmsg() ancillary data items]() argument";
+    let seq = item
+        .cast::<pyo3::types::PySequence>()
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be 3-item sequence, not {}", convert::type_name(item))))?;
+    let len = seq.len()?;
+    if len != 3 {
+        return Err(PyTypeError::new_err(format!("{what} must be sequence of length 3, not {len}")));
+    }
+    convert::format_i(&seq.get_item(0)?)?;
+    convert::format_i(&seq.get_item(1)?)?;
+    buffer::with_bytes(&seq.get_item(2)?, |_| ())?;
+    Ok(1)
+}
+
+/// recvmsg's `ancbufsize`: CPython refuses what a socklen_t cannot hold. There is never ancillary
+/// data to put in it (see `Core::recvmsg`).
+fn ancillary_room(ancbufsize: i64) -> PyResult<()> {
+    if !(0..=i64::from(i32::MAX)).contains(&ancbufsize) {
+        return Err(PyValueError::new_err("invalid ancillary data buffer length"));
+    }
+    Ok(())
+}
+
+/// `CMSG_LEN(n)` and `CMSG_SPACE(n)` as on 64-bit Linux: a 16-byte header, the data, and for the
+/// space the padding to 8 bytes; OverflowError past what a socklen_t holds.
+fn control_message_size(length: &Bound<'_, PyAny>, name: &str, padded: bool) -> PyResult<u64> {
+    let n = convert::ssize(length)?;
+    let size = u64::try_from(n).ok().map(|n| 16 + if padded { n.div_ceil(8) * 8 } else { n });
+    size.filter(|s| *s <= i32::MAX as u64).ok_or_else(|| PyOverflowError::new_err(format!("{name}() argument out of range")))
+}
+
+#[pyfunction]
+#[pyo3(name = "CMSG_LEN")]
+fn cmsg_len(length: &Bound<'_, PyAny>) -> PyResult<u64> {
+    control_message_size(length, "CMSG_LEN", false)
+}
+
+#[pyfunction]
+#[pyo3(name = "CMSG_SPACE")]
+fn cmsg_space(length: &Bound<'_, PyAny>) -> PyResult<u64> {
+    control_message_size(length, "CMSG_SPACE", true)
+}
+
 /// `nbytes` for `recv_into`-style calls: 0 means the whole buffer; more than it holds is an error.
 fn nbytes_for(buffer: &Buffer, nbytes: &Bound<'_, PyAny>, caller: &str) -> PyResult<i64> {
     let n = convert::ssize(nbytes)?;
@@ -411,6 +456,95 @@ impl Socket {
         let into = view.writable_prefix(nbytes as usize);
         let (got, from) = with_core(|c| c.recvfrom(&self.obj(), into, nbytes, flags, "recvfrom_into")).py_err(py)?;
         Ok((got.length, optional_address(py, from)?))
+    }
+
+    #[pyo3(signature = (buffers, ancdata = None, flags = Optional::Missing, address = None))]
+    fn sendmsg(
+        &self,
+        py: Python<'_>,
+        buffers: &Bound<'_, PyAny>,
+        ancdata: Option<&Bound<'_, PyAny>>,
+        flags: Optional<'_>,
+        address: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<u64> {
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
+        let obj = self.obj();
+        // CPython's order: the address, the data, then the control messages ("(iiy*)" each).
+        let to = address.map(|a| self::address(obj.family, a, "sendmsg")).transpose()?;
+        let parts = buffers.try_iter().map_err(|_| PyTypeError::new_err("sendmsg() argument 1 must be an iterable"))?;
+        let mut data = Vec::new();
+        for part in parts {
+            buffer::with_bytes(&part?, |bytes| data.extend_from_slice(bytes))?;
+        }
+        let mut control_messages = 0;
+        if let Some(ancdata) = ancdata {
+            let items = ancdata.try_iter().map_err(|_| PyTypeError::new_err("sendmsg() argument 2 must be an iterable"))?;
+            for item in items {
+                control_messages += ancillary_item(&item?)?;
+            }
+        }
+        with_core(|c| c.sendmsg(&obj, &data, control_messages, flags, to.as_ref())).py_err(py)
+    }
+
+    #[pyo3(signature = (bufsize, ancbufsize = Optional::Missing, flags = Optional::Missing))]
+    fn recvmsg(
+        &self,
+        py: Python<'_>,
+        bufsize: &Bound<'_, PyAny>,
+        ancbufsize: Optional<'_>,
+        flags: Optional<'_>,
+    ) -> PyResult<(Py<PyAny>, Py<PyList>, i32, Py<PyAny>)> {
+        let bufsize = convert::ssize(bufsize)?;
+        let ancbufsize = ancbufsize.convert(convert::ssize)?.unwrap_or(0);
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
+        if bufsize >= 0 {
+            ancillary_room(ancbufsize)?;
+        }
+        let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+        let (mut got, from, msg_flags) = with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, flags)).py_err(py)?;
+        // Unlike recv's, recvmsg's bytes object only ever shrinks to the count (MSG_TRUNC's larger
+        // count leaves it at bufsize).
+        got.length = got.length.min(bufsize as u64);
+        Ok((bytes.finish(got)?, PyList::empty(py).unbind(), msg_flags, optional_address(py, from)?))
+    }
+
+    #[pyo3(signature = (buffers, ancbufsize = Optional::Missing, flags = Optional::Missing))]
+    fn recvmsg_into(
+        &self,
+        py: Python<'_>,
+        buffers: &Bound<'_, PyAny>,
+        ancbufsize: Optional<'_>,
+        flags: Optional<'_>,
+    ) -> PyResult<(u64, Py<PyList>, i32, Py<PyAny>)> {
+        let ancbufsize = ancbufsize.convert(convert::ssize)?.unwrap_or(0);
+        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
+        let items = buffers.try_iter().map_err(|_| PyTypeError::new_err("recvmsg_into() argument 1 must be an iterable"))?;
+        let mut views = Vec::new();
+        for item in items {
+            views.push(Buffer::writable(&item?).map_err(|_| {
+                PyTypeError::new_err("recvmsg_into() argument 1 must be an iterable of single-segment read-write buffers")
+            })?);
+        }
+        ancillary_room(ancbufsize)?;
+        let total: usize = views.iter().map(Buffer::len).sum();
+        let obj = self.obj();
+        // One buffer is received into in place; several are filled in order from one receive.
+        let (got, from, msg_flags) = if let [only] = views.as_mut_slice() {
+            let into = only.writable_prefix(total);
+            with_core(|c| c.recvmsg(&obj, into, total as i64, flags)).py_err(py)?
+        } else {
+            let mut bytes = NewBytes::new(py, first_landing(total as i64))?;
+            let (got, from, msg_flags) = with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, flags)).py_err(py)?;
+            let landed = bytes.finish(got)?;
+            let mut rest = landed.bind(py).cast::<PyBytes>()?.as_bytes();
+            for view in &mut views {
+                let (now, later) = rest.split_at(rest.len().min(view.len()));
+                view.fill(now);
+                rest = later;
+            }
+            (got, from, msg_flags)
+        };
+        Ok((got.length, PyList::empty(py).unbind(), msg_flags, optional_address(py, from)?))
     }
 
     fn shutdown(&self, py: Python<'_>, how: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -779,6 +913,8 @@ pub fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(getdefaulttimeout, m)?)?;
     m.add_function(wrap_pyfunction!(setdefaulttimeout, m)?)?;
     m.add_function(wrap_pyfunction!(socketpair, m)?)?;
+    m.add_function(wrap_pyfunction!(cmsg_len, m)?)?;
+    m.add_function(wrap_pyfunction!(cmsg_space, m)?)?;
     m.add_function(wrap_pyfunction!(dup, m)?)?;
     m.add_function(wrap_pyfunction!(close, m)?)?;
     m.add_function(wrap_pyfunction!(getaddrinfo, m)?)?;
