@@ -512,6 +512,9 @@ pub struct SslSocket<T: Tls> {
     /// `unwrap()` sent close_notify: writes are refused and a closed read is an error, not `b''`
     /// (OpenSSL's SSL_SENT_SHUTDOWN).
     shut_down: Cell<bool>,
+    /// A handshake, read or write failed for good (OpenSSL's fatal state): from then on a read or
+    /// write is SSLEOFError and a handshake SSLSyscallError, whatever the first error was.
+    broken: Cell<bool>,
 }
 
 impl<T: Tls> SslSocket<T> {
@@ -544,6 +547,7 @@ impl<T: Tls> SslSocket<T> {
             bios: None,
             in_flight: Cell::new(None),
             shut_down: Cell::new(false),
+            broken: Cell::new(false),
         })
     }
 
@@ -792,8 +796,34 @@ impl<H: Host> Core<H> {
         }
     }
 
+    /// Notes a fatal failure of `result` in `ssl` (see [`SslSocket::broken`]).
+    fn fatal<T>(ssl: &SslSocket<H::Tls>, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(Error::Ssl(e)) = &result {
+            if matches!(e.kind, SslErrorKind::Ssl | SslErrorKind::CertVerification | SslErrorKind::Eof) {
+                ssl.broken.set(true);
+            }
+        }
+        result
+    }
+
+    /// What a call on a broken session raises instead of doing anything: CPython's reading of
+    /// SSL_ERROR_SYSCALL with no error queued (SSL_do_handshake returns -1, SSL_read_ex and
+    /// SSL_write_ex 0).
+    fn after_failure(ssl: &SslSocket<H::Tls>, op: Op) -> Result<(), Error> {
+        match op {
+            _ if !ssl.broken.get() => Ok(()),
+            Op::Handshake => Err(ssl_error(SslErrorKind::Syscall, "", "Some I/O error occurred")),
+            _ => Err(ssl_error(SslErrorKind::Eof, "", "EOF occurred in violation of protocol")),
+        }
+    }
+
     pub fn ssl_handshake(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         let mut io = Io::new(self, obj, ssl, Op::Handshake)?;
+        Self::after_failure(ssl, Op::Handshake)?;
+        Self::fatal(ssl, self.handshake(&mut io, obj, ssl))
+    }
+
+    fn handshake(&self, io: &mut Io<'_, H>, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         let result = loop {
             if let Err(e) = io.flush(ssl) {
                 break Err(e);
@@ -815,6 +845,11 @@ impl<H: Host> Core<H> {
             return Err(value("size should not be negative"));
         }
         let mut io = Io::new(self, obj, ssl, Op::Read)?;
+        Self::after_failure(ssl, Op::Read)?;
+        Self::fatal(ssl, self.read(&mut io, obj, ssl, len))
+    }
+
+    fn read(&self, io: &mut Io<'_, H>, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>, len: i64) -> Result<Vec<u8>, Error> {
         let result = loop {
             match ssl.conn.read(len.min(u32::MAX as i64) as u32) {
                 Ok(data) => break Ok(data),
@@ -838,6 +873,11 @@ impl<H: Host> Core<H> {
         if ssl.shut_down.get() {
             return Err(ssl_error(SslErrorKind::Ssl, "PROTOCOL_IS_SHUTDOWN", "protocol is shutdown"));
         }
+        Self::after_failure(ssl, Op::Write)?;
+        Self::fatal(ssl, self.write(&mut io, ssl, data))
+    }
+
+    fn write(&self, io: &mut Io<'_, H>, ssl: &SslSocket<H::Tls>, data: &[u8]) -> Result<u64, Error> {
         if ssl.conn.is_handshaking() {
             loop {
                 io.flush(ssl)?;

@@ -45,6 +45,9 @@ mod verify_code {
     pub const UNABLE_TO_GET_ISSUER_CERT_LOCALLY: i32 = 20;
     pub const CERT_REVOKED: i32 = 23;
     pub const INVALID_PURPOSE: i32 = 26;
+    /// OpenSSL 3.0 numbers "invalid CA certificate" (a chain through a certificate without the CA
+    /// flag) 79.
+    pub const INVALID_CA: i32 = 79;
     pub const HOSTNAME_MISMATCH: i32 = 62;
     pub const IP_ADDRESS_MISMATCH: i32 = 64;
 }
@@ -1057,10 +1060,9 @@ impl TlsConnection {
     }
 
     pub fn cipher(&self) -> Option<(String, String, u32)> {
+        // OpenSSL's current cipher exists from the hello that chose it, before the handshake ends
+        // (and after one that failed later).
         let conn = self.running()?;
-        if conn.is_handshaking() {
-            return None;
-        }
         let suite = conn.negotiated_cipher_suite()?;
         let (name, bits) = openssl_cipher_name(suite.suite());
         let version = if self.protocol_version()? == ProtocolVersion::Tls13 { "TLSv1.3" } else { "TLSv1.2" };
@@ -1107,6 +1109,9 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
                 CertificateError::UnknownIssuer => {
                     (verify_code::UNABLE_TO_GET_ISSUER_CERT_LOCALLY, "unable to get local issuer certificate".into())
                 }
+                CertificateError::Other(other) if other.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::EndEntityUsedAsCa) => {
+                    (verify_code::INVALID_CA, "invalid CA certificate".into())
+                }
                 CertificateError::Other(other) if other.0.downcast_ref::<SelfSigned>().is_some() => {
                     let depth_zero = other.0.downcast_ref::<SelfSigned>().is_some_and(|s| s.depth_zero);
                     let code = if depth_zero {
@@ -1125,7 +1130,7 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
                 CertificateError::BadSignature => (verify_code::CERT_SIGNATURE_FAILURE, "certificate signature failure".into()),
                 CertificateError::Revoked => (verify_code::CERT_REVOKED, "certificate revoked".into()),
                 CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-                    (verify_code::INVALID_PURPOSE, "unsupported certificate purpose".into())
+                    (verify_code::INVALID_PURPOSE, "unsuitable certificate purpose".into())
                 }
                 other => (0, format!("{other:?}")),
             };

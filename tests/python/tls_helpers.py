@@ -1,18 +1,22 @@
 """Helpers for the ssl transcript scripts, which run natively and in the sandbox and whose outputs
 are compared: two SSLObjects talking through MemoryBIOs in one thread, and a call's outcome as text."""
+import errno
 import ssl
 
 
 def attempt(label, f):
     """Prints `label -> ok` (or the result), or the exception's class and text, without what
-    differs between builds (CPython's `(_ssl.c:NNN)`, pysock's `(pysock)`); SSLErrors also show
-    their library and reason."""
+    differs between builds (CPython's `(_ssl.c:NNN)`, pysock's `(pysock)`, errno's numbers); SSLErrors
+    also show their library and reason."""
     try:
         result = f()
         print(label, "->", "ok" if result is None else result)
     except Exception as e:
+        text = str(e).split(" (_ssl.c")[0].split(" (pysock)")[0]
+        if isinstance(e, OSError) and not isinstance(e, ssl.SSLError) and e.errno:
+            text = f"{errno.errorcode.get(e.errno, e.errno)} {e.strerror}"
         extra = [getattr(e, a, "-") for a in ("library", "reason")] if isinstance(e, ssl.SSLError) else []
-        print(label, "->", type(e).__name__, str(e).split(" (_ssl.c")[0].split(" (pysock)")[0], *extra)
+        print(label, "->", type(e).__name__, text, *extra)
 
 
 def pair(client_ctx, server_ctx, hostname="localhost", session=None):

@@ -178,17 +178,31 @@ fn ssl_nonblocking_bulk_matches_native_cpython() {
     assert_matches_native_with("ssl_nonblocking_bulk.py", &[&certs], &[certs.as_os_str()]);
 }
 
-/// An SSLObject's methods before its handshake, half closed and after unwrap() on both sides, and the
-/// verify codes for an IP-address server name the certificate does not list and for untrusted
-/// chains (a leaf, a leaf with its self-signed CA, a self-signed leaf), as native CPython.
+/// An SSLObject's methods before its handshake, half closed and after unwrap() on both sides, as
+/// native CPython.
 #[test]
 fn ssl_states_match_native_cpython() {
     let certs = conformance_dir().join("certs");
-    let dir = Scratch::new("ssl_states");
-    let chain = dir.0.join("chain.pem");
-    let pem = |name: &str| std::fs::read(certs.join(name)).unwrap();
-    std::fs::write(&chain, [pem("cert.pem"), pem("ca.pem")].concat()).unwrap();
-    assert_matches_native_with("ssl_states.py", &[&certs, &dir.0], &[certs.as_os_str(), chain.as_os_str()]);
+    assert_matches_native_with("ssl_states.py", &[&certs], &[certs.as_os_str()]);
+}
+
+/// The verify code and message OpenSSL 3 gives for each kind of certificate failure, with the
+/// certificates made here by `openssl`: host name, IP address, untrusted leaf, chain ending in an
+/// untrusted self-signed CA, self-signed leaf, expiry, purpose, and a chain through a non-CA.
+#[test]
+fn ssl_verify_codes_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    let dir = Scratch::new("verify_codes");
+    let ca = (certs.join("ca.pem"), certs.join("ca.key"));
+    let pem = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let localhost = "subjectAltName=DNS:localhost\n";
+    std::fs::write(dir.0.join("leaf_and_ca.pem"), [pem(&certs.join("cert.pem")), pem(&ca.0)].concat()).unwrap();
+    issue(&dir.0, "expired", "/CN=localhost", localhost, -1, &ca);
+    issue(&dir.0, "client_only", "/CN=localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=clientAuth\n", 30, &ca);
+    let not_a_ca = issue(&dir.0, "not_a_ca", "/CN=not a CA", "basicConstraints=critical,CA:FALSE\n", 30, &ca);
+    let (leaf, _) = issue(&dir.0, "below_not_a_ca", "/CN=localhost", localhost, 30, &not_a_ca);
+    std::fs::write(dir.0.join("below_not_a_ca_chain.pem"), [pem(&leaf), pem(&not_a_ca.0)].concat()).unwrap();
+    assert_matches_native_with("ssl_verify_codes.py", &[&certs, &dir.0], &[certs.as_os_str(), dir.0.as_os_str()]);
 }
 
 /// ALPN for every pair of client and server lists, with and without an sni_callback: lists that
@@ -346,6 +360,21 @@ fn openssl(args: &[&std::ffi::OsStr]) {
     assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
 }
 
+/// A new key and a certificate for `subject` with `extensions` (openssl's extfile lines), valid for
+/// `days` (negative: expired), signed by `issuer` (certificate, key): DIR/NAME.pem and DIR/NAME.key.
+fn issue(dir: &std::path::Path, name: &str, subject: &str, extensions: &str, days: i32, issuer: &(std::path::PathBuf, std::path::PathBuf)) -> (std::path::PathBuf, std::path::PathBuf) {
+    let [cert, key, csr, ext, serial] = ["pem", "key", "csr", "ext", "srl"].map(|suffix| dir.join(format!("{name}.{suffix}")));
+    std::fs::write(&ext, extensions).unwrap();
+    let s = std::ffi::OsStr::new;
+    let days = days.to_string();
+    openssl(&[s("req"), s("-new"), s("-newkey"), s("rsa:2048"), s("-nodes"), s("-subj"), s(subject),
+        s("-keyout"), key.as_os_str(), s("-out"), csr.as_os_str()]);
+    openssl(&[s("x509"), s("-req"), s("-in"), csr.as_os_str(), s("-CA"), issuer.0.as_os_str(), s("-CAkey"), issuer.1.as_os_str(),
+        s("-CAcreateserial"), s("-CAserial"), serial.as_os_str(), s("-days"), s(&days), s("-extfile"), ext.as_os_str(),
+        s("-out"), cert.as_os_str()]);
+    (cert, key)
+}
+
 /// A server's sni_callback, as native CPython runs it: the name asked for (None without SNI), a
 /// switch to another context with another certificate (made here, for other.example, by the test
 /// CA), a refusal with an alert, a callback that raises, over MemoryBIOs and sockets; and the
@@ -354,15 +383,9 @@ fn openssl(args: &[&std::ffi::OsStr]) {
 fn sni_callback_matches_native_cpython() {
     let certs = conformance_dir().join("certs");
     let dir = Scratch::new("sni");
-    let (key, csr, cert, ext) = (dir.0.join("other.key"), dir.0.join("other.csr"), dir.0.join("other.pem"), dir.0.join("ext.cnf"));
-    std::fs::write(&ext, "subjectAltName=DNS:other.example\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n").unwrap();
-    let s = |x: &'static str| std::ffi::OsStr::new(x);
-    openssl(&[s("req"), s("-new"), s("-newkey"), s("rsa:2048"), s("-nodes"), s("-subj"), s("/CN=other.example/O=Conformance"),
-        s("-keyout"), key.as_os_str(), s("-out"), csr.as_os_str()]);
-    let (ca, ca_key, serial) = (certs.join("ca.pem"), certs.join("ca.key"), dir.0.join("ca.srl"));
-    openssl(&[s("x509"), s("-req"), s("-in"), csr.as_os_str(), s("-CA"), ca.as_os_str(), s("-CAkey"), ca_key.as_os_str(),
-        s("-CAcreateserial"), s("-CAserial"), serial.as_os_str(), s("-days"), s("3650"), s("-extfile"), ext.as_os_str(),
-        s("-out"), cert.as_os_str()]);
+    let ca = (certs.join("ca.pem"), certs.join("ca.key"));
+    let extensions = "subjectAltName=DNS:other.example\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n";
+    let (cert, key) = issue(&dir.0, "other", "/CN=other.example/O=Conformance", extensions, 3650, &ca);
     assert_matches_native_with("ssl_sni.py", &[&certs, &dir.0], &[certs.as_os_str(), cert.as_os_str(), key.as_os_str()]);
 }
 

@@ -1,0 +1,61 @@
+# The verify code, message and reason of each kind of certificate failure, as OpenSSL 3 reports them:
+# a name or IP address the certificate lacks, a chain that reaches no trusted certificate (ending
+# in the leaf, in a self-signed CA, or at a self-signed leaf), expiry, an unsuitable purpose, and a
+# chain through a certificate that is not a CA. tests/tests/sandbox.rs makes the certificates with
+# `openssl` and compares this with native CPython.
+# usage: ssl_verify_codes.py CERTS_DIR CASES_DIR
+import os
+import socket
+import ssl
+import sys
+
+certs, cases = sys.argv[1], sys.argv[2]
+trusting_ca = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+trusting_nothing = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def server(cert, key):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+def verify_failure(client_ctx, server_ctx, name):
+    """The client's SSLCertVerificationError as (code, message, reason), or None."""
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    b.setblocking(False)
+    client = client_ctx.wrap_socket(a, server_hostname=name, do_handshake_on_connect=False)
+    srv = server_ctx.wrap_socket(b, server_side=True, do_handshake_on_connect=False)
+    failure = None
+    for _ in range(50):
+        for side in (client, srv):
+            try:
+                side.do_handshake()
+            except ssl.SSLCertVerificationError as e:
+                failure = e
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, ssl.SSLError):
+                pass
+        if failure:
+            break
+    client.close()
+    srv.close()
+    return failure and (failure.verify_code, failure.verify_message, failure.reason)
+
+
+usual = server(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+in_cases = lambda name: os.path.join(cases, name)  # noqa: E731
+for label, client_ctx, server_ctx, name in (
+    ("the right name", trusting_ca, usual, "localhost"),
+    ("a name it lacks", trusting_ca, usual, "wrong.example"),
+    ("an IPv4 address it lacks", trusting_ca, usual, "127.0.0.2"),
+    ("an IPv6 address it lacks", trusting_ca, usual, "::2"),
+    ("its IPv4 address", trusting_ca, usual, "127.0.0.1"),
+    ("an untrusted leaf", trusting_nothing, usual, "localhost"),
+    ("a leaf and its untrusted CA", trusting_nothing, server(in_cases("leaf_and_ca.pem"), os.path.join(certs, "key.pem")), "localhost"),
+    ("a self-signed leaf", trusting_nothing, server(os.path.join(certs, "ca.pem"), os.path.join(certs, "ca.key")), "localhost"),
+    ("an expired leaf", trusting_ca, server(in_cases("expired.pem"), in_cases("expired.key")), "localhost"),
+    ("a client-only leaf", trusting_ca, server(in_cases("client_only.pem"), in_cases("client_only.key")), "localhost"),
+    ("a chain through a non-CA", trusting_ca, server(in_cases("below_not_a_ca_chain.pem"), in_cases("below_not_a_ca.key")), "localhost"),
+):
+    print(f"{label} ->", verify_failure(client_ctx, server_ctx, name))
