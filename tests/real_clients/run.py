@@ -18,7 +18,8 @@ import tempfile
 import threading
 import time
 
-pysock, site, certs = sys.argv[1], os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3])
+# Real paths: pysock names a --dir inside the sandbox by its real path.
+pysock, site, certs = sys.argv[1], os.path.realpath(sys.argv[2]), os.path.realpath(sys.argv[3])
 sys.path.insert(0, site)
 here = os.path.dirname(os.path.abspath(__file__))
 children = []
