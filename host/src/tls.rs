@@ -656,11 +656,16 @@ impl TlsConnection {
         } else {
             let mut settings = config.client_config()?;
             // Without a name there is no SNI and nothing to match; CPython allows that unless
-            // check_hostname is on, which ssl.py enforces before we get here.
-            let name = match server_name {
-                Some(n) => ServerName::try_from(n.to_string())
-                    .map_err(|_| error(ErrorKind::Ssl, "SSL3_EXT_INVALID_SERVERNAME", "ssl3 ext invalid servername"))?,
-                None => {
+            // check_hostname is on, which ssl.py enforces before we get here. OpenSSL sends any
+            // name up to 255 bytes; rustls only valid DNS names and addresses. A name rustls
+            // refuses ("-x") goes without SNI, and the certificate check, which compares the name
+            // the program gave (tls_error), finds no match, as OpenSSL's would.
+            if server_name.is_some_and(|n| n.len() > 255) {
+                return Err(error(ErrorKind::Ssl, "SSL3_EXT_INVALID_SERVERNAME", "ssl3 ext invalid servername"));
+            }
+            let name = match server_name.map(|n| ServerName::try_from(n.to_string())) {
+                Some(Ok(name)) => name,
+                _ => {
                     let mut unnamed = (*settings).clone();
                     unnamed.enable_sni = false;
                     settings = Arc::new(unnamed);

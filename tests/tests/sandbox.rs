@@ -163,6 +163,14 @@ fn converters_match_native_cpython() {
     assert_matches_native("converters.py");
 }
 
+/// `_ssl`'s converters at their edges (SSLContext setters and methods, SSLObject, MemoryBIO, RAND_*,
+/// path arguments that must not be taken for descriptors) as native CPython.
+#[test]
+fn ssl_converters_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    assert_matches_native_with("ssl_converters.py", &[&certs], &[certs.as_os_str()]);
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

@@ -8,7 +8,7 @@
 //! repeats the call.
 
 use crate::buffer::{self, Buffer};
-use crate::convert;
+use crate::convert::{self, Optional};
 use crate::errors::{CoreResult, to_py};
 use crate::host::WitTls;
 use crate::{constants, with_core};
@@ -131,7 +131,15 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
 
 /// The contents of the file at `path` (str, bytes or PathLike), read with Python's own I/O so
 /// that a missing file raises what CPython raises.
-fn read_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+/// The contents of the file a path argument names: str, bytes or os.PathLike, as
+/// PyUnicode_FSConverter takes it; never a descriptor number, which `open` would read and close.
+/// A path of another type is TypeError "`what` should be a valid filesystem path", or
+/// os.fspath's own message without `what`.
+fn read_file(py: Python<'_>, path: &Bound<'_, PyAny>, what: Option<&str>) -> PyResult<Vec<u8>> {
+    let path = py.import("os")?.call_method1("fspath", (path,)).map_err(|e| match what {
+        Some(what) => PyTypeError::new_err(format!("{what} should be a valid filesystem path")),
+        None => e,
+    })?;
     let file = py.import("io")?.call_method1("open", (path, "rb"))?;
     let data = file.call_method0("read");
     file.call_method0("close")?;
@@ -225,7 +233,13 @@ fn not_a_certificate() -> Error {
 
 /// A TLSVersion value, with CPython's deprecation warning for the versions it deprecates.
 fn tls_version(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<i32> {
-    let v = convert::c_int(value)?;
+    // CPython reads an `l`, refuses more than INT_MAX in its own words, and lets what is below
+    // INT_MIN wrap into the int it stores.
+    let v = convert::c_long(value)?;
+    if v > i64::from(i32::MAX) {
+        return Err(pyo3::exceptions::PyOverflowError::new_err("Option is too long"));
+    }
+    let v = v as i32;
     let deprecated = match v {
         0x300 => Some("SSLv3"),
         0x301 => Some("TLSv1"),
@@ -381,7 +395,7 @@ impl SslContext {
 
     #[setter]
     fn set_num_tickets(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let count = convert::ssize(value)?;
+        let count = convert::c_long(value)?;
         self.core.set_num_tickets(count).py_err(py)
     }
 
@@ -392,7 +406,7 @@ impl SslContext {
 
     #[setter]
     fn set_verify_mode(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mode = convert::c_int(value)?;
+        let mode = convert::format_i(value)?;
         self.core.set_verify_mode(mode).py_err(py)
     }
 
@@ -461,7 +475,12 @@ impl SslContext {
         if !value.is_instance_of::<pyo3::types::PyInt>() {
             return Err(PyTypeError::new_err(format!("argument must be int, not {}", convert::argument_type_name(value))));
         }
-        self.verify_flags.set(convert::c_long(value)?);
+        // A `k`: an unsigned long taken modulo 2**64, never an OverflowError.
+        let flags = match convert::index(value)? {
+            convert::Int::Small(n) => n as u64,
+            convert::Int::Huge { .. } => value.bitand(u64::MAX)?.extract()?,
+        };
+        self.verify_flags.set(flags as i64);
         Ok(())
     }
 
@@ -500,7 +519,7 @@ impl SslContext {
             return Err(PyTypeError::new_err("cafile, capath and cadata cannot be all omitted"));
         }
         if let Some(cafile) = cafile {
-            self.core.load_verify_pem(&read_file(py, cafile)?, TrustSource::Cafile).py_err(py)?;
+            self.core.load_verify_pem(&read_file(py, cafile, Some("cafile"))?, TrustSource::Cafile).py_err(py)?;
         }
         if let Some(capath) = capath {
             // OpenSSL looks certificates up in capath when it needs them; reading the folder now
@@ -508,13 +527,14 @@ impl SslContext {
             // cert_store_stats, as OpenSSL's lookups are).
             let os = py.import("os")?;
             // str, bytes or a path-like object, as PyUnicode_FSConverter takes it.
-            let capath = os.call_method1("fsdecode", (capath,))?;
+            let capath = os.call_method1("fsdecode", (capath,))
+                .map_err(|_| PyTypeError::new_err("capath should be a valid filesystem path"))?;
             let capath = &capath;
             let mut names: Vec<String> = os.call_method1("listdir", (capath,))?.extract()?;
             names.sort();
             for name in names {
                 let path = os.getattr("path")?.call_method1("join", (capath, name))?;
-                if let Ok(pem) = read_file(py, &path) {
+                if let Ok(pem) = read_file(py, &path, None) {
                     let _ = self.core.load_verify_pem(&pem, TrustSource::Capath);
                 }
             }
@@ -528,10 +548,7 @@ impl SslContext {
                 self.core.load_verify_pem(text.as_bytes(), TrustSource::Cadata).py_err(py)?;
             } else {
                 let der = buffer::with_bytes(cadata, <[u8]>::to_vec).map_err(|_| {
-                    PyTypeError::new_err(format!(
-                        "cadata should be an ASCII string or a bytes-like object, not {}",
-                        convert::type_name(cadata)
-                    ))
+                    PyTypeError::new_err("cadata should be an ASCII string or a bytes-like object")
                 })?;
                 self.core.load_verify_der(&der).py_err(py)?;
             }
@@ -554,13 +571,19 @@ impl SslContext {
                 return self.core.use_host_identity(identity).py_err(py);
             }
         }
-        let chain = read_file(py, certfile)?;
+        // A password that is not a callable is checked before the files are read, as CPython does.
+        let given = password.filter(|p| !p.is_none() && !p.is_callable()).map(|p| self::password(py, Some(p))).transpose()?;
+        let chain = read_file(py, certfile, Some("certfile"))?;
         let key = match keyfile {
-            Some(k) => read_file(py, k)?,
+            Some(k) => read_file(py, k, Some("keyfile"))?,
             None => chain.clone(),
         };
         let encrypted = key.windows(9).any(|w| w == b"ENCRYPTED");
-        let password = if encrypted { self::password(py, password)? } else { None };
+        let password = match given {
+            Some(checked) => checked,
+            None if encrypted => self::password(py, password)?,
+            None => None,
+        };
         self.core.load_cert_chain(&chain, &key, password.as_deref()).py_err(py)
     }
 
@@ -583,7 +606,7 @@ impl SslContext {
 
     fn load_dh_params(&self, py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<()> {
         // rustls offers no finite-field DHE suites, so the parameters are checked, not used.
-        let pem = read_file(py, path)?;
+        let pem = read_file(py, path, None)?;
         if pem.windows(29).any(|w| w == b"-----BEGIN DH PARAMETERS-----") {
             return Ok(());
         }
@@ -597,8 +620,11 @@ impl SslContext {
         })))
     }
 
-    fn set_ciphers(&self, py: Python<'_>, cipherlist: &str) -> PyResult<()> {
-        self.core.set_ciphers(cipherlist).py_err(py)
+    fn set_ciphers(&self, py: Python<'_>, cipherlist: &Bound<'_, PyAny>) -> PyResult<()> {
+        let cipherlist = cipherlist.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!("set_ciphers() argument must be str, not {}", convert::argument_type_name(cipherlist)))
+        })?;
+        self.core.set_ciphers(cipherlist.to_str()?).py_err(py)
     }
 
     fn get_ciphers(&self, py: Python<'_>) -> PyResult<Py<PyList>> {
@@ -648,8 +674,10 @@ impl SslContext {
         Ok(d.unbind())
     }
 
-    #[pyo3(signature = (binary_form = false))]
-    fn get_ca_certs(&self, py: Python<'_>, binary_form: bool) -> PyResult<Py<PyList>> {
+    #[pyo3(signature = (binary_form = None))]
+    fn get_ca_certs(&self, py: Python<'_>, binary_form: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyList>> {
+        // Argument Clinic's `bool`: any object, by its truth.
+        let binary_form = binary_form.map(|b| b.is_truthy()).transpose()?.unwrap_or(false);
         let list = PyList::empty(py);
         for der in self.core.ca_certificates() {
             if binary_form {
@@ -817,10 +845,10 @@ impl SslSocket {
         Self::io(slf, |c, ssl, obj| c.ssl_handshake(obj, ssl))
     }
 
-    #[pyo3(signature = (len = None, buffer = None, /))]
-    fn read(slf: &Bound<'_, Self>, len: Option<&Bound<'_, PyAny>>, buffer: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (len = Optional::Missing, buffer = None, /))]
+    fn read(slf: &Bound<'_, Self>, len: Optional<'_>, buffer: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
         let py = slf.py();
-        let len = len.map(convert::ssize).transpose()?.unwrap_or(1024);
+        let len = len.convert(convert::ssize)?.unwrap_or(1024);
         let Some(buffer) = buffer.filter(|b| !b.is_none()) else {
             let data = Self::io(slf, |c, ssl, obj| c.ssl_read(obj, ssl, len))?;
             return Ok(PyBytes::new(py, &data).into_any().unbind());
@@ -900,8 +928,17 @@ impl SslSocket {
         None
     }
 
-    #[pyo3(signature = (cb_type = "tls-unique"))]
-    fn get_channel_binding(&self, cb_type: &str) -> PyResult<Option<Py<PyAny>>> {
+    #[pyo3(signature = (cb_type = None))]
+    fn get_channel_binding(&self, cb_type: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Py<PyAny>>> {
+        let cb_type = match cb_type {
+            None => "tls-unique".to_string(),
+            Some(t) => t.cast::<PyString>().map(|s| s.to_string()).map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "get_channel_binding() argument 'cb_type' must be str, not {}",
+                    convert::argument_type_name(t)
+                ))
+            })?,
+        };
         if cb_type != "tls-unique" {
             return Err(PyValueError::new_err(format!("'{cb_type}' channel binding type not implemented")));
         }
@@ -992,9 +1029,10 @@ impl MemoryBio {
         self.bio.borrow().eof()
     }
 
-    #[pyo3(signature = (size = -1, /))]
-    fn read<'py>(&self, py: Python<'py>, size: i64) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.bio.borrow_mut().read(size))
+    #[pyo3(signature = (size = Optional::Missing, /))]
+    fn read<'py>(&self, py: Python<'py>, size: Optional<'_>) -> PyResult<Bound<'py, PyBytes>> {
+        let size = size.convert(convert::c_int)?.unwrap_or(-1);
+        Ok(PyBytes::new(py, &self.bio.borrow_mut().read(size.into())))
     }
 
     fn write(&self, py: Python<'_>, b: &Bound<'_, PyAny>) -> PyResult<u64> {
@@ -1107,7 +1145,14 @@ impl Certificate {
 #[pyfunction]
 fn _test_decode_cert(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Py<PyDict>> {
     // As OpenSSL's PEM reader: the first certificate in the file, whatever precedes it.
-    let text = String::from_utf8_lossy(&read_file(py, path)?).into_owned();
+    let pem = read_file(py, path, None).map_err(|e| {
+        if e.is_instance_of::<pyo3::exceptions::PyOSError>(py) {
+            to_py(py, core_ssl::ssl_error(SslErrorKind::Ssl, "", "Can't open file"))
+        } else {
+            e
+        }
+    })?;
+    let text = String::from_utf8_lossy(&pem).into_owned();
     let (header, footer) = ("-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----");
     let no_start = || {
         to_py(py, Error::Ssl(pysock_guest::errno::SslError {
@@ -1159,8 +1204,13 @@ fn rand_status() -> bool {
 
 #[pyfunction]
 #[pyo3(name = "RAND_add", signature = (string, entropy, /))]
-fn rand_add(string: &Bound<'_, PyAny>, entropy: f64) {
-    let _ = (string, entropy);
+fn rand_add(string: &Bound<'_, PyAny>, entropy: f64) -> PyResult<()> {
+    // Checked as CPython's `s*` and `d` check them; rustls' generator needs no seed.
+    if !string.is_instance_of::<PyString>() {
+        buffer::with_bytes(string, |_| ())?;
+    }
+    let _ = entropy;
+    Ok(())
 }
 
 #[pyfunction]
