@@ -1,7 +1,7 @@
 //! The `pysock` command line.
 //!
 //! ```text
-//! pysock python [OPTIONS] SCRIPT.py [ARGS...]
+//! pysock python [OPTIONS] [SCRIPT.py | -c COMMAND | -m MODULE | -] [ARGS...]
 //! pysock run    [OPTIONS] COMPONENT.wasm [ARGS...]
 //! ```
 //!
@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 const USAGE: &str = "usage:
-  pysock python [OPTIONS] SCRIPT.py [ARGS...]
+  pysock python [OPTIONS] [SCRIPT.py | -c COMMAND | -m MODULE | -] [ARGS...]
+                    as python3: a script, a command, a module as __main__, a script on stdin;
+                    with none, the interactive prompt (stdin a terminal) or a script on stdin
   pysock run    [OPTIONS] COMPONENT.wasm [ARGS...]
 
 Network policy. Without an --allow option the sandbox has no network; deny rules win over allow rules.
@@ -36,6 +38,12 @@ Limits:
   --time-limit SECONDS   stop the run after this long (exit status 124)
   --max-memory MIB       cap the guest's memory (CPython raises MemoryError)
   --fuel N               wasmtime fuel for the run (slower: fuel metering)
+Python:
+  --env NAME=VALUE  set NAME inside the sandbox (nothing of the host's environment is inherited);
+  --env NAME        pass the host's NAME through; PYTHONPATH set this way is on sys.path
+  --path DIR        make DIR readable and put it on sys.path (pip install --target DIR ...)
+  --no-tmp          no private temporary folder (by default each run gets one, removed at the
+                    end, as /tmp with TMPDIR pointing to it, so tempfile works)
 Files and TLS:
   --dir PATH        make PATH readable inside the sandbox at the same absolute path
   --writable-dir PATH  the same, and the sandbox may create, change and remove files there
@@ -49,7 +57,7 @@ Files and TLS:
 Environment: PYSOCK_HOME (the built checkout), PYSOCK_PYTHON (the interpreter component),
 PYSOCK_CACHE (where compiled components are kept; default build/cache).";
 
-/// Where the built artifacts live: a checkout in which `.ci/setup` ran.
+/// Where the built artifacts live: a checkout in which `scripts/setup.sh` ran.
 fn home() -> PathBuf {
     std::env::var_os("PYSOCK_HOME")
         .map(PathBuf::from)
@@ -140,6 +148,8 @@ fn real_main() -> Result<i32> {
     }
     let mut options = RunOptions::default();
     let mut rest = Vec::new();
+    // `--path` folders as the sandbox names them, and whether the run gets a private /tmp.
+    let (mut python_paths, mut private_tmp) = (Vec::new(), true);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--allow-loopback" => options.network = std::mem::take(&mut options.network).with_loopback(),
@@ -199,6 +209,27 @@ fn real_main() -> Result<i32> {
                 let guest = abs.to_string_lossy().into_owned();
                 if arg == "--dir" { options.dirs.push((abs, guest)) } else { options.writable_dirs.push((abs, guest)) }
             }
+            "--env" => {
+                let spec = value(&mut args, "--env", "NAME=VALUE or NAME")?;
+                let (name, value) = match spec.split_once('=') {
+                    Some((name, value)) => (name.to_string(), value.to_string()),
+                    None => {
+                        let value = std::env::var(&spec).with_context(|| {
+                            format!("--env {spec}: {spec} is not set in pysock's environment; give --env {spec}=VALUE")
+                        })?;
+                        (spec, value)
+                    }
+                };
+                options.env.push((name, value));
+            }
+            "--path" => {
+                let path = value(&mut args, "--path", "a DIR")?;
+                let abs = absolute(Path::new(&path))?;
+                let guest = abs.to_string_lossy().into_owned();
+                python_paths.push(guest.clone());
+                options.dirs.push((abs, guest));
+            }
+            "--no-tmp" => private_tmp = false,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(0);
@@ -210,49 +241,94 @@ fn real_main() -> Result<i32> {
             }
         }
     }
-    let Some(target) = rest.first().cloned() else {
-        bail!("missing {}\n{USAGE}", if command == "python" { "SCRIPT.py" } else { "COMPONENT.wasm" });
-    };
     let engine = runtime::engine(options.fuel.is_some())?;
     let cache = std::env::var_os("PYSOCK_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("build/cache"));
     if command == "run" {
+        let Some(target) = rest.first().cloned() else { bail!("missing COMPONENT.wasm\n{USAGE}") };
         let component = runtime::load_component(&engine, Path::new(&target), Some(&cache))?;
         options.args = rest;
-        return run(&engine, &component, &options);
+        return run(&engine, &component, &options, None);
     }
-    let script = absolute(Path::new(&target))?;
-    let script_dir = script.parent().context("the script has no folder")?.to_path_buf();
+    // What python3 would run: the launcher (python/_script.py) takes the same words.
+    let program: Vec<String> = match rest.first().map(String::as_str) {
+        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => vec!["--interactive".into()],
+        None => Vec::new(),
+        Some("-c" | "-m" | "-") => rest,
+        Some(other) if other.starts_with('-') => {
+            bail!("unknown option {other}: pysock python runs SCRIPT.py, -c COMMAND, -m MODULE or - (stdin)\n{USAGE}")
+        }
+        Some(target) => {
+            let script = absolute(Path::new(target))?;
+            let script_dir = script.parent().context("the script has no folder")?.to_path_buf();
+            options.dirs.push((script_dir.clone(), script_dir.to_string_lossy().into_owned()));
+            std::iter::once(script.to_string_lossy().into_owned()).chain(rest.into_iter().skip(1)).collect()
+        }
+    };
     let interpreter = artifact("PYSOCK_PYTHON", "build/python/interpreter.wasm");
     let stdlib = home().join("build/python/lib");
     if !interpreter.exists() || !stdlib.exists() {
         bail!(
-            "the sandboxed interpreter is not built ({} missing); run `bash .ci/setup` in {}",
+            "the sandboxed interpreter is not built ({} missing); run `bash scripts/setup.sh` in {}",
             interpreter.display(),
             home().display()
         );
     }
-    options.dirs.push((script_dir.clone(), script_dir.to_string_lossy().into_owned()));
     // A folder inside another preopened one would shadow it: wasi-libc resolves a path against the
     // longest matching preopen, so `public/../certs` would leave the inner one and be refused.
     let all: Vec<PathBuf> = options.dirs.iter().map(|(host, _)| host.clone()).collect();
     options.dirs.retain(|(host, _)| !all.iter().any(|outer| outer != host && host.starts_with(outer)));
     options.dirs.dedup();
     options.dirs.push((stdlib, "/python".into()));
-    options.args = std::iter::once("python".to_string())
-        .chain(std::iter::once(script.to_string_lossy().into_owned()))
-        .chain(rest.into_iter().skip(1))
-        .collect();
+    let tmp = if private_tmp && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == "/tmp") {
+        let tmp = PrivateTmp::new()?;
+        options.writable_dirs.push((tmp.0.clone(), "/tmp".into()));
+        if !options.env.iter().any(|(name, _)| name == "TMPDIR") {
+            options.env.push(("TMPDIR".into(), "/tmp".into()));
+        }
+        Some(tmp)
+    } else {
+        None
+    };
+    let launcher = python_paths.into_iter().flat_map(|p| ["--path".to_string(), p]);
+    options.args = std::iter::once("python".to_string()).chain(launcher).chain(program).collect();
     let component = runtime::load_component(&engine, &interpreter, Some(&cache))?;
-    run(&engine, &component, &options)
+    run(&engine, &component, &options, tmp.as_ref())
 }
 
-fn run(engine: &wasmtime::Engine, component: &wasmtime::component::Component, options: &RunOptions) -> Result<i32> {
+/// A run's own temporary folder on the host (the sandbox's /tmp), removed when the run ends.
+struct PrivateTmp(PathBuf);
+
+impl PrivateTmp {
+    fn new() -> Result<PrivateTmp> {
+        use std::os::unix::fs::DirBuilderExt;
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+        let path = std::env::temp_dir().join(format!("pysock-tmp-{}-{nanos}", std::process::id()));
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&path)
+            .with_context(|| format!("cannot make the sandbox's temporary folder {}; run with --no-tmp", path.display()))?;
+        Ok(PrivateTmp(path))
+    }
+}
+
+impl Drop for PrivateTmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(engine: &wasmtime::Engine, component: &wasmtime::component::Component, options: &RunOptions, tmp: Option<&PrivateTmp>) -> Result<i32> {
     if let Some(limit) = options.time_limit {
         // The run stops itself at the limit; a guest blocked inside a WASI call (a long sleep) cannot
-        // be interrupted there, so the process ends a little later regardless.
+        // be interrupted there, so the process ends a little later regardless, and its temporary
+        // folder goes first (exit runs no destructors).
+        let tmp = tmp.map(|t| t.0.clone());
         std::thread::spawn(move || {
             std::thread::sleep(limit + Duration::from_secs(2));
             eprintln!("pysock: {}", runtime::TimeLimitExceeded(limit));
+            if let Some(tmp) = tmp {
+                let _ = std::fs::remove_dir_all(tmp);
+            }
             std::process::exit(TIME_LIMIT_STATUS);
         });
     }

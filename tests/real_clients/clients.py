@@ -1,6 +1,7 @@
 """Real client libraries, unmodified, against real servers on loopback. Runs under native python3 and
 in the sandbox; tests/real_clients/run.py starts the servers, runs both and compares the transcripts.
-usage: clients.py SITE_DIR CERTS_DIR OTHER_CA SERVERS_JSON
+usage: clients.py CERTS_DIR OTHER_CA SERVERS_JSON, with the libraries on the path (natively
+PYTHONPATH=SITE_DIR, in the sandbox `pysock python --path SITE_DIR`, as a user would run them)
 """
 import asyncio
 import json
@@ -8,8 +9,7 @@ import os
 import sys
 import warnings
 
-site, certs, other_ca, servers = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
-sys.path.insert(0, site)
+certs, other_ca, servers = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 ca = os.path.join(certs, "ca.pem")
 warnings.simplefilter("ignore")  # urllib3's InsecureRequestWarning, the same on both sides
 

@@ -140,10 +140,11 @@ def main():
         servers["redis"], servers["redis_tls"] = redis_servers(scratch)
         servers["postgres"] = postgres_server(scratch)
         servers["websocket"] = websocket_server()
-        args = [os.path.join(here, "clients.py"), site, certs, other_ca(scratch), json.dumps(servers)]
-        native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300)
+        args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
+        native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "PYTHONPATH": site})
         sandbox = subprocess.run(
-            [pysock, "python", "--allow-loopback", "--time-limit", "300", "--dir", site, "--dir", certs,
+            [pysock, "python", "--allow-loopback", "--time-limit", "300", "--path", site, "--dir", certs,
              "--dir", scratch, *args], capture_output=True, text=True, timeout=360)
         print(native.stdout, end="")
         if native.returncode != 0:

@@ -1,0 +1,191 @@
+//! `pysock python` takes what python3 takes: a script, `-c`, `-m`, `-` and the interactive prompt,
+//! with python3's sys.argv, `__main__`, sys.path and tracebacks; `--env`, `--path` and the private
+//! temporary folder. Each test runs the real binary, most beside native python3.
+
+use pysock_tests::pysock_bin;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A folder of its own under the system's temporary folder, removed at the end.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(what: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("pysock-cli-{what}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir.canonicalize().unwrap())
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn run(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `pysock python OPTIONS ARGS` with `stdin`, and no environment but what the test gives.
+fn sandbox(options: &[&str], args: &[&str], stdin: &str) -> Output {
+    run(Command::new(pysock_bin()).arg("python").args(options).args(args).env("FROM_HOST", "host value"), stdin)
+}
+
+fn native(args: &[&str], stdin: &str, env: &[(&str, &Path)]) -> Output {
+    let mut command = Command::new("python3");
+    command.args(args).env_remove("PYTHONPATH");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    run(&mut command, stdin)
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Same stdout and exit status as python3 given the same words.
+fn assert_same(sandboxed: Output, native: Output) {
+    assert_eq!(
+        (text(&sandboxed.stdout), sandboxed.status.code()),
+        (text(&native.stdout), native.status.code()),
+        "sandbox stderr: {}\nnative stderr: {}",
+        text(&sandboxed.stderr),
+        text(&native.stderr)
+    );
+}
+
+const SHOW: &str = "import sys; print(sys.argv, __name__, repr(sys.path[0]))";
+
+#[test]
+fn dash_c_runs_a_command_as_python3_does() {
+    assert_same(sandbox(&[], &["-c", SHOW, "a", "-b"], ""), native(&["-c", SHOW, "a", "-b"], "", &[]));
+    assert_same(sandbox(&[], &["-c", "raise SystemExit(3)"], ""), native(&["-c", "raise SystemExit(3)"], "", &[]));
+    let missing = sandbox(&[], &["-c"], "");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(text(&missing.stderr).contains("Argument expected for the -c option"), "{}", text(&missing.stderr));
+}
+
+#[test]
+fn dash_reads_the_script_from_stdin() {
+    let script = format!("{SHOW}\n");
+    assert_same(sandbox(&[], &["-", "x"], &script), native(&["-", "x"], &script, &[]));
+    assert_same(sandbox(&[], &[], &script), native(&[], &script, &[]));
+}
+
+#[test]
+fn dash_m_runs_stdlib_and_own_modules_as_main() {
+    let dir = Scratch::new("m");
+    let json = dir.write("data.json", r#"{"b": [1, 2], "a": "x"}"#);
+    let json = json.to_str().unwrap();
+    let dir_str = dir.0.to_str().unwrap();
+    assert_same(
+        sandbox(&["--dir", dir_str], &["-m", "json.tool", "--sort-keys", json], ""),
+        native(&["-m", "json.tool", "--sort-keys", json], "", &[]),
+    );
+    dir.write("pkg/__init__.py", "");
+    dir.write("pkg/__main__.py", "import os, sys\nprint(os.path.basename(sys.argv[0]), sys.argv[1:], __name__, __package__)\n");
+    assert_same(
+        sandbox(&["--path", dir_str], &["-m", "pkg", "one", "two"], ""),
+        native(&["-m", "pkg", "one", "two"], "", &[("PYTHONPATH", &dir.0)]),
+    );
+    let nothing = sandbox(&[], &["-m", "no_such_module"], "");
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(text(&nothing.stderr).contains("No module named no_such_module"), "{}", text(&nothing.stderr));
+}
+
+/// A traceback starts at the script's own frame, as python3's does: no launcher or runpy frames.
+#[test]
+fn tracebacks_show_only_the_programs_frames() {
+    let dir = Scratch::new("tb");
+    let script = dir.write("fails.py", "def f():\n    raise ValueError('from the script')\n\nf()\n");
+    let script = script.to_str().unwrap();
+    for (sandboxed, native) in [
+        (sandbox(&[], &[script], ""), native(&[script], "", &[])),
+        (sandbox(&[], &["-c", "1/0"], ""), native(&["-c", "1/0"], "", &[])),
+    ] {
+        assert_eq!(sandboxed.status.code(), native.status.code());
+        let (ours, theirs) = (text(&sandboxed.stderr), text(&native.stderr));
+        let frames = |t: &str| t.lines().filter(|l| l.starts_with("  File ")).map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(frames(&ours), frames(&theirs), "sandbox:\n{ours}\nnative:\n{theirs}");
+        assert_eq!(ours.lines().last(), theirs.lines().last());
+    }
+}
+
+#[test]
+fn environment_is_given_never_inherited() {
+    let show = "import os; print(os.environ.get('FROM_HOST'), os.environ.get('GIVEN'))";
+    assert_eq!(text(&sandbox(&[], &["-c", show], "").stdout), "None None\n");
+    let given = sandbox(&["--env", "GIVEN=x=y", "--env", "FROM_HOST"], &["-c", show], "");
+    assert_eq!(text(&given.stdout), "host value x=y\n");
+    let unset = sandbox(&["--env", "NOT_SET_ANYWHERE"], &["-c", "pass"], "");
+    assert_eq!(unset.status.code(), Some(2));
+    assert!(text(&unset.stderr).contains("NOT_SET_ANYWHERE is not set"), "{}", text(&unset.stderr));
+}
+
+#[test]
+fn pythonpath_and_path_put_folders_on_sys_path() {
+    let dir = Scratch::new("path");
+    dir.write("helper_module.py", "WHERE = 'helper'\n");
+    let dir_str = dir.0.to_str().unwrap();
+    let import = "import helper_module, sys; print(helper_module.WHERE, sys.path[1])";
+    let by_env = sandbox(&["--dir", dir_str, "--env", &format!("PYTHONPATH={dir_str}")], &["-c", import], "");
+    assert_eq!(text(&by_env.stdout), format!("helper {dir_str}\n"), "{}", text(&by_env.stderr));
+    let by_path = sandbox(&["--path", dir_str], &["-c", import], "");
+    assert_eq!(text(&by_path.stdout), format!("helper {dir_str}\n"), "{}", text(&by_path.stderr));
+    let without = sandbox(&[], &["-c", "import helper_module"], "");
+    assert!(text(&without.stderr).contains("ModuleNotFoundError"), "{}", text(&without.stderr));
+}
+
+/// tempfile works with no option, in a folder of the run's own that is gone afterwards.
+#[test]
+fn each_run_has_a_private_temporary_folder() {
+    let use_it = "import os, tempfile\n\
+                  with tempfile.NamedTemporaryFile('w+') as f:\n    f.write('kept'); f.seek(0); print(f.read())\n\
+                  print(tempfile.gettempdir(), os.environ['TMPDIR'])\n\
+                  open('/tmp/left-behind', 'w').write('x')";
+    let child = Command::new(pysock_bin())
+        .args(["python", "-c", use_it])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(text(&out.stdout), "kept\n/tmp /tmp\n", "{}", text(&out.stderr));
+    let prefix = format!("pysock-tmp-{pid}-");
+    let left: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .collect();
+    assert!(left.is_empty(), "the run's temporary folder outlived it: {left:?}");
+    let none = sandbox(&["--no-tmp"], &["-c", "import tempfile; tempfile.gettempdir()"], "");
+    assert!(text(&none.stderr).contains("No usable temporary directory"), "{}", text(&none.stderr));
+}
+
+/// With a terminal on stdin and no script, the interactive prompt: python3's banner and `>>> `.
+#[test]
+fn a_terminal_gets_the_interactive_prompt() {
+    // script(1) gives the child a terminal; the lines typed are fed through it.
+    let command = format!("{} python", pysock_bin().display());
+    let out = run(
+        Command::new("script").args(["-qec", &command, "/dev/null"]),
+        "print(6 * 7)\nimport sys; sys.exit(5)\n",
+    );
+    let shown = text(&out.stdout);
+    assert!(shown.contains("Type \"help\""), "{shown}");
+    assert!(shown.contains(">>> ") && shown.contains("42"), "{shown}");
+    assert_eq!(out.status.code(), Some(5), "{shown}");
+}
