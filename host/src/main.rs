@@ -5,57 +5,204 @@
 //! pysock run    [OPTIONS] COMPONENT.wasm [ARGS...]
 //! ```
 //!
-//! The options are the embedder's choices of [`pysock::runtime::RunOptions`]; `--help` lists them.
+//! The options are the embedder's choices of [`pysock::runtime::RunOptions`] (clap, derived);
+//! `pysock help python` lists them.
 
 use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
 use pysock::runtime::{self, RunOptions};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const USAGE: &str = "usage:
-  pysock python [OPTIONS] [SCRIPT.py | -c COMMAND | -m MODULE | -] [ARGS...]
-                    as python3: a script, a command, a module as __main__, a script on stdin;
-                    with none, the interactive prompt (stdin a terminal) or a script on stdin
-  pysock run    [OPTIONS] COMPONENT.wasm [ARGS...]
+/// The command line. Every option is one of [`RunOptions`]' choices or the launcher's.
+#[derive(Parser)]
+#[command(name = "pysock", version, about = "CPython's socket, select and ssl, sandboxed in WebAssembly: the host decides what the sandbox may reach.")]
+#[command(after_help = "Environment: PYSOCK_HOME (the built checkout), PYSOCK_PYTHON (the interpreter component), \
+PYSOCK_CACHE (where compiled components are kept; default build/cache).")]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
 
-Network policy. Without an --allow option the sandbox has no network; deny rules win over allow rules.
-  --allow-loopback  connect, bind and UDP on 127.0.0.0/8 and ::1; resolve localhost
-  --allow-net       everything the host can reach; resolve every name
-  --allow RULE, --deny RULE
-                    RULE is [connect,bind,send=]TARGET[:PORT[-PORT]], TARGET a CIDR block, an
-                    address or a host name pattern (api.example.com, *.example.com); IPv6 with a
-                    port in brackets: [::1]:8000. A name rule lets the name resolve and admits the
-                    addresses that resolution returned, for --resolve-ttl seconds (default 60).
-  --add-host NAME=IP[,IP...]
-                    NAME resolves to these addresses inside the sandbox (rules still apply)
-  --audit FILE      append a JSON line per connect, bind, accept, send and resolve decision
-Quotas (a breach raises what the analogous OS limit raises, naming the quota):
-  --max-sockets N (default 1024, EMFILE)   --max-listeners N (EMFILE)
-  --max-bytes-sent N, --max-bytes-received N (ENOBUFS)
-  --max-connections-per-second N (ENOBUFS)   --max-tls-sessions N (SSLError)
-  --max-lookups N   name lookups in flight at once (gaierror EAI_AGAIN)
-Limits:
-  --time-limit SECONDS   stop the run after this long (exit status 124)
-  --max-memory MIB       cap the guest's memory (CPython raises MemoryError)
-  --fuel N               wasmtime fuel for the run (slower: fuel metering)
-Python:
-  --env NAME=VALUE  set NAME inside the sandbox (nothing of the host's environment is inherited);
-  --env NAME        pass the host's NAME through; PYTHONPATH set this way is on sys.path
-  --path DIR        make DIR readable and put it on sys.path (pip install --target DIR ...)
-  --no-tmp          no private temporary folder (by default each run gets one, removed at the
-                    end, as /tmp with TMPDIR pointing to it, so tempfile works)
-Files and TLS:
-  --dir PATH        make PATH readable inside the sandbox at the same absolute path
-  --writable-dir PATH  the same, and the sandbox may create, change and remove files there
-  --ca-file PATH    what ssl.create_default_context() trusts: the CAs in this PEM file
-  --system-ca       what ssl.create_default_context() trusts: the host's system store
-                    (without either, default contexts trust nothing until code loads CAs)
-  --tls-identity NAME=CERT,KEY
-                    a certificate and key the sandbox uses by name, never seeing the key:
-                    ctx.load_cert_chain('pysock-identity:NAME')
+#[derive(Subcommand)]
+enum Commands {
+    /// Run sandboxed CPython as python3: a script, -c COMMAND, -m MODULE or - (stdin); with none,
+    /// the interactive prompt (stdin a terminal) or a script on stdin
+    #[command(override_usage = "pysock python [OPTIONS] [SCRIPT.py | -c COMMAND | -m MODULE | -] [ARGS]...")]
+    Python {
+        #[command(flatten)]
+        sandbox: Box<Sandbox>,
+        /// Set NAME inside the sandbox (NAME alone passes the host's value; nothing is inherited;
+        /// PYTHONPATH set so is on sys.path)
+        #[arg(long, value_name = "NAME[=VALUE]", help_heading = "Python")]
+        env: Vec<String>,
+        /// Make DIR readable and put it on sys.path (pip install --target DIR ...)
+        #[arg(long, value_name = "DIR", help_heading = "Python")]
+        path: Vec<PathBuf>,
+        /// No private temporary folder (by default each run gets one as /tmp, TMPDIR pointing to it,
+        /// removed when the run ends)
+        #[arg(long, help_heading = "Python")]
+        no_tmp: bool,
+        /// Run COMMAND (python3 -c); what follows is sys.argv[1:]
+        #[arg(short = 'c', value_name = "COMMAND", num_args = 1.., allow_hyphen_values = true, conflicts_with = "module", help_heading = "Python")]
+        command: Option<Vec<String>>,
+        /// Run MODULE as __main__ (python3 -m); what follows is sys.argv[1:]
+        #[arg(short = 'm', value_name = "MODULE", num_args = 1.., allow_hyphen_values = true, help_heading = "Python")]
+        module: Option<Vec<String>>,
+        /// The script (- for stdin) and its arguments
+        #[arg(value_name = "SCRIPT.py", trailing_var_arg = true)]
+        program: Vec<String>,
+    },
+    /// Run any wasi:cli/command component that imports pysock:net interfaces
+    Run {
+        #[command(flatten)]
+        sandbox: Box<Sandbox>,
+        component: PathBuf,
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
 
-Environment: PYSOCK_HOME (the built checkout), PYSOCK_PYTHON (the interpreter component),
-PYSOCK_CACHE (where compiled components are kept; default build/cache).";
+/// The embedder's choices, the same for both commands.
+#[derive(Args)]
+struct Sandbox {
+    /// Connect, bind and UDP on 127.0.0.0/8 and ::1; resolve localhost
+    #[arg(long, help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
+    allow_loopback: bool,
+    /// Everything the host can reach; resolve every name
+    #[arg(long, help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
+    allow_net: bool,
+    /// [connect,bind,send=]TARGET[:PORT[-PORT]], TARGET a CIDR block, an address or a host-name
+    /// pattern (api.example.com, *.example.com); IPv6 with a port in brackets: [::1]:8000. A name
+    /// rule admits the addresses its resolution returned, for --resolve-ttl seconds
+    #[arg(long, value_name = "RULE", help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
+    allow: Vec<String>,
+    /// A rule as for --allow, refusing what it matches
+    #[arg(long, value_name = "RULE", help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
+    deny: Vec<String>,
+    /// NAME resolves to these addresses inside the sandbox (rules still apply)
+    #[arg(long, value_name = "NAME=IP[,IP...]", help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
+    add_host: Vec<String>,
+    /// How long a name rule admits what a resolution returned
+    #[arg(long, value_name = "SECONDS", help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
+    resolve_ttl: Option<f64>,
+    /// Append a JSON line per connect, bind, accept, send and resolve decision
+    #[arg(long, value_name = "FILE", help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
+    audit: Option<PathBuf>,
+    /// Open sockets at once (default 1024; EMFILE)
+    #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
+    max_sockets: Option<usize>,
+    /// Listening sockets at once (EMFILE)
+    #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
+    max_listeners: Option<usize>,
+    /// Bytes sent in all (ENOBUFS)
+    #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
+    max_bytes_sent: Option<u64>,
+    /// Bytes received in all (ENOBUFS)
+    #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
+    max_bytes_received: Option<u64>,
+    /// New connections per second (ENOBUFS)
+    #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
+    max_connections_per_second: Option<u32>,
+    /// TLS sessions in all (SSLError)
+    #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
+    max_tls_sessions: Option<usize>,
+    /// Name lookups in flight at once (gaierror EAI_AGAIN)
+    #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
+    max_lookups: Option<usize>,
+    /// Stop the run after this long (exit status 124)
+    #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
+    time_limit: Option<f64>,
+    /// Cap the guest's memory (CPython raises MemoryError)
+    #[arg(long, value_name = "MIB", help_heading = "Limits")]
+    max_memory: Option<usize>,
+    /// wasmtime fuel for the run (slower: fuel metering)
+    #[arg(long, value_name = "N", help_heading = "Limits")]
+    fuel: Option<u64>,
+    /// Make PATH readable inside the sandbox at the same absolute path
+    #[arg(long, value_name = "PATH", help_heading = "Files and TLS")]
+    dir: Vec<PathBuf>,
+    /// The same, and the sandbox may create, change and remove files there
+    #[arg(long, value_name = "PATH", help_heading = "Files and TLS")]
+    writable_dir: Vec<PathBuf>,
+    /// What ssl.create_default_context() trusts: the CAs in this PEM file (without it or
+    /// --system-ca, default contexts trust nothing until code loads CAs)
+    #[arg(long, value_name = "PATH", help_heading = "Files and TLS")]
+    ca_file: Option<PathBuf>,
+    /// What ssl.create_default_context() trusts: the host's system store
+    #[arg(long, help_heading = "Files and TLS")]
+    system_ca: bool,
+    /// A certificate and key the sandbox uses by name, never seeing the key:
+    /// ctx.load_cert_chain('pysock-identity:NAME')
+    #[arg(long, value_name = "NAME=CERT,KEY", help_heading = "Files and TLS")]
+    tls_identity: Vec<String>,
+}
+
+impl Sandbox {
+    /// The run's options; the program's own arguments and folders are the command's to add.
+    fn options(&self) -> Result<RunOptions> {
+        let mut options = RunOptions::default();
+        let mut network = std::mem::take(&mut options.network);
+        if self.allow_loopback {
+            network = network.with_loopback();
+        }
+        if self.allow_net {
+            network = network.with_all();
+        }
+        for rule in &self.allow {
+            network = network.allow(rule)?;
+        }
+        for rule in &self.deny {
+            network = network.deny_rule(rule)?;
+        }
+        for spec in &self.add_host {
+            let (name, ips) = spec.split_once('=').context("--add-host needs NAME=IP[,IP...]")?;
+            let ips = ips
+                .split(',')
+                .map(|ip| ip.trim().parse().with_context(|| format!("--add-host {name}: {ip:?} is not an IP address")))
+                .collect::<Result<Vec<_>>>()?;
+            network = network.pin_name(name, ips);
+        }
+        if let Some(secs) = self.resolve_ttl {
+            network = network.admission_ttl(seconds(secs, "--resolve-ttl")?);
+        }
+        options.network = network;
+        options.audit = self.audit.clone();
+        let quotas = &mut options.quotas;
+        quotas.sockets = self.max_sockets.unwrap_or(quotas.sockets);
+        quotas.listeners = self.max_listeners.unwrap_or(quotas.listeners);
+        quotas.bytes_sent = self.max_bytes_sent.unwrap_or(quotas.bytes_sent);
+        quotas.bytes_received = self.max_bytes_received.unwrap_or(quotas.bytes_received);
+        quotas.connections_per_second = self.max_connections_per_second.unwrap_or(quotas.connections_per_second);
+        quotas.tls_sessions = self.max_tls_sessions.unwrap_or(quotas.tls_sessions);
+        if let Some(n) = self.max_lookups {
+            quotas.lookups = Some(pysock::LookupSlots::new(n));
+        }
+        options.time_limit = self.time_limit.map(|s| seconds(s, "--time-limit")).transpose()?;
+        options.max_memory = self.max_memory.map(|mib| mib.saturating_mul(1 << 20));
+        options.fuel = self.fuel;
+        if let Some(path) = &self.ca_file {
+            options.default_trust = pysock::DefaultTrust::PemFile(absolute(path)?);
+        }
+        if self.system_ca {
+            options.default_trust = pysock::DefaultTrust::System;
+        }
+        for spec in &self.tls_identity {
+            let (name, files) = spec.split_once('=').context("--tls-identity needs NAME=CERT,KEY")?;
+            let (cert, key) = files.split_once(',').context("--tls-identity needs NAME=CERT,KEY")?;
+            let read = |p: &str| std::fs::read(p).with_context(|| format!("cannot read {p} for --tls-identity {name}"));
+            options.identities.push((name.to_string(), read(cert)?, read(key)?));
+        }
+        for (dirs, writable) in [(&self.dir, false), (&self.writable_dir, true)] {
+            for path in dirs {
+                let abs = absolute(path)?;
+                let guest = abs.to_string_lossy().into_owned();
+                if writable { options.writable_dirs.push((abs, guest)) } else { options.dirs.push((abs, guest)) }
+            }
+        }
+        Ok(options)
+    }
+}
 
 /// Where the built artifacts live: a checkout in which `scripts/setup.sh` ran.
 fn home() -> PathBuf {
@@ -68,17 +215,13 @@ fn artifact(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| home().join(default))
 }
 
+/// Where compiled components are kept.
+fn cache() -> PathBuf {
+    std::env::var_os("PYSOCK_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("build/cache"))
+}
+
 fn absolute(p: &Path) -> Result<PathBuf> {
     std::fs::canonicalize(p).with_context(|| format!("cannot find {}", p.display()))
-}
-
-fn value(args: &mut impl Iterator<Item = String>, option: &str, what: &str) -> Result<String> {
-    args.next().with_context(|| format!("{option} needs {what}"))
-}
-
-fn number<T: std::str::FromStr>(args: &mut impl Iterator<Item = String>, option: &str) -> Result<T> {
-    let v = value(args, option, "a number")?;
-    v.parse().map_err(|_| anyhow::anyhow!("{option} needs a number, not {v:?}"))
 }
 
 fn seconds(secs: f64, option: &str) -> Result<Duration> {
@@ -140,128 +283,59 @@ fn internal_report(error: &str) -> String {
 }
 
 fn real_main() -> Result<i32> {
-    let mut args = std::env::args().skip(1);
-    let command = args.next().unwrap_or_default();
-    if command != "python" && command != "run" {
-        eprintln!("{USAGE}");
-        return Ok(2);
-    }
-    let mut options = RunOptions::default();
-    let mut rest = Vec::new();
-    // `--path` folders as the sandbox names them, and whether the run gets a private /tmp.
-    let (mut python_paths, mut private_tmp) = (Vec::new(), true);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--allow-loopback" => options.network = std::mem::take(&mut options.network).with_loopback(),
-            "--allow-net" => options.network = std::mem::take(&mut options.network).with_all(),
-            "--allow" => {
-                let rule = value(&mut args, "--allow", "RULE")?;
-                options.network = std::mem::take(&mut options.network).allow(&rule)?;
-            }
-            "--deny" => {
-                let rule = value(&mut args, "--deny", "RULE")?;
-                options.network = std::mem::take(&mut options.network).deny_rule(&rule)?;
-            }
-            "--add-host" => {
-                let spec = value(&mut args, "--add-host", "NAME=IP[,IP...]")?;
-                let (name, ips) = spec.split_once('=').context("--add-host needs NAME=IP[,IP...]")?;
-                let ips = ips
-                    .split(',')
-                    .map(|ip| ip.trim().parse().with_context(|| format!("--add-host {name}: {ip:?} is not an IP address")))
-                    .collect::<Result<Vec<_>>>()?;
-                options.network = std::mem::take(&mut options.network).pin_name(name, ips);
-            }
-            "--resolve-ttl" => {
-                let secs: f64 = number(&mut args, "--resolve-ttl")?;
-                options.network = std::mem::take(&mut options.network).admission_ttl(seconds(secs, "--resolve-ttl")?);
-            }
-            "--audit" => options.audit = Some(PathBuf::from(value(&mut args, "--audit", "FILE")?)),
-            "--max-sockets" => options.quotas.sockets = number(&mut args, "--max-sockets")?,
-            "--max-listeners" => options.quotas.listeners = number(&mut args, "--max-listeners")?,
-            "--max-bytes-sent" => options.quotas.bytes_sent = number(&mut args, "--max-bytes-sent")?,
-            "--max-bytes-received" => options.quotas.bytes_received = number(&mut args, "--max-bytes-received")?,
-            "--max-connections-per-second" => {
-                options.quotas.connections_per_second = number(&mut args, "--max-connections-per-second")?
-            }
-            "--max-tls-sessions" => options.quotas.tls_sessions = number(&mut args, "--max-tls-sessions")?,
-            "--max-lookups" => options.quotas.lookups = Some(pysock::LookupSlots::new(number(&mut args, "--max-lookups")?)),
-            "--time-limit" => {
-                let secs: f64 = number(&mut args, "--time-limit")?;
-                options.time_limit = Some(seconds(secs, "--time-limit")?);
-            }
-            "--max-memory" => options.max_memory = Some(number::<usize>(&mut args, "--max-memory")?.saturating_mul(1 << 20)),
-            "--fuel" => options.fuel = Some(number(&mut args, "--fuel")?),
-            "--ca-file" => {
-                let path = args.next().context("--ca-file needs a PATH")?;
-                options.default_trust = pysock::DefaultTrust::PemFile(absolute(Path::new(&path))?);
-            }
-            "--system-ca" => options.default_trust = pysock::DefaultTrust::System,
-            "--tls-identity" => {
-                let spec = args.next().context("--tls-identity needs NAME=CERT,KEY")?;
-                let (name, files) = spec.split_once('=').context("--tls-identity needs NAME=CERT,KEY")?;
-                let (cert, key) = files.split_once(',').context("--tls-identity needs NAME=CERT,KEY")?;
-                let read = |p: &str| std::fs::read(p).with_context(|| format!("cannot read {p} for --tls-identity {name}"));
-                options.identities.push((name.to_string(), read(cert)?, read(key)?));
-            }
-            "--dir" | "--writable-dir" => {
-                let path = args.next().with_context(|| format!("{arg} needs a PATH"))?;
-                let abs = absolute(Path::new(&path))?;
-                let guest = abs.to_string_lossy().into_owned();
-                if arg == "--dir" { options.dirs.push((abs, guest)) } else { options.writable_dirs.push((abs, guest)) }
-            }
-            "--env" => {
-                let spec = value(&mut args, "--env", "NAME=VALUE or NAME")?;
-                let (name, value) = match spec.split_once('=') {
-                    Some((name, value)) => (name.to_string(), value.to_string()),
-                    None => {
-                        let value = std::env::var(&spec).with_context(|| {
-                            format!("--env {spec}: {spec} is not set in pysock's environment; give --env {spec}=VALUE")
-                        })?;
-                        (spec, value)
-                    }
-                };
-                options.env.push((name, value));
-            }
-            "--path" => {
-                let path = value(&mut args, "--path", "a DIR")?;
-                let abs = absolute(Path::new(&path))?;
-                let guest = abs.to_string_lossy().into_owned();
-                python_paths.push(guest.clone());
-                options.dirs.push((abs, guest));
-            }
-            "--no-tmp" => private_tmp = false,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return Ok(0);
-            }
-            s if s.starts_with("--") => bail!("unknown option {s}\n{USAGE}"),
-            _ => {
-                rest.push(arg);
-                rest.extend(args.by_ref());
-            }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and end well; a mistake prints clap's message (the unknown
+        // option and the closest valid one) and ends with status 2.
+        Err(e) => {
+            let _ = e.print();
+            return Ok(if e.use_stderr() { 2 } else { 0 });
         }
-    }
+    };
+    let (sandbox, python) = match cli.command {
+        Commands::Run { sandbox, component, args } => {
+            let mut options = sandbox.options()?;
+            let engine = runtime::engine(options.fuel.is_some())?;
+            let component_file = runtime::load_component(&engine, &component, Some(&cache()))?;
+            options.args = std::iter::once(component.to_string_lossy().into_owned()).chain(args).collect();
+            return run(&engine, &component_file, &options, None);
+        }
+        Commands::Python { sandbox, env, path, no_tmp, command, module, program } => (sandbox, (env, path, no_tmp, command, module, program)),
+    };
+    let (env, paths, no_tmp, command, module, program) = python;
+    let mut options = sandbox.options()?;
     let engine = runtime::engine(options.fuel.is_some())?;
-    let cache = std::env::var_os("PYSOCK_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("build/cache"));
-    if command == "run" {
-        let Some(target) = rest.first().cloned() else { bail!("missing COMPONENT.wasm\n{USAGE}") };
-        let component = runtime::load_component(&engine, Path::new(&target), Some(&cache))?;
-        options.args = rest;
-        return run(&engine, &component, &options, None);
+    for spec in env {
+        let (name, value) = match spec.split_once('=') {
+            Some((name, value)) => (name.to_string(), value.to_string()),
+            None => {
+                let value = std::env::var(&spec)
+                    .with_context(|| format!("--env {spec}: {spec} is not set in pysock's environment; give --env {spec}=VALUE"))?;
+                (spec, value)
+            }
+        };
+        options.env.push((name, value));
+    }
+    // `--path` folders, readable and named to the launcher by their path inside.
+    let mut python_paths = Vec::new();
+    for dir in paths {
+        let abs = absolute(&dir)?;
+        let guest = abs.to_string_lossy().into_owned();
+        python_paths.push(guest.clone());
+        options.dirs.push((abs, guest));
     }
     // What python3 would run: the launcher (python/_script.py) takes the same words.
-    let program: Vec<String> = match rest.first().map(String::as_str) {
-        None if std::io::IsTerminal::is_terminal(&std::io::stdin()) => vec!["--interactive".into()],
-        None => Vec::new(),
-        Some("-c" | "-m" | "-") => rest,
-        Some(other) if other.starts_with('-') => {
-            bail!("unknown option {other}: pysock python runs SCRIPT.py, -c COMMAND, -m MODULE or - (stdin)\n{USAGE}")
-        }
-        Some(target) => {
+    let program: Vec<String> = match (command, module, program.first().map(String::as_str)) {
+        (Some(command), _, _) => std::iter::once("-c".to_string()).chain(command).collect(),
+        (None, Some(module), _) => std::iter::once("-m".to_string()).chain(module).collect(),
+        (None, None, None) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => vec!["--interactive".into()],
+        (None, None, None) => Vec::new(),
+        (None, None, Some("-")) => program,
+        (None, None, Some(target)) => {
             let script = absolute(Path::new(target))?;
             let script_dir = script.parent().context("the script has no folder")?.to_path_buf();
             options.dirs.push((script_dir.clone(), script_dir.to_string_lossy().into_owned()));
-            std::iter::once(script.to_string_lossy().into_owned()).chain(rest.into_iter().skip(1)).collect()
+            std::iter::once(script.to_string_lossy().into_owned()).chain(program.into_iter().skip(1)).collect()
         }
     };
     let interpreter = artifact("PYSOCK_PYTHON", "build/python/interpreter.wasm");
@@ -279,7 +353,7 @@ fn real_main() -> Result<i32> {
     options.dirs.retain(|(host, _)| !all.iter().any(|outer| outer != host && host.starts_with(outer)));
     options.dirs.dedup();
     options.dirs.push((stdlib, "/python".into()));
-    let tmp = if private_tmp && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == "/tmp") {
+    let tmp = if !no_tmp && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == "/tmp") {
         let tmp = PrivateTmp::new()?;
         options.writable_dirs.push((tmp.0.clone(), "/tmp".into()));
         if !options.env.iter().any(|(name, _)| name == "TMPDIR") {
@@ -291,7 +365,7 @@ fn real_main() -> Result<i32> {
     };
     let launcher = python_paths.into_iter().flat_map(|p| ["--path".to_string(), p]);
     options.args = std::iter::once("python".to_string()).chain(launcher).chain(program).collect();
-    let component = runtime::load_component(&engine, &interpreter, Some(&cache))?;
+    let component = runtime::load_component(&engine, &interpreter, Some(&cache()))?;
     run(&engine, &component, &options, tmp.as_ref())
 }
 

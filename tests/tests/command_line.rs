@@ -74,7 +74,7 @@ fn dash_c_runs_a_command_as_python3_does() {
     assert_same(sandbox(&[], &["-c", "raise SystemExit(3)"], ""), native(&["-c", "raise SystemExit(3)"], "", &[]));
     let missing = sandbox(&[], &["-c"], "");
     assert_eq!(missing.status.code(), Some(2));
-    assert!(text(&missing.stderr).contains("Argument expected for the -c option"), "{}", text(&missing.stderr));
+    assert!(text(&missing.stderr).contains("a value is required for '-c <COMMAND>...'"), "{}", text(&missing.stderr));
 }
 
 #[test]
@@ -121,6 +121,20 @@ fn tracebacks_show_only_the_programs_frames() {
         assert_eq!(frames(&ours), frames(&theirs), "sandbox:\n{ours}\nnative:\n{theirs}");
         assert_eq!(ours.lines().last(), theirs.lines().last());
     }
+}
+
+/// The command line is clap's: --version, help per command, and a mistyped option named with the
+/// closest valid one.
+#[test]
+fn the_command_line_helps() {
+    let version = Command::new(pysock_bin()).arg("--version").output().unwrap();
+    assert_eq!(text(&version.stdout), format!("pysock {}\n", env!("CARGO_PKG_VERSION")));
+    let help = Command::new(pysock_bin()).args(["help", "python"]).output().unwrap();
+    assert!(text(&help.stdout).contains("--allow-loopback") && text(&help.stdout).contains("-m <MODULE>"), "{}", text(&help.stdout));
+    let typo = sandbox(&["--alow-net"], &["x.py"], "");
+    assert_eq!(typo.status.code(), Some(2));
+    let said = text(&typo.stderr);
+    assert!(said.contains("'--alow-net'") && said.contains("a similar argument exists: '--allow-net'"), "{said}");
 }
 
 #[test]
