@@ -8,7 +8,7 @@
 //! The options are the embedder's choices of [`pysock::runtime::RunOptions`] (clap, derived);
 //! `pysock help python` lists them.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use pysock::runtime::{self, RunOptions};
 use std::path::{Path, PathBuf};
@@ -298,13 +298,12 @@ fn real_main() -> Result<i32> {
             let engine = runtime::engine(options.fuel.is_some())?;
             let component_file = runtime::load_component(&engine, &component, Some(&cache()))?;
             options.args = std::iter::once(component.to_string_lossy().into_owned()).chain(args).collect();
-            return run(&engine, &component_file, &options, None);
+            return with_time_limit(options.time_limit, None, || runtime::run_command(&engine, &component_file, &options));
         }
         Commands::Python { sandbox, env, path, no_tmp, command, module, program } => (sandbox, (env, path, no_tmp, command, module, program)),
     };
     let (env, paths, no_tmp, command, module, program) = python;
     let mut options = sandbox.options()?;
-    let engine = runtime::engine(options.fuel.is_some())?;
     for spec in env {
         let (name, value) = match spec.split_once('=') {
             Some((name, value)) => (name.to_string(), value.to_string()),
@@ -338,21 +337,12 @@ fn real_main() -> Result<i32> {
             std::iter::once(script.to_string_lossy().into_owned()).chain(program.into_iter().skip(1)).collect()
         }
     };
-    let interpreter = artifact("PYSOCK_PYTHON", "build/python/interpreter.wasm");
-    let stdlib = home().join("build/python/lib");
-    if !interpreter.exists() || !stdlib.exists() {
-        bail!(
-            "the sandboxed interpreter is not built ({} missing); run `bash scripts/setup.sh` in {}",
-            interpreter.display(),
-            home().display()
-        );
-    }
-    // A folder inside another preopened one would shadow it: wasi-libc resolves a path against the
-    // longest matching preopen, so `public/../certs` would leave the inner one and be refused.
-    let all: Vec<PathBuf> = options.dirs.iter().map(|(host, _)| host.clone()).collect();
-    options.dirs.retain(|(host, _)| !all.iter().any(|outer| outer != host && host.starts_with(outer)));
-    options.dirs.dedup();
-    options.dirs.push((stdlib, "/python".into()));
+    let python = runtime::Python::load_from(
+        &artifact("PYSOCK_PYTHON", "build/python/interpreter.wasm"),
+        &home().join("build/python/lib"),
+        Some(&cache()),
+        options.fuel.is_some(),
+    )?;
     let tmp = if !no_tmp && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == "/tmp") {
         let tmp = PrivateTmp::new()?;
         options.writable_dirs.push((tmp.0.clone(), "/tmp".into()));
@@ -363,10 +353,9 @@ fn real_main() -> Result<i32> {
     } else {
         None
     };
-    let launcher = python_paths.into_iter().flat_map(|p| ["--path".to_string(), p]);
-    options.args = std::iter::once("python".to_string()).chain(launcher).chain(program).collect();
-    let component = runtime::load_component(&engine, &interpreter, Some(&cache()))?;
-    run(&engine, &component, &options, tmp.as_ref())
+    let words: Vec<String> = python_paths.into_iter().flat_map(|p| ["--path".to_string(), p]).chain(program).collect();
+    let time_limit = options.time_limit;
+    with_time_limit(time_limit, tmp.as_ref(), || python.run(&words, options).map(|finished| finished.status))
 }
 
 /// A run's own temporary folder on the host (the sandbox's /tmp), removed when the run ends.
@@ -391,8 +380,10 @@ impl Drop for PrivateTmp {
     }
 }
 
-fn run(engine: &wasmtime::Engine, component: &wasmtime::component::Component, options: &RunOptions, tmp: Option<&PrivateTmp>) -> Result<i32> {
-    if let Some(limit) = options.time_limit {
+/// Runs `run`, ending the process at `time_limit` (and a little more) even if the guest is blocked
+/// where the run's own limit cannot reach.
+fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&PrivateTmp>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
+    if let Some(limit) = time_limit {
         // The run stops itself at the limit; a guest blocked inside a WASI call (a long sleep) cannot
         // be interrupted there, so the process ends a little later regardless, and its temporary
         // folder goes first (exit runs no destructors).
@@ -406,5 +397,5 @@ fn run(engine: &wasmtime::Engine, component: &wasmtime::component::Component, op
             std::process::exit(TIME_LIMIT_STATUS);
         });
     }
-    runtime::run_command(engine, component, options)
+    run()
 }

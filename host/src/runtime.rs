@@ -59,9 +59,24 @@ pub struct RunOptions {
     pub max_memory: Option<usize>,
     /// wasmtime fuel for the run; the engine must come from `engine(true)`.
     pub fuel: Option<u64>,
+    /// Keeps what the guest writes to stdout and stderr (up to `CAPTURE_LIMIT` bytes each) for
+    /// [`run_captured`] to return, instead of writing it to the host's.
+    pub capture_output: bool,
     /// Also gives the component wasmtime-wasi's own wasi:sockets with the host's network inherited,
     /// unchecked by pysock's policy: only for comparing against what a user would run without pysock.
     pub wasi_sockets: bool,
+}
+
+/// How much of each output stream a captured run keeps.
+pub const CAPTURE_LIMIT: usize = 64 << 20;
+
+/// How a run ended, with its output when [`RunOptions::capture_output`] was set.
+#[derive(Debug, Default)]
+pub struct Finished {
+    /// The exit status: what `sys.exit` said, 1 for an uncaught exception.
+    pub status: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
 }
 
 /// The error of a run stopped by [`RunOptions::time_limit`].
@@ -100,6 +115,60 @@ pub fn load_component(engine: &Engine, path: &Path, cache_dir: Option<&Path>) ->
 /// checkout's cache of compiled components.
 pub fn load_sandboxed_python(engine: &Engine, home: &Path) -> Result<Component> {
     load_component(engine, &home.join("build/python/interpreter.wasm"), Some(&home.join("build/cache")))
+}
+
+/// Sandboxed CPython for an embedder: the interpreter component and the standard library that
+/// `scripts/setup.sh` built, compiled once and run as `python3` would be, with what [`RunOptions`]
+/// allows. `pysock python` is this and a command line.
+///
+/// ```no_run
+/// use pysock::runtime::{Python, RunOptions};
+/// let python = Python::load(std::path::Path::new("/opt/pysock"), false)?;
+/// let mut options = RunOptions { network: pysock::NetworkPolicy::default().with_loopback(), capture_output: true, ..Default::default() };
+/// options.dirs.push(("/srv/app".into(), "/app".into()));
+/// options.env.push(("MODE".into(), "test".into()));
+/// let finished = python.run(&["/app/main.py", "--verbose"], options)?;
+/// println!("exit status {}: {}", finished.status, String::from_utf8_lossy(&finished.stdout));
+/// # anyhow::Ok(())
+/// ```
+pub struct Python {
+    engine: Engine,
+    interpreter: Component,
+    stdlib: PathBuf,
+}
+
+impl Python {
+    /// The interpreter of the checkout at `home`, through its cache of compiled components; `fuel`
+    /// as for [`engine`].
+    pub fn load(home: &Path, fuel: bool) -> Result<Python> {
+        let build = home.join("build");
+        Python::load_from(&build.join("python/interpreter.wasm"), &build.join("python/lib"), Some(&build.join("cache")), fuel)
+    }
+
+    /// The interpreter component and standard library at these paths.
+    pub fn load_from(interpreter: &Path, stdlib: &Path, cache_dir: Option<&Path>, fuel: bool) -> Result<Python> {
+        for needed in [interpreter, stdlib] {
+            if !needed.exists() {
+                bail!("the sandboxed interpreter is not built ({} missing); run `bash scripts/setup.sh` in pysock's checkout", needed.display());
+            }
+        }
+        let engine = engine(fuel)?;
+        let interpreter = load_component(&engine, interpreter, cache_dir)?;
+        Ok(Python { engine, interpreter, stdlib: stdlib.to_path_buf() })
+    }
+
+    /// Runs `words`, what follows `python3` on its command line (a script inside the sandbox and
+    /// its arguments, `-c COMMAND`, `-m MODULE`), to its end.
+    pub fn run(&self, words: &[impl AsRef<str>], mut options: RunOptions) -> Result<Finished> {
+        // A folder inside another preopened one would shadow it: wasi-libc resolves a path against
+        // the longest matching preopen, so `public/../certs` would leave the inner one and be refused.
+        let all: Vec<PathBuf> = options.dirs.iter().map(|(host, _)| host.clone()).collect();
+        options.dirs.retain(|(host, _)| !all.iter().any(|outer| outer != host && host.starts_with(outer)));
+        options.dirs.dedup();
+        options.dirs.push((self.stdlib.clone(), "/python".into()));
+        options.args = std::iter::once("python").chain(words.iter().map(AsRef::as_ref)).map(str::to_string).collect();
+        run_captured(&self.engine, &self.interpreter, &options)
+    }
 }
 
 fn load_cached(engine: &Engine, inputs: &[&Path], cache_dir: Option<&Path>, bytes: impl FnOnce() -> Result<Vec<u8>>) -> Result<Component> {
@@ -160,14 +229,23 @@ fn cache_key(engine: &Engine, inputs: &[&Path]) -> Result<String> {
     Ok(format!("{:016x}", h.finish()))
 }
 
+/// The guest's stdout and stderr, when they are captured.
+type Captured = Option<(wasmtime_wasi::p2::pipe::MemoryOutputPipe, wasmtime_wasi::p2::pipe::MemoryOutputPipe)>;
+
 /// The linker and store a command runs in: WASI as `options` says, pysock, and the limits.
-fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Store<State>)> {
+fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Store<State>, Captured)> {
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     crate::add_to_linker(&mut linker)?;
 
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stdio().args(&options.args);
+    let captured = options.capture_output.then(|| {
+        use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+        let (out, err) = (MemoryOutputPipe::new(CAPTURE_LIMIT), MemoryOutputPipe::new(CAPTURE_LIMIT));
+        wasi.stdout(out.clone()).stderr(err.clone());
+        (out, err)
+    });
     for (k, v) in &options.env {
         wasi.env(k, v);
     }
@@ -215,13 +293,13 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
     if let Some(fuel) = options.fuel {
         store.set_fuel(fuel).map_err(anyhow::Error::from).context("--fuel needs an engine built with fuel metering")?;
     }
-    Ok((linker, store))
+    Ok((linker, store, captured))
 }
 
 /// Instantiates a command, runs it to its end and returns the store, still holding the instance:
 /// for measuring what a live interpreter costs.
 pub fn start_command(engine: &Engine, component: &Component, options: &RunOptions) -> Result<Store<State>> {
-    let (linker, mut store) = prepare(engine, options)?;
+    let (linker, mut store, _) = prepare(engine, options)?;
     let command = Command::instantiate(&mut store, component, &linker)?;
     if command.wasi_cli_run().call_run(&mut store)?.is_err() {
         bail!("the command failed");
@@ -231,7 +309,12 @@ pub fn start_command(engine: &Engine, component: &Component, options: &RunOption
 
 /// Runs a composed `wasi:cli/command` component and returns its exit code.
 pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions) -> Result<i32> {
-    let (linker, mut store) = prepare(engine, options)?;
+    run_captured(engine, component, options).map(|finished| finished.status)
+}
+
+/// As [`run_command`], with the guest's output when `options.capture_output` is set.
+pub fn run_captured(engine: &Engine, component: &Component, options: &RunOptions) -> Result<Finished> {
+    let (linker, mut store, captured) = prepare(engine, options)?;
     // The time limit: interrupt pysock's waits and end the epoch, which stops running guest code.
     let (finished, finished_rx) = std::sync::mpsc::channel::<()>();
     let timer = options.time_limit.map(|limit| {
@@ -252,13 +335,15 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
     if let Some(t) = timer {
         let _ = t.join();
     }
-    match result {
-        Ok(Ok(())) => Ok(0),
-        Ok(Err(())) => Ok(1),
+    let status = match result {
+        Ok(Ok(())) => 0,
+        Ok(Err(())) => 1,
         Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
-            Some(exit) => Ok(exit.0),
-            None if interrupted => Err(TimeLimitExceeded(options.time_limit.unwrap_or_default()).into()),
+            Some(exit) => exit.0,
+            None if interrupted => return Err(TimeLimitExceeded(options.time_limit.unwrap_or_default()).into()),
             None => bail!(e),
         },
-    }
+    };
+    let (stdout, stderr) = captured.map(|(out, err)| (out.contents().to_vec(), err.contents().to_vec())).unwrap_or_default();
+    Ok(Finished { status, stdout, stderr })
 }

@@ -203,3 +203,20 @@ fn a_terminal_gets_the_interactive_prompt() {
     assert!(shown.contains(">>> ") && shown.contains("42"), "{shown}");
     assert_eq!(out.status.code(), Some(5), "{shown}");
 }
+
+/// An embedder runs sandboxed CPython through the library and gets the exit status and the output,
+/// the program's environment and folders as it set them.
+#[test]
+fn embedders_run_python_and_capture_its_output() {
+    use pysock::runtime::{Python, RunOptions};
+    let dir = Scratch::new("embed");
+    dir.write("main.py", "import os, sys\nprint(os.environ['MODE'], sys.argv[1:])\nprint('to stderr', file=sys.stderr)\nsys.exit(3)\n");
+    let python = Python::load(&pysock_tests::root(), false).unwrap();
+    let mut options = RunOptions { capture_output: true, ..Default::default() };
+    options.dirs.push((dir.0.clone(), "/app".into()));
+    options.env.push(("MODE".into(), "test".into()));
+    let finished = python.run(&["/app/main.py", "--verbose"], options).unwrap();
+    assert_eq!(finished.status, 3);
+    assert_eq!(text(&finished.stdout), "test ['--verbose']\n");
+    assert_eq!(text(&finished.stderr), "to stderr\n");
+}
