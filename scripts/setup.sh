@@ -37,4 +37,6 @@ VIRTUAL_ENV="$PWD/.venv" .venv/bin/componentize-py -q -d wit -w python component
 
 # The host and the `pysock` CLI (dev profile: dependencies are optimised, see Cargo.toml).
 cargo build -q -p pysock
+# Compile the interpreter for this machine now (the user's cache, see README), not in the first run.
+target/debug/pysock python -c pass
 echo "setup: done; run target/debug/pysock python --allow-loopback SCRIPT.py"

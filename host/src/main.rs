@@ -18,7 +18,7 @@ use std::time::Duration;
 #[derive(Parser)]
 #[command(name = "pysock", version, about = "CPython's socket, select and ssl, sandboxed in WebAssembly: the host decides what the sandbox may reach.")]
 #[command(after_help = "Environment: PYSOCK_HOME (the built checkout), PYSOCK_PYTHON (the interpreter component), \
-PYSOCK_CACHE (where compiled components are kept; default build/cache).")]
+PYSOCK_CACHE (where compiled components are kept; default $XDG_CACHE_HOME/pysock or ~/.cache/pysock).")]
 struct Cli {
     #[command(subcommand)]
     command: Commands,
@@ -215,9 +215,14 @@ fn artifact(var: &str, default: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| home().join(default))
 }
 
-/// Where compiled components are kept.
+/// Where compiled components are kept: PYSOCK_CACHE, else the user's cache folder
+/// ($XDG_CACHE_HOME/pysock or ~/.cache/pysock), else the checkout's build/cache.
 fn cache() -> PathBuf {
-    std::env::var_os("PYSOCK_CACHE").map(PathBuf::from).unwrap_or_else(|| home().join("build/cache"))
+    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    var("PYSOCK_CACHE")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("pysock")))
+        .or_else(|| var("HOME").map(|d| d.join(".cache/pysock")))
+        .unwrap_or_else(|| home().join("build/cache"))
 }
 
 fn absolute(p: &Path) -> Result<PathBuf> {
@@ -337,8 +342,15 @@ fn real_main() -> Result<i32> {
             std::iter::once(script.to_string_lossy().into_owned()).chain(program.into_iter().skip(1)).collect()
         }
     };
+    let interpreter = artifact("PYSOCK_PYTHON", "build/python/interpreter.wasm");
+    if interpreter.exists() && runtime::needs_compiling(&runtime::engine(options.fuel.is_some())?, &interpreter, &cache()) {
+        eprintln!(
+            "pysock: compiling the sandboxed interpreter for this machine, once (about 10-30 s); later runs load it from {}",
+            cache().display()
+        );
+    }
     let python = runtime::Python::load_from(
-        &artifact("PYSOCK_PYTHON", "build/python/interpreter.wasm"),
+        &interpreter,
         &home().join("build/python/lib"),
         Some(&cache()),
         options.fuel.is_some(),

@@ -171,6 +171,12 @@ impl Python {
     }
 }
 
+/// Whether loading `path` with this cache folder will compile it (seconds for the interpreter)
+/// rather than load what an earlier run compiled.
+pub fn needs_compiling(engine: &Engine, path: &Path, cache_dir: &Path) -> bool {
+    cache_key(engine, &[path]).map(|key| !cache_dir.join(format!("{key}.cwasm")).exists()).unwrap_or(true)
+}
+
 fn load_cached(engine: &Engine, inputs: &[&Path], cache_dir: Option<&Path>, bytes: impl FnOnce() -> Result<Vec<u8>>) -> Result<Component> {
     let cached = match cache_dir {
         Some(dir) => Some(dir.join(format!("{}.cwasm", cache_key(engine, inputs)?))),

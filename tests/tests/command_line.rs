@@ -220,3 +220,21 @@ fn embedders_run_python_and_capture_its_output() {
     assert_eq!(text(&finished.stdout), "test ['--verbose']\n");
     assert_eq!(text(&finished.stderr), "to stderr\n");
 }
+
+/// The first run with an empty cache says, in one line, that it compiles the interpreter; the next
+/// loads what it kept there and says nothing.
+#[test]
+fn the_first_run_says_it_compiles_and_later_runs_are_quiet() {
+    let cache = Scratch::new("cache");
+    let once = |_: u8| {
+        let out = Command::new(pysock_bin()).args(["python", "-c", "print('ran')"]).env("PYSOCK_CACHE", &cache.0).output().unwrap();
+        assert_eq!(text(&out.stdout), "ran\n", "{}", text(&out.stderr));
+        text(&out.stderr)
+    };
+    let first = once(1);
+    assert_eq!(first.lines().count(), 1, "{first}");
+    assert!(first.starts_with("pysock: compiling the sandboxed interpreter") && first.contains(cache.0.to_str().unwrap()), "{first}");
+    assert_eq!(once(2), "");
+    let kept = std::fs::read_dir(&cache.0).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "cwasm")).count();
+    assert_eq!(kept, 1);
+}
