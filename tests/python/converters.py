@@ -87,6 +87,9 @@ for f in ("htons", "ntohs", "htonl", "ntohl"):
     for v in (-1, 2**16, 2**32, 2**64, 0.5, "1"):
         attempt(f"{f} {v!r}", getattr(socket, f), v)
 
+for address in (None, 0, "x", ("127.0.0.1",)):
+    attempt(f"sendto address {address!r}", socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto, b"x", address)
+    attempt(f"sendto flags, address {address!r}", socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto, b"x", 0, address)
 for port in (-1, 65536, 2**31, 2**64, 0.5, "80", None):
     attempt(f"bind port {port!r}", socket.socket().bind, ("127.0.0.1", port))
 for flow in (-1, 2**32, 2**64 + 5, 2**20):

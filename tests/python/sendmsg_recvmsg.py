@@ -74,6 +74,6 @@ for label, f in [
     ("recvmsg_into ancbufsize -1", lambda: a.recvmsg_into([bytearray(1)], -1)),
 ]:
     attempt(label, f)
-for n in (0, 1, 7, 8, 2**31 - 17, 2**31 - 16, 2**32, -1):
+for n in (0, 1, 7, 8, 2**31 - 25, 2**31 - 24, 2**31 - 17, 2**31 - 16, 2**32, -1):
     attempt(f"CMSG_LEN({n})", lambda: socket.CMSG_LEN(n))
     attempt(f"CMSG_SPACE({n})", lambda: socket.CMSG_SPACE(n))

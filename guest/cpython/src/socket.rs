@@ -206,11 +206,16 @@ fn ancillary_room(ancbufsize: i64) -> PyResult<()> {
 }
 
 /// `CMSG_LEN(n)` and `CMSG_SPACE(n)` as on 64-bit Linux: a 16-byte header, the data, and for the
-/// space the padding to 8 bytes; OverflowError past what a socklen_t holds.
+/// space the padding to 8 bytes. OverflowError past CPython's limits: n may be at most INT_MAX less
+/// CMSG_LEN(0) (16), or for the space less CMSG_SPACE(1) (24, padding before and after the data).
 fn control_message_size(length: &Bound<'_, PyAny>, name: &str, padded: bool) -> PyResult<u64> {
     let n = convert::ssize(length)?;
-    let size = u64::try_from(n).ok().map(|n| 16 + if padded { n.div_ceil(8) * 8 } else { n });
-    size.filter(|s| *s <= i32::MAX as u64).ok_or_else(|| PyOverflowError::new_err(format!("{name}() argument out of range")))
+    let limit = i64::from(i32::MAX) - if padded { 24 } else { 16 };
+    if !(0..=limit).contains(&n) {
+        return Err(PyOverflowError::new_err(format!("{name}() argument out of range")));
+    }
+    let n = n as u64;
+    Ok(16 + if padded { n.div_ceil(8) * 8 } else { n })
 }
 
 #[pyfunction]
@@ -391,17 +396,19 @@ impl Socket {
         buffer::with_bytes(data, |bytes| with_core(|c| c.sendall(&obj, bytes, flags)))?.py_err(py)
     }
 
-    #[pyo3(signature = (data, flags_or_address, address = None))]
+    #[pyo3(signature = (data, flags_or_address, address = Optional::Missing))]
     fn sendto(
         &self,
         py: Python<'_>,
         data: &Bound<'_, PyAny>,
         flags_or_address: &Bound<'_, PyAny>,
-        address: Option<&Bound<'_, PyAny>>,
+        address: Optional<'_>,
     ) -> PyResult<u64> {
-        let (flags, address) = match address {
-            None => (0, flags_or_address),
-            Some(a) => (convert::format_i(flags_or_address)?, a),
+        // sendto(data, address) or sendto(data, flags, address): three arguments, even with None
+        // as the address, are the second form.
+        let (flags, address) = match &address {
+            Optional::Missing => (0, flags_or_address),
+            Optional::Given(a) => (convert::format_i(flags_or_address)?, a),
         };
         let obj = self.obj();
         let a = self::address(obj.family, address, "sendto")?;
