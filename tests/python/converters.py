@@ -87,6 +87,8 @@ for f in ("htons", "ntohs", "htonl", "ntohl"):
     for v in (-1, 2**16, 2**32, 2**64, 0.5, "1"):
         attempt(f"{f} {v!r}", getattr(socket, f), v)
 
+attempt("sendto with one argument", socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto, b"x")
+attempt("sendto with four arguments", socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto, b"x", 0, None, 1)
 for address in (None, 0, "x", ("127.0.0.1",)):
     attempt(f"sendto address {address!r}", socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto, b"x", address)
     attempt(f"sendto flags, address {address!r}", socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto, b"x", 0, address)

@@ -396,20 +396,16 @@ impl Socket {
         buffer::with_bytes(data, |bytes| with_core(|c| c.sendall(&obj, bytes, flags)))?.py_err(py)
     }
 
-    #[pyo3(signature = (data, flags_or_address, address = Optional::Missing))]
-    fn sendto(
-        &self,
-        py: Python<'_>,
-        data: &Bound<'_, PyAny>,
-        flags_or_address: &Bound<'_, PyAny>,
-        address: Optional<'_>,
-    ) -> PyResult<u64> {
-        // sendto(data, address) or sendto(data, flags, address): three arguments, even with None
-        // as the address, are the second form.
-        let (flags, address) = match &address {
-            Optional::Missing => (0, flags_or_address),
-            Optional::Given(a) => (convert::format_i(flags_or_address)?, a),
+    /// sendto(data, address) or sendto(data, flags, address), told apart by their count as
+    /// CPython does: three arguments, even with None as the address, are the second form.
+    #[pyo3(signature = (*args))]
+    fn sendto(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<u64> {
+        let (data, flags, address) = match args.len() {
+            2 => (args.get_item(0)?, 0, args.get_item(1)?),
+            3 => (args.get_item(0)?, convert::format_i(&args.get_item(1)?)?, args.get_item(2)?),
+            n => return Err(PyTypeError::new_err(format!("sendto() takes 2 or 3 arguments ({n} given)"))),
         };
+        let (data, address) = (&data, &address);
         let obj = self.obj();
         let a = self::address(obj.family, address, "sendto")?;
         buffer::with_bytes(data, |bytes| with_core(|c| c.sendto(&obj, bytes, flags, &a)))?.py_err(py)
