@@ -297,7 +297,7 @@ fn real_main() -> Result<i32> {
             return Ok(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let (sandbox, python) = match cli.command {
+    let (sandbox, env, paths, no_tmp, command, module, program) = match cli.command {
         Commands::Run { sandbox, component, args } => {
             let mut options = sandbox.options()?;
             let engine = runtime::engine(options.fuel.is_some())?;
@@ -305,9 +305,8 @@ fn real_main() -> Result<i32> {
             options.args = std::iter::once(component.to_string_lossy().into_owned()).chain(args).collect();
             return with_time_limit(options.time_limit, None, || runtime::run_command(&engine, &component_file, &options));
         }
-        Commands::Python { sandbox, env, path, no_tmp, command, module, program } => (sandbox, (env, path, no_tmp, command, module, program)),
+        Commands::Python { sandbox, env, path, no_tmp, command, module, program } => (sandbox, env, path, no_tmp, command, module, program),
     };
-    let (env, paths, no_tmp, command, module, program) = python;
     let mut options = sandbox.options()?;
     for spec in env {
         let (name, value) = match spec.split_once('=') {
