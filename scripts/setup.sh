@@ -35,7 +35,8 @@ fi
 VIRTUAL_ENV="$PWD/.venv" .venv/bin/componentize-py -q -d wit -w python componentize -p python -p build/extension \
   pysock_app -o build/python/interpreter.wasm
 
-# The host and the `pysock` CLI (dev profile: dependencies are optimised, see Cargo.toml).
+# The host and the `pysock` CLI (dev profile: dependencies are optimised, see Cargo.toml); it carries
+# the interpreter and its standard library, so the binary runs anywhere (host/build.rs).
 cargo build -q -p pysock
 # Compile the interpreter for this machine now (the user's cache, see README), not in the first run.
 target/debug/pysock python -c pass

@@ -49,6 +49,7 @@ pub mod bindings {
 
 pub mod audit;
 mod data;
+mod embedded;
 mod errno;
 mod error;
 pub mod net;

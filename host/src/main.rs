@@ -17,8 +17,9 @@ use std::time::Duration;
 /// The command line. Every option is one of [`RunOptions`]' choices or the launcher's.
 #[derive(Parser)]
 #[command(name = "pysock", version, about = "CPython's socket, select and ssl, sandboxed in WebAssembly: the host decides what the sandbox may reach.")]
-#[command(after_help = "Environment: PYSOCK_HOME (the built checkout), PYSOCK_PYTHON (the interpreter component), \
-PYSOCK_CACHE (where compiled components are kept; default $XDG_CACHE_HOME/pysock or ~/.cache/pysock).")]
+#[command(after_help = "Environment: PYSOCK_HOME (run a built checkout's interpreter, not the one this binary carries), \
+PYSOCK_PYTHON (an interpreter component of your own), PYSOCK_CACHE (where compiled components and the \
+standard library are kept; default $XDG_CACHE_HOME/pysock or ~/.cache/pysock).")]
 struct Cli {
     #[command(subcommand)]
     command: Commands,
@@ -211,8 +212,17 @@ fn home() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
 }
 
-fn artifact(var: &str, default: &str) -> PathBuf {
-    std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| home().join(default))
+/// The sandboxed CPython to run: the one PYSOCK_PYTHON or PYSOCK_HOME names, else the copy carried
+/// inside this binary, else the checkout it was built in.
+fn interpreter() -> runtime::Interpreter {
+    let named = std::env::var_os("PYSOCK_PYTHON").is_some() || std::env::var_os("PYSOCK_HOME").is_some();
+    match runtime::Interpreter::carried() {
+        Some(carried) if !named => carried,
+        _ => runtime::Interpreter::Files {
+            component: std::env::var_os("PYSOCK_PYTHON").map(PathBuf::from).unwrap_or_else(|| home().join("build/python/interpreter.wasm")),
+            stdlib: home().join("build/python/lib"),
+        },
+    }
 }
 
 /// Where compiled components are kept: PYSOCK_CACHE, else the user's cache folder
@@ -341,19 +351,14 @@ fn real_main() -> Result<i32> {
             std::iter::once(script.to_string_lossy().into_owned()).chain(program.into_iter().skip(1)).collect()
         }
     };
-    let interpreter = artifact("PYSOCK_PYTHON", "build/python/interpreter.wasm");
-    if interpreter.exists() && runtime::needs_compiling(&runtime::engine(options.fuel.is_some())?, &interpreter, &cache()) {
+    let interpreter = interpreter();
+    if interpreter.needs_compiling(&runtime::engine(options.fuel.is_some())?, &cache()) {
         eprintln!(
             "pysock: compiling the sandboxed interpreter for this machine, once (about 10-30 s); later runs load it from {}",
             cache().display()
         );
     }
-    let python = runtime::Python::load_from(
-        &interpreter,
-        &home().join("build/python/lib"),
-        Some(&cache()),
-        options.fuel.is_some(),
-    )?;
+    let python = runtime::Python::load_interpreter(&interpreter, &cache(), options.fuel.is_some())?;
     let tmp = if !no_tmp && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == "/tmp") {
         let tmp = PrivateTmp::new()?;
         options.writable_dirs.push((tmp.0.clone(), "/tmp".into()));

@@ -108,13 +108,52 @@ pub fn engine(fuel: bool) -> Result<Engine> {
 /// Compiles the component at `path`, reusing a compiled copy from `cache_dir` when the file is
 /// unchanged: a CPython component takes seconds to compile, milliseconds to load.
 pub fn load_component(engine: &Engine, path: &Path, cache_dir: Option<&Path>) -> Result<Component> {
-    load_cached(engine, &[path], cache_dir, || std::fs::read(path).with_context(|| format!("cannot read the component {}", path.display())))
+    load_cached(engine, files_identity(&[path])?, cache_dir, || std::fs::read(path).with_context(|| format!("cannot read the component {}", path.display())))
 }
 
 /// The sandboxed CPython of a built checkout at `home` (see scripts/setup.sh), through the
 /// checkout's cache of compiled components.
 pub fn load_sandboxed_python(engine: &Engine, home: &Path) -> Result<Component> {
     load_component(engine, &home.join("build/python/interpreter.wasm"), Some(&home.join("build/cache")))
+}
+
+/// Where a sandboxed CPython comes from: the interpreter component and its standard library.
+pub enum Interpreter {
+    /// Files on disk, as `scripts/setup.sh` leaves them in a checkout's `build/python`.
+    Files { component: PathBuf, stdlib: PathBuf },
+    /// The copy carried inside this binary (see host/build.rs), so an installed `pysock` needs no
+    /// checkout; its standard library is unpacked once into the cache folder.
+    Carried,
+}
+
+impl Interpreter {
+    /// The interpreter of the checkout at `home`, after `scripts/setup.sh`.
+    pub fn checkout(home: &Path) -> Interpreter {
+        let build = home.join("build/python");
+        Interpreter::Files { component: build.join("interpreter.wasm"), stdlib: build.join("lib") }
+    }
+
+    /// The interpreter carried inside this binary, if cargo built it after `scripts/setup.sh`.
+    pub fn carried() -> Option<Interpreter> {
+        crate::embedded::digest().map(|_| Interpreter::Carried)
+    }
+
+    /// Whether loading it with this cache folder will compile it (seconds for CPython) rather than
+    /// load what an earlier run compiled; false when it cannot be loaded at all.
+    pub fn needs_compiling(&self, engine: &Engine, cache_dir: &Path) -> bool {
+        self.identity().is_ok_and(|id| !cache_dir.join(format!("{}.cwasm", cache_key(engine, id))).exists())
+    }
+
+    fn identity(&self) -> Result<u64> {
+        match self {
+            Interpreter::Files { component, .. } => files_identity(&[component]),
+            Interpreter::Carried => {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                crate::embedded::digest().hash(&mut h);
+                Ok(h.finish())
+            }
+        }
+    }
 }
 
 /// Sandboxed CPython for an embedder: the interpreter component and the standard library that
@@ -141,20 +180,42 @@ impl Python {
     /// The interpreter of the checkout at `home`, through its cache of compiled components; `fuel`
     /// as for [`engine`].
     pub fn load(home: &Path, fuel: bool) -> Result<Python> {
-        let build = home.join("build");
-        Python::load_from(&build.join("python/interpreter.wasm"), &build.join("python/lib"), Some(&build.join("cache")), fuel)
+        Python::load_interpreter(&Interpreter::checkout(home), &home.join("build/cache"), fuel)
     }
 
     /// The interpreter component and standard library at these paths.
     pub fn load_from(interpreter: &Path, stdlib: &Path, cache_dir: Option<&Path>, fuel: bool) -> Result<Python> {
-        for needed in [interpreter, stdlib] {
-            if !needed.exists() {
-                bail!("the sandboxed interpreter is not built ({} missing); run `bash scripts/setup.sh` in pysock's checkout", needed.display());
-            }
+        let files = Interpreter::Files { component: interpreter.to_path_buf(), stdlib: stdlib.to_path_buf() };
+        match cache_dir {
+            Some(dir) => Python::load_interpreter(&files, dir, fuel),
+            None => Python::load_with(&files, None, fuel),
         }
+    }
+
+    /// `interpreter`, compiled once into `cache_dir` (where a carried one also unpacks its library).
+    pub fn load_interpreter(interpreter: &Interpreter, cache_dir: &Path, fuel: bool) -> Result<Python> {
+        Python::load_with(interpreter, Some(cache_dir), fuel)
+    }
+
+    fn load_with(interpreter: &Interpreter, cache_dir: Option<&Path>, fuel: bool) -> Result<Python> {
         let engine = engine(fuel)?;
-        let interpreter = load_component(&engine, interpreter, cache_dir)?;
-        Ok(Python { engine, interpreter, stdlib: stdlib.to_path_buf() })
+        let (component, stdlib) = match interpreter {
+            Interpreter::Files { component, stdlib } => {
+                for needed in [component, stdlib] {
+                    if !needed.exists() {
+                        bail!("the sandboxed interpreter is not built ({} missing); run `bash scripts/setup.sh` in pysock's checkout", needed.display());
+                    }
+                }
+                let bytes = || std::fs::read(component).with_context(|| format!("cannot read the component {}", component.display()));
+                (load_cached(&engine, interpreter.identity()?, cache_dir, bytes)?, stdlib.clone())
+            }
+            Interpreter::Carried => {
+                let unpack_into = cache_dir.map(Path::to_path_buf).unwrap_or_else(|| std::env::temp_dir().join("pysock"));
+                let stdlib = crate::embedded::stdlib(&unpack_into)?;
+                (load_cached(&engine, interpreter.identity()?, cache_dir, crate::embedded::component)?, stdlib)
+            }
+        };
+        Ok(Python { engine, interpreter: component, stdlib })
     }
 
     /// Runs `words`, what follows `python3` on its command line (a script inside the sandbox and
@@ -171,17 +232,8 @@ impl Python {
     }
 }
 
-/// Whether loading `path` with this cache folder will compile it (seconds for the interpreter)
-/// rather than load what an earlier run compiled.
-pub fn needs_compiling(engine: &Engine, path: &Path, cache_dir: &Path) -> bool {
-    cache_key(engine, &[path]).map(|key| !cache_dir.join(format!("{key}.cwasm")).exists()).unwrap_or(true)
-}
-
-fn load_cached(engine: &Engine, inputs: &[&Path], cache_dir: Option<&Path>, bytes: impl FnOnce() -> Result<Vec<u8>>) -> Result<Component> {
-    let cached = match cache_dir {
-        Some(dir) => Some(dir.join(format!("{}.cwasm", cache_key(engine, inputs)?))),
-        None => None,
-    };
+fn load_cached(engine: &Engine, identity: u64, cache_dir: Option<&Path>, bytes: impl FnOnce() -> Result<Vec<u8>>) -> Result<Component> {
+    let cached = cache_dir.map(|dir| dir.join(format!("{}.cwasm", cache_key(engine, identity))));
     if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
         if let Ok(c) = crate::sys::load_compiled(engine, path) {
             return Ok(c);
@@ -208,31 +260,43 @@ fn load_cached(engine: &Engine, inputs: &[&Path], cache_dir: Option<&Path>, byte
 const CACHE_ENTRIES: usize = 4;
 
 fn prune_cache(dir: &Path) {
+    prune_oldest(dir, CACHE_ENTRIES, |name| name.ends_with(".cwasm"));
+}
+
+/// Removes the entries of `dir` that `is_entry` names (files or folders), all but the `keep` newest.
+pub(crate) fn prune_oldest(dir: &Path, keep: usize, is_entry: impl Fn(&str) -> bool) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut files: Vec<_> = entries
+    let mut found: Vec<_> = entries
         .filter_map(|e| e.ok())
-        .filter(|e| e.path().extension().is_some_and(|x| x == "cwasm"))
+        .filter(|e| is_entry(&e.file_name().to_string_lossy()))
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
-    for (_, old) in files.into_iter().skip(CACHE_ENTRIES) {
-        let _ = std::fs::remove_file(old);
+    found.sort_by(|a, b| b.0.cmp(&a.0));
+    for (_, old) in found.into_iter().skip(keep) {
+        let _ = if old.is_dir() { std::fs::remove_dir_all(old) } else { std::fs::remove_file(old) };
     }
 }
 
-/// Names a compiled composition by its inputs' paths, sizes and modification times, as build tools
-/// do: hashing 18 MB of CPython on every start would cost more than loading the compiled result.
-fn cache_key(engine: &Engine, inputs: &[&Path]) -> Result<String> {
+/// Identifies files by their paths, sizes and modification times, as build tools do: hashing 18 MB
+/// of CPython on every start would cost more than loading the compiled result.
+fn files_identity(files: &[&Path]) -> Result<u64> {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut h);
-    for input in inputs {
-        let meta = std::fs::metadata(input).with_context(|| format!("cannot read {}", input.display()))?;
-        input.hash(&mut h);
+    for file in files {
+        let meta = std::fs::metadata(file).with_context(|| format!("cannot read {}", file.display()))?;
+        file.hash(&mut h);
         meta.len().hash(&mut h);
         meta.modified()?.hash(&mut h);
     }
+    Ok(h.finish())
+}
+
+/// Names a compiled component by what it was compiled from and what compiled it.
+fn cache_key(engine: &Engine, identity: u64) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    identity.hash(&mut h);
     env!("CARGO_PKG_VERSION").hash(&mut h);
-    Ok(format!("{:016x}", h.finish()))
+    format!("{:016x}", h.finish())
 }
 
 /// The guest's stdout and stderr, when they are captured.
