@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up (scripts/setup.sh) and runs every test: the guest's native unit tests, the host and
-# component tests (cargo test, which include the public conformance scripts 01-28 in the sandbox), and
-# real client libraries against real servers (scripts/real-clients.sh).
+# component tests (cargo test, which include the public conformance scripts 01-28 in the sandbox),
+# real client libraries against real servers (scripts/real-clients.sh), and installed copies of
+# pysock with no checkout (scripts/install-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,3 +10,5 @@ cargo test -q --lib --manifest-path guest/Cargo.toml --target-dir target
 cargo test --workspace
 # Real client libraries against real servers (installs redis-server and PostgreSQL as root).
 bash scripts/real-clients.sh
+# pysock installed with cargo install, copied, and as a wheel, run with the checkout's build/ moved away.
+bash scripts/install-check.sh
