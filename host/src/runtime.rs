@@ -417,3 +417,35 @@ pub fn run_captured(engine: &Engine, component: &Component, options: &RunOptions
     let (stdout, stderr) = captured.map(|(out, err)| (out.contents().to_vec(), err.contents().to_vec())).unwrap_or_default();
     Ok(Finished { status, stdout, stderr })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::prune_oldest;
+    use std::time::{Duration, SystemTime};
+
+    /// The cache keeps the newest entries of the kind asked, files or folders, and nothing else goes.
+    #[test]
+    fn pruning_keeps_the_newest_entries_of_one_kind() {
+        let dir = std::env::temp_dir().join(format!("pysock-prune-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let base = SystemTime::now() - Duration::from_secs(3600);
+        for (i, name) in ["a.cwasm", "b.cwasm", "c.cwasm", "stdlib-1", "stdlib-2", "stdlib-3", "other"].iter().enumerate() {
+            let path = dir.join(name);
+            if name.starts_with("stdlib-") {
+                std::fs::create_dir(&path).unwrap();
+                std::fs::write(path.join("os.py"), "").unwrap();
+            } else {
+                std::fs::write(&path, "").unwrap();
+            }
+            let when = base + Duration::from_secs(60 * i as u64);
+            std::fs::File::options().read(true).open(&path).unwrap().set_modified(when).unwrap();
+        }
+        prune_oldest(&dir, 2, |name| name.ends_with(".cwasm"));
+        prune_oldest(&dir, 1, |name| name.starts_with("stdlib-"));
+        let mut left: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(left, ["b.cwasm", "c.cwasm", "other", "stdlib-3"]);
+    }
+}
