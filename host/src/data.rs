@@ -8,18 +8,19 @@
 //! [`PysockCtxView::prepare_send`]), then borrows the guest's memory for the system call alone,
 //! then counts what went.
 //!
-//! A receive's result is lowered by hand ([`Receive`]): when bytes are queued, the memory the
-//! guest provides for the `list<u8>` (through its realloc, as for any list) is where recv(2) writes
-//! them, so the kernel's copy is the only one. pysock's guest provides the memory of the `bytes`
-//! object being returned, or the buffer of `recv_into` (guest/cpython/src/landing.rs).
+//! A receive goes straight into the guest's buffer (`recv-into`): the guest passes the memory of
+//! the `bytes` object it is building, or `recv_into`'s buffer, as a `list<u8>`, which the host
+//! lifts as an address ([`GuestBuffer`]); recv(2) writes there while the result is lowered
+//! ([`ReceiveInto`]), the one point of a host call where the guest's memory is writable. The
+//! kernel's copy is the only one, for every size, and the guest is never called back.
 
-use crate::bindings::pysock::net::types::{Errno, Incoming, IpSocketAddress};
+use crate::bindings::pysock::net::types::{Errno, IpSocketAddress, Received};
 use crate::error::{NetError, guard};
-use crate::net::{Receive, Socket};
+use crate::net::Socket;
 use crate::{PysockView, errno, sys};
 use std::mem::MaybeUninit;
-use wasmtime::component::__internal::{CanonicalAbiInfo, InstanceType, InterfaceType, LowerContext};
-use wasmtime::component::{ComponentType, Linker, Lower, Resource, WasmList};
+use wasmtime::component::__internal::{CanonicalAbiInfo, InstanceType, InterfaceType, LiftContext, LowerContext};
+use wasmtime::component::{ComponentType, Lift, Linker, Lower, Resource, WasmList};
 use wasmtime::StoreContextMut;
 
 /// The WIT name of the interface, as the guest imports it.
@@ -50,13 +51,62 @@ fn send<T: PysockView>(
     Ok(sent as u32)
 }
 
-/// The WIT result of `recv`.
-type RecvResult = Result<Incoming, Errno>;
+/// `recv-into`'s `buffer`: where the list lies in the guest's memory, which is all the host needs to
+/// receive into it. Lifted as a `list<u8>` is, with the same bounds check, and never read.
+struct GuestBuffer {
+    at: usize,
+    len: usize,
+}
 
-// SAFETY: `Receive` lowers as `result<incoming, errno>` and says so: the same flat representation,
-// ABI and type check as the generated `Result<Incoming, Errno>`.
+// SAFETY: `GuestBuffer` lifts as `list<u8>` and says so: the flat pair, ABI and type check of the
+// generated list type.
 #[allow(unsafe_code)]
-unsafe impl ComponentType for Receive {
+unsafe impl ComponentType for GuestBuffer {
+    type Lower = <WasmList<u8> as ComponentType>::Lower;
+    const ABI: CanonicalAbiInfo = <WasmList<u8> as ComponentType>::ABI;
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
+        <WasmList<u8> as ComponentType>::typecheck(ty, types)
+    }
+}
+
+// SAFETY: reads the (address, length) pair as the canonical ABI lays out a list, and checks that
+// the bytes lie inside the guest's memory, as lifting any list does.
+#[allow(unsafe_code)]
+unsafe impl Lift for GuestBuffer {
+    fn linear_lift_from_flat(cx: &mut LiftContext<'_>, _: InterfaceType, src: &Self::Lower) -> wasmtime::Result<Self> {
+        GuestBuffer::inside(cx, src[0].get_u32(), src[1].get_u32())
+    }
+
+    fn linear_lift_from_memory(cx: &mut LiftContext<'_>, _: InterfaceType, bytes: &[u8]) -> wasmtime::Result<Self> {
+        let word = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("a list is two words"));
+        GuestBuffer::inside(cx, word(0), word(4))
+    }
+}
+
+impl GuestBuffer {
+    fn inside(cx: &LiftContext<'_>, at: u32, len: u32) -> wasmtime::Result<GuestBuffer> {
+        let (at, len) = (at as usize, len as usize);
+        match at.checked_add(len) {
+            Some(end) if end <= cx.memory().len() => Ok(GuestBuffer { at, len }),
+            _ => wasmtime::bail!("list pointer/length out of bounds of memory"),
+        }
+    }
+}
+
+/// The WIT result of `recv-into`.
+type RecvResult = Result<Received, Errno>;
+
+/// `recv-into`'s result, lowered by hand: recv(2) runs as it is lowered, into the guest's buffer,
+/// which no other point of a host call can reach.
+struct ReceiveInto {
+    buffer: GuestBuffer,
+    planned: Result<crate::net::ReceiveInto, Errno>,
+}
+
+// SAFETY: `ReceiveInto` lowers as `result<received, errno>` and says so: the flat representation,
+// ABI and type check of the generated `Result<Received, Errno>`.
+#[allow(unsafe_code)]
+unsafe impl ComponentType for ReceiveInto {
     type Lower = <RecvResult as ComponentType>::Lower;
     const ABI: CanonicalAbiInfo = <RecvResult as ComponentType>::ABI;
     fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
@@ -64,81 +114,42 @@ unsafe impl ComponentType for Receive {
     }
 }
 
-// SAFETY: every lowering writes a whole `result<incoming, errno>`: through the generated
-// implementation, with an `incoming` whose list is already in the guest's memory ([`Landed`]).
+impl ReceiveInto {
+    /// The system call, into `memory` (the guest's); what it gave, as the WIT result.
+    fn receive(&self, memory: &mut [u8]) -> wasmtime::Result<RecvResult> {
+        let plan = match &self.planned {
+            Ok(plan) => plan,
+            Err(e) => return Ok(Err(*e)),
+        };
+        let len = self.buffer.len.min(plan.len);
+        let Some(into) = memory.get_mut(self.buffer.at..self.buffer.at + len) else {
+            wasmtime::bail!("pysock: recv-into's buffer outside memory");
+        };
+        // The guest cannot run between the plan and this call (nothing here calls into it), so
+        // `plan.fd` is still the socket's own descriptor.
+        Ok(match sys::recv(plan.fd, into, plan.flags) {
+            Ok(n) => {
+                if let Some(counted) = &plan.counted {
+                    counted.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                }
+                let written = if plan.discards { 0 } else { n.min(len) };
+                Ok(Received { written: written as u32, length: n as u64 })
+            }
+            Err(e) => Err(errno::from_io(&e)),
+        })
+    }
+}
+
+// SAFETY: every lowering writes a whole `result<received, errno>` through the generated
+// implementation; the receive before it writes only inside the guest's buffer.
 #[allow(unsafe_code)]
-unsafe impl Lower for Receive {
+unsafe impl Lower for ReceiveInto {
     fn linear_lower_to_flat<U>(&self, cx: &mut LowerContext<'_, U>, ty: InterfaceType, dst: &mut MaybeUninit<Self::Lower>) -> wasmtime::Result<()> {
-        match self {
-            Receive::Done(result) => result.linear_lower_to_flat(cx, ty, dst),
-            // A result this large is always returned through memory.
-            Receive::InPlace { .. } => wasmtime::bail!("pysock: recv's result lowered flat"),
-        }
+        self.receive(cx.as_slice_mut())?.linear_lower_to_flat(cx, ty, dst)
     }
 
     fn linear_lower_to_memory<U>(&self, cx: &mut LowerContext<'_, U>, ty: InterfaceType, offset: usize) -> wasmtime::Result<()> {
-        let (fd, len, flags) = match self {
-            Receive::Done(result) => return result.linear_lower_to_memory(cx, ty, offset),
-            Receive::InPlace { fd, len, flags } => (*fd, *len, *flags),
-        };
-        // The guest's realloc runs with the canonical ABI's may-leave flag clear: it can neither
-        // call the host nor drop the socket (wasmtime traps either), so `fd` is still the socket's
-        // own descriptor when recv(2) runs just after.
-        let at = cx.realloc(0, 0, 1, len)?;
-        let memory = cx.as_slice_mut().get_mut(at..at + len).ok_or_else(|| wasmtime::format_err!("pysock: recv's list outside memory"))?;
-        let result = match sys::recv(fd, memory, flags) {
-            // `len` bytes were queued, so recv(2) took that many; a shorter count (a peer resetting
-            // after queuing is reported only once the queue is read) is kept as it is.
-            Ok(n) => Ok(Landed { at: at as u32, written: n.min(len) as u32 }),
-            Err(e) => Err(errno::from_io(&e)),
-        };
-        let result = match result {
-            Ok(landed) if landed.written as usize == len => Ok(landed),
-            Ok(landed) => {
-                // The list is what was written; the guest's allocation is cut to it (at least a
-                // byte: the canonical ABI's realloc cannot free).
-                let at = cx.realloc(at, len, 1, (landed.written as usize).max(1))?;
-                Ok(Landed { at: at as u32, ..landed })
-            }
-            Err(e) => {
-                // Cannot happen with bytes queued; were it to, the guest keeps one byte of garbage.
-                cx.realloc(at, len, 1, 1)?;
-                Err(e)
-            }
-        };
-        result.linear_lower_to_memory(cx, ty, offset)
-    }
-}
-
-/// An `incoming` whose bytes recv(2) wrote into the guest's memory, at `at`.
-struct Landed {
-    at: u32,
-    written: u32,
-}
-
-// SAFETY: `Landed` lowers as `incoming` and says so: the generated `Incoming`'s ABI and type check.
-#[allow(unsafe_code)]
-unsafe impl ComponentType for Landed {
-    type Lower = <Incoming as ComponentType>::Lower;
-    const ABI: CanonicalAbiInfo = <Incoming as ComponentType>::ABI;
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        <Incoming as ComponentType>::typecheck(ty, types)
-    }
-}
-
-// SAFETY: writes the whole record `incoming { data: list<u8>, length: u64 }` as the canonical ABI
-// lays it out: the list's address at 0 and length at 4, `length` (aligned to 8) at 8.
-#[allow(unsafe_code)]
-unsafe impl Lower for Landed {
-    fn linear_lower_to_flat<U>(&self, _: &mut LowerContext<'_, U>, _: InterfaceType, _: &mut MaybeUninit<Self::Lower>) -> wasmtime::Result<()> {
-        wasmtime::bail!("pysock: recv's result lowered flat")
-    }
-
-    fn linear_lower_to_memory<U>(&self, cx: &mut LowerContext<'_, U>, _: InterfaceType, offset: usize) -> wasmtime::Result<()> {
-        *cx.get::<4>(offset) = self.at.to_le_bytes();
-        *cx.get::<4>(offset + 4) = self.written.to_le_bytes();
-        *cx.get::<8>(offset + 8) = u64::from(self.written).to_le_bytes();
-        Ok(())
+        self.receive(cx.as_slice_mut())?.linear_lower_to_memory(cx, ty, offset)
     }
 }
 
@@ -147,30 +158,30 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     let mut data = linker.instance(INTERFACE)?;
     data.func_wrap(
         "send",
-        |store: StoreContextMut<'_, T>, (socket, bytes, flags): (Resource<Socket>, WasmList<u8>, i32)| {
-            guard("data.send", || to_guest(send(store, &socket, &bytes, flags, None)))
+        |store: StoreContextMut<'_, T>, (id, bytes, flags): (u32, WasmList<u8>, i32)| {
+            guard("data.send", || to_guest(send(store, &Resource::new_borrow(id), &bytes, flags, None)))
         },
     )?;
     data.func_wrap(
         "send-to",
-        |store: StoreContextMut<'_, T>, (socket, bytes, flags, to): (Resource<Socket>, WasmList<u8>, i32, IpSocketAddress)| {
-            guard("data.send_to", || to_guest(send(store, &socket, &bytes, flags, Some(&to))))
+        |store: StoreContextMut<'_, T>, (id, bytes, flags, to): (u32, WasmList<u8>, i32, IpSocketAddress)| {
+            guard("data.send_to", || to_guest(send(store, &Resource::new_borrow(id), &bytes, flags, Some(&to))))
         },
     )?;
     data.func_wrap(
-        "recv",
-        |mut store: StoreContextMut<'_, T>, (socket, max_len, flags): (Resource<Socket>, u64, i32)| -> wasmtime::Result<(Receive,)> {
-            guard("data.recv", || match store.data_mut().pysock().plan_recv(&socket, max_len, flags) {
-                Ok(plan) => Ok((plan,)),
-                Err(NetError::Errno(e)) => Ok((Receive::Done(Err(e)),)),
+        "recv-into",
+        |mut store: StoreContextMut<'_, T>, (id, buffer, flags): (u32, GuestBuffer, i32)| -> wasmtime::Result<(ReceiveInto,)> {
+            guard("data.recv_into", || match store.data_mut().pysock().plan_recv_into(&Resource::new_borrow(id), buffer.len, flags) {
+                Ok(plan) => Ok((ReceiveInto { buffer, planned: Ok(plan) },)),
+                Err(NetError::Errno(e)) => Ok((ReceiveInto { buffer, planned: Err(e) },)),
                 Err(NetError::Trap(t)) => Err(t),
             })
         },
     )?;
     data.func_wrap(
         "recv-from",
-        |mut store: StoreContextMut<'_, T>, (socket, max_len, flags): (Resource<Socket>, u64, i32)| {
-            guard("data.recv_from", || to_guest(store.data_mut().pysock().recv_from(&socket, max_len, flags)))
+        |mut store: StoreContextMut<'_, T>, (id, max_len, flags): (u32, u64, i32)| {
+            guard("data.recv_from", || to_guest(store.data_mut().pysock().recv_from(&Resource::new_borrow(id), max_len, flags)))
         },
     )?;
     Ok(())

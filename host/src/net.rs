@@ -27,16 +27,17 @@ pub const MAX_RECV: usize = 4 << 20;
 /// The most ciphertext one `fill-from` reads: a few TLS records.
 const TLS_CHUNK: u64 = 64 * 1024;
 
-/// The smallest recv the kernel writes straight into the guest's memory: below it, one system call
-/// and a small copy cost less than asking the queue's length first.
-pub const IN_PLACE_MIN: usize = 16 * 1024;
-
-/// How a recv's bytes reach the guest ([`PysockCtxView::plan_recv`]).
-pub(crate) enum Receive {
-    /// `len` bytes are queued on `fd`: recv(2) them into the guest's memory when lowering.
-    InPlace { fd: std::os::fd::RawFd, len: usize, flags: i32 },
-    /// Received already (or refused), copied in when lowered.
-    Done(Result<Incoming, Errno>),
+/// A recv(2) into the guest's own buffer, settled ([`PysockCtxView::plan_recv_into`]) and made as
+/// the host lowers `data.recv-into`'s result, where it can reach the guest's memory (`crate::data`).
+pub(crate) struct ReceiveInto {
+    pub fd: std::os::fd::RawFd,
+    /// At most this many bytes of the guest's buffer: the received-bytes quota's allowance.
+    pub len: usize,
+    pub flags: i32,
+    /// MSG_TRUNC on a TCP socket: the kernel discards bytes and writes none.
+    pub discards: bool,
+    /// Where the bytes taken off the socket are counted, for the quota; none for a peek.
+    pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// What a receive buffer holds where the kernel did not write: zeros, so a miscount could only
@@ -89,6 +90,11 @@ pub struct Socket {
     /// Bound to loopback in place of the wildcard the guest asked for (see `judge_bind`), so its
     /// local address reads as the wildcard until a connection fixes it.
     wildcard: bool,
+    /// Registered with the store's poller, which a wait blocks on. Only a socket some wait has had
+    /// to block for is: on a registered socket every packet also wakes the poller's queue in the
+    /// kernel, a tenth of a 64-byte round trip on loopback, which sockets that never wait (a
+    /// blocking socket whose data is there) need not pay.
+    polled: bool,
 }
 
 type NetResult<T> = Result<T, NetError>;
@@ -206,22 +212,18 @@ impl PysockCtxView<'_> {
         Err(self.refuse(Errno::Enobufs, format!("at most {limit} new connections per second")))
     }
 
+    /// The socket `r` names. The data path's calls name sockets by number (`socket.id`), which the
+    /// guest may get wrong, so a number that is no open socket is EBADF, as a closed fd would be.
     fn socket(&mut self, r: &Resource<Socket>) -> Result<&mut Socket, NetError> {
-        Ok(self.table.get_mut(r)?)
+        self.table.get_mut(r).map_err(|_| Errno::Ebadf.into())
     }
 
-    /// Makes a new kernel socket the guest's: non-blocking, registered with the store's poller,
-    /// counted against the quota, and in the resource table.
+    /// Makes a new kernel socket the guest's: non-blocking, counted against the quota, and in the
+    /// resource table. It joins the store's poller only when a wait first needs it to.
     fn adopt(&mut self, inner: socket2::Socket, family: Family, kind: Kind) -> NetResult<Resource<Socket>> {
         inner.set_nonblocking(true)?;
-        let fd = inner.as_raw_fd();
-        self.ctx.poll.registry().register(
-            &mut mio::unix::SourceFd(&fd),
-            mio::Token(fd as usize),
-            mio::Interest::READABLE | mio::Interest::WRITABLE,
-        )?;
         self.ctx.usage.sockets += 1;
-        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false })?)
+        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, polled: false })?)
     }
 
     /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
@@ -230,7 +232,7 @@ impl PysockCtxView<'_> {
         let (used, limit, what) = if sending {
             (self.ctx.usage.bytes_sent, self.ctx.quotas.bytes_sent, "sent")
         } else {
-            (self.ctx.usage.bytes_received, self.ctx.quotas.bytes_received, "received")
+            (self.ctx.usage.bytes_received.load(std::sync::atomic::Ordering::Relaxed), self.ctx.quotas.bytes_received, "received")
         };
         let left = limit.saturating_sub(used);
         if left == 0 && len > 0 {
@@ -333,30 +335,18 @@ impl PysockCtxView<'_> {
         Ok((got, from.map(from_std)))
     }
 
-    /// `pysock:net/data.recv` of at least [`IN_PLACE_MIN`] bytes on a socket with bytes queued: a
-    /// plan for the kernel to write them straight into the guest's memory as the result is lowered
-    /// (`crate::data`), with the policy and quota settled and the bytes counted now. The count is
-    /// the queue's (FIONREAD), so the recv(2) that follows takes exactly that many. Anything else
-    /// (nothing queued, the end of the stream, an error, a flag that reads something other than the
-    /// queue) is received here at once, as [`PysockCtxView::recv_from`] does.
-    pub(crate) fn plan_recv(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32) -> NetResult<Receive> {
-        let max_len = self.recv_allowance(max_len, flags)?;
-        let len = max_len.min(MAX_RECV as u64) as usize;
+    /// `pysock:net/data.recv-into` of at most `len` bytes: everything but the system call, which
+    /// needs the guest's memory and so runs as the result is lowered.
+    pub(crate) fn plan_recv_into(&mut self, this: &Resource<Socket>, len: usize, flags: i32) -> NetResult<ReceiveInto> {
+        let len = (self.recv_allowance(len as u64, flags)? as usize).min(MAX_RECV);
         let socket = self.socket(this)?;
-        let in_place = len >= IN_PLACE_MIN && flags & (libc::MSG_TRUNC | libc::MSG_OOB | libc::MSG_ERRQUEUE) == 0;
-        if in_place {
-            let fd = socket.inner.as_raw_fd();
-            if let Ok(queued @ 1..) = sys::queued(fd) {
-                let len = queued.min(len);
-                if flags & libc::MSG_PEEK == 0 {
-                    self.ctx.usage.bytes_received = self.ctx.usage.bytes_received.saturating_add(len as u64);
-                }
-                return Ok(Receive::InPlace { fd, len, flags });
-            }
-        }
-        let (got, _) = socket.receive(max_len, flags)?;
-        self.count_received(&got, flags);
-        Ok(Receive::Done(Ok(got)))
+        Ok(ReceiveInto {
+            fd: socket.inner.as_raw_fd(),
+            len,
+            flags,
+            discards: socket.discards(flags),
+            counted: (flags & libc::MSG_PEEK == 0).then(|| self.ctx.usage.bytes_received.clone()),
+        })
     }
 
     /// The length a recv may ask for under the received-bytes quota; a peek takes nothing.
@@ -372,7 +362,7 @@ impl PysockCtxView<'_> {
     /// bytes it discarded rather than wrote.
     fn count_received(&mut self, got: &Incoming, flags: i32) {
         if flags & libc::MSG_PEEK == 0 {
-            self.ctx.usage.bytes_received = self.ctx.usage.bytes_received.saturating_add(got.length);
+            self.ctx.usage.bytes_received.fetch_add(got.length, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
@@ -445,11 +435,13 @@ impl Socket {
     /// copying any (tcp(7)), except from the error queue, which copies as without the flag; an
     /// AF_UNIX stream ignores the flag.
     fn bytes_written(&self, n: usize, len: usize, flags: i32) -> usize {
-        let discards = flags & libc::MSG_TRUNC != 0
-            && flags & libc::MSG_ERRQUEUE == 0
-            && self.kind == Kind::Stream
-            && self.family != Family::Unix;
-        if discards { 0 } else { n.min(len) }
+        if self.discards(flags) { 0 } else { n.min(len) }
+    }
+
+    /// Whether a receive with `flags` discards the bytes it counts (MSG_TRUNC on TCP) rather than
+    /// writing them.
+    fn discards(&self, flags: i32) -> bool {
+        flags & libc::MSG_TRUNC != 0 && flags & libc::MSG_ERRQUEUE == 0 && self.kind == Kind::Stream && self.family != Family::Unix
     }
 
     /// One recvfrom(2) of at most `max_len` bytes (capped at [`MAX_RECV`]), as the guest receives
@@ -497,6 +489,10 @@ impl HostSocket for PysockCtxView<'_> {
             };
             let inner = socket2::Socket::new(domain, ty.cloexec(), proto)?;
             self.adopt(inner, family, kind)
+        }
+
+        fn id(&mut self, this: Resource<Socket>) -> wasmtime::Result<u32> {
+            Ok(this.rep())
         }
 
         fn pair(&mut self, kind: Kind) -> NetResult<(Resource<Socket>, Resource<Socket>)> {
@@ -656,7 +652,9 @@ impl HostSocket for PysockCtxView<'_> {
             let socket = self.table.delete(rep)?;
             let fd = socket.inner.as_raw_fd();
             // Deregister before close: a dup of this descriptor would otherwise keep the registration alive.
-            let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&fd));
+            if socket.polled {
+                let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&fd));
+            }
             self.ctx.usage.sockets -= 1;
             if socket.listening {
                 self.ctx.usage.listeners -= 1;
@@ -786,6 +784,17 @@ impl Host for PysockCtxView<'_> {
                     },
                     None => None,
                 };
+                for (r, _) in &sockets {
+                    let socket = self.table.get_mut(r)?;
+                    if !socket.polled {
+                        // Registering reports readiness that arrived since poll_now just looked,
+                        // so nothing that happened in between is missed.
+                        let fd = socket.inner.as_raw_fd();
+                        let (token, interest) = (mio::Token(fd as usize), mio::Interest::READABLE | mio::Interest::WRITABLE);
+                        self.ctx.poll.registry().register(&mut mio::unix::SourceFd(&fd), token, interest)?;
+                        socket.polled = true;
+                    }
+                }
                 let ctx = &mut *self.ctx;
                 if let Err(e) = ctx.poll.poll(&mut ctx.events, slice) {
                     if e.kind() != std::io::ErrorKind::Interrupted {

@@ -114,14 +114,16 @@ pub(crate) struct Usage {
     pub sockets: usize,
     pub listeners: usize,
     pub bytes_sent: u64,
-    pub bytes_received: u64,
+    /// Shared with the receives in flight, which count what they took as the host lowers their
+    /// result into the guest (`crate::data`), past the point where the store is reachable.
+    pub bytes_received: std::sync::Arc<std::sync::atomic::AtomicU64>,
     pub connections: Rate,
     pub tls_sessions: usize,
 }
 
 impl Usage {
     pub(crate) fn new(q: &Quotas) -> Self {
-        Usage { sockets: 0, listeners: 0, bytes_sent: 0, bytes_received: 0, connections: Rate::new(q.connections_per_second), tls_sessions: 0 }
+        Usage { sockets: 0, listeners: 0, bytes_sent: 0, bytes_received: Default::default(), connections: Rate::new(q.connections_per_second), tls_sessions: 0 }
     }
 }
 

@@ -113,58 +113,73 @@ impl WitHost {
     }
 }
 
+/// A socket as this extension holds it: its handle, and the host's number for it, which the data
+/// path's calls take in place of a borrowed handle (`socket.id` in the WIT).
+pub struct Socket {
+    handle: net::Socket,
+    id: u32,
+}
+
+impl Socket {
+    fn new(handle: net::Socket) -> Socket {
+        let id = handle.id();
+        Socket { handle, id }
+    }
+}
+
 impl core::Host for WitHost {
-    type Socket = net::Socket;
+    type Socket = Socket;
     type Epoll = net::Epoll;
     type Tls = WitTls;
 
     fn epoll_create(&self) -> Result<net::Epoll, Errno> {
         net::Epoll::create().map_err(errno)
     }
-    fn epoll_ctl(&self, ep: &net::Epoll, op: core::EpollOp, s: &net::Socket, key: u32, mask: u32) -> Result<(), Errno> {
+    fn epoll_ctl(&self, ep: &net::Epoll, op: core::EpollOp, s: &Socket, key: u32, mask: u32) -> Result<(), Errno> {
         match op {
-            core::EpollOp::Add => ep.add(s, key, mask),
-            core::EpollOp::Modify => ep.modify(s, key, mask),
-            core::EpollOp::Remove => ep.remove(s),
+            core::EpollOp::Add => ep.add(&s.handle, key, mask),
+            core::EpollOp::Modify => ep.modify(&s.handle, key, mask),
+            core::EpollOp::Remove => ep.remove(&s.handle),
         }
         .map_err(errno)
     }
     fn epoll_wait(&self, ep: &net::Epoll, max: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
         ep.wait(max, nanos(timeout)).map_err(errno)
     }
-    fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<net::Socket, Errno> {
-        net::Socket::create(wit(family), wit(kind), protocol).map_err(errno)
+    fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<Socket, Errno> {
+        net::Socket::create(wit(family), wit(kind), protocol).map(Socket::new).map_err(errno)
     }
-    fn pair(&self, kind: Kind) -> Result<(net::Socket, net::Socket), Errno> {
-        net::Socket::pair(wit(kind)).map_err(errno)
+    fn pair(&self, kind: Kind) -> Result<(Socket, Socket), Errno> {
+        let (a, b) = net::Socket::pair(wit(kind)).map_err(errno)?;
+        Ok((Socket::new(a), Socket::new(b)))
     }
-    fn bind(&self, s: &net::Socket, a: &IpSocketAddress) -> Result<(), Errno> {
-        s.bind(address_to_wit(a)).map_err(errno)
+    fn bind(&self, s: &Socket, a: &IpSocketAddress) -> Result<(), Errno> {
+        s.handle.bind(address_to_wit(a)).map_err(errno)
     }
-    fn listen(&self, s: &net::Socket, backlog: i32) -> Result<(), Errno> {
-        s.listen(backlog).map_err(errno)
+    fn listen(&self, s: &Socket, backlog: i32) -> Result<(), Errno> {
+        s.handle.listen(backlog).map_err(errno)
     }
-    fn connect(&self, s: &net::Socket, a: &IpSocketAddress) -> Result<(), Errno> {
-        s.connect(address_to_wit(a)).map_err(errno)
+    fn connect(&self, s: &Socket, a: &IpSocketAddress) -> Result<(), Errno> {
+        s.handle.connect(address_to_wit(a)).map_err(errno)
     }
-    fn disconnect(&self, s: &net::Socket) -> Result<(), Errno> {
-        s.disconnect().map_err(errno)
+    fn disconnect(&self, s: &Socket) -> Result<(), Errno> {
+        s.handle.disconnect().map_err(errno)
     }
-    fn accept(&self, s: &net::Socket) -> Result<(net::Socket, Option<IpSocketAddress>), Errno> {
-        let (conn, peer) = s.accept().map_err(errno)?;
-        Ok((conn, peer.map(address_to_core)))
+    fn accept(&self, s: &Socket) -> Result<(Socket, Option<IpSocketAddress>), Errno> {
+        let (conn, peer) = s.handle.accept().map_err(errno)?;
+        Ok((Socket::new(conn), peer.map(address_to_core)))
     }
-    fn send(&self, s: &net::Socket, bytes: &[u8], flags: i32) -> Result<u32, Errno> {
-        data::send(s, bytes, flags).map_err(errno)
+    fn send(&self, s: &Socket, bytes: &[u8], flags: i32) -> Result<u32, Errno> {
+        data::send(s.id, bytes, flags).map_err(errno)
     }
-    fn send_to(&self, s: &net::Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
-        data::send_to(s, bytes, flags, address_to_wit(a)).map_err(errno)
+    fn send_to(&self, s: &Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
+        data::send_to(s.id, bytes, flags, address_to_wit(a)).map_err(errno)
     }
-    fn recv(&self, s: &net::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
-        crate::landing::recv(s, into, flags).map_err(errno)
+    fn recv(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
+        crate::landing::recv(s.id, into, flags).map_err(errno)
     }
-    fn recv_from(&self, s: &net::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
-        let (got, from) = data::recv_from(s, into.len() as u64, flags).map_err(errno)?;
+    fn recv_from(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+        let (got, from) = data::recv_from(s.id, into.len() as u64, flags).map_err(errno)?;
         // Datagrams are small: their bytes are copied over from the list the binding made.
         let n = got.data.len().min(into.len());
         for (slot, byte) in into.iter_mut().zip(&got.data[..n]) {
@@ -172,30 +187,30 @@ impl core::Host for WitHost {
         }
         Ok((Received { written: n, length: got.length }, from.map(address_to_core)))
     }
-    fn shutdown(&self, s: &net::Socket, how: core::ShutdownHow) -> Result<(), Errno> {
-        s.shutdown(wit(how)).map_err(errno)
+    fn shutdown(&self, s: &Socket, how: core::ShutdownHow) -> Result<(), Errno> {
+        s.handle.shutdown(wit(how)).map_err(errno)
     }
-    fn local_address(&self, s: &net::Socket) -> Result<Option<IpSocketAddress>, Errno> {
-        Ok(s.local_address().map_err(errno)?.map(address_to_core))
+    fn local_address(&self, s: &Socket) -> Result<Option<IpSocketAddress>, Errno> {
+        Ok(s.handle.local_address().map_err(errno)?.map(address_to_core))
     }
-    fn remote_address(&self, s: &net::Socket) -> Result<Option<IpSocketAddress>, Errno> {
-        Ok(s.remote_address().map_err(errno)?.map(address_to_core))
+    fn remote_address(&self, s: &Socket) -> Result<Option<IpSocketAddress>, Errno> {
+        Ok(s.handle.remote_address().map_err(errno)?.map(address_to_core))
     }
-    fn get_option(&self, s: &net::Socket, o: core::Sockopt) -> Result<i64, Errno> {
-        s.get_option(wit(o)).map_err(errno)
+    fn get_option(&self, s: &Socket, o: core::Sockopt) -> Result<i64, Errno> {
+        s.handle.get_option(wit(o)).map_err(errno)
     }
-    fn set_option(&self, s: &net::Socket, o: core::Sockopt, v: i64) -> Result<(), Errno> {
-        s.set_option(wit(o), v).map_err(errno)
+    fn set_option(&self, s: &Socket, o: core::Sockopt, v: i64) -> Result<(), Errno> {
+        s.handle.set_option(wit(o), v).map_err(errno)
     }
-    fn take_error(&self, s: &net::Socket) -> Result<Option<Errno>, Errno> {
-        Ok(s.take_error().map_err(errno)?.map(errno))
+    fn take_error(&self, s: &Socket) -> Result<Option<Errno>, Errno> {
+        Ok(s.handle.take_error().map_err(errno)?.map(errno))
     }
-    fn duplicate(&self, s: &net::Socket) -> Result<net::Socket, Errno> {
-        s.duplicate().map_err(errno)
+    fn duplicate(&self, s: &Socket) -> Result<Socket, Errno> {
+        s.handle.duplicate().map(Socket::new).map_err(errno)
     }
-    fn wait(&self, sockets: &[(&net::Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
+    fn wait(&self, sockets: &[(&Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         let list: Vec<(&net::Socket, net::Events)> =
-            sockets.iter().map(|(s, e)| (*s, net::Events::from_bits_retain(e.bits()))).collect();
+            sockets.iter().map(|(s, e)| (&s.handle, net::Events::from_bits_retain(e.bits()))).collect();
         let ready = net::wait(&list, nanos(timeout)).map_err(errno)?;
         Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
     }
@@ -237,7 +252,7 @@ impl core::Host for WitHost {
 pub struct WitTls;
 
 impl core::Tls for WitTls {
-    type Socket = net::Socket;
+    type Socket = Socket;
     type Config = tls::Config;
     type Connection = tls::Connection;
     type Session = tls::Session;
@@ -314,7 +329,7 @@ impl core::TlsConfig for tls::Config {
 impl core::TlsConnection for tls::Connection {
     type Config = tls::Config;
     type Session = tls::Session;
-    type Socket = net::Socket;
+    type Socket = Socket;
     fn open(config: &tls::Config, server_name: Option<&str>) -> Result<Self, core::TlsError> {
         tls::Connection::open(config, server_name).map_err(tls_error)
     }
@@ -345,11 +360,11 @@ impl core::TlsConnection for tls::Connection {
     fn transmit(&self, max_len: u32) -> Vec<u8> {
         tls::Connection::transmit(self, max_len)
     }
-    fn flush_to(&self, socket: &net::Socket) -> Result<bool, Errno> {
-        tls::Connection::flush_to(self, socket).map_err(errno)
+    fn flush_to(&self, socket: &Socket) -> Result<bool, Errno> {
+        tls::Connection::flush_to(self, &socket.handle).map_err(errno)
     }
-    fn fill_from(&self, socket: &net::Socket) -> Result<u32, core::FillError> {
-        tls::Connection::fill_from(self, socket).map_err(|e| match e {
+    fn fill_from(&self, socket: &Socket) -> Result<u32, core::FillError> {
+        tls::Connection::fill_from(self, &socket.handle).map_err(|e| match e {
             tls::FillError::Socket(e) => core::FillError::Socket(errno(e)),
             tls::FillError::Engine(e) => core::FillError::Engine(tls_error(e)),
         })
