@@ -93,6 +93,35 @@ impl GuestBuffer {
     }
 }
 
+/// A `list<u8>` parameter copied into the host in one memcpy. wasmtime 48 lifts a `Vec<u8>` a byte
+/// at a time, which was a quarter of a TLS bulk send; the TLS engine takes plaintext and
+/// ciphertext this way (`crate::tls::add_bulk_to_linker`).
+pub(crate) struct CopiedBytes(pub Vec<u8>);
+
+// SAFETY: lifts as `list<u8>`, through [`GuestBuffer`]'s checks.
+#[allow(unsafe_code)]
+unsafe impl ComponentType for CopiedBytes {
+    type Lower = <WasmList<u8> as ComponentType>::Lower;
+    const ABI: CanonicalAbiInfo = <WasmList<u8> as ComponentType>::ABI;
+    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
+        <WasmList<u8> as ComponentType>::typecheck(ty, types)
+    }
+}
+
+// SAFETY: reads only the bytes of the list, which `GuestBuffer` checked lie inside memory.
+#[allow(unsafe_code)]
+unsafe impl Lift for CopiedBytes {
+    fn linear_lift_from_flat(cx: &mut LiftContext<'_>, ty: InterfaceType, src: &Self::Lower) -> wasmtime::Result<Self> {
+        let list = GuestBuffer::linear_lift_from_flat(cx, ty, src)?;
+        Ok(CopiedBytes(cx.memory()[list.at..list.at + list.len].to_vec()))
+    }
+
+    fn linear_lift_from_memory(cx: &mut LiftContext<'_>, ty: InterfaceType, bytes: &[u8]) -> wasmtime::Result<Self> {
+        let list = GuestBuffer::linear_lift_from_memory(cx, ty, bytes)?;
+        Ok(CopiedBytes(cx.memory()[list.at..list.at + list.len].to_vec()))
+    }
+}
+
 /// The WIT result of `recv-into`.
 type RecvResult = Result<Received, Errno>;
 

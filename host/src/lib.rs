@@ -243,6 +243,7 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     bindings::pysock::net::types::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::net::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::tls::add_to_linker::<T, Pysock>(linker, T::pysock)?;
+    tls::add_bulk_to_linker(linker)?;
     data::add_to_linker(linker)?;
     Ok(())
 }

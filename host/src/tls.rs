@@ -1273,6 +1273,30 @@ impl HostConfig for PysockCtxView<'_> {
     }
 }
 
+/// Replaces the generated `connection.write` and `connection.receive` with the same calls taking
+/// their bytes as [`CopiedBytes`](crate::data::CopiedBytes): one memcpy where the generated lift
+/// goes a byte at a time. `linker` allows shadowing for the two and not afterwards.
+pub(crate) fn add_bulk_to_linker<T: crate::PysockView + 'static>(linker: &mut wasmtime::component::Linker<T>) -> wasmtime::Result<()> {
+    use crate::data::CopiedBytes;
+    use wasmtime::StoreContextMut;
+    linker.allow_shadowing(true);
+    let mut tls = linker.instance("pysock:net/tls@0.1.0")?;
+    tls.func_wrap(
+        "[method]connection.write",
+        |mut store: StoreContextMut<'_, T>, (this, plaintext): (Resource<TlsConnection>, CopiedBytes)| {
+            HostConnection::write(&mut store.data_mut().pysock(), this, plaintext.0).map(|r| (r,))
+        },
+    )?;
+    tls.func_wrap(
+        "[method]connection.receive",
+        |mut store: StoreContextMut<'_, T>, (this, ciphertext): (Resource<TlsConnection>, CopiedBytes)| {
+            HostConnection::receive(&mut store.data_mut().pysock(), this, ciphertext.0).map(|r| (r,))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
 impl HostConnection for PysockCtxView<'_> {
     guarded! { "connection";
         fn open(&mut self, config: Resource<TlsConfig>, server_name: Option<String>) -> R<Result<Resource<TlsConnection>, Error>> {
