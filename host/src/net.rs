@@ -36,7 +36,8 @@ pub(crate) struct ReceiveInto {
     pub flags: i32,
     /// MSG_TRUNC on a TCP socket: the kernel discards bytes and writes none.
     pub discards: bool,
-    /// Where the bytes taken off the socket are counted, for the quota; none for a peek.
+    /// Where the bytes taken off the socket are counted, for the quota; none for a peek or
+    /// without a quota.
     pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
@@ -345,7 +346,8 @@ impl PysockCtxView<'_> {
             len,
             flags,
             discards: socket.discards(flags),
-            counted: (flags & libc::MSG_PEEK == 0).then(|| self.ctx.usage.bytes_received.clone()),
+            // Nothing to count without a quota: the count only ever serves one.
+            counted: (flags & libc::MSG_PEEK == 0 && self.ctx.quotas.bytes_received != u64::MAX).then(|| self.ctx.usage.bytes_received.clone()),
         })
     }
 
