@@ -282,6 +282,7 @@ fuzz_target!(|input: Input| {
                 Call::Addresses { s } => {
                     drop(v.local_address(b(&socks, s)));
                     drop(v.remote_address(b(&socks, s)));
+                    drop(HostSocket::id(&mut v, b(&socks, s)));
                 }
                 Call::GetOption { s, opt } => drop(v.get_option(b(&socks, s), SOCKOPTS[opt as usize % SOCKOPTS.len()])),
                 Call::SetOption { s, opt, value } => {
@@ -411,7 +412,7 @@ fuzz_target!(|input: Input| {
                 }
                 Call::TlsSessionInfo { k } => {
                     let r = || Resource::<TlsSession>::new_borrow(pick(&sessions, k));
-                    drop(v.id(r()));
+                    drop(HostSession::id(&mut v, r()));
                     drop(v.time(r()));
                     drop(v.timeout(r()));
                     drop(v.ticket_lifetime_hint(r()));
