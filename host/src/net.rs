@@ -93,8 +93,8 @@ pub struct Socket {
     wildcard: bool,
     /// Registered with the store's poller, which a wait blocks on. Only a socket some wait has had
     /// to block for is: on a registered socket every packet also wakes the poller's queue in the
-    /// kernel, a tenth of a 64-byte round trip on loopback, which sockets that never wait (a
-    /// blocking socket whose data is there) need not pay.
+    /// kernel (measured with native CPython: 2.8 -> 2.9 us for a 64-byte loopback round trip),
+    /// which sockets that never wait (a blocking socket whose data is there) need not pay.
     polled: bool,
 }
 

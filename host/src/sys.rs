@@ -107,25 +107,11 @@ pub fn recv_from_new(fd: BorrowedFd<'_>, len: usize, flags: i32) -> io::Result<(
     Ok((buf, from))
 }
 
-/// How many bytes a socket could hand over now (ioctl FIONREAD): for a stream, what is queued;
-/// for a datagram socket, the next datagram's length. Errors for a socket that has no such count
-/// (a listening one).
-pub fn queued(fd: std::os::fd::RawFd) -> io::Result<usize> {
-    let mut n: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one c_int through the pointer, which is valid for that write; on a
-    // descriptor that is not a socket the kernel returns an error and writes nothing.
-    let rc = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(usize::try_from(n).unwrap_or(0))
-}
-
 /// recv(2) into `buf`, memory that is already initialised (the guest's): the kernel's count.
 ///
 /// This and [`send`] enter the kernel through syscall(2), not glibc's wrappers: those are POSIX
-/// cancellation points and switch the thread's cancellation state around every call, which costs
-/// a tenth of a small loopback send, for a thread-cancellation feature Rust never uses.
+/// cancellation points and switch the thread's cancellation state around every call (about 20 ns
+/// a call in a profile of the 64-byte round trip), for thread cancellation, which Rust never uses.
 pub fn recv(fd: std::os::fd::RawFd, buf: &mut [u8], flags: i32) -> io::Result<usize> {
     // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call; the kernel writes at most
     // that many (a count larger than that, from MSG_TRUNC, is the caller's to interpret). A null
