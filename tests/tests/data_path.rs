@@ -1,0 +1,144 @@
+//! The data path's one unusual contract, checked from a guest written by hand: `data.recv-into`
+//! writes into the memory where the guest's `list<u8>` lies (host/src/data.rs). Whatever address,
+//! length or socket number the guest passes, the host writes only inside that list and inside the
+//! guest's memory: a list past the end of memory (or whose end overflows) traps as any out-of-bounds
+//! list does, a number that is no open socket is EBADF, and bytes past the ones received keep
+//! what the guest had there.
+
+use pysock::bindings::pysock::net::net::{HostEpoll, HostSocket};
+use pysock::bindings::pysock::net::types::Kind;
+use pysock::runtime::State;
+use pysock::{NetworkPolicy, PysockCtx, PysockView};
+use wasmtime::component::{Component, Linker, TypedFunc};
+use wasmtime::{Engine, Store, StoreLimits};
+
+/// A component that imports `data.recv-into` and exports `recv(s, at, len)` (the received count,
+/// or 0x10000 + the errno's case number), `peek(at)` and `fill(at, len, byte)` over its one page
+/// (64 KiB) of memory.
+const GUEST: &str = r#"
+(component
+  (import "pysock:net/data@0.1.0" (instance $data
+    (type $errno' (enum "eacces" "eaddrinuse" "eaddrnotavail" "eafnosupport" "eagain" "ealready" "ebadf" "econnaborted" "econnrefused" "econnreset" "edestaddrreq" "ehostdown" "ehostunreach" "eintr" "einprogress" "einval" "eio" "eisconn" "emfile" "emsgsize" "enametoolong" "enetdown" "enetreset" "enetunreach" "enfile" "enobufs" "enoent" "enomem" "enoprotoopt" "enotconn" "enotsock" "eopnotsupp" "eperm" "epipe" "eprotonosupport" "eprototype" "erange" "eshutdown" "esocktnosupport" "etimedout" "eoverflow" "enosys" "efault" "eexist"))
+    (export "errno" (type $errno (eq $errno')))
+    (type $received' (record (field "written" u32) (field "length" u64)))
+    (export "received" (type $received (eq $received')))
+    (export "recv-into" (func (param "s" u32) (param "buffer" (list u8)) (param "flags" s32) (result (result $received (error $errno)))))
+  ))
+  (core module $memory (memory (export "memory") 1))
+  (core instance $memory (instantiate $memory))
+  (core func $recv-into (canon lower (func $data "recv-into") (memory (core memory $memory "memory"))))
+  (core module $guest
+    (import "env" "memory" (memory 1))
+    (import "data" "recv-into" (func $recv-into (param i32 i32 i32 i32 i32)))
+    ;; The result lands at 0xFF00: discriminant, then written (at +8) or the errno (at +8).
+    (func (export "recv") (param $s i32) (param $at i32) (param $len i32) (result i32)
+      (call $recv-into (local.get $s) (local.get $at) (local.get $len) (i32.const 0) (i32.const 0xFF00))
+      (if (result i32) (i32.load8_u (i32.const 0xFF00))
+        (then (i32.add (i32.const 0x10000) (i32.load8_u (i32.const 0xFF08))))
+        (else (i32.load (i32.const 0xFF08)))))
+    (func (export "peek") (param $at i32) (result i32) (i32.load8_u (local.get $at)))
+    (func (export "fill") (param $at i32) (param $len i32) (param $byte i32)
+      (memory.fill (local.get $at) (local.get $byte) (local.get $len))))
+  (core instance $guest (instantiate $guest
+    (with "env" (instance $memory))
+    (with "data" (instance (export "recv-into" (func $recv-into))))))
+  (func (export "recv") (param "s" u32) (param "at" u32) (param "len" u32) (result u32) (canon lift (core func $guest "recv")))
+  (func (export "peek") (param "at" u32) (result u32) (canon lift (core func $guest "peek")))
+  (func (export "fill") (param "at" u32) (param "len" u32) (param "byte" u32) (canon lift (core func $guest "fill")))
+)
+"#;
+
+/// errno's case numbers in the WIT enum.
+const EBADF: u32 = 6;
+
+struct Guest {
+    store: Store<State>,
+    recv: TypedFunc<(u32, u32, u32), (u32,)>,
+    peek: TypedFunc<(u32,), (u32,)>,
+    fill: TypedFunc<(u32, u32, u32), ()>,
+}
+
+impl Guest {
+    fn new(engine: &Engine) -> Guest {
+        let component = Component::new(engine, wat::parse_str(GUEST).unwrap()).unwrap();
+        let mut linker = Linker::new(engine);
+        pysock::add_to_linker(&mut linker).unwrap();
+        let pysock = PysockCtx::builder().network(NetworkPolicy::loopback()).build().unwrap();
+        let mut store = Store::new(engine, State::new(wasmtime_wasi::WasiCtx::builder().build(), pysock, StoreLimits::default()));
+        store.set_epoch_deadline(u64::MAX);
+        let instance = linker.instantiate(&mut store, &component).unwrap();
+        let recv = instance.get_typed_func(&mut store, "recv").unwrap();
+        let peek = instance.get_typed_func(&mut store, "peek").unwrap();
+        let fill = instance.get_typed_func(&mut store, "fill").unwrap();
+        Guest { store, recv, peek, fill }
+    }
+
+    /// A connected AF_UNIX stream pair made by the host, as the guest would get it: the host's
+    /// numbers for the two sockets, and "hello" already sent from the second to the first.
+    fn pair_with_hello(&mut self) -> (u32, u32) {
+        let mut view = self.store.data_mut().pysock();
+        let (a, b) = HostSocket::pair(&mut view, Kind::Stream).ok().unwrap();
+        assert_eq!(view.send(&b, b"hello", 0, None).ok(), Some(5));
+        (a.rep(), b.rep())
+    }
+
+    fn recv(&mut self, s: u32, at: u32, len: u32) -> wasmtime::Result<u32> {
+        let got = self.recv.call(&mut self.store, (s, at, len)).map(|(n,)| n);
+        self.recv.post_return(&mut self.store)?;
+        got
+    }
+
+    fn peek(&mut self, at: u32) -> u32 {
+        let (byte,) = self.peek.call(&mut self.store, (at,)).unwrap();
+        self.peek.post_return(&mut self.store).unwrap();
+        byte
+    }
+
+    fn fill(&mut self, at: u32, len: u32, byte: u32) {
+        self.fill.call(&mut self.store, (at, len, byte)).unwrap();
+        self.fill.post_return(&mut self.store).unwrap();
+    }
+}
+
+fn engine() -> Engine {
+    pysock::runtime::engine(false).unwrap()
+}
+
+#[test]
+fn a_receive_writes_the_received_bytes_into_the_list_and_nothing_else() {
+    let mut guest = Guest::new(&engine());
+    let (a, _b) = guest.pair_with_hello();
+    guest.fill(0, 0x1000, 0xEE);
+    assert_eq!(guest.recv(a, 100, 64).unwrap(), 5);
+    let landed: Vec<u8> = (100..105).map(|at| guest.peek(at) as u8).collect();
+    assert_eq!(landed, b"hello");
+    for at in [99, 105, 163, 164] {
+        assert_eq!(guest.peek(at), 0xEE, "byte {at} outside the received bytes was changed");
+    }
+    // Nothing queued now: EAGAIN, and the list is untouched.
+    assert_eq!(guest.recv(a, 200, 64).unwrap(), 0x10000 + 4);
+    assert_eq!(guest.peek(200), 0xEE);
+}
+
+#[test]
+fn a_number_that_is_no_open_socket_is_ebadf() {
+    let mut guest = Guest::new(&engine());
+    let (a, _b) = guest.pair_with_hello();
+    assert_eq!(guest.recv(a + 1000, 0, 64).unwrap(), 0x10000 + EBADF);
+    // A live resource of another kind (an epoll instance) is no socket either.
+    let epoll = HostEpoll::create(&mut guest.store.data_mut().pysock()).ok().unwrap().rep();
+    assert_eq!(guest.recv(epoll, 0, 64).unwrap(), 0x10000 + EBADF);
+    // The socket itself still works after the bad calls.
+    assert_eq!(guest.recv(a, 0, 64).unwrap(), 5);
+}
+
+#[test]
+fn a_list_outside_memory_traps_before_the_host_receives() {
+    let engine = engine();
+    for (at, len) in [(0xFFF0, 0x20), (0x10000, 1), (0xFFFF_FFF0, 0x20), (1, u32::MAX)] {
+        let mut guest = Guest::new(&engine);
+        let (a, _b) = guest.pair_with_hello();
+        let err = guest.recv(a, at, len).expect_err("an out-of-bounds list must trap");
+        assert!(format!("{err:?}").contains("out of bounds"), "list at {at:#x}, {len:#x} bytes: {err:?}");
+    }
+}
