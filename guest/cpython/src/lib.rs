@@ -21,6 +21,7 @@ mod buffer;
 mod constants;
 mod convert;
 mod errors;
+mod finalize;
 mod host;
 mod landing;
 mod select;

@@ -37,6 +37,20 @@ impl Socket {
         self.timeout.set(obj.timeout);
     }
 
+    /// The descriptor, -1 once closed or detached.
+    pub(crate) fn fd(&self) -> i32 {
+        self.fd.get()
+    }
+
+    /// Closes the descriptor if it is open, as a finalizer does: no error, even EBADF from a
+    /// descriptor another socket object (made with `fileno=`) closed first.
+    pub(crate) fn close_quietly(&self) {
+        let fd = self.fd.replace(-1);
+        if fd >= 0 {
+            let _ = with_core(|c| c.close_fd(fd));
+        }
+    }
+
     /// What the core knows this object by.
     pub fn obj(&self) -> SockObj {
         SockObj {
@@ -82,7 +96,7 @@ impl Drop for Socket {
                 e.restore(py);
             }
         });
-        let _ = with_core(|c| c.close_fd(fd));
+        self.close_quietly();
     }
 }
 
@@ -904,6 +918,7 @@ fn ntohl(x: &Bound<'_, PyAny>) -> PyResult<u64> {
 pub fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Socket>()?;
+    crate::finalize::install(&py.get_type::<Socket>())?;
     m.add("SocketType", py.get_type::<Socket>())?;
     m.add("error", py.get_type::<PyOSError>())?;
     m.add("timeout", py.get_type::<PyTimeoutError>())?;
