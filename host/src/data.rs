@@ -58,16 +58,23 @@ struct GuestBuffer {
     len: usize,
 }
 
-// SAFETY: `GuestBuffer` lifts as `list<u8>` and says so: the flat pair, ABI and type check of the
-// generated list type.
-#[allow(unsafe_code)]
-unsafe impl ComponentType for GuestBuffer {
-    type Lower = <WasmList<u8> as ComponentType>::Lower;
-    const ABI: CanonicalAbiInfo = <WasmList<u8> as ComponentType>::ABI;
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        <WasmList<u8> as ComponentType>::typecheck(ty, types)
-    }
+/// `ComponentType` for a host type that lifts as `list<u8>`.
+macro_rules! lifts_as_byte_list {
+    ($($t:ty),*) => {$(
+        // SAFETY: the type says it is a `list<u8>`: the flat pair, ABI and type check of the
+        // generated list type; its `Lift` reads the pair as the canonical ABI lays out a list.
+        #[allow(unsafe_code)]
+        unsafe impl ComponentType for $t {
+            type Lower = <WasmList<u8> as ComponentType>::Lower;
+            const ABI: CanonicalAbiInfo = <WasmList<u8> as ComponentType>::ABI;
+            fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
+                <WasmList<u8> as ComponentType>::typecheck(ty, types)
+            }
+        }
+    )*};
 }
+
+lifts_as_byte_list!(GuestBuffer, CopiedBytes);
 
 // SAFETY: reads the (address, length) pair as the canonical ABI lays out a list, and checks that
 // the bytes lie inside the guest's memory, as lifting any list does.
@@ -97,16 +104,6 @@ impl GuestBuffer {
 /// at a time, which was a quarter of a TLS bulk send; the TLS engine takes plaintext and
 /// ciphertext this way (`crate::tls::add_bulk_to_linker`).
 pub(crate) struct CopiedBytes(pub Vec<u8>);
-
-// SAFETY: lifts as `list<u8>`, through [`GuestBuffer`]'s checks.
-#[allow(unsafe_code)]
-unsafe impl ComponentType for CopiedBytes {
-    type Lower = <WasmList<u8> as ComponentType>::Lower;
-    const ABI: CanonicalAbiInfo = <WasmList<u8> as ComponentType>::ABI;
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        <WasmList<u8> as ComponentType>::typecheck(ty, types)
-    }
-}
 
 // SAFETY: reads only the bytes of the list, which `GuestBuffer` checked lie inside memory.
 #[allow(unsafe_code)]
