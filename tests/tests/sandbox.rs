@@ -242,6 +242,13 @@ fn bad_input_matches_native_cpython() {
     assert_matches_native("bad_input.py");
 }
 
+/// recv, recvfrom, send and sendall count their positional arguments and refuse keywords with
+/// CPython's own messages, and still work as methods of subclasses and unbound.
+#[test]
+fn positional_methods_match_native_cpython() {
+    assert_matches_native("argument_counts.py");
+}
+
 /// CPython's threaded BasicTCPTest, BasicUDPTest and NonBlockingTCPTests, ported to one thread.
 #[test]
 fn ported_test_socket_matches_native_cpython() {

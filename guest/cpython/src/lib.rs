@@ -24,6 +24,7 @@ mod errors;
 mod finalize;
 mod host;
 mod landing;
+mod positional;
 mod select;
 mod socket;
 mod ssl;

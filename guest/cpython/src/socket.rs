@@ -5,28 +5,69 @@
 use crate::buffer::{self, Buffer, NewBytes};
 use crate::convert::{self, Int, Optional};
 use crate::errors::{CoreResult, errno_number, gaierror, herror};
+use crate::positional::{self, Args, positional_method};
 use crate::{constants, with_core};
 use pyo3::exceptions::{PyOSError, PyOverflowError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
 use pysock_guest::errno::{self, Errno, Error};
 use pysock_guest::socket::{self as core_socket, Address, OptionValue, SockObj};
-use std::cell::Cell;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering::Relaxed};
 
 /// `_socket.socket`: one Python socket object. A closed socket holds descriptor -1 and every call
 /// on it raises EBADF, as CPython's does.
-#[pyclass(module = "_socket", name = "socket", subclass, frozen, unsendable)]
+#[pyclass(module = "_socket", name = "socket", subclass, frozen)]
 pub struct Socket {
-    fd: Cell<i32>,
-    family: Cell<i32>,
-    kind: Cell<i32>,
-    proto: Cell<i32>,
-    timeout: Cell<Option<f64>>,
+    fd: Number,
+    family: Number,
+    kind: Number,
+    proto: Number,
+    timeout: Timeout,
+}
+
+/// One of a socket object's numbers. Atomic only so that the type is `Sync` and PyO3 need not check
+/// the calling thread on every method call (an `unsendable` class pays that, some 10 ns in wasm); the
+/// interpreter has one thread, so nothing is ordered and `Relaxed` is enough.
+struct Number(AtomicI32);
+
+impl Number {
+    fn new(value: i32) -> Number {
+        Number(AtomicI32::new(value))
+    }
+    fn get(&self) -> i32 {
+        self.0.load(Relaxed)
+    }
+    fn set(&self, value: i32) {
+        self.0.store(value, Relaxed)
+    }
+    fn replace(&self, value: i32) -> i32 {
+        self.0.swap(value, Relaxed)
+    }
+}
+
+/// The socket's timeout as CPython keeps it: None (blocking) or seconds, in one word (see [`Number`]).
+/// None is stored as a NaN, which no timeout can be: settimeout refuses NaN.
+struct Timeout(AtomicU64);
+
+impl Timeout {
+    const NONE: u64 = u64::MAX;
+
+    fn new(value: Option<f64>) -> Timeout {
+        let t = Timeout(AtomicU64::new(Self::NONE));
+        t.set(value);
+        t
+    }
+    fn get(&self) -> Option<f64> {
+        Some(self.0.load(Relaxed)).filter(|&bits| bits != Self::NONE).map(f64::from_bits)
+    }
+    fn set(&self, value: Option<f64>) {
+        self.0.store(value.map_or(Self::NONE, f64::to_bits), Relaxed)
+    }
 }
 
 impl Socket {
     fn closed() -> Socket {
-        Socket { fd: Cell::new(-1), family: Cell::new(0), kind: Cell::new(0), proto: Cell::new(0), timeout: Cell::new(None) }
+        Socket { fd: Number::new(-1), family: Number::new(0), kind: Number::new(0), proto: Number::new(0), timeout: Timeout::new(None) }
     }
 
     fn set(&self, obj: SockObj) {
@@ -396,20 +437,6 @@ impl Socket {
         }
     }
 
-    #[pyo3(signature = (data, flags = Optional::Missing))]
-    fn send(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<u64> {
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
-        let obj = self.obj();
-        buffer::with_bytes(data, |bytes| with_core(|c| c.send(&obj, bytes, flags)))?.py_err(py)
-    }
-
-    #[pyo3(signature = (data, flags = Optional::Missing))]
-    fn sendall(&self, py: Python<'_>, data: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<()> {
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
-        let obj = self.obj();
-        buffer::with_bytes(data, |bytes| with_core(|c| c.sendall(&obj, bytes, flags)))?.py_err(py)
-    }
-
     /// sendto(data, address) or sendto(data, flags, address), told apart by their count as
     /// CPython does: three arguments, even with None as the address, are the second form.
     #[pyo3(signature = (*args))]
@@ -423,24 +450,6 @@ impl Socket {
         let obj = self.obj();
         let a = self::address(obj.family, address, "sendto")?;
         buffer::with_bytes(data, |bytes| with_core(|c| c.sendto(&obj, bytes, flags, &a)))?.py_err(py)
-    }
-
-    #[pyo3(signature = (bufsize, flags = Optional::Missing))]
-    fn recv(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<Py<PyAny>> {
-        let bufsize = convert::ssize(bufsize)?;
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
-        let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
-        let got = with_core(|c| c.recv(&self.obj(), &mut bytes, bufsize, flags)).py_err(py)?;
-        bytes.finish(got)
-    }
-
-    #[pyo3(signature = (bufsize, flags = Optional::Missing))]
-    fn recvfrom(&self, py: Python<'_>, bufsize: &Bound<'_, PyAny>, flags: Optional<'_>) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
-        let bufsize = convert::ssize(bufsize)?;
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
-        let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
-        let (got, from) = with_core(|c| c.recvfrom(&self.obj(), &mut bytes, bufsize, flags, "recvfrom")).py_err(py)?;
-        Ok((bytes.finish(got)?, optional_address(py, from)?))
     }
 
     #[pyo3(signature = (buffer, nbytes = Optional::Missing, flags = Optional::Missing))]
@@ -633,6 +642,54 @@ impl Socket {
             self.proto.get()
         )
     }
+}
+
+/// `recv`, `recvfrom`, `send` and `sendall`: positional arguments only, as CPython declares them,
+/// and called without PyO3's machinery (positional.rs).
+static POSITIONAL: [positional::Method; 4] = [
+    positional_method!(c"recv", 1..=2, recv),
+    positional_method!(c"recvfrom", 1..=2, recvfrom),
+    positional_method!(c"send", 1..=2, send),
+    positional_method!(c"sendall", 1..=2, sendall),
+];
+
+/// The optional `flags` argument at `i`, PyArg's `i`; 0 when not passed.
+fn flags_at(args: &Args<'_, '_>, i: usize) -> PyResult<i32> {
+    args.get(i).map(|f| convert::format_i(&f)).transpose().map(Option::unwrap_or_default)
+}
+
+/// `recv(bufsize[, flags])`.
+fn recv<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
+    let bufsize = convert::ssize(&args.required(0))?;
+    let flags = flags_at(&args, 1)?;
+    let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+    let got = with_core(|c| c.recv(&s.obj(), &mut bytes, bufsize, flags)).py_err(py)?;
+    bytes.finish(got)
+}
+
+/// `recvfrom(bufsize[, flags])`.
+fn recvfrom<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
+    let bufsize = convert::ssize(&args.required(0))?;
+    let flags = flags_at(&args, 1)?;
+    let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+    let (got, from) = with_core(|c| c.recvfrom(&s.obj(), &mut bytes, bufsize, flags, "recvfrom")).py_err(py)?;
+    Ok((bytes.finish(got)?, optional_address(py, from)?).into_pyobject(py)?.into_any().unbind())
+}
+
+/// `send(data[, flags])`.
+fn send<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
+    let flags = flags_at(&args, 1)?;
+    let obj = s.obj();
+    let sent = buffer::with_bytes(&args.required(0), |bytes| with_core(|c| c.send(&obj, bytes, flags)))?.py_err(py)?;
+    Ok(sent.into_pyobject(py)?.into_any().unbind())
+}
+
+/// `sendall(data[, flags])`.
+fn sendall<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
+    let flags = flags_at(&args, 1)?;
+    let obj = s.obj();
+    buffer::with_bytes(&args.required(0), |bytes| with_core(|c| c.sendall(&obj, bytes, flags)))?.py_err(py)?;
+    Ok(py.None())
 }
 
 #[pyfunction]
@@ -919,6 +976,7 @@ pub fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<Socket>()?;
     crate::finalize::install(&py.get_type::<Socket>())?;
+    positional::install(&py.get_type::<Socket>(), &POSITIONAL)?;
     m.add("SocketType", py.get_type::<Socket>())?;
     m.add("error", py.get_type::<PyOSError>())?;
     m.add("timeout", py.get_type::<PyTimeoutError>())?;
