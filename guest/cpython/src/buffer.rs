@@ -1,6 +1,6 @@
 //! The buffer protocol and new bytes objects: the bytes a call sends, the buffers `recv_into`
-//! fills and the bytes objects `recv` returns, used in place, without a copy. This module,
-//! `landing.rs` and `finalize.rs` hold the crate's `unsafe`; each block says why it holds.
+//! fills and the bytes objects `recv` returns, used in place, without a copy.
+//! One of the four modules allowed `unsafe` (see lib.rs); each block says why it holds.
 //!
 //! A view is held for one call and released when dropped. While it is held, the exporter keeps the
 //! memory where it is (a bytearray cannot resize with a view open), and no Python code runs between

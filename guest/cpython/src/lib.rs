@@ -11,6 +11,9 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
+// `unsafe` is allowed in four modules only, where the C API or the raw host import needs it:
+// `buffer`, `finalize`, `landing` and `positional` (and the one line `positional_method!` adds
+// wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
 mod bindings {
