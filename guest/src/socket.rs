@@ -130,8 +130,18 @@ pub fn parse_timeout(t: Option<f64>) -> Result<Option<f64>, Error> {
         Some(v) if v < 0.0 => Err(value("Timeout value out of range")),
         // CPython keeps timeouts as 64-bit nanoseconds.
         Some(v) if v * 1e9 >= i64::MAX as f64 => Err(overflow("timeout doesn't fit into C timeval")),
-        Some(v) => Ok(Some(v)),
+        Some(v) => Ok(Some(as_kept(v))),
     }
+}
+
+/// A timeout of `seconds` (not negative) as CPython keeps and returns it: whole nanoseconds, rounded
+/// away from zero (`_PyTime_ROUND_TIMEOUT`, the same double arithmetic), read back as
+/// `_PyTime_AsSecondsDouble` does. So `settimeout(1e-10)` reads back `1e-09` and `settimeout(-0.0)`
+/// reads back `0.0`.
+fn as_kept(seconds: f64) -> f64 {
+    const NS: i64 = 1_000_000_000;
+    let ns = (seconds * 1e9).ceil() as i64;
+    if ns % NS == 0 { (ns / NS) as f64 } else { ns as f64 / 1e9 }
 }
 
 fn kind_of(t: i32) -> Option<Kind> {
@@ -844,6 +854,18 @@ pub fn seconds(t: f64) -> Duration {
 mod tests {
     use super::*;
     use crate::fake::FakeHost;
+
+    #[test]
+    fn timeouts_read_back_as_cpython_keeps_them() {
+        let kept = |v| parse_timeout(Some(v)).unwrap().unwrap();
+        assert_eq!(kept(1e-10), 1e-9);
+        assert_eq!(kept(2.5e-9), 3e-9);
+        assert_eq!(kept(1.5), 1.5);
+        assert_eq!(kept(0.1), 0.1);
+        assert_eq!(kept(1e9), 1e9);
+        assert!(kept(-0.0).is_sign_positive());
+        assert!(parse_timeout(Some(-1e-10)).is_err());
+    }
 
     /// sendall walks the buffer in the chunks the host takes until all of it went.
     #[test]

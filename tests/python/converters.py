@@ -68,6 +68,12 @@ ep.close()
 for t in HUGE + ODD:
     attempt(f"settimeout {t!r}", a.settimeout, t)
     attempt(f"setdefaulttimeout {t!r}", socket.setdefaulttimeout, t)
+# What a timeout reads back: CPython keeps whole nanoseconds, rounded up.
+for t in (-0.0, 1e-10, 2.5e-9, 0.1, 1.5, 1e-9, 10**9, 3):
+    a.settimeout(t)
+    socket.setdefaulttimeout(t)
+    print(f"timeout {t!r} reads back", repr(a.gettimeout()), repr(a.timeout), repr(socket.getdefaulttimeout()))
+    print(f"  a new socket's", repr(socket.socket().timeout))
 socket.setdefaulttimeout(None)
 a.settimeout(None)
 
