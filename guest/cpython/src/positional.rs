@@ -1,11 +1,17 @@
 //! The socket methods that CPython's `socketmodule.c` declares `METH_VARARGS` and parses with
-//! `PyArg_ParseTuple`: `recv`, `recvfrom`, `send` and `sendall`. They take positional arguments
-//! only, counted with PyArg's messages ("recv() takes at least 1 argument (0 given)"), and no
-//! keywords ("socket.recv() takes no keyword arguments", which the interpreter raises itself for a
-//! `METH_FASTCALL` method without `METH_KEYWORDS`).
+//! `PyArg_ParseTuple` (`recv`, `send`, `getsockopt`, ...) or declares `METH_O` (`bind`, `connect`,
+//! `settimeout`, ...). The first kind take positional arguments only, counted with PyArg's messages
+//! ("recv() takes at least 1 argument (0 given)"); the second exactly one, which the interpreter
+//! counts itself ("socket.bind() takes exactly one argument (0 given)"). Neither takes keywords
+//! ("socket.recv() takes no keyword arguments", raised by the interpreter too). PyO3 has no such
+//! methods: its signatures name their parameters and accept them as keywords.
 //!
-//! They are also the data path's methods, so they bypass PyO3's method machinery: the interpreter
-//! calls them with its own argument array, and each reads it in place. PyO3's trampoline and
+//! They bypass PyO3's method machinery, which matters on the data path: the interpreter calls a
+//! `METH_FASTCALL` method with its own argument array, and each reads it in place. (CPython's are
+//! `METH_VARARGS`, which builds a tuple per call. The one visible difference: keywords passed through
+//! a bound method object, `f = s.recv; f(bufsize=1)`, are refused as "socket.recv() takes no keyword
+//! arguments" where CPython's message says "recv()"; called as `s.recv(bufsize=1)`, both say
+//! "socket.recv()".) PyO3's trampoline and
 //! argument extraction were ~11 ns of the ~60 that `_pysock` spent in a `recv(64, MSG_PEEK)`
 //! (docs/performance.md).
 //!
@@ -32,6 +38,11 @@ impl<'a, 'py> Args<'a, 'py> {
         // SAFETY: each entry of the interpreter's argument array is a live object it holds a
         // reference to for the whole call, which outlives `'a`.
         self.raw.get(i).map(|&obj| unsafe { Borrowed::from_ptr(self.py, obj) })
+    }
+
+    /// How many arguments the caller passed.
+    pub fn len(&self) -> usize {
+        self.raw.len()
     }
 
     /// Argument `i`, which the method's minimum count guarantees.
@@ -96,6 +107,30 @@ pub unsafe fn dispatch(
     }
 }
 
+/// What a `METH_O` method does with its one argument.
+pub type OneBody = for<'a, 'py> fn(Python<'py>, &Socket, Borrowed<'a, 'py, PyAny>) -> PyResult<Py<PyAny>>;
+
+/// Runs `body` for one `METH_O` call from the interpreter.
+///
+/// # Safety
+/// `slf` and `arg` are what CPython passes a `METH_O` method of `_socket.socket` (see [`install`]):
+/// the interpreter is attached, `slf` is the object the method was looked up on, `arg` a live object.
+#[inline(always)]
+pub unsafe fn dispatch_one(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject, body: OneBody) -> *mut ffi::PyObject {
+    // SAFETY: as in `dispatch`.
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: the method descriptor checked `slf`'s type, as in `dispatch`; the interpreter holds a
+    // reference to `arg` for the whole call.
+    let (socket, arg) = unsafe { (Borrowed::from_ptr(py, slf).cast_unchecked::<Socket>(), Borrowed::from_ptr(py, arg)) };
+    match body(py, socket.get(), arg) {
+        Ok(value) => value.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
 /// One positional method: its name and the `PyMethodDef` the interpreter calls it through.
 pub struct Method(ffi::PyMethodDef);
 
@@ -104,6 +139,7 @@ pub struct Method(ffi::PyMethodDef);
 unsafe impl Sync for Method {}
 
 impl Method {
+    /// A `METH_FASTCALL` method.
     pub const fn new(name: &'static CStr, call: ffi::PyCFunctionFast) -> Method {
         Method(ffi::PyMethodDef {
             ml_name: name.as_ptr(),
@@ -112,11 +148,21 @@ impl Method {
             ml_doc: std::ptr::null(),
         })
     }
+
+    /// A `METH_O` method.
+    pub const fn one(name: &'static CStr, call: ffi::PyCFunction) -> Method {
+        Method(ffi::PyMethodDef {
+            ml_name: name.as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunction: call },
+            ml_flags: ffi::METH_O,
+            ml_doc: std::ptr::null(),
+        })
+    }
 }
 
 /// A [`Method`] named `$name` taking `$min..=$max` positional arguments, running `$body`.
 macro_rules! positional_method {
-    ($name:literal, $min:literal ..= $max:literal, $body:expr) => {{
+    ($name:literal, $min:literal ..= $max:expr, $body:expr) => {{
         // The one `unsafe` a table of methods needs, wherever it is written.
         #[allow(unsafe_code)]
         unsafe extern "C" fn call(
@@ -131,6 +177,20 @@ macro_rules! positional_method {
     }};
 }
 pub(crate) use positional_method;
+
+/// A `METH_O` [`Method`] named `$name`, running `$body` on its one argument.
+macro_rules! one_argument_method {
+    ($name:literal, $body:expr) => {{
+        // The one `unsafe` a table of methods needs, wherever it is written.
+        #[allow(unsafe_code)]
+        unsafe extern "C" fn call(slf: *mut pyo3::ffi::PyObject, arg: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject {
+            // SAFETY: CPython calls this only as the METH_O method `install` made of it.
+            unsafe { $crate::positional::dispatch_one(slf, arg, $body) }
+        }
+        $crate::positional::Method::one($name, call)
+    }};
+}
+pub(crate) use one_argument_method;
 
 /// Puts `methods` on `socket_type` as method descriptors, as a `PyMethodDef` table in the type
 /// would, before anything subclasses the type.

@@ -5,7 +5,7 @@
 use crate::buffer::{self, Buffer, NewBytes};
 use crate::convert::{self, Int, Optional};
 use crate::errors::{CoreResult, errno_number, gaierror, herror};
-use crate::positional::{self, Args, positional_method};
+use crate::positional::{self, Args, one_argument_method, positional_method};
 use crate::{constants, with_core};
 use pyo3::exceptions::{PyOSError, PyOverflowError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -373,22 +373,6 @@ impl Socket {
         self.timeout.get()
     }
 
-    fn settimeout(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let t = convert::seconds(value)?;
-        let mut obj = self.obj();
-        with_core(|c| c.settimeout(&mut obj, t)).py_err(py)?;
-        self.timeout.set(obj.timeout);
-        Ok(())
-    }
-
-    fn setblocking(&self, py: Python<'_>, flag: &Bound<'_, PyAny>) -> PyResult<()> {
-        let blocking = convert::c_long(flag)? != 0;
-        let mut obj = self.obj();
-        with_core(|c| c.setblocking(&mut obj, blocking)).py_err(py)?;
-        self.timeout.set(obj.timeout);
-        Ok(())
-    }
-
     /// As CPython, from the timeout alone: a closed socket answers too.
     fn getblocking(&self) -> bool {
         self.timeout.get() != Some(0.0)
@@ -407,49 +391,9 @@ impl Socket {
         self.fd.replace(-1)
     }
 
-    fn bind(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
-        let a = self::address(self.family.get(), address, "bind")?;
-        with_core(|c| c.bind(&self.obj(), &a)).py_err(py)
-    }
-
-    #[pyo3(signature = (backlog = Optional::Missing))]
-    fn listen(&self, py: Python<'_>, backlog: Optional<'_>) -> PyResult<()> {
-        let backlog = backlog.convert(convert::format_i)?;
-        with_core(|c| c.listen(&self.obj(), backlog)).py_err(py)
-    }
-
     fn _accept(&self, py: Python<'_>) -> PyResult<(i32, Py<PyAny>)> {
         let (fd, peer) = with_core(|c| c.accept(&self.obj())).py_err(py)?;
         Ok((fd, python_address(py, peer)?))
-    }
-
-    fn connect(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
-        let a = self::address(self.family.get(), address, "connect")?;
-        with_core(|c| c.connect(&self.obj(), &a)).py_err(py)
-    }
-
-    fn connect_ex(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<i32> {
-        let a = self::address(self.family.get(), address, "connect_ex")?;
-        match with_core(|c| c.connect_ex(&self.obj(), &a)) {
-            Ok(()) => Ok(0),
-            Err(Error::Os(e)) => Ok(errno_number(py, e.code)),
-            Err(e) => Err(crate::errors::to_py(py, e)),
-        }
-    }
-
-    /// sendto(data, address) or sendto(data, flags, address), told apart by their count as
-    /// CPython does: three arguments, even with None as the address, are the second form.
-    #[pyo3(signature = (*args))]
-    fn sendto(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<u64> {
-        let (data, flags, address) = match args.len() {
-            2 => (args.get_item(0)?, 0, args.get_item(1)?),
-            3 => (args.get_item(0)?, convert::format_i(&args.get_item(1)?)?, args.get_item(2)?),
-            n => return Err(PyTypeError::new_err(format!("sendto() takes 2 or 3 arguments ({n} given)"))),
-        };
-        let (data, address) = (&data, &address);
-        let obj = self.obj();
-        let a = self::address(obj.family, address, "sendto")?;
-        buffer::with_bytes(data, |bytes| with_core(|c| c.sendto(&obj, bytes, flags, &a)))?.py_err(py)
     }
 
     #[pyo3(signature = (buffer, nbytes = Optional::Missing, flags = Optional::Missing))]
@@ -484,16 +428,56 @@ impl Socket {
         Ok((got.length, optional_address(py, from)?))
     }
 
-    #[pyo3(signature = (buffers, ancdata = None, flags = Optional::Missing, address = None))]
+    fn getsockname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let a = with_core(|c| c.getsockname(&self.obj())).py_err(py)?;
+        python_address(py, a)
+    }
+
+    fn getpeername(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let a = with_core(|c| c.getpeername(&self.obj())).py_err(py)?;
+        python_address(py, a)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<socket object, fd={}, family={}, type={}, proto={}>",
+            self.fd.get(),
+            self.family.get(),
+            self.kind.get(),
+            self.proto.get()
+        )
+    }
+}
+
+/// The methods CPython declares `METH_O` or parses with `PyArg_ParseTuple` that are not on the data
+/// path; the tables below expose them (positional.rs).
+impl Socket {
+    /// sendto(data, address) or sendto(data, flags, address), told apart by their count as
+    /// CPython does: three arguments, even with None as the address, are the second form.
+    fn sendto(&self, py: Python<'_>, args: &Args<'_, '_>) -> PyResult<u64> {
+        let (data, flags, address) = match args.len() {
+            2 => (args.required(0), 0, args.required(1)),
+            3 => (args.required(0), convert::format_i(&args.required(1))?, args.required(2)),
+            n => return Err(PyTypeError::new_err(format!("sendto() takes 2 or 3 arguments ({n} given)"))),
+        };
+        let (data, address) = (&*data, &*address);
+        let obj = self.obj();
+        let a = self::address(obj.family, address, "sendto")?;
+        buffer::with_bytes(data, |bytes| with_core(|c| c.sendto(&obj, bytes, flags, &a)))?.py_err(py)
+    }
+
+    /// `sendmsg(buffers[, ancdata[, flags[, address]]])`: an address of None is none, as in CPython;
+    /// ancdata of None is not an iterable.
     fn sendmsg(
         &self,
         py: Python<'_>,
         buffers: &Bound<'_, PyAny>,
         ancdata: Option<&Bound<'_, PyAny>>,
-        flags: Optional<'_>,
+        flags: Option<&Bound<'_, PyAny>>,
         address: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u64> {
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
+        let address = address.filter(|a| !a.is_none());
         let obj = self.obj();
         // CPython's order: the address, the data, then the control messages ("(iiy*)" each).
         let to = address.map(|a| self::address(obj.family, a, "sendmsg")).transpose()?;
@@ -512,17 +496,16 @@ impl Socket {
         with_core(|c| c.sendmsg(&obj, &data, control_messages, flags, to.as_ref())).py_err(py)
     }
 
-    #[pyo3(signature = (bufsize, ancbufsize = Optional::Missing, flags = Optional::Missing))]
     fn recvmsg(
         &self,
         py: Python<'_>,
         bufsize: &Bound<'_, PyAny>,
-        ancbufsize: Optional<'_>,
-        flags: Optional<'_>,
+        ancbufsize: Option<&Bound<'_, PyAny>>,
+        flags: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(Py<PyAny>, Py<PyList>, i32, Py<PyAny>)> {
         let bufsize = convert::ssize(bufsize)?;
-        let ancbufsize = ancbufsize.convert(convert::ssize)?.unwrap_or(0);
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
+        let ancbufsize = ancbufsize.map(convert::ssize).transpose()?.unwrap_or(0);
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
         if bufsize >= 0 {
             ancillary_room(ancbufsize)?;
         }
@@ -534,16 +517,15 @@ impl Socket {
         Ok((bytes.finish(got)?, PyList::empty(py).unbind(), msg_flags, optional_address(py, from)?))
     }
 
-    #[pyo3(signature = (buffers, ancbufsize = Optional::Missing, flags = Optional::Missing))]
     fn recvmsg_into(
         &self,
         py: Python<'_>,
         buffers: &Bound<'_, PyAny>,
-        ancbufsize: Optional<'_>,
-        flags: Optional<'_>,
+        ancbufsize: Option<&Bound<'_, PyAny>>,
+        flags: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<(u64, Py<PyList>, i32, Py<PyAny>)> {
-        let ancbufsize = ancbufsize.convert(convert::ssize)?.unwrap_or(0);
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
+        let ancbufsize = ancbufsize.map(convert::ssize).transpose()?.unwrap_or(0);
+        let flags = flags.map(convert::format_i).transpose()?.unwrap_or(0);
         let items = buffers.try_iter().map_err(|_| PyTypeError::new_err("recvmsg_into() argument 1 must be an iterable"))?;
         let mut views = Vec::new();
         for item in items {
@@ -573,33 +555,18 @@ impl Socket {
         Ok((got.length, PyList::empty(py).unbind(), msg_flags, optional_address(py, from)?))
     }
 
-    fn shutdown(&self, py: Python<'_>, how: &Bound<'_, PyAny>) -> PyResult<()> {
-        let how = convert::c_int(how)?;
-        with_core(|c| c.shutdown(&self.obj(), how)).py_err(py)
-    }
-
-    fn getsockname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let a = with_core(|c| c.getsockname(&self.obj())).py_err(py)?;
-        python_address(py, a)
-    }
-
-    fn getpeername(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let a = with_core(|c| c.getpeername(&self.obj())).py_err(py)?;
-        python_address(py, a)
-    }
-
-    #[pyo3(signature = (level, optname, value, optlen = None))]
-    fn setsockopt(
-        &self,
-        py: Python<'_>,
-        level: &Bound<'_, PyAny>,
-        optname: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-        optlen: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        let (level, optname) = (convert::format_i(level)?, convert::format_i(optname)?);
+    /// `setsockopt(level, optname, value)` or `setsockopt(level, optname, None, optlen)`, told apart
+    /// as CPython's three PyArg_ParseTuple attempts do; the last one's count is the message.
+    fn setsockopt(&self, py: Python<'_>, args: &Args<'_, '_>) -> PyResult<()> {
+        let n = args.len();
+        if !(n == 3 || n == 4 && args.required(2).is_none()) {
+            return Err(PyTypeError::new_err(format!("setsockopt() takes exactly 3 arguments ({n} given)")));
+        }
+        let (level, optname, value) = (args.required(0), args.required(1), args.required(2));
+        let (value, optlen) = (&*value, args.get(3));
+        let (level, optname) = (convert::format_i(&level)?, convert::format_i(&optname)?);
         let option = if value.is_none() && optlen.is_some() {
-            let len = optlen.map(convert::c_int).transpose()?.unwrap_or(0).max(0) as usize;
+            let len = optlen.map(|n| convert::c_int(&n)).transpose()?.unwrap_or(0).max(0) as usize;
             OptionValue::Bytes(vec![0; len])
         } else {
             // An int that fits a C int is the option's value; anything else must be bytes-like,
@@ -616,16 +583,60 @@ impl Socket {
         with_core(|c| c.setsockopt(&self.obj(), level, optname, &option)).py_err(py)
     }
 
-    #[pyo3(signature = (level, optname, buflen = Optional::Missing))]
+    fn settimeout(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let t = convert::seconds(value)?;
+        let mut obj = self.obj();
+        with_core(|c| c.settimeout(&mut obj, t)).py_err(py)?;
+        self.timeout.set(obj.timeout);
+        Ok(())
+    }
+
+    fn setblocking(&self, py: Python<'_>, flag: &Bound<'_, PyAny>) -> PyResult<()> {
+        let blocking = convert::c_long(flag)? != 0;
+        let mut obj = self.obj();
+        with_core(|c| c.setblocking(&mut obj, blocking)).py_err(py)?;
+        self.timeout.set(obj.timeout);
+        Ok(())
+    }
+
+    fn bind(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
+        let a = self::address(self.family.get(), address, "bind")?;
+        with_core(|c| c.bind(&self.obj(), &a)).py_err(py)
+    }
+
+    fn listen(&self, py: Python<'_>, backlog: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let backlog = backlog.map(convert::format_i).transpose()?;
+        with_core(|c| c.listen(&self.obj(), backlog)).py_err(py)
+    }
+
+    fn connect(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
+        let a = self::address(self.family.get(), address, "connect")?;
+        with_core(|c| c.connect(&self.obj(), &a)).py_err(py)
+    }
+
+    fn connect_ex(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<i32> {
+        let a = self::address(self.family.get(), address, "connect_ex")?;
+        match with_core(|c| c.connect_ex(&self.obj(), &a)) {
+            Ok(()) => Ok(0),
+            Err(Error::Os(e)) => Ok(errno_number(py, e.code)),
+            Err(e) => Err(crate::errors::to_py(py, e)),
+        }
+    }
+
+    fn shutdown(&self, py: Python<'_>, how: &Bound<'_, PyAny>) -> PyResult<()> {
+        let how = convert::c_int(how)?;
+        with_core(|c| c.shutdown(&self.obj(), how)).py_err(py)
+    }
+
     fn getsockopt(
         &self,
         py: Python<'_>,
         level: &Bound<'_, PyAny>,
         optname: &Bound<'_, PyAny>,
-        buflen: Optional<'_>,
+        buflen: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let (level, optname) = (convert::format_i(level)?, convert::format_i(optname)?);
-        let buflen = buflen.convert(convert::format_i)?.map(i64::from);
+        let buflen = buflen.map(convert::format_i).transpose()?.map(i64::from);
         Ok(match with_core(|c| c.getsockopt(&self.obj(), level, optname, buflen)).py_err(py)? {
             OptionValue::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
             OptionValue::Bytes(b) => bytes_result(py, &b),
@@ -633,24 +644,37 @@ impl Socket {
         })
     }
 
-    fn __repr__(&self) -> String {
-        format!(
-            "<socket object, fd={}, family={}, type={}, proto={}>",
-            self.fd.get(),
-            self.family.get(),
-            self.kind.get(),
-            self.proto.get()
-        )
-    }
 }
 
-/// `recv`, `recvfrom`, `send` and `sendall`: positional arguments only, as CPython declares them,
-/// and called without PyO3's machinery (positional.rs).
-static POSITIONAL: [positional::Method; 4] = [
+/// The methods CPython declares `METH_VARARGS` (positional arguments only, counted by
+/// `PyArg_ParseTuple`) or `METH_O` (exactly one), called without PyO3's machinery (positional.rs).
+static POSITIONAL: [positional::Method; 17] = [
     positional_method!(c"recv", 1..=2, recv),
     positional_method!(c"recvfrom", 1..=2, recvfrom),
     positional_method!(c"send", 1..=2, send),
     positional_method!(c"sendall", 1..=2, sendall),
+    positional_method!(c"listen", 0..=1, |py, s, args| s.listen(py, args.get(0).as_deref()).map(|()| py.None())),
+    positional_method!(c"getsockopt", 2..=3, |py, s, args| {
+        s.getsockopt(py, &args.required(0), &args.required(1), args.get(2).as_deref())
+    }),
+    positional_method!(c"sendto", 0..=usize::MAX, |py, s, args| Ok(s.sendto(py, &args)?.into_pyobject(py)?.into_any().unbind())),
+    positional_method!(c"setsockopt", 0..=usize::MAX, |py, s, args| s.setsockopt(py, &args).map(|()| py.None())),
+    positional_method!(c"sendmsg", 1..=4, |py, s, args| {
+        let sent = s.sendmsg(py, &args.required(0), args.get(1).as_deref(), args.get(2).as_deref(), args.get(3).as_deref())?;
+        Ok(sent.into_pyobject(py)?.into_any().unbind())
+    }),
+    positional_method!(c"recvmsg", 1..=3, |py, s, args| {
+        Ok(s.recvmsg(py, &args.required(0), args.get(1).as_deref(), args.get(2).as_deref())?.into_pyobject(py)?.into_any().unbind())
+    }),
+    positional_method!(c"recvmsg_into", 1..=3, |py, s, args| {
+        Ok(s.recvmsg_into(py, &args.required(0), args.get(1).as_deref(), args.get(2).as_deref())?.into_pyobject(py)?.into_any().unbind())
+    }),
+    one_argument_method!(c"bind", |py, s, address| s.bind(py, &address).map(|()| py.None())),
+    one_argument_method!(c"connect", |py, s, address| s.connect(py, &address).map(|()| py.None())),
+    one_argument_method!(c"connect_ex", |py, s, address| Ok(s.connect_ex(py, &address)?.into_pyobject(py)?.into_any().unbind())),
+    one_argument_method!(c"shutdown", |py, s, how| s.shutdown(py, &how).map(|()| py.None())),
+    one_argument_method!(c"settimeout", |py, s, value| s.settimeout(py, &value).map(|()| py.None())),
+    one_argument_method!(c"setblocking", |py, s, flag| s.setblocking(py, &flag).map(|()| py.None())),
 ];
 
 /// The optional `flags` argument at `i`, PyArg's `i`; 0 when not passed.
