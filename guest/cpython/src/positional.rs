@@ -3,8 +3,10 @@
 //! `settimeout`, ...). The first kind take positional arguments only, counted with PyArg's messages
 //! ("recv() takes at least 1 argument (0 given)"); the second exactly one, which the interpreter
 //! counts itself ("socket.bind() takes exactly one argument (0 given)"). Neither takes keywords
-//! ("socket.recv() takes no keyword arguments", raised by the interpreter too). PyO3 has no such
-//! methods: its signatures name their parameters and accept them as keywords.
+//! ("socket.recv() takes no keyword arguments", raised by the interpreter too). `recv_into` and
+//! `recvfrom_into` take keywords as `PyArg_ParseTupleAndKeywords` matches them ([`Keywords`]).
+//! PyO3's methods differ on every count: its signatures accept any parameter as a keyword, and word
+//! missing or extra arguments their own way.
 //!
 //! They bypass PyO3's method machinery, which matters on the data path: the interpreter calls a
 //! `METH_FASTCALL` method with its own argument array, and each reads it in place. (CPython's are
@@ -22,7 +24,7 @@ use crate::socket::Socket;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyTuple, PyType};
 use std::ffi::CStr;
 
 /// The positional arguments of one call, borrowed from the interpreter's argument array, their
@@ -107,6 +109,121 @@ pub unsafe fn dispatch(
     }
 }
 
+/// The arguments of one call to a method CPython parses with `PyArg_ParseTupleAndKeywords`, matched
+/// to its parameter names as that function matches them. The conversions and the method's work
+/// are the body's: it converts the arguments in order, then calls [`Keywords::finish`], which raises
+/// what CPython raises only after converting them (a keyword given twice, an unknown keyword).
+pub struct Keywords<'a, 'py> {
+    slots: [Option<Borrowed<'a, 'py, PyAny>>; MAX_PARAMETERS],
+    pending: Option<PyErr>,
+}
+
+/// The most parameters a keyword method here has (`recv_into(buffer, nbytes, flags)`).
+const MAX_PARAMETERS: usize = 3;
+
+impl<'a, 'py> Keywords<'a, 'py> {
+    /// Parameter `i`, if the caller passed it by position or by name.
+    pub fn get(&self, i: usize) -> Option<Borrowed<'a, 'py, PyAny>> {
+        self.slots.get(i).copied().flatten()
+    }
+
+    /// Parameter `i`, which the method requires.
+    pub fn required(&self, i: usize) -> Borrowed<'a, 'py, PyAny> {
+        self.get(i).expect("required parameters were checked")
+    }
+
+    /// The error CPython raises after the conversions, if any.
+    pub fn finish(self) -> PyResult<()> {
+        self.pending.map_or(Ok(()), Err)
+    }
+
+    /// `vgetargskeywords`' checks, in its order, for `names` of which the first `required` must be
+    /// given (at most one: CPython checks a later one only after converting the earlier ones).
+    fn match_names(
+        py: Python<'py>,
+        name: &str,
+        names: &[&str],
+        required: usize,
+        positional: &'a [*mut ffi::PyObject],
+        keywords: &'a [*mut ffi::PyObject],
+        keyword_names: Option<Borrowed<'a, 'py, PyTuple>>,
+    ) -> PyResult<Self> {
+        let given = positional.len() + keywords.len();
+        if given > names.len() {
+            let (n, keyword, plural) = (names.len(), if positional.is_empty() { "keyword " } else { "" }, if names.len() == 1 { "" } else { "s" });
+            return Err(PyTypeError::new_err(format!("{name}() takes at most {n} {keyword}argument{plural} ({given} given)")));
+        }
+        // SAFETY: every entry is a live object the interpreter holds for the whole call.
+        let object = |p: *mut ffi::PyObject| unsafe { Borrowed::from_ptr(py, p) };
+        let keyword_names: Vec<String> = match keyword_names {
+            Some(t) => t.iter().map(|k| k.extract::<String>().unwrap_or_default()).collect(),
+            None => Vec::new(),
+        };
+        let by_name = |wanted: &str| keyword_names.iter().position(|k| k == wanted).map(|j| object(keywords[j]));
+        let mut slots = [None; MAX_PARAMETERS];
+        let mut used = 0;
+        for (i, parameter) in names.iter().enumerate() {
+            slots[i] = match positional.get(i) {
+                Some(&p) => Some(object(p)),
+                None => by_name(parameter).inspect(|_| used += 1),
+            };
+            if slots[i].is_none() && i < required {
+                return Err(PyTypeError::new_err(format!("{name}() missing required argument '{parameter}' (pos {})", i + 1)));
+            }
+        }
+        let pending = (used < keywords.len()).then(|| {
+            if let Some(i) = (0..positional.len().min(names.len())).find(|&i| keyword_names.iter().any(|k| k == names[i])) {
+                return PyTypeError::new_err(format!("argument for {name}() given by name ('{}') and position ({})", names[i], i + 1));
+            }
+            let unknown = keyword_names.iter().find(|k| !names.contains(&k.as_str())).cloned().unwrap_or_default();
+            PyTypeError::new_err(format!("'{unknown}' is an invalid keyword argument for {name}()"))
+        });
+        Ok(Keywords { slots, pending })
+    }
+}
+
+/// What a keyword method does with its matched arguments.
+pub type KeywordBody = for<'a, 'py> fn(Python<'py>, &Socket, Keywords<'a, 'py>) -> PyResult<Py<PyAny>>;
+
+/// Runs `body` for one `METH_FASTCALL | METH_KEYWORDS` call from the interpreter.
+///
+/// # Safety
+/// As for [`dispatch`]; `kwnames` is null or a tuple of the names of the `len(kwnames)` keyword
+/// values that follow the `nargs` positional ones in `args`.
+#[inline(always)]
+pub unsafe fn dispatch_keywords(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+    name: &CStr,
+    names: &[&str],
+    required: usize,
+    body: KeywordBody,
+) -> *mut ffi::PyObject {
+    // SAFETY: as in `dispatch`.
+    let py = unsafe { Python::assume_attached() };
+    let nargs = usize::try_from(nargs).unwrap_or(0);
+    // SAFETY: the interpreter passes a tuple or null; it outlives the call.
+    let keyword_names = (!kwnames.is_null()).then(|| unsafe { Borrowed::from_ptr(py, kwnames).cast_unchecked::<PyTuple>() });
+    let nkw = keyword_names.map_or(0, |t| t.len());
+    // SAFETY: `args` holds `nargs` positional values and then `nkw` keyword values.
+    let all = if nargs + nkw == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, nargs + nkw) } };
+    let (positional, keywords) = all.split_at(nargs);
+    let result = Keywords::match_names(py, &name.to_string_lossy(), names, required, positional, keywords, keyword_names).and_then(|matched| {
+        // SAFETY: as in `dispatch`.
+        let socket = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<Socket>() };
+        body(py, socket.get(), matched)
+    });
+    match result {
+        Ok(value) => value.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
 /// What a `METH_O` method does with its one argument.
 pub type OneBody = for<'a, 'py> fn(Python<'py>, &Socket, Borrowed<'a, 'py, PyAny>) -> PyResult<Py<PyAny>>;
 
@@ -145,6 +262,16 @@ impl Method {
             ml_name: name.as_ptr(),
             ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: call },
             ml_flags: ffi::METH_FASTCALL,
+            ml_doc: std::ptr::null(),
+        })
+    }
+
+    /// A `METH_FASTCALL | METH_KEYWORDS` method.
+    pub const fn keywords(name: &'static CStr, call: ffi::PyCFunctionFastWithKeywords) -> Method {
+        Method(ffi::PyMethodDef {
+            ml_name: name.as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: call },
+            ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
             ml_doc: std::ptr::null(),
         })
     }
@@ -191,6 +318,26 @@ macro_rules! one_argument_method {
     }};
 }
 pub(crate) use one_argument_method;
+
+/// A keyword [`Method`] named `$name` with parameters `$names`, the first `$required` of them
+/// required, running `$body`.
+macro_rules! keyword_method {
+    ($name:literal, $names:expr, $required:literal, $body:expr) => {{
+        // The one `unsafe` a table of methods needs, wherever it is written.
+        #[allow(unsafe_code)]
+        unsafe extern "C" fn call(
+            slf: *mut pyo3::ffi::PyObject,
+            args: *const *mut pyo3::ffi::PyObject,
+            nargs: pyo3::ffi::Py_ssize_t,
+            kwnames: *mut pyo3::ffi::PyObject,
+        ) -> *mut pyo3::ffi::PyObject {
+            // SAFETY: CPython calls this only as the METH_FASTCALL | METH_KEYWORDS method `install` made of it.
+            unsafe { $crate::positional::dispatch_keywords(slf, args, nargs, kwnames, $name, &$names, $required, $body) }
+        }
+        $crate::positional::Method::keywords($name, call)
+    }};
+}
+pub(crate) use keyword_method;
 
 /// Puts `methods` on `socket_type` as method descriptors, as a `PyMethodDef` table in the type
 /// would, before anything subclasses the type.

@@ -5,7 +5,7 @@
 use crate::buffer::{self, Buffer, NewBytes};
 use crate::convert::{self, Int, Optional};
 use crate::errors::{CoreResult, errno_number, gaierror, herror};
-use crate::positional::{self, Args, one_argument_method, positional_method};
+use crate::positional::{self, Args, Keywords, keyword_method, one_argument_method, positional_method};
 use crate::{constants, with_core};
 use pyo3::exceptions::{PyOSError, PyOverflowError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -396,37 +396,6 @@ impl Socket {
         Ok((fd, python_address(py, peer)?))
     }
 
-    #[pyo3(signature = (buffer, nbytes = Optional::Missing, flags = Optional::Missing))]
-    fn recv_into(
-        &self,
-        py: Python<'_>,
-        buffer: &Bound<'_, PyAny>,
-        nbytes: Optional<'_>,
-        flags: Optional<'_>,
-    ) -> PyResult<u64> {
-        let mut view = writable(buffer, "recv_into")?;
-        let nbytes = nbytes.convert(|n| nbytes_for(&view, n, "recv_into"))?.unwrap_or(view.len() as i64);
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
-        let into = view.writable_prefix(nbytes as usize);
-        // With MSG_TRUNC the count returned exceeds what the kernel wrote.
-        Ok(with_core(|c| c.recv(&self.obj(), into, nbytes, flags)).py_err(py)?.length)
-    }
-
-    #[pyo3(signature = (buffer, nbytes = Optional::Missing, flags = Optional::Missing))]
-    fn recvfrom_into(
-        &self,
-        py: Python<'_>,
-        buffer: &Bound<'_, PyAny>,
-        nbytes: Optional<'_>,
-        flags: Optional<'_>,
-    ) -> PyResult<(u64, Py<PyAny>)> {
-        let mut view = writable(buffer, "recvfrom_into")?;
-        let nbytes = nbytes.convert(|n| nbytes_for(&view, n, "recvfrom_into"))?.unwrap_or(view.len() as i64);
-        let flags = flags.convert(convert::format_i)?.unwrap_or(0);
-        let into = view.writable_prefix(nbytes as usize);
-        let (got, from) = with_core(|c| c.recvfrom(&self.obj(), into, nbytes, flags, "recvfrom_into")).py_err(py)?;
-        Ok((got.length, optional_address(py, from)?))
-    }
 
     fn getsockname(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let a = with_core(|c| c.getsockname(&self.obj())).py_err(py)?;
@@ -646,9 +615,38 @@ impl Socket {
 
 }
 
+/// `recv_into(buffer[, nbytes[, flags]])` and `recvfrom_into`, which CPython parses with
+/// `PyArg_ParseTupleAndKeywords("w*|ni")`: `buffer` required, each by position or by name.
+const INTO_PARAMETERS: [&str; 3] = ["buffer", "nbytes", "flags"];
+
+/// The receive buffer, its length to fill and the flags of a `recv_into` or `recvfrom_into` call,
+/// converted in CPython's order; errors name `caller`.
+fn receive_into_arguments(args: Keywords<'_, '_>, caller: &str) -> PyResult<(Buffer, i64, i32)> {
+    let view = writable(&args.required(0), caller)?;
+    let nbytes = args.get(1).map(|n| nbytes_for(&view, &n, caller)).transpose()?.unwrap_or(view.len() as i64);
+    let flags = args.get(2).map(|f| convert::format_i(&f)).transpose()?.unwrap_or(0);
+    args.finish()?;
+    Ok((view, nbytes, flags))
+}
+
+fn recv_into<'py>(py: Python<'py>, s: &Socket, args: Keywords<'_, 'py>) -> PyResult<Py<PyAny>> {
+    let (mut view, nbytes, flags) = receive_into_arguments(args, "recv_into")?;
+    let into = view.writable_prefix(nbytes as usize);
+    // With MSG_TRUNC the count returned exceeds what the kernel wrote.
+    let got = with_core(|c| c.recv(&s.obj(), into, nbytes, flags)).py_err(py)?;
+    Ok(got.length.into_pyobject(py)?.into_any().unbind())
+}
+
+fn recvfrom_into<'py>(py: Python<'py>, s: &Socket, args: Keywords<'_, 'py>) -> PyResult<Py<PyAny>> {
+    let (mut view, nbytes, flags) = receive_into_arguments(args, "recvfrom_into")?;
+    let into = view.writable_prefix(nbytes as usize);
+    let (got, from) = with_core(|c| c.recvfrom(&s.obj(), into, nbytes, flags, "recvfrom_into")).py_err(py)?;
+    Ok((got.length, optional_address(py, from)?).into_pyobject(py)?.into_any().unbind())
+}
+
 /// The methods CPython declares `METH_VARARGS` (positional arguments only, counted by
 /// `PyArg_ParseTuple`) or `METH_O` (exactly one), called without PyO3's machinery (positional.rs).
-static POSITIONAL: [positional::Method; 17] = [
+static POSITIONAL: [positional::Method; 19] = [
     positional_method!(c"recv", 1..=2, recv),
     positional_method!(c"recvfrom", 1..=2, recvfrom),
     positional_method!(c"send", 1..=2, send),
@@ -669,6 +667,8 @@ static POSITIONAL: [positional::Method; 17] = [
     positional_method!(c"recvmsg_into", 1..=3, |py, s, args| {
         Ok(s.recvmsg_into(py, &args.required(0), args.get(1).as_deref(), args.get(2).as_deref())?.into_pyobject(py)?.into_any().unbind())
     }),
+    keyword_method!(c"recv_into", INTO_PARAMETERS, 1, recv_into),
+    keyword_method!(c"recvfrom_into", INTO_PARAMETERS, 1, recvfrom_into),
     one_argument_method!(c"bind", |py, s, address| s.bind(py, &address).map(|()| py.None())),
     one_argument_method!(c"connect", |py, s, address| s.connect(py, &address).map(|()| py.None())),
     one_argument_method!(c"connect_ex", |py, s, address| Ok(s.connect_ex(py, &address)?.into_pyobject(py)?.into_any().unbind())),
