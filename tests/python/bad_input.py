@@ -75,4 +75,15 @@ t('getservbyport 53 udp', socket.getservbyport, 53, 'udp')
 t('getservbyport 70000', socket.getservbyport, 70000)
 t('getprotobyname tcp', socket.getprotobyname, 'tcp')
 t('getprotobyname nope', socket.getprotobyname, 'nope')
+# setsockopt(level, name, None, optlen): CPython passes NULL, which the kernel cannot read.
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for n in (0, 3, 4, 2**31 - 1, 2**32 + 4, 2**32, -1):
+    t(f'setsockopt None {n}', u.setsockopt, socket.SOL_SOCKET, socket.SO_REUSEADDR, None, n)
+u.close()
+# An AF_UNIX address is a str or bytes-like path, nothing else.
+x, y = socket.socketpair()
+for bad in (5, None, ('a', 1)):
+    t(f'unix sendto {bad!r}', x.sendto, b'x', bad)
+x.close()
+y.close()
 print('END')

@@ -208,7 +208,9 @@ fn address(family: i32, obj: &Bound<'_, PyAny>, caller: &str) -> PyResult<Addres
             };
             Ok(Address::Inet6((host_text(&t.get_item(0)?)?, checked_later(&t.get_item(1)?)?, masked(2)?, masked(3)?)))
         }
-        core_socket::linux::AF_UNIX => Ok(Address::Unix(obj.str()?.to_string())),
+        // CPython's `PyUnicode_FSConverter`, then `y*`: a str or a bytes-like path, nothing else.
+        core_socket::linux::AF_UNIX if obj.is_instance_of::<PyString>() => Ok(Address::Unix(obj.str()?.to_string())),
+        core_socket::linux::AF_UNIX => buffer::with_bytes(obj, |path| Address::Unix(String::from_utf8_lossy(path).into_owned())),
         _ => Err(crate::errors::to_py(obj.py(), errno::os(Errno::Eafnosupport))),
     }
 }
@@ -534,9 +536,17 @@ impl Socket {
         let (level, optname, value) = (args.required(0), args.required(1), args.required(2));
         let (value, optlen) = (&*value, args.get(3));
         let (level, optname) = (convert::format_i(&level)?, convert::format_i(&optname)?);
-        let option = if value.is_none() && optlen.is_some() {
-            let len = optlen.map(|n| convert::c_int(&n)).transpose()?.unwrap_or(0).max(0) as usize;
-            OptionValue::Bytes(vec![0; len])
+        let option = if let (true, Some(optlen)) = (value.is_none(), optlen) {
+            // CPython passes a NULL value and `optlen` (PyArg's `I`: modulo 2**32). The WIT carries
+            // bytes, not a NULL pointer, so what the kernel does with one is done here: a negative
+            // length is EINVAL, a length it would read from NULL is EFAULT, and a shorter one goes as
+            // zeros for the kernel to refuse by its length (EINVAL for the int options). Never
+            // allocates what the caller asked for.
+            match convert::unsigned_int_mask(&optlen)? as i32 {
+                len if len < 0 => return Err(crate::errors::to_py(py, errno::os(Errno::Einval))),
+                len if len >= 4 => return Err(crate::errors::to_py(py, errno::os(Errno::Efault))),
+                len => OptionValue::Bytes(vec![0; len as usize]),
+            }
         } else {
             // An int that fits a C int is the option's value; anything else must be bytes-like,
             // which an out-of-range int is not (TypeError, as CPython's `y*` says).
