@@ -71,6 +71,29 @@ fn count(name: &CStr, given: usize, min: usize, max: usize) -> PyResult<()> {
     Err(PyTypeError::new_err(format!("{name}() takes {kind} {bound} argument{plural} ({given} given)")))
 }
 
+/// Runs a method's `body` on the socket object `slf` and hands its result to the interpreter: a new
+/// reference, or null with the exception set.
+///
+/// # Safety
+/// The interpreter is attached (it calls methods attached), and `slf` is the object a method of
+/// `_socket.socket` was called on: the method descriptor checks, before calling, that it is an
+/// instance of that type or of a subtype, as the layout here requires.
+#[inline(always)]
+unsafe fn call_on_socket(slf: *mut ffi::PyObject, body: impl for<'py> FnOnce(Python<'py>, &Socket) -> PyResult<Py<PyAny>>) -> *mut ffi::PyObject {
+    // SAFETY: attached, per the contract; the token does not outlive this call. A `Py` dropped in
+    // the body (inside a discarded error, say) is decremented at PyO3's next entry: late, not lost.
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: `slf`'s type was checked by the descriptor, per the contract.
+    let socket = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<Socket>() };
+    match body(py, socket.get()) {
+        Ok(value) => value.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
 /// Runs `body` for one `METH_FASTCALL` call from the interpreter.
 ///
 /// # Safety
@@ -87,26 +110,11 @@ pub unsafe fn dispatch(
     max: usize,
     body: Body,
 ) -> *mut ffi::PyObject {
-    // SAFETY: the interpreter calls methods attached, and the token does not outlive this call.
-    // The objects below are `Bound`s (decremented directly) or are returned or restored, so nothing
-    // falls to PyO3's deferred reference pool, which only its own trampolines drain.
-    let py = unsafe { Python::assume_attached() };
     let nargs = usize::try_from(nargs).unwrap_or(0);
     // SAFETY: `args` holds `nargs` object pointers (and may be null when there are none).
     let raw = if nargs == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, nargs) } };
-    let result = count(name, nargs, min, max).and_then(|()| {
-        // SAFETY: the method descriptor checks, before calling, that `slf` is an instance of the
-        // type it was made for (`_socket.socket`) or of a subtype, as the layout here requires.
-        let socket = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<Socket>() };
-        body(py, socket.get(), Args { py, raw })
-    });
-    match result {
-        Ok(value) => value.into_ptr(),
-        Err(e) => {
-            e.restore(py);
-            std::ptr::null_mut()
-        }
-    }
+    // SAFETY: per this function's contract.
+    unsafe { call_on_socket(slf, |py, socket| count(name, nargs, min, max).and_then(|()| body(py, socket, Args { py, raw }))) }
 }
 
 /// The arguments of one call to a method CPython parses with `PyArg_ParseTupleAndKeywords`, matched
@@ -201,27 +209,19 @@ pub unsafe fn dispatch_keywords(
     required: usize,
     body: KeywordBody,
 ) -> *mut ffi::PyObject {
-    // SAFETY: as in `dispatch`.
-    let py = unsafe { Python::assume_attached() };
     let nargs = usize::try_from(nargs).unwrap_or(0);
-    // SAFETY: the interpreter passes a tuple or null; it outlives the call.
-    let keyword_names = (!kwnames.is_null()).then(|| unsafe { Borrowed::from_ptr(py, kwnames).cast_unchecked::<PyTuple>() });
-    let nkw = keyword_names.map_or(0, |t| t.len());
-    // SAFETY: `args` holds `nargs` positional values and then `nkw` keyword values.
-    let all = if nargs + nkw == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, nargs + nkw) } };
-    let (positional, keywords) = all.split_at(nargs);
-    let result = Keywords::match_names(py, &name.to_string_lossy(), names, required, positional, keywords, keyword_names).and_then(|matched| {
-        // SAFETY: as in `dispatch`.
-        let socket = unsafe { Borrowed::from_ptr(py, slf).cast_unchecked::<Socket>() };
-        body(py, socket.get(), matched)
-    });
-    match result {
-        Ok(value) => value.into_ptr(),
-        Err(e) => {
-            e.restore(py);
-            std::ptr::null_mut()
-        }
-    }
+    let run = |py: Python<'_>, socket: &Socket| {
+        // SAFETY: the interpreter passes a tuple or null; it outlives the call.
+        let keyword_names = (!kwnames.is_null()).then(|| unsafe { Borrowed::from_ptr(py, kwnames).cast_unchecked::<PyTuple>() });
+        let nkw = keyword_names.map_or(0, |t| t.len());
+        // SAFETY: `args` holds `nargs` positional values and then `nkw` keyword values.
+        let all = if nargs + nkw == 0 { &[][..] } else { unsafe { std::slice::from_raw_parts(args, nargs + nkw) } };
+        let (positional, keywords) = all.split_at(nargs);
+        let matched = Keywords::match_names(py, &name.to_string_lossy(), names, required, positional, keywords, keyword_names)?;
+        body(py, socket, matched)
+    };
+    // SAFETY: per this function's contract.
+    unsafe { call_on_socket(slf, run) }
 }
 
 /// What a `METH_O` method does with its one argument.
@@ -234,18 +234,8 @@ pub type OneBody = for<'a, 'py> fn(Python<'py>, &Socket, Borrowed<'a, 'py, PyAny
 /// the interpreter is attached, `slf` is the object the method was looked up on, `arg` a live object.
 #[inline(always)]
 pub unsafe fn dispatch_one(slf: *mut ffi::PyObject, arg: *mut ffi::PyObject, body: OneBody) -> *mut ffi::PyObject {
-    // SAFETY: as in `dispatch`.
-    let py = unsafe { Python::assume_attached() };
-    // SAFETY: the method descriptor checked `slf`'s type, as in `dispatch`; the interpreter holds a
-    // reference to `arg` for the whole call.
-    let (socket, arg) = unsafe { (Borrowed::from_ptr(py, slf).cast_unchecked::<Socket>(), Borrowed::from_ptr(py, arg)) };
-    match body(py, socket.get(), arg) {
-        Ok(value) => value.into_ptr(),
-        Err(e) => {
-            e.restore(py);
-            std::ptr::null_mut()
-        }
-    }
+    // SAFETY: per this function's contract; the interpreter holds `arg` for the whole call.
+    unsafe { call_on_socket(slf, |py, socket| body(py, socket, Borrowed::from_ptr(py, arg))) }
 }
 
 /// One positional method: its name and the `PyMethodDef` the interpreter calls it through.
@@ -256,34 +246,23 @@ pub struct Method(ffi::PyMethodDef);
 unsafe impl Sync for Method {}
 
 impl Method {
+    const fn def(name: &'static CStr, ml_meth: ffi::PyMethodDefPointer, ml_flags: std::os::raw::c_int) -> Method {
+        Method(ffi::PyMethodDef { ml_name: name.as_ptr(), ml_meth, ml_flags, ml_doc: std::ptr::null() })
+    }
+
     /// A `METH_FASTCALL` method.
     pub const fn new(name: &'static CStr, call: ffi::PyCFunctionFast) -> Method {
-        Method(ffi::PyMethodDef {
-            ml_name: name.as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer { PyCFunctionFast: call },
-            ml_flags: ffi::METH_FASTCALL,
-            ml_doc: std::ptr::null(),
-        })
+        Method::def(name, ffi::PyMethodDefPointer { PyCFunctionFast: call }, ffi::METH_FASTCALL)
     }
 
     /// A `METH_FASTCALL | METH_KEYWORDS` method.
     pub const fn keywords(name: &'static CStr, call: ffi::PyCFunctionFastWithKeywords) -> Method {
-        Method(ffi::PyMethodDef {
-            ml_name: name.as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: call },
-            ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
-            ml_doc: std::ptr::null(),
-        })
+        Method::def(name, ffi::PyMethodDefPointer { PyCFunctionFastWithKeywords: call }, ffi::METH_FASTCALL | ffi::METH_KEYWORDS)
     }
 
     /// A `METH_O` method.
     pub const fn one(name: &'static CStr, call: ffi::PyCFunction) -> Method {
-        Method(ffi::PyMethodDef {
-            ml_name: name.as_ptr(),
-            ml_meth: ffi::PyMethodDefPointer { PyCFunction: call },
-            ml_flags: ffi::METH_O,
-            ml_doc: std::ptr::null(),
-        })
+        Method::def(name, ffi::PyMethodDefPointer { PyCFunction: call }, ffi::METH_O)
     }
 }
 
