@@ -59,7 +59,7 @@ elif kind == "pingpong":
         return samples
 
     samples = sorted(round_trips(a, b, rounds))
-    print(f"{samples[len(samples) // 2] * 1e6:.1f} {samples[int(len(samples) * 0.99)] * 1e6:.1f}")
+    print(f"{samples[len(samples) // 2] * 1e6:.2f} {samples[int(len(samples) * 0.99)] * 1e6:.2f}")
 else:
     sys.exit(f"unknown workload {kind}")
 a.close()

@@ -372,7 +372,7 @@ fn host_bytes_per_socket() -> Result<f64> {
 /// Memory per sandboxed interpreter instance: RSS growth per live store that ran hello.py.
 fn bytes_per_interpreter() -> Result<f64> {
     const K: usize = 5;
-    let engine = runtime::engine(false)?;
+    let engine = runtime::engine(Default::default())?;
     let component = runtime::load_sandboxed_python(&engine, &root())?;
     let options = hello_options();
     runtime::run_command(&engine, &component, &options)?;
@@ -412,7 +412,7 @@ fn wall_ms(n: usize, mut cmd: impl FnMut() -> Command) -> Result<f64> {
 
 /// Subject (e): a script on the plain CPython component with wasmtime-wasi's sockets.
 fn wasi_python(script: &str, args: &[String]) -> Result<i32> {
-    let engine = runtime::engine(false)?;
+    let engine = runtime::engine(Default::default())?;
     let component = runtime::load_component(&engine, &root().join("build/plain/interpreter.wasm"), Some(&root().join("build/cache")))?;
     let script = Path::new(script).canonicalize()?;
     let dir = script.parent().context("the script's folder")?.to_path_buf();
@@ -562,7 +562,7 @@ fn main() -> Result<()> {
         c.arg("python").arg(&hello);
         c
     }).map(|v| vec![v]));
-    let engine = runtime::engine(false)?;
+    let engine = runtime::engine(Default::default())?;
     let component = runtime::load_sandboxed_python(&engine, &root())?;
     record(&mut results, "in-process: instantiate and run hello world (ms)", "d", {
         let mut v = Vec::new();

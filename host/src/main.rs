@@ -111,7 +111,7 @@ struct Sandbox {
     /// Name lookups in flight at once (gaierror EAI_AGAIN)
     #[arg(long, value_name = "N", help_heading = "Quotas (a breach raises what the analogous OS limit raises, naming the quota)")]
     max_lookups: Option<usize>,
-    /// Stop the run after this long (exit status 124)
+    /// Stop the run after this long (exit status 124; slower: epoch checks in guest code)
     #[arg(long, value_name = "SECONDS", help_heading = "Limits")]
     time_limit: Option<f64>,
     /// Cap the guest's memory (CPython raises MemoryError)
@@ -310,7 +310,7 @@ fn real_main() -> Result<i32> {
     let (sandbox, env, paths, no_tmp, command, module, program) = match cli.command {
         Commands::Run { sandbox, component, args } => {
             let mut options = sandbox.options()?;
-            let engine = runtime::engine(options.fuel.is_some())?;
+            let engine = runtime::engine(options.interruption())?;
             let component_file = runtime::load_component(&engine, &component, Some(&cache()))?;
             options.args = std::iter::once(component.to_string_lossy().into_owned()).chain(args).collect();
             return with_time_limit(options.time_limit, None, || runtime::run_command(&engine, &component_file, &options));
@@ -352,13 +352,13 @@ fn real_main() -> Result<i32> {
         }
     };
     let interpreter = interpreter();
-    if interpreter.needs_compiling(&runtime::engine(options.fuel.is_some())?, &cache()) {
+    if interpreter.needs_compiling(&runtime::engine(options.interruption())?, &cache()) {
         eprintln!(
             "pysock: compiling the sandboxed interpreter for this machine, once (about 10-30 s); later runs load it from {}",
             cache().display()
         );
     }
-    let python = runtime::Python::load_interpreter(&interpreter, &cache(), options.fuel.is_some())?;
+    let python = runtime::Python::load_interpreter(&interpreter, &cache(), options.interruption())?;
     let tmp = if !no_tmp && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == "/tmp") {
         let tmp = PrivateTmp::new()?;
         options.writable_dirs.push((tmp.0.clone(), "/tmp".into()));

@@ -2,7 +2,7 @@
 //! WASI and pysock state.
 
 use crate::{NetworkPolicy, PysockCtx, PysockCtxView, PysockView, Quotas};
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, bail, ensure};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -53,11 +53,12 @@ pub struct RunOptions {
     pub quotas: Quotas,
     /// Appends a JSON line per policy decision to this file.
     pub audit: Option<PathBuf>,
-    /// Stops the run, waiting or computing, after this long: [`TimeLimitExceeded`].
+    /// Stops the run, waiting or computing, after this long: [`TimeLimitExceeded`]. The engine must
+    /// have [`Interruption::time_limit`].
     pub time_limit: Option<Duration>,
     /// Caps the guest's linear memory; past it allocations fail (CPython raises MemoryError).
     pub max_memory: Option<usize>,
-    /// wasmtime fuel for the run; the engine must come from `engine(true)`.
+    /// wasmtime fuel for the run; the engine must have [`Interruption::fuel`].
     pub fuel: Option<u64>,
     /// Keeps what the guest writes to stdout and stderr (up to `CAPTURE_LIMIT` bytes each) for
     /// [`run_captured`] to return, instead of writing it to the host's.
@@ -91,13 +92,32 @@ impl std::fmt::Display for TimeLimitExceeded {
 
 impl std::error::Error for TimeLimitExceeded {}
 
-/// The engine pysock runs components on. Epoch interruption is always on, so a time limit can stop
-/// guest code that never waits; `fuel` turns on fuel metering, which costs speed, only when asked.
-pub fn engine(fuel: bool) -> Result<Engine> {
+/// What an engine compiles into guest code so that a run can be stopped while it computes. Each
+/// check runs in every loop and call of the guest (epoch checks cost CPython in the sandbox about
+/// 0.2 µs a socket round trip, fuel far more), so an engine has only what its runs ask for:
+/// [`RunOptions::interruption`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Interruption {
+    /// Fuel metering, for [`RunOptions::fuel`].
+    pub fuel: bool,
+    /// Epoch checks, for [`RunOptions::time_limit`]: they stop guest code that never waits.
+    pub time_limit: bool,
+}
+
+impl RunOptions {
+    /// What an engine needs to run with these options.
+    pub fn interruption(&self) -> Interruption {
+        Interruption { fuel: self.fuel.is_some(), time_limit: self.time_limit.is_some() }
+    }
+}
+
+/// The engine pysock runs components on, able to stop them as `interruption` says.
+pub fn engine(interruption: Interruption) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
-    config.epoch_interruption(true);
-    config.consume_fuel(fuel);
+    config.epoch_interruption(interruption.time_limit);
+    config.consume_fuel(interruption.fuel);
+
     // For profiling with perf(1): names the JIT-compiled wasm functions in /tmp/perf-PID.map.
     if std::env::var_os("PYSOCK_PERFMAP").is_some() {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
@@ -162,7 +182,7 @@ impl Interpreter {
 ///
 /// ```no_run
 /// use pysock::runtime::{Python, RunOptions};
-/// let python = Python::load(std::path::Path::new("/opt/pysock"), false)?;
+/// let python = Python::load(std::path::Path::new("/opt/pysock"), Default::default())?;
 /// let mut options = RunOptions { network: pysock::NetworkPolicy::default().with_loopback(), capture_output: true, ..Default::default() };
 /// options.dirs.push(("/srv/app".into(), "/app".into()));
 /// options.env.push(("MODE".into(), "test".into()));
@@ -177,28 +197,28 @@ pub struct Python {
 }
 
 impl Python {
-    /// The interpreter of the checkout at `home`, through its cache of compiled components; `fuel`
-    /// as for [`engine`].
-    pub fn load(home: &Path, fuel: bool) -> Result<Python> {
-        Python::load_interpreter(&Interpreter::checkout(home), &home.join("build/cache"), fuel)
+    /// The interpreter of the checkout at `home`, through its cache of compiled components, on an
+    /// [`engine`] that can stop runs as `interruption` says.
+    pub fn load(home: &Path, interruption: Interruption) -> Result<Python> {
+        Python::load_interpreter(&Interpreter::checkout(home), &home.join("build/cache"), interruption)
     }
 
     /// The interpreter component and standard library at these paths.
-    pub fn load_from(interpreter: &Path, stdlib: &Path, cache_dir: Option<&Path>, fuel: bool) -> Result<Python> {
+    pub fn load_from(interpreter: &Path, stdlib: &Path, cache_dir: Option<&Path>, interruption: Interruption) -> Result<Python> {
         let files = Interpreter::Files { component: interpreter.to_path_buf(), stdlib: stdlib.to_path_buf() };
         match cache_dir {
-            Some(dir) => Python::load_interpreter(&files, dir, fuel),
-            None => Python::load_with(&files, None, fuel),
+            Some(dir) => Python::load_interpreter(&files, dir, interruption),
+            None => Python::load_with(&files, None, interruption),
         }
     }
 
     /// `interpreter`, compiled once into `cache_dir` (where a carried one also unpacks its library).
-    pub fn load_interpreter(interpreter: &Interpreter, cache_dir: &Path, fuel: bool) -> Result<Python> {
-        Python::load_with(interpreter, Some(cache_dir), fuel)
+    pub fn load_interpreter(interpreter: &Interpreter, cache_dir: &Path, interruption: Interruption) -> Result<Python> {
+        Python::load_with(interpreter, Some(cache_dir), interruption)
     }
 
-    fn load_with(interpreter: &Interpreter, cache_dir: Option<&Path>, fuel: bool) -> Result<Python> {
-        let engine = engine(fuel)?;
+    fn load_with(interpreter: &Interpreter, cache_dir: Option<&Path>, interruption: Interruption) -> Result<Python> {
+        let engine = engine(interruption)?;
         let (component, stdlib) = match interpreter {
             Interpreter::Files { component, stdlib } => {
                 for needed in [component, stdlib] {
@@ -358,10 +378,14 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
     let state = State::new(wasi.build(), pysock, limits.build());
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
-    store.epoch_deadline_trap();
-    store.set_epoch_deadline(1);
+    if options.time_limit.is_some() {
+        // Without epoch checks the limit would end the run's waits but not a guest that computes.
+        ensure!(engine.get_epoch_interruption(), "a time limit needs an engine that can stop a computing guest: build it with `engine(options.interruption())`");
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(1);
+    }
     if let Some(fuel) = options.fuel {
-        store.set_fuel(fuel).map_err(anyhow::Error::from).context("--fuel needs an engine built with fuel metering")?;
+        store.set_fuel(fuel).map_err(anyhow::Error::from).context("fuel needs an engine with fuel metering: build it with `engine(options.interruption())`")?;
     }
     Ok((linker, store, captured))
 }

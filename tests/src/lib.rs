@@ -27,7 +27,7 @@ pub fn pysock_python<S: AsRef<std::ffi::OsStr>>(options: &[S], script: &str, arg
 /// descriptors; `options` supplies policy, quotas and limits (its args and dirs are filled in).
 pub fn run_in_process(script: &str, args: &[&str], mut options: pysock::runtime::RunOptions) -> anyhow::Result<i32> {
     use pysock::runtime;
-    let engine = runtime::engine(options.fuel.is_some())?;
+    let engine = runtime::engine(options.interruption())?;
     let component = runtime::load_sandboxed_python(&engine, &root())?;
     let script_dir = root().join("tests/python").canonicalize()?;
     options.args = ["python".to_string(), script_dir.join(script).to_string_lossy().into_owned()]

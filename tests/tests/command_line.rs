@@ -211,7 +211,7 @@ fn embedders_run_python_and_capture_its_output() {
     use pysock::runtime::{Python, RunOptions};
     let dir = Scratch::new("embed");
     dir.write("main.py", "import os, sys\nprint(os.environ['MODE'], sys.argv[1:])\nprint('to stderr', file=sys.stderr)\nsys.exit(3)\n");
-    let python = Python::load(&pysock_tests::root(), false).unwrap();
+    let python = Python::load(&pysock_tests::root(), Default::default()).unwrap();
     let mut options = RunOptions { capture_output: true, ..Default::default() };
     options.dirs.push((dir.0.clone(), "/app".into()));
     options.env.push(("MODE".into(), "test".into()));
@@ -219,6 +219,26 @@ fn embedders_run_python_and_capture_its_output() {
     assert_eq!(finished.status, 3);
     assert_eq!(text(&finished.stdout), "test ['--verbose']\n");
     assert_eq!(text(&finished.stderr), "to stderr\n");
+}
+
+/// A time limit is only as good as the engine's ability to stop a guest that computes: an engine
+/// built without epoch checks (the fast default) refuses such a run, saying how to build one.
+#[test]
+fn embedders_get_a_clear_error_for_a_time_limit_their_engine_cannot_keep() {
+    use pysock::runtime::{Python, RunOptions};
+    let dir = Scratch::new("limit");
+    dir.write("main.py", "while True:\n    pass\n");
+    let options = || {
+        let mut options = RunOptions { time_limit: Some(std::time::Duration::from_millis(500)), ..Default::default() };
+        options.dirs.push((dir.0.clone(), "/app".into()));
+        options
+    };
+    let fast = Python::load(&pysock_tests::root(), Default::default()).unwrap();
+    let refused = fast.run(&["/app/main.py"], options()).unwrap_err();
+    assert!(format!("{refused:#}").contains("a time limit needs an engine that can stop a computing guest"), "{refused:#}");
+    let stoppable = Python::load(&pysock_tests::root(), options().interruption()).unwrap();
+    let stopped = stoppable.run(&["/app/main.py"], options()).unwrap_err();
+    assert!(stopped.downcast_ref::<pysock::runtime::TimeLimitExceeded>().is_some(), "{stopped:#}");
 }
 
 /// The first run with an empty cache says, in one line, that it compiles the interpreter; the next

@@ -101,7 +101,7 @@ impl Guest {
 }
 
 fn engine() -> Engine {
-    pysock::runtime::engine(false).unwrap()
+    pysock::runtime::engine(Default::default()).unwrap()
 }
 
 #[test]

@@ -54,7 +54,7 @@ fn run(engine: &Engine, script: &str, args: &[&str], audit: Option<Box<dyn Write
 
 #[test]
 fn a_host_bug_ends_one_store_and_the_others_keep_serving() {
-    let engine = pysock::runtime::engine(false).unwrap();
+    let engine = pysock::runtime::engine(Default::default()).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port().to_string();
 
