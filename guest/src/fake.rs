@@ -23,6 +23,8 @@ pub struct FakeHost {
     pub arrivals: RefCell<VecDeque<Result<Vec<u8>, Errno>>>,
     /// Where each receive was told to write: the memory's address and length.
     pub landings: RefCell<Vec<(usize, usize)>>,
+    /// Each option set, with the value the host was given.
+    pub options_set: RefCell<Vec<(Sockopt, i64)>>,
 }
 
 impl FakeHost {
@@ -113,7 +115,8 @@ impl Host for FakeHost {
     fn get_option(&self, _: &(), _: Sockopt) -> Result<i64, Errno> {
         Ok(0)
     }
-    fn set_option(&self, _: &(), _: Sockopt, _: i64) -> Result<(), Errno> {
+    fn set_option(&self, _: &(), opt: Sockopt, value: i64) -> Result<(), Errno> {
+        self.options_set.borrow_mut().push((opt, value));
         Ok(())
     }
     fn take_error(&self, _: &()) -> Result<Option<Errno>, Errno> {

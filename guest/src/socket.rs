@@ -34,6 +34,16 @@ pub enum OptionValue {
     Error(Errno),
 }
 
+/// What `setsockopt` was given as the option's value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OptionArgument {
+    Int(i64),
+    Bytes(Vec<u8>),
+    /// `setsockopt(level, optname, None, optlen)`: a NULL value of `optlen` bytes (PyArg's `I`, a
+    /// C `unsigned int` that the kernel reads as an `int`).
+    Null(i32),
+}
+
 /// One `getaddrinfo` result: (family, type, proto, canonname, sockaddr).
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddrInfo {
@@ -625,18 +635,30 @@ impl<H: Host> Core<H> {
         Ok(a.map(|a| to_python(&a)).unwrap_or(Address::Unix(String::new())))
     }
 
-    pub fn setsockopt(&self, s: &SockObj, level: i32, name: i32, v: &OptionValue) -> Result<(), Error> {
+    pub fn setsockopt(&self, s: &SockObj, level: i32, name: i32, v: &OptionArgument) -> Result<(), Error> {
         let sock = self.sock(s)?;
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
-        let value = match v {
-            OptionValue::Int(i) => *i,
-            OptionValue::Bytes(b) if opt == Sockopt::Linger && b.len() >= 8 => {
-                let on = i32::from_ne_bytes(b[0..4].try_into().unwrap());
-                let secs = i32::from_ne_bytes(b[4..8].try_into().unwrap());
-                ((on as i64) << 32) | secs as u32 as i64
-            }
-            OptionValue::Bytes(b) if b.len() >= 4 => i32::from_ne_bytes(b[0..4].try_into().unwrap()) as i64,
-            OptionValue::Bytes(_) | OptionValue::Error(_) => return Err(os(Errno::Einval)),
+        // The WIT carries a value, not the caller's pointer and length, so the kernel's reading of
+        // them (setsockopt(2), sk_setsockopt, do_ip_setsockopt) is done here. A negative length is
+        // EINVAL. The IPv4 options that fit in a byte read one byte from a value shorter than an int,
+        // and with no byte at all IP_TOS is 0 and the others are EINVAL; every other option needs
+        // an int (EINVAL), SO_LINGER two. Reading a NULL value is EFAULT.
+        let reads_a_byte = matches!(opt, Sockopt::IpTos | Sockopt::IpTtl | Sockopt::IpMulticastTtl | Sockopt::IpMulticastLoop);
+        let (len, bytes) = match v {
+            OptionArgument::Int(i) => (4, Err(*i)),
+            OptionArgument::Bytes(b) => (i32::try_from(b.len()).unwrap_or(i32::MAX), Ok(Some(b.as_slice()))),
+            OptionArgument::Null(len) => (*len, Ok(None)),
+        };
+        let int_at = |b: &[u8], at: usize| i32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
+        let value = match bytes {
+            Err(i) => i,
+            Ok(_) if len < 0 || (len < 4 && !reads_a_byte) => return Err(os(Errno::Einval)),
+            Ok(None) if len > 0 => return Err(os(Errno::Efault)),
+            Ok(_) if len < 8 && opt == Sockopt::Linger => return Err(os(Errno::Einval)),
+            Ok(_) if len == 0 && opt != Sockopt::IpTos => return Err(os(Errno::Einval)),
+            Ok(Some(b)) if opt == Sockopt::Linger => ((int_at(b, 0) as i64) << 32) | int_at(b, 4) as u32 as i64,
+            Ok(Some(b)) if b.len() >= 4 => int_at(b, 0) as i64,
+            Ok(b) => b.and_then(|b| b.first()).map_or(0, |&c| c as i64),
         };
         if opt != Sockopt::Linger && i32::try_from(value).is_err() {
             return Err(overflow("Python int too large to convert to C int"));
@@ -865,6 +887,37 @@ mod tests {
         assert_eq!(kept(1e9), 1e9);
         assert!(kept(-0.0).is_sign_positive());
         assert!(parse_timeout(Some(-1e-10)).is_err());
+    }
+
+    /// setsockopt reads a value as Linux reads the caller's pointer and length (checked against
+    /// native CPython in tests/python/bad_input.py): IPv4 byte options take one byte, the rest an
+    /// int, SO_LINGER two; a NULL value is EFAULT only where the kernel would read it.
+    #[test]
+    fn setsockopt_reads_values_as_the_kernel_does() {
+        use OptionArgument::{Bytes, Int, Null};
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        let set = |level, name, v: OptionArgument| match core.setsockopt(&s, level, name, &v) {
+            Ok(()) => Ok(core.host.options_set.borrow_mut().pop().unwrap().1),
+            Err(Error::Os(e)) => Err(e.code),
+            Err(e) => panic!("{e:?}"),
+        };
+        let (ttl, tos, linger, nodelay) = ((IPPROTO_IP, 2), (IPPROTO_IP, 1), (SOL_SOCKET, SO_LINGER), (IPPROTO_TCP, 1));
+        assert_eq!(set(ttl.0, ttl.1, Bytes(vec![5, 9])), Ok(5));
+        assert_eq!(set(ttl.0, ttl.1, Bytes(vec![5, 0, 0, 0, 9])), Ok(5));
+        assert_eq!(set(ttl.0, ttl.1, Bytes(vec![])), Err(Errno::Einval));
+        assert_eq!(set(tos.0, tos.1, Bytes(vec![])), Ok(0));
+        assert_eq!(set(tos.0, tos.1, Null(0)), Ok(0));
+        assert_eq!(set(ttl.0, ttl.1, Null(1)), Err(Errno::Efault));
+        assert_eq!(set(ttl.0, ttl.1, Null(-1)), Err(Errno::Einval));
+        assert_eq!(set(nodelay.0, nodelay.1, Bytes(vec![1])), Err(Errno::Einval));
+        assert_eq!(set(nodelay.0, nodelay.1, Null(3)), Err(Errno::Einval));
+        assert_eq!(set(nodelay.0, nodelay.1, Null(4)), Err(Errno::Efault));
+        assert_eq!(set(nodelay.0, nodelay.1, Int(1)), Ok(1));
+        assert_eq!(set(linger.0, linger.1, Bytes(vec![1, 0, 0, 0, 5])), Err(Errno::Einval));
+        assert_eq!(set(linger.0, linger.1, Null(4)), Err(Errno::Efault));
+        let on_for_5s = [1i32.to_ne_bytes(), 5i32.to_ne_bytes()].concat();
+        assert_eq!(set(linger.0, linger.1, Bytes(on_for_5s)), Ok(1 << 32 | 5));
     }
 
     /// sendall walks the buffer in the chunks the host takes until all of it went.

@@ -79,6 +79,18 @@ t('getprotobyname nope', socket.getprotobyname, 'nope')
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for n in (0, 3, 4, 2**31 - 1, 2**32 + 4, 2**32, -1):
     t(f'setsockopt None {n}', u.setsockopt, socket.SOL_SOCKET, socket.SO_REUSEADDR, None, n)
+# Short values: the IPv4 options that fit in a byte read one, the others need an int (linger two);
+# a NULL value fails as EFAULT only where the kernel reads it.
+IP, tcp = socket.IPPROTO_IP, socket.socket()
+short = [(u, IP, socket.IP_TTL), (u, IP, socket.IP_TOS), (u, IP, socket.IP_MULTICAST_TTL), (u, IP, socket.IP_MULTICAST_LOOP),
+         (tcp, IP, socket.IP_MULTICAST_TTL), (tcp, socket.SOL_SOCKET, socket.SO_LINGER), (tcp, socket.IPPROTO_TCP, socket.TCP_NODELAY)]
+for sock, level, name in short:
+    for value in (b'', b'\x07', b'\x07\x00\x00', b'\x01\x00\x00\x00\x05', (None, 0), (None, 1), (None, 4)):
+        args = value if isinstance(value, tuple) else (value,)
+        label = f'setsockopt {sock.type.name} {level} {name} {value!r}'
+        t(label, sock.setsockopt, level, name, *args)
+        t(label + ' reads', sock.getsockopt, level, name)
+tcp.close()
 u.close()
 # An AF_UNIX address is a str or bytes-like path, nothing else.
 x, y = socket.socketpair()

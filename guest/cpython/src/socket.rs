@@ -11,7 +11,7 @@ use pyo3::exceptions::{PyOSError, PyOverflowError, PyTimeoutError, PyTypeError, 
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString, PyTuple};
 use pysock_guest::errno::{self, Errno, Error};
-use pysock_guest::socket::{self as core_socket, Address, OptionValue, SockObj};
+use pysock_guest::socket::{self as core_socket, Address, OptionArgument, OptionValue, SockObj};
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering::Relaxed};
 
 /// `_socket.socket`: one Python socket object. A closed socket holds descriptor -1 and every call
@@ -537,16 +537,7 @@ impl Socket {
         let (value, optlen) = (&*value, args.get(3));
         let (level, optname) = (convert::format_i(&level)?, convert::format_i(&optname)?);
         let option = if let (true, Some(optlen)) = (value.is_none(), optlen) {
-            // CPython passes a NULL value and `optlen` (PyArg's `I`: modulo 2**32). The WIT carries
-            // bytes, not a NULL pointer, so what the kernel does with one is done here: a negative
-            // length is EINVAL, a length it would read from NULL is EFAULT, and a shorter one goes as
-            // zeros for the kernel to refuse by its length (EINVAL for the int options). Never
-            // allocates what the caller asked for.
-            match convert::unsigned_int_mask(&optlen)? as i32 {
-                len if len < 0 => return Err(crate::errors::to_py(py, errno::os(Errno::Einval))),
-                len if len >= 4 => return Err(crate::errors::to_py(py, errno::os(Errno::Efault))),
-                len => OptionValue::Bytes(vec![0; len as usize]),
-            }
+            OptionArgument::Null(convert::unsigned_int_mask(&optlen)? as i32)
         } else {
             // An int that fits a C int is the option's value; anything else must be bytes-like,
             // which an out-of-range int is not (TypeError, as CPython's `y*` says).
@@ -555,8 +546,8 @@ impl Socket {
                 _ => None,
             };
             match small {
-                Some(n) => OptionValue::Int(n.into()),
-                None => OptionValue::Bytes(buffer::with_bytes(value, <[u8]>::to_vec)?),
+                Some(n) => OptionArgument::Int(n.into()),
+                None => OptionArgument::Bytes(buffer::with_bytes(value, <[u8]>::to_vec)?),
             }
         };
         with_core(|c| c.setsockopt(&self.obj(), level, optname, &option)).py_err(py)
