@@ -86,4 +86,19 @@ print("minimum_version = TLSv1_1:", [str(x.message) for x in w], server.minimum_
 bio = ssl.MemoryBIO()
 attempt("bio.write(non-contiguous)", lambda: bio.write(memoryview(bytearray(b"noncontig"))[::-2]))
 attempt("bio.write(str)", lambda: bio.write("foo"))
+
+# _ssl's types are immutable, as C types are; ssl.py's subclasses are not.
+for kind in (_ssl._SSLContext, _ssl._SSLSocket, _ssl.MemoryBIO, _ssl.Certificate, _ssl.SSLSession, _ssl.SSLError,
+             ssl.SSLContext, ssl.SSLZeroReturnError):
+    attempt(f"{kind.__name__}.value = None", lambda: setattr(kind, "value", None))
+# A callback that refers back to its context is a cycle the collector breaks (test_ssl's
+# test_sni_callback_refcycle).
+import gc, weakref
+cyclic = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+cyclic.sni_callback = lambda sock, name, ctx, cycle=cyclic: None
+cyclic._msg_callback = lambda *args, cycle=cyclic: None
+gone = weakref.ref(cyclic)
+del cyclic
+gc.collect()
+print("a context in a cycle with its callbacks is collected:", gone() is None)
 print("END")

@@ -1,5 +1,6 @@
 //! The buffer protocol and new bytes objects: the bytes a call sends, the buffers `recv_into`
-//! fills and the bytes objects `recv` returns, used in place, without a copy.
+//! fills and the bytes objects `recv` returns, used in place, without a copy. Also the few
+//! C-level touches on type objects that PyO3 has no word for (instance methods, immutable types).
 //! One of the four modules allowed `unsafe` (see lib.rs); each block says why it holds.
 //!
 //! A view is held for one call and released when dropped. While it is held, the exporter keeps the
@@ -10,7 +11,7 @@
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyType};
 use pysock_guest::host::Received;
 use pysock_guest::socket::Landing;
 use std::mem::MaybeUninit;
@@ -216,4 +217,25 @@ pub fn instance_method<'py>(callable: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
     // SAFETY: PyInstanceMethod_New takes any callable and returns a new reference or NULL with an
     // exception set, which `from_owned_ptr_or_err` turns into the error.
     unsafe { Bound::from_owned_ptr_or_err(callable.py(), PyInstanceMethod_New(callable.as_ptr())) }
+}
+
+/// Makes `ty` immutable, as CPython's C types are (`Py_TPFLAGS_IMMUTABLETYPE`): setting or deleting
+/// an attribute of the type raises TypeError "cannot set 'x' attribute of immutable type 'T'". For
+/// types the module finishes at import (attributes set after creation); the flag is not inherited,
+/// so subclasses such as `socket.socket` stay mutable.
+pub fn make_immutable(ty: &Bound<'_, PyType>) {
+    // SAFETY: `ty` is a live type object; `tp_flags` is a plain field of it (this CPython is not
+    // built for the limited API), and only this thread runs Python. The flag is read on each
+    // attribute assignment, not cached, so no PyType_Modified is needed.
+    unsafe { (*ty.as_type_ptr()).tp_flags |= ffi::Py_TPFLAGS_IMMUTABLETYPE };
+}
+
+/// Gives a type made by calling `type()` the dotted name a C type has (`tp_name`, "ssl.SSLError"
+/// where `type()` leaves "SSLError"), which CPython's messages about the type print. `__name__`,
+/// `__module__` and the repr do not read it.
+pub fn set_c_name(ty: &Bound<'_, PyType>, name: &'static std::ffi::CStr) {
+    // SAFETY: `tp_name` is a plain `const char *` field of the live type; the new one is static, so
+    // it outlives the type, and CPython never frees a heap type's `tp_name` (it points into
+    // `ht_name`, which the type keeps and frees on its own).
+    unsafe { (*ty.as_type_ptr()).tp_name = name.as_ptr() };
 }

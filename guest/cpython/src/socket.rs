@@ -1002,6 +1002,8 @@ pub fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Socket>()?;
     crate::finalize::install(&py.get_type::<Socket>())?;
     positional::install(&py.get_type::<Socket>(), &POSITIONAL)?;
+    // Finished: immutable from here on, as CPython's `_socket.socket` is.
+    crate::buffer::make_immutable(&py.get_type::<Socket>());
     m.add("SocketType", py.get_type::<Socket>())?;
     m.add("error", py.get_type::<PyOSError>())?;
     m.add("timeout", py.get_type::<PyTimeoutError>())?;

@@ -14,6 +14,7 @@ use crate::host::WitTls;
 use crate::{constants, with_core};
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::pyclass::{PyTraverseError, PyVisit};
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCFunction, PyDict, PyList, PyString, PyTuple, PyType, PyWeakrefReference};
 use pysock_guest::errno::{Error, SslErrorKind};
@@ -111,6 +112,10 @@ fn make_classes(py: Python<'_>) -> PyResult<Classes> {
     let str_method = buffer::instance_method(str_fn.as_any())?;
     let os_error = py.get_type::<PyOSError>();
     let error = make("SSLError", PyTuple::new(py, [os_error])?, "An error occurred in the SSL implementation.", &[("__str__", str_method)])?;
+    // _ssl.c makes SSLError from a spec ("ssl.SSLError", Py_TPFLAGS_IMMUTABLETYPE) and the others
+    // with PyErr_NewException, which calls type() as `make` does: they stay mutable.
+    buffer::set_c_name(error.bind(py), c"ssl.SSLError");
+    buffer::make_immutable(error.bind(py));
     let sub = |name: &str, doc: &str| make(name, PyTuple::new(py, [error.bind(py)])?, doc, &[]);
     let none = py.None().into_bound(py);
     Ok(Classes {
@@ -259,7 +264,7 @@ fn warn_deprecated(py: Python<'_>, message: &str, stacklevel: i32) -> PyResult<(
 
 /// `_ssl._SSLContext`: the settings live in the core; Python objects (callbacks, the key log's
 /// file name) live here.
-#[pyclass(module = "_ssl", name = "_SSLContext", subclass, frozen, unsendable)]
+#[pyclass(module = "_ssl", name = "_SSLContext", immutable_type, subclass, frozen, unsendable)]
 pub struct SslContext {
     core: CoreContext,
     host_flags: Cell<i64>,
@@ -329,6 +334,26 @@ impl SslContext {
     #[getter]
     fn security_level(&self) -> i32 {
         2
+    }
+
+    /// The garbage collector's view of the Python objects the context holds, as `_ssl.c`'s
+    /// context_traverse: a callback that refers back to its context is a cycle the collector can
+    /// find and break. A cell being replaced right now is skipped rather than borrowed.
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        for held in [&self.sni_callback, &self.msg_callback, &self.keylog_filename] {
+            if let Ok(held) = held.try_borrow() {
+                visit.call(held.as_ref())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        for held in [&self.sni_callback, &self.msg_callback, &self.keylog_filename] {
+            // Taken out before it drops: dropping it may run Python code that reads the cell.
+            let taken = held.try_borrow_mut().map(|mut h| h.take());
+            drop(taken);
+        }
     }
 
     #[getter]
@@ -737,7 +762,7 @@ fn server_hostname_argument(name: Option<&Bound<'_, PyAny>>) -> PyResult<Option<
 
 /// `_ssl._SSLSocket`: the TLS state of one SSL socket, or of an SSLObject over two MemoryBIOs.
 /// Only `_SSLContext` makes them.
-#[pyclass(module = "_ssl", name = "_SSLSocket", frozen, unsendable, weakref)]
+#[pyclass(module = "_ssl", name = "_SSLSocket", immutable_type, frozen, unsendable, weakref)]
 pub struct SslSocket {
     core: CoreSslSocket,
     /// The socket it runs over (weakly, as `_ssl.c` holds it); None for an SSLObject.
@@ -1007,7 +1032,7 @@ impl SslSocket {
 }
 
 /// `_ssl.MemoryBIO`: bytes in one direction between an SSLObject and whatever carries them.
-#[pyclass(module = "_ssl", name = "MemoryBIO", frozen, unsendable, weakref)]
+#[pyclass(module = "_ssl", name = "MemoryBIO", immutable_type, frozen, unsendable, weakref)]
 pub struct MemoryBio {
     bio: SharedBio,
 }
@@ -1047,7 +1072,7 @@ impl MemoryBio {
 
 /// `_ssl.SSLSession`: a client's session, to offer again through `session=`. Each read of
 /// `SSLSocket.session` makes a new object; equal objects name the same session.
-#[pyclass(module = "_ssl", name = "SSLSession", frozen, unsendable, weakref)]
+#[pyclass(module = "_ssl", name = "SSLSession", immutable_type, frozen, unsendable, weakref)]
 pub struct SslSession {
     core: CoreSession,
 }
@@ -1095,7 +1120,7 @@ impl SslSession {
 }
 
 /// `_ssl.Certificate`: one certificate of a peer's chain (`get_verified_chain()`).
-#[pyclass(module = "_ssl", name = "Certificate", frozen, unsendable, weakref)]
+#[pyclass(module = "_ssl", name = "Certificate", immutable_type, frozen, unsendable, weakref)]
 pub struct Certificate {
     der: Vec<u8>,
 }
