@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real client libraries, unmodified, inside the sandbox against real servers on loopback: urllib3 and
-# requests over HTTPS (verification on and off, a wrong CA, a wrong host name and IP), redis-py
-# (plain and TLS) against redis-server, pg8000 against PostgreSQL, and websockets (asyncio). The
+# requests over HTTPS (verification on and off, a wrong CA, a wrong host name and IP), httpx (its
+# blocking and asyncio clients), redis-py (plain and TLS) against redis-server, pg8000 against
+# PostgreSQL, and websockets (asyncio). The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail

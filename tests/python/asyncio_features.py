@@ -1,6 +1,7 @@
 # asyncio on pysock: the transcript must match native python3's.
 #   own-loop: needs no network at all (the loop's self-pipe is a socketpair); run with no allow option.
-#   loopback: sock_* methods, create_connection, start_server, create_datagram_endpoint, timeouts.
+#   loopback: sock_* methods, create_connection, start_server, create_datagram_endpoint, timeouts,
+#   and connections by host name.
 import asyncio, selectors, socket, sys
 
 mode = sys.argv[1]
@@ -102,6 +103,14 @@ async def loopback():
         print("wait_for sock_recv: timed out")
     quiet.close()
     other.close()
+    # By name: asyncio resolves in its thread pool natively, in place in the sandbox (no threads).
+    server = await asyncio.start_server(lambda r, w: w.close(), "localhost", 0, family=socket.AF_INET)
+    reader, writer = await asyncio.open_connection("localhost", server.sockets[0].getsockname()[1])
+    print("open_connection by name:", writer.get_extra_info("peername")[0])
+    writer.close()
+    server.close()
+    print("getaddrinfo:", await loop.getaddrinfo("localhost", 80, family=socket.AF_INET, type=socket.SOCK_STREAM))
+    print("getnameinfo:", await loop.getnameinfo(("127.0.0.1", 80)))
 
 
 asyncio.run(own_loop() if mode == "own-loop" else loopback())

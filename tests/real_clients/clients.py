@@ -102,6 +102,33 @@ def postgres_round():
 outcome("pg8000", postgres_round)
 outcome("pg8000 bad password", lambda: pg8000.native.Connection("pysock", host="127.0.0.1", port=servers["postgres"], password="wrong", timeout=5))
 
+import ssl  # noqa: E402
+
+import httpx  # noqa: E402
+
+trusting = ssl.create_default_context(cafile=ca)
+
+
+def httpx_get(**kw):
+    with httpx.Client(timeout=5, **kw) as client:
+        r = client.get(https)
+        big = client.post(https, content=b"x" * 1_000_000, headers={"Content-Type": "application/octet-stream"})
+        return r.status_code, r.text, r.http_version, len(big.content)
+
+
+async def httpx_async(**kw):
+    async with httpx.AsyncClient(timeout=5, **kw) as client:
+        replies = await asyncio.gather(*(client.get(https) for _ in range(3)))
+        echoed = await client.post(https, json={"async": True})
+        return [r.status_code for r in replies], echoed.json()
+
+
+outcome("httpx verified", lambda: httpx_get(verify=trusting))
+outcome("httpx unverified", lambda: httpx_get(verify=False))
+outcome("httpx wrong CA", lambda: httpx_get(verify=ssl.create_default_context(cafile=other_ca)))
+outcome("httpx async verified", lambda: asyncio.run(httpx_async(verify=trusting)))
+outcome("httpx async wrong CA", lambda: asyncio.run(httpx_async(verify=ssl.create_default_context(cafile=other_ca))))
+
 import websockets.asyncio.client  # noqa: E402
 
 

@@ -289,8 +289,9 @@ fn asyncio_own_loop_needs_no_network_permission() {
     assert_transcripts_equal("asyncio_features.py", &[], &[std::ffi::OsStr::new("own-loop")]);
 }
 
-/// asyncio's sock_* methods, start_server, create_connection, create_datagram_endpoint and wait_for
-/// timeouts over loopback, as native CPython.
+/// asyncio's sock_* methods, start_server, create_connection, create_datagram_endpoint, wait_for
+/// timeouts and connections by host name (resolved without the thread pool) over loopback, as
+/// native CPython.
 #[test]
 fn asyncio_on_loopback_matches_native_cpython() {
     assert_matches_native_with("asyncio_features.py", &[], &[std::ffi::OsStr::new("loopback")]);
