@@ -5,11 +5,9 @@ componentize-py snapshots this module at build time, and with it the `_pysock` e
 (guest/cpython), which must be imported then: its file is not in the sandbox at run time. The rest
 of the stdlib is read from /python at run time. No socket-using module is imported before the
 extension's modules are in place, so the stdlib's `socket.py`, `selectors`, `asyncio` and `ssl.py`
-run unchanged on them. asyncio's name lookups, which want a thread, run in place
-(`_asyncio_lookups`).
+run unchanged on them.
 """
 
-import _asyncio_lookups
 import _pysock
 import _script
 from wit_world import exports
@@ -18,5 +16,4 @@ from wit_world import exports
 class Run(exports.Run):
     def run(self) -> None:
         _pysock.install()
-        _asyncio_lookups.install()
         _script.run_command_line()

@@ -52,12 +52,13 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 
 /// `_pysock.install()`: makes `_pysock._socket`, `.select` and `._ssl` the interpreter's `_socket`,
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
-/// run on pysock. Modules that already imported the old ones are dropped from `sys.modules`, to be
+/// run on pysock, and asyncio's name lookups run without a thread. Modules that already imported the old ones are dropped from `sys.modules`, to be
 /// imported again on the new ones. It calls no host function, so it may run while componentize-py
 /// pre-initialises an app.
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
     linux_errno_names(py)?;
+    asyncio_lookups(py)?;
     let this = py.import("_pysock")?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
@@ -66,6 +67,15 @@ fn install(py: Python<'_>) -> PyResult<()> {
     for name in MODULES {
         modules.set_item(name, this.getattr(name)?)?;
     }
+    Ok(())
+}
+
+/// asyncio runs name lookups in a thread pool, which WASI CPython cannot start: `asyncio_lookups.py`
+/// (Python, as the code it adapts) makes them run in place once asyncio is imported.
+fn asyncio_lookups(py: Python<'_>) -> PyResult<()> {
+    let source = std::ffi::CString::new(include_str!("asyncio_lookups.py")).expect("no NUL in the source");
+    let module = PyModule::from_code(py, &source, c"_pysock/asyncio_lookups.py", c"_pysock._asyncio_lookups")?;
+    module.call_method0("install")?;
     Ok(())
 }
 

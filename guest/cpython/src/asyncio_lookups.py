@@ -12,6 +12,7 @@ WASI CPython.
 
 The stdlib's files stay as they are: the two methods are replaced on `BaseEventLoop` when
 `asyncio.base_events` is first imported, by a finder ahead of the others on `sys.meta_path`.
+`_pysock.install()` runs this file (it is compiled into the extension) and its `install()`.
 """
 
 import sys
@@ -48,9 +49,8 @@ class _Finder:
 
 
 def _resolve_in_place(base_events):
-    # asyncio's own `socket`, looked up at each call as asyncio does (its tests replace it): this
-    # module is imported when the interpreter is built, before pysock's `_socket` is in place, so it
-    # must not import `socket` itself.
+    # asyncio's own `socket`, looked up at each call as asyncio does (its tests replace it); this
+    # file may run before pysock's `_socket` is in place, so it never imports `socket` itself.
     loop = base_events.BaseEventLoop
 
     async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):
