@@ -2,7 +2,7 @@
 # Real client libraries, unmodified, inside the sandbox against real servers on loopback: urllib3 and
 # requests over HTTPS (verification on and off, a wrong CA, a wrong host name and IP), httpx (its
 # blocking and asyncio clients), redis-py (plain and TLS) against redis-server, pg8000 against
-# PostgreSQL, and websockets (asyncio). The
+# PostgreSQL, websockets (asyncio), and the stdlib's smtplib with STARTTLS against aiosmtpd. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail

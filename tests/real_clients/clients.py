@@ -129,6 +129,23 @@ outcome("httpx wrong CA", lambda: httpx_get(verify=ssl.create_default_context(ca
 outcome("httpx async verified", lambda: asyncio.run(httpx_async(verify=trusting)))
 outcome("httpx async wrong CA", lambda: asyncio.run(httpx_async(verify=ssl.create_default_context(cafile=other_ca))))
 
+import smtplib  # noqa: E402
+
+
+def smtp_round(context):
+    """STARTTLS: TLS begins on a connection that has already spoken plain SMTP."""
+    with smtplib.SMTP("localhost", servers["smtp"], timeout=5) as smtp:
+        smtp.ehlo()
+        started = smtp.starttls(context=context)[0]
+        smtp.ehlo()
+        message = "Subject: pysock\r\n\r\n" + "a line of the body\r\n" * 20000
+        code, reply = smtp.data(message) if smtp.mail("a@example.com")[0] == 250 and smtp.rcpt("b@example.com")[0] == 250 else (0, b"")
+        return started, code, reply, smtp.noop()[0]
+
+
+outcome("smtplib STARTTLS", lambda: smtp_round(trusting))
+outcome("smtplib STARTTLS wrong CA", lambda: smtp_round(ssl.create_default_context(cafile=other_ca)))
+
 import websockets.asyncio.client  # noqa: E402
 
 

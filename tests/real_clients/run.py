@@ -1,6 +1,6 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
-TLS, PostgreSQL, a websockets server), and compares the two transcripts. Everything stops by itself:
+TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR   (scripts/real-clients.sh installs the libraries and calls it)
@@ -90,6 +90,25 @@ def websocket_server():
     return port
 
 
+class Mailbox:
+    """aiosmtpd's handler: answers every message with its size, as the client will see it."""
+
+    async def handle_DATA(self, server, session, envelope):
+        return f"250 OK {len(envelope.content)} bytes for {len(envelope.rcpt_tos)} recipient(s)"
+
+
+def smtp_server():
+    """An SMTP server offering STARTTLS with the test certificate (aiosmtpd, in its own thread)."""
+    from aiosmtpd.controller import Controller
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+    port = free_port()
+    controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, tls_context=context, ready_timeout=30)
+    controller.start()
+    return port
+
+
 def start(command, **kw):
     children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw))
 
@@ -140,6 +159,7 @@ def main():
         servers["redis"], servers["redis_tls"] = redis_servers(scratch)
         servers["postgres"] = postgres_server(scratch)
         servers["websocket"] = websocket_server()
+        servers["smtp"] = smtp_server()
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
