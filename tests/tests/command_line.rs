@@ -221,6 +221,55 @@ fn embedders_run_python_and_capture_its_output() {
     assert_eq!(text(&finished.stderr), "to stderr\n");
 }
 
+/// `python -m http.server`, as a python3 user starts it, serves a folder to native clients (its
+/// ThreadingHTTPServer serves them one after another: the sandbox has no threads).
+#[test]
+fn python_dash_m_http_server_serves_native_clients() {
+    use std::io::Read;
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let dir = Scratch::new("http-server");
+    dir.write("page.txt", "served from the sandbox\n");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
+    let folder = dir.0.to_str().unwrap();
+    let server = Command::new(pysock_bin())
+        .args(["python", "--allow-loopback", "--dir", folder, "-m", "http.server", &port, "--bind", "127.0.0.1", "-d", folder])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Stop(server);
+    let get = |path: &str| -> std::io::Result<String> {
+        let mut c = TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap()))?;
+        c.set_read_timeout(Some(Duration::from_secs(10)))?;
+        c.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())?;
+        let mut reply = String::new();
+        c.read_to_string(&mut reply)?;
+        Ok(reply)
+    };
+    // Bounded: the interpreter starts in well under a second once compiled.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let first = loop {
+        match get("/page.txt") {
+            Ok(reply) => break reply,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Err(e) => panic!("the server never answered: {e}"),
+        }
+    };
+    for reply in [first, get("/page.txt").unwrap()] {
+        assert!(reply.starts_with("HTTP/1.0 200 OK") && reply.ends_with("\r\n\r\nserved from the sandbox\n"), "{reply}");
+    }
+    let missing = get("/missing").unwrap();
+    assert!(missing.starts_with("HTTP/1.0 404"), "{missing}");
+}
+
 /// A time limit is only as good as the engine's ability to stop a guest that computes: an engine
 /// built without epoch checks (the fast default) refuses such a run, saying how to build one.
 #[test]

@@ -236,6 +236,13 @@ fn ssl_memorybio_matches_native_cpython() {
     assert_matches_native_with("ssl_memorybio.py", &[&certs], &[certs.as_os_str()]);
 }
 
+/// socketserver's threading servers (ThreadingHTTPServer, ThreadingTCPServer) answer as natively,
+/// handler errors included, though the sandbox has no thread to give each request.
+#[test]
+fn threading_servers_match_native_cpython() {
+    assert_matches_native("threading_servers.py");
+}
+
 /// Bad arguments, huge numbers, NaN timeouts and closed sockets: the same exceptions as native CPython.
 #[test]
 fn bad_input_matches_native_cpython() {

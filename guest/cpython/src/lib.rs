@@ -52,13 +52,14 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 
 /// `_pysock.install()`: makes `_pysock._socket`, `.select` and `._ssl` the interpreter's `_socket`,
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
-/// run on pysock, and asyncio's name lookups run without a thread. Modules that already imported the old ones are dropped from `sys.modules`, to be
+/// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`).
+/// Modules that already imported the old ones are dropped from `sys.modules`, to be
 /// imported again on the new ones. It calls no host function, so it may run while componentize-py
 /// pre-initialises an app.
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
     linux_errno_names(py)?;
-    asyncio_lookups(py)?;
+    in_place(py)?;
     let this = py.import("_pysock")?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
@@ -70,11 +71,12 @@ fn install(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
-/// asyncio runs name lookups in a thread pool, which WASI CPython cannot start: `asyncio_lookups.py`
-/// (Python, as the code it adapts) makes them run in place once asyncio is imported.
-fn asyncio_lookups(py: Python<'_>) -> PyResult<()> {
-    let source = std::ffi::CString::new(include_str!("asyncio_lookups.py")).expect("no NUL in the source");
-    let module = PyModule::from_code(py, &source, c"_pysock/asyncio_lookups.py", c"_pysock._asyncio_lookups")?;
+/// asyncio's name lookups and socketserver's threading servers want a thread, which WASI CPython
+/// cannot start: `in_place.py` (Python, as the code it adapts) has them do the work in place once
+/// those modules are imported.
+fn in_place(py: Python<'_>) -> PyResult<()> {
+    let source = std::ffi::CString::new(include_str!("in_place.py")).expect("no NUL in the source");
+    let module = PyModule::from_code(py, &source, c"_pysock/in_place.py", c"_pysock._in_place")?;
     module.call_method0("install")?;
     Ok(())
 }

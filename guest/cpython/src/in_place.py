@@ -1,0 +1,90 @@
+"""Work the stdlib hands to a thread, done in place, for an interpreter without threads.
+
+WASI CPython cannot start a thread. Two stdlib paths that networking code takes all the time depend on
+one, and failed in the sandbox with RuntimeError("can't start new thread"):
+
+- asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
+  `create_connection`, `create_server`, `create_datagram_endpoint`) and addresses
+  (`loop.getnameinfo`) in its default thread pool; `asyncio.run` then failed again shutting the pool
+  down. Here the two methods call the socket module in place: the event loop waits for the lookup as
+  a blocking call would make it wait, and pysock's host bounds every lookup (its resolver's timeout,
+  the policy, the lookup quota).
+- `socketserver.ThreadingMixIn` (ThreadingHTTPServer, so `python -m http.server`, and
+  ThreadingTCPServer/UDPServer) starts a thread per request. Here it handles the request in place, as
+  the non-threading servers do, with the mix-in's own per-request steps (errors go to `handle_error`,
+  the request is always shut down): requests are served one after another.
+
+Everything else that needs a thread (`asyncio.to_thread`, `run_in_executor`, `threading.Thread`)
+still fails as on any WASI CPython.
+
+The stdlib's files stay as they are: each module is adapted when it is first imported (at once if it
+already was), by a finder ahead of the others on `sys.meta_path`. `_pysock.install()` runs this file
+(it is compiled into the extension) and its `install()`. It never imports `socket` itself: it may run
+before pysock's `_socket` is in place.
+"""
+
+import sys
+from importlib.machinery import PathFinder
+
+
+def _resolve_in_place(base_events):
+    loop = base_events.BaseEventLoop
+
+    # asyncio's own `socket`, looked up at each call as asyncio does (its tests replace it).
+    async def getaddrinfo(self, host, port, *, family=0, type=0, proto=0, flags=0):
+        if self._debug:
+            return self._getaddrinfo_debug(host, port, family, type, proto, flags)
+        return base_events.socket.getaddrinfo(host, port, family, type, proto, flags)
+
+    async def getnameinfo(self, sockaddr, flags=0):
+        return base_events.socket.getnameinfo(sockaddr, flags)
+
+    _replace(loop, getaddrinfo, getnameinfo)
+
+
+def _serve_in_place(socketserver):
+    mixin = socketserver.ThreadingMixIn
+
+    def process_request(self, request, client_address):
+        self.process_request_thread(request, client_address)
+
+    _replace(mixin, process_request)
+
+
+def _replace(cls, *functions):
+    for new in functions:
+        old = getattr(cls, new.__name__)
+        new.__qualname__, new.__doc__ = old.__qualname__, old.__doc__
+        setattr(cls, new.__name__, new)
+
+
+ADAPTED = {"asyncio.base_events": _resolve_in_place, "socketserver": _serve_in_place}
+
+
+def install():
+    """Adapts each module in ADAPTED when it is imported (now, if it already was)."""
+    for name, adapt in ADAPTED.items():
+        if name in sys.modules:
+            adapt(sys.modules[name])
+    if _Finder not in sys.meta_path:
+        sys.meta_path.insert(0, _Finder)
+
+
+class _Finder:
+    """Finds the modules in ADAPTED as the path finder does, and adapts each once it has run."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        adapt = ADAPTED.get(name)
+        if adapt is None:
+            return None
+        spec = PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None:
+            run = spec.loader.exec_module
+
+            def exec_module(module):
+                run(module)
+                adapt(module)
+
+            spec.loader.exec_module = exec_module
+        return spec
