@@ -204,6 +204,32 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
     })
 }
 
+/// What the kernel reads as `opt`'s value from the caller's `len` bytes (`None`: a NULL pointer),
+/// as setsockopt(2), sk_setsockopt and do_ip_setsockopt read it: the WIT carries a value, not the
+/// pointer and length, so the reading is done here. A negative length is EINVAL. The IPv4 options
+/// that fit in a byte read one byte from a value shorter than an int, and with no byte at all IP_TOS
+/// is 0 and the others are EINVAL; every other option needs an int (EINVAL), SO_LINGER two.
+/// Reading a NULL value is EFAULT.
+fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Error> {
+    let reads_a_byte = matches!(opt, Sockopt::IpTos | Sockopt::IpTtl | Sockopt::IpMulticastTtl | Sockopt::IpMulticastLoop);
+    if len < 0 || (len < 4 && !reads_a_byte) {
+        return Err(os(Errno::Einval));
+    }
+    let b = match bytes {
+        Some(b) => b,
+        None if len > 0 => return Err(os(Errno::Efault)),
+        None => &[],
+    };
+    let int_at = |at: usize| i32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
+    Ok(match b.len() {
+        n if opt == Sockopt::Linger && n >= 8 => ((int_at(0) as i64) << 32) | int_at(4) as u32 as i64,
+        _ if opt == Sockopt::Linger => return Err(os(Errno::Einval)),
+        n if n >= 4 => int_at(0) as i64,
+        0 if opt != Sockopt::IpTos => return Err(os(Errno::Einval)),
+        _ => b.first().map_or(0, |&c| c as i64),
+    })
+}
+
 /// A host address as CPython returns it: `(host, port)` or `(host, port, flowinfo, scope_id)`.
 pub fn to_python(a: &IpSocketAddress) -> Address {
     let host = addr::ip_to_string(&a.address);
@@ -638,27 +664,10 @@ impl<H: Host> Core<H> {
     pub fn setsockopt(&self, s: &SockObj, level: i32, name: i32, v: &OptionArgument) -> Result<(), Error> {
         let sock = self.sock(s)?;
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
-        // The WIT carries a value, not the caller's pointer and length, so the kernel's reading of
-        // them (setsockopt(2), sk_setsockopt, do_ip_setsockopt) is done here. A negative length is
-        // EINVAL. The IPv4 options that fit in a byte read one byte from a value shorter than an int,
-        // and with no byte at all IP_TOS is 0 and the others are EINVAL; every other option needs
-        // an int (EINVAL), SO_LINGER two. Reading a NULL value is EFAULT.
-        let reads_a_byte = matches!(opt, Sockopt::IpTos | Sockopt::IpTtl | Sockopt::IpMulticastTtl | Sockopt::IpMulticastLoop);
-        let (len, bytes) = match v {
-            OptionArgument::Int(i) => (4, Err(*i)),
-            OptionArgument::Bytes(b) => (i32::try_from(b.len()).unwrap_or(i32::MAX), Ok(Some(b.as_slice()))),
-            OptionArgument::Null(len) => (*len, Ok(None)),
-        };
-        let int_at = |b: &[u8], at: usize| i32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
-        let value = match bytes {
-            Err(i) => i,
-            Ok(_) if len < 0 || (len < 4 && !reads_a_byte) => return Err(os(Errno::Einval)),
-            Ok(None) if len > 0 => return Err(os(Errno::Efault)),
-            Ok(_) if len < 8 && opt == Sockopt::Linger => return Err(os(Errno::Einval)),
-            Ok(_) if len == 0 && opt != Sockopt::IpTos => return Err(os(Errno::Einval)),
-            Ok(Some(b)) if opt == Sockopt::Linger => ((int_at(b, 0) as i64) << 32) | int_at(b, 4) as u32 as i64,
-            Ok(Some(b)) if b.len() >= 4 => int_at(b, 0) as i64,
-            Ok(b) => b.and_then(|b| b.first()).map_or(0, |&c| c as i64),
+        let value = match v {
+            OptionArgument::Int(i) => *i,
+            OptionArgument::Bytes(b) => option_value(opt, i32::try_from(b.len()).unwrap_or(i32::MAX), Some(b))?,
+            OptionArgument::Null(len) => option_value(opt, *len, None)?,
         };
         if opt != Sockopt::Linger && i32::try_from(value).is_err() {
             return Err(overflow("Python int too large to convert to C int"));

@@ -117,7 +117,6 @@ pub fn engine(interruption: Interruption) -> Result<Engine> {
     config.wasm_component_model(true);
     config.epoch_interruption(interruption.time_limit);
     config.consume_fuel(interruption.fuel);
-
     // For profiling with perf(1): names the JIT-compiled wasm functions in /tmp/perf-PID.map.
     if std::env::var_os("PYSOCK_PERFMAP").is_some() {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
