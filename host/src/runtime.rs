@@ -92,6 +92,35 @@ impl std::fmt::Display for TimeLimitExceeded {
 
 impl std::error::Error for TimeLimitExceeded {}
 
+/// The error of a run whose program waited for a lock or condition that only another thread could
+/// release. The sandbox runs one thread, so the wait could never end: WASI's libc stops the program
+/// there (its `pthread_cond_wait` traps) where native Python would hang, or would go on once the
+/// other thread released it.
+#[derive(Debug)]
+pub struct Deadlock;
+
+impl std::fmt::Display for Deadlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "the program waited for a lock that only another thread could release (a threading Lock, \
+             Condition, Event or Queue, or a future's result), and the sandbox runs one thread, so the wait \
+             could never end; pysock stopped the program. asyncio.to_thread and run_in_executor run their \
+             function on this thread too: such a function cannot wait for the event loop",
+        )
+    }
+}
+
+impl std::error::Error for Deadlock {}
+
+/// Whether a run's error is WASI libc's trap in a wait that nothing could end.
+fn is_deadlock(e: &wasmtime::Error) -> bool {
+    let waited = || {
+        let top = e.downcast_ref::<wasmtime::WasmBacktrace>()?.frames().first()?.func_name()?;
+        Some(top.starts_with("pthread_"))
+    };
+    e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::UnreachableCodeReached) && waited() == Some(true)
+}
+
 /// What an engine compiles into guest code so that a run can be stopped while it computes. Each
 /// check runs in every loop and call of the guest (epoch checks cost CPython in the sandbox about
 /// 0.2 µs a socket round trip, fuel far more), so an engine has only what its runs ask for:
@@ -434,6 +463,7 @@ pub fn run_captured(engine: &Engine, component: &Component, options: &RunOptions
         Err(e) => match e.downcast_ref::<wasmtime_wasi::I32Exit>() {
             Some(exit) => exit.0,
             None if interrupted => return Err(TimeLimitExceeded(options.time_limit.unwrap_or_default()).into()),
+            None if is_deadlock(&e) => return Err(Deadlock.into()),
             None => bail!(e),
         },
     };

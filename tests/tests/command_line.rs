@@ -290,6 +290,25 @@ fn embedders_get_a_clear_error_for_a_time_limit_their_engine_cannot_keep() {
     assert!(stopped.downcast_ref::<pysock::runtime::TimeLimitExceeded>().is_some(), "{stopped:#}");
 }
 
+/// A wait that only another thread could end (natively a hang, or a worker thread's job) stops the
+/// one-thread sandbox at once: the user reads what happened instead of a wasm backtrace, and an
+/// embedder gets a typed error. The output before the wait is kept.
+#[test]
+fn a_wait_no_thread_can_end_is_reported_as_a_deadlock() {
+    let script = "import threading\nlock = threading.Lock()\nlock.acquire()\nprint('holding it', flush=True)\nlock.acquire()\n";
+    let out = sandbox(&[], &["-c", script], "");
+    assert_eq!(text(&out.stdout), "holding it\n");
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(said.starts_with("pysock: the program waited for a lock that only another thread could release"), "{said}");
+    assert!(!said.contains("wasm backtrace"), "{said}");
+
+    use pysock::runtime::{Python, RunOptions};
+    let python = Python::load(&pysock_tests::root(), Default::default()).unwrap();
+    let stopped = python.run(&["-c", script], RunOptions { capture_output: true, ..Default::default() }).unwrap_err();
+    assert!(stopped.downcast_ref::<pysock::runtime::Deadlock>().is_some(), "{stopped:#}");
+}
+
 /// The first run with an empty cache says, in one line, that it compiles the interpreter; the next
 /// loads what it kept there and says nothing.
 #[test]
