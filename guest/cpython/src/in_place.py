@@ -1,6 +1,6 @@
 """Work the stdlib hands to a thread, done in place, for an interpreter without threads.
 
-WASI CPython cannot start a thread. Two stdlib paths that networking code takes all the time depend on
+WASI CPython cannot start a thread. Three stdlib paths that networking code takes all the time depend on
 one, and failed in the sandbox with RuntimeError("can't start new thread"):
 
 - asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
@@ -13,9 +13,14 @@ one, and failed in the sandbox with RuntimeError("can't start new thread"):
   ThreadingTCPServer/UDPServer) starts a thread per request. Here it handles the request in place, as
   the non-threading servers do, with the mix-in's own per-request steps (errors go to `handle_error`,
   the request is always shut down): requests are served one after another.
+- asyncio's default executor (`asyncio.to_thread`, `loop.run_in_executor(None, ...)`, which libraries
+  use for blocking file and CPU work) is a thread pool. Here the function runs in place, in the call,
+  and its outcome goes through the same future a worker thread would complete: the awaiting coroutine
+  resumes on a later turn of the loop, as natively. The loop waits while the function runs, so a
+  function that itself waits for the loop never returns; natively it would.
 
-Everything else that needs a thread (`asyncio.to_thread`, `run_in_executor`, `threading.Thread`)
-still fails as on any WASI CPython.
+Everything else that needs a thread (an executor the program creates, `threading.Thread`) still fails
+as on any WASI CPython.
 
 The stdlib's files stay as they are: each module is adapted when it is first imported (at once if it
 already was), by a finder ahead of the others on `sys.meta_path`. `_pysock.install()` runs this file
@@ -23,6 +28,7 @@ already was), by a finder ahead of the others on `sys.meta_path`. `_pysock.insta
 before pysock's `_socket` is in place.
 """
 
+import contextvars
 import sys
 from importlib.machinery import PathFinder
 
@@ -39,7 +45,33 @@ def _resolve_in_place(base_events):
     async def getnameinfo(self, sockaddr, flags=0):
         return base_events.socket.getnameinfo(sockaddr, flags)
 
-    _replace(loop, getaddrinfo, getnameinfo)
+    run_in_pool = _original(loop.run_in_executor)
+
+    def run_in_executor(self, executor, func, *args):
+        if executor is not None or self._default_executor is not None:
+            return run_in_pool(self, executor, func, *args)
+        self._check_closed()
+        if self._debug:
+            self._check_callback(func, "run_in_executor")
+        self._check_default_executor()
+        done = base_events.concurrent.futures.Future()
+        _run_now(done, func, args)
+        return base_events.futures.wrap_future(done, loop=self)
+
+    _replace(loop, getaddrinfo, getnameinfo, run_in_executor)
+
+
+def _run_now(done, func, args):
+    """Calls `func` and completes the concurrent future `done` with its outcome, as a pool's worker does."""
+    try:
+        # In a worker thread's context, not the caller's: `to_thread` passes its caller's context on
+        # itself, and `run_in_executor` does not. A fresh one each time, so that a function that
+        # itself runs one in place can enter it.
+        result = contextvars.Context().run(func, *args)
+    except BaseException as exc:  # a worker hands every exception to its future
+        done.set_exception(exc)
+    else:
+        done.set_result(result)
 
 
 def _serve_in_place(socketserver):
@@ -55,7 +87,14 @@ def _replace(cls, *functions):
     for new in functions:
         old = getattr(cls, new.__name__)
         new.__qualname__, new.__doc__ = old.__qualname__, old.__doc__
+        new.__wrapped__ = _original(old)
         setattr(cls, new.__name__, new)
+
+
+def _original(method):
+    # The stdlib's own method, however often `_pysock.install()` has adapted the class: the
+    # in-place `run_in_executor` must not end up calling itself.
+    return getattr(method, "__wrapped__", method)
 
 
 ADAPTED = {"asyncio.base_events": _resolve_in_place, "socketserver": _serve_in_place}
@@ -63,9 +102,9 @@ ADAPTED = {"asyncio.base_events": _resolve_in_place, "socketserver": _serve_in_p
 
 def install():
     """Adapts each module in ADAPTED when it is imported (now, if it already was)."""
-    for name, adapt in ADAPTED.items():
+    for name in ADAPTED:
         if name in sys.modules:
-            adapt(sys.modules[name])
+            ADAPTED[name](sys.modules[name])
     if _Finder not in sys.meta_path:
         sys.meta_path.insert(0, _Finder)
 
@@ -75,8 +114,7 @@ class _Finder:
 
     @staticmethod
     def find_spec(name, path=None, target=None):
-        adapt = ADAPTED.get(name)
-        if adapt is None:
+        if name not in ADAPTED:
             return None
         spec = PathFinder.find_spec(name, path, target)
         if spec is not None and spec.loader is not None:
@@ -84,7 +122,7 @@ class _Finder:
 
             def exec_module(module):
                 run(module)
-                adapt(module)
+                ADAPTED[name](module)
 
             spec.loader.exec_module = exec_module
         return spec
