@@ -2,7 +2,8 @@
 # Real client libraries, unmodified, inside the sandbox against real servers on loopback: urllib3 and
 # requests over HTTPS (verification on and off, a wrong CA, a wrong host name and IP), httpx (its
 # blocking and asyncio clients), redis-py (plain and TLS) against redis-server, pg8000 against
-# PostgreSQL, websockets (asyncio), and the stdlib's smtplib with STARTTLS against aiosmtpd. The
+# PostgreSQL, websockets (asyncio), the stdlib's smtplib with STARTTLS against aiosmtpd, and aiohttp (its
+# client against the HTTPS server; its server and client in one program). The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail

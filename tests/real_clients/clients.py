@@ -160,3 +160,65 @@ async def websocket_round():
 
 
 outcome("websockets", lambda: asyncio.run(websocket_round()))
+
+import aiohttp  # noqa: E402
+from aiohttp import web  # noqa: E402
+
+
+async def aiohttp_client(context):
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        async def get():
+            async with session.get(https, ssl=context) as r:
+                return r.status, await r.text()
+
+        replies = await asyncio.gather(*(get() for _ in range(3)))
+        async with session.post(https, data=b"y" * 1_000_000, ssl=context) as r:
+            echoed = len(await r.read())
+        return replies[0], len(replies), echoed
+
+
+async def aiohttp_both_ends():
+    """aiohttp's server and client in one program: a handler, a streamed upload and a file served
+    with FileResponse (which opens the file in asyncio's default executor, then uses sendfile)."""
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as f:
+        f.write(bytes(range(256)) * 4096)
+    served = f.name
+
+    async def hello(request):
+        return web.Response(text=f"hello {request.match_info['name']}")
+
+    async def upload(request):
+        total = 0
+        async for chunk in request.content.iter_chunked(65536):
+            total += len(chunk)
+        return web.json_response({"received": total})
+
+    app = web.Application()
+    app.add_routes([web.get("/hello/{name}", hello), web.post("/upload", upload),
+                    web.get("/file", lambda request: web.FileResponse(served))])
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", timeout=aiohttp.ClientTimeout(total=5)) as session:
+            async with session.get("/hello/sandbox") as r:
+                greeting = await r.text()
+            async with session.post("/upload", data=b"z" * 3_000_000) as r:
+                uploaded = await r.json()
+            async with session.get("/file") as r:
+                body = await r.read()
+            async with session.get("/missing") as r:
+                missing = r.status
+        return greeting, uploaded, len(body), body == bytes(range(256)) * 4096, missing
+    finally:
+        await runner.cleanup()
+        os.unlink(served)
+
+
+outcome("aiohttp verified", lambda: asyncio.run(aiohttp_client(trusting)))
+outcome("aiohttp wrong CA", lambda: asyncio.run(aiohttp_client(ssl.create_default_context(cafile=other_ca))))
+outcome("aiohttp server and client", lambda: asyncio.run(aiohttp_both_ends()))

@@ -1,6 +1,7 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
-TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS), and compares the two transcripts. Everything stops by itself:
+TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS; aiohttp's own server runs in
+clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR   (scripts/real-clients.sh installs the libraries and calls it)
