@@ -222,3 +222,31 @@ async def aiohttp_both_ends():
 outcome("aiohttp verified", lambda: asyncio.run(aiohttp_client(trusting)))
 outcome("aiohttp wrong CA", lambda: asyncio.run(aiohttp_client(ssl.create_default_context(cafile=other_ca))))
 outcome("aiohttp server and client", lambda: asyncio.run(aiohttp_both_ends()))
+
+
+import http.client  # noqa: E402
+
+
+def through_proxy_http_client():
+    c = http.client.HTTPSConnection("127.0.0.1", servers["proxy"], context=trusting, timeout=5)
+    try:
+        c.set_tunnel("localhost", servers["https"])
+        c.request("GET", "/hello")
+        return c.getresponse().read()
+    finally:
+        c.close()
+
+
+def through_tls_proxy(proxy_ca):
+    """urllib3 to an HTTPS origin through an HTTPS proxy: TLS inside TLS (ssl.MemoryBIO and SSLObject
+    over the proxy's SSLSocket)."""
+    proxy = f"https://localhost:{servers['tls_proxy']}"
+    context = ssl.create_default_context(cafile=proxy_ca)
+    with urllib3.ProxyManager(proxy, ca_certs=ca, proxy_ssl_context=context, timeout=5, retries=False) as pool:
+        return pool.request("GET", https).data
+
+
+outcome("requests through a proxy", lambda: requests_get(proxies={"https": f"http://127.0.0.1:{servers['proxy']}"}, verify=ca))
+outcome("http.client set_tunnel", through_proxy_http_client)
+outcome("urllib3 through a TLS proxy", lambda: through_tls_proxy(ca))
+outcome("urllib3 through a TLS proxy, wrong CA", lambda: through_tls_proxy(other_ca))

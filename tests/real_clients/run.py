@@ -1,6 +1,6 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
-TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS; aiohttp's own server runs in
+TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS; aiohttp's own server runs in
 clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
@@ -10,8 +10,10 @@ import asyncio
 import http.server
 import json
 import os
+import select
 import shutil
 import socket
+import socketserver
 import ssl
 import subprocess
 import sys
@@ -68,6 +70,46 @@ def https_server(address):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
     server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
+class Tunnel(socketserver.StreamRequestHandler):
+    """An HTTP proxy that only tunnels (CONNECT), as HTTPS through a proxy uses it."""
+
+    def handle(self):
+        method, target, _ = self.rfile.readline().decode().split()
+        while self.rfile.readline() not in (b"\r\n", b""):
+            pass
+        if method != "CONNECT":
+            self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            return
+        host, port = target.rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as upstream:
+            self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            self.wfile.flush()
+            other = {self.connection: upstream, upstream: self.connection}
+            while True:
+                # A TLS connection to the proxy may hold decrypted bytes that select() cannot see.
+                ready = [s for s in other if getattr(s, "pending", lambda: 0)()]
+                ready = ready or select.select(list(other), [], [], 10)[0]
+                if not ready:
+                    return
+                for s in ready:
+                    data = s.recv(65536)
+                    if not data:
+                        return
+                    other[s].sendall(data)
+
+
+def tunnel_proxy(tls):
+    """A CONNECT proxy on 127.0.0.1, reached over TLS when `tls` (HTTPS to an HTTPS proxy: TLS in TLS)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
+    server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
 
@@ -161,6 +203,7 @@ def main():
         servers["postgres"] = postgres_server(scratch)
         servers["websocket"] = websocket_server()
         servers["smtp"] = smtp_server()
+        servers["proxy"], servers["tls_proxy"] = tunnel_proxy(False), tunnel_proxy(True)
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
