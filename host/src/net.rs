@@ -91,6 +91,9 @@ pub struct Socket {
     /// Bound to loopback in place of the wildcard the guest asked for (see `judge_bind`), so its
     /// local address reads as the wildcard until a connection fixes it.
     wildcard: bool,
+    /// The guest turned IPV6_V6ONLY off: it wants IPv4 clients on this IPv6 socket too, which a
+    /// stand-in for the wildcard then keeps (see `judge_bind`).
+    dual_stack: bool,
     /// Registered with the store's poller, which a wait blocks on. Only a socket some wait has had
     /// to block for is: on a registered socket every packet also wakes the poller's queue in the
     /// kernel (measured with native CPython: 2.8 -> 2.9 us for a 64-byte loopback round trip),
@@ -168,19 +171,31 @@ impl PysockCtxView<'_> {
     }
 
     /// Judges a bind. A wildcard bind means "every interface I may use": when the policy refuses the
-    /// wildcard but allows the family's loopback address, that is what the kernel binds (the second
-    /// value says so), so the listener is reachable from loopback and nowhere else. Otherwise the
-    /// address is judged as it is.
-    fn judge_bind(&mut self, a: &IpSocketAddress) -> Result<(SockAddr, bool), Errno> {
+    /// wildcard but allows a loopback address, that is what the kernel binds (the second value says
+    /// so), so the listener is reachable from loopback and nowhere else. Otherwise the address is
+    /// judged as it is.
+    ///
+    /// One socket binds one address. For the IPv6 wildcard that is ::1, unless the guest turned
+    /// IPV6_V6ONLY off (`dual_stack`: `create_server(..., dualstack_ipv6=True)`, http.server): then
+    /// ::ffff:127.0.0.1, so that IPv4 clients, the ones that socket was opened for, reach it as
+    /// natively and are seen as natively (`::ffff:127.0.0.1`); clients of ::1 are refused.
+    fn judge_bind(&mut self, a: &IpSocketAddress, dual_stack: bool) -> Result<(SockAddr, bool), Errno> {
         let addr = to_std(a);
         if addr.ip().is_unspecified() {
             let ctx = &*self.ctx;
             let now = Instant::now();
             if !ctx.policy.decide(Op::Bind, addr, &ctx.admissions, now).allowed {
-                let mut loopback = addr;
-                loopback.set_ip(if addr.is_ipv4() { Ipv4Addr::LOCALHOST.into() } else { Ipv6Addr::LOCALHOST.into() });
-                if ctx.policy.decide(Op::Bind, loopback, &ctx.admissions, now).allowed {
-                    return Ok((self.judge(Op::Bind, &from_std(loopback))?, true));
+                let loopbacks: &[IpAddr] = match addr {
+                    SocketAddr::V4(_) => &[IpAddr::V4(Ipv4Addr::LOCALHOST)],
+                    SocketAddr::V6(_) if dual_stack => &[IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped()), IpAddr::V6(Ipv6Addr::LOCALHOST)],
+                    SocketAddr::V6(_) => &[IpAddr::V6(Ipv6Addr::LOCALHOST)],
+                };
+                for &ip in loopbacks {
+                    let mut loopback = addr;
+                    loopback.set_ip(ip);
+                    if ctx.policy.decide(Op::Bind, loopback, &ctx.admissions, now).allowed {
+                        return Ok((self.judge(Op::Bind, &from_std(loopback))?, true));
+                    }
                 }
             }
         }
@@ -224,7 +239,7 @@ impl PysockCtxView<'_> {
     fn adopt(&mut self, inner: socket2::Socket, family: Family, kind: Kind) -> NetResult<Resource<Socket>> {
         inner.set_nonblocking(true)?;
         self.ctx.usage.sockets += 1;
-        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, polled: false })?)
+        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, dual_stack: false, polled: false })?)
     }
 
     /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
@@ -515,7 +530,8 @@ impl HostSocket for PysockCtxView<'_> {
         }
 
         fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-            let (addr, stand_in) = self.judge_bind(&address)?;
+            let dual_stack = self.socket(&this)?.dual_stack;
+            let (addr, stand_in) = self.judge_bind(&address, dual_stack)?;
             let s = self.socket(&this)?;
             s.inner.bind(&addr)?;
             s.wildcard = stand_in;
@@ -533,9 +549,10 @@ impl HostSocket for PysockCtxView<'_> {
             // listen() on a socket never bound binds the wildcard address: judge it as that bind,
             // and bind loopback first where that is what the wildcard means.
             let local = s.inner.local_addr()?.as_socket();
+            let dual_stack = s.dual_stack;
             if let Some(local) = local.filter(|a| a.port() == 0) {
                 let wildcard = SocketAddr::new(if local.is_ipv4() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V6(Ipv6Addr::UNSPECIFIED) }, 0);
-                let (addr, stand_in) = self.judge_bind(&from_std(wildcard))?;
+                let (addr, stand_in) = self.judge_bind(&from_std(wildcard), dual_stack)?;
                 if stand_in {
                     let s = self.socket(&this)?;
                     s.inner.bind(&addr)?;
@@ -633,7 +650,11 @@ impl HostSocket for PysockCtxView<'_> {
             }
             let (level, opt) = sockopt_level_name(name);
             let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
-            Ok(sys::setsockopt_int(fd, level, opt, value)?)
+            sys::setsockopt_int(fd, level, opt, value)?;
+            if name == Sockopt::Ipv6V6only {
+                self.socket(&this)?.dual_stack = value == 0;
+            }
+            Ok(())
         }
 
         fn take_error(&mut self, this: Resource<Socket>) -> NetResult<Option<Errno>> {
@@ -643,10 +664,11 @@ impl HostSocket for PysockCtxView<'_> {
         fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
             self.check_quota(1)?;
             let s = self.socket(&this)?;
-            let (family, kind, wildcard) = (s.family, s.kind, s.wildcard);
+            let (family, kind, wildcard, dual_stack) = (s.family, s.kind, s.wildcard, s.dual_stack);
             let dup = s.inner.try_clone()?;
             let r = self.adopt(dup, family, kind)?;
-            self.socket(&r)?.wildcard = wildcard;
+            let copy = self.socket(&r)?;
+            (copy.wildcard, copy.dual_stack) = (wildcard, dual_stack);
             Ok(r)
         }
 

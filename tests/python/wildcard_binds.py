@@ -1,5 +1,6 @@
 """Wildcard binds as client libraries and servers make them: create_server(('', 0)), a client's
-source_address=('', 0), listen() on an unbound socket, a UDP socket on 0.0.0.0 and a listener on ::.
+source_address=('', 0), listen() on an unbound socket, a UDP socket on 0.0.0.0, a listener on :: and a
+dual-stack one (IPV6_V6ONLY off, as create_server(dualstack_ipv6=True) and http.server make it).
 Under --allow-loopback the sandbox binds loopback for them, and the addresses read as CPython's.
 tests/tests/sandbox.rs compares this with native CPython."""
 import socket
@@ -43,3 +44,11 @@ c6 = socket.create_connection(("::1", v6.getsockname()[1]), timeout=5)
 print("reachable on ::1:", v6.accept()[1][0])
 c6.close()
 v6.close()
+
+dual = socket.create_server(("", 0), family=socket.AF_INET6, dualstack_ipv6=True)
+print("dual-stack:", dual.getsockname()[0], "IPV6_V6ONLY", dual.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+c4 = socket.create_connection(("127.0.0.1", dual.getsockname()[1]), timeout=5)
+conn, peer = dual.accept()
+print("an IPv4 client reaches it as:", peer[0], "| the accepted socket's address:", conn.getsockname()[0], conn.family.name)
+for s in (c4, conn, dual):
+    s.close()
