@@ -94,6 +94,10 @@ pub struct Socket {
     /// The guest turned IPV6_V6ONLY off: it wants IPv4 clients on this IPv6 socket too, which a
     /// stand-in for the wildcard then keeps (see `judge_bind`).
     dual_stack: bool,
+    /// A dual-stack IPv6 stream socket standing in for the wildcard binds ::1, and this second kernel
+    /// socket binds ::ffff:127.0.0.1 on the same port, so that clients of either loopback reach it as
+    /// natively. It listens, accepts, waits and closes with `inner`.
+    companion: Option<socket2::Socket>,
     /// Registered with the store's poller, which a wait blocks on. Only a socket some wait has had
     /// to block for is: on a registered socket every packet also wakes the poller's queue in the
     /// kernel (measured with native CPython: 2.8 -> 2.9 us for a 64-byte loopback round trip),
@@ -171,35 +175,57 @@ impl PysockCtxView<'_> {
     }
 
     /// Judges a bind. A wildcard bind means "every interface I may use": when the policy refuses the
-    /// wildcard but allows a loopback address, that is what the kernel binds (the second value says
-    /// so), so the listener is reachable from loopback and nowhere else. Otherwise the address is
-    /// judged as it is.
+    /// wildcard but allows loopback, loopback is what the kernel binds, so the listener is reachable
+    /// from loopback and nowhere else. Otherwise the address is judged as it is.
     ///
-    /// One socket binds one address. For the IPv6 wildcard that is ::1, unless the guest turned
-    /// IPV6_V6ONLY off (`dual_stack`: `create_server(..., dualstack_ipv6=True)`, http.server): then
-    /// ::ffff:127.0.0.1, so that IPv4 clients, the ones that socket was opened for, reach it as
-    /// natively and are seen as natively (`::ffff:127.0.0.1`); clients of ::1 are refused.
-    fn judge_bind(&mut self, a: &IpSocketAddress, dual_stack: bool) -> Result<(SockAddr, bool), Errno> {
+    /// For the IPv6 wildcard that is ::1, unless the guest turned IPV6_V6ONLY off (`dual_stack`:
+    /// `create_server(..., dualstack_ipv6=True)`, http.server), asking for IPv4 clients too: then a
+    /// stream socket binds ::1 and ::ffff:127.0.0.1 (with a companion socket), and a datagram socket,
+    /// which could not receive on two, ::ffff:127.0.0.1 (IPv4 being what most clients use).
+    fn judge_bind(&mut self, a: &IpSocketAddress, dual_stack: bool, kind: Kind) -> Result<Bind, Errno> {
         let addr = to_std(a);
-        if addr.ip().is_unspecified() {
-            let ctx = &*self.ctx;
-            let now = Instant::now();
-            if !ctx.policy.decide(Op::Bind, addr, &ctx.admissions, now).allowed {
-                let loopbacks: &[IpAddr] = match addr {
-                    SocketAddr::V4(_) => &[IpAddr::V4(Ipv4Addr::LOCALHOST)],
-                    SocketAddr::V6(_) if dual_stack => &[IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped()), IpAddr::V6(Ipv6Addr::LOCALHOST)],
-                    SocketAddr::V6(_) => &[IpAddr::V6(Ipv6Addr::LOCALHOST)],
-                };
-                for &ip in loopbacks {
-                    let mut loopback = addr;
-                    loopback.set_ip(ip);
-                    if ctx.policy.decide(Op::Bind, loopback, &ctx.admissions, now).allowed {
-                        return Ok((self.judge(Op::Bind, &from_std(loopback))?, true));
-                    }
-                }
+        let ctx = &*self.ctx;
+        let now = Instant::now();
+        let allowed = |ip: IpAddr| ctx.policy.decide(Op::Bind, SocketAddr::new(ip, addr.port()), &ctx.admissions, now).allowed;
+        if !addr.ip().is_unspecified() || allowed(addr.ip()) {
+            return Ok(Bind::Named(self.judge(Op::Bind, a)?));
+        }
+        let (v4, v6) = (IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST));
+        let mapped = IpAddr::V6(Ipv4Addr::LOCALHOST.to_ipv6_mapped());
+        let on = |ip: IpAddr| from_std(SocketAddr::new(ip, addr.port()));
+        let choice = match addr {
+            SocketAddr::V4(_) if allowed(v4) => Some(v4),
+            SocketAddr::V6(_) if dual_stack && kind == Kind::Stream && allowed(mapped) && allowed(v6) => {
+                return Ok(Bind::BothLoopbacks { v6: self.judge(Op::Bind, &on(v6))?, v4: self.judge(Op::Bind, &on(mapped))? });
+            }
+            SocketAddr::V6(_) if dual_stack && allowed(mapped) => Some(mapped),
+            SocketAddr::V6(_) if allowed(v6) => Some(v6),
+            _ => None,
+        };
+        match choice {
+            Some(ip) => Ok(Bind::StandIn(self.judge(Op::Bind, &on(ip))?)),
+            None => Ok(Bind::Named(self.judge(Op::Bind, a)?)),
+        }
+    }
+
+    /// Binds `this` as `judge_bind` decided.
+    fn bind_as_judged(&mut self, this: &Resource<Socket>, bind: Bind) -> NetResult<()> {
+        let s = self.socket(this)?;
+        match bind {
+            Bind::Named(addr) => {
+                s.inner.bind(&addr)?;
+                s.wildcard = false;
+            }
+            Bind::StandIn(addr) => {
+                s.inner.bind(&addr)?;
+                s.wildcard = true;
+            }
+            Bind::BothLoopbacks { v6, v4 } => {
+                s.companion = Some(both_loopbacks(&s.inner, &v6, &v4)?);
+                s.wildcard = true;
             }
         }
-        Ok((self.judge(Op::Bind, a)?, false))
+        Ok(())
     }
 
     /// Fails with `errno`, leaving `why` (which quota) for the guest's message.
@@ -239,7 +265,7 @@ impl PysockCtxView<'_> {
     fn adopt(&mut self, inner: socket2::Socket, family: Family, kind: Kind) -> NetResult<Resource<Socket>> {
         inner.set_nonblocking(true)?;
         self.ctx.usage.sockets += 1;
-        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, dual_stack: false, polled: false })?)
+        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, dual_stack: false, companion: None, polled: false })?)
     }
 
     /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
@@ -445,7 +471,49 @@ fn events_from_poll(bits: i16) -> Events {
     e
 }
 
+/// Where a bind goes, as `judge_bind` decided.
+enum Bind {
+    /// The address the guest named.
+    Named(SockAddr),
+    /// A loopback address in place of the wildcard.
+    StandIn(SockAddr),
+    /// A dual-stack IPv6 stream socket's wildcard: ::1 for the socket, ::ffff:127.0.0.1 for its
+    /// companion.
+    BothLoopbacks { v6: SockAddr, v4: SockAddr },
+}
+
+/// Binds `inner` to `v6` and a new companion socket to `v4` on the same port: the port asked for or,
+/// for port 0, one free for both (a few tries: the kernel's choice for the companion may be taken on
+/// ::1). On failure `inner` is left unbound, as a failed bind leaves a socket.
+fn both_loopbacks(inner: &socket2::Socket, v6: &SockAddr, v4: &SockAddr) -> std::io::Result<socket2::Socket> {
+    let (Some(v6), Some(v4)) = (v6.as_socket(), v4.as_socket()) else {
+        return Err(std::io::ErrorKind::InvalidInput.into());
+    };
+    let tries = if v6.port() == 0 { 8 } else { 1 };
+    let mut last = std::io::Error::from(std::io::ErrorKind::AddrInUse);
+    for _ in 0..tries {
+        let companion = socket2::Socket::new(Domain::IPV6, Type::STREAM.cloexec(), None)?;
+        companion.set_nonblocking(true)?;
+        companion.set_only_v6(false)?;
+        companion.set_reuse_address(inner.reuse_address()?)?;
+        companion.set_reuse_port(inner.reuse_port()?)?;
+        companion.bind(&v4.into())?;
+        let port = companion.local_addr()?.as_socket().map_or(0, |a| a.port());
+        match inner.bind(&SocketAddr::new(v6.ip(), port).into()) {
+            Ok(()) => return Ok(companion),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last = e,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last)
+}
+
 impl Socket {
+    /// The kernel sockets behind this one: `inner`, and the companion of a dual-stack listener.
+    fn kernel_sockets(&self) -> impl Iterator<Item = &socket2::Socket> {
+        std::iter::once(&self.inner).chain(self.companion.as_ref())
+    }
+
     /// How many bytes of a `len`-byte buffer a recv(2) that returned `n` with `flags` wrote.
     /// Without MSG_TRUNC the count is what was copied. With it, Linux returns a datagram's full
     /// length but copies only what fits (udp(7), unix(7)); a TCP socket discards the bytes without
@@ -530,12 +598,10 @@ impl HostSocket for PysockCtxView<'_> {
         }
 
         fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-            let dual_stack = self.socket(&this)?.dual_stack;
-            let (addr, stand_in) = self.judge_bind(&address, dual_stack)?;
             let s = self.socket(&this)?;
-            s.inner.bind(&addr)?;
-            s.wildcard = stand_in;
-            Ok(())
+            let (dual_stack, kind) = (s.dual_stack, s.kind);
+            let bind = self.judge_bind(&address, dual_stack, kind)?;
+            self.bind_as_judged(&this, bind)
         }
 
         fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
@@ -549,14 +615,13 @@ impl HostSocket for PysockCtxView<'_> {
             // listen() on a socket never bound binds the wildcard address: judge it as that bind,
             // and bind loopback first where that is what the wildcard means.
             let local = s.inner.local_addr()?.as_socket();
-            let dual_stack = s.dual_stack;
+            let (dual_stack, kind) = (s.dual_stack, s.kind);
             if let Some(local) = local.filter(|a| a.port() == 0) {
                 let wildcard = SocketAddr::new(if local.is_ipv4() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V6(Ipv6Addr::UNSPECIFIED) }, 0);
-                let (addr, stand_in) = self.judge_bind(&from_std(wildcard), dual_stack)?;
-                if stand_in {
-                    let s = self.socket(&this)?;
-                    s.inner.bind(&addr)?;
-                    s.wildcard = true;
+                match self.judge_bind(&from_std(wildcard), dual_stack, kind)? {
+                    // The kernel binds the wildcard itself as it starts listening.
+                    Bind::Named(_) => {}
+                    bind => self.bind_as_judged(&this, bind)?,
                 }
             }
             self.ctx.refusal = None;
@@ -565,7 +630,9 @@ impl HostSocket for PysockCtxView<'_> {
                 return Err(self.refuse(Errno::Emfile, format!("at most {limit} listening socket(s)")));
             }
             let s = self.socket(&this)?;
-            s.inner.listen(backlog)?;
+            for k in s.kernel_sockets() {
+                k.listen(backlog)?;
+            }
             if !s.listening {
                 s.listening = true;
                 self.ctx.usage.listeners += 1;
@@ -593,8 +660,11 @@ impl HostSocket for PysockCtxView<'_> {
             self.check_rate(false)?;
             let s = self.socket(&this)?;
             let (family, kind) = (s.family, s.kind);
-            let (conn, peer) = s.inner.accept()?;
-            let local = s.inner.local_addr().ok().and_then(|a| a.as_socket());
+            let (conn, peer) = match (s.inner.accept(), &s.companion) {
+                (Err(e), Some(companion)) if e.kind() == std::io::ErrorKind::WouldBlock => companion.accept()?,
+                (taken, _) => taken?,
+            };
+            let local = conn.local_addr().ok().and_then(|a| a.as_socket());
             self.ctx.usage.connections.take();
             let peer = peer.as_socket();
             if family != Family::Unix {
@@ -634,7 +704,13 @@ impl HostSocket for PysockCtxView<'_> {
         }
 
         fn get_option(&mut self, this: Resource<Socket>, name: Sockopt) -> NetResult<i64> {
-            let fd = self.socket(&this)?.inner.as_fd();
+            let s = self.socket(&this)?;
+            if name == Sockopt::Ipv6V6only && s.companion.is_some() {
+                // Binding ::1 turned it on in the kernel; the listener with its companion takes both
+                // families, as the guest asked.
+                return Ok(0);
+            }
+            let fd = s.inner.as_fd();
             if name == Sockopt::Linger {
                 let (on, secs) = sys::getsockopt_linger(fd)?;
                 return Ok(((on as i64) << 32) | secs as u32 as i64);
@@ -644,13 +720,18 @@ impl HostSocket for PysockCtxView<'_> {
         }
 
         fn set_option(&mut self, this: Resource<Socket>, name: Sockopt, value: i64) -> NetResult<()> {
-            let fd = self.socket(&this)?.inner.as_fd();
-            if name == Sockopt::Linger {
-                return Ok(sys::setsockopt_linger(fd, (value >> 32) as i32, value as i32)?);
+            // A companion takes the listener's options too (accepted sockets inherit them); the
+            // socket itself goes first, and its answer is the guest's.
+            for k in self.socket(&this)?.kernel_sockets() {
+                let fd = k.as_fd();
+                if name == Sockopt::Linger {
+                    sys::setsockopt_linger(fd, (value >> 32) as i32, value as i32)?;
+                    continue;
+                }
+                let (level, opt) = sockopt_level_name(name);
+                let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
+                sys::setsockopt_int(fd, level, opt, value)?;
             }
-            let (level, opt) = sockopt_level_name(name);
-            let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
-            sys::setsockopt_int(fd, level, opt, value)?;
             if name == Sockopt::Ipv6V6only {
                 self.socket(&this)?.dual_stack = value == 0;
             }
@@ -666,18 +747,20 @@ impl HostSocket for PysockCtxView<'_> {
             let s = self.socket(&this)?;
             let (family, kind, wildcard, dual_stack) = (s.family, s.kind, s.wildcard, s.dual_stack);
             let dup = s.inner.try_clone()?;
+            let companion = s.companion.as_ref().map(socket2::Socket::try_clone).transpose()?;
             let r = self.adopt(dup, family, kind)?;
             let copy = self.socket(&r)?;
-            (copy.wildcard, copy.dual_stack) = (wildcard, dual_stack);
+            (copy.wildcard, copy.dual_stack, copy.companion) = (wildcard, dual_stack, companion);
             Ok(r)
         }
 
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {
             let socket = self.table.delete(rep)?;
-            let fd = socket.inner.as_raw_fd();
             // Deregister before close: a dup of this descriptor would otherwise keep the registration alive.
             if socket.polled {
-                let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&fd));
+                for k in socket.kernel_sockets() {
+                    let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&k.as_raw_fd()));
+                }
             }
             self.ctx.usage.sockets -= 1;
             if socket.listening {
@@ -693,6 +776,9 @@ impl HostSocket for PysockCtxView<'_> {
 pub struct Epoll {
     fd: std::os::fd::OwnedFd,
     events: Vec<libc::epoll_event>,
+    /// How many dual-stack listeners with a companion were added: each has two descriptors under one
+    /// key, whose events a wait then reports as one, as the guest registered one socket.
+    companions: usize,
 }
 
 /// The key of the interrupter's registration; guest keys are u32 descriptor numbers, never this.
@@ -703,9 +789,13 @@ const MAX_EPOLL_EVENTS: u32 = 1 << 16;
 
 impl PysockCtxView<'_> {
     fn epoll_ctl(&mut self, this: &Resource<Epoll>, op: i32, s: &Resource<Socket>, key: u64, mask: u32) -> NetResult<()> {
-        let socket = self.table.get(s)?.inner.as_fd();
+        let socket = self.table.get(s)?;
         let epoll = self.table.get(this)?.fd.as_fd();
-        Ok(sys::epoll_ctl(epoll, op, socket, mask, key)?)
+        // A companion reports under the same key: the guest sees one listener.
+        for k in socket.kernel_sockets() {
+            sys::epoll_ctl(epoll, op, k.as_fd(), mask, key)?;
+        }
+        Ok(())
     }
 }
 
@@ -717,11 +807,15 @@ impl HostEpoll for PysockCtxView<'_> {
             let fd = sys::epoll_create()?;
             sys::epoll_ctl(fd.as_fd(), libc::EPOLL_CTL_ADD, self.ctx.interrupter.fd(), libc::EPOLLIN as u32, INTERRUPT_KEY)?;
             self.ctx.usage.sockets += 1;
-            Ok(self.table.push(Epoll { fd, events: Vec::new() })?)
+            Ok(self.table.push(Epoll { fd, events: Vec::new(), companions: 0 })?)
         }
 
         fn add(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
-            self.epoll_ctl(&this, libc::EPOLL_CTL_ADD, &s, key.into(), mask)
+            self.epoll_ctl(&this, libc::EPOLL_CTL_ADD, &s, key.into(), mask)?;
+            if self.table.get(&s)?.companion.is_some() {
+                self.table.get_mut(&this)?.companions += 1;
+            }
+            Ok(())
         }
 
         fn modify(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
@@ -729,7 +823,12 @@ impl HostEpoll for PysockCtxView<'_> {
         }
 
         fn remove(&mut self, this: Resource<Epoll>, s: Resource<Socket>) -> NetResult<()> {
-            self.epoll_ctl(&this, libc::EPOLL_CTL_DEL, &s, 0, 0)
+            self.epoll_ctl(&this, libc::EPOLL_CTL_DEL, &s, 0, 0)?;
+            if self.table.get(&s)?.companion.is_some() {
+                let epoll = self.table.get_mut(&this)?;
+                epoll.companions = epoll.companions.saturating_sub(1);
+            }
+            Ok(())
         }
 
         fn wait(&mut self, this: Resource<Epoll>, max_events: u32, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, u32)>> {
@@ -758,13 +857,14 @@ impl HostEpoll for PysockCtxView<'_> {
                     Err(e) => return Err(e.into()),
                     Ok(()) => {}
                 }
-                let ready: Vec<(u32, u32)> = epoll
-                    .events
-                    .iter()
-                    .filter(|e| e.u64 != INTERRUPT_KEY)
-                    .take(want - 1)
-                    .map(|e| (e.u64 as u32, e.events))
-                    .collect();
+                let mut ready: Vec<(u32, u32)> = Vec::with_capacity(epoll.events.len());
+                for e in epoll.events.iter().filter(|e| e.u64 != INTERRUPT_KEY).take(want - 1) {
+                    let (key, events) = (e.u64 as u32, e.events);
+                    match ready.iter_mut().find(|(k, _)| epoll.companions > 0 && *k == key) {
+                        Some((_, merged)) => *merged |= events,
+                        None => ready.push((key, events)),
+                    }
+                }
                 if !ready.is_empty() || timeout_ms == 0 || deadline.is_some_and(|d| Instant::now() >= d) {
                     return Ok(ready);
                 }
@@ -782,10 +882,14 @@ impl HostEpoll for PysockCtxView<'_> {
 impl Host for PysockCtxView<'_> {
     guarded! { "net";
         fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
+            // One entry per kernel socket, with the index of the guest's socket it belongs to.
             let mut fds = Vec::with_capacity(sockets.len());
-            for (r, interest) in &sockets {
-                let fd = self.table.get(r)?.inner.as_raw_fd();
-                fds.push(libc::pollfd { fd, events: events_to_poll(*interest), revents: 0 });
+            let mut owners = Vec::with_capacity(sockets.len());
+            for (i, (r, interest)) in sockets.iter().enumerate() {
+                for k in self.table.get(r)?.kernel_sockets() {
+                    fds.push(libc::pollfd { fd: k.as_raw_fd(), events: events_to_poll(*interest), revents: 0 });
+                    owners.push(i as u32);
+                }
             }
             // A timeout too large to represent as a deadline is as good as none.
             let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
@@ -794,12 +898,14 @@ impl Host for PysockCtxView<'_> {
                     return Err(NetError::Trap(crate::Interrupted.into()));
                 }
                 if sys::poll_now(&mut fds)? > 0 {
-                    return Ok(fds
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, p)| p.revents != 0)
-                        .map(|(i, p)| (i as u32, events_from_poll(p.revents)))
-                        .collect());
+                    let mut ready: Vec<(u32, Events)> = Vec::new();
+                    for (p, &owner) in fds.iter().zip(&owners).filter(|(p, _)| p.revents != 0) {
+                        match ready.last_mut() {
+                            Some((last, events)) if *last == owner => *events |= events_from_poll(p.revents),
+                            _ => ready.push((owner, events_from_poll(p.revents))),
+                        }
+                    }
+                    return Ok(ready);
                 }
                 let slice = match deadline {
                     Some(d) => match d.saturating_duration_since(Instant::now()) {
@@ -813,9 +919,11 @@ impl Host for PysockCtxView<'_> {
                     if !socket.polled {
                         // Registering reports readiness that arrived since poll_now just looked,
                         // so nothing that happened in between is missed.
-                        let fd = socket.inner.as_raw_fd();
-                        let (token, interest) = (mio::Token(fd as usize), mio::Interest::READABLE | mio::Interest::WRITABLE);
-                        self.ctx.poll.registry().register(&mut mio::unix::SourceFd(&fd), token, interest)?;
+                        for k in socket.kernel_sockets() {
+                            let fd = k.as_raw_fd();
+                            let (token, interest) = (mio::Token(fd as usize), mio::Interest::READABLE | mio::Interest::WRITABLE);
+                            self.ctx.poll.registry().register(&mut mio::unix::SourceFd(&fd), token, interest)?;
+                        }
                         socket.polled = true;
                     }
                 }

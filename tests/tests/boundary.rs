@@ -47,7 +47,7 @@ fn address_tricks_are_denied_and_allowed_traffic_flows() {
 /// Under --allow-loopback a wildcard listener binds loopback: it is reachable on 127.0.0.1 and ::1,
 /// and refused on this machine's other addresses (a connection there gets ECONNREFUSED, so nothing
 /// listens on them), though its address reads as the wildcard (wildcard_binds.py). A dual-stack IPv6
-/// listener is reachable by IPv4 clients on 127.0.0.1, who reach it as `::ffff:127.0.0.1`.
+/// listener is reachable on both loopbacks; an IPv4 client is seen as `::ffff:127.0.0.1`.
 #[test]
 fn wildcard_listeners_are_reachable_from_loopback_only() {
     use std::io::BufRead;
@@ -76,8 +76,8 @@ fn wildcard_listeners_are_reachable_from_loopback_only() {
         })
     });
     let external4 = external("192.0.2.255:9", "0.0.0.0:0");
-    let others = [external4, external6, external4];
-    for (other, port) in others.iter().zip(&ports) {
+    let others = [(external4, ports[0]), (external6, ports[1]), (external4, ports[2]), (external6, ports[2])];
+    for (other, port) in &others {
         match other {
             Some(ip) => {
                 let e = TcpStream::connect_timeout(&SocketAddr::new(*ip, *port), Duration::from_secs(2)).unwrap_err();
@@ -86,8 +86,9 @@ fn wildcard_listeners_are_reachable_from_loopback_only() {
             None => eprintln!("no non-loopback address of this family: only loopback is checked"),
         }
     }
-    for ((ip, seen_as), port) in [("127.0.0.1", "127.0.0.1"), ("::1", "::1"), ("127.0.0.1", "::ffff:127.0.0.1")].iter().zip(&ports) {
-        let _c = TcpStream::connect((*ip, *port)).unwrap();
+    let clients = [("127.0.0.1", ports[0], "127.0.0.1"), ("::1", ports[1], "::1"), ("127.0.0.1", ports[2], "::ffff:127.0.0.1"), ("::1", ports[2], "::1")];
+    for (ip, port, seen_as) in clients {
+        let _c = TcpStream::connect((ip, port)).unwrap();
         assert_eq!(lines.next().unwrap().unwrap(), format!("accepted from {seen_as}"));
     }
     assert!(child.wait().unwrap().success());

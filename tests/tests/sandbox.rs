@@ -127,7 +127,8 @@ fn assert_matches_native(name: &str) {
 }
 
 /// Wildcard binds (create_server(('', 0)), source_address=('', 0), listen() unbound, UDP on 0.0.0.0,
-/// a listener on ::) work under --allow-loopback, and their addresses read as native CPython's.
+/// a listener on ::, a dual-stack one through select, poll, epoll, selectors, dup and asyncio) work
+/// under --allow-loopback, and their addresses and errors read as native CPython's.
 #[test]
 fn wildcard_binds_match_native_cpython() {
     assert_matches_native("wildcard_binds.py");
