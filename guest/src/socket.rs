@@ -63,6 +63,9 @@ pub mod linux {
     pub const SOCK_STREAM: i32 = 1;
     pub const SOCK_DGRAM: i32 = 2;
     pub const SOCK_RAW: i32 = 3;
+    pub const SOCK_RDM: i32 = 4;
+    pub const SOCK_SEQPACKET: i32 = 5;
+    pub const SOCK_PACKET: i32 = 10;
     pub const SOCK_NONBLOCK: i32 = 0o4000;
     pub const SOCK_CLOEXEC: i32 = 0o2000000;
     pub const SOL_SOCKET: i32 = 1;
@@ -159,6 +162,35 @@ fn kind_of(t: i32) -> Option<Kind> {
         SOCK_STREAM => Some(Kind::Stream),
         SOCK_DGRAM => Some(Kind::Dgram),
         _ => None,
+    }
+}
+
+/// The error for a socket type pysock does not offer. Where Linux refuses the combination whatever
+/// the caller's privileges, its errno; where Linux would make the socket (raw sockets for a privileged
+/// process, AF_UNIX sequenced packets), PermissionError, which is what an unprivileged process gets
+/// for a raw socket, saying what the sandbox offers instead.
+fn unoffered_type(family: i32, kind: i32, proto: i32) -> Error {
+    match (family, kind) {
+        (AF_INET | AF_INET6, SOCK_RAW) if proto == 0 => os(Errno::Eprotonosupport),
+        (AF_INET | AF_INET6, SOCK_SEQPACKET | SOCK_RDM) | (AF_INET6 | AF_UNIX, SOCK_PACKET) | (AF_UNIX, SOCK_RDM) => {
+            os(Errno::Esocktnosupport)
+        }
+        (_, SOCK_RAW | SOCK_SEQPACKET | SOCK_PACKET) => {
+            let name = match kind {
+                SOCK_RAW => "SOCK_RAW",
+                SOCK_SEQPACKET => "SOCK_SEQPACKET",
+                _ => "SOCK_PACKET",
+            };
+            errno::os_with(
+                Errno::Eperm,
+                format!(
+                    "Operation not permitted: pysock's sandbox has no {name} sockets; it offers TCP, UDP and \
+                     UDP-Lite, and AF_UNIX stream and datagram pairs from socketpair()"
+                ),
+            )
+        }
+        // Linux answers an unknown socket type with EINVAL.
+        _ => os(Errno::Einval),
     }
 }
 
@@ -319,8 +351,9 @@ impl<H: Host> Core<H> {
         let nonblocking = kind & SOCK_NONBLOCK != 0;
         let base = kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
         let fam = family_of(family).ok_or_else(|| os(Errno::Eafnosupport))?;
-        // Linux answers an unknown socket type with EINVAL.
-        let k = kind_of(base).ok_or_else(|| os(Errno::Einval))?;
+        // Linux's AF_UNIX makes SOCK_RAW a datagram socket.
+        let offered = if family == AF_UNIX && base == SOCK_RAW { Some(Kind::Dgram) } else { kind_of(base) };
+        let k = offered.ok_or_else(|| unoffered_type(family, base, proto))?;
         let s = self.host.create(fam, k, proto).map_err(os)?;
         let fd = self.insert(s);
         let timeout = if nonblocking { Some(0.0) } else { self.default_timeout };
@@ -346,7 +379,7 @@ impl<H: Host> Core<H> {
         let host_kind = match base {
             SOCK_STREAM => Kind::Stream,
             SOCK_DGRAM | SOCK_RAW => Kind::Dgram,
-            _ => return Err(os(Errno::Eopnotsupp)),
+            _ => return Err(unoffered_type(family, base, proto)),
         };
         let (a, b) = self.host.pair(host_kind).map_err(os)?;
         let timeout = if kind & SOCK_NONBLOCK != 0 { Some(0.0) } else { self.default_timeout };
@@ -885,6 +918,29 @@ pub fn seconds(t: f64) -> Duration {
 mod tests {
     use super::*;
     use crate::fake::FakeHost;
+
+    /// Socket types pysock does not offer fail as Linux fails them where it would for anyone, and
+    /// as PermissionError naming what the sandbox offers where a privileged process would get one.
+    #[test]
+    fn unoffered_socket_types_fail_as_linux_would_or_say_why() {
+        let mut core = Core::new(FakeHost::default());
+        let mut create = |family, kind, proto| match core.create(family, kind, proto, None) {
+            Ok(_) => Ok(()),
+            Err(Error::Os(e)) => Err((e.code, e.message)),
+            Err(e) => panic!("{e:?}"),
+        };
+        assert_eq!(create(AF_INET, SOCK_RAW, 0).unwrap_err().0, Errno::Eprotonosupport);
+        assert_eq!(create(AF_INET6, SOCK_SEQPACKET, 0).unwrap_err().0, Errno::Esocktnosupport);
+        assert_eq!(create(AF_UNIX, SOCK_RDM, 0).unwrap_err().0, Errno::Esocktnosupport);
+        assert_eq!(create(AF_INET, 99, 0).unwrap_err().0, Errno::Einval);
+        let (code, message) = create(AF_INET, SOCK_RAW, 1).unwrap_err();
+        assert_eq!(code, Errno::Eperm);
+        assert!(message.contains("no SOCK_RAW sockets; it offers TCP, UDP"), "{message}");
+        assert_eq!(create(AF_UNIX, SOCK_SEQPACKET, 0).unwrap_err().0, Errno::Eperm);
+        assert!(create(AF_UNIX, SOCK_RAW, 0).is_ok(), "AF_UNIX's SOCK_RAW is a datagram socket");
+        let pair = core.socketpair(AF_UNIX, SOCK_SEQPACKET, 0).map(|_| ()).unwrap_err();
+        assert!(matches!(pair, Error::Os(OsError { code: Errno::Eperm, .. })), "{pair:?}");
+    }
 
     #[test]
     fn timeouts_read_back_as_cpython_keeps_them() {
