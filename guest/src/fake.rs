@@ -132,7 +132,7 @@ impl Host for FakeHost {
     fn now(&self) -> Duration {
         self.clock.get()
     }
-    fn resolve(&self, _: Option<&str>, _: Option<&str>, _: Option<Family>, _: Option<Kind>, _: i32, _: i32) -> Result<Vec<AddressInfo>, GaiError> {
+    fn resolve(&self, _: Option<&str>, _: Option<&str>, _: Option<Family>, _: i32, _: i32, _: i32) -> Result<Vec<AddressInfo>, GaiError> {
         Err(GaiError::EaiNoname)
     }
     fn name_info(&self, _: &IpSocketAddress, _: i32) -> Result<(String, String), GaiError> {

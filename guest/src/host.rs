@@ -126,7 +126,8 @@ pub enum ShutdownHow {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddressInfo {
     pub family: Family,
-    pub kind: Kind,
+    /// Linux's SOCK_* number: stream, datagram, or raw (glibc lists all three).
+    pub socket_type: i32,
     pub protocol: i32,
     pub canonical_name: String,
     pub address: IpSocketAddress,
@@ -191,7 +192,7 @@ pub trait Host {
         host: Option<&str>,
         service: Option<&str>,
         family: Option<Family>,
-        kind: Option<Kind>,
+        socket_type: i32,
         protocol: i32,
         flags: i32,
     ) -> Result<Vec<AddressInfo>, GaiError>;

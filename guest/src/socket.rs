@@ -416,7 +416,7 @@ impl<H: Host> Core<H> {
             }
         }
         let fam = if family == AF_UNSPEC { None } else { family_of(family) };
-        let list = self.host.resolve(Some(name), None, fam, None, 0, 0).map_err(gai)?;
+        let list = self.host.resolve(Some(name), None, fam, 0, 0, 0).map_err(gai)?;
         list.first().map(|a| a.address.address).ok_or_else(|| gai(GaiError::EaiNoname))
     }
 
@@ -767,11 +767,7 @@ impl<H: Host> Core<H> {
             AF_UNSPEC => None,
             f => Some(family_of(f).ok_or_else(|| gai(GaiError::EaiFamily))?),
         };
-        let k = match kind {
-            0 => None,
-            t => Some(kind_of(t).ok_or_else(|| gai(GaiError::EaiSocktype))?),
-        };
-        let list = self.host.resolve(host, port, fam, k, proto, flags).map_err(gai)?;
+        let list = self.host.resolve(host, port, fam, kind, proto, flags).map_err(gai)?;
         Ok(list
             .into_iter()
             .map(|a| AddrInfo {
@@ -780,10 +776,7 @@ impl<H: Host> Core<H> {
                     Family::Unix => AF_UNIX,
                     Family::Inet => AF_INET,
                 },
-                kind: match a.kind {
-                    Kind::Stream => SOCK_STREAM,
-                    Kind::Dgram => SOCK_DGRAM,
-                },
+                kind: a.socket_type,
                 proto: a.protocol,
                 canonname: a.canonical_name,
                 address: to_python(&a.address),
@@ -809,7 +802,7 @@ impl<H: Host> Core<H> {
             .ok_or_else(|| overflow("getnameinfo(): flowinfo must be 0-1048575."))?;
         let list = self
             .host
-            .resolve(Some(host), Some(&port.to_string()), None, Some(Kind::Dgram), 0, AI_NUMERICHOST)
+            .resolve(Some(host), Some(&port.to_string()), None, SOCK_DGRAM, 0, AI_NUMERICHOST)
             .map_err(gai)?;
         if list.len() > 1 {
             return Err(Error::OsMessage("sockaddr resolved to multiple addresses".into()));
@@ -829,7 +822,7 @@ impl<H: Host> Core<H> {
     }
 
     pub fn gethostbyname_ex(&self, name: &str) -> Result<(String, Vec<String>, Vec<String>), Error> {
-        let list = self.host.resolve(Some(name), None, Some(Family::Inet), Some(Kind::Stream), 0, AI_CANONNAME).map_err(gai)?;
+        let list = self.host.resolve(Some(name), None, Some(Family::Inet), SOCK_STREAM, 0, AI_CANONNAME).map_err(gai)?;
         let canon = list.first().map(|a| a.canonical_name.clone()).filter(|c| !c.is_empty()).unwrap_or(name.to_string());
         let mut addrs: Vec<String> = Vec::new();
         for a in &list {

@@ -941,7 +941,7 @@ impl Host for PysockCtxView<'_> {
             host: Option<String>,
             service: Option<String>,
             family: Option<Family>,
-            kind: Option<Kind>,
+            socket_type: i32,
             protocol: i32,
             flags: i32,
         ) -> wasmtime::Result<Result<Vec<AddressInfo>, GaiError>> {
@@ -949,13 +949,8 @@ impl Host for PysockCtxView<'_> {
             let (Ok(host_c), Ok(service_c)) = (host.clone().map(CString::new).transpose(), service.map(CString::new).transpose()) else {
                 return Ok(Err(GaiError::EaiNoname));
             };
-            let socktype = match kind {
-                None => 0,
-                Some(Kind::Stream) => libc::SOCK_STREAM,
-                Some(Kind::Dgram) => libc::SOCK_DGRAM,
-            };
             let lookup = |host: Option<&std::ffi::CStr>, flags: i32| {
-                sys::getaddrinfo(host, service_c.as_deref(), family_number(family), socktype, protocol, flags)
+                sys::getaddrinfo(host, service_c.as_deref(), family_number(family), socket_type, protocol, flags)
             };
             // A numeric address (in any spelling glibc reads: 127.1, 0x7f000001) needs no name service
             // and admits nothing; rules judge it when it is used.
@@ -1033,14 +1028,9 @@ impl Host for PysockCtxView<'_> {
 
 fn to_address_infos(list: Vec<sys::AddrInfo>) -> Vec<AddressInfo> {
     list.into_iter()
-        .filter_map(|a| {
-            let kind = match a.socktype {
-                libc::SOCK_STREAM => Kind::Stream,
-                libc::SOCK_DGRAM => Kind::Dgram,
-                _ => return None,
-            };
+        .map(|a| {
             let family = if a.family == libc::AF_INET6 { Family::Inet6 } else { Family::Inet };
-            Some(AddressInfo { family, kind, protocol: a.protocol, canonical_name: a.canonname, address: from_std(a.address) })
+            AddressInfo { family, socket_type: a.socktype, protocol: a.protocol, canonical_name: a.canonname, address: from_std(a.address) }
         })
         .collect()
 }

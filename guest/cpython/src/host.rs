@@ -224,16 +224,16 @@ impl core::Host for WitHost {
         host: Option<&str>,
         service: Option<&str>,
         family: Option<Family>,
-        kind: Option<Kind>,
+        socket_type: i32,
         protocol: i32,
         flags: i32,
     ) -> Result<Vec<core::AddressInfo>, GaiError> {
-        let list = net::resolve(host, service, family.map(wit), kind.map(wit), protocol, flags).map_err(core)?;
+        let list = net::resolve(host, service, family.map(wit), socket_type, protocol, flags).map_err(core)?;
         Ok(list
             .into_iter()
             .map(|a| core::AddressInfo {
                 family: core(a.family),
-                kind: core(a.kind),
+                socket_type: a.socket_type,
                 protocol: a.protocol,
                 canonical_name: a.canonical_name,
                 address: address_to_core(a.address),

@@ -82,13 +82,21 @@ fn in_place(py: Python<'_>) -> PyResult<()> {
 }
 
 /// wasi-libc gives some errnos two names (EPIPE and ESHUTDOWN share a number), and the `errno`
-/// module's `errorcode` then shows the later one; Linux CPython shows these.
+/// module's `errorcode` then shows the later one; Linux CPython shows these. Two errnos the sockets
+/// report have no WASI number at all; they get Linux's, which WASI's numbers (up to 76) leave free,
+/// so that `errno.ESOCKTNOSUPPORT` names what `socket(AF_INET6, SOCK_SEQPACKET)` raises, as on Linux.
 fn linux_errno_names(py: Python<'_>) -> PyResult<()> {
     let errno = py.import("errno")?;
     let errorcode = errno.getattr("errorcode")?;
     for name in ["EPIPE", "EAGAIN", "ENOTSUP", "EDEADLOCK"] {
         if let Ok(number) = errno.getattr(name) {
             errorcode.set_item(number, name)?;
+        }
+    }
+    for (name, linux) in [("ESOCKTNOSUPPORT", 94), ("EHOSTDOWN", 112)] {
+        if !errno.hasattr(name)? && !errorcode.contains(linux)? {
+            errno.setattr(name, linux)?;
+            errorcode.set_item(linux, name)?;
         }
     }
     Ok(())
