@@ -157,10 +157,13 @@ fn as_kept(seconds: f64) -> f64 {
     if ns % NS == 0 { (ns / NS) as f64 } else { ns as f64 / 1e9 }
 }
 
-fn kind_of(t: i32) -> Option<Kind> {
+/// The kind of socket pysock makes for type `t` in `family`; Linux's AF_UNIX makes SOCK_RAW a
+/// datagram socket.
+fn kind_of(family: i32, t: i32) -> Option<Kind> {
     match t {
         SOCK_STREAM => Some(Kind::Stream),
         SOCK_DGRAM => Some(Kind::Dgram),
+        SOCK_RAW if family == AF_UNIX => Some(Kind::Dgram),
         _ => None,
     }
 }
@@ -351,9 +354,7 @@ impl<H: Host> Core<H> {
         let nonblocking = kind & SOCK_NONBLOCK != 0;
         let base = kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
         let fam = family_of(family).ok_or_else(|| os(Errno::Eafnosupport))?;
-        // Linux's AF_UNIX makes SOCK_RAW a datagram socket.
-        let offered = if family == AF_UNIX && base == SOCK_RAW { Some(Kind::Dgram) } else { kind_of(base) };
-        let k = offered.ok_or_else(|| unoffered_type(family, base, proto))?;
+        let k = kind_of(family, base).ok_or_else(|| unoffered_type(family, base, proto))?;
         let s = self.host.create(fam, k, proto).map_err(os)?;
         let fd = self.insert(s);
         let timeout = if nonblocking { Some(0.0) } else { self.default_timeout };
@@ -372,15 +373,11 @@ impl<H: Host> Core<H> {
             let _ = self.close_fd(probe.fd);
             return Err(os(Errno::Eopnotsupp));
         }
-        // Linux's AF_UNIX takes protocol 0 or PF_UNIX, and makes SOCK_RAW a datagram socket.
+        // Linux's AF_UNIX takes protocol 0 or PF_UNIX.
         if proto != 0 && proto != AF_UNIX {
             return Err(os(Errno::Eprotonosupport));
         }
-        let host_kind = match base {
-            SOCK_STREAM => Kind::Stream,
-            SOCK_DGRAM | SOCK_RAW => Kind::Dgram,
-            _ => return Err(unoffered_type(family, base, proto)),
-        };
+        let host_kind = kind_of(AF_UNIX, base).ok_or_else(|| unoffered_type(family, base, proto))?;
         let (a, b) = self.host.pair(host_kind).map_err(os)?;
         let timeout = if kind & SOCK_NONBLOCK != 0 { Some(0.0) } else { self.default_timeout };
         let mk = |fd| SockObj { fd, family, kind: base, proto, timeout };

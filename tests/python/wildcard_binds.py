@@ -4,8 +4,12 @@ dual-stack one (IPV6_V6ONLY off, as create_server(dualstack_ipv6=True) and http.
 both loopbacks reach through every readiness mechanism.
 Under --allow-loopback the sandbox binds loopback for them, and the addresses read as CPython's.
 tests/tests/sandbox.rs compares this with native CPython."""
+import asyncio
 import errno
+import select
+import selectors
 import socket
+import time
 
 server = socket.create_server(("", 0))
 host, port = server.getsockname()
@@ -65,7 +69,6 @@ for s in (c4, conn, c6, conn6, dual):
 
 # The dual-stack listener through every readiness mechanism, and duplicated: a connection of either
 # family makes it readable, and accept() takes it.
-import asyncio, select, selectors
 
 
 def accept_when_ready(listener, wait):
@@ -120,7 +123,6 @@ async def served_on_both_families(listener):
 asyncio.run(served_on_both_families(twin))
 
 # Clients of both families waiting at once: one event for the one listener.
-import time
 
 dual = socket.create_server(("", 0), family=socket.AF_INET6, dualstack_ipv6=True)
 ep = select.epoll()

@@ -102,9 +102,9 @@ ADAPTED = {"asyncio.base_events": _resolve_in_place, "socketserver": _serve_in_p
 
 def install():
     """Adapts each module in ADAPTED when it is imported (now, if it already was)."""
-    for name in ADAPTED:
+    for name, adapt in ADAPTED.items():
         if name in sys.modules:
-            ADAPTED[name](sys.modules[name])
+            adapt(sys.modules[name])
     if _Finder not in sys.meta_path:
         sys.meta_path.insert(0, _Finder)
 
@@ -114,7 +114,8 @@ class _Finder:
 
     @staticmethod
     def find_spec(name, path=None, target=None):
-        if name not in ADAPTED:
+        adapt = ADAPTED.get(name)
+        if adapt is None:
             return None
         spec = PathFinder.find_spec(name, path, target)
         if spec is not None and spec.loader is not None:
@@ -122,7 +123,7 @@ class _Finder:
 
             def exec_module(module):
                 run(module)
-                ADAPTED[name](module)
+                adapt(module)
 
             spec.loader.exec_module = exec_module
         return spec
