@@ -78,16 +78,52 @@ fn pysock_bin() -> PathBuf {
 
 #[derive(Clone, Copy, Debug)]
 enum Workload {
-    Throughput { chunk: usize },
+    Throughput { chunk: usize, placement: Placement },
     Latency,
     ConnRate,
+}
+
+/// Where a throughput run's sender and sink may run. On a virtual machine a sender whose sink
+/// sleeps on another CPU pays for waking it (an inter-processor interrupt) inside its send call;
+/// on one CPU the wake-up is local. Left to the scheduler, which of the two a run gets varies from
+/// run to run, and with it a 64 KiB sender's rate by about two times (docs/performance.md). Pinning
+/// every subject the same way shows each case on its own.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Placement {
+    /// Wherever the scheduler puts them, as a user's program runs.
+    Scheduler,
+    /// The sink thread on one CPU, the whole subject (every thread it starts) on another.
+    Apart,
+    /// The sink thread and the whole subject on the same CPU.
+    Together,
+}
+
+impl Placement {
+    fn sink(self, peers: &Peers) -> u16 {
+        if self == Placement::Scheduler { peers.sink } else { peers.pinned_sink }
+    }
+
+    /// Runs one measurement of a subject where this placement puts subjects.
+    fn run<T>(self, measure: impl FnOnce() -> T) -> T {
+        match (self, cpus()) {
+            (Placement::Apart, Some((subject_cpu, _))) | (Placement::Together, Some((_, subject_cpu))) => on_cpu(subject_cpu, measure),
+            _ => measure(),
+        }
+    }
 }
 
 impl Workload {
     fn name(self) -> String {
         match self {
-            Workload::Throughput { chunk } if chunk >= 1 << 20 => "throughput, 1 MiB sends (MiB/s)".into(),
-            Workload::Throughput { chunk } => format!("throughput, {} KiB sends (MiB/s)", chunk >> 10),
+            Workload::Throughput { chunk, placement } => {
+                let size = if chunk >= 1 << 20 { format!("{} MiB", chunk >> 20) } else { format!("{} KiB", chunk >> 10) };
+                let pinned = match placement {
+                    Placement::Scheduler => "",
+                    Placement::Apart => ", sender and sink pinned to two CPUs",
+                    Placement::Together => ", sender and sink pinned to one CPU",
+                };
+                format!("throughput, {size} sends{pinned} (MiB/s)")
+            }
             Workload::Latency => "latency, 64 B ping-pong, p50 / p99 (µs)".into(),
             Workload::ConnRate => "connections per second (connect, close)".into(),
         }
@@ -100,8 +136,8 @@ impl Workload {
 
     fn python_args(self, peers: &Peers) -> Vec<String> {
         match self {
-            Workload::Throughput { chunk } => {
-                vec!["throughput".into(), peers.sink.to_string(), chunk.to_string(), TOTAL.to_string()]
+            Workload::Throughput { chunk, placement } => {
+                vec!["throughput".into(), placement.sink(peers).to_string(), chunk.to_string(), TOTAL.to_string()]
             }
             Workload::Latency => vec!["latency".into(), peers.echo.to_string(), ROUNDS.to_string()],
             Workload::ConnRate => vec!["connrate".into(), peers.acceptor.to_string(), CONNECTIONS.to_string()],
@@ -111,6 +147,8 @@ impl Workload {
 
 struct Peers {
     sink: u16,
+    /// A sink whose threads run on `cpus().1` alone.
+    pinned_sink: u16,
     echo: u16,
     acceptor: u16,
     tls_sink: u16,
@@ -136,6 +174,61 @@ fn sink(mut c: TcpStream) {
         n += k as u64;
     }
     let _ = c.write_all(&n.to_be_bytes());
+}
+
+/// [`sink`] on the sink's CPU of [`Placement`].
+fn pinned_sink(c: TcpStream) {
+    if let Some((_, sink_cpu)) = cpus() {
+        set_affinity(&only(sink_cpu)).expect("pinning the sink thread");
+    }
+    sink(c)
+}
+
+/// Two CPUs this process may use, for [`Placement`]: the subject's and the sink's.
+fn cpus() -> Option<(usize, usize)> {
+    static CPUS: std::sync::OnceLock<Option<(usize, usize)>> = std::sync::OnceLock::new();
+    *CPUS.get_or_init(|| {
+        let set = affinity().ok()?;
+        // SAFETY: CPU_ISSET reads the set within CPU_SETSIZE.
+        let mut allowed = (0..libc::CPU_SETSIZE as usize).filter(|&c| unsafe { libc::CPU_ISSET(c, &set) });
+        Some((allowed.next()?, allowed.next()?))
+    })
+}
+
+/// Runs `f` with this thread, and every thread and process it starts meanwhile, on `cpu` alone.
+fn on_cpu<T>(cpu: usize, f: impl FnOnce() -> T) -> T {
+    let before = affinity().expect("this thread's CPUs");
+    set_affinity(&only(cpu)).expect("pinning the subject");
+    let result = f();
+    set_affinity(&before).expect("unpinning the subject");
+    result
+}
+
+fn only(cpu: usize) -> libc::cpu_set_t {
+    // SAFETY: cpu_set_t is a plain bit set, for which all zeroes is the empty set; CPU_SET writes
+    // within it because `cpu` came from `cpus`, below CPU_SETSIZE.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        set
+    }
+}
+
+fn affinity() -> std::io::Result<libc::cpu_set_t> {
+    // SAFETY: all zeroes is a valid set, and sched_getaffinity writes at most its size.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    match unsafe { libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set) } {
+        0 => Ok(set),
+        _ => Err(std::io::Error::last_os_error()),
+    }
+}
+
+fn set_affinity(set: &libc::cpu_set_t) -> std::io::Result<()> {
+    // SAFETY: `set` is initialised and its size is passed with it.
+    match unsafe { libc::sched_setaffinity(0, std::mem::size_of_val(set), set) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
+    }
 }
 
 fn echo(mut c: TcpStream) {
@@ -200,7 +293,7 @@ fn start_peers() -> Result<Peers> {
             std::thread::spawn(move || tls_sink(config, conn));
         }
     });
-    Ok(Peers { sink: spawn_peer(sink), echo: spawn_peer(echo), acceptor: acceptor_port, tls_sink: tls_sink_port })
+    Ok(Peers { sink: spawn_peer(sink), pinned_sink: spawn_peer(pinned_sink), echo: spawn_peer(echo), acceptor: acceptor_port, tls_sink: tls_sink_port })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -236,9 +329,9 @@ fn latency_summary(mut samples: Vec<f64>) -> Vec<f64> {
 /// (a) native Rust std::net.
 fn rust_native(w: Workload, peers: &Peers) -> Result<Vec<f64>> {
     match w {
-        Workload::Throughput { chunk } => {
+        Workload::Throughput { chunk, placement } => {
             let payload = vec![b'x'; chunk];
-            let mut s = TcpStream::connect(("127.0.0.1", peers.sink))?;
+            let mut s = TcpStream::connect(("127.0.0.1", placement.sink(peers)))?;
             let start = Instant::now();
             let mut sent = 0;
             while sent < TOTAL {
@@ -455,21 +548,30 @@ fn main() -> Result<()> {
     // Before any thread starts: the count is of this thread's allocations alone.
     record(&mut results, "host memory per open idle socket, counted allocations (bytes)", "d", host_bytes_per_socket().map(|v| vec![v]));
     let peers = start_peers()?;
-    let workloads = [
-        Workload::Throughput { chunk: 1 << 20 },
-        Workload::Throughput { chunk: 64 << 10 },
+    let mut workloads = vec![
+        Workload::Throughput { chunk: 1 << 20, placement: Placement::Scheduler },
+        Workload::Throughput { chunk: 64 << 10, placement: Placement::Scheduler },
         Workload::Latency,
         Workload::ConnRate,
     ];
-    for w in workloads {
+    if cpus().is_some() {
+        for placement in [Placement::Apart, Placement::Together] {
+            workloads.push(Workload::Throughput { chunk: 64 << 10, placement });
+        }
+    }
+    for &w in &workloads {
         let section = w.name();
         println!("{section}");
         let py = w.python_args(&peers);
+        let placement = match w {
+            Workload::Throughput { placement, .. } => placement,
+            _ => Placement::Scheduler,
+        };
         compare(&mut results, &section, &mut [
-            ("a", &mut || rust_native(w, &peers)),
-            ("b", &mut || numbers_from(&mut python('b', "bench/net_bench.py", &py))),
-            ("d", &mut || numbers_from(&mut python('d', "bench/net_bench.py", &py))),
-            ("e", &mut || numbers_from(&mut python('e', "bench/net_bench.py", &py))),
+            ("a", &mut || placement.run(|| rust_native(w, &peers))),
+            ("b", &mut || placement.run(|| numbers_from(&mut python('b', "bench/net_bench.py", &py)))),
+            ("d", &mut || placement.run(|| numbers_from(&mut python('d', "bench/net_bench.py", &py)))),
+            ("e", &mut || placement.run(|| numbers_from(&mut python('e', "bench/net_bench.py", &py)))),
         ]);
     }
 
@@ -686,8 +788,8 @@ fn ratio_of(row: &BTreeMap<String, Vec<f64>>, x: &str, y: &str, higher_is_better
 fn targets(results: &Results) -> String {
     let value = |section: &str, subject: &str, i: usize| results.get(section)?.get(subject)?.get(i).copied();
     let ratio = |section: &str, higher_is_better: bool, x: &str, y: &str| ratio_of(results.get(section)?, x, y, higher_is_better);
-    let tp1 = Workload::Throughput { chunk: 1 << 20 }.name();
-    let tp64 = Workload::Throughput { chunk: 64 << 10 }.name();
+    let tp1 = Workload::Throughput { chunk: 1 << 20, placement: Placement::Scheduler }.name();
+    let tp64 = Workload::Throughput { chunk: 64 << 10, placement: Placement::Scheduler }.name();
     let lat = Workload::Latency.name();
     let conn = Workload::ConnRate.name();
     let epoll = |n: f64| {
