@@ -161,6 +161,29 @@ async def websocket_round():
 
 outcome("websockets", lambda: asyncio.run(websocket_round()))
 
+import websocket  # noqa: E402  (websocket-client: blocking sockets with a timeout, no asyncio)
+
+
+def websocket_client_round():
+    ws = websocket.create_connection(f"ws://127.0.0.1:{servers['websocket']}", timeout=5)
+    try:
+        replies = []
+        for message in ("hello", b"\x00\x01" * 40000, "bye"):
+            ws.send_binary(message) if isinstance(message, bytes) else ws.send(message)
+            reply = ws.recv()
+            replies.append(reply if len(reply) < 20 else (type(reply).__name__, len(reply)))
+        ws.settimeout(0.2)
+        try:
+            ws.recv()
+        except websocket.WebSocketTimeoutException:
+            replies.append("timed out waiting")
+        return replies
+    finally:
+        ws.close()
+
+
+outcome("websocket-client", websocket_client_round)
+
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
