@@ -1,9 +1,10 @@
 """Runs the command line as CPython's does, for a `wasi:cli/run` export:
 
-    python [--path DIR]... (SCRIPT | -c COMMAND | -m MODULE | - | --interactive) [ARGS...]
+    python [--cwd DIR] [--path DIR]... (SCRIPT | -c COMMAND | -m MODULE | - | --interactive) [ARGS...]
 
-`--path` and `--interactive` are the launcher's own (the host puts them first: `pysock python --path
-DIR` and a terminal on stdin); the rest is python3's. `sys.argv`, `__main__`, `sys.path`,
+`--cwd`, `--path` and `--interactive` are the launcher's own (the host puts them first: the folder
+`pysock python` was started in, when the sandbox can read it; `pysock python --path DIR`; a terminal
+on stdin); the rest is python3's. The current folder, `sys.argv`, `__main__`, `sys.path`,
 `PYTHONPATH`, the exit status and the traceback are as python3 has them.
 """
 import os
@@ -58,6 +59,9 @@ def run_command_line():
     """Runs what the command line names and ends with its exit status, as CPython does: sys.exit(N)
     exits N modulo 256, an uncaught exception 1."""
     args = list(environment.get_arguments())[1:]
+    if len(args) >= 2 and args[0] == "--cwd":
+        os.chdir(args[1])
+        del args[:2]
     paths = []
     while len(args) >= 2 and args[0] == "--path":
         paths.append(args[1])
@@ -67,8 +71,12 @@ def run_command_line():
     mode = args[0] if args else ""
     if mode in ("-c", "-m") and len(args) < 2:
         _usage(f"Argument expected for the {mode} option")
-    # sys.path[0] as python3 sets it: the script's folder, or the current one ('') for the rest.
-    first = os.path.dirname(mode) if mode and not mode.startswith("-") else ""
+    # sys.path[0] as python3 sets it: the script's folder; for -m the current folder's path; for the
+    # rest the current folder as ''.
+    if mode and not mode.startswith("-"):
+        first = os.path.dirname(mode)
+    else:
+        first = os.getcwd() if mode == "-m" else ""
     sys.path[0:0] = [first] + paths
     code = 0
     try:

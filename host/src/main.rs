@@ -369,7 +369,19 @@ fn real_main() -> Result<i32> {
     } else {
         None
     };
-    let words: Vec<String> = python_paths.into_iter().flat_map(|p| ["--path".to_string(), p]).chain(program).collect();
+    // python3 starts in the folder it was started from: so does the sandbox when that folder is
+    // readable inside, at the same path (under the script's folder, a --dir or a --path); else in "/".
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|d| d.canonicalize().ok())
+        .filter(|cwd| options.dirs.iter().chain(&options.writable_dirs).any(|(host, guest)| Path::new(guest) == host && cwd.starts_with(host)))
+        .and_then(|cwd| cwd.to_str().map(str::to_string));
+    let words: Vec<String> = cwd
+        .into_iter()
+        .flat_map(|d| ["--cwd".to_string(), d])
+        .chain(python_paths.into_iter().flat_map(|p| ["--path".to_string(), p]))
+        .chain(program)
+        .collect();
     let time_limit = options.time_limit;
     with_time_limit(time_limit, tmp.as_ref(), || python.run(&words, options).map(|finished| finished.status))
 }

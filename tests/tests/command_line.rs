@@ -105,6 +105,30 @@ fn dash_m_runs_stdlib_and_own_modules_as_main() {
     assert!(text(&nothing.stderr).contains("No module named no_such_module"), "{}", text(&nothing.stderr));
 }
 
+/// The sandbox starts in the folder `pysock python` was started in, as python3 does, when it can read
+/// that folder (the script's own, or one given with --dir): relative paths and `-m` find the
+/// program's files. A folder it cannot read leaves it in "/".
+#[test]
+fn the_sandbox_starts_in_the_folder_it_was_started_from() {
+    let dir = Scratch::new("cwd");
+    dir.write("data.txt", "read by a relative path\n");
+    let show = "import os, sys; print(os.getcwd(), repr(sys.path[0]), open('data.txt').read().strip(), sorted(os.listdir('.')))\n";
+    let script = dir.write("sub/show.py", show);
+    dir.write("show_module.py", show);
+    let in_dir = |command: &mut Command| run(command.current_dir(&dir.0).env_remove("PYTHONPATH"), "");
+    let sandboxed = |args: &[&str]| in_dir(Command::new(pysock_bin()).arg("python").args(args));
+    let native = |args: &[&str]| in_dir(Command::new("python3").args(args));
+    let script = script.to_str().unwrap();
+    // Started beside the data with the script in a subfolder: the script's folder is readable, the
+    // current one only with --dir.
+    assert_same(sandboxed(&["--dir", ".", script]), native(&[script]));
+    assert_same(sandboxed(&["--dir", ".", "-m", "show_module"]), native(&["-m", "show_module"]));
+    assert_same(sandboxed(&["--dir", ".", "-c", show]), native(&["-c", show]));
+    let elsewhere = Scratch::new("cwd-unreadable");
+    let unreadable = run(Command::new(pysock_bin()).args(["python", "-c", "import os; print(os.getcwd())"]).current_dir(&elsewhere.0), "");
+    assert_eq!(text(&unreadable.stdout), "/\n", "{}", text(&unreadable.stderr));
+}
+
 /// A traceback starts at the script's own frame, as python3's does: no launcher or runpy frames.
 #[test]
 fn tracebacks_show_only_the_programs_frames() {
@@ -233,7 +257,9 @@ fn python_dash_m_http_server_serves_native_clients() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port().to_string();
     let folder = dir.0.to_str().unwrap();
     let server = Command::new(pysock_bin())
-        .args(["python", "--allow-loopback", "--dir", folder, "-m", "http.server", &port, "--bind", "127.0.0.1", "-d", folder])
+        // As a user serves a folder: started in it, which --dir makes readable.
+        .args(["python", "--allow-loopback", "--dir", ".", "-m", "http.server", &port, "--bind", "127.0.0.1"])
+        .current_dir(folder)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
