@@ -512,11 +512,14 @@ impl<H: Host> Core<H> {
         })
     }
 
-    /// How a call with `flags` waits. MSG_DONTWAIT never waits. Nor does a blocking read of the
-    /// error queue (MSG_ERRQUEUE), which the kernel answers at once; AF_UNIX ignores that flag.
+    /// How a call with `flags` waits. On a blocking socket, whose descriptor CPython leaves
+    /// blocking, MSG_DONTWAIT makes the call not wait; so does MSG_ERRQUEUE, which the kernel
+    /// answers at once (AF_UNIX ignores that flag). With a timeout CPython waits for readiness
+    /// before the call whatever its flags (`sock_call_ex`), so either flag still waits, up to the
+    /// timeout, and ends in TimeoutError.
     fn call_mode(s: &SockObj, flags: i32) -> Mode {
         match Mode::of(s.timeout) {
-            _ if flags & MSG_DONTWAIT != 0 => Mode::NonBlocking,
+            Mode::Blocking if flags & MSG_DONTWAIT != 0 => Mode::NonBlocking,
             Mode::Blocking if flags & MSG_ERRQUEUE != 0 && s.family != AF_UNIX => Mode::NonBlocking,
             mode => mode,
         }
@@ -985,6 +988,25 @@ mod tests {
         assert!(core.sendall(&s, &data, 0).is_ok());
         assert_eq!(*core.host.sent.borrow(), 100_000);
         assert!(matches!(core.send(&s, &data, 0), Ok(30_000)));
+    }
+
+    /// MSG_DONTWAIT spares a blocking socket's call the wait, as the flag spares the blocking
+    /// descriptor CPython leaves it; with a timeout the call waits first, as CPython's does, and
+    /// times out.
+    #[test]
+    fn dontwait_waits_only_for_a_timeout() {
+        let mut core = Core::new(FakeHost::default());
+        let mut s = core.create(2, 1, 0, None).unwrap();
+        let mut memory = [MaybeUninit::uninit(); 10];
+        core.host.arrivals.borrow_mut().push_back(Err(Errno::Eagain));
+        assert!(matches!(core.recv(&s, &mut memory[..], 10, MSG_DONTWAIT), Err(Error::Os(OsError { code: Errno::Eagain, .. }))));
+        assert!(core.host.wait_limits.borrow().is_empty());
+        core.settimeout(&mut s, Some(0.3)).unwrap();
+        core.host.waits.borrow_mut().push_back((Duration::ZERO, false));
+        assert!(matches!(core.recv(&s, &mut memory[..], 10, MSG_DONTWAIT), Err(Error::Timeout(_))));
+        core.host.waits.borrow_mut().push_back((Duration::ZERO, false));
+        assert!(matches!(core.send(&s, b"x", MSG_DONTWAIT), Err(Error::Timeout(_))));
+        assert_eq!(*core.host.wait_limits.borrow(), vec![Some(Duration::from_millis(300)); 2]);
     }
 
     /// A blocking MSG_WAITALL receive goes on where the last arrival ended, until it has all it
