@@ -91,13 +91,16 @@ pub struct Socket {
     /// Bound to loopback in place of the wildcard the guest asked for (see `judge_bind`), so its
     /// local address reads as the wildcard until a connection fixes it.
     wildcard: bool,
-    /// The guest turned IPV6_V6ONLY off: it wants IPv4 clients on this IPv6 socket too, which a
-    /// stand-in for the wildcard then keeps (see `judge_bind`).
-    dual_stack: bool,
-    /// A dual-stack IPv6 stream socket standing in for the wildcard binds ::1, and this second kernel
-    /// socket binds ::ffff:127.0.0.1 on the same port, so that clients of either loopback reach it as
-    /// natively. It listens, accepts, waits and closes with `inner`.
+    /// A dual-stack IPv6 socket standing in for the wildcard binds ::1, and this second kernel
+    /// socket, of the same type and protocol, binds ::ffff:127.0.0.1 on the same port, so that
+    /// peers of either loopback reach it as natively. It listens, accepts, receives, waits and
+    /// closes with `inner`; a datagram to an IPv4 peer leaves from it; connect() keeps whichever
+    /// of the two reaches the peer and closes the other.
     companion: Option<socket2::Socket>,
+    /// Bound ::1 standing in for a dual-stack wildcard: binding ::1 turned IPV6_V6ONLY on in the
+    /// kernel, while the guest's socket, bound to '::', has it off, as natively (with or without the
+    /// companion, which connect() may have closed).
+    dual_stack_stand_in: bool,
     /// Registered with the store's poller, which a wait blocks on. Only a socket some wait has had
     /// to block for is: on a registered socket every packet also wakes the poller's queue in the
     /// kernel (measured with native CPython: 2.8 -> 2.9 us for a 64-byte loopback round trip),
@@ -178,11 +181,11 @@ impl PysockCtxView<'_> {
     /// wildcard but allows loopback, loopback is what the kernel binds, so the listener is reachable
     /// from loopback and nowhere else. Otherwise the address is judged as it is.
     ///
-    /// For the IPv6 wildcard that is ::1, unless the guest turned IPV6_V6ONLY off (`dual_stack`:
-    /// `create_server(..., dualstack_ipv6=True)`, http.server), asking for IPv4 clients too: then a
-    /// stream socket binds ::1 and ::ffff:127.0.0.1 (with a companion socket), and a datagram socket,
-    /// which could not receive on two, ::ffff:127.0.0.1 (IPv4 being what most clients use).
-    fn judge_bind(&mut self, a: &IpSocketAddress, dual_stack: bool, kind: Kind) -> Result<Bind, Errno> {
+    /// For the IPv6 wildcard that is ::1, unless the socket is dual-stack (`dual_stack`:
+    /// IPV6_V6ONLY off, Linux's default, which `create_server(..., dualstack_ipv6=True)` and
+    /// http.server also ask for), taking IPv4 peers too: then it binds ::1 and ::ffff:127.0.0.1
+    /// (with a companion socket), or the one of them the policy allows.
+    fn judge_bind(&mut self, a: &IpSocketAddress, dual_stack: bool) -> Result<Bind, Errno> {
         let addr = to_std(a);
         let ctx = &*self.ctx;
         let now = Instant::now();
@@ -195,7 +198,7 @@ impl PysockCtxView<'_> {
         let on = |ip: IpAddr| from_std(SocketAddr::new(ip, addr.port()));
         let choice = match addr {
             SocketAddr::V4(_) if allowed(v4) => Some(v4),
-            SocketAddr::V6(_) if dual_stack && kind == Kind::Stream && allowed(mapped) && allowed(v6) => {
+            SocketAddr::V6(_) if dual_stack && allowed(mapped) && allowed(v6) => {
                 return Ok(Bind::BothLoopbacks { v6: self.judge(Op::Bind, &on(v6))?, v4: self.judge(Op::Bind, &on(mapped))? });
             }
             SocketAddr::V6(_) if dual_stack && allowed(mapped) => Some(mapped),
@@ -223,6 +226,7 @@ impl PysockCtxView<'_> {
             Bind::BothLoopbacks { v6, v4 } => {
                 s.companion = Some(both_loopbacks(&s.inner, &v6, &v4)?);
                 s.wildcard = true;
+                s.dual_stack_stand_in = true;
             }
         }
         Ok(())
@@ -265,7 +269,7 @@ impl PysockCtxView<'_> {
     fn adopt(&mut self, inner: socket2::Socket, family: Family, kind: Kind) -> NetResult<Resource<Socket>> {
         inner.set_nonblocking(true)?;
         self.ctx.usage.sockets += 1;
-        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, dual_stack: false, companion: None, polled: false })?)
+        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, companion: None, dual_stack_stand_in: false, polled: false })?)
     }
 
     /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
@@ -297,7 +301,7 @@ impl PysockCtxView<'_> {
             // A datagram goes whole or not at all.
             return Err(NetError::Errno(Errno::Enobufs));
         }
-        Ok(Outgoing { fd: s.inner.as_raw_fd(), allowed, flags, to })
+        Ok(Outgoing { fd: s.sending(to.as_ref()).as_raw_fd(), allowed, flags, to })
     }
 
     /// Counts what a send took against the sent-bytes quota.
@@ -383,7 +387,7 @@ impl PysockCtxView<'_> {
         let len = (self.recv_allowance(len as u64, flags)? as usize).min(MAX_RECV);
         let socket = self.socket(this)?;
         Ok(ReceiveInto {
-            fd: socket.inner.as_raw_fd(),
+            fd: socket.receiving()?.as_raw_fd(),
             len,
             flags,
             discards: socket.discards(flags),
@@ -477,7 +481,7 @@ enum Bind {
     Named(SockAddr),
     /// A loopback address in place of the wildcard.
     StandIn(SockAddr),
-    /// A dual-stack IPv6 stream socket's wildcard: ::1 for the socket, ::ffff:127.0.0.1 for its
+    /// A dual-stack IPv6 socket's wildcard: ::1 for the socket, ::ffff:127.0.0.1 for its
     /// companion.
     BothLoopbacks { v6: SockAddr, v4: SockAddr },
 }
@@ -492,7 +496,7 @@ fn both_loopbacks(inner: &socket2::Socket, v6: &SockAddr, v4: &SockAddr) -> std:
     let tries = if v6.port() == 0 { 8 } else { 1 };
     let mut last = std::io::Error::from(std::io::ErrorKind::AddrInUse);
     for _ in 0..tries {
-        let companion = socket2::Socket::new(Domain::IPV6, Type::STREAM.cloexec(), None)?;
+        let companion = socket2::Socket::new(Domain::IPV6, inner.r#type()?.cloexec(), inner.protocol()?)?;
         companion.set_nonblocking(true)?;
         companion.set_only_v6(false)?;
         companion.set_reuse_address(inner.reuse_address()?)?;
@@ -508,10 +512,54 @@ fn both_loopbacks(inner: &socket2::Socket, v6: &SockAddr, v4: &SockAddr) -> std:
     Err(last)
 }
 
+/// Whether an IPv6 socket's peer `to` is an IPv4 one (::ffff:a.b.c.d).
+fn is_ipv4_peer(to: &SockAddr) -> bool {
+    to.as_socket_ipv6().is_some_and(|a| a.ip().to_ipv4_mapped().is_some())
+}
+
 impl Socket {
-    /// The kernel sockets behind this one: `inner`, and the companion of a dual-stack listener.
+    /// The kernel sockets behind this one: `inner`, and the companion of a dual-stack stand-in.
     fn kernel_sockets(&self) -> impl Iterator<Item = &socket2::Socket> {
         std::iter::once(&self.inner).chain(self.companion.as_ref())
+    }
+
+    /// Whether a wildcard bind takes IPv4 peers too: an IPv6 socket with IPV6_V6ONLY off, as the
+    /// kernel has it now (Linux's default, or what the guest set).
+    fn dual_stack(&self) -> bool {
+        self.family == Family::Inet6 && self.inner.only_v6().is_ok_and(|only| !only)
+    }
+
+    /// The kernel socket a receive takes from: with a companion, the first of the two that holds
+    /// something (a datagram from an IPv6 peer or from an IPv4 one), else `inner`, whose empty
+    /// queue gives the guest EAGAIN to wait on both with.
+    fn receiving(&self) -> std::io::Result<&socket2::Socket> {
+        let Some(companion) = &self.companion else { return Ok(&self.inner) };
+        let mut fds = [&self.inner, companion].map(|k| libc::pollfd { fd: k.as_raw_fd(), events: libc::POLLIN, revents: 0 });
+        sys::poll_now(&mut fds)?;
+        Ok(if fds[0].revents == 0 && fds[1].revents != 0 { companion } else { &self.inner })
+    }
+
+    /// The kernel socket a send to `to` leaves from: the companion for an IPv4 peer (::1 cannot
+    /// reach it), else `inner`.
+    fn sending(&self, to: Option<&SockAddr>) -> &socket2::Socket {
+        match &self.companion {
+            Some(companion) if to.is_some_and(is_ipv4_peer) => companion,
+            _ => &self.inner,
+        }
+    }
+
+    /// Before a connect to `to`: keeps, of a dual-stack stand-in's two kernel sockets, the one that
+    /// reaches `to`, as the kernel fixes a wildcard-bound socket's address on connect, and closes
+    /// the other (out of the store's poller first, if it joined it).
+    fn keep_the_one_reaching(&mut self, to: &SockAddr, poll: &mio::Poll) {
+        if self.listening {
+            return; // connect() fails on a listener, which keeps both
+        }
+        let Some(companion) = self.companion.take() else { return };
+        let other = if is_ipv4_peer(to) { std::mem::replace(&mut self.inner, companion) } else { companion };
+        if self.polled {
+            let _ = poll.registry().deregister(&mut mio::unix::SourceFd(&other.as_raw_fd()));
+        }
     }
 
     /// How many bytes of a `len`-byte buffer a recv(2) that returned `n` with `flags` wrote.
@@ -535,7 +583,7 @@ impl Socket {
         let len = max_len.min(MAX_RECV as u64) as usize;
         if flags & libc::MSG_TRUNC == 0 {
             // The kernel's count is what it copied: the buffer holds exactly that.
-            let (data, from) = sys::recv_from_new(self.inner.as_fd(), len, flags)?;
+            let (data, from) = sys::recv_from_new(self.receiving()?.as_fd(), len, flags)?;
             let length = data.len() as u64;
             return Ok((Incoming { data, length }, from));
         }
@@ -543,7 +591,7 @@ impl Socket {
         // the kernel wrote less than `bytes_written` says, the guest would see `UNWRITTEN`, never
         // what this memory held before.
         let mut buf = vec![UNWRITTEN; len];
-        let (n, from) = sys::recv_from(self.inner.as_fd(), &mut buf, flags)?;
+        let (n, from) = sys::recv_from(self.receiving()?.as_fd(), &mut buf, flags)?;
         buf.truncate(self.bytes_written(n, len, flags));
         Ok((Incoming { data: buf, length: n as u64 }, from))
     }
@@ -598,9 +646,8 @@ impl HostSocket for PysockCtxView<'_> {
         }
 
         fn bind(&mut self, this: Resource<Socket>, address: IpSocketAddress) -> NetResult<()> {
-            let s = self.socket(&this)?;
-            let (dual_stack, kind) = (s.dual_stack, s.kind);
-            let bind = self.judge_bind(&address, dual_stack, kind)?;
+            let dual_stack = self.socket(&this)?.dual_stack();
+            let bind = self.judge_bind(&address, dual_stack)?;
             self.bind_as_judged(&this, bind)
         }
 
@@ -615,10 +662,10 @@ impl HostSocket for PysockCtxView<'_> {
             // listen() on a socket never bound binds the wildcard address: judge it as that bind,
             // and bind loopback first where that is what the wildcard means.
             let local = s.inner.local_addr()?.as_socket();
-            let (dual_stack, kind) = (s.dual_stack, s.kind);
+            let dual_stack = s.dual_stack();
             if let Some(local) = local.filter(|a| a.port() == 0) {
                 let wildcard = SocketAddr::new(if local.is_ipv4() { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V6(Ipv6Addr::UNSPECIFIED) }, 0);
-                match self.judge_bind(&from_std(wildcard), dual_stack, kind)? {
+                match self.judge_bind(&from_std(wildcard), dual_stack)? {
                     // The kernel binds the wildcard itself as it starts listening.
                     Bind::Named(_) => {}
                     bind => self.bind_as_judged(&this, bind)?,
@@ -647,7 +694,10 @@ impl HostSocket for PysockCtxView<'_> {
                 self.check_rate(true)?;
                 self.socket(&this)?.connect_counted = true;
             }
-            Ok(self.socket(&this)?.inner.connect(&addr)?)
+            let poll = &self.ctx.poll;
+            let s = self.table.get_mut(&this).map_err(|_| NetError::from(Errno::Ebadf))?;
+            s.keep_the_one_reaching(&addr, poll);
+            Ok(s.inner.connect(&addr)?)
         }
 
         fn disconnect(&mut self, this: Resource<Socket>) -> NetResult<()> {
@@ -705,9 +755,7 @@ impl HostSocket for PysockCtxView<'_> {
 
         fn get_option(&mut self, this: Resource<Socket>, name: Sockopt) -> NetResult<i64> {
             let s = self.socket(&this)?;
-            if name == Sockopt::Ipv6V6only && s.companion.is_some() {
-                // Binding ::1 turned it on in the kernel; the listener with its companion takes both
-                // families, as the guest asked.
+            if name == Sockopt::Ipv6V6only && s.dual_stack_stand_in {
                 return Ok(0);
             }
             let fd = s.inner.as_fd();
@@ -732,9 +780,6 @@ impl HostSocket for PysockCtxView<'_> {
                 let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
                 sys::setsockopt_int(fd, level, opt, value)?;
             }
-            if name == Sockopt::Ipv6V6only {
-                self.socket(&this)?.dual_stack = value == 0;
-            }
             Ok(())
         }
 
@@ -745,12 +790,12 @@ impl HostSocket for PysockCtxView<'_> {
         fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
             self.check_quota(1)?;
             let s = self.socket(&this)?;
-            let (family, kind, wildcard, dual_stack) = (s.family, s.kind, s.wildcard, s.dual_stack);
+            let (family, kind, wildcard, stand_in) = (s.family, s.kind, s.wildcard, s.dual_stack_stand_in);
             let dup = s.inner.try_clone()?;
             let companion = s.companion.as_ref().map(socket2::Socket::try_clone).transpose()?;
             let r = self.adopt(dup, family, kind)?;
             let copy = self.socket(&r)?;
-            (copy.wildcard, copy.dual_stack, copy.companion) = (wildcard, dual_stack, companion);
+            (copy.wildcard, copy.companion, copy.dual_stack_stand_in) = (wildcard, companion, stand_in);
             Ok(r)
         }
 

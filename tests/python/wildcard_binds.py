@@ -146,3 +146,112 @@ for host, family in (("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)):
     taken.close()
 for s in clients + [dual]:
     s.close()
+
+# Linux's default IPV6_V6ONLY is off, so an IPv6 socket bound to '::' without setting it is dual-stack
+# too: socketserver's servers with address_family AF_INET6, a listen() on an unbound IPv6 socket.
+plain = socket.socket(socket.AF_INET6)
+print("a new IPv6 socket: IPV6_V6ONLY", plain.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+plain.bind(("::", 0))
+plain.listen()
+print("bound to '::':", plain.getsockname()[0], "IPV6_V6ONLY", plain.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+accept_when_ready(plain, lambda s: select.select([s], [], [], 5)[0] == [s])
+plain.close()
+unbound6 = socket.socket(socket.AF_INET6)
+unbound6.listen()
+accept_when_ready(unbound6, lambda s: select.select([s], [], [], 5)[0] == [s])
+unbound6.close()
+# A socket bound to '::' that connects takes the address that reaches its peer, of either family,
+# and keeps IPV6_V6ONLY off.
+for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+    for host in ("::1", "::ffff:127.0.0.1"):
+        peer = socket.socket(socket.AF_INET6, kind)
+        peer.bind((host, 0))
+        if kind == socket.SOCK_STREAM:
+            peer.listen()
+        client = socket.socket(socket.AF_INET6, kind)
+        client.bind(("::", 0))
+        client.connect((host, peer.getsockname()[1]))
+        client.send(b"through")
+        got = peer.accept()[0].recv(10) if kind == socket.SOCK_STREAM else peer.recvfrom(10)[0]
+        print(kind.name, "from '::' to", host, "->", client.getsockname()[0], "IPV6_V6ONLY",
+              client.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY), "| the peer got", got)
+        client.close()
+        peer.close()
+
+# UDP on '::': datagrams of both families arrive through every wait, and the answers leave from the
+# address each sender wrote to.
+udp6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+udp6.bind(("::", 0))
+port = udp6.getsockname()[1]
+print("UDP on '::':", udp6.getsockname()[0], "IPV6_V6ONLY", udp6.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+senders = {host: socket.socket(family, socket.SOCK_DGRAM) for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1"))}
+for s in senders.values():
+    s.settimeout(5)
+udp6.settimeout(5)
+waits = {
+    "select": lambda: select.select([udp6], [], [], 5)[0] == [udp6],
+    "poll": lambda: (p := select.poll(), p.register(udp6, select.POLLIN), p.poll(5000))[2] == [(udp6.fileno(), select.POLLIN)],
+    "epoll": lambda: (e := select.epoll(), e.register(udp6, select.EPOLLIN), e.poll(5), e.close())[2] == [(udp6.fileno(), select.EPOLLIN)],
+    "blocking recv": lambda: True,
+}
+for name, wait in waits.items():
+    for host, s in senders.items():
+        s.sendto(f"{name} from {host}".encode(), (host, port))
+        ready = wait()
+        peeked = udp6.recv(100, socket.MSG_PEEK)
+        data, source = udp6.recvfrom(100)
+        udp6.sendto(data.upper(), source)
+        print(" ", name, "ready", ready, "| peeked", peeked == data, "|", data, "from", source[0], "| answer", s.recv(100))
+for host, s in senders.items():
+    s.sendto(host.encode(), (host, port))
+time.sleep(0.05)
+buf = bytearray(20)
+first = bytes(buf[: udp6.recvfrom_into(buf)[0]])
+second, _, flags, source = udp6.recvmsg(20)
+print("both waiting:", sorted([first, second]), "| recvmsg's flags", flags)
+udp6.setblocking(False)
+try:
+    udp6.recv(20)
+except BlockingIOError:
+    print("and then nothing more")
+udp6.settimeout(5)
+twin = udp6.dup()
+senders["::1"].sendto(b"to the duplicate", ("::1", port))
+print("a duplicate receives:", twin.recvfrom(100)[0])
+twin.close()
+udp6.connect(("::ffff:127.0.0.1", senders["127.0.0.1"].getsockname()[1]))
+print("connected to an IPv4 peer:", udp6.getsockname()[0], "| IPV6_V6ONLY", udp6.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY))
+udp6.send(b"connected")
+print("the peer gets:", senders["127.0.0.1"].recvfrom(100)[0])
+udp6.close()
+for s in senders.values():
+    s.close()
+
+
+async def datagrams_on_both_families():
+    loop = asyncio.get_running_loop()
+
+    class Echo(asyncio.DatagramProtocol):
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def datagram_received(self, data, addr):
+            self.transport.sendto(data.upper(), addr)
+
+    server, _ = await loop.create_datagram_endpoint(Echo, local_addr=("::", 0), family=socket.AF_INET6)
+    port = server.get_extra_info("sockname")[1]
+    for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        answers = asyncio.Queue()
+
+        class Client(asyncio.DatagramProtocol):
+            def datagram_received(self, data, addr):
+                answers.put_nowait(data)
+
+        client, _ = await loop.create_datagram_endpoint(Client, remote_addr=(host, port), family=family)
+        client.sendto(f"asyncio over {host}".encode())
+        print("asyncio datagram:", await asyncio.wait_for(answers.get(), 5))
+        client.close()
+    server.close()
+
+
+asyncio.run(datagrams_on_both_families())
