@@ -1,11 +1,17 @@
 """Runs the command line as CPython's does, for a `wasi:cli/run` export:
 
-    python [--cwd DIR] [--path DIR]... (SCRIPT | -c COMMAND | -m MODULE | - | --interactive) [ARGS...]
+    python [--cwd DIR] [--path DIR]... [-u] [-B] [-E] [-s] [-P] [-i] [-q] [-W ARG]...
+           (SCRIPT | -c COMMAND | -m MODULE | - | --interactive | -V | -VV) [ARGS...]
 
 `--cwd`, `--path` and `--interactive` are the launcher's own (the host puts them first: the folder
 `pysock python` was started in, when the sandbox can read it; `pysock python --path DIR`; a terminal
 on stdin); the rest is python3's. The current folder, `sys.argv`, `__main__`, `sys.path`,
 `PYTHONPATH`, the exit status and the traceback are as python3 has them.
+
+componentize-py initialises the interpreter when it builds it, so python3's start-up flags and the
+PYTHON* variables that stand for them are applied here, at the start of a run: -u (PYTHONUNBUFFERED),
+-B (PYTHONDONTWRITEBYTECODE), -W (after PYTHONWARNINGS), -P (PYTHONSAFEPATH), -i (PYTHONINSPECT), -E
+(none of these variables, nor PYTHONPATH), -s (the sandbox has no user site-packages anyway) and -q.
 """
 import os
 import runpy
@@ -42,17 +48,98 @@ def _run_source(source, filename):
     exec(compile(source, filename, "exec"), _fresh_main())
 
 
-def _interact():
+def _interact(namespace=None, banner=True):
+    """The interactive prompt, in `namespace` (a fresh `__main__` by default). Its prompts go to
+    stderr, as python3's do."""
     import code
 
-    banner = (f"Python {sys.version} on {sys.platform} (in pysock's sandbox)\n"
-              'Type "help", "copyright", "credits" or "license" for more information.')
-    code.interact(banner=banner, local=_fresh_main(), exitmsg="")
+    class Console(code.InteractiveConsole):
+        def raw_input(self, prompt=""):
+            sys.stderr.write(prompt)
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            if not line:
+                raise EOFError
+            return line.rstrip("\n")
+
+    text = (f"Python {sys.version} on {sys.platform} (in pysock's sandbox)\n"
+            'Type "help", "copyright", "credits" or "license" for more information.')
+    Console(_fresh_main() if namespace is None else namespace).interact(banner=text if banner else "", exitmsg="")
+
+
+# The streams the interpreter was built with, kept so that replacing them never closes anything.
+_built_with = []
+
+
+def _standard_streams(unbuffered):
+    """stdout and stderr as python3 makes them at start-up (create_stdio): with -u no buffer under a
+    text layer that writes through; else buffered, line by line for a terminal and always for
+    stderr. The ones the interpreter was built with say how the build machine ran, not this run."""
+    import io
+
+    for name in ("stdout", "stderr"):
+        old = getattr(sys, name)
+        old.flush()
+        _built_with.append(old)
+        raw = io.FileIO(old.fileno(), "w", closefd=False)
+        line_buffering = not unbuffered and (name == "stderr" or raw.isatty())
+        new = io.TextIOWrapper(raw if unbuffered else io.BufferedWriter(raw), encoding=old.encoding,
+                               errors=old.errors, line_buffering=line_buffering, write_through=unbuffered)
+        setattr(sys, name, new)
+        setattr(sys, f"__{name}__", new)
+
+
+def _start_up_flags(args):
+    """Takes python3's start-up flags off the front of `args` and applies them, with the PYTHON*
+    variables they stand for; returns the set of flags given (-i and -q are the caller's)."""
+    flags, warnoptions = set(), []
+    while args and (args[0] in ("-u", "-B", "-E", "-s", "-P", "-i", "-q") or (args[0] == "-W" and len(args) >= 2)):
+        if args[0] == "-W":
+            warnoptions.append(args[1])
+            del args[:2]
+        else:
+            flags.add(args.pop(0)[1])
+    env = {} if "E" in flags else os.environ
+    for variable, flag in (("PYTHONUNBUFFERED", "u"), ("PYTHONDONTWRITEBYTECODE", "B"), ("PYTHONSAFEPATH", "P"),
+                           ("PYTHONINSPECT", "i")):
+        if env.get(variable):
+            flags.add(flag)
+    _standard_streams("u" in flags)
+    sys.dont_write_bytecode = "B" in flags
+    options = [w for w in env.get("PYTHONWARNINGS", "").split(",") if w] + warnoptions
+    if options:
+        import warnings
+
+        sys.warnoptions[:] = options
+        warnings._processoptions(options)
+    return flags
 
 
 def _usage(message):
     print(f"{message}\nusage: python [-c cmd | -m mod | file | -] [arg] ...", file=sys.stderr)
     _exit.exit_with_code(2)
+
+
+def _status_of(run, show_exit):
+    """Runs `run` and returns the exit status python3 would give it: sys.exit(N) N, an uncaught
+    exception 1 (its traceback printed). With `show_exit` (-i) SystemExit's traceback is printed
+    too and the status is left to what follows."""
+    try:
+        run()
+    except SystemExit as e:
+        if show_exit:
+            _print_exception(e)
+            return 0
+        if e.code is None:
+            return 0
+        if isinstance(e.code, int):
+            return e.code
+        print(e.code, file=sys.stderr)
+        return 1
+    except BaseException as e:
+        _print_exception(e)
+        return 1
+    return 0
 
 
 def run_command_line():
@@ -66,21 +153,28 @@ def run_command_line():
     while len(args) >= 2 and args[0] == "--path":
         paths.append(args[1])
         del args[:2]
-    paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    flags = _start_up_flags(args)
+    if "E" not in flags:
+        paths += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
     # No words at all: a script on stdin, with sys.argv [''] as python3 gives it.
     mode = args[0] if args else ""
     if mode in ("-c", "-m") and len(args) < 2:
         _usage(f"Argument expected for the {mode} option")
     # sys.path[0] as python3 sets it: the script's folder; for -m the current folder's path; for the
-    # rest the current folder as ''.
+    # rest the current folder as ''; none of them with -P.
     if mode and not mode.startswith("-"):
-        first = os.path.dirname(mode)
+        first = [os.path.dirname(mode)]
     else:
-        first = os.getcwd() if mode == "-m" else ""
-    sys.path[0:0] = [first] + paths
-    code = 0
-    try:
-        if mode == "-c":
+        first = [os.getcwd() if mode == "-m" else ""]
+    sys.path[0:0] = ([] if "P" in flags else first) + paths
+    # With -i the prompt follows the program in the program's namespace, however the program ended
+    # (a traceback is printed first, SystemExit's too), and the run's status is the prompt's.
+    inspect = "i" in flags and mode != "--interactive"
+
+    def program():
+        if mode in ("-V", "-VV"):
+            print("Python", sys.version if mode == "-VV" else sys.version.split()[0])
+        elif mode == "-c":
             sys.argv = ["-c"] + args[2:]
             _run_source(args[1], "<string>")
         elif mode == "-m":
@@ -89,24 +183,23 @@ def run_command_line():
             runpy._run_module_as_main(args[1])
         elif mode == "--interactive":
             sys.argv = [""]
-            _interact()
+            _interact(banner="q" not in flags)
         elif mode in ("-", ""):
             sys.argv = list(args) or [""]
             _run_source(sys.stdin.read(), "<stdin>")
+        elif inspect and os.path.isfile(mode):
+            # As runpy.run_path would, but in a `__main__` that outlives an exception.
+            sys.argv = list(args)
+            main = _fresh_main()
+            main.update(__file__=mode, __cached__=None, __loader__=None, __package__="", __spec__=None)
+            exec(runpy._get_code_from_file(mode), main)
         else:
             sys.argv = list(args)
             runpy.run_path(mode, run_name="__main__")
-    except SystemExit as e:
-        if e.code is None:
-            code = 0
-        elif isinstance(e.code, int):
-            code = e.code
-        else:
-            print(e.code, file=sys.stderr)
-            code = 1
-    except BaseException as e:
-        _print_exception(e)
-        code = 1
+
+    code = _status_of(program, show_exit=inspect)
+    if inspect:
+        code = _status_of(lambda: _interact(sys.modules["__main__"].__dict__, banner=False), show_exit=False)
     for stream in (sys.stdout, sys.stderr):
         # A program may close them (json.tool closes stdout); python3 then flushes nothing.
         if stream is not None and not stream.closed:

@@ -32,6 +32,9 @@ cp target/wasm32-wasip2/release/_pysock.wasm build/extension/_pysock.cpython-314
 if [ ! -f build/python/lib/os.py ]; then
   .venv/bin/python python/extract_stdlib.py build/python/lib
 fi
+# componentize-py initialises the interpreter here, in this environment: none of the build machine's
+# PYTHON* variables (PYTHONUNBUFFERED, PYTHONDONTWRITEBYTECODE, ...) may become every run's settings.
+for variable in $(compgen -e | grep '^PYTHON' || true); do unset "$variable"; done
 VIRTUAL_ENV="$PWD/.venv" .venv/bin/componentize-py -q -d wit -w python componentize -p python -p build/extension \
   pysock_app -o build/python/interpreter.wasm
 

@@ -44,6 +44,8 @@ enum Commands {
         /// removed when the run ends)
         #[arg(long, help_heading = "Python")]
         no_tmp: bool,
+        #[command(flatten)]
+        start_up: StartUp,
         /// Run COMMAND (python3 -c); what follows is sys.argv[1:]
         #[arg(short = 'c', value_name = "COMMAND", num_args = 1.., allow_hyphen_values = true, conflicts_with = "module", help_heading = "Python")]
         command: Option<Vec<String>>,
@@ -62,6 +64,106 @@ enum Commands {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+}
+
+/// python3's start-up flags. The interpreter is initialised when pysock is built (componentize-py
+/// snapshots it), so the launcher (python/_script.py) applies these at the start of each run, with
+/// the PYTHON* variables they stand for; the flags that change the initialisation itself cannot
+/// apply and are refused, saying why.
+#[derive(Args)]
+struct StartUp {
+    /// Unbuffered stdout and stderr (python3 -u; also PYTHONUNBUFFERED)
+    #[arg(short = 'u', help_heading = "Python")]
+    unbuffered: bool,
+    /// Write no .pyc files (python3 -B; also PYTHONDONTWRITEBYTECODE)
+    #[arg(short = 'B', help_heading = "Python")]
+    dont_write_bytecode: bool,
+    /// Ignore PYTHON* variables, PYTHONPATH among them (python3 -E)
+    #[arg(short = 'E', help_heading = "Python")]
+    ignore_environment: bool,
+    /// No user site-packages (python3 -s; the sandbox has none)
+    #[arg(short = 's', help_heading = "Python")]
+    no_user_site: bool,
+    /// Put neither the script's folder nor the current one on sys.path (python3 -P; PYTHONSAFEPATH)
+    #[arg(short = 'P', help_heading = "Python")]
+    safe_path: bool,
+    /// Isolated: -E, -s and -P (python3 -I)
+    #[arg(short = 'I', help_heading = "Python")]
+    isolated: bool,
+    /// The interactive prompt after the program, in its namespace (python3 -i; PYTHONINSPECT)
+    #[arg(short = 'i', help_heading = "Python")]
+    inspect: bool,
+    /// No banner at the interactive prompt (python3 -q)
+    #[arg(short = 'q', help_heading = "Python")]
+    quiet: bool,
+    /// A warnings filter, as python3 -W takes it (after PYTHONWARNINGS' filters)
+    #[arg(short = 'W', value_name = "ARG", help_heading = "Python")]
+    warnings: Vec<String>,
+    /// Print the sandboxed interpreter's Python version (twice: its build too)
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Count, help_heading = "Python")]
+    version: u8,
+    // Fixed when the interpreter is built: refused by `refusal`.
+    #[arg(short = 'O', action = clap::ArgAction::Count, hide = true)]
+    optimize: u8,
+    #[arg(short = 'b', action = clap::ArgAction::Count, hide = true)]
+    bytes_warning: u8,
+    #[arg(short = 'd', hide = true)]
+    parser_debug: bool,
+    #[arg(short = 'v', action = clap::ArgAction::Count, hide = true)]
+    verbose: u8,
+    #[arg(short = 'X', hide = true)]
+    xoptions: Vec<String>,
+    #[arg(short = 'S', hide = true)]
+    no_site: bool,
+    #[arg(short = 'R', hide = true)]
+    hash_randomization: bool,
+    #[arg(short = 'x', hide = true)]
+    skip_first_line: bool,
+}
+
+impl StartUp {
+    /// Why the run cannot have what was asked, if it cannot.
+    fn refusal(&self) -> Option<String> {
+        let fixed = [
+            (self.optimize > 0, "-O"),
+            (self.bytes_warning > 0, "-b"),
+            (self.parser_debug, "-d"),
+            (self.verbose > 0, "-v"),
+            (!self.xoptions.is_empty(), "-X"),
+            (self.no_site, "-S"),
+            (self.hash_randomization, "-R"),
+        ];
+        let given: Vec<&str> = fixed.iter().filter(|(on, _)| *on).map(|(_, flag)| *flag).collect();
+        if !given.is_empty() {
+            return Some(format!(
+                "pysock python cannot take {}: the sandboxed interpreter is initialised when pysock is built, \
+                 so python3's options that change its initialisation (-O, -b, -d, -v, -X, -S, -R) cannot apply to a run; \
+                 run without {}",
+                given.join(" "),
+                if given.len() == 1 { "it" } else { "them" }
+            ));
+        }
+        self.skip_first_line.then(|| "pysock python does not offer -x (skip the script's first line); remove that line or run without -x".into())
+    }
+
+    /// The launcher's words for these flags, which go before the program's.
+    fn words(&self) -> Vec<String> {
+        let isolated = self.isolated;
+        let flags = [
+            (self.unbuffered, "-u"),
+            (self.dont_write_bytecode, "-B"),
+            (self.ignore_environment || isolated, "-E"),
+            (self.no_user_site || isolated, "-s"),
+            (self.safe_path || isolated, "-P"),
+            (self.inspect, "-i"),
+            (self.quiet, "-q"),
+        ];
+        let mut words: Vec<String> = flags.iter().filter(|(on, _)| *on).map(|(_, flag)| flag.to_string()).collect();
+        for filter in &self.warnings {
+            words.extend(["-W".to_string(), filter.clone()]);
+        }
+        words
+    }
 }
 
 /// The embedder's choices, the same for both commands.
@@ -307,7 +409,7 @@ fn real_main() -> Result<i32> {
             return Ok(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    let (sandbox, env, paths, no_tmp, command, module, program) = match cli.command {
+    let (sandbox, env, paths, no_tmp, start_up, command, module, program) = match cli.command {
         Commands::Run { sandbox, component, args } => {
             let mut options = sandbox.options()?;
             let engine = runtime::engine(options.interruption())?;
@@ -315,8 +417,13 @@ fn real_main() -> Result<i32> {
             options.args = std::iter::once(component.to_string_lossy().into_owned()).chain(args).collect();
             return with_time_limit(options.time_limit, None, || runtime::run_command(&engine, &component_file, &options));
         }
-        Commands::Python { sandbox, env, path, no_tmp, command, module, program } => (sandbox, env, path, no_tmp, command, module, program),
+        Commands::Python { sandbox, env, path, no_tmp, start_up, command, module, program } => {
+            (sandbox, env, path, no_tmp, start_up, command, module, program)
+        }
     };
+    if let Some(why) = start_up.refusal() {
+        anyhow::bail!(why);
+    }
     let mut options = sandbox.options()?;
     for spec in env {
         let (name, value) = match spec.split_once('=') {
@@ -339,9 +446,12 @@ fn real_main() -> Result<i32> {
     }
     // What python3 would run: the launcher (python/_script.py) takes the same words.
     let program: Vec<String> = match (command, module, program.first().map(String::as_str)) {
+        // python3 -V prints the version whatever else the command line says.
+        _ if start_up.version > 0 => vec![if start_up.version > 1 { "-VV" } else { "-V" }.into()],
         (Some(command), _, _) => std::iter::once("-c".to_string()).chain(command).collect(),
         (None, Some(module), _) => std::iter::once("-m".to_string()).chain(module).collect(),
-        (None, None, None) if std::io::IsTerminal::is_terminal(&std::io::stdin()) => vec!["--interactive".into()],
+        // With -i and no program, stdin is read as the prompt's input, terminal or not.
+        (None, None, None) if start_up.inspect || std::io::IsTerminal::is_terminal(&std::io::stdin()) => vec!["--interactive".into()],
         (None, None, None) => Vec::new(),
         (None, None, Some("-")) => program,
         (None, None, Some(target)) => {
@@ -380,6 +490,7 @@ fn real_main() -> Result<i32> {
         .into_iter()
         .flat_map(|d| ["--cwd".to_string(), d])
         .chain(python_paths.into_iter().flat_map(|p| ["--path".to_string(), p]))
+        .chain(start_up.words())
         .chain(program)
         .collect();
     let time_limit = options.time_limit;

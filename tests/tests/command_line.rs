@@ -186,6 +186,76 @@ fn pythonpath_and_path_put_folders_on_sys_path() {
     assert!(text(&without.stderr).contains("ModuleNotFoundError"), "{}", text(&without.stderr));
 }
 
+/// python3's start-up flags and the PYTHON* variables that stand for them, as python3 takes them,
+/// and the ones fixed when the interpreter is built refused with the reason.
+#[test]
+fn start_up_flags_act_as_python3s() {
+    let dir = Scratch::new("flags");
+    dir.write("helper_module.py", "WHERE = 'helper'\n");
+    let dir_str = dir.0.to_str().unwrap();
+    let on_path = &[("PYTHONPATH", dir.0.as_path())][..];
+    let env_path = format!("PYTHONPATH={dir_str}");
+    let sandboxed = |options: &[&str], args: &[&str], stdin: &str| {
+        let mut all = vec!["--dir", dir_str, "--env", &env_path];
+        all.extend(options);
+        sandbox(&all, args, stdin)
+    };
+    // The streams -u makes, the warning filters -W and PYTHONWARNINGS make, -B, and what -E, -P
+    // and -I leave off sys.path.
+    let show = "import sys, warnings; print(type(sys.stdout.buffer).__name__, sys.stdout.write_through, \
+                sys.dont_write_bytecode, sys.warnoptions, warnings.filters[:len(sys.warnoptions)], '' in sys.path)";
+    let path_show = "import sys; print('' in sys.path, [p for p in sys.path if 'flags' in p])";
+    for flags in [&["-u"][..], &["-B"], &["-W", "error::DeprecationWarning", "-W", "ignore::UserWarning"], &["-uBP"], &["-E"], &["-I"], &["-s"]] {
+        for code in [show, path_show] {
+            let mut args = flags.to_vec();
+            args.extend(["-c", code]);
+            assert_same(sandboxed(&["--env", "PYTHONWARNINGS=default"], &args, ""), native_with(&args, "", on_path, "default"));
+        }
+    }
+    let unbuffered = sandboxed(&["--env", "PYTHONUNBUFFERED=1"], &["-c", show], "");
+    assert!(text(&unbuffered.stdout).starts_with("FileIO True "), "{}", text(&unbuffered.stderr));
+    // -i: the prompt after the program, in its namespace, however it ended; prompts on stderr.
+    for program in ["x = 21", "x = 21; import sys; sys.exit(3)", "x = 21; 1 / 0"] {
+        let args = ["-i", "-c", program];
+        assert_same(sandboxed(&[], &args, "print(x * 2)\n"), native_with(&args, "print(x * 2)\n", on_path, ""));
+    }
+    let script = dir.write("fails.py", "y = 'kept'\nraise ValueError('late')\n");
+    let args = ["-i", script.to_str().unwrap()];
+    let inspected = sandboxed(&[], &args, "print(y)\nimport sys; sys.exit(4)\n");
+    assert!(text(&inspected.stderr).contains("ValueError: late"), "{}", text(&inspected.stderr));
+    assert_same(inspected, native_with(&args, "print(y)\nimport sys; sys.exit(4)\n", on_path, ""));
+    assert_same(sandboxed(&[], &["-i"], "6 * 7\n"), native_with(&["-i"], "6 * 7\n", on_path, ""));
+    // -V names the sandbox's own Python.
+    let version = sandboxed(&[], &["-V"], "");
+    let own = sandboxed(&[], &["-c", "import sys; print('Python', sys.version.split()[0])"], "");
+    assert_eq!((text(&version.stdout), version.status.code()), (text(&own.stdout), Some(0)));
+    assert!(text(&sandboxed(&[], &["-VV"], "").stdout).starts_with(&format!("{} (", text(&own.stdout).trim())));
+    for refused in [&["-O", "-c", "pass"][..], &["-X", "dev", "-c", "pass"], &["-x", script.to_str().unwrap()]] {
+        let out = sandboxed(&[], refused, "");
+        assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains(&format!("cannot take {}", refused[0])) || text(&out.stderr).contains("does not offer -x"), "{}", text(&out.stderr));
+    }
+}
+
+/// python3 with `args`, `env`, and PYTHONWARNINGS set to `warnings` unless that is empty; none of
+/// the PYTHON* variables of the environment the tests run in (this machine sets PYTHONUNBUFFERED).
+fn native_with(args: &[&str], stdin: &str, env: &[(&str, &Path)], warnings: &str) -> Output {
+    let mut command = Command::new("python3");
+    command.args(args);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PYTHON") {
+            command.env_remove(name);
+        }
+    }
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    if !warnings.is_empty() {
+        command.env("PYTHONWARNINGS", warnings);
+    }
+    run(&mut command, stdin)
+}
+
 /// tempfile works with no option, in a folder of the run's own that is gone afterwards.
 #[test]
 fn each_run_has_a_private_temporary_folder() {
