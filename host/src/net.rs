@@ -512,6 +512,12 @@ fn both_loopbacks(inner: &socket2::Socket, v6: &SockAddr, v4: &SockAddr) -> std:
     Err(last)
 }
 
+/// Takes a kernel socket off the store's poller before it closes: a dup of its descriptor would
+/// otherwise keep the registration alive.
+fn leave_poller(poll: &mio::Poll, k: &socket2::Socket) {
+    let _ = poll.registry().deregister(&mut mio::unix::SourceFd(&k.as_raw_fd()));
+}
+
 /// Whether an IPv6 socket's peer `to` is an IPv4 one (::ffff:a.b.c.d).
 fn is_ipv4_peer(to: &SockAddr) -> bool {
     to.as_socket_ipv6().is_some_and(|a| a.ip().to_ipv4_mapped().is_some())
@@ -549,17 +555,14 @@ impl Socket {
     }
 
     /// Before a connect to `to`: keeps, of a dual-stack stand-in's two kernel sockets, the one that
-    /// reaches `to`, as the kernel fixes a wildcard-bound socket's address on connect, and closes
-    /// the other (out of the store's poller first, if it joined it).
-    fn keep_the_one_reaching(&mut self, to: &SockAddr, poll: &mio::Poll) {
+    /// reaches `to`, as the kernel fixes a wildcard-bound socket's address on connect, and returns
+    /// the other, for the caller to close. A listener keeps both: connect() fails on it.
+    fn keep_the_one_reaching(&mut self, to: &SockAddr) -> Option<socket2::Socket> {
         if self.listening {
-            return; // connect() fails on a listener, which keeps both
+            return None;
         }
-        let Some(companion) = self.companion.take() else { return };
-        let other = if is_ipv4_peer(to) { std::mem::replace(&mut self.inner, companion) } else { companion };
-        if self.polled {
-            let _ = poll.registry().deregister(&mut mio::unix::SourceFd(&other.as_raw_fd()));
-        }
+        let companion = self.companion.take()?;
+        Some(if is_ipv4_peer(to) { std::mem::replace(&mut self.inner, companion) } else { companion })
     }
 
     /// How many bytes of a `len`-byte buffer a recv(2) that returned `n` with `flags` wrote.
@@ -694,10 +697,14 @@ impl HostSocket for PysockCtxView<'_> {
                 self.check_rate(true)?;
                 self.socket(&this)?.connect_counted = true;
             }
-            let poll = &self.ctx.poll;
-            let s = self.table.get_mut(&this).map_err(|_| NetError::from(Errno::Ebadf))?;
-            s.keep_the_one_reaching(&addr, poll);
-            Ok(s.inner.connect(&addr)?)
+            let s = self.socket(&this)?;
+            let polled = s.polled;
+            if let Some(other) = s.keep_the_one_reaching(&addr) {
+                if polled {
+                    leave_poller(&self.ctx.poll, &other);
+                }
+            }
+            Ok(self.socket(&this)?.inner.connect(&addr)?)
         }
 
         fn disconnect(&mut self, this: Resource<Socket>) -> NetResult<()> {
@@ -801,10 +808,9 @@ impl HostSocket for PysockCtxView<'_> {
 
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {
             let socket = self.table.delete(rep)?;
-            // Deregister before close: a dup of this descriptor would otherwise keep the registration alive.
             if socket.polled {
                 for k in socket.kernel_sockets() {
-                    let _ = self.ctx.poll.registry().deregister(&mut mio::unix::SourceFd(&k.as_raw_fd()));
+                    leave_poller(&self.ctx.poll, k);
                 }
             }
             self.ctx.usage.sockets -= 1;
