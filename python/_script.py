@@ -82,9 +82,11 @@ def _standard_streams(unbuffered):
         old.flush()
         _built_with.append(old)
         raw = io.FileIO(old.fileno(), "w", closefd=False)
+        raw.name = f"<{name}>"
         line_buffering = not unbuffered and (name == "stderr" or raw.isatty())
         new = io.TextIOWrapper(raw if unbuffered else io.BufferedWriter(raw), encoding=old.encoding,
                                errors=old.errors, line_buffering=line_buffering, write_through=unbuffered)
+        new.mode = "w"
         setattr(sys, name, new)
         setattr(sys, f"__{name}__", new)
 
@@ -118,6 +120,27 @@ def _start_up_flags(args):
 def _usage(message):
     print(f"{message}\nusage: python [-c cmd | -m mod | file | -] [arg] ...", file=sys.stderr)
     _exit.exit_with_code(2)
+
+
+def _flush_standard_streams():
+    """Flushes stdout and stderr as CPython does at exit (flush_std_files): a failure, such as a
+    reader that went away (BrokenPipeError), is reported as an exception ignored and makes the exit
+    status 120. A program may have closed them (json.tool closes stdout): nothing to flush then."""
+    flushed = True
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None or stream.closed:
+            continue
+        try:
+            stream.flush()
+        except Exception as e:
+            flushed = False
+            try:
+                sys.stderr.write(f"Exception ignored in: {stream!r}\n")
+                sys.stderr.write("".join(traceback.format_exception_only(type(e), e)))
+                sys.stderr.flush()
+            except Exception:
+                pass  # stderr is the one that failed: nothing left to tell
+    return flushed
 
 
 def _status_of(run, show_exit):
@@ -200,9 +223,7 @@ def run_command_line():
     code = _status_of(program, show_exit=inspect)
     if inspect:
         code = _status_of(lambda: _interact(sys.modules["__main__"].__dict__, banner=False), show_exit=False)
-    for stream in (sys.stdout, sys.stderr):
-        # A program may close them (json.tool closes stdout); python3 then flushes nothing.
-        if stream is not None and not stream.closed:
-            stream.flush()
+    if not _flush_standard_streams():
+        code = 120
     if code & 0xFF:
         _exit.exit_with_code(code & 0xFF)

@@ -256,6 +256,24 @@ fn native_with(args: &[&str], stdin: &str, env: &[(&str, &Path)], warnings: &str
     run(&mut command, stdin)
 }
 
+/// stdout to a reader that went away: as python3, the flush at exit reports the BrokenPipeError as
+/// an exception ignored and the run ends with status 120, rather than the launcher failing.
+#[test]
+fn a_closed_stdout_ends_the_run_as_python3s_does() {
+    let program = "import time; time.sleep(0.5); print('to nobody')";
+    let mut outcomes = Vec::new();
+    for command in [Command::new(pysock_bin()).args(["python", "-c", program]), Command::new("python3").args(["-c", program]).env_remove("PYTHONUNBUFFERED")] {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = text(&out.stderr);
+        let reported = stderr.starts_with("Exception ignored in: <_io.TextIOWrapper name='<stdout>' mode='w' encoding='utf-8'>\nBrokenPipeError: ");
+        outcomes.push((out.status.code(), reported, stderr.lines().count()));
+    }
+    assert_eq!(outcomes[0], outcomes[1]);
+    assert_eq!(outcomes[0], (Some(120), true, 2));
+}
+
 /// tempfile works with no option, in a folder of the run's own that is gone afterwards.
 #[test]
 fn each_run_has_a_private_temporary_folder() {
