@@ -33,7 +33,16 @@ def _print_exception(e):
     tb = e.__traceback__
     while tb is not None and _is_launcher(tb.tb_frame):
         tb = tb.tb_next
-    traceback.print_exception(type(e), e, tb)
+    _tell(lambda: traceback.print_exception(type(e), e, tb))
+
+
+def _tell(write):
+    """Runs `write`, which writes to stderr, and goes on if stderr cannot take it (its reader went
+    away), as CPython does; the exit-time flush then reports it."""
+    try:
+        write()
+    except Exception:
+        pass
 
 
 def _fresh_main():
@@ -118,7 +127,7 @@ def _start_up_flags(args):
 
 
 def _usage(message):
-    print(f"{message}\nusage: python [-c cmd | -m mod | file | -] [arg] ...", file=sys.stderr)
+    _tell(lambda: print(f"{message}\nusage: python [-c cmd | -m mod | file | -] [arg] ...", file=sys.stderr))
     _exit.exit_with_code(2)
 
 
@@ -134,12 +143,8 @@ def _flush_standard_streams():
             stream.flush()
         except Exception as e:
             flushed = False
-            try:
-                sys.stderr.write(f"Exception ignored in: {stream!r}\n")
-                sys.stderr.write("".join(traceback.format_exception_only(type(e), e)))
-                sys.stderr.flush()
-            except Exception:
-                pass  # stderr is the one that failed: nothing left to tell
+            report = f"Exception ignored in: {stream!r}\n" + "".join(traceback.format_exception_only(type(e), e))
+            _tell(lambda: (sys.stderr.write(report), sys.stderr.flush()))
     return flushed
 
 
@@ -157,7 +162,7 @@ def _status_of(run, show_exit):
             return 0
         if isinstance(e.code, int):
             return e.code
-        print(e.code, file=sys.stderr)
+        _tell(lambda: print(e.code, file=sys.stderr))
         return 1
     except BaseException as e:
         _print_exception(e)

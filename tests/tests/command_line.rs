@@ -272,6 +272,17 @@ fn a_closed_stdout_ends_the_run_as_python3s_does() {
     }
     assert_eq!(outcomes[0], outcomes[1]);
     assert_eq!(outcomes[0], (Some(120), true, 2));
+    // Both streams' reader gone: a traceback or an exit message that cannot be written is let go.
+    for ending in ["raise ValueError('x')", "raise SystemExit('bye')", "print('x')", "import sys; sys.exit(5)"] {
+        let program = format!("import time; time.sleep(0.5); {ending}");
+        let status = |command: &mut Command| {
+            let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+            drop((child.stdout.take(), child.stderr.take()));
+            child.wait().unwrap().code()
+        };
+        let sandboxed = status(Command::new(pysock_bin()).args(["python", "-c", &program]));
+        assert_eq!(sandboxed, status(Command::new("python3").args(["-c", &program]).env_remove("PYTHONUNBUFFERED")), "{ending}");
+    }
 }
 
 /// tempfile works with no option, in a folder of the run's own that is gone afterwards.
