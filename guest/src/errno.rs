@@ -67,6 +67,9 @@ pub enum Error {
     /// the context's `sni_callback` with the name the client asked for (None without SNI), then
     /// calls `SslSocket::choose_context` or `refuse_handshake` and repeats its call.
     SniCallback(Option<String>),
+    /// The exception a signal handler raised while a call waited (KeyboardInterrupt on Ctrl-C),
+    /// which the interpreter already holds.
+    Raised,
 }
 
 /// glibc's strerror(3) text for each errno pysock reports.

@@ -13,6 +13,10 @@ pub struct FakeHost {
     pub clock: Cell<Duration>,
     /// How long each wait takes and whether it reports readiness.
     pub waits: RefCell<VecDeque<(Duration, bool)>>,
+    /// How many of the next waits end with EINTR (a SIGINT) after the time their script says.
+    pub interruptions: Cell<u32>,
+    /// What each check for signals after an interrupted wait finds (by default, an ignored signal).
+    pub signals: RefCell<VecDeque<Signalled>>,
     pub wait_limits: RefCell<Vec<Option<Duration>>>,
     /// How many sockets each wait was given.
     pub wait_sizes: RefCell<Vec<usize>>,
@@ -29,15 +33,20 @@ pub struct FakeHost {
 
 impl FakeHost {
     /// Takes the next scripted wait: how long it took and whether it found readiness.
-    fn next_wait(&self, timeout: Option<Duration>) -> bool {
+    fn next_wait(&self, timeout: Option<Duration>) -> Result<bool, Errno> {
         self.wait_limits.borrow_mut().push(timeout);
         let (took, ready) = self.waits.borrow_mut().pop_front().expect("unexpected wait");
+        if self.interruptions.get() > 0 {
+            self.interruptions.set(self.interruptions.get() - 1);
+            self.clock.set(self.clock.get() + took);
+            return Err(Errno::Eintr);
+        }
         let took = match timeout {
             Some(t) if !ready => t,
             _ => took,
         };
         self.clock.set(self.clock.get() + took);
-        ready
+        Ok(ready)
     }
 }
 
@@ -52,7 +61,7 @@ impl Host for FakeHost {
         Ok(())
     }
     fn epoll_wait(&self, _: &(), _: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
-        Ok(if self.next_wait(timeout) { vec![(3, 1)] } else { vec![] })
+        Ok(if self.next_wait(timeout)? { vec![(3, 1)] } else { vec![] })
     }
     fn create(&self, _: Family, _: Kind, _: i32) -> Result<(), Errno> {
         Ok(())
@@ -127,10 +136,13 @@ impl Host for FakeHost {
     }
     fn wait(&self, sockets: &[(&(), Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         self.wait_sizes.borrow_mut().push(sockets.len());
-        Ok(if self.next_wait(timeout) { vec![(0, Events::READABLE)] } else { vec![] })
+        Ok(if self.next_wait(timeout)? { vec![(0, Events::READABLE)] } else { vec![] })
     }
     fn now(&self) -> Duration {
         self.clock.get()
+    }
+    fn check_signals(&self) -> Signalled {
+        self.signals.borrow_mut().pop_front().unwrap_or(Signalled::Ignored)
     }
     fn resolve(&self, _: Option<&str>, _: Option<&str>, _: Option<Family>, _: i32, _: i32, _: i32) -> Result<Vec<AddressInfo>, GaiError> {
         Err(GaiError::EaiNoname)

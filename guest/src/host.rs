@@ -150,6 +150,20 @@ pub enum EpollOp {
     Remove,
 }
 
+/// What a SIGINT comes to, by the handler the program has for it ([`Host::check_signals`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Signalled {
+    /// SIG_IGN: the wait goes on.
+    Ignored,
+    /// The handler raised (`signal.default_int_handler`: KeyboardInterrupt), and the interpreter
+    /// holds the exception: the call ends with it.
+    Raised,
+    /// The handler is Python code, which the interpreter runs once the call returns (code that may
+    /// use sockets cannot run inside a socket call here): a readiness wait (select, poll, epoll)
+    /// returns at once with nothing ready so that it runs soon; a socket call waits on.
+    Pending,
+}
+
 /// Non-blocking socket operations, one bounded wait, epoll instances, a monotonic clock and name
 /// lookup: `pysock:net/net`. Nothing here blocks except the waits, which take a limit.
 pub trait Host {
@@ -184,7 +198,10 @@ pub trait Host {
     fn take_error(&self, s: &Self::Socket) -> Result<Option<Errno>, Errno>;
     fn duplicate(&self, s: &Self::Socket) -> Result<Self::Socket, Errno>;
     /// poll(2) over `sockets`; `None` waits without limit. The indexes and events of those ready.
+    /// EINTR when the host ended the wait for a SIGINT (Ctrl-C) the program is to see.
     fn wait(&self, sockets: &[(&Self::Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno>;
+    /// After a wait ended with EINTR: what the program's SIGINT handler makes of the signal.
+    fn check_signals(&self) -> Signalled;
     /// Monotonic time since an arbitrary origin.
     fn now(&self) -> Duration;
     fn resolve(

@@ -3,7 +3,8 @@
 
 use crate::errno::{Error, os, value};
 use crate::host::{EpollOp, Errno, Events, Host};
-use crate::socket::{Core, Entry, FD_SETSIZE, seconds};
+use crate::socket::{Core, Entry, FD_SETSIZE, call_error, seconds};
+use crate::timeout::through_signals;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -92,7 +93,7 @@ impl<H: Host> Core<H> {
         };
         let limit = if tls_ready.is_empty() { limit } else { Some(Duration::ZERO) };
         let mut events = vec![Events::empty(); slots.len()];
-        for (slot, ev) in self.host.wait(&entries, limit).map_err(os)? {
+        for (slot, ev) in through_signals(&self.host, limit, true, |left| self.host.wait(&entries, left)).map_err(call_error)?.unwrap_or_default() {
             events[slot as usize] = ev;
         }
         for slot in tls_ready {
@@ -143,7 +144,7 @@ impl<H: Host> Core<H> {
         };
         let limit = if out.is_empty() && tls_ready.is_empty() { limit } else { Some(Duration::ZERO) };
         let mut events = vec![Events::empty(); registered.len()];
-        for (i, ev) in self.host.wait(&entries, limit).map_err(os)? {
+        for (i, ev) in through_signals(&self.host, limit, true, |left| self.host.wait(&entries, left)).map_err(call_error)?.unwrap_or_default() {
             events[origin[i as usize]] = ev;
         }
         for idx in tls_ready {
@@ -215,7 +216,7 @@ impl<H: Host> Core<H> {
             m if m < 1 => return Err(value(&format!("maxevents must be greater than 0, got {m}"))),
             m => i32::try_from(m).unwrap_or(i32::MAX),
         };
-        let ready = self.host.epoll_wait(ep, max as u32, limit).map_err(os)?;
+        let ready = through_signals(&self.host, limit, true, |left| self.host.epoll_wait(ep, max as u32, left)).map_err(call_error)?.unwrap_or_default();
         Ok(ready.into_iter().map(|(key, bits)| (key as i32, bits)).collect())
     }
 }

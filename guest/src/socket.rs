@@ -128,10 +128,11 @@ pub fn timed_out() -> Error {
     Error::Timeout("timed out".into())
 }
 
-fn call_error(e: CallError) -> Error {
+pub(crate) fn call_error(e: CallError) -> Error {
     match e {
         CallError::Os(code) => os(code),
         CallError::Timeout => timed_out(),
+        CallError::Raised => Error::Raised,
     }
 }
 

@@ -711,6 +711,7 @@ impl<'a, H: Host> Io<'a, H> {
             CallError::Os(Errno::Eagain) => ssl_error(kind, "", "The operation did not complete (write)"),
             CallError::Os(code) => os(code),
             CallError::Timeout => op.timed_out(),
+            CallError::Raised => Error::Raised,
         }
     }
 

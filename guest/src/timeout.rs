@@ -8,7 +8,7 @@
 //! call; the host's sockets never do, so it is "call, and on EAGAIN wait without a deadline".
 #![forbid(unsafe_code)]
 
-use crate::host::{Errno, Events, Host};
+use crate::host::{Errno, Events, Host, Signalled};
 use std::time::Duration;
 
 /// How a call that cannot complete at once behaves.
@@ -39,6 +39,8 @@ pub enum CallError {
     Os(Errno),
     /// The deadline passed: `TimeoutError('timed out')`.
     Timeout,
+    /// A signal handler raised while the call waited ([`Error::Raised`](crate::errno::Error::Raised)).
+    Raised,
 }
 
 /// CPython's `sock_call_ex`: runs `op` until it succeeds, fails with something other than
@@ -113,11 +115,34 @@ pub fn wait<H: Host>(
             Some(left)
         }
     };
-    let ready = host.wait(&[(socket, interest)], limit).map_err(CallError::Os)?;
+    let ready = through_signals(host, limit, false, |left| host.wait(&[(socket, interest)], left))?.unwrap_or_default();
     if ready.is_empty() && limit.is_some() {
         return Err(CallError::Timeout);
     }
     Ok(())
+}
+
+/// A host wait as CPython waits since PEP 475: a wait the host ended for a SIGINT turns to the
+/// program's handler ([`Host::check_signals`]), and unless that raised, waits again for what is
+/// left of `limit`. A readiness wait (`readiness`) instead returns `None` at once when a Python
+/// handler is pending, for it to run.
+pub fn through_signals<H: Host, T>(
+    host: &H,
+    limit: Option<Duration>,
+    readiness: bool,
+    mut wait: impl FnMut(Option<Duration>) -> Result<T, Errno>,
+) -> Result<Option<T>, CallError> {
+    let end = limit.map(|l| host.now().saturating_add(l));
+    loop {
+        match wait(end.map(|e| e.saturating_sub(host.now()))) {
+            Err(Errno::Eintr) => match host.check_signals() {
+                Signalled::Raised => return Err(CallError::Raised),
+                Signalled::Pending if readiness => return Ok(None),
+                Signalled::Pending | Signalled::Ignored => {}
+            },
+            done => return done.map(Some).map_err(CallError::Os),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -129,6 +154,37 @@ mod tests {
     fn scripted(answers: Vec<Result<u32, Errno>>) -> impl FnMut() -> Result<u32, Errno> {
         let mut answers = VecDeque::from(answers);
         move || answers.pop_front().expect("op called too often")
+    }
+
+    /// A wait the host ends for a SIGINT runs the program's handler, as CPython's waits do since
+    /// PEP 475: if it raised, the call ends with that exception; if not, the wait goes on for the
+    /// time left, and the call completes.
+    #[test]
+    fn an_interrupted_wait_checks_signals_then_waits_for_the_time_left() {
+        let h = FakeHost::default();
+        h.interruptions.set(1);
+        h.waits.borrow_mut().extend([(Duration::from_millis(100), false), (Duration::from_millis(5), true)]);
+        // With a timeout the call waits before its first try.
+        let op = scripted(vec![Ok(7)]);
+        let mode = Mode::Deadline(Duration::from_millis(300));
+        assert_eq!(sock_call(&h, &(), Events::READABLE, mode, None, op), Ok(7));
+        let limits = [Some(Duration::from_millis(300)), Some(Duration::from_millis(200))];
+        assert_eq!(*h.wait_limits.borrow(), limits);
+
+        let h = FakeHost::default();
+        h.interruptions.set(1);
+        h.signals.borrow_mut().push_back(Signalled::Raised);
+        h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
+        let op = scripted(vec![Err(Errno::Eagain)]);
+        assert_eq!(sock_call(&h, &(), Events::READABLE, Mode::Blocking, None, op), Err(CallError::Raised));
+
+        // A Python handler runs once the call returns: a readiness wait returns at once for it.
+        let h = FakeHost::default();
+        h.interruptions.set(1);
+        h.signals.borrow_mut().push_back(Signalled::Pending);
+        h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
+        let waited = through_signals(&h, None, true, |left| h.wait(&[(&(), Events::READABLE)], left));
+        assert_eq!(waited, Ok(None));
     }
 
     #[test]

@@ -62,6 +62,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::Ssl(e) => ssl_exception(py, e),
         // The SSL face runs the callback and repeats the call: this never reaches Python.
         Error::SniCallback(_) => PySystemError::new_err("pysock: an SNI callback pause escaped"),
+        Error::Raised => PyErr::take(py).unwrap_or_else(|| PySystemError::new_err("pysock: a signal handler's exception went missing")),
     }
 }
 

@@ -8,6 +8,9 @@ use pysock_guest::host::{self as core, Errno, Events, Family, GaiError, IpSocket
 use std::mem::MaybeUninit;
 use std::time::Duration;
 
+/// Linux's (and WASI CPython's) number for SIGINT.
+const SIGINT: i32 = 2;
+
 /// `From` both ways between a WIT enum and the core's enum of the same variants.
 macro_rules! same_enum {
     ($wit:ty, $core:ty, [$($v:ident),* $(,)?]) => {
@@ -213,6 +216,36 @@ impl core::Host for WitHost {
             sockets.iter().map(|(s, e)| (&s.handle, net::Events::from_bits_retain(e.bits()))).collect();
         let ready = net::wait(&list, nanos(timeout)).map_err(errno)?;
         Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
+    }
+    fn check_signals(&self) -> core::Signalled {
+        // The host ended a wait for a SIGINT. What CPython's PyErr_CheckSignals would do with it
+        // is the program's SIGINT handler's, found as `signal.getsignal` reports it. No Python code
+        // runs here: a handler may use sockets, and this call is inside one.
+        use pyo3::prelude::*;
+        Python::attach(|py| {
+            let handled = (|| -> PyResult<core::Signalled> {
+                let signal = py.import("signal")?;
+                let handler = signal.call_method1("getsignal", (SIGINT,))?;
+                if handler.is(&signal.getattr("default_int_handler")?) {
+                    return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err(()));
+                }
+                if handler.is_callable() {
+                    // Trips the signal, as its C handler would: the interpreter runs the handler
+                    // at its next check, once this call has returned.
+                    py.import("_thread")?.call_method1("interrupt_main", (SIGINT,))?;
+                    return Ok(core::Signalled::Pending);
+                }
+                match handler.extract::<i64>() {
+                    // SIG_DFL: the signal would have ended a native process, as a shell reports it.
+                    Ok(0) => Err(pyo3::exceptions::PySystemExit::new_err(128 + SIGINT)),
+                    _ => Ok(core::Signalled::Ignored),
+                }
+            })();
+            handled.unwrap_or_else(|e| {
+                e.restore(py);
+                core::Signalled::Raised
+            })
+        })
     }
     fn now(&self) -> Duration {
         use std::sync::OnceLock;
