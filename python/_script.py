@@ -150,8 +150,9 @@ def _flush_standard_streams():
 
 def _status_of(run, show_exit):
     """Runs `run` and returns the exit status python3 would give it: sys.exit(N) N, an uncaught
-    exception 1 (its traceback printed). With `show_exit` (-i) SystemExit's traceback is printed
-    too and the status is left to what follows."""
+    exception 1 (its traceback printed), KeyboardInterrupt 130 (python3 ends itself with the
+    SIGINT it did not handle, which a shell reports as 130). With `show_exit` (-i) SystemExit's
+    traceback is printed too and the status is left to what follows."""
     try:
         run()
     except SystemExit as e:
@@ -164,6 +165,9 @@ def _status_of(run, show_exit):
             return e.code
         _tell(lambda: print(e.code, file=sys.stderr))
         return 1
+    except KeyboardInterrupt as e:
+        _print_exception(e)
+        return 130
     except BaseException as e:
         _print_exception(e)
         return 1

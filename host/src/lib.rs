@@ -112,33 +112,74 @@ impl PysockCtx {
 /// Stops a guest blocked in (or later entering) a pysock wait: the call traps with [`Interrupted`].
 /// Pair it with wasmtime's epoch interruption to stop guest code that is computing rather than
 /// waiting; [`runtime::run_command`] does both for its time limit.
+///
+/// It also delivers SIGINT (Ctrl-C) to the guest ([`Interrupter::deliver_sigint`]): the wait the
+/// guest is in, or its next one, ends once with EINTR, after which CPython runs its SIGINT handler
+/// (KeyboardInterrupt) as it does for a native signal.
 #[derive(Clone)]
-pub struct Interrupter(Arc<(AtomicBool, std::os::fd::OwnedFd)>);
+pub struct Interrupter(Arc<Wake>);
+
+struct Wake {
+    stopped: AtomicBool,
+    sigint: AtomicBool,
+    /// Readable while either is pending: the store's poller and every guest epoll instance watch it.
+    fd: std::os::fd::OwnedFd,
+}
 
 /// The mio token of the interrupter's eventfd; socket tokens are file descriptors, never this.
 pub(crate) const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
 
 impl Interrupter {
-    fn new(poll: &mio::Poll) -> std::io::Result<Self> {
+    /// A new interrupter, for [`PysockCtxBuilder::interrupter`] or
+    /// [`RunOptions::interrupter`](runtime::RunOptions::interrupter): the embedder keeps a clone to
+    /// act on the run from another thread.
+    pub fn new() -> std::io::Result<Self> {
         // An eventfd rather than mio's Waker: epoll instances register the same descriptor,
         // level-triggered, so an interrupted guest's every later wait returns at once.
         let fd = sys::eventfd()?;
-        let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
-        poll.registry().register(&mut mio::unix::SourceFd(&raw), WAKE_TOKEN, mio::Interest::READABLE)?;
-        Ok(Interrupter(Arc::new((AtomicBool::new(false), fd))))
+        Ok(Interrupter(Arc::new(Wake { stopped: AtomicBool::new(false), sigint: AtomicBool::new(false), fd })))
+    }
+
+    /// Makes `poll` wake when this interrupter acts.
+    fn watched_by(&self, poll: &mio::Poll) -> std::io::Result<()> {
+        let raw = std::os::fd::AsRawFd::as_raw_fd(&self.0.fd);
+        poll.registry().register(&mut mio::unix::SourceFd(&raw), WAKE_TOKEN, mio::Interest::READABLE)
     }
 
     pub fn interrupt(&self) {
-        self.0.0.store(true, Ordering::SeqCst);
-        sys::eventfd_signal(std::os::fd::AsFd::as_fd(&self.0.1));
+        self.0.stopped.store(true, Ordering::SeqCst);
+        sys::eventfd_signal(self.fd());
     }
 
     pub(crate) fn fd(&self) -> std::os::fd::BorrowedFd<'_> {
-        std::os::fd::AsFd::as_fd(&self.0.1)
+        std::os::fd::AsFd::as_fd(&self.0.fd)
     }
 
     pub fn is_interrupted(&self) -> bool {
-        self.0.0.load(Ordering::SeqCst)
+        self.0.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Delivers SIGINT to the guest, as Ctrl-C would a native program. Returns false, delivering
+    /// nothing, while an earlier one is still on its way: the guest has not waited since (it is
+    /// computing, or sleeping outside pysock), and the caller may want to stop it another way.
+    pub fn deliver_sigint(&self) -> bool {
+        if self.0.sigint.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        sys::eventfd_signal(self.fd());
+        true
+    }
+
+    /// Takes a SIGINT delivered and not yet taken, for a wait to end with EINTR.
+    pub(crate) fn take_sigint(&self) -> bool {
+        if !self.0.sigint.swap(false, Ordering::SeqCst) {
+            return false;
+        }
+        // The descriptor stays readable for a stopped guest, whose every wait must end.
+        if !self.is_interrupted() {
+            sys::eventfd_drain(self.fd());
+        }
+        true
     }
 }
 
@@ -162,9 +203,17 @@ pub struct PysockCtxBuilder {
     audit: Option<Box<dyn std::io::Write + Send>>,
     default_trust: DefaultTrust,
     identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
+    interrupter: Option<Interrupter>,
 }
 
 impl PysockCtxBuilder {
+    /// The interrupter this context's waits answer to, made beforehand so that another thread can
+    /// hold it (default: one of its own, which [`PysockCtx::interrupter`] gives).
+    pub fn interrupter(mut self, interrupter: Interrupter) -> Self {
+        self.interrupter = Some(interrupter);
+        self
+    }
+
     /// What the guest may reach (default: nothing).
     pub fn network(mut self, policy: NetworkPolicy) -> Self {
         self.policy = policy;
@@ -205,7 +254,11 @@ impl PysockCtxBuilder {
 
     pub fn build(self) -> std::io::Result<PysockCtx> {
         let poll = mio::Poll::new()?;
-        let interrupter = Interrupter::new(&poll)?;
+        let interrupter = match self.interrupter {
+            Some(given) => given,
+            None => Interrupter::new()?,
+        };
+        interrupter.watched_by(&poll)?;
         Ok(PysockCtx {
             policy: self.policy,
             admissions: Default::default(),

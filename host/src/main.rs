@@ -353,6 +353,8 @@ const TIME_LIMIT_STATUS: i32 = 124;
 const INTERNAL_ERROR_STATUS: i32 = 70;
 
 fn main() {
+    // Before any thread starts, so that every thread has SIGINT blocked.
+    take_ctrl_c();
     // A sandbox serving a thousand connections needs more descriptors than the usual soft limit.
     pysock::sys::raise_fd_limit();
     report_panics_briefly();
@@ -373,6 +375,33 @@ fn main() {
         eprintln!("{report}");
     }
     std::process::exit(code);
+}
+
+/// The sandbox Ctrl-C goes to: `pysock python`'s, while it runs.
+static CTRL_C_TARGET: std::sync::Mutex<Option<pysock::Interrupter>> = std::sync::Mutex::new(None);
+
+/// Ctrl-C. SIGINT is blocked in every thread and taken by one of its own, which delivers it to the
+/// sandbox that `pysock python` runs: the program gets KeyboardInterrupt and runs its cleanup, as
+/// under python3. Otherwise (compiling, `pysock run`), and when a second one comes before the
+/// sandbox took the first (it is computing or sleeping, where no socket wait can take it), pysock
+/// ends with status 130, as the signal's default action would end it.
+fn take_ctrl_c() {
+    if pysock::sys::block_sigint().is_err() {
+        return; // SIGINT keeps its default action
+    }
+    std::thread::spawn(|| {
+        while pysock::sys::wait_for_sigint().is_ok() {
+            let target = CTRL_C_TARGET.lock().ok().and_then(|t| t.clone());
+            match target {
+                Some(sandbox) if sandbox.deliver_sigint() => {}
+                Some(_) => {
+                    eprintln!("\npysock: Ctrl-C again before the program took the first (it is computing or sleeping); stopping it");
+                    std::process::exit(130);
+                }
+                None => std::process::exit(130),
+            }
+        }
+    });
 }
 
 /// Where the last panic happened, for the report of an internal error.
@@ -493,6 +522,11 @@ fn real_main() -> Result<i32> {
         .chain(start_up.words())
         .chain(program)
         .collect();
+    let interrupter = pysock::Interrupter::new()?;
+    options.interrupter = Some(interrupter.clone());
+    if let Ok(mut target) = CTRL_C_TARGET.lock() {
+        *target = Some(interrupter);
+    }
     let time_limit = options.time_limit;
     with_time_limit(time_limit, tmp.as_ref(), || python.run(&words, options).map(|finished| finished.status))
 }

@@ -699,10 +699,10 @@ impl HostSocket for PysockCtxView<'_> {
             }
             let s = self.socket(&this)?;
             let polled = s.polled;
-            if let Some(other) = s.keep_the_one_reaching(&addr) {
-                if polled {
-                    leave_poller(&self.ctx.poll, &other);
-                }
+            if let Some(other) = s.keep_the_one_reaching(&addr)
+                && polled
+            {
+                leave_poller(&self.ctx.poll, &other);
             }
             Ok(self.socket(&this)?.inner.connect(&addr)?)
         }
@@ -895,6 +895,9 @@ impl HostEpoll for PysockCtxView<'_> {
                 if interrupted.is_interrupted() {
                     return Err(NetError::Trap(crate::Interrupted.into()));
                 }
+                if interrupted.take_sigint() {
+                    return Err(Errno::Eintr.into());
+                }
                 let timeout_ms = match deadline {
                     None => -1,
                     Some(d) => {
@@ -947,6 +950,9 @@ impl Host for PysockCtxView<'_> {
             loop {
                 if self.ctx.interrupter.is_interrupted() {
                     return Err(NetError::Trap(crate::Interrupted.into()));
+                }
+                if self.ctx.interrupter.take_sigint() {
+                    return Err(Errno::Eintr.into());
                 }
                 if sys::poll_now(&mut fds)? > 0 {
                     let mut ready: Vec<(u32, Events)> = Vec::new();

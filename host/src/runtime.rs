@@ -63,6 +63,9 @@ pub struct RunOptions {
     /// Keeps what the guest writes to stdout and stderr (up to `CAPTURE_LIMIT` bytes each) for
     /// [`run_captured`] to return, instead of writing it to the host's.
     pub capture_output: bool,
+    /// The run's [`Interrupter`](crate::Interrupter), kept by the embedder to stop the run or to
+    /// deliver SIGINT (Ctrl-C) to it from another thread; without one the run makes its own.
+    pub interrupter: Option<crate::Interrupter>,
     /// Also gives the component wasmtime-wasi's own wasi:sockets with the host's network inherited,
     /// unchecked by pysock's policy: only for comparing against what a user would run without pysock.
     pub wasi_sockets: bool,
@@ -389,6 +392,9 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
         .quotas(options.quotas.clone());
     for (name, chain, key) in &options.identities {
         builder = builder.tls_identity(name.clone(), chain.clone(), key.clone());
+    }
+    if let Some(interrupter) = &options.interrupter {
+        builder = builder.interrupter(interrupter.clone());
     }
     if let Some(path) = &options.audit {
         let file = std::fs::OpenOptions::new()

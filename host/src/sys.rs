@@ -223,6 +223,46 @@ pub fn eventfd_signal(fd: BorrowedFd<'_>) {
     unsafe { libc::write(fd.as_raw_fd(), (&raw const one).cast(), 8) };
 }
 
+/// Blocks SIGINT in the calling thread and in every thread it starts from now on, so that one
+/// thread can take it with [`wait_for_sigint`] instead of the signal ending the process.
+pub fn block_sigint() -> io::Result<()> {
+    // SAFETY: `set` is initialised by sigemptyset before use, and pthread_sigmask only reads it.
+    let rc = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut())
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
+    }
+    Ok(())
+}
+
+/// Waits until a SIGINT, blocked with [`block_sigint`], is pending, and takes it.
+pub fn wait_for_sigint() -> io::Result<()> {
+    // SAFETY: as in `block_sigint`; sigwait writes the signal number into `signal`.
+    let rc = unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        let mut signal = 0;
+        libc::sigwait(&set, &mut signal)
+    };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
+    }
+    Ok(())
+}
+
+/// Makes an eventfd unreadable again (its counter 0).
+pub fn eventfd_drain(fd: BorrowedFd<'_>) {
+    let mut count: u64 = 0;
+    // SAFETY: reads at most 8 bytes into `count`, which is valid for writes of that size; a
+    // non-blocking eventfd at 0 fails with EAGAIN, which is what drained means.
+    unsafe { libc::read(fd.as_raw_fd(), (&raw mut count).cast(), 8) };
+}
+
 /// A new close-on-exec epoll(7) instance.
 pub fn epoll_create() -> io::Result<OwnedFd> {
     // SAFETY: epoll_create1 takes no pointers; a non-negative result is a new descriptor we own.

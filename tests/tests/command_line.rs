@@ -285,6 +285,69 @@ fn a_closed_stdout_ends_the_run_as_python3s_does() {
     }
 }
 
+/// Ctrl-C reaches the program as python3's: KeyboardInterrupt from the call it waits in, its
+/// cleanup run, status 130; through asyncio's own SIGINT handler too. A program computing where no
+/// socket wait can take it is stopped by a second one.
+#[test]
+fn ctrl_c_is_keyboard_interrupt() {
+    use std::io::{BufRead, BufReader};
+    let dir = Scratch::new("ctrl-c");
+    let blocked = dir.write(
+        "blocked.py",
+        &["import socket", "s = socket.create_server(('127.0.0.1', 0))", "print('waiting', flush=True)", "try:", "    s.accept()", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
+    );
+    let in_asyncio = dir.write(
+        "in_asyncio.py",
+        &[
+            "import asyncio",
+            "async def main():",
+            "    server = await asyncio.start_server(lambda r, w: None, '127.0.0.1', 0)",
+            "    print('waiting', flush=True)",
+            "    try:",
+            "        async with server:",
+            "            await server.serve_forever()",
+            "    finally:",
+            "        print('server closed', flush=True)",
+            "asyncio.run(main())",
+            "",
+        ]
+        .join("\n"),
+    );
+    let computing = dir.write("computing.py", "print('waiting', flush=True)\nwhile True:\n    pass\n");
+    // Starts `command`, sends SIGINT `times` times once it printed its first line, and returns its
+    // exit status, the rest of its stdout, and the last line of its stderr.
+    let interrupt = |command: &mut Command, times: usize| {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        assert_eq!(first, "waiting\n");
+        for _ in 0..times {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        }
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+        // As a shell reports it: python3 ends itself with the SIGINT, pysock exits with 128 + 2.
+        let status = child.wait().unwrap();
+        let status = status.code().or_else(|| std::os::unix::process::ExitStatusExt::signal(&status).map(|s| 128 + s));
+        let err = text(&child.wait_with_output().unwrap().stderr);
+        (status, rest, err.lines().last().unwrap_or_default().to_string())
+    };
+    for script in [&blocked, &in_asyncio] {
+        let script = script.to_str().unwrap();
+        let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
+        let native = interrupt(Command::new("python3").arg(script), 1);
+        assert_eq!(sandboxed, native);
+        assert_eq!(sandboxed.0, Some(130));
+        assert_eq!(sandboxed.2, "KeyboardInterrupt");
+    }
+    let stopped = interrupt(Command::new(pysock_bin()).args(["python", computing.to_str().unwrap()]), 2);
+    assert_eq!(stopped.0, Some(130));
+    assert!(stopped.2.contains("Ctrl-C again before the program took the first"), "{stopped:?}");
+}
+
 /// tempfile works with no option, in a folder of the run's own that is gone afterwards.
 #[test]
 fn each_run_has_a_private_temporary_folder() {
