@@ -176,7 +176,8 @@ def _status_of(run, show_exit):
 
 def run_command_line():
     """Runs what the command line names and ends with its exit status, as CPython does: sys.exit(N)
-    exits N modulo 256, an uncaught exception 1."""
+    exits N modulo 256, an uncaught exception 1, KeyboardInterrupt 130, and output that could not
+    be flushed at the end 120."""
     args = list(environment.get_arguments())[1:]
     if len(args) >= 2 and args[0] == "--cwd":
         os.chdir(args[1])
