@@ -64,7 +64,9 @@ pub struct RunOptions {
     /// [`run_captured`] to return, instead of writing it to the host's.
     pub capture_output: bool,
     /// The run's [`Interrupter`](crate::Interrupter), kept by the embedder to stop the run or to
-    /// deliver SIGINT (Ctrl-C) to it from another thread; without one the run makes its own.
+    /// deliver SIGINT (Ctrl-C) to it from another thread; without one the run makes its own. Give
+    /// each run a new one: once an interrupter has stopped a run (or its time limit has), it stops
+    /// every run it is given.
     pub interrupter: Option<crate::Interrupter>,
     /// Also gives the component wasmtime-wasi's own wasi:sockets with the host's network inherited,
     /// unchecked by pysock's policy: only for comparing against what a user would run without pysock.
