@@ -377,8 +377,14 @@ fn main() {
     std::process::exit(code);
 }
 
-/// The sandbox Ctrl-C goes to: `pysock python`'s, while it runs.
-static CTRL_C_TARGET: std::sync::Mutex<Option<pysock::Interrupter>> = std::sync::Mutex::new(None);
+/// What Ctrl-C goes to: `pysock python`'s run, while it runs, and its temporary folder, which goes
+/// first if pysock must end (exit runs no destructors).
+struct CtrlCTarget {
+    sandbox: pysock::Interrupter,
+    tmp: Option<PathBuf>,
+}
+
+static CTRL_C_TARGET: std::sync::Mutex<Option<CtrlCTarget>> = std::sync::Mutex::new(None);
 
 /// Ctrl-C. SIGINT is blocked in every thread and taken by one of its own, which delivers it to the
 /// sandbox that `pysock python` runs: the program gets KeyboardInterrupt and runs its cleanup, as
@@ -391,11 +397,14 @@ fn take_ctrl_c() {
     }
     std::thread::spawn(|| {
         while pysock::sys::wait_for_sigint().is_ok() {
-            let target = CTRL_C_TARGET.lock().ok().and_then(|t| t.clone());
+            let target = CTRL_C_TARGET.lock().ok().and_then(|t| t.as_ref().map(|t| (t.sandbox.clone(), t.tmp.clone())));
             match target {
-                Some(sandbox) if sandbox.deliver_sigint() => {}
-                Some(_) => {
+                Some((sandbox, _)) if sandbox.deliver_sigint() => {}
+                Some((_, tmp)) => {
                     eprintln!("\npysock: Ctrl-C again before the program took the first (it is computing or sleeping); stopping it");
+                    if let Some(tmp) = tmp {
+                        let _ = std::fs::remove_dir_all(tmp);
+                    }
                     std::process::exit(130);
                 }
                 None => std::process::exit(130),
@@ -525,7 +534,7 @@ fn real_main() -> Result<i32> {
     let interrupter = pysock::Interrupter::new()?;
     options.interrupter = Some(interrupter.clone());
     if let Ok(mut target) = CTRL_C_TARGET.lock() {
-        *target = Some(interrupter);
+        *target = Some(CtrlCTarget { sandbox: interrupter, tmp: tmp.as_ref().map(|t| t.0.clone()) });
     }
     let time_limit = options.time_limit;
     with_time_limit(time_limit, tmp.as_ref(), || python.run(&words, options).map(|finished| finished.status))

@@ -15,5 +15,8 @@ context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
 context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
 server.socket = context.wrap_socket(server.socket, server_side=True)
 print(server.server_address[1], flush=True)
-threading.Timer(120, server.shutdown).start()
+# A daemon: Ctrl-C (the tests' way to stop a peer) ends the process at once.
+limit = threading.Timer(120, server.shutdown)
+limit.daemon = True
+limit.start()
 server.serve_forever()

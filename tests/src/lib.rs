@@ -12,6 +12,22 @@ pub fn pysock_bin() -> PathBuf {
     root().join("target/debug/pysock")
 }
 
+/// Ends a `pysock python` child as Ctrl-C would (KeyboardInterrupt, so the run ends and removes its
+/// private temporary folder), or by SIGKILL if it has not ended within five seconds.
+pub fn stop(child: &mut std::process::Child) {
+    // SAFETY: kill(2) with the pid of a child the caller started and has not reaped.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Runs tests/python/SCRIPT with `args` through the `pysock` CLI with `options`; never asserts.
 pub fn pysock_python<S: AsRef<std::ffi::OsStr>>(options: &[S], script: &str, args: &[S]) -> std::process::Output {
     std::process::Command::new(pysock_bin())

@@ -316,8 +316,10 @@ fn ctrl_c_is_keyboard_interrupt() {
     let computing = dir.write("computing.py", "print('waiting', flush=True)\nwhile True:\n    pass\n");
     // Starts `command`, sends SIGINT `times` times once it printed its first line, and returns its
     // exit status, the rest of its stdout, and the last line of its stderr.
+    let pids = std::cell::RefCell::new(Vec::new());
     let interrupt = |command: &mut Command, times: usize| {
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        pids.borrow_mut().push(child.id());
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
         out.read_line(&mut first).unwrap();
@@ -346,6 +348,13 @@ fn ctrl_c_is_keyboard_interrupt() {
     let stopped = interrupt(Command::new(pysock_bin()).args(["python", computing.to_str().unwrap()]), 2);
     assert_eq!(stopped.0, Some(130));
     assert!(stopped.2.contains("Ctrl-C again before the program took the first"), "{stopped:?}");
+    // Neither way of ending leaves the run's private temporary folder behind.
+    let leftovers: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| pids.borrow().iter().any(|pid| e.file_name().to_string_lossy().starts_with(&format!("pysock-tmp-{pid}-"))))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 /// tempfile works with no option, in a folder of the run's own that is gone afterwards.
@@ -429,8 +438,7 @@ fn python_dash_m_http_server_serves_native_clients() {
     struct Stop(std::process::Child);
     impl Drop for Stop {
         fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
+            pysock_tests::stop(&mut self.0);
         }
     }
     let _server = Stop(server);

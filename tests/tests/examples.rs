@@ -4,13 +4,12 @@ use pysock_tests::{pysock_bin, root};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-/// Kills the child when the test ends, passing or failing.
+/// Stops the child when the test ends, passing or failing ([`pysock_tests::stop`]).
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        pysock_tests::stop(&mut self.0);
     }
 }
 
