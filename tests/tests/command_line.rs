@@ -3,8 +3,9 @@
 //! temporary folder. Each test runs the real binary, most beside native python3.
 
 use pysock_tests::pysock_bin;
+use std::ffi::OsStr;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 /// A folder of its own under the system's temporary folder, removed at the end.
@@ -42,12 +43,22 @@ fn sandbox(options: &[&str], args: &[&str], stdin: &str) -> Output {
     run(Command::new(pysock_bin()).arg("python").args(options).args(args).env("FROM_HOST", "host value"), stdin)
 }
 
-fn native(args: &[&str], stdin: &str, env: &[(&str, &Path)]) -> Output {
+/// python3 as a fresh machine runs it: none of the PYTHON* variables of the environment the tests
+/// run in (this machine sets PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE).
+fn python3() -> Command {
     let mut command = Command::new("python3");
-    command.args(args).env_remove("PYTHONPATH");
-    for (name, value) in env {
-        command.env(name, value);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PYTHON") {
+            command.env_remove(name);
+        }
     }
+    command
+}
+
+/// `python3 ARGS` with `stdin` and the variables `env`.
+fn native(args: &[&str], stdin: &str, env: &[(&str, &OsStr)]) -> Output {
+    let mut command = python3();
+    command.args(args).envs(env.iter().copied());
     run(&mut command, stdin)
 }
 
@@ -98,7 +109,7 @@ fn dash_m_runs_stdlib_and_own_modules_as_main() {
     dir.write("pkg/__main__.py", "import os, sys\nprint(os.path.basename(sys.argv[0]), sys.argv[1:], __name__, __package__)\n");
     assert_same(
         sandbox(&["--path", dir_str], &["-m", "pkg", "one", "two"], ""),
-        native(&["-m", "pkg", "one", "two"], "", &[("PYTHONPATH", &dir.0)]),
+        native(&["-m", "pkg", "one", "two"], "", &[("PYTHONPATH", dir.0.as_os_str())]),
     );
     let nothing = sandbox(&[], &["-m", "no_such_module"], "");
     assert_eq!(nothing.status.code(), Some(1));
@@ -112,12 +123,14 @@ fn dash_m_runs_stdlib_and_own_modules_as_main() {
 fn the_sandbox_starts_in_the_folder_it_was_started_from() {
     let dir = Scratch::new("cwd");
     dir.write("data.txt", "read by a relative path\n");
-    let show = "import os, sys; print(os.getcwd(), repr(sys.path[0]), open('data.txt').read().strip(), sorted(os.listdir('.')))\n";
+    // python3 may write a __pycache__ there; the sandbox, whose --dir is read-only, cannot.
+    let show = "import os, sys; print(os.getcwd(), repr(sys.path[0]), open('data.txt').read().strip(), \
+                sorted(set(os.listdir('.')) - {'__pycache__'}))\n";
     let script = dir.write("sub/show.py", show);
     dir.write("show_module.py", show);
-    let in_dir = |command: &mut Command| run(command.current_dir(&dir.0).env_remove("PYTHONPATH"), "");
+    let in_dir = |command: &mut Command| run(command.current_dir(&dir.0), "");
     let sandboxed = |args: &[&str]| in_dir(Command::new(pysock_bin()).arg("python").args(args));
-    let native = |args: &[&str]| in_dir(Command::new("python3").args(args));
+    let native = |args: &[&str]| in_dir(python3().args(args));
     let script = script.to_str().unwrap();
     // Started beside the data with the script in a subfolder: the script's folder is readable, the
     // current one only with --dir.
@@ -193,7 +206,8 @@ fn start_up_flags_act_as_python3s() {
     let dir = Scratch::new("flags");
     dir.write("helper_module.py", "WHERE = 'helper'\n");
     let dir_str = dir.0.to_str().unwrap();
-    let on_path = &[("PYTHONPATH", dir.0.as_path())][..];
+    let on_path = ("PYTHONPATH", dir.0.as_os_str());
+    let warning_default = [on_path, ("PYTHONWARNINGS", OsStr::new("default"))];
     let env_path = format!("PYTHONPATH={dir_str}");
     let sandboxed = |options: &[&str], args: &[&str], stdin: &str| {
         let mut all = vec!["--dir", dir_str, "--env", &env_path];
@@ -209,7 +223,7 @@ fn start_up_flags_act_as_python3s() {
         for code in [show, path_show] {
             let mut args = flags.to_vec();
             args.extend(["-c", code]);
-            assert_same(sandboxed(&["--env", "PYTHONWARNINGS=default"], &args, ""), native_with(&args, "", on_path, "default"));
+            assert_same(sandboxed(&["--env", "PYTHONWARNINGS=default"], &args, ""), native(&args, "", &warning_default));
         }
     }
     let unbuffered = sandboxed(&["--env", "PYTHONUNBUFFERED=1"], &["-c", show], "");
@@ -217,14 +231,14 @@ fn start_up_flags_act_as_python3s() {
     // -i: the prompt after the program, in its namespace, however it ended; prompts on stderr.
     for program in ["x = 21", "x = 21; import sys; sys.exit(3)", "x = 21; 1 / 0"] {
         let args = ["-i", "-c", program];
-        assert_same(sandboxed(&[], &args, "print(x * 2)\n"), native_with(&args, "print(x * 2)\n", on_path, ""));
+        assert_same(sandboxed(&[], &args, "print(x * 2)\n"), native(&args, "print(x * 2)\n", &[on_path]));
     }
     let script = dir.write("fails.py", "y = 'kept'\nraise ValueError('late')\n");
     let args = ["-i", script.to_str().unwrap()];
     let inspected = sandboxed(&[], &args, "print(y)\nimport sys; sys.exit(4)\n");
     assert!(text(&inspected.stderr).contains("ValueError: late"), "{}", text(&inspected.stderr));
-    assert_same(inspected, native_with(&args, "print(y)\nimport sys; sys.exit(4)\n", on_path, ""));
-    assert_same(sandboxed(&[], &["-i"], "6 * 7\n"), native_with(&["-i"], "6 * 7\n", on_path, ""));
+    assert_same(inspected, native(&args, "print(y)\nimport sys; sys.exit(4)\n", &[on_path]));
+    assert_same(sandboxed(&[], &["-i"], "6 * 7\n"), native(&["-i"], "6 * 7\n", &[on_path]));
     // -V names the sandbox's own Python.
     let version = sandboxed(&[], &["-V"], "");
     let own = sandboxed(&[], &["-c", "import sys; print('Python', sys.version.split()[0])"], "");
@@ -237,32 +251,13 @@ fn start_up_flags_act_as_python3s() {
     }
 }
 
-/// python3 with `args`, `env`, and PYTHONWARNINGS set to `warnings` unless that is empty; none of
-/// the PYTHON* variables of the environment the tests run in (this machine sets PYTHONUNBUFFERED).
-fn native_with(args: &[&str], stdin: &str, env: &[(&str, &Path)], warnings: &str) -> Output {
-    let mut command = Command::new("python3");
-    command.args(args);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("PYTHON") {
-            command.env_remove(name);
-        }
-    }
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    if !warnings.is_empty() {
-        command.env("PYTHONWARNINGS", warnings);
-    }
-    run(&mut command, stdin)
-}
-
 /// stdout to a reader that went away: as python3, the flush at exit reports the BrokenPipeError as
 /// an exception ignored and the run ends with status 120, rather than the launcher failing.
 #[test]
 fn a_closed_stdout_ends_the_run_as_python3s_does() {
     let program = "import time; time.sleep(0.5); print('to nobody')";
     let mut outcomes = Vec::new();
-    for command in [Command::new(pysock_bin()).args(["python", "-c", program]), Command::new("python3").args(["-c", program]).env_remove("PYTHONUNBUFFERED")] {
+    for command in [Command::new(pysock_bin()).args(["python", "-c", program]), python3().args(["-c", program])] {
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         drop(child.stdout.take());
         let out = child.wait_with_output().unwrap();
@@ -281,7 +276,7 @@ fn a_closed_stdout_ends_the_run_as_python3s_does() {
             child.wait().unwrap().code()
         };
         let sandboxed = status(Command::new(pysock_bin()).args(["python", "-c", &program]));
-        assert_eq!(sandboxed, status(Command::new("python3").args(["-c", &program]).env_remove("PYTHONUNBUFFERED")), "{ending}");
+        assert_eq!(sandboxed, status(python3().args(["-c", &program])), "{ending}");
     }
 }
 
@@ -340,7 +335,7 @@ fn ctrl_c_is_keyboard_interrupt() {
     for script in [&blocked, &in_asyncio] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
-        let native = interrupt(Command::new("python3").arg(script), 1);
+        let native = interrupt(python3().arg(script), 1);
         assert_eq!(sandboxed, native);
         assert_eq!(sandboxed.0, Some(130));
         assert_eq!(sandboxed.2, "KeyboardInterrupt");
