@@ -402,10 +402,7 @@ fn take_ctrl_c() {
                 Some((sandbox, _)) if sandbox.deliver_sigint() => {}
                 Some((_, tmp)) => {
                     eprintln!("\npysock: Ctrl-C again before the program took the first (it is computing or sleeping); stopping it");
-                    if let Some(tmp) = tmp {
-                        let _ = std::fs::remove_dir_all(tmp);
-                    }
-                    std::process::exit(130);
+                    exit_from_outside(tmp, 130);
                 }
                 None => std::process::exit(130),
             }
@@ -562,6 +559,15 @@ impl Drop for PrivateTmp {
     }
 }
 
+/// Ends pysock from a thread other than the run's, with `status`: exit runs no destructors, so the
+/// run's private temporary folder is removed first.
+fn exit_from_outside(tmp: Option<PathBuf>, status: i32) -> ! {
+    if let Some(tmp) = tmp {
+        let _ = std::fs::remove_dir_all(tmp);
+    }
+    std::process::exit(status)
+}
+
 /// Runs `run`, ending the process at `time_limit` (and a little more) even if the guest is blocked
 /// where the run's own limit cannot reach.
 fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&PrivateTmp>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
@@ -573,10 +579,7 @@ fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&PrivateTmp>, run: 
         std::thread::spawn(move || {
             std::thread::sleep(limit + Duration::from_secs(2));
             eprintln!("pysock: {}", runtime::TimeLimitExceeded(limit));
-            if let Some(tmp) = tmp {
-                let _ = std::fs::remove_dir_all(tmp);
-            }
-            std::process::exit(TIME_LIMIT_STATUS);
+            exit_from_outside(tmp, TIME_LIMIT_STATUS);
         });
     }
     run()
