@@ -3,6 +3,8 @@
 
 use crate::errno::{Error, os, value};
 use crate::host::{EpollOp, Errno, Events, Host};
+#[cfg(test)]
+use crate::host::Signalled;
 use crate::socket::{Core, Entry, FD_SETSIZE, call_error, seconds};
 use crate::timeout::through_signals;
 use std::collections::HashMap;
@@ -236,6 +238,17 @@ fn closed_epoll() -> Error {
     value("I/O operation on closed epoll object")
 }
 
+impl<H: Host> Core<H> {
+    /// `time.sleep` as CPython's `pysleep` does it since PEP 475: a wait on no socket until `until`
+    /// (host clock) that a SIGINT ends only if its handler raises. `Ok(false)` when it stopped early
+    /// for a Python handler, which the caller runs at once (a sleep is not inside a socket call, so
+    /// the handler may use sockets) before sleeping on to the same `until`.
+    pub fn sleep_until(&self, until: Duration) -> Result<bool, Error> {
+        let left = until.saturating_sub(self.host.now());
+        Ok(through_signals(&self.host, Some(left), true, |left| self.host.wait(&[], left)).map_err(call_error)?.is_some())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,5 +276,29 @@ mod tests {
         assert!(matches!(core.select([&[], &[], &[]], Some(f64::NAN)), Err(Error::Value(_))));
         assert!(matches!(core.select([&[], &[], &[]], Some(-1.0)), Err(Error::Value(_))));
         assert!(matches!(core.select([&[7], &[], &[]], Some(0.0)), Err(Error::Os(_))));
+    }
+
+    /// A sleep that a SIGINT interrupts: an ignored signal, then a Python handler (the caller runs
+    /// it and sleeps on for what is left), then one whose handler raised.
+    #[test]
+    fn a_sleep_waits_out_its_time_through_signals_that_do_not_raise() {
+        let core = Core::new(FakeHost::default());
+        let until = Duration::from_millis(300);
+        core.host.interruptions.set(2);
+        core.host.signals.borrow_mut().extend([Signalled::Ignored, Signalled::Pending]);
+        core.host.waits.borrow_mut().extend([(Duration::from_millis(50), false), (Duration::from_millis(50), false), (Duration::ZERO, false)]);
+        assert_eq!(core.sleep_until(until), Ok(false), "a pending Python handler ends the wait for the caller to run it");
+        assert_eq!(core.host.clock.get(), Duration::from_millis(100));
+        assert_eq!(core.sleep_until(until), Ok(true));
+        assert_eq!(core.host.clock.get(), until, "the sleep ends at its deadline, not later");
+        let limits = core.host.wait_limits.borrow().clone();
+        let ms = |m| Some(Duration::from_millis(m));
+        assert_eq!(limits, vec![ms(300), ms(250), ms(200)], "each wait asks for the time left");
+        assert_eq!(*core.host.wait_sizes.borrow(), vec![0, 0, 0], "a sleep waits on no socket");
+
+        core.host.interruptions.set(1);
+        core.host.signals.borrow_mut().push_back(Signalled::Raised);
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(10), false));
+        assert_eq!(core.sleep_until(until + Duration::from_secs(1)), Err(Error::Raised));
     }
 }
