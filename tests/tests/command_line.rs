@@ -308,6 +308,25 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
+    let sleeping = dir.write(
+        "sleeping.py",
+        &["import time", "print('waiting', flush=True)", "try:", "    time.sleep(30)", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
+    );
+    // PEP 475: the program's own handler runs, and the sleep goes on for the time left.
+    let handled = dir.write(
+        "handled.py",
+        &[
+            "import signal, time",
+            "signal.signal(signal.SIGINT, lambda *_: print('handler ran', flush=True))",
+            "print('waiting', flush=True)",
+            "start = time.monotonic()",
+            "time.sleep(1.5)",
+            "print('slept on to the end:', time.monotonic() - start >= 1.5, flush=True)",
+            "raise SystemExit(3)",
+            "",
+        ]
+        .join("\n"),
+    );
     let computing = dir.write("computing.py", "print('waiting', flush=True)\nwhile True:\n    pass\n");
     // Starts `command`, sends SIGINT `times` times once it printed its first line, and returns its
     // exit status, the rest of its stdout, and the last line of its stderr.
@@ -332,7 +351,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         let err = text(&child.wait_with_output().unwrap().stderr);
         (status, rest, err.lines().last().unwrap_or_default().to_string())
     };
-    for script in [&blocked, &in_asyncio] {
+    for script in [&blocked, &in_asyncio, &sleeping] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
         let native = interrupt(python3().arg(script), 1);
@@ -340,6 +359,10 @@ fn ctrl_c_is_keyboard_interrupt() {
         assert_eq!(sandboxed.0, Some(130));
         assert_eq!(sandboxed.2, "KeyboardInterrupt");
     }
+    let script = handled.to_str().unwrap();
+    let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", script]), 1);
+    assert_eq!(sandboxed, interrupt(python3().arg(script), 1));
+    assert_eq!(sandboxed, (Some(3), "handler ran\nslept on to the end: True\n".to_string(), String::new()));
     let stopped = interrupt(Command::new(pysock_bin()).args(["python", computing.to_str().unwrap()]), 2);
     assert_eq!(stopped.0, Some(130));
     assert!(stopped.2.contains("Ctrl-C again before the program took the first"), "{stopped:?}");

@@ -164,6 +164,13 @@ fn wait_then_call_matches_native_cpython() {
     assert_matches_native("wait_then_call.py");
 }
 
+/// `time.sleep`, which is pysock's so that Ctrl-C reaches it: the lengths it sleeps for, how long
+/// it sleeps, what it refuses and how, its audit event and how it looks, as native CPython.
+#[test]
+fn sleep_matches_native_cpython() {
+    assert_matches_native("sleep.py");
+}
+
 /// Every argument converter of `_socket` and `select` at and beyond its C type's edges (timeouts,
 /// masks, descriptors, sizes, ports, flowinfo, an explicit None): the same result or exception class
 /// and message as native CPython.

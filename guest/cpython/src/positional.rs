@@ -17,6 +17,9 @@
 //! argument extraction were ~11 ns of the ~60 that `_pysock` spent in a `recv(64, MSG_PEEK)`
 //! (docs/performance.md).
 //!
+//! The same machinery makes one module function, pysock's `time.sleep` (time.rs), `METH_O` as
+//! CPython's is.
+//!
 //! One of the four modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
@@ -24,7 +27,7 @@ use crate::socket::Socket;
 use pyo3::exceptions::PyTypeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyTuple, PyType};
+use pyo3::types::{PyModule, PyTuple, PyType};
 use std::ffi::CStr;
 
 /// The positional arguments of one call, borrowed from the interpreter's argument array, their
@@ -264,6 +267,50 @@ impl Method {
     pub const fn one(name: &'static CStr, call: ffi::PyCFunction) -> Method {
         Method::def(name, ffi::PyMethodDefPointer { PyCFunction: call }, ffi::METH_O)
     }
+
+    /// The method with `doc` as its `__doc__`.
+    pub const fn documented(self, doc: &'static CStr) -> Method {
+        Method(ffi::PyMethodDef { ml_doc: doc.as_ptr(), ..self.0 })
+    }
+}
+
+/// What a module's `METH_O` function does with its one argument.
+pub type FunctionBody = for<'a, 'py> fn(Python<'py>, Borrowed<'a, 'py, PyAny>) -> PyResult<Py<PyAny>>;
+
+/// Runs `body` for one call of a module's `METH_O` function (see [`function`]).
+///
+/// # Safety
+/// `arg` is what CPython passes a `METH_O` function: the interpreter is attached and holds `arg`
+/// for the whole call.
+#[inline(always)]
+pub unsafe fn dispatch_function(arg: *mut ffi::PyObject, body: FunctionBody) -> *mut ffi::PyObject {
+    // SAFETY: attached, per the contract; the token does not outlive this call.
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: the interpreter holds `arg` for the whole call.
+    match body(py, unsafe { Borrowed::from_ptr(py, arg) }) {
+        Ok(value) => value.into_ptr(),
+        Err(e) => {
+            e.restore(py);
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// `method` as a function of `module`, made as a C module's table makes its functions: a
+/// `builtin_function_or_method` whose `__module__` is the module's name, so that its repr, its
+/// qualified name in messages ("time.sleep() takes exactly one argument (0 given)") and its
+/// signature are those of the module's own.
+pub fn function<'py>(module: &Bound<'py, PyModule>, method: &'static Method) -> PyResult<Bound<'py, PyAny>> {
+    let name = module.name()?;
+    // SAFETY: `method.0` is static and well formed; PyCFunction_NewEx keeps the pointer and reads it
+    // only, takes new references to the module and its name, and returns a new reference or null
+    // with an exception set.
+    unsafe {
+        Bound::from_owned_ptr_or_err(
+            module.py(),
+            ffi::PyCFunction_NewEx(std::ptr::from_ref(&method.0).cast_mut(), module.as_ptr(), name.as_ptr()),
+        )
+    }
 }
 
 /// A [`Method`] named `$name` taking `$min..=$max` positional arguments, running `$body`.
@@ -297,6 +344,20 @@ macro_rules! one_argument_method {
     }};
 }
 pub(crate) use one_argument_method;
+
+/// A module's `METH_O` function named `$name`, running `$body` on its one argument ([`function`]).
+macro_rules! one_argument_function {
+    ($name:literal, $body:expr) => {{
+        // The one `unsafe` a table of methods needs, wherever it is written.
+        #[allow(unsafe_code)]
+        unsafe extern "C" fn call(_module: *mut pyo3::ffi::PyObject, arg: *mut pyo3::ffi::PyObject) -> *mut pyo3::ffi::PyObject {
+            // SAFETY: CPython calls this only as the METH_O function `function` made of it.
+            unsafe { $crate::positional::dispatch_function(arg, $body) }
+        }
+        $crate::positional::Method::one($name, call)
+    }};
+}
+pub(crate) use one_argument_function;
 
 /// A keyword [`Method`] named `$name` with parameters `$names`, the first `$required` of them
 /// required, running `$body`.
