@@ -4,7 +4,8 @@
 # blocking and asyncio clients), redis-py (plain and TLS) against redis-server, pg8000 against
 # PostgreSQL, websockets (asyncio) and websocket-client (blocking, with a timeout), the stdlib's smtplib with STARTTLS against aiosmtpd, and aiohttp (its
 # client against the HTTPS server; its server and client in one program), and HTTPS through a CONNECT
-# proxy, plain and over TLS (TLS inside TLS). The
+# proxy, plain and over TLS (TLS inside TLS), dnspython (UDP and TCP, blocking and asyncio) against
+# dnsmasq, paho-mqtt against mosquitto, and pymemcache against memcached. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail
@@ -12,8 +13,13 @@ cd "$(dirname "$0")/.."
 [ -x target/debug/pysock ] && [ -f build/python/interpreter.wasm ] || bash scripts/setup.sh
 
 missing=()
-command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# Debian installs some servers in /usr/sbin, outside a user's PATH.
+have() { PATH="$PATH:/usr/sbin" command -v "$1" >/dev/null 2>&1; }
+have redis-server || missing+=(redis-server)
+have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+have dnsmasq || missing+=(dnsmasq-base)
+have mosquitto || missing+=(mosquitto)
+have memcached || missing+=(memcached)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "real-clients: needs ${missing[*]} (apt-get install ${missing[*]}, as root)" >&2

@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 import warnings
 
 certs, other_ca, servers = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
@@ -273,3 +274,72 @@ outcome("requests through a proxy", lambda: requests_get(proxies={"https": f"htt
 outcome("http.client set_tunnel", through_proxy_http_client)
 outcome("urllib3 through a TLS proxy", lambda: through_tls_proxy(ca))
 outcome("urllib3 through a TLS proxy, wrong CA", lambda: through_tls_proxy(other_ca))
+
+import dns.asyncquery  # noqa: E402  (dnspython: DNS over UDP, and over TCP, sync and asyncio)
+import dns.asyncresolver  # noqa: E402
+import dns.message  # noqa: E402
+import dns.query  # noqa: E402
+import dns.resolver  # noqa: E402
+
+
+def dns_resolver(kind):
+    r = kind(configure=False)
+    r.nameservers, r.port, r.lifetime = ["127.0.0.1"], servers["dns"], 5
+    return r
+
+
+def dns_records():
+    r = dns_resolver(dns.resolver.Resolver)
+    return [sorted(a.to_text() for a in r.resolve("pysock.test", kind)) for kind in ("A", "TXT", "MX")]
+
+
+query = dns.message.make_query("pysock.test", "A")
+outcome("dnspython resolver (UDP)", dns_records)
+outcome("dnspython over TCP", lambda: dns.query.tcp(query, "127.0.0.1", port=servers["dns"], timeout=5).answer[0].to_text())
+outcome("dnspython unknown name", lambda: dns_resolver(dns.resolver.Resolver).resolve("other.test", "A"))
+# Nothing answers UDP on the port a TCP listener just took and closed: dnspython waits out its timeout.
+outcome("dnspython silent port", lambda: dns.query.udp(query, "127.0.0.1", port=servers["closed"], timeout=0.3))
+
+
+async def dns_async():
+    answer = await dns_resolver(dns.asyncresolver.Resolver).resolve("pysock.test", "A")
+    over_tcp = await dns.asyncquery.tcp(query, "127.0.0.1", port=servers["dns"], timeout=5)
+    return [a.to_text() for a in answer], over_tcp.answer[0].to_text()
+
+
+outcome("dnspython asyncio", lambda: asyncio.run(dns_async()))
+
+import paho.mqtt.client as mqtt  # noqa: E402  (paho-mqtt: a non-blocking socket in its own select loop)
+
+
+def mqtt_round():
+    received = []
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="pysock-real-clients")
+    client.on_message = lambda _client, _userdata, message: received.append((message.topic, len(message.payload), message.qos))
+    client.connect("127.0.0.1", servers["mqtt"], keepalive=30)
+    client.subscribe("pysock/#", qos=1)
+    for qos, size in ((0, 1), (1, 100_000)):
+        client.publish(f"pysock/qos{qos}", b"m" * size, qos=qos)
+    deadline = time.monotonic() + 10
+    while len(received) < 2 and time.monotonic() < deadline:
+        client.loop(timeout=0.5)
+    client.disconnect()
+    return sorted(received)
+
+
+outcome("paho-mqtt", mqtt_round)
+
+from pymemcache.client.base import Client as Memcache  # noqa: E402  (pymemcache: blocking, with timeouts)
+
+
+def memcache_round():
+    m = Memcache(("127.0.0.1", servers["memcached"]), connect_timeout=5, timeout=5)
+    try:
+        m.set("big", b"v" * 300_000)
+        m.set("count", "5")
+        return len(m.get("big")), m.incr("count", 3), m.get("absent"), sorted(m.get_many(["big", "count"]))
+    finally:
+        m.close()
+
+
+outcome("pymemcache", memcache_round)

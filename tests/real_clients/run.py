@@ -1,7 +1,7 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
-TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS; aiohttp's own server runs in
-clients.py beside its client), and compares the two transcripts. Everything stops by itself:
+TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
+dnsmasq, mosquitto and memcached; aiohttp's own server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR   (scripts/real-clients.sh installs the libraries and calls it)
@@ -186,6 +186,44 @@ def postgres_server(scratch):
     return port
 
 
+def program(name):
+    """A server's program, also where Debian installs it outside a user's PATH (/usr/sbin)."""
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin") or sys.exit(f"{name} is not installed")
+
+
+def as_root(option):
+    """Servers started as root drop privileges unless told to keep them, to users that may not exist."""
+    return [option] if os.geteuid() == 0 else []
+
+
+def dns_server():
+    """dnsmasq answering for pysock.test alone (A, TXT, MX), over UDP and TCP, asking no one else."""
+    port = free_port()
+    start([program("dnsmasq"), "--keep-in-foreground", "--conf-file=/dev/null", "--pid-file=", f"--port={port}",
+           "--listen-address=127.0.0.1", "--bind-interfaces", "--no-resolv", "--no-hosts",
+           "--address=/pysock.test/192.0.2.7", "--txt-record=pysock.test,hello from dnsmasq",
+           "--mx-host=pysock.test,mail.pysock.test,10", *as_root("--user=root")])
+    wait_for(port, "dnsmasq")
+    return port
+
+
+def mqtt_server(scratch):
+    port, config = free_port(), os.path.join(scratch, "mosquitto.conf")
+    with open(config, "w") as f:
+        f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\n")
+    os.chmod(config, 0o644)
+    start([program("mosquitto"), "-c", config])
+    wait_for(port, "mosquitto")
+    return port
+
+
+def memcached_server():
+    port = free_port()
+    start([program("memcached"), "-l", "127.0.0.1", "-p", str(port), "-U", "0", *as_root("-uroot")])
+    wait_for(port, "memcached")
+    return port
+
+
 def other_ca(scratch):
     """A CA that did not sign the servers' certificate."""
     key, pem = os.path.join(scratch, "other.key"), os.path.join(scratch, "other_ca.pem")
@@ -204,6 +242,8 @@ def main():
         servers["websocket"] = websocket_server()
         servers["smtp"] = smtp_server()
         servers["proxy"], servers["tls_proxy"] = tunnel_proxy(False), tunnel_proxy(True)
+        servers["dns"], servers["closed"] = dns_server(), free_port()
+        servers["mqtt"], servers["memcached"] = mqtt_server(scratch), memcached_server()
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
