@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo test -q --lib --manifest-path guest/Cargo.toml --target-dir target
 cargo test --workspace
-# Real client libraries against real servers (installs redis-server and PostgreSQL as root).
+# Real client libraries against real servers (installs the servers it needs as root: redis-server,
+# PostgreSQL, dnsmasq, mosquitto, memcached).
 bash scripts/real-clients.sh
 # pysock installed with cargo install, copied, and as a wheel, run with the checkout's build/ moved away.
 bash scripts/install-check.sh
