@@ -332,6 +332,11 @@ fn ctrl_c_is_keyboard_interrupt() {
     // exit status, the rest of its stdout, and the last line of its stderr.
     let pids = std::cell::RefCell::new(Vec::new());
     let interrupt = |command: &mut Command, times: usize| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: signal(2) is async-signal-safe. A shell starts background jobs with SIGINT
+        // ignored, and python3 keeps an ignored SIGINT: run that way, the native runs would never
+        // take the signal. The child gets SIGINT's default, as from an interactive shell.
+        unsafe { command.pre_exec(|| if libc::signal(libc::SIGINT, libc::SIG_DFL) == libc::SIG_ERR { Err(std::io::Error::last_os_error()) } else { Ok(()) }) };
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         pids.borrow_mut().push(child.id());
         let mut out = BufReader::new(child.stdout.take().unwrap());
@@ -343,10 +348,20 @@ fn ctrl_c_is_keyboard_interrupt() {
             // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
             unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{command:?} did not end within 30 s of its SIGINT");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
         // As a shell reports it: python3 ends itself with the SIGINT, pysock exits with 128 + 2.
-        let status = child.wait().unwrap();
         let status = status.code().or_else(|| std::os::unix::process::ExitStatusExt::signal(&status).map(|s| 128 + s));
         let err = text(&child.wait_with_output().unwrap().stderr);
         (status, rest, err.lines().last().unwrap_or_default().to_string())
