@@ -5,7 +5,8 @@
 # PostgreSQL, websockets (asyncio) and websocket-client (blocking, with a timeout), the stdlib's smtplib with STARTTLS against aiosmtpd, and aiohttp (its
 # client against the HTTPS server; its server and client in one program), and HTTPS through a CONNECT
 # proxy, plain and over TLS (TLS inside TLS), dnspython (UDP and TCP, blocking and asyncio) against
-# dnsmasq, paho-mqtt against mosquitto, and pymemcache against memcached. The
+# dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, and ftplib (passive and active
+# mode) against pyftpdlib. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail
@@ -37,4 +38,11 @@ if ! cmp -s tests/real_clients/requirements.txt "$site/.requirements"; then
     --python-version 3.14 --implementation py --abi none --platform any -r tests/real_clients/requirements.txt
   cp tests/real_clients/requirements.txt "$site/.requirements"
 fi
-exec python3 tests/real_clients/run.py target/debug/pysock "$site" "$(cd ../shared/conformance/certs && pwd)"
+# What only the native servers use: pyftpdlib, which has no wheel (so not in the sandbox's site).
+native=build/real-clients/native
+if ! cmp -s tests/real_clients/native-requirements.txt "$native/.requirements"; then
+  rm -rf "$native"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --target "$native" -r tests/real_clients/native-requirements.txt
+  cp tests/real_clients/native-requirements.txt "$native/.requirements"
+fi
+exec python3 tests/real_clients/run.py target/debug/pysock "$site" "$(cd ../shared/conformance/certs && pwd)" "$native"

@@ -343,3 +343,29 @@ def memcache_round():
 
 
 outcome("pymemcache", memcache_round)
+
+import ftplib  # noqa: E402  (the stdlib's FTP client; in active mode the server connects to the sandbox)
+import io  # noqa: E402
+
+
+def ftp_round(passive):
+    """Upload, download, list and delete against pyftpdlib, leaving its folder as it was found."""
+    name, data = f"upload-{'passive' if passive else 'active'}.bin", bytes(range(256)) * 800
+    with ftplib.FTP() as ftp:
+        ftp.connect("127.0.0.1", servers["ftp"], timeout=5)
+        ftp.login("pysock", "pysock")
+        ftp.set_pasv(passive)
+        ftp.storbinary(f"STOR {name}", io.BytesIO(data))
+        got = bytearray()
+        ftp.retrbinary(f"RETR {name}", got.extend)
+        listing = []
+        ftp.retrlines("LIST", listing.append)
+        greeting = bytearray()
+        ftp.retrbinary("RETR hello.txt", greeting.extend)
+        size = ftp.size(name)
+        ftp.delete(name)
+        return got == data, size, sorted(ftp.nlst()), len(listing), bytes(greeting)
+
+
+outcome("ftplib passive", lambda: ftp_round(True))
+outcome("ftplib active", lambda: ftp_round(False))

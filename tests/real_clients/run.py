@@ -1,10 +1,11 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
-dnsmasq, mosquitto and memcached; aiohttp's own server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
+dnsmasq, mosquitto, memcached and an FTP server; aiohttp's own server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
-usage: run.py PYSOCK SITE_DIR CERTS_DIR   (scripts/real-clients.sh installs the libraries and calls it)
+usage: run.py PYSOCK SITE_DIR CERTS_DIR NATIVE_SITE_DIR   (scripts/real-clients.sh installs the libraries
+and calls it; NATIVE_SITE_DIR holds what only the native servers use)
 """
 import asyncio
 import http.server
@@ -23,6 +24,7 @@ import time
 
 # Real paths: pysock names a --dir inside the sandbox by its real path.
 pysock, site, certs = sys.argv[1], os.path.realpath(sys.argv[2]), os.path.realpath(sys.argv[3])
+native_site = os.path.realpath(sys.argv[4])
 sys.path.insert(0, site)
 here = os.path.dirname(os.path.abspath(__file__))
 children = []
@@ -224,6 +226,28 @@ def memcached_server():
     return port
 
 
+def ftp_server(scratch, native_site):
+    """pyftpdlib (native: it has no wheel for the sandbox, and is only the server here) serving one
+    user's folder, with a file in it."""
+    sys.path.insert(0, native_site)
+    import logging
+
+    from pyftpdlib.authorizers import DummyAuthorizer
+    from pyftpdlib.handlers import FTPHandler
+    from pyftpdlib.servers import FTPServer
+
+    logging.getLogger("pyftpdlib").setLevel(logging.CRITICAL)
+    root = os.path.join(scratch, "ftp")
+    os.makedirs(root)
+    with open(os.path.join(root, "hello.txt"), "wb") as f:
+        f.write(b"hello from pyftpdlib")
+    users = DummyAuthorizer()
+    users.add_user("pysock", "pysock", root, perm="elradfmw")
+    server = FTPServer(("127.0.0.1", 0), type("Handler", (FTPHandler,), {"authorizer": users}))
+    threading.Thread(target=server.serve_forever, kwargs={"timeout": 1, "handle_exit": False}, daemon=True).start()
+    return server.address[1]
+
+
 def other_ca(scratch):
     """A CA that did not sign the servers' certificate."""
     key, pem = os.path.join(scratch, "other.key"), os.path.join(scratch, "other_ca.pem")
@@ -244,6 +268,7 @@ def main():
         servers["proxy"], servers["tls_proxy"] = tunnel_proxy(False), tunnel_proxy(True)
         servers["dns"], servers["closed"] = dns_server(), free_port()
         servers["mqtt"], servers["memcached"] = mqtt_server(scratch), memcached_server()
+        servers["ftp"] = ftp_server(scratch, native_site)
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
