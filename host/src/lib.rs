@@ -161,7 +161,8 @@ impl Interrupter {
 
     /// Delivers SIGINT to the guest, as Ctrl-C would a native program. Returns false, delivering
     /// nothing, while an earlier one is still on its way: the guest has not waited since (it is
-    /// computing, or blocked outside pysock, reading stdin say), and the caller may want to stop it another way.
+    /// computing, or blocked outside pysock, reading stdin say), and the caller may want to stop
+    /// it another way.
     pub fn deliver_sigint(&self) -> bool {
         if self.0.sigint.swap(true, Ordering::SeqCst) {
             return false;

@@ -390,8 +390,7 @@ static CTRL_C_TARGET: std::sync::Mutex<Option<CtrlCTarget>> = std::sync::Mutex::
 /// sandbox that `pysock python` runs: the program gets KeyboardInterrupt and runs its cleanup, as
 /// under python3. Otherwise (compiling, `pysock run`), and when a second one comes before the
 /// sandbox took the first (it is computing, or reading its input, where no pysock wait can take
-/// it), pysock
-/// ends with status 130, as the signal's default action would end it.
+/// it), pysock ends with status 130, as the signal's default action would end it.
 fn take_ctrl_c() {
     if pysock::sys::block_sigint().is_err() {
         return; // SIGINT keeps its default action
@@ -573,9 +572,9 @@ fn exit_from_outside(tmp: Option<PathBuf>, status: i32) -> ! {
 /// where the run's own limit cannot reach.
 fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&PrivateTmp>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
     if let Some(limit) = time_limit {
-        // The run stops itself at the limit; a guest blocked inside a WASI call (a read of stdin) cannot
-        // be interrupted there, so the process ends a little later regardless, and its temporary
-        // folder goes first (exit runs no destructors).
+        // The run stops itself at the limit; a guest blocked inside a WASI call (a read of stdin)
+        // cannot be interrupted there, so the process ends a little later regardless, and its
+        // temporary folder goes first (exit runs no destructors).
         let tmp = tmp.map(|t| t.0.clone());
         std::thread::spawn(move || {
             std::thread::sleep(limit + Duration::from_secs(2));

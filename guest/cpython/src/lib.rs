@@ -54,9 +54,9 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `_pysock.install()`: makes `_pysock._socket`, `.select` and `._ssl` the interpreter's `_socket`,
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
-/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`). Modules that already imported the old ones are dropped from `sys.modules`, to be
-/// imported again on the new ones. It calls no host function, so it may run while componentize-py
-/// pre-initialises an app.
+/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`). Modules that already imported the old
+/// ones are dropped from `sys.modules`, to be imported again on the new ones. It calls no host
+/// function, so it may run while componentize-py pre-initialises an app.
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
     linux_errno_names(py)?;
