@@ -87,6 +87,10 @@ pub struct PysockCtx {
     pub(crate) default_trust: tls::TrustAnchors,
     /// Identities the embedder holds for the guest, by name: (chain PEM, key PEM).
     pub(crate) identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
+    /// The guest's stdin is this process's ([`PysockCtxBuilder::inherit_stdin`]).
+    pub(crate) inherited_stdin: bool,
+    /// This process's stdin is registered with `poll` (once a wait for input first blocked).
+    pub(crate) stdin_polled: bool,
 }
 
 impl PysockCtx {
@@ -106,6 +110,15 @@ impl PysockCtx {
     /// A handle another thread can use to stop this guest's waits.
     pub fn interrupter(&self) -> Interrupter {
         self.interrupter.clone()
+    }
+
+    /// Blocks until the store's poller reports an event or `limit` passes (`None`: no limit). The
+    /// waits check afterwards what they wait for, so a signal that cut this short is no error.
+    pub(crate) fn poll_once(&mut self, limit: Option<std::time::Duration>) -> std::io::Result<()> {
+        match self.poll.poll(&mut self.events, limit) {
+            Err(e) if e.kind() != std::io::ErrorKind::Interrupted => Err(e),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -161,7 +174,7 @@ impl Interrupter {
 
     /// Delivers SIGINT to the guest, as Ctrl-C would a native program. Returns false, delivering
     /// nothing, while an earlier one is still on its way: the guest has not waited since (it is
-    /// computing, or blocked outside pysock, reading stdin say), and the caller may want to stop
+    /// computing, or blocked in a WASI call outside pysock's waits), and the caller may want to stop
     /// it another way.
     pub fn deliver_sigint(&self) -> bool {
         if self.0.sigint.swap(true, Ordering::SeqCst) {
@@ -169,6 +182,18 @@ impl Interrupter {
         }
         sys::eventfd_signal(self.fd());
         true
+    }
+
+    /// What each pysock wait checks before it waits: a stopped guest traps, a SIGINT not yet taken
+    /// ends the wait with EINTR.
+    pub(crate) fn check(&self) -> Result<(), error::NetError> {
+        if self.is_interrupted() {
+            return Err(error::NetError::Trap(Interrupted.into()));
+        }
+        if self.take_sigint() {
+            return Err(bindings::pysock::net::types::Errno::Eintr.into());
+        }
+        Ok(())
     }
 
     /// Takes a SIGINT delivered and not yet taken, for a wait to end with EINTR.
@@ -205,9 +230,19 @@ pub struct PysockCtxBuilder {
     default_trust: DefaultTrust,
     identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
     interrupter: Option<Interrupter>,
+    inherited_stdin: bool,
 }
 
 impl PysockCtxBuilder {
+    /// Says that the guest's stdin is this process's, as `WasiCtxBuilder::inherit_stdin` gives it
+    /// (default: it is not known to be). Then `wait-for-input` waits on this process's stdin, so
+    /// that a guest reading it (`input()`, the interactive prompt) can be woken by Ctrl-C
+    /// ([`Interrupter::deliver_sigint`]); otherwise that wait returns at once and the read blocks.
+    pub fn inherit_stdin(mut self) -> Self {
+        self.inherited_stdin = true;
+        self
+    }
+
     /// The interrupter this context's waits answer to, made beforehand so that another thread can
     /// hold it (default: one of its own, which [`PysockCtx::interrupter`] gives).
     pub fn interrupter(mut self, interrupter: Interrupter) -> Self {
@@ -272,6 +307,8 @@ impl PysockCtxBuilder {
             events: mio::Events::with_capacity(256),
             default_trust: tls::TrustAnchors::new(self.default_trust),
             identities: self.identities,
+            inherited_stdin: self.inherited_stdin,
+            stdin_polled: false,
         })
     }
 }

@@ -892,12 +892,7 @@ impl HostEpoll for PysockCtxView<'_> {
                 epoll.events.reserve(want - epoll.events.len());
             }
             loop {
-                if interrupted.is_interrupted() {
-                    return Err(NetError::Trap(crate::Interrupted.into()));
-                }
-                if interrupted.take_sigint() {
-                    return Err(Errno::Eintr.into());
-                }
+                interrupted.check()?;
                 let timeout_ms = match deadline {
                     None => -1,
                     Some(d) => {
@@ -933,6 +928,17 @@ impl HostEpoll for PysockCtxView<'_> {
     }
 }
 
+/// What is left of a wait until `deadline` (`Some(None)`: no limit), or `None` once it has passed.
+fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
+    match deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            (!left.is_zero()).then_some(Some(left))
+        }
+        None => Some(None),
+    }
+}
+
 impl Host for PysockCtxView<'_> {
     guarded! { "net";
         fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
@@ -948,12 +954,7 @@ impl Host for PysockCtxView<'_> {
             // A timeout too large to represent as a deadline is as good as none.
             let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
             loop {
-                if self.ctx.interrupter.is_interrupted() {
-                    return Err(NetError::Trap(crate::Interrupted.into()));
-                }
-                if self.ctx.interrupter.take_sigint() {
-                    return Err(Errno::Eintr.into());
-                }
+                self.ctx.interrupter.check()?;
                 if sys::poll_now(&mut fds)? > 0 {
                     let mut ready: Vec<(u32, Events)> = Vec::new();
                     for (p, &owner) in fds.iter().zip(&owners).filter(|(p, _)| p.revents != 0) {
@@ -964,12 +965,8 @@ impl Host for PysockCtxView<'_> {
                     }
                     return Ok(ready);
                 }
-                let slice = match deadline {
-                    Some(d) => match d.saturating_duration_since(Instant::now()) {
-                        left if left.is_zero() => return Ok(Vec::new()),
-                        left => Some(left),
-                    },
-                    None => None,
+                let Some(slice) = time_left(deadline) else {
+                    return Ok(Vec::new());
                 };
                 for (r, _) in &sockets {
                     let socket = self.table.get_mut(r)?;
@@ -984,12 +981,35 @@ impl Host for PysockCtxView<'_> {
                         socket.polled = true;
                     }
                 }
-                let ctx = &mut *self.ctx;
-                if let Err(e) = ctx.poll.poll(&mut ctx.events, slice) {
-                    if e.kind() != std::io::ErrorKind::Interrupted {
-                        return Err(e.into());
+                self.ctx.poll_once(slice)?;
+            }
+        }
+
+        fn wait_for_input(&mut self, timeout_ns: Option<u64>) -> NetResult<bool> {
+            if !self.ctx.inherited_stdin {
+                return Ok(true);
+            }
+            let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
+            let mut stdin = [libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 }];
+            loop {
+                self.ctx.interrupter.check()?;
+                // Data, its end, an error or a closed descriptor: the read that follows says which.
+                if sys::poll_now(&mut stdin)? > 0 {
+                    return Ok(true);
+                }
+                let Some(slice) = time_left(deadline) else {
+                    return Ok(false);
+                };
+                if !self.ctx.stdin_polled {
+                    let token = mio::Token(libc::STDIN_FILENO as usize);
+                    match self.ctx.poll.registry().register(&mut mio::unix::SourceFd(&libc::STDIN_FILENO), token, mio::Interest::READABLE) {
+                        // epoll refuses regular files, which are always readable: the read will not wait.
+                        Err(e) if e.raw_os_error() == Some(libc::EPERM) => return Ok(true),
+                        Err(e) => return Err(e.into()),
+                        Ok(()) => self.ctx.stdin_polled = true,
                     }
                 }
+                self.ctx.poll_once(slice)?;
             }
         }
 

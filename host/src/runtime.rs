@@ -389,6 +389,7 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
             .with_context(|| format!("cannot make {} writable in the sandbox", host.display()))?;
     }
     let mut builder = PysockCtx::builder()
+        .inherit_stdin()
         .network(options.network.clone())
         .default_trust(options.default_trust.clone())
         .quotas(options.quotas.clone());
