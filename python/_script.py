@@ -13,12 +13,15 @@ PYTHON* variables that stand for them are applied here, at the start of a run: -
 -B (PYTHONDONTWRITEBYTECODE), -W (after PYTHONWARNINGS), -P (PYTHONSAFEPATH), -i (PYTHONINSPECT), -E
 (none of these variables, nor PYTHONPATH), -s (the sandbox has no user site-packages anyway) and -q.
 """
+import builtins
+import io
 import os
 import runpy
 import sys
 import traceback
 import types
 
+import _pysock
 from wit_world.imports import environment
 from wit_world.imports import exit as _exit
 
@@ -30,10 +33,20 @@ def _is_launcher(frame):
 
 
 def _print_exception(e):
+    """The traceback as python3 prints it: without the launcher's frames around the program's, at
+    the start (running it) or at the end (its stdin and `input`, below, where Ctrl-C lands)."""
     tb = e.__traceback__
     while tb is not None and _is_launcher(tb.tb_frame):
         tb = tb.tb_next
-    _tell(lambda: traceback.print_exception(type(e), e, tb))
+    kept = []
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != __file__:
+            kept.append(tb)
+        tb = tb.tb_next
+    shown = None
+    for t in reversed(kept):
+        shown = types.TracebackType(shown, t.tb_frame, t.tb_lasti, t.tb_lineno)
+    _tell(lambda: traceback.print_exception(type(e), e, shown))
 
 
 def _tell(write):
@@ -80,12 +93,87 @@ def _interact(namespace=None, banner=True):
 _built_with = []
 
 
-def _standard_streams(unbuffered):
-    """stdout and stderr as python3 makes them at start-up (create_stdio): with -u no buffer under a
-    text layer that writes through; else buffered, line by line for a terminal and always for
-    stderr. The ones the interpreter was built with say how the build machine ran, not this run."""
-    import io
+class _Stdin(io.FileIO):
+    """The file under sys.stdin. The interpreter's own read of stdin blocks where no SIGINT can end
+    it; each read here first waits in the host until there is something to read, and Ctrl-C ends
+    that wait as it ends python3's read (`_pysock.wait_for_input`)."""
 
+    def readinto(self, buffer):
+        _pysock.wait_for_input()
+        return super().readinto(buffer)
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            return self.readall()
+        _pysock.wait_for_input()
+        return super().read(size)
+
+    def readall(self):
+        chunks = []
+        while True:
+            _pysock.wait_for_input()
+            chunk = super().read(io.DEFAULT_BUFFER_SIZE)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+_no_prompt = object()
+
+
+def input(prompt=_no_prompt, /):
+    """Read a string from standard input.  The trailing newline is stripped.
+
+    The prompt string, if given, is printed to standard output without a
+    trailing newline before reading input.
+
+    If the user hits EOF (*nix: Ctrl-D, Windows: Ctrl-Z+Return), raise EOFError.
+    On *nix systems, readline is used if available."""
+    # With stdin and stdout both terminals, CPython's input() reads the C library's stdin and not
+    # sys.stdin, where Ctrl-C could not end the read; it reads sys.stdin here, as CPython does when
+    # they are not terminals, writing the prompt to stdout as python3's readline does.
+    try:
+        terminals = sys.stdin.fileno() == 0 and sys.stdout.fileno() == 1 and os.isatty(0) and os.isatty(1)
+    except Exception:
+        terminals = False
+    if not terminals:
+        return _interpreters_input() if prompt is _no_prompt else _interpreters_input(prompt)
+    sys.audit("builtins.input", None if prompt is _no_prompt else prompt)
+    try:
+        sys.stderr.flush()
+    except Exception:
+        pass
+    if prompt is not _no_prompt:
+        sys.stdout.write(str(prompt))
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError("EOF when reading a line")
+    line = line.removesuffix("\n")
+    sys.audit("builtins.input/result", line)
+    return line
+
+
+_interpreters_input = builtins.input
+
+
+def _standard_streams(unbuffered):
+    """The standard streams as python3 makes them at start-up (create_stdio): stdout and stderr with
+    -u no buffer under a text layer that writes through, else buffered, line by line for a terminal
+    and always for stderr; stdin buffered, on a file whose reads Ctrl-C can end (`_Stdin`, and
+    `input` for terminals). The ones the interpreter was built with say how the build machine ran,
+    not this run."""
+
+    if sys.stdin is not None:
+        old = sys.stdin
+        _built_with.append(old)
+        raw = _Stdin(old.fileno(), "r", closefd=False)
+        raw.name = "<stdin>"
+        new = io.TextIOWrapper(io.BufferedReader(raw), encoding=old.encoding, errors=old.errors, newline="\n",
+                               line_buffering=raw.isatty())
+        new.mode = "r"
+        sys.stdin = sys.__stdin__ = new
+        builtins.input = input
     for name in ("stdout", "stderr"):
         old = getattr(sys, name)
         old.flush()

@@ -138,6 +138,10 @@ impl Host for FakeHost {
         self.wait_sizes.borrow_mut().push(sockets.len());
         Ok(if self.next_wait(timeout)? { vec![(0, Events::READABLE)] } else { vec![] })
     }
+    fn wait_for_input(&self, timeout: Option<Duration>) -> Result<bool, Errno> {
+        self.wait_sizes.borrow_mut().push(0);
+        self.next_wait(timeout)
+    }
     fn now(&self) -> Duration {
         self.clock.get()
     }

@@ -200,6 +200,9 @@ pub trait Host {
     /// poll(2) over `sockets`; `None` waits without limit. The indexes and events of those ready.
     /// EINTR when the host ended the wait for a SIGINT (Ctrl-C) the program is to see.
     fn wait(&self, sockets: &[(&Self::Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno>;
+    /// Waits until the program's stdin has something to read (its end included); `false` when
+    /// `timeout` passed first. EINTR as [`Host::wait`].
+    fn wait_for_input(&self, timeout: Option<Duration>) -> Result<bool, Errno>;
     /// After a wait ended with EINTR: what the program's SIGINT handler makes of the signal.
     fn check_signals(&self) -> Signalled;
     /// Monotonic time since an arbitrary origin.

@@ -247,6 +247,14 @@ impl<H: Host> Core<H> {
         let left = until.saturating_sub(self.host.now());
         Ok(through_signals(&self.host, Some(left), true, |left| self.host.wait(&[], left)).map_err(call_error)?.is_some())
     }
+
+    /// Waits, with no limit, until the program's stdin has something to read, so that its read
+    /// does not block: a read of stdin as CPython's does it since PEP 475, through SIGINTs whose
+    /// handler does not raise. `Ok(false)` when it stopped early for a Python handler, which the
+    /// caller runs at once before waiting again.
+    pub fn wait_for_input(&self) -> Result<bool, Error> {
+        Ok(through_signals(&self.host, None, true, |left| self.host.wait_for_input(left)).map_err(call_error)?.is_some())
+    }
 }
 
 #[cfg(test)]
@@ -300,5 +308,27 @@ mod tests {
         core.host.signals.borrow_mut().push_back(Signalled::Raised);
         core.host.waits.borrow_mut().push_back((Duration::from_millis(10), false));
         assert_eq!(core.sleep_until(until + Duration::from_secs(1)), Err(Error::Raised));
+    }
+
+    /// A wait for input ends when stdin is readable; a SIGINT whose handler is Python code ends it
+    /// early for the caller to run the handler, one that raised ends it with the exception.
+    #[test]
+    fn a_wait_for_input_goes_on_through_signals_that_do_not_raise() {
+        let core = Core::new(FakeHost::default());
+        core.host.interruptions.set(1);
+        core.host.signals.borrow_mut().push_back(Signalled::Ignored);
+        core.host.waits.borrow_mut().extend([(Duration::from_millis(50), false), (Duration::from_millis(70), true)]);
+        assert_eq!(core.wait_for_input(), Ok(true));
+        assert_eq!(*core.host.wait_limits.borrow(), vec![None, None], "no limit, before or after the signal");
+
+        core.host.interruptions.set(1);
+        core.host.signals.borrow_mut().push_back(Signalled::Pending);
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(10), false));
+        assert_eq!(core.wait_for_input(), Ok(false));
+
+        core.host.interruptions.set(1);
+        core.host.signals.borrow_mut().push_back(Signalled::Raised);
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(10), false));
+        assert_eq!(core.wait_for_input(), Err(Error::Raised));
     }
 }

@@ -389,8 +389,8 @@ static CTRL_C_TARGET: std::sync::Mutex<Option<CtrlCTarget>> = std::sync::Mutex::
 /// Ctrl-C. SIGINT is blocked in every thread and taken by one of its own, which delivers it to the
 /// sandbox that `pysock python` runs: the program gets KeyboardInterrupt and runs its cleanup, as
 /// under python3. Otherwise (compiling, `pysock run`), and when a second one comes before the
-/// sandbox took the first (it is computing, or reading its input, where no pysock wait can take
-/// it), pysock ends with status 130, as the signal's default action would end it.
+/// sandbox took the first (it is computing, where no pysock wait can take it), pysock ends with
+/// status 130, as the signal's default action would end it.
 fn take_ctrl_c() {
     if pysock::sys::block_sigint().is_err() {
         return; // SIGINT keeps its default action
@@ -401,7 +401,7 @@ fn take_ctrl_c() {
             match target {
                 Some((sandbox, _)) if sandbox.deliver_sigint() => {}
                 Some((_, tmp)) => {
-                    eprintln!("\npysock: Ctrl-C again before the program took the first (it is computing, or reading its input); stopping it");
+                    eprintln!("\npysock: Ctrl-C again before the program took the first (it is computing); stopping it");
                     exit_from_outside(tmp, 130);
                 }
                 None => std::process::exit(130),
@@ -572,7 +572,7 @@ fn exit_from_outside(tmp: Option<PathBuf>, status: i32) -> ! {
 /// where the run's own limit cannot reach.
 fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&PrivateTmp>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
     if let Some(limit) = time_limit {
-        // The run stops itself at the limit; a guest blocked inside a WASI call (a read of stdin)
+        // The run stops itself at the limit; a guest blocked inside a WASI call (os.read of stdin)
         // cannot be interrupted there, so the process ends a little later regardless, and its
         // temporary folder goes first (exit runs no destructors).
         let tmp = tmp.map(|t| t.0.clone());

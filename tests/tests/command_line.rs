@@ -327,9 +327,15 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
+    // A read of stdin, through input() (stdin is a pipe that stays open until after the signal).
+    let asking = dir.write(
+        "asking.py",
+        &["print('waiting', flush=True)", "try:", "    input('name: ')", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
+    );
     let computing = dir.write("computing.py", "print('waiting', flush=True)\nwhile True:\n    pass\n");
-    // Starts `command`, sends SIGINT `times` times once it printed its first line, and returns its
-    // exit status, the rest of its stdout, and the last line of its stderr.
+    // Starts `command` with a pipe for stdin, sends SIGINT `times` times once it printed its first
+    // line, then closes its stdin, and returns its exit status, the rest of its stdout, and the last
+    // line of its stderr (the lines before it differ between python3 3.11 and the sandbox's 3.14).
     let pids = std::cell::RefCell::new(Vec::new());
     let interrupt = |command: &mut Command, times: usize| {
         use std::os::unix::process::CommandExt;
@@ -337,7 +343,8 @@ fn ctrl_c_is_keyboard_interrupt() {
         // ignored, and python3 keeps an ignored SIGINT: run that way, the native runs would never
         // take the signal. The child gets SIGINT's default, as from an interactive shell.
         unsafe { command.pre_exec(|| if libc::signal(libc::SIGINT, libc::SIG_DFL) == libc::SIG_ERR { Err(std::io::Error::last_os_error()) } else { Ok(()) }) };
-        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let input = child.stdin.take();
         pids.borrow_mut().push(child.id());
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut first = String::new();
@@ -348,6 +355,9 @@ fn ctrl_c_is_keyboard_interrupt() {
             // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
             unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         }
+        // After the program took the signal: the end of its input is not what ends a read.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(input);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
         let status = loop {
             if let Some(status) = child.try_wait().unwrap() {
@@ -364,21 +374,31 @@ fn ctrl_c_is_keyboard_interrupt() {
         // As a shell reports it: python3 ends itself with the SIGINT, pysock exits with 128 + 2.
         let status = status.code().or_else(|| std::os::unix::process::ExitStatusExt::signal(&status).map(|s| 128 + s));
         let err = text(&child.wait_with_output().unwrap().stderr);
-        (status, rest, err.lines().last().unwrap_or_default().to_string())
+        (status, rest, err.lines().last().unwrap_or_default().to_string(), err)
     };
-    for script in [&blocked, &in_asyncio, &sleeping] {
+    let summary = |(status, rest, last, _): (Option<i32>, String, String, String)| (status, rest, last);
+    for script in [&blocked, &in_asyncio, &sleeping, &asking] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
         let native = interrupt(python3().arg(script), 1);
-        assert_eq!(sandboxed, native);
+        assert!(!sandboxed.3.contains("_script.py"), "the launcher's frames show: {}", sandboxed.3);
+        let sandboxed = summary(sandboxed);
+        assert_eq!(sandboxed, summary(native));
         assert_eq!(sandboxed.0, Some(130));
         assert_eq!(sandboxed.2, "KeyboardInterrupt");
     }
     let script = handled.to_str().unwrap();
-    let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", script]), 1);
-    assert_eq!(sandboxed, interrupt(python3().arg(script), 1));
+    let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
+    assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
     assert_eq!(sandboxed, (Some(3), "handler ran\nslept on to the end: True\n".to_string(), String::new()));
-    let stopped = interrupt(Command::new(pysock_bin()).args(["python", computing.to_str().unwrap()]), 2);
+    // At the interactive prompt: KeyboardInterrupt, a new prompt, and the end of input ends it.
+    let prompt = ["-i", "-c", "print('waiting', flush=True)"];
+    let sandboxed = interrupt(Command::new(pysock_bin()).arg("python").args(prompt), 1);
+    let native = interrupt(python3().args(prompt), 1);
+    assert_eq!(sandboxed, native, "the whole of stderr too");
+    assert_eq!(sandboxed.3, ">>> \nKeyboardInterrupt\n>>> \n");
+    assert_eq!(summary(sandboxed), (Some(0), String::new(), ">>> ".to_string()));
+    let stopped = summary(interrupt(Command::new(pysock_bin()).args(["python", computing.to_str().unwrap()]), 2));
     assert_eq!(stopped.0, Some(130));
     assert!(stopped.2.contains("Ctrl-C again before the program took the first"), "{stopped:?}");
     // Neither way of ending leaves the run's private temporary folder behind.

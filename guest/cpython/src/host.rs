@@ -217,6 +217,9 @@ impl core::Host for WitHost {
         let ready = net::wait(&list, nanos(timeout)).map_err(errno)?;
         Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
     }
+    fn wait_for_input(&self, timeout: Option<Duration>) -> Result<bool, Errno> {
+        net::wait_for_input(nanos(timeout)).map_err(errno)
+    }
     fn check_signals(&self) -> core::Signalled {
         // The host ended a wait for a SIGINT. What CPython's PyErr_CheckSignals would do with it
         // is the program's SIGINT handler's, found as `signal.getsignal` reports it. No Python code

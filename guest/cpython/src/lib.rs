@@ -26,6 +26,7 @@ mod convert;
 mod errors;
 mod finalize;
 mod host;
+mod input;
 mod landing;
 mod positional;
 mod select;
@@ -104,8 +105,8 @@ fn linux_errno_names(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
-/// `_pysock`: holds the three modules as attributes (`_pysock._socket`, `.select`, `._ssl`) and
-/// [`install`], which puts them in place.
+/// `_pysock`: holds the three modules as attributes (`_pysock._socket`, `.select`, `._ssl`),
+/// [`install`], which puts them in place, and `wait_for_input` (`input.rs`).
 #[pymodule]
 fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -116,5 +117,6 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(name, module)?;
     }
     m.add_function(wrap_pyfunction!(install, m)?)?;
+    m.add_function(wrap_pyfunction!(input::wait_for_input, m)?)?;
     Ok(())
 }
