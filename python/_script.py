@@ -21,9 +21,14 @@ import sys
 import traceback
 import types
 
-import _pysock
 from wit_world.imports import environment
 from wit_world.imports import exit as _exit
+
+try:
+    import _pysock
+except ImportError:
+    # The benchmarks' interpreter without pysock (bench/plain) runs this launcher on its own stdin.
+    _pysock = None
 
 
 def _is_launcher(frame):
@@ -164,7 +169,7 @@ def _standard_streams(unbuffered):
     `input` for terminals). The ones the interpreter was built with say how the build machine ran,
     not this run."""
 
-    if sys.stdin is not None:
+    if sys.stdin is not None and _pysock is not None:
         old = sys.stdin
         _built_with.append(old)
         raw = _Stdin(old.fileno(), "r", closefd=False)
