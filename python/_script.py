@@ -168,7 +168,6 @@ def _standard_streams(unbuffered):
     and always for stderr; stdin buffered, on a file whose reads Ctrl-C can end (`_Stdin`, and
     `input` for terminals). The ones the interpreter was built with say how the build machine ran,
     not this run."""
-
     if sys.stdin is not None and _pysock is not None:
         old = sys.stdin
         _built_with.append(old)

@@ -4,16 +4,11 @@
 //! the program's SIGINT handler runs, its exception (KeyboardInterrupt by default) ends the read,
 //! and a handler that returns lets the read wait on.
 
-use crate::errors::CoreResult;
-use crate::with_core;
+use crate::wait_running_handlers;
 use pyo3::prelude::*;
 
 /// Returns once stdin has something to read, or its end.
 #[pyfunction]
 pub fn wait_for_input(py: Python<'_>) -> PyResult<()> {
-    while !with_core(|c| c.wait_for_input()).py_err(py)? {
-        // A Python handler is pending: it runs now, as during CPython's read, and may raise.
-        py.check_signals()?;
-    }
-    Ok(())
+    wait_running_handlers(py, |c| c.wait_for_input())
 }

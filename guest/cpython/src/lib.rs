@@ -49,6 +49,18 @@ pub(crate) fn with_core<T>(f: impl FnOnce(&mut Core<host::WitHost>) -> T) -> T {
     CORE.with(|c| f(&mut c.borrow_mut()))
 }
 
+/// Runs `wait` on the shared core until it reports done. When it stops early for a pending Python
+/// SIGINT handler, the handler runs now (it may raise) and `wait` runs again, as CPython's sleep
+/// and reads do since PEP 475. Only for waits outside a socket call, where a handler may use
+/// sockets: `time.sleep` (`time.rs`) and stdin's reads (`input.rs`).
+pub(crate) fn wait_running_handlers(py: Python<'_>, wait: impl Fn(&Core<host::WitHost>) -> Result<bool, pysock_guest::errno::Error>) -> PyResult<()> {
+    use errors::CoreResult;
+    while !with_core(|c| wait(c)).py_err(py)? {
+        py.check_signals()?;
+    }
+    Ok(())
+}
+
 /// The modules `_pysock` provides, and what each replaces in `sys.modules`.
 const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 

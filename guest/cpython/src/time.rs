@@ -10,9 +10,8 @@
 //! rounded up to a nanosecond as `_PyTime_FromSecondsObject` rounds a timeout. Anything else goes
 //! to the interpreter's own `time.sleep`, which raises what this CPython version raises for it.
 
-use crate::errors::CoreResult;
 use crate::positional::{Method, function, one_argument_function};
-use crate::with_core;
+use crate::{wait_running_handlers, with_core};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::PyFloat;
@@ -55,9 +54,6 @@ fn sleep(py: Python<'_>, seconds: Borrowed<'_, '_, PyAny>) -> PyResult<Py<PyAny>
     };
     py.import("sys")?.call_method1("audit", ("time.sleep", seconds))?;
     let until = with_core(|c| c.host.now().saturating_add(length));
-    while !with_core(|c| c.sleep_until(until)).py_err(py)? {
-        // A Python handler is pending: it runs now, as in CPython's sleep, and may raise.
-        py.check_signals()?;
-    }
+    wait_running_handlers(py, |c| c.sleep_until(until))?;
     Ok(py.None())
 }
