@@ -310,8 +310,9 @@ fuzz_target!(|input: Input| {
                 }
                 Call::Resolve { host, service, family, dgram, protocol, flags } => {
                     let family = [None, Some(Family::Inet), Some(Family::Inet6), Some(Family::Unix)][family as usize % 4];
-                    let kind = dgram.map(|d| if d { Kind::Dgram } else { Kind::Stream });
-                    drop(v.resolve(host, service, family, kind, protocol, flags));
+                    // Linux's SOCK_DGRAM, SOCK_STREAM, or 0 for any type.
+                    let socket_type = dgram.map_or(0, |d| if d { 2 } else { 1 });
+                    drop(v.resolve(host, service, family, socket_type, protocol, flags));
                 }
                 Call::NameInfo { a, flags } => drop(v.name_info(a.wit(), flags)),
                 Call::Explain => drop(v.explain()),
