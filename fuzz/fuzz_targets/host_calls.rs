@@ -14,7 +14,7 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt};
+use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt, Watched};
 use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, HostSession, ProtocolVersion, VerifyMode};
 use pysock::bindings::pysock::net::types::{Family, Incoming, IpAddress, IpSocketAddress, Kind};
 use pysock::net::{Epoll, MAX_RECV, Socket, UNWRITTEN};
@@ -114,12 +114,13 @@ enum Call {
     TakeError { s: u8 },
     Duplicate { s: u8 },
     Drop { s: u8 },
-    Wait { which: Vec<(u8, u8)>, micros: u16 },
+    Wait { which: Vec<(u8, u8)>, input: u8, micros: u16 },
     Resolve { host: Option<String>, service: Option<String>, family: u8, dgram: Option<bool>, protocol: i32, flags: i32 },
     NameInfo { a: Addr, flags: i32 },
     Explain,
     EpollCreate,
-    EpollCtl { e: u8, s: u8, op: u8, key: u32, mask: u32 },
+    /// `s` none: the guest's stdin.
+    EpollCtl { e: u8, s: Option<u8>, op: u8, key: u32, mask: u32 },
     EpollWait { e: u8, max: u32, micros: u16 },
     EpollDrop { e: u8 },
     TlsConfig { server: bool },
@@ -197,7 +198,7 @@ fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
     let mut reps = Vec::new();
     let [tcp_data, udp_data, pair_data] = queued.map(clean);
     let wait = |v: &mut PysockCtxView<'_>, s: &Resource<Socket>, e: Events| {
-        drop(Host::wait(v, vec![(Resource::new_borrow(s.rep()), e)], Some(1_000_000_000)))
+        drop(Host::wait(v, vec![(Resource::new_borrow(s.rep()), e)], Events::empty(), Some(1_000_000_000)))
     };
     let borrow = |r: &Resource<Socket>| Resource::<Socket>::new_borrow(r.rep());
     if let (Ok(listener), Ok(client)) =
@@ -299,14 +300,14 @@ fuzz_target!(|input: Input| {
                     let _ = HostSocket::drop(&mut v, Resource::new_own(rep));
                     socks.retain(|r| *r != rep);
                 }
-                Call::Wait { which, micros } => {
+                Call::Wait { which, input, micros } => {
                     let list: Vec<_> = which
                         .iter()
                         .take(16)
                         .map(|(s, e)| (b(&socks, *s), events(*e)))
                         .collect();
                     // Never unbounded: a fuzz input must not hang the run.
-                    drop(Host::wait(&mut v, list, Some(u64::from(micros.min(2000)) * 1000)));
+                    drop(Host::wait(&mut v, list, events(input), Some(u64::from(micros.min(2000)) * 1000)));
                 }
                 Call::Resolve { host, service, family, dgram, protocol, flags } => {
                     let family = [None, Some(Family::Inet), Some(Family::Inet6), Some(Family::Unix)][family as usize % 4];
@@ -323,10 +324,11 @@ fuzz_target!(|input: Input| {
                 }
                 Call::EpollCtl { e, s, op, key, mask } => {
                     let ep = Resource::<Epoll>::new_borrow(pick(&epolls, e));
+                    let w = || s.map_or(Watched::Input, |s| Watched::Socket(b(&socks, s)));
                     drop(match op % 3 {
-                        0 => v.add(ep, b(&socks, s), key, mask),
-                        1 => v.modify(ep, b(&socks, s), key, mask),
-                        _ => v.remove(ep, b(&socks, s)),
+                        0 => v.add(ep, w(), key, mask),
+                        1 => v.modify(ep, w(), key, mask),
+                        _ => v.remove(ep, w()),
                     })
                 }
                 Call::EpollWait { e, max, micros } => {

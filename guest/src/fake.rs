@@ -18,8 +18,9 @@ pub struct FakeHost {
     /// What each check for signals after an interrupted wait finds (by default, an ignored signal).
     pub signals: RefCell<VecDeque<Signalled>>,
     pub wait_limits: RefCell<Vec<Option<Duration>>>,
-    /// How many sockets each wait was given.
+    /// How many sockets each wait was given, and what it asked of stdin.
     pub wait_sizes: RefCell<Vec<usize>>,
+    pub input_waits: RefCell<Vec<Events>>,
     /// The most bytes one send takes (0: all of them), and how many were sent in all.
     pub send_chunk: Cell<usize>,
     pub sent: RefCell<usize>,
@@ -57,7 +58,7 @@ impl Host for FakeHost {
     fn epoll_create(&self) -> Result<(), Errno> {
         Ok(())
     }
-    fn epoll_ctl(&self, _: &(), _: EpollOp, _: &(), _: u32, _: u32) -> Result<(), Errno> {
+    fn epoll_ctl(&self, _: &(), _: EpollOp, _: Watched<'_, ()>, _: u32, _: u32) -> Result<(), Errno> {
         Ok(())
     }
     fn epoll_wait(&self, _: &(), _: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno> {
@@ -134,13 +135,11 @@ impl Host for FakeHost {
     fn duplicate(&self, _: &()) -> Result<(), Errno> {
         Ok(())
     }
-    fn wait(&self, sockets: &[(&(), Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
+    /// The first socket is the one ready, or stdin when there is none.
+    fn wait(&self, sockets: &[(&(), Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         self.wait_sizes.borrow_mut().push(sockets.len());
-        Ok(if self.next_wait(timeout)? { vec![(0, Events::READABLE)] } else { vec![] })
-    }
-    fn wait_for_input(&self, timeout: Option<Duration>) -> Result<bool, Errno> {
-        self.wait_sizes.borrow_mut().push(0);
-        self.next_wait(timeout)
+        self.input_waits.borrow_mut().push(input);
+        Ok(if self.next_wait(timeout)? && (!sockets.is_empty() || !input.is_empty()) { vec![(0, Events::READABLE)] } else { vec![] })
     }
     fn now(&self) -> Duration {
         self.clock.get()

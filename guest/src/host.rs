@@ -79,6 +79,10 @@ impl Events {
         self.0
     }
 
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
     pub const fn from_bits(bits: u8) -> Events {
         Events(bits & 0x7f)
     }
@@ -150,6 +154,13 @@ pub enum EpollOp {
     Remove,
 }
 
+/// What an epoll instance watches ([`Host::epoll_ctl`]).
+pub enum Watched<'a, S> {
+    Socket(&'a S),
+    /// The program's standard input, descriptor 0.
+    Input,
+}
+
 /// What a SIGINT comes to, by the handler the program has for it ([`Host::check_signals`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Signalled {
@@ -172,8 +183,9 @@ pub trait Host {
     /// The TLS engine: `pysock:net/tls`, whose connections move ciphertext on these sockets.
     type Tls: Tls<Socket = Self::Socket>;
     fn epoll_create(&self) -> Result<Self::Epoll, Errno>;
-    /// `key` and `mask` are ignored by [`EpollOp::Remove`].
-    fn epoll_ctl(&self, ep: &Self::Epoll, op: EpollOp, s: &Self::Socket, key: u32, mask: u32) -> Result<(), Errno>;
+    /// `key` and `mask` are ignored by [`EpollOp::Remove`]. EPERM for an input the host cannot
+    /// watch, as epoll(7) refuses a regular file.
+    fn epoll_ctl(&self, ep: &Self::Epoll, op: EpollOp, w: Watched<'_, Self::Socket>, key: u32, mask: u32) -> Result<(), Errno>;
     /// Up to `max` (key, EPOLL* bits) pairs; `None` waits without limit.
     fn epoll_wait(&self, ep: &Self::Epoll, max: u32, timeout: Option<Duration>) -> Result<Vec<(u32, u32)>, Errno>;
     fn create(&self, family: Family, kind: Kind, protocol: i32) -> Result<Self::Socket, Errno>;
@@ -197,12 +209,11 @@ pub trait Host {
     fn set_option(&self, s: &Self::Socket, o: Sockopt, v: i64) -> Result<(), Errno>;
     fn take_error(&self, s: &Self::Socket) -> Result<Option<Errno>, Errno>;
     fn duplicate(&self, s: &Self::Socket) -> Result<Self::Socket, Errno>;
-    /// poll(2) over `sockets`; `None` waits without limit. The indexes and events of those ready.
-    /// EINTR when the host ended the wait for a SIGINT (Ctrl-C) the program is to see.
-    fn wait(&self, sockets: &[(&Self::Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno>;
-    /// Waits until the program's stdin has something to read (its end included); `false` when
-    /// `timeout` passed first. EINTR as [`Host::wait`].
-    fn wait_for_input(&self, timeout: Option<Duration>) -> Result<bool, Errno>;
+    /// poll(2) over `sockets` and, with `input` not empty, the program's stdin; `None` waits
+    /// without limit. The indexes and events of those ready, stdin's index being `sockets.len()`;
+    /// a stdin the host cannot watch is ready at once, as a regular file is. EINTR when the host
+    /// ended the wait for a SIGINT (Ctrl-C) the program is to see.
+    fn wait(&self, sockets: &[(&Self::Socket, Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno>;
     /// After a wait ended with EINTR: what the program's SIGINT handler makes of the signal.
     fn check_signals(&self) -> Signalled;
     /// Monotonic time since an arbitrary origin.

@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use crate::errno::{Error, os, value};
-use crate::host::{EpollOp, Errno, Events, Host};
+use crate::host::{EpollOp, Errno, Events, Host, Watched};
 #[cfg(test)]
 use crate::host::Signalled;
 use crate::socket::{Core, Entry, FD_SETSIZE, call_error, seconds};
@@ -84,20 +84,13 @@ impl<H: Host> Core<H> {
                 origin.push((which, pos as u32, slot));
             }
         }
-        let entries = slots
-            .iter()
-            .map(|(fd, interest)| self.get(*fd).map(|s| (s, *interest)).ok_or_else(|| os(Errno::Ebadf)))
-            .collect::<Result<Vec<_>, _>>()?;
         // Sockets whose TLS layer holds decrypted bytes are readable now: do not wait.
         let tls_ready: Vec<usize> = {
             let buffered = self.tls_buffered.borrow();
             (0..slots.len()).filter(|i| buffered.contains(&slots[*i].0)).collect()
         };
         let limit = if tls_ready.is_empty() { limit } else { Some(Duration::ZERO) };
-        let mut events = vec![Events::empty(); slots.len()];
-        for (slot, ev) in through_signals(&self.host, limit, true, |left| self.host.wait(&entries, left)).map_err(call_error)?.unwrap_or_default() {
-            events[slot as usize] = ev;
-        }
+        let mut events = self.wait_on(&slots, limit)?;
         for slot in tls_ready {
             events[slot] |= Events::READABLE;
         }
@@ -126,16 +119,14 @@ impl<H: Host> Core<H> {
             Some(t) => Some(Duration::from_millis(t.ceil().min(i32::MAX as f64) as u64)),
         };
         let mut out = Vec::new();
-        let mut entries = Vec::new();
+        let mut watched = Vec::new();
         let mut origin = Vec::new();
         for (i, (fd, mask)) in registered.iter().enumerate() {
-            match self.get(*fd) {
-                Some(s) => {
-                    entries.push((s, interest(*mask)));
-                    origin.push(i);
-                }
-                None if *fd >= 0 => out.push((i, POLLNVAL)),
-                None => {}
+            if *fd == STDIN_FD || self.get(*fd).is_some() {
+                watched.push((*fd, interest(*mask)));
+                origin.push(i);
+            } else if *fd >= 0 {
+                out.push((i, POLLNVAL));
             }
         }
         // A descriptor that is not open is ready at once with POLLNVAL, as poll(2) reports it, and
@@ -146,8 +137,8 @@ impl<H: Host> Core<H> {
         };
         let limit = if out.is_empty() && tls_ready.is_empty() { limit } else { Some(Duration::ZERO) };
         let mut events = vec![Events::empty(); registered.len()];
-        for (i, ev) in through_signals(&self.host, limit, true, |left| self.host.wait(&entries, left)).map_err(call_error)?.unwrap_or_default() {
-            events[origin[i as usize]] = ev;
+        for (i, ev) in self.wait_on(&watched, limit)?.into_iter().enumerate() {
+            events[origin[i]] = ev;
         }
         for idx in tls_ready {
             events[idx] |= Events::READABLE;
@@ -160,6 +151,33 @@ impl<H: Host> Core<H> {
         }
         out.sort_unstable_by_key(|(i, _)| *i);
         Ok(out.into_iter().map(|(i, r)| (registered[i].0, r)).collect())
+    }
+
+    /// One host wait over `watched` descriptors, each an open socket or stdin, through signals as
+    /// every readiness wait goes: the events of each, in order, all empty when the time passed or a
+    /// Python handler is to run.
+    fn wait_on(&self, watched: &[(i32, Events)], limit: Option<Duration>) -> Result<Vec<Events>, Error> {
+        let mut sockets = Vec::with_capacity(watched.len());
+        // Whose events each index of the host's answer is: the sockets', then stdin's.
+        let mut owners = Vec::with_capacity(watched.len() + 1);
+        let (mut input, mut input_owner) = (Events::empty(), usize::MAX);
+        for (i, (fd, interest)) in watched.iter().enumerate() {
+            if *fd == STDIN_FD {
+                (input, input_owner) = (*interest, i);
+            } else {
+                sockets.push((self.get(*fd).ok_or_else(|| os(Errno::Ebadf))?, *interest));
+                owners.push(i);
+            }
+        }
+        owners.push(input_owner);
+        let mut events = vec![Events::empty(); watched.len()];
+        let ready = through_signals(&self.host, limit, true, |left| self.host.wait(&sockets, input, left)).map_err(call_error)?;
+        for (i, ev) in ready.unwrap_or_default() {
+            if let Some(slot) = owners.get(i as usize).and_then(|&o| events.get_mut(o)) {
+                *slot |= ev;
+            }
+        }
+        Ok(events)
     }
 
     /// `select.epoll(sizehint, flags)`: a descriptor in the guest's table for a host epoll instance.
@@ -185,14 +203,15 @@ impl<H: Host> Core<H> {
     pub fn epoll_ctl(&self, epfd: Option<i32>, op: EpollOp, fd: i32, mask: u32) -> Result<(), Error> {
         let ep = self.epoll(epfd)?;
         check_fd(fd)?;
-        let socket = match self.entry(fd) {
-            Some(Entry::Socket(s)) => s,
+        let watched = match self.entry(fd) {
+            Some(Entry::Socket(s)) => Watched::Socket(s),
             // Linux refuses to watch an epoll instance with itself.
             Some(Entry::Epoll(_)) => return Err(os(Errno::Einval)),
+            None if fd == STDIN_FD => Watched::Input,
             None => return Err(os(Errno::Ebadf)),
         };
         let key = u32::try_from(fd).expect("non-negative");
-        self.host.epoll_ctl(ep, op, socket, key, mask).map_err(os)
+        self.host.epoll_ctl(ep, op, watched, key, mask).map_err(os)
     }
 
     /// `epoll.poll(timeout, maxevents)`: one host wait, which keeps its own deadline.
@@ -231,6 +250,10 @@ pub fn check_fd(fd: i32) -> Result<(), Error> {
     Ok(())
 }
 
+/// The program's standard input: the one descriptor besides its sockets that select, poll and
+/// epoll watch, so that a program can wait on the keyboard and the network at once.
+pub const STDIN_FD: i32 = 0;
+
 /// Linux's EPOLL_CLOEXEC, the one flag `select.epoll()` accepts.
 pub const EPOLL_CLOEXEC: i64 = 0x80000;
 
@@ -245,7 +268,7 @@ impl<H: Host> Core<H> {
     /// the handler may use sockets) before sleeping on to the same `until`.
     pub fn sleep_until(&self, until: Duration) -> Result<bool, Error> {
         let left = until.saturating_sub(self.host.now());
-        Ok(through_signals(&self.host, Some(left), true, |left| self.host.wait(&[], left)).map_err(call_error)?.is_some())
+        Ok(through_signals(&self.host, Some(left), true, |left| self.host.wait(&[], Events::empty(), left)).map_err(call_error)?.is_some())
     }
 
     /// Waits, with no limit, until the program's stdin has something to read, so that its read
@@ -253,7 +276,7 @@ impl<H: Host> Core<H> {
     /// handler does not raise. `Ok(false)` when it stopped early for a Python handler, which the
     /// caller runs at once before waiting again.
     pub fn wait_for_input(&self) -> Result<bool, Error> {
-        Ok(through_signals(&self.host, None, true, |left| self.host.wait_for_input(left)).map_err(call_error)?.is_some())
+        Ok(through_signals(&self.host, None, true, |left| self.host.wait(&[], Events::READABLE, left)).map_err(call_error)?.is_some())
     }
 }
 
@@ -274,6 +297,26 @@ mod tests {
         assert_eq!(r.len(), 100_000);
         assert!(r.windows(2).all(|p| p[0] < p[1]));
         assert!(w.is_empty() && x.is_empty());
+    }
+
+    /// Descriptor 0 is the program's stdin: the host is asked about it beside the sockets, and
+    /// its events land on its own entries, in select as in poll.
+    #[test]
+    fn stdin_is_waited_on_beside_the_sockets() {
+        let mut core = Core::new(FakeHost::default());
+        let fd = core.create(2, 1, 0, None).unwrap().fd;
+        core.host.waits.borrow_mut().extend([(Duration::ZERO, true), (Duration::ZERO, true), (Duration::ZERO, true)]);
+        // The scripted host reports its first entry readable: the socket, then stdin alone.
+        let [r, w, _] = core.select([&[STDIN_FD, fd], &[STDIN_FD], &[]], Some(0.0)).unwrap();
+        assert_eq!((r, w), (vec![1], vec![]));
+        let [r, _, _] = core.select([&[STDIN_FD, STDIN_FD], &[], &[]], Some(0.0)).unwrap();
+        assert_eq!(r, vec![0, 1]);
+        let ready = core.poll(&[(STDIN_FD, POLLIN | POLLOUT), (1, POLLIN)], Some(0.0)).unwrap();
+        assert_eq!(ready, vec![(STDIN_FD, POLLIN), (1, POLLNVAL)], "stdout is not pysock's to watch");
+        assert_eq!(*core.host.wait_sizes.borrow(), vec![1, 0, 0]);
+        let asked = core.host.input_waits.borrow().clone();
+        assert_eq!(asked, vec![Events::READABLE | Events::WRITABLE, Events::READABLE, Events::READABLE | Events::WRITABLE]);
+        assert!(matches!(core.select([&[1], &[], &[]], Some(0.0)), Err(Error::Os(_))), "nor is stdout in select");
     }
 
     #[test]

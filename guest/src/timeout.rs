@@ -115,7 +115,7 @@ pub fn wait<H: Host>(
             Some(left)
         }
     };
-    let ready = through_signals(host, limit, false, |left| host.wait(&[(socket, interest)], left))?.unwrap_or_default();
+    let ready = through_signals(host, limit, false, |left| host.wait(&[(socket, interest)], Events::empty(), left))?.unwrap_or_default();
     if ready.is_empty() && limit.is_some() {
         return Err(CallError::Timeout);
     }
@@ -183,7 +183,7 @@ mod tests {
         h.interruptions.set(1);
         h.signals.borrow_mut().push_back(Signalled::Pending);
         h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
-        let waited = through_signals(&h, None, true, |left| h.wait(&[(&(), Events::READABLE)], left));
+        let waited = through_signals(&h, None, true, |left| h.wait(&[(&(), Events::READABLE)], Events::empty(), left));
         assert_eq!(waited, Ok(None));
     }
 

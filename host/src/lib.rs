@@ -89,7 +89,7 @@ pub struct PysockCtx {
     pub(crate) identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
     /// The guest's stdin is this process's ([`PysockCtxBuilder::inherit_stdin`]).
     pub(crate) inherited_stdin: bool,
-    /// This process's stdin is registered with `poll` (once a wait for input first blocked).
+    /// This process's stdin is registered with `poll` (once a wait on it first blocked).
     pub(crate) stdin_polled: bool,
 }
 
@@ -235,9 +235,10 @@ pub struct PysockCtxBuilder {
 
 impl PysockCtxBuilder {
     /// Says that the guest's stdin is this process's, as `WasiCtxBuilder::inherit_stdin` gives it
-    /// (default: it is not known to be). Then `wait-for-input` waits on this process's stdin, so
-    /// that a guest reading it (`input()`, the interactive prompt) can be woken by Ctrl-C
-    /// ([`Interrupter::deliver_sigint`]); otherwise that wait returns at once and the read blocks.
+    /// (default: it is not known to be). Then a `wait` that asks about the guest's stdin waits on
+    /// this process's, so that a guest reading it (`input()`, the interactive prompt) can be woken
+    /// by Ctrl-C ([`Interrupter::deliver_sigint`]) and `select`, `poll` and epoll can watch it beside
+    /// sockets; otherwise stdin is ready at once, as a regular file is, and epoll refuses it (EPERM).
     pub fn inherit_stdin(mut self) -> Self {
         self.inherited_stdin = true;
         self

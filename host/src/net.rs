@@ -7,7 +7,7 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt,
+    AddressInfo, Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt, Watched,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
 use crate::error::{NetError, guarded};
@@ -839,14 +839,28 @@ const INTERRUPT_KEY: u64 = u64::MAX;
 const MAX_EPOLL_EVENTS: u32 = 1 << 16;
 
 impl PysockCtxView<'_> {
-    fn epoll_ctl(&mut self, this: &Resource<Epoll>, op: i32, s: &Resource<Socket>, key: u64, mask: u32) -> NetResult<()> {
-        let socket = self.table.get(s)?;
+    fn epoll_ctl(&mut self, this: &Resource<Epoll>, op: i32, watched: &Watched, key: u64, mask: u32) -> NetResult<()> {
         let epoll = self.table.get(this)?.fd.as_fd();
-        // A companion reports under the same key: the guest sees one listener.
-        for k in socket.kernel_sockets() {
-            sys::epoll_ctl(epoll, op, k.as_fd(), mask, key)?;
+        match watched {
+            Watched::Socket(s) => {
+                // A companion reports under the same key: the guest sees one listener.
+                for k in self.table.get(s)?.kernel_sockets() {
+                    sys::epoll_ctl(epoll, op, k.as_fd(), mask, key)?;
+                }
+            }
+            // The kernel's answers stand: EPERM for a regular file, as python3 gets for one.
+            Watched::Input if self.ctx.inherited_stdin => sys::epoll_ctl(epoll, op, std::io::stdin().as_fd(), mask, key)?,
+            Watched::Input => return Err(Errno::Eperm.into()),
         }
         Ok(())
+    }
+
+    /// Whether `watched` is a dual-stack listener with a companion (two descriptors, one key).
+    fn has_companion(&self, watched: &Watched) -> NetResult<bool> {
+        Ok(match watched {
+            Watched::Socket(s) => self.table.get(s)?.companion.is_some(),
+            Watched::Input => false,
+        })
     }
 }
 
@@ -861,21 +875,21 @@ impl HostEpoll for PysockCtxView<'_> {
             Ok(self.table.push(Epoll { fd, events: Vec::new(), companions: 0 })?)
         }
 
-        fn add(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
-            self.epoll_ctl(&this, libc::EPOLL_CTL_ADD, &s, key.into(), mask)?;
-            if self.table.get(&s)?.companion.is_some() {
+        fn add(&mut self, this: Resource<Epoll>, w: Watched, key: u32, mask: u32) -> NetResult<()> {
+            self.epoll_ctl(&this, libc::EPOLL_CTL_ADD, &w, key.into(), mask)?;
+            if self.has_companion(&w)? {
                 self.table.get_mut(&this)?.companions += 1;
             }
             Ok(())
         }
 
-        fn modify(&mut self, this: Resource<Epoll>, s: Resource<Socket>, key: u32, mask: u32) -> NetResult<()> {
-            self.epoll_ctl(&this, libc::EPOLL_CTL_MOD, &s, key.into(), mask)
+        fn modify(&mut self, this: Resource<Epoll>, w: Watched, key: u32, mask: u32) -> NetResult<()> {
+            self.epoll_ctl(&this, libc::EPOLL_CTL_MOD, &w, key.into(), mask)
         }
 
-        fn remove(&mut self, this: Resource<Epoll>, s: Resource<Socket>) -> NetResult<()> {
-            self.epoll_ctl(&this, libc::EPOLL_CTL_DEL, &s, 0, 0)?;
-            if self.table.get(&s)?.companion.is_some() {
+        fn remove(&mut self, this: Resource<Epoll>, w: Watched) -> NetResult<()> {
+            self.epoll_ctl(&this, libc::EPOLL_CTL_DEL, &w, 0, 0)?;
+            if self.has_companion(&w)? {
                 let epoll = self.table.get_mut(&this)?;
                 epoll.companions = epoll.companions.saturating_sub(1);
             }
@@ -941,27 +955,42 @@ fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
 
 impl Host for PysockCtxView<'_> {
     guarded! { "net";
-        fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
+        fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, input: Events, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
             // One entry per kernel socket, with the index of the guest's socket it belongs to.
-            let mut fds = Vec::with_capacity(sockets.len());
-            let mut owners = Vec::with_capacity(sockets.len());
+            let mut fds = Vec::with_capacity(sockets.len() + 1);
+            let mut owners = Vec::with_capacity(sockets.len() + 1);
             for (i, (r, interest)) in sockets.iter().enumerate() {
                 for k in self.table.get(r)?.kernel_sockets() {
                     fds.push(libc::pollfd { fd: k.as_raw_fd(), events: events_to_poll(*interest), revents: 0 });
                     owners.push(i as u32);
                 }
             }
+            let input_index = sockets.len() as u32;
+            // A stdin not known to be this process's is not waited on: the guest's read of it does
+            // not wait here, so it is ready at once, as poll(2) reports a regular file.
+            let mut input_now = Events::empty();
+            if input != Events::empty() {
+                if self.ctx.inherited_stdin {
+                    fds.push(libc::pollfd { fd: libc::STDIN_FILENO, events: events_to_poll(input), revents: 0 });
+                    owners.push(input_index);
+                } else {
+                    input_now = input & (Events::READABLE | Events::WRITABLE);
+                }
+            }
             // A timeout too large to represent as a deadline is as good as none.
             let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
             loop {
                 self.ctx.interrupter.check()?;
-                if sys::poll_now(&mut fds)? > 0 {
+                if sys::poll_now(&mut fds)? > 0 || input_now != Events::empty() {
                     let mut ready: Vec<(u32, Events)> = Vec::new();
                     for (p, &owner) in fds.iter().zip(&owners).filter(|(p, _)| p.revents != 0) {
                         match ready.last_mut() {
                             Some((last, events)) if *last == owner => *events |= events_from_poll(p.revents),
                             _ => ready.push((owner, events_from_poll(p.revents))),
                         }
+                    }
+                    if input_now != Events::empty() {
+                        ready.push((input_index, input_now));
                     }
                     return Ok(ready);
                 }
@@ -981,32 +1010,17 @@ impl Host for PysockCtxView<'_> {
                         socket.polled = true;
                     }
                 }
-                self.ctx.poll_once(slice)?;
-            }
-        }
-
-        fn wait_for_input(&mut self, timeout_ns: Option<u64>) -> NetResult<bool> {
-            if !self.ctx.inherited_stdin {
-                return Ok(true);
-            }
-            let deadline = timeout_ns.and_then(|ns| Instant::now().checked_add(Duration::from_nanos(ns)));
-            let mut stdin = [libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 }];
-            loop {
-                self.ctx.interrupter.check()?;
-                // Data, its end, an error or a closed descriptor: the read that follows says which.
-                if sys::poll_now(&mut stdin)? > 0 {
-                    return Ok(true);
-                }
-                let Some(slice) = time_left(deadline) else {
-                    return Ok(false);
-                };
-                if !self.ctx.stdin_polled {
-                    let token = mio::Token(libc::STDIN_FILENO as usize);
-                    match self.ctx.poll.registry().register(&mut mio::unix::SourceFd(&libc::STDIN_FILENO), token, mio::Interest::READABLE) {
-                        // epoll refuses regular files, which are always readable: the read will not wait.
-                        Err(e) if e.raw_os_error() == Some(libc::EPERM) => return Ok(true),
+                if input != Events::empty() && !self.ctx.stdin_polled {
+                    let (token, interest) = (mio::Token(libc::STDIN_FILENO as usize), mio::Interest::READABLE | mio::Interest::WRITABLE);
+                    match self.ctx.poll.registry().register(&mut mio::unix::SourceFd(&libc::STDIN_FILENO), token, interest) {
+                        // epoll refuses regular files, which poll(2) reports ready at once, so
+                        // poll_now has just said so; should one not, it counts as ready.
+                        Err(e) if e.raw_os_error() == Some(libc::EPERM) => input_now = input & (Events::READABLE | Events::WRITABLE),
                         Err(e) => return Err(e.into()),
                         Ok(()) => self.ctx.stdin_polled = true,
+                    }
+                    if input_now != Events::empty() {
+                        continue;
                     }
                 }
                 self.ctx.poll_once(slice)?;
@@ -1110,4 +1124,30 @@ fn to_address_infos(list: Vec<sys::AddrInfo>) -> Vec<AddressInfo> {
             AddressInfo { family, socket_type: a.socktype, protocol: a.protocol, canonical_name: a.canonname, address: from_std(a.address) }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{NetworkPolicy, PysockCtx};
+    use wasmtime::component::ResourceTable;
+
+    /// An embedder that did not say its guest's stdin is this process's: stdin is ready at once,
+    /// as a regular file is, beside whatever sockets are ready too, and epoll refuses it (EPERM).
+    #[test]
+    fn a_stdin_the_host_does_not_know_is_always_ready() {
+        let mut ctx = PysockCtx::builder().network(NetworkPolicy::loopback()).build().unwrap();
+        let mut table = ResourceTable::new();
+        let mut v = PysockCtxView { ctx: &mut ctx, table: &mut table };
+        let (a, b) = HostSocket::pair(&mut v, Kind::Stream).ok().unwrap();
+        let borrow = |r: &Resource<Socket>| Resource::<Socket>::new_borrow(r.rep());
+        let both = Events::READABLE | Events::WRITABLE;
+        let ready = Host::wait(&mut v, vec![(borrow(&a), Events::READABLE), (borrow(&b), Events::WRITABLE)], both, None).ok().unwrap();
+        assert_eq!(ready, vec![(1, Events::WRITABLE), (2, both)], "the writable socket and stdin, without waiting");
+        let ready = Host::wait(&mut v, vec![], Events::READABLE, Some(0)).ok().unwrap();
+        assert_eq!(ready, vec![(0, Events::READABLE)]);
+        let ep = HostEpoll::create(&mut v).ok().unwrap();
+        let refused = HostEpoll::add(&mut v, Resource::new_borrow(ep.rep()), Watched::Input, 0, libc::EPOLLIN as u32);
+        assert!(matches!(refused, Err(NetError::Errno(Errno::Eperm))), "refused as a regular file is");
+    }
 }

@@ -575,3 +575,58 @@ fn the_first_run_says_it_compiles_and_later_runs_are_quiet() {
     let kept = std::fs::read_dir(&cache.0).unwrap().filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == "cwasm")).count();
     assert_eq!(kept, 1);
 }
+
+/// A chat client's habit: select, poll, selectors (epoll) and asyncio's `add_reader` watching stdin
+/// beside a socket, on a pipe that gets a line each time the program asks and is then closed. The
+/// whole transcript is python3's.
+#[test]
+fn select_watches_stdin_beside_a_socket() {
+    use std::io::{BufRead, BufReader};
+    let script = pysock_tests::root().join("tests/python/stdin_select.py");
+    let converse = |command: &mut Command| {
+        let mut child = command.arg(&script).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let pid = child.id() as i32;
+        // Bounded: a program that never wakes is killed, and its transcript ends short.
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watchdog = {
+            let done = done.clone();
+            std::thread::spawn(move || {
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+                while !done.load(std::sync::atomic::Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                // SAFETY: kill(2) on the child this test started; it is reaped only after `done`.
+                if !done.load(std::sync::atomic::Ordering::SeqCst) {
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+            })
+        };
+        let mut input = child.stdin.take();
+        let mut transcript = String::new();
+        let mut lines_sent = 0;
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            transcript.push_str(&line);
+            transcript.push('\n');
+            // The program has asked and waits: the input arrives while it does.
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            match line.as_str() {
+                "send" => {
+                    lines_sent += 1;
+                    let pipe = input.as_mut().expect("stdin is still open");
+                    pipe.write_all(format!("line {lines_sent}\n").as_bytes()).unwrap();
+                }
+                "close" => drop(input.take()),
+                _ => {}
+            }
+        }
+        let out = child.wait_with_output().unwrap();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        watchdog.join().unwrap();
+        (transcript, out.status.code(), text(&out.stderr))
+    };
+    let sandboxed = converse(Command::new(pysock_bin()).args(["python", "--allow-loopback"]));
+    let native = converse(&mut python3());
+    assert_eq!((&sandboxed.0, sandboxed.1), (&native.0, native.1), "sandbox stderr: {}\nnative stderr: {}", sandboxed.2, native.2);
+    assert!(sandboxed.0.contains("a line: ['stdin'] 'line 1\\n'") && sandboxed.0.ends_with("selector, closed: [('stdin', 1)]\n"), "{}", sandboxed.0);
+}

@@ -138,11 +138,15 @@ impl core::Host for WitHost {
     fn epoll_create(&self) -> Result<net::Epoll, Errno> {
         net::Epoll::create().map_err(errno)
     }
-    fn epoll_ctl(&self, ep: &net::Epoll, op: core::EpollOp, s: &Socket, key: u32, mask: u32) -> Result<(), Errno> {
+    fn epoll_ctl(&self, ep: &net::Epoll, op: core::EpollOp, w: core::Watched<'_, Socket>, key: u32, mask: u32) -> Result<(), Errno> {
+        let w = match w {
+            core::Watched::Socket(s) => net::Watched::Socket(&s.handle),
+            core::Watched::Input => net::Watched::Input,
+        };
         match op {
-            core::EpollOp::Add => ep.add(&s.handle, key, mask),
-            core::EpollOp::Modify => ep.modify(&s.handle, key, mask),
-            core::EpollOp::Remove => ep.remove(&s.handle),
+            core::EpollOp::Add => ep.add(&w, key, mask),
+            core::EpollOp::Modify => ep.modify(&w, key, mask),
+            core::EpollOp::Remove => ep.remove(&w),
         }
         .map_err(errno)
     }
@@ -211,14 +215,11 @@ impl core::Host for WitHost {
     fn duplicate(&self, s: &Socket) -> Result<Socket, Errno> {
         s.handle.duplicate().map(Socket::new).map_err(errno)
     }
-    fn wait(&self, sockets: &[(&Socket, Events)], timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
+    fn wait(&self, sockets: &[(&Socket, Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         let list: Vec<(&net::Socket, net::Events)> =
             sockets.iter().map(|(s, e)| (&s.handle, net::Events::from_bits_retain(e.bits()))).collect();
-        let ready = net::wait(&list, nanos(timeout)).map_err(errno)?;
+        let ready = net::wait(&list, net::Events::from_bits_retain(input.bits()), nanos(timeout)).map_err(errno)?;
         Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
-    }
-    fn wait_for_input(&self, timeout: Option<Duration>) -> Result<bool, Errno> {
-        net::wait_for_input(nanos(timeout)).map_err(errno)
     }
     fn check_signals(&self) -> core::Signalled {
         // The host ended a wait for a SIGINT. What CPython's PyErr_CheckSignals would do with it
