@@ -281,8 +281,9 @@ fn a_closed_stdout_ends_the_run_as_python3s_does() {
 }
 
 /// Ctrl-C reaches the program as python3's: KeyboardInterrupt from the call it waits in, its
-/// cleanup run, status 130; through asyncio's own SIGINT handler too. A program computing where no
-/// socket wait can take it is stopped by a second one.
+/// cleanup run, status 130; through asyncio's own SIGINT handler too. With SIG_DFL it ends at once,
+/// without its cleanup. A program computing where no socket wait can take it is stopped by a
+/// second one.
 #[test]
 fn ctrl_c_is_keyboard_interrupt() {
     use std::io::{BufRead, BufReader};
@@ -323,6 +324,21 @@ fn ctrl_c_is_keyboard_interrupt() {
             "time.sleep(1.5)",
             "print('slept on to the end:', time.monotonic() - start >= 1.5, flush=True)",
             "raise SystemExit(3)",
+            "",
+        ]
+        .join("\n"),
+    );
+    // SIG_DFL: the signal ends the program where it stands, without its cleanup.
+    let defaulted = dir.write(
+        "defaulted.py",
+        &[
+            "import signal, time",
+            "signal.signal(signal.SIGINT, signal.SIG_DFL)",
+            "print('waiting', flush=True)",
+            "try:",
+            "    time.sleep(30)",
+            "finally:",
+            "    print('cleanup ran', flush=True)",
             "",
         ]
         .join("\n"),
@@ -391,6 +407,10 @@ fn ctrl_c_is_keyboard_interrupt() {
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
     assert_eq!(sandboxed, (Some(3), "handler ran\nslept on to the end: True\n".to_string(), String::new()));
+    let script = defaulted.to_str().unwrap();
+    let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
+    assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
+    assert_eq!(sandboxed, (Some(130), String::new(), String::new()), "no cleanup, no message");
     // At the interactive prompt: KeyboardInterrupt, a new prompt, and the end of input ends it.
     let prompt = ["-i", "-c", "print('waiting', flush=True)"];
     let sandboxed = interrupt(Command::new(pysock_bin()).arg("python").args(prompt), 1);

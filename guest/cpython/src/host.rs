@@ -240,8 +240,18 @@ impl core::Host for WitHost {
                     return Ok(core::Signalled::Pending);
                 }
                 match handler.extract::<i64>() {
-                    // SIG_DFL: the signal would have ended a native process, as a shell reports it.
-                    Ok(0) => Err(pyo3::exceptions::PySystemExit::new_err(128 + SIGINT)),
+                    // SIG_DFL: the signal ends a native process where it stands, with no cleanup,
+                    // no atexit and no flush, and a shell reports 128 + SIGINT. Ending the run
+                    // from here is that. WASI's exit takes only success or failure; its
+                    // exit-with-code, which pysock's launcher imports, takes the status.
+                    Ok(0) => {
+                        let status = 128 + SIGINT;
+                        if let Ok(exit) = py.import("wit_world.imports.exit") {
+                            exit.call_method1("exit_with_code", (status,))?;
+                        }
+                        py.import("os")?.call_method1("_exit", (status,))?;
+                        unreachable!("os._exit returned")
+                    }
                     _ => Ok(core::Signalled::Ignored),
                 }
             })();
