@@ -62,6 +62,8 @@ pub enum Error {
     Overflow(String),
     /// `KeyError(key)`, from a poll object's `unregister`.
     Key(i32),
+    /// `MemoryError()`, which `_ssl.c` raises for whatever OpenSSL refuses in a few setters.
+    NoMemory,
     Ssl(SslError),
     /// Not an exception: a server's handshake paused after the ClientHello so that the face runs
     /// the context's `sni_callback` with the name the client asked for (None without SNI), then

@@ -285,7 +285,9 @@ impl<T: Tls> Context<T> {
         while let Some((&len, tail)) = rest.split_first() {
             let len = len as usize;
             if len == 0 || tail.len() < len {
-                return Err(ssl_error(SslErrorKind::Ssl, "BAD_EXTENSION", "invalid ALPN protocol list"));
+                // _ssl.c reads any failure of SSL_CTX_set_alpn_protos, which refuses a malformed
+                // list, as running out of memory.
+                return Err(Error::NoMemory);
             }
             protocols.push(tail[..len].to_vec());
             rest = &tail[len..];

@@ -1243,6 +1243,9 @@ impl HostConfig for PysockCtxView<'_> {
             Ok(self.table.get_mut(&this)?.set_versions(minimum, maximum))
         }
         fn set_alpn(&mut self, this: Resource<TlsConfig>, protocols: Vec<Vec<u8>>) -> R<()> {
+            if let Some(bad) = protocols.iter().find(|p| !(1..=255).contains(&p.len())) {
+                wasmtime::bail!("pysock: set-alpn was given a {}-byte protocol name; TLS allows 1 to 255 bytes", bad.len());
+            }
             Ok(self.table.get_mut(&this)?.set_alpn(protocols))
         }
         fn set_tls12_ciphers(&mut self, this: Resource<TlsConfig>, names: Vec<String>) -> R<()> {

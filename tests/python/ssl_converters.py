@@ -46,6 +46,9 @@ for v in (1, b"ALL", None, "NOTHING"):
     attempt(f"set_ciphers({v!r})", ctx.set_ciphers, v)
 for v in (1, [1], ["x" * 256], [b"h2"], [], None):
     attempt(f"set_alpn_protocols({v!r})", ctx.set_alpn_protocols, v)
+# The wire format below ssl.py's checks: a malformed list is what _ssl.c reports as MemoryError.
+for v in (b"", b"\x02h2", b"\x00", b"\x02h2\x00", b"\x05ab", b"\x02h2\x08http/1.1", "h2", None, 1):
+    attempt(f"_set_alpn_protocols({v!r})", ctx._set_alpn_protocols, v)
 for v in (1, None, b"prime256v1", "no-such-curve"):
     attempt(f"set_ecdh_curve({v!r})", ctx.set_ecdh_curve, v)
 for args in ((1,), (None,), (os.path.join(certs, "cert.pem"), 1), (os.path.join(certs, "cert.pem"), None, 1)):

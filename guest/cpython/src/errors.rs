@@ -6,7 +6,7 @@
 //! refused a call, its reason (`net.explain`) follows the message.
 
 use crate::host::WitHost;
-use pyo3::exceptions::{PyKeyError, PyOSError, PyOverflowError, PySystemError, PyTimeoutError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyError, PyMemoryError, PyOSError, PyOverflowError, PySystemError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pysock_guest::errno::{self, Errno, Error, OsError, SslError};
@@ -59,6 +59,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::Type(message) => PyTypeError::new_err(message),
         Error::Overflow(message) => PyOverflowError::new_err(message),
         Error::Key(key) => PyKeyError::new_err(key),
+        Error::NoMemory => PyMemoryError::new_err(()),
         Error::Ssl(e) => ssl_exception(py, e),
         // The SSL face runs the callback and repeats the call: this never reaches Python.
         Error::SniCallback(_) => PySystemError::new_err("pysock: an SNI callback pause escaped"),
