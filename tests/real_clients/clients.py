@@ -369,3 +369,23 @@ def ftp_round(passive):
 
 outcome("ftplib passive", lambda: ftp_round(True))
 outcome("ftplib active", lambda: ftp_round(False))
+
+import xmlrpc.client  # noqa: E402  (the stdlib's XML-RPC client: http.client, keep-alive, faults)
+
+
+def xmlrpc_round(url, **kw):
+    with xmlrpc.client.ServerProxy(url, allow_none=True, **kw) as proxy:
+        big = proxy.text(300_000)
+        multi = xmlrpc.client.MultiCall(proxy)
+        multi.pow(3, 4)
+        multi.reverse(1, "two", None)
+        try:
+            proxy.no_such_method()
+        except xmlrpc.client.Fault as fault:
+            failed = fault.faultCode
+        return proxy.pow(2, 20), len(big), list(multi()), failed
+
+
+outcome("xmlrpc.client", lambda: xmlrpc_round(f"http://127.0.0.1:{servers['xmlrpc']}/"))
+outcome("xmlrpc.client over TLS", lambda: xmlrpc_round(f"https://localhost:{servers['xmlrpc_tls']}/",
+                                                      context=__import__("ssl").create_default_context(cafile=ca)))

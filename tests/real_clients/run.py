@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+import xmlrpc.server
 
 # Real paths: pysock names a --dir inside the sandbox by its real path.
 pysock, site, certs = sys.argv[1], os.path.realpath(sys.argv[2]), os.path.realpath(sys.argv[3])
@@ -108,6 +109,25 @@ def tunnel_proxy(tls):
     """A CONNECT proxy on 127.0.0.1, reached over TLS when `tls` (HTTPS to an HTTPS proxy: TLS in TLS)."""
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
     server.daemon_threads = True
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
+class ThreadingXMLRPCServer(socketserver.ThreadingMixIn, xmlrpc.server.SimpleXMLRPCServer):
+    daemon_threads = True
+
+
+def xmlrpc_server(tls):
+    """The stdlib's XML-RPC server with a few functions, over HTTPS when `tls`."""
+    server = ThreadingXMLRPCServer(("127.0.0.1", 0), logRequests=False, allow_none=True)
+    server.register_function(pow)
+    server.register_function(lambda n: "x" * n, "text")
+    server.register_function(lambda *parts: list(reversed(parts)), "reverse")
+    server.register_multicall_functions()
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
@@ -269,6 +289,7 @@ def main():
         servers["dns"], servers["closed"] = dns_server(), free_port()
         servers["mqtt"], servers["memcached"] = mqtt_server(scratch), memcached_server()
         servers["ftp"] = ftp_server(scratch, native_site)
+        servers["xmlrpc"], servers["xmlrpc_tls"] = xmlrpc_server(False), xmlrpc_server(True)
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
