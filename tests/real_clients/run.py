@@ -68,11 +68,16 @@ class Hello(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def https_server(address):
-    server = http.server.ThreadingHTTPServer((address, 0), Hello)
+def serve_over_tls(server):
+    """Puts TLS with the test certificate on `server`'s listening socket."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
     server.socket = context.wrap_socket(server.socket, server_side=True)
+
+
+def https_server(address):
+    server = http.server.ThreadingHTTPServer((address, 0), Hello)
+    serve_over_tls(server)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
 
@@ -110,9 +115,7 @@ def tunnel_proxy(tls):
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Tunnel)
     server.daemon_threads = True
     if tls:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+        serve_over_tls(server)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
 
@@ -129,9 +132,7 @@ def xmlrpc_server(tls):
     server.register_function(lambda *parts: list(reversed(parts)), "reverse")
     server.register_multicall_functions()
     if tls:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
-        server.socket = context.wrap_socket(server.socket, server_side=True)
+        serve_over_tls(server)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
 
