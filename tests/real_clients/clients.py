@@ -86,6 +86,27 @@ outcome("redis plain", lambda: redis_round(port=servers["redis"]))
 outcome("redis TLS", lambda: redis_round(port=servers["redis_tls"], ssl=True, ssl_ca_certs=ca))
 outcome("redis TLS wrong CA", lambda: redis_round(port=servers["redis_tls"], ssl=True, ssl_ca_certs=other_ca))
 
+import redis.asyncio  # noqa: E402  (the same client on asyncio's streams, and pub/sub)
+
+
+async def redis_async_round(**kw):
+    r = redis.asyncio.Redis(host="127.0.0.1", socket_timeout=5, **kw)
+    try:
+        async with r.pubsub() as pubsub:
+            await pubsub.subscribe("pysock-channel")
+            await pubsub.get_message(timeout=5)  # the subscription's confirmation
+            receivers = await r.publish("pysock-channel", "hello")
+            message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=5)
+        await r.set("pysock-async", "v" * 100_000)
+        value = await r.get("pysock-async")
+        return receivers, message["data"], len(value), await r.delete("pysock-async")
+    finally:
+        await r.aclose()
+
+
+outcome("redis asyncio", lambda: asyncio.run(redis_async_round(port=servers["redis"])))
+outcome("redis asyncio TLS", lambda: asyncio.run(redis_async_round(port=servers["redis_tls"], ssl=True, ssl_ca_certs=ca)))
+
 import pg8000.native  # noqa: E402
 
 
