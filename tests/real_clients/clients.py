@@ -6,6 +6,7 @@ PYTHONPATH=SITE_DIR, in the sandbox `pysock python --path SITE_DIR`, as a user w
 import asyncio
 import json
 import os
+import ssl
 import sys
 import time
 import warnings
@@ -110,8 +111,8 @@ outcome("redis asyncio TLS", lambda: asyncio.run(redis_async_round(port=servers[
 import pg8000.native  # noqa: E402
 
 
-def postgres_round():
-    con = pg8000.native.Connection("pysock", host="127.0.0.1", port=servers["postgres"], password="pysock", database="postgres", timeout=5)
+def postgres_round(**kw):
+    con = pg8000.native.Connection("pysock", host="127.0.0.1", port=servers["postgres"], password="pysock", database="postgres", timeout=5, **kw)
     try:
         con.run("CREATE TEMPORARY TABLE t (n int, s text)")
         for n in range(3):
@@ -122,9 +123,10 @@ def postgres_round():
 
 
 outcome("pg8000", postgres_round)
+# PostgreSQL's own TLS upgrade: an SSLRequest on the open connection, then the handshake on it.
+outcome("pg8000 TLS", lambda: postgres_round(ssl_context=ssl.create_default_context(cafile=ca)))
+outcome("pg8000 TLS wrong CA", lambda: postgres_round(ssl_context=ssl.create_default_context(cafile=other_ca)))
 outcome("pg8000 bad password", lambda: pg8000.native.Connection("pysock", host="127.0.0.1", port=servers["postgres"], password="wrong", timeout=5))
-
-import ssl  # noqa: E402
 
 import httpx  # noqa: E402
 

@@ -191,20 +191,25 @@ def redis_servers(scratch):
 
 
 def postgres_server(scratch):
-    """A throwaway cluster with a password-authenticated user. PostgreSQL refuses to run as root, so
-    as root it runs as the `postgres` user."""
+    """A throwaway cluster with a password-authenticated user, offering TLS with the test
+    certificate. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user."""
     data, port = os.path.join(scratch, "pg"), free_port()
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     os.makedirs(data)
     with open(os.path.join(scratch, "pw"), "w") as f:
         f.write("pysock\n")
+    # The server reads its key only if no one else may: a copy of its own, mode 0600.
+    cert, key = os.path.join(scratch, "pg-cert.pem"), os.path.join(scratch, "pg-key.pem")
+    shutil.copy(os.path.join(certs, "cert.pem"), cert)
+    shutil.copy(os.path.join(certs, "key.pem"), key)
+    os.chmod(key, 0o600)
     if as_user:
-        shutil.chown(scratch, "postgres")
-        shutil.chown(data, "postgres")
-        shutil.chown(os.path.join(scratch, "pw"), "postgres")
+        for path in (scratch, data, os.path.join(scratch, "pw"), cert, key):
+            shutil.chown(path, "postgres")
     subprocess.run(as_user + ["initdb", "-D", data, "-U", "pysock", "--pwfile", os.path.join(scratch, "pw"),
                               "--auth", "scram-sha-256"], check=True, stdout=subprocess.DEVNULL, timeout=120)
-    start(as_user + ["postgres", "-D", data, "-p", str(port), "-k", scratch, "-c", "listen_addresses=127.0.0.1"])
+    start(as_user + ["postgres", "-D", data, "-p", str(port), "-k", scratch, "-c", "listen_addresses=127.0.0.1",
+                     "-c", "ssl=on", "-c", f"ssl_cert_file={cert}", "-c", f"ssl_key_file={key}"])
     wait_for(port, "postgres")
     return port
 
