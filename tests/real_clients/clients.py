@@ -173,8 +173,8 @@ outcome("smtplib STARTTLS wrong CA", lambda: smtp_round(ssl.create_default_conte
 import websockets.asyncio.client  # noqa: E402
 
 
-async def websocket_round():
-    async with websockets.asyncio.client.connect(f"ws://127.0.0.1:{servers['websocket']}", open_timeout=5) as ws:
+async def websocket_round(url=f"ws://127.0.0.1:{servers['websocket']}", **kw):
+    async with websockets.asyncio.client.connect(url, open_timeout=5, **kw) as ws:
         replies = []
         for message in ("hello", b"\x00\x01" * 40000, "bye"):
             await ws.send(message)
@@ -184,12 +184,13 @@ async def websocket_round():
 
 
 outcome("websockets", lambda: asyncio.run(websocket_round()))
+outcome("websockets wss", lambda: asyncio.run(websocket_round(f"wss://localhost:{servers['websocket_tls']}", ssl=trusting)))
 
 import websocket  # noqa: E402  (websocket-client: blocking sockets with a timeout, no asyncio)
 
 
-def websocket_client_round():
-    ws = websocket.create_connection(f"ws://127.0.0.1:{servers['websocket']}", timeout=5)
+def websocket_client_round(url=f"ws://127.0.0.1:{servers['websocket']}", **kw):
+    ws = websocket.create_connection(url, timeout=5, **kw)
     try:
         replies = []
         for message in ("hello", b"\x00\x01" * 40000, "bye"):
@@ -207,6 +208,7 @@ def websocket_client_round():
 
 
 outcome("websocket-client", websocket_client_round)
+outcome("websocket-client wss", lambda: websocket_client_round(f"wss://localhost:{servers['websocket_tls']}", sslopt={"ca_certs": ca}))
 
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402

@@ -68,11 +68,16 @@ class Hello(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def serve_over_tls(server):
-    """Puts TLS with the test certificate on `server`'s listening socket."""
+def server_context():
+    """A server's TLS context with the test certificate."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    return context
+
+
+def serve_over_tls(server):
+    """Puts TLS with the test certificate on `server`'s listening socket."""
+    server.socket = server_context().wrap_socket(server.socket, server_side=True)
 
 
 def https_server(address):
@@ -137,17 +142,19 @@ def xmlrpc_server(tls):
     return server.server_address[1]
 
 
-def websocket_server():
+def websocket_server(tls):
+    """An echo server (websockets, in its own thread), over TLS (wss) when `tls`."""
     import websockets.asyncio.server
 
     port, ready = free_port(), threading.Event()
+    context = server_context() if tls else None
 
     async def echo(ws):
         async for message in ws:
             await ws.send(message)
 
     async def serve():
-        async with websockets.asyncio.server.serve(echo, "127.0.0.1", port, max_size=None):
+        async with websockets.asyncio.server.serve(echo, "127.0.0.1", port, max_size=None, ssl=context):
             ready.set()
             await asyncio.Future()
 
@@ -167,8 +174,7 @@ def smtp_server():
     """An SMTP server offering STARTTLS with the test certificate (aiosmtpd, in its own thread)."""
     from aiosmtpd.controller import Controller
 
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+    context = server_context()
     port = free_port()
     controller = Controller(Mailbox(), hostname="127.0.0.1", port=port, tls_context=context, ready_timeout=30)
     controller.start()
@@ -289,7 +295,7 @@ def main():
         servers = {"https": https_server("127.0.0.1"), "https_other_ip": https_server("127.0.0.2")}
         servers["redis"], servers["redis_tls"] = redis_servers(scratch)
         servers["postgres"] = postgres_server(scratch)
-        servers["websocket"] = websocket_server()
+        servers["websocket"], servers["websocket_tls"] = websocket_server(False), websocket_server(True)
         servers["smtp"] = smtp_server()
         servers["proxy"], servers["tls_proxy"] = tunnel_proxy(False), tunnel_proxy(True)
         servers["dns"], servers["closed"] = dns_server(), free_port()
