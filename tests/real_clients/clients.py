@@ -273,6 +273,20 @@ outcome("aiohttp wrong CA", lambda: asyncio.run(aiohttp_client(ssl.create_defaul
 outcome("aiohttp server and client", lambda: asyncio.run(aiohttp_both_ends()))
 
 
+async def aiohttp_websocket():
+    """aiohttp's WebSocket client against the websockets server over wss."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        async with session.ws_connect(f"wss://localhost:{servers['websocket_tls']}", ssl=trusting) as ws:
+            await ws.send_str("hello")
+            text = (await ws.receive(timeout=5)).data
+            await ws.send_bytes(b"\x02" * 200_000)
+            blob = (await ws.receive(timeout=5)).data
+            return text, len(blob)
+
+
+outcome("aiohttp websocket wss", lambda: asyncio.run(aiohttp_websocket()))
+
+
 import http.client  # noqa: E402
 
 
