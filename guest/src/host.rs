@@ -103,6 +103,13 @@ impl std::ops::BitOr for Events {
     }
 }
 
+impl std::ops::BitAnd for Events {
+    type Output = Events;
+    fn bitand(self, other: Events) -> Events {
+        Events(self.0 & other.0)
+    }
+}
+
 impl std::ops::BitOrAssign for Events {
     fn bitor_assign(&mut self, other: Events) {
         self.0 |= other.0;

@@ -122,7 +122,7 @@ impl<H: Host> Core<H> {
         let mut watched = Vec::new();
         let mut origin = Vec::new();
         for (i, (fd, mask)) in registered.iter().enumerate() {
-            if *fd == STDIN_FD || self.get(*fd).is_some() {
+            if is_stdio(*fd) || self.get(*fd).is_some() {
                 watched.push((*fd, interest(*mask)));
                 origin.push(i);
             } else if *fd >= 0 {
@@ -153,24 +153,29 @@ impl<H: Host> Core<H> {
         Ok(out.into_iter().map(|(i, r)| (registered[i].0, r)).collect())
     }
 
-    /// One host wait over `watched` descriptors, each an open socket or stdin, through signals as
-    /// every readiness wait goes: the events of each, in order, all empty when the time passed or a
-    /// Python handler is to run.
-    fn wait_on(&self, watched: &[(i32, Events)], limit: Option<Duration>) -> Result<Vec<Events>, Error> {
+    /// One host wait over `watched` descriptors, each an open socket or one of the program's
+    /// standard streams, through signals as every readiness wait goes: the events of each, in
+    /// order, all empty when the time passed or a Python handler is to run.
+    fn wait_on(&self, watched: &[(i32, Events)], mut limit: Option<Duration>) -> Result<Vec<Events>, Error> {
         let mut sockets = Vec::with_capacity(watched.len());
         // Whose events each index of the host's answer is: the sockets', then stdin's.
         let mut owners = Vec::with_capacity(watched.len() + 1);
         let (mut input, mut input_owner) = (Events::empty(), usize::MAX);
+        let mut events = vec![Events::empty(); watched.len()];
         for (i, (fd, interest)) in watched.iter().enumerate() {
             if *fd == STDIN_FD {
                 (input, input_owner) = (*interest, i);
+            } else if *fd == STDOUT_FD || *fd == STDERR_FD {
+                events[i] = *interest & (Events::READABLE | Events::WRITABLE);
+                if !events[i].is_empty() {
+                    limit = Some(Duration::ZERO);
+                }
             } else {
                 sockets.push((self.get(*fd).ok_or_else(|| os(Errno::Ebadf))?, *interest));
                 owners.push(i);
             }
         }
         owners.push(input_owner);
-        let mut events = vec![Events::empty(); watched.len()];
         let ready = through_signals(&self.host, limit, true, |left| self.host.wait(&sockets, input, left)).map_err(call_error)?;
         for (i, ev) in ready.unwrap_or_default() {
             if let Some(slot) = owners.get(i as usize).and_then(|&o| events.get_mut(o)) {
@@ -208,6 +213,8 @@ impl<H: Host> Core<H> {
             // Linux refuses to watch an epoll instance with itself.
             Some(Entry::Epoll(_)) => return Err(os(Errno::Einval)),
             None if fd == STDIN_FD => Watched::Input,
+            // stdout and stderr are as regular files (see STDOUT_FD), which epoll(7) refuses.
+            None if fd == STDOUT_FD || fd == STDERR_FD => return Err(os(Errno::Eperm)),
             None => return Err(os(Errno::Ebadf)),
         };
         let key = u32::try_from(fd).expect("non-negative");
@@ -250,9 +257,21 @@ pub fn check_fd(fd: i32) -> Result<(), Error> {
     Ok(())
 }
 
-/// The program's standard input: the one descriptor besides its sockets that select, poll and
-/// epoll watch, so that a program can wait on the keyboard and the network at once.
+/// The program's standard input: the one descriptor besides its sockets whose readiness the host
+/// reports to select, poll and epoll, so that a program can wait on the keyboard and the network
+/// at once.
 pub const STDIN_FD: i32 = 0;
+
+/// The program's stdout and stderr. The sandbox writes them through WASI's output streams, which
+/// take a write whenever one comes, so select and poll find them ready at once, for reading and
+/// writing alike, as Linux finds a regular file; epoll refuses them, as it refuses a regular file.
+pub const STDOUT_FD: i32 = 1;
+pub const STDERR_FD: i32 = 2;
+
+/// Whether `fd` is one of the program's three standard streams.
+fn is_stdio(fd: i32) -> bool {
+    (STDIN_FD..=STDERR_FD).contains(&fd)
+}
 
 /// Linux's EPOLL_CLOEXEC, the one flag `select.epoll()` accepts.
 pub const EPOLL_CLOEXEC: i64 = 0x80000;
@@ -284,6 +303,7 @@ impl<H: Host> Core<H> {
 mod tests {
     use super::*;
     use crate::fake::FakeHost;
+    use crate::errno::OsError;
 
     #[test]
     fn select_asks_the_host_once_per_descriptor() {
@@ -311,12 +331,34 @@ mod tests {
         assert_eq!((r, w), (vec![1], vec![]));
         let [r, _, _] = core.select([&[STDIN_FD, STDIN_FD], &[], &[]], Some(0.0)).unwrap();
         assert_eq!(r, vec![0, 1]);
-        let ready = core.poll(&[(STDIN_FD, POLLIN | POLLOUT), (1, POLLIN)], Some(0.0)).unwrap();
-        assert_eq!(ready, vec![(STDIN_FD, POLLIN), (1, POLLNVAL)], "stdout is not pysock's to watch");
+        let ready = core.poll(&[(STDIN_FD, POLLIN | POLLOUT), (3 + 100, POLLIN)], Some(0.0)).unwrap();
+        assert_eq!(ready, vec![(STDIN_FD, POLLIN), (3 + 100, POLLNVAL)]);
         assert_eq!(*core.host.wait_sizes.borrow(), vec![1, 0, 0]);
         let asked = core.host.input_waits.borrow().clone();
         assert_eq!(asked, vec![Events::READABLE | Events::WRITABLE, Events::READABLE, Events::READABLE | Events::WRITABLE]);
-        assert!(matches!(core.select([&[1], &[], &[]], Some(0.0)), Err(Error::Os(_))), "nor is stdout in select");
+    }
+
+    /// stdout and stderr are ready at once, as regular files are: a wait that names them for
+    /// reading or writing does not block, and the sockets beside them are still asked about.
+    #[test]
+    fn stdout_and_stderr_are_ready_as_regular_files() {
+        let mut core = Core::new(FakeHost::default());
+        let fd = core.create(2, 1, 0, None).unwrap().fd;
+        core.host.waits.borrow_mut().extend([(Duration::ZERO, true), (Duration::ZERO, false), (Duration::ZERO, false)]);
+        // Blocking, but stdout is writable: the host is asked with no time to wait.
+        let [r, w, x] = core.select([&[fd], &[STDOUT_FD, fd, STDERR_FD], &[STDOUT_FD]], None).unwrap();
+        assert_eq!((r, w, x), (vec![0], vec![0, 2], vec![]));
+        let ready = core.poll(&[(STDERR_FD, POLLIN | POLLOUT | POLLPRI), (STDOUT_FD, 0)], Some(-1.0)).unwrap();
+        assert_eq!(ready, vec![(STDERR_FD, POLLIN | POLLOUT)]);
+        // Asked only for what never comes (exceptional conditions), the wait keeps its limit.
+        let [_, _, x] = core.select([&[], &[], &[STDERR_FD]], Some(0.25)).unwrap();
+        assert!(x.is_empty());
+        let limits = core.host.wait_limits.borrow().clone();
+        assert_eq!(limits, vec![Some(Duration::ZERO), Some(Duration::ZERO), Some(Duration::from_millis(250))]);
+        assert_eq!(*core.host.wait_sizes.borrow(), vec![1, 0, 0]);
+        let ep = core.epoll_create(-1, 0).unwrap();
+        let refused = core.epoll_ctl(Some(ep), EpollOp::Add, STDOUT_FD, 4);
+        assert!(matches!(refused, Err(Error::Os(OsError { code: Errno::Eperm, .. }))), "{refused:?}");
     }
 
     #[test]

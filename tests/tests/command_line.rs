@@ -650,3 +650,26 @@ fn select_watches_stdin_beside_a_socket() {
     assert_eq!((&sandboxed.0, sandboxed.1), (&native.0, native.1), "sandbox stderr: {}\nnative stderr: {}", sandboxed.2, native.2);
     assert!(sandboxed.0.contains("a line: ['stdin'] 'line 1\\n'") && sandboxed.0.ends_with("selector, closed: [('stdin', 1)]\n"), "{}", sandboxed.0);
 }
+
+/// select and poll find stdout and stderr ready at once and epoll refuses them, as Linux treats
+/// regular files: both runs write their streams to files, and every answer is python3's.
+#[test]
+fn stdout_and_stderr_are_ready_as_regular_files() {
+    let scratch = Scratch::new("stdio-select");
+    let script = pysock_tests::root().join("tests/python/stdio_select.py");
+    let outcome = |command: &mut Command, name: &str| {
+        let (out, err) = (scratch.0.join(format!("{name}.out")), scratch.0.join(format!("{name}.err")));
+        let status = command
+            .arg(&script)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
+            .status()
+            .unwrap();
+        (std::fs::read_to_string(out).unwrap(), std::fs::read_to_string(err).unwrap(), status.code())
+    };
+    let sandboxed = outcome(Command::new(pysock_bin()).arg("python"), "sandbox");
+    let native = outcome(&mut python3(), "native");
+    assert_eq!(sandboxed, native);
+    assert!(sandboxed.0.starts_with("select: ['stdout'] ['stdout', 'stderr', 'a'] []\n") && sandboxed.0.contains("mutated: True"), "{}", sandboxed.0);
+}

@@ -32,12 +32,26 @@ fn select<'py>(
 ) -> PyResult<Bound<'py, PyTuple>> {
     let timeout = self::timeout(timeout, 1.0, "timeout must be a float or None")?;
     let mut objects: Vec<Vec<Bound<'py, PyAny>>> = Vec::with_capacity(3);
+    let mut fds: Vec<Vec<i32>> = Vec::with_capacity(3);
     for seq in [rlist, wlist, xlist] {
-        let items = seq.try_iter().map_err(|_| PyTypeError::new_err("arguments 1-3 must be sequences"))?;
-        objects.push(items.collect::<PyResult<Vec<_>>>()?);
+        // CPython's seq2set: a list is read in place (PySequence_Fast), its length read again
+        // after each item's fileno(), which may change the list; anything else is copied first.
+        let list = match seq.cast::<PyList>() {
+            Ok(list) => list.clone(),
+            Err(_) => {
+                let items = seq.try_iter().map_err(|_| PyTypeError::new_err("arguments 1-3 must be sequences"))?;
+                PyList::new(py, items.collect::<PyResult<Vec<_>>>()?)?
+            }
+        };
+        let (mut items, mut numbers) = (Vec::new(), Vec::new());
+        while items.len() < list.len() {
+            let item = list.get_item(items.len())?;
+            numbers.push(convert::file_descriptor(&item)?);
+            items.push(item);
+        }
+        objects.push(items);
+        fds.push(numbers);
     }
-    let fds: Vec<Vec<i32>> =
-        objects.iter().map(|list| list.iter().map(convert::file_descriptor).collect()).collect::<PyResult<_>>()?;
     let ready = with_core(|c| c.select([&fds[0], &fds[1], &fds[2]], timeout)).py_err(py)?;
     let lists = objects
         .iter()
