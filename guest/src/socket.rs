@@ -339,8 +339,14 @@ impl<H: Host> Core<H> {
             if fd < 0 {
                 return Err(value("negative file descriptor"));
             }
-            // Descriptors below FIRST_FD are the interpreter's stdio: open, but not sockets.
-            let s = self.get(fd).ok_or_else(|| if fd < FIRST_FD { os(Errno::Enotsock) } else { ebadf() })?;
+            // Descriptors below FIRST_FD are the interpreter's stdio, and an epoll is no socket
+            // either: open, but getsockopt(2) says ENOTSOCK.
+            let s = match self.entry(fd) {
+                Some(Entry::Socket(s)) => s,
+                Some(Entry::Epoll(_)) => return Err(os(Errno::Enotsock)),
+                None if fd < FIRST_FD => return Err(os(Errno::Enotsock)),
+                None => return Err(ebadf()),
+            };
             let query = |o| self.host.get_option(s, o).map(|v| v as i32).map_err(os);
             let family = if family == -1 { query(Sockopt::Domain)? } else { family };
             let kind = if kind == -1 { query(Sockopt::SockType)? } else { kind };
@@ -934,6 +940,21 @@ mod tests {
         assert!(create(AF_UNIX, SOCK_RAW, 0).is_ok(), "AF_UNIX's SOCK_RAW is a datagram socket");
         let pair = core.socketpair(AF_UNIX, SOCK_SEQPACKET, 0).map(|_| ()).unwrap_err();
         assert!(matches!(pair, Error::Os(OsError { code: Errno::Eperm, .. })), "{pair:?}");
+    }
+
+    /// `socket(fileno=)` of a descriptor that is open but no socket (stdio, an epoll) is ENOTSOCK,
+    /// as getsockopt(2) says on Linux; of one that is not open, EBADF.
+    #[test]
+    fn only_a_socket_descriptor_makes_a_socket_object() {
+        let mut core = Core::new(FakeHost::default());
+        let ep = core.epoll_create(-1, 0).unwrap();
+        let code = |core: &mut Core<FakeHost>, fd| match core.create(-1, -1, -1, Some(fd)).map(|_| ()).unwrap_err() {
+            Error::Os(e) => e.code,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(code(&mut core, ep), Errno::Enotsock);
+        assert_eq!(code(&mut core, 1), Errno::Enotsock);
+        assert_eq!(code(&mut core, ep + 1), Errno::Ebadf);
     }
 
     #[test]
