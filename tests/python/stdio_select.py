@@ -28,17 +28,17 @@ p.register(b, select.POLLIN)
 print("poll:", sorted((names[fd], ev) for fd, ev in p.poll(None)))
 
 # CPython's test_select_mutated: fileno() shortens the list being read.
-grown = []
+entries = []
 
 
 class Shrinking:
     def fileno(self):
-        del grown[-1]
+        del entries[-1]
         return sys.__stdout__.fileno()
 
 
-grown[:] = [Shrinking()] * 10
-print("mutated:", select.select([], grown, []) == ([], grown[:5], []))
+entries[:] = [Shrinking()] * 10
+print("mutated:", select.select([], entries, []) == ([], entries[:5], []))
 
 ep = select.epoll()
 for fd in (1, 2):
