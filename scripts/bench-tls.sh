@@ -3,7 +3,8 @@
 # prints both and the sandbox/native ratios. Needs scripts/setup.sh first. Loopback only, bounded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CERTS="$(cd ../shared/conformance/certs && pwd)"
+source scripts/shared.sh
+CERTS="$PYSOCK_SHARED/conformance/certs"
 native=$(python3 bench/tls_bench.py "$CERTS" "$@")
 sandbox=$(target/debug/pysock python --allow-loopback --dir "$CERTS" bench/tls_bench.py "$CERTS" "$@")
 python3 - "$native" "$sandbox" <<'PY'

@@ -5,6 +5,7 @@
 # Needs scripts/setup.sh first (the guest, the sandboxed interpreter and the venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/shared.sh
 .venv/bin/pip install -q matplotlib==3.9.2
 mkdir -p build/plain
 .venv/bin/componentize-py -q -d wit -w plain componentize -p bench/plain -p python plain_app -o build/plain/interpreter.wasm

@@ -11,6 +11,7 @@
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/shared.sh
 [ -x target/debug/pysock ] && [ -f build/python/interpreter.wasm ] || bash scripts/setup.sh
 
 missing=()
@@ -45,4 +46,4 @@ if ! cmp -s tests/real_clients/native-requirements.txt "$native/.requirements"; 
   .venv/bin/python -m pip install -q --disable-pip-version-check --target "$native" -r tests/real_clients/native-requirements.txt
   cp tests/real_clients/native-requirements.txt "$native/.requirements"
 fi
-exec python3 tests/real_clients/run.py target/debug/pysock "$site" "$(cd ../shared/conformance/certs && pwd)" "$native"
+exec python3 tests/real_clients/run.py target/debug/pysock "$site" "$PYSOCK_SHARED/conformance/certs" "$native"

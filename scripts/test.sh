@@ -5,6 +5,7 @@
 # pysock with no checkout (scripts/install-check.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/shared.sh
 bash scripts/setup.sh
 cargo test -q --lib --manifest-path guest/Cargo.toml --target-dir target
 cargo test --workspace

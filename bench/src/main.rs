@@ -243,7 +243,8 @@ fn echo(mut c: TcpStream) {
 
 /// The conformance suite's test PKI, which the TLS sink serves and the clients trust.
 fn certs() -> Result<PathBuf> {
-    root().join("../shared/conformance/certs").canonicalize().context("../shared/conformance/certs beside the checkout")
+    let shared = std::env::var_os("PYSOCK_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"));
+    shared.join("conformance/certs").canonicalize().context("the shared folder's conformance/certs: ../shared beside the checkout, or PYSOCK_SHARED")
 }
 
 /// The TLS sink's settings: the conformance suite's certificate for localhost, on rustls.

@@ -340,9 +340,11 @@ pub fn rfc2253(rdns: &[Vec<(String, String)>]) -> String {
 mod tests {
     use super::*;
 
-    /// The conformance suite's PKI, decoded from PEM with a small base64 reader.
+    /// The conformance suite's PKI (in PYSOCK_SHARED, else ../shared beside the checkout),
+    /// decoded from PEM with a small base64 reader.
     fn der(name: &str) -> Vec<u8> {
-        let pem = std::fs::read_to_string(format!("{}/../../shared/conformance/certs/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let shared = std::env::var("PYSOCK_SHARED").unwrap_or_else(|_| format!("{}/../../shared", env!("CARGO_MANIFEST_DIR")));
+        let pem = std::fs::read_to_string(format!("{shared}/conformance/certs/{name}")).unwrap();
         let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
         let value = |c: u8| match c {
             b'A'..=b'Z' => c - b'A',

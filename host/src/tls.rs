@@ -1441,7 +1441,10 @@ mod tests {
     #[test]
     fn certificate_names_are_found_and_truncations_refused() {
         use rustls::pki_types::pem::PemObject;
-        let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/certs/ca.pem");
+        // The shared folder: PYSOCK_SHARED (scripts/shared.sh), else ../shared beside the checkout.
+        let shared = std::env::var_os("PYSOCK_SHARED").map(std::path::PathBuf::from);
+        let shared = shared.unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+        let ca = shared.join("conformance/certs/ca.pem");
         let cert = rustls::pki_types::CertificateDer::from_pem_file(ca).unwrap();
         let (issuer, subject) = issuer_and_subject(&cert).unwrap();
         assert_eq!(issuer, subject, "the conformance CA is self-signed");

@@ -7,6 +7,12 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The shared folder (the public conformance suite and its certificates): PYSOCK_SHARED, which
+/// scripts/shared.sh sets, else ../shared beside the checkout, as CI lays it out.
+pub fn shared() -> PathBuf {
+    std::env::var_os("PYSOCK_SHARED").map(PathBuf::from).unwrap_or_else(|| root().join("../shared"))
+}
+
 /// The `pysock` CLI built by scripts/setup.sh.
 pub fn pysock_bin() -> PathBuf {
     root().join("target/debug/pysock")

@@ -1,6 +1,6 @@
 //! The examples in examples/, against native CPython peers on loopback.
 
-use pysock_tests::{pysock_bin, root};
+use pysock_tests::{pysock_bin, root, shared};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -124,7 +124,7 @@ fn asyncio_client_completes_1000_concurrent_requests() {
 /// test CA, and SSLCertVerificationError (verify code 20) when the CA is not trusted.
 #[test]
 fn urllib_https_verifies_native_cpython_server() {
-    let certs = root().join("../shared/conformance/certs").canonicalize().unwrap();
+    let certs = shared().join("conformance/certs").canonicalize().unwrap();
     let dir = std::env::temp_dir().join(format!("pysock-tls-www-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("page.txt"), "hello over https\n").unwrap();
@@ -152,7 +152,7 @@ fn urllib_https_verifies_native_cpython_server() {
 /// Native CPython's ssl clients against a sandboxed TLS echo server.
 #[test]
 fn native_cpython_clients_against_sandboxed_tls_server() {
-    let certs = root().join("../shared/conformance/certs").canonicalize().unwrap();
+    let certs = shared().join("conformance/certs").canonicalize().unwrap();
     let (mut server, port) = start_printing_port(
         Command::new(pysock_bin())
             .args(["python", "--allow-loopback", "--dir"])
@@ -178,7 +178,7 @@ fn native_cpython_clients_against_sandboxed_tls_server() {
 /// readable inside, yet native CPython clients verify the server against the test CA.
 #[test]
 fn host_held_identity_serves_tls_without_the_key_entering_the_sandbox() {
-    let certs = root().join("../shared/conformance/certs").canonicalize().unwrap();
+    let certs = shared().join("conformance/certs").canonicalize().unwrap();
     let identity = format!("site={},{}", certs.join("cert.pem").display(), certs.join("key.pem").display());
     let (mut server, port) = start_printing_port(
         Command::new(pysock_bin())

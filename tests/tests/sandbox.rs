@@ -2,16 +2,12 @@
 
 use pysock::NetworkPolicy;
 use pysock::runtime::RunOptions;
-use pysock_tests::{pysock_bin, pysock_python, root, run_in_process};
+use pysock_tests::{pysock_bin, pysock_python, root, run_in_process, shared};
 use std::process::Command;
 
-/// The shared conformance suite: beside the checkout, as CI lays it out, or PYSOCK_CONFORMANCE.
+/// The shared conformance suite ([`shared`]).
 fn conformance_dir() -> std::path::PathBuf {
-    std::env::var_os("PYSOCK_CONFORMANCE")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/conformance"))
-        .canonicalize()
-        .expect("../shared/conformance beside the checkout (or PYSOCK_CONFORMANCE)")
+    shared().join("conformance").canonicalize().expect("the shared folder's conformance/: ../shared beside the checkout, or PYSOCK_SHARED")
 }
 
 /// Every public conformance script (01-28 sockets and select, 29-33 ssl) matches native CPython's
