@@ -3,7 +3,7 @@
 
 use pysock::bindings::pysock::net::tls::{Error, ErrorKind, ProtocolVersion, VerifyMode};
 use pysock::tls::{TlsConfig, TlsConnection};
-use pysock_tests::root;
+use pysock_tests::shared;
 use rustls::pki_types::pem::PemObject;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 fn cert(name: &str) -> Vec<u8> {
-    std::fs::read(root().join("../shared/conformance/certs").join(name)).unwrap()
+    std::fs::read(shared().join("conformance/certs").join(name)).unwrap()
 }
 
 fn server_config() -> TlsConfig {
@@ -296,7 +296,7 @@ fn drive(conn: &mut TlsConnection, tcp: &mut TcpStream, mut done: impl FnMut(&mu
 
 #[test]
 fn client_against_openssl_s_server_tls12_and_tls13() {
-    let certs = root().join("../shared/conformance/certs");
+    let certs = shared().join("conformance/certs");
     for (flag, version) in [("-tls1_2", ProtocolVersion::Tls12), ("-tls1_3", ProtocolVersion::Tls13)] {
         let port = free_port();
         let mut child = Command::new("openssl")
@@ -329,7 +329,7 @@ fn client_against_openssl_s_server_tls12_and_tls13() {
 
 #[test]
 fn server_against_openssl_s_client() {
-    let certs = root().join("../shared/conformance/certs");
+    let certs = shared().join("conformance/certs");
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let mut child = Command::new("openssl")
