@@ -5,8 +5,8 @@
 # PostgreSQL, websockets (asyncio) and websocket-client (blocking, with a timeout), the stdlib's smtplib with STARTTLS against aiosmtpd, and aiohttp (its
 # client against the HTTPS server; its server and client in one program), and HTTPS through a CONNECT
 # proxy, plain and over TLS (TLS inside TLS), dnspython (UDP and TCP, blocking and asyncio) against
-# dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, and ftplib (passive and active
-# mode) against pyftpdlib. The
+# dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, ftplib (passive and active
+# mode) against pyftpdlib, PyMySQL (plain and TLS) against MariaDB, and boto3 against moto's S3. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail
@@ -22,6 +22,7 @@ have initdb || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(
 have dnsmasq || missing+=(dnsmasq-base)
 have mosquitto || missing+=(mosquitto)
 have memcached || missing+=(memcached)
+have mariadbd || missing+=(mariadb-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "real-clients: needs ${missing[*]} (apt-get install ${missing[*]}, as root)" >&2

@@ -428,3 +428,80 @@ def xmlrpc_round(url, **kw):
 outcome("xmlrpc.client", lambda: xmlrpc_round(f"http://127.0.0.1:{servers['xmlrpc']}/"))
 outcome("xmlrpc.client over TLS", lambda: xmlrpc_round(f"https://localhost:{servers['xmlrpc_tls']}/",
                                                       context=__import__("ssl").create_default_context(cafile=ca)))
+
+import pymysql  # noqa: E402  (PyMySQL: blocking, with its own TLS upgrade inside the handshake)
+
+
+def mysql_round(**kw):
+    """A temporary table with a 2 MB value (the server's packets span many receives), then which TLS
+    version the server saw: the empty string for a plain connection."""
+    con = pymysql.connect(host="127.0.0.1", port=servers["mariadb"], user="pysock", password="pysock",
+                          connect_timeout=5, read_timeout=5, write_timeout=5, **kw)
+    try:
+        with con.cursor() as c:
+            c.execute("CREATE TEMPORARY TABLE test.t (n int, s longtext)")
+            c.executemany("INSERT INTO test.t VALUES (%s, %s)", [(n, "x" * n) for n in range(3)])
+            c.execute("INSERT INTO test.t VALUES (%s, %s)", (9, "y" * 2_000_000))
+            c.execute("SELECT n, LENGTH(s) FROM test.t ORDER BY n")
+            rows = c.fetchall()
+            c.execute("SELECT s FROM test.t WHERE n = 9")
+            big = c.fetchone()[0] == "y" * 2_000_000
+            c.execute("SHOW SESSION STATUS LIKE 'Ssl_version'")
+            return rows, big, c.fetchone()[1]
+    finally:
+        con.close()
+
+
+def mysql_slow_query():
+    """A query that outlasts read_timeout: PyMySQL's socket timeout ends it."""
+    con = pymysql.connect(host="127.0.0.1", port=servers["mariadb"], user="pysock", password="pysock",
+                          connect_timeout=5, read_timeout=0.5, ssl_disabled=True)
+    try:
+        with con.cursor() as c:
+            started = time.monotonic()
+            try:
+                c.execute("SELECT SLEEP(3)")
+            except pymysql.err.OperationalError as e:
+                return e.args[0], 0.4 < time.monotonic() - started < 2.5
+    finally:
+        con.close()
+
+
+outcome("PyMySQL plain", lambda: mysql_round(ssl_disabled=True))
+outcome("PyMySQL TLS preferred", mysql_round)
+outcome("PyMySQL TLS verified", lambda: mysql_round(ssl_ca=ca, ssl_verify_identity=True))
+outcome("PyMySQL TLS wrong CA", lambda: mysql_round(ssl=ssl.create_default_context(cafile=other_ca)))
+outcome("PyMySQL bad password", lambda: pymysql.connect(host="127.0.0.1", port=servers["mariadb"], user="pysock",
+                                                        password="wrong", connect_timeout=5, ssl_disabled=True))
+outcome("PyMySQL read timeout", mysql_slow_query)
+
+import boto3  # noqa: E402  (boto3: botocore's HTTP over urllib3, SigV4 signing, s3transfer's multipart upload)
+import boto3.s3.transfer  # noqa: E402
+import botocore.config  # noqa: E402
+
+
+def s3_round():
+    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{servers['s3']}", region_name="us-east-1",
+                      aws_access_key_id="pysock", aws_secret_access_key="pysock",
+                      config=botocore.config.Config(connect_timeout=5, read_timeout=5, retries={"max_attempts": 1}))
+    s3.create_bucket(Bucket="pysock")
+    s3.put_object(Bucket="pysock", Key="small.txt", Body=b"hello from boto3")
+    data = bytes(range(256)) * 45_000  # 11.5 MB: three parts of a multipart upload
+    chunks = boto3.s3.transfer.TransferConfig(multipart_threshold=5 << 20, multipart_chunksize=5 << 20, use_threads=False)
+    s3.upload_fileobj(io.BytesIO(data), "pysock", "big.bin", Config=chunks)
+    got = io.BytesIO()
+    s3.download_fileobj("pysock", "big.bin", got, Config=chunks)
+    listing = s3.list_objects_v2(Bucket="pysock")["Contents"]
+    try:
+        s3.head_object(Bucket="pysock", Key="absent")
+        missing = None
+    except s3.exceptions.ClientError as e:
+        missing = e.response["Error"]["Code"]
+    small = s3.get_object(Bucket="pysock", Key="small.txt")["Body"].read()
+    for item in listing:
+        s3.delete_object(Bucket="pysock", Key=item["Key"])
+    s3.delete_bucket(Bucket="pysock")
+    return small, got.getvalue() == data, [(o["Key"], o["Size"]) for o in listing], missing
+
+
+outcome("boto3 S3", s3_round)

@@ -1,7 +1,8 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
-dnsmasq, mosquitto, memcached and an FTP server; aiohttp's own server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
+dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, and an S3 server (moto); aiohttp's own
+server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR NATIVE_SITE_DIR   (scripts/real-clients.sh installs the libraries
@@ -26,7 +27,8 @@ import xmlrpc.server
 # Real paths: pysock names a --dir inside the sandbox by its real path.
 pysock, site, certs = sys.argv[1], os.path.realpath(sys.argv[2]), os.path.realpath(sys.argv[3])
 native_site = os.path.realpath(sys.argv[4])
-sys.path.insert(0, site)
+# The servers' own libraries first: moto brings the versions of boto3 and requests it was released with.
+sys.path[:0] = [native_site, site]
 here = os.path.dirname(os.path.abspath(__file__))
 children = []
 
@@ -258,10 +260,9 @@ def memcached_server():
     return port
 
 
-def ftp_server(scratch, native_site):
+def ftp_server(scratch):
     """pyftpdlib (native: it has no wheel for the sandbox, and is only the server here) serving one
     user's folder, with a file in it."""
-    sys.path.insert(0, native_site)
     import logging
 
     from pyftpdlib.authorizers import DummyAuthorizer
@@ -278,6 +279,38 @@ def ftp_server(scratch, native_site):
     server = FTPServer(("127.0.0.1", 0), type("Handler", (FTPHandler,), {"authorizer": users}))
     threading.Thread(target=server.serve_forever, kwargs={"timeout": 1, "handle_exit": False}, daemon=True).start()
     return server.address[1]
+
+
+def mariadb_server(scratch):
+    """A throwaway MariaDB with a password-authenticated user, offering TLS with the test certificate."""
+    data, port = os.path.join(scratch, "mariadb"), free_port()
+    # Small redo logs: the default 100 MiB would be written in full for a run that stores kilobytes.
+    small = ["--no-defaults", f"--datadir={data}", "--innodb-log-file-size=8M", *as_root("--user=root")]
+    subprocess.run(["mariadb-install-db", *small, "--auth-root-authentication-method=socket", "--skip-test-db"],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    init = os.path.join(scratch, "mariadb-init.sql")
+    with open(init, "w") as f:
+        f.write("CREATE USER 'pysock'@'127.0.0.1' IDENTIFIED BY 'pysock';\n"
+                "GRANT ALL ON *.* TO 'pysock'@'127.0.0.1';\n")
+    start([program("mariadbd"), *small, f"--port={port}", "--bind-address=127.0.0.1", "--skip-name-resolve",
+           f"--socket={os.path.join(scratch, 'mariadb.sock')}", f"--pid-file={os.path.join(scratch, 'mariadb.pid')}",
+           "--skip-log-bin", f"--init-file={init}", f"--ssl-cert={os.path.join(certs, 'cert.pem')}",
+           f"--ssl-key={os.path.join(certs, 'key.pem')}", f"--ssl-ca={os.path.join(certs, 'ca.pem')}"])
+    wait_for(port, "mariadbd")
+    return port
+
+
+def s3_server():
+    """moto's S3 (native: it is only the server here), answering any credentials."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    port = free_port()
+    ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False).start()
+    wait_for(port, "moto")
+    return port
 
 
 def other_ca(scratch):
@@ -300,8 +333,9 @@ def main():
         servers["proxy"], servers["tls_proxy"] = tunnel_proxy(False), tunnel_proxy(True)
         servers["dns"], servers["closed"] = dns_server(), free_port()
         servers["mqtt"], servers["memcached"] = mqtt_server(scratch), memcached_server()
-        servers["ftp"] = ftp_server(scratch, native_site)
+        servers["ftp"] = ftp_server(scratch)
         servers["xmlrpc"], servers["xmlrpc_tls"] = xmlrpc_server(False), xmlrpc_server(True)
+        servers["mariadb"], servers["s3"] = mariadb_server(scratch), s3_server()
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
