@@ -505,3 +505,31 @@ def s3_round():
 
 
 outcome("boto3 S3", s3_round)
+
+import nats  # noqa: E402  (nats-py: asyncio, upgraded to TLS with loop.start_tls after the server's INFO)
+
+
+async def nats_round(url, **kw):
+    async def quiet(e):  # nats-py prints every error it reports; the outcome shows it once
+        pass
+
+    nc = await nats.connect(url, connect_timeout=5, allow_reconnect=False, error_cb=quiet, **kw)
+    try:
+        async def reverse(msg):
+            await msg.respond(msg.data[::-1])
+
+        everything = await nc.subscribe("pysock.>")
+        await nc.subscribe("service.reverse", cb=reverse)
+        await nc.publish("pysock.small", b"hello")
+        await nc.publish("pysock.big", b"z" * 500_000)
+        got = [(m.subject, len(m.data)) for m in [await everything.next_msg(timeout=5) for _ in range(2)]]
+        reply = await nc.request("service.reverse", b"abc", timeout=5)
+        return got, reply.data, nc.connected_url.scheme
+    finally:
+        await nc.close()
+
+
+outcome("nats-py", lambda: asyncio.run(nats_round(f"nats://127.0.0.1:{servers['nats']}")))
+outcome("nats-py TLS", lambda: asyncio.run(nats_round(f"tls://localhost:{servers['nats_tls']}", tls=trusting)))
+outcome("nats-py TLS wrong CA", lambda: asyncio.run(nats_round(f"tls://localhost:{servers['nats_tls']}",
+                                                               tls=ssl.create_default_context(cafile=other_ca))))

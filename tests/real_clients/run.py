@@ -1,7 +1,8 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
-dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, and an S3 server (moto); aiohttp's own
+dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto) and
+nats-server plain and TLS; aiohttp's own
 server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
@@ -300,6 +301,17 @@ def mariadb_server(scratch):
     return port
 
 
+def nats_servers():
+    """nats-server plain, and with TLS required (the client upgrades after the server's INFO)."""
+    plain, tls = free_port(), free_port()
+    start([program("nats-server"), "-a", "127.0.0.1", "-p", str(plain)])
+    start([program("nats-server"), "-a", "127.0.0.1", "-p", str(tls), "--tls",
+           "--tlscert", os.path.join(certs, "cert.pem"), "--tlskey", os.path.join(certs, "key.pem")])
+    wait_for(plain, "nats-server")
+    wait_for(tls, "nats-server (TLS)")
+    return plain, tls
+
+
 def s3_server():
     """moto's S3 (native: it is only the server here), answering any credentials."""
     import logging
@@ -336,6 +348,7 @@ def main():
         servers["ftp"] = ftp_server(scratch)
         servers["xmlrpc"], servers["xmlrpc_tls"] = xmlrpc_server(False), xmlrpc_server(True)
         servers["mariadb"], servers["s3"] = mariadb_server(scratch), s3_server()
+        servers["nats"], servers["nats_tls"] = nats_servers()
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
