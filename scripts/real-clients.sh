@@ -7,7 +7,8 @@
 # proxy, plain and over TLS (TLS inside TLS), dnspython (UDP and TCP, blocking and asyncio) against
 # dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, ftplib (passive and active
 # mode) against pyftpdlib, PyMySQL (plain and TLS) against MariaDB, boto3 against moto's S3, and nats-py
-# (asyncio, plain and TLS) against nats-server. The
+# (asyncio, plain and TLS) against nats-server, and the stdlib's imaplib and poplib (STARTTLS and TLS)
+# against Dovecot. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail
@@ -25,6 +26,7 @@ have mosquitto || missing+=(mosquitto)
 have memcached || missing+=(memcached)
 have mariadbd || missing+=(mariadb-server)
 have nats-server || missing+=(nats-server)
+have dovecot || missing+=(dovecot-imapd dovecot-pop3d)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "real-clients: needs ${missing[*]} (apt-get install ${missing[*]}, as root)" >&2

@@ -533,3 +533,57 @@ outcome("nats-py", lambda: asyncio.run(nats_round(f"nats://127.0.0.1:{servers['n
 outcome("nats-py TLS", lambda: asyncio.run(nats_round(f"tls://localhost:{servers['nats_tls']}", tls=trusting)))
 outcome("nats-py TLS wrong CA", lambda: asyncio.run(nats_round(f"tls://localhost:{servers['nats_tls']}",
                                                                tls=ssl.create_default_context(cafile=other_ca))))
+
+import imaplib  # noqa: E402  (the stdlib's IMAP and POP3 clients, with STARTTLS and over TLS)
+import poplib  # noqa: E402
+
+letter = b"Subject: from the sandbox\r\n\r\n" + b"line of a long letter\r\n" * 15_000
+
+
+def imap_round(imap, user, starttls=None):
+    """Store a 345 KB letter, find it, read it back, delete it: the mailbox ends as it began."""
+    with imap:
+        if starttls:
+            imap.starttls(starttls)
+        imap.login(user, "pysock")
+        imap.append("INBOX", None, None, letter)
+        imap.select("INBOX")
+        found = imap.search(None, 'SUBJECT "from the sandbox"')[1]
+        body = imap.fetch(b"1", "(BODY[])")[1][0][1]
+        imap.store(b"1", "+FLAGS", "\\Deleted")
+        imap.expunge()
+        return found, body == letter, imap.select("INBOX")[1]
+
+
+def pop3_round(pop, user, stls=None):
+    """POP3 has no way to store a letter: IMAP puts one in this user's mailbox for it to fetch."""
+    with imaplib.IMAP4("127.0.0.1", servers["imap"], timeout=5) as imap:
+        imap.login(user, "pysock")
+        imap.append("INBOX", None, None, letter)
+    if stls:
+        pop.stls(stls)
+    pop.user(user)
+    pop.pass_("pysock")
+    try:
+        count, size = pop.stat()
+        lines = pop.retr(1)[1]
+        pop.dele(1)
+        return count, size, b"\r\n".join(lines) + b"\r\n" == letter
+    finally:
+        pop.quit()
+
+
+outcome("imaplib STARTTLS", lambda: imap_round(imaplib.IMAP4("127.0.0.1", servers["imap"], timeout=5), "starttls", trusting))
+outcome("imaplib over TLS", lambda: imap_round(imaplib.IMAP4_SSL("localhost", servers["imaps"], ssl_context=trusting, timeout=5), "imaps"))
+outcome("imaplib over TLS, wrong CA", lambda: imaplib.IMAP4_SSL("localhost", servers["imaps"], timeout=5,
+                                                                ssl_context=ssl.create_default_context(cafile=other_ca)))
+
+
+def imap_bad_password():
+    with imaplib.IMAP4("127.0.0.1", servers["imap"], timeout=5) as imap:
+        return imap.login("x", "wrong")
+
+
+outcome("imaplib bad password", imap_bad_password)
+outcome("poplib STLS", lambda: pop3_round(poplib.POP3("127.0.0.1", servers["pop3"], timeout=5), "stls", trusting))
+outcome("poplib over TLS", lambda: pop3_round(poplib.POP3_SSL("localhost", servers["pop3s"], context=trusting, timeout=5), "pop3s"))

@@ -1,8 +1,8 @@
 """Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
-dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto) and
-nats-server plain and TLS; aiohttp's own
+dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
+nats-server plain and TLS, and Dovecot's IMAP and POP3; aiohttp's own
 server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
@@ -312,6 +312,52 @@ def nats_servers():
     return plain, tls
 
 
+def mail_server(scratch):
+    """Dovecot's IMAP and POP3, each plain (with STARTTLS/STLS) and over TLS from the first byte. Every
+    user name is a mailbox of its own, and the password is "pysock"."""
+    ports = {name: free_port() for name in ("imap", "imaps", "pop3", "pop3s")}
+    home, config = os.path.join(scratch, "mail"), os.path.join(scratch, "dovecot.conf")
+    os.makedirs(home)
+    if os.geteuid() == 0:
+        owner, services = "dovecot", ""  # Debian's package made the user; the login processes drop to it
+        shutil.chown(home, owner, owner)
+    else:
+        owner = __import__("pwd").getpwuid(os.geteuid()).pw_name
+        services = f"default_internal_user = {owner}\ndefault_login_user = {owner}\n"
+    listeners = lambda protocol: "".join(
+        f"  inet_listener {name} {{\n    port = {ports[name]}\n{'    ssl = yes' if name.endswith('s') else ''}\n  }}\n"
+        for name in (protocol, protocol + "s"))
+    with open(config, "w") as f:
+        f.write(f"""base_dir = {scratch}/dovecot-run
+state_dir = {scratch}/dovecot-state
+log_path = /dev/null
+{services}protocols = imap pop3
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <{os.path.join(certs, "cert.pem")}
+ssl_key = <{os.path.join(certs, "key.pem")}
+disable_plaintext_auth = no
+first_valid_uid = 1
+passdb {{
+  driver = static
+  args = password=pysock
+}}
+userdb {{
+  driver = static
+  args = uid={owner} gid={owner} home={home}/%u
+}}
+mail_location = maildir:~/Maildir
+service imap-login {{
+{listeners("imap")}}}
+service pop3-login {{
+{listeners("pop3")}}}
+""")
+    start([program("dovecot"), "-F", "-c", config])
+    for name, port in ports.items():
+        wait_for(port, f"dovecot ({name})")
+    return ports
+
+
 def s3_server():
     """moto's S3 (native: it is only the server here), answering any credentials."""
     import logging
@@ -349,6 +395,7 @@ def main():
         servers["xmlrpc"], servers["xmlrpc_tls"] = xmlrpc_server(False), xmlrpc_server(True)
         servers["mariadb"], servers["s3"] = mariadb_server(scratch), s3_server()
         servers["nats"], servers["nats_tls"] = nats_servers()
+        servers.update(mail_server(scratch))
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
