@@ -8,7 +8,7 @@
 # dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, ftplib (passive and active
 # mode) against pyftpdlib, PyMySQL (plain and TLS) against MariaDB, boto3 against moto's S3, and nats-py
 # (asyncio, plain and TLS) against nats-server, and the stdlib's imaplib and poplib (STARTTLS and TLS)
-# against Dovecot. The
+# against Dovecot, and aio-pika (plain and TLS) against RabbitMQ. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail
@@ -27,6 +27,7 @@ have memcached || missing+=(memcached)
 have mariadbd || missing+=(mariadb-server)
 have nats-server || missing+=(nats-server)
 have dovecot || missing+=(dovecot-imapd dovecot-pop3d)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "real-clients: needs ${missing[*]} (apt-get install ${missing[*]}, as root)" >&2

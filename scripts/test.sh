@@ -10,7 +10,7 @@ bash scripts/setup.sh
 cargo test -q --lib --manifest-path guest/Cargo.toml --target-dir target
 cargo test --workspace
 # Real client libraries against real servers (installs the servers it needs as root: redis-server,
-# PostgreSQL, dnsmasq, mosquitto, memcached, MariaDB, nats-server, Dovecot).
+# PostgreSQL, dnsmasq, mosquitto, memcached, MariaDB, nats-server, Dovecot, RabbitMQ).
 bash scripts/real-clients.sh
 # pysock installed with cargo install, copied, and as a wheel, run with the checkout's build/ moved away.
 bash scripts/install-check.sh

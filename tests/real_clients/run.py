@@ -34,10 +34,16 @@ here = os.path.dirname(os.path.abspath(__file__))
 children = []
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port(given=set()):
+    """A port no one listens on, never the same one twice: a server that boots slowly (RabbitMQ) binds
+    its ports seconds after they are chosen, and the kernel may offer them again meanwhile."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in given:
+            given.add(port)
+            return port
 
 
 def wait_for(port, what, seconds=30):
@@ -358,6 +364,39 @@ service pop3-login {{
     return ports
 
 
+def rabbitmq_server(scratch):
+    """RabbitMQ, plain and TLS (verify_none: it asks for no client certificate), with the default
+    guest/guest user, which it admits from loopback only. Its Erlang node gets an epmd, a distribution
+    port and a home of its own, all on loopback, so it neither meets nor leaves anything on the machine.
+    Booting takes about ten seconds: this starts it and returns its ports; wait_for them later."""
+    ports = {name: free_port() for name in ("amqp", "amqps", "epmd", "dist")}
+    home, config = os.path.join(scratch, "rabbitmq"), os.path.join(scratch, "rabbitmq.conf")
+    os.makedirs(home)
+    with open(config, "w") as f:
+        f.write(f"""listeners.tcp.default = 127.0.0.1:{ports["amqp"]}
+listeners.ssl.default = 127.0.0.1:{ports["amqps"]}
+ssl_options.certfile = {os.path.join(certs, "cert.pem")}
+ssl_options.keyfile = {os.path.join(certs, "key.pem")}
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
+""")
+    with open(os.path.join(home, "plugins"), "w") as f:
+        f.write("[].\n")
+    start([program("epmd"), "-port", str(ports["epmd"]), "-address", "127.0.0.1"])
+    wait_for(ports["epmd"], "epmd")
+    # Debian's /usr/sbin/rabbitmq-server switches to the rabbitmq user; the script behind it does not.
+    server = "/usr/lib/rabbitmq/bin/rabbitmq-server"
+    os.path.exists(server) or sys.exit(f"{server} is missing: apt-get install rabbitmq-server")
+    start([server], env={
+        **os.environ, "HOME": home, "ERL_EPMD_PORT": str(ports["epmd"]), "RABBITMQ_CONFIG_FILE": config,
+        "RABBITMQ_NODENAME": "pysock@localhost", "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+        "RABBITMQ_NODE_PORT": str(ports["amqp"]), "RABBITMQ_DIST_PORT": str(ports["dist"]),
+        "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        "RABBITMQ_MNESIA_BASE": os.path.join(home, "mnesia"), "RABBITMQ_LOG_BASE": os.path.join(home, "log"),
+        "RABBITMQ_ENABLED_PLUGINS_FILE": os.path.join(home, "plugins")})
+    return {"amqp": ports["amqp"], "amqps": ports["amqps"]}
+
+
 def s3_server():
     """moto's S3 (native: it is only the server here), answering any credentials."""
     import logging
@@ -383,6 +422,7 @@ def other_ca(scratch):
 def main():
     scratch = tempfile.mkdtemp(prefix="pysock-real-clients-")
     try:
+        amqp = rabbitmq_server(scratch)  # first: it boots while the others start
         servers = {"https": https_server("127.0.0.1"), "https_other_ip": https_server("127.0.0.2")}
         servers["redis"], servers["redis_tls"] = redis_servers(scratch)
         servers["postgres"] = postgres_server(scratch)
@@ -396,6 +436,9 @@ def main():
         servers["mariadb"], servers["s3"] = mariadb_server(scratch), s3_server()
         servers["nats"], servers["nats_tls"] = nats_servers()
         servers.update(mail_server(scratch))
+        for name, port in amqp.items():
+            wait_for(port, f"RabbitMQ ({name})", 120)
+        servers.update(amqp)
         args = [os.path.join(here, "clients.py"), certs, other_ca(scratch), json.dumps(servers)]
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
