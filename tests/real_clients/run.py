@@ -32,17 +32,18 @@ native_site = os.path.realpath(sys.argv[4])
 sys.path[:0] = [native_site, site]
 here = os.path.dirname(os.path.abspath(__file__))
 children = []
+ports_given = set()
 
 
-def free_port(given=set()):
+def free_port():
     """A port no one listens on, never the same one twice: a server that boots slowly (RabbitMQ) binds
     its ports seconds after they are chosen, and the kernel may offer them again meanwhile."""
     while True:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        if port not in given:
-            given.add(port)
+        if port not in ports_given:
+            ports_given.add(port)
             return port
 
 
