@@ -30,6 +30,11 @@ pub struct FakeHost {
     pub landings: RefCell<Vec<(usize, usize)>>,
     /// Each option set, with the value the host was given.
     pub options_set: RefCell<Vec<(Sockopt, i64)>>,
+    /// A shared descriptor table: the numbers it hands out in turn (none: the core numbers its own),
+    /// those given back, and the numbers its other files hold.
+    pub claims: RefCell<VecDeque<i32>>,
+    pub released: RefCell<Vec<i32>>,
+    pub files: RefCell<Vec<i32>>,
 }
 
 impl FakeHost {
@@ -155,6 +160,15 @@ impl Host for FakeHost {
     }
     fn host_name(&self) -> Result<String, Errno> {
         Ok("sandbox".into())
+    }
+    fn claim_descriptor(&self, _unused: &dyn Fn(i32) -> bool) -> Result<Option<i32>, Errno> {
+        Ok(self.claims.borrow_mut().pop_front())
+    }
+    fn release_descriptor(&self, fd: i32) {
+        self.released.borrow_mut().push(fd);
+    }
+    fn is_open_file(&self, fd: i32) -> bool {
+        (0..3).contains(&fd) || self.files.borrow().contains(&fd)
     }
 }
 

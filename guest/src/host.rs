@@ -236,6 +236,21 @@ pub trait Host {
     ) -> Result<Vec<AddressInfo>, GaiError>;
     fn name_info(&self, a: &IpSocketAddress, flags: i32) -> Result<(String, String), GaiError>;
     fn host_name(&self) -> Result<String, Errno>;
+    /// A number for a new socket or epoll from the table that numbers the program's other files,
+    /// where the guest shares one with them (the interpreter's libc), so that a file and a socket
+    /// never have the same number and `os.close(n)` means one thing; `unused(n)` says whether the
+    /// core has `n` free. `None`: the core numbers its own descriptors, lowest free first, as the
+    /// kernel does.
+    fn claim_descriptor(&self, _unused: &dyn Fn(i32) -> bool) -> Result<Option<i32>, Errno> {
+        Ok(None)
+    }
+    /// The core closed `fd`, a number [`Host::claim_descriptor`] gave: the shared table frees it.
+    fn release_descriptor(&self, _fd: i32) {}
+    /// Whether `fd` is open in the program as something other than the core's descriptors (stdio,
+    /// a file), which `socket(fileno=fd)` refuses with ENOTSOCK rather than EBADF.
+    fn is_open_file(&self, fd: i32) -> bool {
+        (0..crate::socket::FIRST_FD).contains(&fd)
+    }
 }
 
 /// Which `ssl` exception a TLS engine failure becomes.

@@ -194,7 +194,7 @@ impl<H: Host> Core<H> {
             return Err(Error::OsMessage("invalid flags".into()));
         }
         let ep = self.host.epoll_create().map_err(os)?;
-        Ok(self.insert_entry(Entry::Epoll(ep)))
+        self.insert_entry(Entry::Epoll(ep))
     }
 
     fn epoll(&self, epfd: Option<i32>) -> Result<&H::Epoll, Error> {

@@ -109,10 +109,18 @@ pub enum Entry<H: Host> {
     Epoll(H::Epoll),
 }
 
+/// An open descriptor: what it stands for, and its O_NONBLOCK flag, which CPython sets whenever a
+/// socket object on it has a timeout and which `os.read` and `os.write` on it obey.
+struct Slot<H: Host> {
+    entry: Entry<H>,
+    nonblocking: bool,
+}
+
 /// The guest's state: the host, the descriptor table and `getdefaulttimeout()`.
 pub struct Core<H: Host> {
     pub host: H,
-    fds: Vec<Option<Entry<H>>>,
+    /// Indexed by descriptor number.
+    fds: Vec<Option<Slot<H>>>,
     pub default_timeout: Option<f64>,
     /// Descriptors of SSL sockets whose TLS layer holds decrypted bytes: readable for select and
     /// poll even when the kernel socket is empty (see `Core::note_tls_buffered`).
@@ -280,28 +288,68 @@ impl<H: Host> Core<H> {
         Core { host, fds: Vec::new(), default_timeout: None, tls_buffered: Default::default() }
     }
 
-    fn insert(&mut self, s: H::Socket) -> i32 {
+    fn insert(&mut self, s: H::Socket) -> Result<i32, Error> {
         self.insert_entry(Entry::Socket(s))
     }
 
-    /// Gives `e` the lowest free descriptor, as the kernel does.
-    pub fn insert_entry(&mut self, e: Entry<H>) -> i32 {
-        match self.fds.iter().position(Option::is_none) {
-            Some(i) => {
-                self.fds[i] = Some(e);
-                i as i32 + FIRST_FD
-            }
-            None => {
-                self.fds.push(Some(e));
-                self.fds.len() as i32 - 1 + FIRST_FD
-            }
+    /// Gives `e` a descriptor: the number the host's shared table claims for it, or else the
+    /// lowest free one, as the kernel does. Where no number can be had, `e` closes.
+    pub fn insert_entry(&mut self, e: Entry<H>) -> Result<i32, Error> {
+        let fd = match self.host.claim_descriptor(&|n| self.slot(n).is_none()).map_err(os)? {
+            Some(fd) => fd,
+            None => (FIRST_FD as usize..).find(|&i| self.fds.get(i).is_none_or(Option::is_none)).unwrap() as i32,
+        };
+        let i = usize::try_from(fd).map_err(|_| ebadf())?;
+        if self.fds.len() <= i {
+            self.fds.resize_with(i + 1, || None);
         }
+        self.fds[i] = Some(Slot { entry: e, nonblocking: false });
+        Ok(fd)
+    }
+
+    fn slot(&self, fd: i32) -> Option<&Slot<H>> {
+        self.fds.get(usize::try_from(fd).ok()?)?.as_ref()
     }
 
     /// What an open descriptor stands for.
     pub fn entry(&self, fd: i32) -> Option<&Entry<H>> {
-        let i = usize::try_from(fd.checked_sub(FIRST_FD)?).ok()?;
-        self.fds.get(i)?.as_ref()
+        self.slot(fd).map(|s| &s.entry)
+    }
+
+    /// Sets a descriptor's O_NONBLOCK, as CPython's `internal_setblocking` and `fcntl(F_SETFL)` do.
+    pub fn set_nonblocking(&mut self, fd: i32, nonblocking: bool) {
+        if let Some(Some(slot)) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
+            slot.nonblocking = nonblocking;
+        }
+    }
+
+    /// A descriptor's O_NONBLOCK; `None` when it is not open.
+    pub fn nonblocking(&self, fd: i32) -> Option<bool> {
+        self.slot(fd).map(|s| s.nonblocking)
+    }
+
+    /// read(2) on a socket's descriptor (`os.read`): one receive, which waits for data unless
+    /// the descriptor is non-blocking (EAGAIN then), as the kernel's does.
+    pub fn read_descriptor(&self, fd: i32, into: &mut [MaybeUninit<u8>]) -> Result<usize, CallError> {
+        let (sock, mode) = self.descriptor_io(fd)?;
+        let got = timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || self.host.recv(sock, into, 0))?;
+        Ok(got.written as usize)
+    }
+
+    /// write(2) on a socket's descriptor (`os.write`): one send, as [`Core::read_descriptor`].
+    pub fn write_descriptor(&self, fd: i32, data: &[u8]) -> Result<usize, CallError> {
+        let (sock, mode) = self.descriptor_io(fd)?;
+        let sent = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, None, || self.host.send(sock, data, 0))?;
+        Ok(sent as usize)
+    }
+
+    fn descriptor_io(&self, fd: i32) -> Result<(&H::Socket, Mode), CallError> {
+        match self.slot(fd) {
+            Some(Slot { entry: Entry::Socket(s), nonblocking }) => Ok((s, if *nonblocking { Mode::NonBlocking } else { Mode::Blocking })),
+            // read(2) of an epoll descriptor.
+            Some(_) => Err(CallError::Os(Errno::Einval)),
+            None => Err(CallError::Os(Errno::Ebadf)),
+        }
     }
 
     /// The host socket behind a descriptor, if it is an open socket.
@@ -318,8 +366,19 @@ impl<H: Host> Core<H> {
 
     /// `_socket.close(fd)`.
     pub fn close_fd(&mut self, fd: i32) -> Result<(), Error> {
-        let i = fd.checked_sub(FIRST_FD).and_then(|i| usize::try_from(i).ok()).ok_or_else(ebadf)?;
-        match self.fds.get_mut(i).and_then(Option::take) {
+        self.forget(fd)?;
+        self.host.release_descriptor(fd);
+        Ok(())
+    }
+
+    /// The host's shared table closed `fd` itself (`os.close` on a socket's number): what the
+    /// descriptor stood for closes, and the number, already free there, is not released again.
+    pub fn descriptor_closed(&mut self, fd: i32) {
+        let _ = self.forget(fd);
+    }
+
+    fn forget(&mut self, fd: i32) -> Result<(), Error> {
+        match usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).and_then(Option::take) {
             Some(_) => {
                 self.tls_buffered.borrow_mut().remove(&fd);
                 Ok(())
@@ -344,7 +403,7 @@ impl<H: Host> Core<H> {
             let s = match self.entry(fd) {
                 Some(Entry::Socket(s)) => s,
                 Some(Entry::Epoll(_)) => return Err(os(Errno::Enotsock)),
-                None if fd < FIRST_FD => return Err(os(Errno::Enotsock)),
+                None if self.host.is_open_file(fd) => return Err(os(Errno::Enotsock)),
                 None => return Err(ebadf()),
             };
             let query = |o| self.host.get_option(s, o).map(|v| v as i32).map_err(os);
@@ -353,6 +412,9 @@ impl<H: Host> Core<H> {
             let proto = if proto == -1 { query(Sockopt::Protocol)? } else { proto };
             // As CPython's init_sockobject: the type without its flags, and SOCK_NONBLOCK a timeout of 0.
             let timeout = if kind & SOCK_NONBLOCK != 0 { Some(0.0) } else { self.default_timeout };
+            if timeout.is_some() {
+                self.set_nonblocking(fd, true);
+            }
             return Ok(SockObj { fd, family, kind: kind & !(SOCK_NONBLOCK | SOCK_CLOEXEC), proto, timeout });
         }
         let family = if family == -1 { AF_INET } else { family };
@@ -363,8 +425,9 @@ impl<H: Host> Core<H> {
         let fam = family_of(family).ok_or_else(|| os(Errno::Eafnosupport))?;
         let k = kind_of(family, base).ok_or_else(|| unoffered_type(family, base, proto))?;
         let s = self.host.create(fam, k, proto).map_err(os)?;
-        let fd = self.insert(s);
+        let fd = self.insert(s)?;
         let timeout = if nonblocking { Some(0.0) } else { self.default_timeout };
+        self.set_nonblocking(fd, timeout.is_some());
         Ok(SockObj { fd, family, kind: base, proto, timeout })
     }
 
@@ -388,14 +451,24 @@ impl<H: Host> Core<H> {
         let (a, b) = self.host.pair(host_kind).map_err(os)?;
         let timeout = if kind & SOCK_NONBLOCK != 0 { Some(0.0) } else { self.default_timeout };
         let mk = |fd| SockObj { fd, family, kind: base, proto, timeout };
-        let (fa, fb) = (self.insert(a), self.insert(b));
+        let fa = self.insert(a)?;
+        let fb = match self.insert(b) {
+            Ok(fd) => fd,
+            Err(e) => {
+                let _ = self.close_fd(fa);
+                return Err(e);
+            }
+        };
+        for fd in [fa, fb] {
+            self.set_nonblocking(fd, timeout.is_some());
+        }
         Ok((mk(fa), mk(fb)))
     }
 
     pub fn dup(&mut self, fd: i32) -> Result<i32, Error> {
         let s = self.get(fd).ok_or_else(ebadf)?;
         let d = self.host.duplicate(s).map_err(os)?;
-        Ok(self.insert(d))
+        self.insert(d)
     }
 
     /// CPython's `setipaddr`: a host string to one address of `family` (AF_UNSPEC: either).
@@ -473,7 +546,7 @@ impl<H: Host> Core<H> {
         })
         .map_err(call_error)?;
         let peer = peer.map(|p| to_python(&p)).unwrap_or(Address::Unix(String::new()));
-        Ok((self.insert(conn), peer))
+        Ok((self.insert(conn)?, peer))
     }
 
     /// `connect` and `connect_ex`: start, then (unless non-blocking) wait writable and read SO_ERROR.
@@ -747,17 +820,16 @@ impl<H: Host> Core<H> {
         })
     }
 
-    pub fn settimeout(&self, s: &mut SockObj, t: Option<f64>) -> Result<(), Error> {
+    pub fn settimeout(&mut self, s: &mut SockObj, t: Option<f64>) -> Result<(), Error> {
         let t = parse_timeout(t)?;
         self.sock(s)?;
         s.timeout = t;
+        self.set_nonblocking(s.fd, t.is_some());
         Ok(())
     }
 
-    pub fn setblocking(&self, s: &mut SockObj, blocking: bool) -> Result<(), Error> {
-        self.sock(s)?;
-        s.timeout = if blocking { None } else { Some(0.0) };
-        Ok(())
+    pub fn setblocking(&mut self, s: &mut SockObj, blocking: bool) -> Result<(), Error> {
+        self.settimeout(s, if blocking { None } else { Some(0.0) })
     }
 
     /// `getaddrinfo` after the adapter turned host and port into text.
@@ -940,6 +1012,36 @@ mod tests {
         assert!(create(AF_UNIX, SOCK_RAW, 0).is_ok(), "AF_UNIX's SOCK_RAW is a datagram socket");
         let pair = core.socketpair(AF_UNIX, SOCK_SEQPACKET, 0).map(|_| ()).unwrap_err();
         assert!(matches!(pair, Error::Os(OsError { code: Errno::Eperm, .. })), "{pair:?}");
+    }
+
+    /// Where the host numbers descriptors in a table shared with files, a socket takes the number
+    /// it is given and gives it back on close, a file's number is ENOTSOCK for `socket(fileno=)`,
+    /// and `os.read` on the socket obeys the O_NONBLOCK its object's timeout set.
+    #[test]
+    fn a_shared_table_numbers_sockets_and_files_alike() {
+        let host = FakeHost::default();
+        host.claims.borrow_mut().extend([9, 4]);
+        host.files.borrow_mut().extend([3, 5]);
+        let mut core = Core::new(host);
+        let mut s = core.create(AF_INET, SOCK_STREAM, 0, None).unwrap();
+        assert_eq!(s.fd, 9);
+        assert_eq!(core.epoll_create(-1, 0).unwrap(), 4);
+        let refused = core.create(-1, -1, -1, Some(5)).map(|_| ()).unwrap_err();
+        assert!(matches!(refused, Error::Os(OsError { code: Errno::Enotsock, .. })), "{refused:?}");
+        assert_eq!(core.nonblocking(9), Some(false));
+        core.settimeout(&mut s, Some(1.0)).unwrap();
+        assert_eq!(core.nonblocking(9), Some(true));
+        let mut buf = [MaybeUninit::uninit(); 8];
+        assert!(matches!(core.read_descriptor(9, &mut buf), Err(CallError::Os(Errno::Eagain))));
+        core.host.arrivals.borrow_mut().push_back(Ok(b"hi".to_vec()));
+        assert_eq!(core.read_descriptor(9, &mut buf).unwrap(), 2);
+        assert!(matches!(core.read_descriptor(4, &mut buf), Err(CallError::Os(Errno::Einval))));
+        core.close_fd(9).unwrap();
+        assert_eq!(*core.host.released.borrow(), [9]);
+        // The table closed 4 itself (os.close): the core forgets it without giving it back.
+        core.descriptor_closed(4);
+        assert_eq!(core.open_fds(), 0);
+        assert_eq!(*core.host.released.borrow(), [9]);
     }
 
     /// `socket(fileno=)` of a descriptor that is open but no socket (stdio, an epoll) is ENOTSOCK,

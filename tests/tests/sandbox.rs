@@ -153,6 +153,14 @@ fn socketpairs_match_native_cpython() {
     assert_matches_native("socketpairs.py");
 }
 
+/// The os module on a socket's number (os.read, os.write, os.close of a detached socket, os.fstat,
+/// os.get_blocking and os.set_blocking, os.lseek), files and sockets never sharing a number, and
+/// multiprocessing.connection, which moves its messages with os.read and os.write, as native.
+#[test]
+fn os_functions_on_socket_numbers_match_native_cpython() {
+    assert_matches_native("os_descriptors.py");
+}
+
 /// Blocking methods with a timeout wait for readiness before they call (CPython's sock_call_ex): a
 /// send after a timed-out sendall times out too, as native CPython.
 #[test]

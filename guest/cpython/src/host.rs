@@ -293,6 +293,15 @@ impl core::Host for WitHost {
     fn host_name(&self) -> Result<String, Errno> {
         net::host_name().map_err(errno)
     }
+    fn claim_descriptor(&self, unused: &dyn Fn(i32) -> bool) -> Result<Option<i32>, Errno> {
+        crate::descriptors::claim(unused).map(Some)
+    }
+    fn release_descriptor(&self, fd: i32) {
+        crate::descriptors::release(fd)
+    }
+    fn is_open_file(&self, fd: i32) -> bool {
+        crate::descriptors::is_open_file(fd)
+    }
 }
 
 /// The host's TLS engine behind this component's `pysock:net/tls` import.

@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in four modules only, where the C API or the raw host import needs it:
-// `buffer`, `finalize`, `landing` and `positional` (and the one line `positional_method!` adds
+// `unsafe` is allowed in five modules only, where the C API, libc or the raw host import needs it:
+// `buffer`, `descriptors`, `finalize`, `landing` and `positional` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -23,6 +23,7 @@ mod bindings {
 mod buffer;
 mod constants;
 mod convert;
+mod descriptors;
 mod errors;
 mod finalize;
 mod host;
@@ -68,10 +69,12 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`). Modules that already imported the old
-/// ones are dropped from `sys.modules`, to be imported again on the new ones. It calls no host
+/// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers
+/// below FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host
 /// function, so it may run while componentize-py pre-initialises an app.
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
+    descriptors::reserve();
     linux_errno_names(py)?;
     in_place(py)?;
     time::install(py)?;

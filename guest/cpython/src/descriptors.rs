@@ -1,0 +1,303 @@
+//! Socket numbers from the interpreter's own descriptor table, so that a socket and a file never
+//! share a number, and `os.read`, `os.write`, `os.close`, `os.fstat`, `os.get_blocking`,
+//! `os.set_blocking` and `os.lseek` on a socket's number act on that socket, as on Linux
+//! (`multiprocessing.connection` reads and writes its sockets with `os.read` and `os.write`).
+//!
+//! wasi-libc (for WASI p2) numbers every descriptor in one table whose entries carry a table of
+//! functions, `descriptor_vtable_t`: its `read` calls the entry's `recvfrom` (there being no
+//! stream to read), `write` its `sendto`, `close` its `free`, `fstat` its `fstat`, `fcntl` its
+//! `fcntl_getfl` and `fcntl_setfl`, `lseek` its `seek`; an empty slot is an error there (`fstat`
+//! and `free` excepted: those every entry has). Each descriptor of pysock's core is such an entry,
+//! whose functions call the core.
+//!
+//! Linux numbers a process's sockets from 3, lowest free first, and programs print and compare
+//! those numbers (a socket's repr shows it). libc numbers its table from a free list, and by the
+//! time a program runs the sandbox's folders hold 3 and up. So [`reserve`], run by
+//! `_pysock.install()` before the program touches a file, takes every number libc hands out below
+//! FD_SETSIZE for the core, which numbers its sockets there lowest free first; files and folders
+//! then get the numbers above, and sockets beyond those 1021 take whatever libc gives. A reserved
+//! number stays in libc's table while no socket has it (its functions then say EBADF); closing a
+//! socket from Python frees a number that is not reserved through `descriptor_table_remove`;
+//! `os.close(n)` frees the number in libc first, and `free` then closes the socket behind it and
+//! takes a reserved number back at once (libc hands out the number freed last).
+//!
+//! The table of functions is wasi-libc's private layout, the same in wasi-sdk 29 to 33, whose
+//! `libc.so` componentize-py 0.25.1 ships. Later wasi-libc reordered it and dropped
+//! `descriptor_table_get_ref`, which this module imports so that such a libc fails to link instead of
+//! calling the wrong slots.
+//!
+//! One of the five modules allowed `unsafe` (see lib.rs); each block says why it holds.
+#![allow(unsafe_code)]
+
+use crate::errors::errno_number;
+use crate::with_core;
+use pyo3::types::PyAnyMethods;
+use pysock_guest::host::Errno;
+use pysock_guest::timeout::CallError;
+use std::cell::{Cell, RefCell};
+use std::ffi::c_void;
+use std::mem::MaybeUninit;
+
+/// An empty slot of the function table.
+const NONE: usize = 0;
+
+/// `descriptor_vtable_t` as wasi-sdk 29-33 lay it out for wasip2: 24 function pointers. Each
+/// function's `data` is the descriptor's number, not a pointer (libc never reads it).
+#[repr(C)]
+struct Vtable {
+    free: unsafe extern "C" fn(*mut c_void),
+    get_read_stream: usize,
+    get_write_stream: usize,
+    set_blocking: unsafe extern "C" fn(*mut c_void, bool) -> i32,
+    fstat: unsafe extern "C" fn(*mut c_void, *mut u8) -> i32,
+    get_file: usize,
+    seek: unsafe extern "C" fn(*mut c_void, i64, i32) -> i64,
+    close_streams: usize,
+    fcntl_getfl: unsafe extern "C" fn(*mut c_void) -> i32,
+    fcntl_setfl: unsafe extern "C" fn(*mut c_void, i32) -> i32,
+    isatty: usize,
+    socket_calls: [usize; 6],
+    recvfrom: unsafe extern "C" fn(*mut c_void, *mut u8, usize, i32, *mut c_void, *mut u32) -> isize,
+    sendto: unsafe extern "C" fn(*mut c_void, *const u8, usize, i32, *const c_void, u32) -> isize,
+    more_socket_calls: [usize; 3],
+    poll_register: usize,
+    poll_finish: usize,
+}
+
+/// `descriptor_table_entry_t`.
+#[repr(C)]
+struct Entry {
+    data: *mut c_void,
+    vtable: *const Vtable,
+}
+
+unsafe extern "C" {
+    fn descriptor_table_insert(entry: Entry) -> i32;
+    fn descriptor_table_remove(fd: i32) -> i32;
+    fn descriptor_table_get_ref(fd: i32) -> *mut Entry;
+    fn __errno_location() -> *mut i32;
+    fn PyErr_SetInterruptEx(signum: i32) -> i32;
+}
+
+static VTABLE: Vtable = Vtable {
+    free,
+    get_read_stream: NONE,
+    get_write_stream: NONE,
+    set_blocking,
+    fstat,
+    get_file: NONE,
+    seek,
+    close_streams: NONE,
+    fcntl_getfl,
+    fcntl_setfl,
+    isatty: NONE,
+    socket_calls: [NONE; 6],
+    recvfrom,
+    sendto,
+    more_socket_calls: [NONE; 3],
+    poll_register: NONE,
+    poll_finish: NONE,
+};
+
+// wasi-libc's numbers (its fcntl.h and __mode_t.h).
+const O_NONBLOCK: i32 = 0x4;
+const O_RDWR: i32 = 0x0400_0000 | 0x1000_0000;
+const S_IFSOCK: u32 = 0xc000;
+/// `sizeof(struct stat)` on wasm32, and where `st_nlink` and `st_mode` sit in it.
+const STAT_SIZE: usize = 144;
+const ST_NLINK: usize = 16;
+const ST_MODE: usize = 24;
+/// Linux's and WASI CPython's number for SIGINT.
+const SIGINT: i32 = 2;
+/// The numbers [`reserve`] takes for the core: below select()'s limit, FD_SETSIZE.
+const RESERVED_BELOW: i32 = pysock_guest::socket::FD_SETSIZE;
+
+thread_local! {
+    /// Set while the core gives a number back itself, so that `free` does not close it again.
+    static RELEASING: Cell<bool> = const { Cell::new(false) };
+    /// The numbers [`reserve`] took, ascending.
+    static RESERVED: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Puts one of the core's entries in libc's table: the number libc chose, or -1.
+fn insert() -> i32 {
+    // SAFETY: VTABLE is a static of the layout libc reads; the data is no pointer (see Vtable): -1
+    // until libc chose the number, for the `free` it calls when it cannot.
+    let fd = unsafe { descriptor_table_insert(Entry { data: usize::MAX as *mut c_void, vtable: &VTABLE }) };
+    if fd >= 0 {
+        // SAFETY: libc just made this entry; its data becomes the number (see Vtable).
+        unsafe { (*descriptor_table_get_ref(fd)).data = fd as usize as *mut c_void };
+    }
+    fd
+}
+
+/// Takes every number libc hands out below FD_SETSIZE for the core. Once per interpreter.
+pub fn reserve() {
+    if RESERVED.with_borrow(|reserved| !reserved.is_empty()) {
+        return;
+    }
+    let mut taken = Vec::new();
+    loop {
+        let fd = insert();
+        if fd < 0 {
+            break;
+        }
+        if fd >= RESERVED_BELOW {
+            release(fd);
+            break;
+        }
+        taken.push(fd);
+    }
+    taken.sort_unstable();
+    RESERVED.set(taken);
+}
+
+fn is_reserved(fd: i32) -> bool {
+    RESERVED.with_borrow(|reserved| reserved.binary_search(&fd).is_ok())
+}
+
+/// A number for one of the core's descriptors: the lowest reserved one the core has free, or a
+/// new one from libc.
+pub fn claim(unused: &dyn Fn(i32) -> bool) -> Result<i32, Errno> {
+    if let Some(fd) = RESERVED.with_borrow(|reserved| reserved.iter().copied().find(|&n| unused(n))) {
+        return Ok(fd);
+    }
+    match insert() {
+        fd if fd >= 0 => Ok(fd),
+        _ => Err(Errno::Enomem),
+    }
+}
+
+/// The core closed `fd`: a number libc gave for it goes back; a reserved one stays.
+pub fn release(fd: i32) {
+    if is_reserved(fd) {
+        return;
+    }
+    RELEASING.set(true);
+    // SAFETY: a plain call; libc calls `free` on the entry, which sees RELEASING.
+    unsafe { descriptor_table_remove(fd) };
+    RELEASING.set(false);
+}
+
+/// Whether `fd` is open in the interpreter's table as something other than the core's (stdio, a
+/// file, a folder).
+pub fn is_open_file(fd: i32) -> bool {
+    // SAFETY: libc looks the number up; a null result means no such descriptor.
+    let entry = unsafe { descriptor_table_get_ref(fd) };
+    // SAFETY: a non-null entry points into libc's table, which nothing changes while this reads it.
+    !entry.is_null() && !std::ptr::eq(unsafe { (*entry).vtable }, &VTABLE)
+}
+
+/// The descriptor number libc passes as an entry's data (see Vtable).
+fn fd_of(data: *mut c_void) -> i32 {
+    data as usize as i32
+}
+
+/// Sets libc's errno for a failed call, and returns -1 for it. A signal handler's exception
+/// becomes a tripped SIGINT with EINTR, so that the os function's PEP 475 loop runs the handler
+/// itself (`check_signals` found the default one, which raises KeyboardInterrupt).
+fn fail(e: CallError) -> isize {
+    let code = pyo3::Python::attach(|py| match e {
+        CallError::Os(code) => errno_number(py, code),
+        CallError::Timeout => errno_number(py, Errno::Eagain),
+        CallError::Raised => {
+            drop(pyo3::PyErr::take(py));
+            // SAFETY: a plain C API call, with the interpreter attached.
+            unsafe { PyErr_SetInterruptEx(SIGINT) };
+            errno_number(py, Errno::Eintr)
+        }
+    });
+    set_errno(code);
+    -1
+}
+
+fn set_errno(code: i32) {
+    // SAFETY: libc's errno for this thread.
+    unsafe { *__errno_location() = code };
+}
+
+/// libc let the entry go: `os.close(n)`, or the core's own [`release`].
+unsafe extern "C" fn free(data: *mut c_void) {
+    let fd = fd_of(data);
+    if RELEASING.get() || fd < 0 {
+        return;
+    }
+    crate::CORE.with(|core| {
+        if let Ok(mut core) = core.try_borrow_mut() {
+            core.descriptor_closed(fd);
+        }
+    });
+    if is_reserved(fd) {
+        // libc hands out the number it freed last, which is this one.
+        let again = insert();
+        if again != fd {
+            RESERVED.with_borrow_mut(|reserved| reserved.retain(|&n| n != fd));
+            if again >= 0 {
+                release(again);
+            }
+        }
+    }
+}
+
+/// read(2): libc's `read` of a descriptor with no stream.
+unsafe extern "C" fn recvfrom(data: *mut c_void, buf: *mut u8, len: usize, _flags: i32, _addr: *mut c_void, _addrlen: *mut u32) -> isize {
+    // SAFETY: libc passes its caller's buffer of `len` bytes, which read(2) may leave uninitialised.
+    let into = unsafe { std::slice::from_raw_parts_mut(buf.cast::<MaybeUninit<u8>>(), len) };
+    with_core(|c| c.read_descriptor(fd_of(data), into)).map_or_else(fail, |n| n as isize)
+}
+
+/// write(2): libc's `write` of a descriptor with no stream.
+unsafe extern "C" fn sendto(data: *mut c_void, buf: *const u8, len: usize, _flags: i32, _addr: *const c_void, _addrlen: u32) -> isize {
+    // SAFETY: libc passes its caller's buffer of `len` initialised bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(buf, len) };
+    with_core(|c| c.write_descriptor(fd_of(data), bytes)).map_or_else(fail, |n| n as isize)
+}
+
+/// fstat(2) of a socket: a zeroed `struct stat` with S_IFSOCK and Linux's 0777 permissions.
+unsafe extern "C" fn fstat(data: *mut c_void, buf: *mut u8) -> i32 {
+    if with_core(|c| c.entry(fd_of(data)).is_none()) {
+        return fail(CallError::Os(Errno::Ebadf)) as i32;
+    }
+    // SAFETY: libc passes a `struct stat`, STAT_SIZE bytes on wasm32, aligned for its u64 fields.
+    unsafe {
+        std::ptr::write_bytes(buf, 0, STAT_SIZE);
+        buf.add(ST_NLINK).cast::<u64>().write(1);
+        buf.add(ST_MODE).cast::<u32>().write(S_IFSOCK | 0o777);
+    }
+    0
+}
+
+/// lseek(2) of a socket: ESPIPE, which no socket call reports, so the core's errnos lack it.
+unsafe extern "C" fn seek(data: *mut c_void, _offset: i64, _whence: i32) -> i64 {
+    if with_core(|c| c.entry(fd_of(data)).is_none()) {
+        return fail(CallError::Os(Errno::Ebadf)) as i64;
+    }
+    let espipe = pyo3::Python::attach(|py| py.import("errno")?.getattr("ESPIPE")?.extract::<i32>()).unwrap_or(70);
+    set_errno(espipe);
+    -1
+}
+
+/// fcntl(F_GETFL): read and write, and O_NONBLOCK as the core keeps it.
+unsafe extern "C" fn fcntl_getfl(data: *mut c_void) -> i32 {
+    match with_core(|c| c.nonblocking(fd_of(data))) {
+        Some(nonblocking) => O_RDWR | if nonblocking { O_NONBLOCK } else { 0 },
+        None => fail(CallError::Os(Errno::Ebadf)) as i32,
+    }
+}
+
+/// fcntl(F_SETFL): only O_NONBLOCK means anything for a socket.
+unsafe extern "C" fn fcntl_setfl(data: *mut c_void, flags: i32) -> i32 {
+    set_nonblocking(fd_of(data), flags & O_NONBLOCK != 0)
+}
+
+/// ioctl(FIONBIO).
+unsafe extern "C" fn set_blocking(data: *mut c_void, blocking: bool) -> i32 {
+    set_nonblocking(fd_of(data), !blocking)
+}
+
+fn set_nonblocking(fd: i32, nonblocking: bool) -> i32 {
+    match with_core(|c| c.nonblocking(fd).map(|_| c.set_nonblocking(fd, nonblocking))) {
+        Some(()) => 0,
+        None => fail(CallError::Os(Errno::Ebadf)) as i32,
+    }
+}

@@ -1,0 +1,73 @@
+"""The os module on a socket's number: os.read, os.write, os.close, os.fstat, os.get_blocking and
+os.set_blocking, os.lseek and os.isatty act on the socket, and a file never gets a socket's number;
+multiprocessing.connection, which moves its messages with os.read and os.write, on loopback.
+tests/tests/sandbox.rs compares this with native CPython."""
+import errno
+import os
+import socket
+import stat
+import sys
+from multiprocessing.connection import Client, Listener
+
+
+def attempt(label, f):
+    try:
+        print(f"{label}: {f()}")
+    except OSError as e:
+        print(f"{label}: {type(e).__name__} {errno.errorcode.get(e.errno, e.errno)}")
+    except EOFError as e:
+        print(f"{label}: {type(e).__name__}")
+
+
+a, b = socket.socketpair()
+attempt("os.write", lambda: os.write(a.fileno(), b"hello"))
+attempt("os.read", lambda: os.read(b.fileno(), 100))
+attempt("os.isatty", lambda: os.isatty(a.fileno()))
+attempt("S_ISSOCK", lambda: stat.S_ISSOCK(os.fstat(a.fileno()).st_mode))
+attempt("permissions", lambda: oct(stat.S_IMODE(os.fstat(a.fileno()).st_mode)))
+attempt("os.lseek", lambda: os.lseek(a.fileno(), 0, os.SEEK_SET))
+attempt("get_blocking", lambda: os.get_blocking(a.fileno()))
+a.settimeout(1.0)
+attempt("get_blocking with a timeout", lambda: os.get_blocking(a.fileno()))
+attempt("os.read with a timeout, nothing there", lambda: os.read(a.fileno(), 10))
+a.settimeout(None)
+attempt("get_blocking without", lambda: os.get_blocking(a.fileno()))
+os.set_blocking(a.fileno(), False)
+attempt("get_blocking after os.set_blocking(False)", lambda: os.get_blocking(a.fileno()))
+attempt("os.read, non-blocking", lambda: os.read(a.fileno(), 10))
+os.set_blocking(a.fileno(), True)
+attempt("gettimeout is the object's own", lambda: a.gettimeout())
+
+fd = b.detach()
+attempt("os.close(detach())", lambda: os.close(fd))
+attempt("os.read after os.close", lambda: os.read(fd, 1))
+attempt("the peer sees the close", lambda: a.recv(10))
+a.close()
+
+c, d = socket.socketpair()
+os.close(c.fileno())
+attempt("close() after os.close", lambda: c.close())
+attempt("fileno after close()", lambda: c.fileno())
+d.close()
+
+here = os.open(os.path.dirname(os.path.abspath(__file__)) or ".", os.O_RDONLY)
+attempt("socket(fileno=) of a folder", lambda: socket.socket(fileno=here))
+with open(os.path.abspath(__file__), "rb") as f, socket.socket() as s:
+    attempt("a file and a socket have different numbers", lambda: len({f.fileno(), s.fileno(), here}) == 3)
+    attempt("the file reads", lambda: os.read(f.fileno(), 3))
+    attempt("os.fstat of the file is no socket", lambda: stat.S_ISSOCK(os.fstat(f.fileno()).st_mode))
+os.close(here)
+
+with Listener(("127.0.0.1", 0)) as listener:
+    client = Client(listener.address)
+    server = listener.accept()
+    client.send({"greeting": "hello", "n": list(range(5))})
+    attempt("multiprocessing.connection: recv", lambda: server.recv())
+    server.send_bytes(b"x" * 100_000)
+    attempt("multiprocessing.connection: 100,000 bytes back", lambda: len(client.recv_bytes()))
+    attempt("poll with nothing there", lambda: client.poll(0.05))
+    server.close()
+    attempt("poll after the peer closed", lambda: client.poll(5))
+    attempt("recv after the peer closed", lambda: client.recv())
+    client.close()
+sys.stdout.flush()
