@@ -35,6 +35,8 @@ pub struct FakeHost {
     pub claims: RefCell<VecDeque<i32>>,
     pub released: RefCell<Vec<i32>>,
     pub files: RefCell<Vec<i32>>,
+    /// How many numbers below FD_SETSIZE the shared table sets aside for sockets.
+    pub set_aside: Cell<i32>,
 }
 
 impl FakeHost {
@@ -169,6 +171,9 @@ impl Host for FakeHost {
     }
     fn is_open_file(&self, fd: i32) -> bool {
         (0..3).contains(&fd) || self.files.borrow().contains(&fd)
+    }
+    fn number_on_linux(&self, fd: i32) -> i32 {
+        if fd < crate::socket::FD_SETSIZE { fd } else { fd - self.set_aside.get() }
     }
 }
 

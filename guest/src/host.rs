@@ -251,6 +251,11 @@ pub trait Host {
     fn is_open_file(&self, fd: i32) -> bool {
         (0..crate::socket::FIRST_FD).contains(&fd)
     }
+    /// The number `fd`, not one of the core's, would have in a Linux process, for select()'s
+    /// FD_SETSIZE: a shared table that sets numbers aside for sockets moves the numbers above them.
+    fn number_on_linux(&self, fd: i32) -> i32 {
+        fd
+    }
 }
 
 /// Which `ssl` exception a TLS engine failure becomes.

@@ -62,7 +62,11 @@ impl<H: Host> Core<H> {
         };
         for fd in lists.iter().flat_map(|l| l.iter()) {
             check_fd(*fd)?;
-            if *fd >= FD_SETSIZE {
+            // The limit is on the number the descriptor would have on Linux: a table that sets
+            // numbers aside for sockets moves the interpreter's files above them (see
+            // Host::number_on_linux), and a file there stays within select()'s reach.
+            let on_linux = if self.entry(*fd).is_some() { *fd } else { self.host.number_on_linux(*fd) };
+            if on_linux >= FD_SETSIZE {
                 return Err(value("filedescriptor out of range in select()"));
             }
         }
@@ -122,7 +126,7 @@ impl<H: Host> Core<H> {
         let mut watched = Vec::new();
         let mut origin = Vec::new();
         for (i, (fd, mask)) in registered.iter().enumerate() {
-            if is_stdio(*fd) || self.get(*fd).is_some() {
+            if *fd == STDIN_FD || self.is_file(*fd) || self.get(*fd).is_some() {
                 watched.push((*fd, interest(*mask)));
                 origin.push(i);
             } else if *fd >= 0 {
@@ -165,7 +169,7 @@ impl<H: Host> Core<H> {
         for (i, (fd, interest)) in watched.iter().enumerate() {
             if *fd == STDIN_FD {
                 (input, input_owner) = (*interest, i);
-            } else if *fd == STDOUT_FD || *fd == STDERR_FD {
+            } else if self.is_file(*fd) {
                 events[i] = *interest & (Events::READABLE | Events::WRITABLE);
                 if !events[i].is_empty() {
                     limit = Some(Duration::ZERO);
@@ -213,8 +217,8 @@ impl<H: Host> Core<H> {
             // Linux refuses to watch an epoll instance with itself.
             Some(Entry::Epoll(_)) => return Err(os(Errno::Einval)),
             None if fd == STDIN_FD => Watched::Input,
-            // stdout and stderr are as regular files (see STDOUT_FD), which epoll(7) refuses.
-            None if fd == STDOUT_FD || fd == STDERR_FD => return Err(os(Errno::Eperm)),
+            // epoll(7) refuses a regular file (see Core::is_file).
+            None if self.is_file(fd) => return Err(os(Errno::Eperm)),
             None => return Err(os(Errno::Ebadf)),
         };
         let key = u32::try_from(fd).expect("non-negative");
@@ -262,16 +266,10 @@ pub fn check_fd(fd: i32) -> Result<(), Error> {
 /// at once.
 pub const STDIN_FD: i32 = 0;
 
-/// The program's stdout and stderr. The sandbox writes them through WASI's output streams, which
-/// take a write whenever one comes, so select and poll find them ready at once, for reading and
-/// writing alike, as Linux finds a regular file; epoll refuses them, as it refuses a regular file.
+/// The program's stdout and stderr, which the sandbox writes through WASI's output streams: they
+/// take a write whenever one comes, so they are files in the sense of [`Core::is_file`].
 pub const STDOUT_FD: i32 = 1;
 pub const STDERR_FD: i32 = 2;
-
-/// Whether `fd` is one of the program's three standard streams.
-fn is_stdio(fd: i32) -> bool {
-    (STDIN_FD..=STDERR_FD).contains(&fd)
-}
 
 /// Linux's EPOLL_CLOEXEC, the one flag `select.epoll()` accepts.
 pub const EPOLL_CLOEXEC: i64 = 0x80000;
@@ -281,6 +279,13 @@ fn closed_epoll() -> Error {
 }
 
 impl<H: Host> Core<H> {
+    /// Whether `fd` is one of the program's files other than stdin: stdout, stderr, or a file or
+    /// folder it opened. select and poll find such a descriptor ready at once, for reading and
+    /// writing alike, and epoll refuses it (EPERM), as Linux treats a regular file or a folder.
+    fn is_file(&self, fd: i32) -> bool {
+        fd != STDIN_FD && self.entry(fd).is_none() && self.host.is_open_file(fd)
+    }
+
     /// `time.sleep` as CPython's `pysleep` does it since PEP 475: a wait on no socket until `until`
     /// (host clock) that a SIGINT ends only if its handler raises. `Ok(false)` when it stopped early
     /// for a Python handler, which the caller runs at once (a sleep is not inside a socket call, so
@@ -358,6 +363,29 @@ mod tests {
         assert_eq!(*core.host.wait_sizes.borrow(), vec![1, 0, 0]);
         let ep = core.epoll_create(-1, 0).unwrap();
         let refused = core.epoll_ctl(Some(ep), EpollOp::Add, STDOUT_FD, 4);
+        assert!(matches!(refused, Err(Error::Os(OsError { code: Errno::Eperm, .. }))), "{refused:?}");
+    }
+
+    /// With numbers set aside for sockets, the interpreter's files sit above FD_SETSIZE: select
+    /// reaches them as Linux reaches the low numbers they stand for. An open file is ready at once
+    /// (and epoll refuses it), a closed one is EBADF, and a number beyond what the files could
+    /// stand for is still out of select()'s range.
+    #[test]
+    fn files_above_the_numbers_set_aside_are_files() {
+        let mut core = Core::new(FakeHost::default());
+        core.host.set_aside.set(FD_SETSIZE - 3);
+        let file = FD_SETSIZE + 1;
+        core.host.files.borrow_mut().push(file);
+        core.host.waits.borrow_mut().extend([(Duration::ZERO, false), (Duration::ZERO, false)]);
+        let [r, w, _] = core.select([&[file], &[file], &[]], None).unwrap();
+        assert_eq!((r, w), (vec![0], vec![0]));
+        assert_eq!(core.poll(&[(file, POLLIN)], Some(-1.0)).unwrap(), vec![(file, POLLIN)]);
+        let closed = core.select([&[FD_SETSIZE + 2], &[], &[]], Some(0.0));
+        assert!(matches!(closed, Err(Error::Os(OsError { code: Errno::Ebadf, .. }))), "{closed:?}");
+        let beyond = core.select([&[2 * FD_SETSIZE], &[], &[]], Some(0.0));
+        assert!(matches!(beyond, Err(Error::Value(_))), "{beyond:?}");
+        let ep = core.epoll_create(-1, 0).unwrap();
+        let refused = core.epoll_ctl(Some(ep), EpollOp::Add, file, 1);
         assert!(matches!(refused, Err(Error::Os(OsError { code: Errno::Eperm, .. }))), "{refused:?}");
     }
 

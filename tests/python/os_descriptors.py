@@ -1,9 +1,11 @@
 """The os module on a socket's number: os.read, os.write, os.close, os.fstat, os.get_blocking and
-os.set_blocking, os.lseek and os.isatty act on the socket, and a file never gets a socket's number;
+os.set_blocking, os.lseek and os.isatty act on the socket, and a file never gets a socket's number
+(select and poll find a file ready, epoll refuses it, a closed file's number is EBADF);
 multiprocessing.connection, which moves its messages with os.read and os.write, on loopback.
 tests/tests/sandbox.rs compares this with native CPython."""
 import errno
 import os
+import select
 import socket
 import stat
 import sys
@@ -56,6 +58,16 @@ with open(os.path.abspath(__file__), "rb") as f, socket.socket() as s:
     attempt("a file and a socket have different numbers", lambda: len({f.fileno(), s.fileno(), here}) == 3)
     attempt("the file reads", lambda: os.read(f.fileno(), 3))
     attempt("os.fstat of the file is no socket", lambda: stat.S_ISSOCK(os.fstat(f.fileno()).st_mode))
+    # A file or a folder is ready at once for select and poll, and epoll refuses it.
+    attempt("select on the file", lambda: [len(l) for l in select.select([f], [f], [f], 0)])
+    attempt("select on the folder", lambda: [len(l) for l in select.select([here], [here], [], 0)])
+    poller = select.poll()
+    poller.register(f, select.POLLIN | select.POLLOUT)
+    attempt("poll on the file", lambda: [mask for _, mask in poller.poll(0)])
+    with select.epoll() as ep:
+        attempt("epoll of the file", lambda: ep.register(f, select.EPOLLIN))
+    file_number = f.fileno()
+attempt("select on a closed file's number", lambda: select.select([file_number], [], [], 0))
 os.close(here)
 
 with Listener(("127.0.0.1", 0)) as listener:

@@ -188,6 +188,15 @@ pub fn is_open_file(fd: i32) -> bool {
     !entry.is_null() && !std::ptr::eq(unsafe { (*entry).vtable }, &VTABLE)
 }
 
+/// The number `fd` (a file's, or none's) would have without the numbers [`reserve`] set aside: those
+/// above them move down by as many, so that a file at 1024 stands for the low number Linux would give.
+pub fn number_on_linux(fd: i32) -> i32 {
+    if fd < RESERVED_BELOW {
+        return fd;
+    }
+    fd - RESERVED.with_borrow(|reserved| reserved.len() as i32)
+}
+
 /// The descriptor number libc passes as an entry's data (see Vtable).
 fn fd_of(data: *mut c_void) -> i32 {
     data as usize as i32

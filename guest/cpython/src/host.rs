@@ -302,6 +302,9 @@ impl core::Host for WitHost {
     fn is_open_file(&self, fd: i32) -> bool {
         crate::descriptors::is_open_file(fd)
     }
+    fn number_on_linux(&self, fd: i32) -> i32 {
+        crate::descriptors::number_on_linux(fd)
+    }
 }
 
 /// The host's TLS engine behind this component's `pysock:net/tls` import.
