@@ -1,6 +1,7 @@
 """The os module on a socket's number: os.read, os.write, os.close, os.fstat, os.get_blocking and
-os.set_blocking, os.lseek and os.isatty act on the socket, and a file never gets a socket's number
-(select and poll find a file ready, epoll refuses it, a closed file's number is EBADF);
+os.set_blocking, os.lseek and os.isatty act on the socket (os.fstat and os.lseek on an epoll too),
+and a file never gets a socket's number (select and poll find a file ready, epoll refuses it, a
+closed file's number is EBADF);
 multiprocessing.connection, which moves its messages with os.read and os.write, on loopback.
 tests/tests/sandbox.rs compares this with native CPython."""
 import errno
@@ -28,6 +29,13 @@ attempt("os.isatty", lambda: os.isatty(a.fileno()))
 attempt("S_ISSOCK", lambda: stat.S_ISSOCK(os.fstat(a.fileno()).st_mode))
 attempt("permissions", lambda: oct(stat.S_IMODE(os.fstat(a.fileno()).st_mode)))
 attempt("os.lseek", lambda: os.lseek(a.fileno(), 0, os.SEEK_SET))
+attempt("st_nlink, st_blksize", lambda: (os.fstat(a.fileno()).st_nlink, os.fstat(a.fileno()).st_blksize))
+with select.epoll() as ep:
+    # An epoll instance is an anonymous inode: no type bits, 0600, and a seek that goes nowhere.
+    attempt("epoll: mode", lambda: oct(os.fstat(ep.fileno()).st_mode))
+    attempt("epoll: st_blksize", lambda: os.fstat(ep.fileno()).st_blksize)
+    attempt("epoll: os.lseek", lambda: os.lseek(ep.fileno(), 0, os.SEEK_SET))
+    attempt("epoll: os.read", lambda: os.read(ep.fileno(), 1))
 attempt("get_blocking", lambda: os.get_blocking(a.fileno()))
 a.settimeout(1.0)
 attempt("get_blocking with a timeout", lambda: os.get_blocking(a.fileno()))

@@ -103,10 +103,14 @@ static VTABLE: Vtable = Vtable {
 const O_NONBLOCK: i32 = 0x4;
 const O_RDWR: i32 = 0x0400_0000 | 0x1000_0000;
 const S_IFSOCK: u32 = 0xc000;
-/// `sizeof(struct stat)` on wasm32, and where `st_nlink` and `st_mode` sit in it.
+/// `sizeof(struct stat)` on wasm32, and where `st_nlink`, `st_mode` and `st_blksize` (a 32-bit
+/// long) sit in it.
 const STAT_SIZE: usize = 144;
 const ST_NLINK: usize = 16;
 const ST_MODE: usize = 24;
+const ST_BLKSIZE: usize = 56;
+/// The block size Linux reports for a socket or an epoll instance: the page size.
+const PAGE_SIZE: i32 = 4096;
 /// Linux's and WASI CPython's number for SIGINT.
 const SIGINT: i32 = 2;
 /// The numbers [`reserve`] takes for the core: below select()'s limit, FD_SETSIZE.
@@ -262,24 +266,37 @@ unsafe extern "C" fn sendto(data: *mut c_void, buf: *const u8, len: usize, _flag
     with_core(|c| c.write_descriptor(fd_of(data), bytes)).map_or_else(fail, |n| n as isize)
 }
 
-/// fstat(2) of a socket: a zeroed `struct stat` with S_IFSOCK and Linux's 0777 permissions.
+/// Whether `fd` is one of the core's epoll instances (`Some(true)`), one of its sockets
+/// (`Some(false)`), or none of its descriptors.
+fn is_epoll(fd: i32) -> Option<bool> {
+    with_core(|c| c.entry(fd).map(|e| matches!(e, pysock_guest::socket::Entry::Epoll(_))))
+}
+
+/// fstat(2): a zeroed `struct stat` with Linux's mode, a link and its block size: a socket is
+/// S_IFSOCK with 0777, an epoll instance an anonymous inode (no type bits) with 0600.
 unsafe extern "C" fn fstat(data: *mut c_void, buf: *mut u8) -> i32 {
-    if with_core(|c| c.entry(fd_of(data)).is_none()) {
-        return fail(CallError::Os(Errno::Ebadf)) as i32;
-    }
+    let mode = match is_epoll(fd_of(data)) {
+        None => return fail(CallError::Os(Errno::Ebadf)) as i32,
+        Some(true) => 0o600,
+        Some(false) => S_IFSOCK | 0o777,
+    };
     // SAFETY: libc passes a `struct stat`, STAT_SIZE bytes on wasm32, aligned for its u64 fields.
     unsafe {
         std::ptr::write_bytes(buf, 0, STAT_SIZE);
         buf.add(ST_NLINK).cast::<u64>().write(1);
-        buf.add(ST_MODE).cast::<u32>().write(S_IFSOCK | 0o777);
+        buf.add(ST_MODE).cast::<u32>().write(mode);
+        buf.add(ST_BLKSIZE).cast::<i32>().write(PAGE_SIZE);
     }
     0
 }
 
-/// lseek(2) of a socket: ESPIPE, which no socket call reports, so the core's errnos lack it.
+/// lseek(2): ESPIPE for a socket, which no socket call reports, so the core's errnos lack it; an
+/// epoll instance, whose anonymous inode seeks nowhere, says 0.
 unsafe extern "C" fn seek(data: *mut c_void, _offset: i64, _whence: i32) -> i64 {
-    if with_core(|c| c.entry(fd_of(data)).is_none()) {
-        return fail(CallError::Os(Errno::Ebadf)) as i64;
+    match is_epoll(fd_of(data)) {
+        None => return fail(CallError::Os(Errno::Ebadf)) as i64,
+        Some(true) => return 0,
+        Some(false) => {}
     }
     let espipe = pyo3::Python::attach(|py| py.import("errno")?.getattr("ESPIPE")?.extract::<i32>()).unwrap_or(70);
     set_errno(espipe);
