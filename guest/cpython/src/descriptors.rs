@@ -109,6 +109,8 @@ const STAT_SIZE: usize = 144;
 const ST_NLINK: usize = 16;
 const ST_MODE: usize = 24;
 const ST_BLKSIZE: usize = 56;
+/// Linux's largest `whence` for lseek(2).
+const SEEK_HOLE: i32 = 4;
 /// The block size Linux reports for a socket or an epoll instance: the page size.
 const PAGE_SIZE: i32 = 4096;
 /// Linux's and WASI CPython's number for SIGINT.
@@ -290,11 +292,13 @@ unsafe extern "C" fn fstat(data: *mut c_void, buf: *mut u8) -> i32 {
     0
 }
 
-/// lseek(2): ESPIPE for a socket, which no socket call reports, so the core's errnos lack it; an
-/// epoll instance, whose anonymous inode seeks nowhere, says 0.
-unsafe extern "C" fn seek(data: *mut c_void, _offset: i64, _whence: i32) -> i64 {
+/// lseek(2): EINVAL for a `whence` beyond Linux's SEEK_HOLE, before anything else, as Linux checks;
+/// ESPIPE for a socket, which no socket call reports, so the core's errnos lack it; an epoll
+/// instance, whose anonymous inode seeks nowhere, says 0.
+unsafe extern "C" fn seek(data: *mut c_void, _offset: i64, whence: i32) -> i64 {
     match is_epoll(fd_of(data)) {
         None => return fail(CallError::Os(Errno::Ebadf)) as i64,
+        Some(_) if !(0..=SEEK_HOLE).contains(&whence) => return fail(CallError::Os(Errno::Einval)) as i64,
         Some(true) => return 0,
         Some(false) => {}
     }
