@@ -46,6 +46,7 @@ pub fn stdlib(cache_dir: &Path) -> Result<PathBuf> {
     let Some(digest) = digest() else { bail!("{NOT_CARRIED}") };
     let folder = cache_dir.join(format!("stdlib-{digest}"));
     if folder.is_dir() {
+        crate::runtime::mark_used(&folder);
         return Ok(folder);
     }
     std::fs::create_dir_all(cache_dir).with_context(|| format!("cannot create the cache folder {}", cache_dir.display()))?;

@@ -289,6 +289,7 @@ fn load_cached(engine: &Engine, identity: u64, cache_dir: Option<&Path>, bytes: 
     let cached = cache_dir.map(|dir| dir.join(format!("{}.cwasm", cache_key(engine, identity))));
     if let Some(path) = cached.as_ref().filter(|p| p.exists()) {
         if let Ok(c) = crate::sys::load_compiled(engine, path) {
+            mark_used(path);
             return Ok(c);
         }
     }
@@ -316,7 +317,16 @@ fn prune_cache(dir: &Path) {
     prune_oldest(dir, CACHE_ENTRIES, |name| name.ends_with(".cwasm"));
 }
 
-/// Removes the entries of `dir` that `is_entry` names (files or folders), all but the `keep` newest.
+/// Marks a cache entry (file or folder) as just used, for [`prune_oldest`]: an entry every run
+/// loads outlives the ones a test's unusual options compiled once, however long ago it was made.
+pub(crate) fn mark_used(entry: &Path) {
+    if let Ok(f) = std::fs::File::open(entry) {
+        let _ = f.set_modified(std::time::SystemTime::now());
+    }
+}
+
+/// Removes the entries of `dir` that `is_entry` names (files or folders), all but the `keep` most
+/// recently made or used ([`mark_used`]).
 pub(crate) fn prune_oldest(dir: &Path, keep: usize, is_entry: impl Fn(&str) -> bool) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut found: Vec<_> = entries
@@ -482,12 +492,13 @@ pub fn run_captured(engine: &Engine, component: &Component, options: &RunOptions
 
 #[cfg(test)]
 mod tests {
-    use super::prune_oldest;
+    use super::{mark_used, prune_oldest};
     use std::time::{Duration, SystemTime};
 
-    /// The cache keeps the newest entries of the kind asked, files or folders, and nothing else goes.
+    /// The cache keeps the entries of the kind asked, files or folders, made or used last, and
+    /// nothing else goes.
     #[test]
-    fn pruning_keeps_the_newest_entries_of_one_kind() {
+    fn pruning_keeps_the_entries_used_last_of_one_kind() {
         let dir = std::env::temp_dir().join(format!("pysock-prune-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -503,11 +514,14 @@ mod tests {
             let when = base + Duration::from_secs(60 * i as u64);
             std::fs::File::options().read(true).open(&path).unwrap().set_modified(when).unwrap();
         }
+        // The oldest of each kind was used last: it stays, and the next oldest goes instead.
+        mark_used(&dir.join("a.cwasm"));
+        mark_used(&dir.join("stdlib-1"));
         prune_oldest(&dir, 2, |name| name.ends_with(".cwasm"));
         prune_oldest(&dir, 1, |name| name.starts_with("stdlib-"));
         let mut left: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
         left.sort();
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(left, ["b.cwasm", "c.cwasm", "other", "stdlib-3"]);
+        assert_eq!(left, ["a.cwasm", "c.cwasm", "other", "stdlib-1"]);
     }
 }
