@@ -79,11 +79,11 @@ fn pysock_bin() -> PathBuf {
 #[derive(Clone, Copy, Debug)]
 enum Workload {
     Throughput { chunk: usize, placement: Placement },
-    Latency,
+    Latency { placement: Placement },
     ConnRate,
 }
 
-/// Where a throughput run's sender and sink may run. On a virtual machine a sender whose sink
+/// Where a run's subject and its peer (the sink, or the echo server) may run. On a virtual machine a sender whose sink
 /// sleeps on another CPU pays for waking it (an inter-processor interrupt) inside its send call;
 /// on one CPU the wake-up is local. Left to the scheduler, which of the two a run gets varies from
 /// run to run, and with it a 64 KiB sender's rate by about two times (docs/performance.md). Pinning
@@ -103,6 +103,19 @@ impl Placement {
         if self == Placement::Scheduler { peers.sink } else { peers.pinned_sink }
     }
 
+    fn echo(self, peers: &Peers) -> u16 {
+        if self == Placement::Scheduler { peers.echo } else { peers.pinned_echo }
+    }
+
+    /// How a workload's name says where its two ends ran.
+    fn described(self, subject: &str, peer: &str) -> String {
+        match self {
+            Placement::Scheduler => String::new(),
+            Placement::Apart => format!(", {subject} and {peer} pinned to two CPUs"),
+            Placement::Together => format!(", {subject} and {peer} pinned to one CPU"),
+        }
+    }
+
     /// Runs one measurement of a subject where this placement puts subjects.
     fn run<T>(self, measure: impl FnOnce() -> T) -> T {
         match (self, cpus()) {
@@ -117,21 +130,16 @@ impl Workload {
         match self {
             Workload::Throughput { chunk, placement } => {
                 let size = if chunk >= 1 << 20 { format!("{} MiB", chunk >> 20) } else { format!("{} KiB", chunk >> 10) };
-                let pinned = match placement {
-                    Placement::Scheduler => "",
-                    Placement::Apart => ", sender and sink pinned to two CPUs",
-                    Placement::Together => ", sender and sink pinned to one CPU",
-                };
-                format!("throughput, {size} sends{pinned} (MiB/s)")
+                format!("throughput, {size} sends{} (MiB/s)", placement.described("sender", "sink"))
             }
-            Workload::Latency => "latency, 64 B ping-pong, p50 / p99 (µs)".into(),
+            Workload::Latency { placement } => format!("latency, 64 B ping-pong{}, p50 / p99 (µs)", placement.described("client", "echo server")),
             Workload::ConnRate => "connections per second (connect, close)".into(),
         }
     }
 
     /// Whether a larger number is better.
     fn higher_is_better(self) -> bool {
-        !matches!(self, Workload::Latency)
+        !matches!(self, Workload::Latency { .. })
     }
 
     fn python_args(self, peers: &Peers) -> Vec<String> {
@@ -139,7 +147,7 @@ impl Workload {
             Workload::Throughput { chunk, placement } => {
                 vec!["throughput".into(), placement.sink(peers).to_string(), chunk.to_string(), TOTAL.to_string()]
             }
-            Workload::Latency => vec!["latency".into(), peers.echo.to_string(), ROUNDS.to_string()],
+            Workload::Latency { placement } => vec!["latency".into(), placement.echo(peers).to_string(), ROUNDS.to_string()],
             Workload::ConnRate => vec!["connrate".into(), peers.acceptor.to_string(), CONNECTIONS.to_string()],
         }
     }
@@ -150,6 +158,8 @@ struct Peers {
     /// A sink whose threads run on `cpus().1` alone.
     pinned_sink: u16,
     echo: u16,
+    /// An echo server whose threads run on `cpus().1` alone.
+    pinned_echo: u16,
     acceptor: u16,
     tls_sink: u16,
 }
@@ -176,12 +186,23 @@ fn sink(mut c: TcpStream) {
     let _ = c.write_all(&n.to_be_bytes());
 }
 
-/// [`sink`] on the sink's CPU of [`Placement`].
+/// [`sink`] on the peer's CPU of [`Placement`].
 fn pinned_sink(c: TcpStream) {
-    if let Some((_, sink_cpu)) = cpus() {
-        set_affinity(&only(sink_cpu)).expect("pinning the sink thread");
-    }
+    on_peer_cpu();
     sink(c)
+}
+
+/// [`echo`] on the peer's CPU of [`Placement`].
+fn pinned_echo(c: TcpStream) {
+    on_peer_cpu();
+    echo(c)
+}
+
+/// Pins this thread, a peer's, to the second of [`cpus`].
+fn on_peer_cpu() {
+    if let Some((_, peer_cpu)) = cpus() {
+        set_affinity(&only(peer_cpu)).expect("pinning the peer thread");
+    }
 }
 
 /// Two CPUs this process may use, for [`Placement`]: the subject's and the sink's.
@@ -294,7 +315,7 @@ fn start_peers() -> Result<Peers> {
             std::thread::spawn(move || tls_sink(config, conn));
         }
     });
-    Ok(Peers { sink: spawn_peer(sink), pinned_sink: spawn_peer(pinned_sink), echo: spawn_peer(echo), acceptor: acceptor_port, tls_sink: tls_sink_port })
+    Ok(Peers { sink: spawn_peer(sink), pinned_sink: spawn_peer(pinned_sink), echo: spawn_peer(echo), pinned_echo: spawn_peer(pinned_echo), acceptor: acceptor_port, tls_sink: tls_sink_port })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -345,8 +366,8 @@ fn rust_native(w: Workload, peers: &Peers) -> Result<Vec<f64>> {
             anyhow::ensure!(u64::from_be_bytes(ack) == sent as u64, "the sink lost bytes");
             Ok(vec![sent as f64 / start.elapsed().as_secs_f64() / (1 << 20) as f64])
         }
-        Workload::Latency => {
-            let mut s = TcpStream::connect(("127.0.0.1", peers.echo))?;
+        Workload::Latency { placement } => {
+            let mut s = TcpStream::connect(("127.0.0.1", placement.echo(peers)))?;
             s.set_nodelay(true)?;
             let msg = [b'p'; 64];
             let mut back = [0u8; 64];
@@ -552,12 +573,15 @@ fn main() -> Result<()> {
     let mut workloads = vec![
         Workload::Throughput { chunk: 1 << 20, placement: Placement::Scheduler },
         Workload::Throughput { chunk: 64 << 10, placement: Placement::Scheduler },
-        Workload::Latency,
+        Workload::Latency { placement: Placement::Scheduler },
         Workload::ConnRate,
     ];
     if cpus().is_some() {
         for placement in [Placement::Apart, Placement::Together] {
             workloads.push(Workload::Throughput { chunk: 64 << 10, placement });
+        }
+        for placement in [Placement::Apart, Placement::Together] {
+            workloads.push(Workload::Latency { placement });
         }
     }
     for &w in &workloads {
@@ -565,8 +589,8 @@ fn main() -> Result<()> {
         println!("{section}");
         let py = w.python_args(&peers);
         let placement = match w {
-            Workload::Throughput { placement, .. } => placement,
-            _ => Placement::Scheduler,
+            Workload::Throughput { placement, .. } | Workload::Latency { placement } => placement,
+            Workload::ConnRate => Placement::Scheduler,
         };
         compare(&mut results, &section, &mut [
             ("a", &mut || placement.run(|| rust_native(w, &peers))),
@@ -791,7 +815,7 @@ fn targets(results: &Results) -> String {
     let ratio = |section: &str, higher_is_better: bool, x: &str, y: &str| ratio_of(results.get(section)?, x, y, higher_is_better);
     let tp1 = Workload::Throughput { chunk: 1 << 20, placement: Placement::Scheduler }.name();
     let tp64 = Workload::Throughput { chunk: 64 << 10, placement: Placement::Scheduler }.name();
-    let lat = Workload::Latency.name();
+    let lat = Workload::Latency { placement: Placement::Scheduler }.name();
     let conn = Workload::ConnRate.name();
     let epoll = |n: f64| {
         let v = results.get("readiness wait, epoll, N idle (µs)")?.get("d")?;
