@@ -207,6 +207,20 @@ pub trait Host {
     /// recv(2) of at most `into.len()` bytes into `into`, whose first [`Received::written`] bytes
     /// it initialises (and no more than `into.len()`).
     fn recv(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno>;
+    /// [`Host::recv`] as a blocking socket's recv(2): one that finds nothing waits for bytes, the
+    /// end of the stream or an error. EINTR when the host ended the wait for a SIGINT the program
+    /// is to see. This default receives, waits and receives again through the host's other
+    /// calls; a host that can wait inside its receive does it in one call.
+    fn recv_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
+        loop {
+            match self.recv(s, into, flags) {
+                Err(Errno::Eagain) => {
+                    self.wait(&[(s, Events::READABLE)], Events::empty(), None)?;
+                }
+                got => return got,
+            }
+        }
+    }
     /// recvfrom(2): as [`Host::recv`], with the sender's address when the socket reports one.
     fn recv_from(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno>;
     fn shutdown(&self, s: &Self::Socket, how: ShutdownHow) -> Result<(), Errno>;

@@ -654,14 +654,16 @@ impl<H: Host> Core<H> {
     /// What comes back says how many bytes were written there and the count to return (more than
     /// that with MSG_TRUNC); `recv` makes its bytes object that long.
     pub fn recv<L: Landing + ?Sized>(&self, s: &SockObj, into: &mut L, bufsize: i64, flags: i32) -> Result<Received, Error> {
-        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>]| self.host.recv(sock, into, flags).map(|got| (got, None));
+        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>], waits: bool| {
+            if waits { self.host.recv_waiting(sock, into, flags) } else { self.host.recv(sock, into, flags) }.map(|got| (got, None))
+        };
         Ok(self.receive(s, into, bufsize, flags, "recv", op)?.0)
     }
 
     /// `recvfrom` and `recvfrom_into` (named by `caller` in errors): as [`Core::recv`], with the
     /// sender's address.
     pub fn recvfrom<L: Landing + ?Sized>(&self, s: &SockObj, into: &mut L, bufsize: i64, flags: i32, caller: &str) -> Result<(Received, Option<Address>), Error> {
-        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>]| self.host.recv_from(sock, into, flags);
+        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>], _waits: bool| self.host.recv_from(sock, into, flags);
         let (got, from) = self.receive(s, into, bufsize, flags, caller, op)?;
         Ok((got, from.map(|a| to_python(&a))))
     }
@@ -708,8 +710,9 @@ impl<H: Host> Core<H> {
     }
 
     /// CPython's `sock_recv_guts` and `sock_recvfrom_guts` over `op` (one host receive into the
-    /// memory it is given): the timeout mode, and MSG_WAITALL on a blocking stream socket, which the
-    /// kernel would wait out but the host's never-blocking socket cannot.
+    /// memory it is given, which may wait for bytes itself when told to, as a blocking socket's
+    /// does): the timeout mode, and MSG_WAITALL on a blocking stream socket, which the kernel
+    /// would wait out but the host's never-blocking socket cannot.
     fn receive<L: Landing + ?Sized>(
         &self,
         s: &SockObj,
@@ -717,7 +720,7 @@ impl<H: Host> Core<H> {
         bufsize: i64,
         flags: i32,
         caller: &str,
-        op: impl Fn(&H::Socket, &mut [MaybeUninit<u8>]) -> Result<(Received, Option<IpSocketAddress>), Errno>,
+        op: impl Fn(&H::Socket, &mut [MaybeUninit<u8>], bool) -> Result<(Received, Option<IpSocketAddress>), Errno>,
     ) -> Result<(Received, Option<IpSocketAddress>), Error> {
         if bufsize < 0 {
             return Err(value(&format!("negative buffersize in {caller}")));
@@ -725,10 +728,11 @@ impl<H: Host> Core<H> {
         let sock = self.sock(s)?;
         let mode = Self::call_mode(s, flags);
         if bufsize == 0 && mode == Mode::Blocking {
-            return Self::receive_nothing(op(sock, &mut []), (Received::default(), None));
+            return Self::receive_nothing(op(sock, &mut [], false), (Received::default(), None));
         }
         let wanted = bufsize as u64;
-        let call = |into: &mut [MaybeUninit<u8>]| timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, into));
+        let waits = mode == Mode::Blocking;
+        let call = |into: &mut [MaybeUninit<u8>]| timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, into, waits));
         let first = into.room(0, wanted.min(MOST_PER_RECEIVE as u64) as usize);
         let (mut got, from) = call(first).map_err(call_error)?;
         let waits_for_all = flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 && s.kind == SOCK_STREAM;
@@ -1131,6 +1135,26 @@ mod tests {
         core.host.waits.borrow_mut().push_back((Duration::ZERO, false));
         assert!(matches!(core.send(&s, b"x", MSG_DONTWAIT), Err(Error::Timeout(_))));
         assert_eq!(*core.host.wait_limits.borrow(), vec![Some(Duration::from_millis(300)); 2]);
+    }
+
+    /// A blocking receive that a SIGINT cut short runs the program's handler, as CPython's
+    /// `sock_call_ex` does on EINTR: an ignored signal lets it receive on, a handler that raised
+    /// ends it with that exception.
+    #[test]
+    fn a_blocking_receive_cut_short_by_a_signal_runs_the_handler() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        let mut memory = [MaybeUninit::uninit(); 10];
+        core.host.arrivals.borrow_mut().extend([Err(Errno::Eagain), Ok(vec![5; 3])]);
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(1), false));
+        core.host.interruptions.set(1);
+        assert_eq!(core.recv(&s, &mut memory[..], 10, 0).unwrap(), Received { written: 3, length: 3 });
+        core.host.arrivals.borrow_mut().push_back(Err(Errno::Eagain));
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(1), false));
+        core.host.interruptions.set(1);
+        core.host.signals.borrow_mut().push_back(crate::host::Signalled::Raised);
+        assert!(matches!(core.recv(&s, &mut memory[..], 10, 0), Err(Error::Raised)));
+        assert!(core.host.waits.borrow().is_empty() && core.host.arrivals.borrow().is_empty());
     }
 
     /// A blocking MSG_WAITALL receive goes on where the last arrival ended, until it has all it

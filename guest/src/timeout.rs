@@ -86,7 +86,13 @@ fn call<H: Host, T>(
     loop {
         match op() {
             Ok(v) => return Ok(v),
-            Err(Errno::Eintr) => continue,
+            // A call that waited inside the host ([`Host::recv_waiting`]) and was cut short by a
+            // SIGINT: the handler runs, and unless it raised, the call is made again, as
+            // CPython's `sock_call_ex` does for a blocking system call.
+            Err(Errno::Eintr) => match host.check_signals() {
+                Signalled::Raised => return Err(CallError::Raised),
+                Signalled::Pending | Signalled::Ignored => continue,
+            },
             Err(Errno::Eagain) if mode != Mode::NonBlocking => {}
             Err(e) => return Err(CallError::Os(e)),
         }

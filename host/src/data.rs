@@ -12,7 +12,9 @@
 //! the `bytes` object it is building, or `recv_into`'s buffer, as a `list<u8>`, which the host
 //! lifts as an address ([`GuestBuffer`]); recv(2) writes there while the result is lowered
 //! ([`ReceiveInto`]), the one point of a host call where the guest's memory is writable. The
-//! kernel's copy is the only one, for every size, and the guest is never called back.
+//! kernel's copy is the only one, for every size, and the guest is never called back. A blocking
+//! socket's receive that finds nothing waits right there (poll(2) on the socket and the
+//! interrupter's eventfd) and tries again, as the kernel would inside a blocking recv(2).
 
 use crate::bindings::pysock::net::types::{Errno, IpSocketAddress, Received};
 use crate::error::{NetError, guard};
@@ -232,8 +234,22 @@ impl ReceiveInto {
             wasmtime::bail!("pysock: recv-into's buffer outside memory");
         };
         // The guest cannot run between the plan and this call (nothing here calls into it), so
-        // `plan.fd` is still the socket's own descriptor.
-        Ok(match sys::recv(plan.fd, into, plan.flags) {
+        // `plan.fd` is still the socket's own descriptor, for as long as the receive waits.
+        let mut got = sys::recv(plan.fd, into, plan.flags);
+        if let Some(wake) = &plan.waits {
+            while matches!(&got, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) {
+                match wake.check() {
+                    Ok(()) => {}
+                    Err(NetError::Errno(e)) => return Ok(Err(e)),
+                    Err(NetError::Trap(t)) => return Err(t),
+                }
+                if let Err(e) = sys::wait_readable(plan.fd, wake.fd()) {
+                    return Ok(Err(errno::from_io(&e)));
+                }
+                got = sys::recv(plan.fd, into, plan.flags);
+            }
+        }
+        Ok(match got {
             Ok(n) => {
                 if let Some(counted) = &plan.counted {
                     counted.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
@@ -279,8 +295,8 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     )?;
     data.func_wrap(
         "recv-into",
-        |mut store: StoreContextMut<'_, T>, (id, buffer, flags): (u32, GuestBuffer, i32)| -> wasmtime::Result<(ReceiveInto,)> {
-            guard("data.recv_into", || match store.data_mut().pysock().plan_recv_into(&Resource::new_borrow(id), buffer.len, flags) {
+        |mut store: StoreContextMut<'_, T>, (id, buffer, flags, wait): (u32, GuestBuffer, i32, bool)| -> wasmtime::Result<(ReceiveInto,)> {
+            guard("data.recv_into", || match store.data_mut().pysock().plan_recv_into(&Resource::new_borrow(id), buffer.len, flags, wait) {
                 Ok(plan) => Ok((ReceiveInto { buffer, planned: Ok(plan) },)),
                 Err(NetError::Errno(e)) => Ok((ReceiveInto { buffer, planned: Err(e) },)),
                 Err(NetError::Trap(t)) => Err(t),

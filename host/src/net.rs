@@ -39,6 +39,9 @@ pub(crate) struct ReceiveInto {
     /// Where the bytes taken off the socket are counted, for the quota; none for a peek or
     /// without a quota.
     pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// For a receive that waits as a blocking socket's does: what may end the wait (a stopped
+    /// guest, a SIGINT). None: nothing there is EAGAIN.
+    pub waits: Option<crate::Interrupter>,
 }
 
 /// What a receive buffer holds where the kernel did not write: zeros, so a miscount could only
@@ -383,7 +386,7 @@ impl PysockCtxView<'_> {
 
     /// `pysock:net/data.recv-into` of at most `len` bytes: everything but the system call, which
     /// needs the guest's memory and so runs as the result is lowered.
-    pub(crate) fn plan_recv_into(&mut self, this: &Resource<Socket>, len: usize, flags: i32) -> NetResult<ReceiveInto> {
+    pub(crate) fn plan_recv_into(&mut self, this: &Resource<Socket>, len: usize, flags: i32, wait: bool) -> NetResult<ReceiveInto> {
         let len = (self.recv_allowance(len as u64, flags)? as usize).min(MAX_RECV);
         let socket = self.socket(this)?;
         Ok(ReceiveInto {
@@ -393,6 +396,7 @@ impl PysockCtxView<'_> {
             discards: socket.discards(flags),
             // Nothing to count without a quota: the count only ever serves one.
             counted: (flags & libc::MSG_PEEK == 0 && self.ctx.quotas.bytes_received != u64::MAX).then(|| self.ctx.usage.bytes_received.clone()),
+            waits: wait.then(|| self.ctx.interrupter.clone()),
         })
     }
 

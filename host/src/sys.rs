@@ -255,6 +255,25 @@ pub fn wait_for_sigint() -> io::Result<()> {
     Ok(())
 }
 
+/// Blocks until `fd` has something to read (bytes, the end of the stream or an error) or `wake`
+/// is readable: poll(2) on both, with no time limit. A signal that ends it early is no error, as
+/// the caller looks again either way.
+pub fn wait_readable(fd: std::os::fd::RawFd, wake: BorrowedFd<'_>) -> io::Result<()> {
+    let mut fds = [
+        libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: wake.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+    ];
+    // SAFETY: the array is valid for reads and writes of its two `pollfd` entries.
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+    if rc < 0 {
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EINTR) {
+            return Err(err);
+        }
+    }
+    Ok(())
+}
+
 /// Makes an eventfd unreadable again (its counter 0).
 pub fn eventfd_drain(fd: BorrowedFd<'_>) {
     let mut count: u64 = 0;

@@ -292,6 +292,22 @@ fn ctrl_c_is_keyboard_interrupt() {
         "blocked.py",
         &["import socket", "s = socket.create_server(('127.0.0.1', 0))", "print('waiting', flush=True)", "try:", "    s.accept()", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
     );
+    // A blocking recv, which waits inside the host's receive.
+    let receiving = dir.write(
+        "receiving.py",
+        &[
+            "import socket",
+            "s = socket.create_server(('127.0.0.1', 0))",
+            "c = socket.create_connection(s.getsockname())",
+            "print('waiting', flush=True)",
+            "try:",
+            "    c.recv(1)",
+            "finally:",
+            "    print('cleanup ran', flush=True)",
+            "",
+        ]
+        .join("\n"),
+    );
     let in_asyncio = dir.write(
         "in_asyncio.py",
         &[
@@ -393,7 +409,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         (status, rest, err.lines().last().unwrap_or_default().to_string(), err)
     };
     let summary = |(status, rest, last, _): (Option<i32>, String, String, String)| (status, rest, last);
-    for script in [&blocked, &in_asyncio, &sleeping, &asking] {
+    for script in [&blocked, &receiving, &in_asyncio, &sleeping, &asking] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
         let native = interrupt(python3().arg(script), 1);

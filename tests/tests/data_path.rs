@@ -3,16 +3,17 @@
 //! length or socket number the guest passes, the host writes only inside that list and inside the
 //! guest's memory: a list past the end of memory (or whose end overflows) traps as any out-of-bounds
 //! list does, a number that is no open socket is EBADF, and bytes past the ones received keep
-//! what the guest had there.
+//! what the guest had there. With `wait`, a receive that finds nothing waits for bytes as a
+//! blocking socket's does, and a SIGINT or a stop ends the wait.
 
 use pysock::bindings::pysock::net::net::{HostEpoll, HostSocket};
 use pysock::bindings::pysock::net::types::Kind;
 use pysock::runtime::State;
-use pysock::{NetworkPolicy, PysockCtx, PysockView};
+use pysock::{Interrupter, NetworkPolicy, PysockCtx, PysockView};
 use wasmtime::component::{Component, Linker, TypedFunc};
 use wasmtime::{Engine, Store, StoreLimits};
 
-/// A component that imports `data.recv-into` and exports `recv(s, at, len)` (the received count,
+/// A component that imports `data.recv-into` and exports `recv(s, at, len, wait)` (the received count,
 /// or 0x10000 + the errno's case number), `peek(at)` and `fill(at, len, byte)` over its one page
 /// (64 KiB) of memory.
 const GUEST: &str = r#"
@@ -22,17 +23,17 @@ const GUEST: &str = r#"
     (export "errno" (type $errno (eq $errno')))
     (type $received' (record (field "written" u32) (field "length" u64)))
     (export "received" (type $received (eq $received')))
-    (export "recv-into" (func (param "s" u32) (param "buffer" (list u8)) (param "flags" s32) (result (result $received (error $errno)))))
+    (export "recv-into" (func (param "s" u32) (param "buffer" (list u8)) (param "flags" s32) (param "wait" bool) (result (result $received (error $errno)))))
   ))
   (core module $memory (memory (export "memory") 1))
   (core instance $memory (instantiate $memory))
   (core func $recv-into (canon lower (func $data "recv-into") (memory (core memory $memory "memory"))))
   (core module $guest
     (import "env" "memory" (memory 1))
-    (import "data" "recv-into" (func $recv-into (param i32 i32 i32 i32 i32)))
+    (import "data" "recv-into" (func $recv-into (param i32 i32 i32 i32 i32 i32)))
     ;; The result lands at 0xFF00: discriminant, then written (at +8) or the errno (at +8).
-    (func (export "recv") (param $s i32) (param $at i32) (param $len i32) (result i32)
-      (call $recv-into (local.get $s) (local.get $at) (local.get $len) (i32.const 0) (i32.const 0xFF00))
+    (func (export "recv") (param $s i32) (param $at i32) (param $len i32) (param $wait i32) (result i32)
+      (call $recv-into (local.get $s) (local.get $at) (local.get $len) (i32.const 0) (local.get $wait) (i32.const 0xFF00))
       (if (result i32) (i32.load8_u (i32.const 0xFF00))
         (then (i32.add (i32.const 0x10000) (i32.load8_u (i32.const 0xFF08))))
         (else (i32.load (i32.const 0xFF08)))))
@@ -42,28 +43,35 @@ const GUEST: &str = r#"
   (core instance $guest (instantiate $guest
     (with "env" (instance $memory))
     (with "data" (instance (export "recv-into" (func $recv-into))))))
-  (func (export "recv") (param "s" u32) (param "at" u32) (param "len" u32) (result u32) (canon lift (core func $guest "recv")))
+  (func (export "recv") (param "s" u32) (param "at" u32) (param "len" u32) (param "wait" bool) (result u32) (canon lift (core func $guest "recv")))
   (func (export "peek") (param "at" u32) (result u32) (canon lift (core func $guest "peek")))
   (func (export "fill") (param "at" u32) (param "len" u32) (param "byte" u32) (canon lift (core func $guest "fill")))
 )
 "#;
 
 /// errno's case numbers in the WIT enum.
+const EAGAIN: u32 = 4;
 const EBADF: u32 = 6;
+const EINTR: u32 = 13;
 
 struct Guest {
     store: Store<State>,
-    recv: TypedFunc<(u32, u32, u32), (u32,)>,
+    recv: TypedFunc<(u32, u32, u32, bool), (u32,)>,
     peek: TypedFunc<(u32,), (u32,)>,
     fill: TypedFunc<(u32, u32, u32), ()>,
 }
 
 impl Guest {
     fn new(engine: &Engine) -> Guest {
+        Guest::with(engine, Interrupter::new().unwrap())
+    }
+
+    /// A guest whose waits `interrupter` can end.
+    fn with(engine: &Engine, interrupter: Interrupter) -> Guest {
         let component = Component::new(engine, wat::parse_str(GUEST).unwrap()).unwrap();
         let mut linker = Linker::new(engine);
         pysock::add_to_linker(&mut linker).unwrap();
-        let pysock = PysockCtx::builder().network(NetworkPolicy::loopback()).build().unwrap();
+        let pysock = PysockCtx::builder().network(NetworkPolicy::loopback()).interrupter(interrupter).build().unwrap();
         let mut store = Store::new(engine, State::new(wasmtime_wasi::WasiCtx::builder().build(), pysock, StoreLimits::default()));
         store.set_epoch_deadline(u64::MAX);
         let instance = linker.instantiate(&mut store, &component).unwrap();
@@ -83,7 +91,11 @@ impl Guest {
     }
 
     fn recv(&mut self, s: u32, at: u32, len: u32) -> wasmtime::Result<u32> {
-        let got = self.recv.call(&mut self.store, (s, at, len)).map(|(n,)| n);
+        self.recv_waiting(s, at, len, false)
+    }
+
+    fn recv_waiting(&mut self, s: u32, at: u32, len: u32, wait: bool) -> wasmtime::Result<u32> {
+        let got = self.recv.call(&mut self.store, (s, at, len, wait)).map(|(n,)| n);
         self.recv.post_return(&mut self.store)?;
         got
     }
@@ -116,7 +128,7 @@ fn a_receive_writes_the_received_bytes_into_the_list_and_nothing_else() {
         assert_eq!(guest.peek(at), 0xEE, "byte {at} outside the received bytes was changed");
     }
     // Nothing queued now: EAGAIN, and the list is untouched.
-    assert_eq!(guest.recv(a, 200, 64).unwrap(), 0x10000 + 4);
+    assert_eq!(guest.recv(a, 200, 64).unwrap(), 0x10000 + EAGAIN);
     assert_eq!(guest.peek(200), 0xEE);
 }
 
@@ -141,4 +153,60 @@ fn a_list_outside_memory_traps_before_the_host_receives() {
         let err = guest.recv(a, at, len).expect_err("an out-of-bounds list must trap");
         assert!(format!("{err:?}").contains("out of bounds"), "list at {at:#x}, {len:#x} bytes: {err:?}");
     }
+}
+
+/// A socket of the guest's connected to a native peer on loopback: its number, and the peer's end.
+fn connected_to_native_peer(guest: &mut Guest) -> (u32, std::net::TcpStream) {
+    use pysock::bindings::pysock::net::types::{Family, IpAddress, IpSocketAddress};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let mut view = guest.store.data_mut().pysock();
+    let s = HostSocket::create(&mut view, Family::Inet, Kind::Stream, 0).ok().unwrap();
+    let to = IpSocketAddress { address: IpAddress::V4((127, 0, 0, 1)), port, flowinfo: 0, scope_id: 0 };
+    // Non-blocking: in progress, and done once the listener's queue holds it.
+    let _ = HostSocket::connect(&mut view, wasmtime::component::Resource::new_borrow(s.rep()), to);
+    let (peer, _) = listener.accept().unwrap();
+    (s.rep(), peer)
+}
+
+#[test]
+fn a_waiting_receive_waits_for_bytes_that_come_later() {
+    use std::io::Write;
+    let mut guest = Guest::new(&engine());
+    let (s, mut peer) = connected_to_native_peer(&mut guest);
+    assert_eq!(guest.recv(s, 0, 64).unwrap(), 0x10000 + EAGAIN, "nothing sent yet");
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        peer.write_all(b"late").unwrap();
+        peer
+    });
+    let started = std::time::Instant::now();
+    assert_eq!(guest.recv_waiting(s, 300, 64, true).unwrap(), 4);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150), "it returned before the bytes were sent");
+    let landed: Vec<u8> = (300..304).map(|at| guest.peek(at) as u8).collect();
+    assert_eq!(landed, b"late");
+    // The end of the stream ends a wait too: 0 bytes.
+    drop(sender.join().unwrap());
+    assert_eq!(guest.recv_waiting(s, 0, 64, true).unwrap(), 0);
+}
+
+#[test]
+fn a_sigint_ends_a_waiting_receive_with_eintr_and_a_stop_traps_it() {
+    let interrupter = Interrupter::new().unwrap();
+    let mut guest = Guest::with(&engine(), interrupter.clone());
+    let (s, _peer) = connected_to_native_peer(&mut guest);
+    let later = |act: fn(&Interrupter)| {
+        let interrupter = interrupter.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            act(&interrupter);
+        })
+    };
+    let sigint = later(|i| assert!(i.deliver_sigint()));
+    assert_eq!(guest.recv_waiting(s, 0, 64, true).unwrap(), 0x10000 + EINTR);
+    sigint.join().unwrap();
+    let stop = later(Interrupter::interrupt);
+    let err = guest.recv_waiting(s, 0, 64, true).expect_err("a stopped guest's wait traps");
+    assert!(err.downcast_ref::<pysock::Interrupted>().is_some(), "{err:?}");
+    stop.join().unwrap();
 }

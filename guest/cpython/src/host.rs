@@ -183,7 +183,10 @@ impl core::Host for WitHost {
         data::send_to(s.id, bytes, flags, address_to_wit(a)).map_err(errno)
     }
     fn recv(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
-        crate::landing::recv(s.id, into, flags).map_err(errno)
+        crate::landing::recv(s.id, into, flags, false).map_err(errno)
+    }
+    fn recv_waiting(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
+        crate::landing::recv(s.id, into, flags, true).map_err(errno)
     }
     fn recv_from(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
         let (got, from) = data::recv_from(s.id, into.len() as u64, flags).map_err(errno)?;
