@@ -541,7 +541,7 @@ impl<H: Host> Core<H> {
 
     pub fn accept(&mut self, s: &SockObj) -> Result<(i32, Address), Error> {
         let sock = self.sock(s)?;
-        let (conn, peer) = timeout::sock_call(&self.host, sock, Events::READABLE, Mode::of(s.timeout), None, || {
+        let (conn, peer) = timeout::sock_call(&self.host, sock, Events::READABLE, self.mode(s), None, || {
             self.host.accept(sock)
         })
         .map_err(call_error)?;
@@ -553,7 +553,7 @@ impl<H: Host> Core<H> {
     pub fn connect(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
         let addr = self.sockaddr(s.family, a, "connect")?;
         let sock = self.sock(s)?;
-        let mode = Mode::of(s.timeout);
+        let mode = self.mode(s);
         match self.host.connect(sock, &addr) {
             Ok(()) => return Ok(()),
             Err(Errno::Einprogress) if mode != Mode::NonBlocking => {}
@@ -592,13 +592,23 @@ impl<H: Host> Core<H> {
         })
     }
 
+    /// How a call on `s` waits: as its timeout says, except that a socket with no timeout whose
+    /// descriptor was made non-blocking behind its back (`os.set_blocking`) meets EAGAIN as
+    /// CPython's does, where the kernel's recv(2) and accept(2) no longer wait.
+    fn mode(&self, s: &SockObj) -> Mode {
+        match Mode::of(s.timeout) {
+            Mode::Blocking if self.nonblocking(s.fd) == Some(true) => Mode::NonBlocking,
+            mode => mode,
+        }
+    }
+
     /// How a call with `flags` waits. On a blocking socket, whose descriptor CPython leaves
     /// blocking, MSG_DONTWAIT makes the call not wait; so does MSG_ERRQUEUE, which the kernel
     /// answers at once (AF_UNIX ignores that flag). With a timeout CPython waits for readiness
     /// before the call whatever its flags (`sock_call_ex`), so either flag still waits, up to the
     /// timeout, and ends in TimeoutError.
-    fn call_mode(s: &SockObj, flags: i32) -> Mode {
-        match Mode::of(s.timeout) {
+    fn call_mode(&self, s: &SockObj, flags: i32) -> Mode {
+        match self.mode(s) {
             Mode::Blocking if flags & MSG_DONTWAIT != 0 => Mode::NonBlocking,
             Mode::Blocking if flags & MSG_ERRQUEUE != 0 && s.family != AF_UNIX => Mode::NonBlocking,
             mode => mode,
@@ -607,7 +617,7 @@ impl<H: Host> Core<H> {
 
     pub fn send(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<u64, Error> {
         let sock = self.sock(s)?;
-        timeout::sock_call(&self.host, sock, Events::WRITABLE, Self::call_mode(s, flags), None, || {
+        timeout::sock_call(&self.host, sock, Events::WRITABLE, self.call_mode(s, flags), None, || {
             self.host.send(sock, data, flags)
         })
         .map(u64::from)
@@ -617,7 +627,7 @@ impl<H: Host> Core<H> {
     /// `sendall`: one deadline for the whole buffer, checked before each chunk.
     pub fn sendall(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<(), Error> {
         let sock = self.sock(s)?;
-        let mode = Self::call_mode(s, flags);
+        let mode = self.call_mode(s, flags);
         let deadline = match mode {
             Mode::Deadline(t) => Some(self.host.now().saturating_add(t)),
             _ => None,
@@ -643,7 +653,7 @@ impl<H: Host> Core<H> {
     pub fn sendto(&self, s: &SockObj, data: &[u8], flags: i32, a: &Address) -> Result<u64, Error> {
         let addr = self.sockaddr(s.family, a, "sendto")?;
         let sock = self.sock(s)?;
-        timeout::sock_call(&self.host, sock, Events::WRITABLE, Self::call_mode(s, flags), None, || {
+        timeout::sock_call(&self.host, sock, Events::WRITABLE, self.call_mode(s, flags), None, || {
             self.host.send_to(sock, data, flags, &addr)
         })
         .map(u64::from)
@@ -726,7 +736,7 @@ impl<H: Host> Core<H> {
             return Err(value(&format!("negative buffersize in {caller}")));
         }
         let sock = self.sock(s)?;
-        let mode = Self::call_mode(s, flags);
+        let mode = self.call_mode(s, flags);
         if bufsize == 0 && mode == Mode::Blocking {
             return Self::receive_nothing(op(sock, &mut [], false), (Received::default(), None));
         }
@@ -1135,6 +1145,20 @@ mod tests {
         core.host.waits.borrow_mut().push_back((Duration::ZERO, false));
         assert!(matches!(core.send(&s, b"x", MSG_DONTWAIT), Err(Error::Timeout(_))));
         assert_eq!(*core.host.wait_limits.borrow(), vec![Some(Duration::from_millis(300)); 2]);
+    }
+
+    /// A socket with no timeout whose descriptor was made non-blocking (`os.set_blocking`) meets
+    /// EAGAIN without waiting, as CPython's calls meet the kernel's; its timeout is still None.
+    #[test]
+    fn a_descriptor_made_non_blocking_does_not_wait() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        core.set_nonblocking(s.fd, true);
+        let mut memory = [MaybeUninit::uninit(); 10];
+        assert!(matches!(core.recv(&s, &mut memory[..], 10, 0), Err(Error::Os(OsError { code: Errno::Eagain, .. }))));
+        assert!(matches!(core.accept(&s), Err(Error::Os(OsError { code: Errno::Eagain, .. }))));
+        assert!(core.host.wait_limits.borrow().is_empty(), "nothing waited");
+        assert_eq!(s.timeout, None);
     }
 
     /// A blocking receive that a SIGINT cut short runs the program's handler, as CPython's

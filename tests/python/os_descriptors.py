@@ -47,7 +47,21 @@ attempt("get_blocking without", lambda: os.get_blocking(a.fileno()))
 os.set_blocking(a.fileno(), False)
 attempt("get_blocking after os.set_blocking(False)", lambda: os.get_blocking(a.fileno()))
 attempt("os.read, non-blocking", lambda: os.read(a.fileno(), 10))
+# The object's timeout is still None, but CPython's calls meet the descriptor's O_NONBLOCK.
+attempt("gettimeout, getblocking", lambda: (a.gettimeout(), a.getblocking()))
+for name, call in [("recv", lambda: a.recv(1)), ("recv_into", lambda: a.recv_into(bytearray(4))),
+                   ("recvfrom", lambda: a.recvfrom(1))]:
+    attempt(name + " on a descriptor made non-blocking", call)
+b.sendall(b"x")
+attempt("recv when bytes are there", lambda: a.recv(1))
 os.set_blocking(a.fileno(), True)
+b.sendall(b"y")
+attempt("recv after os.set_blocking(True)", lambda: a.recv(1))
+with socket.create_server(("127.0.0.1", 0)) as srv, socket.socket() as c:
+    os.set_blocking(srv.fileno(), False)
+    attempt("accept on a descriptor made non-blocking", lambda: srv.accept())
+    os.set_blocking(c.fileno(), False)
+    attempt("connect on a descriptor made non-blocking", lambda: c.connect(srv.getsockname()))
 attempt("gettimeout is the object's own", lambda: a.gettimeout())
 
 fd = b.detach()
