@@ -386,18 +386,26 @@ struct CtrlCTarget {
 
 static CTRL_C_TARGET: std::sync::Mutex<Option<CtrlCTarget>> = std::sync::Mutex::new(None);
 
-/// Ctrl-C. SIGINT is blocked in every thread and taken by one of its own, which delivers it to the
-/// sandbox that `pysock python` runs: the program gets KeyboardInterrupt and runs its cleanup, as
-/// under python3. Otherwise (compiling, `pysock run`), and when a second one comes before the
-/// sandbox took the first (it is computing, where no pysock wait can take it), pysock ends with
-/// status 130, as the signal's default action would end it.
+/// Ctrl-C, and the requests to end. SIGINT, SIGTERM and SIGHUP (those the parent did not ignore)
+/// are blocked in every thread and taken by one of its own. SIGINT goes to the sandbox that
+/// `pysock python` runs: the program gets KeyboardInterrupt and runs its cleanup, as under python3.
+/// Otherwise (compiling, `pysock run`), and when a second one comes before the sandbox took the
+/// first (it is computing, where no pysock wait can take it), pysock ends with status 130, as the
+/// signal's default action would end it. SIGTERM and SIGHUP end pysock as they end python3, by the
+/// signal's default action, once the run's temporary folder is removed.
 fn take_ctrl_c() {
-    if pysock::sys::block_sigint().is_err() {
-        return; // SIGINT keeps its default action
+    if pysock::sys::block_signals().is_err() {
+        return; // the signals keep their default actions
     }
     std::thread::spawn(|| {
-        while pysock::sys::wait_for_sigint().is_ok() {
+        while let Ok(signal) = pysock::sys::wait_for_signal() {
             let target = CTRL_C_TARGET.lock().ok().and_then(|t| t.as_ref().map(|t| (t.sandbox.clone(), t.tmp.clone())));
+            if signal != libc::SIGINT {
+                if let Some(tmp) = target.and_then(|(_, tmp)| tmp) {
+                    let _ = std::fs::remove_dir_all(tmp);
+                }
+                pysock::sys::die_of(signal);
+            }
             match target {
                 Some((sandbox, _)) if sandbox.deliver_sigint() => {}
                 Some((_, tmp)) => {

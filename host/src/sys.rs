@@ -223,36 +223,79 @@ pub fn eventfd_signal(fd: BorrowedFd<'_>) {
     unsafe { libc::write(fd.as_raw_fd(), (&raw const one).cast(), 8) };
 }
 
-/// Blocks SIGINT in the calling thread and in every thread it starts from now on, so that one
-/// thread can take it with [`wait_for_sigint`] instead of the signal ending the process.
-pub fn block_sigint() -> io::Result<()> {
-    // SAFETY: `set` is initialised by sigemptyset before use, and pthread_sigmask only reads it.
-    let rc = unsafe {
+/// The signals pysock takes itself rather than dying of: Ctrl-C (SIGINT), which goes to the
+/// sandboxed program, and the requests to end (SIGTERM, SIGHUP), after which pysock removes the
+/// run's temporary folder and then dies of the signal, as the default action would have killed it.
+pub const TAKEN_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+/// The set of those of `signals` whose action is still the default one: a signal the parent
+/// ignores (SIGHUP under nohup, SIGINT in a background job) stays ignored, as python3 keeps it.
+fn defaulted(signals: &[libc::c_int]) -> libc::sigset_t {
+    // SAFETY: all zeroes is a valid sigset_t and sigaction, which sigemptyset then initialises;
+    // sigaction with a null new action only reads the current one into `current`.
+    unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut())
-    };
+        for &signal in signals {
+            let mut current: libc::sigaction = std::mem::zeroed();
+            if libc::sigaction(signal, std::ptr::null(), &mut current) == 0 && current.sa_sigaction == libc::SIG_DFL {
+                libc::sigaddset(&mut set, signal);
+            }
+        }
+        set
+    }
+}
+
+/// Blocks [`TAKEN_SIGNALS`] (those not ignored) in the calling thread and in every thread it
+/// starts from now on, so that one thread can take them with [`wait_for_signal`] instead of a
+/// signal ending the process.
+pub fn block_signals() -> io::Result<()> {
+    let set = defaulted(&TAKEN_SIGNALS);
+    // SAFETY: `set` is initialised, and pthread_sigmask only reads it.
+    let rc = unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
     if rc != 0 {
         return Err(io::Error::from_raw_os_error(rc));
     }
     Ok(())
 }
 
-/// Waits until a SIGINT, blocked with [`block_sigint`], is pending, and takes it.
-pub fn wait_for_sigint() -> io::Result<()> {
-    // SAFETY: as in `block_sigint`; sigwait writes the signal number into `signal`.
+/// Waits until one of the signals [`block_signals`] blocked is pending, and takes it: its number.
+pub fn wait_for_signal() -> io::Result<libc::c_int> {
+    // SAFETY: the calling thread's blocked set, read by pthread_sigmask, holds what block_signals
+    // blocked; sigwait writes the signal number into `signal`.
     let rc = unsafe {
+        let mut blocked: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, std::ptr::null(), &mut blocked);
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
+        for signal in TAKEN_SIGNALS {
+            if libc::sigismember(&blocked, signal) == 1 {
+                libc::sigaddset(&mut set, signal);
+            }
+        }
         let mut signal = 0;
-        libc::sigwait(&set, &mut signal)
+        match libc::sigwait(&set, &mut signal) {
+            0 => return Ok(signal),
+            rc => rc,
+        }
     };
-    if rc != 0 {
-        return Err(io::Error::from_raw_os_error(rc));
+    Err(io::Error::from_raw_os_error(rc))
+}
+
+/// Ends the process by `signal`'s default action, as if pysock had never taken it: a parent sees
+/// it killed by that signal (a shell reports 128 + the number).
+pub fn die_of(signal: libc::c_int) -> ! {
+    // SAFETY: signal(2), pthread_sigmask(2) and raise(3) take plain values and an initialised set.
+    unsafe {
+        libc::signal(signal, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, signal);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(signal);
     }
-    Ok(())
+    // Only if the signal's default action did not end the process.
+    std::process::exit(128 + signal)
 }
 
 /// Blocks until `fd` has something to read (bytes, the end of the stream or an error) or `wake`

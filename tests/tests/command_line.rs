@@ -446,6 +446,70 @@ fn ctrl_c_is_keyboard_interrupt() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// SIGTERM and SIGHUP end a run as they end python3, killed by the signal, and the run's private
+/// temporary folder goes first; a SIGHUP its parent ignores (as under nohup) stays ignored.
+#[test]
+fn a_request_to_end_kills_the_run_as_python3s_and_leaves_no_temporary_folder() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let dir = Scratch::new("sigterm");
+    let script = dir.write(
+        "waiting.py",
+        &["import socket", "s = socket.create_server(('127.0.0.1', 0))", "print('waiting', flush=True)", "s.accept()", ""].join("\n"),
+    );
+    let script = script.to_str().unwrap();
+    // Starts `command` with SIGTERM and SIGHUP at their default actions, or SIGHUP ignored, sends
+    // it `signals` in turn once it printed its first line, and returns the signal that ended it.
+    let ended_by = |command: &mut Command, hup_ignored: bool, signals: &[i32]| -> (Option<i32>, u32) {
+        // SAFETY: signal(2) is async-signal-safe; the child starts with these actions.
+        unsafe {
+            command.pre_exec(move || {
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                libc::signal(libc::SIGHUP, if hup_ignored { libc::SIG_IGN } else { libc::SIG_DFL });
+                Ok(())
+            })
+        };
+        let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        assert_eq!(first, "waiting\n");
+        for &signal in signals {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
+            unsafe { libc::kill(child.id() as i32, signal) };
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{command:?} did not end within 30 s of {signals:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        (status.signal(), child.id())
+    };
+    let mut pids = Vec::new();
+    for (hup_ignored, signals, ended) in [
+        (false, &[libc::SIGTERM][..], libc::SIGTERM),
+        (false, &[libc::SIGHUP][..], libc::SIGHUP),
+        (true, &[libc::SIGHUP, libc::SIGTERM][..], libc::SIGTERM),
+    ] {
+        let sandboxed = ended_by(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), hup_ignored, signals);
+        let native = ended_by(&mut python3().arg(script), hup_ignored, signals);
+        assert_eq!((sandboxed.0, native.0), (Some(ended), Some(ended)), "ended by {signals:?}, SIGHUP ignored: {hup_ignored}");
+        pids.push(sandboxed.1);
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(std::env::temp_dir())
+        .unwrap()
+        .flatten()
+        .filter(|e| pids.iter().any(|pid| e.file_name().to_string_lossy().starts_with(&format!("pysock-tmp-{pid}-"))))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
 /// tempfile works with no option, in a folder of the run's own that is gone afterwards.
 #[test]
 fn each_run_has_a_private_temporary_folder() {
