@@ -280,6 +280,21 @@ fn a_closed_stdout_ends_the_run_as_python3s_does() {
     }
 }
 
+/// Waits for `child` to end, for at most 30 s: its status, or a panic naming `what` after killing it.
+fn ended_within_30_s(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what}: did not end within 30 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Ctrl-C reaches the program as python3's: KeyboardInterrupt from the call it waits in, its
 /// cleanup run, status 130; through asyncio's own SIGINT handler too. With SIG_DFL it ends at once,
 /// without its cleanup. A program computing where no socket wait can take it is stopped by a
@@ -390,17 +405,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         // After the program took the signal: the end of its input is not what ends a read.
         std::thread::sleep(std::time::Duration::from_millis(300));
         drop(input);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{command:?} did not end within 30 s of its SIGINT");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
+        let status = ended_within_30_s(&mut child, &format!("{command:?}, after its SIGINT"));
         let mut rest = String::new();
         std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
         // As a shell reports it: python3 ends itself with the SIGINT, pysock exits with 128 + 2.
@@ -478,17 +483,7 @@ fn a_request_to_end_kills_the_run_as_python3s_and_leaves_no_temporary_folder() {
             // SAFETY: kill(2) with the pid of a child this test started and has not reaped.
             unsafe { libc::kill(child.id() as i32, signal) };
         }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{command:?} did not end within 30 s of {signals:?}");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
+        let status = ended_within_30_s(&mut child, &format!("{command:?}, after {signals:?}"));
         (status.signal(), child.id())
     };
     let mut pids = Vec::new();
