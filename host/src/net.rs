@@ -39,8 +39,8 @@ pub(crate) struct ReceiveInto {
     /// Where the bytes taken off the socket are counted, for the quota; none for a peek or
     /// without a quota.
     pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
-    /// For a receive that waits as a blocking socket's does: what may end the wait (a stopped
-    /// guest, a SIGINT). None: nothing there is EAGAIN.
+    /// For a receive that waits as a blocking socket's does, on its one kernel socket: what may
+    /// end the wait (a stopped guest, a SIGINT). None: nothing there is EAGAIN.
     pub waits: Option<crate::Interrupter>,
 }
 
@@ -389,6 +389,9 @@ impl PysockCtxView<'_> {
     pub(crate) fn plan_recv_into(&mut self, this: &Resource<Socket>, len: usize, flags: i32, wait: bool) -> NetResult<ReceiveInto> {
         let len = (self.recv_allowance(len as u64, flags)? as usize).min(MAX_RECV);
         let socket = self.socket(this)?;
+        // A socket standing in for a dual-stack wildcard receives on two kernel sockets: it
+        // answers EAGAIN, and the guest's `net.wait` watches both.
+        let waits_here = wait && socket.companion.is_none();
         Ok(ReceiveInto {
             fd: socket.receiving()?.as_raw_fd(),
             len,
@@ -396,7 +399,7 @@ impl PysockCtxView<'_> {
             discards: socket.discards(flags),
             // Nothing to count without a quota: the count only ever serves one.
             counted: (flags & libc::MSG_PEEK == 0 && self.ctx.quotas.bytes_received != u64::MAX).then(|| self.ctx.usage.bytes_received.clone()),
-            waits: wait.then(|| self.ctx.interrupter.clone()),
+            waits: waits_here.then(|| self.ctx.interrupter.clone()),
         })
     }
 

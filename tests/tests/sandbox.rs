@@ -130,6 +130,43 @@ fn wildcard_binds_match_native_cpython() {
     assert_matches_native("wildcard_binds.py");
 }
 
+/// A blocking recv on a dual-stack wildcard UDP socket, which the sandbox keeps as two kernel sockets
+/// (::1 and 127.0.0.1), wakes for a datagram from either family, sent after it began to wait.
+#[test]
+fn a_blocking_recv_on_a_dual_stack_wildcard_wakes_for_either_family() {
+    use std::io::{BufRead, BufReader, Read};
+    let script = root().join("tests/python/dual_stack_receiver.py");
+    let transcript = |command: &mut Command| -> String {
+        let mut child = command.arg(&script).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut port = String::new();
+        out.read_line(&mut port).unwrap();
+        let port: u16 = port.trim().parse().unwrap();
+        let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let sender6 = std::net::UdpSocket::bind("[::1]:0").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        sender.send_to(b"from IPv4", ("127.0.0.1", port)).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        sender6.send_to(b"from IPv6", ("::1", port)).unwrap();
+        let done = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut rest = String::new();
+            out.read_to_string(&mut rest).unwrap();
+            let _ = done.0.send(());
+            rest
+        });
+        if done.1.recv_timeout(std::time::Duration::from_secs(20)).is_err() {
+            pysock_tests::stop(&mut child);
+            panic!("{command:?} still waits 20 s after both datagrams");
+        }
+        child.wait().unwrap();
+        reader.join().unwrap()
+    };
+    let sandboxed = transcript(Command::new(pysock_bin()).args(["python", "--allow-loopback"]));
+    assert_eq!(sandboxed, transcript(&mut Command::new("python3")));
+    assert_eq!(sandboxed, "received b'from IPv4'\nreceived b'from IPv6'\n");
+}
+
 /// sendmsg, recvmsg and recvmsg_into on stream pairs, datagram pairs, TCP and UDP: gathering,
 /// scattering, msg_flags for truncated datagrams, MSG_TRUNC and MSG_PEEK, argument errors and
 /// CMSG_LEN/CMSG_SPACE, as native CPython.
