@@ -272,7 +272,7 @@ fuzz_target!(|input: Input| {
                 Call::Send { s, data, flags } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), None)),
                 Call::SendTo { s, data, flags, a } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), Some(&a.wit()))),
                 Call::Recv { s, max, flags } | Call::RecvFrom { s, max, flags } => {
-                    if let Ok((got, _)) = v.recv_from(&b(&socks, s), max, flags.value()) {
+                    if let Ok((got, _)) = v.recv_from(&b(&socks, s), max, flags.value(), false) {
                         check_received(&got, max, flags.value());
                     }
                 }

@@ -182,6 +182,19 @@ pub enum Signalled {
     Pending,
 }
 
+/// A blocking socket's receive for a host that cannot wait inside its receive: `receive`, and
+/// each time it finds nothing (EAGAIN), wait for `s` to turn readable and receive again.
+fn until_readable<H: Host + ?Sized, T>(host: &H, s: &H::Socket, mut receive: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+    loop {
+        match receive() {
+            Err(Errno::Eagain) => {
+                host.wait(&[(s, Events::READABLE)], Events::empty(), None)?;
+            }
+            got => return got,
+        }
+    }
+}
+
 /// Non-blocking socket operations, one bounded wait, epoll instances, a monotonic clock and name
 /// lookup: `pysock:net/net`. Nothing here blocks except the waits, which take a limit.
 pub trait Host {
@@ -212,17 +225,14 @@ pub trait Host {
     /// is to see. This default receives, waits and receives again through the host's other
     /// calls; a host that can wait inside its receive does it in one call.
     fn recv_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
-        loop {
-            match self.recv(s, into, flags) {
-                Err(Errno::Eagain) => {
-                    self.wait(&[(s, Events::READABLE)], Events::empty(), None)?;
-                }
-                got => return got,
-            }
-        }
+        until_readable(self, s, || self.recv(s, into, flags))
     }
     /// recvfrom(2): as [`Host::recv`], with the sender's address when the socket reports one.
     fn recv_from(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno>;
+    /// [`Host::recv_from`] as a blocking socket's recvfrom(2), as [`Host::recv_waiting`] is recv(2).
+    fn recv_from_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+        until_readable(self, s, || self.recv_from(s, into, flags))
+    }
     fn shutdown(&self, s: &Self::Socket, how: ShutdownHow) -> Result<(), Errno>;
     fn local_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
     fn remote_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;

@@ -673,7 +673,9 @@ impl<H: Host> Core<H> {
     /// `recvfrom` and `recvfrom_into` (named by `caller` in errors): as [`Core::recv`], with the
     /// sender's address.
     pub fn recvfrom<L: Landing + ?Sized>(&self, s: &SockObj, into: &mut L, bufsize: i64, flags: i32, caller: &str) -> Result<(Received, Option<Address>), Error> {
-        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>], _waits: bool| self.host.recv_from(sock, into, flags);
+        let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>], waits: bool| {
+            if waits { self.host.recv_from_waiting(sock, into, flags) } else { self.host.recv_from(sock, into, flags) }
+        };
         let (got, from) = self.receive(s, into, bufsize, flags, caller, op)?;
         Ok((got, from.map(|a| to_python(&a))))
     }
@@ -1178,6 +1180,12 @@ mod tests {
         core.host.interruptions.set(1);
         core.host.signals.borrow_mut().push_back(crate::host::Signalled::Raised);
         assert!(matches!(core.recv(&s, &mut memory[..], 10, 0), Err(Error::Raised)));
+        assert!(core.host.waits.borrow().is_empty() && core.host.arrivals.borrow().is_empty());
+        // recvfrom waits the same way, through the host's waiting receive.
+        core.host.arrivals.borrow_mut().extend([Err(Errno::Eagain), Ok(vec![6; 2])]);
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(1), true));
+        let (got, _) = core.recvfrom(&s, &mut memory[..], 10, 0, "recvfrom").unwrap();
+        assert_eq!(got, Received { written: 2, length: 2 });
         assert!(core.host.waits.borrow().is_empty() && core.host.arrivals.borrow().is_empty());
     }
 

@@ -19,7 +19,7 @@
 use crate::bindings::pysock::net::types::{Errno, IpSocketAddress, Received};
 use crate::error::{NetError, guard};
 use crate::net::Socket;
-use crate::{PysockView, errno, sys};
+use crate::{PysockView, sys};
 use std::mem::MaybeUninit;
 use wasmtime::component::__internal::{CanonicalAbiInfo, InstanceType, InterfaceType, LiftContext, LowerContext};
 use wasmtime::component::{ComponentType, Lift, Linker, Lower, Resource, WasmList};
@@ -235,20 +235,10 @@ impl ReceiveInto {
         };
         // The guest cannot run between the plan and this call (nothing here calls into it), so
         // `plan.fd` is still the socket's own descriptor, for as long as the receive waits.
-        let mut got = sys::recv(plan.fd, into, plan.flags);
-        if let Some(wake) = &plan.waits {
-            while matches!(&got, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock) {
-                match wake.check() {
-                    Ok(()) => {}
-                    Err(NetError::Errno(e)) => return Ok(Err(e)),
-                    Err(NetError::Trap(t)) => return Err(t),
-                }
-                if let Err(e) = sys::wait_readable(plan.fd, wake.fd()) {
-                    return Ok(Err(errno::from_io(&e)));
-                }
-                got = sys::recv(plan.fd, into, plan.flags);
-            }
-        }
+        let got = match &plan.waits {
+            Some(wake) => wake.receive_waiting(plan.fd, || sys::recv(plan.fd, into, plan.flags)),
+            None => sys::recv(plan.fd, into, plan.flags).map_err(NetError::from),
+        };
         Ok(match got {
             Ok(n) => {
                 if let Some(counted) = &plan.counted {
@@ -257,7 +247,8 @@ impl ReceiveInto {
                 let written = if plan.discards { 0 } else { n.min(len) };
                 Ok(Received { written: written as u32, length: n as u64 })
             }
-            Err(e) => Err(errno::from_io(&e)),
+            Err(NetError::Errno(e)) => Err(e),
+            Err(NetError::Trap(t)) => return Err(t),
         })
     }
 }
@@ -305,8 +296,8 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     )?;
     data.func_wrap(
         "recv-from",
-        |mut store: StoreContextMut<'_, T>, (id, max_len, flags): (u32, u64, i32)| {
-            guard("data.recv_from", || to_guest(store.data_mut().pysock().recv_from(&Resource::new_borrow(id), max_len, flags)))
+        |mut store: StoreContextMut<'_, T>, (id, max_len, flags, wait): (u32, u64, i32, bool)| {
+            guard("data.recv_from", || to_guest(store.data_mut().pysock().recv_from(&Resource::new_borrow(id), max_len, flags, wait)))
         },
     )?;
     Ok(())

@@ -60,7 +60,7 @@ pub mod runtime;
 pub mod sys;
 pub mod tls;
 
-pub use error::InternalError;
+pub use error::{InternalError, NetError};
 pub use policy::NetworkPolicy;
 pub use quota::{LookupSlots, Quotas};
 pub use tls::DefaultTrust;
@@ -194,6 +194,22 @@ impl Interrupter {
             return Err(bindings::pysock::net::types::Errno::Eintr.into());
         }
         Ok(())
+    }
+
+    /// A blocking socket's receive on the non-blocking kernel socket `fd`, as the kernel would
+    /// run it inside a blocking recv(2): `receive` until it finds bytes, the end of the stream or an
+    /// error, waiting for `fd` to turn readable each time it finds nothing. A SIGINT for the guest
+    /// ends the wait with EINTR and a stop traps it ([`Interrupter::check`]), as every pysock wait.
+    pub(crate) fn receive_waiting<T>(&self, fd: std::os::fd::RawFd, mut receive: impl FnMut() -> std::io::Result<T>) -> Result<T, error::NetError> {
+        loop {
+            match receive() {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    self.check()?;
+                    sys::wait_readable(fd, self.fd())?;
+                }
+                got => return Ok(got?),
+            }
+        }
     }
 
     /// Takes a SIGINT delivered and not yet taken, for a wait to end with EINTR.

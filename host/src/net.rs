@@ -364,7 +364,7 @@ impl PysockCtxView<'_> {
         socket: &Resource<Socket>,
     ) -> wasmtime::Result<Result<u32, crate::bindings::pysock::net::tls::FillError>> {
         use crate::bindings::pysock::net::tls::FillError;
-        let got = match self.recv_from(socket, TLS_CHUNK, 0) {
+        let got = match self.recv_from(socket, TLS_CHUNK, 0, false) {
             Ok((got, _)) => got,
             Err(NetError::Errno(e)) => return Ok(Err(FillError::Socket(e))),
             Err(NetError::Trap(t)) => return Err(t),
@@ -376,10 +376,16 @@ impl PysockCtxView<'_> {
     }
 
     /// `pysock:net/data.recv-from` (and `recv`): recvfrom(2) under the received-bytes quota, what
-    /// the guest receives and from whom.
-    pub fn recv_from(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32) -> NetResult<(Incoming, Option<IpSocketAddress>)> {
+    /// the guest receives and from whom. With `wait`, one that finds nothing waits, as a blocking
+    /// socket's does (see `recv-into` in the WIT).
+    pub fn recv_from(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32, wait: bool) -> NetResult<(Incoming, Option<IpSocketAddress>)> {
         let max_len = self.recv_allowance(max_len, flags)?;
-        let (got, from) = self.socket(this)?.receive(max_len, flags)?;
+        let wake = wait.then(|| self.ctx.interrupter.clone());
+        let socket = self.socket(this)?;
+        let (got, from) = match wake.filter(|_| socket.waits_alone()) {
+            Some(wake) => wake.receive_waiting(socket.receiving()?.as_raw_fd(), || socket.receive(max_len, flags))?,
+            None => socket.receive(max_len, flags)?,
+        };
         self.count_received(&got, flags);
         Ok((got, from.map(from_std)))
     }
@@ -389,9 +395,7 @@ impl PysockCtxView<'_> {
     pub(crate) fn plan_recv_into(&mut self, this: &Resource<Socket>, len: usize, flags: i32, wait: bool) -> NetResult<ReceiveInto> {
         let len = (self.recv_allowance(len as u64, flags)? as usize).min(MAX_RECV);
         let socket = self.socket(this)?;
-        // A socket standing in for a dual-stack wildcard receives on two kernel sockets: it
-        // answers EAGAIN, and the guest's `net.wait` watches both.
-        let waits_here = wait && socket.companion.is_none();
+        let waits_here = wait && socket.waits_alone();
         Ok(ReceiveInto {
             fd: socket.receiving()?.as_raw_fd(),
             len,
@@ -585,6 +589,13 @@ impl Socket {
     /// writing them.
     fn discards(&self, flags: i32) -> bool {
         flags & libc::MSG_TRUNC != 0 && flags & libc::MSG_ERRQUEUE == 0 && self.kind == Kind::Stream && self.family != Family::Unix
+    }
+
+    /// Whether a blocking receive can wait for this socket inside the host. Not one standing in
+    /// for a dual-stack wildcard, which receives on two kernel sockets: it answers EAGAIN, and the
+    /// guest's `net.wait` watches both.
+    fn waits_alone(&self) -> bool {
+        self.companion.is_none()
     }
 
     /// One recvfrom(2) of at most `max_len` bytes (capped at [`MAX_RECV`]), as the guest receives

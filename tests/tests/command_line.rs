@@ -323,6 +323,22 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
+    // A blocking recvfrom on a UDP socket, which waits inside the host's receive too.
+    let datagrams = dir.write(
+        "datagrams.py",
+        &[
+            "import socket",
+            "u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "u.bind(('127.0.0.1', 0))",
+            "print('waiting', flush=True)",
+            "try:",
+            "    u.recvfrom(1)",
+            "finally:",
+            "    print('cleanup ran', flush=True)",
+            "",
+        ]
+        .join("\n"),
+    );
     let in_asyncio = dir.write(
         "in_asyncio.py",
         &[
@@ -414,7 +430,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         (status, rest, err.lines().last().unwrap_or_default().to_string(), err)
     };
     let summary = |(status, rest, last, _): (Option<i32>, String, String, String)| (status, rest, last);
-    for script in [&blocked, &receiving, &in_asyncio, &sleeping, &asking] {
+    for script in [&blocked, &receiving, &datagrams, &in_asyncio, &sleeping, &asking] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
         let native = interrupt(python3().arg(script), 1);

@@ -3,8 +3,9 @@
 //! length or socket number the guest passes, the host writes only inside that list and inside the
 //! guest's memory: a list past the end of memory (or whose end overflows) traps as any out-of-bounds
 //! list does, a number that is no open socket is EBADF, and bytes past the ones received keep
-//! what the guest had there. With `wait`, a receive that finds nothing waits for bytes as a
-//! blocking socket's does, and a SIGINT or a stop ends the wait.
+//! what the guest had there. With `wait`, a receive (`recv-into`, or `recv-from` called on the host
+//! directly) that finds nothing waits for bytes as a blocking socket's does, and a SIGINT or a stop
+//! ends the wait.
 
 use pysock::bindings::pysock::net::net::{HostEpoll, HostSocket};
 use pysock::bindings::pysock::net::types::Kind;
@@ -208,5 +209,52 @@ fn a_sigint_ends_a_waiting_receive_with_eintr_and_a_stop_traps_it() {
     let stop = later(Interrupter::interrupt);
     let err = guest.recv_waiting(s, 0, 64, true).expect_err("a stopped guest's wait traps");
     assert!(err.downcast_ref::<pysock::Interrupted>().is_some(), "{err:?}");
+    stop.join().unwrap();
+}
+
+/// `data.recv-from` waits as `recv-into` does: a blocking UDP socket's recvfrom returns the
+/// datagram a native peer sends later, with the peer's address; a SIGINT ends the wait with EINTR
+/// and a stop traps it. Without `wait`, nothing there is EAGAIN.
+#[test]
+fn a_waiting_recv_from_waits_for_a_datagram_and_a_sigint_or_stop_ends_it() {
+    use pysock::NetError;
+    use pysock::bindings::pysock::net::types::{Errno, Family, IpAddress, IpSocketAddress};
+    use wasmtime::component::Resource;
+    let interrupter = Interrupter::new().unwrap();
+    let mut guest = Guest::with(&engine(), interrupter.clone());
+    let mut view = guest.store.data_mut().pysock();
+    let s = HostSocket::create(&mut view, Family::Inet, Kind::Dgram, 0).ok().unwrap().rep();
+    let loopback = IpSocketAddress { address: IpAddress::V4((127, 0, 0, 1)), port: 0, flowinfo: 0, scope_id: 0 };
+    assert!(HostSocket::bind(&mut view, Resource::new_borrow(s), loopback).is_ok());
+    let Ok(Some(bound)) = HostSocket::local_address(&mut view, Resource::new_borrow(s)) else { panic!("a bound socket has an address") };
+    assert!(matches!(view.recv_from(&Resource::new_borrow(s), 64, 0, false), Err(NetError::Errno(Errno::Eagain))));
+
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let peer_port = peer.local_addr().unwrap().port();
+    let sender = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        peer.send_to(b"late", ("127.0.0.1", bound.port)).unwrap();
+    });
+    let started = std::time::Instant::now();
+    let Ok((got, Some(from))) = view.recv_from(&Resource::new_borrow(s), 64, 0, true) else { panic!("a datagram and its sender") };
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150), "it returned before the datagram was sent");
+    assert_eq!((got.data.as_slice(), from.port), (&b"late"[..], peer_port));
+    sender.join().unwrap();
+
+    let later = |act: fn(&Interrupter)| {
+        let interrupter = interrupter.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            act(&interrupter);
+        })
+    };
+    let sigint = later(|i| assert!(i.deliver_sigint()));
+    assert!(matches!(view.recv_from(&Resource::new_borrow(s), 64, 0, true), Err(NetError::Errno(Errno::Eintr))));
+    sigint.join().unwrap();
+    let stop = later(Interrupter::interrupt);
+    match view.recv_from(&Resource::new_borrow(s), 64, 0, true) {
+        Err(NetError::Trap(t)) => assert!(t.downcast_ref::<pysock::Interrupted>().is_some(), "{t:?}"),
+        _ => panic!("a stopped guest's wait traps"),
+    }
     stop.join().unwrap();
 }

@@ -189,13 +189,10 @@ impl core::Host for WitHost {
         crate::landing::recv(s.id, into, flags, true).map_err(errno)
     }
     fn recv_from(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
-        let (got, from) = data::recv_from(s.id, into.len() as u64, flags).map_err(errno)?;
-        // Datagrams are small: their bytes are copied over from the list the binding made.
-        let n = got.data.len().min(into.len());
-        for (slot, byte) in into.iter_mut().zip(&got.data[..n]) {
-            slot.write(*byte);
-        }
-        Ok((Received { written: n, length: got.length }, from.map(address_to_core)))
+        recv_from(s, into, flags, false)
+    }
+    fn recv_from_waiting(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+        recv_from(s, into, flags, true)
     }
     fn shutdown(&self, s: &Socket, how: core::ShutdownHow) -> Result<(), Errno> {
         s.handle.shutdown(wit(how)).map_err(errno)
@@ -476,4 +473,16 @@ impl core::TlsSession for tls::Session {
     fn has_ticket(&self) -> bool {
         tls::Session::has_ticket(self)
     }
+}
+
+/// `pysock:net/data.recv-from` into `into`; with `wait`, the host waits for a datagram or bytes as
+/// a blocking socket's recvfrom(2) does.
+fn recv_from(s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, wait: bool) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+    let (got, from) = data::recv_from(s.id, into.len() as u64, flags, wait).map_err(errno)?;
+    // Datagrams are small: their bytes are copied over from the list the binding made.
+    let n = got.data.len().min(into.len());
+    for (slot, byte) in into.iter_mut().zip(&got.data[..n]) {
+        slot.write(*byte);
+    }
+    Ok((Received { written: n, length: got.length }, from.map(address_to_core)))
 }
