@@ -275,7 +275,7 @@ impl TlsConnection for NoTls {
     fn flush_to(&self, _: &()) -> Result<bool, Errno> {
         Ok(true)
     }
-    fn fill_from(&self, _: &()) -> Result<u32, FillError> {
+    fn fill_from(&self, _: &(), _: bool) -> Result<u32, FillError> {
         Err(FillError::Engine(refused()))
     }
     fn is_handshaking(&self) -> bool {

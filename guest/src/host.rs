@@ -392,7 +392,9 @@ pub trait TlsConnection: Sized {
     /// when the socket would block with some left.
     fn flush_to(&self, socket: &Self::Socket) -> Result<bool, Errno>;
     /// Reads what `socket` has into the engine, in the host: how many bytes came, 0 at the end.
-    fn fill_from(&self, socket: &Self::Socket) -> Result<u32, FillError>;
+    /// With `wait`, the host may first wait for bytes as a blocking socket's receive does
+    /// ([`Host::recv_waiting`]); one that does not answers EAGAIN, and the caller waits.
+    fn fill_from(&self, socket: &Self::Socket, wait: bool) -> Result<u32, FillError>;
     fn is_handshaking(&self) -> bool;
     fn read(&self, max_len: u32) -> Result<Vec<u8>, TlsError>;
     fn pending(&self) -> u32;

@@ -766,8 +766,10 @@ impl<'a, H: Host> Io<'a, H> {
             }
             Io::Socket { core, sock, mode, deadline, op } => {
                 let sock = *sock;
+                // A blocking socket's bytes are waited for in the host's receive, as `recv`'s are.
+                let waits = *mode == Mode::Blocking;
                 // The socket's errors drive the wait; the engine's come back as a value.
-                let from_socket = || match ssl.conn.fill_from(sock) {
+                let from_socket = || match ssl.conn.fill_from(sock, waits) {
                     Ok(_) => Ok(Ok(())),
                     Err(FillError::Socket(e)) => Err(e),
                     Err(FillError::Engine(e)) => Ok(Err(e)),

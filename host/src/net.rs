@@ -357,14 +357,16 @@ impl PysockCtxView<'_> {
     }
 
     /// `pysock:net/tls.connection.fill-from`: what the socket has (at most [`TLS_CHUNK`] bytes)
-    /// goes to the engine, received as the socket's own receives are (the received-bytes quota).
+    /// goes to the engine, received as the socket's own receives are (the received-bytes quota),
+    /// waiting for it with `wait` as they do.
     pub(crate) fn fill_tls(
         &mut self,
         conn: &Resource<crate::tls::TlsConnection>,
         socket: &Resource<Socket>,
+        wait: bool,
     ) -> wasmtime::Result<Result<u32, crate::bindings::pysock::net::tls::FillError>> {
         use crate::bindings::pysock::net::tls::FillError;
-        let got = match self.recv_from(socket, TLS_CHUNK, 0, false) {
+        let got = match self.recv_from(socket, TLS_CHUNK, 0, wait) {
             Ok((got, _)) => got,
             Err(NetError::Errno(e)) => return Ok(Err(FillError::Socket(e))),
             Err(NetError::Trap(t)) => return Err(t),

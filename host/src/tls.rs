@@ -1343,8 +1343,8 @@ impl HostConnection for PysockCtxView<'_> {
         fn flush_to(&mut self, this: Resource<TlsConnection>, socket: Resource<crate::net::Socket>) -> Result<bool, NetError> {
             self.flush_tls(&this, &socket)
         }
-        fn fill_from(&mut self, this: Resource<TlsConnection>, socket: Resource<crate::net::Socket>) -> R<Result<u32, FillError>> {
-            self.fill_tls(&this, &socket)
+        fn fill_from(&mut self, this: Resource<TlsConnection>, socket: Resource<crate::net::Socket>, wait: bool) -> R<Result<u32, FillError>> {
+            self.fill_tls(&this, &socket, wait)
         }
         fn is_handshaking(&mut self, this: Resource<TlsConnection>) -> R<bool> {
             Ok(self.table.get(&this)?.is_handshaking())

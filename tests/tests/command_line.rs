@@ -339,6 +339,25 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
+    // A blocking TLS handshake whose peer never answers: the engine's read waits in the host too.
+    let handshaking = dir.write(
+        "handshaking.py",
+        &[
+            "import socket, ssl",
+            "s = socket.create_server(('127.0.0.1', 0))",
+            "c = socket.create_connection(s.getsockname())",
+            "ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)",
+            "ctx.check_hostname = False",
+            "ctx.verify_mode = ssl.CERT_NONE",
+            "print('waiting', flush=True)",
+            "try:",
+            "    ctx.wrap_socket(c)",
+            "finally:",
+            "    print('cleanup ran', flush=True)",
+            "",
+        ]
+        .join("\n"),
+    );
     let in_asyncio = dir.write(
         "in_asyncio.py",
         &[
@@ -430,7 +449,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         (status, rest, err.lines().last().unwrap_or_default().to_string(), err)
     };
     let summary = |(status, rest, last, _): (Option<i32>, String, String, String)| (status, rest, last);
-    for script in [&blocked, &receiving, &datagrams, &in_asyncio, &sleeping, &asking] {
+    for script in [&blocked, &receiving, &datagrams, &handshaking, &in_asyncio, &sleeping, &asking] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
         let native = interrupt(python3().arg(script), 1);

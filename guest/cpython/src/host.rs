@@ -422,8 +422,8 @@ impl core::TlsConnection for tls::Connection {
     fn flush_to(&self, socket: &Socket) -> Result<bool, Errno> {
         tls::Connection::flush_to(self, &socket.handle).map_err(errno)
     }
-    fn fill_from(&self, socket: &Socket) -> Result<u32, core::FillError> {
-        tls::Connection::fill_from(self, &socket.handle).map_err(|e| match e {
+    fn fill_from(&self, socket: &Socket, wait: bool) -> Result<u32, core::FillError> {
+        tls::Connection::fill_from(self, &socket.handle, wait).map_err(|e| match e {
             tls::FillError::Socket(e) => core::FillError::Socket(errno(e)),
             tls::FillError::Engine(e) => core::FillError::Engine(tls_error(e)),
         })
