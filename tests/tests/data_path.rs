@@ -191,22 +191,24 @@ fn a_waiting_receive_waits_for_bytes_that_come_later() {
     assert_eq!(guest.recv_waiting(s, 0, 64, true).unwrap(), 0);
 }
 
+/// Runs `act` on `interrupter` from another thread 100 ms from now, while the test waits.
+fn in_100_ms(interrupter: &Interrupter, act: fn(&Interrupter)) -> std::thread::JoinHandle<()> {
+    let interrupter = interrupter.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        act(&interrupter);
+    })
+}
+
 #[test]
 fn a_sigint_ends_a_waiting_receive_with_eintr_and_a_stop_traps_it() {
     let interrupter = Interrupter::new().unwrap();
     let mut guest = Guest::with(&engine(), interrupter.clone());
     let (s, _peer) = connected_to_native_peer(&mut guest);
-    let later = |act: fn(&Interrupter)| {
-        let interrupter = interrupter.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            act(&interrupter);
-        })
-    };
-    let sigint = later(|i| assert!(i.deliver_sigint()));
+    let sigint = in_100_ms(&interrupter, |i| assert!(i.deliver_sigint()));
     assert_eq!(guest.recv_waiting(s, 0, 64, true).unwrap(), 0x10000 + EINTR);
     sigint.join().unwrap();
-    let stop = later(Interrupter::interrupt);
+    let stop = in_100_ms(&interrupter, Interrupter::interrupt);
     let err = guest.recv_waiting(s, 0, 64, true).expect_err("a stopped guest's wait traps");
     assert!(err.downcast_ref::<pysock::Interrupted>().is_some(), "{err:?}");
     stop.join().unwrap();
@@ -241,17 +243,10 @@ fn a_waiting_recv_from_waits_for_a_datagram_and_a_sigint_or_stop_ends_it() {
     assert_eq!((got.data.as_slice(), from.port), (&b"late"[..], peer_port));
     sender.join().unwrap();
 
-    let later = |act: fn(&Interrupter)| {
-        let interrupter = interrupter.clone();
-        std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(100));
-            act(&interrupter);
-        })
-    };
-    let sigint = later(|i| assert!(i.deliver_sigint()));
+    let sigint = in_100_ms(&interrupter, |i| assert!(i.deliver_sigint()));
     assert!(matches!(view.recv_from(&Resource::new_borrow(s), 64, 0, true), Err(NetError::Errno(Errno::Eintr))));
     sigint.join().unwrap();
-    let stop = later(Interrupter::interrupt);
+    let stop = in_100_ms(&interrupter, Interrupter::interrupt);
     match view.recv_from(&Resource::new_borrow(s), 64, 0, true) {
         Err(NetError::Trap(t)) => assert!(t.downcast_ref::<pysock::Interrupted>().is_some(), "{t:?}"),
         _ => panic!("a stopped guest's wait traps"),
