@@ -211,7 +211,7 @@ fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
             wait(v, &client, Events::WRITABLE);
             wait(v, &listener, Events::READABLE);
             if let Ok((server, _)) = v.accept(borrow(&listener)) {
-                let _ = v.send(&borrow(&client), &tcp_data, 0, None);
+                let _ = v.send(&borrow(&client), &tcp_data, 0, None, false);
                 reps.extend([client.rep(), server.rep(), listener.rep()]);
             }
         }
@@ -221,12 +221,12 @@ fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
     {
         let _ = v.bind(borrow(&receiver), loopback_any_port());
         if let Ok(Some(address)) = v.local_address(borrow(&receiver)) {
-            let _ = v.send(&borrow(&sender), &udp_data, 0, Some(&address));
+            let _ = v.send(&borrow(&sender), &udp_data, 0, Some(&address), false);
         }
         reps.extend([receiver.rep(), sender.rep()]);
     }
     if let Ok((a, b)) = HostSocket::pair(v, Kind::Stream) {
-        let _ = v.send(&borrow(&a), &pair_data, 0, None);
+        let _ = v.send(&borrow(&a), &pair_data, 0, None, false);
         reps.extend([a.rep(), b.rep()]);
     }
     reps
@@ -269,8 +269,8 @@ fuzz_target!(|input: Input| {
                         socks.push(r.rep());
                     }
                 }
-                Call::Send { s, data, flags } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), None)),
-                Call::SendTo { s, data, flags, a } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), Some(&a.wit()))),
+                Call::Send { s, data, flags } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), None, false)),
+                Call::SendTo { s, data, flags, a } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), Some(&a.wit()), false)),
                 Call::Recv { s, max, flags } | Call::RecvFrom { s, max, flags } => {
                     if let Ok((got, _)) = v.recv_from(&b(&socks, s), max, flags.value(), false) {
                         check_received(&got, max, flags.value());

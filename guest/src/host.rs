@@ -182,13 +182,13 @@ pub enum Signalled {
     Pending,
 }
 
-/// A blocking socket's receive for a host that cannot wait inside its receive: `receive`, and
-/// each time it finds nothing (EAGAIN), wait for `s` to turn readable and receive again.
-fn until_readable<H: Host + ?Sized, T>(host: &H, s: &H::Socket, mut receive: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
+/// A blocking socket's call for a host that cannot wait inside it: `call`, and each time it finds
+/// nothing to do (EAGAIN), wait for `s` to turn ready for `interest` and call again.
+fn until_ready<H: Host + ?Sized, T>(host: &H, s: &H::Socket, interest: Events, mut call: impl FnMut() -> Result<T, Errno>) -> Result<T, Errno> {
     loop {
-        match receive() {
+        match call() {
             Err(Errno::Eagain) => {
-                host.wait(&[(s, Events::READABLE)], Events::empty(), None)?;
+                host.wait(&[(s, interest)], Events::empty(), None)?;
             }
             got => return got,
         }
@@ -216,7 +216,30 @@ pub trait Host {
     fn disconnect(&self, s: &Self::Socket) -> Result<(), Errno>;
     fn accept(&self, s: &Self::Socket) -> Result<(Self::Socket, Option<IpSocketAddress>), Errno>;
     fn send(&self, s: &Self::Socket, data: &[u8], flags: i32) -> Result<u32, Errno>;
+    /// [`Host::send`] as a blocking socket's send(2): it waits for room until every byte went
+    /// (fewer only when a SIGINT or an error came after some), EINTR when a SIGINT came first.
+    /// This default sends, waits for room and sends the rest through the host's other calls; a
+    /// host that can wait inside its send does it in one call.
+    fn send_waiting(&self, s: &Self::Socket, data: &[u8], flags: i32) -> Result<u32, Errno> {
+        let mut sent = 0;
+        loop {
+            match until_ready(self, s, Events::WRITABLE, || self.send(s, &data[sent..], flags)) {
+                Ok(n) => {
+                    sent += n as usize;
+                    if n == 0 || sent >= data.len() {
+                        return Ok(sent as u32);
+                    }
+                }
+                Err(e) if sent == 0 => return Err(e),
+                Err(_) => return Ok(sent as u32),
+            }
+        }
+    }
     fn send_to(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno>;
+    /// [`Host::send_to`] as a blocking socket's sendto(2), as [`Host::send_waiting`] is send(2).
+    fn send_to_waiting(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
+        until_ready(self, s, Events::WRITABLE, || self.send_to(s, data, flags, a))
+    }
     /// recv(2) of at most `into.len()` bytes into `into`, whose first [`Received::written`] bytes
     /// it initialises (and no more than `into.len()`).
     fn recv(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno>;
@@ -225,13 +248,13 @@ pub trait Host {
     /// is to see. This default receives, waits and receives again through the host's other
     /// calls; a host that can wait inside its receive does it in one call.
     fn recv_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
-        until_readable(self, s, || self.recv(s, into, flags))
+        until_ready(self, s, Events::READABLE, || self.recv(s, into, flags))
     }
     /// recvfrom(2): as [`Host::recv`], with the sender's address when the socket reports one.
     fn recv_from(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno>;
     /// [`Host::recv_from`] as a blocking socket's recvfrom(2), as [`Host::recv_waiting`] is recv(2).
     fn recv_from_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
-        until_readable(self, s, || self.recv_from(s, into, flags))
+        until_ready(self, s, Events::READABLE, || self.recv_from(s, into, flags))
     }
     fn shutdown(&self, s: &Self::Socket, how: ShutdownHow) -> Result<(), Errno>;
     fn local_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;

@@ -124,10 +124,12 @@ fn send<T: PysockView>(
     data: &WasmList<u8>,
     flags: i32,
     to: Option<&IpSocketAddress>,
+    wait: bool,
 ) -> Result<u32, NetError> {
-    let out = store.data_mut().pysock().prepare_send(socket, data.len(), flags, to)?;
+    let out = store.data_mut().pysock().prepare_send(socket, data.len(), flags, to, wait)?;
     // The resource stays in the store's table while its bytes are read: the guest cannot run, and
-    // nothing in this call removes it, so `out.fd` is the socket's open descriptor.
+    // nothing in this call removes it, so `out.fd` is the socket's open descriptor, for as long as
+    // the send waits.
     let sent = out.send(data.as_le_slice(&store))?;
     store.data_mut().pysock().count_sent(sent);
     Ok(sent as u32)
@@ -274,14 +276,14 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     let mut data = linker.instance(INTERFACE)?;
     data.func_wrap(
         "send",
-        |store: StoreContextMut<'_, T>, (id, bytes, flags): (u32, WasmList<u8>, i32)| {
-            guard("data.send", || sent(send(store, &Resource::new_borrow(id), &bytes, flags, None)))
+        |store: StoreContextMut<'_, T>, (id, bytes, flags, wait): (u32, WasmList<u8>, i32, bool)| {
+            guard("data.send", || sent(send(store, &Resource::new_borrow(id), &bytes, flags, None, wait)))
         },
     )?;
     data.func_wrap(
         "send-to",
-        |store: StoreContextMut<'_, T>, (id, bytes, flags, to): (u32, WasmList<u8>, i32, IpSocketAddress)| {
-            guard("data.send_to", || sent(send(store, &Resource::new_borrow(id), &bytes, flags, Some(&to))))
+        |store: StoreContextMut<'_, T>, (id, bytes, flags, to, wait): (u32, WasmList<u8>, i32, IpSocketAddress, bool)| {
+            guard("data.send_to", || sent(send(store, &Resource::new_borrow(id), &bytes, flags, Some(&to), wait)))
         },
     )?;
     data.func_wrap(

@@ -212,6 +212,37 @@ impl Interrupter {
         }
     }
 
+    /// A blocking socket's send of `len` bytes on the non-blocking kernel socket `fd`, as the
+    /// kernel runs a blocking send(2): `send(offset)` sends what is left from `offset`, again each
+    /// time `fd` has room, until every byte went. Once some went, a SIGINT or an error ends it
+    /// with their count, as send(2) returns a partial count; the SIGINT stays for the next wait to
+    /// report (the program's next send, if it sends the rest, or wait), and the error for the
+    /// next send, where the kernel reports it. Before any went, they end it as
+    /// [`Interrupter::receive_waiting`]'s do.
+    pub(crate) fn send_waiting(&self, fd: std::os::fd::RawFd, len: usize, mut send: impl FnMut(usize) -> std::io::Result<usize>) -> Result<usize, error::NetError> {
+        let mut sent = 0;
+        loop {
+            match send(sent) {
+                Ok(n) => {
+                    sent += n;
+                    // A datagram goes whole; a stream send that took nothing has nothing to send.
+                    if sent >= len || n == 0 {
+                        return Ok(sent);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if sent > 0 && self.0.sigint.load(Ordering::SeqCst) && !self.is_interrupted() {
+                        return Ok(sent);
+                    }
+                    self.check()?;
+                    sys::wait_writable(fd, self.fd())?;
+                }
+                Err(_) if sent > 0 => return Ok(sent),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     /// Takes a SIGINT delivered and not yet taken, for a wait to end with EINTR.
     pub(crate) fn take_sigint(&self) -> bool {
         if !self.0.sigint.swap(false, Ordering::SeqCst) {

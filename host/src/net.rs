@@ -72,12 +72,19 @@ pub(crate) struct Outgoing {
     pub flags: i32,
     /// The destination of a sendto(2), judged by the policy.
     pub to: Option<SockAddr>,
+    /// For a blocking socket's send: waits for room until every byte went, as send(2) would.
+    pub waits: Option<crate::Interrupter>,
 }
 
 impl Outgoing {
     /// The send(2) or sendto(2) itself, of at most the allowed bytes of `bytes`.
-    pub(crate) fn send(&self, bytes: &[u8]) -> std::io::Result<usize> {
-        sys::send(self.fd, &bytes[..self.allowed.min(bytes.len())], self.flags, self.to.as_ref())
+    pub(crate) fn send(&self, bytes: &[u8]) -> Result<usize, NetError> {
+        let bytes = &bytes[..self.allowed.min(bytes.len())];
+        let send = |from: usize| sys::send(self.fd, &bytes[from..], self.flags, self.to.as_ref());
+        match &self.waits {
+            Some(wake) => wake.send_waiting(self.fd, bytes.len(), send),
+            None => Ok(send(0)?),
+        }
     }
 }
 
@@ -292,19 +299,20 @@ impl PysockCtxView<'_> {
 
     /// Everything a send settles before it touches the bytes: the policy for a destination, the
     /// flags, the sent-bytes quota. How many of `len` bytes may go, to where, on which descriptor.
-    pub(crate) fn prepare_send(&mut self, this: &Resource<Socket>, len: usize, flags: i32, to: Option<&IpSocketAddress>) -> NetResult<Outgoing> {
+    pub(crate) fn prepare_send(&mut self, this: &Resource<Socket>, len: usize, flags: i32, to: Option<&IpSocketAddress>, wait: bool) -> NetResult<Outgoing> {
         let to = match to {
             Some(a) => Some(self.judge(Op::Send, a)?),
             None => None,
         };
         let flags = send_flags(flags)?;
         let allowed = self.byte_allowance(len, true)?;
+        let waits = wait.then(|| self.ctx.interrupter.clone());
         let s = self.socket(this)?;
         if allowed < len && (s.kind == Kind::Dgram || to.is_some()) {
             // A datagram goes whole or not at all.
             return Err(NetError::Errno(Errno::Enobufs));
         }
-        Ok(Outgoing { fd: s.sending(to.as_ref()).as_raw_fd(), allowed, flags, to })
+        Ok(Outgoing { fd: s.sending(to.as_ref()).as_raw_fd(), allowed, flags, to, waits })
     }
 
     /// Counts what a send took against the sent-bytes quota.
@@ -314,9 +322,10 @@ impl PysockCtxView<'_> {
 
     /// `pysock:net/data.send` (or `send-to`, with `to`) of bytes the caller holds, for callers that
     /// drive the host without a guest (tests, fuzzing). The guest's own sends lend the bytes from
-    /// its memory instead (`crate::data`); both settle, send and count the same way.
-    pub fn send(&mut self, this: &Resource<Socket>, bytes: &[u8], flags: i32, to: Option<&IpSocketAddress>) -> NetResult<u32> {
-        let out = self.prepare_send(this, bytes.len(), flags, to)?;
+    /// its memory instead (`crate::data`); both settle, send and count the same way. With `wait`,
+    /// as a blocking socket's send (see `send` in the WIT).
+    pub fn send(&mut self, this: &Resource<Socket>, bytes: &[u8], flags: i32, to: Option<&IpSocketAddress>, wait: bool) -> NetResult<u32> {
+        let out = self.prepare_send(this, bytes.len(), flags, to, wait)?;
         let sent = out.send(bytes)?;
         self.count_sent(sent);
         Ok(sent as u32)

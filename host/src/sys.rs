@@ -302,8 +302,17 @@ pub fn die_of(signal: libc::c_int) -> ! {
 /// is readable: poll(2) on both, with no time limit. A signal that ends it early is no error, as
 /// the caller looks again either way.
 pub fn wait_readable(fd: std::os::fd::RawFd, wake: BorrowedFd<'_>) -> io::Result<()> {
+    wait_for(fd, libc::POLLIN, wake)
+}
+
+/// As [`wait_readable`], until `fd` has room to send (or an error).
+pub fn wait_writable(fd: std::os::fd::RawFd, wake: BorrowedFd<'_>) -> io::Result<()> {
+    wait_for(fd, libc::POLLOUT, wake)
+}
+
+fn wait_for(fd: std::os::fd::RawFd, events: libc::c_short, wake: BorrowedFd<'_>) -> io::Result<()> {
     let mut fds = [
-        libc::pollfd { fd, events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd, events, revents: 0 },
         libc::pollfd { fd: wake.as_raw_fd(), events: libc::POLLIN, revents: 0 },
     ];
     // SAFETY: the array is valid for reads and writes of its two `pollfd` entries.

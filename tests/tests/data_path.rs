@@ -87,7 +87,7 @@ impl Guest {
     fn pair_with_hello(&mut self) -> (u32, u32) {
         let mut view = self.store.data_mut().pysock();
         let (a, b) = HostSocket::pair(&mut view, Kind::Stream).ok().unwrap();
-        assert_eq!(view.send(&b, b"hello", 0, None).ok(), Some(5));
+        assert_eq!(view.send(&b, b"hello", 0, None, false).ok(), Some(5));
         (a.rep(), b.rep())
     }
 
@@ -252,4 +252,57 @@ fn a_waiting_recv_from_waits_for_a_datagram_and_a_sigint_or_stop_ends_it() {
         _ => panic!("a stopped guest's wait traps"),
     }
     stop.join().unwrap();
+}
+
+/// `data.send` with `wait` is a blocking socket's send(2): where the kernel's buffer takes only part
+/// of the bytes, it waits for the peer to make room and returns the whole length, as CPython's
+/// blocking `send` does on Linux. Without `wait` the same send returns what fitted. Once some
+/// bytes went, a SIGINT ends the wait with their count and then the next send's wait with EINTR;
+/// a stop traps it.
+#[test]
+fn a_waiting_send_sends_every_byte_and_a_sigint_or_stop_ends_it() {
+    use pysock::NetError;
+    use pysock::bindings::pysock::net::types::Errno;
+    use std::io::Read;
+    use wasmtime::component::Resource;
+    const BIG: usize = 32 << 20;
+    let interrupter = Interrupter::new().unwrap();
+    let mut guest = Guest::with(&engine(), interrupter.clone());
+    let (s, mut peer) = connected_to_native_peer(&mut guest);
+    let bytes = vec![b'x'; BIG];
+    let mut view = guest.store.data_mut().pysock();
+    let Ok(fitted) = view.send(&Resource::new_borrow(s), &bytes, 0, None, false) else { panic!("a first send takes some bytes") };
+    assert!((fitted as usize) < BIG, "the kernel's buffer took all {BIG} bytes: the test needs a send that fills it");
+
+    // The peer reads nothing for 200 ms, then everything.
+    let reader = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let mut total = 0;
+        let mut buf = vec![0; 1 << 20];
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while total < fitted as usize + BIG && std::time::Instant::now() < deadline {
+            total += peer.read(&mut buf).unwrap();
+        }
+        (peer, total)
+    });
+    let started = std::time::Instant::now();
+    assert_eq!(view.send(&Resource::new_borrow(s), &bytes, 0, None, true).ok(), Some(BIG as u32));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(150), "it returned before the peer read");
+    let (peer, total) = reader.join().unwrap();
+    assert_eq!(total, fitted as usize + BIG, "the peer got every byte, once");
+
+    // The peer reads no more: a SIGINT while the send waits, some bytes gone, ends it with their
+    // count; the next send, nothing gone, ends in EINTR; a stop traps the one after.
+    let sigint = in_100_ms(&interrupter, |i| assert!(i.deliver_sigint()));
+    let Ok(part) = view.send(&Resource::new_borrow(s), &bytes, 0, None, true) else { panic!("a partial count") };
+    assert!(part > 0 && (part as usize) < BIG, "{part}");
+    sigint.join().unwrap();
+    assert!(matches!(view.send(&Resource::new_borrow(s), &bytes, 0, None, true), Err(NetError::Errno(Errno::Eintr))));
+    let stop = in_100_ms(&interrupter, Interrupter::interrupt);
+    match view.send(&Resource::new_borrow(s), &bytes, 0, None, true) {
+        Err(NetError::Trap(t)) => assert!(t.downcast_ref::<pysock::Interrupted>().is_some(), "{t:?}"),
+        _ => panic!("a stopped guest's wait traps"),
+    }
+    stop.join().unwrap();
+    drop(peer);
 }

@@ -177,10 +177,16 @@ impl core::Host for WitHost {
         Ok((Socket::new(conn), peer.map(address_to_core)))
     }
     fn send(&self, s: &Socket, bytes: &[u8], flags: i32) -> Result<u32, Errno> {
-        data::send(s.id, bytes, flags).map_err(errno)
+        data::send(s.id, bytes, flags, false).map_err(errno)
+    }
+    fn send_waiting(&self, s: &Socket, bytes: &[u8], flags: i32) -> Result<u32, Errno> {
+        data::send(s.id, bytes, flags, true).map_err(errno)
     }
     fn send_to(&self, s: &Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
-        data::send_to(s.id, bytes, flags, address_to_wit(a)).map_err(errno)
+        data::send_to(s.id, bytes, flags, address_to_wit(a), false).map_err(errno)
+    }
+    fn send_to_waiting(&self, s: &Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
+        data::send_to(s.id, bytes, flags, address_to_wit(a), true).map_err(errno)
     }
     fn recv(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
         crate::landing::recv(s.id, into, flags, false).map_err(errno)
