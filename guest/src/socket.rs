@@ -617,11 +617,24 @@ impl<H: Host> Core<H> {
 
     pub fn send(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<u64, Error> {
         let sock = self.sock(s)?;
-        timeout::sock_call(&self.host, sock, Events::WRITABLE, self.call_mode(s, flags), None, || {
-            self.host.send(sock, data, flags)
-        })
-        .map(u64::from)
-        .map_err(call_error)
+        let mode = self.call_mode(s, flags);
+        let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, None, || self.send_once(sock, data, flags, mode)).map_err(call_error)?;
+        self.sent(n, data.len(), mode)
+    }
+
+    /// One host send. A blocking socket's waits in the host for room until every byte went, as
+    /// send(2) on a blocking socket does, so `send` returns the whole length as on Linux.
+    fn send_once(&self, sock: &H::Socket, data: &[u8], flags: i32, mode: Mode) -> Result<u32, Errno> {
+        if mode == Mode::Blocking { self.host.send_waiting(sock, data, flags) } else { self.host.send(sock, data, flags) }
+    }
+
+    /// What a send of `asked` bytes returns once `n` went: a blocking one that sent fewer was cut
+    /// short, and a SIGINT that did it is the program's now ([`timeout::after_partial_send`]).
+    fn sent(&self, n: u32, asked: usize, mode: Mode) -> Result<u64, Error> {
+        if mode == Mode::Blocking && (n as usize) < asked {
+            timeout::after_partial_send(&self.host).map_err(call_error)?;
+        }
+        Ok(u64::from(n))
     }
 
     /// `sendall`: one deadline for the whole buffer, checked before each chunk.
@@ -643,9 +656,10 @@ impl<H: Host> Core<H> {
                 return Ok(());
             }
             let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, deadline, || {
-                self.host.send(sock, &data[sent..], flags)
+                self.send_once(sock, &data[sent..], flags, mode)
             })
             .map_err(call_error)?;
+            self.sent(n, data.len() - sent, mode)?;
             sent += n as usize;
         }
     }
@@ -653,11 +667,12 @@ impl<H: Host> Core<H> {
     pub fn sendto(&self, s: &SockObj, data: &[u8], flags: i32, a: &Address) -> Result<u64, Error> {
         let addr = self.sockaddr(s.family, a, "sendto")?;
         let sock = self.sock(s)?;
-        timeout::sock_call(&self.host, sock, Events::WRITABLE, self.call_mode(s, flags), None, || {
-            self.host.send_to(sock, data, flags, &addr)
+        let mode = self.call_mode(s, flags);
+        let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, None, || {
+            if mode == Mode::Blocking { self.host.send_to_waiting(sock, data, flags, &addr) } else { self.host.send_to(sock, data, flags, &addr) }
         })
-        .map(u64::from)
-        .map_err(call_error)
+        .map_err(call_error)?;
+        self.sent(n, data.len(), mode)
     }
 
     /// `recv` and `recv_into`: CPython's `sock_recv_guts` into `into`, at most `bufsize` bytes.
@@ -1127,7 +1142,11 @@ mod tests {
         let data = vec![7u8; 100_000];
         assert!(core.sendall(&s, &data, 0).is_ok());
         assert_eq!(*core.host.sent.borrow(), 100_000);
-        assert!(matches!(core.send(&s, &data, 0), Ok(30_000)));
+        // A blocking send sends it all too, as send(2) on a blocking socket; a non-blocking one
+        // returns what the host took.
+        assert!(matches!(core.send(&s, &data, 0), Ok(100_000)));
+        assert_eq!(*core.host.sent.borrow(), 200_000);
+        assert!(matches!(core.send(&s, &data, MSG_DONTWAIT), Ok(30_000)));
     }
 
     /// MSG_DONTWAIT spares a blocking socket's call the wait, as the flag spares the blocking

@@ -128,6 +128,14 @@ pub fn wait<H: Host>(
     Ok(())
 }
 
+/// After a blocking socket's send that the host ended with part of the bytes sent, as it does for
+/// a SIGINT (or an error, which the next send reports): a SIGINT's handler runs now, as CPython's
+/// would once send(2) returned its partial count, so KeyboardInterrupt comes from this call and a
+/// Python handler runs before the program goes on.
+pub fn after_partial_send<H: Host>(host: &H) -> Result<(), CallError> {
+    through_signals(host, Some(Duration::ZERO), true, |left| host.wait(&[], Events::empty(), left)).map(drop)
+}
+
 /// A host wait as CPython waits since PEP 475: a wait the host ended for a SIGINT turns to the
 /// program's handler ([`Host::check_signals`]), and unless that raised, waits again for what is
 /// left of `limit`. A readiness wait (`readiness`) instead returns `None` at once when a Python
@@ -191,6 +199,23 @@ mod tests {
         h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
         let waited = through_signals(&h, None, true, |left| h.wait(&[(&(), Events::READABLE)], Events::empty(), left));
         assert_eq!(waited, Ok(None));
+    }
+
+    /// A blocking send cut short: a SIGINT the host left pending is taken with a wait that does
+    /// not wait, and its handler's answer is the call's; with none pending the call goes on.
+    #[test]
+    fn a_partial_send_takes_the_sigint_that_cut_it() {
+        let h = FakeHost::default();
+        h.waits.borrow_mut().push_back((Duration::ZERO, false));
+        assert_eq!(after_partial_send(&h), Ok(()));
+        assert_eq!(*h.wait_limits.borrow(), [Some(Duration::ZERO)]);
+        for (answer, result) in [(Signalled::Raised, Err(CallError::Raised)), (Signalled::Pending, Ok(()))] {
+            let h = FakeHost::default();
+            h.interruptions.set(1);
+            h.signals.borrow_mut().push_back(answer);
+            h.waits.borrow_mut().push_back((Duration::ZERO, false));
+            assert_eq!(after_partial_send(&h), result);
+        }
     }
 
     #[test]

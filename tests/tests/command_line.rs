@@ -339,6 +339,27 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
+    // Blocking sends to a peer that never reads: send() and sendall() wait for room in the host's
+    // send, which a SIGINT ends after part of the bytes went.
+    let sending = |name: &str, call: &str| {
+        dir.write(
+            name,
+            &[
+                "import socket",
+                "s = socket.create_server(('127.0.0.1', 0))",
+                "c = socket.create_connection(s.getsockname())",
+                "print('waiting', flush=True)",
+                "try:",
+                &format!("    c.{call}(b'x' * (64 << 20))"),
+                "finally:",
+                "    print('cleanup ran', flush=True)",
+                "",
+            ]
+            .join("\n"),
+        )
+    };
+    let sending_once = sending("sending_once.py", "send");
+    let sending_all = sending("sending_all.py", "sendall");
     // A blocking TLS handshake whose peer never answers: the engine's read waits in the host too.
     let handshaking = dir.write(
         "handshaking.py",
@@ -449,7 +470,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         (status, rest, err.lines().last().unwrap_or_default().to_string(), err)
     };
     let summary = |(status, rest, last, _): (Option<i32>, String, String, String)| (status, rest, last);
-    for script in [&blocked, &receiving, &datagrams, &handshaking, &in_asyncio, &sleeping, &asking] {
+    for script in [&blocked, &receiving, &datagrams, &sending_once, &sending_all, &handshaking, &in_asyncio, &sleeping, &asking] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
         let native = interrupt(python3().arg(script), 1);

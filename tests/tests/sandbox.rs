@@ -533,3 +533,31 @@ fn recv_flags_match_native_cpython() {
     assert_matches_native_with("recv_flags.py", &[], &args);
     assert!(peer.wait().unwrap().success());
 }
+
+/// Sends larger than the kernel's buffer to a peer that pauses before reading: a blocking socket's
+/// send() and sendmsg() return the whole length, as send(2) waits for room on Linux; with a
+/// timeout, send() returns what fitted and sendall() sends it all. As native CPython.
+#[test]
+fn blocking_sends_send_everything_as_native_cpython() {
+    let cases = 4;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let mut peer = Command::new("python3")
+            .arg(root().join("tests/python/slow_reader.py"))
+            .arg(cases.to_string())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut port = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut port).unwrap();
+        runs.push((peer, port.trim().to_string()));
+    }
+    let (mut native_peer, native_port) = runs.remove(0);
+    let native = Command::new("python3").arg(root().join("tests/python/blocking_send.py")).arg(&native_port).output().unwrap();
+    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    let (mut sandbox_peer, sandbox_port) = runs.remove(0);
+    let sandboxed = sandbox_python_with("blocking_send.py", &[std::ffi::OsStr::new("--allow-loopback")], &[std::ffi::OsStr::new(&sandbox_port)]);
+    assert_eq!(sandboxed, String::from_utf8_lossy(&native.stdout));
+    assert!(sandboxed.contains("send, blocking: whole True"), "{sandboxed}");
+    assert!(native_peer.wait().unwrap().success() && sandbox_peer.wait().unwrap().success());
+}
