@@ -1,5 +1,5 @@
 """Sends larger than the kernel's socket buffer, to a peer that reads only after a pause
-(slow_reader.py, whose port is the argument): on a blocking socket, send() and sendmsg() return the
+(paced_peer.py slow-read, whose port is the argument): on a blocking socket, send() and sendmsg() return the
 whole length, as send(2) waits for room on Linux; with a timeout, send() returns what fitted."""
 import socket
 import sys

@@ -6,7 +6,7 @@ shows. recv() and recvfrom() with MSG_TRUNC return a bytes object as long as the
 longer than what it wrote; CPython leaves that tail as its allocator had it, so only the written
 part is printed (nothing on TCP, which discards; what fit on a datagram socket).
 
-With --split-peer PORT, it also receives with MSG_WAITALL from tests/python/split_sender.py, whose
+With --split-peer PORT, it also receives with MSG_WAITALL from tests/python/paced_peer.py (split-send), whose
 bytes arrive in two parts: a blocking receive waits for both (one connection per method).
 
 usage: recv_flags.py [--split-peer PORT] METHOD...   (recv recv_into recvfrom recvfrom_into)

@@ -511,6 +511,19 @@ fn keylog_matches_native_cpython() {
     assert_eq!(sandboxed, expected);
 }
 
+/// Starts tests/python/paced_peer.py as `role` for `connections` connections: the peer and its port.
+fn paced_peer(role: &str, connections: usize) -> (std::process::Child, String) {
+    let mut peer = Command::new("python3")
+        .arg(root().join("tests/python/paced_peer.py"))
+        .args([role, &connections.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut port).unwrap();
+    (peer, port.trim().to_string())
+}
+
 /// Every receive method x every MSG_* flag CPython exposes x TCP, UDP and socketpair x buffers
 /// below, at and above the queued data: counts, buffer contents (pre-filled, so a byte the kernel
 /// did not write shows) and what stays queued, as native CPython. Then MSG_WAITALL on a blocking
@@ -520,15 +533,8 @@ fn recv_flags_match_native_cpython() {
     let methods = ["recv", "recv_into", "recvfrom", "recvfrom_into"].map(std::ffi::OsStr::new);
     assert_matches_native_with("recv_flags.py", &[], &methods);
 
-    let mut peer = Command::new("python3")
-        .arg(root().join("tests/python/split_sender.py"))
-        .arg((2 * methods.len()).to_string())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut port = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut port).unwrap();
-    let mut args = vec![std::ffi::OsStr::new("--split-peer"), std::ffi::OsStr::new(port.trim())];
+    let (mut peer, port) = paced_peer("split-send", 2 * methods.len());
+    let mut args = vec![std::ffi::OsStr::new("--split-peer"), std::ffi::OsStr::new(&port)];
     args.extend(methods);
     assert_matches_native_with("recv_flags.py", &[], &args);
     assert!(peer.wait().unwrap().success());
@@ -540,22 +546,10 @@ fn recv_flags_match_native_cpython() {
 #[test]
 fn blocking_sends_send_everything_as_native_cpython() {
     let cases = 4;
-    let mut runs = Vec::new();
-    for _ in 0..2 {
-        let mut peer = Command::new("python3")
-            .arg(root().join("tests/python/slow_reader.py"))
-            .arg(cases.to_string())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut port = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut port).unwrap();
-        runs.push((peer, port.trim().to_string()));
-    }
-    let (mut native_peer, native_port) = runs.remove(0);
+    let (mut native_peer, native_port) = paced_peer("slow-read", cases);
+    let (mut sandbox_peer, sandbox_port) = paced_peer("slow-read", cases);
     let native = Command::new("python3").arg(root().join("tests/python/blocking_send.py")).arg(&native_port).output().unwrap();
     assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
-    let (mut sandbox_peer, sandbox_port) = runs.remove(0);
     let sandboxed = sandbox_python_with("blocking_send.py", &[std::ffi::OsStr::new("--allow-loopback")], &[std::ffi::OsStr::new(&sandbox_port)]);
     assert_eq!(sandboxed, String::from_utf8_lossy(&native.stdout));
     assert!(sandboxed.contains("send, blocking: whole True"), "{sandboxed}");
