@@ -122,6 +122,7 @@ pub fn message(code: Errno) -> &'static str {
         Eoverflow => "Value too large for defined data type",
         Enosys => "Function not implemented",
         Efault => "Bad address",
+        Edom => "Numerical argument out of domain",
     }
 }
 
@@ -141,12 +142,12 @@ pub fn name(code: Errno) -> &'static str {
         Epipe => "EPIPE", Eprotonosupport => "EPROTONOSUPPORT", Eprototype => "EPROTOTYPE",
         Erange => "ERANGE", Eshutdown => "ESHUTDOWN", Esocktnosupport => "ESOCKTNOSUPPORT",
         Etimedout => "ETIMEDOUT", Eoverflow => "EOVERFLOW", Enosys => "ENOSYS", Efault => "EFAULT",
-        Eexist => "EEXIST",
+        Eexist => "EEXIST", Edom => "EDOM",
     }
 }
 
 /// Every errno, in declaration order (so `ALL[code as usize] == code`).
-pub const ALL: [Errno; 44] = {
+pub const ALL: [Errno; 45] = {
     use Errno::*;
     [
         Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
@@ -154,7 +155,7 @@ pub const ALL: [Errno; 44] = {
         Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
         Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
         Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-        Enosys, Efault, Eexist,
+        Enosys, Efault, Eexist, Edom,
     ]
 };
 

@@ -238,7 +238,8 @@ impl ReceiveInto {
         // The guest cannot run between the plan and this call (nothing here calls into it), so
         // `plan.fd` is still the socket's own descriptor, for as long as the receive waits.
         let got = match &plan.waits {
-            Some(wake) => wake.receive_waiting(plan.fd, || sys::recv(plan.fd, into, plan.flags)),
+            // A dual-stack stand-in's receive takes from whichever of its two sockets a wait woke for.
+            Some(wake) => wake.receive_waiting(plan.watched.fds(), || sys::recv(plan.watched.readable()?, into, plan.flags)),
             None => sys::recv(plan.fd, into, plan.flags).map_err(NetError::from),
         };
         Ok(match got {

@@ -50,6 +50,7 @@ pub fn from_raw(code: i32) -> Errno {
         libc::ENOBUFS => Enobufs,
         libc::ENOENT => Enoent,
         libc::EEXIST => Eexist,
+        libc::EDOM => Edom,
         libc::ENOMEM => Enomem,
         libc::ENOPROTOOPT => Enoprotoopt,
         libc::ENOTCONN => Enotconn,

@@ -135,6 +135,9 @@ pub struct Interrupter(Arc<Wake>);
 struct Wake {
     stopped: AtomicBool,
     sigint: AtomicBool,
+    /// Whether the guest set SO_RCVTIMEO or SO_SNDTIMEO on a socket. Until it has, every socket's
+    /// are the kernel's default, no limit, and a waiting call does not read them ([`CallLimit`]).
+    socket_timeouts: AtomicBool,
     /// Readable while either is pending: the store's poller and every guest epoll instance watch it.
     fd: std::os::fd::OwnedFd,
 }
@@ -150,7 +153,7 @@ impl Interrupter {
         // An eventfd rather than mio's Waker: epoll instances register the same descriptor,
         // level-triggered, so an interrupted guest's every later wait returns at once.
         let fd = sys::eventfd()?;
-        Ok(Interrupter(Arc::new(Wake { stopped: AtomicBool::new(false), sigint: AtomicBool::new(false), fd })))
+        Ok(Interrupter(Arc::new(Wake { stopped: AtomicBool::new(false), sigint: AtomicBool::new(false), socket_timeouts: AtomicBool::new(false), fd })))
     }
 
     /// Makes `poll` wake when this interrupter acts.
@@ -196,16 +199,19 @@ impl Interrupter {
         Ok(())
     }
 
-    /// A blocking socket's receive on the non-blocking kernel socket `fd`, as the kernel would
-    /// run it inside a blocking recv(2): `receive` until it finds bytes, the end of the stream or an
-    /// error, waiting for `fd` to turn readable each time it finds nothing. A SIGINT for the guest
-    /// ends the wait with EINTR and a stop traps it ([`Interrupter::check`]), as every pysock wait.
-    pub(crate) fn receive_waiting<T>(&self, fd: std::os::fd::RawFd, mut receive: impl FnMut() -> std::io::Result<T>) -> Result<T, error::NetError> {
+    /// A blocking socket's receive on its non-blocking kernel sockets `fds` (its own, and a
+    /// dual-stack stand-in's companion), as the kernel would run it inside a blocking recv(2):
+    /// `receive` until it finds bytes, the end of the stream or an error, waiting for one of
+    /// `fds` to turn readable each time it finds nothing, for as long as the
+    /// socket's SO_RCVTIMEO allows (then EAGAIN). A SIGINT for the guest ends the wait with EINTR
+    /// and a stop traps it ([`Interrupter::check`]), as every pysock wait.
+    pub(crate) fn receive_waiting<T>(&self, fds: &[std::os::fd::RawFd], mut receive: impl FnMut() -> std::io::Result<T>) -> Result<T, error::NetError> {
+        let mut limit = CallLimit::new(libc::SO_RCVTIMEO, self);
         loop {
             match receive() {
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
                     self.check()?;
-                    sys::wait_readable(fd, self.fd())?;
+                    sys::wait_readable(fds, self.fd(), limit.left(fds[0])?)?;
                 }
                 got => return Ok(got?),
             }
@@ -214,12 +220,13 @@ impl Interrupter {
 
     /// A blocking socket's send of `len` bytes on the non-blocking kernel socket `fd`, as the
     /// kernel runs a blocking send(2): `send(offset)` sends what is left from `offset`, again each
-    /// time `fd` has room, until every byte went. Once some went, a SIGINT or an error ends it
-    /// with their count, as send(2) returns a partial count; the SIGINT stays for the next wait to
-    /// report (the program's next send, if it sends the rest, or wait), and the error for the
-    /// next send, where the kernel reports it. Before any went, they end it as
-    /// [`Interrupter::receive_waiting`]'s do.
+    /// time `fd` has room, until every byte went. Once some went, a SIGINT, an error or the end
+    /// of the socket's SO_SNDTIMEO ends it with their count, as send(2) returns a partial count;
+    /// the SIGINT stays for the next wait to report (the program's next send, if it sends the
+    /// rest, or wait), and the error for the next send, where the kernel reports it. Before any
+    /// went, they end it as [`Interrupter::receive_waiting`]'s do.
     pub(crate) fn send_waiting(&self, fd: std::os::fd::RawFd, len: usize, mut send: impl FnMut(usize) -> std::io::Result<usize>) -> Result<usize, error::NetError> {
+        let mut limit = CallLimit::new(libc::SO_SNDTIMEO, self);
         let mut sent = 0;
         loop {
             match send(sent) {
@@ -235,12 +242,21 @@ impl Interrupter {
                         return Ok(sent);
                     }
                     self.check()?;
-                    sys::wait_writable(fd, self.fd())?;
+                    match limit.left(fd) {
+                        Ok(left) => sys::wait_writable(fd, self.fd(), left)?,
+                        Err(_) if sent > 0 => return Ok(sent),
+                        Err(e) => return Err(e),
+                    }
                 }
                 Err(_) if sent > 0 => return Ok(sent),
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// Notes that the guest set a socket's SO_RCVTIMEO or SO_SNDTIMEO, which waits then apply.
+    pub(crate) fn socket_timeouts_set(&self) {
+        self.0.socket_timeouts.store(true, Ordering::Relaxed);
     }
 
     /// Takes a SIGINT delivered and not yet taken, for a wait to end with EINTR.
@@ -253,6 +269,41 @@ impl Interrupter {
             sys::eventfd_drain(self.fd());
         }
         true
+    }
+}
+
+/// How long a blocking socket call may wait in all: the socket's SO_RCVTIMEO or SO_SNDTIMEO, which
+/// the kernel applies to a blocking call as a whole (EAGAIN once it ran out) and ignores on the
+/// host's non-blocking sockets, so the host applies it here. Read when the call first has to wait,
+/// and only once the guest has set one ([`Interrupter::socket_timeouts_set`]), so calls that never
+/// wait, and programs that never set one, make no system call for it; the kernel's value is the
+/// one a duplicate or an accepted socket shares or inherits.
+struct CallLimit {
+    option: libc::c_int,
+    /// Read yet, and if so when the call must end (`None`: no limit).
+    deadline: Option<Option<std::time::Instant>>,
+}
+
+impl CallLimit {
+    fn new(option: libc::c_int, wake: &Interrupter) -> Self {
+        let unset = !wake.0.socket_timeouts.load(Ordering::Relaxed);
+        CallLimit { option, deadline: unset.then_some(None) }
+    }
+
+    /// What is left of the limit for the next wait on `fd` (`None`: no limit); EAGAIN once none is.
+    fn left(&mut self, fd: std::os::fd::RawFd) -> Result<Option<std::time::Duration>, error::NetError> {
+        let deadline = match self.deadline {
+            Some(d) => d,
+            None => {
+                let micros = sys::getsockopt_timeout(fd, self.option)?;
+                let d = (micros > 0).then(|| std::time::Instant::now().checked_add(std::time::Duration::from_micros(micros as u64))).flatten();
+                *self.deadline.insert(d)
+            }
+        };
+        match deadline.map(|d| d.saturating_duration_since(std::time::Instant::now())) {
+            Some(left) if left.is_zero() => Err(bindings::pysock::net::types::Errno::Eagain.into()),
+            left => Ok(left),
+        }
     }
 }
 

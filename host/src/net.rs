@@ -16,7 +16,7 @@ use crate::{PysockCtxView, audit, errno, sys};
 use socket2::{Domain, Protocol, SockAddr, Type};
 use std::ffi::CString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 use wasmtime::component::Resource;
 
@@ -39,9 +39,36 @@ pub(crate) struct ReceiveInto {
     /// Where the bytes taken off the socket are counted, for the quota; none for a peek or
     /// without a quota.
     pub counted: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
-    /// For a receive that waits as a blocking socket's does, on its one kernel socket: what may
-    /// end the wait (a stopped guest, a SIGINT). None: nothing there is EAGAIN.
+    /// The kernel sockets the receive takes from, `fd` the first of them.
+    pub watched: KernelSockets,
+    /// For a receive that waits as a blocking socket's does: what may end the wait (a stopped
+    /// guest, a SIGINT). None: nothing there is EAGAIN.
     pub waits: Option<crate::Interrupter>,
+}
+
+/// A socket's kernel sockets that a receive takes from and waits on: its own, and a dual-stack
+/// stand-in's companion.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KernelSockets {
+    fds: [RawFd; 2],
+    len: usize,
+}
+
+impl KernelSockets {
+    pub(crate) fn fds(&self) -> &[RawFd] {
+        &self.fds[..self.len]
+    }
+
+    /// The one a receive takes from now: the first that holds something (a datagram from an IPv6
+    /// peer or from an IPv4 one), else the socket's own, whose empty queue answers EAGAIN.
+    pub(crate) fn readable(&self) -> std::io::Result<RawFd> {
+        if self.len == 1 {
+            return Ok(self.fds[0]);
+        }
+        let mut polled = self.fds.map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+        sys::poll_now(&mut polled)?;
+        Ok(if polled[0].revents == 0 && polled[1].revents != 0 { self.fds[1] } else { self.fds[0] })
+    }
 }
 
 /// What a receive buffer holds where the kernel did not write: zeros, so a miscount could only
@@ -393,8 +420,8 @@ impl PysockCtxView<'_> {
         let max_len = self.recv_allowance(max_len, flags)?;
         let wake = wait.then(|| self.ctx.interrupter.clone());
         let socket = self.socket(this)?;
-        let (got, from) = match wake.filter(|_| socket.waits_alone()) {
-            Some(wake) => wake.receive_waiting(socket.receiving()?.as_raw_fd(), || socket.receive(max_len, flags))?,
+        let (got, from) = match wake {
+            Some(wake) => wake.receive_waiting(socket.watched().fds(), || socket.receive(max_len, flags))?,
             None => socket.receive(max_len, flags)?,
         };
         self.count_received(&got, flags);
@@ -406,15 +433,16 @@ impl PysockCtxView<'_> {
     pub(crate) fn plan_recv_into(&mut self, this: &Resource<Socket>, len: usize, flags: i32, wait: bool) -> NetResult<ReceiveInto> {
         let len = (self.recv_allowance(len as u64, flags)? as usize).min(MAX_RECV);
         let socket = self.socket(this)?;
-        let waits_here = wait && socket.waits_alone();
+        let watched = socket.watched();
         Ok(ReceiveInto {
-            fd: socket.receiving()?.as_raw_fd(),
+            fd: watched.readable()?,
+            watched,
             len,
             flags,
             discards: socket.discards(flags),
             // Nothing to count without a quota: the count only ever serves one.
             counted: (flags & libc::MSG_PEEK == 0 && self.ctx.quotas.bytes_received != u64::MAX).then(|| self.ctx.usage.bytes_received.clone()),
-            waits: waits_here.then(|| self.ctx.interrupter.clone()),
+            waits: wait.then(|| self.ctx.interrupter.clone()),
         })
     }
 
@@ -557,14 +585,21 @@ impl Socket {
         self.family == Family::Inet6 && self.inner.only_v6().is_ok_and(|only| !only)
     }
 
-    /// The kernel socket a receive takes from: with a companion, the first of the two that holds
-    /// something (a datagram from an IPv6 peer or from an IPv4 one), else `inner`, whose empty
-    /// queue gives the guest EAGAIN to wait on both with.
+    /// The kernel sockets a receive takes from ([`KernelSockets`]).
+    fn watched(&self) -> KernelSockets {
+        match &self.companion {
+            Some(companion) => KernelSockets { fds: [self.inner.as_raw_fd(), companion.as_raw_fd()], len: 2 },
+            None => KernelSockets { fds: [self.inner.as_raw_fd(), -1], len: 1 },
+        }
+    }
+
+    /// The kernel socket a receive takes from now ([`KernelSockets::readable`]).
     fn receiving(&self) -> std::io::Result<&socket2::Socket> {
-        let Some(companion) = &self.companion else { return Ok(&self.inner) };
-        let mut fds = [&self.inner, companion].map(|k| libc::pollfd { fd: k.as_raw_fd(), events: libc::POLLIN, revents: 0 });
-        sys::poll_now(&mut fds)?;
-        Ok(if fds[0].revents == 0 && fds[1].revents != 0 { companion } else { &self.inner })
+        let fd = self.watched().readable()?;
+        Ok(match &self.companion {
+            Some(companion) if companion.as_raw_fd() == fd => companion,
+            _ => &self.inner,
+        })
     }
 
     /// The kernel socket a send to `to` leaves from: the companion for an IPv4 peer (::1 cannot
@@ -600,13 +635,6 @@ impl Socket {
     /// writing them.
     fn discards(&self, flags: i32) -> bool {
         flags & libc::MSG_TRUNC != 0 && flags & libc::MSG_ERRQUEUE == 0 && self.kind == Kind::Stream && self.family != Family::Unix
-    }
-
-    /// Whether a blocking receive can wait for this socket inside the host. Not one standing in
-    /// for a dual-stack wildcard, which receives on two kernel sockets: it answers EAGAIN, and the
-    /// guest's `net.wait` watches both.
-    fn waits_alone(&self) -> bool {
-        self.companion.is_none()
     }
 
     /// One recvfrom(2) of at most `max_len` bytes (capped at [`MAX_RECV`]), as the guest receives
@@ -800,10 +828,16 @@ impl HostSocket for PysockCtxView<'_> {
                 return Ok(((on as i64) << 32) | secs as u32 as i64);
             }
             let (level, opt) = sockopt_level_name(name);
+            if matches!(name, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) {
+                return Ok(sys::getsockopt_timeout(fd.as_raw_fd(), opt)?);
+            }
             Ok(sys::getsockopt_int(fd, level, opt)?.into())
         }
 
         fn set_option(&mut self, this: Resource<Socket>, name: Sockopt, value: i64) -> NetResult<()> {
+            if matches!(name, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) {
+                self.ctx.interrupter.socket_timeouts_set();
+            }
             // A companion takes the listener's options too (accepted sockets inherit them); the
             // socket itself goes first, and its answer is the guest's.
             for k in self.socket(&this)?.kernel_sockets() {
@@ -813,6 +847,11 @@ impl HostSocket for PysockCtxView<'_> {
                     continue;
                 }
                 let (level, opt) = sockopt_level_name(name);
+                if matches!(name, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) {
+                    // The kernel keeps it, rounded to its clock, and the host's waits read it there.
+                    sys::setsockopt_timeout(fd, opt, value.max(0))?;
+                    continue;
+                }
                 let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
                 sys::setsockopt_int(fd, level, opt, value)?;
             }

@@ -57,6 +57,36 @@ pub fn setsockopt_linger(fd: BorrowedFd<'_>, onoff: i32, seconds: i32) -> io::Re
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
+/// SO_RCVTIMEO or SO_SNDTIMEO (`name`) as the kernel holds it, in microseconds (0: no limit).
+/// The kernel keeps it in jiffies, so this reads back what it rounded the value set to.
+pub fn getsockopt_timeout(fd: std::os::fd::RawFd, name: i32) -> io::Result<i64> {
+    let mut value = libc::timeval { tv_sec: 0, tv_usec: 0 };
+    let mut len = std::mem::size_of::<libc::timeval>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writes and `len` holds the size of `value`; on a
+    // descriptor that is not open the kernel fails with EBADF and writes nothing.
+    let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, name, (&raw mut value).cast(), &mut len) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((value.tv_sec as i64).saturating_mul(1_000_000).saturating_add(value.tv_usec as i64))
+}
+
+/// Sets SO_RCVTIMEO or SO_SNDTIMEO (`name`) to `micros` microseconds (0: no limit).
+pub fn setsockopt_timeout(fd: BorrowedFd<'_>, name: i32, micros: i64) -> io::Result<()> {
+    let value = libc::timeval { tv_sec: (micros / 1_000_000) as libc::time_t, tv_usec: (micros % 1_000_000) as libc::suseconds_t };
+    // SAFETY: as in `setsockopt_int`, with a `struct timeval`.
+    let rc = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            name,
+            (&raw const value).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
 /// connect(2) to AF_UNSPEC, which dissolves a datagram socket's default peer.
 pub fn disconnect(fd: BorrowedFd<'_>) -> io::Result<()> {
     // SAFETY: `sockaddr` is plain old data; all-zero bytes are a valid value.
@@ -299,24 +329,29 @@ pub fn die_of(signal: libc::c_int) -> ! {
 }
 
 /// Blocks until `fd` has something to read (bytes, the end of the stream or an error) or `wake`
-/// is readable: poll(2) on both, with no time limit. A signal that ends it early is no error, as
-/// the caller looks again either way.
-pub fn wait_readable(fd: std::os::fd::RawFd, wake: BorrowedFd<'_>) -> io::Result<()> {
-    wait_for(fd, libc::POLLIN, wake)
+/// is readable, or for at most `limit`: poll(2) on both. A signal that ends it early is no error,
+/// as the caller looks again either way.
+pub fn wait_readable(fds: &[std::os::fd::RawFd], wake: BorrowedFd<'_>, limit: Option<std::time::Duration>) -> io::Result<()> {
+    wait_for(fds, libc::POLLIN, wake, limit)
 }
 
 /// As [`wait_readable`], until `fd` has room to send (or an error).
-pub fn wait_writable(fd: std::os::fd::RawFd, wake: BorrowedFd<'_>) -> io::Result<()> {
-    wait_for(fd, libc::POLLOUT, wake)
+pub fn wait_writable(fd: std::os::fd::RawFd, wake: BorrowedFd<'_>, limit: Option<std::time::Duration>) -> io::Result<()> {
+    wait_for(&[fd], libc::POLLOUT, wake, limit)
 }
 
-fn wait_for(fd: std::os::fd::RawFd, events: libc::c_short, wake: BorrowedFd<'_>) -> io::Result<()> {
-    let mut fds = [
-        libc::pollfd { fd, events, revents: 0 },
-        libc::pollfd { fd: wake.as_raw_fd(), events: libc::POLLIN, revents: 0 },
-    ];
+/// Waits on `watched` (one socket's kernel sockets: at most two) and `wake`.
+fn wait_for(watched: &[std::os::fd::RawFd], events: libc::c_short, wake: BorrowedFd<'_>, limit: Option<std::time::Duration>) -> io::Result<()> {
+    let idle = libc::pollfd { fd: -1, events: 0, revents: 0 };
+    let mut fds = [libc::pollfd { fd: wake.as_raw_fd(), events: libc::POLLIN, revents: 0 }, idle, idle];
+    for (slot, &fd) in fds[1..].iter_mut().zip(watched) {
+        *slot = libc::pollfd { fd, events, revents: 0 };
+    }
+    let fds = &mut fds[..1 + watched.len().min(2)];
+    // Milliseconds rounded up, so that a wait never ends before its limit.
+    let timeout = limit.map_or(-1, |l| l.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int);
     // SAFETY: the array is valid for reads and writes of its two `pollfd` entries.
-    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
+    let rc = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
     if rc < 0 {
         let err = io::Error::last_os_error();
         if err.raw_os_error() != Some(libc::EINTR) {
