@@ -75,6 +75,8 @@ pub mod linux {
     pub const IPPROTO_IPV6: i32 = 41;
     pub const SO_ERROR: i32 = 4;
     pub const SO_LINGER: i32 = 13;
+    pub const SO_RCVTIMEO: i32 = 20;
+    pub const SO_SNDTIMEO: i32 = 21;
     pub const MSG_PEEK: i32 = 0x2;
     pub const MSG_TRUNC: i32 = 0x20;
     pub const MSG_DONTWAIT: i32 = 0x40;
@@ -229,6 +231,8 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
         (SOL_SOCKET, 10) => Oobinline,
         (SOL_SOCKET, 18) => Rcvlowat,
         (SOL_SOCKET, 19) => Sndlowat,
+        (SOL_SOCKET, SO_RCVTIMEO) => Rcvtimeo,
+        (SOL_SOCKET, SO_SNDTIMEO) => Sndtimeo,
         (SOL_SOCKET, 30) => Acceptconn,
         (SOL_SOCKET, 3) => SockType,
         (SOL_SOCKET, 39) => Domain,
@@ -252,8 +256,9 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
 /// as setsockopt(2), sk_setsockopt and do_ip_setsockopt read it: the WIT carries a value, not the
 /// pointer and length, so the reading is done here. A negative length is EINVAL. The IPv4 options
 /// that fit in a byte read one byte from a value shorter than an int, and with no byte at all IP_TOS
-/// is 0 and the others are EINVAL; every other option needs an int (EINVAL), SO_LINGER two.
-/// Reading a NULL value is EFAULT.
+/// is 0 and the others are EINVAL; every other option needs an int (EINVAL), SO_LINGER two, and
+/// SO_RCVTIMEO and SO_SNDTIMEO a `struct timeval` ([`timeval_micros`]), each read after the first
+/// int, as the kernel reads every SOL_SOCKET option. Reading a NULL value is EFAULT.
 fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Error> {
     let reads_a_byte = matches!(opt, Sockopt::IpTos | Sockopt::IpTtl | Sockopt::IpMulticastTtl | Sockopt::IpMulticastLoop);
     if len < 0 || (len < 4 && !reads_a_byte) {
@@ -266,12 +271,51 @@ fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Err
     };
     let int_at = |at: usize| i32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
     Ok(match b.len() {
+        n if matches!(opt, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) && n >= TIMEVAL32 => timeval_micros(b)?,
         n if opt == Sockopt::Linger && n >= 8 => ((int_at(0) as i64) << 32) | int_at(4) as u32 as i64,
-        _ if opt == Sockopt::Linger => return Err(os(Errno::Einval)),
+        _ if matches!(opt, Sockopt::Linger | Sockopt::Rcvtimeo | Sockopt::Sndtimeo) => return Err(os(Errno::Einval)),
         n if n >= 4 => int_at(0) as i64,
         0 if opt != Sockopt::IpTos => return Err(os(Errno::Einval)),
         _ => b.first().map_or(0, |&c| c as i64),
     })
+}
+
+/// The sandbox's `struct timeval` as Python code packs it: `struct.pack("ll", sec, usec)` makes 8
+/// bytes in a 32-bit interpreter, which a 32-bit Linux program's kernel reads as two 32-bit
+/// numbers; 16 bytes or more are the 64-bit `struct timeval` (`"qq"`, or x86-64's `"ll"`).
+const TIMEVAL32: usize = 8;
+const TIMEVAL64: usize = 16;
+
+/// A `struct timeval` for SO_RCVTIMEO or SO_SNDTIMEO, as the kernel's `sock_set_timeout` reads it:
+/// microseconds in [0, 1,000,000) or EDOM. In microseconds for the host (saturated past 292,000
+/// years); 0 is no limit. A negative number of seconds reads back as 0, as natively, and is no
+/// limit here, where the kernel would fail each blocking call at once.
+fn timeval_micros(b: &[u8]) -> Result<i64, Error> {
+    let (sec, usec) = if b.len() >= TIMEVAL64 {
+        (i64::from_ne_bytes(b[..8].try_into().unwrap()), i64::from_ne_bytes(b[8..16].try_into().unwrap()))
+    } else {
+        (i32::from_ne_bytes(b[..4].try_into().unwrap()) as i64, i32::from_ne_bytes(b[4..8].try_into().unwrap()) as i64)
+    };
+    if !(0..1_000_000).contains(&usec) {
+        return Err(os(Errno::Edom));
+    }
+    if sec < 0 {
+        return Ok(0);
+    }
+    Ok(sec.saturating_mul(1_000_000).saturating_add(usec))
+}
+
+/// SO_RCVTIMEO or SO_SNDTIMEO's `micros` as the `struct timeval` of `len` bytes a getsockopt
+/// asked for: the 32-bit one below 16 bytes, else the 64-bit one, cut to `len` as the kernel cuts.
+fn timeval_bytes(micros: i64, len: i64) -> Vec<u8> {
+    let (sec, usec) = (micros / 1_000_000, micros % 1_000_000);
+    let mut b = if len >= TIMEVAL64 as i64 {
+        [sec.to_ne_bytes(), usec.to_ne_bytes()].concat()
+    } else {
+        [(sec as i32).to_ne_bytes(), (usec as i32).to_ne_bytes()].concat()
+    };
+    b.truncate(len as usize);
+    b
 }
 
 /// A host address as CPython returns it: `(host, port)` or `(host, port, flowinfo, scope_id)`.
@@ -541,12 +585,30 @@ impl<H: Host> Core<H> {
 
     pub fn accept(&mut self, s: &SockObj) -> Result<(i32, Address), Error> {
         let sock = self.sock(s)?;
-        let (conn, peer) = timeout::sock_call(&self.host, sock, Events::READABLE, self.mode(s), None, || {
-            self.host.accept(sock)
-        })
+        let accept = || self.host.accept(sock);
+        let (conn, peer) = match self.mode(s) {
+            Mode::Blocking => self.accept_blocking(sock, accept),
+            mode => timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, accept),
+        }
         .map_err(call_error)?;
         let peer = peer.map(|p| to_python(&p)).unwrap_or(Address::Unix(String::new()));
         Ok((self.insert(conn)?, peer))
+    }
+
+    /// A blocking socket's accept: it waits, as accept(2) does, for as long as the listener's
+    /// SO_RCVTIMEO allows, then fails with EAGAIN. The limit is read only when no connection is
+    /// waiting, so an accept that takes one at once costs no more.
+    fn accept_blocking<T>(&self, sock: &H::Socket, mut accept: impl FnMut() -> Result<T, Errno>) -> Result<T, CallError> {
+        match timeout::blocking_call(&self.host, &mut accept) {
+            Err(CallError::Os(Errno::Eagain)) => {}
+            done => return done,
+        }
+        let micros = self.host.get_option(sock, Sockopt::Rcvtimeo).map_err(CallError::Os)?;
+        let mode = if micros > 0 { Mode::Deadline(Duration::from_micros(micros as u64)) } else { Mode::Blocking };
+        timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, accept).map_err(|e| match e {
+            CallError::Timeout => CallError::Os(Errno::Eagain),
+            e => e,
+        })
     }
 
     /// `connect` and `connect_ex`: start, then (unless non-blocking) wait writable and read SO_ERROR.
@@ -618,14 +680,26 @@ impl<H: Host> Core<H> {
     pub fn send(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<u64, Error> {
         let sock = self.sock(s)?;
         let mode = self.call_mode(s, flags);
-        let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, None, || self.send_once(sock, data, flags, mode)).map_err(call_error)?;
+        let n = self.sock_call(sock, Events::WRITABLE, mode, None, |waits| self.send_once(sock, data, flags, waits)).map_err(call_error)?;
         self.sent(n, data.len(), mode)
     }
 
-    /// One host send. A blocking socket's waits in the host for room until every byte went, as
-    /// send(2) on a blocking socket does, so `send` returns the whole length as on Linux.
-    fn send_once(&self, sock: &H::Socket, data: &[u8], flags: i32, mode: Mode) -> Result<u32, Errno> {
-        if mode == Mode::Blocking { self.host.send_waiting(sock, data, flags) } else { self.host.send(sock, data, flags) }
+    /// A socket call in `mode` as CPython's `sock_call` makes it: `op(waits)` makes the host call.
+    /// A blocking socket's call waits inside the host (`waits`), as the system call would inside
+    /// the kernel, and with it the socket's SO_RCVTIMEO or SO_SNDTIMEO; a socket with a timeout, or
+    /// a non-blocking one, makes plain calls around the guest's readiness waits
+    /// ([`timeout::sock_call`]).
+    fn sock_call<T>(&self, sock: &H::Socket, interest: Events, mode: Mode, deadline: Option<Duration>, mut op: impl FnMut(bool) -> Result<T, Errno>) -> Result<T, CallError> {
+        match mode {
+            Mode::Blocking => timeout::blocking_call(&self.host, || op(true)),
+            _ => timeout::sock_call(&self.host, sock, interest, mode, deadline, || op(false)),
+        }
+    }
+
+    /// One host send. A blocking socket's (`waits`) waits in the host for room until every byte
+    /// went, as send(2) on a blocking socket does, so `send` returns the whole length as on Linux.
+    fn send_once(&self, sock: &H::Socket, data: &[u8], flags: i32, waits: bool) -> Result<u32, Errno> {
+        if waits { self.host.send_waiting(sock, data, flags) } else { self.host.send(sock, data, flags) }
     }
 
     /// What a send of `asked` bytes returns once `n` went: a blocking one that sent fewer was cut
@@ -655,10 +729,7 @@ impl<H: Host> Core<H> {
             if sent >= data.len() {
                 return Ok(());
             }
-            let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, deadline, || {
-                self.send_once(sock, &data[sent..], flags, mode)
-            })
-            .map_err(call_error)?;
+            let n = self.sock_call(sock, Events::WRITABLE, mode, deadline, |waits| self.send_once(sock, &data[sent..], flags, waits)).map_err(call_error)?;
             self.sent(n, data.len() - sent, mode)?;
             sent += n as usize;
         }
@@ -668,8 +739,8 @@ impl<H: Host> Core<H> {
         let addr = self.sockaddr(s.family, a, "sendto")?;
         let sock = self.sock(s)?;
         let mode = self.call_mode(s, flags);
-        let n = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, None, || {
-            if mode == Mode::Blocking { self.host.send_to_waiting(sock, data, flags, &addr) } else { self.host.send_to(sock, data, flags, &addr) }
+        let n = self.sock_call(sock, Events::WRITABLE, mode, None, |waits| {
+            if waits { self.host.send_to_waiting(sock, data, flags, &addr) } else { self.host.send_to(sock, data, flags, &addr) }
         })
         .map_err(call_error)?;
         self.sent(n, data.len(), mode)
@@ -758,8 +829,7 @@ impl<H: Host> Core<H> {
             return Self::receive_nothing(op(sock, &mut [], false), (Received::default(), None));
         }
         let wanted = bufsize as u64;
-        let waits = mode == Mode::Blocking;
-        let call = |into: &mut [MaybeUninit<u8>]| timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || op(sock, into, waits));
+        let call = |into: &mut [MaybeUninit<u8>]| self.sock_call(sock, Events::READABLE, mode, None, |waits| op(sock, into, waits));
         let first = into.room(0, wanted.min(MOST_PER_RECEIVE as u64) as usize);
         let (mut got, from) = call(first).map_err(call_error)?;
         let waits_for_all = flags & MSG_WAITALL != 0 && flags & MSG_PEEK == 0 && s.kind == SOCK_STREAM;
@@ -809,11 +879,16 @@ impl<H: Host> Core<H> {
         let sock = self.sock(s)?;
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
         let value = match v {
-            OptionArgument::Int(i) => *i,
+            // An int goes to the kernel as a C int, four bytes.
+            OptionArgument::Int(i) => match i32::try_from(*i) {
+                Ok(i) => option_value(opt, 4, Some(&i.to_ne_bytes()))?,
+                Err(_) => return Err(overflow("Python int too large to convert to C int")),
+            },
             OptionArgument::Bytes(b) => option_value(opt, i32::try_from(b.len()).unwrap_or(i32::MAX), Some(b))?,
             OptionArgument::Null(len) => option_value(opt, *len, None)?,
         };
-        if opt != Sockopt::Linger && i32::try_from(value).is_err() {
+        let wide = matches!(opt, Sockopt::Linger | Sockopt::Rcvtimeo | Sockopt::Sndtimeo);
+        if !wide && i32::try_from(value).is_err() {
             return Err(overflow("Python int too large to convert to C int"));
         }
         self.host.set_option(sock, opt, value).map_err(os)
@@ -838,9 +913,13 @@ impl<H: Host> Core<H> {
         }
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
         let v = self.host.get_option(sock, opt).map_err(os)?;
+        let timeout = matches!(opt, Sockopt::Rcvtimeo | Sockopt::Sndtimeo);
         Ok(match buflen {
             None if opt == Sockopt::Linger => OptionValue::Int(v >> 32),
+            // An int reads the first four bytes: the seconds.
+            None if timeout => OptionValue::Int((v / 1_000_000) as i32 as i64),
             None => OptionValue::Int(v),
+            Some(len) if timeout => OptionValue::Bytes(timeval_bytes(v, len)),
             Some(len) if opt == Sockopt::Linger => {
                 let mut b = ((v >> 32) as i32).to_ne_bytes().to_vec();
                 b.extend_from_slice(&(v as i32).to_ne_bytes());
@@ -1131,6 +1210,36 @@ mod tests {
         assert_eq!(set(linger.0, linger.1, Null(4)), Err(Errno::Efault));
         let on_for_5s = [1i32.to_ne_bytes(), 5i32.to_ne_bytes()].concat();
         assert_eq!(set(linger.0, linger.1, Bytes(on_for_5s)), Ok(1 << 32 | 5));
+        assert_eq!(set(linger.0, linger.1, Int(5)), Err(Errno::Einval));
+    }
+
+    /// SO_RCVTIMEO and SO_SNDTIMEO take a `struct timeval`, 32-bit (what `struct.pack("ll")` makes
+    /// in the sandbox) or 64-bit, as the kernel reads it, and read back as the bytes asked for.
+    #[test]
+    fn socket_timeouts_read_a_timeval_as_the_kernel_does() {
+        use OptionArgument::{Bytes, Int, Null};
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        let set = |v: OptionArgument| match core.setsockopt(&s, SOL_SOCKET, SO_RCVTIMEO, &v) {
+            Ok(()) => Ok(core.host.options_set.borrow_mut().pop().unwrap().1),
+            Err(Error::Os(e)) => Err(e.code),
+            Err(e) => panic!("{e:?}"),
+        };
+        let tv32 = |sec: i32, usec: i32| Bytes([sec.to_ne_bytes(), usec.to_ne_bytes()].concat());
+        let tv64 = |sec: i64, usec: i64| Bytes([sec.to_ne_bytes(), usec.to_ne_bytes()].concat());
+        assert_eq!(set(tv32(1, 500_000)), Ok(1_500_000));
+        assert_eq!(set(tv64(7, 250_000)), Ok(7_250_000));
+        assert_eq!(set(tv64(-5, 3)), Ok(0));
+        assert_eq!(set(tv32(2, 1_000_000)), Err(Errno::Edom));
+        assert_eq!(set(tv64(2, -1)), Err(Errno::Edom));
+        assert_eq!(set(tv64(i64::MAX, 0)), Ok(i64::MAX));
+        assert_eq!(set(Int(5)), Err(Errno::Einval));
+        assert_eq!(set(Bytes(vec![1, 0, 0, 0, 0, 0, 0])), Err(Errno::Einval));
+        assert_eq!(set(Null(16)), Err(Errno::Efault));
+        assert_eq!(timeval_bytes(7_250_000, 16), [7i64.to_ne_bytes(), 250_000i64.to_ne_bytes()].concat());
+        assert_eq!(timeval_bytes(7_250_000, 8), [7i32.to_ne_bytes(), 250_000i32.to_ne_bytes()].concat());
+        assert_eq!(timeval_bytes(7_250_000, 32).len(), 16);
+        assert_eq!(timeval_bytes(7_250_000, 1), [7]);
     }
 
     /// sendall walks the buffer in the chunks the host takes until all of it went.

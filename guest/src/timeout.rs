@@ -84,19 +84,28 @@ fn call<H: Host, T>(
         wait(host, socket, interest, mode, &mut deadline)?;
     }
     loop {
+        match blocking_call(host, &mut op) {
+            Err(CallError::Os(Errno::Eagain)) if mode != Mode::NonBlocking => {}
+            done => return done,
+        }
+        wait(host, socket, interest, mode, &mut deadline)?;
+    }
+}
+
+/// A call as CPython's `sock_call_ex` makes a blocking system call: one cut short by a SIGINT
+/// (a call that waited inside the host, [`Host::recv_waiting`]) runs the handler and, unless that
+/// raised, is made again (PEP 475); any other error is the call's. For a blocking socket's call
+/// that waits inside the host, EAGAIN among them: it returns that only once the socket's
+/// SO_RCVTIMEO or SO_SNDTIMEO ran out, which is BlockingIOError natively too.
+pub fn blocking_call<H: Host, T>(host: &H, mut op: impl FnMut() -> Result<T, Errno>) -> Result<T, CallError> {
+    loop {
         match op() {
-            Ok(v) => return Ok(v),
-            // A call that waited inside the host ([`Host::recv_waiting`]) and was cut short by a
-            // SIGINT: the handler runs, and unless it raised, the call is made again, as
-            // CPython's `sock_call_ex` does for a blocking system call.
             Err(Errno::Eintr) => match host.check_signals() {
                 Signalled::Raised => return Err(CallError::Raised),
                 Signalled::Pending | Signalled::Ignored => continue,
             },
-            Err(Errno::Eagain) if mode != Mode::NonBlocking => {}
-            Err(e) => return Err(CallError::Os(e)),
+            done => return done.map_err(CallError::Os),
         }
-        wait(host, socket, interest, mode, &mut deadline)?;
     }
 }
 

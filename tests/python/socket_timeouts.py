@@ -1,0 +1,64 @@
+"""SO_RCVTIMEO and SO_SNDTIMEO on blocking sockets, printed so that native CPython's transcript is
+the expected one: the values as the kernel reads and rounds them, the errors it gives for bad ones,
+and the calls they end (recv, recv_into, recvfrom, accept, send, sendall), each after about the limit."""
+import errno
+import socket
+import struct
+import time
+
+LIMIT = 0.2
+SOL, RCV, SND = socket.SOL_SOCKET, socket.SO_RCVTIMEO, socket.SO_SNDTIMEO
+
+
+def timeval(seconds, fmt="ll"):
+    return struct.pack(fmt, int(seconds), round(seconds % 1 * 1e6))
+
+
+def show(label, call):
+    started = time.monotonic()
+    try:
+        got = call()
+    except OSError as e:
+        got = f"{type(e).__name__} {errno.errorcode.get(e.errno, e.errno)}"
+    took = time.monotonic() - started
+    print(label, got, "after the limit" if LIMIT * 0.9 <= took < LIMIT * 10 else "at once" if took < LIMIT * 0.5 else f"after {took:.2f} s")
+
+
+s = socket.socket()
+for fmt in ("ll", "qq"):
+    for value in [(1, 500000), (0, 1), (3, 0), (-5, 3), (0, 0)]:
+        s.setsockopt(SOL, RCV, struct.pack(fmt, *value))
+        size = struct.calcsize(fmt)
+        print(fmt, value, "->", struct.unpack(fmt, s.getsockopt(SOL, RCV, size)), s.getsockopt(SOL, RCV))
+    for value in [(2, 1000000), (2, -1)]:
+        show(f"{fmt} {value}:", lambda: s.setsockopt(SOL, SND, struct.pack(fmt, *value)))
+show("an int:", lambda: s.setsockopt(SOL, RCV, 5))
+show("seven bytes:", lambda: s.setsockopt(SOL, RCV, b"\x01" * 7))
+show("NULL:", lambda: s.setsockopt(SOL, RCV, None, 16))
+s.setsockopt(SOL, SND, timeval(7.25))
+print("SO_SNDTIMEO bytes:", [s.getsockopt(SOL, SND, n) for n in (1, 4)])
+s.close()
+
+with socket.create_server(("127.0.0.1", 0)) as server:
+    server.setsockopt(SOL, RCV, timeval(LIMIT))
+    show("accept with none waiting:", server.accept)
+    client = socket.create_connection(server.getsockname())
+    peer, _ = server.accept()
+    print("accepted socket inherits it:", struct.unpack("ll", peer.getsockopt(SOL, RCV, struct.calcsize("ll"))))
+    with client, peer:
+        client.setsockopt(SOL, RCV, timeval(LIMIT))
+        show("recv with nothing sent:", lambda: client.recv(10))
+        show("recv_into with nothing sent:", lambda: client.recv_into(bytearray(10)))
+        peer.sendall(b"hello")
+        show("recv with bytes there:", lambda: client.recv(10))
+        client.setsockopt(SOL, SND, timeval(LIMIT))
+        show("send past the buffer:", lambda: "partial" if 0 < client.send(b"x" * (64 << 20)) < 64 << 20 else "whole")
+        show("sendall to a full buffer:", lambda: client.sendall(b"x" * (1 << 20)))
+
+for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::")):
+    with socket.socket(family, socket.SOCK_DGRAM) as u:
+        u.bind((host, 0))
+        u.setsockopt(SOL, RCV, timeval(LIMIT))
+        show(f"recvfrom on {host}:", lambda: u.recvfrom(10))
+        socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"datagram", ("127.0.0.1", u.getsockname()[1]))
+        show(f"recvfrom on {host} with a datagram there:", lambda: u.recvfrom(10)[0])
