@@ -616,14 +616,29 @@ impl<H: Host> Core<H> {
         let addr = self.sockaddr(s.family, a, "connect")?;
         let sock = self.sock(s)?;
         let mode = self.mode(s);
-        match self.host.connect(sock, &addr) {
+        // A blocking connect(2) of a socket whose connection is already on its way (EALREADY)
+        // waits for it too, as the kernel's does.
+        let on_its_way = match self.host.connect(sock, &addr) {
             Ok(()) => return Ok(()),
-            Err(Errno::Einprogress) if mode != Mode::NonBlocking => {}
+            Err(Errno::Einprogress) if mode != Mode::NonBlocking => Errno::Einprogress,
+            Err(Errno::Ealready) if mode == Mode::Blocking => Errno::Ealready,
             Err(e) => return Err(os(e)),
-        }
+        };
+        // A blocking connect(2) waits at most the socket's SO_SNDTIMEO, then fails with what it
+        // found, the connection still on its way.
+        let (waits, limited) = match mode {
+            Mode::Blocking => match self.host.get_option(sock, Sockopt::Sndtimeo).map_err(os)? {
+                micros if micros > 0 => (Mode::Deadline(Duration::from_micros(micros as u64)), true),
+                _ => (mode, false),
+            },
+            _ => (mode, false),
+        };
         let mut deadline = None;
         loop {
-            timeout::wait(&self.host, sock, Events::WRITABLE, mode, &mut deadline).map_err(call_error)?;
+            match timeout::wait(&self.host, sock, Events::WRITABLE, waits, &mut deadline) {
+                Err(CallError::Timeout) if limited => return Err(os(on_its_way)),
+                waited => waited.map_err(call_error)?,
+            }
             match self.host.take_error(sock).map_err(os)? {
                 None | Some(Errno::Eisconn) => {}
                 Some(Errno::Eintr | Errno::Eagain) => continue,

@@ -1,6 +1,7 @@
 """SO_RCVTIMEO and SO_SNDTIMEO on blocking sockets, printed so that native CPython's transcript is
 the expected one: the values as the kernel reads and rounds them, the errors it gives for bad ones,
-and the calls they end (recv, recv_into, recvfrom, accept, send, sendall), each after about the limit."""
+and the calls they end (recv, recv_into, recvfrom, accept, send, sendall, connect), each after about
+the limit."""
 import errno
 import socket
 import struct
@@ -54,6 +55,24 @@ with socket.create_server(("127.0.0.1", 0)) as server:
         client.setsockopt(SOL, SND, timeval(LIMIT))
         show("send past the buffer:", lambda: "partial" if 0 < client.send(b"x" * (64 << 20)) < 64 << 20 else "whole")
         show("sendall to a full buffer:", lambda: client.sendall(b"x" * (1 << 20)))
+
+# A listener whose backlog is full drops the next SYN, so that connect waits for the retry.
+with socket.socket() as server, socket.socket() as late:
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    first = socket.create_connection(server.getsockname())
+    late.setsockopt(SOL, SND, timeval(LIMIT))
+    show("connect to a full backlog:", lambda: late.connect(server.getsockname()))
+    show("connect again while it is on its way:", lambda: late.connect(server.getsockname()))
+    # With no limit, a blocking connect of a connection on its way waits for it, as the kernel's does:
+    # room in the backlog lets the kernel's SYN retry through, about a second after the first.
+    late.setsockopt(SOL, SND, timeval(0))
+    accepted, _ = server.accept()
+    late.connect(server.getsockname())
+    print("connect again with no limit:", late.getpeername() == server.getsockname())
+    show("connect once connected:", lambda: late.connect(server.getsockname()))
+    first.close()
+    accepted.close()
 
 for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::")):
     with socket.socket(family, socket.SOCK_DGRAM) as u:

@@ -559,8 +559,9 @@ fn blocking_sends_send_everything_as_native_cpython() {
 /// SO_RCVTIMEO and SO_SNDTIMEO as native CPython has them: set and read back as the kernel rounds
 /// them (a 32-bit `struct timeval` from the sandbox's `struct.pack("ll")`, a 64-bit one from
 /// `"qq"`), the kernel's errors for bad values, inherited by an accepted socket, and ending a
-/// blocking accept, recv, recv_into, recvfrom (on a dual-stack wildcard too), send and sendall
-/// after about the limit with BlockingIOError or a partial count.
+/// blocking accept, recv, recv_into, recvfrom (on a dual-stack wildcard too), send, sendall and
+/// connect (to a full backlog) after about the limit with BlockingIOError or a partial count; and a
+/// blocking connect of a connection on its way waits for it, as the kernel's does.
 #[test]
 fn socket_timeouts_match_native_cpython() {
     assert_matches_native("socket_timeouts.py");
