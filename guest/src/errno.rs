@@ -72,6 +72,9 @@ pub enum Error {
     /// The exception a signal handler raised while a call waited (KeyboardInterrupt on Ctrl-C),
     /// which the interpreter already holds.
     Raised,
+    /// Not an exception: the program's SIGINT handler is due, for the face to run before it makes
+    /// the call again ([`Signalled::HandBack`](crate::host::Signalled::HandBack)).
+    HandBack,
 }
 
 /// glibc's strerror(3) text for each errno pysock reports.

@@ -180,6 +180,10 @@ pub enum Signalled {
     /// use sockets cannot run inside a socket call here): a readiness wait (select, poll, epoll)
     /// returns at once with nothing ready so that it runs soon; a socket call waits on.
     Pending,
+    /// The handler is Python code, and the caller runs it outside the core and makes the call
+    /// again, as CPython does for a blocking system call since PEP 475: the call ends with
+    /// [`CallError::HandBack`](crate::timeout::CallError::HandBack).
+    HandBack,
 }
 
 /// A blocking socket's call for a host that cannot wait inside it: `call`, and each time it finds

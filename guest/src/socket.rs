@@ -143,6 +143,7 @@ pub(crate) fn call_error(e: CallError) -> Error {
         CallError::Os(code) => os(code),
         CallError::Timeout => timed_out(),
         CallError::Raised => Error::Raised,
+        CallError::HandBack => Error::HandBack,
     }
 }
 
@@ -721,7 +722,11 @@ impl<H: Host> Core<H> {
     /// short, and a SIGINT that did it is the program's now ([`timeout::after_partial_send`]).
     fn sent(&self, n: u32, asked: usize, mode: Mode) -> Result<u64, Error> {
         if mode == Mode::Blocking && (n as usize) < asked {
-            timeout::after_partial_send(&self.host).map_err(call_error)?;
+            match timeout::after_partial_send(&self.host) {
+                // The count is the call's; the handler runs once it returned.
+                Ok(()) | Err(CallError::HandBack) => {}
+                Err(e) => return Err(call_error(e)),
+            }
         }
         Ok(u64::from(n))
     }

@@ -714,6 +714,7 @@ impl<'a, H: Host> Io<'a, H> {
             CallError::Os(code) => os(code),
             CallError::Timeout => op.timed_out(),
             CallError::Raised => Error::Raised,
+            CallError::HandBack => Error::HandBack,
         }
     }
 

@@ -41,6 +41,8 @@ pub enum CallError {
     Timeout,
     /// A signal handler raised while the call waited ([`Error::Raised`](crate::errno::Error::Raised)).
     Raised,
+    /// A Python signal handler is to run before the call is made again ([`Signalled::HandBack`]).
+    HandBack,
 }
 
 /// CPython's `sock_call_ex`: runs `op` until it succeeds, fails with something other than
@@ -102,6 +104,7 @@ pub fn blocking_call<H: Host, T>(host: &H, mut op: impl FnMut() -> Result<T, Err
         match op() {
             Err(Errno::Eintr) => match host.check_signals() {
                 Signalled::Raised => return Err(CallError::Raised),
+                Signalled::HandBack => return Err(CallError::HandBack),
                 Signalled::Pending | Signalled::Ignored => continue,
             },
             done => return done.map_err(CallError::Os),
@@ -160,6 +163,7 @@ pub fn through_signals<H: Host, T>(
         match wait(end.map(|e| e.saturating_sub(host.now()))) {
             Err(Errno::Eintr) => match host.check_signals() {
                 Signalled::Raised => return Err(CallError::Raised),
+                Signalled::HandBack => return Err(CallError::HandBack),
                 Signalled::Pending if readiness => return Ok(None),
                 Signalled::Pending | Signalled::Ignored => {}
             },
@@ -208,6 +212,18 @@ mod tests {
         h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
         let waited = through_signals(&h, None, true, |left| h.wait(&[(&(), Events::READABLE)], Events::empty(), left));
         assert_eq!(waited, Ok(None));
+
+        // A handler handed back ends the call, from a wait or from a call that waited in the host,
+        // for the face to run it and call again.
+        let h = FakeHost::default();
+        h.interruptions.set(1);
+        h.signals.borrow_mut().push_back(Signalled::HandBack);
+        h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
+        let op = scripted(vec![Err(Errno::Eagain)]);
+        assert_eq!(sock_call(&h, &(), Events::READABLE, Mode::Blocking, None, op), Err(CallError::HandBack));
+        let h = FakeHost::default();
+        h.signals.borrow_mut().push_back(Signalled::HandBack);
+        assert_eq!(blocking_call(&h, scripted(vec![Err(Errno::Eintr)])), Err(CallError::HandBack));
     }
 
     /// A blocking send cut short: a SIGINT the host left pending is taken with a wait that does

@@ -415,6 +415,37 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
+    // A handler of the program's own during blocking socket calls: it runs inside the call, which
+    // then goes on (PEP 475), and a handler that exits ends the program there, as in a server
+    // whose handler stops it.
+    let handled_in_calls = dir.write(
+        "handled_in_calls.py",
+        &[
+            "import signal, socket, sys",
+            "calls = 0",
+            "def handler(*_):",
+            "    global calls",
+            "    calls += 1",
+            "    print('handler ran', calls, flush=True)",
+            "    if calls == 2:",
+            "        raise SystemExit(4)",
+            "signal.signal(signal.SIGINT, handler)",
+            "server = socket.create_server(('127.0.0.1', 0))",
+            "client = socket.create_connection(server.getsockname())",
+            "peer, _ = server.accept()",
+            "print('waiting', flush=True)",
+            "try:",
+            "    peer.recv(10)",
+            "finally:",
+            "    print('cleanup ran', flush=True)",
+            "",
+        ]
+        .join("\n"),
+    );
+    let accepting = dir.write(
+        "handled_in_accept.py",
+        &std::fs::read_to_string(&handled_in_calls).unwrap().replace("    peer.recv(10)", "    server.accept()"),
+    );
     // SIG_DFL: the signal ends the program where it stands, without its cleanup.
     let defaulted = dir.write(
         "defaulted.py",
@@ -484,6 +515,12 @@ fn ctrl_c_is_keyboard_interrupt() {
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
     assert_eq!(sandboxed, (Some(3), "handler ran\nslept on to the end: True\n".to_string(), String::new()));
+    for script in [&handled_in_calls, &accepting] {
+        let script = script.to_str().unwrap();
+        let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 2));
+        assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 2)));
+        assert_eq!(sandboxed, (Some(4), "handler ran 1\nhandler ran 2\ncleanup ran\n".to_string(), String::new()));
+    }
     let script = defaulted.to_str().unwrap();
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));

@@ -221,6 +221,8 @@ fn fail(e: CallError) -> isize {
             unsafe { PyErr_SetInterruptEx(SIGINT) };
             errno_number(py, Errno::Eintr)
         }
+        // The handler is tripped: EINTR lets the os function's PEP 475 loop run it.
+        CallError::HandBack => errno_number(py, Errno::Eintr),
     });
     set_errno(code);
     -1

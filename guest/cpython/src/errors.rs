@@ -64,6 +64,8 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
         // The SSL face runs the callback and repeats the call: this never reaches Python.
         Error::SniCallback(_) => PySystemError::new_err("pysock: an SNI callback pause escaped"),
         Error::Raised => PyErr::take(py).unwrap_or_else(|| PySystemError::new_err("pysock: a signal handler's exception went missing")),
+        // Only calls made through `crate::restarting`, which takes it, are handed back.
+        Error::HandBack => PySystemError::new_err("pysock: a signal handler was handed back to a call that cannot run it"),
     }
 }
 

@@ -130,6 +130,20 @@ impl Socket {
     }
 }
 
+thread_local! {
+    /// Whether the call running now ends for a Python SIGINT handler, to run it and call again.
+    static HANDS_BACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `call` as one whose waits end for a Python SIGINT handler ([`core::Signalled::HandBack`]),
+/// for its caller to run the handler and make the call again (`crate::restarting`).
+pub(crate) fn handing_back<T>(call: impl FnOnce() -> T) -> T {
+    let before = HANDS_BACK.replace(true);
+    let got = call();
+    HANDS_BACK.set(before);
+    got
+}
+
 impl core::Host for WitHost {
     type Socket = Socket;
     type Epoll = net::Epoll;
@@ -228,6 +242,7 @@ impl core::Host for WitHost {
         Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
     }
     fn check_signals(&self) -> core::Signalled {
+        // (HANDS_BACK: see `handing_back`.)
         // The host ended a wait for a SIGINT. What CPython's PyErr_CheckSignals would do with it
         // is the program's SIGINT handler's, found as `signal.getsignal` reports it. No Python code
         // runs here: a handler may use sockets, and this call is inside one.
@@ -241,9 +256,10 @@ impl core::Host for WitHost {
                 }
                 if handler.is_callable() {
                     // Trips the signal, as its C handler would: the interpreter runs the handler
-                    // at its next check, once this call has returned.
+                    // at its next check, which a call made through `crate::restarting` makes at
+                    // once, and any other once it has returned.
                     py.import("_thread")?.call_method1("interrupt_main", (SIGINT,))?;
-                    return Ok(core::Signalled::Pending);
+                    return Ok(if HANDS_BACK.get() { core::Signalled::HandBack } else { core::Signalled::Pending });
                 }
                 match handler.extract::<i64>() {
                     // SIG_DFL: the signal ends a native process where it stands, with no cleanup,

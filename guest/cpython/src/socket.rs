@@ -93,6 +93,13 @@ impl Socket {
     }
 
     /// What the core knows this object by.
+    /// A connect, made again after a SIGINT handler on a blocking socket ([`crate::restarting`]),
+    /// whose kernel waits for a connection on its way; with a timeout a connect made again would
+    /// fail with EALREADY, so there the handler runs once the call returned.
+    fn connecting<T>(&self, py: Python<'_>, mut call: impl FnMut() -> Result<T, Error>) -> PyResult<T> {
+        if self.timeout.get().is_none() { crate::restarting(py, call) } else { call().py_err(py) }
+    }
+
     pub fn obj(&self) -> SockObj {
         SockObj {
             fd: self.fd.get(),
@@ -394,7 +401,7 @@ impl Socket {
     }
 
     fn _accept(&self, py: Python<'_>) -> PyResult<(i32, Py<PyAny>)> {
-        let (fd, peer) = with_core(|c| c.accept(&self.obj())).py_err(py)?;
+        let (fd, peer) = crate::restarting(py, || with_core(|c| c.accept(&self.obj())))?;
         Ok((fd, python_address(py, peer)?))
     }
 
@@ -434,7 +441,7 @@ impl Socket {
         let (data, address) = (&*data, &*address);
         let obj = self.obj();
         let a = self::address(obj.family, address, "sendto")?;
-        buffer::with_bytes(data, |bytes| with_core(|c| c.sendto(&obj, bytes, flags, &a)))?.py_err(py)
+        buffer::with_bytes(data, |bytes| crate::restarting(py, || with_core(|c| c.sendto(&obj, bytes, flags, &a))))?
     }
 
     /// `sendmsg(buffers[, ancdata[, flags[, address]]])`: an address of None is none, as in CPython;
@@ -464,7 +471,7 @@ impl Socket {
                 control_messages += ancillary_item(&item?)?;
             }
         }
-        with_core(|c| c.sendmsg(&obj, &data, control_messages, flags, to.as_ref())).py_err(py)
+        crate::restarting(py, || with_core(|c| c.sendmsg(&obj, &data, control_messages, flags, to.as_ref())))
     }
 
     fn recvmsg(
@@ -481,7 +488,7 @@ impl Socket {
             ancillary_room(ancbufsize)?;
         }
         let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
-        let (mut got, from, msg_flags) = with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, flags)).py_err(py)?;
+        let (mut got, from, msg_flags) = crate::restarting(py, || with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, flags)))?;
         // Unlike recv's, recvmsg's bytes object only ever shrinks to the count (MSG_TRUNC's larger
         // count leaves it at bufsize).
         got.length = got.length.min(bufsize as u64);
@@ -510,10 +517,10 @@ impl Socket {
         // One buffer is received into in place; several are filled in order from one receive.
         let (got, from, msg_flags) = if let [only] = views.as_mut_slice() {
             let into = only.writable_prefix(total);
-            with_core(|c| c.recvmsg(&obj, into, total as i64, flags)).py_err(py)?
+            crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut *into, total as i64, flags)))?
         } else {
             let mut bytes = NewBytes::new(py, first_landing(total as i64))?;
-            let (got, from, msg_flags) = with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, flags)).py_err(py)?;
+            let (got, from, msg_flags) = crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, flags)))?;
             let landed = bytes.finish(got)?;
             let mut rest = landed.bind(py).cast::<PyBytes>()?.as_bytes();
             for view in &mut views {
@@ -581,16 +588,16 @@ impl Socket {
 
     fn connect(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
         let a = self::address(self.family.get(), address, "connect")?;
-        with_core(|c| c.connect(&self.obj(), &a)).py_err(py)
+        self.connecting(py, || with_core(|c| c.connect(&self.obj(), &a)))
     }
 
     fn connect_ex(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<i32> {
         let a = self::address(self.family.get(), address, "connect_ex")?;
-        match with_core(|c| c.connect_ex(&self.obj(), &a)) {
+        self.connecting(py, || match with_core(|c| c.connect_ex(&self.obj(), &a)) {
             Ok(()) => Ok(0),
             Err(Error::Os(e)) => Ok(errno_number(py, e.code)),
-            Err(e) => Err(crate::errors::to_py(py, e)),
-        }
+            Err(e) => Err(e),
+        })
     }
 
     fn shutdown(&self, py: Python<'_>, how: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -634,14 +641,14 @@ fn recv_into<'py>(py: Python<'py>, s: &Socket, args: Keywords<'_, 'py>) -> PyRes
     let (mut view, nbytes, flags) = receive_into_arguments(args, "recv_into")?;
     let into = view.writable_prefix(nbytes as usize);
     // With MSG_TRUNC the count returned exceeds what the kernel wrote.
-    let got = with_core(|c| c.recv(&s.obj(), into, nbytes, flags)).py_err(py)?;
+    let got = crate::restarting(py, || with_core(|c| c.recv(&s.obj(), &mut *into, nbytes, flags)))?;
     Ok(got.length.into_pyobject(py)?.into_any().unbind())
 }
 
 fn recvfrom_into<'py>(py: Python<'py>, s: &Socket, args: Keywords<'_, 'py>) -> PyResult<Py<PyAny>> {
     let (mut view, nbytes, flags) = receive_into_arguments(args, "recvfrom_into")?;
     let into = view.writable_prefix(nbytes as usize);
-    let (got, from) = with_core(|c| c.recvfrom(&s.obj(), into, nbytes, flags, "recvfrom_into")).py_err(py)?;
+    let (got, from) = crate::restarting(py, || with_core(|c| c.recvfrom(&s.obj(), &mut *into, nbytes, flags, "recvfrom_into")))?;
     Ok((got.length, optional_address(py, from)?).into_pyobject(py)?.into_any().unbind())
 }
 
@@ -688,7 +695,7 @@ fn recv<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<Py
     let bufsize = convert::ssize(&args.required(0))?;
     let flags = flags_at(&args, 1)?;
     let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
-    let got = with_core(|c| c.recv(&s.obj(), &mut bytes, bufsize, flags)).py_err(py)?;
+    let got = crate::restarting(py, || with_core(|c| c.recv(&s.obj(), &mut bytes, bufsize, flags)))?;
     bytes.finish(got)
 }
 
@@ -697,7 +704,7 @@ fn recvfrom<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<P
     let bufsize = convert::ssize(&args.required(0))?;
     let flags = flags_at(&args, 1)?;
     let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
-    let (got, from) = with_core(|c| c.recvfrom(&s.obj(), &mut bytes, bufsize, flags, "recvfrom")).py_err(py)?;
+    let (got, from) = crate::restarting(py, || with_core(|c| c.recvfrom(&s.obj(), &mut bytes, bufsize, flags, "recvfrom")))?;
     Ok((bytes.finish(got)?, optional_address(py, from)?).into_pyobject(py)?.into_any().unbind())
 }
 
@@ -705,7 +712,7 @@ fn recvfrom<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<P
 fn send<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
     let flags = flags_at(&args, 1)?;
     let obj = s.obj();
-    let sent = buffer::with_bytes(&args.required(0), |bytes| with_core(|c| c.send(&obj, bytes, flags)))?.py_err(py)?;
+    let sent = buffer::with_bytes(&args.required(0), |bytes| crate::restarting(py, || with_core(|c| c.send(&obj, bytes, flags))))??;
     Ok(sent.into_pyobject(py)?.into_any().unbind())
 }
 
