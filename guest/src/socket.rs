@@ -718,40 +718,45 @@ impl<H: Host> Core<H> {
         if waits { self.host.send_waiting(sock, data, flags) } else { self.host.send(sock, data, flags) }
     }
 
-    /// What a send of `asked` bytes returns once `n` went: a blocking one that sent fewer was cut
-    /// short, and a SIGINT that did it is the program's now ([`timeout::after_partial_send`]).
+    /// What a send of `asked` bytes returns once `n` went: the count, and a SIGINT that cut a
+    /// blocking one short is the program's now ([`Core::after_send`]); its handler runs once the
+    /// call returned.
     fn sent(&self, n: u32, asked: usize, mode: Mode) -> Result<u64, Error> {
-        if mode == Mode::Blocking && (n as usize) < asked {
-            match timeout::after_partial_send(&self.host) {
-                // The count is the call's; the handler runs once it returned.
-                Ok(()) | Err(CallError::HandBack) => {}
-                Err(e) => return Err(call_error(e)),
-            }
+        match self.after_send(n, asked, mode) {
+            Ok(()) | Err(CallError::HandBack) => Ok(u64::from(n)),
+            Err(e) => Err(call_error(e)),
         }
-        Ok(u64::from(n))
     }
 
-    /// `sendall`: one deadline for the whole buffer, checked before each chunk.
-    pub fn sendall(&self, s: &SockObj, data: &[u8], flags: i32) -> Result<(), Error> {
+    /// After a send of `asked` bytes of which `n` went: a blocking one that sent fewer was cut
+    /// short, by a SIGINT (or an error), which is taken now ([`timeout::after_partial_send`]).
+    fn after_send(&self, n: u32, asked: usize, mode: Mode) -> Result<(), CallError> {
+        if mode == Mode::Blocking && (n as usize) < asked { timeout::after_partial_send(&self.host) } else { Ok(()) }
+    }
+
+    /// `sendall`: one deadline for the whole buffer, checked before each chunk. `sent` is how much
+    /// of `data` went, kept when the call is handed back for a signal handler
+    /// ([`CallError::HandBack`]), so that the call made again goes on from there.
+    pub fn sendall(&self, s: &SockObj, data: &[u8], flags: i32, sent: &mut usize) -> Result<(), Error> {
         let sock = self.sock(s)?;
         let mode = self.call_mode(s, flags);
         let deadline = match mode {
             Mode::Deadline(t) => Some(self.host.now().saturating_add(t)),
             _ => None,
         };
-        let mut sent = 0;
         loop {
             if let Some(d) = deadline {
                 if self.host.now() >= d {
                     return Err(timed_out());
                 }
             }
-            if sent >= data.len() {
+            if *sent >= data.len() {
                 return Ok(());
             }
-            let n = self.sock_call(sock, Events::WRITABLE, mode, deadline, |waits| self.send_once(sock, &data[sent..], flags, waits)).map_err(call_error)?;
-            self.sent(n, data.len() - sent, mode)?;
-            sent += n as usize;
+            let left = &data[*sent..];
+            let n = self.sock_call(sock, Events::WRITABLE, mode, deadline, |waits| self.send_once(sock, left, flags, waits)).map_err(call_error)?;
+            *sent += n as usize;
+            self.after_send(n, left.len(), mode).map_err(call_error)?;
         }
     }
 
@@ -1269,7 +1274,7 @@ mod tests {
         let s = core.create(2, 1, 0, None).unwrap();
         core.host.send_chunk.set(30_000);
         let data = vec![7u8; 100_000];
-        assert!(core.sendall(&s, &data, 0).is_ok());
+        assert!(core.sendall(&s, &data, 0, &mut 0).is_ok());
         assert_eq!(*core.host.sent.borrow(), 100_000);
         // A blocking send sends it all too, as send(2) on a blocking socket; a non-blocking one
         // returns what the host took.

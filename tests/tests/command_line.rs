@@ -442,10 +442,10 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
-    let accepting = dir.write(
-        "handled_in_accept.py",
-        &std::fs::read_to_string(&handled_in_calls).unwrap().replace("    peer.recv(10)", "    server.accept()"),
-    );
+    let in_call = |name: &str, call: &str| dir.write(name, &std::fs::read_to_string(&handled_in_calls).unwrap().replace("    peer.recv(10)", call));
+    let accepting = in_call("handled_in_accept.py", "    server.accept()");
+    // To a peer that never reads: sendall goes on from where the handler found it.
+    let sending_all_handled = in_call("handled_in_sendall.py", "    peer.sendall(b'x' * (64 << 20))");
     // SIG_DFL: the signal ends the program where it stands, without its cleanup.
     let defaulted = dir.write(
         "defaulted.py",
@@ -515,7 +515,7 @@ fn ctrl_c_is_keyboard_interrupt() {
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
     assert_eq!(sandboxed, (Some(3), "handler ran\nslept on to the end: True\n".to_string(), String::new()));
-    for script in [&handled_in_calls, &accepting] {
+    for script in [&handled_in_calls, &accepting, &sending_all_handled] {
         let script = script.to_str().unwrap();
         let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 2));
         assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 2)));

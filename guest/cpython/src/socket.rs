@@ -720,7 +720,8 @@ fn send<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<Py
 fn sendall<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
     let flags = flags_at(&args, 1)?;
     let obj = s.obj();
-    buffer::with_bytes(&args.required(0), |bytes| with_core(|c| c.sendall(&obj, bytes, flags)))?.py_err(py)?;
+    let mut sent = 0;
+    buffer::with_bytes(&args.required(0), |bytes| crate::restarting(py, || with_core(|c| c.sendall(&obj, bytes, flags, &mut sent))))??;
     Ok(py.None())
 }
 
