@@ -272,13 +272,18 @@ fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Err
     };
     let int_at = |at: usize| i32::from_ne_bytes(b[at..at + 4].try_into().unwrap());
     Ok(match b.len() {
-        n if matches!(opt, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) && n >= TIMEVAL32 => timeval_micros(b)?,
+        n if is_timeout(opt) && n >= TIMEVAL32 => timeval_micros(b)?,
         n if opt == Sockopt::Linger && n >= 8 => ((int_at(0) as i64) << 32) | int_at(4) as u32 as i64,
-        _ if matches!(opt, Sockopt::Linger | Sockopt::Rcvtimeo | Sockopt::Sndtimeo) => return Err(os(Errno::Einval)),
+        _ if opt == Sockopt::Linger || is_timeout(opt) => return Err(os(Errno::Einval)),
         n if n >= 4 => int_at(0) as i64,
         0 if opt != Sockopt::IpTos => return Err(os(Errno::Einval)),
         _ => b.first().map_or(0, |&c| c as i64),
     })
+}
+
+/// SO_RCVTIMEO or SO_SNDTIMEO, whose value is a `struct timeval`.
+fn is_timeout(opt: Sockopt) -> bool {
+    matches!(opt, Sockopt::Rcvtimeo | Sockopt::Sndtimeo)
 }
 
 /// The sandbox's `struct timeval` as Python code packs it: `struct.pack("ll", sec, usec)` makes 8
@@ -288,8 +293,9 @@ const TIMEVAL32: usize = 8;
 const TIMEVAL64: usize = 16;
 
 /// A `struct timeval` for SO_RCVTIMEO or SO_SNDTIMEO, as the kernel's `sock_set_timeout` reads it:
-/// microseconds in [0, 1,000,000) or EDOM. In microseconds for the host (saturated past 292,000
-/// years); 0 is no limit. A negative number of seconds reads back as 0, as natively, and is no
+/// microseconds in [0, 1,000,000) or EDOM. In microseconds for the host; 0 is no limit, which is
+/// also what a value past 292,000 years becomes (the kernel's own "no limit" begins later, at
+/// about 10^15 years). A negative number of seconds reads back as 0, as natively, and is no
 /// limit here, where the kernel would fail each blocking call at once.
 fn timeval_micros(b: &[u8]) -> Result<i64, Error> {
     let (sec, usec) = if b.len() >= TIMEVAL64 {
@@ -303,7 +309,7 @@ fn timeval_micros(b: &[u8]) -> Result<i64, Error> {
     if sec < 0 {
         return Ok(0);
     }
-    Ok(sec.saturating_mul(1_000_000).saturating_add(usec))
+    Ok(sec.checked_mul(1_000_000).and_then(|us| us.checked_add(usec)).unwrap_or(0))
 }
 
 /// SO_RCVTIMEO or SO_SNDTIMEO's `micros` as the `struct timeval` of `len` bytes a getsockopt
@@ -912,7 +918,7 @@ impl<H: Host> Core<H> {
             OptionArgument::Bytes(b) => option_value(opt, i32::try_from(b.len()).unwrap_or(i32::MAX), Some(b))?,
             OptionArgument::Null(len) => option_value(opt, *len, None)?,
         };
-        let wide = matches!(opt, Sockopt::Linger | Sockopt::Rcvtimeo | Sockopt::Sndtimeo);
+        let wide = opt == Sockopt::Linger || is_timeout(opt);
         if !wide && i32::try_from(value).is_err() {
             return Err(overflow("Python int too large to convert to C int"));
         }
@@ -938,7 +944,7 @@ impl<H: Host> Core<H> {
         }
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
         let v = self.host.get_option(sock, opt).map_err(os)?;
-        let timeout = matches!(opt, Sockopt::Rcvtimeo | Sockopt::Sndtimeo);
+        let timeout = is_timeout(opt);
         Ok(match buflen {
             None if opt == Sockopt::Linger => OptionValue::Int(v >> 32),
             // An int reads the first four bytes: the seconds.
@@ -1257,7 +1263,7 @@ mod tests {
         assert_eq!(set(tv64(-5, 3)), Ok(0));
         assert_eq!(set(tv32(2, 1_000_000)), Err(Errno::Edom));
         assert_eq!(set(tv64(2, -1)), Err(Errno::Edom));
-        assert_eq!(set(tv64(i64::MAX, 0)), Ok(i64::MAX));
+        assert_eq!(set(tv64(i64::MAX, 0)), Ok(0));
         assert_eq!(set(Int(5)), Err(Errno::Einval));
         assert_eq!(set(Bytes(vec![1, 0, 0, 0, 0, 0, 0])), Err(Errno::Einval));
         assert_eq!(set(Null(16)), Err(Errno::Efault));

@@ -33,6 +33,9 @@ for fmt in ("ll", "qq"):
         print(fmt, value, "->", struct.unpack(fmt, s.getsockopt(SOL, RCV, size)), s.getsockopt(SOL, RCV))
     for value in [(2, 1000000), (2, -1)]:
         show(f"{fmt} {value}:", lambda: s.setsockopt(SOL, SND, struct.pack(fmt, *value)))
+# The largest value: no limit, as for the kernel, which reads it back as 0.
+s.setsockopt(SOL, RCV, struct.pack("qq", 2**63 - 1, 999999))
+print("qq (2**63 - 1, 999999) ->", struct.unpack("qq", s.getsockopt(SOL, RCV, 16)))
 show("an int:", lambda: s.setsockopt(SOL, RCV, 5))
 show("seven bytes:", lambda: s.setsockopt(SOL, RCV, b"\x01" * 7))
 show("NULL:", lambda: s.setsockopt(SOL, RCV, None, 16))
