@@ -198,27 +198,26 @@ mod tests {
         let limits = [Some(Duration::from_millis(300)), Some(Duration::from_millis(200))];
         assert_eq!(*h.wait_limits.borrow(), limits);
 
-        let h = FakeHost::default();
-        h.interruptions.set(1);
-        h.signals.borrow_mut().push_back(Signalled::Raised);
-        h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
+        // A host whose one wait a SIGINT ends, whose handler comes to `answer`.
+        let interrupted = |answer| {
+            let h = FakeHost::default();
+            h.interruptions.set(1);
+            h.signals.borrow_mut().push_back(answer);
+            h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
+            h
+        };
+        let h = interrupted(Signalled::Raised);
         let op = scripted(vec![Err(Errno::Eagain)]);
         assert_eq!(sock_call(&h, &(), Events::READABLE, Mode::Blocking, None, op), Err(CallError::Raised));
 
         // A Python handler runs once the call returns: a readiness wait returns at once for it.
-        let h = FakeHost::default();
-        h.interruptions.set(1);
-        h.signals.borrow_mut().push_back(Signalled::Pending);
-        h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
+        let h = interrupted(Signalled::Pending);
         let waited = through_signals(&h, None, true, |left| h.wait(&[(&(), Events::READABLE)], Events::empty(), left));
         assert_eq!(waited, Ok(None));
 
         // A handler handed back ends the call, from a wait or from a call that waited in the host,
         // for the face to run it and call again.
-        let h = FakeHost::default();
-        h.interruptions.set(1);
-        h.signals.borrow_mut().push_back(Signalled::HandBack);
-        h.waits.borrow_mut().push_back((Duration::from_millis(100), false));
+        let h = interrupted(Signalled::HandBack);
         let op = scripted(vec![Err(Errno::Eagain)]);
         assert_eq!(sock_call(&h, &(), Events::READABLE, Mode::Blocking, None, op), Err(CallError::HandBack));
         let h = FakeHost::default();

@@ -464,6 +464,11 @@ impl PysockCtxView<'_> {
     }
 }
 
+/// SO_RCVTIMEO or SO_SNDTIMEO: a `struct timeval`, in microseconds over the WIT.
+fn is_timeout(opt: Sockopt) -> bool {
+    matches!(opt, Sockopt::Rcvtimeo | Sockopt::Sndtimeo)
+}
+
 /// The (level, name) pair of a typed option.
 fn sockopt_level_name(opt: Sockopt) -> (i32, i32) {
     use Sockopt::*;
@@ -828,14 +833,14 @@ impl HostSocket for PysockCtxView<'_> {
                 return Ok(((on as i64) << 32) | secs as u32 as i64);
             }
             let (level, opt) = sockopt_level_name(name);
-            if matches!(name, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) {
+            if is_timeout(name) {
                 return Ok(sys::getsockopt_timeout(fd.as_raw_fd(), opt)?);
             }
             Ok(sys::getsockopt_int(fd, level, opt)?.into())
         }
 
         fn set_option(&mut self, this: Resource<Socket>, name: Sockopt, value: i64) -> NetResult<()> {
-            if matches!(name, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) {
+            if is_timeout(name) {
                 self.ctx.interrupter.socket_timeouts_set();
             }
             // A companion takes the listener's options too (accepted sockets inherit them); the
@@ -847,7 +852,7 @@ impl HostSocket for PysockCtxView<'_> {
                     continue;
                 }
                 let (level, opt) = sockopt_level_name(name);
-                if matches!(name, Sockopt::Rcvtimeo | Sockopt::Sndtimeo) {
+                if is_timeout(name) {
                     // The kernel keeps it, rounded to its clock, and the host's waits read it there.
                     sys::setsockopt_timeout(fd, opt, value.max(0))?;
                     continue;

@@ -242,7 +242,6 @@ impl core::Host for WitHost {
         Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
     }
     fn check_signals(&self) -> core::Signalled {
-        // (HANDS_BACK: see `handing_back`.)
         // The host ended a wait for a SIGINT. What CPython's PyErr_CheckSignals would do with it
         // is the program's SIGINT handler's, found as `signal.getsignal` reports it. No Python code
         // runs here: a handler may use sockets, and this call is inside one.
