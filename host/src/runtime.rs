@@ -152,6 +152,10 @@ pub fn engine(interruption: Interruption) -> Result<Engine> {
     config.epoch_interruption(interruption.time_limit);
     config.consume_fuel(interruption.fuel);
     // For profiling with perf(1): names the JIT-compiled wasm functions in /tmp/perf-PID.map.
+    // Filled tables at instantiation: a lazily filled table costs a check on every indirect
+    // call, and CPython makes one for almost every operation (type slots, vectorcall). Measured:
+    // the sandbox's 64-byte round trip 3-4% faster, no change in start-up time.
+    config.table_lazy_init(false);
     if std::env::var_os("PYSOCK_PERFMAP").is_some() {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
