@@ -33,8 +33,12 @@ const ROUNDS: usize = 2000;
 /// Connections in one connection-rate run.
 const CONNECTIONS: usize = 1000;
 /// Runs per subject and workload; the median is reported. The subjects take turns, run by run, so
-/// that a slow spell of this shared machine falls on all of them rather than on one.
-const RUNS: usize = 5;
+/// that a slow spell of this shared machine falls on all of them rather than on one. Nine, not five:
+/// a run's bulk rate falls in one of two states for every subject (16 alternating pairs of the
+/// both-ends loop: native CPython at about 4,400 MiB/s in 6, the sandbox in 2, both about 5,500
+/// otherwise). A median of five put the two in different states often enough that the loop's ratio
+/// read 0.73 in a suite where those 16 pairs, minutes later, gave 0.95 (docs/performance.md).
+const RUNS: usize = 9;
 /// Bytes one run moves between two ends in one program, and over TLS.
 const BOTH_ENDS_TOTAL: usize = 256 << 20;
 const TLS_TOTAL: usize = 256 << 20;
