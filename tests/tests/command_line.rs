@@ -446,6 +446,11 @@ fn ctrl_c_is_keyboard_interrupt() {
     let accepting = in_call("handled_in_accept.py", "    server.accept()");
     // To a peer that never reads: sendall goes on from where the handler found it.
     let sending_all_handled = in_call("handled_in_sendall.py", "    peer.sendall(b'x' * (64 << 20))");
+    // A TLS handshake with a peer that never answers: the handler runs inside its wait.
+    let handshaking_handled = in_call(
+        "handled_in_handshake.py",
+        "    import ssl\n    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n    ctx.wrap_socket(client)",
+    );
     // SIG_DFL: the signal ends the program where it stands, without its cleanup.
     let defaulted = dir.write(
         "defaulted.py",
@@ -515,7 +520,7 @@ fn ctrl_c_is_keyboard_interrupt() {
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
     assert_eq!(sandboxed, (Some(3), "handler ran\nslept on to the end: True\n".to_string(), String::new()));
-    for script in [&handled_in_calls, &accepting, &sending_all_handled] {
+    for script in [&handled_in_calls, &accepting, &sending_all_handled, &handshaking_handled] {
         let script = script.to_str().unwrap();
         let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 2));
         assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 2)));

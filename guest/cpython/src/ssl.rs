@@ -801,8 +801,10 @@ impl SslSocket {
     }
 
     /// One SSL call. A server's handshake may pause after the ClientHello: then sni_callback runs
-    /// here and the call is repeated. The key log is written after every call, as OpenSSL writes
-    /// it while the call runs.
+    /// here and the call is repeated. So does a wait that a SIGINT ended for the program's own
+    /// handler, which runs here as it runs inside `_ssl.c`'s loops (PEP 475); the engine keeps
+    /// what the call did so far, and a write what it took (`in_flight`). The key log is written
+    /// after every call, as OpenSSL writes it while the call runs.
     fn io<T>(
         slf: &Bound<'_, Self>,
         call: impl Fn(&pysock_guest::socket::Core<crate::host::WitHost>, &CoreSslSocket, Option<&pysock_guest::socket::SockObj>) -> Result<T, Error>,
@@ -811,8 +813,9 @@ impl SslSocket {
         let this = slf.borrow();
         let obj = this.socket_obj(py)?;
         let result = loop {
-            match with_core(|c| call(c, &this.core, obj.as_ref())) {
+            match crate::host::handing_back(|| with_core(|c| call(c, &this.core, obj.as_ref()))) {
                 Err(Error::SniCallback(name)) => Self::run_sni_callback(slf, name)?,
+                Err(Error::HandBack) => py.check_signals()?,
                 other => break other,
             }
         };
