@@ -24,6 +24,7 @@ use sessions::{ConnectionStore, ServerCache, SessionStats, count};
 use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
@@ -412,12 +413,13 @@ impl TlsConfig {
         let builder = if self.verify_mode == VerifyMode::None {
             builder.with_no_client_auth()
         } else {
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(self.root_store()), provider());
+            let roots = Arc::new(self.root_store());
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.clone(), provider());
             let verifier = if self.verify_mode == VerifyMode::Optional { verifier.allow_unauthenticated() } else { verifier };
             let verifier = verifier
                 .build()
                 .map_err(|_| error(ErrorKind::Ssl, "NO_CERTIFICATE_OR_CRL_FOUND", "no client certificate CA names"))?;
-            builder.with_client_cert_verifier(verifier)
+            builder.with_client_cert_verifier(Arc::new(PythonClientVerifier { inner: verifier, roots }))
         };
         let mut config = builder.with_single_cert(chain.clone(), key.clone_key()).map_err(|e| tls_error(&e, None))?;
         config.alpn_protocols = self.alpn.clone();
@@ -476,6 +478,182 @@ struct PythonServerVerifier {
     algorithms: WebPkiSupportedAlgorithms,
 }
 
+impl PythonServerVerifier {
+    /// webpki's verdict on the peer's chain at `now`, with OpenSSL's where webpki refuses what
+    /// OpenSSL accepts or names a failure differently.
+    fn verify_at(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let result = if self.roots.is_empty() {
+            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
+        } else {
+            let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(self.roots.clone(), provider())
+                .build()
+                .map_err(|e| rustls::Error::General(e.to_string()))?;
+            inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        };
+        match result {
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(refusal))) if is_ca_refusal(&refusal) => {
+                let name = self.check_hostname.then_some(server_name);
+                verify_ca_as_its_own(&self.roots, end_entity, intermediates, Purpose::TlsServer, name, now, refusal)
+                    .map(|()| ServerCertVerified::assertion())
+                    .map_err(rustls::Error::InvalidCertificate)
+            }
+            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+                Err(rustls::Error::InvalidCertificate(untrusted_chain_error(end_entity, intermediates)))
+            }
+            other => other,
+        }
+    }
+}
+
+/// A client-certificate check: webpki's, with OpenSSL's answer for a client certificate that has
+/// the CA flag ([`verify_ca_as_its_own`]).
+#[derive(Debug)]
+struct PythonClientVerifier {
+    inner: Arc<dyn ClientCertVerifier>,
+    roots: Arc<RootCertStore>,
+}
+
+impl ClientCertVerifier for PythonClientVerifier {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[rustls::DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        match self.inner.verify_client_cert(end_entity, intermediates, now) {
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(refusal))) if is_ca_refusal(&refusal) => {
+                verify_ca_as_its_own(&self.roots, end_entity, intermediates, Purpose::TlsClient, None, now, refusal)
+                    .map(|()| ClientCertVerified::assertion())
+                    .map_err(rustls::Error::InvalidCertificate)
+            }
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// What a certificate is presented for, as OpenSSL's purpose checks name it.
+#[derive(Clone, Copy)]
+enum Purpose {
+    TlsServer,
+    TlsClient,
+}
+
+/// A peer's certificate that has the CA flag, which webpki refuses as a peer's own
+/// (`CaUsedAsEndEntity`, passed in as `refusal`) and OpenSSL checks like any other. The usual one
+/// is a self-signed certificate from `openssl req -x509`, which marks itself a CA, trusted with
+/// `cafile=`: OpenSSL finds the certificate itself among the trusted ones, then checks its purpose,
+/// the name (`name`, when the host name is checked) and the dates, in that order, and so does this.
+/// The handshake still proves that the peer holds the trusted certificate's key. A CA-flagged
+/// certificate that is not itself trusted gets OpenSSL's self-signed error when it issued itself,
+/// and webpki's refusal otherwise.
+fn verify_ca_as_its_own(
+    roots: &RootCertStore,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    purpose: Purpose,
+    name: Option<&ServerName<'_>>,
+    now: UnixTime,
+    refusal: rustls::OtherError,
+) -> Result<(), CertificateError> {
+    if !trusts_itself(roots, end_entity) {
+        return match untrusted_chain_error(end_entity, intermediates) {
+            self_signed @ CertificateError::Other(_) => Err(self_signed),
+            _ => Err(CertificateError::Other(refusal)),
+        };
+    }
+    if !der::suits(end_entity, purpose) {
+        return Err(CertificateError::InvalidPurpose);
+    }
+    if name.is_some_and(|name| !names(end_entity, name)) {
+        return Err(CertificateError::NotValidForName);
+    }
+    let (not_before, not_after) = der::validity(end_entity).ok_or(CertificateError::BadEncoding)?;
+    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    if now < not_before {
+        return Err(CertificateError::NotValidYet);
+    }
+    if now > not_after {
+        return Err(CertificateError::Expired);
+    }
+    Ok(())
+}
+
+/// Whether `cert` is one of the trusted certificates: the same subject and public key.
+fn trusts_itself(roots: &RootCertStore, cert: &CertificateDer<'_>) -> bool {
+    webpki::anchor_from_trusted_cert(cert).is_ok_and(|anchor| {
+        roots.roots.iter().any(|a| a.subject == anchor.subject && a.subject_public_key_info == anchor.subject_public_key_info)
+    })
+}
+
+/// Whether the error is webpki's refusal of a CA certificate as a peer's own.
+fn is_ca_refusal(e: &rustls::OtherError) -> bool {
+    e.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::CaUsedAsEndEntity)
+}
+
+/// Whether the verdict is about the certificate's dates.
+fn is_dates_error(e: &rustls::Error) -> bool {
+    matches!(
+        e,
+        rustls::Error::InvalidCertificate(
+            CertificateError::Expired
+                | CertificateError::ExpiredContext { .. }
+                | CertificateError::NotValidYet
+                | CertificateError::NotValidYetContext { .. }
+        )
+    )
+}
+
+/// Whether the verdict is that the certificate does not name the server.
+fn is_name_error(e: &rustls::Error) -> bool {
+    matches!(e, rustls::Error::InvalidCertificate(CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. }))
+}
+
+/// Whether `cert` names `server_name` (a DNS name in its subjectAltName, or an IP address).
+fn names(cert: &CertificateDer<'_>, server_name: &ServerName<'_>) -> bool {
+    webpki::EndEntityCert::try_from(cert).is_ok_and(|c| c.verify_is_valid_for_subject_name(server_name).is_ok())
+}
+
 impl ServerCertVerifier for PythonServerVerifier {
     fn verify_server_cert(
         &self,
@@ -488,21 +666,31 @@ impl ServerCertVerifier for PythonServerVerifier {
         if !self.verify {
             return Ok(ServerCertVerified::assertion());
         }
-        let result = if self.roots.is_empty() {
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer))
-        } else {
-            let inner = rustls::client::WebPkiServerVerifier::builder_with_provider(self.roots.clone(), provider())
-                .build()
-                .map_err(|e| rustls::Error::General(e.to_string()))?;
-            inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+        let result = match self.verify_at(end_entity, intermediates, server_name, ocsp, now) {
+            // OpenSSL checks the chain, the purpose and the name before the dates; webpki checks
+            // the dates first. A certificate that fails both fails as OpenSSL says: on the other
+            // check, found by asking again at a time the certificate was valid. One that never was
+            // (made with `openssl x509 -days -1`) gets the checks that need no time.
+            Err(dates) if is_dates_error(&dates) => {
+                let other = match der::validity(end_entity) {
+                    Some((not_before, not_after)) if not_before <= not_after => {
+                        let then = UnixTime::since_unix_epoch(std::time::Duration::from_secs(not_before.max(0).unsigned_abs()));
+                        self.verify_at(end_entity, intermediates, server_name, ocsp, then).err()
+                    }
+                    _ if der::is_self_issued(end_entity) && !trusts_itself(&self.roots, end_entity) => {
+                        Some(rustls::Error::InvalidCertificate(untrusted_chain_error(end_entity, intermediates)))
+                    }
+                    _ => (!names(end_entity, server_name)).then_some(rustls::Error::InvalidCertificate(CertificateError::NotValidForName)),
+                };
+                match other {
+                    Some(other) if !is_dates_error(&other) && (self.check_hostname || !is_name_error(&other)) => Err(other),
+                    _ => Err(dates),
+                }
+            }
+            other => other,
         };
         match result {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) if !self.check_hostname => Ok(ServerCertVerified::assertion()),
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-                Err(rustls::Error::InvalidCertificate(untrusted_chain_error(end_entity, intermediates)))
-            }
+            Err(name) if is_name_error(&name) && !self.check_hostname => Ok(ServerCertVerified::assertion()),
             other => other,
         }
     }
@@ -581,24 +769,145 @@ mod der {
         (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
     }
 
-    /// The encoded issuer and subject Names of an X.509 certificate (RFC 5280: Certificate ::=
-    /// SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial, signature, issuer,
-    /// validity, subject, ... } ... }).
-    pub fn issuer_and_subject(cert: &[u8]) -> Option<(&[u8], &[u8])> {
+    /// The fields of an X.509 certificate's tbsCertificate after its version, with their tags
+    /// (RFC 5280: Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL,
+    /// serial, signature, issuer, validity, subject, subjectPublicKeyInfo, [1] OPTIONAL,
+    /// [2] OPTIONAL, [3] extensions OPTIONAL } ... }).
+    fn fields(cert: &[u8]) -> Option<Vec<(u8, &[u8])>> {
         let (_, certificate, _) = tlv(cert)?;
         let (_, mut tbs, _) = tlv(certificate)?;
-        let mut fields = Vec::with_capacity(6);
-        loop {
+        let mut fields = Vec::with_capacity(10);
+        while !tbs.is_empty() {
             let (tag, contents, rest) = tlv(tbs)?;
             if !(fields.is_empty() && tag == 0xa0) {
-                fields.push(contents);
+                fields.push((tag, contents));
             }
             tbs = rest;
-            if fields.len() == 5 {
-                break;
+        }
+        (fields.len() >= 6).then_some(fields)
+    }
+
+    /// The encoded issuer and subject Names of an X.509 certificate.
+    pub fn issuer_and_subject(cert: &[u8]) -> Option<(&[u8], &[u8])> {
+        let fields = fields(cert)?;
+        Some((fields[2].1, fields[4].1))
+    }
+
+    /// Whether the certificate names itself as its issuer.
+    pub fn is_self_issued(cert: &[u8]) -> bool {
+        issuer_and_subject(cert).is_some_and(|(issuer, subject)| issuer == subject)
+    }
+
+    /// The certificate's notBefore and notAfter, in seconds since 1970.
+    pub fn validity(cert: &[u8]) -> Option<(i64, i64)> {
+        let validity = fields(cert)?[3].1;
+        let (tag, not_before, rest) = tlv(validity)?;
+        let not_before = time(tag, not_before)?;
+        let (tag, not_after, _) = tlv(rest)?;
+        Some((not_before, time(tag, not_after)?))
+    }
+
+    /// A UTCTime (YYMMDDHHMMSSZ, years 1950-2049) or GeneralizedTime (YYYYMMDDHHMMSSZ), the two
+    /// forms RFC 5280 allows, in seconds since 1970.
+    fn time(tag: u8, text: &[u8]) -> Option<i64> {
+        let digits = |at: usize, n: usize| -> Option<i64> {
+            let part = text.get(at..at + n)?;
+            part.iter().all(u8::is_ascii_digit).then(|| part.iter().fold(0, |acc, d| acc * 10 + i64::from(d - b'0')))
+        };
+        let (year, at) = match (tag, text.len()) {
+            (0x17, 13) => (digits(0, 2).map(|y| if y >= 50 { 1900 + y } else { 2000 + y })?, 2),
+            (0x18, 15) => (digits(0, 4)?, 4),
+            _ => return None,
+        };
+        if text.last() != Some(&b'Z') {
+            return None;
+        }
+        let [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map(|i| digits(at + i, 2));
+        let (month, day) = (month?, day?);
+        if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        // Days from 1970-01-01 to year-month-day in the proleptic Gregorian calendar
+        // (Howard Hinnant's days_from_civil).
+        let y = if month <= 2 { year - 1 } else { year };
+        let era = y.div_euclid(400);
+        let year_of_era = y - era * 400;
+        let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        let days = era * 146_097 + day_of_era - 719_468;
+        Some(days * 86_400 + hour? * 3_600 + minute? * 60 + second?)
+    }
+
+    /// The value of the extension `oid` (its encoded OID contents), if the certificate has it.
+    fn extension<'a>(cert: &'a [u8], oid: &[u8]) -> Option<&'a [u8]> {
+        let (_, explicit) = fields(cert)?.into_iter().find(|(tag, _)| *tag == 0xa3)?;
+        let (_, mut list, _) = tlv(explicit)?;
+        while !list.is_empty() {
+            let (_, extension, rest) = tlv(list)?;
+            list = rest;
+            let (_, id, mut after) = tlv(extension)?;
+            if id != oid {
+                continue;
+            }
+            let (tag, contents, rest) = tlv(after)?;
+            if tag == 0x01 {
+                after = rest; // `critical`
+            } else {
+                return (tag == 0x04).then_some(contents);
+            }
+            let (tag, contents, _) = tlv(after)?;
+            return (tag == 0x04).then_some(contents);
+        }
+        None
+    }
+
+    /// Whether a peer may present `cert` as its own for `purpose`, as OpenSSL's purpose checks
+    /// (`check_purpose_ssl_server`, `check_purpose_ssl_client`) decide from the extensions: a
+    /// keyUsage must allow a signature or key agreement (or, for a server, key encipherment), and
+    /// an extendedKeyUsage must include serverAuth or clientAuth.
+    pub fn suits(cert: &[u8], purpose: super::Purpose) -> bool {
+        const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+        const EXTENDED_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
+        // id-kp-serverAuth and id-kp-clientAuth: 1.3.6.1.5.5.7.3.1 and .2.
+        const SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
+        const CLIENT_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02];
+        // digitalSignature, keyEncipherment and keyAgreement are bits 0, 2 and 4 of the first byte.
+        let (key_uses, usage) = match purpose {
+            super::Purpose::TlsServer => (0x80 | 0x20 | 0x08, SERVER_AUTH),
+            super::Purpose::TlsClient => (0x80 | 0x08, CLIENT_AUTH),
+        };
+        if let Some(value) = extension(cert, KEY_USAGE) {
+            let allowed = tlv(value).is_some_and(|(tag, bits, _)| tag == 0x03 && bits.get(1).is_some_and(|b| b & key_uses != 0));
+            if !allowed {
+                return false;
             }
         }
-        Some((fields.get(2)?, fields.get(4)?))
+        if let Some(value) = extension(cert, EXTENDED_KEY_USAGE) {
+            let Some((_, mut purposes, _)) = tlv(value) else { return false };
+            while let Some((_, oid, rest)) = tlv(purposes) {
+                if oid == usage {
+                    return true;
+                }
+                purposes = rest;
+            }
+            return false;
+        }
+        true
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn times_read_as_seconds_since_1970() {
+            assert_eq!(super::time(0x17, b"700101000000Z"), Some(0));
+            assert_eq!(super::time(0x17, b"491231235959Z"), Some(2_524_607_999));
+            assert_eq!(super::time(0x17, b"500101000000Z"), Some(-631_152_000));
+            assert_eq!(super::time(0x18, b"20991231235959Z"), Some(4_102_444_799));
+            assert_eq!(super::time(0x18, b"20240229120000Z"), Some(1_709_208_000));
+            assert_eq!(super::time(0x17, b"2401011200Z"), None);
+            assert_eq!(super::time(0x17, b"241301000000Z"), None);
+            assert_eq!(super::time(0x18, b"20240101000000+"), None);
+        }
     }
 }
 
@@ -1116,6 +1425,11 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
                 }
                 CertificateError::Other(other) if other.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::EndEntityUsedAsCa) => {
                     (verify_code::INVALID_CA, "invalid CA certificate".into())
+                }
+                CertificateError::Other(other) if is_ca_refusal(other) => {
+                    // OpenSSL would follow such a certificate's issuer; webpki cannot.
+                    (0, "the peer's certificate is a CA certificate, which pysock checks as a peer's own only when it is \
+                         trusted itself: add it to the trusted certificates (cafile=, load_verify_locations())".into())
                 }
                 CertificateError::Other(other) if other.0.downcast_ref::<SelfSigned>().is_some() => {
                     let depth_zero = other.0.downcast_ref::<SelfSigned>().is_some_and(|s| s.depth_zero);

@@ -1,7 +1,8 @@
 # The verify code, message and reason of each kind of certificate failure, as OpenSSL 3 reports them:
 # a name or IP address the certificate lacks, a chain that reaches no trusted certificate (ending
-# in the leaf, in a self-signed CA, or at a self-signed leaf), expiry, an unsuitable purpose, and a
-# chain through a certificate that is not a CA. tests/tests/sandbox.rs makes the certificates with
+# in the leaf, in a self-signed CA, or at a self-signed leaf), expiry, an unsuitable purpose, a
+# chain through a certificate that is not a CA, and a self-signed certificate that marks itself a CA
+# trusted as itself. tests/tests/sandbox.rs makes the certificates with
 # `openssl` and compares this with native CPython.
 # usage: ssl_verify_codes.py CERTS_DIR CASES_DIR
 import os
@@ -55,7 +56,65 @@ for label, client_ctx, server_ctx, name in (
     ("a leaf and its untrusted CA", trusting_nothing, server(in_cases("leaf_and_ca.pem"), os.path.join(certs, "key.pem")), "localhost"),
     ("a self-signed leaf", trusting_nothing, server(os.path.join(certs, "ca.pem"), os.path.join(certs, "ca.key")), "localhost"),
     ("an expired leaf", trusting_ca, server(in_cases("expired.pem"), in_cases("expired.key")), "localhost"),
+    ("an expired leaf, another name", trusting_ca, server(in_cases("expired.pem"), in_cases("expired.key")), "wrong.example"),
     ("a client-only leaf", trusting_ca, server(in_cases("client_only.pem"), in_cases("client_only.key")), "localhost"),
     ("a chain through a non-CA", trusting_ca, server(in_cases("below_not_a_ca_chain.pem"), in_cases("below_not_a_ca.key")), "localhost"),
 ):
     print(f"{label} ->", verify_failure(client_ctx, server_ctx, name))
+
+# A self-signed certificate that marks itself a CA, as `openssl req -x509` makes one, trusted as
+# itself with cafile=: OpenSSL takes it as the server's own and checks its purpose, the name, then
+# the dates.
+for label, trusted, presented, name, check_hostname in (
+    ("itself, trusted", "self_signed", "self_signed", "localhost", True),
+    ("itself, trusted, another name", "self_signed", "self_signed", "wrong.example", True),
+    ("itself, trusted, expired", "self_signed_expired", "self_signed_expired", "localhost", True),
+    ("itself, trusted, expired, another name", "self_signed_expired", "self_signed_expired", "wrong.example", True),
+    ("itself, trusted, expired, another name, no hostname check", "self_signed_expired", "self_signed_expired", "wrong.example", False),
+    ("itself, trusted, for signing certificates only", "self_signed_cert_signing", "self_signed_cert_signing", "localhost", True),
+    ("itself, not trusted", "self_signed", "self_signed_expired", "localhost", True),
+):
+    client_ctx = ssl.create_default_context(cafile=in_cases(trusted + ".pem"))
+    client_ctx.check_hostname = check_hostname
+    server_ctx = server(in_cases(presented + ".pem"), in_cases(presented + ".key"))
+    label = "a CA certificate as " + label
+    print(f"{label} ->", verify_failure(client_ctx, server_ctx, name))
+
+
+def client_cert_failure(server_trusts, client_presents):
+    """The server's SSLCertVerificationError for the client's certificate as (code, message), or None."""
+    server_ctx = server(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+    server_ctx.verify_mode = ssl.CERT_REQUIRED
+    server_ctx.load_verify_locations(in_cases(server_trusts + ".pem"))
+    client_ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
+    client_ctx.load_cert_chain(in_cases(client_presents + ".pem"), in_cases(client_presents + ".key"))
+    a, b = socket.socketpair()
+    a.setblocking(False)
+    b.setblocking(False)
+    client = client_ctx.wrap_socket(a, server_hostname="localhost", do_handshake_on_connect=False)
+    srv = server_ctx.wrap_socket(b, server_side=True, do_handshake_on_connect=False)
+    failure, done = None, False
+    for _ in range(50):
+        for side in (client, srv):
+            try:
+                side.do_handshake()
+                done = done or side is srv
+            except ssl.SSLCertVerificationError as e:
+                failure = failure or (e.verify_code, e.verify_message)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError, ssl.SSLError):
+                pass
+        if failure or done:
+            break
+    client.close()
+    srv.close()
+    return failure if failure else ("accepted" if done else "no end")
+
+
+# The same certificates as a client's, which the server checks for the TLS client purpose.
+for label, trusted, presented in (
+    ("trusted", "self_signed", "self_signed"),
+    ("trusted, expired", "self_signed_expired", "self_signed_expired"),
+    ("trusted, for signing certificates only", "self_signed_cert_signing", "self_signed_cert_signing"),
+    ("not trusted", "self_signed", "self_signed_cert_signing"),
+):
+    print(f"a CA certificate as a client's own, {label} ->", client_cert_failure(trusted, presented))

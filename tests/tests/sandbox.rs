@@ -253,7 +253,9 @@ fn ssl_states_match_native_cpython() {
 
 /// The verify code and message OpenSSL 3 gives for each kind of certificate failure, with the
 /// certificates made here by `openssl`: host name, IP address, untrusted leaf, chain ending in an
-/// untrusted self-signed CA, self-signed leaf, expiry, purpose, and a chain through a non-CA.
+/// untrusted self-signed CA, self-signed leaf, expiry, purpose, and a chain through a non-CA; and a
+/// self-signed certificate that marks itself a CA, trusted as itself (accepted, as OpenSSL does),
+/// for another name, expired, for signing certificates only, or not trusted.
 #[test]
 fn ssl_verify_codes_match_native_cpython() {
     let certs = conformance_dir().join("certs");
@@ -267,6 +269,11 @@ fn ssl_verify_codes_match_native_cpython() {
     let not_a_ca = issue(&dir.0, "not_a_ca", "/CN=not a CA", "basicConstraints=critical,CA:FALSE\n", 30, &ca);
     let (leaf, _) = issue(&dir.0, "below_not_a_ca", "/CN=localhost", localhost, 30, &not_a_ca);
     std::fs::write(dir.0.join("below_not_a_ca_chain.pem"), [pem(&leaf), pem(&not_a_ca.0)].concat()).unwrap();
+    // What `openssl req -x509` makes: a self-signed certificate that marks itself a CA.
+    let ca_itself = "basicConstraints=critical,CA:TRUE\nsubjectAltName=DNS:localhost\n";
+    self_signed(&dir.0, "self_signed", ca_itself, 30);
+    self_signed(&dir.0, "self_signed_expired", ca_itself, -1);
+    self_signed(&dir.0, "self_signed_cert_signing", &format!("{ca_itself}keyUsage=critical,keyCertSign,cRLSign\n"), 30);
     assert_matches_native_with("ssl_verify_codes.py", &[&certs, &dir.0], &[certs.as_os_str(), dir.0.as_os_str()]);
 }
 
@@ -453,6 +460,19 @@ fn issue(dir: &std::path::Path, name: &str, subject: &str, extensions: &str, day
         s("-CAcreateserial"), s("-CAserial"), serial.as_os_str(), s("-days"), s(&days), s("-extfile"), ext.as_os_str(),
         s("-out"), cert.as_os_str()]);
     (cert, key)
+}
+
+/// A certificate for `subject` "/CN=localhost" signed by its own new key, as `openssl req -x509`
+/// makes one, with `extensions` and valid for `days` from now (negative: expired).
+fn self_signed(dir: &std::path::Path, name: &str, extensions: &str, days: i32) {
+    let [cert, key, csr, ext] = ["pem", "key", "csr", "ext"].map(|suffix| dir.join(format!("{name}.{suffix}")));
+    std::fs::write(&ext, extensions).unwrap();
+    let s = std::ffi::OsStr::new;
+    let days = days.to_string();
+    openssl(&[s("req"), s("-new"), s("-newkey"), s("rsa:2048"), s("-nodes"), s("-subj"), s("/CN=localhost"),
+        s("-keyout"), key.as_os_str(), s("-out"), csr.as_os_str()]);
+    openssl(&[s("x509"), s("-req"), s("-in"), csr.as_os_str(), s("-signkey"), key.as_os_str(), s("-days"), s(&days),
+        s("-extfile"), ext.as_os_str(), s("-out"), cert.as_os_str()]);
 }
 
 /// A server's sni_callback, as native CPython runs it: the name asked for (None without SNI), a
