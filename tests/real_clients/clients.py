@@ -69,6 +69,11 @@ outcome("requests unverified", lambda: requests_get(verify=False))
 outcome("requests wrong CA", lambda: requests_get(verify=other_ca))
 outcome("requests wrong IP", lambda: requests_get(f"https://127.0.0.2:{servers['https_other_ip']}/hello", verify=ca))
 outcome("requests POST json", lambda: requests.post(https, json={"a": 1}, verify=ca, timeout=5).json())
+# A local server's self-signed certificate from `openssl req -x509` (it marks itself a CA), trusted as itself.
+self_signed = os.path.join(os.path.dirname(other_ca), "self_signed.pem")
+self_signed_url = f"https://localhost:{servers['https_self_signed']}/hello"
+outcome("requests self-signed, trusted", lambda: requests_get(self_signed_url, verify=self_signed))
+outcome("requests self-signed, not trusted", lambda: requests_get(self_signed_url, verify=ca))
 
 import redis  # noqa: E402
 

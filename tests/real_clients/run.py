@@ -78,21 +78,21 @@ class Hello(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def server_context():
-    """A server's TLS context with the test certificate."""
+def server_context(identity=None):
+    """A server's TLS context with `identity` (certificate, key), by default the test certificate."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+    context.load_cert_chain(*(identity or (os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))))
     return context
 
 
-def serve_over_tls(server):
-    """Puts TLS with the test certificate on `server`'s listening socket."""
-    server.socket = server_context().wrap_socket(server.socket, server_side=True)
+def serve_over_tls(server, identity=None):
+    """Puts TLS with `identity` (the test certificate by default) on `server`'s listening socket."""
+    server.socket = server_context(identity).wrap_socket(server.socket, server_side=True)
 
 
-def https_server(address):
+def https_server(address, identity=None):
     server = http.server.ThreadingHTTPServer((address, 0), Hello)
-    serve_over_tls(server)
+    serve_over_tls(server, identity)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
 
@@ -420,11 +420,22 @@ def other_ca(scratch):
     return pem
 
 
+def self_signed(scratch):
+    """What a developer makes for a local server with `openssl req -x509`: a self-signed certificate
+    for localhost that marks itself a CA. clients.py finds it beside the other CA."""
+    key, pem = os.path.join(scratch, "self_signed.key"), os.path.join(scratch, "self_signed.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", pem, "-days", "2"],
+                   check=True, capture_output=True, timeout=60)
+    return pem, key
+
+
 def main():
     scratch = tempfile.mkdtemp(prefix="pysock-real-clients-")
     try:
         amqp = rabbitmq_server(scratch)  # first: it boots while the others start
-        servers = {"https": https_server("127.0.0.1"), "https_other_ip": https_server("127.0.0.2")}
+        servers = {"https": https_server("127.0.0.1"), "https_other_ip": https_server("127.0.0.2"),
+                   "https_self_signed": https_server("127.0.0.1", self_signed(scratch))}
         servers["redis"], servers["redis_tls"] = redis_servers(scratch)
         servers["postgres"] = postgres_server(scratch)
         servers["websocket"], servers["websocket_tls"] = websocket_server(False), websocket_server(True)
