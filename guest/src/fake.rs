@@ -17,6 +17,8 @@ pub struct FakeHost {
     pub interruptions: Cell<u32>,
     /// What each check for signals after an interrupted wait finds (by default, an ignored signal).
     pub signals: RefCell<VecDeque<Signalled>>,
+    /// The deadline kept for a call made again after its handler ran ([`Host::keep_deadline`]).
+    pub kept_deadline: Cell<Option<Duration>>,
     pub wait_limits: RefCell<Vec<Option<Duration>>>,
     /// How many sockets each wait was given, and what it asked of stdin.
     pub wait_sizes: RefCell<Vec<usize>>,
@@ -153,6 +155,12 @@ impl Host for FakeHost {
     }
     fn check_signals(&self) -> Signalled {
         self.signals.borrow_mut().pop_front().unwrap_or(Signalled::Ignored)
+    }
+    fn keep_deadline(&self, deadline: Duration) {
+        self.kept_deadline.set(Some(deadline));
+    }
+    fn resumed_deadline(&self) -> Option<Duration> {
+        self.kept_deadline.take()
     }
     fn resolve(&self, _: Option<&str>, _: Option<&str>, _: Option<Family>, _: i32, _: i32, _: i32) -> Result<Vec<AddressInfo>, GaiError> {
         Err(GaiError::EaiNoname)

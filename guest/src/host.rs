@@ -274,6 +274,12 @@ pub trait Host {
     fn wait(&self, sockets: &[(&Self::Socket, Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno>;
     /// After a wait ended with EINTR: what the program's SIGINT handler makes of the signal.
     fn check_signals(&self) -> Signalled;
+    /// Keeps the deadline of a call handed back for a signal handler ([`Signalled::HandBack`]),
+    /// for the same call made again ([`Host::resumed_deadline`]).
+    fn keep_deadline(&self, deadline: Duration);
+    /// The deadline kept for the call being made again after its handler ran, taken once; `None`
+    /// for any other call. CPython keeps a call's deadline across its handlers (PEP 475).
+    fn resumed_deadline(&self) -> Option<Duration>;
     /// Monotonic time since an arbitrary origin.
     fn now(&self) -> Duration;
     fn resolve(

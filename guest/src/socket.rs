@@ -747,7 +747,7 @@ impl<H: Host> Core<H> {
         let sock = self.sock(s)?;
         let mode = self.call_mode(s, flags);
         let deadline = match mode {
-            Mode::Deadline(t) => Some(self.host.now().saturating_add(t)),
+            Mode::Deadline(t) => Some(timeout::deadline(&self.host, t)),
             _ => None,
         };
         loop {

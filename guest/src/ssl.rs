@@ -701,7 +701,7 @@ impl<'a, H: Host> Io<'a, H> {
         let sock = core.get(obj.fd).ok_or_else(|| os(Errno::Ebadf))?;
         let mode = Mode::of(obj.timeout);
         let deadline = match mode {
-            Mode::Deadline(t) => Some(core.host.now().saturating_add(t)),
+            Mode::Deadline(t) => Some(timeout::deadline(&core.host, t)),
             _ => None,
         };
         Ok(Io::Socket { core, sock, mode, deadline, op })

@@ -112,6 +112,13 @@ pub fn blocking_call<H: Host, T>(host: &H, mut op: impl FnMut() -> Result<T, Err
     }
 }
 
+/// The absolute deadline of a call with timeout `t` that starts now, or, when the call is one made
+/// again after a signal handler ran, the deadline it had: CPython runs handlers inside the call's
+/// loop, which keeps its deadline (PEP 475).
+pub fn deadline<H: Host>(host: &H, t: Duration) -> Duration {
+    host.resumed_deadline().unwrap_or_else(|| host.now().saturating_add(t))
+}
+
 /// Waits once for `interest` (or an error condition) on `socket`, as `internal_select` does.
 pub fn wait<H: Host>(
     host: &H,
@@ -124,16 +131,23 @@ pub fn wait<H: Host>(
         Mode::NonBlocking => Some(Duration::ZERO),
         Mode::Blocking => None,
         Mode::Deadline(t) => {
-            let now = host.now();
-            let end = *deadline.get_or_insert_with(|| now.saturating_add(t));
-            let left = end.saturating_sub(now);
+            let end = *deadline.get_or_insert_with(|| self::deadline(host, t));
+            let left = end.saturating_sub(host.now());
             if left.is_zero() {
                 return Err(CallError::Timeout);
             }
             Some(left)
         }
     };
-    let ready = through_signals(host, limit, false, |left| host.wait(&[(socket, interest)], Events::empty(), left))?.unwrap_or_default();
+    let ready = match through_signals(host, limit, false, |left| host.wait(&[(socket, interest)], Events::empty(), left)) {
+        Err(CallError::HandBack) => {
+            if let Some(end) = *deadline {
+                host.keep_deadline(end);
+            }
+            return Err(CallError::HandBack);
+        }
+        other => other?.unwrap_or_default(),
+    };
     if ready.is_empty() && limit.is_some() {
         return Err(CallError::Timeout);
     }
@@ -181,6 +195,22 @@ mod tests {
     fn scripted(answers: Vec<Result<u32, Errno>>) -> impl FnMut() -> Result<u32, Errno> {
         let mut answers = VecDeque::from(answers);
         move || answers.pop_front().expect("op called too often")
+    }
+
+    /// A call handed back for a handler, then made again, waits only for what was left of its
+    /// deadline, as CPython's call, which runs the handler inside its loop (PEP 475).
+    #[test]
+    fn a_call_made_again_after_its_handler_keeps_its_deadline() {
+        let h = FakeHost::default();
+        h.interruptions.set(1);
+        h.signals.borrow_mut().push_back(Signalled::HandBack);
+        h.waits.borrow_mut().extend([(Duration::from_millis(100), false), (Duration::from_millis(300), false)]);
+        let mode = Mode::Deadline(Duration::from_millis(300));
+        assert_eq!(sock_call(&h, &(), Events::READABLE, mode, None, scripted(vec![])), Err(CallError::HandBack));
+        assert_eq!(sock_call(&h, &(), Events::READABLE, mode, None, scripted(vec![])), Err(CallError::Timeout));
+        assert_eq!(*h.wait_limits.borrow(), [Some(Duration::from_millis(300)), Some(Duration::from_millis(200))]);
+        assert_eq!(h.clock.get(), Duration::from_millis(300));
+        assert_eq!(h.resumed_deadline(), None, "the kept deadline is taken once");
     }
 
     /// A wait the host ends for a SIGINT runs the program's handler, as CPython's waits do since

@@ -451,6 +451,27 @@ fn ctrl_c_is_keyboard_interrupt() {
         "handled_in_handshake.py",
         "    import ssl\n    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n    ctx.wrap_socket(client)",
     );
+    // A handler that returns during a call with a timeout: the call goes on to the deadline it had
+    // (1 s), not to a new one (the SIGINT comes 0.3 s in: 1.3 s).
+    let deadline_kept = dir.write(
+        "deadline_kept.py",
+        &[
+            "import signal, socket, time",
+            "signal.signal(signal.SIGINT, lambda *_: print('handler ran', flush=True))",
+            "server = socket.create_server(('127.0.0.1', 0))",
+            "client = socket.create_connection(server.getsockname())",
+            "peer, _ = server.accept()",
+            "peer.settimeout(1.0)",
+            "print('waiting', flush=True)",
+            "start = time.monotonic()",
+            "try:",
+            "    peer.recv(10)",
+            "except TimeoutError:",
+            "    print('timed out at its deadline:', time.monotonic() - start < 1.2)",
+            "",
+        ]
+        .join("\n"),
+    );
     // SIG_DFL: the signal ends the program where it stands, without its cleanup.
     let defaulted = dir.write(
         "defaulted.py",
@@ -526,6 +547,10 @@ fn ctrl_c_is_keyboard_interrupt() {
         assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 2)));
         assert_eq!(sandboxed, (Some(4), "handler ran 1\nhandler ran 2\ncleanup ran\n".to_string(), String::new()));
     }
+    let script = deadline_kept.to_str().unwrap();
+    let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1));
+    assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
+    assert_eq!(sandboxed, (Some(0), "handler ran\ntimed out at its deadline: True\n".to_string(), String::new()));
     let script = defaulted.to_str().unwrap();
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));

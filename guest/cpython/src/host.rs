@@ -133,15 +133,28 @@ impl Socket {
 thread_local! {
     /// Whether the call running now ends for a Python SIGINT handler, to run it and call again.
     static HANDS_BACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The running call's kept deadline ([`core::Host::keep_deadline`]).
+    static KEPT_DEADLINE: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
 }
 
-/// Runs `call` as one whose waits end for a Python SIGINT handler ([`core::Signalled::HandBack`]),
-/// for its caller to run the handler and make the call again (`crate::restarting`).
-pub(crate) fn handing_back<T>(call: impl FnOnce() -> T) -> T {
-    let before = HANDS_BACK.replace(true);
-    let got = call();
-    HANDS_BACK.set(before);
-    got
+/// A call whose waits end for a Python SIGINT handler ([`core::Signalled::HandBack`]), for its
+/// caller to run the handler and make the call again (`crate::restarting`), with the deadline it had.
+#[derive(Default)]
+pub(crate) struct HandingBack {
+    kept_deadline: Option<Duration>,
+}
+
+impl HandingBack {
+    /// Runs (or runs again) the call. The deadline it keeps when handed back is for the next run
+    /// alone: a handler's own calls, which run in between, neither see nor change it.
+    pub(crate) fn run<T>(&mut self, call: impl FnOnce() -> T) -> T {
+        let hands_back = HANDS_BACK.replace(true);
+        let outer = KEPT_DEADLINE.replace(self.kept_deadline.take());
+        let got = call();
+        self.kept_deadline = KEPT_DEADLINE.replace(outer);
+        HANDS_BACK.set(hands_back);
+        got
+    }
 }
 
 impl core::Host for WitHost {
@@ -240,6 +253,12 @@ impl core::Host for WitHost {
             sockets.iter().map(|(s, e)| (&s.handle, net::Events::from_bits_retain(e.bits()))).collect();
         let ready = net::wait(&list, net::Events::from_bits_retain(input.bits()), nanos(timeout)).map_err(errno)?;
         Ok(ready.into_iter().map(|(i, e)| (i, Events::from_bits(e.bits()))).collect())
+    }
+    fn keep_deadline(&self, deadline: Duration) {
+        KEPT_DEADLINE.set(Some(deadline));
+    }
+    fn resumed_deadline(&self) -> Option<Duration> {
+        KEPT_DEADLINE.take()
     }
     fn check_signals(&self) -> core::Signalled {
         // The host ended a wait for a SIGINT. What CPython's PyErr_CheckSignals would do with it

@@ -65,12 +65,13 @@ pub(crate) fn wait_running_handlers(py: Python<'_>, wait: impl Fn(&Core<host::Wi
 /// Makes a blocking socket call as CPython makes one since PEP 475: when a SIGINT finds a Python
 /// handler while the call waits, the call ends (`Error::HandBack`), the handler runs here, outside
 /// the core, where it may use sockets or raise (Ctrl-C in a server whose handler exits), and the call
-/// is made again. For calls that make no progress before they wait, or that pick up where they
-/// were (connect): a socket with a timeout starts it afresh.
+/// is made again, with the deadline it had. For calls that make no progress before they wait, or
+/// that pick up where they were (connect, sendall's count).
 pub(crate) fn restarting<T>(py: Python<'_>, mut call: impl FnMut() -> Result<T, pysock_guest::errno::Error>) -> PyResult<T> {
     use errors::CoreResult;
+    let mut handing_back = host::HandingBack::default();
     loop {
-        match host::handing_back(&mut call) {
+        match handing_back.run(&mut call) {
             Err(pysock_guest::errno::Error::HandBack) => py.check_signals()?,
             got => return got.py_err(py),
         }

@@ -812,8 +812,9 @@ impl SslSocket {
         let py = slf.py();
         let this = slf.borrow();
         let obj = this.socket_obj(py)?;
+        let mut handing_back = crate::host::HandingBack::default();
         let result = loop {
-            match crate::host::handing_back(|| with_core(|c| call(c, &this.core, obj.as_ref()))) {
+            match handing_back.run(|| with_core(|c| call(c, &this.core, obj.as_ref()))) {
                 Err(Error::SniCallback(name)) => Self::run_sni_callback(slf, name)?,
                 Err(Error::HandBack) => py.check_signals()?,
                 other => break other,
