@@ -623,9 +623,12 @@ impl<H: Host> Core<H> {
         let addr = self.sockaddr(s.family, a, "connect")?;
         let sock = self.sock(s)?;
         let mode = self.mode(s);
+        // The same connect with a timeout, made again after a signal handler ran: its connection
+        // is on its way, and it goes on waiting until the deadline it had, as CPython's loop does.
+        let resumed = if matches!(mode, Mode::Deadline(_)) { self.host.resumed_deadline() } else { None };
         // A blocking connect(2) of a socket whose connection is already on its way (EALREADY)
         // waits for it too, as the kernel's does.
-        let on_its_way = match self.host.connect(sock, &addr) {
+        let on_its_way = match resumed.map_or_else(|| self.host.connect(sock, &addr), |_| Err(Errno::Einprogress)) {
             Ok(()) => return Ok(()),
             Err(Errno::Einprogress) if mode != Mode::NonBlocking => Errno::Einprogress,
             Err(Errno::Ealready) if mode == Mode::Blocking => Errno::Ealready,
@@ -640,7 +643,7 @@ impl<H: Host> Core<H> {
             },
             _ => (mode, false),
         };
-        let mut deadline = None;
+        let mut deadline = resumed;
         loop {
             match timeout::wait(&self.host, sock, Events::WRITABLE, waits, &mut deadline) {
                 Err(CallError::Timeout) if limited => return Err(os(on_its_way)),

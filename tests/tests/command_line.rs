@@ -451,6 +451,28 @@ fn ctrl_c_is_keyboard_interrupt() {
         "handled_in_handshake.py",
         "    import ssl\n    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)\n    ctx.check_hostname = False\n    ctx.verify_mode = ssl.CERT_NONE\n    ctx.wrap_socket(client)",
     );
+    // A connect with a timeout to a listener whose queue is full, so the connection stays on its
+    // way: the handler runs inside its wait (before, only once the call returned).
+    let connecting_handled = dir.write(
+        "handled_in_connect.py",
+        &std::fs::read_to_string(&handled_in_calls).unwrap().replace(
+            "peer, _ = server.accept()\nprint('waiting', flush=True)",
+            &[
+                "full = socket.socket()",
+                "full.bind(('127.0.0.1', 0))",
+                "full.listen(0)",
+                "queued = [socket.socket() for _ in range(8)]",
+                "for q in queued:",
+                "    q.setblocking(False)",
+                "    q.connect_ex(full.getsockname())",
+                "__import__('time').sleep(0.2)",
+                "peer = socket.socket()",
+                "peer.settimeout(30)",
+                "print('waiting', flush=True)",
+            ]
+            .join("\n"),
+        ).replace("    peer.recv(10)", "    peer.connect(full.getsockname())"),
+    );
     // A handler that returns during a call with a timeout: the call goes on to the deadline it had
     // (1 s), not to a new one (the SIGINT comes 0.3 s in: 1.3 s).
     let deadline_kept = dir.write(
@@ -541,7 +563,7 @@ fn ctrl_c_is_keyboard_interrupt() {
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
     assert_eq!(sandboxed, (Some(3), "handler ran\nslept on to the end: True\n".to_string(), String::new()));
-    for script in [&handled_in_calls, &accepting, &sending_all_handled, &handshaking_handled] {
+    for script in [&handled_in_calls, &accepting, &sending_all_handled, &handshaking_handled, &connecting_handled] {
         let script = script.to_str().unwrap();
         let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 2));
         assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 2)));

@@ -93,13 +93,6 @@ impl Socket {
     }
 
     /// What the core knows this object by.
-    /// A connect, made again after a SIGINT handler on a blocking socket ([`crate::restarting`]),
-    /// whose kernel waits for a connection on its way; with a timeout a connect made again would
-    /// fail with EALREADY, so there the handler runs once the call returned.
-    fn connecting<T>(&self, py: Python<'_>, mut call: impl FnMut() -> Result<T, Error>) -> PyResult<T> {
-        if self.timeout.get().is_none() { crate::restarting(py, call) } else { call().py_err(py) }
-    }
-
     pub fn obj(&self) -> SockObj {
         SockObj {
             fd: self.fd.get(),
@@ -588,12 +581,12 @@ impl Socket {
 
     fn connect(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<()> {
         let a = self::address(self.family.get(), address, "connect")?;
-        self.connecting(py, || with_core(|c| c.connect(&self.obj(), &a)))
+        crate::restarting(py, || with_core(|c| c.connect(&self.obj(), &a)))
     }
 
     fn connect_ex(&self, py: Python<'_>, address: &Bound<'_, PyAny>) -> PyResult<i32> {
         let a = self::address(self.family.get(), address, "connect_ex")?;
-        self.connecting(py, || match with_core(|c| c.connect_ex(&self.obj(), &a)) {
+        crate::restarting(py, || match with_core(|c| c.connect_ex(&self.obj(), &a)) {
             Ok(()) => Ok(0),
             Err(Error::Os(e)) => Ok(errno_number(py, e.code)),
             Err(e) => Err(e),
