@@ -628,7 +628,8 @@ impl<H: Host> Core<H> {
         let resumed = if matches!(mode, Mode::Deadline(_)) { self.host.resumed_deadline() } else { None };
         // A blocking connect(2) of a socket whose connection is already on its way (EALREADY)
         // waits for it too, as the kernel's does.
-        let on_its_way = match resumed.map_or_else(|| self.host.connect(sock, &addr), |_| Err(Errno::Einprogress)) {
+        let connected = if resumed.is_some() { Err(Errno::Einprogress) } else { self.host.connect(sock, &addr) };
+        let on_its_way = match connected {
             Ok(()) => return Ok(()),
             Err(Errno::Einprogress) if mode != Mode::NonBlocking => Errno::Einprogress,
             Err(Errno::Ealready) if mode == Mode::Blocking => Errno::Ealready,
