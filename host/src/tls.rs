@@ -380,6 +380,7 @@ impl TlsConfig {
     fn build_client_config(&self) -> Result<rustls::ClientConfig, Error> {
         let verifier = Arc::new(PythonServerVerifier {
             roots: Arc::new(self.root_store()),
+            trusted: self.roots.clone().into(),
             verify: self.verify_mode != VerifyMode::None,
             check_hostname: self.check_hostname,
             algorithms: provider().signature_verification_algorithms,
@@ -414,12 +415,12 @@ impl TlsConfig {
             builder.with_no_client_auth()
         } else {
             let roots = Arc::new(self.root_store());
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots.clone(), provider());
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(roots, provider());
             let verifier = if self.verify_mode == VerifyMode::Optional { verifier.allow_unauthenticated() } else { verifier };
             let verifier = verifier
                 .build()
                 .map_err(|_| error(ErrorKind::Ssl, "NO_CERTIFICATE_OR_CRL_FOUND", "no client certificate CA names"))?;
-            builder.with_client_cert_verifier(Arc::new(PythonClientVerifier { inner: verifier, roots }))
+            builder.with_client_cert_verifier(Arc::new(PythonClientVerifier { inner: verifier, trusted: self.roots.clone().into() }))
         };
         let mut config = builder.with_single_cert(chain.clone(), key.clone_key()).map_err(|e| tls_error(&e, None))?;
         config.alpn_protocols = self.alpn.clone();
@@ -473,6 +474,8 @@ fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'sta
 #[derive(Debug)]
 struct PythonServerVerifier {
     roots: Arc<RootCertStore>,
+    /// The same certificates as `roots`, whole, for [`verify_ca_flagged`] and [`chain_to_trust`].
+    trusted: Arc<[CertificateDer<'static>]>,
     verify: bool,
     check_hostname: bool,
     algorithms: WebPkiSupportedAlgorithms,
@@ -497,27 +500,17 @@ impl PythonServerVerifier {
                 .map_err(|e| rustls::Error::General(e.to_string()))?;
             inner.verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
         };
-        match result {
-            Err(rustls::Error::InvalidCertificate(CertificateError::Other(refusal))) if is_ca_refusal(&refusal) => {
-                let name = self.check_hostname.then_some(server_name);
-                verify_ca_as_its_own(&self.roots, end_entity, intermediates, Purpose::TlsServer, name, now, refusal)
-                    .map(|()| ServerCertVerified::assertion())
-                    .map_err(rustls::Error::InvalidCertificate)
-            }
-            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
-                Err(rustls::Error::InvalidCertificate(untrusted_chain_error(end_entity, intermediates)))
-            }
-            other => other,
-        }
+        let peer = Peer { trusted: &self.trusted, end_entity, intermediates, purpose: Purpose::TlsServer, now };
+        peer.as_openssl_says(result.map(drop), self.check_hostname.then_some(server_name)).map(|()| ServerCertVerified::assertion())
     }
 }
 
-/// A client-certificate check: webpki's, with OpenSSL's answer for a client certificate that has
-/// the CA flag ([`verify_ca_as_its_own`]).
+/// A client-certificate check: webpki's, with OpenSSL's verdict where the two differ
+/// ([`Peer::as_openssl_says`]).
 #[derive(Debug)]
 struct PythonClientVerifier {
     inner: Arc<dyn ClientCertVerifier>,
-    roots: Arc<RootCertStore>,
+    trusted: Arc<[CertificateDer<'static>]>,
 }
 
 impl ClientCertVerifier for PythonClientVerifier {
@@ -539,14 +532,9 @@ impl ClientCertVerifier for PythonClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        match self.inner.verify_client_cert(end_entity, intermediates, now) {
-            Err(rustls::Error::InvalidCertificate(CertificateError::Other(refusal))) if is_ca_refusal(&refusal) => {
-                verify_ca_as_its_own(&self.roots, end_entity, intermediates, Purpose::TlsClient, None, now, refusal)
-                    .map(|()| ClientCertVerified::assertion())
-                    .map_err(rustls::Error::InvalidCertificate)
-            }
-            other => other,
-        }
+        let peer = Peer { trusted: &self.trusted, end_entity, intermediates, purpose: Purpose::TlsClient, now };
+        let verdict = self.inner.verify_client_cert(end_entity, intermediates, now).map(drop);
+        peer.as_openssl_says(verdict, None).map(|()| ClientCertVerified::assertion())
     }
 
     fn verify_tls12_signature(
@@ -579,51 +567,138 @@ enum Purpose {
     TlsClient,
 }
 
+/// A peer's certificates as a verifier is given them, and what they are checked for.
+struct Peer<'a> {
+    trusted: &'a [CertificateDer<'a>],
+    end_entity: &'a CertificateDer<'a>,
+    intermediates: &'a [CertificateDer<'a>],
+    purpose: Purpose,
+    now: UnixTime,
+}
+
+impl Peer<'_> {
+    /// webpki's `verdict` on the peer's chain, or OpenSSL's where the two differ: a peer's own
+    /// certificate with the CA flag, which webpki refuses ([`verify_ca_flagged`]); a chain that
+    /// reaches no trusted certificate, which OpenSSL names after where it ends
+    /// ([`untrusted_chain_error`]); and a signature that fails because webpki tried an issuer
+    /// whose key identifier OpenSSL would have seen differs ([`chain_to_trust`]). `name` is the
+    /// server's name when it is checked.
+    fn as_openssl_says(&self, verdict: Result<(), rustls::Error>, name: Option<&ServerName<'_>>) -> Result<(), rustls::Error> {
+        let openssl = match verdict {
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(refusal))) if is_ca_refusal(&refusal) => {
+                verify_ca_flagged(self.trusted, self.end_entity, self.intermediates, self.purpose, name, self.now)
+            }
+            Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+                Err(untrusted_chain_error(self.end_entity, self.intermediates))
+            }
+            Err(rustls::Error::InvalidCertificate(CertificateError::BadSignature)) => {
+                Err(chain_to_trust(self.trusted, self.end_entity, self.intermediates).err().unwrap_or(CertificateError::BadSignature))
+            }
+            other => return other,
+        };
+        openssl.map_err(rustls::Error::InvalidCertificate)
+    }
+}
+
 /// A peer's certificate that has the CA flag, which webpki refuses as a peer's own
-/// (`CaUsedAsEndEntity`, passed in as `refusal`) and OpenSSL checks like any other. The usual one
-/// is a self-signed certificate from `openssl req -x509`, which marks itself a CA, trusted with
-/// `cafile=`: OpenSSL finds the certificate itself among the trusted ones, then checks its purpose,
-/// the name (`name`, when the host name is checked) and the dates, in that order, and so does this.
-/// The handshake still proves that the peer holds the trusted certificate's key. A CA-flagged
-/// certificate that is not itself trusted gets OpenSSL's self-signed error when it issued itself,
-/// and webpki's refusal otherwise.
-fn verify_ca_as_its_own(
-    roots: &RootCertStore,
+/// (`CaUsedAsEndEntity`) and OpenSSL checks like any other. The usual ones come from
+/// `openssl req -x509`, which marks what it makes a CA: a self-signed certificate trusted as itself
+/// with `cafile=`, or one that a trusted CA issued with `-CA`. This checks them in OpenSSL's order:
+/// a chain to a trusted certificate (following issuer names through the peer's certificates), the
+/// purpose, the issuers' CA flags, the name (`name`, when the host name is checked), then from the
+/// top down each signature and the dates. A certificate trusted as itself has no signature to check:
+/// the handshake proves that the peer holds the trusted certificate's key.
+fn verify_ca_flagged(
+    trusted: &[CertificateDer<'_>],
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     purpose: Purpose,
     name: Option<&ServerName<'_>>,
     now: UnixTime,
-    refusal: rustls::OtherError,
 ) -> Result<(), CertificateError> {
-    if !trusts_itself(roots, end_entity) {
-        return match untrusted_chain_error(end_entity, intermediates) {
-            self_signed @ CertificateError::Other(_) => Err(self_signed),
-            _ => Err(CertificateError::Other(refusal)),
-        };
-    }
+    let chain = chain_to_trust(trusted, end_entity, intermediates)?;
     if !der::suits(end_entity, purpose) {
         return Err(CertificateError::InvalidPurpose);
+    }
+    if chain.iter().skip(1).any(|link| !der::may_issue(link.cert)) {
+        return Err(CertificateError::Other(rustls::OtherError(Arc::new(webpki::Error::EndEntityUsedAsCa))));
     }
     if name.is_some_and(|name| !names(end_entity, name)) {
         return Err(CertificateError::NotValidForName);
     }
-    let (not_before, not_after) = der::validity(end_entity).ok_or(CertificateError::BadEncoding)?;
     let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-    if now < not_before {
-        return Err(CertificateError::NotValidYet);
-    }
-    if now > not_after {
-        return Err(CertificateError::Expired);
+    for link in chain.iter().rev() {
+        if let Some(keys) = &link.issuer_keys {
+            if !keys.iter().any(|key| signed_by(link.cert, key)) {
+                return Err(CertificateError::BadSignature);
+            }
+        }
+        let (not_before, not_after) = der::validity(link.cert).ok_or(CertificateError::BadEncoding)?;
+        if now < not_before {
+            return Err(CertificateError::NotValidYet);
+        }
+        if now > not_after {
+            return Err(CertificateError::Expired);
+        }
     }
     Ok(())
 }
 
-/// Whether `cert` is one of the trusted certificates: the same subject and public key.
-fn trusts_itself(roots: &RootCertStore, cert: &CertificateDer<'_>) -> bool {
-    webpki::anchor_from_trusted_cert(cert).is_ok_and(|anchor| {
-        roots.roots.iter().any(|a| a.subject == anchor.subject && a.subject_public_key_info == anchor.subject_public_key_info)
+/// One certificate of a chain and the public keys (SubjectPublicKeyInfo contents) of the
+/// certificates that may have signed it: a trusted one's, or the next one's up the chain. None
+/// when the certificate is trusted itself.
+struct Link<'a> {
+    cert: &'a [u8],
+    issuer_keys: Option<Vec<&'a [u8]>>,
+}
+
+/// The chain from `end_entity` up to a trusted certificate, as OpenSSL builds it: each step finds
+/// the certificate's issuer ([`der::may_have_issued`]) among the trusted certificates first, else
+/// among `intermediates` (at most 10 steps: the sender chooses the list), up to one that issued
+/// itself. A chain that reaches no trusted certificate fails as OpenSSL says
+/// ([`untrusted_chain_error`]).
+fn chain_to_trust<'a>(
+    trusted: &'a [CertificateDer<'a>],
+    end_entity: &'a CertificateDer<'a>,
+    intermediates: &'a [CertificateDer<'a>],
+) -> Result<Vec<Link<'a>>, CertificateError> {
+    if trusts_itself(trusted, end_entity) {
+        return Ok(vec![Link { cert: end_entity, issuer_keys: None }]);
+    }
+    let mut chain = Vec::new();
+    let mut cert: &[u8] = end_entity;
+    // A certificate that issued itself is trusted only as itself (OpenSSL looks it up, whole).
+    while !der::is_self_issued(cert) && chain.len() < 10 {
+        let issuers: Vec<&[u8]> =
+            trusted.iter().filter(|t| der::may_have_issued(t, cert)).filter_map(|t| der::public_key_info(t)).collect();
+        if !issuers.is_empty() {
+            chain.push(Link { cert, issuer_keys: Some(issuers) });
+            return Ok(chain);
+        }
+        let Some(next) = intermediates.iter().find(|c| der::may_have_issued(c, cert)) else { break };
+        chain.push(Link { cert, issuer_keys: Some(der::public_key_info(next).into_iter().collect()) });
+        cert = next;
+    }
+    Err(untrusted_chain_error(end_entity, intermediates))
+}
+
+/// Whether `cert`'s signature verifies with the public key `key_info` (SubjectPublicKeyInfo
+/// contents), by one of the algorithms rustls verifies handshakes with.
+fn signed_by(cert: &[u8], key_info: &[u8]) -> bool {
+    let (Some((signed, algorithm, signature)), Some((key_algorithm, key))) = (der::signed_parts(cert), der::public_key(key_info)) else {
+        return false;
+    };
+    provider().signature_verification_algorithms.all.iter().any(|a| {
+        a.public_key_alg_id().as_ref() == key_algorithm
+            && a.signature_alg_id().as_ref() == algorithm
+            && a.verify_signature(key, signed, signature).is_ok()
     })
+}
+
+/// Whether `cert` is one of the trusted certificates: the same subject and public key.
+fn trusts_itself(trusted: &[CertificateDer<'_>], cert: &[u8]) -> bool {
+    let (Some((_, subject)), Some(key)) = (der::issuer_and_subject(cert), der::public_key_info(cert)) else { return false };
+    trusted.iter().any(|t| der::issuer_and_subject(t).is_some_and(|(_, s)| s == subject) && der::public_key_info(t) == Some(key))
 }
 
 /// Whether the error is webpki's refusal of a CA certificate as a peer's own.
@@ -677,7 +752,7 @@ impl ServerCertVerifier for PythonServerVerifier {
                         let then = UnixTime::since_unix_epoch(std::time::Duration::from_secs(not_before.max(0).unsigned_abs()));
                         self.verify_at(end_entity, intermediates, server_name, ocsp, then).err()
                     }
-                    _ if der::is_self_issued(end_entity) && !trusts_itself(&self.roots, end_entity) => {
+                    _ if der::is_self_issued(end_entity) && !trusts_itself(&self.trusted, end_entity) => {
                         Some(rustls::Error::InvalidCertificate(untrusted_chain_error(end_entity, intermediates)))
                     }
                     _ => (!names(end_entity, server_name)).then_some(rustls::Error::InvalidCertificate(CertificateError::NotValidForName)),
@@ -739,11 +814,10 @@ impl std::error::Error for SelfSigned {}
 fn untrusted_chain_error(end_entity: &CertificateDer<'_>, intermediates: &[CertificateDer<'_>]) -> CertificateError {
     let mut current: &[u8] = end_entity;
     for depth in 0..10 {
-        let Some((issuer, subject)) = der::issuer_and_subject(current) else { break };
-        if issuer == subject {
+        if der::is_self_issued(current) {
             return CertificateError::Other(rustls::OtherError(Arc::new(SelfSigned { depth_zero: depth == 0 })));
         }
-        match intermediates.iter().find(|c| der::issuer_and_subject(c).is_some_and(|(_, s)| s == issuer)) {
+        match intermediates.iter().find(|c| der::may_have_issued(c, current)) {
             Some(next) => current = next,
             None => break,
         }
@@ -796,6 +870,71 @@ mod der {
     /// Whether the certificate names itself as its issuer.
     pub fn is_self_issued(cert: &[u8]) -> bool {
         issuer_and_subject(cert).is_some_and(|(issuer, subject)| issuer == subject)
+    }
+
+    /// Whether `issuer` may have issued `cert`, as OpenSSL's `check_issued` decides before it
+    /// checks any signature: `cert` names it as its issuer, and `cert`'s authorityKeyIdentifier, if
+    /// any, is `issuer`'s subjectKeyIdentifier, if any. A CA whose key was made anew under the old
+    /// name is not the issuer of what the old key signed.
+    pub fn may_have_issued(issuer: &[u8], cert: &[u8]) -> bool {
+        const SUBJECT_KEY_ID: &[u8] = &[0x55, 0x1d, 0x0e];
+        const AUTHORITY_KEY_ID: &[u8] = &[0x55, 0x1d, 0x23];
+        let (Some((_, subject)), Some((named, _))) = (issuer_and_subject(issuer), issuer_and_subject(cert)) else { return false };
+        // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... }
+        let authority_key = extension(cert, AUTHORITY_KEY_ID)
+            .and_then(tlv)
+            .and_then(|(_, fields, _)| tlv(fields))
+            .and_then(|(tag, id, _)| (tag == 0x80).then_some(id));
+        let subject_key = extension(issuer, SUBJECT_KEY_ID).and_then(tlv).map(|(_, id, _)| id);
+        subject == named && !matches!((authority_key, subject_key), (Some(a), Some(s)) if a != s)
+    }
+
+    /// The certificate's subjectPublicKeyInfo (its contents, as a trust anchor keeps it).
+    pub fn public_key_info(cert: &[u8]) -> Option<&[u8]> {
+        Some(fields(cert)?[5].1)
+    }
+
+    /// A subjectPublicKeyInfo's algorithm (AlgorithmIdentifier contents) and key.
+    pub fn public_key(key_info: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (_, algorithm, rest) = tlv(key_info)?;
+        Some((algorithm, bit_string(rest)?))
+    }
+
+    /// What a certificate's signature covers (the encoded tbsCertificate), its algorithm
+    /// (AlgorithmIdentifier contents) and the signature.
+    pub fn signed_parts(cert: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+        let (_, certificate, _) = tlv(cert)?;
+        let (_, _, after) = tlv(certificate)?;
+        let signed = &certificate[..certificate.len() - after.len()];
+        let (_, algorithm, rest) = tlv(after)?;
+        Some((signed, algorithm, bit_string(rest)?))
+    }
+
+    /// The bytes of a BIT STRING with no unused bits at the start of `input`.
+    fn bit_string(input: &[u8]) -> Option<&[u8]> {
+        let (tag, contents, _) = tlv(input)?;
+        let (&unused, bits) = contents.split_first()?;
+        (tag == 0x03 && unused == 0).then_some(bits)
+    }
+
+    /// Whether the certificate may issue others, as OpenSSL's `X509_check_ca` decides for a v3
+    /// certificate: basicConstraints says it is a CA, and a keyUsage, if any, allows keyCertSign.
+    pub fn may_issue(cert: &[u8]) -> bool {
+        const BASIC_CONSTRAINTS: &[u8] = &[0x55, 0x1d, 0x13];
+        let is_ca = extension(cert, BASIC_CONSTRAINTS)
+            .and_then(tlv)
+            .and_then(|(_, constraints, _)| tlv(constraints))
+            .is_some_and(|(tag, value, _)| tag == 0x01 && value.first().is_some_and(|&b| b != 0));
+        // keyCertSign is bit 5: 0x04 in the first byte.
+        is_ca && key_usage(cert).is_none_or(|uses| uses & 0x04 != 0)
+    }
+
+    /// The first eight bits of the certificate's keyUsage (digitalSignature is 0x80), if it has
+    /// one; 0 when it cannot be read, which allows nothing.
+    fn key_usage(cert: &[u8]) -> Option<u8> {
+        const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+        let value = extension(cert, KEY_USAGE)?;
+        Some(tlv(value).filter(|(tag, _, _)| *tag == 0x03).and_then(|(_, bits, _)| bits.get(1).copied()).unwrap_or(0))
     }
 
     /// The certificate's notBefore and notAfter, in seconds since 1970.
@@ -866,7 +1005,6 @@ mod der {
     /// keyUsage must allow a signature or key agreement (or, for a server, key encipherment), and
     /// an extendedKeyUsage must include serverAuth or clientAuth.
     pub fn suits(cert: &[u8], purpose: super::Purpose) -> bool {
-        const KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
         const EXTENDED_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x25];
         // id-kp-serverAuth and id-kp-clientAuth: 1.3.6.1.5.5.7.3.1 and .2.
         const SERVER_AUTH: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01];
@@ -876,11 +1014,8 @@ mod der {
             super::Purpose::TlsServer => (0x80 | 0x20 | 0x08, SERVER_AUTH),
             super::Purpose::TlsClient => (0x80 | 0x08, CLIENT_AUTH),
         };
-        if let Some(value) = extension(cert, KEY_USAGE) {
-            let allowed = tlv(value).is_some_and(|(tag, bits, _)| tag == 0x03 && bits.get(1).is_some_and(|b| b & key_uses != 0));
-            if !allowed {
-                return false;
-            }
+        if key_usage(cert).is_some_and(|uses| uses & key_uses == 0) {
+            return false;
         }
         if let Some(value) = extension(cert, EXTENDED_KEY_USAGE) {
             let Some((_, mut purposes, _)) = tlv(value) else { return false };
@@ -1425,11 +1560,6 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
                 }
                 CertificateError::Other(other) if other.0.downcast_ref::<webpki::Error>() == Some(&webpki::Error::EndEntityUsedAsCa) => {
                     (verify_code::INVALID_CA, "invalid CA certificate".into())
-                }
-                CertificateError::Other(other) if is_ca_refusal(other) => {
-                    // OpenSSL would follow such a certificate's issuer; webpki cannot.
-                    (0, "the peer's certificate is a CA certificate, which pysock checks as a peer's own only when it is \
-                         trusted itself: add it to the trusted certificates (cafile=, load_verify_locations())".into())
                 }
                 CertificateError::Other(other) if other.0.downcast_ref::<SelfSigned>().is_some() => {
                     let depth_zero = other.0.downcast_ref::<SelfSigned>().is_some_and(|s| s.depth_zero);

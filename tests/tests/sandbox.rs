@@ -253,9 +253,11 @@ fn ssl_states_match_native_cpython() {
 
 /// The verify code and message OpenSSL 3 gives for each kind of certificate failure, with the
 /// certificates made here by `openssl`: host name, IP address, untrusted leaf, chain ending in an
-/// untrusted self-signed CA, self-signed leaf, expiry, purpose, and a chain through a non-CA; and a
+/// untrusted self-signed CA, self-signed leaf, expiry, purpose, and a chain through a non-CA; a
 /// self-signed certificate that marks itself a CA, trusted as itself (accepted, as OpenSSL does),
-/// for another name, expired, for signing certificates only, or not trusted.
+/// for another name, expired, for signing certificates only, or not trusted; one that a trusted CA
+/// issued, directly or through an intermediate; one signed by a CA made anew under the trusted
+/// CA's name; and client certificates of these kinds.
 #[test]
 fn ssl_verify_codes_match_native_cpython() {
     let certs = conformance_dir().join("certs");
@@ -271,9 +273,29 @@ fn ssl_verify_codes_match_native_cpython() {
     std::fs::write(dir.0.join("below_not_a_ca_chain.pem"), [pem(&leaf), pem(&not_a_ca.0)].concat()).unwrap();
     // What `openssl req -x509` makes: a self-signed certificate that marks itself a CA.
     let ca_itself = "basicConstraints=critical,CA:TRUE\nsubjectAltName=DNS:localhost\n";
-    self_signed(&dir.0, "self_signed", ca_itself, 30);
-    self_signed(&dir.0, "self_signed_expired", ca_itself, -1);
-    self_signed(&dir.0, "self_signed_cert_signing", &format!("{ca_itself}keyUsage=critical,keyCertSign,cRLSign\n"), 30);
+    let cert_signing = format!("{ca_itself}keyUsage=critical,keyCertSign,cRLSign\n");
+    self_signed(&dir.0, "self_signed", "/CN=localhost", ca_itself, 30);
+    self_signed(&dir.0, "self_signed_expired", "/CN=localhost", ca_itself, -1);
+    self_signed(&dir.0, "self_signed_cert_signing", "/CN=localhost", &cert_signing, 30);
+    self_signed(&dir.0, "self_signed_client", "/CN=client", "basicConstraints=critical,CA:FALSE\n", 30);
+    // What `openssl req -x509 -CA` makes: a certificate that marks itself a CA, issued by the
+    // trusted CA, directly or through an intermediate CA (or a certificate that is not a CA).
+    issue(&dir.0, "ca_flagged", "/CN=localhost", ca_itself, 30, &ca);
+    issue(&dir.0, "ca_flagged_expired", "/CN=localhost", ca_itself, -1, &ca);
+    issue(&dir.0, "ca_flagged_cert_signing", "/CN=localhost", &cert_signing, 30, &ca);
+    let intermediate = issue(&dir.0, "intermediate", "/CN=intermediate", "basicConstraints=critical,CA:TRUE\n", 30, &ca);
+    let (below, _) = issue(&dir.0, "ca_flagged_below", "/CN=localhost", ca_itself, 30, &intermediate);
+    std::fs::write(dir.0.join("ca_flagged_below_chain.pem"), [pem(&below), pem(&intermediate.0)].concat()).unwrap();
+    let (below, _) = issue(&dir.0, "ca_flagged_below_not_a_ca", "/CN=localhost", ca_itself, 30, &not_a_ca);
+    std::fs::write(dir.0.join("ca_flagged_below_not_a_ca_chain.pem"), [pem(&below), pem(&not_a_ca.0)].concat()).unwrap();
+    // A CA made anew, with a new key, under the trusted CA's name; what it signs names the new
+    // key (authorityKeyIdentifier), or no key.
+    let remade = self_signed(&dir.0, "remade_ca", "/CN=Conformance Test CA/O=Conformance", "basicConstraints=critical,CA:TRUE\n", 30);
+    let no_key_ids = "authorityKeyIdentifier=none\nsubjectKeyIdentifier=none\n";
+    issue(&dir.0, "from_remade_ca", "/CN=localhost", localhost, 30, &remade);
+    issue(&dir.0, "from_remade_ca_no_key_id", "/CN=localhost", &format!("{localhost}{no_key_ids}"), 30, &remade);
+    issue(&dir.0, "ca_flagged_from_remade_ca", "/CN=localhost", ca_itself, 30, &remade);
+    issue(&dir.0, "ca_flagged_from_remade_ca_no_key_id", "/CN=localhost", &format!("{ca_itself}{no_key_ids}"), 30, &remade);
     assert_matches_native_with("ssl_verify_codes.py", &[&certs, &dir.0], &[certs.as_os_str(), dir.0.as_os_str()]);
 }
 
@@ -462,17 +484,18 @@ fn issue(dir: &std::path::Path, name: &str, subject: &str, extensions: &str, day
     (cert, key)
 }
 
-/// A certificate for `subject` "/CN=localhost" signed by its own new key, as `openssl req -x509`
-/// makes one, with `extensions` and valid for `days` from now (negative: expired).
-fn self_signed(dir: &std::path::Path, name: &str, extensions: &str, days: i32) {
+/// A certificate for `subject` signed by its own new key, as `openssl req -x509` makes one, with
+/// `extensions` and valid for `days` from now (negative: expired): DIR/NAME.pem and DIR/NAME.key.
+fn self_signed(dir: &std::path::Path, name: &str, subject: &str, extensions: &str, days: i32) -> (std::path::PathBuf, std::path::PathBuf) {
     let [cert, key, csr, ext] = ["pem", "key", "csr", "ext"].map(|suffix| dir.join(format!("{name}.{suffix}")));
     std::fs::write(&ext, extensions).unwrap();
     let s = std::ffi::OsStr::new;
     let days = days.to_string();
-    openssl(&[s("req"), s("-new"), s("-newkey"), s("rsa:2048"), s("-nodes"), s("-subj"), s("/CN=localhost"),
+    openssl(&[s("req"), s("-new"), s("-newkey"), s("rsa:2048"), s("-nodes"), s("-subj"), s(subject),
         s("-keyout"), key.as_os_str(), s("-out"), csr.as_os_str()]);
     openssl(&[s("x509"), s("-req"), s("-in"), csr.as_os_str(), s("-signkey"), key.as_os_str(), s("-days"), s(&days),
         s("-extfile"), ext.as_os_str(), s("-out"), cert.as_os_str()]);
+    (cert, key)
 }
 
 /// A server's sni_callback, as native CPython runs it: the name asked for (None without SNI), a
