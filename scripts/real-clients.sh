@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real client libraries, unmodified, inside the sandbox against real servers on loopback: urllib3 and
 # requests over HTTPS (verification on and off, a wrong CA, a wrong host name and IP, a self-signed
-# certificate from `openssl req -x509` trusted and not), httpx (its
+# certificate from `openssl req -x509` and one from a local CA's `openssl req -x509 -CA`, trusted and not), httpx (its
 # blocking and asyncio clients), redis-py (plain and TLS) against redis-server, pg8000 against
 # PostgreSQL, websockets (asyncio) and websocket-client (blocking, with a timeout), the stdlib's smtplib with STARTTLS against aiosmtpd, and aiohttp (its
 # client against the HTTPS server; its server and client in one program), and HTTPS through a CONNECT

@@ -74,6 +74,11 @@ self_signed = os.path.join(os.path.dirname(other_ca), "self_signed.pem")
 self_signed_url = f"https://localhost:{servers['https_self_signed']}/hello"
 outcome("requests self-signed, trusted", lambda: requests_get(self_signed_url, verify=self_signed))
 outcome("requests self-signed, not trusted", lambda: requests_get(self_signed_url, verify=ca))
+# A certificate from a local CA, made with `openssl req -x509 -CA` (it marks itself a CA too).
+dev_ca = os.path.join(os.path.dirname(other_ca), "dev_ca.pem")
+dev_ca_url = f"https://localhost:{servers['https_dev_ca']}/hello"
+outcome("requests from a local CA, trusted", lambda: requests_get(dev_ca_url, verify=dev_ca))
+outcome("requests from a local CA, not trusted", lambda: requests_get(dev_ca_url, verify=ca))
 
 import redis  # noqa: E402
 

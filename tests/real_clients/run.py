@@ -430,12 +430,27 @@ def self_signed(scratch):
     return pem, key
 
 
+def issued_by_dev_ca(scratch):
+    """What a developer makes with a local CA of their own: the CA with `openssl req -x509`, then the
+    server's certificate with `openssl req -x509 -CA`, which marks it a CA too (OpenSSL 3). clients.py
+    finds the CA beside the other CA."""
+    ca_key, ca_pem = os.path.join(scratch, "dev_ca.key"), os.path.join(scratch, "dev_ca.pem")
+    key, pem = os.path.join(scratch, "from_dev_ca.key"), os.path.join(scratch, "from_dev_ca.pem")
+    for args in (["-subj", "/CN=pysock dev CA", "-keyout", ca_key, "-out", ca_pem],
+                 ["-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-CA", ca_pem, "-CAkey", ca_key,
+                  "-keyout", key, "-out", pem]):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", *args],
+                       check=True, capture_output=True, timeout=60)
+    return pem, key
+
+
 def main():
     scratch = tempfile.mkdtemp(prefix="pysock-real-clients-")
     try:
         amqp = rabbitmq_server(scratch)  # first: it boots while the others start
         servers = {"https": https_server("127.0.0.1"), "https_other_ip": https_server("127.0.0.2"),
-                   "https_self_signed": https_server("127.0.0.1", self_signed(scratch))}
+                   "https_self_signed": https_server("127.0.0.1", self_signed(scratch)),
+                   "https_dev_ca": https_server("127.0.0.1", issued_by_dev_ca(scratch))}
         servers["redis"], servers["redis_tls"] = redis_servers(scratch)
         servers["postgres"] = postgres_server(scratch)
         servers["websocket"], servers["websocket_tls"] = websocket_server(False), websocket_server(True)
