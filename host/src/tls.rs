@@ -903,10 +903,11 @@ mod der {
     /// What a certificate's signature covers (the encoded tbsCertificate), its algorithm
     /// (AlgorithmIdentifier contents) and the signature.
     pub fn signed_parts(cert: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
-        let (_, certificate, _) = tlv(cert)?;
-        let (_, _, after) = tlv(certificate)?;
+        const SEQUENCE: u8 = 0x30;
+        let (SEQUENCE, certificate, _) = tlv(cert)? else { return None };
+        let (SEQUENCE, _, after) = tlv(certificate)? else { return None };
         let signed = &certificate[..certificate.len() - after.len()];
-        let (_, algorithm, rest) = tlv(after)?;
+        let (SEQUENCE, algorithm, rest) = tlv(after)? else { return None };
         Some((signed, algorithm, bit_string(rest)?))
     }
 
@@ -1878,18 +1879,46 @@ impl crate::bindings::pysock::net::tls::Host for PysockCtxView<'_> {}
 
 #[cfg(test)]
 mod tests {
-    use super::der::issuer_and_subject;
+    use super::der::{issuer_and_subject, may_have_issued, may_issue, public_key_info};
+    use rustls::pki_types::CertificateDer;
+
+    /// The conformance suite's certificate `name` (ca.pem, or cert.pem, which the CA issued), from
+    /// the shared folder: PYSOCK_SHARED (scripts/shared.sh), else ../shared beside the checkout.
+    fn conformance_cert(name: &str) -> CertificateDer<'static> {
+        use rustls::pki_types::pem::PemObject;
+        let shared = std::env::var_os("PYSOCK_SHARED").map(std::path::PathBuf::from);
+        let shared = shared.unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+        CertificateDer::from_pem_file(shared.join("conformance/certs").join(name)).unwrap()
+    }
+
+    /// What the chain check reads: the CA may issue, signed the leaf and itself, and the leaf is
+    /// neither; and any truncation of the leaf, or any byte of it changed, reads as no issuer and
+    /// no valid signature rather than a panic or a read past the end (the peer chooses these bytes).
+    #[test]
+    fn issuers_and_signatures_are_read_from_any_bytes() {
+        let (ca, leaf) = (conformance_cert("ca.pem"), conformance_cert("cert.pem"));
+        let ca_key = public_key_info(&ca).unwrap();
+        assert!(may_issue(&ca) && !may_issue(&leaf));
+        assert!(may_have_issued(&ca, &leaf) && may_have_issued(&ca, &ca) && !may_have_issued(&leaf, &ca));
+        assert!(super::signed_by(&leaf, ca_key) && super::signed_by(&ca, ca_key));
+        assert!(!super::signed_by(&leaf, public_key_info(&leaf).unwrap()));
+        for len in 0..leaf.len() {
+            let cut = &leaf[..len];
+            assert!(!may_have_issued(&ca, cut) && !may_issue(cut) && !super::signed_by(cut, ca_key), "truncated at {len}");
+        }
+        for at in 0..leaf.len() {
+            let mut changed = leaf.to_vec();
+            changed[at] ^= 0xff;
+            assert!(!super::signed_by(&changed, ca_key), "byte {at} changed");
+            let _ = (may_have_issued(&ca, &changed), may_issue(&changed), super::der::suits(&changed, super::Purpose::TlsServer));
+        }
+    }
 
     /// A certificate's names are found, and any truncation of it yields None rather than a panic or
     /// a read past the end (the peer chooses these bytes).
     #[test]
     fn certificate_names_are_found_and_truncations_refused() {
-        use rustls::pki_types::pem::PemObject;
-        // The shared folder: PYSOCK_SHARED (scripts/shared.sh), else ../shared beside the checkout.
-        let shared = std::env::var_os("PYSOCK_SHARED").map(std::path::PathBuf::from);
-        let shared = shared.unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-        let ca = shared.join("conformance/certs/ca.pem");
-        let cert = rustls::pki_types::CertificateDer::from_pem_file(ca).unwrap();
+        let cert = conformance_cert("ca.pem");
         let (issuer, subject) = issuer_and_subject(&cert).unwrap();
         assert_eq!(issuer, subject, "the conformance CA is self-signed");
         assert!(!issuer.is_empty());
