@@ -343,6 +343,23 @@ impl TlsConfig {
         self.changed();
     }
 
+    /// The chain a side sends: `chain`, as `load_cert_chain()` loaded it, or, when that is the
+    /// certificate alone, the certificate and its issuers among the trusted certificates, up to
+    /// one that issued itself, as OpenSSL completes it (its "auto chain"). A peer that trusts only
+    /// the root can then follow a server's chain through an intermediate the server trusts.
+    fn chain_to_send(&self, chain: &[CertificateDer<'static>]) -> Vec<CertificateDer<'static>> {
+        let mut sent = chain.to_vec();
+        if let [leaf] = chain {
+            let mut last: &[u8] = leaf;
+            while !der::is_self_issued(last) && sent.len() < 10 {
+                let Some(issuer) = self.roots.iter().find(|t| der::may_have_issued(t, last)) else { break };
+                sent.push(issuer.clone());
+                last = issuer;
+            }
+        }
+        sent
+    }
+
     /// The trust anchors in DER, in the order they were added.
     pub fn trust_anchors(&self) -> Vec<Vec<u8>> {
         self.roots.iter().map(|c| c.to_vec()).collect()
@@ -392,7 +409,7 @@ impl TlsConfig {
             .with_custom_certificate_verifier(verifier);
         let mut config = match &self.identity {
             Some((chain, key)) => builder
-                .with_client_auth_cert(chain.clone(), key.clone_key())
+                .with_client_auth_cert(self.chain_to_send(chain), key.clone_key())
                 .map_err(|e| tls_error(&e, None))?,
             None => builder.with_no_client_auth(),
         };
@@ -422,7 +439,7 @@ impl TlsConfig {
                 .map_err(|_| error(ErrorKind::Ssl, "NO_CERTIFICATE_OR_CRL_FOUND", "no client certificate CA names"))?;
             builder.with_client_cert_verifier(Arc::new(PythonClientVerifier { inner: verifier, trusted: self.roots.clone().into() }))
         };
-        let mut config = builder.with_single_cert(chain.clone(), key.clone_key()).map_err(|e| tls_error(&e, None))?;
+        let mut config = builder.with_single_cert(self.chain_to_send(chain), key.clone_key()).map_err(|e| tls_error(&e, None))?;
         config.alpn_protocols = self.alpn.clone();
         // OP_CIPHER_SERVER_PREFERENCE, which CPython's contexts set.
         config.ignore_client_order = true;

@@ -16,9 +16,13 @@ trusting_ca = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
 trusting_nothing = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
 
 
-def server(cert, key):
+def server(cert, key, cafile=None):
+    """A server's context sending `cert` (and the chain after it in the file), trusting `cafile`.
+    A certificate loaded alone goes with its issuers among the trusted certificates."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
+    if cafile:
+        ctx.load_verify_locations(cafile)
     return ctx
 
 
@@ -60,6 +64,10 @@ for label, client_ctx, server_ctx, name in (
     ("an expired leaf, another name", trusting_ca, server(in_cases("expired.pem"), in_cases("expired.key")), "wrong.example"),
     ("a client-only leaf", trusting_ca, server(in_cases("client_only.pem"), in_cases("client_only.key")), "localhost"),
     ("a chain through a non-CA", trusting_ca, server(in_cases("below_not_a_ca_chain.pem"), in_cases("below_not_a_ca.key")), "localhost"),
+    ("a leaf below an intermediate it does not send", trusting_ca,
+     server(in_cases("below_intermediate.pem"), in_cases("below_intermediate.key")), "localhost"),
+    ("a leaf below an intermediate the server trusts", trusting_ca,
+     server(in_cases("below_intermediate.pem"), in_cases("below_intermediate.key"), in_cases("intermediate.pem")), "localhost"),
     ("a leaf from a CA made anew", trusting_ca, server(in_cases("from_remade_ca.pem"), in_cases("from_remade_ca.key")), "localhost"),
     ("a leaf from a CA made anew, no key ids", trusting_ca,
      server(in_cases("from_remade_ca_no_key_id.pem"), in_cases("from_remade_ca_no_key_id.key")), "localhost"),
@@ -135,6 +143,7 @@ for label, trusted, presented in (
     ("trusted, for signing certificates only", "self_signed_cert_signing", "self_signed_cert_signing"),
     ("not trusted", "self_signed", "self_signed_cert_signing"),
     ("issued by the trusted CA", "ca", "ca_flagged"),
+    ("issued by the CA the client trusts, to a server that trusts another", "self_signed", "ca_flagged"),
     ("issued by the trusted CA, for signing certificates only", "ca", "ca_flagged_cert_signing"),
     ("issued by a CA made anew", "ca", "ca_flagged_from_remade_ca"),
     ("issued by a CA made anew, no key ids", "ca", "ca_flagged_from_remade_ca_no_key_id"),

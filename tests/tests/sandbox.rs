@@ -257,7 +257,8 @@ fn ssl_states_match_native_cpython() {
 /// self-signed certificate that marks itself a CA, trusted as itself (accepted, as OpenSSL does),
 /// for another name, expired, for signing certificates only, or not trusted; one that a trusted CA
 /// issued, directly or through an intermediate; one signed by a CA made anew under the trusted
-/// CA's name; and client certificates of these kinds.
+/// CA's name; a leaf whose intermediate the server sends only because it trusts it (OpenSSL's
+/// "auto chain"); and client certificates of these kinds.
 #[test]
 fn ssl_verify_codes_match_native_cpython() {
     let certs = conformance_dir().join("certs");
@@ -284,6 +285,7 @@ fn ssl_verify_codes_match_native_cpython() {
     issue(&dir.0, "ca_flagged_expired", "/CN=localhost", ca_itself, -1, &ca);
     issue(&dir.0, "ca_flagged_cert_signing", "/CN=localhost", &cert_signing, 30, &ca);
     let intermediate = issue(&dir.0, "intermediate", "/CN=intermediate", "basicConstraints=critical,CA:TRUE\n", 30, &ca);
+    issue(&dir.0, "below_intermediate", "/CN=localhost", localhost, 30, &intermediate);
     let (below, _) = issue(&dir.0, "ca_flagged_below", "/CN=localhost", ca_itself, 30, &intermediate);
     std::fs::write(dir.0.join("ca_flagged_below_chain.pem"), [pem(&below), pem(&intermediate.0)].concat()).unwrap();
     let (below, _) = issue(&dir.0, "ca_flagged_below_not_a_ca", "/CN=localhost", ca_itself, 30, &not_a_ca);
