@@ -168,7 +168,7 @@ pub enum Watched<'a, S> {
     Input,
 }
 
-/// What a SIGINT comes to, by the handler the program has for it ([`Host::check_signals`]).
+/// What a signal (SIGINT, SIGALRM) comes to, by the handler the program has for it ([`Host::check_signals`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Signalled {
     /// SIG_IGN: the wait goes on.

@@ -48,6 +48,7 @@ pub mod bindings {
 }
 
 pub mod audit;
+mod alarm;
 mod data;
 mod embedded;
 mod errno;
@@ -65,7 +66,7 @@ pub use policy::NetworkPolicy;
 pub use quota::{LookupSlots, Quotas};
 pub use tls::DefaultTrust;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use wasmtime::component::{HasData, Linker, ResourceTable};
 
 /// Default limit on sockets one guest may hold open at once.
@@ -126,21 +127,36 @@ impl PysockCtx {
 /// Pair it with wasmtime's epoch interruption to stop guest code that is computing rather than
 /// waiting; [`runtime::run_command`] does both for its time limit.
 ///
-/// It also delivers SIGINT (Ctrl-C) to the guest ([`Interrupter::deliver_sigint`]): the wait the
-/// guest is in, or its next one, ends once with EINTR, after which CPython runs its SIGINT handler
-/// (KeyboardInterrupt) as it does for a native signal.
+/// It also delivers SIGINT (Ctrl-C) to the guest ([`Interrupter::deliver_sigint`]), and the guest's
+/// SIGALRM ([`alarm`]): the wait the guest is in, or its next one, ends once with EINTR, after which
+/// CPython runs the program's handler (KeyboardInterrupt for SIGINT) as it does for a native signal.
 #[derive(Clone)]
 pub struct Interrupter(Arc<Wake>);
 
 struct Wake {
     stopped: AtomicBool,
-    sigint: AtomicBool,
+    /// Signals delivered and not yet taken by a wait: bit N is signal N.
+    pending: AtomicU32,
+    /// Signals that ended a wait with EINTR, for the guest to take (`take-signals`).
+    taken: AtomicU32,
+    /// The guest's real-time timer, which delivers SIGALRM.
+    alarm: Arc<alarm::Alarm>,
     /// Whether the guest set SO_RCVTIMEO or SO_SNDTIMEO on a socket. Until it has, every socket's
     /// are the kernel's default, no limit, and a waiting call does not read them ([`CallLimit`]).
     socket_timeouts: AtomicBool,
     /// Readable while either is pending: the store's poller and every guest epoll instance watch it.
     fd: std::os::fd::OwnedFd,
 }
+
+impl Drop for Wake {
+    fn drop(&mut self) {
+        // The run is over: its timer's thread ends.
+        self.alarm.close();
+    }
+}
+
+/// Linux's (and WASI CPython's) number for SIGINT.
+const SIGINT: u32 = 2;
 
 /// The mio token of the interrupter's eventfd; socket tokens are file descriptors, never this.
 pub(crate) const WAKE_TOKEN: mio::Token = mio::Token(usize::MAX);
@@ -153,7 +169,14 @@ impl Interrupter {
         // An eventfd rather than mio's Waker: epoll instances register the same descriptor,
         // level-triggered, so an interrupted guest's every later wait returns at once.
         let fd = sys::eventfd()?;
-        Ok(Interrupter(Arc::new(Wake { stopped: AtomicBool::new(false), sigint: AtomicBool::new(false), socket_timeouts: AtomicBool::new(false), fd })))
+        Ok(Interrupter(Arc::new(Wake {
+            stopped: AtomicBool::new(false),
+            pending: AtomicU32::new(0),
+            taken: AtomicU32::new(0),
+            alarm: Default::default(),
+            socket_timeouts: AtomicBool::new(false),
+            fd,
+        })))
     }
 
     /// Makes `poll` wake when this interrupter acts.
@@ -164,6 +187,7 @@ impl Interrupter {
 
     pub fn interrupt(&self) {
         self.0.stopped.store(true, Ordering::SeqCst);
+        self.0.alarm.close();
         sys::eventfd_signal(self.fd());
     }
 
@@ -180,20 +204,45 @@ impl Interrupter {
     /// computing, or blocked in a WASI call outside pysock's waits), and the caller may want to stop
     /// it another way.
     pub fn deliver_sigint(&self) -> bool {
-        if self.0.sigint.swap(true, Ordering::SeqCst) {
+        self.deliver(SIGINT)
+    }
+
+    /// Delivers `signal` to the guest, unless it is still on its way (false).
+    fn deliver(&self, signal: u32) -> bool {
+        let bit = 1 << signal;
+        if self.0.pending.fetch_or(bit, Ordering::SeqCst) & bit != 0 {
             return false;
         }
         sys::eventfd_signal(self.fd());
         true
     }
 
-    /// What each pysock wait checks before it waits: a stopped guest traps, a SIGINT not yet taken
+    /// Arms the guest's real-time timer ([`alarm`]): SIGALRM `value` from now (zero: disarms it),
+    /// then every `interval`. Returns it as it was: (time left, interval).
+    pub(crate) fn set_alarm(&self, value: std::time::Duration, interval: std::time::Duration) -> std::io::Result<(std::time::Duration, std::time::Duration)> {
+        self.0.alarm.set(value, interval, Arc::downgrade(&self.0), |wake| {
+            Interrupter(wake.clone()).deliver(alarm::SIGALRM);
+        })
+    }
+
+    /// The guest's real-time timer: (time left, interval).
+    pub(crate) fn alarm(&self) -> (std::time::Duration, std::time::Duration) {
+        self.0.alarm.get()
+    }
+
+    /// The signals that ended waits with EINTR since the last call, in increasing order.
+    pub(crate) fn take_signals(&self) -> Vec<u8> {
+        let taken = self.0.taken.swap(0, Ordering::SeqCst);
+        (0..32u8).filter(|n| taken & (1 << n) != 0).collect()
+    }
+
+    /// What each pysock wait checks before it waits: a stopped guest traps, a signal not yet taken
     /// ends the wait with EINTR.
     pub(crate) fn check(&self) -> Result<(), error::NetError> {
         if self.is_interrupted() {
             return Err(error::NetError::Trap(Interrupted.into()));
         }
-        if self.take_sigint() {
+        if self.take_pending() {
             return Err(bindings::pysock::net::types::Errno::Eintr.into());
         }
         Ok(())
@@ -238,7 +287,7 @@ impl Interrupter {
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    if sent > 0 && self.0.sigint.load(Ordering::SeqCst) && !self.is_interrupted() {
+                    if sent > 0 && self.0.pending.load(Ordering::SeqCst) != 0 && !self.is_interrupted() {
                         return Ok(sent);
                     }
                     self.check()?;
@@ -259,11 +308,14 @@ impl Interrupter {
         self.0.socket_timeouts.store(true, Ordering::Relaxed);
     }
 
-    /// Takes a SIGINT delivered and not yet taken, for a wait to end with EINTR.
-    pub(crate) fn take_sigint(&self) -> bool {
-        if !self.0.sigint.swap(false, Ordering::SeqCst) {
+    /// Takes the signals delivered and not yet taken, for a wait to end with EINTR; the guest then
+    /// learns which ([`Interrupter::take_signals`]).
+    pub(crate) fn take_pending(&self) -> bool {
+        let pending = self.0.pending.swap(0, Ordering::SeqCst);
+        if pending == 0 {
             return false;
         }
+        self.0.taken.fetch_or(pending, Ordering::SeqCst);
         // The descriptor stays readable for a stopped guest, whose every wait must end.
         if !self.is_interrupted() {
             sys::eventfd_drain(self.fd());

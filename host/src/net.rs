@@ -1026,7 +1026,21 @@ fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
     }
 }
 
+/// A timer's (time left, interval) in nanoseconds, as `set-alarm` and `get-alarm` give them.
+fn nanos_pair((left, interval): (Duration, Duration)) -> (u64, u64) {
+    let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+    (nanos(left), nanos(interval))
+}
+
 impl Host for PysockCtxView<'_> {
+    fn get_alarm(&mut self) -> wasmtime::Result<(u64, u64)> {
+        Ok(nanos_pair(self.ctx.interrupter.alarm()))
+    }
+
+    fn take_signals(&mut self) -> wasmtime::Result<Vec<u8>> {
+        Ok(self.ctx.interrupter.take_signals())
+    }
+
     guarded! { "net";
         fn wait(&mut self, sockets: Vec<(Resource<Socket>, Events)>, input: Events, timeout_ns: Option<u64>) -> NetResult<Vec<(u32, Events)>> {
             // One entry per kernel socket, with the index of the guest's socket it belongs to.
@@ -1098,6 +1112,11 @@ impl Host for PysockCtxView<'_> {
                 }
                 self.ctx.poll_once(slice)?;
             }
+        }
+
+        fn set_alarm(&mut self, value_ns: u64, interval_ns: u64) -> NetResult<(u64, u64)> {
+            let was = self.ctx.interrupter.set_alarm(Duration::from_nanos(value_ns), Duration::from_nanos(interval_ns)).map_err(|_| Errno::Enomem)?;
+            Ok(nanos_pair(was))
         }
 
         fn resolve(

@@ -362,6 +362,21 @@ fn exit_status_matches_native_cpython() {
     }
 }
 
+/// signal.alarm, setitimer and getitimer, which pysock adds to WASI CPython: handlers run inside
+/// sleep, recv and select, timers read back and arguments fail as native CPython's. With SIG_DFL,
+/// SIGALRM kills python3, which a shell reports as 142; pysock ends with status 142, having written
+/// the same output.
+#[test]
+fn alarm_matches_native_cpython() {
+    use std::os::unix::process::ExitStatusExt;
+    assert_transcripts_equal("alarm.py", &[], &[]);
+    let native = Command::new("python3").arg(root().join("tests/python/alarm.py")).arg("default").output().unwrap();
+    let sandboxed = pysock_python::<&str>(&[], "alarm.py", &["default"]);
+    assert_eq!(native.status.signal(), Some(libc::SIGALRM));
+    assert_eq!(sandboxed.status.code(), Some(128 + libc::SIGALRM), "{}", String::from_utf8_lossy(&sandboxed.stderr));
+    assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
+}
+
 /// select.epoll: registration errors, level- and edge-triggered and one-shot events, maxevents,
 /// timeouts, closing, and selectors.DefaultSelector being EpollSelector, as native CPython.
 #[test]

@@ -131,13 +131,13 @@ impl Socket {
 }
 
 thread_local! {
-    /// Whether the call running now ends for a Python SIGINT handler, to run it and call again.
+    /// Whether the call running now ends for a Python signal handler, to run it and call again.
     static HANDS_BACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// The running call's kept deadline ([`core::Host::keep_deadline`]).
     static KEPT_DEADLINE: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
 }
 
-/// A call whose waits end for a Python SIGINT handler ([`core::Signalled::HandBack`]), for its
+/// A call whose waits end for a Python signal handler ([`core::Signalled::HandBack`]), for its
 /// caller to run the handler and make the call again (`crate::restarting`), with the deadline it had.
 #[derive(Default)]
 pub(crate) struct HandingBack {
@@ -261,44 +261,31 @@ impl core::Host for WitHost {
         KEPT_DEADLINE.take()
     }
     fn check_signals(&self) -> core::Signalled {
-        // The host ended a wait for a SIGINT. What CPython's PyErr_CheckSignals would do with it
-        // is the program's SIGINT handler's, found as `signal.getsignal` reports it. No Python code
-        // runs here: a handler may use sockets, and this call is inside one.
+        // The host ended a wait for the signals it names (SIGINT, SIGALRM). What CPython's
+        // PyErr_CheckSignals would do with each is the program's handler's, found as
+        // `signal.getsignal` reports it. No Python code runs here: a handler may use sockets, and
+        // this call is inside one. Every signal is handled (a handler tripped, or the run ended)
+        // before an exception that one of them raised ends the call.
         use pyo3::prelude::*;
+        let signals = net::take_signals();
         Python::attach(|py| {
-            let handled = (|| -> PyResult<core::Signalled> {
-                let signal = py.import("signal")?;
-                let handler = signal.call_method1("getsignal", (SIGINT,))?;
-                if handler.is(&signal.getattr("default_int_handler")?) {
-                    return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err(()));
+            let mut outcome = core::Signalled::Ignored;
+            let mut raised = None;
+            for signal in signals {
+                match signalled(py, i32::from(signal)) {
+                    Ok(core::Signalled::Ignored) => {}
+                    Ok(handled) if outcome != core::Signalled::HandBack => outcome = handled,
+                    Ok(_) => {}
+                    Err(e) => raised = raised.or(Some(e)),
                 }
-                if handler.is_callable() {
-                    // Trips the signal, as its C handler would: the interpreter runs the handler
-                    // at its next check, which a call made through `crate::restarting` makes at
-                    // once, and any other once it has returned.
-                    py.import("_thread")?.call_method1("interrupt_main", (SIGINT,))?;
-                    return Ok(if HANDS_BACK.get() { core::Signalled::HandBack } else { core::Signalled::Pending });
+            }
+            match raised {
+                Some(e) => {
+                    e.restore(py);
+                    core::Signalled::Raised
                 }
-                match handler.extract::<i64>() {
-                    // SIG_DFL: the signal ends a native process where it stands, with no cleanup,
-                    // no atexit and no flush, and a shell reports 128 + SIGINT. Ending the run
-                    // from here is that. WASI's exit takes only success or failure; its
-                    // exit-with-code, which pysock's launcher imports, takes the status.
-                    Ok(0) => {
-                        let status = 128 + SIGINT;
-                        if let Ok(exit) = py.import("wit_world.imports.exit") {
-                            exit.call_method1("exit_with_code", (status,))?;
-                        }
-                        py.import("os")?.call_method1("_exit", (status,))?;
-                        unreachable!("os._exit returned")
-                    }
-                    _ => Ok(core::Signalled::Ignored),
-                }
-            })();
-            handled.unwrap_or_else(|e| {
-                e.restore(py);
-                core::Signalled::Raised
-            })
+                None => outcome,
+            }
         })
     }
     fn now(&self) -> Duration {
@@ -525,4 +512,36 @@ fn recv_from(s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, wait: bool) -
         slot.write(*byte);
     }
     Ok((Received { written: n, length: got.length }, from.map(address_to_core)))
+}
+
+/// What `signal` comes to by the program's handler for it: KeyboardInterrupt for SIGINT's default
+/// handler; a Python handler tripped, as the signal's C handler would trip it, for the interpreter
+/// to run at its next check (which a call made through `crate::restarting` makes at once, and any
+/// other once it has returned); the run ended for SIG_DFL; nothing for SIG_IGN.
+fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalled> {
+    use pyo3::prelude::*;
+    let module = py.import("signal")?;
+    let handler = module.call_method1("getsignal", (signal,))?;
+    if signal == SIGINT && handler.is(&module.getattr("default_int_handler")?) {
+        return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err(()));
+    }
+    if handler.is_callable() {
+        py.import("_thread")?.call_method1("interrupt_main", (signal,))?;
+        return Ok(if HANDS_BACK.get() { core::Signalled::HandBack } else { core::Signalled::Pending });
+    }
+    match handler.extract::<i64>() {
+        // SIG_DFL: SIGINT and SIGALRM end a native process where it stands, with no cleanup, no
+        // atexit and no flush, and a shell reports 128 + the signal. Ending the run from here is
+        // that. WASI's exit takes only success or failure; its exit-with-code, which pysock's
+        // launcher imports, takes the status.
+        Ok(0) => {
+            let status = 128 + signal;
+            if let Ok(exit) = py.import("wit_world.imports.exit") {
+                exit.call_method1("exit_with_code", (status,))?;
+            }
+            py.import("os")?.call_method1("_exit", (status,))?;
+            unreachable!("os._exit returned")
+        }
+        _ => Ok(core::Signalled::Ignored),
+    }
 }

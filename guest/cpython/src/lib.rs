@@ -33,6 +33,7 @@ mod positional;
 mod select;
 mod socket;
 mod ssl;
+mod itimer;
 mod time;
 
 use pyo3::prelude::*;
@@ -84,7 +85,7 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `_pysock.install()`: makes `_pysock._socket`, `.select` and `._ssl` the interpreter's `_socket`,
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
-/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`). Modules that already imported the old
+/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm` and `setitimer` (`itimer.rs`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers
 /// below FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host
 /// function, so it may run while componentize-py pre-initialises an app.
@@ -94,6 +95,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     linux_errno_names(py)?;
     in_place(py)?;
     time::install(py)?;
+    itimer::install(py)?;
     let this = py.import("_pysock")?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
@@ -149,5 +151,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(input::wait_for_input, m)?)?;
+    m.add_function(wrap_pyfunction!(itimer::set_alarm, m)?)?;
+    m.add_function(wrap_pyfunction!(itimer::get_alarm, m)?)?;
     Ok(())
 }

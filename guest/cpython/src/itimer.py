@@ -1,0 +1,115 @@
+"""signal.alarm, signal.setitimer and signal.getitimer on pysock's real-time timer (itimer.rs).
+
+They take and refuse arguments as Linux CPython's do (Modules/signalmodule.c): an int for a C int,
+a number of seconds rounded up to a microsecond as `_PyTime_FromSecondsObject` and `_PyTime_AsTimeval`
+round it, the kernel's EINVAL as `signal.ItimerError`, and the values read back as
+`double_from_timeval` makes them. `alarm` rounds what it returns as glibc's does. Only ITIMER_REAL
+exists here (itimer.rs says why): the other two raise ItimerError with ENOTSUP.
+"""
+
+import errno
+import math
+import operator
+import os
+import signal
+
+import _pysock
+
+ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+TIME_MAX_NS = 2**63 - 1
+
+
+class itimer_error(OSError):
+    pass
+
+
+itimer_error.__module__ = "signal"
+
+
+def _c_int(value):
+    value = operator.index(value)
+    if not INT_MIN <= value <= INT_MAX:
+        raise OverflowError("Python int too large to convert to C int")
+    return value
+
+
+def _microseconds(seconds):
+    """`seconds` (a float or an int) as a whole number of microseconds, rounded up."""
+    if isinstance(seconds, float):
+        if math.isnan(seconds):
+            raise ValueError("Invalid value NaN (not a number)")
+        ns = math.ceil(seconds * 1e9)
+        if not -TIME_MAX_NS - 1 <= ns <= TIME_MAX_NS:
+            raise OverflowError("timestamp out of range for platform time_t")
+    else:
+        ns = operator.index(seconds) * 10**9
+        if not -TIME_MAX_NS - 1 <= ns <= TIME_MAX_NS:
+            raise OverflowError("timestamp too large to convert to C _PyTime_t")
+    return -((-ns) // 1000)
+
+
+def _seconds(ns):
+    """A timer's nanoseconds as the float CPython makes of its `struct timeval`."""
+    microseconds = ns // 1000
+    return microseconds // 10**6 + (microseconds % 10**6) / 1000000.0
+
+
+def _check_which(which):
+    which = _c_int(which)
+    if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
+        raise itimer_error(errno.EINVAL, os.strerror(errno.EINVAL))
+    if which != ITIMER_REAL:
+        raise itimer_error(
+            errno.ENOTSUP,
+            "pysock's sandbox has only the real-time timer (ITIMER_REAL): it does not measure the "
+            "process's CPU time that ITIMER_VIRTUAL and ITIMER_PROF count",
+        )
+
+
+def alarm(*args):
+    """Arrange for SIGALRM to arrive after the given number of seconds."""
+    if len(args) != 1:
+        raise TypeError(f"_signal.alarm() takes exactly one argument ({len(args)} given)")
+    seconds = _c_int(args[0]) % 2**32
+    left, _ = _pysock._set_alarm(seconds * 10**9, 0)
+    # glibc's alarm: to the nearest second, and never 0 while the timer was armed.
+    whole, rest = divmod(left // 1000, 10**6)
+    return whole + (rest >= 500000 or (whole == 0 and rest > 0))
+
+
+def setitimer(*args):
+    """Sets given itimer (one of ITIMER_REAL, ITIMER_VIRTUAL or ITIMER_PROF).
+
+The timer will fire after value seconds and after that every interval seconds.
+The itimer can be cleared by setting seconds to zero.
+
+Returns old values as a tuple: (delay, interval)."""
+    if not 2 <= len(args) <= 3:
+        bound = "least 2" if len(args) < 2 else "most 3"
+        raise TypeError(f"setitimer expected at {bound} arguments, got {len(args)}")
+    which, seconds, interval = (*args, 0.0)[:3]
+    which = _c_int(which)
+    value, every = _microseconds(seconds), _microseconds(interval)
+    _check_which(which)
+    if value < 0 or every < 0:
+        raise itimer_error(errno.EINVAL, os.strerror(errno.EINVAL))
+    left, was_every = _pysock._set_alarm(value * 1000, every * 1000)
+    return _seconds(left), _seconds(was_every)
+
+
+def getitimer(*args):
+    """Returns current value of given itimer."""
+    if len(args) != 1:
+        raise TypeError(f"_signal.getitimer() takes exactly one argument ({len(args)} given)")
+    _check_which(args[0])
+    left, every = _pysock._get_alarm()
+    return _seconds(left), _seconds(every)
+
+
+def install():
+    for name, value in (("alarm", alarm), ("setitimer", setitimer), ("getitimer", getitimer)):
+        value.__module__ = "_signal"
+        setattr(signal, name, value)
+    signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF = ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
+    signal.ItimerError = itimer_error

@@ -1,0 +1,36 @@
+//! `signal.alarm`, `signal.setitimer` and `signal.getitimer`, which WASI CPython lacks, over the
+//! host's real-time timer (`net.set-alarm`), so that a program's watchdog works as under python3:
+//! at expiry the host delivers SIGALRM as it delivers Ctrl-C, the wait the program is in ends, and
+//! the program's SIGALRM handler runs (`host::check_signals`); with SIG_DFL the run ends with
+//! status 142, as a shell reports a native process that SIGALRM killed. Like Ctrl-C, it reaches a
+//! program that waits (a socket call, `select`, `time.sleep`, ...), not one that is computing.
+//!
+//! `itimer.py` gives the functions CPython's argument handling and errors; the two functions here
+//! are its way to the host. Only ITIMER_REAL exists in the sandbox: the virtual and profiling
+//! timers count the process's CPU time, which the host does not measure per guest.
+
+use crate::bindings::pysock::net::net;
+use pyo3::prelude::*;
+
+/// Arms the timer `value_ns` from now (0: disarms it), then every `interval_ns` (0: once);
+/// returns it as it was, (time left, interval) in nanoseconds.
+#[pyfunction(name = "_set_alarm")]
+pub fn set_alarm(value_ns: u64, interval_ns: u64) -> PyResult<(u64, u64)> {
+    net::set_alarm(value_ns, interval_ns)
+        .map_err(|_| pyo3::exceptions::PyOSError::new_err("pysock's host could not start the thread of the sandbox's timer"))
+}
+
+/// The timer: (time left, interval) in nanoseconds, 0 when it is not armed.
+#[pyfunction(name = "_get_alarm")]
+pub fn get_alarm() -> (u64, u64) {
+    net::get_alarm()
+}
+
+/// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*` and `ItimerError` in the `signal` module.
+/// Calls no host function.
+pub fn install(py: Python<'_>) -> PyResult<()> {
+    let source = std::ffi::CString::new(include_str!("itimer.py")).expect("no NUL in the source");
+    let module = PyModule::from_code(py, &source, c"_pysock/itimer.py", c"_pysock._itimer")?;
+    module.call_method0("install")?;
+    Ok(())
+}

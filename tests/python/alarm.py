@@ -1,0 +1,80 @@
+# signal.alarm, signal.setitimer and signal.getitimer, which WASI CPython lacks and pysock gives:
+# a handler runs inside time.sleep (which sleeps on), ends a blocking recv by raising, and ends a
+# select loop once per expiry of an interval timer; what the timers read back; the argument errors;
+# SIG_IGN. With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it kills
+# python3 (a shell reports 142). tests/tests/sandbox.rs compares this with native CPython.
+import errno
+import select
+import signal
+import socket
+import sys
+import time
+
+R = signal.ITIMER_REAL
+if sys.argv[1:] == ["default"]:
+    signal.setitimer(R, 0.05)
+    print("armed", flush=True)
+    time.sleep(5)
+    print("not reached")
+    sys.exit(0)
+
+fired = []
+signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+print(signal.alarm(10), signal.alarm(0))
+t = time.monotonic()
+signal.setitimer(R, 0.2)
+time.sleep(0.5)
+print("sleep goes on after the handler:", fired, 0.45 < time.monotonic() - t < 2)
+
+
+def raiser(signum, frame):
+    raise TimeoutError("watchdog")
+
+
+signal.signal(signal.SIGALRM, raiser)
+a, b = socket.socketpair()
+signal.setitimer(R, 0.2)
+t = time.monotonic()
+try:
+    a.recv(10)
+except TimeoutError as e:
+    print("recv ended by the handler:", e, 0.15 < time.monotonic() - t < 2)
+signal.setitimer(R, 0.1, 0.1)
+for _ in range(3):
+    try:
+        select.select([a], [], [], 5)
+        print("select returned")
+    except TimeoutError:
+        print("select ended by the handler")
+left, interval = signal.getitimer(R)
+print("interval timer:", 0 < left <= 0.1, interval)
+print(signal.setitimer(R, 0)[1], signal.getitimer(R))
+print(signal.setitimer(R, 2.0000001, 0.25)[0], signal.getitimer(R)[1], signal.setitimer(R, 5)[1])
+print(signal.alarm(0))
+signal.setitimer(R, 0.4)
+print(signal.alarm(0))
+signal.setitimer(R, 0.6)
+print(signal.alarm(0))
+
+
+def outcome(call, *args):
+    try:
+        return call(*args)
+    except OSError as e:
+        return type(e).__name__, errno.errorcode[e.errno], e.strerror
+    except Exception as e:
+        return type(e).__name__, str(e)
+
+
+for args in ((2**40,), (1.5,), ("1",), (), (1, 2)):
+    print("alarm", args, outcome(signal.alarm, *args))
+for args in ((R, -1), (R, 1e20), (99, 1), (R, "x"), (R, float("nan")), (R, 0.5, -1), (R, 10**10), (-1, 0), (1.5, 0),
+             (R,), (R, 0, 0, 0), (R, -0.0)):
+    print("setitimer", args, outcome(signal.setitimer, *args))
+for args in ((), (99,), (1.5,)):
+    print("getitimer", args, outcome(signal.getitimer, *args))
+print(issubclass(signal.ItimerError, OSError), signal.ItimerError.__name__)
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+signal.setitimer(R, 0.05)
+time.sleep(0.2)
+print("ignored")
