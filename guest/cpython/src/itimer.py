@@ -1,4 +1,5 @@
-"""signal.alarm, signal.setitimer and signal.getitimer on pysock's real-time timer (itimer.rs).
+"""signal.alarm, signal.setitimer and signal.getitimer on pysock's real-time timer, which itimer.rs
+passes to `install`.
 
 They take and refuse arguments as Linux CPython's do (Modules/signalmodule.c): an int for a C int,
 a number of seconds rounded up to a microsecond as `_PyTime_FromSecondsObject` and `_PyTime_AsTimeval`
@@ -12,8 +13,6 @@ import math
 import operator
 import os
 import signal
-
-import _pysock
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -72,7 +71,7 @@ def alarm(*args):
     if len(args) != 1:
         raise TypeError(f"_signal.alarm() takes exactly one argument ({len(args)} given)")
     seconds = _c_int(args[0]) % 2**32
-    left, _ = _pysock._set_alarm(seconds * 10**9, 0)
+    left, _ = _set_alarm(seconds * 10**9, 0)
     # glibc's alarm: to the nearest second, and never 0 while the timer was armed.
     whole, rest = divmod(left // 1000, 10**6)
     return whole + (rest >= 500000 or (whole == 0 and rest > 0))
@@ -94,7 +93,7 @@ Returns old values as a tuple: (delay, interval)."""
     _check_which(which)
     if value < 0 or every < 0:
         raise itimer_error(errno.EINVAL, os.strerror(errno.EINVAL))
-    left, was_every = _pysock._set_alarm(value * 1000, every * 1000)
+    left, was_every = _set_alarm(value * 1000, every * 1000)
     return _seconds(left), _seconds(was_every)
 
 
@@ -103,11 +102,22 @@ def getitimer(*args):
     if len(args) != 1:
         raise TypeError(f"_signal.getitimer() takes exactly one argument ({len(args)} given)")
     _check_which(args[0])
-    left, every = _pysock._get_alarm()
+    left, every = _get_alarm()
     return _seconds(left), _seconds(every)
 
 
-def install():
+def _unset(*args):
+    raise RuntimeError("_pysock.install() has not run")
+
+
+_set_alarm = _get_alarm = _unset
+
+
+def install(set_alarm, get_alarm):
+    """Puts the functions in `signal`, over the host's timer: `set_alarm(value_ns, interval_ns)` and
+    `get_alarm()`, each giving (time left, interval) in nanoseconds."""
+    global _set_alarm, _get_alarm
+    _set_alarm, _get_alarm = set_alarm, get_alarm
     for name, value in (("alarm", alarm), ("setitimer", setitimer), ("getitimer", getitimer)):
         value.__module__ = "_signal"
         setattr(signal, name, value)

@@ -14,23 +14,31 @@ use pyo3::prelude::*;
 
 /// Arms the timer `value_ns` from now (0: disarms it), then every `interval_ns` (0: once);
 /// returns it as it was, (time left, interval) in nanoseconds.
-#[pyfunction(name = "_set_alarm")]
-pub fn set_alarm(value_ns: u64, interval_ns: u64) -> PyResult<(u64, u64)> {
+#[pyfunction]
+fn set_alarm(value_ns: u64, interval_ns: u64) -> PyResult<(u64, u64)> {
     net::set_alarm(value_ns, interval_ns)
         .map_err(|_| pyo3::exceptions::PyOSError::new_err("pysock's host could not start the thread of the sandbox's timer"))
 }
 
 /// The timer: (time left, interval) in nanoseconds, 0 when it is not armed.
-#[pyfunction(name = "_get_alarm")]
-pub fn get_alarm() -> (u64, u64) {
+#[pyfunction]
+fn get_alarm() -> (u64, u64) {
     net::get_alarm()
+}
+
+/// `itimer.py`, compiled when `_pysock` is imported (before componentize-py's snapshot, so a run
+/// does not pay for it).
+pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    let source = std::ffi::CString::new(include_str!("itimer.py")).expect("no NUL in the source");
+    PyModule::from_code(py, &source, c"_pysock/itimer.py", c"_pysock._itimer")
 }
 
 /// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*` and `ItimerError` in the `signal` module.
 /// Calls no host function.
-pub fn install(py: Python<'_>) -> PyResult<()> {
-    let source = std::ffi::CString::new(include_str!("itimer.py")).expect("no NUL in the source");
-    let module = PyModule::from_code(py, &source, c"_pysock/itimer.py", c"_pysock._itimer")?;
-    module.call_method0("install")?;
+pub fn install(pysock: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = pysock.py();
+    let set = wrap_pyfunction!(set_alarm, py)?;
+    let get = wrap_pyfunction!(get_alarm, py)?;
+    pysock.getattr("_itimer")?.call_method1("install", (set, get))?;
     Ok(())
 }

@@ -85,18 +85,19 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `_pysock.install()`: makes `_pysock._socket`, `.select` and `._ssl` the interpreter's `_socket`,
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
-/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm` and `setitimer` (`itimer.rs`). Modules that already imported the old
-/// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers
-/// below FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host
+/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm` and
+/// `setitimer` (`itimer.rs`). Modules that already imported the old ones are dropped from
+/// `sys.modules`, to be imported again on the new ones. Socket numbers below FD_SETSIZE are set
+/// aside in libc's table first (`descriptors.rs`). It calls no host
 /// function, so it may run while componentize-py pre-initialises an app.
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
     descriptors::reserve();
     linux_errno_names(py)?;
-    in_place(py)?;
-    time::install(py)?;
-    itimer::install(py)?;
     let this = py.import("_pysock")?;
+    this.getattr("_in_place")?.call_method0("install")?;
+    time::install(py)?;
+    itimer::install(&this)?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
         modules.call_method1("pop", (*name, py.None()))?;
@@ -109,12 +110,11 @@ fn install(py: Python<'_>) -> PyResult<()> {
 
 /// asyncio's name lookups and socketserver's threading servers want a thread, which WASI CPython
 /// cannot start: `in_place.py` (Python, as the code it adapts) has them do the work in place once
-/// those modules are imported.
-fn in_place(py: Python<'_>) -> PyResult<()> {
+/// those modules are imported. Compiled when `_pysock` is imported, which an app does before
+/// componentize-py's snapshot, so a run only calls its `install()`.
+fn in_place(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let source = std::ffi::CString::new(include_str!("in_place.py")).expect("no NUL in the source");
-    let module = PyModule::from_code(py, &source, c"_pysock/in_place.py", c"_pysock._in_place")?;
-    module.call_method0("install")?;
-    Ok(())
+    PyModule::from_code(py, &source, c"_pysock/in_place.py", c"_pysock._in_place")
 }
 
 /// wasi-libc gives some errnos two names (EPIPE and ESHUTDOWN share a number), and the `errno`
@@ -149,9 +149,9 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
         init(&module)?;
         m.add(name, module)?;
     }
+    m.add("_in_place", in_place(py)?)?;
+    m.add("_itimer", itimer::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(input::wait_for_input, m)?)?;
-    m.add_function(wrap_pyfunction!(itimer::set_alarm, m)?)?;
-    m.add_function(wrap_pyfunction!(itimer::get_alarm, m)?)?;
     Ok(())
 }
