@@ -1,8 +1,9 @@
 # signal.alarm, signal.setitimer and signal.getitimer, which WASI CPython lacks and pysock gives:
 # a handler runs inside time.sleep (which sleeps on), ends a blocking recv by raising, and ends a
 # select loop once per expiry of an interval timer; what the timers read back; the argument errors;
-# SIG_IGN. With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it kills
-# python3 (a shell reports 142). tests/tests/sandbox.rs compares this with native CPython.
+# SIG_IGN; asyncio's loop.add_signal_handler for SIGALRM (valid_signals, siginterrupt, the wakeup
+# descriptor). With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it
+# kills python3 (a shell reports 142). tests/tests/sandbox.rs compares this with native CPython.
 import errno
 import select
 import signal
@@ -74,6 +75,40 @@ for args in ((R, -1), (R, 1e20), (99, 1), (R, "x"), (R, float("nan")), (R, 0.5, 
 for args in ((), (99,), (1.5,)):
     print("getitimer", args, outcome(signal.getitimer, *args))
 print(issubclass(signal.ItimerError, OSError), signal.ItimerError.__name__)
+
+# asyncio's loop.add_signal_handler: valid_signals, set_wakeup_fd on the loop's self-pipe (a socket,
+# which the signal's number is written to), siginterrupt. The callback runs when SIGALRM ends the
+# loop's wait, and after it ended a blocking recv that a coroutine made.
+valid = signal.valid_signals()
+print(len(valid), sorted(valid)[:2], signal.SIGALRM in valid)
+for args in ((0, True), (65, True), (2, "x"), (2.5, True), (signal.SIGALRM, False)):
+    print("siginterrupt", args, outcome(signal.siginterrupt, *args))
+
+
+async def add_signal_handler():
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    fired = asyncio.Event()
+    loop.add_signal_handler(signal.SIGALRM, fired.set)
+    signal.setitimer(R, 0.2)
+    t = time.monotonic()
+    await asyncio.wait_for(fired.wait(), 5)
+    print("callback ran in the loop's wait:", 0.15 < time.monotonic() - t < 2)
+    loop.remove_signal_handler(signal.SIGALRM)
+    loop.add_signal_handler(signal.SIGALRM, fired.clear)
+    a.settimeout(0.4)
+    signal.setitimer(R, 0.1)
+    try:
+        a.recv(10)
+    except TimeoutError:
+        print("the recv timed out")
+    await asyncio.sleep(0.05)
+    print("callback ran after the recv:", not fired.is_set())
+    loop.remove_signal_handler(signal.SIGALRM)
+
+
+__import__("asyncio").run(add_signal_handler())
 signal.signal(signal.SIGALRM, signal.SIG_IGN)
 signal.setitimer(R, 0.05)
 time.sleep(0.2)

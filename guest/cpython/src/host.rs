@@ -515,9 +515,8 @@ fn recv_from(s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, wait: bool) -
 }
 
 /// What `signal` comes to by the program's handler for it: KeyboardInterrupt for SIGINT's default
-/// handler; a Python handler tripped, as the signal's C handler would trip it, for the interpreter
-/// to run at its next check (which a call made through `crate::restarting` makes at once, and any
-/// other once it has returned); the run ended for SIG_DFL; nothing for SIG_IGN.
+/// handler; a Python handler to trip ([`trip_found_handlers`]); the run ended for SIG_DFL; nothing
+/// for SIG_IGN.
 fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalled> {
     use pyo3::prelude::*;
     let module = py.import("signal")?;
@@ -526,7 +525,7 @@ fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalle
         return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err(()));
     }
     if handler.is_callable() {
-        py.import("_thread")?.call_method1("interrupt_main", (signal,))?;
+        FOUND_HANDLERS.set(FOUND_HANDLERS.get() | 1 << signal);
         return Ok(if HANDS_BACK.get() { core::Signalled::HandBack } else { core::Signalled::Pending });
     }
     match handler.extract::<i64>() {
@@ -544,4 +543,32 @@ fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalle
         }
         _ => Ok(core::Signalled::Ignored),
     }
+}
+
+thread_local! {
+    /// The signals whose Python handlers `check_signals` found, to trip once the core is free.
+    static FOUND_HANDLERS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Trips the signals whose Python handlers `check_signals` found, as their C handlers would: the
+/// interpreter runs each at its next check, which a call made through `crate::restarting` makes at
+/// once, and any other once it has returned. Not inside `check_signals`, which runs inside a call
+/// into the core: tripping writes the signal's number to `signal.set_wakeup_fd`'s descriptor,
+/// which may be a socket (asyncio's self-pipe, for `loop.add_signal_handler`), and that write is
+/// a call into the core too.
+pub(crate) fn trip_found_handlers() {
+    let found = FOUND_HANDLERS.get();
+    if found == 0 {
+        return;
+    }
+    FOUND_HANDLERS.set(0);
+    pyo3::Python::attach(|py| {
+        use pyo3::prelude::*;
+        for signal in (0..64).filter(|n| found & 1 << n != 0) {
+            let tripped = py.import("_thread").and_then(|t| t.call_method1("interrupt_main", (signal,)));
+            if let Err(e) = tripped {
+                e.write_unraisable(py, None);
+            }
+        }
+    });
 }

@@ -31,9 +31,9 @@ mod input;
 mod landing;
 mod positional;
 mod select;
+mod signals;
 mod socket;
 mod ssl;
-mod itimer;
 mod time;
 
 use pyo3::prelude::*;
@@ -46,9 +46,12 @@ thread_local! {
 }
 
 /// Runs `f` on the shared core. The modules never call back into Python while `f` runs, so the
-/// borrow is never taken twice.
+/// borrow is never taken twice; the signal handlers `f` found are tripped once it is released
+/// ([`host::trip_found_handlers`]).
 pub(crate) fn with_core<T>(f: impl FnOnce(&mut Core<host::WitHost>) -> T) -> T {
-    CORE.with(|c| f(&mut c.borrow_mut()))
+    let got = CORE.with(|c| f(&mut c.borrow_mut()));
+    host::trip_found_handlers();
+    got
 }
 
 /// Runs `wait` on the shared core until it reports done. When it stops early for a pending Python
@@ -85,8 +88,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `_pysock.install()`: makes `_pysock._socket`, `.select` and `._ssl` the interpreter's `_socket`,
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
-/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm` and
-/// `setitimer` (`itimer.rs`). Modules that already imported the old ones are dropped from
+/// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm`, `setitimer`
+/// and what asyncio's signal handlers need (`signals.rs`). Modules that already imported the old ones are dropped from
 /// `sys.modules`, to be imported again on the new ones. Socket numbers below FD_SETSIZE are set
 /// aside in libc's table first (`descriptors.rs`). It calls no host
 /// function, so it may run while componentize-py pre-initialises an app.
@@ -97,7 +100,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     let this = py.import("_pysock")?;
     this.getattr("_in_place")?.call_method0("install")?;
     time::install(py)?;
-    itimer::install(&this)?;
+    signals::install(&this)?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
         modules.call_method1("pop", (*name, py.None()))?;
@@ -150,7 +153,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(name, module)?;
     }
     m.add("_in_place", in_place(py)?)?;
-    m.add("_itimer", itimer::module(py)?)?;
+    m.add("_signals", signals::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(input::wait_for_input, m)?)?;
     Ok(())

@@ -1,11 +1,14 @@
-"""signal.alarm, signal.setitimer and signal.getitimer on pysock's real-time timer, which itimer.rs
-passes to `install`.
+"""What WASI CPython's `signal` module lacks and pysock gives (signals.rs): `alarm`, `setitimer` and
+`getitimer` on pysock's real-time timer, which signals.rs passes to `install`, and `valid_signals` and
+`siginterrupt`, which asyncio's `loop.add_signal_handler` calls.
 
 They take and refuse arguments as Linux CPython's do (Modules/signalmodule.c): an int for a C int,
 a number of seconds rounded up to a microsecond as `_PyTime_FromSecondsObject` and `_PyTime_AsTimeval`
 round it, the kernel's EINVAL as `signal.ItimerError`, and the values read back as
 `double_from_timeval` makes them. `alarm` rounds what it returns as glibc's does. Only ITIMER_REAL
-exists here (itimer.rs says why): the other two raise ItimerError with ENOTSUP.
+exists here (signals.rs says why): the other two raise ItimerError with ENOTSUP. `valid_signals` is
+Linux's set (1-64 but glibc's two), and `siginterrupt` checks its arguments and has nothing to do:
+every pysock wait that a signal ends is made again once its handler ran, as with SA_RESTART.
 """
 
 import errno
@@ -17,6 +20,7 @@ import signal
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 TIME_MAX_NS = 2**63 - 1
+NSIG = 65
 
 
 class itimer_error(OSError):
@@ -106,6 +110,24 @@ def getitimer(*args):
     return _seconds(left), _seconds(every)
 
 
+def valid_signals():
+    """Return a set of valid signal numbers on this platform.
+
+The signal numbers returned by this function can be safely passed to
+functions like `pthread_sigmask`."""
+    return {signal.Signals(n) if n in signal.Signals._value2member_map_ else n for n in range(1, NSIG) if n not in (32, 33)}
+
+
+def siginterrupt(signalnum, flag, /):
+    """Change system call restart behaviour.
+
+If flag is False, system calls will be restarted when interrupted by
+signal sig, else system calls will be interrupted."""
+    signalnum, flag = _c_int(signalnum), _c_int(flag)
+    if not 1 <= signalnum < NSIG:
+        raise ValueError("signal number out of range")
+
+
 def _unset(*args):
     raise RuntimeError("_pysock.install() has not run")
 
@@ -118,7 +140,9 @@ def install(set_alarm, get_alarm):
     `get_alarm()`, each giving (time left, interval) in nanoseconds."""
     global _set_alarm, _get_alarm
     _set_alarm, _get_alarm = set_alarm, get_alarm
-    for name, value in (("alarm", alarm), ("setitimer", setitimer), ("getitimer", getitimer)):
+    functions = (("alarm", alarm), ("setitimer", setitimer), ("getitimer", getitimer),
+                 ("valid_signals", valid_signals), ("siginterrupt", siginterrupt))
+    for name, value in functions:
         value.__module__ = "_signal"
         setattr(signal, name, value)
     signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF = ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF

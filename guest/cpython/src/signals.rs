@@ -1,12 +1,13 @@
-//! `signal.alarm`, `signal.setitimer` and `signal.getitimer`, which WASI CPython lacks, over the
-//! host's real-time timer (`net.set-alarm`), so that a program's watchdog works as under python3:
+//! What WASI CPython's `signal` module lacks: `alarm`, `setitimer` and `getitimer` over the host's
+//! real-time timer (`net.set-alarm`), so that a program's watchdog works as under python3:
 //! at expiry the host delivers SIGALRM as it delivers Ctrl-C, the wait the program is in ends, and
 //! the program's SIGALRM handler runs (`host::check_signals`); with SIG_DFL the run ends with
 //! status 142, as a shell reports a native process that SIGALRM killed. Like Ctrl-C, it reaches a
 //! program that waits (a socket call, `select`, `time.sleep`, ...), not one that is computing.
 //!
-//! `itimer.py` gives the functions CPython's argument handling and errors; the two functions here
-//! are its way to the host. Only ITIMER_REAL exists in the sandbox: the virtual and profiling
+//! `signals.py` gives the functions CPython's argument handling and errors, and adds
+//! `valid_signals` and `siginterrupt`, without which asyncio's `loop.add_signal_handler` fails; the
+//! two functions here are its way to the host. Only ITIMER_REAL exists in the sandbox: the virtual and profiling
 //! timers count the process's CPU time, which the host does not measure per guest.
 
 use crate::bindings::pysock::net::net;
@@ -26,19 +27,20 @@ fn get_alarm() -> (u64, u64) {
     net::get_alarm()
 }
 
-/// `itimer.py`, compiled when `_pysock` is imported (before componentize-py's snapshot, so a run
+/// `signals.py`, compiled when `_pysock` is imported (before componentize-py's snapshot, so a run
 /// does not pay for it).
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    let source = std::ffi::CString::new(include_str!("itimer.py")).expect("no NUL in the source");
-    PyModule::from_code(py, &source, c"_pysock/itimer.py", c"_pysock._itimer")
+    let source = std::ffi::CString::new(include_str!("signals.py")).expect("no NUL in the source");
+    PyModule::from_code(py, &source, c"_pysock/signals.py", c"_pysock._signals")
 }
 
-/// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*` and `ItimerError` in the `signal` module.
+/// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*`, `ItimerError`, `valid_signals` and
+/// `siginterrupt` in the `signal` module.
 /// Calls no host function.
 pub fn install(pysock: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = pysock.py();
     let set = wrap_pyfunction!(set_alarm, py)?;
     let get = wrap_pyfunction!(get_alarm, py)?;
-    pysock.getattr("_itimer")?.call_method1("install", (set, get))?;
+    pysock.getattr("_signals")?.call_method1("install", (set, get))?;
     Ok(())
 }
