@@ -6,6 +6,7 @@ PYTHONPATH=SITE_DIR, in the sandbox `pysock python --path SITE_DIR`, as a user w
 import asyncio
 import json
 import os
+import socket
 import ssl
 import sys
 import time
@@ -282,6 +283,46 @@ async def aiohttp_both_ends():
 outcome("aiohttp verified", lambda: asyncio.run(aiohttp_client(trusting)))
 outcome("aiohttp wrong CA", lambda: asyncio.run(aiohttp_client(ssl.create_default_context(cafile=other_ca))))
 outcome("aiohttp server and client", lambda: asyncio.run(aiohttp_both_ends()))
+
+
+def aiohttp_run_app():
+    """aiohttp's `web.run_app`, which installs its SIGINT and SIGTERM handlers with asyncio's
+    `loop.add_signal_handler`: once serving, a request to itself, then a SIGALRM handler ends it
+    with GracefulExit, as a watchdog would."""
+    import signal
+
+    got = []
+
+    async def hello(request):
+        return web.Response(text="hello from run_app")
+
+    async def ask_then_stop(app):
+        port = app["site_port"]()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+            async with session.get(f"http://127.0.0.1:{port}/") as r:
+                got.append((r.status, await r.text()))
+        signal.setitimer(signal.ITIMER_REAL, 0.1)
+
+    def stop(signum, frame):
+        raise web.GracefulExit()
+
+    async def on_startup(app):
+        app["asking"] = asyncio.get_running_loop().create_task(ask_then_stop(app))
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    app = web.Application()
+    app["site_port"] = lambda: listener.getsockname()[1]
+    app.router.add_get("/", hello)
+    app.on_startup.append(on_startup)
+    previous = signal.signal(signal.SIGALRM, stop)
+    try:
+        web.run_app(app, sock=listener, print=None, handle_signals=True)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return got, "returned"
+
+
+outcome("aiohttp run_app, ended by a SIGALRM handler", aiohttp_run_app)
 
 
 async def aiohttp_websocket():
