@@ -69,7 +69,7 @@ def outcome(call, *args):
 
 for args in ((2**40,), (1.5,), ("1",), (), (1, 2)):
     print("alarm", args, outcome(signal.alarm, *args))
-for args in ((R, -1), (R, 1e20), (99, 1), (R, "x"), (R, float("nan")), (R, 0.5, -1), (R, 10**10), (-1, 0), (1.5, 0),
+for args in ((R, -1), (R, 1e20), (99, 1), (R, "x"), (R, float("nan")), (R, float("inf")), (R, 0.5, -1), (R, 10**10), (-1, 0), (1.5, 0),
              (R,), (R, 0, 0, 0), (R, -0.0)):
     print("setitimer", args, outcome(signal.setitimer, *args))
 for args in ((), (99,), (1.5,)):

@@ -42,9 +42,11 @@ def _microseconds(seconds):
     if isinstance(seconds, float):
         if math.isnan(seconds):
             raise ValueError("Invalid value NaN (not a number)")
-        ns = math.ceil(seconds * 1e9)
+        ns = seconds * 1e9
+        # Before rounding: an infinity is out of range too, as CPython says.
         if not -TIME_MAX_NS - 1 <= ns <= TIME_MAX_NS:
             raise OverflowError("timestamp out of range for platform time_t")
+        ns = math.ceil(ns)
     else:
         ns = operator.index(seconds) * 10**9
         if not -TIME_MAX_NS - 1 <= ns <= TIME_MAX_NS:
