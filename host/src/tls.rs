@@ -491,7 +491,7 @@ fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'sta
 #[derive(Debug)]
 struct PythonServerVerifier {
     roots: Arc<RootCertStore>,
-    /// The same certificates as `roots`, whole, for [`verify_ca_flagged`] and [`chain_to_trust`].
+    /// The same certificates as `roots`, whole, for [`Peer::as_openssl_says`].
     trusted: Arc<[CertificateDer<'static>]>,
     verify: bool,
     check_hostname: bool,
@@ -595,15 +595,15 @@ struct Peer<'a> {
 
 impl Peer<'_> {
     /// webpki's `verdict` on the peer's chain, or OpenSSL's where the two differ: a peer's own
-    /// certificate with the CA flag, which webpki refuses ([`verify_ca_flagged`]); a chain that
-    /// reaches no trusted certificate, which OpenSSL names after where it ends
+    /// certificate with the CA flag, which webpki refuses ([`Peer::verify_ca_flagged`]); a chain
+    /// that reaches no trusted certificate, which OpenSSL names after where it ends
     /// ([`untrusted_chain_error`]); and a signature that fails because webpki tried an issuer
     /// whose key identifier OpenSSL would have seen differs ([`chain_to_trust`]). `name` is the
     /// server's name when it is checked.
     fn as_openssl_says(&self, verdict: Result<(), rustls::Error>, name: Option<&ServerName<'_>>) -> Result<(), rustls::Error> {
         let openssl = match verdict {
             Err(rustls::Error::InvalidCertificate(CertificateError::Other(refusal))) if is_ca_refusal(&refusal) => {
-                verify_ca_flagged(self.trusted, self.end_entity, self.intermediates, self.purpose, name, self.now)
+                self.verify_ca_flagged(name)
             }
             Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
                 Err(untrusted_chain_error(self.end_entity, self.intermediates))
@@ -615,50 +615,44 @@ impl Peer<'_> {
         };
         openssl.map_err(rustls::Error::InvalidCertificate)
     }
-}
 
-/// A peer's certificate that has the CA flag, which webpki refuses as a peer's own
-/// (`CaUsedAsEndEntity`) and OpenSSL checks like any other. The usual ones come from
-/// `openssl req -x509`, which marks what it makes a CA: a self-signed certificate trusted as itself
-/// with `cafile=`, or one that a trusted CA issued with `-CA`. This checks them in OpenSSL's order:
-/// a chain to a trusted certificate (following issuer names through the peer's certificates), the
-/// purpose, the issuers' CA flags, the name (`name`, when the host name is checked), then from the
-/// top down each signature and the dates. A certificate trusted as itself has no signature to check:
-/// the handshake proves that the peer holds the trusted certificate's key.
-fn verify_ca_flagged(
-    trusted: &[CertificateDer<'_>],
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    purpose: Purpose,
-    name: Option<&ServerName<'_>>,
-    now: UnixTime,
-) -> Result<(), CertificateError> {
-    let chain = chain_to_trust(trusted, end_entity, intermediates)?;
-    if !der::suits(end_entity, purpose) {
-        return Err(CertificateError::InvalidPurpose);
-    }
-    if chain.iter().skip(1).any(|link| !der::may_issue(link.cert)) {
-        return Err(CertificateError::Other(rustls::OtherError(Arc::new(webpki::Error::EndEntityUsedAsCa))));
-    }
-    if name.is_some_and(|name| !names(end_entity, name)) {
-        return Err(CertificateError::NotValidForName);
-    }
-    let now = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
-    for link in chain.iter().rev() {
-        if let Some(keys) = &link.issuer_keys {
-            if !keys.iter().any(|key| signed_by(link.cert, key)) {
-                return Err(CertificateError::BadSignature);
+    /// A peer's certificate that has the CA flag, which webpki refuses as a peer's own
+    /// (`CaUsedAsEndEntity`) and OpenSSL checks like any other. The usual ones come from
+    /// `openssl req -x509`, which marks what it makes a CA: a self-signed certificate trusted as
+    /// itself with `cafile=`, or one that a trusted CA issued with `-CA`. This checks them in
+    /// OpenSSL's order: a chain to a trusted certificate (following issuer names through the peer's
+    /// certificates), the purpose, the issuers' CA flags, the name (`name`, when the host name is
+    /// checked), then from the top down each signature and the dates. A certificate trusted as
+    /// itself has no signature to check: the handshake proves that the peer holds its key.
+    fn verify_ca_flagged(&self, name: Option<&ServerName<'_>>) -> Result<(), CertificateError> {
+        let chain = chain_to_trust(self.trusted, self.end_entity, self.intermediates)?;
+        let end_entity = self.end_entity;
+        if !der::suits(end_entity, self.purpose) {
+            return Err(CertificateError::InvalidPurpose);
+        }
+        if chain.iter().skip(1).any(|link| !der::may_issue(link.cert)) {
+            return Err(CertificateError::Other(rustls::OtherError(Arc::new(webpki::Error::EndEntityUsedAsCa))));
+        }
+        if name.is_some_and(|name| !names(end_entity, name)) {
+            return Err(CertificateError::NotValidForName);
+        }
+        let now = i64::try_from(self.now.as_secs()).unwrap_or(i64::MAX);
+        for link in chain.iter().rev() {
+            if let Some(keys) = &link.issuer_keys {
+                if !keys.iter().any(|key| signed_by(link.cert, key)) {
+                    return Err(CertificateError::BadSignature);
+                }
+            }
+            let (not_before, not_after) = der::validity(link.cert).ok_or(CertificateError::BadEncoding)?;
+            if now < not_before {
+                return Err(CertificateError::NotValidYet);
+            }
+            if now > not_after {
+                return Err(CertificateError::Expired);
             }
         }
-        let (not_before, not_after) = der::validity(link.cert).ok_or(CertificateError::BadEncoding)?;
-        if now < not_before {
-            return Err(CertificateError::NotValidYet);
-        }
-        if now > not_after {
-            return Err(CertificateError::Expired);
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// One certificate of a chain and the public keys (SubjectPublicKeyInfo contents) of the

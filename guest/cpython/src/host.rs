@@ -274,8 +274,8 @@ impl core::Host for WitHost {
             for signal in signals {
                 match signalled(py, i32::from(signal)) {
                     Ok(core::Signalled::Ignored) => {}
-                    Ok(handled) if outcome != core::Signalled::HandBack => outcome = handled,
-                    Ok(_) => {}
+                    // A handler found: Pending or HandBack, as the running call has it.
+                    Ok(handled) => outcome = handled,
                     Err(e) => raised = raised.or(Some(e)),
                 }
             }

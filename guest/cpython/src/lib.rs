@@ -89,10 +89,10 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm`, `setitimer`
-/// and what asyncio's signal handlers need (`signals.rs`). Modules that already imported the old ones are dropped from
-/// `sys.modules`, to be imported again on the new ones. Socket numbers below FD_SETSIZE are set
-/// aside in libc's table first (`descriptors.rs`). It calls no host
-/// function, so it may run while componentize-py pre-initialises an app.
+/// and what asyncio's signal handlers need (`signals.rs`). Modules that already imported the old
+/// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
+/// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
+/// so it may run while componentize-py pre-initialises an app.
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
     descriptors::reserve();
