@@ -2,7 +2,7 @@
 # a handler runs inside time.sleep (which sleeps on), ends a blocking recv by raising, and ends a
 # select loop once per expiry of an interval timer; what the timers read back; the argument errors;
 # SIG_IGN; asyncio's loop.add_signal_handler for SIGALRM (valid_signals, siginterrupt, the wakeup
-# descriptor). With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it
+# descriptor); glibc's signal names and descriptions. With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it
 # kills python3 (a shell reports 142). tests/tests/sandbox.rs compares this with native CPython.
 import errno
 import select
@@ -81,6 +81,12 @@ print(issubclass(signal.ItimerError, OSError), signal.ItimerError.__name__)
 # loop's wait, and after it ended a blocking recv that a coroutine made.
 valid = signal.valid_signals()
 print(len(valid), sorted(valid)[:2], signal.SIGALRM in valid)
+# glibc's names and words, which WASI's libc (musl's) lacks: the real-time range's ends as members.
+print([repr(s) for s in sorted(valid)[30:33]], repr(max(valid)), len(signal.Signals), signal.Signals(34))
+print(repr(signal.SIGCLD), repr(signal.SIGRTMIN), repr(signal.SIGRTMAX), signal.Signals["SIGCLD"] is signal.SIGCHLD)
+print([signal.strsignal(n) for n in (2, 8, 14, 17, 31, 32, 33, 34, 40, 64)])
+for n in (0, 65, -1, 2**31, "2", 2.0):
+    print("strsignal", repr(n), outcome(signal.strsignal, n))
 for args in ((0, True), (65, True), (2, "x"), (2.5, True), (signal.SIGALRM, False)):
     print("siginterrupt", args, outcome(signal.siginterrupt, *args))
 

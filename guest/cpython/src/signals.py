@@ -9,8 +9,15 @@ round it, the kernel's EINVAL as `signal.ItimerError`, and the values read back 
 exists here (signals.rs says why): the other two raise ItimerError with ENOTSUP. `valid_signals` is
 Linux's set (1-64 but glibc's two), and `siginterrupt` checks its arguments and has nothing to do:
 every pysock wait that a signal ends is made again once its handler ran, as with SA_RESTART.
+
+WASI's libc also names and describes signals as musl does, not as glibc, which Linux CPython is built
+on: no SIGCLD, SIGRTMIN or SIGRTMAX (so `valid_signals()` gave 34 and 64 as bare ints, and
+`signal.Signals` had two members fewer), and `strsignal` says "RT34" where glibc says "Real-time
+signal 0". `_glibc_names()` gives `signal` glibc's, once, when `_pysock` is imported.
 """
 
+import _signal
+import enum
 import errno
 import math
 import operator
@@ -128,6 +135,49 @@ signal sig, else system calls will be interrupted."""
     signalnum, flag = _c_int(signalnum), _c_int(flag)
     if not 1 <= signalnum < NSIG:
         raise ValueError("signal number out of range")
+
+
+# What glibc calls a signal where musl's words differ; 32 and 33 are glibc's own, which it does not name.
+GLIBC_DESCRIPTIONS = {8: "Floating point exception", 17: "Child exited", 32: None, 33: None}
+SIGRTMIN, SIGRTMAX = 34, 64
+
+
+def strsignal(signalnum, /):
+    """Return the system description of the given signal.
+
+Returns the description of signal *signalnum*, such as "Interrupt"
+for :const:`SIGINT`. Returns :const:`None` if *signalnum* has no
+description. Raises :exc:`ValueError` if *signalnum* is invalid."""
+    described = _musl_strsignal(signalnum)  # its checks and errors first, as CPython's
+    number = operator.index(signalnum)
+    if number in GLIBC_DESCRIPTIONS:
+        return GLIBC_DESCRIPTIONS[number]
+    if SIGRTMIN <= number <= SIGRTMAX:
+        return f"Real-time signal {number - SIGRTMIN}"
+    return described
+
+
+_musl_strsignal = signal.strsignal
+
+
+def _glibc_names():
+    """SIGCLD, SIGRTMIN and SIGRTMAX in `signal` and among its `Signals`, and glibc's descriptions.
+
+`Signals` is made again as signal.py made it, from `_signal`'s names, now with these three: its
+members are new objects, equal to the old ones (IntEnum), and nothing has kept the old class yet."""
+    for name, number in (("SIGCLD", _signal.SIGCHLD), ("SIGRTMIN", SIGRTMIN), ("SIGRTMAX", SIGRTMAX)):
+        setattr(_signal, name, int(number))
+    enum.IntEnum._convert_(
+        "Signals", signal.__name__,
+        lambda name: name.isupper() and (name.startswith("SIG") and not name.startswith("SIG_")) or name.startswith("CTRL_"),
+        source=_signal,
+    )
+    strsignal.__module__ = "_signal"
+    signal.strsignal = _signal.strsignal = strsignal
+
+
+if not hasattr(_signal, "SIGRTMIN"):
+    _glibc_names()
 
 
 def _unset(*args):
