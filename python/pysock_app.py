@@ -16,4 +16,5 @@ from wit_world import exports
 class Run(exports.Run):
     def run(self) -> None:
         _pysock.install()
+        _pysock.started()
         _script.run_command_line()

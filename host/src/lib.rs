@@ -50,6 +50,7 @@ pub mod bindings {
 pub mod audit;
 mod alarm;
 mod data;
+mod signal_words;
 mod embedded;
 mod errno;
 mod error;
@@ -92,6 +93,14 @@ pub struct PysockCtx {
     pub(crate) inherited_stdin: bool,
     /// This process's stdin is registered with `poll` (once a wait on it first blocked).
     pub(crate) stdin_polled: bool,
+}
+
+impl Drop for PysockCtx {
+    fn drop(&mut self) {
+        // The store drops its data before it frees the guest's memory: from here on, no signal
+        // writes there.
+        self.interrupter.set_signal_words(None);
+    }
 }
 
 impl PysockCtx {
@@ -146,6 +155,9 @@ struct Wake {
     socket_timeouts: AtomicBool,
     /// Readable while either is pending: the store's poller and every guest epoll instance watch it.
     fd: std::os::fd::OwnedFd,
+    /// What a delivered signal sets in the guest's memory, so that a computing guest takes it
+    /// (`signal_words`); held while they are set, so that the store cannot free them meanwhile.
+    signal_words: std::sync::Mutex<Option<signal_words::SignalWords>>,
 }
 
 impl Drop for Wake {
@@ -176,6 +188,7 @@ impl Interrupter {
             alarm: Default::default(),
             socket_timeouts: AtomicBool::new(false),
             fd,
+            signal_words: Default::default(),
         })))
     }
 
@@ -207,14 +220,23 @@ impl Interrupter {
         self.deliver(SIGINT)
     }
 
-    /// Delivers `signal` to the guest, unless it is still on its way (false).
+    /// Delivers `signal` to the guest, unless it is still on its way (false): its wait ends, and
+    /// a guest that computes takes it at its next check, through the words it named.
     fn deliver(&self, signal: u32) -> bool {
         let bit = 1 << signal;
         if self.0.pending.fetch_or(bit, Ordering::SeqCst) & bit != 0 {
             return false;
         }
         sys::eventfd_signal(self.fd());
+        if let Some(words) = &*self.0.signal_words.lock().unwrap_or_else(|e| e.into_inner()) {
+            words.trip();
+        }
         true
+    }
+
+    /// The words a delivered signal sets in the guest's memory, or none.
+    pub(crate) fn set_signal_words(&self, words: Option<signal_words::SignalWords>) {
+        *self.0.signal_words.lock().unwrap_or_else(|e| e.into_inner()) = words;
     }
 
     /// Arms the guest's real-time timer ([`alarm`]): SIGALRM `value` from now (zero: disarms it),
@@ -230,8 +252,10 @@ impl Interrupter {
         self.0.alarm.get()
     }
 
-    /// The signals that ended waits with EINTR since the last call, in increasing order.
+    /// The signals delivered since the last call, in increasing order: those that ended waits with
+    /// EINTR, and those no wait has seen yet (a computing guest's, which then end no wait).
     pub(crate) fn take_signals(&self) -> Vec<u8> {
+        self.take_pending();
         let taken = self.0.taken.swap(0, Ordering::SeqCst);
         (0..32u8).filter(|n| taken & (1 << n) != 0).collect()
     }
@@ -480,12 +504,13 @@ impl HasData for Pysock {
     type Data<'a> = PysockCtxView<'a>;
 }
 
-/// Adds the `pysock:net` host interfaces (`types`, `net`, `data`, `tls`) to `linker`.
+/// Adds the `pysock:net` host interfaces (`types`, `net`, `data`, `tls`, `signals`) to `linker`.
 pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     bindings::pysock::net::types::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::net::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::tls::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     tls::add_bulk_to_linker(linker)?;
     data::add_to_linker(linker)?;
+    signal_words::add_to_linker(linker)?;
     Ok(())
 }

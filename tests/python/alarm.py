@@ -1,7 +1,7 @@
 # signal.alarm, signal.setitimer and signal.getitimer, which WASI CPython lacks and pysock gives:
 # a handler runs inside time.sleep (which sleeps on), ends a blocking recv by raising, and ends a
 # select loop once per expiry of an interval timer; what the timers read back; the argument errors;
-# SIG_IGN; asyncio's loop.add_signal_handler for SIGALRM (valid_signals, siginterrupt, the wakeup
+# SIG_IGN; handlers that run while the program computes; asyncio's loop.add_signal_handler for SIGALRM (valid_signals, siginterrupt, the wakeup
 # descriptor); glibc's signal names and descriptions. With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it
 # kills python3 (a shell reports 142). tests/tests/sandbox.rs compares this with native CPython.
 import errno
@@ -47,6 +47,28 @@ for _ in range(3):
         print("select returned")
     except TimeoutError:
         print("select ended by the handler")
+
+# While the program computes, between two of its instructions, as a native handler runs: a watchdog
+# ends a loop that never waits (bounded by the clock, should it not), and an interval timer's
+# handler runs three times in another.
+signal.setitimer(R, 0.1)
+deadline = time.monotonic() + 5
+try:
+    while time.monotonic() < deadline:
+        pass
+    print("the loop ran to its bound")
+except TimeoutError as e:
+    print("computing loop ended by the handler:", e)
+ticks = []
+signal.signal(signal.SIGALRM, lambda signum, frame: ticks.append(signum))
+signal.setitimer(R, 0.05, 0.05)
+deadline = time.monotonic() + 5
+spins = 0
+while len(ticks) < 3 and time.monotonic() < deadline:
+    spins += 1
+signal.setitimer(R, 0)
+print("handler ran while computing:", ticks, spins > 0)
+signal.signal(signal.SIGALRM, raiser)
 left, interval = signal.getitimer(R)
 print("interval timer:", 0 < left <= 0.1, interval)
 print(signal.setitimer(R, 0)[1], signal.getitimer(R))
@@ -85,6 +107,10 @@ print(len(valid), sorted(valid)[:2], signal.SIGALRM in valid)
 print([repr(s) for s in sorted(valid)[30:33]], repr(max(valid)), len(signal.Signals), signal.Signals(34))
 print(repr(signal.SIGCLD), repr(signal.SIGRTMIN), repr(signal.SIGRTMAX), signal.Signals["SIGCLD"] is signal.SIGCHLD)
 print([signal.strsignal(n) for n in (2, 8, 14, 17, 31, 32, 33, 34, 40, 64)])
+# glibc keeps 32 and 33 for itself: a program can neither set nor read their handlers.
+print(signal.getsignal(32), signal.getsignal(33))
+for args in ((32, 5), (32, None), (33, signal.SIG_IGN), (32, signal.SIG_DFL), (32, lambda *a: 0), ("32", signal.SIG_DFL)):
+    print("signal", args[0], outcome(signal.signal, *args))
 for n in (0, 65, -1, 2**31, "2", 2.0):
     print("strsignal", repr(n), outcome(signal.strsignal, n))
 for args in ((0, True), (65, True), (2, "x"), (2.5, True), (signal.SIGALRM, False)):

@@ -295,10 +295,10 @@ fn ended_within_30_s(child: &mut std::process::Child, what: &str) -> std::proces
     }
 }
 
-/// Ctrl-C reaches the program as python3's: KeyboardInterrupt from the call it waits in, its
-/// cleanup run, status 130; through asyncio's own SIGINT handler too. With SIG_DFL it ends at once,
-/// without its cleanup. A program computing where no socket wait can take it is stopped by a
-/// second one.
+/// Ctrl-C reaches the program as python3's: KeyboardInterrupt from the call it waits in, or from
+/// the loop it computes in, its cleanup run, status 130; through asyncio's own SIGINT handler too.
+/// With SIG_DFL it ends at once, without its cleanup. A program blocked where nothing can take it
+/// (a WASI read of stdin) is stopped by a second one.
 #[test]
 fn ctrl_c_is_keyboard_interrupt() {
     use std::io::{BufRead, BufReader};
@@ -514,7 +514,31 @@ fn ctrl_c_is_keyboard_interrupt() {
         "asking.py",
         &["print('waiting', flush=True)", "try:", "    input('name: ')", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
     );
-    let computing = dir.write("computing.py", "print('waiting', flush=True)\nwhile True:\n    pass\n");
+    // A loop that never waits: the signal reaches it between two instructions, as natively.
+    let computing = dir.write(
+        "computing.py",
+        &["print('waiting', flush=True)", "try:", "    while True:", "        pass", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
+    );
+    // A handler of the program's own, run twice while it computes: each Ctrl-C is taken, so the
+    // second does not stop the run.
+    let computing_handled = dir.write(
+        "computing_handled.py",
+        &[
+            "import signal, sys, time",
+            "taken = []",
+            "signal.signal(signal.SIGINT, lambda signum, frame: taken.append(signum))",
+            "print('waiting', flush=True)",
+            "start = time.monotonic()",
+            "while len(taken) < 2 and time.monotonic() - start < 20:",
+            "    pass",
+            "print('handler ran', taken, flush=True)",
+            "sys.exit(4)",
+            "",
+        ]
+        .join("\n"),
+    );
+    // A read of stdin through os.read, blocked in a WASI call that nothing in the host can end.
+    let stuck = dir.write("stuck.py", "import os\nprint('waiting', flush=True)\nos.read(0, 1)\n");
     // Starts `command` with a pipe for stdin, sends SIGINT `times` times once it printed its first
     // line, then closes its stdin, and returns its exit status, the rest of its stdout, and the last
     // line of its stderr (the lines before it differ between python3 3.11 and the sandbox's 3.14).
@@ -549,7 +573,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         (status, rest, err.lines().last().unwrap_or_default().to_string(), err)
     };
     let summary = |(status, rest, last, _): (Option<i32>, String, String, String)| (status, rest, last);
-    for script in [&blocked, &receiving, &datagrams, &sending_once, &sending_all, &handshaking, &in_asyncio, &sleeping, &asking] {
+    for script in [&blocked, &receiving, &datagrams, &sending_once, &sending_all, &handshaking, &in_asyncio, &sleeping, &asking, &computing] {
         let script = script.to_str().unwrap();
         let sandboxed = interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1);
         let native = interrupt(python3().arg(script), 1);
@@ -569,6 +593,10 @@ fn ctrl_c_is_keyboard_interrupt() {
         assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 2)));
         assert_eq!(sandboxed, (Some(4), "handler ran 1\nhandler ran 2\ncleanup ran\n".to_string(), String::new()));
     }
+    let script = computing_handled.to_str().unwrap();
+    let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", script]), 2));
+    assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 2)));
+    assert_eq!(sandboxed, (Some(4), "handler ran [2, 2]\n".to_string(), String::new()));
     let script = deadline_kept.to_str().unwrap();
     let sandboxed = summary(interrupt(Command::new(pysock_bin()).args(["python", "--allow-loopback", script]), 1));
     assert_eq!(sandboxed, summary(interrupt(python3().arg(script), 1)));
@@ -584,7 +612,7 @@ fn ctrl_c_is_keyboard_interrupt() {
     assert_eq!(sandboxed, native, "the whole of stderr too");
     assert_eq!(sandboxed.3, ">>> \nKeyboardInterrupt\n>>> \n");
     assert_eq!(summary(sandboxed), (Some(0), String::new(), ">>> ".to_string()));
-    let stopped = summary(interrupt(Command::new(pysock_bin()).args(["python", computing.to_str().unwrap()]), 2));
+    let stopped = summary(interrupt(Command::new(pysock_bin()).args(["python", stuck.to_str().unwrap()]), 2));
     assert_eq!(stopped.0, Some(130));
     assert!(stopped.2.contains("Ctrl-C again before the program took the first"), "{stopped:?}");
     // Neither way of ending leaves the run's private temporary folder behind.

@@ -517,7 +517,7 @@ fn recv_from(s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, wait: bool) -
 /// What `signal` comes to by the program's handler for it: KeyboardInterrupt for SIGINT's default
 /// handler; a Python handler to trip ([`trip_found_handlers`]); the run ended for SIG_DFL; nothing
 /// for SIG_IGN.
-fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalled> {
+pub(crate) fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalled> {
     use pyo3::prelude::*;
     let module = py.import("signal")?;
     let handler = module.call_method1("getsignal", (signal,))?;

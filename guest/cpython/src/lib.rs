@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in five modules only, where the C API, libc or the raw host import needs it:
-// `buffer`, `descriptors`, `finalize`, `landing` and `positional` (and the one line `positional_method!` adds
+// `unsafe` is allowed in six modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `buffer`, `descriptors`, `finalize`, `landing`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -31,6 +31,7 @@ mod input;
 mod landing;
 mod positional;
 mod select;
+mod signal_words;
 mod signals;
 mod socket;
 mod ssl;
@@ -49,9 +50,16 @@ thread_local! {
 /// borrow is never taken twice; the signal handlers `f` found are tripped once it is released
 /// ([`host::trip_found_handlers`]).
 pub(crate) fn with_core<T>(f: impl FnOnce(&mut Core<host::WitHost>) -> T) -> T {
+    signal_words::name_once();
     let got = CORE.with(|c| f(&mut c.borrow_mut()));
     host::trip_found_handlers();
     got
+}
+
+/// Whether no call into the core is running (`with_core`), so that tripping a handler, which may
+/// write to a socket, can happen now.
+pub(crate) fn core_is_free() -> bool {
+    CORE.with(|c| c.try_borrow_mut().is_ok())
 }
 
 /// Runs `wait` on the shared core until it reports done. When it stops early for a pending Python
@@ -153,8 +161,10 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(name, module)?;
     }
     m.add("_in_place", in_place(py)?)?;
+    signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
+    m.add_function(wrap_pyfunction!(signal_words::started, m)?)?;
     m.add_function(wrap_pyfunction!(input::wait_for_input, m)?)?;
     Ok(())
 }

@@ -180,6 +180,42 @@ if not hasattr(_signal, "SIGRTMIN"):
     _glibc_names()
 
 
+# glibc's own signals, which sigaction(2) refuses to a program; pysock's guest uses 32 itself
+# (signal_words.rs).
+GLIBC_RESERVED = (32, 33)
+
+
+def _signal_checked(signalnum, handler, /):
+    """_signal.signal, refusing glibc's own signals as Linux CPython's does: after its checks of the
+handler, with EINVAL from sigaction."""
+    if _number(signalnum) in GLIBC_RESERVED:
+        if not (callable(handler) or (type(handler) is int and handler in (_signal.SIG_DFL, _signal.SIG_IGN))):
+            raise TypeError("signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object")
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+    return _unchecked_signal(signalnum, handler)
+
+
+def _getsignal_checked(signalnum, /):
+    """_signal.getsignal: None for glibc's own signals, which no Python handler can have."""
+    if _number(signalnum) in GLIBC_RESERVED:
+        return None
+    return _unchecked_getsignal(signalnum)
+
+
+def _number(signalnum):
+    try:
+        return operator.index(signalnum)
+    except TypeError:
+        return None  # the C function's own error, in the call
+
+
+_unchecked_signal, _unchecked_getsignal = _signal.signal, _signal.getsignal
+for _checked, _unchecked in ((_signal_checked, _signal.signal), (_getsignal_checked, _signal.getsignal)):
+    _checked.__name__, _checked.__qualname__, _checked.__doc__ = _unchecked.__name__, _unchecked.__qualname__, _unchecked.__doc__
+    _checked.__module__ = "_signal"
+_signal.signal, _signal.getsignal = _signal_checked, _getsignal_checked
+
+
 def _unset(*args):
     raise RuntimeError("_pysock.install() has not run")
 

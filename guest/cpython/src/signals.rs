@@ -3,7 +3,8 @@
 //! at expiry the host delivers SIGALRM as it delivers Ctrl-C, the wait the program is in ends, and
 //! the program's SIGALRM handler runs (`host::check_signals`); with SIG_DFL the run ends with
 //! status 142, as a shell reports a native process that SIGALRM killed. Like Ctrl-C, it reaches a
-//! program that waits (a socket call, `select`, `time.sleep`, ...), not one that is computing.
+//! program that waits (a socket call, `select`, `time.sleep`, ...) in that wait, and one that is
+//! computing between two instructions (`signal_words`).
 //!
 //! `signals.py` gives the functions CPython's argument handling and errors, and adds
 //! `valid_signals` and `siginterrupt`, without which asyncio's `loop.add_signal_handler` fails; the
@@ -17,6 +18,7 @@ use pyo3::prelude::*;
 /// returns it as it was, (time left, interval) in nanoseconds.
 #[pyfunction]
 fn set_alarm(value_ns: u64, interval_ns: u64) -> PyResult<(u64, u64)> {
+    crate::signal_words::name_once();
     net::set_alarm(value_ns, interval_ns)
         .map_err(|_| pyo3::exceptions::PyOSError::new_err("pysock's host could not start the thread of the sandbox's timer"))
 }
