@@ -168,9 +168,23 @@ struct Peers {
     tls_sink: u16,
 }
 
+/// A loopback listener whose backlog holds a whole run's connections. std's listen(2) asks for 128:
+/// when a peer's accepting thread is not scheduled for a few milliseconds (seen on a 2-CPU VM), a
+/// subject that connects 40,000 times a second fills that, the kernel drops its next SYN, and the
+/// connect waits out the one-second retransmission: the connection rates read 245, 326, 490 or
+/// 960 per second, by how many SYNs one run lost, whichever subject it was.
+fn peer_listener() -> TcpListener {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    // SAFETY: listen(2) on the listener's own descriptor; a second listen sets its backlog (the
+    // kernel caps it at net.core.somaxconn).
+    let listened = unsafe { libc::listen(std::os::fd::AsRawFd::as_raw_fd(&listener), 4096) };
+    assert_eq!(listened, 0, "listen(2) on a loopback listener: {}", std::io::Error::last_os_error());
+    listener
+}
+
 /// Serves each connection on its own thread with `handler`.
 fn spawn_peer(handler: fn(TcpStream)) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let listener = peer_listener();
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
         for conn in listener.incoming().flatten() {
@@ -307,11 +321,11 @@ fn tls_sink(config: Arc<rustls::ServerConfig>, c: TcpStream) -> Result<()> {
 }
 
 fn start_peers() -> Result<Peers> {
-    let acceptor = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let acceptor = peer_listener();
     let acceptor_port = acceptor.local_addr().unwrap().port();
     std::thread::spawn(move || acceptor.incoming().for_each(drop));
     let config = tls_sink_config()?;
-    let tls = TcpListener::bind("127.0.0.1:0")?;
+    let tls = peer_listener();
     let tls_sink_port = tls.local_addr()?.port();
     std::thread::spawn(move || {
         for conn in tls.incoming().flatten() {
