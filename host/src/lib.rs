@@ -138,7 +138,9 @@ impl PysockCtx {
 ///
 /// It also delivers SIGINT (Ctrl-C) to the guest ([`Interrupter::deliver_sigint`]), and the guest's
 /// SIGALRM ([`alarm`]): the wait the guest is in, or its next one, ends once with EINTR, after which
-/// CPython runs the program's handler (KeyboardInterrupt for SIGINT) as it does for a native signal.
+/// CPython runs the program's handler (KeyboardInterrupt for SIGINT) as it does for a native signal;
+/// a guest that is computing takes it at its next instruction boundary, through the words of its
+/// memory it named ([`signal_words`]).
 #[derive(Clone)]
 pub struct Interrupter(Arc<Wake>);
 
