@@ -62,3 +62,29 @@ pub fn run_in_process(script: &str, args: &[&str], mut options: pysock::runtime:
     ];
     runtime::run_command(&engine, &component, &options)
 }
+
+/// A folder of a test's own under the temporary directory, `pysock-WHAT-PID`, removed when dropped,
+/// so that a test that fails leaves nothing behind either.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(what: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("pysock-{what}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir.canonicalize().unwrap())
+    }
+
+    /// Writes `text` to `name` inside the folder (making its parents); returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.0.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

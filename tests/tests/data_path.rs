@@ -96,20 +96,16 @@ impl Guest {
     }
 
     fn recv_waiting(&mut self, s: u32, at: u32, len: u32, wait: bool) -> wasmtime::Result<u32> {
-        let got = self.recv.call(&mut self.store, (s, at, len, wait)).map(|(n,)| n);
-        self.recv.post_return(&mut self.store)?;
-        got
+        self.recv.call(&mut self.store, (s, at, len, wait)).map(|(n,)| n)
     }
 
     fn peek(&mut self, at: u32) -> u32 {
         let (byte,) = self.peek.call(&mut self.store, (at,)).unwrap();
-        self.peek.post_return(&mut self.store).unwrap();
         byte
     }
 
     fn fill(&mut self, at: u32, len: u32, byte: u32) {
         self.fill.call(&mut self.store, (at, len, byte)).unwrap();
-        self.fill.post_return(&mut self.store).unwrap();
     }
 }
 

@@ -1,6 +1,6 @@
 //! The examples in examples/, against native CPython peers on loopback.
 
-use pysock_tests::{pysock_bin, root, shared};
+use pysock_tests::{pysock_bin, root, shared, Scratch};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -47,8 +47,8 @@ fn urllib_fetches_from_native_http_server() {
 /// as its README step says, runs under `pysock run` and fetches a page from native `http.server`.
 #[test]
 fn componentize_py_app_with_pysock_fetches_from_native_http_server() {
-    let work = std::env::temp_dir().join(format!("pysock-embedded-{}", std::process::id()));
-    std::fs::create_dir_all(&work).unwrap();
+    let scratch = Scratch::new("embedded");
+    let work = &scratch.0;
     let app = work.join("app.wasm");
     let build = Command::new(root().join(".venv/bin/componentize-py"))
         .current_dir(root())
@@ -65,7 +65,6 @@ fn componentize_py_app_with_pysock_fetches_from_native_http_server() {
         .arg(format!("http://127.0.0.1:{port}/page.txt"))
         .output()
         .unwrap();
-    let _ = std::fs::remove_dir_all(&work);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(text, "200 text/plain\nhello from an app of your own\n");

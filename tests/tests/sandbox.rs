@@ -2,7 +2,7 @@
 
 use pysock::NetworkPolicy;
 use pysock::runtime::RunOptions;
-use pysock_tests::{pysock_bin, pysock_python, root, run_in_process, shared};
+use pysock_tests::{pysock_bin, pysock_python, root, run_in_process, shared, Scratch};
 use std::process::Command;
 
 /// The shared conformance suite ([`shared`]).
@@ -465,22 +465,6 @@ fn encrypted_private_keys_match_native_cpython() {
 }
 
 /// A scratch folder for files a test makes, removed when dropped.
-struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    fn new(what: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("pysock-{what}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn openssl(args: &[&std::ffi::OsStr]) {
     let made = Command::new("openssl").args(args).output().expect("openssl is installed by scripts/setup.sh");
     assert!(made.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&made.stderr));
