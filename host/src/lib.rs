@@ -215,9 +215,9 @@ impl Interrupter {
     }
 
     /// Delivers SIGINT to the guest, as Ctrl-C would a native program. Returns false, delivering
-    /// nothing, while an earlier one is still on its way: the guest has not waited since (it is
-    /// computing, or blocked in a WASI call outside pysock's waits), and the caller may want to stop
-    /// it another way.
+    /// nothing, while an earlier one is still on its way: the guest has neither waited nor run its
+    /// interpreter's loop since (it is blocked in a WASI call outside pysock's waits, or computing
+    /// without naming its signal words), and the caller may want to stop it another way.
     pub fn deliver_sigint(&self) -> bool {
         self.deliver(SIGINT)
     }

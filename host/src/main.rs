@@ -390,8 +390,9 @@ static CTRL_C_TARGET: std::sync::Mutex<Option<CtrlCTarget>> = std::sync::Mutex::
 /// are blocked in every thread and taken by one of its own. SIGINT goes to the sandbox that
 /// `pysock python` runs: the program gets KeyboardInterrupt and runs its cleanup, as under python3.
 /// Otherwise (compiling, `pysock run`), and when a second one comes before the sandbox took the
-/// first (it is computing, where no pysock wait can take it), pysock ends with status 130, as the
-/// signal's default action would end it. SIGTERM and SIGHUP end pysock as they end python3, by the
+/// first (it is blocked where neither a pysock wait nor its interpreter's loop can take it: a WASI
+/// read of stdin, a long call into C), pysock ends with status 130, as the signal's default action
+/// would end it. SIGTERM and SIGHUP end pysock as they end python3, by the
 /// signal's default action, once the run's temporary folder is removed.
 fn take_ctrl_c() {
     if pysock::sys::block_signals().is_err() {
@@ -409,7 +410,7 @@ fn take_ctrl_c() {
             match target {
                 Some((sandbox, _)) if sandbox.deliver_sigint() => {}
                 Some((_, tmp)) => {
-                    eprintln!("\npysock: Ctrl-C again before the program took the first (it is computing); stopping it");
+                    eprintln!("\npysock: Ctrl-C again before the program took the first (it is blocked where no signal reaches it, such as os.read of stdin or a long call into C); stopping it");
                     exit_from_outside(tmp, 130);
                 }
                 None => std::process::exit(130),
