@@ -21,7 +21,7 @@ use crate::error::{NetError, guard};
 use crate::net::Socket;
 use crate::{PysockView, sys};
 use std::mem::MaybeUninit;
-use wasmtime::component::__internal::{CanonicalAbiInfo, InstanceType, InterfaceType, LiftContext, LowerContext};
+use wasmtime::component::__internal::{InterfaceType, LiftContext, LowerContext};
 use wasmtime::component::{ComponentType, Lift, Linker, Lower, Resource, WasmList};
 use wasmtime::StoreContextMut;
 
@@ -36,6 +36,27 @@ fn to_guest<T>(r: Result<T, NetError>) -> wasmtime::Result<(Result<T, Errno>,)> 
         Err(NetError::Trap(t)) => Err(t),
     }
 }
+
+/// `ComponentType` for host types that cross the boundary as another type does (`T => Repr`): the
+/// flat representation, ABI and type check of `Repr`. Each such type's own `Lift` or `Lower`, beside
+/// it, reads or writes exactly what `Repr`'s would, which is what makes the `unsafe impl` hold.
+macro_rules! component_type_as {
+    ($($t:ty => $repr:ty),* $(,)?) => {$(
+        // SAFETY: see the macro's docs: `$t` says it is `$repr`, and reads or writes it as such.
+        #[allow(unsafe_code)]
+        unsafe impl wasmtime::component::ComponentType for $t {
+            type Lower = <$repr as wasmtime::component::ComponentType>::Lower;
+            const ABI: wasmtime::component::__internal::CanonicalAbiInfo = <$repr as wasmtime::component::ComponentType>::ABI;
+            fn typecheck(
+                ty: &wasmtime::component::__internal::InterfaceType,
+                types: &wasmtime::component::__internal::InstanceType<'_>,
+            ) -> wasmtime::Result<()> {
+                <$repr as wasmtime::component::ComponentType>::typecheck(ty, types)
+            }
+        }
+    )*};
+}
+pub(crate) use component_type_as;
 
 /// `result<received, errno>` and `result<u32, errno>` as the canonical ABI lays them out in the
 /// guest's return area, so that each is stored in one write: wasmtime 48's generated lowering looks
@@ -85,16 +106,7 @@ mod return_area {
 /// A send's `result<u32, errno>`, stored in one write (see [`return_area`]).
 struct Sent(Result<u32, Errno>);
 
-// SAFETY: lowers as `result<u32, errno>` and says so: the flat representation, ABI and type check
-// of the generated `Result<u32, Errno>`.
-#[allow(unsafe_code)]
-unsafe impl ComponentType for Sent {
-    type Lower = <Result<u32, Errno> as ComponentType>::Lower;
-    const ABI: CanonicalAbiInfo = <Result<u32, Errno> as ComponentType>::ABI;
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        <Result<u32, Errno> as ComponentType>::typecheck(ty, types)
-    }
-}
+component_type_as!(Sent => Result<u32, Errno>);
 
 // SAFETY: writes the canonical ABI's bytes of `result<u32, errno>` (return_area::count).
 #[allow(unsafe_code)]
@@ -142,23 +154,7 @@ struct GuestBuffer {
     len: usize,
 }
 
-/// `ComponentType` for a host type that lifts as `list<u8>`.
-macro_rules! lifts_as_byte_list {
-    ($($t:ty),*) => {$(
-        // SAFETY: the type says it is a `list<u8>`: the flat pair, ABI and type check of the
-        // generated list type; its `Lift` reads the pair as the canonical ABI lays out a list.
-        #[allow(unsafe_code)]
-        unsafe impl ComponentType for $t {
-            type Lower = <WasmList<u8> as ComponentType>::Lower;
-            const ABI: CanonicalAbiInfo = <WasmList<u8> as ComponentType>::ABI;
-            fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-                <WasmList<u8> as ComponentType>::typecheck(ty, types)
-            }
-        }
-    )*};
-}
-
-lifts_as_byte_list!(GuestBuffer, CopiedBytes);
+component_type_as!(GuestBuffer => WasmList<u8>, CopiedBytes => WasmList<u8>);
 
 // SAFETY: reads the (address, length) pair as the canonical ABI lays out a list, and checks that
 // the bytes lie inside the guest's memory, as lifting any list does.
@@ -213,16 +209,7 @@ struct ReceiveInto {
     planned: Result<crate::net::ReceiveInto, Errno>,
 }
 
-// SAFETY: `ReceiveInto` lowers as `result<received, errno>` and says so: the flat representation,
-// ABI and type check of the generated `Result<Received, Errno>`.
-#[allow(unsafe_code)]
-unsafe impl ComponentType for ReceiveInto {
-    type Lower = <RecvResult as ComponentType>::Lower;
-    const ABI: CanonicalAbiInfo = <RecvResult as ComponentType>::ABI;
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        <RecvResult as ComponentType>::typecheck(ty, types)
-    }
-}
+component_type_as!(ReceiveInto => RecvResult);
 
 impl ReceiveInto {
     /// The system call, into `memory` (the guest's); what it gave, as the WIT result.

@@ -17,8 +17,8 @@ use crate::bindings::pysock::net::types::Errno;
 use crate::PysockView;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicU32, Ordering};
-use wasmtime::component::__internal::{CanonicalAbiInfo, InstanceType, InterfaceType, LowerContext};
-use wasmtime::component::{ComponentType, Linker, Lower};
+use wasmtime::component::__internal::{InterfaceType, LowerContext};
+use wasmtime::component::{Linker, Lower};
 use wasmtime::StoreContextMut;
 
 /// The WIT name of the interface, as the guest imports it.
@@ -64,16 +64,7 @@ struct SetWords {
 
 type SetResult = Result<(), Errno>;
 
-// SAFETY: `SetWords` lowers as `result<_, errno>` and says so: the flat representation, ABI and
-// type check of the generated `Result<(), Errno>`.
-#[allow(unsafe_code)]
-unsafe impl ComponentType for SetWords {
-    type Lower = <SetResult as ComponentType>::Lower;
-    const ABI: CanonicalAbiInfo = <SetResult as ComponentType>::ABI;
-    fn typecheck(ty: &InterfaceType, types: &InstanceType<'_>) -> wasmtime::Result<()> {
-        <SetResult as ComponentType>::typecheck(ty, types)
-    }
-}
+crate::data::component_type_as!(SetWords => SetResult);
 
 impl SetWords {
     /// Checks the words against `memory` (the guest's) and hands them to the interrupter.

@@ -261,30 +261,13 @@ impl core::Host for WitHost {
         KEPT_DEADLINE.take()
     }
     fn check_signals(&self) -> core::Signalled {
-        // The host ended a wait for the signals it names (SIGINT, SIGALRM). What CPython's
-        // PyErr_CheckSignals would do with each is the program's handler's, found as
-        // `signal.getsignal` reports it. No Python code runs here: a handler may use sockets, and
-        // this call is inside one. Every signal is handled (a handler tripped, or the run ended)
-        // before an exception that one of them raised ends the call.
-        use pyo3::prelude::*;
-        let signals = net::take_signals();
-        Python::attach(|py| {
-            let mut outcome = core::Signalled::Ignored;
-            let mut raised = None;
-            for signal in signals {
-                match signalled(py, i32::from(signal)) {
-                    Ok(core::Signalled::Ignored) => {}
-                    // A handler found: Pending or HandBack, as the running call has it.
-                    Ok(handled) => outcome = handled,
-                    Err(e) => raised = raised.or(Some(e)),
-                }
-            }
-            match raised {
-                Some(e) => {
-                    e.restore(py);
-                    core::Signalled::Raised
-                }
-                None => outcome,
+        // The host ended a wait for the signals it names (SIGINT, SIGALRM). No Python code runs
+        // here: a handler may use sockets, and this call is inside one.
+        pyo3::Python::attach(|py| match handle_signals(py, net::take_signals()) {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                e.restore(py);
+                core::Signalled::Raised
             }
         })
     }
@@ -514,10 +497,27 @@ fn recv_from(s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, wait: bool) -
     Ok((Received { written: n, length: got.length }, from.map(address_to_core)))
 }
 
+/// What CPython's PyErr_CheckSignals would do with each of `signals`, by the program's handler for
+/// it, found as `signal.getsignal` reports it ([`signalled`]): what a running call is to do (a
+/// handler found: Pending or HandBack, as the call has it), or the exception one raised. Every
+/// signal is handled (a handler tripped, or the run ended) before that exception is given.
+pub(crate) fn handle_signals(py: pyo3::Python<'_>, signals: Vec<u8>) -> pyo3::PyResult<core::Signalled> {
+    let mut outcome = core::Signalled::Ignored;
+    let mut raised = None;
+    for signal in signals {
+        match signalled(py, i32::from(signal)) {
+            Ok(core::Signalled::Ignored) => {}
+            Ok(handled) => outcome = handled,
+            Err(e) => raised = raised.or(Some(e)),
+        }
+    }
+    raised.map_or(Ok(outcome), Err)
+}
+
 /// What `signal` comes to by the program's handler for it: KeyboardInterrupt for SIGINT's default
 /// handler; a Python handler to trip ([`trip_found_handlers`]); the run ended for SIG_DFL; nothing
 /// for SIG_IGN.
-pub(crate) fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalled> {
+fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalled> {
     use pyo3::prelude::*;
     let module = py.import("signal")?;
     let handler = module.call_method1("getsignal", (signal,))?;

@@ -17,7 +17,7 @@
 //! (`signal.signal(32, ...)` is EINVAL under python3, and in the sandbox, `signals.py`).
 //!
 //! When the host sets the words, the loop calls [`signal_arrived`], which takes the signals the host
-//! delivered and does with each what a wait that the signal ended does (`host::check_signals`):
+//! delivered and does with each what a wait that the signal ended does (`host::handle_signals`):
 //! KeyboardInterrupt for SIGINT's default handler, raised where the program was; the program's own
 //! handler tripped, which the loop runs right after; the run's end for SIG_DFL.
 
@@ -51,17 +51,12 @@ unsafe extern "C" {
 /// The handler of [`ARRIVAL_SIGNAL`]: the host delivered signals while the program was computing.
 #[pyfunction]
 fn signal_arrived(py: Python<'_>, _signum: i32, _frame: Py<PyAny>) -> PyResult<()> {
-    let mut raised = None;
-    for signal in net::take_signals() {
-        if let Err(e) = crate::host::signalled(py, i32::from(signal)) {
-            raised = raised.or(Some(e));
-        }
-    }
+    let handled = crate::host::handle_signals(py, net::take_signals());
     // Inside a call into the core (Python code it ran), the core trips them when it is released.
     if crate::core_is_free() {
         crate::host::trip_found_handlers();
     }
-    raised.map_or(Ok(()), Err)
+    handled.map(drop)
 }
 
 /// Finds the words, once per interpreter image: see the module's docs.
