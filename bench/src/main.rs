@@ -356,6 +356,11 @@ fn compare(results: &mut Results, section: &str, subjects: &mut [(&str, &mut dyn
         }
     }
     for ((subject, _), collected) in subjects.iter().zip(runs) {
+        // Every run's first number, in the log only: some workloads are bimodal (docs/performance.md),
+        // and a median alone does not say which mode most runs were in.
+        if let Ok(runs) = &collected {
+            println!("    {subject}, each run: {:?}", runs.iter().map(|r| r[0]).collect::<Vec<_>>());
+        }
         let medians = collected.map(|runs| (0..runs[0].len()).map(|i| median(runs.iter().map(|r| r[i]).collect())).collect());
         record(results, section, subject, medians);
     }
