@@ -295,8 +295,8 @@ const TIMEVAL64: usize = 16;
 /// A `struct timeval` for SO_RCVTIMEO or SO_SNDTIMEO, as the kernel's `sock_set_timeout` reads it:
 /// microseconds in [0, 1,000,000) or EDOM. In microseconds for the host; 0 is no limit, which is
 /// also what a value past 292,000 years becomes (the kernel's own "no limit" begins later, at
-/// about 10^15 years). A negative number of seconds reads back as 0, as natively, and is no
-/// limit here, where the kernel would fail each blocking call at once.
+/// about 10^15 years). A negative number of seconds is -1: the kernel keeps it as a zero timeout,
+/// so that each blocking call fails at once, and it reads back as 0 ([`timeval_bytes`]).
 fn timeval_micros(b: &[u8]) -> Result<i64, Error> {
     let (sec, usec) = if b.len() >= TIMEVAL64 {
         (i64::from_ne_bytes(b[..8].try_into().unwrap()), i64::from_ne_bytes(b[8..16].try_into().unwrap()))
@@ -307,14 +307,16 @@ fn timeval_micros(b: &[u8]) -> Result<i64, Error> {
         return Err(os(Errno::Edom));
     }
     if sec < 0 {
-        return Ok(0);
+        return Ok(-1);
     }
     Ok(sec.checked_mul(1_000_000).and_then(|us| us.checked_add(usec)).unwrap_or(0))
 }
 
 /// SO_RCVTIMEO or SO_SNDTIMEO's `micros` as the `struct timeval` of `len` bytes a getsockopt
 /// asked for: the 32-bit one below 16 bytes, else the 64-bit one, cut to `len` as the kernel cuts.
+/// A negative time's zero timeout reads as no limit does.
 fn timeval_bytes(micros: i64, len: i64) -> Vec<u8> {
+    let micros = micros.max(0);
     let (sec, usec) = (micros / 1_000_000, micros % 1_000_000);
     let mut b = if len >= TIMEVAL64 as i64 {
         [sec.to_ne_bytes(), usec.to_ne_bytes()].concat()
@@ -611,6 +613,10 @@ impl<H: Host> Core<H> {
             done => return done,
         }
         let micros = self.host.get_option(sock, Sockopt::Rcvtimeo).map_err(CallError::Os)?;
+        if micros < 0 {
+            // A negative time's zero timeout: the accept(2) above was the only try.
+            return Err(CallError::Os(Errno::Eagain));
+        }
         let mode = if micros > 0 { Mode::Deadline(Duration::from_micros(micros as u64)) } else { Mode::Blocking };
         timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, accept).map_err(|e| match e {
             CallError::Timeout => CallError::Os(Errno::Eagain),
@@ -639,6 +645,8 @@ impl<H: Host> Core<H> {
         // found, the connection still on its way.
         let (waits, limited) = match mode {
             Mode::Blocking => match self.host.get_option(sock, Sockopt::Sndtimeo).map_err(os)? {
+                // A negative time's zero timeout: connect(2) does not wait at all.
+                micros if micros < 0 => return Err(os(on_its_way)),
                 micros if micros > 0 => (Mode::Deadline(Duration::from_micros(micros as u64)), true),
                 _ => (mode, false),
             },
@@ -1264,7 +1272,8 @@ mod tests {
         let tv64 = |sec: i64, usec: i64| Bytes([sec.to_ne_bytes(), usec.to_ne_bytes()].concat());
         assert_eq!(set(tv32(1, 500_000)), Ok(1_500_000));
         assert_eq!(set(tv64(7, 250_000)), Ok(7_250_000));
-        assert_eq!(set(tv64(-5, 3)), Ok(0));
+        assert_eq!(set(tv64(-5, 3)), Ok(-1));
+        assert_eq!(set(tv32(-1, 0)), Ok(-1));
         assert_eq!(set(tv32(2, 1_000_000)), Err(Errno::Edom));
         assert_eq!(set(tv64(2, -1)), Err(Errno::Edom));
         assert_eq!(set(tv64(i64::MAX, 0)), Ok(0));
@@ -1275,6 +1284,7 @@ mod tests {
         assert_eq!(timeval_bytes(7_250_000, 8), [7i32.to_ne_bytes(), 250_000i32.to_ne_bytes()].concat());
         assert_eq!(timeval_bytes(7_250_000, 32).len(), 16);
         assert_eq!(timeval_bytes(7_250_000, 1), [7]);
+        assert_eq!(timeval_bytes(-1, 16), [0u8; 16]);
     }
 
     /// sendall walks the buffer in the chunks the host takes until all of it went.

@@ -17,6 +17,8 @@ use socket2::{Domain, Protocol, SockAddr, Type};
 use std::ffi::CString;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use wasmtime::component::Resource;
 
@@ -143,6 +145,39 @@ pub struct Socket {
     /// kernel (measured with native CPython: 2.8 -> 2.9 us for a 64-byte loopback round trip),
     /// which sockets that never wait (a blocking socket whose data is there) need not pay.
     polled: bool,
+    /// SO_RCVTIMEO and SO_SNDTIMEO set to a negative time, shared with the socket's duplicates.
+    fails_at_once: Arc<FailsAtOnce>,
+}
+
+/// Which of a socket's blocking calls fail at once. Linux's `sock_set_timeout` keeps a negative
+/// SO_RCVTIMEO or SO_SNDTIMEO as a zero timeout: each blocking receive (or send) then returns as a
+/// non-blocking one does, EAGAIN or a partial count, while getsockopt reads back 0, the same as no
+/// limit. The host's kernel sockets are non-blocking and its waits read the limit from the kernel,
+/// which cannot tell the two apart, so the host keeps this itself. Per open socket, as the kernel's
+/// value is: duplicates share it, accepted connections start with the listener's.
+#[derive(Debug, Default)]
+struct FailsAtOnce {
+    receives: AtomicBool,
+    sends: AtomicBool,
+}
+
+impl FailsAtOnce {
+    fn of(&self, timeout: Sockopt) -> &AtomicBool {
+        if timeout == Sockopt::Rcvtimeo { &self.receives } else { &self.sends }
+    }
+
+    fn receives(&self) -> bool {
+        self.receives.load(Ordering::Relaxed)
+    }
+
+    fn sends(&self) -> bool {
+        self.sends.load(Ordering::Relaxed)
+    }
+
+    /// A new connection's: the listener's, as the kernel copies a listener's timeouts.
+    fn inherited(&self) -> Arc<FailsAtOnce> {
+        Arc::new(FailsAtOnce { receives: AtomicBool::new(self.receives()), sends: AtomicBool::new(self.sends()) })
+    }
 }
 
 type NetResult<T> = Result<T, NetError>;
@@ -306,7 +341,18 @@ impl PysockCtxView<'_> {
     fn adopt(&mut self, inner: socket2::Socket, family: Family, kind: Kind) -> NetResult<Resource<Socket>> {
         inner.set_nonblocking(true)?;
         self.ctx.usage.sockets += 1;
-        Ok(self.table.push(Socket { inner, family, kind, listening: false, connect_counted: false, wildcard: false, companion: None, dual_stack_stand_in: false, polled: false })?)
+        Ok(self.table.push(Socket {
+            inner,
+            family,
+            kind,
+            listening: false,
+            connect_counted: false,
+            wildcard: false,
+            companion: None,
+            dual_stack_stand_in: false,
+            polled: false,
+            fails_at_once: Arc::default(),
+        })?)
     }
 
     /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
@@ -335,6 +381,7 @@ impl PysockCtxView<'_> {
         let allowed = self.byte_allowance(len, true)?;
         let waits = wait.then(|| self.ctx.interrupter.clone());
         let s = self.socket(this)?;
+        let waits = waits.filter(|_| !s.fails_at_once.sends());
         if allowed < len && (s.kind == Kind::Dgram || to.is_some()) {
             // A datagram goes whole or not at all.
             return Err(NetError::Errno(Errno::Enobufs));
@@ -420,6 +467,7 @@ impl PysockCtxView<'_> {
         let max_len = self.recv_allowance(max_len, flags)?;
         let wake = wait.then(|| self.ctx.interrupter.clone());
         let socket = self.socket(this)?;
+        let wake = wake.filter(|_| !socket.fails_at_once.receives());
         let (got, from) = match wake {
             Some(wake) => wake.receive_waiting(socket.watched().fds(), || socket.receive(max_len, flags))?,
             None => socket.receive(max_len, flags)?,
@@ -432,6 +480,9 @@ impl PysockCtxView<'_> {
     /// needs the guest's memory and so runs as the result is lowered.
     pub(crate) fn plan_recv_into(&mut self, this: &Resource<Socket>, len: usize, flags: i32, wait: bool) -> NetResult<ReceiveInto> {
         let len = (self.recv_allowance(len as u64, flags)? as usize).min(MAX_RECV);
+        // Nothing to count without a quota: the count only ever serves one.
+        let counted = (flags & libc::MSG_PEEK == 0 && self.ctx.quotas.bytes_received != u64::MAX).then(|| self.ctx.usage.bytes_received.clone());
+        let waits = wait.then(|| self.ctx.interrupter.clone());
         let socket = self.socket(this)?;
         let watched = socket.watched();
         Ok(ReceiveInto {
@@ -440,9 +491,8 @@ impl PysockCtxView<'_> {
             len,
             flags,
             discards: socket.discards(flags),
-            // Nothing to count without a quota: the count only ever serves one.
-            counted: (flags & libc::MSG_PEEK == 0 && self.ctx.quotas.bytes_received != u64::MAX).then(|| self.ctx.usage.bytes_received.clone()),
-            waits: wait.then(|| self.ctx.interrupter.clone()),
+            counted,
+            waits: waits.filter(|_| !socket.fails_at_once.receives()),
         })
     }
 
@@ -778,7 +828,7 @@ impl HostSocket for PysockCtxView<'_> {
             // Only a connection actually taken spends the rate allowance; polling for one does not.
             self.check_rate(false)?;
             let s = self.socket(&this)?;
-            let (family, kind) = (s.family, s.kind);
+            let (family, kind, fails_at_once) = (s.family, s.kind, s.fails_at_once.inherited());
             let (conn, peer) = match (s.inner.accept(), &s.companion) {
                 (Err(e), Some(companion)) if e.kind() == std::io::ErrorKind::WouldBlock => companion.accept()?,
                 (taken, _) => taken?,
@@ -797,7 +847,9 @@ impl HostSocket for PysockCtxView<'_> {
                     addresses: &[],
                 });
             }
-            Ok((self.adopt(conn, family, kind)?, peer.map(from_std)))
+            let r = self.adopt(conn, family, kind)?;
+            self.socket(&r)?.fails_at_once = fails_at_once;
+            Ok((r, peer.map(from_std)))
         }
 
         fn shutdown(&mut self, this: Resource<Socket>, how: ShutdownHow) -> NetResult<()> {
@@ -834,6 +886,9 @@ impl HostSocket for PysockCtxView<'_> {
             }
             let (level, opt) = sockopt_level_name(name);
             if is_timeout(name) {
+                if s.fails_at_once.of(name).load(Ordering::Relaxed) {
+                    return Ok(-1);
+                }
                 return Ok(sys::getsockopt_timeout(fd.as_raw_fd(), opt)?);
             }
             Ok(sys::getsockopt_int(fd, level, opt)?.into())
@@ -853,12 +908,17 @@ impl HostSocket for PysockCtxView<'_> {
                 }
                 let (level, opt) = sockopt_level_name(name);
                 if is_timeout(name) {
-                    // The kernel keeps it, rounded to its clock, and the host's waits read it there.
+                    // The kernel keeps it, rounded to its clock, and the host's waits read it there;
+                    // a negative one is kept below.
                     sys::setsockopt_timeout(fd, opt, value.max(0))?;
                     continue;
                 }
                 let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
                 sys::setsockopt_int(fd, level, opt, value)?;
+            }
+            if is_timeout(name) {
+                // A negative value is the guest's negative time (see `FailsAtOnce`).
+                self.socket(&this)?.fails_at_once.of(name).store(value < 0, Ordering::Relaxed);
             }
             Ok(())
         }
@@ -870,12 +930,12 @@ impl HostSocket for PysockCtxView<'_> {
         fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
             self.check_quota(1)?;
             let s = self.socket(&this)?;
-            let (family, kind, wildcard, stand_in) = (s.family, s.kind, s.wildcard, s.dual_stack_stand_in);
+            let (family, kind, wildcard, stand_in, fails_at_once) = (s.family, s.kind, s.wildcard, s.dual_stack_stand_in, s.fails_at_once.clone());
             let dup = s.inner.try_clone()?;
             let companion = s.companion.as_ref().map(socket2::Socket::try_clone).transpose()?;
             let r = self.adopt(dup, family, kind)?;
             let copy = self.socket(&r)?;
-            (copy.wildcard, copy.companion, copy.dual_stack_stand_in) = (wildcard, companion, stand_in);
+            (copy.wildcard, copy.companion, copy.dual_stack_stand_in, copy.fails_at_once) = (wildcard, companion, stand_in, fails_at_once);
             Ok(r)
         }
 

@@ -3,6 +3,7 @@ the expected one: the values as the kernel reads and rounds them, the errors it 
 and the calls they end (recv, recv_into, recvfrom, accept, send, sendall, connect), each after about
 the limit."""
 import errno
+import select
 import socket
 import struct
 import time
@@ -58,6 +59,38 @@ with socket.create_server(("127.0.0.1", 0)) as server:
         client.setsockopt(SOL, SND, timeval(LIMIT))
         show("send past the buffer:", lambda: "partial" if 0 < client.send(b"x" * (64 << 20)) < 64 << 20 else "whole")
         show("sendall to a full buffer:", lambda: client.sendall(b"x" * (1 << 20)))
+
+# A negative time: the kernel keeps a zero timeout, which reads back as no limit does, and each
+# blocking call fails at once, as a non-blocking one would: for the socket, its duplicates and the
+# connections its listener accepts.
+NEGATIVE = timeval(-1)
+with socket.create_server(("127.0.0.1", 0)) as server:
+    server.setsockopt(SOL, RCV, NEGATIVE)
+    print("negative reads back as", struct.unpack("ll", server.getsockopt(SOL, RCV, struct.calcsize("ll"))), server.getsockopt(SOL, RCV))
+    show("negative: accept with none waiting:", server.accept)
+    client = socket.socket()
+    client.setsockopt(SOL, SND, NEGATIVE)
+    show("negative: connect:", lambda: client.connect(server.getsockname()))
+    select.select([], [client], [], 5)
+    print("negative: connected after waiting for it:", client.getpeername() == server.getsockname())
+    peer, _ = server.accept()
+    with client, peer:
+        show("negative: recv on the accepted socket:", lambda: peer.recv(10))
+        twin = client.dup()
+        client.setsockopt(SOL, RCV, NEGATIVE)
+        show("negative: recv on a duplicate:", lambda: twin.recv(10))
+        show("negative: recv_into:", lambda: client.recv_into(bytearray(10)))
+        peer.sendall(b"hello")
+        show("negative: recv with bytes there:", lambda: client.recv(10))
+        show("negative: send past the buffer:", lambda: "partial" if 0 < client.send(b"x" * (64 << 20)) < 64 << 20 else "whole")
+        show("negative: sendall to a full buffer:", lambda: client.sendall(b"x" * (1 << 20)))
+        twin.setsockopt(SOL, RCV, timeval(LIMIT))
+        show("a limit again, on the duplicate:", lambda: client.recv(10))
+        twin.close()
+with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as u:
+    u.bind(("::", 0))
+    u.setsockopt(SOL, RCV, NEGATIVE)
+    show("negative: recvfrom on ::", lambda: u.recvfrom(10))
 
 # A listener whose backlog is full drops the next SYN, so that connect waits for the retry.
 with socket.socket() as server, socket.socket() as late:

@@ -604,8 +604,10 @@ fn blocking_sends_send_everything_as_native_cpython() {
 /// them (a 32-bit `struct timeval` from the sandbox's `struct.pack("ll")`, a 64-bit one from
 /// `"qq"`), the kernel's errors for bad values, inherited by an accepted socket, and ending a
 /// blocking accept, recv, recv_into, recvfrom (on a dual-stack wildcard too), send, sendall and
-/// connect (to a full backlog) after about the limit with BlockingIOError or a partial count; and a
-/// blocking connect of a connection on its way waits for it, as the kernel's does.
+/// connect (to a full backlog) after about the limit with BlockingIOError or a partial count; a
+/// blocking connect of a connection on its way waits for it, as the kernel's does; and a negative
+/// time (a zero timeout to Linux) reads back as none but fails each of those calls at once, on
+/// duplicates and accepted connections too.
 #[test]
 fn socket_timeouts_match_native_cpython() {
     assert_matches_native("socket_timeouts.py");
