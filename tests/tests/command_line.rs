@@ -279,10 +279,10 @@ fn ended_within_30_s(child: &mut std::process::Child, what: &str) -> std::proces
 fn ctrl_c_is_keyboard_interrupt() {
     use std::io::{BufRead, BufReader};
     let dir = Scratch::new("ctrl-c");
-    let blocked = dir.write(
-        "blocked.py",
-        &["import socket", "s = socket.create_server(('127.0.0.1', 0))", "print('waiting', flush=True)", "try:", "    s.accept()", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
-    );
+    // A program that says it is waiting, then waits in `wait` (after `setup`), with a cleanup that
+    // says whether it ran.
+    let waits_with_cleanup = |setup: &str, wait: &str| format!("{setup}print('waiting', flush=True)\ntry:\n{wait}\nfinally:\n    print('cleanup ran', flush=True)\n");
+    let blocked = dir.write("blocked.py", &waits_with_cleanup("import socket\ns = socket.create_server(('127.0.0.1', 0))\n", "    s.accept()"));
     // A blocking recv, which waits inside the host's receive.
     let receiving = dir.write(
         "receiving.py",
@@ -372,10 +372,7 @@ fn ctrl_c_is_keyboard_interrupt() {
         ]
         .join("\n"),
     );
-    let sleeping = dir.write(
-        "sleeping.py",
-        &["import time", "print('waiting', flush=True)", "try:", "    time.sleep(30)", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
-    );
+    let sleeping = dir.write("sleeping.py", &waits_with_cleanup("import time\n", "    time.sleep(30)"));
     // PEP 475: the program's own handler runs, and the sleep goes on for the time left.
     let handled = dir.write(
         "handled.py",
@@ -488,12 +485,12 @@ fn ctrl_c_is_keyboard_interrupt() {
     // A read of stdin, through input() (stdin is a pipe that stays open until after the signal).
     let asking = dir.write(
         "asking.py",
-        &["print('waiting', flush=True)", "try:", "    input('name: ')", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
+        &waits_with_cleanup("", "    input('name: ')"),
     );
     // A loop that never waits: the signal reaches it between two instructions, as natively.
     let computing = dir.write(
         "computing.py",
-        &["print('waiting', flush=True)", "try:", "    while True:", "        pass", "finally:", "    print('cleanup ran', flush=True)", ""].join("\n"),
+        &waits_with_cleanup("", "    while True:\n        pass"),
     );
     // A handler of the program's own, run twice while it computes: each Ctrl-C is taken, so the
     // second does not stop the run.
