@@ -115,8 +115,13 @@ pub enum Entry<H: Host> {
 /// socket object on it has a timeout and which `os.read` and `os.write` on it obey.
 struct Slot<H: Host> {
     entry: Entry<H>,
-    nonblocking: bool,
+    nonblocking: Description,
 }
+
+/// O_NONBLOCK, which Linux keeps on the open file description: every descriptor `dup` made from
+/// one shares it, so `a.dup().setblocking(False)` makes `a`'s own blocking calls fail with EAGAIN
+/// and `a.setblocking(True)` makes the duplicate's calls wait, whatever their timeouts say.
+type Description = std::rc::Rc<std::cell::Cell<bool>>;
 
 /// The guest's state: the host, the descriptor table and `getdefaulttimeout()`.
 pub struct Core<H: Host> {
@@ -356,7 +361,7 @@ impl<H: Host> Core<H> {
         if self.fds.len() <= i {
             self.fds.resize_with(i + 1, || None);
         }
-        self.fds[i] = Some(Slot { entry: e, nonblocking: false });
+        self.fds[i] = Some(Slot { entry: e, nonblocking: Description::default() });
         Ok(fd)
     }
 
@@ -371,14 +376,14 @@ impl<H: Host> Core<H> {
 
     /// Sets a descriptor's O_NONBLOCK, as CPython's `internal_setblocking` and `fcntl(F_SETFL)` do.
     pub fn set_nonblocking(&mut self, fd: i32, nonblocking: bool) {
-        if let Some(Some(slot)) = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)) {
-            slot.nonblocking = nonblocking;
+        if let Some(slot) = self.slot(fd) {
+            slot.nonblocking.set(nonblocking);
         }
     }
 
     /// A descriptor's O_NONBLOCK; `None` when it is not open.
     pub fn nonblocking(&self, fd: i32) -> Option<bool> {
-        self.slot(fd).map(|s| s.nonblocking)
+        self.slot(fd).map(|s| s.nonblocking.get())
     }
 
     /// read(2) on a socket's descriptor (`os.read`): one receive, which waits for data unless
@@ -398,7 +403,7 @@ impl<H: Host> Core<H> {
 
     fn descriptor_io(&self, fd: i32) -> Result<(&H::Socket, Mode), CallError> {
         match self.slot(fd) {
-            Some(Slot { entry: Entry::Socket(s), nonblocking }) => Ok((s, if *nonblocking { Mode::NonBlocking } else { Mode::Blocking })),
+            Some(Slot { entry: Entry::Socket(s), nonblocking }) => Ok((s, if nonblocking.get() { Mode::NonBlocking } else { Mode::Blocking })),
             // read(2) of an epoll descriptor.
             Some(_) => Err(CallError::Os(Errno::Einval)),
             None => Err(CallError::Os(Errno::Ebadf)),
@@ -521,7 +526,12 @@ impl<H: Host> Core<H> {
     pub fn dup(&mut self, fd: i32) -> Result<i32, Error> {
         let s = self.get(fd).ok_or_else(ebadf)?;
         let d = self.host.duplicate(s).map_err(os)?;
-        self.insert(d)
+        let copy = self.insert(d)?;
+        let shared = self.slot(fd).map(|s| s.nonblocking.clone());
+        if let (Some(shared), Some(Some(slot))) = (shared, self.fds.get_mut(copy as usize)) {
+            slot.nonblocking = shared;
+        }
+        Ok(copy)
     }
 
     /// CPython's `setipaddr`: a host string to one address of `family` (AF_UNSPEC: either).
@@ -688,12 +698,15 @@ impl<H: Host> Core<H> {
         })
     }
 
-    /// How a call on `s` waits: as its timeout says, except that a socket with no timeout whose
-    /// descriptor was made non-blocking behind its back (`os.set_blocking`) meets EAGAIN as
-    /// CPython's does, where the kernel's recv(2) and accept(2) no longer wait.
+    /// How a call on `s` waits: as its timeout says, except where its descriptor's O_NONBLOCK was
+    /// changed behind its back (`os.set_blocking`, or `setblocking` on a duplicate, which shares
+    /// the flag). Without a timeout, or with 0, CPython makes the system call straight away and
+    /// the flag decides whether the kernel waits: a socket with no timeout then meets EAGAIN, and
+    /// one with 0 waits. With a timeout CPython waits for readiness first, whatever the flag.
     fn mode(&self, s: &SockObj) -> Mode {
         match Mode::of(s.timeout) {
             Mode::Blocking if self.nonblocking(s.fd) == Some(true) => Mode::NonBlocking,
+            Mode::NonBlocking if self.nonblocking(s.fd) == Some(false) => Mode::Blocking,
             mode => mode,
         }
     }
@@ -1334,6 +1347,29 @@ mod tests {
         assert!(matches!(core.accept(&s), Err(Error::Os(OsError { code: Errno::Eagain, .. }))));
         assert!(core.host.wait_limits.borrow().is_empty(), "nothing waited");
         assert_eq!(s.timeout, None);
+    }
+
+    /// O_NONBLOCK is the open file description's, so a duplicate shares it both ways: after
+    /// `a.dup().setblocking(False)` the original's blocking recv meets EAGAIN, and after
+    /// `a.setblocking(True)` the duplicate, whose timeout is still 0, waits for its bytes.
+    #[test]
+    fn duplicates_share_the_blocking_flag() {
+        let mut core = Core::new(FakeHost::default());
+        let mut a = core.create(2, 1, 0, None).unwrap();
+        let copy = core.dup(a.fd).unwrap();
+        let mut b = core.create(-1, -1, -1, Some(copy)).unwrap();
+        core.setblocking(&mut b, false).unwrap();
+        assert_eq!(core.nonblocking(a.fd), Some(true));
+        let mut memory = [MaybeUninit::uninit(); 10];
+        assert!(matches!(core.recv(&a, &mut memory[..], 10, 0), Err(Error::Os(OsError { code: Errno::Eagain, .. }))));
+        assert!(core.host.wait_limits.borrow().is_empty(), "nothing waited");
+        core.setblocking(&mut a, true).unwrap();
+        assert_eq!(core.nonblocking(b.fd), Some(false));
+        core.host.arrivals.borrow_mut().extend([Err(Errno::Eagain), Ok(b"late".to_vec())]);
+        core.host.waits.borrow_mut().push_back((Duration::from_millis(300), true));
+        assert_eq!(core.recv(&b, &mut memory[..], 10, 0).unwrap().length, 4);
+        assert_eq!(*core.host.wait_limits.borrow(), vec![None], "one wait without limit");
+        assert_eq!(b.timeout, Some(0.0));
     }
 
     /// A blocking receive that a SIGINT cut short runs the program's handler, as CPython's

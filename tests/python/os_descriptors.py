@@ -1,7 +1,7 @@
 """The os module on a socket's number: os.read, os.write, os.close, os.fstat, os.get_blocking and
 os.set_blocking, os.lseek and os.isatty act on the socket (os.fstat and os.lseek on an epoll too),
-and a file never gets a socket's number (select and poll find a file ready, epoll refuses it, a
-closed file's number is EBADF);
+whose O_NONBLOCK its duplicates share, and a file never gets a socket's number (select and poll
+find a file ready, epoll refuses it, a closed file's number is EBADF);
 multiprocessing.connection, which moves its messages with os.read and os.write, on loopback.
 tests/tests/sandbox.rs compares this with native CPython."""
 import errno
@@ -9,7 +9,9 @@ import os
 import select
 import socket
 import stat
+import signal
 import sys
+import time
 from multiprocessing.connection import Client, Listener
 
 
@@ -63,6 +65,35 @@ with socket.create_server(("127.0.0.1", 0)) as srv, socket.socket() as c:
     os.set_blocking(c.fileno(), False)
     attempt("connect on a descriptor made non-blocking", lambda: c.connect(srv.getsockname()))
 attempt("gettimeout is the object's own", lambda: a.gettimeout())
+
+# O_NONBLOCK belongs to the open file description, which a duplicate shares: one object's
+# setblocking changes how the other's calls wait, whatever the other's own timeout says.
+e, f = socket.socketpair()
+e2 = e.dup()
+e2.setblocking(False)
+attempt("get_blocking of the original after dup().setblocking(False)", lambda: os.get_blocking(e.fileno()))
+attempt("recv on the original, which has no timeout", lambda: e.recv(1))
+attempt("the original's timeout", lambda: e.gettimeout())
+e.setblocking(True)
+attempt("get_blocking of the duplicate after setblocking(True)", lambda: os.get_blocking(e2.fileno()))
+# The duplicate's timeout is still 0, but its recv now waits: a timer sends the bytes it gets.
+signal.signal(signal.SIGALRM, lambda *_: f.send(b"late"))
+signal.setitimer(signal.ITIMER_REAL, 0.2)
+started = time.monotonic()
+attempt("recv on the duplicate with timeout 0", lambda: e2.recv(10))
+attempt("it waited for the timer", lambda: time.monotonic() - started >= 0.15)
+signal.signal(signal.SIGALRM, signal.SIG_DFL)
+e2.close()
+e2 = socket.fromfd(e.fileno(), e.family, e.type)
+e2.setblocking(False)
+attempt("recv on the original after fromfd(...).setblocking(False)", lambda: e.recv(1))
+for s in (e, e2, f):
+    s.close()
+with socket.create_server(("127.0.0.1", 0)) as srv, srv.dup() as srv2, socket.socket() as c, c.dup() as c2:
+    srv2.settimeout(0.0)
+    attempt("accept on a listener whose duplicate has timeout 0", lambda: srv.accept())
+    c2.setblocking(False)
+    attempt("connect on a socket whose duplicate has timeout 0", lambda: c.connect(srv.getsockname()))
 
 fd = b.detach()
 attempt("os.close(detach())", lambda: os.close(fd))
