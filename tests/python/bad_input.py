@@ -54,6 +54,19 @@ t('inet_aton surrogate', socket.inet_aton, '\udc80')
 t('inet_ntop 2**40', socket.inet_ntop, 2**40, b'1234')
 s.close()
 t('closed recv 2**70', s.recv, 2**70)
+# A receive makes a bytes object of the size asked for before it calls the kernel, so a size no
+# memory could hold is MemoryError (the sandbox's memory is wasm32's 4 GiB) and one past what a
+# size can describe OverflowError, open socket or closed; below that it returns what arrived.
+t('closed recv 2**40', s.recv, 2**40)
+x, y = socket.socketpair()
+x.settimeout(5)
+for n in (2**31, 2**40, 2**62, 2**63 - 1):
+    for name in ('recv', 'recvfrom', 'recvmsg'):
+        y.send(b'z')
+        t(f'{name} {n}', lambda: getattr(x, name)(n)[:1])
+x.recv(10)
+x.close()
+y.close()
 t('closed settimeout nan', s.settimeout, nan)
 t('closed sendall', s.sendall, b'x' * 100)
 t('closed getblocking', s.getblocking)

@@ -58,6 +58,13 @@ try:
     s.read(10)
 except ssl.SSLWantReadError as e:
     print("idle read:", type(e).__name__, e.errno == ssl.SSL_ERROR_WANT_READ)
+# read(n) makes its bytes object before it reads: a size no memory could hold (the sandbox's is
+# wasm32's 4 GiB) is MemoryError, one no size describes OverflowError; a large one just waits.
+for n in (2**31, 2**40, 2**63 - 1):
+    try:
+        s.read(n)
+    except (ssl.SSLWantReadError, MemoryError, OverflowError) as e:
+        print(f"idle read({n}):", type(e).__name__)
 try:
     c.unwrap()
 except ssl.SSLWantReadError:

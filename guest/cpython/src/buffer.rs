@@ -99,6 +99,22 @@ pub struct NewBytes<'py> {
     len: usize,
 }
 
+/// Whether a `bytes` object of `asked` bytes, which CPython's `recv(n)` and SSL `read(n)` create
+/// before they call the kernel, could exist, with the error CPython's `PyBytes_FromStringAndSize`
+/// gives on 64-bit Linux when it could not: OverflowError past what its size can describe, and
+/// MemoryError past what the machine can hold. The sandbox's machine is a wasm32 memory, so that
+/// is 4 GiB; below it a receive returns what arrived without making room for all of `asked`, as
+/// a native one that could allocate it does. A negative size is the caller's ValueError.
+pub fn check_bytes_size(asked: i64) -> PyResult<()> {
+    // `PY_SSIZE_T_MAX - PyBytesObject_SIZE` on 64-bit: the object's header and its final NUL.
+    const DESCRIBABLE: i64 = i64::MAX - 33;
+    match asked {
+        n if n > DESCRIBABLE => Err(pyo3::exceptions::PyOverflowError::new_err("byte string is too large")),
+        n if n > i64::from(u32::MAX) => Err(pyo3::exceptions::PyMemoryError::new_err(())),
+        _ => Ok(()),
+    }
+}
+
 impl<'py> NewBytes<'py> {
     /// Room for `len` bytes; MemoryError as CPython raises when they cannot be had.
     pub fn new(py: Python<'py>, len: usize) -> PyResult<Self> {

@@ -232,9 +232,11 @@ fn optional_address(py: Python<'_>, a: Option<Address>) -> PyResult<Py<PyAny>> {
 }
 
 /// How much memory a new bytes object for a receive of `bufsize` starts with: what one receive can
-/// bring (a negative size is the core's ValueError).
-fn first_landing(bufsize: i64) -> usize {
-    usize::try_from(bufsize).unwrap_or(0).min(pysock_guest::socket::MOST_PER_RECEIVE)
+/// bring; or the error CPython's bytes object of `bufsize` would give (a negative size is the
+/// core's ValueError).
+fn first_landing(bufsize: i64) -> PyResult<usize> {
+    buffer::check_bytes_size(bufsize)?;
+    Ok(usize::try_from(bufsize).unwrap_or(0).min(pysock_guest::socket::MOST_PER_RECEIVE))
 }
 
 /// One of sendmsg()'s control messages, checked as CPython's "(iiy*)" checks it; counts 1.
@@ -480,7 +482,7 @@ impl Socket {
         if bufsize >= 0 {
             ancillary_room(ancbufsize)?;
         }
-        let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+        let mut bytes = NewBytes::new(py, first_landing(bufsize)?)?;
         let (mut got, from, msg_flags) = crate::restarting(py, || with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, flags)))?;
         // Unlike recv's, recvmsg's bytes object only ever shrinks to the count (MSG_TRUNC's larger
         // count leaves it at bufsize).
@@ -512,7 +514,7 @@ impl Socket {
             let into = only.writable_prefix(total);
             crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut *into, total as i64, flags)))?
         } else {
-            let mut bytes = NewBytes::new(py, first_landing(total as i64))?;
+            let mut bytes = NewBytes::new(py, first_landing(total as i64)?)?;
             let (got, from, msg_flags) = crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, flags)))?;
             let landed = bytes.finish(got)?;
             let mut rest = landed.bind(py).cast::<PyBytes>()?.as_bytes();
@@ -687,7 +689,7 @@ fn flags_at(args: &Args<'_, '_>, i: usize) -> PyResult<i32> {
 fn recv<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
     let bufsize = convert::ssize(&args.required(0))?;
     let flags = flags_at(&args, 1)?;
-    let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+    let mut bytes = NewBytes::new(py, first_landing(bufsize)?)?;
     let got = crate::restarting(py, || with_core(|c| c.recv(&s.obj(), &mut bytes, bufsize, flags)))?;
     bytes.finish(got)
 }
@@ -696,7 +698,7 @@ fn recv<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<Py
 fn recvfrom<'py>(py: Python<'py>, s: &Socket, args: Args<'_, 'py>) -> PyResult<Py<PyAny>> {
     let bufsize = convert::ssize(&args.required(0))?;
     let flags = flags_at(&args, 1)?;
-    let mut bytes = NewBytes::new(py, first_landing(bufsize))?;
+    let mut bytes = NewBytes::new(py, first_landing(bufsize)?)?;
     let (got, from) = crate::restarting(py, || with_core(|c| c.recvfrom(&s.obj(), &mut bytes, bufsize, flags, "recvfrom")))?;
     Ok((bytes.finish(got)?, optional_address(py, from)?).into_pyobject(py)?.into_any().unbind())
 }

@@ -879,6 +879,7 @@ impl SslSocket {
         let py = slf.py();
         let len = len.convert(convert::ssize)?.unwrap_or(1024);
         let Some(buffer) = buffer.filter(|b| !b.is_none()) else {
+            crate::buffer::check_bytes_size(len)?;
             let data = Self::io(slf, |c, ssl, obj| c.ssl_read(obj, ssl, len))?;
             return Ok(PyBytes::new(py, &data).into_any().unbind());
         };
