@@ -126,6 +126,7 @@ pub fn message(code: Errno) -> &'static str {
         Enosys => "Function not implemented",
         Efault => "Bad address",
         Edom => "Numerical argument out of domain",
+        Enxio => "No such device or address",
     }
 }
 
@@ -145,12 +146,12 @@ pub fn name(code: Errno) -> &'static str {
         Epipe => "EPIPE", Eprotonosupport => "EPROTONOSUPPORT", Eprototype => "EPROTOTYPE",
         Erange => "ERANGE", Eshutdown => "ESHUTDOWN", Esocktnosupport => "ESOCKTNOSUPPORT",
         Etimedout => "ETIMEDOUT", Eoverflow => "EOVERFLOW", Enosys => "ENOSYS", Efault => "EFAULT",
-        Eexist => "EEXIST", Edom => "EDOM",
+        Eexist => "EEXIST", Edom => "EDOM", Enxio => "ENXIO",
     }
 }
 
 /// Every errno, in declaration order (so `ALL[code as usize] == code`).
-pub const ALL: [Errno; 45] = {
+pub const ALL: [Errno; 46] = {
     use Errno::*;
     [
         Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
@@ -158,7 +159,7 @@ pub const ALL: [Errno; 45] = {
         Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
         Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
         Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-        Enosys, Efault, Eexist, Edom,
+        Enosys, Efault, Eexist, Edom, Enxio,
     ]
 };
 

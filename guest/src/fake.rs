@@ -171,6 +171,9 @@ impl Host for FakeHost {
     fn host_name(&self) -> Result<String, Errno> {
         Ok("sandbox".into())
     }
+    fn interfaces(&self) -> Result<Vec<(u32, String)>, Errno> {
+        Ok(vec![(1, "lo".into()), (2, "eth0".into())])
+    }
     fn claim_descriptor(&self, _unused: &dyn Fn(i32) -> bool) -> Result<Option<i32>, Errno> {
         Ok(self.claims.borrow_mut().pop_front())
     }

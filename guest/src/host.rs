@@ -18,7 +18,7 @@ pub enum Errno {
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom,
+    Enosys, Efault, Eexist, Edom, Enxio,
 }
 
 /// getaddrinfo(3) and getnameinfo(3) failures, for `socket.gaierror`.
@@ -293,6 +293,8 @@ pub trait Host {
     ) -> Result<Vec<AddressInfo>, GaiError>;
     fn name_info(&self, a: &IpSocketAddress, flags: i32) -> Result<(String, String), GaiError>;
     fn host_name(&self) -> Result<String, Errno>;
+    /// if_nameindex(3): the network interfaces, (index, name).
+    fn interfaces(&self) -> Result<Vec<(u32, String)>, Errno>;
     /// A number for a new socket or epoll from the table that numbers the program's other files,
     /// where the guest shares one with them (the interpreter's libc), so that a file and a socket
     /// never have the same number and `os.close(n)` means one thing; `unused(n)` says whether the

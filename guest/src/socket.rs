@@ -1079,6 +1079,26 @@ impl<H: Host> Core<H> {
         Ok((canon, Vec::new(), addrs))
     }
 
+    /// `if_nameindex()`: the host's interfaces, (index, name).
+    pub fn if_nameindex(&self) -> Result<Vec<(u32, String)>, Error> {
+        self.host.interfaces().map_err(os)
+    }
+
+    /// `if_nametoindex(name)`, the name as CPython's FS converter made it bytes. Linux's answers 0
+    /// for a name it does not know, or one longer than IF_NAMESIZE, and CPython says so without an
+    /// errno.
+    pub fn if_nametoindex(&self, name: &[u8]) -> Result<u32, Error> {
+        let interfaces = self.if_nameindex()?;
+        let found = interfaces.iter().find(|(_, n)| n.as_bytes() == name);
+        found.map(|&(index, _)| index).ok_or_else(|| Error::OsMessage("no interface with this name".into()))
+    }
+
+    /// `if_indextoname(index)`: ENXIO, as Linux's, for an index no interface has (0 included).
+    pub fn if_indextoname(&self, index: u32) -> Result<String, Error> {
+        let interfaces = self.if_nameindex()?;
+        interfaces.into_iter().find(|&(i, _)| i == index).map(|(_, name)| name).ok_or_else(|| os(Errno::Enxio))
+    }
+
     pub fn gethostbyaddr(&self, name: &str) -> Result<(String, Vec<String>, Vec<String>), Error> {
         let ip = self.setipaddr(name, AF_UNSPEC)?;
         let sa = IpSocketAddress { address: ip, port: 0, flowinfo: 0, scope_id: 0 };
@@ -1347,6 +1367,20 @@ mod tests {
         assert!(matches!(core.accept(&s), Err(Error::Os(OsError { code: Errno::Eagain, .. }))));
         assert!(core.host.wait_limits.borrow().is_empty(), "nothing waited");
         assert_eq!(s.timeout, None);
+    }
+
+    /// The interfaces come from the host; a name or index no interface has fails as CPython's
+    /// does on Linux: "no interface with this name" without an errno, and ENXIO.
+    #[test]
+    fn interfaces_are_looked_up_in_the_hosts_list() {
+        let core = Core::new(FakeHost::default());
+        assert_eq!(core.if_nameindex().unwrap(), vec![(1, "lo".to_string()), (2, "eth0".to_string())]);
+        assert_eq!(core.if_nametoindex(b"eth0").unwrap(), 2);
+        assert_eq!(core.if_indextoname(1).unwrap(), "lo");
+        assert_eq!(core.if_nametoindex(b"eth").unwrap_err(), Error::OsMessage("no interface with this name".into()));
+        for index in [0, 3] {
+            assert!(matches!(core.if_indextoname(index), Err(Error::Os(OsError { code: Errno::Enxio, .. }))));
+        }
     }
 
     /// O_NONBLOCK is the open file description's, so a duplicate shares it both ways: after

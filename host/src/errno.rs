@@ -51,6 +51,7 @@ pub fn from_raw(code: i32) -> Errno {
         libc::ENOENT => Enoent,
         libc::EEXIST => Eexist,
         libc::EDOM => Edom,
+        libc::ENXIO => Enxio,
         libc::ENOMEM => Enomem,
         libc::ENOPROTOOPT => Enoprotoopt,
         libc::ENOTCONN => Enotconn,

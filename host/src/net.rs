@@ -1263,6 +1263,15 @@ impl Host for PysockCtxView<'_> {
             Ok(sys::gethostname()?)
         }
 
+        fn interfaces(&mut self) -> NetResult<Vec<(u32, String)>> {
+            let mut interfaces = sys::if_nameindex()?;
+            if !self.ctx.policy.reaches_everything() {
+                let loopback = sys::loopback_interfaces()?;
+                interfaces.retain(|(_, name)| loopback.contains(name));
+            }
+            Ok(interfaces)
+        }
+
         fn explain(&mut self) -> wasmtime::Result<Option<String>> {
             Ok(self.ctx.refusal.take())
         }

@@ -416,6 +416,14 @@ impl NetworkPolicy {
         Verdict { allowed: false, rule: None }
     }
 
+    /// Whether the sandbox may reach everything the host reaches (`--allow-net`), and so see the
+    /// host's network interfaces (`socket.if_nameindex()`). Otherwise it sees only the loopback
+    /// ones, as a Linux process in a network namespace of its own does, however far its rules reach:
+    /// an interface's name says nothing about which of its addresses they allow.
+    pub fn reaches_everything(&self) -> bool {
+        self.resolve_any
+    }
+
     /// The addresses the embedder pinned for `host`, if any.
     pub fn pinned(&self, host: &str) -> Option<&[IpAddr]> {
         let name = normalize_name(host);

@@ -560,6 +560,55 @@ pub fn gethostname() -> io::Result<String> {
     text_until_nul(&buf).ok_or_else(|| io::Error::from_raw_os_error(libc::ENAMETOOLONG))
 }
 
+/// if_nameindex(3): every network interface's index and name.
+pub fn if_nameindex() -> io::Result<Vec<(u32, String)>> {
+    // SAFETY: a plain call; the result is null with errno set, or an array that ends with a zero
+    // index and null name, which this reads up to that end and then frees once.
+    let list = unsafe { libc::if_nameindex() };
+    if list.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    let mut interfaces = Vec::new();
+    let mut at = list;
+    // SAFETY: each entry before the terminating one is valid, and its name a NUL-terminated
+    // string, until if_freenameindex.
+    unsafe {
+        while (*at).if_index != 0 && !(*at).if_name.is_null() {
+            interfaces.push(((*at).if_index, std::ffi::CStr::from_ptr((*at).if_name).to_string_lossy().into_owned()));
+            at = at.add(1);
+        }
+        libc::if_freenameindex(list);
+    }
+    Ok(interfaces)
+}
+
+/// The names of the loopback interfaces (IFF_LOOPBACK), from getifaddrs(3), which lists every
+/// interface, with an address or without.
+pub fn loopback_interfaces() -> io::Result<Vec<String>> {
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs writes the head of a list that this frees once, below.
+    if unsafe { libc::getifaddrs(&mut list) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut names = Vec::new();
+    let mut at = list;
+    // SAFETY: every node up to the null `ifa_next` is valid until freeifaddrs, and its name a
+    // NUL-terminated string.
+    unsafe {
+        while !at.is_null() {
+            if (*at).ifa_flags & libc::IFF_LOOPBACK as u32 != 0 && !(*at).ifa_name.is_null() {
+                let name = std::ffi::CStr::from_ptr((*at).ifa_name).to_string_lossy().into_owned();
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+            at = (*at).ifa_next;
+        }
+        libc::freeifaddrs(list);
+    }
+    Ok(names)
+}
+
 /// The text of a C string buffer up to its first NUL; `None` if it has none.
 fn text_until_nul(buf: &[libc::c_char]) -> Option<String> {
     let bytes: Vec<u8> = buf.iter().map(|&c| c as u8).collect();

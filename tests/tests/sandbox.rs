@@ -228,6 +228,36 @@ fn ssl_converters_match_native_cpython() {
     assert_matches_native_with("ssl_converters.py", &[&certs], &[certs.as_os_str()]);
 }
 
+/// Network interfaces by index and name, both ways, and CPython's errors for the rest; under
+/// --allow-net the list is the host's, as native CPython's.
+#[test]
+fn interfaces_match_native_cpython() {
+    assert_matches_native("interfaces.py");
+    assert_transcripts_equal("interfaces.py", &["--allow-net".as_ref()], &["--list".as_ref()]);
+}
+
+/// A sandbox whose policy does not reach everything the host does sees only the loopback
+/// interfaces (ARPHRD_LOOPBACK in /sys/class/net), with the host's indexes, as a process in a
+/// network namespace of its own would.
+#[test]
+fn a_sandbox_short_of_allow_net_sees_only_loopback_interfaces() {
+    let mut loopback = Vec::new();
+    for entry in std::fs::read_dir("/sys/class/net").unwrap() {
+        let dir = entry.unwrap().path();
+        let read = |file: &str| std::fs::read_to_string(dir.join(file)).unwrap().trim().to_string();
+        if read("type") == "772" {
+            loopback.push((read("ifindex").parse::<u32>().unwrap(), dir.file_name().unwrap().to_string_lossy().into_owned()));
+        }
+    }
+    loopback.sort();
+    let expected: Vec<String> = loopback.iter().map(|(i, n)| format!("({i}, '{n}')")).collect();
+    let expected = format!("[{}]\n", expected.join(", "));
+    for policy in [&["--allow-loopback"][..], &[], &["--allow", "connect=10.0.0.0/8"]] {
+        let options: Vec<&std::ffi::OsStr> = policy.iter().map(|o| o.as_ref()).collect();
+        assert_eq!(sandbox_python_with("interfaces.py", &options, &["--list".as_ref()]), expected, "{policy:?}");
+    }
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

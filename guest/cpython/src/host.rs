@@ -52,7 +52,7 @@ same_enum!(types::Errno, Errno, [
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom,
+    Enosys, Efault, Eexist, Edom, Enxio,
 ]);
 same_enum!(types::GaiError, GaiError, [
     EaiAddrfamily, EaiAgain, EaiBadflags, EaiFail, EaiFamily, EaiMemory, EaiNodata, EaiNoname,
@@ -302,6 +302,9 @@ impl core::Host for WitHost {
     }
     fn host_name(&self) -> Result<String, Errno> {
         net::host_name().map_err(errno)
+    }
+    fn interfaces(&self) -> Result<Vec<(u32, String)>, Errno> {
+        net::interfaces().map_err(errno)
     }
     fn claim_descriptor(&self, unused: &dyn Fn(i32) -> bool) -> Result<Option<i32>, Errno> {
         crate::descriptors::claim(unused).map(Some)

@@ -848,6 +848,36 @@ fn gethostname(py: Python<'_>) -> PyResult<String> {
 }
 
 #[pyfunction]
+fn if_nameindex(py: Python<'_>) -> PyResult<Vec<(u32, String)>> {
+    with_core(|c| c.if_nameindex()).py_err(py)
+}
+
+/// `if_nametoindex(oname, /)`: the name through `PyUnicode_FSConverter` (str, bytes or
+/// os.PathLike), which refuses an embedded NUL.
+#[pyfunction]
+fn if_nametoindex(py: Python<'_>, oname: &Bound<'_, PyAny>) -> PyResult<u32> {
+    let encoded = py.import("os")?.call_method1("fsencode", (oname,))?;
+    let name = encoded.cast::<PyBytes>()?.as_bytes();
+    if name.contains(&0) {
+        return Err(PyValueError::new_err("embedded null byte"));
+    }
+    with_core(|c| c.if_nametoindex(name)).py_err(py)
+}
+
+/// `if_indextoname(if_index, /)`: an int (bool too, not `__index__`) that fits an unsigned int,
+/// with CPython 3.13's errors.
+#[pyfunction]
+fn if_indextoname(py: Python<'_>, if_index: &Bound<'_, PyAny>) -> PyResult<String> {
+    let index = if_index.cast::<pyo3::types::PyInt>().map_err(|_| PyTypeError::new_err("an integer is required"))?;
+    if index.lt(0)? {
+        return Err(PyOverflowError::new_err("can't convert negative value to unsigned int"));
+    }
+    let index: u64 = index.extract().map_err(|_| PyOverflowError::new_err("Python int too large to convert to C unsigned long"))?;
+    let index = u32::try_from(index).map_err(|_| PyOverflowError::new_err("index is too large"))?;
+    with_core(|c| c.if_indextoname(index)).py_err(py)
+}
+
+#[pyfunction]
 fn sethostname(py: Python<'_>, _name: &Bound<'_, PyAny>) -> PyResult<()> {
     // The sandbox cannot rename the host, as an unprivileged process cannot.
     Err(crate::errors::to_py(py, errno::os(Errno::Eperm)))
@@ -1030,6 +1060,9 @@ pub fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gethostbyaddr, m)?)?;
     m.add_function(wrap_pyfunction!(gethostname, m)?)?;
     m.add_function(wrap_pyfunction!(sethostname, m)?)?;
+    m.add_function(wrap_pyfunction!(if_nameindex, m)?)?;
+    m.add_function(wrap_pyfunction!(if_nametoindex, m)?)?;
+    m.add_function(wrap_pyfunction!(if_indextoname, m)?)?;
     m.add_function(wrap_pyfunction!(getservbyname, m)?)?;
     m.add_function(wrap_pyfunction!(getservbyport, m)?)?;
     m.add_function(wrap_pyfunction!(getprotobyname, m)?)?;
