@@ -111,17 +111,37 @@ pub enum Entry<H: Host> {
     Epoll(H::Epoll),
 }
 
-/// An open descriptor: what it stands for, and its O_NONBLOCK flag, which CPython sets whenever a
-/// socket object on it has a timeout and which `os.read` and `os.write` on it obey.
+/// An open descriptor: what it stands for, and the open file description it shares with its
+/// duplicates.
 struct Slot<H: Host> {
     entry: Entry<H>,
-    nonblocking: Description,
+    description: std::rc::Rc<Description>,
 }
 
-/// O_NONBLOCK, which Linux keeps on the open file description: every descriptor `dup` made from
-/// one shares it, so `a.dup().setblocking(False)` makes `a`'s own blocking calls fail with EAGAIN
-/// and `a.setblocking(True)` makes the duplicate's calls wait, whatever their timeouts say.
-type Description = std::rc::Rc<std::cell::Cell<bool>>;
+/// What Linux keeps on an open file description, which every descriptor `dup` made from it shares.
+struct Description {
+    /// O_NONBLOCK, which CPython sets whenever a socket object on it has a timeout and which
+    /// `os.read` and `os.write` on it obey. Shared, so `a.dup().setblocking(False)` makes `a`'s own
+    /// blocking calls fail with EAGAIN and `a.setblocking(True)` makes the duplicate's calls wait,
+    /// whatever their timeouts say.
+    nonblocking: std::cell::Cell<bool>,
+    /// What `os.fstat` reports as st_dev and st_ino, by which `os.path.sameopenfile` tells two
+    /// sockets apart and finds a duplicate the same.
+    identity: Identity,
+}
+
+/// st_dev and st_ino. Linux numbers a socket's inode in sockfs, one per socket; every epoll
+/// instance is the one inode of anon_inodefs. The device numbers are this machine's kernel's (it
+/// numbers its pseudo filesystems as it mounts them); the sandbox numbers its sockets' inodes from 1
+/// in the order it makes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub device: u64,
+    pub inode: u64,
+}
+
+const SOCKFS_DEVICE: u64 = 9;
+const EPOLL_IDENTITY: Identity = Identity { device: 16, inode: 1 };
 
 /// The guest's state: the host, the descriptor table and `getdefaulttimeout()`.
 pub struct Core<H: Host> {
@@ -132,6 +152,8 @@ pub struct Core<H: Host> {
     /// Descriptors of SSL sockets whose TLS layer holds decrypted bytes: readable for select and
     /// poll even when the kernel socket is empty (see `Core::note_tls_buffered`).
     pub tls_buffered: std::cell::RefCell<std::collections::BTreeSet<i32>>,
+    /// How many sockets the core has made, each one inode ([`Identity`]).
+    sockets_made: u64,
 }
 
 fn ebadf() -> Error {
@@ -343,7 +365,7 @@ pub fn to_python(a: &IpSocketAddress) -> Address {
 
 impl<H: Host> Core<H> {
     pub fn new(host: H) -> Self {
-        Core { host, fds: Vec::new(), default_timeout: None, tls_buffered: Default::default() }
+        Core { host, fds: Vec::new(), default_timeout: None, tls_buffered: Default::default(), sockets_made: 0 }
     }
 
     fn insert(&mut self, s: H::Socket) -> Result<i32, Error> {
@@ -361,7 +383,15 @@ impl<H: Host> Core<H> {
         if self.fds.len() <= i {
             self.fds.resize_with(i + 1, || None);
         }
-        self.fds[i] = Some(Slot { entry: e, nonblocking: Description::default() });
+        let identity = match e {
+            Entry::Socket(_) => {
+                self.sockets_made += 1;
+                Identity { device: SOCKFS_DEVICE, inode: self.sockets_made }
+            }
+            Entry::Epoll(_) => EPOLL_IDENTITY,
+        };
+        let description = std::rc::Rc::new(Description { nonblocking: Default::default(), identity });
+        self.fds[i] = Some(Slot { entry: e, description });
         Ok(fd)
     }
 
@@ -377,13 +407,18 @@ impl<H: Host> Core<H> {
     /// Sets a descriptor's O_NONBLOCK, as CPython's `internal_setblocking` and `fcntl(F_SETFL)` do.
     pub fn set_nonblocking(&mut self, fd: i32, nonblocking: bool) {
         if let Some(slot) = self.slot(fd) {
-            slot.nonblocking.set(nonblocking);
+            slot.description.nonblocking.set(nonblocking);
         }
     }
 
     /// A descriptor's O_NONBLOCK; `None` when it is not open.
     pub fn nonblocking(&self, fd: i32) -> Option<bool> {
-        self.slot(fd).map(|s| s.nonblocking.get())
+        self.slot(fd).map(|s| s.description.nonblocking.get())
+    }
+
+    /// What `os.fstat` says a descriptor is ([`Identity`]); `None` when it is not open.
+    pub fn identity(&self, fd: i32) -> Option<Identity> {
+        self.slot(fd).map(|s| s.description.identity)
     }
 
     /// read(2) on a socket's descriptor (`os.read`): one receive, which waits for data unless
@@ -403,7 +438,9 @@ impl<H: Host> Core<H> {
 
     fn descriptor_io(&self, fd: i32) -> Result<(&H::Socket, Mode), CallError> {
         match self.slot(fd) {
-            Some(Slot { entry: Entry::Socket(s), nonblocking }) => Ok((s, if nonblocking.get() { Mode::NonBlocking } else { Mode::Blocking })),
+            Some(Slot { entry: Entry::Socket(s), description }) => {
+                Ok((s, if description.nonblocking.get() { Mode::NonBlocking } else { Mode::Blocking }))
+            }
             // read(2) of an epoll descriptor.
             Some(_) => Err(CallError::Os(Errno::Einval)),
             None => Err(CallError::Os(Errno::Ebadf)),
@@ -527,9 +564,9 @@ impl<H: Host> Core<H> {
         let s = self.get(fd).ok_or_else(ebadf)?;
         let d = self.host.duplicate(s).map_err(os)?;
         let copy = self.insert(d)?;
-        let shared = self.slot(fd).map(|s| s.nonblocking.clone());
+        let shared = self.slot(fd).map(|s| s.description.clone());
         if let (Some(shared), Some(Some(slot))) = (shared, self.fds.get_mut(copy as usize)) {
-            slot.nonblocking = shared;
+            slot.description = shared;
         }
         Ok(copy)
     }
@@ -1404,6 +1441,13 @@ mod tests {
         assert_eq!(core.recv(&b, &mut memory[..], 10, 0).unwrap().length, 4);
         assert_eq!(*core.host.wait_limits.borrow(), vec![None], "one wait without limit");
         assert_eq!(b.timeout, Some(0.0));
+        // The same inode, which another socket does not have; every epoll shares one.
+        assert_eq!(core.identity(a.fd), core.identity(b.fd));
+        let other = core.create(2, 1, 0, None).unwrap();
+        assert_ne!(core.identity(a.fd), core.identity(other.fd));
+        let (ep1, ep2) = (core.epoll_create(-1, 0).unwrap(), core.epoll_create(-1, 0).unwrap());
+        assert_eq!(core.identity(ep1), core.identity(ep2));
+        assert_ne!(core.identity(ep1).map(|i| i.device), core.identity(a.fd).map(|i| i.device));
     }
 
     /// A blocking receive that a SIGINT cut short runs the program's handler, as CPython's

@@ -1,6 +1,6 @@
 """The os module on a socket's number: os.read, os.write, os.close, os.fstat, os.get_blocking and
 os.set_blocking, os.lseek and os.isatty act on the socket (os.fstat and os.lseek on an epoll too),
-whose O_NONBLOCK its duplicates share, and a file never gets a socket's number (select and poll
+whose O_NONBLOCK and inode its duplicates share, and a file never gets a socket's number (select and poll
 find a file ready, epoll refuses it, a closed file's number is EBADF);
 multiprocessing.connection, which moves its messages with os.read and os.write, on loopback.
 tests/tests/sandbox.rs compares this with native CPython."""
@@ -32,6 +32,15 @@ attempt("S_ISSOCK", lambda: stat.S_ISSOCK(os.fstat(a.fileno()).st_mode))
 attempt("permissions", lambda: oct(stat.S_IMODE(os.fstat(a.fileno()).st_mode)))
 attempt("os.lseek", lambda: os.lseek(a.fileno(), 0, os.SEEK_SET))
 attempt("st_nlink, st_blksize", lambda: (os.fstat(a.fileno()).st_nlink, os.fstat(a.fileno()).st_blksize))
+# A socket has an inode of its own, which its duplicate shares; every epoll is the one anonymous inode.
+with socket.socket() as other, a.dup() as twin, select.epoll() as ep1, select.epoll() as ep2:
+    same = os.path.sameopenfile
+    attempt("an inode", lambda: os.fstat(a.fileno()).st_ino != 0)
+    attempt("sameopenfile: two sockets", lambda: same(a.fileno(), other.fileno()))
+    attempt("sameopenfile: a socket and its dup", lambda: same(a.fileno(), twin.fileno()))
+    attempt("sameopenfile: two epolls", lambda: same(ep1.fileno(), ep2.fileno()))
+    attempt("sameopenfile: a socket and an epoll", lambda: same(a.fileno(), ep1.fileno()))
+    attempt("sameopenfile: a socket and stdout", lambda: same(a.fileno(), 1))
 with select.epoll() as ep:
     # An epoll instance is an anonymous inode: no type bits, 0600, and a seek that goes nowhere.
     attempt("epoll: mode", lambda: oct(os.fstat(ep.fileno()).st_mode))

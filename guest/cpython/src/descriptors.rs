@@ -103,9 +103,11 @@ static VTABLE: Vtable = Vtable {
 const O_NONBLOCK: i32 = 0x4;
 const O_RDWR: i32 = 0x0400_0000 | 0x1000_0000;
 const S_IFSOCK: u32 = 0xc000;
-/// `sizeof(struct stat)` on wasm32, and where `st_nlink`, `st_mode` and `st_blksize` (a 32-bit
-/// long) sit in it.
+/// `sizeof(struct stat)` on wasm32, and where `st_dev`, `st_ino`, `st_nlink`, `st_mode` and
+/// `st_blksize` (a 32-bit long) sit in it.
 const STAT_SIZE: usize = 144;
+const ST_DEV: usize = 0;
+const ST_INO: usize = 8;
 const ST_NLINK: usize = 16;
 const ST_MODE: usize = 24;
 const ST_BLKSIZE: usize = 56;
@@ -276,17 +278,22 @@ fn is_epoll(fd: i32) -> Option<bool> {
     with_core(|c| c.entry(fd).map(|e| matches!(e, pysock_guest::socket::Entry::Epoll(_))))
 }
 
-/// fstat(2): a zeroed `struct stat` with Linux's mode, a link and its block size: a socket is
-/// S_IFSOCK with 0777, an epoll instance an anonymous inode (no type bits) with 0600.
+/// fstat(2): a zeroed `struct stat` with Linux's device and inode (the core's `Identity`), mode,
+/// a link and its block size: a socket is S_IFSOCK with 0777, an epoll instance an anonymous inode
+/// (no type bits) with 0600.
 unsafe extern "C" fn fstat(data: *mut c_void, buf: *mut u8) -> i32 {
     let mode = match is_epoll(fd_of(data)) {
         None => return fail(CallError::Os(Errno::Ebadf)) as i32,
         Some(true) => 0o600,
         Some(false) => S_IFSOCK | 0o777,
     };
+    let identity = with_core(|c| c.identity(fd_of(data)));
+    let (device, inode) = identity.map_or((0, 0), |i| (i.device, i.inode));
     // SAFETY: libc passes a `struct stat`, STAT_SIZE bytes on wasm32, aligned for its u64 fields.
     unsafe {
         std::ptr::write_bytes(buf, 0, STAT_SIZE);
+        buf.add(ST_DEV).cast::<u64>().write(device);
+        buf.add(ST_INO).cast::<u64>().write(inode);
         buf.add(ST_NLINK).cast::<u64>().write(1);
         buf.add(ST_MODE).cast::<u32>().write(mode);
         buf.add(ST_BLKSIZE).cast::<i32>().write(PAGE_SIZE);
