@@ -8,7 +8,7 @@
 # proxy, plain and over TLS (TLS inside TLS), dnspython (UDP and TCP, blocking and asyncio) against
 # dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, ftplib (passive and active
 # mode) against pyftpdlib, PyMySQL (plain and TLS) against MariaDB, boto3 against moto's S3, and nats-py
-# (asyncio, plain and TLS) against nats-server, and the stdlib's imaplib and poplib (STARTTLS and TLS)
+# (asyncio, plain and TLS) against nats-server, tornado's HTTP and WebSocket clients (plain and TLS), and the stdlib's imaplib and poplib (STARTTLS and TLS)
 # against Dovecot, and aio-pika (plain and TLS) against RabbitMQ. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
@@ -40,11 +40,17 @@ fi
 for d in /usr/lib/postgresql/*/bin; do [ -d "$d" ] && PATH="$PATH:$d"; done
 
 site=build/real-clients/site
-if ! cmp -s tests/real_clients/requirements.txt "$site/.requirements"; then
+wanted=$(cat tests/real_clients/requirements.txt tests/real_clients/abi3-requirements.txt)
+if [ "$wanted" != "$(cat "$site/.requirements" 2>/dev/null)" ]; then
   rm -rf "$site"
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --target "$site" --only-binary=:all: \
     --python-version 3.14 --implementation py --abi none --platform any -r tests/real_clients/requirements.txt
-  cp tests/real_clients/requirements.txt "$site/.requirements"
+  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --target "$site" --only-binary=:all: \
+    --python-version 3.14 --implementation cp --abi abi3 --platform manylinux2014_x86_64 \
+    -r tests/real_clients/abi3-requirements.txt
+  # The speedups are native code: without them both interpreters run the libraries' Python.
+  find "$site" -name '*.so' -delete
+  printf '%s' "$wanted" > "$site/.requirements"
 fi
 # What only the native servers use: pyftpdlib, which has no wheel (so not in the sandbox's site).
 native=build/real-clients/native

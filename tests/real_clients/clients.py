@@ -222,6 +222,35 @@ def websocket_client_round(url=f"ws://127.0.0.1:{servers['websocket']}", **kw):
 outcome("websocket-client", websocket_client_round)
 outcome("websocket-client wss", lambda: websocket_client_round(f"wss://localhost:{servers['websocket_tls']}", sslopt={"ca_certs": ca}))
 
+import tornado.httpclient  # noqa: E402  (tornado's HTTP and WebSocket clients, on its own IOStream)
+import tornado.websocket  # noqa: E402
+
+
+async def tornado_fetch(**kw):
+    r = await tornado.httpclient.AsyncHTTPClient().fetch(https, connect_timeout=5, request_timeout=5, **kw)
+    return r.code, r.body
+
+
+async def tornado_websocket(url=f"ws://127.0.0.1:{servers['websocket']}", **kw):
+    request = tornado.httpclient.HTTPRequest(url, connect_timeout=5, request_timeout=5, **kw)
+    ws = await tornado.websocket.websocket_connect(request)
+    try:
+        replies = []
+        for message in ("hello", b"\x00\x01" * 40000, "bye"):
+            await ws.write_message(message, binary=isinstance(message, bytes))
+            reply = await asyncio.wait_for(ws.read_message(), 5)
+            replies.append(reply if len(reply) < 20 else (type(reply).__name__, len(reply)))
+        return replies
+    finally:
+        ws.close()
+
+
+outcome("tornado verified", lambda: asyncio.run(tornado_fetch(ca_certs=ca)))
+outcome("tornado unverified", lambda: asyncio.run(tornado_fetch(validate_cert=False)))
+outcome("tornado wrong CA", lambda: asyncio.run(tornado_fetch(ca_certs=other_ca)))
+outcome("tornado websocket", lambda: asyncio.run(tornado_websocket()))
+outcome("tornado websocket wss", lambda: asyncio.run(tornado_websocket(f"wss://localhost:{servers['websocket_tls']}", ca_certs=ca)))
+
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
