@@ -55,8 +55,8 @@ t('inet_ntop 2**40', socket.inet_ntop, 2**40, b'1234')
 s.close()
 t('closed recv 2**70', s.recv, 2**70)
 # A receive makes a bytes object of the size asked for before it calls the kernel, so a size no
-# memory could hold is MemoryError (the sandbox's memory is wasm32's 4 GiB) and one past what a
-# size can describe OverflowError, open socket or closed; below that it returns what arrived.
+# machine's memory holds is MemoryError (natively past memory and swap; in the sandbox from 1 TiB)
+# and one past what a size can describe OverflowError, open socket or closed; below, what arrived.
 t('closed recv 2**40', s.recv, 2**40)
 x, y = socket.socketpair()
 x.settimeout(5)

@@ -58,8 +58,8 @@ try:
     s.read(10)
 except ssl.SSLWantReadError as e:
     print("idle read:", type(e).__name__, e.errno == ssl.SSL_ERROR_WANT_READ)
-# read(n) makes its bytes object before it reads: a size no memory could hold (the sandbox's is
-# wasm32's 4 GiB) is MemoryError, one no size describes OverflowError; a large one just waits.
+# read(n) makes its bytes object before it reads: a size no machine's memory holds is MemoryError,
+# one no size describes OverflowError; a large one just waits.
 for n in (2**31, 2**40, 2**63 - 1):
     try:
         s.read(n)

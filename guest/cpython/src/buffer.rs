@@ -102,18 +102,24 @@ pub struct NewBytes<'py> {
 /// Whether a `bytes` object of `asked` bytes, which CPython's `recv(n)` and SSL `read(n)` create
 /// before they call the kernel, could exist, with the error CPython's `PyBytes_FromStringAndSize`
 /// gives on 64-bit Linux when it could not: OverflowError past what its size can describe, and
-/// MemoryError past what the machine can hold. The sandbox's machine is a wasm32 memory, so that
-/// is 4 GiB; below it a receive returns what arrived without making room for all of `asked`, as
-/// a native one that could allocate it does. A negative size is the caller's ValueError.
+/// MemoryError past what the machine can hold. Natively that line is the machine's memory and swap
+/// (the kernel's overcommit heuristic refuses a larger allocation; a smaller one succeeds and is
+/// never touched beyond what arrives). The sandbox draws it at [`MOST_MEMORY`], past any machine it
+/// runs on, so `recv(2**32)` returns what arrived, as natively, and `recv(2**40)` fails, as natively.
+/// Below the line a receive returns what arrived without making room for all of `asked`. A negative
+/// size is the caller's ValueError.
 pub fn check_bytes_size(asked: i64) -> PyResult<()> {
     // `PY_SSIZE_T_MAX - PyBytesObject_SIZE` on 64-bit: the object's header and its final NUL.
     const DESCRIBABLE: i64 = i64::MAX - 33;
     match asked {
         n if n > DESCRIBABLE => Err(pyo3::exceptions::PyOverflowError::new_err("byte string is too large")),
-        n if n > i64::from(u32::MAX) => Err(pyo3::exceptions::PyMemoryError::new_err(())),
+        n if n >= MOST_MEMORY => Err(pyo3::exceptions::PyMemoryError::new_err(())),
         _ => Ok(()),
     }
 }
+
+/// The size of the smallest bytes object that no machine the sandbox runs on could allocate: 1 TiB.
+pub const MOST_MEMORY: i64 = 1 << 40;
 
 impl<'py> NewBytes<'py> {
     /// Room for `len` bytes; MemoryError as CPython raises when they cannot be had.
