@@ -375,6 +375,18 @@ impl<H: Host> Core<H> {
     /// Gives `e` a descriptor: the number the host's shared table claims for it, or else the
     /// lowest free one, as the kernel does. Where no number can be had, `e` closes.
     pub fn insert_entry(&mut self, e: Entry<H>) -> Result<i32, Error> {
+        let identity = match e {
+            Entry::Socket(_) => {
+                self.sockets_made += 1;
+                Identity { device: SOCKFS_DEVICE, inode: self.sockets_made }
+            }
+            Entry::Epoll(_) => EPOLL_IDENTITY,
+        };
+        self.place(e, std::rc::Rc::new(Description { nonblocking: Default::default(), identity }))
+    }
+
+    /// Gives `e`, on `description`, a descriptor number as [`Core::insert_entry`] says.
+    fn place(&mut self, e: Entry<H>, description: std::rc::Rc<Description>) -> Result<i32, Error> {
         let fd = match self.host.claim_descriptor(&|n| self.slot(n).is_none()).map_err(os)? {
             Some(fd) => fd,
             None => (FIRST_FD as usize..).find(|&i| self.fds.get(i).is_none_or(Option::is_none)).unwrap() as i32,
@@ -383,14 +395,6 @@ impl<H: Host> Core<H> {
         if self.fds.len() <= i {
             self.fds.resize_with(i + 1, || None);
         }
-        let identity = match e {
-            Entry::Socket(_) => {
-                self.sockets_made += 1;
-                Identity { device: SOCKFS_DEVICE, inode: self.sockets_made }
-            }
-            Entry::Epoll(_) => EPOLL_IDENTITY,
-        };
-        let description = std::rc::Rc::new(Description { nonblocking: Default::default(), identity });
         self.fds[i] = Some(Slot { entry: e, description });
         Ok(fd)
     }
@@ -562,13 +566,9 @@ impl<H: Host> Core<H> {
 
     pub fn dup(&mut self, fd: i32) -> Result<i32, Error> {
         let s = self.get(fd).ok_or_else(ebadf)?;
+        let shared = self.slot(fd).map(|s| s.description.clone()).ok_or_else(ebadf)?;
         let d = self.host.duplicate(s).map_err(os)?;
-        let copy = self.insert(d)?;
-        let shared = self.slot(fd).map(|s| s.description.clone());
-        if let (Some(shared), Some(Some(slot))) = (shared, self.fds.get_mut(copy as usize)) {
-            slot.description = shared;
-        }
-        Ok(copy)
+        self.place(Entry::Socket(d), shared)
     }
 
     /// CPython's `setipaddr`: a host string to one address of `family` (AF_UNSPEC: either).
@@ -1445,6 +1445,8 @@ mod tests {
         assert_eq!(core.identity(a.fd), core.identity(b.fd));
         let other = core.create(2, 1, 0, None).unwrap();
         assert_ne!(core.identity(a.fd), core.identity(other.fd));
+        // A duplicate takes no inode number of its own: the next socket has the next one.
+        assert_eq!(core.identity(other.fd).map(|i| i.inode), core.identity(a.fd).map(|i| i.inode + 1));
         let (ep1, ep2) = (core.epoll_create(-1, 0).unwrap(), core.epoll_create(-1, 0).unwrap());
         assert_eq!(core.identity(ep1), core.identity(ep2));
         assert_ne!(core.identity(ep1).map(|i| i.device), core.identity(a.fd).map(|i| i.device));
