@@ -169,7 +169,8 @@ impl StartUp {
 /// The embedder's choices, the same for both commands.
 #[derive(Args)]
 struct Sandbox {
-    /// Connect, bind and UDP on 127.0.0.0/8 and ::1; resolve localhost
+    /// Connect, bind and UDP on 127.0.0.0/8 and ::1; resolve localhost (and this machine's own
+    /// name, to its loopback addresses)
     #[arg(long, help_heading = "Network policy (without an allow option the sandbox has no network; deny rules win)")]
     allow_loopback: bool,
     /// Everything the host can reach; resolve every name

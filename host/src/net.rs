@@ -1202,7 +1202,9 @@ impl Host for PysockCtxView<'_> {
                 return Ok(numeric.map(to_address_infos).map_err(errno::gai_from_raw));
             };
             let ctx = &mut *self.ctx;
-            let verdict = ctx.policy.may_resolve(name);
+            let own_name_verdict = sys::gethostname().ok().and_then(|own| ctx.policy.may_resolve_own_name(name, &own));
+            let own_name = own_name_verdict.is_some();
+            let verdict = own_name_verdict.unwrap_or_else(|| ctx.policy.may_resolve(name));
             let rule = verdict.reason().to_string();
             if !verdict.allowed {
                 ctx.audit.record(&audit::Event { op: "resolve", address: None, name: Some(name), local: None, allowed: false, rule: &rule, addresses: &[] });
@@ -1240,6 +1242,25 @@ impl Host for PysockCtxView<'_> {
                     },
                 };
                 lookup(host_c.as_deref(), flags)
+            };
+            let result = match result {
+                Ok(all) if own_name => {
+                    let canonical = all.first().map(|a| a.canonname.clone()).unwrap_or_default();
+                    let mut kept: Vec<_> = all.into_iter().filter(|a| ctx.policy.reaches_loopback(a.address.ip())).collect();
+                    match kept.first_mut() {
+                        Some(first) => {
+                            first.canonname = canonical;
+                            Ok(kept)
+                        }
+                        None => {
+                            ctx.refusal = Some(format!(
+                                "pysock's network policy does not allow resolving {name:?}: it is this machine's name, and none of its addresses is a loopback one the rules allow (run with --allow {name} or --allow-net)"
+                            ));
+                            Err(libc::EAI_NONAME)
+                        }
+                    }
+                }
+                other => other,
             };
             let mut ips: Vec<IpAddr> = Vec::new();
             for a in result.iter().flatten() {

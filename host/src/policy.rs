@@ -433,10 +433,24 @@ impl NetworkPolicy {
     /// Whether a reverse lookup (getnameinfo without NI_NUMERICHOST) of `ip` may consult name
     /// services: with --allow-net, or for a loopback address the rules allow.
     pub fn reverse_resolves(&self, ip: IpAddr) -> bool {
+        self.resolve_any || self.reaches_loopback(ip)
+    }
+
+    /// Whether `ip` is a loopback address the rules let the sandbox connect to.
+    pub fn reaches_loopback(&self, ip: IpAddr) -> bool {
         let ip = effective_ip(Op::Connect, ip);
-        self.resolve_any
-            || (ip.is_loopback()
-                && self.decide(Op::Connect, SocketAddr::new(ip, 0), &Admissions::default(), Instant::now()).allowed)
+        ip.is_loopback() && self.decide(Op::Connect, SocketAddr::new(ip, 0), &Admissions::default(), Instant::now()).allowed
+    }
+
+    /// The verdict for looking up `host` when it is `own`, the machine's own host name, and no rule
+    /// names it: the one `localhost` gets. `socket.gethostname()` already told the sandbox the name,
+    /// so the lookup tells it nothing new, and Python's habits need it (`gethostbyname(gethostname())`,
+    /// `getfqdn()`, http.server's `server_name`). The caller keeps only the answers
+    /// [`Self::reaches_loopback`] accepts, as a process in a network namespace with only `lo` sees.
+    pub fn may_resolve_own_name(&self, host: &str, own: &str) -> Option<Verdict<'_>> {
+        let verdict = self.may_resolve(host);
+        let unnamed = verdict.rule.is_none() && !verdict.allowed;
+        (unnamed && !own.is_empty() && normalize_name(host) == normalize_name(own)).then(|| self.may_resolve("localhost"))
     }
 
     /// A sentence for refusals that no rule decided: what to pass to allow more.
@@ -477,6 +491,21 @@ mod tests {
         assert!(!NetworkPolicy::deny().may_resolve("localhost").allowed);
         assert!(p.reverse_resolves("127.0.0.1".parse().unwrap()));
         assert!(!p.reverse_resolves("10.0.0.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn the_own_host_name_resolves_as_localhost_does_unless_a_rule_names_it() {
+        let p = NetworkPolicy::loopback();
+        assert!(p.may_resolve_own_name("Box.", "box").is_some_and(|v| v.allowed));
+        assert!(p.may_resolve_own_name("other", "box").is_none());
+        assert!(p.may_resolve_own_name("", "").is_none());
+        assert!(NetworkPolicy::deny().may_resolve_own_name("box", "box").is_some_and(|v| !v.allowed));
+        // A rule that names it decides, as for any name.
+        let denied = NetworkPolicy::loopback().deny_rule("box").unwrap();
+        assert!(denied.may_resolve_own_name("box", "box").is_none() && !denied.may_resolve("box").allowed);
+        assert!(p.reaches_loopback("::ffff:127.0.1.1".parse().unwrap()));
+        assert!(!p.reaches_loopback("192.168.1.5".parse().unwrap()));
+        assert!(!NetworkPolicy::allow_all().deny_rule("127.0.0.0/8").unwrap().reaches_loopback("127.0.0.1".parse().unwrap()));
     }
 
     #[test]

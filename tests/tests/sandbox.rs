@@ -236,6 +236,24 @@ fn interfaces_match_native_cpython() {
     assert_transcripts_equal("interfaces.py", &["--allow-net".as_ref()], &["--list".as_ref()]);
 }
 
+/// The machine's own host name resolves under --allow-loopback as `localhost` does, to its
+/// loopback addresses only: where those are all it has natively, every habit built on it
+/// (getfqdn, gethostbyaddr, http.server's server_name) reads as native CPython; with no network the
+/// lookup stays refused.
+#[test]
+fn the_own_host_name_resolves_to_its_loopback_addresses() {
+    let probe = "import ipaddress, socket\ntry: infos = socket.getaddrinfo(socket.gethostname(), 80)\n\
+                 except socket.gaierror: infos = []\nprint(bool(infos) and all(ipaddress.ip_address(i[4][0]).is_loopback for i in infos))";
+    let native = Command::new("python3").args(["-c", probe]).output().unwrap();
+    let only_loopback = String::from_utf8_lossy(&native.stdout).trim() == "True";
+    let loopback_only = [std::ffi::OsStr::new("--loopback-only")];
+    if only_loopback {
+        assert_matches_native("own_host_name.py");
+    }
+    assert_transcripts_equal("own_host_name.py", &["--allow-loopback".as_ref()], &loopback_only);
+    assert_eq!(sandbox_python_with("own_host_name.py", &[], &loopback_only), "loopback addresses: []\n");
+}
+
 /// A sandbox whose policy does not reach everything the host does sees only the loopback
 /// interfaces (ARPHRD_LOOPBACK in /sys/class/net), with the host's indexes, as a process in a
 /// network namespace of its own would.
