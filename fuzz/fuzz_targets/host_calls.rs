@@ -143,12 +143,14 @@ enum Call {
     TlsSessionDrop { k: u8 },
 }
 
-const SOCKOPTS: [Sockopt; 27] = {
+const SOCKOPTS: [Sockopt; 37] = {
     use Sockopt::*;
     [
         Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat, Sndlowat,
         Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt, Ipv6V6only, IpTtl, IpTos,
         IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops, Acceptconn, SockType, Domain, Protocol, SockError,
+        TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2, TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout,
+        TcpFastopen, TcpNotsentLowat,
     ]
 };
 

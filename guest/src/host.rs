@@ -123,7 +123,8 @@ pub enum Sockopt {
     Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat,
     Sndlowat, Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt,
     Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
-    Acceptconn, SockType, Domain, Protocol, SockError,
+    Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
+    TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -550,6 +550,16 @@ fn sockopt_level_name(opt: Sockopt) -> (i32, i32) {
         Domain => (libc::SOL_SOCKET, libc::SO_DOMAIN),
         Protocol => (libc::SOL_SOCKET, libc::SO_PROTOCOL),
         SockError => (libc::SOL_SOCKET, libc::SO_ERROR),
+        TcpMaxseg => (libc::IPPROTO_TCP, libc::TCP_MAXSEG),
+        TcpCork => (libc::IPPROTO_TCP, libc::TCP_CORK),
+        TcpSyncnt => (libc::IPPROTO_TCP, libc::TCP_SYNCNT),
+        TcpLinger2 => (libc::IPPROTO_TCP, libc::TCP_LINGER2),
+        TcpDeferAccept => (libc::IPPROTO_TCP, libc::TCP_DEFER_ACCEPT),
+        TcpWindowClamp => (libc::IPPROTO_TCP, libc::TCP_WINDOW_CLAMP),
+        TcpQuickack => (libc::IPPROTO_TCP, libc::TCP_QUICKACK),
+        TcpUserTimeout => (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT),
+        TcpFastopen => (libc::IPPROTO_TCP, libc::TCP_FASTOPEN),
+        TcpNotsentLowat => (libc::IPPROTO_TCP, libc::TCP_NOTSENT_LOWAT),
     }
 }
 

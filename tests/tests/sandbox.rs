@@ -276,6 +276,14 @@ fn a_sandbox_short_of_allow_net_sees_only_loopback_interfaces() {
     }
 }
 
+/// TCP's integer options beyond keepalive's read, set and read back as natively on fresh, listening
+/// and connected sockets, with the kernel's errors for short values and UDP sockets; py-amqp's
+/// read-them-all-and-set-them-back before connecting works.
+#[test]
+fn tcp_options_match_native_cpython() {
+    assert_matches_native("tcp_options.py");
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

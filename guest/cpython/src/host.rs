@@ -65,7 +65,8 @@ same_enum!(net::Sockopt, core::Sockopt, [
     Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat,
     Sndlowat, Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt,
     Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
-    Acceptconn, SockType, Domain, Protocol, SockError,
+    Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
+    TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
 ]);
 same_enum!(tls::ErrorKind, core::TlsErrorKind, [Ssl, ZeroReturn, WantRead, Eof, CertVerification]);
 same_enum!(tls::ProtocolVersion, core::ProtocolVersion, [Tls12, Tls13]);
