@@ -9,7 +9,7 @@
 # dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, ftplib (passive and active
 # mode) against pyftpdlib, PyMySQL (plain and TLS) against MariaDB, boto3 against moto's S3, and nats-py
 # (asyncio, plain and TLS) against nats-server, tornado's HTTP and WebSocket clients (plain and TLS), and the stdlib's imaplib and poplib (STARTTLS and TLS)
-# against Dovecot, and aio-pika (plain and TLS) against RabbitMQ. The
+# against Dovecot, and aio-pika and py-amqp (plain and TLS) and kombu against RabbitMQ. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail

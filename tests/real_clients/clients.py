@@ -702,3 +702,44 @@ outcome("aio-pika TLS", lambda: amqp(f"amqps://guest:guest@localhost:{servers['a
 outcome("aio-pika TLS wrong CA", lambda: amqp(f"amqps://guest:guest@localhost:{servers['amqps']}/",
                                               ssl_context=ssl.create_default_context(cafile=other_ca)))
 outcome("aio-pika bad password", lambda: amqp(f"amqp://guest:wrong@127.0.0.1:{servers['amqp']}/"))
+
+import amqp  # noqa: E402  (py-amqp: blocking AMQP 0-9-1, on which kombu and celery run)
+import kombu  # noqa: E402
+
+
+def py_amqp_round(host, **kw):
+    """py-amqp's blocking client: a queue of its own, a plain and a 1 MB message, each fetched with
+    basic_get and acknowledged; its transport reads and sets back every TCP option it knows."""
+    with amqp.Connection(host, userid="guest", password=kw.pop("password", "guest"), connect_timeout=5, **kw) as connection:
+        channel = connection.channel()
+        queue, _, _ = channel.queue_declare(exclusive=True)
+        got = []
+        for body in (b"hello", b"m" * 1_000_000):
+            channel.basic_publish(amqp.Message(body), routing_key=queue)
+            deadline = time.monotonic() + 5
+            while (message := channel.basic_get(queue)) is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            channel.basic_ack(message.delivery_tag)
+            got.append(len(message.body))
+        return got
+
+
+def kombu_round(url, **kw):
+    """kombu's SimpleQueue on its pyamqp transport: put, then get with a timeout (which drains events
+    on the connection's socket until a message or the time limit)."""
+    with kombu.Connection(url, connect_timeout=5, **kw) as connection:
+        queue = connection.SimpleQueue(f"pysock-{os.getpid()}", queue_opts={"exclusive": True})
+        queue.put({"hello": "kombu"})
+        message = queue.get(timeout=5)
+        message.ack()
+        queue.close()
+        return message.payload
+
+
+outcome("py-amqp", lambda: py_amqp_round(f"127.0.0.1:{servers['amqp']}"))
+# py-amqp takes its TLS settings as a dict and builds the context itself.
+amqp_tls = {"server_hostname": "localhost", "cert_reqs": ssl.CERT_REQUIRED}
+outcome("py-amqp TLS", lambda: py_amqp_round(f"localhost:{servers['amqps']}", ssl={**amqp_tls, "ca_certs": ca}))
+outcome("py-amqp TLS wrong CA", lambda: py_amqp_round(f"localhost:{servers['amqps']}", ssl={**amqp_tls, "ca_certs": other_ca}))
+outcome("py-amqp bad password", lambda: py_amqp_round(f"127.0.0.1:{servers['amqp']}", password="wrong"))
+outcome("kombu", lambda: kombu_round(f"pyamqp://guest:guest@127.0.0.1:{servers['amqp']}//"))
