@@ -14,7 +14,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use pysock::bindings::pysock::net::net::{Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt, Watched};
+use pysock::bindings::pysock::net::net::{
+    ByteOption, Events, Host, HostEpoll, HostSocket, OptionBytes, ShutdownHow, Sockopt, Watched,
+};
 use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, HostSession, ProtocolVersion, VerifyMode};
 use pysock::bindings::pysock::net::types::{Family, Incoming, IpAddress, IpSocketAddress, Kind};
 use pysock::net::{Epoll, MAX_RECV, Socket, UNWRITTEN};
@@ -111,6 +113,8 @@ enum Call {
     Addresses { s: u8 },
     GetOption { s: u8, opt: u8 },
     SetOption { s: u8, opt: u8, value: i64 },
+    GetOptionBytes { s: u8, congestion: bool, length: u32 },
+    SetOptionBytes { s: u8, congestion: bool, value: Result<Vec<u8>, u32> },
     TakeError { s: u8 },
     Duplicate { s: u8 },
     Drop { s: u8 },
@@ -143,16 +147,20 @@ enum Call {
     TlsSessionDrop { k: u8 },
 }
 
-const SOCKOPTS: [Sockopt; 37] = {
+const SOCKOPTS: [Sockopt; 38] = {
     use Sockopt::*;
     [
         Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat, Sndlowat,
         Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt, Ipv6V6only, IpTtl, IpTos,
         IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops, Acceptconn, SockType, Domain, Protocol, SockError,
         TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2, TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout,
-        TcpFastopen, TcpNotsentLowat,
+        TcpFastopen, TcpNotsentLowat, Priority,
     ]
 };
+
+fn byte_option(congestion: bool) -> ByteOption {
+    if congestion { ByteOption::TcpCongestion } else { ByteOption::TcpInfo }
+}
 
 fn events(bits: u8) -> Events {
     let all = [
@@ -290,6 +298,11 @@ fuzz_target!(|input: Input| {
                 Call::GetOption { s, opt } => drop(v.get_option(b(&socks, s), SOCKOPTS[opt as usize % SOCKOPTS.len()])),
                 Call::SetOption { s, opt, value } => {
                     drop(v.set_option(b(&socks, s), SOCKOPTS[opt as usize % SOCKOPTS.len()], value))
+                }
+                Call::GetOptionBytes { s, congestion, length } => drop(v.get_option_bytes(b(&socks, s), byte_option(congestion), length)),
+                Call::SetOptionBytes { s, congestion, value } => {
+                    let value = value.map_or_else(OptionBytes::Null, OptionBytes::Bytes);
+                    drop(v.set_option_bytes(b(&socks, s), byte_option(congestion), value))
                 }
                 Call::TakeError { s } => drop(v.take_error(b(&socks, s))),
                 Call::Duplicate { s } => {

@@ -32,6 +32,9 @@ pub struct FakeHost {
     pub landings: RefCell<Vec<(usize, usize)>>,
     /// Each option set, with the value the host was given.
     pub options_set: RefCell<Vec<(Sockopt, i64)>>,
+    /// Each byte option set: the bytes, or the length of a null pointer. A byte option reads back
+    /// as 1, 2, 3, ... up to the length asked for.
+    pub byte_options_set: RefCell<Vec<(ByteOption, Result<Vec<u8>, u32>)>>,
     /// A shared descriptor table: the numbers it hands out in turn (none: the core numbers its own),
     /// those given back, and the numbers its other files hold.
     pub claims: RefCell<VecDeque<i32>>,
@@ -136,6 +139,17 @@ impl Host for FakeHost {
     }
     fn set_option(&self, _: &(), opt: Sockopt, value: i64) -> Result<(), Errno> {
         self.options_set.borrow_mut().push((opt, value));
+        Ok(())
+    }
+    fn get_option_bytes(&self, _: &(), _: ByteOption, length: u32) -> Result<Vec<u8>, Errno> {
+        Ok((1..=length).map(|n| n as u8).collect())
+    }
+    fn set_option_bytes(&self, _: &(), opt: ByteOption, value: OptionBytes<'_>) -> Result<(), Errno> {
+        let value = match value {
+            OptionBytes::Bytes(b) => Ok(b.to_vec()),
+            OptionBytes::Null(len) => Err(len),
+        };
+        self.byte_options_set.borrow_mut().push((opt, value));
         Ok(())
     }
     fn take_error(&self, _: &()) -> Result<Option<Errno>, Errno> {

@@ -125,6 +125,23 @@ pub enum Sockopt {
     Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
     Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
     TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
+    Priority,
+}
+
+/// A socket option whose value is bytes the kernel writes or reads as they stand: `struct tcp_info`,
+/// and the congestion control algorithm's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteOption {
+    TcpInfo,
+    TcpCongestion,
+}
+
+/// A value for [`Host::set_option_bytes`]: bytes, or a null pointer said to be this long, which the
+/// kernel refuses as it refuses a program's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptionBytes<'a> {
+    Bytes(&'a [u8]),
+    Null(u32),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -266,6 +283,9 @@ pub trait Host {
     fn remote_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
     fn get_option(&self, s: &Self::Socket, o: Sockopt) -> Result<i64, Errno>;
     fn set_option(&self, s: &Self::Socket, o: Sockopt, v: i64) -> Result<(), Errno>;
+    /// getsockopt(2) of a byte option into a buffer of `length` bytes (1 to 1024): what the kernel wrote.
+    fn get_option_bytes(&self, s: &Self::Socket, o: ByteOption, length: u32) -> Result<Vec<u8>, Errno>;
+    fn set_option_bytes(&self, s: &Self::Socket, o: ByteOption, v: OptionBytes<'_>) -> Result<(), Errno>;
     fn take_error(&self, s: &Self::Socket) -> Result<Option<Errno>, Errno>;
     fn duplicate(&self, s: &Self::Socket) -> Result<Self::Socket, Errno>;
     /// poll(2) over `sockets` and, with `input` not empty, the program's stdin; `None` waits

@@ -8,7 +8,9 @@
 
 use crate::addr;
 use crate::errno::{self, Error, OsError, gai, os, overflow, type_error, value};
-use crate::host::{Errno, Events, Family, GaiError, Host, IpAddress, IpSocketAddress, Kind, Received, ShutdownHow, Sockopt};
+use crate::host::{
+    ByteOption, Errno, Events, Family, GaiError, Host, IpAddress, IpSocketAddress, Kind, OptionBytes, Received, ShutdownHow, Sockopt,
+};
 use crate::timeout::{self, CallError, Mode};
 use std::mem::MaybeUninit;
 use std::time::Duration;
@@ -286,8 +288,18 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
         (IPPROTO_IP, 34) => IpMulticastLoop,
         (IPPROTO_IPV6, 16) => Ipv6UnicastHops,
         (IPPROTO_IPV6, 26) => Ipv6V6only,
+        (SOL_SOCKET, 12) => Priority,
         _ => return None,
     })
+}
+
+/// The byte options: TCP_INFO and TCP_CONGESTION.
+fn byte_option(level: i32, name: i32) -> Option<ByteOption> {
+    match (level, name) {
+        (IPPROTO_TCP, 11) => Some(ByteOption::TcpInfo),
+        (IPPROTO_TCP, 13) => Some(ByteOption::TcpCongestion),
+        _ => None,
+    }
 }
 
 /// What the kernel reads as `opt`'s value from the caller's `len` bytes (`None`: a NULL pointer),
@@ -980,6 +992,25 @@ impl<H: Host> Core<H> {
 
     pub fn setsockopt(&self, s: &SockObj, level: i32, name: i32, v: &OptionArgument) -> Result<(), Error> {
         let sock = self.sock(s)?;
+        if let Some(opt) = byte_option(level, name) {
+            // The kernel reads these bytes as they stand; an int is the C int CPython passes.
+            let int;
+            let value = match v {
+                OptionArgument::Int(i) => match i32::try_from(*i) {
+                    Ok(i) => {
+                        int = i.to_ne_bytes();
+                        OptionBytes::Bytes(&int)
+                    }
+                    Err(_) => return Err(overflow("Python int too large to convert to C int")),
+                },
+                OptionArgument::Bytes(b) => OptionBytes::Bytes(b),
+                OptionArgument::Null(len) => match u32::try_from(*len) {
+                    Ok(len) => OptionBytes::Null(len),
+                    Err(_) => return Err(os(Errno::Einval)),
+                },
+            };
+            return self.host.set_option_bytes(sock, opt, value).map_err(os);
+        }
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
         let value = match v {
             // An int goes to the kernel as a C int, four bytes.
@@ -1013,6 +1044,18 @@ impl<H: Host> Core<H> {
                 None => OptionValue::Int(0),
                 Some(e) => OptionValue::Error(e),
             });
+        }
+        if let Some(opt) = byte_option(level, name) {
+            // Without a buflen, CPython asks for a C int: the option's first four bytes.
+            let length = buflen.unwrap_or(4) as u32;
+            let mut bytes = self.host.get_option_bytes(sock, opt, length).map_err(os)?;
+            bytes.truncate(length as usize);
+            if buflen.is_some() {
+                return Ok(OptionValue::Bytes(bytes));
+            }
+            let mut int = [0; 4];
+            int.iter_mut().zip(&bytes).for_each(|(i, b)| *i = *b);
+            return Ok(OptionValue::Int(i32::from_ne_bytes(int).into()));
         }
         let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
         let v = self.host.get_option(sock, opt).map_err(os)?;
@@ -1334,6 +1377,31 @@ mod tests {
         let on_for_5s = [1i32.to_ne_bytes(), 5i32.to_ne_bytes()].concat();
         assert_eq!(set(linger.0, linger.1, Bytes(on_for_5s)), Ok(1 << 32 | 5));
         assert_eq!(set(linger.0, linger.1, Int(5)), Err(Errno::Einval));
+    }
+
+    /// TCP_INFO and TCP_CONGESTION pass their bytes through as they stand: read as an int they are
+    /// the first four, and an int set is the four bytes of a C int; a NULL value goes to the kernel.
+    #[test]
+    fn byte_options_pass_their_bytes_through() {
+        use OptionArgument::{Bytes, Int, Null};
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        let (info, congestion) = (11, 13);
+        let get = |name, buflen| match core.getsockopt(&s, IPPROTO_TCP, name, buflen).unwrap() {
+            OptionValue::Int(i) => Ok(i),
+            OptionValue::Bytes(b) => Err(b),
+            OptionValue::Error(e) => panic!("{e:?}"),
+        };
+        assert_eq!(get(info, None), Ok(i32::from_ne_bytes([1, 2, 3, 4]).into()));
+        assert_eq!(get(congestion, Some(6)), Err(vec![1, 2, 3, 4, 5, 6]));
+        let set = |v: OptionArgument| {
+            core.setsockopt(&s, IPPROTO_TCP, congestion, &v).unwrap();
+            core.host.byte_options_set.borrow_mut().pop().unwrap()
+        };
+        assert_eq!(set(Bytes(b"reno".to_vec())), (ByteOption::TcpCongestion, Ok(b"reno".to_vec())));
+        assert_eq!(set(Int(7)), (ByteOption::TcpCongestion, Ok(7i32.to_ne_bytes().to_vec())));
+        assert_eq!(set(Null(4)), (ByteOption::TcpCongestion, Err(4)));
+        assert!(core.setsockopt(&s, IPPROTO_TCP, congestion, &Int(1 << 40)).is_err());
     }
 
     /// SO_RCVTIMEO and SO_SNDTIMEO take a `struct timeval`, 32-bit (what `struct.pack("ll")` makes

@@ -7,7 +7,7 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, Events, Host, HostEpoll, HostSocket, ShutdownHow, Sockopt, Watched,
+    AddressInfo, ByteOption, Events, Host, HostEpoll, HostSocket, OptionBytes, ShutdownHow, Sockopt, Watched,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
 use crate::error::{NetError, guarded};
@@ -560,6 +560,52 @@ fn sockopt_level_name(opt: Sockopt) -> (i32, i32) {
         TcpUserTimeout => (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT),
         TcpFastopen => (libc::IPPROTO_TCP, libc::TCP_FASTOPEN),
         TcpNotsentLowat => (libc::IPPROTO_TCP, libc::TCP_NOTSENT_LOWAT),
+        Priority => (libc::SOL_SOCKET, libc::SO_PRIORITY),
+    }
+}
+
+fn byte_option_level_name(opt: ByteOption) -> (i32, i32) {
+    match opt {
+        ByteOption::TcpInfo => (libc::IPPROTO_TCP, libc::TCP_INFO),
+        ByteOption::TcpCongestion => (libc::IPPROTO_TCP, libc::TCP_CONGESTION),
+    }
+}
+
+/// The most bytes a byte option's getsockopt may ask for, as CPython's own limit.
+const MOST_OPTION_BYTES: u32 = 1024;
+
+/// The sandbox sets options as an unprivileged process would, whatever the host's privileges: a
+/// host running as root would otherwise let it raise SO_PRIORITY past 6 or, through TCP_CONGESTION,
+/// make the kernel load a module (`tcp_NAME`). So SO_PRIORITY above 6 and a congestion control
+/// algorithm outside `net.ipv4.tcp_allowed_congestion_control` are refused as the kernel refuses an
+/// unprivileged caller: EPERM, or ENOENT for an algorithm the kernel does not have.
+fn unprivileged_check(opt: Sockopt, value: i64) -> Result<(), Errno> {
+    if opt == Sockopt::Priority && !(0..=6).contains(&value) {
+        return Err(Errno::Eperm);
+    }
+    Ok(())
+}
+
+/// The congestion control algorithm a TCP_CONGESTION value names, read as the kernel reads it (at
+/// most 15 bytes, up to a NUL), checked as for an unprivileged caller (see [`unprivileged_check`]).
+/// Values the kernel refuses before it looks the name up (none, or a null pointer) pass through.
+fn check_congestion_name(value: &OptionBytes) -> Result<(), Errno> {
+    let OptionBytes::Bytes(bytes) = value else { return Ok(()) };
+    if bytes.is_empty() {
+        return Ok(());
+    }
+    let read = &bytes[..bytes.len().min(15)];
+    let name = &read[..read.iter().position(|&b| b == 0).unwrap_or(read.len())];
+    let listed = |file: &str| {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/{file}"))
+            .is_ok_and(|list| list.split_whitespace().any(|n| n.as_bytes() == name))
+    };
+    if listed("tcp_allowed_congestion_control") {
+        Ok(())
+    } else if listed("tcp_available_congestion_control") {
+        Err(Errno::Eperm)
+    } else {
+        Err(Errno::Enoent)
     }
 }
 
@@ -924,11 +970,38 @@ impl HostSocket for PysockCtxView<'_> {
                     continue;
                 }
                 let value = i32::try_from(value).map_err(|_| Errno::Einval)?;
+                unprivileged_check(name, value.into())?;
                 sys::setsockopt_int(fd, level, opt, value)?;
             }
             if is_timeout(name) {
                 // A negative value is the guest's negative time (see `FailsAtOnce`).
                 self.socket(&this)?.fails_at_once.of(name).store(value < 0, Ordering::Relaxed);
+            }
+            Ok(())
+        }
+
+        fn get_option_bytes(&mut self, this: Resource<Socket>, name: ByteOption, length: u32) -> NetResult<Vec<u8>> {
+            if !(1..=MOST_OPTION_BYTES).contains(&length) {
+                return Err(Errno::Einval.into());
+            }
+            let (level, opt) = byte_option_level_name(name);
+            Ok(sys::getsockopt_bytes(self.socket(&this)?.inner.as_fd(), level, opt, length as usize)?)
+        }
+
+        fn set_option_bytes(&mut self, this: Resource<Socket>, name: ByteOption, value: OptionBytes) -> NetResult<()> {
+            let (level, opt) = byte_option_level_name(name);
+            let socket = self.socket(&this)?;
+            // Only a TCP socket looks the name up; the kernel refuses the others itself (a UDP
+            // socket ENOPROTOOPT, an AF_UNIX one EOPNOTSUPP).
+            if name == ByteOption::TcpCongestion && socket.kind == Kind::Stream && socket.family != Family::Unix {
+                check_congestion_name(&value)?;
+            }
+            let bytes = match &value {
+                OptionBytes::Bytes(b) => Ok(b.as_slice()),
+                OptionBytes::Null(len) => Err(*len),
+            };
+            for k in socket.kernel_sockets() {
+                sys::setsockopt_bytes(k.as_fd(), level, opt, bytes)?;
             }
             Ok(())
         }

@@ -16,6 +16,34 @@ pub fn getsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i
     if rc == 0 { Ok(value) } else { Err(io::Error::last_os_error()) }
 }
 
+/// getsockopt(2) into a buffer of `length` bytes: the bytes the kernel wrote.
+pub fn getsockopt_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, length: usize) -> io::Result<Vec<u8>> {
+    let mut value = vec![0u8; length];
+    let mut len = length as libc::socklen_t;
+    // SAFETY: `fd` is live; `value` has `len` writable bytes and the kernel writes at most `len`,
+    // then says in `len` how many it wrote.
+    let rc = unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, value.as_mut_ptr().cast(), &mut len) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    value.truncate(len as usize);
+    Ok(value)
+}
+
+/// setsockopt(2) of bytes as they stand, or (`Err(length)`) of a null pointer said to be `length`
+/// bytes long, which the kernel checks as it checks any program's pointer (EFAULT).
+pub fn setsockopt_bytes(fd: BorrowedFd<'_>, level: i32, name: i32, value: Result<&[u8], u32>) -> io::Result<()> {
+    let (ptr, len) = match value {
+        Ok(bytes) => (bytes.as_ptr(), bytes.len()),
+        Err(length) => (std::ptr::null(), length as usize),
+    };
+    let len = libc::socklen_t::try_from(len).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: `fd` is live; the pointer and length describe `value`'s bytes, which outlive the call,
+    // or are a null pointer, which the kernel refuses without reading.
+    let rc = unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, ptr.cast(), len) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
 /// setsockopt(2) for an option whose value is a C `int`.
 pub fn setsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32, value: i32) -> io::Result<()> {
     // SAFETY: `fd` is live; the pointer and length describe `value`, which outlives the call.

@@ -284,6 +284,34 @@ fn tcp_options_match_native_cpython() {
     assert_matches_native("tcp_options.py");
 }
 
+/// TCP_INFO and TCP_CONGESTION, whose values are bytes, and SO_PRIORITY: read as ints and as bytes,
+/// set from bytes, ints and NULL, on TCP, UDP and AF_UNIX sockets, as native CPython.
+#[test]
+fn byte_options_match_native_cpython() {
+    assert_matches_native("byte_options.py");
+}
+
+/// A host running as root does not lend the sandbox its privileges: SO_PRIORITY above 6 and a
+/// congestion control algorithm outside net.ipv4.tcp_allowed_congestion_control are EPERM, as for
+/// an unprivileged process (the second would otherwise let the sandbox make the kernel load a module).
+#[test]
+fn options_that_need_privileges_are_refused() {
+    let list = |file: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(format!("/proc/sys/net/ipv4/{file}")).unwrap_or_default();
+        text.split_whitespace().map(str::to_string).collect()
+    };
+    let allowed = list("tcp_allowed_congestion_control");
+    let restricted = list("tcp_available_congestion_control").into_iter().find(|a| !allowed.contains(a));
+    let arg = restricted.clone().unwrap_or_else(|| "-".into());
+    let out = sandbox_python_with("unprivileged_options.py", &["--allow-loopback".as_ref()], &[arg.as_ref()]);
+    let mut expected = "SO_PRIORITY 7: PermissionError EPERM -1: PermissionError EPERM reads 0\n".to_string();
+    if restricted.is_some() {
+        expected += "a restricted algorithm: PermissionError EPERM\n";
+    }
+    expected += "tcp_nonesuch: FileNotFoundError ENOENT\nunchanged: True\n";
+    assert_eq!(out, expected);
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

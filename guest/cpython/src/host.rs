@@ -67,7 +67,9 @@ same_enum!(net::Sockopt, core::Sockopt, [
     Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
     Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
     TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
+    Priority,
 ]);
+same_enum!(net::ByteOption, core::ByteOption, [TcpInfo, TcpCongestion]);
 same_enum!(tls::ErrorKind, core::TlsErrorKind, [Ssl, ZeroReturn, WantRead, Eof, CertVerification]);
 same_enum!(tls::ProtocolVersion, core::ProtocolVersion, [Tls12, Tls13]);
 same_enum!(tls::VerifyMode, core::VerifyMode, [None, Optional, Required]);
@@ -242,6 +244,16 @@ impl core::Host for WitHost {
     }
     fn set_option(&self, s: &Socket, o: core::Sockopt, v: i64) -> Result<(), Errno> {
         s.handle.set_option(wit(o), v).map_err(errno)
+    }
+    fn get_option_bytes(&self, s: &Socket, o: core::ByteOption, length: u32) -> Result<Vec<u8>, Errno> {
+        s.handle.get_option_bytes(wit(o), length).map_err(errno)
+    }
+    fn set_option_bytes(&self, s: &Socket, o: core::ByteOption, v: core::OptionBytes<'_>) -> Result<(), Errno> {
+        let v = match v {
+            core::OptionBytes::Bytes(b) => net::OptionBytes::Bytes(b.to_vec()),
+            core::OptionBytes::Null(len) => net::OptionBytes::Null(len),
+        };
+        s.handle.set_option_bytes(wit(o), &v).map_err(errno)
     }
     fn take_error(&self, s: &Socket) -> Result<Option<Errno>, Errno> {
         Ok(s.handle.take_error().map_err(errno)?.map(errno))

@@ -1,0 +1,26 @@
+"""What only a privileged process may set, refused in the sandbox as for an unprivileged one,
+whatever the host's privileges: SO_PRIORITY above 6, and a congestion control algorithm the kernel
+has but does not allow everyone (argv[1], or "-" when this machine has none); an algorithm it does
+not have is ENOENT."""
+import errno
+import socket
+import sys
+
+
+def attempt(f):
+    try:
+        return repr(f())
+    except OSError as e:
+        return f"{type(e).__name__} {errno.errorcode.get(e.errno)}"
+
+
+s = socket.socket()
+print("SO_PRIORITY 7:", attempt(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_PRIORITY, 7)),
+      "-1:", attempt(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_PRIORITY, -1)),
+      "reads", s.getsockopt(socket.SOL_SOCKET, socket.SO_PRIORITY))
+before = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16)
+if sys.argv[1] != "-":
+    restricted = sys.argv[1].encode()
+    print("a restricted algorithm:", attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, restricted)))
+print("tcp_nonesuch:", attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b"nonesuch")))
+print("unchanged:", s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16) == before)
