@@ -169,9 +169,15 @@ impl<T: Tls> Context<T> {
         self.config.set_identity(chain_pem, key_pem, password).map_err(from_engine)
     }
 
-    /// `set_default_verify_paths`: adds what the embedder configured for default contexts.
+    /// `set_default_verify_paths`: adds what the embedder configured for default contexts. The host
+    /// adds a CA file's certificates first and then those only a CA directory holds, which, as
+    /// capath's, are remembered as looked up.
     pub fn load_default_trust(&self) -> Result<(), Error> {
-        self.config.add_default_trust().map(|_| ()).map_err(from_engine)
+        let before = self.config.trust_anchors().len();
+        let held = self.config.add_default_trust().map_err(from_engine)? as usize;
+        let added = self.config.trust_anchors().into_iter().skip(before + held);
+        self.looked_up.borrow_mut().extend(added);
+        Ok(())
     }
 
     /// `keylog_filename` set or cleared: the face owns the file and after each TLS call appends

@@ -96,7 +96,19 @@ pub enum DefaultTrust {
 /// The default trust anchors, read from their source on first use and then kept.
 pub struct TrustAnchors {
     source: DefaultTrust,
-    loaded: Option<Result<Vec<Vec<u8>>, String>>,
+    loaded: Option<Result<DefaultAnchors, String>>,
+}
+
+/// What `set_default_verify_paths` adds, in DER. OpenSSL reads its CA file when a context loads the
+/// defaults but looks a certificate in its CA directory up only while verifying one, so
+/// `cert_store_stats()` and `get_ca_certs()` count the file's certificates alone. rustls has no
+/// such lookup: the directory's others are trusted at once, and the guest is told which they are.
+#[derive(Clone, Debug, Default)]
+pub struct DefaultAnchors {
+    /// Held at once (a CA file's), as OpenSSL's X509_STORE holds them.
+    pub held: Vec<Vec<u8>>,
+    /// Found only in a CA directory.
+    pub looked_up: Vec<Vec<u8>>,
 }
 
 impl TrustAnchors {
@@ -104,25 +116,33 @@ impl TrustAnchors {
         TrustAnchors { source, loaded: None }
     }
 
-    /// The anchors in DER, or why the configured source could not be read.
-    pub fn get(&mut self) -> Result<&[Vec<u8>], String> {
+    /// The anchors, or why the configured source could not be read.
+    pub fn get(&mut self) -> Result<&DefaultAnchors, String> {
         let source = &self.source;
         let loaded = self.loaded.get_or_insert_with(|| match source {
-            DefaultTrust::None => Ok(Vec::new()),
+            DefaultTrust::None => Ok(DefaultAnchors::default()),
             DefaultTrust::PemFile(path) => {
                 let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
                 let certs: Vec<Vec<u8>> = CertificateDer::pem_slice_iter(&pem).filter_map(Result::ok).map(|c| c.to_vec()).collect();
                 if certs.is_empty() {
                     return Err(format!("no PEM certificates in the CA file {}", path.display()));
                 }
-                Ok(certs)
+                Ok(DefaultAnchors { held: certs, looked_up: Vec::new() })
             }
             DefaultTrust::System => {
                 let found = rustls_native_certs::load_native_certs();
                 if found.certs.is_empty() {
                     return Err(format!("no system CA certificates found ({:?})", found.errors.first()));
                 }
-                Ok(found.certs.into_iter().map(|c| c.to_vec()).collect())
+                // The file OpenSSL would read: SSL_CERT_FILE, or the platform's bundle.
+                let file = openssl_probe::probe().cert_file;
+                let held: Vec<Vec<u8>> = rustls_native_certs::load_certs_from_paths(file.as_deref(), None)
+                    .certs
+                    .into_iter()
+                    .map(|c| c.to_vec())
+                    .collect();
+                let looked_up = found.certs.into_iter().map(|c| c.to_vec()).filter(|c| !held.contains(c)).collect();
+                Ok(DefaultAnchors { held, looked_up })
             }
         });
         match loaded {
@@ -299,6 +319,21 @@ impl TlsConfig {
         }
         self.changed();
         Ok(())
+    }
+
+    /// Adds the default anchors, the held ones first, and returns how many of the certificates it
+    /// added are held: those after them are the looked-up ones.
+    pub fn add_default_anchors(&mut self, anchors: DefaultAnchors) -> u32 {
+        let before = self.roots.len();
+        for der in anchors.held {
+            // A system store can hold certificates webpki cannot parse; OpenSSL skips those too.
+            let _ = self.add_trust_der(der);
+        }
+        let held = self.roots.len() - before;
+        for der in anchors.looked_up {
+            let _ = self.add_trust_der(der);
+        }
+        held as u32
     }
 
     pub fn set_identity(&mut self, chain_pem: &[u8], key_pem: &[u8], password: Option<&[u8]>) -> Result<(), Error> {
@@ -1661,18 +1696,10 @@ impl HostConfig for PysockCtxView<'_> {
         }
         fn add_default_trust(&mut self, this: Resource<TlsConfig>) -> R<Result<u32, Error>> {
             let anchors = match self.ctx.default_trust.get() {
-                Ok(a) => a.to_vec(),
+                Ok(a) => a.clone(),
                 Err(e) => return Ok(Err(error(ErrorKind::Ssl, "SYSTEM_LIB", &e))),
             };
-            let config = self.table.get_mut(&this)?;
-            let mut added = 0;
-            for der in anchors {
-                // A system store can hold certificates webpki cannot parse; OpenSSL skips those too.
-                if config.add_trust_der(der).is_ok() {
-                    added += 1;
-                }
-            }
-            Ok(Ok(added))
+            Ok(Ok(self.table.get_mut(&this)?.add_default_anchors(anchors)))
         }
         fn use_host_identity(&mut self, this: Resource<TlsConfig>, name: String) -> R<Result<(), Error>> {
             let Some((chain, key)) = self.ctx.identities.get(&name) else {
@@ -1937,4 +1964,21 @@ mod tests {
             assert!(issuer_and_subject(&cert[..len]).is_none(), "truncated at {len}");
         }
     }
+
+    /// Default anchors go in held first, and the count returned covers only the held certificates
+    /// this call added, so the guest can tell the looked-up ones (the ones after them) apart even
+    /// when a held one was already trusted.
+    #[test]
+    fn default_anchors_report_how_many_held_ones_they_added() {
+        let (ca, leaf) = (conformance_cert("ca.pem").to_vec(), conformance_cert("cert.pem").to_vec());
+        let mut config = super::TlsConfig::new(false);
+        let anchors = super::DefaultAnchors { held: vec![ca.clone()], looked_up: vec![leaf.clone()] };
+        assert_eq!(config.add_default_anchors(anchors.clone()), 1);
+        assert_eq!(config.trust_anchors(), vec![ca.clone(), leaf.clone()]);
+        let mut again = super::TlsConfig::new(false);
+        again.add_trust_der(ca.clone()).unwrap();
+        assert_eq!(again.add_default_anchors(anchors), 0, "the CA was already held");
+        assert_eq!(again.trust_anchors(), vec![ca, leaf]);
+    }
+
 }

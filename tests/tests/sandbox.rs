@@ -493,16 +493,17 @@ fn asyncio_and_socketserver_run_unmodified() {
 }
 
 /// Default contexts trust what the embedder configured: nothing by default, a CA file, or the
-/// host's system store.
+/// host's system store, which reads as native CPython's default context on the same machine (the
+/// CA file's certificates counted, not a CA directory's extra ones, such as Debian's snakeoil).
 #[test]
 fn default_trust_follows_the_embedder() {
     let ca = conformance_dir().join("certs/ca.pem");
     let count = |options: &[&str]| sandbox_python("default_trust.py", options);
-    assert_eq!(count(&[]), "default context CAs: 0\n");
-    assert_eq!(count(&["--ca-file", ca.to_str().unwrap()]), "default context CAs: 1\n");
+    assert!(count(&[]).starts_with("default context CAs: 0\n"));
+    assert!(count(&["--ca-file", ca.to_str().unwrap()]).starts_with("default context CAs: 1\n"));
     let system = count(&["--system-ca"]);
-    let n: usize = system.trim().rsplit(' ').next().unwrap().parse().unwrap();
-    assert!(n > 0, "{system}");
+    assert!(!system.starts_with("default context CAs: 0\n"), "{system}");
+    assert_transcripts_equal("default_trust.py", &[std::ffi::OsStr::new("--system-ca")], &[]);
 }
 
 /// Decrypted TLS bytes buffered after a short read make the socket readable for select and poll
