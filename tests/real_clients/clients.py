@@ -395,6 +395,66 @@ outcome("http.client set_tunnel", through_proxy_http_client)
 outcome("urllib3 through a TLS proxy", lambda: through_tls_proxy(ca))
 outcome("urllib3 through a TLS proxy, wrong CA", lambda: through_tls_proxy(other_ca))
 
+# HTTP/2 (httpx with h2) against hypercorn: ALPN chooses h2, and one connection carries many streams.
+h2_origin = f"https://localhost:{servers['http2']}"
+
+
+def http2_round(context):
+    with httpx.Client(http2=True, verify=context, timeout=5) as client:
+        a = client.get(h2_origin + "/a")
+        b = client.post(h2_origin + "/b", content=b"q" * 100_000)
+        big = client.get(h2_origin + "/big")
+        return a.http_version, a.text, b.text, len(big.content)
+
+
+async def http2_multiplexed():
+    async with httpx.AsyncClient(http2=True, verify=trusting, timeout=5) as client:
+        replies = await asyncio.gather(*(client.get(f"{h2_origin}/s{i}") for i in range(20)))
+        return sorted({r.http_version for r in replies}), [r.text for r in replies[:2]], len(replies)
+
+
+outcome("httpx HTTP/2", lambda: http2_round(trusting))
+outcome("httpx HTTP/2 wrong CA", lambda: http2_round(ssl.create_default_context(cafile=other_ca)))
+outcome("httpx HTTP/2, 20 streams at once", lambda: asyncio.run(http2_multiplexed()))
+
+# SOCKS5 through pproxy: httpx's own (socksio), PySocks' socksocket (a socket.socket subclass that
+# speaks SOCKS in connect) with TLS on top, and urllib through PySocks' handler.
+import socks  # noqa: E402
+import sockshandler  # noqa: E402
+import urllib.request  # noqa: E402
+
+socks_proxy = f"socks5://127.0.0.1:{servers['socks']}"
+
+
+def httpx_through_socks():
+    with httpx.Client(proxy=socks_proxy, verify=trusting, timeout=5) as client:
+        return client.get(h2_origin + "/httpx").text
+
+
+def pysocks_round(proxy_port):
+    with socks.socksocket() as s:
+        s.set_proxy(socks.SOCKS5, "127.0.0.1", proxy_port)
+        s.settimeout(5)
+        s.connect(("127.0.0.1", servers["http2"]))
+        with trusting.wrap_socket(s, server_hostname="localhost") as t:
+            t.sendall(b"GET /pysocks HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            reply = b""
+            while chunk := t.recv(4096):
+                reply += chunk
+            return reply.split(b"\r\n")[0], b"GET /pysocks 0 HTTP/1.1" in reply
+
+
+def urllib_through_socks():
+    handler = sockshandler.SocksiPyHandler(socks.SOCKS5, "127.0.0.1", servers["socks"], context=trusting)
+    with urllib.request.build_opener(handler).open(h2_origin + "/urllib", timeout=5) as reply:
+        return reply.status, reply.read()
+
+
+outcome("httpx through SOCKS5", httpx_through_socks)
+outcome("PySocks with TLS", lambda: pysocks_round(servers["socks"]))
+outcome("PySocks, no proxy listening", lambda: pysocks_round(servers["closed"]))
+outcome("urllib through SOCKS5", urllib_through_socks)
+
 import dns.asyncquery  # noqa: E402  (dnspython: DNS over UDP, and over TCP, sync and asyncio)
 import dns.asyncresolver  # noqa: E402
 import dns.message  # noqa: E402

@@ -2,7 +2,7 @@
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
 dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
-nats-server plain and TLS, and Dovecot's IMAP and POP3; aiohttp's own
+nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2 and pproxy's SOCKS5; aiohttp's own
 server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
@@ -193,6 +193,25 @@ def smtp_server():
 
 def start(command, **kw):
     children.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw))
+
+
+def http2_server():
+    """hypercorn serving asgi_app.py over TLS, offering HTTP/2 by ALPN."""
+    port = free_port()
+    start([sys.executable, "-m", "hypercorn", "--certfile", os.path.join(certs, "cert.pem"), "--keyfile",
+           os.path.join(certs, "key.pem"), "--bind", f"127.0.0.1:{port}", "asgi_app:app"],
+          cwd=here, env={**os.environ, "PYTHONPATH": native_site})
+    wait_for(port, "hypercorn")
+    return port
+
+
+def socks_server():
+    """pproxy as a SOCKS5 proxy."""
+    port = free_port()
+    start([sys.executable, "-m", "pproxy", "-l", f"socks5://127.0.0.1:{port}"],
+          env={**os.environ, "PYTHONPATH": native_site})
+    wait_for(port, "pproxy")
+    return port
 
 
 def redis_servers(scratch):
@@ -462,6 +481,7 @@ def main():
         servers["xmlrpc"], servers["xmlrpc_tls"] = xmlrpc_server(False), xmlrpc_server(True)
         servers["mariadb"], servers["s3"] = mariadb_server(scratch), s3_server()
         servers["nats"], servers["nats_tls"] = nats_servers()
+        servers["http2"], servers["socks"] = http2_server(), socks_server()
         servers.update(mail_server(scratch))
         for name, port in amqp.items():
             wait_for(port, f"RabbitMQ ({name})", 120)
