@@ -446,6 +446,25 @@ fn exit_status_matches_native_cpython() {
     }
 }
 
+/// Signals a program sends itself (`signal.raise_signal`, and `os.kill`, which pysock adds to WASI
+/// CPython, to its own process) reach its handler, are ignored or, left at SIG_DFL, end it, with
+/// CPython's argument errors, as natively; `SIG_IGN` is 1 and SIGPIPE starts ignored. A signal that
+/// kills python3 (SIGTERM, SIGKILL, SIGUSR1, SIGALRM) ends the run with the status a shell
+/// reports for it, after the same output, where WASI's libc aborted the wasm.
+#[test]
+fn signals_a_program_sends_itself_match_native_cpython() {
+    use std::os::unix::process::ExitStatusExt;
+    assert_transcripts_equal("signal_delivery.py", &[], &[]);
+    for signal in [libc::SIGTERM, libc::SIGKILL, libc::SIGUSR1, libc::SIGALRM] {
+        let number = signal.to_string();
+        let native = Command::new("python3").arg(root().join("tests/python/signal_delivery.py")).arg(&number).output().unwrap();
+        let sandboxed = pysock_python::<&str>(&[], "signal_delivery.py", &[&number]);
+        assert_eq!(native.status.signal(), Some(signal));
+        assert_eq!(sandboxed.status.code(), Some(128 + signal), "{}", String::from_utf8_lossy(&sandboxed.stderr));
+        assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
+    }
+}
+
 /// signal.alarm, setitimer and getitimer, which pysock adds to WASI CPython: handlers run inside
 /// sleep, recv and select, timers read back and arguments fail as native CPython's. With SIG_DFL,
 /// SIGALRM kills python3, which a shell reports as 142; pysock ends with status 142, having written

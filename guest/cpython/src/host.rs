@@ -545,20 +545,23 @@ fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalle
         return Ok(if HANDS_BACK.get() { core::Signalled::HandBack } else { core::Signalled::Pending });
     }
     match handler.extract::<i64>() {
-        // SIG_DFL: SIGINT and SIGALRM end a native process where it stands, with no cleanup, no
-        // atexit and no flush, and a shell reports 128 + the signal. Ending the run from here is
-        // that. WASI's exit takes only success or failure; its exit-with-code, which pysock's
-        // launcher imports, takes the status.
-        Ok(0) => {
-            let status = 128 + signal;
-            if let Ok(exit) = py.import("wit_world.imports.exit") {
-                exit.call_method1("exit_with_code", (status,))?;
-            }
-            py.import("os")?.call_method1("_exit", (status,))?;
-            unreachable!("os._exit returned")
-        }
+        Ok(0) => match end_as_killed_by(py, signal)? {},
         _ => Ok(core::Signalled::Ignored),
     }
+}
+
+/// Ends the run as `signal`, left at SIG_DFL, ends a native process (SIGINT and SIGALRM from the
+/// host; any that ends a process from `signal.raise_signal` and `os.kill`): where it stands, with
+/// no cleanup, no atexit and no flush, and a shell reports 128 + the signal. WASI's exit takes
+/// only success or failure; its exit-with-code, which pysock's launcher imports, takes the status.
+pub(crate) fn end_as_killed_by(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<std::convert::Infallible> {
+    use pyo3::prelude::*;
+    let status = 128 + signal;
+    if let Ok(exit) = py.import("wit_world.imports.exit") {
+        exit.call_method1("exit_with_code", (status,))?;
+    }
+    py.import("os")?.call_method1("_exit", (status,))?;
+    unreachable!("os._exit returned")
 }
 
 thread_local! {

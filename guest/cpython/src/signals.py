@@ -14,6 +14,13 @@ WASI's libc also names and describes signals as musl does, not as glibc, which L
 on: no SIGCLD, SIGRTMIN or SIGRTMAX (so `valid_signals()` gave 34 and 64 as bare ints, and
 `signal.Signals` had two members fewer), and `strsignal` says "RT34" where glibc says "Real-time
 signal 0". `_glibc_names()` gives `signal` glibc's, once, when `_pysock` is imported.
+
+Delivery follows Linux too. WASI's libc emulates `raise` and aborts the wasm for a signal left at
+SIG_DFL that would end a process, and for signal 0; its SIG_IGN is a function's address, not 1.
+Here `raise_signal`, and `os.kill` for the program's own process (the only one a sandbox has),
+deliver as the kernel would: to the program's handler, or by the default action, a signal that
+ends a process ending the run as SIGALRM's does; `signal.SIG_IGN` is 1; and SIGPIPE and SIGXFSZ
+start ignored, as CPython's startup leaves them.
 """
 
 import _signal
@@ -23,6 +30,7 @@ import math
 import operator
 import os
 import signal
+import sys
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -186,20 +194,25 @@ GLIBC_RESERVED = (32, 33)
 
 
 def _signal_checked(signalnum, handler, /):
-    """_signal.signal, refusing glibc's own signals as Linux CPython's does: after its checks of the
-handler, with EINVAL from sigaction."""
+    """_signal.signal with Linux's SIG_IGN, refusing glibc's own signals as Linux CPython's does:
+after its checks of the handler, with EINVAL from sigaction."""
     if _number(signalnum) in GLIBC_RESERVED:
-        if not (callable(handler) or (type(handler) is int and handler in (_signal.SIG_DFL, _signal.SIG_IGN))):
+        if not (callable(handler) or (type(handler) is int and handler in (_signal.SIG_DFL, SIG_IGN))):
             raise TypeError("signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object")
         raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
-    return _unchecked_signal(signalnum, handler)
+    return _handler_from_c(_unchecked_signal(signalnum, _handler_to_c(handler)))
 
 
 def _getsignal_checked(signalnum, /):
-    """_signal.getsignal: None for glibc's own signals, which no Python handler can have."""
-    if _number(signalnum) in GLIBC_RESERVED:
+    """_signal.getsignal with Linux's SIG_IGN: None for glibc's own signals, which no Python handler
+can have, and SIG_DFL for SIGKILL and SIGSTOP, for which WASI's libc keeps no handler."""
+    number = _number(signalnum)
+    if number in GLIBC_RESERVED:
         return None
-    return _unchecked_getsignal(signalnum)
+    handler = _unchecked_getsignal(signalnum)
+    if handler is None and number in (SIGKILL, SIGSTOP):
+        return _signal.SIG_DFL
+    return _handler_from_c(handler)
 
 
 def _number(signalnum):
@@ -209,25 +222,120 @@ def _number(signalnum):
         return None  # the C function's own error, in the call
 
 
+def _handler_to_c(handler):
+    """A handler as the C function takes it: Linux's SIG_IGN, 1, as WASI's; WASI's value as no handler."""
+    if isinstance(handler, int):
+        if handler == SIG_IGN:
+            return _C_SIG_IGN
+        if handler == _C_SIG_IGN:
+            return -1  # neither constant: the C function's TypeError
+    return handler
+
+
+def _handler_from_c(handler):
+    return SIG_IGN if isinstance(handler, int) and handler == _C_SIG_IGN else handler
+
+
+# What a Linux process does with a signal left at SIG_DFL, when not ended by it (signal(7)).
+SIGKILL, SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU, SIGURG, SIGWINCH = 9, 17, 18, 19, 20, 21, 22, 23, 28
+IGNORED_BY_DEFAULT = (SIGCHLD, SIGURG, SIGWINCH, SIGCONT)
+# A stop is ignored: nothing could continue a stopped sandbox, so the program goes on as if
+# continued at once.
+STOPS = (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU)
+
+
+def _deliver(number):
+    """Delivers signal `number` (1 to 64 but glibc's two) to this process, as the kernel would."""
+    handler = _unchecked_getsignal(number)
+    if isinstance(handler, int) and handler == _C_SIG_IGN:
+        return
+    if handler is None or (isinstance(handler, int) and handler == _signal.SIG_DFL):
+        if number in IGNORED_BY_DEFAULT or number in STOPS:
+            return
+        _end_as_killed(number)
+    # The program's handler: WASI's libc calls CPython's C handler, which trips it, and the C
+    # raise_signal then runs it.
+    _unchecked_raise_signal(number)
+
+
+def raise_signal(signalnum, /):
+    """Send a signal to the executing process."""
+    number = _c_int(signalnum)
+    if number == 0:
+        return None
+    if not 1 <= number < NSIG or number in GLIBC_RESERVED:
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+    _deliver(number)
+    return None
+
+
+PID_MIN, PID_MAX = -(2**31), 2**31 - 1
+# Linux CPython takes the signal as a C ssize_t, 64 bits wide there, and the kernel as an int.
+SSIZE_MIN, SSIZE_MAX = -(2**63), 2**63 - 1
+
+
+def kill(pid, signal, /):
+    """Kill a process with a signal."""
+    pid = operator.index(pid)
+    if pid > PID_MAX:
+        raise OverflowError("signed integer is greater than maximum")
+    if pid < PID_MIN:
+        raise OverflowError("signed integer is less than minimum")
+    number = operator.index(signal)
+    if not SSIZE_MIN <= number <= SSIZE_MAX:
+        raise OverflowError("Python int too large to convert to C ssize_t")
+    sys.audit("os.kill", pid, number)
+    # The sandbox is a process alone, leading its own group: its own pid, 0 and its group reach it;
+    # no other process exists (and kill(-1) spares the caller).
+    me = os.getpid()
+    if pid not in (me, 0, -me):
+        raise OSError(errno.ESRCH, os.strerror(errno.ESRCH))
+    number = (number - INT_MIN) % 2**32 + INT_MIN
+    if not 0 <= number < NSIG:
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+    # 0 asks whether the process exists. glibc's own two have no handler in a program that does not
+    # use them, so they end it.
+    if number in GLIBC_RESERVED:
+        _end_as_killed(number)
+    if number != 0:
+        _deliver(number)
+
+
 _unchecked_signal, _unchecked_getsignal = _signal.signal, _signal.getsignal
-for _checked, _unchecked in ((_signal_checked, _signal.signal), (_getsignal_checked, _signal.getsignal)):
-    _checked.__name__, _checked.__qualname__, _checked.__doc__ = _unchecked.__name__, _unchecked.__qualname__, _unchecked.__doc__
-    _checked.__module__ = "_signal"
-_signal.signal, _signal.getsignal = _signal_checked, _getsignal_checked
+_unchecked_raise_signal = _signal.raise_signal
+# WASI's libc's SIG_IGN is a function's address; Linux's is 1.
+_C_SIG_IGN, SIG_IGN = _signal.SIG_IGN, 1
+for _linux, _unchecked in ((_signal_checked, _signal.signal), (_getsignal_checked, _signal.getsignal),
+                           (raise_signal, _signal.raise_signal)):
+    _linux.__name__, _linux.__qualname__, _linux.__doc__ = _unchecked.__name__, _unchecked.__qualname__, _unchecked.__doc__
+    _linux.__module__ = "_signal"
+# signal.py's `signal` and `getsignal` call _signal's when called; `raise_signal` it took as it was.
+_signal.signal, _signal.getsignal, _signal.raise_signal = _signal_checked, _getsignal_checked, raise_signal
+signal.raise_signal = raise_signal
+# `Handlers` made again, as `_glibc_names` makes `Signals`, now with SIG_IGN 1.
+_signal.SIG_IGN = SIG_IGN
+enum.IntEnum._convert_("Handlers", signal.__name__, lambda name: name in ("SIG_DFL", "SIG_IGN"), source=_signal)
+kill.__module__ = "posix"
 
 
 def _unset(*args):
     raise RuntimeError("_pysock.install() has not run")
 
 
-_set_alarm = _get_alarm = _unset
+_set_alarm = _get_alarm = _end_as_killed = _unset
 
 
-def install(set_alarm, get_alarm):
+def install(set_alarm, get_alarm, end_as_killed):
     """Puts the functions in `signal`, over the host's timer: `set_alarm(value_ns, interval_ns)` and
-    `get_alarm()`, each giving (time left, interval) in nanoseconds."""
-    global _set_alarm, _get_alarm
-    _set_alarm, _get_alarm = set_alarm, get_alarm
+    `get_alarm()`, each giving (time left, interval) in nanoseconds; puts `kill` in `os`, which ends
+    the run by `end_as_killed(signal)`; and leaves SIGPIPE and SIGXFSZ ignored, as CPython's
+    startup does on Linux."""
+    global _set_alarm, _get_alarm, _end_as_killed
+    _set_alarm, _get_alarm, _end_as_killed = set_alarm, get_alarm, end_as_killed
+    import posix
+    os.kill = posix.kill = kill
+    for ignored in (13, 25):  # SIGPIPE, SIGXFSZ
+        _unchecked_signal(ignored, _C_SIG_IGN)
     functions = (("alarm", alarm), ("setitimer", setitimer), ("getitimer", getitimer),
                  ("valid_signals", valid_signals), ("siginterrupt", siginterrupt))
     for name, value in functions:

@@ -7,8 +7,10 @@
 //! computing between two instructions (`signal_words`).
 //!
 //! `signals.py` gives the functions CPython's argument handling and errors, and adds
-//! `valid_signals` and `siginterrupt`, without which asyncio's `loop.add_signal_handler` fails; the
-//! two functions here are its way to the host. Only ITIMER_REAL exists in the sandbox: the virtual and profiling
+//! `valid_signals` and `siginterrupt`, without which asyncio's `loop.add_signal_handler` fails,
+//! and `os.kill` for the program's own process; it makes `signal.raise_signal` deliver a signal
+//! left at SIG_DFL as Linux does, where WASI's libc aborts the wasm. The three functions here are
+//! its way to the host. Only ITIMER_REAL exists in the sandbox: the virtual and profiling
 //! timers count the process's CPU time, which the host does not measure per guest.
 
 use crate::bindings::pysock::net::net;
@@ -29,6 +31,12 @@ fn get_alarm() -> (u64, u64) {
     net::get_alarm()
 }
 
+/// Ends the run as `signal` ends a native process that left it at SIG_DFL (`host::end_as_killed_by`).
+#[pyfunction]
+fn end_as_killed(py: Python<'_>, signal: i32) -> PyResult<()> {
+    match crate::host::end_as_killed_by(py, signal)? {}
+}
+
 /// `signals.py`, compiled when `_pysock` is imported (before componentize-py's snapshot, so a run
 /// does not pay for it).
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
@@ -36,13 +44,14 @@ pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     PyModule::from_code(py, &source, c"_pysock/signals.py", c"_pysock._signals")
 }
 
-/// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*`, `ItimerError`, `valid_signals` and
-/// `siginterrupt` in the `signal` module.
+/// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*`, `ItimerError`, `valid_signals`,
+/// `siginterrupt` and a `raise_signal` that never traps in the `signal` module, and `kill` in `os`.
 /// Calls no host function.
 pub fn install(pysock: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = pysock.py();
     let set = wrap_pyfunction!(set_alarm, py)?;
     let get = wrap_pyfunction!(get_alarm, py)?;
-    pysock.getattr("_signals")?.call_method1("install", (set, get))?;
+    let end = wrap_pyfunction!(end_as_killed, py)?;
+    pysock.getattr("_signals")?.call_method1("install", (set, get, end))?;
     Ok(())
 }
