@@ -94,6 +94,11 @@ impl Events {
     pub const fn intersects(self, other: Events) -> bool {
         self.0 & other.0 != 0
     }
+
+    /// These events without any of `other`'s.
+    pub const fn without(self, other: Events) -> Events {
+        Events(self.0 & !other.0)
+    }
 }
 
 impl std::ops::BitOr for Events {

@@ -5,7 +5,7 @@ use crate::errno::{Error, os, value};
 use crate::host::{EpollOp, Errno, Events, Host, Watched};
 #[cfg(test)]
 use crate::host::Signalled;
-use crate::socket::{Core, Entry, FD_SETSIZE, call_error, seconds};
+use crate::socket::{Core, Entry, FD_SETSIZE, PipeEnd, call_error, seconds};
 use crate::timeout::through_signals;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -175,15 +175,16 @@ impl<H: Host> Core<H> {
                     limit = Some(Duration::ZERO);
                 }
             } else {
-                sockets.push((self.get(*fd).ok_or_else(|| os(Errno::Ebadf))?, *interest));
+                let interest = self.pipe_end(*fd).map_or(*interest, |end| end.readiness(*interest));
+                sockets.push((self.get(*fd).ok_or_else(|| os(Errno::Ebadf))?, interest));
                 owners.push(i);
             }
         }
         owners.push(input_owner);
         let ready = through_signals(&self.host, limit, true, |left| self.host.wait(&sockets, input, left)).map_err(call_error)?;
         for (i, ev) in ready.unwrap_or_default() {
-            if let Some(slot) = owners.get(i as usize).and_then(|&o| events.get_mut(o)) {
-                *slot |= ev;
+            if let Some(&o) = owners.get(i as usize) {
+                events[o] |= self.readiness_of(watched[o].0, ev);
             }
         }
         Ok(events)
@@ -222,6 +223,7 @@ impl<H: Host> Core<H> {
             None => return Err(os(Errno::Ebadf)),
         };
         let key = u32::try_from(fd).expect("non-negative");
+        let mask = self.pipe_end(fd).map_or(mask, |end| epoll_interest_of_pipe(end, mask));
         self.host.epoll_ctl(ep, op, watched, key, mask).map_err(os)
     }
 
@@ -249,7 +251,33 @@ impl<H: Host> Core<H> {
             m => i32::try_from(m).unwrap_or(i32::MAX),
         };
         let ready = through_signals(&self.host, limit, true, |left| self.host.epoll_wait(ep, max as u32, left)).map_err(call_error)?.unwrap_or_default();
-        Ok(ready.into_iter().map(|(key, bits)| (key as i32, bits)).collect())
+        Ok(ready
+            .into_iter()
+            .map(|(key, bits)| (key as i32, self.epoll_readiness_of(key as i32, bits)))
+            .collect())
+    }
+}
+
+impl<H: Host> Core<H> {
+    /// [`Core::readiness_of`] for the events an epoll wait reports.
+    fn epoll_readiness_of(&self, fd: i32, bits: u32) -> u32 {
+        if self.pipe_end(fd).is_none() {
+            return bits;
+        }
+        let low = Events::from_bits((bits & 0x3f) as u8);
+        let kept = revents(self.readiness_of(fd, low), POLLIN | POLLOUT) as u32;
+        (bits & !0x3f & !(POLLRDHUP as u32)) | kept
+    }
+}
+
+/// What an epoll registration of a pipe's end asks for: its own way only (see [`PipeEnd`]); the
+/// flags above the events (EPOLLET, EPOLLONESHOT) stay as they are.
+fn epoll_interest_of_pipe(end: PipeEnd, mask: u32) -> u32 {
+    const READING: u32 = (POLLIN | POLLRDNORM | POLLPRI | POLLRDHUP) as u32;
+    const WRITING: u32 = (POLLOUT | POLLWRNORM) as u32;
+    match end {
+        PipeEnd::Read => mask & !WRITING & !(POLLRDHUP as u32),
+        PipeEnd::Write => mask & !READING,
     }
 }
 
@@ -309,6 +337,22 @@ mod tests {
     use super::*;
     use crate::fake::FakeHost;
     use crate::errno::OsError;
+
+    /// select sees a pipe's write end never readable, whatever the socket under it says; epoll's
+    /// registrations and events go through the same rule, its flags untouched.
+    #[test]
+    fn a_pipe_end_is_ready_only_its_own_way_in_select_and_epoll() {
+        let mut core = Core::new(FakeHost::default());
+        let (r, w) = core.pipe(false).unwrap();
+        core.host.waits.borrow_mut().push_back((Duration::ZERO, true));
+        let [readable, _, _] = core.select([&[r, w], &[], &[]], Some(0.0)).unwrap();
+        assert_eq!(readable, vec![0], "the scripted host says READABLE for both; only the read end is");
+        const EPOLLET: u32 = 1 << 31;
+        let all = (POLLIN | POLLOUT | POLLPRI | POLLRDHUP) as u32 | EPOLLET;
+        assert_eq!(epoll_interest_of_pipe(PipeEnd::Read, all), (POLLIN | POLLPRI) as u32 | EPOLLET);
+        assert_eq!(epoll_interest_of_pipe(PipeEnd::Write, all), POLLOUT as u32 | EPOLLET);
+        assert_eq!(core.epoll_readiness_of(w, (POLLOUT | POLLHUP | POLLIN) as u32 | EPOLLET), (POLLOUT | POLLERR) as u32 | EPOLLET);
+    }
 
     #[test]
     fn select_asks_the_host_once_per_descriptor() {

@@ -130,6 +130,32 @@ struct Description {
     /// What `os.fstat` reports as st_dev and st_ino, by which `os.path.sameopenfile` tells two
     /// sockets apart and finds a duplicate the same.
     identity: Identity,
+    /// Set for the two ends of an `os.pipe()`, which move bytes one way only.
+    pipe: Option<PipeEnd>,
+}
+
+/// Which end of an `os.pipe()` a descriptor is. The sandbox has no pipes of its own, so a pipe is
+/// a stream socketpair whose ends the core keeps to their direction, as Linux keeps a pipe's:
+/// reading the write end or writing the read end is EBADF, `socket(fileno=)` is ENOTSOCK, and
+/// select, poll and epoll see the read end only readable and the write end only writable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PipeEnd {
+    Read,
+    Write,
+}
+
+impl PipeEnd {
+    /// The readiness an end can have: a pipe's read end is never writable, its write end never
+    /// readable, and a write end whose reader left reports an error (EPOLLERR), not a hang-up.
+    pub fn readiness(self, e: Events) -> Events {
+        match self {
+            PipeEnd::Read => e.without(Events::WRITABLE | Events::READ_HANGUP),
+            PipeEnd::Write => {
+                let e = e.without(Events::READABLE | Events::PRIORITY | Events::READ_HANGUP);
+                if e.contains(Events::HANGUP) { e.without(Events::HANGUP) | Events::ERROR } else { e }
+            }
+        }
+    }
 }
 
 /// st_dev and st_ino. Linux numbers a socket's inode in sockfs, one per socket; every epoll
@@ -143,6 +169,8 @@ pub struct Identity {
 }
 
 const SOCKFS_DEVICE: u64 = 9;
+/// pipefs's device on Linux, where both ends of a pipe are one inode.
+const PIPEFS_DEVICE: u64 = 15;
 const EPOLL_IDENTITY: Identity = Identity { device: 16, inode: 1 };
 
 /// The guest's state: the host, the descriptor table and `getdefaulttimeout()`.
@@ -156,6 +184,8 @@ pub struct Core<H: Host> {
     pub tls_buffered: std::cell::RefCell<std::collections::BTreeSet<i32>>,
     /// How many sockets the core has made, each one inode ([`Identity`]).
     sockets_made: u64,
+    /// How many pipes `os.pipe()` has made, each one inode for both ends.
+    pipes_made: u64,
 }
 
 fn ebadf() -> Error {
@@ -387,7 +417,7 @@ pub fn to_python(a: &IpSocketAddress) -> Address {
 
 impl<H: Host> Core<H> {
     pub fn new(host: H) -> Self {
-        Core { host, fds: Vec::new(), default_timeout: None, tls_buffered: Default::default(), sockets_made: 0 }
+        Core { host, fds: Vec::new(), default_timeout: None, tls_buffered: Default::default(), sockets_made: 0, pipes_made: 0 }
     }
 
     fn insert(&mut self, s: H::Socket) -> Result<i32, Error> {
@@ -404,7 +434,48 @@ impl<H: Host> Core<H> {
             }
             Entry::Epoll(_) => EPOLL_IDENTITY,
         };
-        self.place(e, std::rc::Rc::new(Description { nonblocking: Default::default(), identity }))
+        self.place(e, std::rc::Rc::new(Description { nonblocking: Default::default(), identity, pipe: None }))
+    }
+
+    /// `os.pipe()` and `os.pipe2(flags)`: the read end's descriptor and the write end's, on one
+    /// AF_UNIX stream pair from the host (see [`PipeEnd`]).
+    pub fn pipe(&mut self, nonblocking: bool) -> Result<(i32, i32), Error> {
+        let kind = kind_of(AF_UNIX, SOCK_STREAM).ok_or_else(|| unoffered_type(AF_UNIX, SOCK_STREAM, 0))?;
+        let (reader, writer) = self.host.pair(kind).map_err(os)?;
+        self.pipes_made += 1;
+        let identity = Identity { device: PIPEFS_DEVICE, inode: self.pipes_made };
+        let description = |end| std::rc::Rc::new(Description { nonblocking: nonblocking.into(), identity, pipe: Some(end) });
+        let r = self.place(Entry::Socket(reader), description(PipeEnd::Read));
+        let w = self.place(Entry::Socket(writer), description(PipeEnd::Write));
+        match (r, w) {
+            (Ok(r), Ok(w)) => Ok((r, w)),
+            (Ok(fd), Err(e)) | (Err(e), Ok(fd)) => {
+                let _ = self.close_fd(fd);
+                Err(e)
+            }
+            (Err(e), Err(_)) => Err(e),
+        }
+    }
+
+    /// Which end of a pipe `fd` is, if it is one.
+    pub fn pipe_end(&self, fd: i32) -> Option<PipeEnd> {
+        self.slot(fd).and_then(|s| s.description.pipe)
+    }
+
+    /// The readiness the host found for `fd`, as Linux reports it for `fd`: unchanged for a socket,
+    /// [`PipeEnd::readiness`] for a pipe's end. A read end whose writers left is readable only
+    /// while bytes remain, as pipe_poll says, where a socket reads its end of stream as readable.
+    pub fn readiness_of(&self, fd: i32, found: Events) -> Events {
+        let Some(end) = self.pipe_end(fd) else { return found };
+        let ready = end.readiness(found);
+        if end == PipeEnd::Read && ready.contains(Events::HANGUP | Events::READABLE) {
+            let mut probe = [MaybeUninit::uninit(); 1];
+            let pending = self.get(fd).and_then(|s| self.host.recv(s, &mut probe, MSG_PEEK | MSG_DONTWAIT).ok());
+            if pending.is_some_and(|got| got.written == 0) {
+                return ready.without(Events::READABLE);
+            }
+        }
+        ready
     }
 
     /// Gives `e`, on `description`, a descriptor number as [`Core::insert_entry`] says.
@@ -450,20 +521,25 @@ impl<H: Host> Core<H> {
     /// read(2) on a socket's descriptor (`os.read`): one receive, which waits for data unless
     /// the descriptor is non-blocking (EAGAIN then), as the kernel's does.
     pub fn read_descriptor(&self, fd: i32, into: &mut [MaybeUninit<u8>]) -> Result<usize, CallError> {
-        let (sock, mode) = self.descriptor_io(fd)?;
+        let (sock, mode) = self.descriptor_io(fd, PipeEnd::Read)?;
         let got = timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || self.host.recv(sock, into, 0))?;
         Ok(got.written as usize)
     }
 
     /// write(2) on a socket's descriptor (`os.write`): one send, as [`Core::read_descriptor`].
     pub fn write_descriptor(&self, fd: i32, data: &[u8]) -> Result<usize, CallError> {
-        let (sock, mode) = self.descriptor_io(fd)?;
+        let (sock, mode) = self.descriptor_io(fd, PipeEnd::Write)?;
         let sent = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, None, || self.host.send(sock, data, 0))?;
         Ok(sent as usize)
     }
 
-    fn descriptor_io(&self, fd: i32) -> Result<(&H::Socket, Mode), CallError> {
+    /// The socket and blocking mode for a read (`way` Read) or a write; the other end of a pipe is
+    /// EBADF, as a descriptor not open for that way is.
+    fn descriptor_io(&self, fd: i32, way: PipeEnd) -> Result<(&H::Socket, Mode), CallError> {
         match self.slot(fd) {
+            Some(Slot { entry: Entry::Socket(_), description }) if description.pipe.is_some_and(|end| end != way) => {
+                Err(CallError::Os(Errno::Ebadf))
+            }
             Some(Slot { entry: Entry::Socket(s), description }) => {
                 Ok((s, if description.nonblocking.get() { Mode::NonBlocking } else { Mode::Blocking }))
             }
@@ -522,6 +598,7 @@ impl<H: Host> Core<H> {
             // Descriptors below FIRST_FD are the interpreter's stdio, and an epoll is no socket
             // either: open, but getsockopt(2) says ENOTSOCK.
             let s = match self.entry(fd) {
+                Some(Entry::Socket(_)) if self.pipe_end(fd).is_some() => return Err(os(Errno::Enotsock)),
                 Some(Entry::Socket(s)) => s,
                 Some(Entry::Epoll(_)) => return Err(os(Errno::Enotsock)),
                 None if self.host.is_open_file(fd) => return Err(os(Errno::Enotsock)),
@@ -1288,6 +1365,46 @@ mod tests {
         assert!(create(AF_UNIX, SOCK_RAW, 0).is_ok(), "AF_UNIX's SOCK_RAW is a datagram socket");
         let pair = core.socketpair(AF_UNIX, SOCK_SEQPACKET, 0).map(|_| ()).unwrap_err();
         assert!(matches!(pair, Error::Os(OsError { code: Errno::Eperm, .. })), "{pair:?}");
+    }
+
+    /// `os.pipe()`'s ends move bytes one way, as a Linux pipe's: the other way is EBADF, neither is
+    /// a socket, and both are one pipefs inode, a new one for each pipe.
+    #[test]
+    fn a_pipe_keeps_each_end_to_its_direction() {
+        let mut core = Core::new(FakeHost::default());
+        let (r, w) = core.pipe(false).unwrap();
+        assert_eq!((core.pipe_end(r), core.pipe_end(w)), (Some(PipeEnd::Read), Some(PipeEnd::Write)));
+        let mut buf = [MaybeUninit::uninit(); 8];
+        assert!(matches!(core.write_descriptor(r, b"x"), Err(CallError::Os(Errno::Ebadf))));
+        assert!(matches!(core.read_descriptor(w, &mut buf), Err(CallError::Os(Errno::Ebadf))));
+        assert_eq!(core.write_descriptor(w, b"hi").unwrap(), 2);
+        core.host.arrivals.borrow_mut().push_back(Ok(b"hi".to_vec()));
+        assert_eq!(core.read_descriptor(r, &mut buf).unwrap(), 2);
+        for end in [r, w] {
+            let refused = core.create(-1, -1, -1, Some(end)).map(|_| ()).unwrap_err();
+            assert!(matches!(refused, Error::Os(OsError { code: Errno::Enotsock, .. })), "{refused:?}");
+        }
+        assert_eq!(core.identity(r), Some(Identity { device: PIPEFS_DEVICE, inode: 1 }));
+        assert_eq!(core.identity(w), core.identity(r));
+        assert_eq!(core.nonblocking(r), Some(false));
+        let (r2, w2) = core.pipe(true).unwrap();
+        assert_eq!(core.identity(w2), Some(Identity { device: PIPEFS_DEVICE, inode: 2 }));
+        assert_eq!((core.nonblocking(r2), core.nonblocking(w2)), (Some(true), Some(true)));
+        assert!(matches!(core.read_descriptor(r2, &mut buf), Err(CallError::Os(Errno::Eagain))));
+        let s = core.create(AF_INET, SOCK_STREAM, 0, None).unwrap();
+        assert_eq!(core.pipe_end(s.fd), None);
+        assert_eq!(core.identity(s.fd).map(|i| i.device), Some(SOCKFS_DEVICE));
+    }
+
+    /// A pipe's read end is never writable and its write end never readable; a write end whose
+    /// reader left is in error, as Linux's pipe_poll says.
+    #[test]
+    fn a_pipe_end_is_ready_only_its_own_way() {
+        let all = Events::READABLE | Events::WRITABLE | Events::PRIORITY | Events::READ_HANGUP;
+        assert_eq!(PipeEnd::Read.readiness(all), Events::READABLE | Events::PRIORITY);
+        assert_eq!(PipeEnd::Write.readiness(all), Events::WRITABLE);
+        assert_eq!(PipeEnd::Read.readiness(Events::READABLE | Events::HANGUP), Events::READABLE | Events::HANGUP);
+        assert_eq!(PipeEnd::Write.readiness(Events::WRITABLE | Events::HANGUP), Events::WRITABLE | Events::ERROR);
     }
 
     /// Where the host numbers descriptors in a table shared with files, a socket takes the number

@@ -198,6 +198,13 @@ fn os_functions_on_socket_numbers_match_native_cpython() {
     assert_matches_native("os_descriptors.py");
 }
 
+/// os.pipe and os.pipe2 (one way each end, and select, poll and epoll seeing only that way), the
+/// fcntl module, /dev/null through os.open, open and os.stat, and asyncio's pipe transports, as native.
+#[test]
+fn pipes_fcntl_and_dev_null_match_native_cpython() {
+    assert_matches_native("pipes_fcntl_null.py");
+}
+
 /// Blocking methods with a timeout wait for readiness before they call (CPython's sock_call_ex): a
 /// send after a timed-out sendall times out too, as native CPython.
 #[test]

@@ -1,7 +1,7 @@
 //! The buffer protocol and new bytes objects: the bytes a call sends, the buffers `recv_into`
 //! fills and the bytes objects `recv` returns, used in place, without a copy. Also the few
 //! C-level touches on type objects that PyO3 has no word for (instance methods, immutable types).
-//! One of the five modules allowed `unsafe` (see lib.rs); each block says why it holds.
+//! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 //!
 //! A view is held for one call and released when dropped. While it is held, the exporter keeps the
 //! memory where it is (a bytearray cannot resize with a view open), and no Python code runs between

@@ -26,13 +26,15 @@
 //! `descriptor_table_get_ref`, which this module imports so that such a libc fails to link instead of
 //! calling the wrong slots.
 //!
-//! One of the five modules allowed `unsafe` (see lib.rs); each block says why it holds.
+//! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
 use crate::errors::errno_number;
 use crate::with_core;
-use pyo3::types::PyAnyMethods;
+use crate::errors::CoreResult;
+use pyo3::prelude::*;
 use pysock_guest::host::Errno;
+use pysock_guest::socket::PipeEnd;
 use pysock_guest::timeout::CallError;
 use std::cell::{Cell, RefCell};
 use std::ffi::c_void;
@@ -44,77 +46,110 @@ const NONE: usize = 0;
 /// `descriptor_vtable_t` as wasi-sdk 29-33 lay it out for wasip2: 24 function pointers. Each
 /// function's `data` is the descriptor's number, not a pointer (libc never reads it).
 #[repr(C)]
-struct Vtable {
-    free: unsafe extern "C" fn(*mut c_void),
-    get_read_stream: usize,
-    get_write_stream: usize,
-    set_blocking: unsafe extern "C" fn(*mut c_void, bool) -> i32,
-    fstat: unsafe extern "C" fn(*mut c_void, *mut u8) -> i32,
-    get_file: usize,
-    seek: unsafe extern "C" fn(*mut c_void, i64, i32) -> i64,
-    close_streams: usize,
-    fcntl_getfl: unsafe extern "C" fn(*mut c_void) -> i32,
-    fcntl_setfl: unsafe extern "C" fn(*mut c_void, i32) -> i32,
-    isatty: usize,
-    socket_calls: [usize; 6],
-    recvfrom: unsafe extern "C" fn(*mut c_void, *mut u8, usize, i32, *mut c_void, *mut u32) -> isize,
-    sendto: unsafe extern "C" fn(*mut c_void, *const u8, usize, i32, *const c_void, u32) -> isize,
-    more_socket_calls: [usize; 3],
-    poll_register: usize,
-    poll_finish: usize,
+pub(crate) struct Vtable {
+    pub free: unsafe extern "C" fn(*mut c_void),
+    pub get_read_stream: usize,
+    pub get_write_stream: usize,
+    pub set_blocking: unsafe extern "C" fn(*mut c_void, bool) -> i32,
+    pub fstat: unsafe extern "C" fn(*mut c_void, *mut u8) -> i32,
+    pub get_file: usize,
+    pub seek: unsafe extern "C" fn(*mut c_void, i64, i32) -> i64,
+    pub close_streams: usize,
+    pub fcntl_getfl: unsafe extern "C" fn(*mut c_void) -> i32,
+    pub fcntl_setfl: unsafe extern "C" fn(*mut c_void, i32) -> i32,
+    pub isatty: usize,
+    pub socket_calls: [usize; 6],
+    pub recvfrom: unsafe extern "C" fn(*mut c_void, *mut u8, usize, i32, *mut c_void, *mut u32) -> isize,
+    pub sendto: unsafe extern "C" fn(*mut c_void, *const u8, usize, i32, *const c_void, u32) -> isize,
+    pub more_socket_calls: [usize; 3],
+    pub poll_register: usize,
+    pub poll_finish: usize,
 }
 
 /// `descriptor_table_entry_t`.
 #[repr(C)]
-struct Entry {
-    data: *mut c_void,
-    vtable: *const Vtable,
+pub(crate) struct Entry {
+    pub data: *mut c_void,
+    pub vtable: *const Vtable,
 }
 
 unsafe extern "C" {
-    fn descriptor_table_insert(entry: Entry) -> i32;
+    pub(crate) fn descriptor_table_insert(entry: Entry) -> i32;
     fn descriptor_table_remove(fd: i32) -> i32;
     fn descriptor_table_get_ref(fd: i32) -> *mut Entry;
     fn __errno_location() -> *mut i32;
     fn PyErr_SetInterruptEx(signum: i32) -> i32;
 }
 
-static VTABLE: Vtable = Vtable {
+static VTABLE: Vtable = Vtable::of_stream_less(Functions {
     free,
-    get_read_stream: NONE,
-    get_write_stream: NONE,
     set_blocking,
     fstat,
-    get_file: NONE,
     seek,
-    close_streams: NONE,
     fcntl_getfl,
     fcntl_setfl,
-    isatty: NONE,
-    socket_calls: [NONE; 6],
-    recvfrom,
-    sendto,
-    more_socket_calls: [NONE; 3],
-    poll_register: NONE,
-    poll_finish: NONE,
-};
+    read: recvfrom,
+    write: sendto,
+});
+
+/// What a descriptor with no WASI stream behind it implements (the socket's, the null device's):
+/// every other slot of its [`Vtable`] stays empty.
+pub(crate) struct Functions {
+    pub free: unsafe extern "C" fn(*mut c_void),
+    pub set_blocking: unsafe extern "C" fn(*mut c_void, bool) -> i32,
+    pub fstat: unsafe extern "C" fn(*mut c_void, *mut u8) -> i32,
+    pub seek: unsafe extern "C" fn(*mut c_void, i64, i32) -> i64,
+    pub fcntl_getfl: unsafe extern "C" fn(*mut c_void) -> i32,
+    pub fcntl_setfl: unsafe extern "C" fn(*mut c_void, i32) -> i32,
+    /// read(2), which libc sends to the entry's `recvfrom` when it has no stream to read.
+    pub read: unsafe extern "C" fn(*mut c_void, *mut u8, usize, i32, *mut c_void, *mut u32) -> isize,
+    /// write(2), which libc sends to the entry's `sendto`.
+    pub write: unsafe extern "C" fn(*mut c_void, *const u8, usize, i32, *const c_void, u32) -> isize,
+}
+
+impl Vtable {
+    pub(crate) const fn of_stream_less(f: Functions) -> Vtable {
+        Vtable {
+            free: f.free,
+            get_read_stream: NONE,
+            get_write_stream: NONE,
+            set_blocking: f.set_blocking,
+            fstat: f.fstat,
+            get_file: NONE,
+            seek: f.seek,
+            close_streams: NONE,
+            fcntl_getfl: f.fcntl_getfl,
+            fcntl_setfl: f.fcntl_setfl,
+            isatty: NONE,
+            socket_calls: [NONE; 6],
+            recvfrom: f.read,
+            sendto: f.write,
+            more_socket_calls: [NONE; 3],
+            poll_register: NONE,
+            poll_finish: NONE,
+        }
+    }
+}
 
 // wasi-libc's numbers (its fcntl.h and __mode_t.h).
-const O_NONBLOCK: i32 = 0x4;
-const O_RDWR: i32 = 0x0400_0000 | 0x1000_0000;
+pub(crate) const O_NONBLOCK: i32 = 0x4;
+const O_RDONLY: i32 = 0x0400_0000;
+const O_WRONLY: i32 = 0x1000_0000;
+const O_RDWR: i32 = O_RDONLY | O_WRONLY;
 const S_IFSOCK: u32 = 0xc000;
+const S_IFIFO: u32 = 0x1000;
 /// `sizeof(struct stat)` on wasm32, and where `st_dev`, `st_ino`, `st_nlink`, `st_mode` and
 /// `st_blksize` (a 32-bit long) sit in it.
-const STAT_SIZE: usize = 144;
-const ST_DEV: usize = 0;
-const ST_INO: usize = 8;
-const ST_NLINK: usize = 16;
-const ST_MODE: usize = 24;
-const ST_BLKSIZE: usize = 56;
+pub(crate) const STAT_SIZE: usize = 144;
+pub(crate) const ST_DEV: usize = 0;
+pub(crate) const ST_INO: usize = 8;
+pub(crate) const ST_NLINK: usize = 16;
+pub(crate) const ST_MODE: usize = 24;
+pub(crate) const ST_BLKSIZE: usize = 56;
 /// Linux's largest `whence` for lseek(2).
 const SEEK_HOLE: i32 = 4;
 /// The block size Linux reports for a socket or an epoll instance: the page size.
-const PAGE_SIZE: i32 = 4096;
+pub(crate) const PAGE_SIZE: i32 = 4096;
 /// Linux's and WASI CPython's number for SIGINT.
 const SIGINT: i32 = 2;
 /// The numbers [`reserve`] takes for the core: below select()'s limit, FD_SETSIZE.
@@ -230,7 +265,7 @@ fn fail(e: CallError) -> isize {
     -1
 }
 
-fn set_errno(code: i32) {
+pub(crate) fn set_errno(code: i32) {
     // SAFETY: libc's errno for this thread.
     unsafe { *__errno_location() = code };
 }
@@ -279,12 +314,13 @@ fn is_epoll(fd: i32) -> Option<bool> {
 }
 
 /// fstat(2): a zeroed `struct stat` with Linux's device and inode (the core's `Identity`), mode,
-/// a link and its block size: a socket is S_IFSOCK with 0777, an epoll instance an anonymous inode
-/// (no type bits) with 0600.
+/// a link and its block size: a socket is S_IFSOCK with 0777, a pipe's end S_IFIFO with 0600, an
+/// epoll instance an anonymous inode (no type bits) with 0600.
 unsafe extern "C" fn fstat(data: *mut c_void, buf: *mut u8) -> i32 {
     let mode = match is_epoll(fd_of(data)) {
         None => return fail(CallError::Os(Errno::Ebadf)) as i32,
         Some(true) => 0o600,
+        Some(false) if with_core(|c| c.pipe_end(fd_of(data))).is_some() => S_IFIFO | 0o600,
         Some(false) => S_IFSOCK | 0o777,
     };
     let identity = with_core(|c| c.identity(fd_of(data)));
@@ -316,10 +352,16 @@ unsafe extern "C" fn seek(data: *mut c_void, _offset: i64, whence: i32) -> i64 {
     -1
 }
 
-/// fcntl(F_GETFL): read and write, and O_NONBLOCK as the core keeps it.
+/// fcntl(F_GETFL): read and write (a pipe's end one of them), and O_NONBLOCK as the core keeps it.
 unsafe extern "C" fn fcntl_getfl(data: *mut c_void) -> i32 {
-    match with_core(|c| c.nonblocking(fd_of(data))) {
-        Some(nonblocking) => O_RDWR | if nonblocking { O_NONBLOCK } else { 0 },
+    let fd = fd_of(data);
+    let access = match with_core(|c| c.pipe_end(fd)) {
+        Some(PipeEnd::Read) => O_RDONLY,
+        Some(PipeEnd::Write) => O_WRONLY,
+        None => O_RDWR,
+    };
+    match with_core(|c| c.nonblocking(fd)) {
+        Some(nonblocking) => access | if nonblocking { O_NONBLOCK } else { 0 },
         None => fail(CallError::Os(Errno::Ebadf)) as i32,
     }
 }
@@ -339,4 +381,34 @@ fn set_nonblocking(fd: i32, nonblocking: bool) -> i32 {
         Some(()) => 0,
         None => fail(CallError::Os(Errno::Ebadf)) as i32,
     }
+}
+
+/// `os.pipe()`, which WASI CPython lacks: the read end's number and the write end's, blocking, as
+/// Linux's (see `PipeEnd` in the core for what a pipe is here).
+#[pyfunction]
+pub fn pipe(py: Python<'_>) -> PyResult<(i32, i32)> {
+    with_core(|c| c.pipe(false)).py_err(py)
+}
+
+/// `os.pipe2(flags)`: O_NONBLOCK makes both ends non-blocking; O_CLOEXEC means nothing where
+/// nothing is executed; any other flag is EINVAL, as Linux's pipe2(2) says (O_DIRECT, which it
+/// also takes, `os` has not here).
+#[pyfunction]
+pub fn pipe2(py: Python<'_>, flags: &Bound<'_, PyAny>) -> PyResult<(i32, i32)> {
+    let flags = crate::convert::c_int(flags)?;
+    let cloexec = py.import("os")?.getattr("O_CLOEXEC")?.extract::<i32>()?;
+    if flags & !(O_NONBLOCK | cloexec) != 0 {
+        return Err(pysock_guest::errno::os(Errno::Einval)).py_err(py);
+    }
+    with_core(|c| c.pipe(flags & O_NONBLOCK != 0)).py_err(py)
+}
+
+/// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`). Calls no host function.
+pub fn install(py: Python<'_>) -> PyResult<()> {
+    for module in ["os", "posix"] {
+        let module = py.import(module)?;
+        module.setattr("pipe", wrap_pyfunction!(pipe, py)?)?;
+        module.setattr("pipe2", wrap_pyfunction!(pipe2, py)?)?;
+    }
+    Ok(())
 }

@@ -36,6 +36,18 @@ pub fn errno_number(py: Python<'_>, code: Errno) -> i32 {
 }
 
 /// `message`, with the host's reason for refusing the call when it may have been the host's doing.
+/// OSError (or the subclass its errno picks) from libc's errno, as CPython's `PyErr_SetFromErrno`,
+/// for the calls that reach libc itself rather than the core.
+pub fn from_libc_errno(py: Python<'_>) -> PyErr {
+    let code = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    let strerror = py
+        .import("os")
+        .and_then(|os| os.call_method1("strerror", (code,)))
+        .and_then(|s| s.extract::<String>())
+        .unwrap_or_default();
+    PyOSError::new_err((code, strerror))
+}
+
 fn with_host_reason(message: String, host_reason: bool) -> String {
     match host_reason.then(WitHost::explain).flatten() {
         Some(why) => format!("{message}: {why}"),

@@ -4,7 +4,7 @@
 //! the object is half gone and its repr out of reach, so the method is set on the type here; as on
 //! CPython, where the slot shows as `_socket.socket.__del__`, subtypes find it and run it.
 //!
-//! One of the five modules allowed `unsafe` (see lib.rs); each block says why it holds.
+//! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
 use crate::socket::Socket;

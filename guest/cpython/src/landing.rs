@@ -6,7 +6,7 @@
 //! one. The import is declared here by hand rather than through the generated binding, which
 //! would want the buffer as initialised `&[u8]`: a new `bytes` object's memory is not.
 //!
-//! One of the five modules allowed `unsafe` (see lib.rs); each block says why it holds.
+//! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
 use crate::bindings::pysock::net::types;

@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in six modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `buffer`, `descriptors`, `finalize`, `landing`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in eight modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `buffer`, `descriptors`, `fcntl`, `finalize`, `landing`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -25,10 +25,12 @@ mod constants;
 mod convert;
 mod descriptors;
 mod errors;
+mod fcntl;
 mod finalize;
 mod host;
 mod input;
 mod landing;
+mod null_device;
 mod positional;
 mod select;
 mod signal_words;
@@ -97,7 +99,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm`, `setitimer`
-/// and what asyncio's signal handlers need (`signals.rs`). Modules that already imported the old
+/// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
+/// (`descriptors.rs`), `fcntl` exists (`fcntl.rs`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
 /// so it may run while componentize-py pre-initialises an app.
@@ -109,6 +112,8 @@ fn install(py: Python<'_>) -> PyResult<()> {
     this.getattr("_in_place")?.call_method0("install")?;
     time::install(py)?;
     signals::install(&this)?;
+    descriptors::install(py)?;
+    null_device::install(&this)?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
         modules.call_method1("pop", (*name, py.None()))?;
@@ -116,6 +121,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     for name in MODULES {
         modules.set_item(name, this.getattr(name)?)?;
     }
+    modules.set_item("fcntl", this.getattr("fcntl")?)?;
     Ok(())
 }
 
@@ -163,6 +169,8 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_in_place", in_place(py)?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
+    m.add("fcntl", fcntl::module(py)?)?;
+    m.add("_null_device", null_device::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(signal_words::started, m)?)?;
     m.add_function(wrap_pyfunction!(input::wait_for_input, m)?)?;

@@ -20,7 +20,7 @@
 //! The same machinery makes one module function, pysock's `time.sleep` (time.rs), `METH_O` as
 //! CPython's is.
 //!
-//! One of the five modules allowed `unsafe` (see lib.rs); each block says why it holds.
+//! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
 use crate::socket::Socket;

@@ -1,0 +1,153 @@
+"""What Linux programs take from the os for their event loops, which WASI CPython lacks: os.pipe and
+os.pipe2 (each end one way: EBADF the other way, ENOTSOCK as a socket, select, poll and epoll see
+only its own way, EPIPE and EOF when the other end closes), the fcntl module (F_GETFL, F_SETFL,
+F_GETFD, errors), /dev/null (os.open, open, os.stat), and asyncio's pipe transports on os.pipe.
+tests/tests/sandbox.rs compares this with native CPython."""
+import asyncio
+import errno
+import fcntl
+import os
+import pathlib
+import select
+import socket
+import stat
+
+
+def attempt(label, f, *args, **kw):
+    try:
+        result = f(*args, **kw)
+    except (OSError, ValueError, TypeError, OverflowError) as e:
+        code = errno.errorcode.get(getattr(e, "errno", None) or 0, "")
+        result = f"{type(e).__name__} {code}".rstrip()
+    print(f"{label}: {result}")
+
+
+def ready(poller, ends):
+    """poll or epoll events by end name, so that descriptor numbers stay out of the transcript."""
+    names = {fd: name for name, fd in ends.items()}
+    return sorted((names[fd], events) for fd, events in poller.poll(0))
+
+
+print("-- os.pipe")
+r, w = os.pipe()
+a, b = os.fstat(r), os.fstat(w)
+print("fifo:", stat.S_ISFIFO(a.st_mode), oct(a.st_mode), oct(b.st_mode), "one inode:", a.st_ino == b.st_ino,
+      a.st_nlink, a.st_size, a.st_blksize)
+print("blocking:", os.get_blocking(r), os.get_blocking(w), "inheritable:", os.get_inheritable(r))
+attempt("write to the read end", os.write, r, b"x")
+attempt("read from the write end", os.read, w, 1)
+attempt("socket on the read end", socket.socket, fileno=r)
+attempt("seek", os.lseek, r, 0, os.SEEK_SET)
+print("select:", select.select([r, w], [r, w], [], 0) == ([], [w], []))
+p = select.poll()
+for fd in (r, w):
+    p.register(fd, select.POLLIN | select.POLLOUT)
+print("poll:", ready(p, {"r": r, "w": w}))
+print("moved:", os.write(w, b"abc"), os.read(r, 10))
+os.close(r)
+print("poll, reader gone:", ready(p, {"r": r, "w": w}))
+print("select, reader gone:", select.select([w], [w], [w], 0) == ([w], [w], []))
+attempt("write, reader gone", os.write, w, b"x")
+os.close(w)
+
+print("-- os.pipe2")
+r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+print("blocking:", os.get_blocking(r), os.get_blocking(w))
+attempt("read, nothing written", os.read, r, 1)
+ep = select.epoll()
+for fd in (r, w):
+    ep.register(fd, select.EPOLLIN | select.EPOLLOUT)
+print("epoll:", ready(ep, {"r": r, "w": w}))
+filled = 0
+try:
+    while True:
+        filled += os.write(w, b"y" * 4096)
+except BlockingIOError:
+    print("filled until EAGAIN:", filled > 0)
+print("epoll, full:", ready(ep, {"r": r, "w": w}))
+os.close(w)
+drained = 0
+while chunk := os.read(r, 65536):
+    drained += len(chunk)
+print("drained:", drained == filled, "then EOF:", os.read(r, 1))
+print("epoll, writer gone:", ready(ep, {"r": r}))
+ep.close()
+os.close(r)
+attempt("pipe2 with an unknown flag", os.pipe2, 0x40000000)
+
+print("-- fcntl")
+s = socket.socket()
+print("F_GETFD:", fcntl.fcntl(s, fcntl.F_GETFD), "F_GETFL is O_RDWR:", fcntl.fcntl(s, fcntl.F_GETFL) & os.O_RDWR == os.O_RDWR)
+print("F_SETFL O_NONBLOCK:", fcntl.fcntl(s.fileno(), fcntl.F_SETFL, os.O_NONBLOCK), os.get_blocking(s.fileno()))
+print("F_GETFL has O_NONBLOCK:", bool(fcntl.fcntl(s, fcntl.F_GETFL) & os.O_NONBLOCK))
+print("F_SETFL 0:", fcntl.fcntl(s, fcntl.F_SETFL, 0), os.get_blocking(s.fileno()))
+r, w = os.pipe()
+access = os.O_RDONLY | os.O_WRONLY | os.O_RDWR
+read_only, write_only = fcntl.fcntl(r, fcntl.F_GETFL) & access, fcntl.fcntl(w, fcntl.F_GETFL) & access
+print("pipe access modes:", read_only == os.O_RDONLY, write_only == os.O_WRONLY, "F_GETFD:", fcntl.fcntl(r, fcntl.F_GETFD))
+fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_NONBLOCK)
+attempt("read after F_SETFL O_NONBLOCK", os.read, r, 1)
+attempt("unknown command", fcntl.fcntl, s, 999)
+attempt("negative descriptor", fcntl.fcntl, -1, fcntl.F_GETFD)
+attempt("float descriptor", fcntl.fcntl, 1.5, fcntl.F_GETFD)
+attempt("argument beyond unsigned int, masked", fcntl.fcntl, s, fcntl.F_SETFL, 2**40)
+attempt("argument -1", fcntl.fcntl, s, fcntl.F_SETFD, -1)
+attempt("bytes argument", fcntl.fcntl, s, fcntl.F_GETFL, b"ab")
+attempt("str argument", fcntl.fcntl, s, fcntl.F_GETFL, "ab")
+s.close()
+attempt("closed socket", fcntl.fcntl, s, fcntl.F_GETFD)
+os.close(r)
+os.close(w)
+
+print("-- /dev/null")
+st = os.stat(os.devnull)
+print("stat:", oct(st.st_mode), st.st_rdev, st.st_nlink, st.st_size, st.st_blksize, stat.S_ISCHR(st.st_mode))
+print("exists:", os.path.exists(os.devnull), os.path.isfile(os.devnull), os.path.isdir(os.devnull),
+      oct(os.lstat(b"/dev/null").st_mode), oct(os.stat(pathlib.Path("//dev/./null")).st_mode))
+fd = os.open(os.devnull, os.O_RDWR)
+print("os.open:", os.read(fd, 10), os.write(fd, b"abc"), os.lseek(fd, 100, os.SEEK_SET), os.lseek(fd, 0, os.SEEK_CUR),
+      os.isatty(fd), os.get_blocking(fd))
+os.set_blocking(fd, False)
+print("non-blocking:", not os.get_blocking(fd), "read:", os.read(fd, 1))
+print("select:", select.select([fd], [fd], [], 0) == ([fd], [fd], []))
+attempt("socket on it", socket.socket, fileno=fd)
+os.close(fd)
+attempt("read after close", os.read, fd, 1)
+attempt("O_DIRECTORY", os.open, os.devnull, os.O_RDONLY | os.O_DIRECTORY)
+attempt("O_CREAT | O_EXCL", os.open, os.devnull, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+with open(os.devnull, "w") as f:
+    print("text write:", f.write("x" * 10), f.seekable(), f.tell(), f.isatty())
+with open(os.devnull, "rb") as f:
+    print("binary read:", f.read(), f.readable(), f.writable(), f.read(5))
+with open(os.devnull, "a") as f:
+    print("append:", f.write("y"), f.tell())
+attempt("mode x", open, os.devnull, "x")
+print("pathlib:", pathlib.Path(os.devnull).read_bytes(), pathlib.Path(os.devnull).write_text("zz"))
+attempt("a neighbour", os.stat, "/dev/nul")
+first = os.open(os.devnull, os.O_RDONLY)
+os.close(first)
+for _ in range(2000):
+    open(os.devnull).close()
+again = os.open(os.devnull, os.O_RDONLY)
+print("2000 opens leave no descriptor behind:", again == first)
+os.close(again)
+
+print("-- asyncio pipe transports on os.pipe")
+
+
+async def through_a_pipe(size):
+    loop = asyncio.get_running_loop()
+    r, w = os.pipe()
+    reader = asyncio.StreamReader()
+    read_transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(r, "rb"))
+    write_transport, write_protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin, os.fdopen(w, "wb"))
+    writer = asyncio.StreamWriter(write_transport, write_protocol, None, loop)
+    writer.write(b"z" * size)
+    await writer.drain()
+    writer.close()
+    got = await asyncio.wait_for(reader.read(), 10)
+    read_transport.close()
+    return len(got)
+
+
+print("moved through the pipe:", asyncio.run(through_a_pipe(200_000)))
