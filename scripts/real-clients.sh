@@ -47,7 +47,7 @@ if [ "$wanted" != "$(cat "$site/.requirements" 2>/dev/null)" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --target "$site" --only-binary=:all: \
     --python-version 3.14 --implementation py --abi none --platform any -r tests/real_clients/requirements.txt
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --target "$site" --only-binary=:all: \
-    --python-version 3.14 --implementation cp --abi abi3 --platform manylinux2014_x86_64 \
+    --python-version 3.14 --implementation cp --abi abi3 --abi cp314 --platform manylinux2014_x86_64 \
     -r tests/real_clients/abi3-requirements.txt
   # The speedups are native code: without them both interpreters run the libraries' Python.
   find "$site" -name '*.so' -delete

@@ -803,3 +803,76 @@ outcome("py-amqp TLS", lambda: py_amqp_round(f"localhost:{servers['amqps']}", ss
 outcome("py-amqp TLS wrong CA", lambda: py_amqp_round(f"localhost:{servers['amqps']}", ssl={**amqp_tls, "ca_certs": other_ca}))
 outcome("py-amqp bad password", lambda: py_amqp_round(f"127.0.0.1:{servers['amqp']}", password="wrong"))
 outcome("kombu", lambda: kombu_round(f"pyamqp://guest:guest@127.0.0.1:{servers['amqp']}//"))
+
+# Twisted, with its default reactor (epoll under Linux, poll in the sandbox, whose sys.platform is
+# "wasi"): a twisted.web server and its Agent in one program, and its XML-RPC client against the
+# native server. The reactor wakes itself through os.pipe, makes every descriptor non-blocking and
+# close-on-exec through fcntl, and a listening port holds a spare descriptor on /dev/null.
+import io  # noqa: E402
+
+from twisted.internet import defer, endpoints, protocol, reactor  # noqa: E402
+from twisted.web import client as web_client, resource, server as web_server, xmlrpc as twisted_xmlrpc  # noqa: E402
+
+
+class TwistedEcho(resource.Resource):
+    isLeaf = True
+
+    def render_GET(self, request):
+        return b"twisted says " + request.path
+
+    def render_POST(self, request):
+        return b"%d bytes" % len(request.content.read())
+
+
+def twisted_outcome(label, d):
+    """`outcome` for a Deferred: its result, or the class of the failure's exception."""
+    d.addCallbacks(lambda result: print(f"{label}: {result}"),
+                   lambda failure: print(f"{label}: raised {failure.type.__name__}"))
+    return d
+
+
+@defer.inlineCallbacks
+def twisted_agent(agent, method, url, body=None):
+    producer = web_client.FileBodyProducer(io.BytesIO(body)) if body is not None else None
+    response = yield agent.request(method, url, None, producer)
+    content = yield web_client.readBody(response)
+    return response.code, content
+
+
+@defer.inlineCallbacks
+def twisted_xmlrpc_round():
+    proxy = twisted_xmlrpc.Proxy(f"http://127.0.0.1:{servers['xmlrpc']}/".encode(), allowNone=True)
+    power = yield proxy.callRemote("pow", 2, 20)
+    big = yield proxy.callRemote("text", 300_000)
+    try:
+        yield proxy.callRemote("no_such_method")
+    except twisted_xmlrpc.Fault as fault:
+        failed = fault.faultCode
+    return power, len(big), failed
+
+
+@defer.inlineCallbacks
+def twisted_rounds():
+    port = reactor.listenTCP(0, web_server.Site(TwistedEcho()), interface="127.0.0.1")
+    base = f"http://127.0.0.1:{port.getHost().port}".encode()
+    agent = web_client.Agent(reactor, pool=web_client.HTTPConnectionPool(reactor, persistent=False))
+    yield twisted_outcome("Twisted web server, Agent GET", twisted_agent(agent, b"GET", base + b"/hello"))
+    yield twisted_outcome("Twisted Agent POST 100 kB", twisted_agent(agent, b"POST", base + b"/upload", b"p" * 100_000))
+    yield twisted_outcome("Twisted XML-RPC client", twisted_xmlrpc_round())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    refused = endpoints.TCP4ClientEndpoint(reactor, "127.0.0.1", closed, timeout=5)
+    yield twisted_outcome("Twisted connect to a closed port", refused.connect(protocol.Factory.forProtocol(protocol.Protocol)))
+    yield port.stopListening()
+
+
+def twisted_run():
+    done = twisted_rounds()
+    done.addErrback(lambda failure: print("Twisted failed:", failure.getTraceback()))
+    done.addBoth(lambda _: reactor.stop())
+    reactor.callLater(30, lambda: reactor.running and reactor.stop())
+    reactor.run()
+
+
+twisted_run()

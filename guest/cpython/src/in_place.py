@@ -1,7 +1,7 @@
 """Work the stdlib hands to a thread, done in place, for an interpreter without threads.
 
 WASI CPython cannot start a thread. Three stdlib paths that networking code takes all the time depend on
-one, and failed in the sandbox with RuntimeError("can't start new thread"):
+one, and so does Twisted; each failed in the sandbox with RuntimeError("can't start new thread"):
 
 - asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
   `create_connection`, `create_server`, `create_datagram_endpoint`) and addresses
@@ -18,6 +18,14 @@ one, and failed in the sandbox with RuntimeError("can't start new thread"):
   and its outcome goes through the same future a worker thread would complete: the awaiting coroutine
   resumes on a later turn of the loop, as natively. The loop waits while the function runs, so a
   function that itself waits for the loop never returns; natively it would.
+
+- Twisted's thread pool (`twisted.python.threadpool.ThreadPool`, the reactor's own: `deferToThread`,
+  `reactor.callInThread`, and its default host-name resolver, which every `HostnameEndpoint`, so
+  `twisted.web.client.Agent`, goes through) starts a thread per worker. Here the function runs in
+  place, in Twisted's context for the call, and its outcome goes to the same callback a worker would
+  give it (which hands a Deferred's result to the reactor through `callFromThread`, so it fires on a
+  later turn of the reactor, as natively). The reactor waits while the function runs, as asyncio's
+  loop does above. Twisted is no stdlib module, but networking code takes this path all the time.
 
 Everything else that needs a thread (an executor the program creates, `threading.Thread`) still fails
 as on any WASI CPython.
@@ -83,6 +91,31 @@ def _serve_in_place(socketserver):
     _replace(mixin, process_request)
 
 
+def _twisted_pool_in_place(threadpool):
+    pool = threadpool.ThreadPool
+
+    def callInThreadWithCallback(self, onResult, func, *args, **kw):
+        if self.joined:
+            return
+        ctx = threadpool.context.theContextTracker.currentContext().contexts[-1]
+        try:
+            result, ok = threadpool.context.call(ctx, func, *args, **kw), True
+        except BaseException:  # a worker hands every exception on as a Failure
+            result, ok = threadpool.Failure(), False
+        if onResult is not None:
+            onResult(ok, result)
+        elif not ok:
+            threadpool.log.err(result)
+
+    def start(self):
+        self.joined, self.started = False, True
+
+    def stop(self):
+        self.joined, self.started = True, False
+
+    _replace(pool, callInThreadWithCallback, start, stop)
+
+
 def _replace(cls, *functions):
     for new in functions:
         old = getattr(cls, new.__name__)
@@ -97,7 +130,11 @@ def _original(method):
     return getattr(method, "__wrapped__", method)
 
 
-ADAPTED = {"asyncio.base_events": _resolve_in_place, "socketserver": _serve_in_place}
+ADAPTED = {
+    "asyncio.base_events": _resolve_in_place,
+    "socketserver": _serve_in_place,
+    "twisted.python.threadpool": _twisted_pool_in_place,
+}
 
 
 def install():
