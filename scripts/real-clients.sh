@@ -10,7 +10,8 @@
 # mode) against pyftpdlib, PyMySQL (plain and TLS) against MariaDB, boto3 against moto's S3, and nats-py
 # (asyncio, plain and TLS) against nats-server, tornado's HTTP and WebSocket clients (plain and TLS), and the stdlib's imaplib and poplib (STARTTLS and TLS)
 # against Dovecot, aio-pika and py-amqp (plain and TLS) and kombu against RabbitMQ, httpx's HTTP/2
-# against hypercorn, and SOCKS5 (httpx, PySocks' socksocket under TLS, urllib) through pproxy. The
+# against hypercorn, SOCKS5 (httpx, PySocks' socksocket under TLS, urllib) through pproxy, and Twisted
+# (twisted.web's server and Agent, its XML-RPC client). The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail
