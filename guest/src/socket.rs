@@ -118,6 +118,10 @@ pub enum Entry<H: Host> {
 struct Slot<H: Host> {
     entry: Entry<H>,
     description: std::rc::Rc<Description>,
+    /// FD_CLOEXEC, the one flag Linux keeps per descriptor: set on every descriptor the core makes,
+    /// as CPython makes each non-inheritable, until `set_inheritable(True)` or F_SETFD clears it.
+    /// Nothing is executed in a sandbox; programs (and CPython's tests) read it back.
+    close_on_exec: std::cell::Cell<bool>,
 }
 
 /// What Linux keeps on an open file description, which every descriptor `dup` made from it shares.
@@ -457,6 +461,16 @@ impl<H: Host> Core<H> {
         }
     }
 
+    /// A descriptor's FD_CLOEXEC (see `Slot`); `None` when it is not one of the core's.
+    pub fn close_on_exec(&self, fd: i32) -> Option<bool> {
+        self.slot(fd).map(|s| s.close_on_exec.get())
+    }
+
+    /// Sets a descriptor's FD_CLOEXEC; false when it is not one of the core's.
+    pub fn set_close_on_exec(&self, fd: i32, on: bool) -> bool {
+        self.slot(fd).map(|s| s.close_on_exec.set(on)).is_some()
+    }
+
     /// Which end of a pipe `fd` is, if it is one.
     pub fn pipe_end(&self, fd: i32) -> Option<PipeEnd> {
         self.slot(fd).and_then(|s| s.description.pipe)
@@ -488,7 +502,7 @@ impl<H: Host> Core<H> {
         if self.fds.len() <= i {
             self.fds.resize_with(i + 1, || None);
         }
-        self.fds[i] = Some(Slot { entry: e, description });
+        self.fds[i] = Some(Slot { entry: e, description, close_on_exec: true.into() });
         Ok(fd)
     }
 
@@ -537,10 +551,10 @@ impl<H: Host> Core<H> {
     /// EBADF, as a descriptor not open for that way is.
     fn descriptor_io(&self, fd: i32, way: PipeEnd) -> Result<(&H::Socket, Mode), CallError> {
         match self.slot(fd) {
-            Some(Slot { entry: Entry::Socket(_), description }) if description.pipe.is_some_and(|end| end != way) => {
+            Some(Slot { entry: Entry::Socket(_), description, .. }) if description.pipe.is_some_and(|end| end != way) => {
                 Err(CallError::Os(Errno::Ebadf))
             }
-            Some(Slot { entry: Entry::Socket(s), description }) => {
+            Some(Slot { entry: Entry::Socket(s), description, .. }) => {
                 Ok((s, if description.nonblocking.get() { Mode::NonBlocking } else { Mode::Blocking }))
             }
             // read(2) of an epoll descriptor.
@@ -1368,7 +1382,7 @@ mod tests {
     }
 
     /// `os.pipe()`'s ends move bytes one way, as a Linux pipe's: the other way is EBADF, neither is
-    /// a socket, and both are one pipefs inode, a new one for each pipe.
+    /// a socket, and both are one pipefs inode, a new one for each pipe; each end has its own FD_CLOEXEC.
     #[test]
     fn a_pipe_keeps_each_end_to_its_direction() {
         let mut core = Core::new(FakeHost::default());
@@ -1391,6 +1405,11 @@ mod tests {
         assert_eq!(core.identity(w2), Some(Identity { device: PIPEFS_DEVICE, inode: 2 }));
         assert_eq!((core.nonblocking(r2), core.nonblocking(w2)), (Some(true), Some(true)));
         assert!(matches!(core.read_descriptor(r2, &mut buf), Err(CallError::Os(Errno::Eagain))));
+        // FD_CLOEXEC is each descriptor's own: clearing it on one end leaves the other's.
+        assert_eq!((core.close_on_exec(r), core.close_on_exec(w)), (Some(true), Some(true)));
+        assert!(core.set_close_on_exec(r, false));
+        assert_eq!((core.close_on_exec(r), core.close_on_exec(w)), (Some(false), Some(true)));
+        assert!(!core.set_close_on_exec(99, false), "no such descriptor");
         let s = core.create(AF_INET, SOCK_STREAM, 0, None).unwrap();
         assert_eq!(core.pipe_end(s.fd), None);
         assert_eq!(core.identity(s.fd).map(|i| i.device), Some(SOCKFS_DEVICE));

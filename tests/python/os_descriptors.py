@@ -107,6 +107,8 @@ with socket.create_server(("127.0.0.1", 0)) as srv, srv.dup() as srv2, socket.so
 fd = b.detach()
 attempt("os.close(detach())", lambda: os.close(fd))
 attempt("os.read after os.close", lambda: os.read(fd, 1))
+attempt("os.close again", lambda: os.close(fd))
+attempt("os.close of a number nothing holds", lambda: os.close(500))
 attempt("the peer sees the close", lambda: a.recv(10))
 a.close()
 
@@ -133,6 +135,31 @@ with open(os.path.abspath(__file__), "rb") as f, socket.socket() as s:
     file_number = f.fileno()
 attempt("select on a closed file's number", lambda: select.select([file_number], [], [], 0))
 os.close(here)
+
+# Inheritance (FD_CLOEXEC), kept per descriptor: a socket and a pipe start non-inheritable, a
+# duplicate too, the standard streams inheritable; fcntl's F_GETFD and F_SETFD see the same flag.
+import fcntl  # noqa: E402
+s = socket.socket()
+attempt("a new socket inheritable, F_GETFD", lambda: (s.get_inheritable(), fcntl.fcntl(s, fcntl.F_GETFD)))
+s.set_inheritable(True)
+attempt("after set_inheritable(True)", lambda: (s.get_inheritable(), fcntl.fcntl(s, fcntl.F_GETFD)))
+with s.dup() as d:
+    attempt("its duplicate, and it", lambda: (d.get_inheritable(), s.get_inheritable()))
+fcntl.fcntl(s, fcntl.F_SETFD, fcntl.FD_CLOEXEC)
+attempt("after F_SETFD FD_CLOEXEC", lambda: s.get_inheritable())
+os.set_inheritable(s.fileno(), 5)
+attempt("after os.set_inheritable(fd, 5)", lambda: os.get_inheritable(s.fileno()))
+s.close()
+attempt("os.get_inheritable of a closed socket's number", lambda: os.get_inheritable(s.fileno() if s.fileno() >= 0 else fd))
+r, w = os.pipe()
+attempt("a pipe's ends", lambda: (os.get_inheritable(r), os.get_inheritable(w)))
+os.close(r)
+os.close(w)
+attempt("stdout", lambda: os.get_inheritable(1))
+os.set_inheritable(1, False)
+attempt("stdout after set_inheritable(False)", lambda: os.get_inheritable(1))
+os.set_inheritable(1, True)
+attempt("os.get_inheritable of a number nothing holds", lambda: os.get_inheritable(500))
 
 with Listener(("127.0.0.1", 0)) as listener:
     client = Client(listener.address)

@@ -155,7 +155,11 @@ const SIGINT: i32 = 2;
 /// The numbers [`reserve`] takes for the core: below select()'s limit, FD_SETSIZE.
 const RESERVED_BELOW: i32 = pysock_guest::socket::FD_SETSIZE;
 
+const STDERR: i32 = 2;
+
 thread_local! {
+    /// Which of descriptors 0, 1 and 2 are inheritable (see [`get_inheritable`]), one bit each.
+    static INHERITABLE_STDIO: Cell<u8> = const { Cell::new(0b111) };
     /// Set while the core gives a number back itself, so that `free` does not close it again.
     static RELEASING: Cell<bool> = const { Cell::new(false) };
     /// The numbers [`reserve`] took, ascending.
@@ -403,12 +407,69 @@ pub fn pipe2(py: Python<'_>, flags: &Bound<'_, PyAny>) -> PyResult<(i32, i32)> {
     with_core(|c| c.pipe(flags & O_NONBLOCK != 0)).py_err(py)
 }
 
-/// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`). Calls no host function.
+/// `os.close(fd)`: `posix.close`, except that a number [`reserve`] set aside and no socket holds is
+/// EBADF, as a number nothing holds is on Linux (libc's table holds it, so closing it would succeed).
+#[pyfunction]
+pub fn close(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
+    let number = held(py, fd)?;
+    py.import("posix")?.getattr("close")?.call1((number,))?;
+    if number <= STDERR {
+        INHERITABLE_STDIO.with(|s| s.set(s.get() & !(1 << number)));
+    }
+    Ok(())
+}
+
+/// The descriptor number `fd` stands for, or EBADF for a number [`reserve`] set aside that no
+/// socket holds: libc's table holds it, where on Linux nothing would.
+fn held(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let number = crate::convert::c_int(fd)?;
+    if is_reserved(number) && with_core(|c| c.entry(number).is_none()) {
+        return Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
+    }
+    Ok(number)
+}
+
+/// `os.get_inheritable(fd)`: for the core's descriptors, the FD_CLOEXEC it keeps (WASI's libc
+/// says every descriptor is close-on-exec, and ignores a change); `posix.get_inheritable` otherwise.
+/// The standard streams start inheritable, as a process's do; they are kept here, the only
+/// descriptors besides the core's whose flag a program sees change.
+#[pyfunction]
+pub fn get_inheritable(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let number = held(py, fd)?;
+    if let Some(close_on_exec) = with_core(|c| c.close_on_exec(number)) {
+        return Ok(!close_on_exec);
+    }
+    let libc_says: bool = py.import("posix")?.getattr("get_inheritable")?.call1((number,))?.extract()?;
+    Ok(if number <= STDERR { INHERITABLE_STDIO.get() & 1 << number != 0 } else { libc_says })
+}
+
+/// `os.set_inheritable(fd, inheritable)`, as [`get_inheritable`] reads it.
+#[pyfunction]
+pub fn set_inheritable(py: Python<'_>, fd: &Bound<'_, PyAny>, inheritable: &Bound<'_, PyAny>) -> PyResult<()> {
+    let (number, inheritable) = (held(py, fd)?, crate::convert::c_int(inheritable)?);
+    if with_core(|c| c.set_close_on_exec(number, inheritable == 0)) {
+        return Ok(());
+    }
+    py.import("posix")?.getattr("set_inheritable")?.call1((number, inheritable))?;
+    if number <= STDERR {
+        let bit = 1 << number;
+        INHERITABLE_STDIO.with(|s| s.set(if inheritable != 0 { s.get() | bit } else { s.get() & !bit }));
+    }
+    Ok(())
+}
+
+/// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`), and [`close`], [`get_inheritable`] and
+/// [`set_inheritable`] in `os` (each calls `posix`'s own for what is not the core's). Calls no host
+/// function.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     for module in ["os", "posix"] {
         let module = py.import(module)?;
         module.setattr("pipe", wrap_pyfunction!(pipe, py)?)?;
         module.setattr("pipe2", wrap_pyfunction!(pipe2, py)?)?;
     }
+    let os = py.import("os")?;
+    os.setattr("close", wrap_pyfunction!(close, py)?)?;
+    os.setattr("get_inheritable", wrap_pyfunction!(get_inheritable, py)?)?;
+    os.setattr("set_inheritable", wrap_pyfunction!(set_inheritable, py)?)?;
     Ok(())
 }

@@ -3,8 +3,9 @@
 //!
 //! `fcntl.fcntl` is libc's fcntl(2): for a socket's or a pipe's number libc asks the descriptor's
 //! table of functions (`descriptors.rs`), so F_GETFL gives its access mode and O_NONBLOCK as the
-//! core keeps them and F_SETFL sets O_NONBLOCK, as `os.set_blocking` does; for a file libc asks
-//! WASI. The command numbers pysock's libc knows are Linux's (F_DUPFD to F_SETFL); the constants
+//! core keeps them and F_SETFL sets O_NONBLOCK, as `os.set_blocking` does; F_GETFD and F_SETFD,
+//! which libc answers alike for every descriptor, read and set the FD_CLOEXEC the core keeps for
+//! each of its own. For a file libc asks WASI. The command numbers pysock's libc knows are Linux's (F_DUPFD to F_SETFL); the constants
 //! are Linux's, so that a command libc does not know is EINVAL, as Linux says of one it does not.
 //! O_* flags are the `os` module's, which are WASI's numbers here. `flock`, `lockf` and `ioctl` are
 //! absent: the sandbox has no locks to offer and WASI no ioctl(2) beyond FIONREAD.
@@ -12,7 +13,7 @@
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
-use crate::convert;
+use crate::{convert, with_core};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -21,6 +22,10 @@ use std::ffi::c_int;
 unsafe extern "C" {
     fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
 }
+
+const F_GETFD: c_int = 1;
+const F_SETFD: c_int = 2;
+const FD_CLOEXEC: c_int = 1;
 
 /// CPython's bound on a bytes argument, the buffer fcntl(2) may fill.
 const BUFFER: usize = 1024;
@@ -84,6 +89,16 @@ fn fcntl_fcntl(py: Python<'_>, fd: &Bound<'_, PyAny>, cmd: &Bound<'_, PyAny>, ar
                 Some(a) => a.call_method0("__index__")?.call_method1("__and__", (u32::MAX,))?.extract::<u32>()? as c_int,
                 None => 0,
             };
+            // The core keeps FD_CLOEXEC for its descriptors, which libc does not ask it about.
+            match cmd {
+                F_GETFD => if let Some(on) = with_core(|c| c.close_on_exec(fd)) {
+                    return Ok(c_int::from(on).into_pyobject(py)?.into_any().unbind());
+                },
+                F_SETFD if with_core(|c| c.set_close_on_exec(fd, int_arg & FD_CLOEXEC != 0)) => {
+                    return Ok(0_i32.into_pyobject(py)?.into_any().unbind());
+                }
+                _ => {}
+            }
             // SAFETY: fcntl(2) with an int argument, as C callers pass one.
             let result = unsafe { fcntl(fd, cmd, int_arg) };
             if result < 0 {
