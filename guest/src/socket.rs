@@ -677,6 +677,26 @@ impl<H: Host> Core<H> {
         Ok((mk(fa), mk(fb)))
     }
 
+    /// `os.dup2(fd, target)`: `target` becomes a duplicate of the socket or pipe end `fd` (its
+    /// open file description), closing what it stood for first, as dup2(2); the same number is
+    /// `target` at once. The caller has made sure that the host's shared table lets the core have
+    /// `target`.
+    pub fn dup_onto(&mut self, fd: i32, target: i32, close_on_exec: bool) -> Result<i32, Error> {
+        let s = self.get(fd).ok_or_else(ebadf)?;
+        let shared = self.slot(fd).map(|s| s.description.clone()).ok_or_else(ebadf)?;
+        let i = usize::try_from(target).map_err(|_| ebadf())?;
+        if fd == target {
+            return Ok(target);
+        }
+        let d = self.host.duplicate(s).map_err(os)?;
+        let _ = self.forget(target);
+        if self.fds.len() <= i {
+            self.fds.resize_with(i + 1, || None);
+        }
+        self.fds[i] = Some(Slot { entry: Entry::Socket(d), description: shared, close_on_exec: close_on_exec.into() });
+        Ok(target)
+    }
+
     pub fn dup(&mut self, fd: i32) -> Result<i32, Error> {
         let s = self.get(fd).ok_or_else(ebadf)?;
         let shared = self.slot(fd).map(|s| s.description.clone()).ok_or_else(ebadf)?;
@@ -1405,6 +1425,14 @@ mod tests {
         assert_eq!(core.identity(w2), Some(Identity { device: PIPEFS_DEVICE, inode: 2 }));
         assert_eq!((core.nonblocking(r2), core.nonblocking(w2)), (Some(true), Some(true)));
         assert!(matches!(core.read_descriptor(r2, &mut buf), Err(CallError::Os(Errno::Eagain))));
+        // dup2 onto the write end: that end closes, the number reads the pipe, inheritable.
+        assert_eq!(core.dup_onto(r, w, false).unwrap(), w);
+        assert_eq!((core.pipe_end(w), core.identity(w), core.close_on_exec(w)), (Some(PipeEnd::Read), core.identity(r), Some(false)));
+        assert_eq!(core.dup_onto(r, r, false).unwrap(), r, "onto itself: nothing changes");
+        assert!(matches!(core.dup_onto(r, -1, false), Err(Error::Os(OsError { code: Errno::Ebadf, .. }))));
+        assert!(matches!(core.dup_onto(99, r, false), Err(Error::Os(OsError { code: Errno::Ebadf, .. }))));
+        core.close_fd(w).unwrap();
+        let (r, w) = core.pipe(false).unwrap();
         // FD_CLOEXEC is each descriptor's own: clearing it on one end leaves the other's.
         assert_eq!((core.close_on_exec(r), core.close_on_exec(w)), (Some(true), Some(true)));
         assert!(core.set_close_on_exec(r, false));

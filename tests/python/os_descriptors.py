@@ -1,5 +1,6 @@
 """The os module on a socket's number: os.read, os.write, os.close, os.fstat, os.get_blocking and
-os.set_blocking, os.lseek and os.isatty act on the socket (os.fstat and os.lseek on an epoll too),
+os.set_blocking, os.lseek, os.isatty, os.dup2 and os.get_inheritable/set_inheritable act on the
+socket (os.fstat and os.lseek on an epoll too),
 whose O_NONBLOCK and inode its duplicates share, and a file never gets a socket's number (select and poll
 find a file ready, epoll refuses it, a closed file's number is EBADF);
 multiprocessing.connection, which moves its messages with os.read and os.write, on loopback.
@@ -160,6 +161,56 @@ os.set_inheritable(1, False)
 attempt("stdout after set_inheritable(False)", lambda: os.get_inheritable(1))
 os.set_inheritable(1, True)
 attempt("os.get_inheritable of a number nothing holds", lambda: os.get_inheritable(500))
+
+# os.dup2 onto a socket's number (which closes that socket), onto itself, onto a free number, from a
+# pipe's end; and CPython's test_unregister_after_fd_close_and_reuse for each selector.
+import selectors  # noqa: E402
+a, b = socket.socketpair()
+c, d = socket.socketpair()
+cfd = c.fileno()
+attempt("dup2 onto a socket's number", lambda: os.dup2(a.fileno(), cfd) == cfd)
+attempt("inheritable", lambda: os.get_inheritable(cfd))
+os.write(cfd, b"hi")
+attempt("through the new number", lambda: b.recv(10))
+attempt("the socket that was there closed: its peer reads", lambda: d.recv(10))
+attempt("dup2 onto itself", lambda: os.dup2(a.fileno(), a.fileno()) == a.fileno())
+attempt("dup2 onto -1", lambda: os.dup2(a.fileno(), -1))
+attempt("dup2 from -1", lambda: os.dup2(-1, cfd))
+attempt("dup2 onto 900, not inheritable", lambda: (os.dup2(a.fileno(), 900, inheritable=False), os.get_inheritable(900)))
+os.write(900, b"x")
+attempt("900 writes to the socket", lambda: b.recv(1))
+os.close(900)
+attempt("900 after os.close", lambda: os.write(900, b"x"))
+r, w = os.pipe()
+attempt("a pipe's read end onto 901", lambda: os.dup2(r, 901))
+os.write(w, b"p")
+attempt("901 reads the pipe", lambda: os.read(901, 1))
+attempt("901 does not write", lambda: os.write(901, b"p"))
+for n in (901, r, w):
+    os.close(n)
+c.detach()
+os.close(cfd)
+for a_selector in (selectors.SelectSelector, selectors.PollSelector, selectors.EpollSelector):
+    with a_selector() as sel:
+        rd, wr = socket.socketpair()
+        rd2, wr2 = socket.socketpair()
+        rdfd, wrfd = rd.fileno(), wr.fileno()
+        sel.register(rdfd, selectors.EVENT_READ)
+        sel.register(wrfd, selectors.EVENT_WRITE)
+        rd.close()
+        wr.close()
+        os.dup2(rd2.fileno(), rdfd)
+        os.dup2(wr2.fileno(), wrfd)
+        sel.unregister(rdfd)
+        sel.unregister(wrfd)
+        attempt(f"{a_selector.__name__}: unregistered after the numbers were reused", lambda: len(sel.get_map()))
+        for n in (rdfd, wrfd):
+            os.close(n)
+        rd2.close()
+        wr2.close()
+a.close()
+b.close()
+d.close()
 
 with Listener(("127.0.0.1", 0)) as listener:
     client = Client(listener.address)

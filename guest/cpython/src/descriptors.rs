@@ -429,6 +429,43 @@ fn held(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<i32> {
     Ok(number)
 }
 
+/// `os.dup2(fd, fd2, inheritable=True)`, which WASI CPython lacks, for a socket or a pipe's end:
+/// `fd2` becomes its duplicate, closing what it was (a socket, a pipe's end or a file). A file has
+/// no duplicate to make in WASI (EOPNOTSUPP, saying so), and a number libc never gave out cannot be
+/// taken (EBADF, as one beyond the descriptor limit is on Linux).
+#[pyfunction]
+#[pyo3(signature = (fd, fd2, inheritable = true))]
+pub fn dup2(py: Python<'_>, fd: &Bound<'_, PyAny>, fd2: &Bound<'_, PyAny>, inheritable: bool) -> PyResult<i32> {
+    let (fd, fd2) = (held(py, fd)?, crate::convert::c_int(fd2)?);
+    let ebadf = || Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
+    if with_core(|c| c.get(fd).is_none()) {
+        if is_open_file(fd) {
+            let refusal = "Operation not supported: pysock's sandbox duplicates sockets and pipes onto other numbers, not files";
+            return Err(pysock_guest::errno::os_with(Errno::Eopnotsupp, refusal.into())).py_err(py);
+        }
+        return ebadf();
+    }
+    if fd2 < 0 {
+        return ebadf();
+    }
+    if fd2 != fd && with_core(|c| c.entry(fd2).is_none()) && !is_reserved(fd2) {
+        if !is_open_file(fd2) {
+            return ebadf();
+        }
+        // SAFETY: a plain call; libc closes the file (its own entry's `free`) and frees the number,
+        // which the next insert takes back (libc hands out the number freed last).
+        unsafe { descriptor_table_remove(fd2) };
+        let again = insert();
+        if again != fd2 {
+            if again >= 0 {
+                release(again);
+            }
+            return ebadf();
+        }
+    }
+    with_core(|c| c.dup_onto(fd, fd2, !inheritable)).py_err(py)
+}
+
 /// `os.get_inheritable(fd)`: for the core's descriptors, the FD_CLOEXEC it keeps (WASI's libc
 /// says every descriptor is close-on-exec, and ignores a change); `posix.get_inheritable` otherwise.
 /// The standard streams start inheritable, as a process's do; they are kept here, the only
@@ -458,8 +495,8 @@ pub fn set_inheritable(py: Python<'_>, fd: &Bound<'_, PyAny>, inheritable: &Boun
     Ok(())
 }
 
-/// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`), and [`close`], [`get_inheritable`] and
-/// [`set_inheritable`] in `os` (each calls `posix`'s own for what is not the core's). Calls no host
+/// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`), and [`close`], [`dup2`], [`get_inheritable`]
+/// and [`set_inheritable`] in `os` (each calls `posix`'s own for what is not the core's). Calls no host
 /// function.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     for module in ["os", "posix"] {
@@ -469,6 +506,7 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     }
     let os = py.import("os")?;
     os.setattr("close", wrap_pyfunction!(close, py)?)?;
+    os.setattr("dup2", wrap_pyfunction!(dup2, py)?)?;
     os.setattr("get_inheritable", wrap_pyfunction!(get_inheritable, py)?)?;
     os.setattr("set_inheritable", wrap_pyfunction!(set_inheritable, py)?)?;
     Ok(())
