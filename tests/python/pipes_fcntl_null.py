@@ -124,6 +124,7 @@ with open(os.devnull, "a") as f:
 attempt("mode x", open, os.devnull, "x")
 print("pathlib:", pathlib.Path(os.devnull).read_bytes(), pathlib.Path(os.devnull).write_text("zz"))
 attempt("a neighbour", os.stat, "/dev/nul")
+print("os.open and os.stat still in os.supports_dir_fd:", os.open in os.supports_dir_fd, os.stat in os.supports_dir_fd)
 first = os.open(os.devnull, os.O_RDONLY)
 os.close(first)
 for _ in range(2000):

@@ -75,3 +75,8 @@ def install(open_null):
     os.open = os_open
     io.open = builtins.open = open
     os.stat, os.lstat = stat, lstat
+    # What `os.supports_dir_fd` and its kin said of the functions, they say of these.
+    for functions in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks, os.supports_effective_ids):
+        for real, new in ((real_os_open, os_open), (real_stat, stat), (real_lstat, lstat)):
+            if real in functions:
+                functions.add(new)
