@@ -256,10 +256,9 @@ impl<H: Host> Core<H> {
             .map(|(key, bits)| (key as i32, self.epoll_readiness_of(key as i32, bits)))
             .collect())
     }
-}
 
-impl<H: Host> Core<H> {
-    /// [`Core::readiness_of`] for the events an epoll wait reports.
+    /// [`Core::readiness_of`] for the events an epoll wait reports: the low six bits are poll's
+    /// (and [`Events`]'), the rest epoll's own.
     fn epoll_readiness_of(&self, fd: i32, bits: u32) -> u32 {
         if self.pipe_end(fd).is_none() {
             return bits;

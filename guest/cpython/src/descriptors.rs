@@ -29,9 +29,8 @@
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
-use crate::errors::errno_number;
+use crate::errors::{CoreResult, errno_number};
 use crate::with_core;
-use crate::errors::CoreResult;
 use pyo3::prelude::*;
 use pysock_guest::host::Errno;
 use pysock_guest::socket::PipeEnd;
@@ -269,7 +268,7 @@ fn fail(e: CallError) -> isize {
     -1
 }
 
-pub(crate) fn set_errno(code: i32) {
+fn set_errno(code: i32) {
     // SAFETY: libc's errno for this thread.
     unsafe { *__errno_location() = code };
 }

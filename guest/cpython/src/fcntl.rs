@@ -5,8 +5,9 @@
 //! table of functions (`descriptors.rs`), so F_GETFL gives its access mode and O_NONBLOCK as the
 //! core keeps them and F_SETFL sets O_NONBLOCK, as `os.set_blocking` does; F_GETFD and F_SETFD,
 //! which libc answers alike for every descriptor, read and set the FD_CLOEXEC the core keeps for
-//! each of its own. For a file libc asks WASI. The command numbers pysock's libc knows are Linux's (F_DUPFD to F_SETFL); the constants
-//! are Linux's, so that a command libc does not know is EINVAL, as Linux says of one it does not.
+//! each of its own. For a file libc asks WASI. The command numbers pysock's libc knows are Linux's
+//! (F_DUPFD to F_SETFL); the constants are Linux's, so that a command libc does not know is EINVAL,
+//! as Linux says of one it does not.
 //! O_* flags are the `os` module's, which are WASI's numbers here. `flock`, `lockf` and `ioctl` are
 //! absent: the sandbox has no locks to offer and WASI no ioctl(2) beyond FIONREAD.
 //!
