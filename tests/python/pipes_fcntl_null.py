@@ -1,7 +1,7 @@
 """What Linux programs take from the os for their event loops, which WASI CPython lacks: os.pipe and
 os.pipe2 (each end one way: EBADF the other way, ENOTSOCK as a socket, select, poll and epoll see
 only its own way, EPIPE and EOF when the other end closes), the fcntl module (F_GETFL, F_SETFL,
-F_GETFD, errors), /dev/null (os.open, open, os.stat), and asyncio's pipe transports on os.pipe.
+F_GETFD, errors), termios (ENOTTY for every descriptor), /dev/null (os.open, open, os.stat), and asyncio's pipe transports on os.pipe.
 tests/tests/sandbox.rs compares this with native CPython."""
 import asyncio
 import errno
@@ -11,6 +11,9 @@ import pathlib
 import select
 import socket
 import stat
+import sys
+import termios
+import tty
 
 
 def attempt(label, f, *args, **kw):
@@ -96,6 +99,49 @@ attempt("bytes argument", fcntl.fcntl, s, fcntl.F_GETFL, b"ab")
 attempt("str argument", fcntl.fcntl, s, fcntl.F_GETFL, "ab")
 s.close()
 attempt("closed socket", fcntl.fcntl, s, fcntl.F_GETFD)
+
+print("-- termios: nothing here is a terminal")
+
+
+def terminal(label, f, *args):
+    try:
+        result = f(*args)
+    except termios.error as e:
+        result = f"termios.error {errno.errorcode.get(e.args[0])} {e.args[1]!r}"
+    except (ValueError, TypeError, OverflowError) as e:
+        result = f"{type(e).__name__} {e}"
+    print(f"{label}: {result}")
+
+
+print("error:", termios.error.__module__, termios.error.__name__, termios.error.__mro__[1].__name__)
+print("constants:", termios.TCSANOW, termios.TCSAFLUSH, termios.B38400, termios.ECHO, termios.VMIN, termios.NCCS)
+live = socket.socket()
+terminal("tcgetattr of a socket", termios.tcgetattr, live)
+terminal("tcgetattr of a pipe's read end", termios.tcgetattr, r)
+terminal("tcgetattr of a pipe's write end", termios.tcgetattr, w)
+terminal("tcgetattr of piped stdout", termios.tcgetattr, sys.stdout)
+gone = socket.socket()
+number = gone.fileno()
+gone.close()
+terminal("tcgetattr of a closed socket's number", termios.tcgetattr, number)
+terminal("tcgetattr of -1", termios.tcgetattr, -1)
+terminal("tcgetattr of 1.5", termios.tcgetattr, 1.5)
+terminal("tcsetattr with a short list", termios.tcsetattr, live, termios.TCSANOW, [0])
+terminal("tcsetattr with a tuple", termios.tcsetattr, live, termios.TCSANOW, (0,) * 7)
+terminal("tcsetattr with a str when", termios.tcsetattr, live, "now", [0] * 7)
+terminal("tcsetattr", termios.tcsetattr, live, termios.TCSANOW, [0] * 7)
+terminal("tcsendbreak 1.5", termios.tcsendbreak, live, 1.5)
+terminal("tcsendbreak", termios.tcsendbreak, live, 0)
+terminal("tcdrain", termios.tcdrain, live)
+terminal("tcflush beyond int", termios.tcflush, live, 2**40)
+terminal("tcflush", termios.tcflush, live, termios.TCIOFLUSH)
+terminal("tcflow", termios.tcflow, live, termios.TCOON)
+terminal("tcgetwinsize", termios.tcgetwinsize, live)
+terminal("tcsetwinsize with one item", termios.tcsetwinsize, live, (1,))
+terminal("tcsetwinsize with strs", termios.tcsetwinsize, live, ("a", "b"))
+terminal("tcsetwinsize", termios.tcsetwinsize, live, (24, 80))
+terminal("tty.setraw", tty.setraw, live)
+live.close()
 os.close(r)
 os.close(w)
 

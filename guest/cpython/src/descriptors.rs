@@ -234,6 +234,12 @@ pub fn is_open_file(fd: i32) -> bool {
     !entry.is_null() && !std::ptr::eq(unsafe { (*entry).vtable }, &VTABLE)
 }
 
+/// Whether anything holds `fd`: one of the core's descriptors (a socket, a pipe's end, an epoll
+/// object) or a file in libc's table.
+pub fn is_open(fd: i32) -> bool {
+    with_core(|c| c.entry(fd).is_some()) || is_open_file(fd)
+}
+
 /// The number `fd` (a file's, or none's) would have without the numbers [`reserve`] set aside: those
 /// above them move down by as many, so that a file at 1024 stands for the low number Linux would give.
 pub fn number_on_linux(fd: i32) -> i32 {

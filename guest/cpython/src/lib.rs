@@ -37,6 +37,7 @@ mod signal_words;
 mod signals;
 mod socket;
 mod ssl;
+mod termios;
 mod time;
 
 use pyo3::prelude::*;
@@ -100,7 +101,7 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
-/// (`descriptors.rs`), `fcntl` exists (`fcntl.rs`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
+/// (`descriptors.rs`), `fcntl` and `termios` exist (`fcntl.rs`, `termios.rs`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
 /// so it may run while componentize-py pre-initialises an app.
@@ -121,7 +122,9 @@ fn install(py: Python<'_>) -> PyResult<()> {
     for name in MODULES {
         modules.set_item(name, this.getattr(name)?)?;
     }
-    modules.set_item("fcntl", this.getattr("fcntl")?)?;
+    for name in ["fcntl", "termios"] {
+        modules.set_item(name, this.getattr(name)?)?;
+    }
     Ok(())
 }
 
@@ -170,6 +173,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
     m.add("fcntl", fcntl::module(py)?)?;
+    m.add("termios", termios::module(py)?)?;
     m.add("_null_device", null_device::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(signal_words::started, m)?)?;
