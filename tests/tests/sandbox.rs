@@ -205,6 +205,14 @@ fn pipes_fcntl_and_dev_null_match_native_cpython() {
     assert_matches_native("pipes_fcntl_null.py");
 }
 
+/// os.sendfile (which WASI CPython lacks): its arguments and Linux's refusals in Linux's order, the
+/// file's position, a non-blocking socket filling up, and socket.sendfile, asyncio's sock_sendfile and
+/// loop.sendfile on it, as native.
+#[test]
+fn sendfile_matches_native_cpython() {
+    assert_matches_native("sendfile.py");
+}
+
 /// Blocking methods with a timeout wait for readiness before they call (CPython's sock_call_ex): a
 /// send after a timed-out sendall times out too, as native CPython.
 #[test]

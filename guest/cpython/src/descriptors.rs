@@ -500,8 +500,70 @@ pub fn set_inheritable(py: Python<'_>, fd: &Bound<'_, PyAny>, inheritable: &Boun
     Ok(())
 }
 
-/// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`), and [`close`], [`dup2`], [`get_inheritable`]
-/// and [`set_inheritable`] in `os` (each calls `posix`'s own for what is not the core's). Calls no host
+/// The most one [`sendfile`] reads from the file. socket.sendfile asks for up to 1 GiB a call, a
+/// buffer that size in a 32-bit interpreter; Linux's sendfile(2) may send fewer bytes than asked
+/// too, and every caller loops.
+const SENDFILE_AT_MOST: i64 = 1 << 20;
+
+/// `os.sendfile(out_fd, in_fd, offset, count)`, which WASI CPython lacks (socket.sendfile and
+/// asyncio's sendfile then fell back to their Python loops): up to `count` bytes of the file `in_fd`
+/// from `offset`, or from its position (which moves past what was sent) for None, written to `out_fd`
+/// (a socket, a pipe's write end or a file) with one `os.write`, so each byte is copied once, from the
+/// file into the buffer the host sends from in place. Linux's refusals, in its order: `in_fd` not open
+/// for reading is EBADF, an offset on a socket or pipe ESPIPE, a negative offset or count EINVAL,
+/// `out_fd` not open EBADF, and `in_fd` not a regular file EINVAL. At the end of the file it is 0.
+#[pyfunction]
+#[pyo3(signature = (out_fd, in_fd, offset, count))]
+pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, count: &Bound<'_, PyAny>) -> PyResult<i64> {
+    use crate::convert;
+    let (out_fd, in_fd) = (convert::c_int(out_fd)?, convert::c_int(in_fd)?);
+    let offset = if offset.is_none() { None } else { Some(convert::c_long(offset)?) };
+    let count = convert::ssize(count)?;
+    let refuse = |code| Err(pysock_guest::errno::os(code)).py_err(py);
+    let posix = py.import("posix")?;
+    if is_reserved(in_fd) && with_core(|c| c.entry(in_fd).is_none()) {
+        return refuse(Errno::Ebadf);
+    }
+    let regular = match with_core(|c| c.entry(in_fd).map(|_| c.pipe_end(in_fd))) {
+        Some(Some(PipeEnd::Write)) => return refuse(Errno::Ebadf),
+        Some(_) if offset.is_some() => {
+            let espipe: i32 = py.import("errno")?.getattr("ESPIPE")?.extract()?;
+            return Err(pyo3::exceptions::PyOSError::new_err((espipe, "Illegal seek")));
+        }
+        Some(_) => false,
+        None => posix.call_method1("fstat", (in_fd,))?.getattr("st_mode")?.extract::<u32>()? & 0o170000 == 0o100000,
+    };
+    if offset.is_some_and(|o| o < 0) || count < 0 {
+        return refuse(Errno::Einval);
+    }
+    if !is_open(out_fd) {
+        return refuse(Errno::Ebadf);
+    }
+    if !regular {
+        return refuse(Errno::Einval);
+    }
+    let wanted = count.min(SENDFILE_AT_MOST);
+    let bytes = match offset {
+        Some(at) => posix.call_method1("pread", (in_fd, wanted, at))?,
+        None => posix.call_method1("read", (in_fd, wanted))?,
+    };
+    let read = bytes.len()? as i64;
+    if read == 0 {
+        return Ok(0);
+    }
+    let written = posix.call_method1("write", (out_fd, &bytes)).and_then(|n| n.extract::<i64>());
+    if offset.is_none() {
+        // What was read and not sent stays in the file for the next call, as sendfile(2) leaves it.
+        let unsent = read - written.as_ref().map_or(0, |n| *n);
+        if unsent > 0 {
+            posix.call_method1("lseek", (in_fd, -unsent, 1))?;
+        }
+    }
+    written
+}
+
+/// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`), and [`close`], [`dup2`], [`get_inheritable`],
+/// [`set_inheritable`] and [`sendfile`] in `os` (each calls `posix`'s own for what is not the core's). Calls no host
 /// function.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     for module in ["os", "posix"] {
@@ -514,5 +576,6 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     os.setattr("dup2", wrap_pyfunction!(dup2, py)?)?;
     os.setattr("get_inheritable", wrap_pyfunction!(get_inheritable, py)?)?;
     os.setattr("set_inheritable", wrap_pyfunction!(set_inheritable, py)?)?;
+    os.setattr("sendfile", wrap_pyfunction!(sendfile, py)?)?;
     Ok(())
 }
