@@ -201,7 +201,8 @@ pub fn timed_out() -> Error {
     Error::Timeout("timed out".into())
 }
 
-pub(crate) fn call_error(e: CallError) -> Error {
+/// The error a call that failed with `e` raises.
+pub fn call_error(e: CallError) -> Error {
     match e {
         CallError::Os(code) => os(code),
         CallError::Timeout => timed_out(),
@@ -533,17 +534,20 @@ impl<H: Host> Core<H> {
     }
 
     /// read(2) on a socket's descriptor (`os.read`): one receive, which waits for data unless
-    /// the descriptor is non-blocking (EAGAIN then), as the kernel's does.
+    /// the descriptor is non-blocking (EAGAIN then), as the kernel's does. A blocking one waits in
+    /// the host, as `recv` does, so SO_RCVTIMEO (SO_SNDTIMEO for a write) ends the wait.
     pub fn read_descriptor(&self, fd: i32, into: &mut [MaybeUninit<u8>]) -> Result<usize, CallError> {
         let (sock, mode) = self.descriptor_io(fd, PipeEnd::Read)?;
-        let got = timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, || self.host.recv(sock, into, 0))?;
+        let got = self.sock_call(sock, Events::READABLE, mode, None, |waits| {
+            if waits { self.host.recv_waiting(sock, into, 0) } else { self.host.recv(sock, into, 0) }
+        })?;
         Ok(got.written as usize)
     }
 
     /// write(2) on a socket's descriptor (`os.write`): one send, as [`Core::read_descriptor`].
     pub fn write_descriptor(&self, fd: i32, data: &[u8]) -> Result<usize, CallError> {
         let (sock, mode) = self.descriptor_io(fd, PipeEnd::Write)?;
-        let sent = timeout::sock_call(&self.host, sock, Events::WRITABLE, mode, None, || self.host.send(sock, data, 0))?;
+        let sent = self.sock_call(sock, Events::WRITABLE, mode, None, |waits| self.send_once(sock, data, 0, waits))?;
         Ok(sent as usize)
     }
 

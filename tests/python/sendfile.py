@@ -6,6 +6,7 @@ import asyncio
 import errno
 import os
 import socket
+import struct
 import tempfile
 
 
@@ -80,6 +81,12 @@ attempt("into a closed socket", os.sendfile, number, fd, 0, 4)
 b.close()
 attempt("to a closed peer", os.sendfile, a.fileno(), fd, 0, 4)
 a.close()
+unconnected = socket.socket()
+attempt("into an unconnected TCP socket", os.sendfile, unconnected.fileno(), fd, 0, 3)
+unconnected.close()
+datagram = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+attempt("into an unconnected UDP socket", os.sendfile, datagram.fileno(), fd, 0, 3)
+datagram.close()
 c, d = socket.socketpair()
 c.shutdown(socket.SHUT_WR)
 attempt("after SHUT_WR", os.sendfile, c.fileno(), fd, 0, 4)
@@ -98,6 +105,22 @@ for _ in range(1000):
         total += os.sendfile(c.fileno(), big, None, 1 << 20)
     except BlockingIOError:
         print("BlockingIOError after some bytes:", total > 0, "position at what was sent:", os.lseek(big, 0, os.SEEK_CUR) == total)
+        break
+c.close()
+d.close()
+os.close(big)
+
+print("-- a blocking socket waits, up to SO_SNDTIMEO")
+big = os.open(os.path.join(scratch, "big"), os.O_RDONLY)
+c, d = socket.socketpair()
+c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("qq", 0, 200_000))
+total = 0
+for _ in range(1000):
+    try:
+        total += os.sendfile(c.fileno(), big, None, 1 << 20)
+    except BlockingIOError:
+        print("BlockingIOError after waiting, some bytes sent:", total > 0,
+              "position at what was sent:", os.lseek(big, 0, os.SEEK_CUR) == total)
         break
 c.close()
 d.close()

@@ -117,3 +117,23 @@ for family, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::")):
         show(f"recvfrom on {host}:", lambda: u.recvfrom(10))
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"datagram", ("127.0.0.1", u.getsockname()[1]))
         show(f"recvfrom on {host} with a datagram there:", lambda: u.recvfrom(10)[0])
+
+# os.read and os.write on a blocking socket's number end at the limits too, as read(2) and write(2) do.
+import os  # noqa: E402
+
+reader, writer = socket.socketpair()
+reader.setsockopt(SOL, RCV, timeval(LIMIT))
+show("os.read:", lambda: os.read(reader.fileno(), 10))
+writer.setsockopt(SOL, SND, timeval(LIMIT))
+sent = []
+
+
+def fill():
+    for _ in range(1000):
+        sent.append(os.write(writer.fileno(), b"w" * (1 << 20)))
+
+
+show("os.write until full:", fill)
+print("os.write sent some bytes first:", sum(sent) > 0)
+reader.close()
+writer.close()

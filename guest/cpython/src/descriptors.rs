@@ -32,6 +32,7 @@
 use crate::errors::{CoreResult, errno_number};
 use crate::with_core;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use pysock_guest::host::Errno;
 use pysock_guest::socket::PipeEnd;
 use pysock_guest::timeout::CallError;
@@ -508,8 +509,8 @@ const SENDFILE_AT_MOST: i64 = 1 << 20;
 /// `os.sendfile(out_fd, in_fd, offset, count)`, which WASI CPython lacks (socket.sendfile and
 /// asyncio's sendfile then fell back to their Python loops): up to `count` bytes of the file `in_fd`
 /// from `offset`, or from its position (which moves past what was sent) for None, written to `out_fd`
-/// (a socket, a pipe's write end or a file) with one `os.write`, so each byte is copied once, from the
-/// file into the buffer the host sends from in place. Linux's refusals, in its order: `in_fd` not open
+/// (a socket, a pipe's write end or a file) in one write, so each byte is copied once, from the file
+/// into the buffer the host sends from in place. Linux's refusals, in its order: `in_fd` not open
 /// for reading is EBADF, an offset on a socket or pipe ESPIPE, a negative offset or count EINVAL,
 /// `out_fd` not open EBADF, and `in_fd` not a regular file EINVAL. At the end of the file it is 0.
 #[pyfunction]
@@ -551,7 +552,16 @@ pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyA
     if read == 0 {
         return Ok(0);
     }
-    let written = posix.call_method1("write", (out_fd, &bytes)).and_then(|n| n.extract::<i64>());
+    let written = if with_core(|c| c.entry(out_fd).is_some()) {
+        // The core's own write, not `posix.write`: that lets go of the interpreter around write(2),
+        // and the descriptor functions libc then calls for this number would run with PyO3 still
+        // counting this call as attached (a fatal error the first time they touch Python).
+        let data = bytes.cast::<PyBytes>()?.as_bytes();
+        let call = || with_core(|c| c.write_descriptor(out_fd, data)).map_err(pysock_guest::socket::call_error);
+        crate::restarting(py, call).map(|n| n as i64)
+    } else {
+        posix.call_method1("write", (out_fd, &bytes)).and_then(|n| n.extract::<i64>())
+    };
     if offset.is_none() {
         // What was read and not sent stays in the file for the next call, as sendfile(2) leaves it.
         let unsent = read - written.as_ref().map_or(0, |n| *n);
