@@ -357,8 +357,7 @@ unsafe extern "C" fn seek(data: *mut c_void, _offset: i64, whence: i32) -> i64 {
         Some(true) => return 0,
         Some(false) => {}
     }
-    let espipe = pyo3::Python::attach(|py| py.import("errno")?.getattr("ESPIPE")?.extract::<i32>()).unwrap_or(70);
-    set_errno(espipe);
+    set_errno(pyo3::Python::attach(|py| crate::errors::errno_named(py, "ESPIPE", 70)));
     -1
 }
 
@@ -428,7 +427,11 @@ pub fn close(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
 /// The descriptor number `fd` stands for, or EBADF for a number [`reserve`] set aside that no
 /// socket holds: libc's table holds it, where on Linux nothing would.
 fn held(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<i32> {
-    let number = crate::convert::c_int(fd)?;
+    held_number(py, crate::convert::c_int(fd)?)
+}
+
+/// [`held`] of a number already converted.
+fn held_number(py: Python<'_>, number: i32) -> PyResult<i32> {
     if is_reserved(number) && with_core(|c| c.entry(number).is_none()) {
         return Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
     }
@@ -522,13 +525,11 @@ pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyA
     let count = convert::ssize(count)?;
     let refuse = |code| Err(pysock_guest::errno::os(code)).py_err(py);
     let posix = py.import("posix")?;
-    if is_reserved(in_fd) && with_core(|c| c.entry(in_fd).is_none()) {
-        return refuse(Errno::Ebadf);
-    }
+    let in_fd = held_number(py, in_fd)?;
     let regular = match with_core(|c| c.entry(in_fd).map(|_| c.pipe_end(in_fd))) {
         Some(Some(PipeEnd::Write)) => return refuse(Errno::Ebadf),
         Some(_) if offset.is_some() => {
-            let espipe: i32 = py.import("errno")?.getattr("ESPIPE")?.extract()?;
+            let espipe = crate::errors::errno_named(py, "ESPIPE", 70);
             return Err(pyo3::exceptions::PyOSError::new_err((espipe, "Illegal seek")));
         }
         Some(_) => false,

@@ -35,6 +35,12 @@ pub fn errno_number(py: Python<'_>, code: Errno) -> i32 {
     numbers[code as usize]
 }
 
+/// This interpreter's number for an errno the host never reports (ESPIPE, ENOTTY), by name, or
+/// `otherwise` should its `errno` module lack the name.
+pub fn errno_named(py: Python<'_>, name: &str, otherwise: i32) -> i32 {
+    py.import("errno").and_then(|e| e.getattr(name)?.extract()).unwrap_or(otherwise)
+}
+
 /// `message`, with the host's reason for refusing the call when it may have been the host's doing.
 /// OSError (or the subclass its errno picks) from libc's errno, as CPython's `PyErr_SetFromErrno`,
 /// for the calls that reach libc itself rather than the core.

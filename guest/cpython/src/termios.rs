@@ -34,8 +34,7 @@ fn no_terminal(py: Python<'_>, fd: i32) -> PyErr {
     if !descriptors::is_open(fd) {
         return error::new_err((crate::errors::errno_number(py, Errno::Ebadf), message(Errno::Ebadf)));
     }
-    let enotty: i32 = py.import("errno").and_then(|e| e.getattr("ENOTTY")?.extract()).unwrap_or(25);
-    error::new_err((enotty, NOT_A_TERMINAL))
+    error::new_err((crate::errors::errno_named(py, "ENOTTY", 59), NOT_A_TERMINAL))
 }
 
 /// `termios.tcgetattr(fd, /)`.
