@@ -368,6 +368,88 @@ async def aiohttp_websocket():
 outcome("aiohttp websocket wss", lambda: asyncio.run(aiohttp_websocket()))
 
 
+async def uvicorn_starlette():
+    """uvicorn serving a Starlette app, and httpx and websockets as its clients, in one program.
+    Starlette runs each plain `def` endpoint, a sync iterator streamed out, `FileResponse` and
+    `StaticFiles` through AnyIO's worker threads (`anyio.to_thread.run_sync`)."""
+    import tempfile
+
+    import anyio.from_thread
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, StreamingResponse
+    from starlette.routing import Mount, Route, WebSocketRoute
+    from starlette.staticfiles import StaticFiles
+
+    folder = tempfile.mkdtemp()
+    served = os.path.join(folder, "blob.bin")
+    with open(served, "wb") as f:
+        f.write(bytes(range(256)) * 4096)
+    events = []
+
+    async def hello(request):
+        return JSONResponse({"hello": request.path_params["name"], "q": request.query_params.get("q")})
+
+    def blocking(request):  # a worker's call: it may check its cancel scope, as in a worker thread
+        anyio.from_thread.check_cancelled()
+        return PlainTextResponse("a plain def endpoint")
+
+    async def upload(request):
+        total = 0
+        async for chunk in request.stream():
+            total += len(chunk)
+        return JSONResponse({"received": total})
+
+    def lines():
+        for i in range(3):
+            yield f"line {i}\n"
+
+    async def echo(websocket):
+        await websocket.accept()
+        async for text in websocket.iter_text():
+            await websocket.send_text(text.upper())
+
+    async def lifespan(app):
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    app = Starlette(lifespan=lifespan, routes=[
+        Route("/hello/{name}", hello), Route("/blocking", blocking), Route("/upload", upload, methods=["POST"]),
+        Route("/lines", lambda request: StreamingResponse(lines(), media_type="text/plain")),
+        Route("/file", lambda request: FileResponse(served)), WebSocketRoute("/ws", echo),
+        Mount("/static", StaticFiles(directory=folder)),
+    ])
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, loop="asyncio", http="h11", ws="websockets-sansio", log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[listener]))
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        replies = []
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            for method, path, body in [("GET", "/hello/sandbox?q=1", None), ("GET", "/blocking", None),
+                                       ("POST", "/upload", b"u" * 2_000_000), ("GET", "/lines", None),
+                                       ("GET", "/file", None), ("GET", "/static/blob.bin", None), ("GET", "/missing", None)]:
+                r = await client.request(method, path, content=body)
+                content = r.content if len(r.content) < 100 else (len(r.content), r.content == bytes(range(256)) * 4096)
+                replies.append((r.status_code, content))
+        async with websockets.asyncio.client.connect(f"ws://127.0.0.1:{port}/ws") as ws:
+            await ws.send("hello")
+            replies.append(await asyncio.wait_for(ws.recv(), 5))
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, 10)
+        listener.close()
+        os.unlink(served)
+        os.rmdir(folder)
+    return replies, events
+
+
+outcome("uvicorn and Starlette server, httpx and websockets clients", lambda: asyncio.run(uvicorn_starlette()))
+
+
 import http.client  # noqa: E402
 
 

@@ -1,7 +1,7 @@
 """Work the stdlib hands to a thread, done in place, for an interpreter without threads.
 
 WASI CPython cannot start a thread. Three stdlib paths that networking code takes all the time depend on
-one, and so does Twisted; each failed in the sandbox with RuntimeError("can't start new thread"):
+one, and so do Twisted and AnyIO; each failed in the sandbox with RuntimeError("can't start new thread"):
 
 - asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
   `create_connection`, `create_server`, `create_datagram_endpoint`) and addresses
@@ -26,6 +26,12 @@ one, and so does Twisted; each failed in the sandbox with RuntimeError("can't st
   give it (which hands a Deferred's result to the reactor through `callFromThread`, so it fires on a
   later turn of the reactor, as natively). The reactor waits while the function runs, as asyncio's
   loop does above. Twisted is no stdlib module, but networking code takes this path all the time.
+- AnyIO's worker threads (`anyio.to_thread.run_sync` on the asyncio backend, which Starlette runs
+  every plain `def` endpoint, `FileResponse` and `StaticFiles` through) start a thread
+  per idle worker. Here a worker, once "started", runs each call it is handed in place, through its
+  own loop body: the call runs in the worker's context with its cancel scope and event-loop token
+  (so `from_thread.check_cancelled()` works), and its outcome reaches the awaiting task through the
+  loop on a later turn, as natively. As with asyncio's executor, the loop waits while it runs.
 
 Everything else that needs a thread (an executor the program creates, `threading.Thread`) still fails
 as on any WASI CPython.
@@ -116,6 +122,38 @@ def _twisted_pool_in_place(threadpool):
     _replace(pool, callInThreadWithCallback, start, stop)
 
 
+def _anyio_workers_in_place(backend):
+    worker = getattr(backend, "WorkerThread", None)
+    if worker is None:  # an AnyIO whose workers are made otherwise: left to fail as it would
+        return
+
+    def start(self):
+        self.queue = _RunAsHanded(self.run)
+
+    _replace(worker, start)
+
+
+class _RunAsHanded:
+    """An AnyIO worker's queue that runs the worker's loop in place on each call it is handed.
+
+    The worker's `run` takes calls from `get()` until it gets None (its stop signal), so each
+    `put_nowait` lets it take the one call and then stop; the stop signal itself has nothing to end."""
+
+    def __init__(self, run):
+        self._run, self._handed = run, []
+
+    def put_nowait(self, item):
+        if item is not None:
+            self._handed.append(item)
+            self._run()
+
+    def get(self):
+        return self._handed.pop() if self._handed else None
+
+    def task_done(self):
+        pass
+
+
 def _replace(cls, *functions):
     for new in functions:
         old = getattr(cls, new.__name__)
@@ -134,6 +172,7 @@ ADAPTED = {
     "asyncio.base_events": _resolve_in_place,
     "socketserver": _serve_in_place,
     "twisted.python.threadpool": _twisted_pool_in_place,
+    "anyio._backends._asyncio": _anyio_workers_in_place,
 }
 
 
