@@ -12,7 +12,8 @@
 # against Dovecot, aio-pika and py-amqp (plain and TLS) and kombu against RabbitMQ, httpx's HTTP/2
 # against hypercorn, SOCKS5 (httpx, PySocks' socksocket under TLS, urllib) through pproxy, and Twisted
 # (twisted.web's server and Agent, its XML-RPC client), and uvicorn serving a Starlette app (its plain `def`
-# endpoints and file responses on AnyIO's worker threads) to httpx and websockets in one program. The
+# endpoints and file responses on AnyIO's worker threads) to httpx and websockets in one program, and
+# hypercorn serving HTTP/2 over TLS to httpx in one program. The
 # transcript must equal native CPython's. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail

@@ -499,6 +499,39 @@ outcome("httpx HTTP/2", lambda: http2_round(trusting))
 outcome("httpx HTTP/2 wrong CA", lambda: http2_round(ssl.create_default_context(cafile=other_ca)))
 outcome("httpx HTTP/2, 20 streams at once", lambda: asyncio.run(http2_multiplexed()))
 
+
+async def hypercorn_in_this_program():
+    """hypercorn serving asgi_app.py over TLS, offering HTTP/2 by ALPN, to httpx in one program: the
+    server side's handshake, ALPN and HTTP/2 flow control, on the sandbox's `ssl`."""
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from asgi_app import app
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    config = Config()
+    config.certfile, config.keyfile = os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem")
+    config.alpn_protocols, config.accesslog, config.errorlog = ["h2", "http/1.1"], None, None
+    port = listener.getsockname()[1]
+    config.bind = [f"fd://{listener.detach()}"]  # hypercorn's now: it closes it when it stops
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait))
+    origin = f"https://localhost:{port}"
+    try:
+        async with httpx.AsyncClient(http2=True, verify=trusting, timeout=5) as client:
+            replies = await asyncio.gather(client.get(origin + "/a"), client.post(origin + "/b", content=b"q" * 100_000),
+                                           client.get(origin + "/big"))
+        async with httpx.AsyncClient(verify=trusting, timeout=5) as client:
+            replies.append(await client.get(origin + "/one"))
+        return [(r.http_version, r.text if len(r.text) < 100 else len(r.text)) for r in replies]
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, 10)
+
+
+outcome("hypercorn HTTP/2 server and httpx, in one program", lambda: asyncio.run(hypercorn_in_this_program()))
+
 # SOCKS5 through pproxy: httpx's own (socksio), PySocks' socksocket (a socket.socket subclass that
 # speaks SOCKS in connect) with TLS on top, and urllib through PySocks' handler.
 import socks  # noqa: E402

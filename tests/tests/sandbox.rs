@@ -213,6 +213,15 @@ fn sendfile_matches_native_cpython() {
     assert_matches_native("sendfile.py");
 }
 
+/// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
+/// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
+/// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,
+/// as native CPython.
+#[test]
+fn semaphores_match_native_cpython() {
+    assert_matches_native("semaphores.py");
+}
+
 /// Blocking methods with a timeout wait for readiness before they call (CPython's sock_call_ex): a
 /// send after a timed-out sendall times out too, as native CPython.
 #[test]

@@ -101,7 +101,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
-/// (`descriptors.rs`), `fcntl` and `termios` exist (`fcntl.rs`, `termios.rs`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
+/// (`descriptors.rs`), `fcntl`, `termios` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
+/// `semaphores.py`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
 /// so it may run while componentize-py pre-initialises an app.
@@ -122,20 +123,23 @@ fn install(py: Python<'_>) -> PyResult<()> {
     for name in MODULES {
         modules.set_item(name, this.getattr(name)?)?;
     }
-    for name in ["fcntl", "termios"] {
+    for name in ["fcntl", "termios", "_multiprocessing"] {
         modules.set_item(name, this.getattr(name)?)?;
     }
     Ok(())
 }
 
-/// asyncio's name lookups and socketserver's threading servers want a thread, which WASI CPython
-/// cannot start: `in_place.py` (Python, as the code it adapts) has them do the work in place once
-/// those modules are imported. Compiled when `_pysock` is imported, which an app does before
-/// componentize-py's snapshot, so a run only calls its `install()`.
-fn in_place(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    let source = std::ffi::CString::new(include_str!("in_place.py")).expect("no NUL in the source");
-    PyModule::from_code(py, &source, c"_pysock/in_place.py", c"_pysock._in_place")
+/// A module of pysock's written in Python (`$file`, beside this one), compiled when `_pysock` is
+/// imported, which an app does before componentize-py's snapshot, so a run does not pay for it.
+macro_rules! python_module {
+    ($py:expr, $file:literal, $name:literal) => {{
+        let source = std::ffi::CString::new(include_str!($file)).expect("no NUL in the source");
+        let file = std::ffi::CString::new(concat!("_pysock/", $file)).expect("no NUL in the name");
+        let name = std::ffi::CString::new($name).expect("no NUL in the name");
+        pyo3::types::PyModule::from_code($py, &source, &file, &name)
+    }};
 }
+pub(crate) use python_module;
 
 /// wasi-libc gives some errnos two names (EPIPE and ESHUTDOWN share a number), and the `errno`
 /// module's `errorcode` then shows the later one; Linux CPython shows these. Two errnos the sockets
@@ -169,7 +173,10 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
         init(&module)?;
         m.add(name, module)?;
     }
-    m.add("_in_place", in_place(py)?)?;
+    // What the stdlib gives a thread for networking, done in place once those modules are imported
+    // (Python, as the code it adapts).
+    m.add("_in_place", python_module!(py, "in_place.py", "_pysock._in_place")?)?;
+    m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
     m.add("fcntl", fcntl::module(py)?)?;

@@ -110,10 +110,9 @@ unsafe extern "C" fn fstat(_: *mut c_void, buf: *mut u8) -> i32 {
     0
 }
 
-/// `null_device.py`, compiled when `_pysock` is imported.
+/// `null_device.py`.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    let source = std::ffi::CString::new(include_str!("null_device.py")).expect("no NUL in the source");
-    PyModule::from_code(py, &source, c"_pysock/null_device.py", c"_pysock._null_device")
+    crate::python_module!(py, "null_device.py", "_pysock._null_device")
 }
 
 /// Sends `os.open`, `open`, `os.stat` and `os.lstat` of `/dev/null` to the null device. Calls no

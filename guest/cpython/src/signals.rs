@@ -37,11 +37,9 @@ fn end_as_killed(py: Python<'_>, signal: i32) -> PyResult<()> {
     match crate::host::end_as_killed_by(py, signal)? {}
 }
 
-/// `signals.py`, compiled when `_pysock` is imported (before componentize-py's snapshot, so a run
-/// does not pay for it).
+/// `signals.py`.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
-    let source = std::ffi::CString::new(include_str!("signals.py")).expect("no NUL in the source");
-    PyModule::from_code(py, &source, c"_pysock/signals.py", c"_pysock._signals")
+    crate::python_module!(py, "signals.py", "_pysock._signals")
 }
 
 /// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*`, `ItimerError`, `valid_signals`,
