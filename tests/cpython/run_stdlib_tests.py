@@ -44,6 +44,21 @@ if as_linux:
     if not hasattr(asyncio, "SafeChildWatcher"):
         asyncio.SafeChildWatcher = _NoChildWatcher
         asyncio.set_child_watcher = lambda watcher: None
+    # CPython's check that multiprocessing's locks work tries one on Linux alone. The sandbox has
+    # `_multiprocessing`, but a default-context lock asks for a resource-tracker process, which a
+    # sandbox cannot start: the tests behind the check (process pools) skip, as where it fails.
+    import multiprocessing.synchronize
+
+    _check_synchronize = support.skip_if_broken_multiprocessing_synchronize
+
+    def _skip_if_no_default_lock():
+        _check_synchronize()
+        try:
+            multiprocessing.synchronize.Lock(ctx=None)
+        except (OSError, ImportError) as exc:
+            raise unittest.SkipTest(f"broken multiprocessing SemLock: {exc!r}")
+
+    support.skip_if_broken_multiprocessing_synchronize = _skip_if_no_default_lock
 # Tests written for 3.13 that 3.14's stdlib answers differently by design, and that would hang.
 VERSION_SKEW = {
     # 3.14's Runner.run() accepts any awaitable, so it waits on this never-completed future.
