@@ -1,6 +1,8 @@
 """os.sendfile, which WASI CPython lacks, and what runs on it: its arguments and Linux's refusals in
 Linux's order, a file's position with offset None, a non-blocking socket filling up, socket.sendfile
-through a blocking socket and one with a timeout, and asyncio's sock_sendfile and sendfile.
+through a blocking socket and one with a timeout, and asyncio's sock_sendfile and sendfile. And
+os.pread, which sendfile reads a file at an offset with (WASI's libc's own pread corrupted the
+interpreter's memory when a read failed).
 tests/tests/sandbox.rs compares this with native CPython."""
 import asyncio
 import errno
@@ -13,7 +15,7 @@ import tempfile
 def attempt(label, f, *args, **kw):
     try:
         result = f(*args, **kw)
-    except (OSError, ValueError, TypeError, OverflowError) as e:
+    except (OSError, ValueError, TypeError, OverflowError, MemoryError) as e:
         code = errno.errorcode.get(getattr(e, "errno", None) or 0, "")
         result = f"{type(e).__name__} {code} {e.args[-1] if code else e}".rstrip()
     print(f"{label}: {result}")
@@ -78,6 +80,37 @@ number = gone.fileno()
 gone.close()
 attempt("a closed file", os.sendfile, a.fileno(), number, 0, 4)
 attempt("into a closed socket", os.sendfile, number, fd, 0, 4)
+
+print("-- os.pread, which sendfile reads a file at an offset with")
+os.lseek(fd, 7, os.SEEK_SET)
+attempt("3 bytes at 5", os.pread, fd, 3, 5)
+attempt("then the position", os.lseek, fd, 0, os.SEEK_CUR)
+attempt("past the end", os.pread, fd, 3, 1000)
+attempt("length 0", os.pread, fd, 0, 0)
+attempt("length 2**31", lambda: len(os.pread(fd, 2**31, 95)))
+attempt("length 2**40", os.pread, fd, 2**40, 0)
+attempt("negative length", os.pread, fd, -1, 0)
+attempt("negative offset", os.pread, fd, 3, -1)
+attempt("offset 2**63", os.pread, fd, 3, 2**63)
+attempt("offset float", os.pread, fd, 3, 1.5)
+attempt("by keyword", lambda: os.pread(fd=fd, length=3, offset=0))
+write_only, folder, null = os.open(path, os.O_WRONLY), os.open(scratch, os.O_RDONLY), os.open(os.devnull, os.O_RDWR)
+# A read that fails, again and again: WASI's libc's own pread corrupted memory on each.
+for _ in range(3):
+    attempt("a write-only file", os.pread, write_only, 3, 0)
+    attempt("a write-only file, length 0", os.pread, write_only, 0, 0)
+    attempt("a write-only file, negative offset", os.pread, write_only, 3, -1)
+    attempt("a folder", os.pread, folder, 3, 0)
+attempt("/dev/null", os.pread, null, 3, 0)
+attempt("a socket", os.pread, a.fileno(), 3, 0)
+attempt("a pipe's read end", os.pread, r, 3, 0)
+attempt("a pipe's write end", os.pread, w, 3, 0)
+attempt("a pipe, negative offset", os.pread, r, 3, -1)
+attempt("a closed number", os.pread, number, 3, 0)
+attempt("a closed number, negative length", os.pread, number, -1, 0)
+attempt("a write-only file as sendfile's file, again", os.sendfile, a.fileno(), write_only, 0, 4)
+for n in (write_only, folder, null):
+    os.close(n)
 b.close()
 attempt("to a closed peer", os.sendfile, a.fileno(), fd, 0, 4)
 a.close()

@@ -26,7 +26,14 @@ unsafe extern "C" {
 
 const F_GETFD: c_int = 1;
 const F_SETFD: c_int = 2;
+const F_GETFL: c_int = 3;
 const FD_CLOEXEC: c_int = 1;
+
+/// A descriptor's open file status flags (F_GETFL), or -1 with errno set.
+pub fn status_flags(fd: c_int) -> c_int {
+    // SAFETY: F_GETFL takes no argument and writes nothing.
+    unsafe { fcntl(fd, F_GETFL) }
+}
 
 /// CPython's bound on a bytes argument, the buffer fcntl(2) may fill.
 const BUFFER: usize = 1024;
