@@ -545,16 +545,14 @@ fn read_at(py: Python<'_>, fd: i32, length: i64, offset: i64) -> PyResult<Bound<
         return refuse(Errno::Ebadf);
     }
     if with_core(|c| c.entry(fd).is_some()) {
-        let espipe = crate::errors::errno_named(py, "ESPIPE", 70);
-        return Err(pyo3::exceptions::PyOSError::new_err((espipe, "Illegal seek")));
+        return Err(crate::errors::os_error_named(py, "ESPIPE", 70, "Illegal seek"));
     }
     if crate::fcntl::status_flags(fd) & O_RDONLY == 0 {
         return refuse(Errno::Ebadf);
     }
     let posix = py.import("posix")?;
     if posix.call_method1("fstat", (fd,))?.getattr("st_mode")?.extract::<u32>()? & 0o170000 == 0o040000 {
-        let eisdir = crate::errors::errno_named(py, "EISDIR", 31);
-        return Err(pyo3::exceptions::PyOSError::new_err((eisdir, "Is a directory")));
+        return Err(crate::errors::os_error_named(py, "EISDIR", 31, "Is a directory"));
     }
     let (from_here, from_start) = (1, 0);
     let position = posix.call_method1("lseek", (fd, 0, from_here))?;
@@ -589,8 +587,7 @@ pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyA
     let regular = match with_core(|c| c.entry(in_fd).map(|_| c.pipe_end(in_fd))) {
         Some(Some(PipeEnd::Write)) => return refuse(Errno::Ebadf),
         Some(_) if offset.is_some() => {
-            let espipe = crate::errors::errno_named(py, "ESPIPE", 70);
-            return Err(pyo3::exceptions::PyOSError::new_err((espipe, "Illegal seek")));
+            return Err(crate::errors::os_error_named(py, "ESPIPE", 70, "Illegal seek"));
         }
         Some(_) => false,
         None => posix.call_method1("fstat", (in_fd,))?.getattr("st_mode")?.extract::<u32>()? & 0o170000 == 0o100000,

@@ -41,6 +41,12 @@ pub fn errno_named(py: Python<'_>, name: &str, otherwise: i32) -> i32 {
     py.import("errno").and_then(|e| e.getattr(name)?.extract()).unwrap_or(otherwise)
 }
 
+/// OSError (or the subclass its errno picks) for an errno the host never reports, with glibc's
+/// words: `Illegal seek` for a pread on a pipe, `Is a directory` for one on a folder.
+pub fn os_error_named(py: Python<'_>, name: &str, otherwise: i32, words: &str) -> PyErr {
+    PyOSError::new_err((errno_named(py, name, otherwise), words.to_string()))
+}
+
 /// `message`, with the host's reason for refusing the call when it may have been the host's doing.
 /// OSError (or the subclass its errno picks) from libc's errno, as CPython's `PyErr_SetFromErrno`,
 /// for the calls that reach libc itself rather than the core.
