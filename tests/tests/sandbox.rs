@@ -213,6 +213,15 @@ fn sendfile_matches_native_cpython() {
     assert_matches_native("sendfile.py");
 }
 
+/// os.read and os.write, and os.readv, os.writev, os.preadv and os.pwritev (which WASI CPython
+/// lacks): their arguments and Linux's refusals in its order (EBADF for a file not open that way,
+/// where WASI's libc says EIO), scatter and gather, flags, offsets, sockets, pipes and stdout, and a
+/// regular file read and written past 64 KiB a call, as native.
+#[test]
+fn vectored_and_plain_file_io_match_native_cpython() {
+    assert_matches_native("vectored_io.py");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

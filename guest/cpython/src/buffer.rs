@@ -219,6 +219,14 @@ impl Drop for NewBytes<'_> {
     }
 }
 
+/// `PySequence_Check`: whether `obj` is a sequence as CPython's C functions ask (its type has a
+/// sequence item slot and is no dict), which PyO3's `PySequence` (registered with
+/// `collections.abc.Sequence`) does not ask.
+pub fn is_sequence(obj: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: a plain C API call on a live object; it cannot fail.
+    unsafe { ffi::PySequence_Check(obj.as_ptr()) == 1 }
+}
+
 /// Runs `f` on the bytes of a bytes-like object, as PyArg's `y*` takes it: a `bytes` object
 /// directly, anything else through the buffer protocol, whose errors are CPython's own (TypeError
 /// "a bytes-like object is required, not 'str'", BufferError for a non-contiguous view).

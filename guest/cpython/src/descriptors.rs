@@ -32,8 +32,7 @@
 use crate::errors::{CoreResult, errno_number};
 use crate::with_core;
 use pyo3::prelude::*;
-use pyo3::exceptions::PyTypeError;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::PyBytes;
 use pysock_guest::host::Errno;
 use pysock_guest::socket::PipeEnd;
 use pysock_guest::timeout::CallError;
@@ -134,8 +133,8 @@ impl Vtable {
 
 // wasi-libc's numbers (its fcntl.h and __mode_t.h).
 pub(crate) const O_NONBLOCK: i32 = 0x4;
-const O_RDONLY: i32 = 0x0400_0000;
-const O_WRONLY: i32 = 0x1000_0000;
+pub(crate) const O_RDONLY: i32 = 0x0400_0000;
+pub(crate) const O_WRONLY: i32 = 0x1000_0000;
 const O_RDWR: i32 = O_RDONLY | O_WRONLY;
 const S_IFSOCK: u32 = 0xc000;
 const S_IFIFO: u32 = 0x1000;
@@ -505,63 +504,6 @@ pub fn set_inheritable(py: Python<'_>, fd: &Bound<'_, PyAny>, inheritable: &Boun
     Ok(())
 }
 
-/// `os.pread(fd, length, offset)`: up to `length` bytes of the file at `offset`, the file's
-/// position left where it was. WASI's libc's own pread, on a read that fails (a file open for
-/// writing only, a folder), copies from and frees a result the host never wrote, which corrupts the
-/// interpreter's memory or traps it; this never calls it. Linux's refusals, in its order: a negative
-/// length or offset EINVAL, a number nothing holds EBADF, a socket, a pipe's end or an epoll ESPIPE,
-/// a file not open for reading EBADF, a folder EISDIR. A length of 1 TiB or more is MemoryError, as
-/// CPython's buffer for it would be; Linux reads at most 0x7ffff000 bytes a call.
-/// Its arguments are taken as CPython's `posix.pread` takes them, with its messages.
-#[pyfunction]
-#[pyo3(signature = (*args, **kwargs))]
-pub fn pread<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-    use crate::convert;
-    if kwargs.is_some_and(|k| !k.is_empty()) {
-        return Err(PyTypeError::new_err("posix.pread() takes no keyword arguments"));
-    }
-    let [fd, length, offset] = args.iter().collect::<Vec<_>>().try_into().map_err(|got: Vec<_>| {
-        PyTypeError::new_err(format!("pread expected 3 arguments, got {}", got.len()))
-    })?;
-    let (fd, length, offset) = (convert::c_int(&fd)?, convert::ssize(&length)?, convert::c_long(&offset)?);
-    if length < 0 {
-        return Err(pysock_guest::errno::os(Errno::Einval)).py_err(py);
-    }
-    crate::buffer::check_bytes_size(length)?;
-    read_at(py, fd, length, offset)
-}
-
-/// Linux's MAX_RW_COUNT: the most one read(2) or pread(2) moves.
-const READ_AT_MOST: i64 = 0x7fff_f000;
-
-/// [`pread`]'s read, by seeking there, reading and seeking back: the sandbox has one thread, so
-/// nothing sees the position in between.
-fn read_at(py: Python<'_>, fd: i32, length: i64, offset: i64) -> PyResult<Bound<'_, PyAny>> {
-    let refuse = |code| Err(pysock_guest::errno::os(code)).py_err(py);
-    if offset < 0 {
-        return refuse(Errno::Einval);
-    }
-    if !is_open(fd) {
-        return refuse(Errno::Ebadf);
-    }
-    if with_core(|c| c.entry(fd).is_some()) {
-        return Err(crate::errors::os_error_named(py, "ESPIPE", 70, "Illegal seek"));
-    }
-    if crate::fcntl::status_flags(fd) & O_RDONLY == 0 {
-        return refuse(Errno::Ebadf);
-    }
-    let posix = py.import("posix")?;
-    if posix.call_method1("fstat", (fd,))?.getattr("st_mode")?.extract::<u32>()? & 0o170000 == 0o040000 {
-        return Err(crate::errors::os_error_named(py, "EISDIR", 31, "Is a directory"));
-    }
-    let (from_here, from_start) = (1, 0);
-    let position = posix.call_method1("lseek", (fd, 0, from_here))?;
-    posix.call_method1("lseek", (fd, offset, from_start))?;
-    let read = posix.call_method1("read", (fd, length.min(READ_AT_MOST)));
-    posix.call_method1("lseek", (fd, position, from_start))?;
-    read
-}
-
 /// The most one [`sendfile`] reads from the file. socket.sendfile asks for up to 1 GiB a call, a
 /// buffer that size in a 32-bit interpreter; Linux's sendfile(2) may send fewer bytes than asked
 /// too, and every caller loops.
@@ -603,7 +545,7 @@ pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyA
     }
     let wanted = count.min(SENDFILE_AT_MOST);
     let bytes = match offset {
-        Some(at) => read_at(py, in_fd, wanted, at)?,
+        Some(at) => crate::file_io::read_at(py, in_fd, wanted, at)?,
         None => posix.call_method1("read", (in_fd, wanted))?,
     };
     let read = bytes.len()? as i64;
@@ -631,7 +573,7 @@ pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyA
 }
 
 /// Puts [`pipe`] and [`pipe2`] in `os` (and `posix`), and [`close`], [`dup2`], [`get_inheritable`],
-/// [`set_inheritable`], [`sendfile`] and [`pread`] in `os` (each calls `posix`'s own for what is not the core's). Calls no host
+/// [`set_inheritable`] and [`sendfile`] in `os` (each calls `posix`'s own for what is not the core's). Calls no host
 /// function.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     for module in ["os", "posix"] {
@@ -645,6 +587,5 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     os.setattr("get_inheritable", wrap_pyfunction!(get_inheritable, py)?)?;
     os.setattr("set_inheritable", wrap_pyfunction!(set_inheritable, py)?)?;
     os.setattr("sendfile", wrap_pyfunction!(sendfile, py)?)?;
-    os.setattr("pread", wrap_pyfunction!(pread, py)?)?;
     Ok(())
 }

@@ -26,6 +26,7 @@ mod convert;
 mod descriptors;
 mod errors;
 mod fcntl;
+mod file_io;
 mod finalize;
 mod host;
 mod input;
@@ -101,7 +102,7 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
-/// (`descriptors.rs`), `fcntl`, `termios` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
+/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
 /// `semaphores.py`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
@@ -115,6 +116,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     time::install(py)?;
     signals::install(&this)?;
     descriptors::install(py)?;
+    file_io::install(py)?;
     null_device::install(&this)?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
