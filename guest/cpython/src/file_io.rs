@@ -379,18 +379,21 @@ fn is_regular(posix: &Bound<'_, PyModule>, fd: i32) -> PyResult<bool> {
     Ok(posix.call_method1("fstat", (fd,))?.getattr("st_mode")?.extract::<u32>()? & 0o170000 == 0o100000)
 }
 
-/// Puts the functions above and the RWF_* flags in `os`. Calls no host function.
+/// Puts the functions above and the RWF_* flags in `os`, and all but `read` and `write` in `posix`
+/// too (CPython's tests look there): those two call `posix`'s own. Calls no host function.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     let os = py.import("os")?;
     os.setattr("read", wrap_pyfunction!(read, py)?)?;
     os.setattr("write", wrap_pyfunction!(write, py)?)?;
-    os.setattr("pread", wrap_pyfunction!(pread, py)?)?;
-    os.setattr("readv", wrap_pyfunction!(readv, py)?)?;
-    os.setattr("writev", wrap_pyfunction!(writev, py)?)?;
-    os.setattr("preadv", wrap_pyfunction!(preadv, py)?)?;
-    os.setattr("pwritev", wrap_pyfunction!(pwritev, py)?)?;
-    for (name, value) in FLAGS {
-        os.setattr(name, value)?;
+    for module in [os, py.import("posix")?] {
+        module.setattr("pread", wrap_pyfunction!(pread, py)?)?;
+        module.setattr("readv", wrap_pyfunction!(readv, py)?)?;
+        module.setattr("writev", wrap_pyfunction!(writev, py)?)?;
+        module.setattr("preadv", wrap_pyfunction!(preadv, py)?)?;
+        module.setattr("pwritev", wrap_pyfunction!(pwritev, py)?)?;
+        for (name, value) in FLAGS {
+            module.setattr(name, value)?;
+        }
     }
     Ok(())
 }
