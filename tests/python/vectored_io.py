@@ -5,6 +5,7 @@ through them. A regular file takes and gives more than 64 KiB a call, as on Linu
 streams stop each call at 64 KiB). tests/tests/sandbox.rs compares this with native CPython."""
 import array
 import errno
+import io
 import os
 import select
 import socket
@@ -15,7 +16,7 @@ import tempfile
 def attempt(label, f, *args, **kw):
     try:
         result = f(*args, **kw)
-    except (OSError, ValueError, TypeError, OverflowError, MemoryError, BufferError, ZeroDivisionError) as e:
+    except (OSError, ValueError, TypeError, OverflowError, MemoryError, BufferError, ZeroDivisionError, io.UnsupportedOperation) as e:
         code = errno.errorcode.get(getattr(e, "errno", None) or 0, "")
         result = f"{type(e).__name__} {code} {e.args[-1] if code else e}".rstrip()
     print(f"{label}: {str(result)[:100]}")
@@ -196,3 +197,29 @@ attempt("pipe write", os.write, w, b"abc")
 attempt("pipe read", os.read, r, 100)
 attempt("pipe read w", os.read, w, 1)
 attempt("pipe write r", os.write, r, b"x")
+
+print("-- an unbuffered file (FileIO.write) takes every byte")
+raw_path = os.path.join(scratch, "raw")
+with open(raw_path, "wb", buffering=0) as f:
+    print(type(f).__name__, f.write(b"r" * 300000), f.write(memoryview(array.array("i", range(40000)))), f.write(b""))
+print(os.path.getsize(raw_path), io.FileIO.write.__name__, io.FileIO.write.__qualname__)
+
+
+class Sub(io.FileIO):
+    pass
+
+
+with Sub(raw_path, "w") as f:
+    print(f.write(bytearray(200000)), os.path.getsize(raw_path))
+pr, pw = os.pipe()
+os.set_blocking(pw, False)
+with open(pw, "wb", buffering=0) as f:
+    took = f.write(b"p" * 300000)
+    print("a full non-blocking pipe took some:", 0 < took < 300000, f.write(b"x" * 10))
+os.close(pr)
+attempt("FileIO.write(None)", io.FileIO.write, None, b"x")
+with open(raw_path, "rb", buffering=0) as f:
+    attempt("read-only", f.write, b"x")
+f = open(raw_path, "wb", buffering=0)
+f.close()
+attempt("closed", f.write, b"x")

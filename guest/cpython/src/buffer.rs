@@ -249,6 +249,16 @@ pub fn instance_method<'py>(callable: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
     unsafe { Bound::from_owned_ptr_or_err(callable.py(), PyInstanceMethod_New(callable.as_ptr())) }
 }
 
+/// Sets `name` on a type that is immutable (as CPython makes its own built-in types): the flag is
+/// lifted for the assignment, which updates the type's caches as any assignment does, and put back.
+pub fn set_on_immutable_type(ty: &Bound<'_, PyType>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: as in `make_immutable`.
+    unsafe { (*ty.as_type_ptr()).tp_flags &= !ffi::Py_TPFLAGS_IMMUTABLETYPE };
+    let set = ty.setattr(name, value);
+    make_immutable(ty);
+    set
+}
+
 /// Makes `ty` immutable, as CPython's C types are (`Py_TPFLAGS_IMMUTABLETYPE`): setting or deleting
 /// an attribute of the type raises TypeError "cannot set 'x' attribute of immutable type 'T'". For
 /// types the module finishes at import (attributes set after creation); the flag is not inherited,

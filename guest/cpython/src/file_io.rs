@@ -379,9 +379,25 @@ fn is_regular(posix: &Bound<'_, PyModule>, fd: i32) -> PyResult<bool> {
     Ok(posix.call_method1("fstat", (fd,))?.getattr("st_mode")?.extract::<u32>()? & 0o170000 == 0o100000)
 }
 
+/// Whether `fd` is one of the core's descriptors (a socket, a pipe's end, an epoll), for
+/// `file_writes.py`.
+#[pyfunction]
+fn is_core(fd: i32) -> bool {
+    with_core(|c| c.entry(fd).is_some())
+}
+
 /// Puts the functions above and the RWF_* flags in `os`, and all but `read` and `write` in `posix`
-/// too (CPython's tests look there): those two call `posix`'s own. Calls no host function.
+/// too (CPython's tests look there): those two call `posix`'s own. `FileIO.write` becomes
+/// `file_writes.py`'s, which writes past 64 KiB as [`write`] does: in Python, because it calls the
+/// type's own write, which lets go of the interpreter around write(2) (see [`Place::read`]). Calls
+/// no host function.
 pub fn install(py: Python<'_>) -> PyResult<()> {
+    let file_io = py.import("_io")?.getattr("FileIO")?.cast_into::<pyo3::types::PyType>()?;
+    if !file_io.getattr("write")?.is_instance_of::<pyo3::types::PyFunction>() {
+        let writes = crate::python_module!(py, "file_writes.py", "_pysock._file_writes")?;
+        writes.setattr("_is_core", wrap_pyfunction!(is_core, py)?)?;
+        crate::buffer::set_on_immutable_type(&file_io, "write", &writes.getattr("write")?)?;
+    }
     let os = py.import("os")?;
     os.setattr("read", wrap_pyfunction!(read, py)?)?;
     os.setattr("write", wrap_pyfunction!(write, py)?)?;
