@@ -192,7 +192,8 @@ fn socketpairs_match_native_cpython() {
 
 /// The os module on a socket's number (os.read, os.write, os.close of a detached socket, os.fstat,
 /// os.get_blocking and os.set_blocking, os.lseek), files and sockets never sharing a number, and
-/// multiprocessing.connection, which moves its messages with os.read and os.write, as native.
+/// multiprocessing.connection, which moves its messages with os.read and os.write, and os.dup of a
+/// socket or a pipe end (with EBADF for numbers nothing holds), as native.
 #[test]
 fn os_functions_on_socket_numbers_match_native_cpython() {
     assert_matches_native("os_descriptors.py");

@@ -438,6 +438,48 @@ fn held_number(py: Python<'_>, number: i32) -> PyResult<i32> {
     Ok(number)
 }
 
+/// Why `fd`, which is none of the core's, has no duplicate: a file has none to make in WASI
+/// (EOPNOTSUPP, saying so), and a number nothing holds is EBADF.
+fn not_duplicated(py: Python<'_>, fd: i32) -> PyErr {
+    let refusal = if is_open_file(fd) {
+        let why = "Operation not supported: pysock's sandbox duplicates sockets and pipes onto other numbers, not files";
+        pysock_guest::errno::os_with(Errno::Eopnotsupp, why.into())
+    } else {
+        pysock_guest::errno::os(Errno::Ebadf)
+    };
+    crate::errors::to_py(py, refusal)
+}
+
+/// `os.dup(fd)`, which WASI's libc refuses for every number: a socket's or a pipe end's duplicate
+/// on the lowest free number, not inheritable, as Linux's ([`not_duplicated`] otherwise).
+#[pyfunction]
+pub fn dup(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<i32> {
+    let fd = held(py, fd)?;
+    if with_core(|c| c.get(fd).is_none()) {
+        return Err(not_duplicated(py, fd));
+    }
+    with_core(|c| c.dup(fd)).py_err(py)
+}
+
+/// `os.set_blocking(fd, blocking)`: a socket's or a pipe end's O_NONBLOCK is the core's, set here
+/// and not through `posix.set_blocking` (which lets go of the interpreter around fcntl(2), whose
+/// descriptor functions would then run with PyO3 counting this call as attached); a file's is
+/// libc's; a number nothing holds is EBADF, where WASI's libc says EINVAL.
+#[pyfunction]
+#[pyo3(name = "set_blocking")]
+pub fn set_blocking_of(py: Python<'_>, fd: &Bound<'_, PyAny>, blocking: &Bound<'_, PyAny>) -> PyResult<()> {
+    let (fd, blocking) = (held(py, fd)?, crate::convert::c_int(blocking)? != 0);
+    if with_core(|c| c.entry(fd).is_some()) {
+        with_core(|c| c.set_nonblocking(fd, !blocking));
+        return Ok(());
+    }
+    if !is_open_file(fd) {
+        return Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
+    }
+    py.import("posix")?.call_method1("set_blocking", (fd, blocking))?;
+    Ok(())
+}
+
 /// `os.dup2(fd, fd2, inheritable=True)`, which WASI CPython lacks, for a socket or a pipe's end:
 /// `fd2` becomes its duplicate, closing what it was (a socket, a pipe's end or a file). A file has
 /// no duplicate to make in WASI (EOPNOTSUPP, saying so), and a number libc never gave out cannot be
@@ -448,11 +490,7 @@ pub fn dup2(py: Python<'_>, fd: &Bound<'_, PyAny>, fd2: &Bound<'_, PyAny>, inher
     let (fd, fd2) = (held(py, fd)?, crate::convert::c_int(fd2)?);
     let ebadf = || Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
     if with_core(|c| c.get(fd).is_none()) {
-        if is_open_file(fd) {
-            let refusal = "Operation not supported: pysock's sandbox duplicates sockets and pipes onto other numbers, not files";
-            return Err(pysock_guest::errno::os_with(Errno::Eopnotsupp, refusal.into())).py_err(py);
-        }
-        return ebadf();
+        return Err(not_duplicated(py, fd));
     }
     if fd2 < 0 {
         return ebadf();
@@ -583,7 +621,9 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     }
     let os = py.import("os")?;
     os.setattr("close", wrap_pyfunction!(close, py)?)?;
+    os.setattr("dup", wrap_pyfunction!(dup, py)?)?;
     os.setattr("dup2", wrap_pyfunction!(dup2, py)?)?;
+    os.setattr("set_blocking", wrap_pyfunction!(set_blocking_of, py)?)?;
     os.setattr("get_inheritable", wrap_pyfunction!(get_inheritable, py)?)?;
     os.setattr("set_inheritable", wrap_pyfunction!(set_inheritable, py)?)?;
     os.setattr("sendfile", wrap_pyfunction!(sendfile, py)?)?;
