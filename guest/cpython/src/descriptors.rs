@@ -489,11 +489,12 @@ pub fn set_blocking_of(py: Python<'_>, fd: &Bound<'_, PyAny>, blocking: &Bound<'
 pub fn dup2(py: Python<'_>, fd: &Bound<'_, PyAny>, fd2: &Bound<'_, PyAny>, inheritable: bool) -> PyResult<i32> {
     let (fd, fd2) = (held(py, fd)?, crate::convert::c_int(fd2)?);
     let ebadf = || Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
-    if with_core(|c| c.get(fd).is_none()) {
-        return Err(not_duplicated(py, fd));
-    }
+    // Linux refuses a negative target before it looks at `fd`.
     if fd2 < 0 {
         return ebadf();
+    }
+    if with_core(|c| c.get(fd).is_none()) {
+        return Err(not_duplicated(py, fd));
     }
     if fd2 != fd && with_core(|c| c.entry(fd2).is_none()) && !is_reserved(fd2) {
         if !is_open_file(fd2) {
