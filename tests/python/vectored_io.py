@@ -2,7 +2,7 @@
 which WASI CPython lacks): their arguments and Linux's refusals in Linux's order, the file's
 position, scatter and gather across buffers of every kind, flags, and a socket, a pipe and stdout
 through them. A regular file takes and gives more than 64 KiB a call, as on Linux (wasmtime-wasi's
-streams stop each call at 64 KiB). tests/tests/sandbox.rs compares this with native CPython."""
+streams stop each call at 64 KiB), through os.read and os.write and an unbuffered file's FileIO. tests/tests/sandbox.rs compares this with native CPython."""
 import array
 import errno
 import io
@@ -223,3 +223,38 @@ with open(raw_path, "rb", buffering=0) as f:
 f = open(raw_path, "wb", buffering=0)
 f.close()
 attempt("closed", f.write, b"x")
+
+print("-- an unbuffered file's reads (FileIO.read, readinto) fill the request to the file's end")
+with open(raw_path, "wb") as f:
+    f.write(bytes(range(256)) * 1024)
+with open(raw_path, "rb", buffering=0) as f:
+    first = f.read(200000)
+    print(len(first), first[65530:65542] == bytes(range(250, 256)) + bytes(range(6)), len(f.read(200000)), f.read(10))
+    f.seek(0)
+    print(len(f.read()), len(f.read()), len(f.readall()))
+    f.seek(1000)
+    into = bytearray(300000)
+    got = f.readinto(into)
+    print(got, into[:got] == (bytes(range(256)) * 1024)[1000:], f.readinto(into))
+    f.seek(0)
+    print(f.readinto(memoryview(into)[7:200007]), f.readinto(array.array("i", bytes(40000))))
+    f.seek(-5, os.SEEK_END)
+    print(f.read(100000), f.read(-1), f.read(None))
+print(io.FileIO.read.__name__, io.FileIO.readinto.__qualname__)
+with open(raw_path, "rb") as f:
+    print(len(f.read1(200000)), f.readinto(bytearray(100000)), len(f.read()))
+with Sub(raw_path, "r") as f:
+    print(len(f.read(100000)), f.readinto(bytearray(100000)))
+with open(raw_path, "wb", buffering=0) as f:
+    attempt("write-only read", f.read, 100000)
+    attempt("write-only readinto", f.readinto, bytearray(100000))
+with open(raw_path, "rb", buffering=0) as f:
+    try:
+        f.readinto(b"x" * 100000)
+    except TypeError as e:  # 3.11 and 3.14 word the argument differently
+        print("readinto bytes:", type(e).__name__, "read-write bytes-like object" in str(e), f.tell())
+pr, pw = os.pipe()
+os.write(pw, b"q" * 60000)
+with open(pr, "rb", buffering=0) as f:
+    print("a pipe gives what has arrived:", len(f.read(100000)))
+os.close(pw)

@@ -217,8 +217,8 @@ fn sendfile_matches_native_cpython() {
 /// os.read and os.write, and os.readv, os.writev, os.preadv and os.pwritev (which WASI CPython
 /// lacks): their arguments and Linux's refusals in its order (EBADF for a file not open that way,
 /// where WASI's libc says EIO), scatter and gather, flags, offsets, sockets, pipes and stdout, and a
-/// regular file read and written past 64 KiB a call, with os.write and an unbuffered file's
-/// FileIO.write, as native.
+/// regular file read and written past 64 KiB a call, with os.read and os.write and an unbuffered
+/// file's FileIO.read, readinto and write, as native.
 #[test]
 fn vectored_and_plain_file_io_match_native_cpython() {
     assert_matches_native("vectored_io.py");

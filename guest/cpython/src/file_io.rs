@@ -380,23 +380,33 @@ fn is_regular(posix: &Bound<'_, PyModule>, fd: i32) -> PyResult<bool> {
 }
 
 /// Whether `fd` is one of the core's descriptors (a socket, a pipe's end, an epoll), for
-/// `file_writes.py`.
+/// `file_io.py`, whose writes to them stop where Linux's do.
 #[pyfunction]
 fn is_core(fd: i32) -> bool {
     with_core(|c| c.entry(fd).is_some())
 }
 
+/// Whether a read of `fd` goes on to the end of the request, as a regular file's does on Linux,
+/// for `file_io.py`. The core's descriptors are never files, and are not asked `fstat`.
+#[pyfunction]
+fn reads_fill(py: Python<'_>, fd: i32) -> PyResult<bool> {
+    Ok(!is_core(fd) && is_regular(&py.import("posix")?, fd)?)
+}
+
 /// Puts the functions above and the RWF_* flags in `os`, and all but `read` and `write` in `posix`
-/// too (CPython's tests look there): those two call `posix`'s own. `FileIO.write` becomes
-/// `file_writes.py`'s, which writes past 64 KiB as [`write`] does: in Python, because it calls the
-/// type's own write, which lets go of the interpreter around write(2) (see [`Place::read`]). Calls
-/// no host function.
+/// too (CPython's tests look there): those two call `posix`'s own. `FileIO`'s `read`, `readinto`
+/// and `write` become `file_io.py`'s, which read and write past 64 KiB as [`read`] and [`write`]
+/// do: in Python, because they call the type's own methods, which let go of the interpreter around
+/// read(2) and write(2) (see [`Place::read`]). Calls no host function.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     let file_io = py.import("_io")?.getattr("FileIO")?.cast_into::<pyo3::types::PyType>()?;
     if !file_io.getattr("write")?.is_instance_of::<pyo3::types::PyFunction>() {
-        let writes = crate::python_module!(py, "file_writes.py", "_pysock._file_writes")?;
-        writes.setattr("_is_core", wrap_pyfunction!(is_core, py)?)?;
-        crate::buffer::set_on_immutable_type(&file_io, "write", &writes.getattr("write")?)?;
+        let ours = crate::python_module!(py, "file_io.py", "_pysock._file_io")?;
+        ours.setattr("_is_core", wrap_pyfunction!(is_core, py)?)?;
+        ours.setattr("_reads_fill", wrap_pyfunction!(reads_fill, py)?)?;
+        for name in ["read", "readinto", "write"] {
+            crate::buffer::set_on_immutable_type(&file_io, name, &ours.getattr(name)?)?;
+        }
     }
     let os = py.import("os")?;
     os.setattr("read", wrap_pyfunction!(read, py)?)?;
