@@ -224,6 +224,14 @@ fn vectored_and_plain_file_io_match_native_cpython() {
     assert_matches_native("vectored_io.py");
 }
 
+/// The functions pysock writes in Python in place of C ones (open, os.open, os.stat, os.lstat,
+/// os.kill and signal's) behave as C functions: kept as a class's attribute they are called as they
+/// are, not bound; copy, deepcopy and pickle keep them; names, repr and signatures as native.
+#[test]
+fn stand_in_functions_behave_as_c_functions() {
+    assert_matches_native("stand_in_functions.py");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

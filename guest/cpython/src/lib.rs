@@ -177,6 +177,9 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     // What the stdlib gives a thread for networking, done in place once those modules are imported
     // (Python, as the code it adapts).
+    // First: the modules below take `BuiltinFunction` from it as they run (through sys.modules,
+    // where `from_code` put it, as `_pysock` itself is not there yet).
+    m.add("_builtin_function", python_module!(py, "builtin_function.py", "_pysock._builtin_function")?)?;
     m.add("_in_place", python_module!(py, "in_place.py", "_pysock._in_place")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;

@@ -13,6 +13,8 @@ import os
 import posixpath
 import sys
 
+from _pysock._builtin_function import BuiltinFunction
+
 NULL = "/dev/null"
 
 
@@ -72,8 +74,9 @@ def install(open_null):
             return device_stat()
         return real_lstat(path, dir_fd=dir_fd)
 
+    os_open, stat, lstat = (BuiltinFunction(f, "posix", home="os") for f in (os_open, stat, lstat))
     os.open = os_open
-    io.open = builtins.open = open
+    io.open = builtins.open = BuiltinFunction(open, real_open.__module__, home="io")
     os.stat, os.lstat = stat, lstat
     # What `os.supports_dir_fd` and its kin said of the functions, they say of these.
     for functions in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks, os.supports_effective_ids):

@@ -32,6 +32,8 @@ import os
 import signal
 import sys
 
+from _pysock._builtin_function import BuiltinFunction
+
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 TIME_MAX_NS = 2**63 - 1
@@ -180,8 +182,7 @@ members are new objects, equal to the old ones (IntEnum), and nothing has kept t
         lambda name: name.isupper() and (name.startswith("SIG") and not name.startswith("SIG_")) or name.startswith("CTRL_"),
         source=_signal,
     )
-    strsignal.__module__ = "_signal"
-    signal.strsignal = _signal.strsignal = strsignal
+    signal.strsignal = _signal.strsignal = BuiltinFunction(strsignal, "_signal")
 
 
 if not hasattr(_signal, "SIGRTMIN"):
@@ -308,14 +309,12 @@ _C_SIG_IGN, SIG_IGN = _signal.SIG_IGN, 1
 for _linux, _unchecked in ((_signal_checked, _signal.signal), (_getsignal_checked, _signal.getsignal),
                            (raise_signal, _signal.raise_signal)):
     _linux.__name__, _linux.__qualname__, _linux.__doc__ = _unchecked.__name__, _unchecked.__qualname__, _unchecked.__doc__
-    _linux.__module__ = "_signal"
+    setattr(_signal, _linux.__name__, BuiltinFunction(_linux, "_signal"))
 # signal.py's `signal` and `getsignal` call _signal's when called; `raise_signal` it took as it was.
-_signal.signal, _signal.getsignal, _signal.raise_signal = _signal_checked, _getsignal_checked, raise_signal
-signal.raise_signal = raise_signal
+signal.raise_signal = _signal.raise_signal
 # `Handlers` made again, as `_glibc_names` makes `Signals`, now with SIG_IGN 1.
 _signal.SIG_IGN = SIG_IGN
 enum.IntEnum._convert_("Handlers", signal.__name__, lambda name: name in ("SIG_DFL", "SIG_IGN"), source=_signal)
-kill.__module__ = "posix"
 
 
 def _unset(*args):
@@ -333,13 +332,17 @@ def install(set_alarm, get_alarm, end_as_killed):
     global _set_alarm, _get_alarm, _end_as_killed
     _set_alarm, _get_alarm, _end_as_killed = set_alarm, get_alarm, end_as_killed
     import posix
-    os.kill = posix.kill = kill
+    os.kill = posix.kill = BuiltinFunction(kill, "posix")
     for ignored in (13, 25):  # SIGPIPE, SIGXFSZ
         _unchecked_signal(ignored, _C_SIG_IGN)
-    functions = (("alarm", alarm), ("setitimer", setitimer), ("getitimer", getitimer),
-                 ("valid_signals", valid_signals), ("siginterrupt", siginterrupt))
-    for name, value in functions:
-        value.__module__ = "_signal"
-        setattr(signal, name, value)
+    shapes = {alarm: lambda seconds, /: None, setitimer: lambda which, seconds, interval=0.0, /: None,
+              getitimer: lambda which, /: None, siginterrupt: None}
+    for function, shape in shapes.items():
+        stand_in = BuiltinFunction(function, "_signal", shape=shape)
+        setattr(_signal, function.__name__, stand_in)
+        setattr(signal, function.__name__, stand_in)
+    # On Linux valid_signals is signal.py's own Python function (over _signal's).
+    valid_signals.__module__ = "signal"
+    signal.valid_signals = valid_signals
     signal.ITIMER_REAL, signal.ITIMER_VIRTUAL, signal.ITIMER_PROF = ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF
     signal.ItimerError = itimer_error
