@@ -329,6 +329,14 @@ impl<H: Host> Core<H> {
     pub fn wait_for_input(&self) -> Result<bool, Error> {
         Ok(through_signals(&self.host, None, true, |left| self.host.wait(&[], Events::READABLE, left)).map_err(call_error)?.is_some())
     }
+
+    /// `signal.pause()`: waits, with no limit, until a signal finds a Python handler, which the
+    /// caller then runs, as pause(2) returns once a handler has run. Signals that are ignored do
+    /// not end it; a SIGINT left at its default raises KeyboardInterrupt from here.
+    pub fn pause(&self) -> Result<(), Error> {
+        while through_signals(&self.host, None, true, |left| self.host.wait(&[], Events::empty(), left)).map_err(call_error)?.is_some() {}
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -336,6 +344,20 @@ mod tests {
     use super::*;
     use crate::fake::FakeHost;
     use crate::errno::OsError;
+
+    /// pause waits, with no limit, through a signal that is ignored, and ends at the first that
+    /// finds a Python handler, for the caller to run it; a handler that raised ends it too.
+    #[test]
+    fn pause_ends_at_a_signal_with_a_python_handler() {
+        let core = Core::new(FakeHost::default());
+        core.host.interruptions.set(3);
+        core.host.signals.borrow_mut().extend([Signalled::Ignored, Signalled::Pending, Signalled::Raised]);
+        core.host.waits.borrow_mut().extend([(Duration::from_millis(50), false), (Duration::from_millis(70), false), (Duration::from_millis(9), false)]);
+        assert_eq!(core.pause(), Ok(()));
+        assert_eq!(core.host.clock.get(), Duration::from_millis(120), "the ignored signal did not end it");
+        assert_eq!(*core.host.wait_limits.borrow(), vec![None, None], "pause has no time limit");
+        assert_eq!(core.pause(), Err(Error::Raised));
+    }
 
     /// select sees a pipe's write end never readable, whatever the socket under it says; epoll's
     /// registrations and events go through the same rule, its flags untouched.

@@ -1,6 +1,7 @@
 # signal.alarm, signal.setitimer and signal.getitimer, which WASI CPython lacks and pysock gives:
 # a handler runs inside time.sleep (which sleeps on), ends a blocking recv by raising, and ends a
-# select loop once per expiry of an interval timer; what the timers read back; the argument errors;
+# select loop once per expiry of an interval timer, and ends signal.pause; what the timers read back;
+# the argument errors;
 # SIG_IGN; handlers that run while the program computes; asyncio's loop.add_signal_handler for SIGALRM (valid_signals, siginterrupt, the wakeup
 # descriptor); glibc's signal names and descriptions. With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it
 # kills python3 (a shell reports 142). tests/tests/sandbox.rs compares this with native CPython.
@@ -141,6 +142,36 @@ async def add_signal_handler():
 
 
 __import__("asyncio").run(add_signal_handler())
+
+# signal.pause: returns once a handler has run, or raises what it raised.
+ran = []
+signal.signal(signal.SIGALRM, lambda number, frame: ran.append(number))
+signal.setitimer(R, 0.1)
+t = time.monotonic()
+print("pause:", signal.pause(), ran == [signal.SIGALRM], 0.08 < time.monotonic() - t < 2)
+signal.setitimer(R, 0.05, 0.05)
+for _ in range(3):
+    signal.pause()
+signal.setitimer(R, 0)
+print("three more pauses, three more handlers:", len(ran))
+
+
+def raising(number, frame):
+    raise InterruptedError("from the handler")
+
+
+signal.signal(signal.SIGALRM, raising)
+signal.setitimer(R, 0.05)
+try:
+    signal.pause()
+except InterruptedError as e:
+    print("pause raised", e)
+print(signal.pause is __import__("_signal").pause, signal.pause.__module__, signal.pause.__name__, signal.pause.__doc__)
+for args in [(1,), ()]:
+    try:
+        signal.pause(*args) if args else print(__import__("inspect").signature(signal.pause))
+    except TypeError as e:
+        print("TypeError", e)
 signal.signal(signal.SIGALRM, signal.SIG_IGN)
 signal.setitimer(R, 0.05)
 time.sleep(0.2)

@@ -508,8 +508,8 @@ fn signals_a_program_sends_itself_match_native_cpython() {
     }
 }
 
-/// signal.alarm, setitimer and getitimer, which pysock adds to WASI CPython: handlers run inside
-/// sleep, recv and select, timers read back and arguments fail as native CPython's. With SIG_DFL,
+/// signal.alarm, setitimer, getitimer and pause, which pysock adds to WASI CPython: handlers run
+/// inside sleep, recv and select and end pause, timers read back and arguments fail as native CPython's. With SIG_DFL,
 /// SIGALRM kills python3, which a shell reports as 142; pysock ends with status 142, having written
 /// the same output.
 #[test]

@@ -37,16 +37,32 @@ fn end_as_killed(py: Python<'_>, signal: i32) -> PyResult<()> {
     match crate::host::end_as_killed_by(py, signal)? {}
 }
 
+// `signal.pause()`: waits in the host, with no limit, until a signal finds a Python handler (the
+// timer's SIGALRM, a Ctrl-C), runs the handler and returns, or raises what the handler raised.
+// (The doc comment is Python's `__doc__`, CPython's words.)
+/// Wait until a signal arrives.
+#[pyfunction]
+fn pause(py: Python<'_>) -> PyResult<()> {
+    use crate::errors::CoreResult;
+    crate::with_core(|c| c.pause()).py_err(py)?;
+    py.check_signals()
+}
+
 /// `signals.py`.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     crate::python_module!(py, "signals.py", "_pysock._signals")
 }
 
 /// Puts `alarm`, `setitimer`, `getitimer`, `ITIMER_*`, `ItimerError`, `valid_signals`,
-/// `siginterrupt` and a `raise_signal` that never traps in the `signal` module, and `kill` in `os`.
-/// Calls no host function.
+/// `siginterrupt`, `pause` and a `raise_signal` that never traps in the `signal` module, and `kill`
+/// in `os`. Calls no host function.
 pub fn install(pysock: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = pysock.py();
+    let pause = wrap_pyfunction!(pause, py)?;
+    pause.setattr("__module__", "_signal")?;
+    for module in ["_signal", "signal"] {
+        py.import(module)?.setattr("pause", &pause)?;
+    }
     let set = wrap_pyfunction!(set_alarm, py)?;
     let get = wrap_pyfunction!(get_alarm, py)?;
     let end = wrap_pyfunction!(end_as_killed, py)?;
