@@ -245,6 +245,15 @@ with open(raw_path, "rb") as f:
     print(len(f.read1(200000)), f.readinto(bytearray(100000)), len(f.read()))
 with Sub(raw_path, "r") as f:
     print(len(f.read(100000)), f.readinto(bytearray(100000)))
+
+
+class Size:
+    def __index__(self):
+        return 100000
+
+
+with open(raw_path, "rb", buffering=0) as f:
+    print(len(f.read(Size())), len(f.read(True)), len(f.read(-5)))
 with open(raw_path, "wb", buffering=0) as f:
     attempt("write-only read", f.read, 100000)
     attempt("write-only readinto", f.readinto, bytearray(100000))

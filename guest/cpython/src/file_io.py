@@ -15,6 +15,7 @@ are Linux's already; `_reads_fill` (also file_io.rs's) tells a regular file.
 """
 
 import _io
+import operator
 
 _read = _io.FileIO.__dict__["read"]
 _readinto = _io.FileIO.__dict__["readinto"]
@@ -24,9 +25,10 @@ STREAM_MOST = 64 * 1024
 
 def read(self, size=-1, /):
     data = _read(self, size)
-    if data is None or len(data) != STREAM_MOST or size is None or size <= STREAM_MOST:
+    if data is None or len(data) != STREAM_MOST or size is None:
         return data
-    if not _reads_fill(self.fileno()):
+    size = operator.index(size)
+    if size <= STREAM_MOST or not _reads_fill(self.fileno()):
         return data
     parts, got = [data], len(data)
     while got < size:
