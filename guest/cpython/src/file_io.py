@@ -52,33 +52,29 @@ def readinto(self, buffer, /):
     view = memoryview(buffer).cast("B")
     if len(view) <= got or not _reads_fill(self.fileno()):
         return got
-    while got < len(view):
-        try:
-            more = _readinto(self, view[got:])
-        except OSError:
-            break
-        if not more:
-            break
-        got += more
-        if more < STREAM_MOST:
-            break
-    return got
+    return _go_on(self, _readinto, view, got)
 
 
 def write(self, b, /):
     written = _write(self, b)
     if written != STREAM_MOST or _is_core(self.fileno()):
         return written
-    view = memoryview(b).cast("B")
-    while written < len(view):
+    return _go_on(self, _write, memoryview(b).cast("B"), written)
+
+
+def _go_on(self, move, view, done):
+    """Moves the rest of `view` after its first `done` bytes with `move` (the type's own readinto or
+    write) until all are moved, a call moves none (the file's end) or one fails: Linux's read and
+    write then return the count so far, the error being lost, as here."""
+    while done < len(view):
         try:
-            more = _write(self, view[written:])
+            more = move(self, view[done:])
         except OSError:
             break
         if not more:
             break
-        written += more
-    return written
+        done += more
+    return done
 
 
 for _ours, _theirs in ((read, _read), (readinto, _readinto), (write, _write)):
