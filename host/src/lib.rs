@@ -48,7 +48,7 @@ pub mod bindings {
 }
 
 pub mod audit;
-mod alarm;
+mod timers;
 mod data;
 mod signal_words;
 mod embedded;
@@ -137,7 +137,7 @@ impl PysockCtx {
 /// waiting; [`runtime::run_command`] does both for its time limit.
 ///
 /// It also delivers SIGINT (Ctrl-C) to the guest ([`Interrupter::deliver_sigint`]), and the guest's
-/// SIGALRM ([`alarm`]): the wait the guest is in, or its next one, ends once with EINTR, after which
+/// SIGALRM, SIGVTALRM and SIGPROF ([`timers`]): the wait the guest is in, or its next one, ends once with EINTR, after which
 /// CPython runs the program's handler (KeyboardInterrupt for SIGINT) as it does for a native signal;
 /// a guest that is computing takes it at its next instruction boundary, through the words of its
 /// memory it named ([`signal_words`]).
@@ -150,8 +150,8 @@ struct Wake {
     pending: AtomicU32,
     /// Signals that ended a wait with EINTR, for the guest to take (`take-signals`).
     taken: AtomicU32,
-    /// The guest's real-time timer, which delivers SIGALRM.
-    alarm: Arc<alarm::Alarm>,
+    /// The guest's interval timers, by [`timers::Which`]: each delivers its signal.
+    timers: [Arc<timers::Timer>; 3],
     /// Whether the guest set SO_RCVTIMEO or SO_SNDTIMEO on a socket. Until it has, every socket's
     /// are the kernel's default, no limit, and a waiting call does not read them ([`CallLimit`]).
     socket_timeouts: AtomicBool,
@@ -164,8 +164,8 @@ struct Wake {
 
 impl Drop for Wake {
     fn drop(&mut self) {
-        // The run is over: its timer's thread ends.
-        self.alarm.close();
+        // The run is over: its timers' threads end.
+        self.timers.iter().for_each(|t| t.close());
     }
 }
 
@@ -187,7 +187,7 @@ impl Interrupter {
             stopped: AtomicBool::new(false),
             pending: AtomicU32::new(0),
             taken: AtomicU32::new(0),
-            alarm: Default::default(),
+            timers: timers::Which::ALL.map(|which| Arc::new(timers::Timer::new(which))),
             socket_timeouts: AtomicBool::new(false),
             fd,
             signal_words: Default::default(),
@@ -202,7 +202,7 @@ impl Interrupter {
 
     pub fn interrupt(&self) {
         self.0.stopped.store(true, Ordering::SeqCst);
-        self.0.alarm.close();
+        self.0.timers.iter().for_each(|t| t.close());
         sys::eventfd_signal(self.fd());
     }
 
@@ -241,17 +241,18 @@ impl Interrupter {
         *self.0.signal_words.lock().unwrap_or_else(|e| e.into_inner()) = words;
     }
 
-    /// Arms the guest's real-time timer ([`alarm`]): SIGALRM `value` from now (zero: disarms it),
-    /// then every `interval`. Returns it as it was: (time left, interval).
-    pub(crate) fn set_alarm(&self, value: std::time::Duration, interval: std::time::Duration) -> std::io::Result<(std::time::Duration, std::time::Duration)> {
-        self.0.alarm.set(value, interval, Arc::downgrade(&self.0), |wake| {
-            Interrupter(wake.clone()).deliver(alarm::SIGALRM);
+    /// Arms one of the guest's interval timers ([`timers`]): its signal once its clock has counted
+    /// `value` (zero: disarms it), then every `interval`. Returns it as it was: (time left,
+    /// interval). Called on the guest's thread, whose CPU time two of them count.
+    pub(crate) fn set_timer(&self, which: timers::Which, value: std::time::Duration, interval: std::time::Duration) -> std::io::Result<(std::time::Duration, std::time::Duration)> {
+        self.0.timers[which as usize].set(value, interval, Arc::downgrade(&self.0), |wake, which| {
+            Interrupter(wake.clone()).deliver(which.signal());
         })
     }
 
-    /// The guest's real-time timer: (time left, interval).
-    pub(crate) fn alarm(&self) -> (std::time::Duration, std::time::Duration) {
-        self.0.alarm.get()
+    /// One of the guest's interval timers: (time left, interval).
+    pub(crate) fn timer(&self, which: timers::Which) -> (std::time::Duration, std::time::Duration) {
+        self.0.timers[which as usize].get()
     }
 
     /// The signals delivered since the last call, in increasing order: those that ended waits with

@@ -7,7 +7,7 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, ByteOption, Events, Host, HostEpoll, HostSocket, OptionBytes, ShutdownHow, Sockopt, Watched,
+    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, IntervalTimer, OptionBytes, ShutdownHow, Sockopt, Watched,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
 use crate::error::{NetError, guarded};
@@ -1169,15 +1169,32 @@ fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
     }
 }
 
-/// A timer's (time left, interval) in nanoseconds, as `set-alarm` and `get-alarm` give them.
+/// A timer's (time left, interval) in nanoseconds, as `set-timer` and `get-timer` give them.
 fn nanos_pair((left, interval): (Duration, Duration)) -> (u64, u64) {
     let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
     (nanos(left), nanos(interval))
 }
 
+impl From<IntervalTimer> for crate::timers::Which {
+    fn from(which: IntervalTimer) -> Self {
+        match which {
+            IntervalTimer::Real => crate::timers::Which::Real,
+            IntervalTimer::Virtual => crate::timers::Which::Virtual,
+            IntervalTimer::Profiling => crate::timers::Which::Profiling,
+        }
+    }
+}
+
 impl Host for PysockCtxView<'_> {
-    fn get_alarm(&mut self) -> wasmtime::Result<(u64, u64)> {
-        Ok(nanos_pair(self.ctx.interrupter.alarm()))
+    fn get_timer(&mut self, which: IntervalTimer) -> wasmtime::Result<(u64, u64)> {
+        Ok(nanos_pair(self.ctx.interrupter.timer(which.into())))
+    }
+
+    fn cpu_time(&mut self) -> wasmtime::Result<CpuTimes> {
+        // A host function runs on the guest's thread.
+        let used = crate::timers::GuestThread::current().map(|t| t.cpu_time()).unwrap_or_default();
+        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        Ok(CpuTimes { running_ns: nanos(used.running), user_ns: nanos(used.user), system_ns: nanos(used.system) })
     }
 
     fn take_signals(&mut self) -> wasmtime::Result<Vec<u8>> {
@@ -1257,8 +1274,9 @@ impl Host for PysockCtxView<'_> {
             }
         }
 
-        fn set_alarm(&mut self, value_ns: u64, interval_ns: u64) -> NetResult<(u64, u64)> {
-            let was = self.ctx.interrupter.set_alarm(Duration::from_nanos(value_ns), Duration::from_nanos(interval_ns)).map_err(|_| Errno::Enomem)?;
+        fn set_timer(&mut self, which: IntervalTimer, value_ns: u64, interval_ns: u64) -> NetResult<(u64, u64)> {
+            let (value, interval) = (Duration::from_nanos(value_ns), Duration::from_nanos(interval_ns));
+            let was = self.ctx.interrupter.set_timer(which.into(), value, interval).map_err(|_| Errno::Enomem)?;
             Ok(nanos_pair(was))
         }
 

@@ -263,6 +263,57 @@ pub fn poll_now(fds: &mut [libc::pollfd]) -> io::Result<usize> {
     }
 }
 
+/// The calling thread's CPU-time clock (pthread_getcpuclockid(3)), which any thread of the process
+/// can read with [`clock_now`], and its thread id.
+pub fn current_thread_cpu_clock() -> io::Result<(libc::clockid_t, libc::pid_t)> {
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: pthread_self() names the calling thread, alive for the call; `clock` is valid for writes.
+    let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) };
+    if rc != 0 {
+        return Err(io::Error::from_raw_os_error(rc));
+    }
+    // SAFETY: gettid(2) takes nothing and cannot fail.
+    let tid = unsafe { libc::gettid() };
+    Ok((clock, tid))
+}
+
+/// clock_gettime(2): `clock`'s reading. A thread's clock whose thread has ended is EINVAL.
+pub fn clock_now(clock: libc::clockid_t) -> io::Result<std::time::Duration> {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `now` is valid for writes; an unknown clock is an error, not a fault.
+    if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(std::time::Duration::new(u64::try_from(now.tv_sec).unwrap_or(0), u32::try_from(now.tv_nsec).unwrap_or(0)))
+}
+
+/// The kernel's tick (1/HZ), which Linux gives as the resolution of its coarse clocks.
+pub fn kernel_tick() -> std::time::Duration {
+    let mut res = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `res` is valid for writes; a clock the kernel lacks is an error, not a fault.
+    if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut res) } != 0 {
+        return std::time::Duration::from_millis(4);
+    }
+    std::time::Duration::new(u64::try_from(res.tv_sec).unwrap_or(0), u32::try_from(res.tv_nsec).unwrap_or(0))
+}
+
+/// Thread `tid`'s (of this process) user and system time, as /proc/self/task/TID/stat gives them in
+/// clock ticks, the unit of times(2).
+pub fn thread_times(tid: libc::pid_t) -> io::Result<(std::time::Duration, std::time::Duration)> {
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat"))?;
+    // proc(5): the command name, in parentheses, may hold spaces; utime and stime are fields 14 and
+    // 15, the 12th and 13th after it.
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or_default();
+    let mut fields = after_name.split_whitespace().skip(11).map(str::parse::<u64>);
+    let (Some(Ok(user)), Some(Ok(system))) = (fields.next(), fields.next()) else {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "a /proc stat line without utime and stime"));
+    };
+    // SAFETY: sysconf(3) takes a constant and reads nothing of ours.
+    let per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok().filter(|&t| t > 0).unwrap_or(100);
+    let ticks = |n: u64| std::time::Duration::from_nanos(n.saturating_mul(1_000_000_000 / per_second));
+    Ok((ticks(user), ticks(system)))
+}
+
 /// A new non-blocking, close-on-exec eventfd(2): readable once signalled, until read.
 pub fn eventfd() -> io::Result<OwnedFd> {
     // SAFETY: eventfd takes no pointers; a non-negative result is a new descriptor we alone own.

@@ -523,6 +523,21 @@ fn alarm_matches_native_cpython() {
     assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
 }
 
+/// CPU time, which WASI's libc does not measure: process_time, thread_time, the CPU-time clocks and
+/// os.times count computing and not sleeping, and ITIMER_VIRTUAL and ITIMER_PROF expire while the
+/// program computes, as native CPython's. With SIG_DFL, SIGVTALRM kills python3 (a shell reports
+/// 154); pysock ends with status 154, having written the same output.
+#[test]
+fn cpu_time_matches_native_cpython() {
+    use std::os::unix::process::ExitStatusExt;
+    assert_transcripts_equal("cpu_time.py", &[], &[]);
+    let native = Command::new("python3").arg(root().join("tests/python/cpu_time.py")).arg("default").output().unwrap();
+    let sandboxed = pysock_python::<&str>(&[], "cpu_time.py", &["default"]);
+    assert_eq!(native.status.signal(), Some(libc::SIGVTALRM));
+    assert_eq!(sandboxed.status.code(), Some(128 + libc::SIGVTALRM), "{}", String::from_utf8_lossy(&sandboxed.stderr));
+    assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
+}
+
 /// select.epoll: registration errors, level- and edge-triggered and one-shot events, maxevents,
 /// timeouts, closing, and selectors.DefaultSelector being EpollSelector, as native CPython.
 #[test]

@@ -550,8 +550,8 @@ fn signalled(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<core::Signalle
     }
 }
 
-/// Ends the run as `signal`, left at SIG_DFL, ends a native process (SIGINT and SIGALRM from the
-/// host; any that ends a process from `signal.raise_signal` and `os.kill`): where it stands, with
+/// Ends the run as `signal`, left at SIG_DFL, ends a native process (SIGINT and the timers' SIGALRM,
+/// SIGVTALRM and SIGPROF from the host; any that ends a process from `signal.raise_signal` and `os.kill`): where it stands, with
 /// no cleanup, no atexit and no flush, and a shell reports 128 + the signal. WASI's exit takes
 /// only success or failure; its exit-with-code, which pysock's launcher imports, takes the status.
 pub(crate) fn end_as_killed_by(py: pyo3::Python<'_>, signal: i32) -> pyo3::PyResult<std::convert::Infallible> {

@@ -1,12 +1,12 @@
 """What WASI CPython's `signal` module lacks and pysock gives (signals.rs): `alarm`, `setitimer` and
-`getitimer` on pysock's real-time timer, which signals.rs passes to `install`, and `valid_signals` and
+`getitimer` on pysock's interval timers, which signals.rs passes to `install`, and `valid_signals` and
 `siginterrupt`, which asyncio's `loop.add_signal_handler` calls.
 
 They take and refuse arguments as Linux CPython's do (Modules/signalmodule.c): an int for a C int,
 a number of seconds rounded up to a microsecond as `_PyTime_FromSecondsObject` and `_PyTime_AsTimeval`
 round it, the kernel's EINVAL as `signal.ItimerError`, and the values read back as
-`double_from_timeval` makes them. `alarm` rounds what it returns as glibc's does. Only ITIMER_REAL
-exists here (signals.rs says why): the other two raise ItimerError with ENOTSUP. `valid_signals` is
+`double_from_timeval` makes them. `alarm` rounds what it returns as glibc's does. ITIMER_VIRTUAL
+and ITIMER_PROF count the CPU time of the host's thread that runs the sandbox. `valid_signals` is
 Linux's set (1-64 but glibc's two), and `siginterrupt` checks its arguments and has nothing to do:
 every pysock wait that a signal ends is made again once its handler ran, as with SA_RESTART.
 
@@ -81,12 +81,7 @@ def _check_which(which):
     which = _c_int(which)
     if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
         raise itimer_error(errno.EINVAL, os.strerror(errno.EINVAL))
-    if which != ITIMER_REAL:
-        raise itimer_error(
-            errno.ENOTSUP,
-            "pysock's sandbox has only the real-time timer (ITIMER_REAL): it does not measure the "
-            "process's CPU time that ITIMER_VIRTUAL and ITIMER_PROF count",
-        )
+    return which
 
 
 def alarm(*args):
@@ -94,7 +89,7 @@ def alarm(*args):
     if len(args) != 1:
         raise TypeError(f"_signal.alarm() takes exactly one argument ({len(args)} given)")
     seconds = _c_int(args[0]) % 2**32
-    left, _ = _set_alarm(seconds * 10**9, 0)
+    left, _ = _set_timer(ITIMER_REAL, seconds * 10**9, 0)
     # glibc's alarm: to the nearest second, and never 0 while the timer was armed.
     whole, rest = divmod(left // 1000, 10**6)
     return whole + (rest >= 500000 or (whole == 0 and rest > 0))
@@ -116,7 +111,7 @@ Returns old values as a tuple: (delay, interval)."""
     _check_which(which)
     if value < 0 or every < 0:
         raise itimer_error(errno.EINVAL, os.strerror(errno.EINVAL))
-    left, was_every = _set_alarm(value * 1000, every * 1000)
+    left, was_every = _set_timer(which, value * 1000, every * 1000)
     return _seconds(left), _seconds(was_every)
 
 
@@ -124,8 +119,7 @@ def getitimer(*args):
     """Returns current value of given itimer."""
     if len(args) != 1:
         raise TypeError(f"_signal.getitimer() takes exactly one argument ({len(args)} given)")
-    _check_which(args[0])
-    left, every = _get_alarm()
+    left, every = _get_timer(_check_which(args[0]))
     return _seconds(left), _seconds(every)
 
 
@@ -321,16 +315,16 @@ def _unset(*args):
     raise RuntimeError("_pysock.install() has not run")
 
 
-_set_alarm = _get_alarm = _end_as_killed = _unset
+_set_timer = _get_timer = _end_as_killed = _unset
 
 
-def install(set_alarm, get_alarm, end_as_killed):
-    """Puts the functions in `signal`, over the host's timer: `set_alarm(value_ns, interval_ns)` and
-    `get_alarm()`, each giving (time left, interval) in nanoseconds; puts `kill` in `os`, which ends
+def install(set_timer, get_timer, end_as_killed):
+    """Puts the functions in `signal`, over the host's timers: `set_timer(which, value_ns,
+    interval_ns)` and `get_timer(which)`, each giving (time left, interval) in nanoseconds; puts `kill` in `os`, which ends
     the run by `end_as_killed(signal)`; and leaves SIGPIPE and SIGXFSZ ignored, as CPython's
     startup does on Linux."""
-    global _set_alarm, _get_alarm, _end_as_killed
-    _set_alarm, _get_alarm, _end_as_killed = set_alarm, get_alarm, end_as_killed
+    global _set_timer, _get_timer, _end_as_killed
+    _set_timer, _get_timer, _end_as_killed = set_timer, get_timer, end_as_killed
     import posix
     os.kill = posix.kill = BuiltinFunction(kill, "posix")
     for ignored in (13, 25):  # SIGPIPE, SIGXFSZ
