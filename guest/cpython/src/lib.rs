@@ -23,7 +23,7 @@ mod bindings {
 mod buffer;
 mod constants;
 mod convert;
-mod cpu_time;
+mod clocks;
 mod descriptors;
 mod errors;
 mod fcntl;
@@ -102,7 +102,7 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `select` and `_ssl`, so that `socket`, `selectors`, `asyncio` and `ssl` (imported afterwards)
 /// run on pysock, and what the stdlib gives a thread for networking runs in place (`in_place.py`);
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), `process_time` and `os.times` count CPU
-/// time (`cpu_time.rs`), and `signal` gains `alarm`, `setitimer`
+/// time and `time` takes Linux's clock numbers (`clocks.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
 /// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
 /// `semaphores.py`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
@@ -116,7 +116,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     let this = py.import("_pysock")?;
     this.getattr("_in_place")?.call_method0("install")?;
     time::install(py)?;
-    cpu_time::install(py)?;
+    clocks::install(py)?;
     signals::install(&this)?;
     descriptors::install(py)?;
     file_io::install(py)?;
