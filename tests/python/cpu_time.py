@@ -3,6 +3,7 @@
 # expire while it computes (their handlers run between two of its instructions), not while it sleeps.
 # With the argument "default", SIG_DFL: SIGVTALRM ends the program, as it kills python3 (a shell
 # reports 154). tests/tests/sandbox.rs compares this with native CPython.
+import errno
 import os
 import signal
 import sys
@@ -24,6 +25,14 @@ if sys.argv[1:] == ["default"]:
     print("not reached")
     sys.exit(0)
 
+# Clock ids are Linux's numbers (WASI's libc's are addresses).
+print("ids:", time.CLOCK_REALTIME, time.CLOCK_MONOTONIC, abs(time.clock_gettime(True) - time.monotonic()) < 0.01,
+      abs(time.clock_gettime_ns(0) - time.time_ns()) < 10**7)
+for bad in (-1, 99, "1"):  # (2**40: OverflowError before 3.13, TypeError since)
+    try:
+        time.clock_gettime(bad)
+    except Exception as e:
+        print(type(e).__name__, e.errno == errno.EINVAL if isinstance(e, OSError) else "")
 CPU_CLOCKS = (time.CLOCK_PROCESS_CPUTIME_ID, time.CLOCK_THREAD_CPUTIME_ID)
 print("clocks:", CPU_CLOCKS, [time.clock_getres(c) for c in CPU_CLOCKS])
 for name in ("process_time", "thread_time"):
