@@ -127,6 +127,8 @@ pub fn message(code: Errno) -> &'static str {
         Efault => "Bad address",
         Edom => "Numerical argument out of domain",
         Enxio => "No such device or address",
+        Edeadlk => "Resource deadlock avoided",
+        Enolck => "No locks available",
     }
 }
 
@@ -146,12 +148,12 @@ pub fn name(code: Errno) -> &'static str {
         Epipe => "EPIPE", Eprotonosupport => "EPROTONOSUPPORT", Eprototype => "EPROTOTYPE",
         Erange => "ERANGE", Eshutdown => "ESHUTDOWN", Esocktnosupport => "ESOCKTNOSUPPORT",
         Etimedout => "ETIMEDOUT", Eoverflow => "EOVERFLOW", Enosys => "ENOSYS", Efault => "EFAULT",
-        Eexist => "EEXIST", Edom => "EDOM", Enxio => "ENXIO",
+        Eexist => "EEXIST", Edom => "EDOM", Enxio => "ENXIO", Edeadlk => "EDEADLK", Enolck => "ENOLCK",
     }
 }
 
 /// Every errno, in declaration order (so `ALL[code as usize] == code`).
-pub const ALL: [Errno; 46] = {
+pub const ALL: [Errno; 48] = {
     use Errno::*;
     [
         Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
@@ -159,7 +161,7 @@ pub const ALL: [Errno; 46] = {
         Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
         Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
         Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-        Enosys, Efault, Eexist, Edom, Enxio,
+        Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck,
     ]
 };
 

@@ -52,6 +52,8 @@ pub fn from_raw(code: i32) -> Errno {
         libc::EEXIST => Eexist,
         libc::EDOM => Edom,
         libc::ENXIO => Enxio,
+        libc::EDEADLK => Edeadlk,
+        libc::ENOLCK => Enolck,
         libc::ENOMEM => Enomem,
         libc::ENOPROTOOPT => Enoprotoopt,
         libc::ENOTCONN => Enotconn,

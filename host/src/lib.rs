@@ -41,6 +41,10 @@ pub mod bindings {
             "pysock:net/tls.config": crate::tls::TlsConfig,
             "pysock:net/tls.connection": crate::tls::TlsConnection,
             "pysock:net/tls.session": crate::tls::TlsSession,
+            // The guest's files are wasmtime-wasi's (`crate::files` locks them).
+            "wasi:filesystem": wasmtime_wasi::p2::bindings::sync::filesystem,
+            "wasi:io": wasmtime_wasi::p2::bindings::sync::io,
+            "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
         },
         trappable_error_type: { "pysock:net/types.errno" => crate::error::NetError },
         imports: { default: trappable },
@@ -54,6 +58,7 @@ mod signal_words;
 mod embedded;
 mod errno;
 mod error;
+mod files;
 pub mod net;
 pub mod policy;
 pub mod quota;
@@ -507,7 +512,7 @@ impl HasData for Pysock {
     type Data<'a> = PysockCtxView<'a>;
 }
 
-/// Adds the `pysock:net` host interfaces (`types`, `net`, `data`, `tls`, `signals`) to `linker`.
+/// Adds the `pysock:net` host interfaces (`types`, `net`, `data`, `tls`, `signals`, `files`) to `linker`.
 pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     bindings::pysock::net::types::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     bindings::pysock::net::net::add_to_linker::<T, Pysock>(linker, T::pysock)?;
@@ -515,5 +520,6 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     tls::add_bulk_to_linker(linker)?;
     data::add_to_linker(linker)?;
     signal_words::add_to_linker(linker)?;
+    bindings::pysock::net::files::add_to_linker::<T, Pysock>(linker, T::pysock)?;
     Ok(())
 }

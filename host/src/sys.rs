@@ -263,6 +263,31 @@ pub fn poll_now(fds: &mut [libc::pollfd]) -> io::Result<usize> {
     }
 }
 
+/// flock(2), with Linux's operation bits as they came.
+pub fn flock(fd: BorrowedFd<'_>, operation: i32) -> io::Result<()> {
+    // SAFETY: `fd` is live for the borrow; the kernel checks `operation`.
+    if unsafe { libc::flock(fd.as_raw_fd(), operation) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// fcntl(2)'s F_SETLK (F_SETLKW with `wait`) with a `struct flock` of these fields.
+pub fn record_lock(fd: BorrowedFd<'_>, kind: i16, whence: i16, start: i64, len: i64, wait: bool) -> io::Result<()> {
+    // SAFETY: a zeroed `flock` is a valid value, and its fields are set below.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = kind;
+    lock.l_whence = whence;
+    lock.l_start = start;
+    lock.l_len = len;
+    let command = if wait { libc::F_SETLKW } else { libc::F_SETLK };
+    // SAFETY: `fd` is live; `lock` is a whole `struct flock`, which F_SETLK and F_SETLKW only read.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), command, &lock) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// The calling thread's CPU-time clock (pthread_getcpuclockid(3)), which any thread of the process
 /// can read with [`clock_now`], and its thread id.
 pub fn current_thread_cpu_clock() -> io::Result<(libc::clockid_t, libc::pid_t)> {

@@ -717,6 +717,40 @@ fn keylog_matches_native_cpython() {
     assert_eq!(sandboxed, expected);
 }
 
+/// fcntl.flock and fcntl.lockf as native CPython's: two opens of one file, the kernel's errors,
+/// sockets, pipes and /dev/null; against a native process holding the same file
+/// (tests/python/lock_holder.py), each side's lock refuses the other's and a blocking lock waits for
+/// the other's release, running a signal handler meanwhile; and the stdlib's mailbox, which locks
+/// with lockf. The native run and the sandboxed one each have their own folder and holder.
+#[test]
+fn file_locks_match_native_cpython() {
+    let run = |what: &str, sandboxed: bool| -> String {
+        let folder = Scratch::new(what);
+        let shared = folder.0.join("shared");
+        let mut holder = Command::new("python3")
+            .arg(root().join("tests/python/lock_holder.py"))
+            .arg(&shared)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut port = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut port).unwrap();
+        let port = port.trim().to_string();
+        let args = [folder.0.as_os_str(), std::ffi::OsStr::new(&port)];
+        let transcript = if sandboxed {
+            let options = [std::ffi::OsStr::new("--allow-loopback"), std::ffi::OsStr::new("--writable-dir"), folder.0.as_os_str()];
+            sandbox_python_with("file_locks.py", &options, &args)
+        } else {
+            let native = Command::new("python3").arg(root().join("tests/python/file_locks.py")).args(args).output().unwrap();
+            assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+            String::from_utf8_lossy(&native.stdout).into_owned()
+        };
+        assert!(holder.wait().unwrap().success());
+        transcript
+    };
+    assert_eq!(run("locks-sandbox", true), run("locks-native", false));
+}
+
 /// Starts tests/python/paced_peer.py as `role` for `connections` connections: the peer and its port.
 fn paced_peer(role: &str, connections: usize) -> (std::process::Child, String) {
     let mut peer = Command::new("python3")

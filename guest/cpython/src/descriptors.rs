@@ -52,7 +52,8 @@ pub(crate) struct Vtable {
     pub get_write_stream: usize,
     pub set_blocking: unsafe extern "C" fn(*mut c_void, bool) -> i32,
     pub fstat: unsafe extern "C" fn(*mut c_void, *mut u8) -> i32,
-    pub get_file: usize,
+    /// A file's `wasi:filesystem` descriptor: writes its borrowed handle, returns 0.
+    pub get_file: Option<unsafe extern "C" fn(*mut c_void, *mut u32) -> i32>,
     pub seek: unsafe extern "C" fn(*mut c_void, i64, i32) -> i64,
     pub close_streams: usize,
     pub fcntl_getfl: unsafe extern "C" fn(*mut c_void) -> i32,
@@ -115,7 +116,7 @@ impl Vtable {
             get_write_stream: NONE,
             set_blocking: f.set_blocking,
             fstat: f.fstat,
-            get_file: NONE,
+            get_file: None,
             seek: f.seek,
             close_streams: NONE,
             fcntl_getfl: f.fcntl_getfl,
@@ -233,6 +234,42 @@ pub fn is_open_file(fd: i32) -> bool {
     let entry = unsafe { descriptor_table_get_ref(fd) };
     // SAFETY: a non-null entry points into libc's table, which nothing changes while this reads it.
     !entry.is_null() && !std::ptr::eq(unsafe { (*entry).vtable }, &VTABLE)
+}
+
+/// What holds a descriptor number, as far as a file lock cares.
+pub enum Holder {
+    /// Nothing.
+    Nothing,
+    /// A file or a folder: the handle of its `wasi:filesystem` descriptor, borrowed from libc,
+    /// which keeps it while the number stays open.
+    File(u32),
+    /// Anything else: one of the core's (a socket, a pipe's end), the null device, a standard stream.
+    Other,
+}
+
+/// What holds `fd`.
+pub fn holder(fd: i32) -> Holder {
+    if with_core(|c| c.entry(fd).is_some()) {
+        return Holder::Other;
+    }
+    // SAFETY: libc looks the number up; a null result means no such descriptor.
+    let entry = unsafe { descriptor_table_get_ref(fd) };
+    // A reserved number no socket has is in libc's table with the core's functions (see `reserve`).
+    // SAFETY: a non-null entry points into libc's table, which nothing changes while this reads it.
+    if entry.is_null() || std::ptr::eq(unsafe { (*entry).vtable }, &VTABLE) {
+        return Holder::Nothing;
+    }
+    // SAFETY: a non-null entry points into libc's table, which nothing changes while this reads
+    // it; its vtable is libc's (or ours, whose `get_file` is empty) and lives as long as libc.
+    let Some(get_file) = (unsafe { (*(*entry).vtable).get_file }) else {
+        return Holder::Other;
+    };
+    let mut handle = 0u32;
+    // SAFETY: libc's `get_file` takes the entry's own data and writes one borrowed handle.
+    match unsafe { get_file((*entry).data, &mut handle) } {
+        0 => Holder::File(handle),
+        _ => Holder::Other,
+    }
 }
 
 /// Whether anything holds `fd`: one of the core's descriptors (a socket, a pipe's end, an epoll

@@ -8,14 +8,25 @@
 //! each of its own. For a file libc asks WASI. The command numbers pysock's libc knows are Linux's
 //! (F_DUPFD to F_SETFL); the constants are Linux's, so that a command libc does not know is EINVAL,
 //! as Linux says of one it does not.
-//! O_* flags are the `os` module's, which are WASI's numbers here. `flock`, `lockf` and `ioctl` are
-//! absent: the sandbox has no locks to offer and WASI no ioctl(2) beyond FIONREAD.
+//! O_* flags are the `os` module's, which are WASI's numbers here.
+//!
+//! `flock` and `lockf` lock a file as the kernel does (the stdlib's `mailbox` locks with `lockf`
+//! whenever `fcntl` imports): the host takes the lock on its own file behind the descriptor
+//! (`pysock:net/files`), so it excludes other processes of the machine as a native lock does. A
+//! socket, a pipe's end, the null device and the standard streams take a lock and hold nothing
+//! else back, as Linux's do in a process alone (with its access-mode checks for `lockf`). A lock
+//! that waits runs the program's signal handlers and goes on, as CPython's does since PEP 475.
+//! `ioctl` is absent: WASI has no ioctl(2) beyond FIONREAD.
 //!
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
-use crate::{convert, with_core};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use crate::bindings::pysock::net::files::{self, LockKind};
+use crate::bindings::pysock::net::types::Errno as WitErrno;
+use crate::bindings::wasi::filesystem::types::Descriptor;
+use crate::{convert, descriptors, with_core};
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pysock_guest::host::Errno;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 use std::ffi::c_int;
@@ -38,8 +49,8 @@ pub fn status_flags(fd: c_int) -> c_int {
 /// CPython's bound on a bytes argument, the buffer fcntl(2) may fill.
 const BUFFER: usize = 1024;
 
-/// Linux's names and numbers from `fcntl` that mean something without file locks.
-const CONSTANTS: [(&str, i32); 14] = [
+/// Linux's names and numbers from `fcntl`.
+const CONSTANTS: [(&str, i32); 22] = [
     ("F_DUPFD", 0),
     ("F_GETFD", 1),
     ("F_SETFD", 2),
@@ -54,7 +65,161 @@ const CONSTANTS: [(&str, i32); 14] = [
     ("F_WRLCK", 1),
     ("F_UNLCK", 2),
     ("FASYNC", 8192),
+    ("LOCK_SH", LOCK_SH),
+    ("LOCK_EX", LOCK_EX),
+    ("LOCK_NB", LOCK_NB),
+    ("LOCK_UN", LOCK_UN),
+    ("LOCK_MAND", 32),
+    ("LOCK_READ", 64),
+    ("LOCK_WRITE", 128),
+    ("LOCK_RW", 192),
 ];
+
+const LOCK_SH: i32 = 1;
+const LOCK_EX: i32 = 2;
+const LOCK_NB: i32 = 4;
+const LOCK_UN: i32 = 8;
+/// lseek(2)'s `whence`, the same numbers in WASI's libc as in Linux's.
+const SEEK_SET: i32 = 0;
+const SEEK_CUR: i32 = 1;
+const SEEK_END: i32 = 2;
+
+/// An OSError for `code`, as the kernel's.
+fn os_error(py: Python<'_>, code: Errno) -> PyErr {
+    PyOSError::new_err((crate::errors::errno_number(py, code), pysock_guest::errno::message(code)))
+}
+
+/// Asks the host for a lock on the file behind `handle` (see `descriptors::holder`) until it
+/// answers other than EINTR; at EINTR, the program's signal handlers run, as in CPython's PEP 475
+/// loop, and an exception of theirs ends it.
+fn lock_file(py: Python<'_>, handle: u32, ask: impl Fn(&Descriptor) -> Result<(), WitErrno>) -> PyResult<()> {
+    // SAFETY: libc lent the handle and keeps it while the number is open, which it is for this
+    // call; ManuallyDrop keeps the binding from dropping what it does not own.
+    let file = std::mem::ManuallyDrop::new(unsafe { Descriptor::from_handle(handle) });
+    loop {
+        match ask(&file) {
+            Ok(()) => return Ok(()),
+            Err(WitErrno::Eintr) => {
+                crate::host::handle_signals(py, crate::bindings::pysock::net::net::take_signals())?;
+                crate::host::trip_found_handlers();
+                py.check_signals()?;
+            }
+            Err(e) => return Err(os_error(py, crate::host::errno(e))),
+        }
+    }
+}
+
+// `fcntl.flock(fd, operation, /)`. (The doc comment is Python's `__doc__`, CPython's words.)
+/// Perform the lock operation `operation` on file descriptor `fd`.
+///
+/// See the Unix manual page for flock(2) for details (On some systems, this
+/// function is emulated using fcntl()).
+#[pyfunction]
+#[pyo3(signature = (fd, operation, /))]
+fn flock(py: Python<'_>, fd: &Bound<'_, PyAny>, operation: &Bound<'_, PyAny>) -> PyResult<()> {
+    let fd = convert::file_descriptor(fd)?;
+    let operation = convert::format_i(operation)?;
+    py.import("sys")?.call_method1("audit", ("fcntl.flock", fd, operation))?;
+    match descriptors::holder(fd) {
+        descriptors::Holder::Nothing => Err(os_error(py, Errno::Ebadf)),
+        descriptors::Holder::File(handle) => lock_file(py, handle, |file| files::flock(file, operation as u32)),
+        // flock(2)'s own check of the operation, then a lock nothing else in the sandbox can want.
+        descriptors::Holder::Other => match operation & !LOCK_NB {
+            LOCK_SH | LOCK_EX | LOCK_UN => Ok(()),
+            _ => Err(os_error(py, Errno::Einval)),
+        },
+    }
+}
+
+unsafe extern "C" {
+    fn lseek(fd: c_int, offset: i64, whence: c_int) -> i64;
+}
+
+// `fcntl.lockf(fd, cmd, len=0, start=0, whence=0, /)`: fcntl(2)'s record lock, as CPython makes
+// it of these arguments. (The doc comment is Python's `__doc__`, CPython's words.)
+/// A wrapper around the fcntl() locking calls.
+///
+/// `fd` is the file descriptor of the file to lock or unlock, and operation is one
+/// of the following values:
+///
+///     LOCK_UN - unlock
+///     LOCK_SH - acquire a shared lock
+///     LOCK_EX - acquire an exclusive lock
+///
+/// When operation is LOCK_SH or LOCK_EX, it can also be bitwise ORed with
+/// LOCK_NB to avoid blocking on lock acquisition.  If LOCK_NB is used and the
+/// lock cannot be acquired, an OSError will be raised and the exception will
+/// have an errno attribute set to EACCES or EAGAIN (depending on the operating
+/// system -- for portability, check for either value).
+///
+/// `len` is the number of bytes to lock, with the default meaning to lock to
+/// EOF.  `start` is the byte offset, relative to `whence`, to that the lock
+/// starts.  `whence` is as with fileobj.seek(), specifically:
+///
+///     0 - relative to the start of the file (SEEK_SET)
+///     1 - relative to the current buffer position (SEEK_CUR)
+///     2 - relative to the end of the file (SEEK_END)
+#[pyfunction]
+#[pyo3(signature = (fd, cmd, len = None, start = None, whence = None, /))]
+fn lockf(
+    py: Python<'_>,
+    fd: &Bound<'_, PyAny>,
+    cmd: &Bound<'_, PyAny>,
+    len: Option<&Bound<'_, PyAny>>,
+    start: Option<&Bound<'_, PyAny>>,
+    whence: Option<&Bound<'_, PyAny>>,
+) -> PyResult<()> {
+    let fd = convert::file_descriptor(fd)?;
+    let code = convert::format_i(cmd)?;
+    let whence = whence.map(convert::format_i).transpose()?.unwrap_or(SEEK_SET);
+    let audited = |o: Option<&Bound<'_, PyAny>>| o.map_or_else(|| py.None(), |o| o.clone().unbind());
+    py.import("sys")?.call_method1("audit", ("fcntl.lockf", fd, code, audited(len), audited(start), whence))?;
+    let kind = if code == LOCK_UN {
+        LockKind::Unlock
+    } else if code & LOCK_SH != 0 {
+        LockKind::Read
+    } else if code & LOCK_EX != 0 {
+        LockKind::Write
+    } else {
+        return Err(PyValueError::new_err("unrecognized lockf argument"));
+    };
+    let mut start = start.map(convert::c_long).transpose()?.unwrap_or(0);
+    let len = len.map(convert::c_long).transpose()?.unwrap_or(0);
+    let wait = code & LOCK_NB == 0;
+    match descriptors::holder(fd) {
+        descriptors::Holder::Nothing => Err(os_error(py, Errno::Ebadf)),
+        descriptors::Holder::File(handle) => {
+            let from_end = match whence {
+                SEEK_SET => false,
+                SEEK_END => true,
+                // The host's file has no position of the guest's: libc keeps it.
+                SEEK_CUR => {
+                    // SAFETY: lseek(2) with no offset reads the position of an open number.
+                    let here = unsafe { lseek(fd, 0, SEEK_CUR) };
+                    if here < 0 {
+                        return Err(crate::errors::from_libc_errno(py));
+                    }
+                    start = start.checked_add(here).ok_or_else(|| os_error(py, Errno::Eoverflow))?;
+                    false
+                }
+                _ => return Err(os_error(py, Errno::Einval)),
+            };
+            lock_file(py, handle, |file| files::record_lock(file, kind, start, len, from_end, wait))
+        }
+        // The kernel's checks (an exclusive lock needs a descriptor open for writing, a shared one
+        // for reading), then a lock nothing else in the sandbox can want.
+        descriptors::Holder::Other => {
+            let flags = status_flags(fd);
+            let (readable, writable) = (flags & descriptors::O_RDONLY != 0, flags & descriptors::O_WRONLY != 0);
+            match kind {
+                _ if !(SEEK_SET..=SEEK_END).contains(&whence) => Err(os_error(py, Errno::Einval)),
+                LockKind::Read if flags >= 0 && !readable => Err(os_error(py, Errno::Ebadf)),
+                LockKind::Write if flags >= 0 && !writable => Err(os_error(py, Errno::Ebadf)),
+                _ => Ok(()),
+            }
+        }
+    }
+}
 
 /// `fcntl.fcntl(fd, cmd, arg=0, /)`: an int `arg` gives the call's int result; a bytes or str
 /// one (at most 1024 bytes) is copied to a buffer the call may change, which comes back as bytes.
@@ -121,6 +286,8 @@ fn fcntl_fcntl(py: Python<'_>, fd: &Bound<'_, PyAny>, cmd: &Bound<'_, PyAny>, ar
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let m = PyModule::new(py, "fcntl")?;
     m.add_function(wrap_pyfunction!(fcntl_fcntl, &m)?)?;
+    m.add_function(wrap_pyfunction!(flock, &m)?)?;
+    m.add_function(wrap_pyfunction!(lockf, &m)?)?;
     for (name, value) in CONSTANTS {
         m.add(name, value)?;
     }

@@ -52,7 +52,7 @@ same_enum!(types::Errno, Errno, [
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom, Enxio,
+    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck,
 ]);
 same_enum!(types::GaiError, GaiError, [
     EaiAddrfamily, EaiAgain, EaiBadflags, EaiFail, EaiFamily, EaiMemory, EaiNodata, EaiNoname,
@@ -74,7 +74,8 @@ same_enum!(tls::ErrorKind, core::TlsErrorKind, [Ssl, ZeroReturn, WantRead, Eof, 
 same_enum!(tls::ProtocolVersion, core::ProtocolVersion, [Tls12, Tls13]);
 same_enum!(tls::VerifyMode, core::VerifyMode, [None, Optional, Required]);
 
-fn errno(e: types::Errno) -> Errno {
+/// A WIT errno as the core's (for the modules that call the host directly, too).
+pub(crate) fn errno(e: types::Errno) -> Errno {
     core(e)
 }
 

@@ -1,0 +1,77 @@
+//! The `pysock:net/files` interface: advisory locks on the guest's files (`fcntl.flock` and
+//! `fcntl.lockf`).
+//!
+//! A guest's file is wasmtime-wasi's: the `wasi:filesystem` descriptor in the store's resource
+//! table holds the host's open file. A lock is taken on that file by the host, so it excludes
+//! every other process of the machine that locks the same file, as a native program's lock does,
+//! and the kernel judges each request (an exclusive record lock on a file open for reading only is
+//! EBADF, a bad operation EINVAL), as it judges a native one.
+//!
+//! A lock held elsewhere is waited for without holding the thread in the kernel, where no signal
+//! of the guest's could reach it: the host asks again without waiting, at growing intervals (up to
+//! 50 ms), and between two asks a signal for the guest (Ctrl-C, a timer) ends the wait with EINTR,
+//! as it ends a native flock(2), and a stop ends the run.
+//!
+//! Record locks are POSIX's: they belong to the host's process. Under the `pysock` command that
+//! process is the sandbox's alone, as a native program's is its own; an embedder that runs several
+//! sandboxes in one process gives them one owner, so their record locks on a file they share do
+//! not exclude each other (their `flock` locks, which belong to each open file, do).
+
+use crate::bindings::pysock::net::files::{Host, LockKind};
+use crate::error::{NetError, guarded};
+use crate::{PysockCtxView, sys};
+use std::os::fd::AsFd;
+use std::time::Duration;
+use wasmtime::component::Resource;
+use wasmtime_wasi::filesystem::Descriptor;
+
+/// LOCK_NB, the bit that asks flock(2) not to wait.
+const LOCK_NB: u32 = 4;
+
+/// The longest pause between two asks for a lock held elsewhere.
+const LONGEST_PAUSE: Duration = Duration::from_millis(50);
+
+impl PysockCtxView<'_> {
+    /// Runs `attempt` (which must not wait in the kernel) on the host's file behind `file` until
+    /// it is granted or fails otherwise; with `wait`, a lock held elsewhere (EAGAIN, or EACCES,
+    /// which some systems give for a record lock) is asked for again, as the kernel waits for it.
+    fn lock(&mut self, file: &Resource<Descriptor>, wait: bool, attempt: impl Fn(std::os::fd::BorrowedFd<'_>) -> std::io::Result<()>) -> Result<(), NetError> {
+        let file = match self.table.get(file)? {
+            Descriptor::File(f) => std::sync::Arc::clone(&f.file),
+            Descriptor::Dir(d) => std::sync::Arc::clone(&d.dir),
+        };
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match attempt(file.as_fd()) {
+                Err(e) if wait && matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EACCES)) => {
+                    self.ctx.interrupter.check()?;
+                    sys::wait_readable(&[], self.ctx.interrupter.fd(), Some(pause))?;
+                    pause = (pause * 2).min(LONGEST_PAUSE);
+                }
+                done => return Ok(done?),
+            }
+        }
+    }
+}
+
+impl Host for PysockCtxView<'_> {
+    guarded! { "files";
+        fn flock(&mut self, file: Resource<Descriptor>, operation: u32) -> Result<(), NetError> {
+            let wait = operation & LOCK_NB == 0;
+            // The kernel judges the operation's bits (a C int's, as the guest passed them); asked
+            // without waiting, it never holds the thread.
+            let operation = (operation | LOCK_NB) as i32;
+            self.lock(&file, wait, |fd| sys::flock(fd, operation))
+        }
+
+        fn record_lock(&mut self, file: Resource<Descriptor>, kind: LockKind, start: i64, len: i64, from_end: bool, wait: bool) -> Result<(), NetError> {
+            let kind = match kind {
+                LockKind::Read => libc::F_RDLCK,
+                LockKind::Write => libc::F_WRLCK,
+                LockKind::Unlock => libc::F_UNLCK,
+            } as i16;
+            let whence = if from_end { libc::SEEK_END } else { libc::SEEK_SET } as i16;
+            self.lock(&file, wait, |fd| sys::record_lock(fd, kind, whence, start, len, false))
+        }
+    }
+}
