@@ -25,7 +25,8 @@
 //! ```
 //!
 //! The store owns every socket: when the guest drops a handle, or the store is dropped, the kernel
-//! socket closes at once.
+//! socket closes at once. The table is the one the store's `WasiView` gives wasmtime-wasi: the
+//! `files` interface finds the guest's `wasi:filesystem` descriptors there.
 
 #![deny(unsafe_code)]
 
