@@ -4,7 +4,7 @@ C function does wherever the difference shows.
 A Python function is a descriptor: kept as a class's attribute, it is bound to the instance, so
 `class Accessor: open = io.open` followed by `Accessor().open(path, "rb")` passed the instance as
 the path (CPython's test_file does this; so did pathlib's accessor before 3.11, and programs still
-do). A C function is no descriptor and is called as it is; a stand-in is one that returns itself. It is also copied and deep-copied as
+do). A C function is no descriptor and is called as it is. It is also copied and deep-copied as
 itself, pickled by where it is found, and shown as `<built-in function name>`.
 """
 
@@ -30,12 +30,6 @@ class BuiltinFunction:
 
     def __call__(self, /, *args, **kwargs):
         return self.__wrapped__(*args, **kwargs)
-
-    def __get__(self, instance, owner=None):
-        # Found through a class or an instance, it is itself, unbound, as a C function is. Being a
-        # descriptor that binds nothing, it is a routine to `inspect` (`ismethoddescriptor`), as a
-        # C function is (`isbuiltin`), so pydoc and `inspect.getmembers(..., isroutine)` list it.
-        return self
 
     def __repr__(self):
         return f"<built-in function {self.__name__}>"
