@@ -1,11 +1,13 @@
 # signal.alarm, signal.setitimer and signal.getitimer, which WASI CPython lacks and pysock gives:
-# a handler runs inside time.sleep (which sleeps on), ends a blocking recv by raising, and ends a
+# a handler runs inside time.sleep (which sleeps on) and a FileIO read of a pipe (which reads on), ends a blocking recv by raising, and ends a
 # select loop once per expiry of an interval timer, and ends signal.pause; what the timers read back;
 # the argument errors;
 # SIG_IGN; handlers that run while the program computes; asyncio's loop.add_signal_handler for SIGALRM (valid_signals, siginterrupt, the wakeup
 # descriptor); glibc's signal names and descriptions. With the argument "default", SIG_DFL: SIGALRM ends the program in a sleep, as it
 # kills python3 (a shell reports 142). tests/tests/sandbox.rs compares this with native CPython.
 import errno
+import io
+import os
 import select
 import signal
 import socket
@@ -79,6 +81,20 @@ signal.setitimer(R, 0.4)
 print(signal.alarm(0))
 signal.setitimer(R, 0.6)
 print(signal.alarm(0))
+
+
+# A handler that writes what a blocking read of a pipe through FileIO waits for: the read is
+# interrupted, the handler runs and the read goes on (CPython's test_io checks this), buffered and raw.
+pr, pw = os.pipe()
+signal.signal(signal.SIGALRM, lambda signum, frame: os.write(pw, b"bar"))
+for buffering in (-1, 0):
+    with io.open(pr, "rb", buffering=buffering, closefd=False) as pipe_file:
+        os.write(pw, b"foo")
+        signal.setitimer(R, 0.1)
+        print("a FileIO read went on after the handler:", pipe_file.read(6) if buffering else (pipe_file.read(6), pipe_file.read(6)))
+os.close(pr)
+os.close(pw)
+signal.signal(signal.SIGALRM, raiser)
 
 
 def outcome(call, *args):

@@ -340,18 +340,23 @@ unsafe extern "C" fn free(data: *mut c_void) {
     }
 }
 
-/// read(2): libc's `read` of a descriptor with no stream.
+/// read(2): libc's `read` of a descriptor with no stream (a pipe's end or a socket read through
+/// `FileIO`, `io.open(fd)`, `os.fdopen`). A blocking read that a signal with a Python handler
+/// interrupts before it read anything is handed back: EINTR, the handler tripped, and the C
+/// caller's PEP 475 loop runs it and reads again, as over a native read(2). (Kept waiting in the
+/// core instead, it never let the handler run: a handler that writes what the read waits for,
+/// as CPython's test_io's do, hung it.)
 unsafe extern "C" fn recvfrom(data: *mut c_void, buf: *mut u8, len: usize, _flags: i32, _addr: *mut c_void, _addrlen: *mut u32) -> isize {
     // SAFETY: libc passes its caller's buffer of `len` bytes, which read(2) may leave uninitialised.
     let into = unsafe { std::slice::from_raw_parts_mut(buf.cast::<MaybeUninit<u8>>(), len) };
-    with_core(|c| c.read_descriptor(fd_of(data), into)).map_or_else(fail, |n| n as isize)
+    crate::host::HandingBack::default().run(|| with_core(|c| c.read_descriptor(fd_of(data), into))).map_or_else(fail, |n| n as isize)
 }
 
-/// write(2): libc's `write` of a descriptor with no stream.
+/// write(2): libc's `write` of a descriptor with no stream; a signal is handed back as for a read.
 unsafe extern "C" fn sendto(data: *mut c_void, buf: *const u8, len: usize, _flags: i32, _addr: *const c_void, _addrlen: u32) -> isize {
     // SAFETY: libc passes its caller's buffer of `len` initialised bytes.
     let bytes = unsafe { std::slice::from_raw_parts(buf, len) };
-    with_core(|c| c.write_descriptor(fd_of(data), bytes)).map_or_else(fail, |n| n as isize)
+    crate::host::HandingBack::default().run(|| with_core(|c| c.write_descriptor(fd_of(data), bytes))).map_or_else(fail, |n| n as isize)
 }
 
 /// Whether `fd` is one of the core's epoll instances (`Some(true)`), one of its sockets
