@@ -2,8 +2,8 @@
 os.stat, os.lstat, os.kill, and signal's alarm, setitimer, getitimer, siginterrupt, strsignal,
 raise_signal, and _signal's signal and getsignal) behave as C functions: kept as a class's
 attribute they are called as they are, not bound to the instance (CPython's test_file keeps
-`open = io.open` in a class); copy, deepcopy and pickle keep them; their names, repr and
-signatures are the C functions'. tests/tests/sandbox.rs compares this with native CPython."""
+`open = io.open` in a class); copy, deepcopy and pickle keep them; their names, repr,
+signatures, `__self__` and `inspect`'s view of them are the C functions'. tests/tests/sandbox.rs compares this with native CPython."""
 import _signal
 import copy
 import inspect
@@ -43,6 +43,7 @@ os.close(fd)
 print(a.stat(path).st_size, a.lstat(path).st_size, a.stat("/dev/null").st_mode == os.stat("/dev/null").st_mode)
 print(a.kill(os.getpid(), 0), a.strsignal(signal.SIGTERM), a.getitimer(signal.ITIMER_REAL))
 print(a.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+print(Accessor.open is io.open, a.kill is os.kill, vars(a) == {})
 
 functions = {
     "open": open, "io.open": io.open, "os.open": os.open, "os.stat": os.stat, "os.lstat": os.lstat,
@@ -62,7 +63,8 @@ for label, f in functions.items():
         pickled = type(e).__name__
     # open's module reads "io" on 3.11 and "_io" from 3.12 (the sandbox's CPython is 3.14).
     module = f.__module__.replace("_io", "io")
-    print(label, repr(f).split(" at ")[0], f.__name__, f.__qualname__, module, callable(f), same, pickled)
+    print(label, repr(f).split(" at ")[0], f.__name__, f.__qualname__, module, callable(f), same, pickled,
+          inspect.isbuiltin(f), inspect.isroutine(f), f.__self__.__name__.replace("_io", "io"))
 print("-- signatures")
 for label in ("open", "os.open", "os.stat", "os.lstat", "os.kill", "signal.strsignal", "signal.raise_signal",
               "signal.siginterrupt", "signal.getitimer", "signal.alarm", "signal.setitimer", "_signal.getsignal"):

@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in eight modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `buffer`, `descriptors`, `fcntl`, `finalize`, `landing`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in nine modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `buffer`, `builtin_function`, `descriptors`, `fcntl`, `finalize`, `landing`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -21,6 +21,7 @@ mod bindings {
 }
 
 mod buffer;
+mod builtin_function;
 mod constants;
 mod convert;
 mod clocks;
@@ -180,9 +181,9 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     // What the stdlib gives a thread for networking, done in place once those modules are imported
     // (Python, as the code it adapts).
-    // First: the modules below take `BuiltinFunction` from it as they run (through sys.modules,
+    // First: the modules below take `builtin_function` from it as they run (through sys.modules,
     // where `from_code` put it, as `_pysock` itself is not there yet).
-    m.add("_builtin_function", python_module!(py, "builtin_function.py", "_pysock._builtin_function")?)?;
+    m.add("_builtin_function", builtin_function::module(py)?)?;
     m.add("_in_place", python_module!(py, "in_place.py", "_pysock._in_place")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;

@@ -32,7 +32,7 @@ import os
 import signal
 import sys
 
-from _pysock._builtin_function import BuiltinFunction
+from _pysock._builtin_function import builtin_function
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -176,7 +176,7 @@ members are new objects, equal to the old ones (IntEnum), and nothing has kept t
         lambda name: name.isupper() and (name.startswith("SIG") and not name.startswith("SIG_")) or name.startswith("CTRL_"),
         source=_signal,
     )
-    signal.strsignal = _signal.strsignal = BuiltinFunction(strsignal, "_signal")
+    signal.strsignal = _signal.strsignal = builtin_function(strsignal, _signal)
 
 
 if not hasattr(_signal, "SIGRTMIN"):
@@ -303,7 +303,7 @@ _C_SIG_IGN, SIG_IGN = _signal.SIG_IGN, 1
 for _linux, _unchecked in ((_signal_checked, _signal.signal), (_getsignal_checked, _signal.getsignal),
                            (raise_signal, _signal.raise_signal)):
     _linux.__name__, _linux.__qualname__, _linux.__doc__ = _unchecked.__name__, _unchecked.__qualname__, _unchecked.__doc__
-    setattr(_signal, _linux.__name__, BuiltinFunction(_linux, "_signal"))
+    setattr(_signal, _linux.__name__, builtin_function(_linux, _signal))
 # signal.py's `signal` and `getsignal` call _signal's when called; `raise_signal` it took as it was.
 signal.raise_signal = _signal.raise_signal
 # `Handlers` made again, as `_glibc_names` makes `Signals`, now with SIG_IGN 1.
@@ -326,13 +326,13 @@ def install(set_timer, get_timer, end_as_killed):
     global _set_timer, _get_timer, _end_as_killed
     _set_timer, _get_timer, _end_as_killed = set_timer, get_timer, end_as_killed
     import posix
-    os.kill = posix.kill = BuiltinFunction(kill, "posix")
+    os.kill = posix.kill = builtin_function(kill, posix)
     for ignored in (13, 25):  # SIGPIPE, SIGXFSZ
         _unchecked_signal(ignored, _C_SIG_IGN)
     shapes = {alarm: lambda seconds, /: None, setitimer: lambda which, seconds, interval=0.0, /: None,
               getitimer: lambda which, /: None, siginterrupt: None}
     for function, shape in shapes.items():
-        stand_in = BuiltinFunction(function, "_signal", shape=shape)
+        stand_in = builtin_function(function, _signal, shape)
         setattr(_signal, function.__name__, stand_in)
         setattr(signal, function.__name__, stand_in)
     # On Linux valid_signals is signal.py's own Python function (over _signal's).
