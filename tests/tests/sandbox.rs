@@ -508,34 +508,34 @@ fn signals_a_program_sends_itself_match_native_cpython() {
     }
 }
 
-/// signal.alarm, setitimer, getitimer and pause, which pysock adds to WASI CPython: handlers run
-/// inside sleep, recv and select and end pause, timers read back and arguments fail as native CPython's. With SIG_DFL,
-/// SIGALRM kills python3, which a shell reports as 142; pysock ends with status 142, having written
+/// `name` with the argument "default", which leaves `signal` at SIG_DFL until it arrives: it kills
+/// python3, which a shell reports as 128 + the signal; pysock ends with that status, having written
 /// the same output.
+fn assert_killed_as_native(name: &str, signal: i32) {
+    use std::os::unix::process::ExitStatusExt;
+    let native = Command::new("python3").arg(root().join("tests/python").join(name)).arg("default").output().unwrap();
+    let sandboxed = pysock_python::<&str>(&[], name, &["default"]);
+    assert_eq!(native.status.signal(), Some(signal));
+    assert_eq!(sandboxed.status.code(), Some(128 + signal), "{}", String::from_utf8_lossy(&sandboxed.stderr));
+    assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
+}
+
+/// signal.alarm, setitimer, getitimer and pause, which pysock adds to WASI CPython: handlers run
+/// inside sleep, recv, select and a FileIO read of a pipe and end pause, timers read back and
+/// arguments fail as native CPython's; SIGALRM left at SIG_DFL ends the run (142).
 #[test]
 fn alarm_matches_native_cpython() {
-    use std::os::unix::process::ExitStatusExt;
     assert_transcripts_equal("alarm.py", &[], &[]);
-    let native = Command::new("python3").arg(root().join("tests/python/alarm.py")).arg("default").output().unwrap();
-    let sandboxed = pysock_python::<&str>(&[], "alarm.py", &["default"]);
-    assert_eq!(native.status.signal(), Some(libc::SIGALRM));
-    assert_eq!(sandboxed.status.code(), Some(128 + libc::SIGALRM), "{}", String::from_utf8_lossy(&sandboxed.stderr));
-    assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
+    assert_killed_as_native("alarm.py", libc::SIGALRM);
 }
 
 /// CPU time, which WASI's libc does not measure: process_time, thread_time, the CPU-time clocks and
 /// os.times count computing and not sleeping, and ITIMER_VIRTUAL and ITIMER_PROF expire while the
-/// program computes, as native CPython's. With SIG_DFL, SIGVTALRM kills python3 (a shell reports
-/// 154); pysock ends with status 154, having written the same output.
+/// program computes, as native CPython's; SIGVTALRM left at SIG_DFL ends the run (154).
 #[test]
 fn cpu_time_matches_native_cpython() {
-    use std::os::unix::process::ExitStatusExt;
     assert_transcripts_equal("cpu_time.py", &[], &[]);
-    let native = Command::new("python3").arg(root().join("tests/python/cpu_time.py")).arg("default").output().unwrap();
-    let sandboxed = pysock_python::<&str>(&[], "cpu_time.py", &["default"]);
-    assert_eq!(native.status.signal(), Some(libc::SIGVTALRM));
-    assert_eq!(sandboxed.status.code(), Some(128 + libc::SIGVTALRM), "{}", String::from_utf8_lossy(&sandboxed.stderr));
-    assert_eq!(String::from_utf8_lossy(&sandboxed.stdout), String::from_utf8_lossy(&native.stdout));
+    assert_killed_as_native("cpu_time.py", libc::SIGVTALRM);
 }
 
 /// select.epoll: registration errors, level- and edge-triggered and one-shot events, maxevents,
