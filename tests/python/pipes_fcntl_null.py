@@ -1,7 +1,7 @@
 """What Linux programs take from the os for their event loops, which WASI CPython lacks: os.pipe and
 os.pipe2 (each end one way: EBADF the other way, ENOTSOCK as a socket, select, poll and epoll see
 only its own way, EPIPE and EOF when the other end closes), the fcntl module (F_GETFL, F_SETFL,
-F_GETFD, errors), termios (ENOTTY for every descriptor), /dev/null (os.open, open, os.stat), and asyncio's pipe transports on os.pipe.
+F_GETFD, errors), termios and os.get_terminal_size (ENOTTY for every descriptor), /dev/null (os.open, open, os.stat), and asyncio's pipe transports on os.pipe.
 tests/tests/sandbox.rs compares this with native CPython."""
 import asyncio
 import errno
@@ -141,6 +141,11 @@ terminal("tcsetwinsize with one item", termios.tcsetwinsize, live, (1,))
 terminal("tcsetwinsize with strs", termios.tcsetwinsize, live, ("a", "b"))
 terminal("tcsetwinsize", termios.tcsetwinsize, live, (24, 80))
 terminal("tty.setraw", tty.setraw, live)
+# os.get_terminal_size, which WASI CPython lacks: the OSError natively raised for a descriptor that is
+# no terminal (piped stdout, by default), which shutil.get_terminal_size and programs catch.
+for label, args in (("stdout", ()), ("a socket", (live.fileno(),)), ("a pipe", (r,)), ("a closed number", (number,)),
+                    ("a str", ("1",)), ("beyond int", (2**40,)), ("two arguments", (1, 2))):
+    attempt(f"os.get_terminal_size of {label}", os.get_terminal_size, *args)
 live.close()
 os.close(r)
 os.close(w)

@@ -122,6 +122,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     descriptors::install(py)?;
     file_io::install(py)?;
     null_device::install(&this)?;
+    termios::install(py)?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
         modules.call_method1("pop", (*name, py.None()))?;

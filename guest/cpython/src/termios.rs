@@ -30,11 +30,53 @@ const NOT_A_TERMINAL: &str = "Inappropriate ioctl for device";
 /// termios.error for `fd`: EBADF if nothing holds it, ENOTTY otherwise (nothing in the sandbox
 /// is a terminal).
 fn no_terminal(py: Python<'_>, fd: i32) -> PyErr {
+    error::new_err(no_terminal_reason(py, fd))
+}
+
+/// The errno and words of [`no_terminal`].
+fn no_terminal_reason(py: Python<'_>, fd: i32) -> (i32, &'static str) {
     use pysock_guest::errno::{message, Errno};
     if !descriptors::is_open(fd) {
-        return error::new_err((crate::errors::errno_number(py, Errno::Ebadf), message(Errno::Ebadf)));
+        return (crate::errors::errno_number(py, Errno::Ebadf), message(Errno::Ebadf));
     }
-    error::new_err((crate::errors::errno_named(py, "ENOTTY", 59), NOT_A_TERMINAL))
+    (crate::errors::errno_named(py, "ENOTTY", 59), NOT_A_TERMINAL)
+}
+
+// `os.get_terminal_size(fd=1, /)`, which WASI CPython lacks: code that catches the OSError a
+// descriptor with no terminal gives (natively, whenever output is redirected) got AttributeError.
+// (The doc comment is Python's `__doc__`, CPython's words.)
+/// Return the size of the terminal window as (columns, lines).
+///
+/// The optional argument fd (default standard output) specifies
+/// which file descriptor should be queried.
+///
+/// If the file descriptor is not connected to a terminal, an OSError
+/// is thrown.
+///
+/// This function will only be defined if an implementation is
+/// available for this system.
+///
+/// shutil.get_terminal_size is the high-level function which should
+/// normally be used, os.get_terminal_size is the low-level implementation.
+#[pyfunction]
+#[pyo3(signature = (*args))]
+fn get_terminal_size(py: Python<'_>, args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
+    if args.len() > 1 {
+        return Err(PyTypeError::new_err(format!("get_terminal_size expected at most 1 argument, got {}", args.len())));
+    }
+    let fd = match args.get_item(0) {
+        Ok(fd) => convert::c_int(&fd)?,
+        Err(_) => 1,
+    };
+    Err(pyo3::exceptions::PyOSError::new_err(no_terminal_reason(py, fd)))
+}
+
+/// Puts `get_terminal_size` in `os` (and `posix`).
+pub fn install(py: Python<'_>) -> PyResult<()> {
+    let function = wrap_pyfunction!(get_terminal_size, py)?;
+    function.setattr("__module__", "posix")?;
+    py.import("os")?.setattr("get_terminal_size", &function)?;
+    py.import("posix")?.setattr("get_terminal_size", &function)
 }
 
 /// `termios.tcgetattr(fd, /)`.
