@@ -71,7 +71,7 @@ impl Host for PysockCtxView<'_> {
                 LockKind::Unlock => libc::F_UNLCK,
             } as i16;
             let whence = if from_end { libc::SEEK_END } else { libc::SEEK_SET } as i16;
-            self.lock(&file, wait, |fd| sys::record_lock(fd, kind, whence, start, len, false))
+            self.lock(&file, wait, |fd| sys::record_lock(fd, kind, whence, start, len))
         }
     }
 }

@@ -1171,8 +1171,12 @@ fn time_left(deadline: Option<Instant>) -> Option<Option<Duration>> {
 
 /// A timer's (time left, interval) in nanoseconds, as `set-timer` and `get-timer` give them.
 fn nanos_pair((left, interval): (Duration, Duration)) -> (u64, u64) {
-    let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
     (nanos(left), nanos(interval))
+}
+
+/// A length of time in nanoseconds, as the WIT's u64 carries it.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl From<IntervalTimer> for crate::timers::Which {
@@ -1193,7 +1197,6 @@ impl Host for PysockCtxView<'_> {
     fn cpu_time(&mut self) -> wasmtime::Result<CpuTimes> {
         // A host function runs on the guest's thread.
         let used = crate::timers::GuestThread::current().map(|t| t.cpu_time()).unwrap_or_default();
-        let nanos = |d: Duration| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
         Ok(CpuTimes { running_ns: nanos(used.running), user_ns: nanos(used.user), system_ns: nanos(used.system) })
     }
 

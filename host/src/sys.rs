@@ -272,17 +272,16 @@ pub fn flock(fd: BorrowedFd<'_>, operation: i32) -> io::Result<()> {
     Ok(())
 }
 
-/// fcntl(2)'s F_SETLK (F_SETLKW with `wait`) with a `struct flock` of these fields.
-pub fn record_lock(fd: BorrowedFd<'_>, kind: i16, whence: i16, start: i64, len: i64, wait: bool) -> io::Result<()> {
+/// fcntl(2)'s F_SETLK, which never waits, with a `struct flock` of these fields.
+pub fn record_lock(fd: BorrowedFd<'_>, kind: i16, whence: i16, start: i64, len: i64) -> io::Result<()> {
     // SAFETY: a zeroed `flock` is a valid value, and its fields are set below.
     let mut lock: libc::flock = unsafe { std::mem::zeroed() };
     lock.l_type = kind;
     lock.l_whence = whence;
     lock.l_start = start;
     lock.l_len = len;
-    let command = if wait { libc::F_SETLKW } else { libc::F_SETLK };
-    // SAFETY: `fd` is live; `lock` is a whole `struct flock`, which F_SETLK and F_SETLKW only read.
-    if unsafe { libc::fcntl(fd.as_raw_fd(), command, &lock) } != 0 {
+    // SAFETY: `fd` is live; `lock` is a whole `struct flock`, which F_SETLK only reads.
+    if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETLK, &lock) } != 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
@@ -309,7 +308,7 @@ pub fn clock_now(clock: libc::clockid_t) -> io::Result<std::time::Duration> {
     if unsafe { libc::clock_gettime(clock, &mut now) } != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(std::time::Duration::new(u64::try_from(now.tv_sec).unwrap_or(0), u32::try_from(now.tv_nsec).unwrap_or(0)))
+    Ok(duration_of(now))
 }
 
 /// The kernel's tick (1/HZ), which Linux gives as the resolution of its coarse clocks.
@@ -319,7 +318,12 @@ pub fn kernel_tick() -> std::time::Duration {
     if unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut res) } != 0 {
         return std::time::Duration::from_millis(4);
     }
-    std::time::Duration::new(u64::try_from(res.tv_sec).unwrap_or(0), u32::try_from(res.tv_nsec).unwrap_or(0))
+    duration_of(res)
+}
+
+/// A `timespec` the kernel wrote (never negative for these clocks) as a Duration.
+fn duration_of(time: libc::timespec) -> std::time::Duration {
+    std::time::Duration::new(u64::try_from(time.tv_sec).unwrap_or(0), u32::try_from(time.tv_nsec).unwrap_or(0))
 }
 
 /// Thread `tid`'s (of this process) user and system time, as /proc/self/task/TID/stat gives them in

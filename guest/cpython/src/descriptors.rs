@@ -252,13 +252,12 @@ pub fn holder(fd: i32) -> Holder {
     if with_core(|c| c.entry(fd).is_some()) {
         return Holder::Other;
     }
-    // SAFETY: libc looks the number up; a null result means no such descriptor.
-    let entry = unsafe { descriptor_table_get_ref(fd) };
     // A reserved number no socket has is in libc's table with the core's functions (see `reserve`).
-    // SAFETY: a non-null entry points into libc's table, which nothing changes while this reads it.
-    if entry.is_null() || std::ptr::eq(unsafe { (*entry).vtable }, &VTABLE) {
+    if !is_open_file(fd) {
         return Holder::Nothing;
     }
+    // SAFETY: libc looks the number up; it is open, so the entry is not null.
+    let entry = unsafe { descriptor_table_get_ref(fd) };
     // SAFETY: a non-null entry points into libc's table, which nothing changes while this reads
     // it; its vtable is libc's (or ours, whose `get_file` is empty) and lives as long as libc.
     let Some(get_file) = (unsafe { (*(*entry).vtable).get_file }) else {

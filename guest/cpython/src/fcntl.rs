@@ -118,7 +118,7 @@ fn lock_file(py: Python<'_>, handle: u32, ask: impl Fn(&Descriptor) -> Result<()
 #[pyo3(signature = (fd, operation, /))]
 fn flock(py: Python<'_>, fd: &Bound<'_, PyAny>, operation: &Bound<'_, PyAny>) -> PyResult<()> {
     let fd = convert::file_descriptor(fd)?;
-    let operation = convert::format_i(operation)?;
+    let operation = convert::c_int(operation)?;
     py.import("sys")?.call_method1("audit", ("fcntl.flock", fd, operation))?;
     match descriptors::holder(fd) {
         descriptors::Holder::Nothing => Err(os_error(py, Errno::Ebadf)),
@@ -170,8 +170,8 @@ fn lockf(
     whence: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<()> {
     let fd = convert::file_descriptor(fd)?;
-    let code = convert::format_i(cmd)?;
-    let whence = whence.map(convert::format_i).transpose()?.unwrap_or(SEEK_SET);
+    let code = convert::c_int(cmd)?;
+    let whence = whence.map(convert::c_int).transpose()?.unwrap_or(SEEK_SET);
     let audited = |o: Option<&Bound<'_, PyAny>>| o.map_or_else(|| py.None(), |o| o.clone().unbind());
     py.import("sys")?.call_method1("audit", ("fcntl.lockf", fd, code, audited(len), audited(start), whence))?;
     let kind = if code == LOCK_UN {
