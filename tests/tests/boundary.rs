@@ -155,23 +155,23 @@ fn breach(mode: &str, option: &str, value: &str, expected: &str) -> String {
 
 #[test]
 fn quota_open_sockets_is_emfile() {
-    breach("sockets", "--max-sockets", "3", "at 4: OSError EMFILE | [Errno 33] Too many open files: pysock quota: at most 3 open socket(s)");
+    breach("sockets", "--max-sockets", "3", "at 4: OSError EMFILE | [Errno 24] Too many open files: pysock quota: at most 3 open socket(s)");
 }
 
 #[test]
 fn quota_listening_sockets_is_emfile() {
-    breach("listeners", "--max-listeners", "1", "at 2: OSError EMFILE | [Errno 33] Too many open files: pysock quota: at most 1 listening socket(s)");
+    breach("listeners", "--max-listeners", "1", "at 2: OSError EMFILE | [Errno 24] Too many open files: pysock quota: at most 1 listening socket(s)");
 }
 
 #[test]
 fn quota_bytes_sent_is_enobufs_after_exactly_the_quota() {
-    let text = breach("bytes-sent", "--max-bytes-sent", "1000", "at 2: OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 1000 bytes sent");
+    let text = breach("bytes-sent", "--max-bytes-sent", "1000", "at 2: OSError ENOBUFS | [Errno 105] No buffer space available: pysock quota: at most 1000 bytes sent");
     assert!(text.contains("the peer received 1000 bytes"), "{text}");
 }
 
 #[test]
 fn quota_bytes_received_is_enobufs_after_exactly_the_quota() {
-    let text = breach("bytes-received", "--max-bytes-received", "1000", "OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 1000 bytes received");
+    let text = breach("bytes-received", "--max-bytes-received", "1000", "OSError ENOBUFS | [Errno 105] No buffer space available: pysock quota: at most 1000 bytes received");
     assert!(text.contains("received 1000 bytes before the quota"), "{text}");
 }
 
@@ -179,15 +179,15 @@ fn quota_bytes_received_is_enobufs_after_exactly_the_quota() {
 /// the kernel): the byte quotas hold for them exactly too.
 #[test]
 fn byte_quotas_hold_for_large_buffers() {
-    let text = breach("bytes-sent-large", "--max-bytes-sent", "10000", "at 2: OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 10000 bytes sent");
+    let text = breach("bytes-sent-large", "--max-bytes-sent", "10000", "at 2: OSError ENOBUFS | [Errno 105] No buffer space available: pysock quota: at most 10000 bytes sent");
     assert!(text.contains("the peer received 10000 bytes"), "{text}");
-    let text = breach("bytes-received-large", "--max-bytes-received", "100000", "OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 100000 bytes received");
+    let text = breach("bytes-received-large", "--max-bytes-received", "100000", "OSError ENOBUFS | [Errno 105] No buffer space available: pysock quota: at most 100000 bytes received");
     assert!(text.contains("received 100000 bytes before the quota"), "{text}");
 }
 
 #[test]
 fn quota_connections_per_second_is_enobufs() {
-    breach("connections", "--max-connections-per-second", "5", "at 6: OSError ENOBUFS | [Errno 42] No buffer space available: pysock quota: at most 5 new connections per second");
+    breach("connections", "--max-connections-per-second", "5", "at 6: OSError ENOBUFS | [Errno 105] No buffer space available: pysock quota: at most 5 new connections per second");
 }
 
 #[test]

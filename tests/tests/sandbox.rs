@@ -751,6 +751,27 @@ fn file_locks_match_native_cpython() {
     assert_eq!(run("locks-sandbox", true), run("locks-native", false));
 }
 
+/// Errnos read as on Linux wherever Python sees one: `errno`'s names and `errorcode`, os.strerror,
+/// what the interpreter's C code raises from libc (os.close, open, mkdir, rmdir, rename), what the
+/// sockets raise, connect_ex and SO_ERROR, the subclass OSError(n, ...) picks for every number, and
+/// a program's own OSError subclasses (an `__init__` taking keywords, a `__new__`), as native.
+#[test]
+fn errno_numbers_match_native_cpython() {
+    let run = |what: &str, sandboxed: bool| -> String {
+        let folder = Scratch::new(what);
+        let transcript = if sandboxed {
+            let options = [std::ffi::OsStr::new("--allow-loopback"), std::ffi::OsStr::new("--writable-dir"), folder.0.as_os_str()];
+            sandbox_python_with("errno_numbers.py", &options, &[folder.0.as_os_str()])
+        } else {
+            let native = Command::new("python3").arg(root().join("tests/python/errno_numbers.py")).arg(&folder.0).output().unwrap();
+            assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+            String::from_utf8_lossy(&native.stdout).into_owned()
+        };
+        transcript.replace(folder.0.to_str().unwrap(), "FOLDER")
+    };
+    assert_eq!(run("errno-sandbox", true), run("errno-native", false));
+}
+
 /// Starts tests/python/paced_peer.py as `role` for `connections` connections: the peer and its port.
 fn paced_peer(role: &str, connections: usize) -> (std::process::Child, String) {
     let mut peer = Command::new("python3")

@@ -69,7 +69,7 @@ fn clock(py: Python<'_>, id: i32) -> PyResult<Clock<'_>> {
         CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => Ok(Clock::Cpu),
         _ => {
             use pysock_guest::errno::{Errno, message};
-            Err(PyOSError::new_err((crate::errors::errno_number(py, Errno::Einval), message(Errno::Einval))))
+            Err(PyOSError::new_err((crate::errors::errno_number(Errno::Einval), message(Errno::Einval))))
         }
     }
 }

@@ -29,7 +29,8 @@
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
-use crate::errors::{CoreResult, errno_number};
+use crate::errors::CoreResult;
+use crate::linux_errno::libc_number;
 use crate::with_core;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -296,16 +297,16 @@ fn fd_of(data: *mut c_void) -> i32 {
 /// itself (`check_signals` found the default one, which raises KeyboardInterrupt).
 fn fail(e: CallError) -> isize {
     let code = pyo3::Python::attach(|py| match e {
-        CallError::Os(code) => errno_number(py, code),
-        CallError::Timeout => errno_number(py, Errno::Eagain),
+        CallError::Os(code) => libc_number(code),
+        CallError::Timeout => libc_number(Errno::Eagain),
         CallError::Raised => {
             drop(pyo3::PyErr::take(py));
             // SAFETY: a plain C API call, with the interpreter attached.
             unsafe { PyErr_SetInterruptEx(SIGINT) };
-            errno_number(py, Errno::Eintr)
+            libc_number(Errno::Eintr)
         }
         // The handler is tripped: EINTR lets the os function's PEP 475 loop run it.
-        CallError::HandBack => errno_number(py, Errno::Eintr),
+        CallError::HandBack => libc_number(Errno::Eintr),
     });
     set_errno(code);
     -1
@@ -398,7 +399,7 @@ unsafe extern "C" fn seek(data: *mut c_void, _offset: i64, whence: i32) -> i64 {
         Some(true) => return 0,
         Some(false) => {}
     }
-    set_errno(pyo3::Python::attach(|py| crate::errors::errno_named(py, "ESPIPE", 70)));
+    set_errno(crate::linux_errno::libc_number_named("ESPIPE"));
     -1
 }
 
@@ -609,7 +610,7 @@ pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyA
     let regular = match with_core(|c| c.entry(in_fd).map(|_| c.pipe_end(in_fd))) {
         Some(Some(PipeEnd::Write)) => return refuse(Errno::Ebadf),
         Some(_) if offset.is_some() => {
-            return Err(crate::errors::os_error_named(py, "ESPIPE", 70, "Illegal seek"));
+            return Err(crate::errors::os_error_named("ESPIPE"));
         }
         Some(_) => false,
         None => posix.call_method1("fstat", (in_fd,))?.getattr("st_mode")?.extract::<u32>()? & 0o170000 == 0o100000,

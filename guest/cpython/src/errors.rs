@@ -1,14 +1,13 @@
 //! The guest logic's [`Error`] values as this interpreter's exceptions.
 //!
-//! Errno numbers are looked up by name in the interpreter's own `errno` module (wasi-libc numbers
-//! them differently from Linux), so that `OSError(errno, message)` becomes the same subclass
-//! (ConnectionRefusedError, BlockingIOError, ...) as on Linux. When the host rather than the kernel
+//! Errno numbers are looked up by name in the interpreter's `errno` module, which has Linux's
+//! numbers (`linux_errno.rs`), so that `OSError(errno, message)` is what it is on Linux, subclass
+//! (ConnectionRefusedError, BlockingIOError, ...) and all. When the host rather than the kernel
 //! refused a call, its reason (`net.explain`) follows the message.
 
 use crate::host::WitHost;
 use pyo3::exceptions::{PyKeyError, PyMemoryError, PyOSError, PyOverflowError, PySystemError, PyTimeoutError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pysock_guest::errno::{self, Errno, Error, OsError, SslError};
 
 pub use names::{gaierror, herror};
@@ -21,45 +20,31 @@ mod names {
     pyo3::create_exception!(socket, herror, PyOSError);
 }
 
-/// The interpreter's number for each errno, indexed by [`Errno`].
-static ERRNO_NUMBERS: PyOnceLock<Vec<i32>> = PyOnceLock::new();
-
-/// This interpreter's number for `code`.
-pub fn errno_number(py: Python<'_>, code: Errno) -> i32 {
-    let numbers = ERRNO_NUMBERS.get_or_init(py, || {
-        let module = py.import("errno").ok();
-        let lookup = |name: &str| module.as_ref().and_then(|m| m.getattr(name).ok()?.extract().ok());
-        let eio = lookup("EIO").unwrap_or(29);
-        errno::ALL.iter().map(|code| lookup(errno::name(*code)).unwrap_or(eio)).collect()
-    });
-    numbers[code as usize]
+/// Linux's number for `code`, which the interpreter's `errno` module has too (`linux_errno.rs`).
+pub fn errno_number(code: Errno) -> i32 {
+    crate::linux_errno::number(code)
 }
 
-/// This interpreter's number for an errno the host never reports (ESPIPE, ENOTTY), by name, or
-/// `otherwise` should its `errno` module lack the name.
-pub fn errno_named(py: Python<'_>, name: &str, otherwise: i32) -> i32 {
-    py.import("errno").and_then(|e| e.getattr(name)?.extract()).unwrap_or(otherwise)
+/// Linux's number for an errno the host never reports (ESPIPE, ENOTTY), by name.
+pub fn errno_named(name: &str) -> i32 {
+    crate::linux_errno::linux_number(name).unwrap_or_else(|| errno_number(Errno::Eio))
 }
 
 /// OSError (or the subclass its errno picks) for an errno the host never reports, with glibc's
 /// words: `Illegal seek` for a pread on a pipe, `Is a directory` for one on a folder.
-pub fn os_error_named(py: Python<'_>, name: &str, otherwise: i32, words: &str) -> PyErr {
-    PyOSError::new_err((errno_named(py, name, otherwise), words.to_string()))
+pub fn os_error_named(name: &str) -> PyErr {
+    let number = errno_named(name);
+    PyOSError::new_err((number, crate::linux_errno::words(number).into_owned()))
+}
+
+/// OSError (or the subclass its errno picks) from libc's errno, as CPython's `PyErr_SetFromErrno`
+/// on Linux, for the calls that reach libc itself rather than the core.
+pub fn from_libc_errno() -> PyErr {
+    let (linux, words) = crate::linux_errno::from_libc(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+    PyOSError::new_err((linux, words.into_owned()))
 }
 
 /// `message`, with the host's reason for refusing the call when it may have been the host's doing.
-/// OSError (or the subclass its errno picks) from libc's errno, as CPython's `PyErr_SetFromErrno`,
-/// for the calls that reach libc itself rather than the core.
-pub fn from_libc_errno(py: Python<'_>) -> PyErr {
-    let code = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-    let strerror = py
-        .import("os")
-        .and_then(|os| os.call_method1("strerror", (code,)))
-        .and_then(|s| s.extract::<String>())
-        .unwrap_or_default();
-    PyOSError::new_err((code, strerror))
-}
-
 fn with_host_reason(message: String, host_reason: bool) -> String {
     match host_reason.then(WitHost::explain).flatten() {
         Some(why) => format!("{message}: {why}"),
@@ -71,7 +56,7 @@ fn with_host_reason(message: String, host_reason: bool) -> String {
 pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
     match e {
         Error::Os(OsError { code, message, host_reason }) => {
-            PyOSError::new_err((errno_number(py, code), with_host_reason(message, host_reason)))
+            PyOSError::new_err((errno_number(code), with_host_reason(message, host_reason)))
         }
         Error::OsMessage(message) => PyOSError::new_err(message),
         Error::Timeout(message) => PyTimeoutError::new_err(message),

@@ -85,8 +85,8 @@ const SEEK_CUR: i32 = 1;
 const SEEK_END: i32 = 2;
 
 /// An OSError for `code`, as the kernel's.
-fn os_error(py: Python<'_>, code: Errno) -> PyErr {
-    PyOSError::new_err((crate::errors::errno_number(py, code), pysock_guest::errno::message(code)))
+fn os_error(code: Errno) -> PyErr {
+    PyOSError::new_err((crate::errors::errno_number(code), pysock_guest::errno::message(code)))
 }
 
 /// Asks the host for a lock on the file behind `handle` (see `descriptors::holder`) until it
@@ -104,7 +104,7 @@ fn lock_file(py: Python<'_>, handle: u32, ask: impl Fn(&Descriptor) -> Result<()
                 crate::host::trip_found_handlers();
                 py.check_signals()?;
             }
-            Err(e) => return Err(os_error(py, crate::host::errno(e))),
+            Err(e) => return Err(os_error(crate::host::errno(e))),
         }
     }
 }
@@ -121,12 +121,12 @@ fn flock(py: Python<'_>, fd: &Bound<'_, PyAny>, operation: &Bound<'_, PyAny>) ->
     let operation = convert::c_int(operation)?;
     py.import("sys")?.call_method1("audit", ("fcntl.flock", fd, operation))?;
     match descriptors::holder(fd) {
-        descriptors::Holder::Nothing => Err(os_error(py, Errno::Ebadf)),
+        descriptors::Holder::Nothing => Err(os_error(Errno::Ebadf)),
         descriptors::Holder::File(handle) => lock_file(py, handle, |file| files::flock(file, operation as u32)),
         // flock(2)'s own check of the operation, then a lock nothing else in the sandbox can want.
         descriptors::Holder::Other => match operation & !LOCK_NB {
             LOCK_SH | LOCK_EX | LOCK_UN => Ok(()),
-            _ => Err(os_error(py, Errno::Einval)),
+            _ => Err(os_error(Errno::Einval)),
         },
     }
 }
@@ -187,7 +187,7 @@ fn lockf(
     let len = len.map(convert::c_long).transpose()?.unwrap_or(0);
     let wait = code & LOCK_NB == 0;
     match descriptors::holder(fd) {
-        descriptors::Holder::Nothing => Err(os_error(py, Errno::Ebadf)),
+        descriptors::Holder::Nothing => Err(os_error(Errno::Ebadf)),
         descriptors::Holder::File(handle) => {
             let from_end = match whence {
                 SEEK_SET => false,
@@ -197,12 +197,12 @@ fn lockf(
                     // SAFETY: lseek(2) with no offset reads the position of an open number.
                     let here = unsafe { lseek(fd, 0, SEEK_CUR) };
                     if here < 0 {
-                        return Err(crate::errors::from_libc_errno(py));
+                        return Err(crate::errors::from_libc_errno());
                     }
-                    start = start.checked_add(here).ok_or_else(|| os_error(py, Errno::Eoverflow))?;
+                    start = start.checked_add(here).ok_or_else(|| os_error(Errno::Eoverflow))?;
                     false
                 }
-                _ => return Err(os_error(py, Errno::Einval)),
+                _ => return Err(os_error(Errno::Einval)),
             };
             lock_file(py, handle, |file| files::record_lock(file, kind, start, len, from_end, wait))
         }
@@ -212,9 +212,9 @@ fn lockf(
             let flags = status_flags(fd);
             let (readable, writable) = (flags & descriptors::O_RDONLY != 0, flags & descriptors::O_WRONLY != 0);
             match kind {
-                _ if !(SEEK_SET..=SEEK_END).contains(&whence) => Err(os_error(py, Errno::Einval)),
-                LockKind::Read if flags >= 0 && !readable => Err(os_error(py, Errno::Ebadf)),
-                LockKind::Write if flags >= 0 && !writable => Err(os_error(py, Errno::Ebadf)),
+                _ if !(SEEK_SET..=SEEK_END).contains(&whence) => Err(os_error(Errno::Einval)),
+                LockKind::Read if flags >= 0 && !readable => Err(os_error(Errno::Ebadf)),
+                LockKind::Write if flags >= 0 && !writable => Err(os_error(Errno::Ebadf)),
                 _ => Ok(()),
             }
         }
@@ -252,7 +252,7 @@ fn fcntl_fcntl(py: Python<'_>, fd: &Bound<'_, PyAny>, cmd: &Bound<'_, PyAny>, ar
             // structure, which CPython bounds at 1024 bytes: the buffer has that many.
             let result = unsafe { fcntl(fd, cmd, buffer.as_mut_ptr()) };
             if result < 0 {
-                return Err(crate::errors::from_libc_errno(py));
+                return Err(crate::errors::from_libc_errno());
             }
             Ok(PyBytes::new(py, &buffer[..len]).into_any().unbind())
         }
@@ -275,7 +275,7 @@ fn fcntl_fcntl(py: Python<'_>, fd: &Bound<'_, PyAny>, cmd: &Bound<'_, PyAny>, ar
             // SAFETY: fcntl(2) with an int argument, as C callers pass one.
             let result = unsafe { fcntl(fd, cmd, int_arg) };
             if result < 0 {
-                return Err(crate::errors::from_libc_errno(py));
+                return Err(crate::errors::from_libc_errno());
             }
             Ok(result.into_pyobject(py)?.into_any().unbind())
         }

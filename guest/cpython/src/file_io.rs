@@ -253,7 +253,7 @@ impl Place {
             return refuse(Errno::Ebadf);
         }
         match with_core(|c| c.entry(fd).map(|_| c.pipe_end(fd))) {
-            Some(_) if at.is_some() => Err(os_error_named(py, "ESPIPE", 70, "Illegal seek")),
+            Some(_) if at.is_some() => Err(os_error_named("ESPIPE")),
             Some(Some(end)) if end != way => refuse(Errno::Ebadf),
             Some(_) => Ok(Place::Core(fd)),
             None => {
@@ -271,7 +271,7 @@ impl Place {
         let Place::File { fd, .. } = *self else { return Ok(()) };
         let mode = py.import("posix")?.call_method1("fstat", (fd,))?.getattr("st_mode")?.extract::<u32>()?;
         if mode & 0o170000 == 0o040000 {
-            return Err(os_error_named(py, "EISDIR", 31, "Is a directory"));
+            return Err(os_error_named("EISDIR"));
         }
         Ok(())
     }

@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in nine modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `buffer`, `builtin_function`, `descriptors`, `fcntl`, `finalize`, `landing`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in ten modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `buffer`, `builtin_function`, `descriptors`, `fcntl`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -33,6 +33,7 @@ mod finalize;
 mod host;
 mod input;
 mod landing;
+mod linux_errno;
 mod null_device;
 mod positional;
 mod select;
@@ -112,8 +113,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// so it may run while componentize-py pre-initialises an app.
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
+    linux_errno::install(py)?;
     descriptors::reserve();
-    linux_errno_names(py)?;
     let this = py.import("_pysock")?;
     this.getattr("_in_place")?.call_method0("install")?;
     time::install(py)?;
@@ -147,27 +148,6 @@ macro_rules! python_module {
     }};
 }
 pub(crate) use python_module;
-
-/// wasi-libc gives some errnos two names (EPIPE and ESHUTDOWN share a number), and the `errno`
-/// module's `errorcode` then shows the later one; Linux CPython shows these. Two errnos the sockets
-/// report have no WASI number at all; they get Linux's, which WASI's numbers (up to 76) leave free,
-/// so that `errno.ESOCKTNOSUPPORT` names what `socket(AF_INET6, SOCK_SEQPACKET)` raises, as on Linux.
-fn linux_errno_names(py: Python<'_>) -> PyResult<()> {
-    let errno = py.import("errno")?;
-    let errorcode = errno.getattr("errorcode")?;
-    for name in ["EPIPE", "EAGAIN", "ENOTSUP", "EDEADLOCK"] {
-        if let Ok(number) = errno.getattr(name) {
-            errorcode.set_item(number, name)?;
-        }
-    }
-    for (name, linux) in [("ESOCKTNOSUPPORT", 94), ("EHOSTDOWN", 112)] {
-        if !errno.hasattr(name)? && !errorcode.contains(linux)? {
-            errno.setattr(name, linux)?;
-            errorcode.set_item(linux, name)?;
-        }
-    }
-    Ok(())
-}
 
 /// `_pysock`: holds the three modules as attributes (`_pysock._socket`, `.select`, `._ssl`),
 /// [`install`], which puts them in place, and `wait_for_input` (`input.rs`).

@@ -43,7 +43,7 @@ const ST_RDEV: usize = 40;
 /// `_pysock._open_null(flags)`: a new descriptor on the null device, opened with `flags` (the `os`
 /// module's O_* numbers). `null_device.py` checked the path and the flags Linux refuses.
 #[pyfunction]
-pub fn open_null(py: Python<'_>, flags: i32) -> PyResult<i32> {
+pub fn open_null(flags: i32) -> PyResult<i32> {
     let data = Box::into_raw(Box::new(Flags::new(flags))).cast::<c_void>();
     // SAFETY: NULL_DEVICE is a static of the layout libc reads; `data` is the box its functions read,
     // which `free` takes back.
@@ -51,7 +51,7 @@ pub fn open_null(py: Python<'_>, flags: i32) -> PyResult<i32> {
     if fd < 0 {
         // SAFETY: libc kept no entry, so nothing else holds the box.
         drop(unsafe { Box::from_raw(data.cast::<Flags>()) });
-        return Err(crate::errors::from_libc_errno(py));
+        return Err(crate::errors::from_libc_errno());
     }
     Ok(fd)
 }

@@ -14,6 +14,7 @@ raises ends it with that exception, and a timeout ends it with False.
 """
 
 import errno as _errno
+import os as _os
 import time as _time
 import weakref as _weakref
 
@@ -40,16 +41,10 @@ _by_name = {}  # the semaphores not unlinked, as /dev/shm lists them
 _by_handle = _weakref.WeakValueDictionary()
 
 
-# glibc's strerror(3) for the errnos sem_open, sem_timedwait, sem_post and sem_unlink give here (the
-# sandbox's libc words some of them otherwise: "Filename too long").
-_LINUX_WORDS = {
-    _errno.EINVAL: "Invalid argument", _errno.ENAMETOOLONG: "File name too long", _errno.EEXIST: "File exists",
-    _errno.ENOENT: "No such file or directory", _errno.EOVERFLOW: "Value too large for defined data type",
-}
-
-
 def _error(code):
-    return OSError(code, _LINUX_WORDS[code])
+    # os.strerror gives glibc's words, as Linux's sem_open, sem_timedwait, sem_post and sem_unlink
+    # give them (linux_errno.rs).
+    return OSError(code, _os.strerror(code))
 
 
 def _c_int(value):

@@ -590,7 +590,7 @@ impl Socket {
         let a = self::address(self.family.get(), address, "connect_ex")?;
         crate::restarting(py, || match with_core(|c| c.connect_ex(&self.obj(), &a)) {
             Ok(()) => Ok(0),
-            Err(Error::Os(e)) => Ok(errno_number(py, e.code)),
+            Err(Error::Os(e)) => Ok(errno_number(e.code)),
             Err(e) => Err(e),
         })
     }
@@ -612,7 +612,7 @@ impl Socket {
         Ok(match with_core(|c| c.getsockopt(&self.obj(), level, optname, buflen)).py_err(py)? {
             OptionValue::Int(v) => v.into_pyobject(py)?.into_any().unbind(),
             OptionValue::Bytes(b) => bytes_result(py, &b),
-            OptionValue::Error(code) => errno_number(py, code).into_pyobject(py)?.into_any().unbind(),
+            OptionValue::Error(code) => errno_number(code).into_pyobject(py)?.into_any().unbind(),
         })
     }
 

@@ -29,17 +29,17 @@ const NOT_A_TERMINAL: &str = "Inappropriate ioctl for device";
 
 /// termios.error for `fd`: EBADF if nothing holds it, ENOTTY otherwise (nothing in the sandbox
 /// is a terminal).
-fn no_terminal(py: Python<'_>, fd: i32) -> PyErr {
-    error::new_err(no_terminal_reason(py, fd))
+fn no_terminal(fd: i32) -> PyErr {
+    error::new_err(no_terminal_reason(fd))
 }
 
 /// The errno and words of [`no_terminal`].
-fn no_terminal_reason(py: Python<'_>, fd: i32) -> (i32, &'static str) {
+fn no_terminal_reason(fd: i32) -> (i32, &'static str) {
     use pysock_guest::errno::{message, Errno};
     if !descriptors::is_open(fd) {
-        return (crate::errors::errno_number(py, Errno::Ebadf), message(Errno::Ebadf));
+        return (crate::errors::errno_number(Errno::Ebadf), message(Errno::Ebadf));
     }
-    (crate::errors::errno_named(py, "ENOTTY", 59), NOT_A_TERMINAL)
+    (crate::errors::errno_named("ENOTTY"), NOT_A_TERMINAL)
 }
 
 // `os.get_terminal_size(fd=1, /)`, which WASI CPython lacks: code that catches the OSError a
@@ -60,7 +60,7 @@ fn no_terminal_reason(py: Python<'_>, fd: i32) -> (i32, &'static str) {
 /// normally be used, os.get_terminal_size is the low-level implementation.
 #[pyfunction]
 #[pyo3(signature = (*args))]
-fn get_terminal_size(py: Python<'_>, args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
+fn get_terminal_size(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
     if args.len() > 1 {
         return Err(PyTypeError::new_err(format!("get_terminal_size expected at most 1 argument, got {}", args.len())));
     }
@@ -68,7 +68,7 @@ fn get_terminal_size(py: Python<'_>, args: &Bound<'_, pyo3::types::PyTuple>) -> 
         Ok(fd) => convert::c_int(&fd)?,
         Err(_) => 1,
     };
-    Err(pyo3::exceptions::PyOSError::new_err(no_terminal_reason(py, fd)))
+    Err(pyo3::exceptions::PyOSError::new_err(no_terminal_reason(fd)))
 }
 
 /// Puts `get_terminal_size` in `os` (and `posix`).
@@ -82,68 +82,68 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
 /// `termios.tcgetattr(fd, /)`.
 #[pyfunction]
 #[pyo3(signature = (fd, /))]
-fn tcgetattr(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
-    Err(no_terminal(py, convert::file_descriptor(fd)?))
+fn tcgetattr(fd: &Bound<'_, PyAny>) -> PyResult<()> {
+    Err(no_terminal(convert::file_descriptor(fd)?))
 }
 
 /// `termios.tcsetattr(fd, when, attributes, /)`: `attributes` must be the 7-item list tcgetattr
 /// gives, checked before the terminal is asked for its current attributes.
 #[pyfunction]
 #[pyo3(signature = (fd, when, attributes, /))]
-fn tcsetattr(py: Python<'_>, fd: &Bound<'_, PyAny>, when: &Bound<'_, PyAny>, attributes: &Bound<'_, PyAny>) -> PyResult<()> {
+fn tcsetattr(fd: &Bound<'_, PyAny>, when: &Bound<'_, PyAny>, attributes: &Bound<'_, PyAny>) -> PyResult<()> {
     let fd = convert::file_descriptor(fd)?;
     convert::c_int(when)?;
     if !attributes.cast::<PyList>().is_ok_and(|list| list.len() == 7) {
         return Err(PyTypeError::new_err("tcsetattr, arg 3: must be 7 element list"));
     }
-    Err(no_terminal(py, fd))
+    Err(no_terminal(fd))
 }
 
 /// `termios.tcsendbreak(fd, duration, /)`, `tcflush(fd, queue, /)` and `tcflow(fd, action, /)`:
 /// a descriptor and an int.
 #[pyfunction]
 #[pyo3(signature = (fd, duration, /))]
-fn tcsendbreak(py: Python<'_>, fd: &Bound<'_, PyAny>, duration: &Bound<'_, PyAny>) -> PyResult<()> {
-    descriptor_and_int(py, fd, duration)
+fn tcsendbreak(fd: &Bound<'_, PyAny>, duration: &Bound<'_, PyAny>) -> PyResult<()> {
+    descriptor_and_int(fd, duration)
 }
 
 #[pyfunction]
 #[pyo3(signature = (fd, queue, /))]
-fn tcflush(py: Python<'_>, fd: &Bound<'_, PyAny>, queue: &Bound<'_, PyAny>) -> PyResult<()> {
-    descriptor_and_int(py, fd, queue)
+fn tcflush(fd: &Bound<'_, PyAny>, queue: &Bound<'_, PyAny>) -> PyResult<()> {
+    descriptor_and_int(fd, queue)
 }
 
 #[pyfunction]
 #[pyo3(signature = (fd, action, /))]
-fn tcflow(py: Python<'_>, fd: &Bound<'_, PyAny>, action: &Bound<'_, PyAny>) -> PyResult<()> {
-    descriptor_and_int(py, fd, action)
+fn tcflow(fd: &Bound<'_, PyAny>, action: &Bound<'_, PyAny>) -> PyResult<()> {
+    descriptor_and_int(fd, action)
 }
 
-fn descriptor_and_int(py: Python<'_>, fd: &Bound<'_, PyAny>, int: &Bound<'_, PyAny>) -> PyResult<()> {
+fn descriptor_and_int(fd: &Bound<'_, PyAny>, int: &Bound<'_, PyAny>) -> PyResult<()> {
     let fd = convert::file_descriptor(fd)?;
     convert::c_int(int)?;
-    Err(no_terminal(py, fd))
+    Err(no_terminal(fd))
 }
 
 /// `termios.tcdrain(fd, /)`.
 #[pyfunction]
 #[pyo3(signature = (fd, /))]
-fn tcdrain(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
-    Err(no_terminal(py, convert::file_descriptor(fd)?))
+fn tcdrain(fd: &Bound<'_, PyAny>) -> PyResult<()> {
+    Err(no_terminal(convert::file_descriptor(fd)?))
 }
 
 /// `termios.tcgetwinsize(fd, /)`.
 #[pyfunction]
 #[pyo3(signature = (fd, /))]
-fn tcgetwinsize(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<()> {
-    Err(no_terminal(py, convert::file_descriptor(fd)?))
+fn tcgetwinsize(fd: &Bound<'_, PyAny>) -> PyResult<()> {
+    Err(no_terminal(convert::file_descriptor(fd)?))
 }
 
 /// `termios.tcsetwinsize(fd, winsize, /)`: `winsize` must be a two-item sequence of ints (C longs),
 /// read before the terminal is asked for its current size.
 #[pyfunction]
 #[pyo3(signature = (fd, winsize, /))]
-fn tcsetwinsize(py: Python<'_>, fd: &Bound<'_, PyAny>, winsize: &Bound<'_, PyAny>) -> PyResult<()> {
+fn tcsetwinsize(fd: &Bound<'_, PyAny>, winsize: &Bound<'_, PyAny>) -> PyResult<()> {
     let fd = convert::file_descriptor(fd)?;
     let pair = winsize.cast::<PySequence>().ok().filter(|s| s.len().is_ok_and(|n| n == 2));
     let Some(pair) = pair else {
@@ -152,7 +152,7 @@ fn tcsetwinsize(py: Python<'_>, fd: &Bound<'_, PyAny>, winsize: &Bound<'_, PyAny
     for i in 0..2 {
         convert::c_long(&pair.get_item(i)?)?;
     }
-    Err(no_terminal(py, fd))
+    Err(no_terminal(fd))
 }
 
 const CONSTANTS: [(&str, i64); 234] = [
