@@ -90,6 +90,18 @@ for args in [(), (2,), ("a", "b"), (True, "w"), (2, "w", "f"), (2, "w", "f", Non
              (2**70, "w"), (11, "w", 5), (11.0, "w"), (errno.EAGAIN, "w", 5)]:
     show(f"OSError{args}", lambda: (type(OSError(*args)).__name__, OSError(*args).errno, str(OSError(*args)), OSError(*args).args))
 show("BlockingIOError written", lambda: BlockingIOError(errno.EAGAIN, "w", 5).characters_written)
+
+# A buffered write that would block: _io's own BlockingIOError, with EAGAIN.
+reader, writer = socket.socketpair()
+writer.setblocking(False)
+buffered = writer.makefile("wb", buffering=8192)
+try:
+    for _ in range(1000):
+        buffered.write(b"x" * 65536)
+except BlockingIOError as e:
+    print("buffered write", type(e).__name__, e.errno, e.strerror, e.characters_written >= 0)
+reader.close()
+writer.close()
 show("ConnectionError(111, w)", lambda: type(ConnectionError(111, "w")).__name__)
 show("OSError keyword", lambda: OSError(2, "w", x=1))
 

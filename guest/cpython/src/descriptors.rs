@@ -312,7 +312,8 @@ fn fail(e: CallError) -> isize {
     -1
 }
 
-fn set_errno(code: i32) {
+/// Sets libc's errno, as a failed libc call would.
+pub(crate) fn set_errno(code: i32) {
     // SAFETY: libc's errno for this thread.
     unsafe { *__errno_location() = code };
 }

@@ -56,6 +56,10 @@ fn with_host_reason(message: String, host_reason: bool) -> String {
 pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
     match e {
         Error::Os(OsError { code, message, host_reason }) => {
+            // libc's errno too, as the failed system call leaves it natively: C code that reads it
+            // after a call returned no bytes (`_io`'s BlockingIOError for a buffered write to a
+            // non-blocking socket) finds EAGAIN, not 0.
+            crate::descriptors::set_errno(crate::linux_errno::libc_number(code));
             PyOSError::new_err((errno_number(code), with_host_reason(message, host_reason)))
         }
         Error::OsMessage(message) => PyOSError::new_err(message),

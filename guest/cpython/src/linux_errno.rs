@@ -210,6 +210,10 @@ struct Libc {
 
 static LIBC: OnceLock<Libc> = OnceLock::new();
 
+/// The words `_io` gives the BlockingIOError of a buffered write that would block
+/// (`_set_BlockingIOError` in Modules/_io/bufferedio.c).
+const IO_WOULD_BLOCK: &str = "write could not complete without blocking";
+
 /// glibc's strerror(3) for Linux's `number`.
 pub fn words(number: i32) -> Cow<'static, str> {
     match LINUX_CODES.binary_search_by_key(&number, |(n, _, _)| *n) {
@@ -224,8 +228,8 @@ pub fn words(number: i32) -> Cow<'static, str> {
 /// libc's number for the errno named `name` (EIO's for one libc does not have: ESOCKTNOSUPPORT,
 /// EHOSTDOWN), for the errno a libc function of pysock's sets.
 pub fn libc_number_named(name: &str) -> i32 {
-    let libc = LIBC.get().expect("linux_errno::install ran");
-    libc.numbers.get(name).or_else(|| libc.numbers.get("EIO")).copied().unwrap_or(29)
+    // Before `install` (an app that imported `_pysock` and has not installed it): wasi-libc's EIO.
+    LIBC.get().and_then(|libc| libc.numbers.get(name).or_else(|| libc.numbers.get("EIO"))).copied().unwrap_or(29)
 }
 
 /// libc's number for `code`.
@@ -396,9 +400,11 @@ fn linux_arguments<'py>(libc: &Libc, class: &Bound<'py, PyType>, mut args: Bound
             .flatten()
             .filter(|(_, libc_words)| given.eq(libc_words.bind(py)).unwrap_or(false))
             .map(|(linux, _)| (*linux, PyString::new(py, &words(*linux)).into_any()));
-        // `_io`'s BlockingIOError has libc's EAGAIN and words of its own ("write could not complete
-        // without blocking").
-        let again = (exact_int && class.is(&py.get_type::<pyo3::exceptions::PyBlockingIOError>()) && number.extract::<i64>().ok() == Some(libc.again))
+        // `_io`'s buffered writes raise BlockingIOError with libc's EAGAIN and words of their own.
+        let again = (exact_int
+            && class.is(&py.get_type::<pyo3::exceptions::PyBlockingIOError>())
+            && number.extract::<i64>().ok() == Some(libc.again)
+            && given.eq(IO_WOULD_BLOCK).unwrap_or(false))
             .then(|| (linux_number("EAGAIN").expect("Linux has EAGAIN"), given.clone()));
         if let Some((linux, words)) = from_libc.or(again) {
             let mut items = args.iter().collect::<Vec<_>>();
