@@ -341,10 +341,12 @@ unsafe extern "C" fn os_error_call(class: *mut ffi::PyObject, args: *const *mut 
     // borrowed for the call; the Bounds below borrow them for this call only.
     let py = unsafe { Python::assume_attached() };
     let class = unsafe { Bound::from_borrowed_ptr(py, class).cast_into_unchecked::<PyType>() };
+    // SAFETY: as above: `args` holds `count` positional values and then one per keyword name.
     let count = unsafe { ffi::PyVectorcall_NARGS(nargsf) } as usize;
     let given = |at: usize| unsafe { Bound::from_borrowed_ptr(py, *args.add(at)) };
     let made = (|| -> PyResult<Bound<'_, PyAny>> {
         let positional = PyTuple::new(py, (0..count).map(given))?;
+        // SAFETY: `kwnames` is the call's tuple of keyword names, or NULL.
         let keywords = match unsafe { Bound::from_borrowed_ptr_or_opt(py, kwnames) } {
             Some(names) => {
                 let keywords = PyDict::new(py);
@@ -367,6 +369,7 @@ unsafe extern "C" fn os_error_call(class: *mut ffi::PyObject, args: *const *mut 
         };
         // `type.__call__`, which is what calling the type ran before (it makes the exception with
         // the type's `tp_new` and `tp_init`), without coming back here.
+        // SAFETY: reading a plain field of `type`, a live static type.
         let type_call = unsafe { (*std::ptr::addr_of!(ffi::PyType_Type)).tp_call }.expect("type is callable");
         let keywords_ptr = keywords.as_ref().map_or(std::ptr::null_mut(), |k| k.as_ptr());
         // SAFETY: `type.__call__` with a live type, an argument tuple and a keyword dict or NULL; it
