@@ -1,7 +1,7 @@
 //! The guest logic's [`Error`] values as this interpreter's exceptions.
 //!
-//! Errno numbers are looked up by name in the interpreter's `errno` module, which has Linux's
-//! numbers (`linux_errno.rs`), so that `OSError(errno, message)` is what it is on Linux, subclass
+//! Errno numbers are Linux's, from `linux_errno.rs`'s table (the interpreter's `errno` module has
+//! the same), so that `OSError(errno, message)` is what it is on Linux, subclass
 //! (ConnectionRefusedError, BlockingIOError, ...) and all. When the host rather than the kernel
 //! refused a call, its reason (`net.explain`) follows the message.
 
@@ -20,10 +20,8 @@ mod names {
     pyo3::create_exception!(socket, herror, PyOSError);
 }
 
-/// Linux's number for `code`, which the interpreter's `errno` module has too (`linux_errno.rs`).
-pub fn errno_number(code: Errno) -> i32 {
-    crate::linux_errno::number(code)
-}
+/// Linux's number for an errno the host reports.
+pub use crate::linux_errno::number as errno_number;
 
 /// Linux's number for an errno the host never reports (ESPIPE, ENOTTY), by name.
 pub fn errno_named(name: &str) -> i32 {
