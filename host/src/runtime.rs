@@ -145,10 +145,47 @@ impl RunOptions {
     }
 }
 
-/// The engine pysock runs components on, able to stop them as `interruption` says.
+/// How much native stack the guest's wasm code may use, where wasmtime's default is 512 KiB.
+///
+/// CPython guards its C recursion (the repr of a nested list, `==` between deep structures, json,
+/// pickle) and defers the freeing of deep chains (a linked list of objects, a chain of exceptions)
+/// by measuring its stack. Compiled to wasm, it measures the shadow stack in linear memory (1 MiB in
+/// componentize-py's build), where a wasm frame keeps only the locals whose address is taken; the
+/// rest of each frame is on the native stack, 16 to 30 times larger. With 512 KiB, freeing a linked
+/// list of 2,000 objects or comparing two lists nested 3,000 deep ended the run with "wasm trap: call
+/// stack exhausted", where python3 frees millions and raises RecursionError. Measured: those paths
+/// need 16 to 32 MiB before CPython's own checks act; this leaves twice that. The pages are
+/// reserved, not used: a run's memory grows only as deep as it recurses.
+pub const WASM_STACK: usize = 64 << 20;
+
+/// The stack the host's own functions have below the guest's deepest frame (rustls, DNS, the
+/// policy), as a main thread's 8 MiB would give them, with room for a debug build's larger frames.
+const HOST_STACK: usize = 16 << 20;
+
+/// Runs `enter`, which enters wasm code on an [`engine`], on a thread whose stack holds
+/// [`WASM_STACK`] and the host's functions below it. wasmtime trusts that the thread calling into
+/// wasm has the stack the engine allows; on a smaller one (a test thread has 2 MiB) a deep recursion
+/// would overflow the host's stack, which ends the process, instead of trapping. Fails only when
+/// the thread cannot start.
+pub fn on_guest_stack<R: Send>(enter: impl FnOnce() -> R + Send) -> Result<R> {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("pysock-guest".into())
+            .stack_size(WASM_STACK + HOST_STACK)
+            .spawn_scoped(scope, enter)
+            .context("cannot start the thread a guest runs on")?;
+        Ok(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+/// The engine pysock runs components on, able to stop them as `interruption` says. Code that
+/// enters its wasm runs on [`on_guest_stack`].
 pub fn engine(interruption: Interruption) -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    config.max_wasm_stack(WASM_STACK);
+    // Only checked against the stack above, never allocated: pysock runs no guest on a fiber.
+    config.async_stack_size(WASM_STACK + HOST_STACK);
     config.epoch_interruption(interruption.time_limit);
     config.consume_fuel(interruption.fuel);
     // For profiling with perf(1): names the JIT-compiled wasm functions in /tmp/perf-PID.map.
@@ -447,12 +484,14 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
 /// Instantiates a command, runs it to its end and returns the store, still holding the instance:
 /// for measuring what a live interpreter costs.
 pub fn start_command(engine: &Engine, component: &Component, options: &RunOptions) -> Result<Store<State>> {
-    let (linker, mut store, _) = prepare(engine, options)?;
-    let command = Command::instantiate(&mut store, component, &linker)?;
-    if command.wasi_cli_run().call_run(&mut store)?.is_err() {
-        bail!("the command failed");
-    }
-    Ok(store)
+    on_guest_stack(|| {
+        let (linker, mut store, _) = prepare(engine, options)?;
+        let command = Command::instantiate(&mut store, component, &linker)?;
+        if command.wasi_cli_run().call_run(&mut store)?.is_err() {
+            bail!("the command failed");
+        }
+        Ok(store)
+    })?
 }
 
 /// Runs a composed `wasi:cli/command` component and returns its exit code.
@@ -462,6 +501,10 @@ pub fn run_command(engine: &Engine, component: &Component, options: &RunOptions)
 
 /// As [`run_command`], with the guest's output when `options.capture_output` is set.
 pub fn run_captured(engine: &Engine, component: &Component, options: &RunOptions) -> Result<Finished> {
+    on_guest_stack(|| run_here(engine, component, options))?
+}
+
+fn run_here(engine: &Engine, component: &Component, options: &RunOptions) -> Result<Finished> {
     let (linker, mut store, captured) = prepare(engine, options)?;
     // The time limit: interrupt pysock's waits and end the epoch, which stops running guest code.
     let (finished, finished_rx) = std::sync::mpsc::channel::<()>();

@@ -109,6 +109,8 @@ impl Guest {
     }
 }
 
+/// pysock's engine. Its wasm may use more stack than a test thread has (`runtime::on_guest_stack`),
+/// but the test guest above never recurses: a few hundred bytes.
 fn engine() -> Engine {
     pysock::runtime::engine(Default::default()).unwrap()
 }

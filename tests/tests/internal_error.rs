@@ -48,8 +48,12 @@ fn run(engine: &Engine, script: &str, args: &[&str], audit: Option<Box<dyn Write
     }
     let mut store = Store::new(engine, State::new(wasi.build(), pysock.build()?, StoreLimits::default()));
     store.set_epoch_deadline(u64::MAX);
-    let command = Command::instantiate(&mut store, &component, &linker)?;
-    command.wasi_cli_run().call_run(&mut store)?.map_err(|()| wasmtime::Error::msg("the script failed"))
+    // As an embedder must: the engine lets wasm use more stack than a test thread has.
+    pysock::runtime::on_guest_stack(move || {
+        let command = Command::instantiate(&mut store, &component, &linker)?;
+        command.wasi_cli_run().call_run(&mut store)?.map_err(|()| wasmtime::Error::msg("the script failed"))
+    })
+    .expect("a thread for the guest")
 }
 
 #[test]
