@@ -772,6 +772,16 @@ fn errno_numbers_match_native_cpython() {
     assert_eq!(run("errno-sandbox", true), run("errno-native", false));
 }
 
+/// Chains a million deep are freed and C recursion 100,000 deep raises RecursionError, as native
+/// CPython does, where the sandbox used to end with "wasm trap: call stack exhausted" after a few
+/// thousand levels (guest/cpython/src/deep_free.rs, runtime::WASM_STACK).
+#[test]
+fn deep_structures_are_freed_and_deep_recursion_raises_as_native() {
+    let native = Command::new("python3").arg(root().join("tests/python/deep_structures.py")).output().unwrap();
+    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    assert_eq!(sandbox_python("deep_structures.py", &[]), String::from_utf8_lossy(&native.stdout));
+}
+
 /// Starts tests/python/paced_peer.py as `role` for `connections` connections: the peer and its port.
 fn paced_peer(role: &str, connections: usize) -> (std::process::Child, String) {
     let mut peer = Command::new("python3")

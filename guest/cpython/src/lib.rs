@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in ten modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `buffer`, `builtin_function`, `descriptors`, `fcntl`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in eleven modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -25,6 +25,7 @@ mod builtin_function;
 mod constants;
 mod convert;
 mod clocks;
+mod deep_free;
 mod descriptors;
 mod errors;
 mod fcntl;
@@ -114,6 +115,7 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 #[pyfunction]
 fn install(py: Python<'_>) -> PyResult<()> {
     linux_errno::install(py)?;
+    deep_free::install(py)?;
     descriptors::reserve();
     let this = py.import("_pysock")?;
     this.getattr("_in_place")?.call_method0("install")?;
