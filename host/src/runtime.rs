@@ -117,6 +117,50 @@ impl std::fmt::Display for Deadlock {
 
 impl std::error::Error for Deadlock {}
 
+/// The error of a run whose program's C code recursed through all of [`WASM_STACK`]: a chain of
+/// objects whose freeing CPython does not defer (`collections.deque`s nested a million deep), or C
+/// recursion its checks do not see. Natively such a program crashes or raises RecursionError; in the
+/// sandbox it stops, and Python code cannot catch it.
+#[derive(Debug)]
+pub struct StackExhausted {
+    /// The functions at the deepest point, innermost first, as the wasm backtrace names them.
+    pub innermost: Vec<String>,
+}
+
+impl std::fmt::Display for StackExhausted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the program's C code recursed through the sandbox's whole stack ({} MiB for wasm; wasm trap: call stack \
+             exhausted, in {}), and pysock stopped it. Natively this is a crash or a RecursionError; build or free the \
+             structure it was working on less deeply",
+            WASM_STACK >> 20,
+            self.innermost.join(" < ")
+        )
+    }
+}
+
+impl std::error::Error for StackExhausted {}
+
+impl StackExhausted {
+    /// The run's error as a [`StackExhausted`], if it is wasmtime's trap for an exhausted stack.
+    fn from_trap(e: &wasmtime::Error) -> Option<StackExhausted> {
+        if e.downcast_ref::<wasmtime::Trap>() != Some(&wasmtime::Trap::StackOverflow) {
+            return None;
+        }
+        // The recursion's distinct functions, from the innermost frame out.
+        let mut innermost: Vec<String> = Vec::new();
+        for frame in e.downcast_ref::<wasmtime::WasmBacktrace>().map(|b| b.frames()).unwrap_or_default() {
+            let name = frame.func_name().unwrap_or("?").to_string();
+            if innermost.contains(&name) || innermost.len() == 4 {
+                break;
+            }
+            innermost.push(name);
+        }
+        Some(StackExhausted { innermost })
+    }
+}
+
 /// Whether a run's error is WASI libc's trap in a wait that nothing could end.
 fn is_deadlock(e: &wasmtime::Error) -> bool {
     let waited = || {
@@ -533,7 +577,10 @@ fn run_here(engine: &Engine, component: &Component, options: &RunOptions) -> Res
             Some(exit) => exit.0,
             None if interrupted => return Err(TimeLimitExceeded(options.time_limit.unwrap_or_default()).into()),
             None if is_deadlock(&e) => return Err(Deadlock.into()),
-            None => bail!(e),
+            None => match StackExhausted::from_trap(&e) {
+                Some(exhausted) => return Err(exhausted.into()),
+                None => bail!(e),
+            },
         },
     };
     let (stdout, stderr) = captured.map(|(out, err)| (out.contents().to_vec(), err.contents().to_vec())).unwrap_or_default();

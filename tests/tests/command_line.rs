@@ -799,6 +799,26 @@ fn a_wait_no_thread_can_end_is_reported_as_a_deadlock() {
     assert!(stopped.downcast_ref::<pysock::runtime::Deadlock>().is_some(), "{stopped:#}");
 }
 
+/// C code that recurses through the whole wasm stack (freeing deques nested a million deep, which
+/// CPython does not defer, and which crashes python3 3.11) stops the run with a message that says
+/// so instead of a wasm backtrace, and an embedder gets a typed error. Output before it is kept.
+#[test]
+fn c_recursion_through_the_whole_stack_is_reported_as_such() {
+    let script = "import collections\nchain = None\nfor _ in range(1_000_000):\n    chain = collections.deque([chain])\nprint('built', flush=True)\ndel chain\nprint('freed')\n";
+    let out = sandbox(&[], &["-c", script], "");
+    assert_eq!(text(&out.stdout), "built\n");
+    assert_eq!(out.status.code(), Some(2));
+    let said = text(&out.stderr);
+    assert!(said.starts_with("pysock: the program's C code recursed through the sandbox's whole stack (64 MiB"), "{said}");
+    assert!(said.contains("deque_"), "names the functions: {said}");
+    assert!(!said.contains("wasm backtrace"), "{said}");
+
+    use pysock::runtime::{Python, RunOptions};
+    let python = Python::load(&pysock_tests::root(), Default::default()).unwrap();
+    let stopped = python.run(&["-c", script], RunOptions { capture_output: true, ..Default::default() }).unwrap_err();
+    assert!(stopped.downcast_ref::<pysock::runtime::StackExhausted>().is_some(), "{stopped:#}");
+}
+
 /// The first run with an empty cache says, in one line, that it compiles the interpreter; the next
 /// loads what it kept there and says nothing.
 #[test]
