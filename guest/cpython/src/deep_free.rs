@@ -1,4 +1,4 @@
-//! Freeing deep structures, and deep C recursion, as python3 does.
+//! Freeing deep structures as python3 does: CPython's trashcan, made to see depth in wasm.
 //!
 //! CPython frees a chain of objects (a linked list of a program's objects, a list nested in a list a
 //! million times, a chain of exceptions raised `from` each other) by recursion, one deallocation
