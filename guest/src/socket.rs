@@ -845,7 +845,16 @@ impl<H: Host> Core<H> {
             match self.host.take_error(sock).map_err(os)? {
                 None | Some(Errno::Eisconn) => {}
                 Some(Errno::Eintr | Errno::Eagain) => continue,
-                Some(e) => return Err(os(e)),
+                Some(e) => {
+                    if mode == Mode::Blocking {
+                        // A blocking connect(2) that fails disconnects the socket (connect with
+                        // AF_UNSPEC), so the next connect is a new attempt. The non-blocking one
+                        // we waited on leaves the failed attempt in place, and its next connect
+                        // would fail with ECONNABORTED, as timeout mode's does natively.
+                        let _ = self.host.disconnect(sock);
+                    }
+                    return Err(os(e));
+                }
             }
             if mode == Mode::Blocking {
                 // A blocking connect(2) consumes the kernel's one-time "0" that reports completion,

@@ -130,6 +130,14 @@ fn wildcard_binds_match_native_cpython() {
     assert_matches_native("wildcard_binds.py");
 }
 
+/// A socket connected again after its connect failed: a blocking one tries anew (ECONNREFUSED again,
+/// then the server that came up), timeout and non-blocking modes report ECONNABORTED first, and the
+/// local address is left as the kernel leaves it, as native CPython's.
+#[test]
+fn connecting_again_after_a_failure_matches_native_cpython() {
+    assert_matches_native("connect_again.py");
+}
+
 /// A blocking recv on a dual-stack wildcard UDP socket, which the sandbox keeps as two kernel sockets
 /// (::1 and 127.0.0.1), wakes for a datagram from either family, sent after it began to wait.
 #[test]
