@@ -18,7 +18,9 @@ pub struct OsError {
 
 /// Which `ssl` exception class, and through it the `errno` CPython gives it (SSL_ERROR_*).
 /// `None` is an SSLError with errno 0: one of `_ssl`'s own failures that CPython reports through
-/// OpenSSL's error path (cadata without a certificate).
+/// OpenSSL's error path (cadata without a certificate). `Setup` is an SSLError from setting up a
+/// context (`load_cert_chain`, `load_verify_locations`), whose errno CPython takes from OpenSSL's
+/// error queue rather than from SSL_get_error: the reason's number ([`crate::ssl::reason_number`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SslErrorKind {
     Ssl,
@@ -29,6 +31,7 @@ pub enum SslErrorKind {
     Eof,
     CertVerification,
     None,
+    Setup,
 }
 
 /// An `ssl` exception as CPython builds it: `[library: reason] message`, and for certificate

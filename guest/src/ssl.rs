@@ -87,6 +87,30 @@ pub fn from_engine(e: TlsError) -> Error {
     })
 }
 
+/// A host engine error from setting up a context, as the `ssl` exception: an SSLError numbered
+/// as OpenSSL numbers its reason.
+fn from_setup(e: TlsError) -> Error {
+    match from_engine(e) {
+        Error::Ssl(e) if e.kind == SslErrorKind::Ssl => Error::Ssl(SslError { kind: SslErrorKind::Setup, ..e }),
+        other => other,
+    }
+}
+
+/// The errno of a [`SslErrorKind::Setup`] error: ERR_GET_REASON of the error OpenSSL leaves last on
+/// its queue, which `_ssl.c` reports for a context's failures (116 for a key that does not match
+/// its certificate; a PEM file that will not load is ERR_R_PEM_LIB, 9 with OpenSSL's "common
+/// reason" flag). A reason pysock has no number for reads as SSL_ERROR_SSL, as a connection's do.
+pub fn reason_number(e: &SslError) -> i32 {
+    const COMMON: i32 = 0x80000;
+    match (e.library.as_str(), e.reason.as_str(), e.message.as_str()) {
+        ("X509", "KEY_VALUES_MISMATCH", _) => 116,
+        ("X509", "NO_CERTIFICATE_OR_CRL_FOUND", _) => 136,
+        ("PEM", "NO_START_LINE", _) => 108,
+        (_, "", "PEM lib") => COMMON | 9,
+        _ => 1,
+    }
+}
+
 /// The versions rustls can negotiate within `minimum..=maximum` (TLSVersion values), or None when
 /// none: rustls has nothing below TLS 1.2.
 fn effective_versions(minimum: i32, maximum: i32) -> Option<(ProtocolVersion, ProtocolVersion)> {
@@ -166,7 +190,7 @@ impl<T: Tls> Context<T> {
 
     /// `load_cert_chain` once the face has read the files: certificate chain and key, PEM.
     pub fn load_cert_chain(&self, chain_pem: &[u8], key_pem: &[u8], password: Option<&[u8]>) -> Result<(), Error> {
-        self.config.set_identity(chain_pem, key_pem, password).map_err(from_engine)
+        self.config.set_identity(chain_pem, key_pem, password).map_err(from_setup)
     }
 
     /// `set_default_verify_paths`: adds what the embedder configured for default contexts. The host
@@ -311,7 +335,7 @@ impl<T: Tls> Context<T> {
             Err(_) if source == TrustSource::Cadata => {
                 Err(ssl_error(SslErrorKind::None, "", "no start line: cadata does not contain a certificate"))
             }
-            Err(e) => Err(from_engine(e)),
+            Err(e) => Err(from_setup(e)),
             Ok(_) if source == TrustSource::Capath => {
                 self.looked_up.borrow_mut().extend(self.config.trust_anchors().into_iter().skip(before));
                 Ok(())

@@ -500,7 +500,6 @@ fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'sta
     use pkcs8::der::Decode;
     let pem_lib = || error_in("SSL", ErrorKind::Ssl, "", "PEM lib");
     let no_password = || error(ErrorKind::Ssl, "BAD_PASSWORD_READ", "the private key is encrypted and no password was given");
-    let bad_decrypt = || error(ErrorKind::Ssl, "BAD_DECRYPT", "bad decrypt");
     let text = std::str::from_utf8(pem).map_err(|_| pem_lib())?;
     const BEGIN: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
     const END: &str = "-----END ENCRYPTED PRIVATE KEY-----";
@@ -509,7 +508,8 @@ fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'sta
             return legacy_pem::decrypt(text, password).map_err(|e| match e {
                 legacy_pem::LegacyPemError::Malformed => pem_lib(),
                 legacy_pem::LegacyPemError::NoPassword => no_password(),
-                legacy_pem::LegacyPemError::BadDecrypt => bad_decrypt(),
+                // OpenSSL's queue ends with PEM lib, under its "bad decrypt", and CPython reports the last.
+                legacy_pem::LegacyPemError::BadDecrypt => pem_lib(),
             });
         }
         return PrivateKeyDer::from_pem_slice(pem).map_err(|_| pem_lib());
@@ -518,7 +518,7 @@ fn private_key(pem: &[u8], password: Option<&[u8]>) -> Result<PrivateKeyDer<'sta
     let (_, der) = pkcs8::der::pem::decode_vec(block.as_bytes()).map_err(|_| pem_lib())?;
     let encrypted = pkcs8::EncryptedPrivateKeyInfo::from_der(&der).map_err(|_| pem_lib())?;
     let password = password.ok_or_else(no_password)?;
-    let plain = encrypted.decrypt(password).map_err(|_| bad_decrypt())?;
+    let plain = encrypted.decrypt(password).map_err(|_| pem_lib())?;
     Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 

@@ -1,5 +1,5 @@
 # load_cert_chain with an encrypted PKCS#8 key: the right password as str, bytes and a callable work;
-# a wrong, missing, oversized or mistyped password fails as native CPython's does.
+# a wrong, oversized or mistyped password fails as native CPython's does (a missing one: README).
 # usage: encrypted_key.py CERT_PEM ENCRYPTED_KEY_PEM   (the key's password is "secret")
 import ssl
 import sys
@@ -13,7 +13,10 @@ def attempt(label, password):
         ctx.load_cert_chain(cert, key, password=password)
         print(label, "-> ok")
     except Exception as e:
-        print(label, "->", type(e).__name__)
+        # SSLError's errno and text (without where it was raised) as well as its class: a wrong
+        # password reads as OpenSSL's last error, "[SSL] PEM lib", number 524297.
+        text = str(e).split(" (_ssl.c")[0].split(" (pysock)")[0]
+        print(label, "->", type(e).__name__, getattr(e, "errno", None) if isinstance(e, ssl.SSLError) else "", text)
 
 
 attempt("str", "secret")

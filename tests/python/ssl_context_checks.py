@@ -1,7 +1,7 @@
 # _ssl's own checks and objects, where CPython 3.11 and 3.13 agree: Certificate objects and the
 # verified chain, server_hostname, set_ecdh_curve, load_dh_params, cadata and cafile errors, password
-# callbacks, verify_flags, cert_store_stats/get_ca_certs, a PROTOCOL_TLSv1_2 context, MemoryBIO
-# buffers and how want-read errors read. tests/tests/sandbox.rs compares this with native CPython.
+# callbacks, load_cert_chain's errors and their numbers, verify_flags, cert_store_stats/get_ca_certs,
+# a PROTOCOL_TLSv1_2 context, MemoryBIO buffers and how want-read errors read. tests/tests/sandbox.rs compares this with native CPython.
 # usage: ssl_context_checks.py CERTS_DIR
 import os
 import _ssl
@@ -59,6 +59,8 @@ except FileNotFoundError:
 for cadata in ("nothing", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", b"\x30\x03abc", b"junk"):
     attempt(f"cadata {cadata!r:.20}", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=cadata))
 attempt("cafile with only a key", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(key))
+attempt("a key as the certificate", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(key))
+attempt("another certificate's key", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, os.path.join(certs, "ca.key")))
 attempt("password callback returns 42", lambda: server.load_cert_chain(cert, key, password=lambda: 42))
 attempt("verify_flags = None", lambda: setattr(server, "verify_flags", None))
 attempt("verify_flags = VERIFY_CRL_CHECK_LEAF", lambda: setattr(server, "verify_flags", ssl.VERIFY_CRL_CHECK_LEAF))

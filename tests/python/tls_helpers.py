@@ -7,7 +7,8 @@ import ssl
 def attempt(label, f):
     """Prints `label -> ok` (or the result), or the exception's class and text, without what
     differs between builds (CPython's `(_ssl.c:NNN)`, pysock's `(pysock)`, errno's numbers); SSLErrors
-    also show their library and reason."""
+    also show their library, reason and errno (SSL_get_error's number from a connection, OpenSSL's
+    reason number from setting up a context)."""
     try:
         result = f()
         print(label, "->", "ok" if result is None else result)
@@ -15,7 +16,7 @@ def attempt(label, f):
         text = str(e).split(" (_ssl.c")[0].split(" (pysock)")[0]
         if isinstance(e, OSError) and not isinstance(e, ssl.SSLError) and e.errno:
             text = f"{errno.errorcode.get(e.errno, e.errno)} {e.strerror}"
-        extra = [getattr(e, a, "-") for a in ("library", "reason")] if isinstance(e, ssl.SSLError) else []
+        extra = [getattr(e, a, "-") for a in ("library", "reason", "errno")] if isinstance(e, ssl.SSLError) else []
         print(label, "->", type(e).__name__, text, *extra)
 
 

@@ -85,7 +85,7 @@ pub fn to_py(py: Python<'_>, e: Error) -> PyErr {
 /// `verify_code` and `verify_message`. One of `_ssl`'s own checks (no errno, library or reason) is
 /// just `SSLError(message)`.
 fn ssl_exception(py: Python<'_>, e: SslError) -> PyErr {
-    let (class, code) = crate::ssl::exception_class(py, e.kind);
+    let (class, code) = crate::ssl::exception_class(py, &e);
     let (library, reason) = (Some(e.library).filter(|l| !l.is_empty()), Some(e.reason).filter(|r| !r.is_empty()));
     let build = || -> PyResult<Bound<'_, PyAny>> {
         if code == crate::ssl::SSL_ERROR_SSL && library.is_none() && reason.is_none() {

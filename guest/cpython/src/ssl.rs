@@ -17,7 +17,7 @@ use pyo3::prelude::*;
 use pyo3::pyclass::{PyTraverseError, PyVisit};
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyCFunction, PyDict, PyList, PyString, PyTuple, PyType, PyWeakrefReference};
-use pysock_guest::errno::{Error, SslErrorKind};
+use pysock_guest::errno::{Error, SslError, SslErrorKind};
 use pysock_guest::ssl::{self as core_ssl, SharedBio, TrustSource};
 use pysock_guest::{ciphers, x509};
 use std::cell::{Cell, RefCell};
@@ -70,11 +70,11 @@ struct Classes {
 
 static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
 
-/// The class and errno of an `ssl` exception of `kind`.
-pub fn exception_class(py: Python<'_>, kind: SslErrorKind) -> (Bound<'_, PyType>, i32) {
+/// The class and errno of the `ssl` exception for `e`.
+pub fn exception_class<'py>(py: Python<'py>, e: &SslError) -> (Bound<'py, PyType>, i32) {
     // The module's import made them; making them cannot fail after that.
     let c = CLASSES.get_or_try_init(py, || make_classes(py)).expect("the ssl exception classes are made at import");
-    let (class, code) = match kind {
+    let (class, code) = match e.kind {
         SslErrorKind::Ssl => (&c.error, SSL_ERROR_SSL),
         SslErrorKind::ZeroReturn => (&c.zero_return, SSL_ERROR_ZERO_RETURN),
         SslErrorKind::WantRead => (&c.want_read, SSL_ERROR_WANT_READ),
@@ -83,6 +83,7 @@ pub fn exception_class(py: Python<'_>, kind: SslErrorKind) -> (Bound<'_, PyType>
         SslErrorKind::Eof => (&c.eof, SSL_ERROR_EOF),
         SslErrorKind::CertVerification => (&c.cert_verification, SSL_ERROR_SSL),
         SslErrorKind::None => (&c.error, 0),
+        SslErrorKind::Setup => (&c.error, core_ssl::reason_number(e)),
     };
     (class.bind(py).clone(), code)
 }
@@ -636,7 +637,7 @@ impl SslContext {
             return Ok(());
         }
         Err(to_py(py, Error::Ssl(pysock_guest::errno::SslError {
-            kind: SslErrorKind::Ssl,
+            kind: SslErrorKind::Setup,
             library: "PEM".into(),
             reason: "NO_START_LINE".into(),
             message: "no start line".into(),
@@ -1184,16 +1185,7 @@ fn _test_decode_cert(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Py<PyD
     })?;
     let text = String::from_utf8_lossy(&pem).into_owned();
     let (header, footer) = ("-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----");
-    let no_start = || {
-        to_py(py, Error::Ssl(pysock_guest::errno::SslError {
-            kind: SslErrorKind::Ssl,
-            library: "PEM".into(),
-            reason: "NO_START_LINE".into(),
-            message: "no start line".into(),
-            verify_code: 0,
-            verify_message: String::new(),
-        }))
-    };
+    let no_start = || to_py(py, core_ssl::ssl_error(SslErrorKind::Ssl, "", "Error decoding PEM-encoded file"));
     let start = text.find(header).ok_or_else(no_start)?;
     let end = text[start..].find(footer).map(|e| start + e + footer.len()).ok_or_else(no_start)?;
     let der = py.import("ssl")?.call_method1("PEM_cert_to_DER_cert", (&text[start..end],))?;
