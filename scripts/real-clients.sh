@@ -3,7 +3,7 @@
 # requests over HTTPS (verification on and off, a wrong CA, a wrong host name and IP, a self-signed
 # certificate from `openssl req -x509` and one from a local CA's `openssl req -x509 -CA`, trusted and not), httpx (its
 # blocking and asyncio clients), redis-py (plain and TLS) against redis-server, pg8000 against
-# PostgreSQL, websockets (asyncio) and websocket-client (blocking, with a timeout), the stdlib's smtplib with STARTTLS against aiosmtpd, and aiohttp (its
+# PostgreSQL, websockets (asyncio) and websocket-client (blocking, with a timeout), the stdlib's smtplib and aiosmtplib with STARTTLS against aiosmtpd, httplib2 over HTTPS, and aiohttp (its
 # client against the HTTPS server; its server and client in one program; web.run_app ended by SIGALRM), and HTTPS through a CONNECT
 # proxy, plain and over TLS (TLS inside TLS), dnspython (UDP and TCP, blocking and asyncio) against
 # dnsmasq, paho-mqtt against mosquitto, pymemcache against memcached, ftplib (passive and active

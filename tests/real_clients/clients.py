@@ -182,6 +182,35 @@ def smtp_round(context):
 outcome("smtplib STARTTLS", lambda: smtp_round(trusting))
 outcome("smtplib STARTTLS wrong CA", lambda: smtp_round(ssl.create_default_context(cafile=other_ca)))
 
+import aiosmtplib  # noqa: E402
+
+
+async def aiosmtplib_round(context):
+    """asyncio SMTP: STARTTLS upgrades the loop's transport in place (loop.start_tls)."""
+    message = "Subject: pysock\r\n\r\n" + "a line of the body\r\n" * 20000
+    smtp = aiosmtplib.SMTP(hostname="localhost", port=servers["smtp"], timeout=5, start_tls=False)
+    async with smtp:
+        started = (await smtp.starttls(tls_context=context)).code
+        errors, reply = await smtp.sendmail("a@example.com", ["b@example.com"], message)
+        return started, errors, reply, (await smtp.noop()).code
+
+
+outcome("aiosmtplib STARTTLS", lambda: asyncio.run(aiosmtplib_round(trusting)))
+outcome("aiosmtplib STARTTLS wrong CA", lambda: asyncio.run(aiosmtplib_round(ssl.create_default_context(cafile=other_ca))))
+
+import httplib2  # noqa: E402
+
+
+def httplib2_get(**kw):
+    """httplib2 wraps its own sockets in its own SSLContext (ca_certs, or no verification)."""
+    response, body = httplib2.Http(timeout=5, **kw).request(https, "GET")
+    return response.status, body
+
+
+outcome("httplib2 verified", lambda: httplib2_get(ca_certs=ca))
+outcome("httplib2 unverified", lambda: httplib2_get(disable_ssl_certificate_validation=True))
+outcome("httplib2 wrong CA", lambda: httplib2_get(ca_certs=other_ca))
+
 import websockets.asyncio.client  # noqa: E402
 
 
