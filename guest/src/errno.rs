@@ -18,9 +18,10 @@ pub struct OsError {
 
 /// Which `ssl` exception class, and through it the `errno` CPython gives it (SSL_ERROR_*).
 /// `None` is an SSLError with errno 0: one of `_ssl`'s own failures that CPython reports through
-/// OpenSSL's error path (cadata without a certificate). `Setup` is an SSLError from setting up a
-/// context (`load_cert_chain`, `load_verify_locations`), whose errno CPython takes from OpenSSL's
-/// error queue rather than from SSL_get_error: the reason's number ([`crate::ssl::reason_number`]).
+/// OpenSSL's error path (cadata without a certificate). `Queued` is an SSLError whose errno CPython
+/// takes from OpenSSL's error queue rather than from SSL_get_error: the reason's number
+/// ([`crate::ssl::reason_number`]). Setting up a context fails so (`load_cert_chain`,
+/// `load_verify_locations`), and so does `verify_client_post_handshake`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SslErrorKind {
     Ssl,
@@ -31,7 +32,7 @@ pub enum SslErrorKind {
     Eof,
     CertVerification,
     None,
-    Setup,
+    Queued,
 }
 
 /// An `ssl` exception as CPython builds it: `[library: reason] message`, and for certificate

@@ -91,12 +91,12 @@ pub fn from_engine(e: TlsError) -> Error {
 /// as OpenSSL numbers its reason.
 fn from_setup(e: TlsError) -> Error {
     match from_engine(e) {
-        Error::Ssl(e) if e.kind == SslErrorKind::Ssl => Error::Ssl(SslError { kind: SslErrorKind::Setup, ..e }),
+        Error::Ssl(e) if e.kind == SslErrorKind::Ssl => Error::Ssl(SslError { kind: SslErrorKind::Queued, ..e }),
         other => other,
     }
 }
 
-/// The errno of a [`SslErrorKind::Setup`] error: ERR_GET_REASON of the error OpenSSL leaves last on
+/// The errno of a [`SslErrorKind::Queued`] error: ERR_GET_REASON of the error OpenSSL leaves last on
 /// its queue, which `_ssl.c` reports for a context's failures (116 for a key that does not match
 /// its certificate; a PEM file that will not load is ERR_R_PEM_LIB, 9 with OpenSSL's "common
 /// reason" flag). A reason pysock has no number for reads as SSL_ERROR_SSL, as a connection's do.
@@ -106,6 +106,8 @@ pub fn reason_number(e: &SslError) -> i32 {
         ("X509", "KEY_VALUES_MISMATCH", _) => 116,
         ("X509", "NO_CERTIFICATE_OR_CRL_FOUND", _) => 136,
         ("PEM", "NO_START_LINE", _) => 108,
+        ("SSL", "WRONG_SSL_VERSION", _) => 266,
+        ("SSL", "NOT_SERVER", _) => 284,
         (_, "", "PEM lib") => COMMON | 9,
         _ => 1,
     }
@@ -544,9 +546,31 @@ pub struct SslSocket<T: Tls> {
     /// `unwrap()` sent close_notify: writes are refused and a closed read is an error, not `b''`
     /// (OpenSSL's SSL_SENT_SHUTDOWN).
     shut_down: Cell<bool>,
-    /// A handshake, read or write failed for good (OpenSSL's fatal state): from then on a read or
-    /// write is SSLEOFError and a handshake SSLSyscallError, whatever the first error was.
-    broken: Cell<bool>,
+    /// A handshake, read or write failed for good (OpenSSL's fatal state), and how: later calls
+    /// raise what OpenSSL gives in that state, whatever the first error was (see `after_failure`).
+    broken: Cell<Option<Failure>>,
+}
+
+/// How a session failed for good.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Failure {
+    /// This side found the fault (and sent the fatal alert), or the transport ended.
+    Here,
+    /// The peer's fatal alert ended it. OpenSSL marks that as the peer's shutdown
+    /// (SSL_RECEIVED_SHUTDOWN) with no warning alert stored, which SSL_get_error reads as
+    /// SSL_ERROR_ZERO_RETURN from then on.
+    PeerAlert,
+}
+
+impl Failure {
+    fn of(e: &SslError) -> Option<Failure> {
+        match e.kind {
+            // OpenSSL names a received alert's reason `<version>_ALERT_<alert>`.
+            SslErrorKind::Ssl if e.reason.contains("_ALERT_") => Some(Failure::PeerAlert),
+            SslErrorKind::Ssl | SslErrorKind::CertVerification | SslErrorKind::Eof => Some(Failure::Here),
+            _ => None,
+        }
+    }
 }
 
 impl<T: Tls> SslSocket<T> {
@@ -579,7 +603,7 @@ impl<T: Tls> SslSocket<T> {
             bios: None,
             in_flight: Cell::new(None),
             shut_down: Cell::new(false),
-            broken: Cell::new(false),
+            broken: Cell::new(None),
         })
     }
 
@@ -601,6 +625,27 @@ impl<T: Tls> SslSocket<T> {
             ProtocolVersion::Tls13 => "TLSv1.3",
             ProtocolVersion::Tls12 => "TLSv1.2",
         })
+    }
+
+    /// `verify_client_post_handshake()`, whose checks come in SSL_verify_client_post_handshake's
+    /// order. rustls cannot ask for a client's certificate after the handshake, so a TLS 1.3 server
+    /// that passes them says so.
+    pub fn verify_client_post_handshake(&self) -> Result<(), Error> {
+        let refused = |reason: &str, message: &str| Err(ssl_error(SslErrorKind::Queued, reason, message));
+        if self.version() != Some("TLSv1.3") {
+            return refused("WRONG_SSL_VERSION", "wrong ssl version");
+        }
+        if !self.server_side {
+            return refused("NOT_SERVER", "not server");
+        }
+        Err(Error::Ssl(SslError {
+            library: "SSL".into(),
+            message: "post-handshake authentication is not supported".into(),
+            kind: SslErrorKind::Ssl,
+            reason: String::new(),
+            verify_code: 0,
+            verify_message: String::new(),
+        }))
     }
 
     /// `cipher()`: OpenSSL's name of the suite, the protocol and the secret bits.
@@ -700,7 +745,7 @@ enum Io<'a, H: Host> {
 }
 
 /// Which SSL call is running, for CPython's timeout messages.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Handshake,
     Read,
@@ -835,21 +880,28 @@ impl<H: Host> Core<H> {
     /// Notes a fatal failure of `result` in `ssl` (see [`SslSocket::broken`]).
     fn fatal<T>(ssl: &SslSocket<H::Tls>, result: Result<T, Error>) -> Result<T, Error> {
         if let Err(Error::Ssl(e)) = &result {
-            if matches!(e.kind, SslErrorKind::Ssl | SslErrorKind::CertVerification | SslErrorKind::Eof) {
-                ssl.broken.set(true);
+            if let Some(failure) = Failure::of(e) {
+                ssl.broken.set(Some(failure));
             }
         }
         result
     }
 
-    /// What a call on a broken session raises instead of doing anything: CPython's reading of
-    /// SSL_ERROR_SYSCALL with no error queued (SSL_do_handshake returns -1, SSL_read_ex and
-    /// SSL_write_ex 0).
+    /// What a call on a broken session raises instead of doing anything. After the peer's alert,
+    /// SSL_ERROR_ZERO_RETURN (a read of it is `b''`, in [`Self::ssl_read`]). Otherwise CPython's
+    /// reading of SSL_ERROR_SYSCALL with no error queued: SSL_read_ex and SSL_write_ex return 0,
+    /// which is SSLEOFError; SSL_do_handshake returns -1, which is SSLEOFError on a socket (no
+    /// errno) and SSLSyscallError on an SSLObject (no socket).
     fn after_failure(ssl: &SslSocket<H::Tls>, op: Op) -> Result<(), Error> {
-        match op {
-            _ if !ssl.broken.get() => Ok(()),
-            Op::Handshake => Err(ssl_error(SslErrorKind::Syscall, "", "Some I/O error occurred")),
-            _ => Err(ssl_error(SslErrorKind::Eof, "", "EOF occurred in violation of protocol")),
+        match ssl.broken.get() {
+            None => Ok(()),
+            Some(Failure::PeerAlert) => {
+                Err(ssl_error(SslErrorKind::ZeroReturn, "", "TLS/SSL connection has been closed (EOF)"))
+            }
+            Some(Failure::Here) if op == Op::Handshake && ssl.bios.is_some() => {
+                Err(ssl_error(SslErrorKind::Syscall, "", "Some I/O error occurred"))
+            }
+            Some(Failure::Here) => Err(ssl_error(SslErrorKind::Eof, "", "EOF occurred in violation of protocol")),
         }
     }
 
@@ -881,7 +933,11 @@ impl<H: Host> Core<H> {
             return Err(value("size should not be negative"));
         }
         let mut io = Io::new(self, obj, ssl, Op::Read)?;
-        Self::after_failure(ssl, Op::Read)?;
+        match Self::after_failure(ssl, Op::Read) {
+            // As a clean close_notify reads (below).
+            Err(Error::Ssl(e)) if e.kind == SslErrorKind::ZeroReturn && !ssl.shut_down.get() => return Ok(Vec::new()),
+            other => other?,
+        }
         Self::fatal(ssl, self.read(&mut io, obj, ssl, len))
     }
 

@@ -30,10 +30,12 @@ def methods(label, obj):
 c, s, bios = pair(client_ctx, server_ctx)
 methods("fresh client", c)
 attempt("fresh client unwrap", c.unwrap)
+attempt("fresh client verify_client_post_handshake", c.verify_client_post_handshake)
 
 # Established, then shut down from the client's side, then from both.
 c, s, bios = pair(client_ctx, server_ctx)
 print("handshake", handshake(c, s, bios))
+attempt("client verify_client_post_handshake", c.verify_client_post_handshake)
 c.write(b"hello")
 transfer(bios)
 attempt("server read", s.read)
@@ -54,6 +56,32 @@ print("failed handshake", handshake(c, s, bios))
 methods("failed client", c)
 attempt("failed client do_handshake again", c.do_handshake)
 attempt("failed client unwrap", c.unwrap)
+# The server failed on the client's alert, which OpenSSL keeps as the peer's shutdown.
+methods("failed server", s)
+attempt("failed server do_handshake again", s.do_handshake)
+
+# The same failure over a socket pair: there a failed side's handshake has no socket error to
+# report, which CPython reads as EOF.
+a, b = socket.socketpair()
+sock = client_ctx.wrap_socket(a, server_hostname="wrong.example", do_handshake_on_connect=False)
+peer = server_ctx.wrap_socket(b, server_side=True, do_handshake_on_connect=False)
+failed = {}
+for name, side in (("client", sock), ("server", peer)) * 4:
+    side.setblocking(False)
+    if name not in failed:
+        try:
+            side.do_handshake()
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+            pass
+        except ssl.SSLError as e:
+            failed[name] = f"{type(e).__name__} {e.reason}"
+print("failed socket handshake", failed)
+for name, side in (("client", sock), ("server", peer)):
+    for call, f in (("do_handshake", side.do_handshake), ("send", lambda: side.send(b"x")),
+                    ("recv", lambda: side.recv(1)), ("pending", side.pending)):
+        attempt(f"failed {name} socket {call}", f)
+sock.close()
+peer.close()
 
 # An SSLSocket after close(), with and without a handshake first.
 for shake in (False, True):

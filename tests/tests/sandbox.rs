@@ -378,8 +378,8 @@ fn ssl_nonblocking_bulk_matches_native_cpython() {
     assert_matches_native_with("ssl_nonblocking_bulk.py", &[&certs], &[certs.as_os_str()]);
 }
 
-/// An SSLObject's methods before its handshake, half closed and after unwrap() on both sides, as
-/// native CPython.
+/// An SSLObject's methods before its handshake, half closed and after unwrap() on both sides, and
+/// both sides' calls after a failed handshake (over MemoryBIOs and over sockets), as native CPython.
 #[test]
 fn ssl_states_match_native_cpython() {
     let certs = conformance_dir().join("certs");

@@ -83,7 +83,7 @@ pub fn exception_class<'py>(py: Python<'py>, e: &SslError) -> (Bound<'py, PyType
         SslErrorKind::Eof => (&c.eof, SSL_ERROR_EOF),
         SslErrorKind::CertVerification => (&c.cert_verification, SSL_ERROR_SSL),
         SslErrorKind::None => (&c.error, 0),
-        SslErrorKind::Setup => (&c.error, core_ssl::reason_number(e)),
+        SslErrorKind::Queued => (&c.error, core_ssl::reason_number(e)),
     };
     (class.bind(py).clone(), code)
 }
@@ -637,7 +637,7 @@ impl SslContext {
             return Ok(());
         }
         Err(to_py(py, Error::Ssl(pysock_guest::errno::SslError {
-            kind: SslErrorKind::Setup,
+            kind: SslErrorKind::Queued,
             library: "PEM".into(),
             reason: "NO_START_LINE".into(),
             message: "no start line".into(),
@@ -977,14 +977,7 @@ impl SslSocket {
     }
 
     fn verify_client_post_handshake(&self, py: Python<'_>) -> PyResult<()> {
-        Err(to_py(py, Error::Ssl(pysock_guest::errno::SslError {
-            kind: SslErrorKind::Ssl,
-            library: "SSL".into(),
-            reason: String::new(),
-            message: "post-handshake authentication is not supported".into(),
-            verify_code: 0,
-            verify_message: String::new(),
-        })))
+        self.core.verify_client_post_handshake().map_err(|e| to_py(py, e))
     }
 
     #[getter]
