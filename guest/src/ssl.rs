@@ -996,7 +996,8 @@ impl<H: Host> Core<H> {
     /// `unwrap()`: send close_notify, then wait for the peer's.
     pub fn ssl_shutdown(&self, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
         let mut io = Io::new(self, obj, ssl, Op::Read)?;
-        if ssl.conn.is_handshaking() {
+        // OpenSSL's fatal state counts as "in init" too.
+        if ssl.conn.is_handshaking() || ssl.broken.get().is_some() {
             return Err(ssl_error(SslErrorKind::Ssl, "SHUTDOWN_WHILE_IN_INIT", "shutdown while in init"));
         }
         ssl.conn.close();
@@ -1004,7 +1005,13 @@ impl<H: Host> Core<H> {
         io.flush(ssl)?;
         loop {
             match ssl.conn.read(CHUNK) {
-                Ok(_) => {}
+                Ok(data) if data.is_empty() => {}
+                // The program's data, unread when it asked to shut down, or sent by the peer before
+                // its own close_notify: OpenSSL fails the session rather than drop it.
+                Ok(_) => {
+                    let unread = ssl_error(SslErrorKind::Ssl, "APPLICATION_DATA_AFTER_CLOSE_NOTIFY", "application data after close notify");
+                    return Self::fatal(ssl, Err(unread));
+                }
                 Err(e) if e.kind == TlsErrorKind::WantRead => io.fill(ssl)?,
                 Err(e) if matches!(e.kind, TlsErrorKind::ZeroReturn | TlsErrorKind::Eof) => return Ok(()),
                 Err(e) => return Err(from_engine(e)),

@@ -50,6 +50,21 @@ methods("unwrapped client", c)
 methods("unwrapped server", s)
 attempt("unwrapped client do_handshake", c.do_handshake)
 
+# unwrap() with the peer's data unread: in the transport, partly read, or ahead of the peer's own
+# close_notify. OpenSSL fails the session rather than drop the data.
+for case in ("unread", "partly read", "before close_notify"):
+    c, s, bios = pair(client_ctx, server_ctx)
+    handshake(c, s, bios)
+    s.write(b"data")
+    if case == "before close_notify":
+        attempt(f"{case}: server unwrap", s.unwrap)
+    transfer(bios)
+    if case == "partly read":
+        attempt(f"{case}: client read(1)", lambda: c.read(1))
+    attempt(f"{case}: client unwrap", c.unwrap)
+    attempt(f"{case}: client read", c.read)
+    attempt(f"{case}: client unwrap again", c.unwrap)
+
 # After a failed handshake (the server's certificate lacks the name the client asked for).
 c, s, bios = pair(client_ctx, server_ctx, hostname="wrong.example")
 print("failed handshake", handshake(c, s, bios))
