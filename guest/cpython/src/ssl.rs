@@ -556,7 +556,11 @@ impl SslContext {
             let capath = os.call_method1("fsdecode", (capath,))
                 .map_err(|_| PyTypeError::new_err("capath should be a valid filesystem path"))?;
             let capath = &capath;
-            let mut names: Vec<String> = os.call_method1("listdir", (capath,))?.extract()?;
+            // Nor does OpenSSL look at the folder now: one it cannot read is no error, only no trust.
+            let mut names: Vec<String> = match os.call_method1("listdir", (capath,)) {
+                Ok(names) => names.extract()?,
+                Err(_) => Vec::new(),
+            };
             names.sort();
             for name in names {
                 let path = os.getattr("path")?.call_method1("join", (capath, name))?;
