@@ -1131,6 +1131,27 @@ pub struct TlsConnection {
     own: Option<Result<Arc<rustls::ServerConfig>, Error>>,
     /// The suites the client offered (a server's `shared_ciphers()`).
     offered: Vec<rustls::CipherSuite>,
+    /// The first bytes the peer sent, up to a record header's five: to tell a peer that does not
+    /// speak TLS (see [`not_tls`]).
+    first_bytes: Vec<u8>,
+}
+
+/// The error for a peer whose first record is not TLS at all (its header's major version is not
+/// 3), as OpenSSL names it, or None for one that is. OpenSSL sends no alert to such a peer, and a
+/// server names a plain HTTP request or proxy request for what it is.
+fn not_tls(first_bytes: &[u8], server_side: bool) -> Option<Error> {
+    if first_bytes.len() < 5 || first_bytes[1] == 3 {
+        return None;
+    }
+    let starts = |prefix: &[u8]| first_bytes.starts_with(prefix);
+    let (reason, message) = if server_side && [&b"GET "[..], b"POST ", b"HEAD ", b"PUT "].into_iter().any(starts) {
+        ("HTTP_REQUEST", "http request")
+    } else if server_side && starts(b"CONNE") {
+        ("HTTPS_PROXY_REQUEST", "https proxy request")
+    } else {
+        ("WRONG_VERSION_NUMBER", "wrong version number")
+    };
+    Some(error(ErrorKind::Ssl, reason, message))
 }
 
 impl TlsConnection {
@@ -1182,6 +1203,7 @@ impl TlsConnection {
             established: false,
             own,
             offered: Vec::new(),
+            first_bytes: Vec::new(),
         };
         if !conn.server_side {
             count(&conn.stats.connect);
@@ -1239,6 +1261,8 @@ impl TlsConnection {
         if ciphertext.is_empty() {
             self.transport_ended = true;
         }
+        let wanted = 5usize.saturating_sub(self.first_bytes.len()).min(ciphertext.len());
+        self.first_bytes.extend_from_slice(&ciphertext[..wanted]);
         self.backlog.extend_from_slice(ciphertext);
         self.take_backlog()
     }
@@ -1249,6 +1273,7 @@ impl TlsConnection {
         let backlog = std::mem::take(&mut self.backlog);
         let mut rest = &backlog[..];
         let mut result = Ok(());
+        let not_tls = not_tls(&self.first_bytes, self.server_side);
         while !rest.is_empty() {
             match &mut self.engine {
                 Engine::AwaitingHello(acceptor) => {
@@ -1281,8 +1306,13 @@ impl TlsConnection {
                             }
                         }
                         Err((e, mut alert)) => {
-                            let _ = alert.write_all(&mut self.alert);
-                            result = Err(tls_error(&e, None));
+                            result = match not_tls {
+                                Some(not_tls) => Err(not_tls),
+                                None => {
+                                    let _ = alert.write_all(&mut self.alert);
+                                    Err(tls_error(&e, None))
+                                }
+                            };
                             break;
                         }
                     }
@@ -1293,7 +1323,14 @@ impl TlsConnection {
                         Ok(_) => {}
                     }
                     if let Err(e) = conn.process_new_packets() {
-                        result = Err(tls_error(&e, self.server_name.as_deref()));
+                        result = match not_tls {
+                            Some(not_tls) => {
+                                // rustls queued an alert; drop it unsent.
+                                while conn.wants_write() && conn.write_tls(&mut std::io::sink()).is_ok_and(|n| n > 0) {}
+                                Err(not_tls)
+                            }
+                            None => Err(tls_error(&e, self.server_name.as_deref())),
+                        };
                         break;
                     }
                 }
@@ -1308,6 +1345,12 @@ impl TlsConnection {
             match &mut self.engine {
                 Engine::Running(conn) => {
                     let _ = conn.read_tls(&mut &b""[..]);
+                    // rustls notes the end and waits on; a handshake that it cuts short can never
+                    // finish, and OpenSSL fails it at once.
+                    if conn.is_handshaking() {
+                        let e = error(ErrorKind::Eof, "UNEXPECTED_EOF_WHILE_READING", "EOF occurred in violation of protocol");
+                        return Err(self.fail(e));
+                    }
                 }
                 Engine::AwaitingHello(_) => {
                     let e = error(ErrorKind::Eof, "UNEXPECTED_EOF_WHILE_READING", "EOF occurred in violation of protocol");
