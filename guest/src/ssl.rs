@@ -817,6 +817,18 @@ impl<'a, H: Host> Io<'a, H> {
         }
     }
 
+    /// On a socket with a timeout, waits until it takes more or the call's deadline passes, as
+    /// CPython's write does before SSL_write (PySSL_select); other modes do not wait here.
+    fn wait_writable(&mut self) -> Result<(), Error> {
+        match self {
+            Io::Socket { core, sock, mode: mode @ Mode::Deadline(_), deadline, op } => {
+                timeout::wait(&core.host, *sock, Events::WRITABLE, *mode, deadline)
+                    .map_err(|e| Self::blocked(e, SslErrorKind::WantWrite, *op))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Sends what the transport takes now, for a read: waiting for our own writes to drain could
     /// deadlock two peers that both have full buffers, and SSL_read does not wait for them either.
     fn flush_some(&mut self, ssl: &SslSocket<H::Tls>) -> Result<(), Error> {
@@ -965,6 +977,12 @@ impl<H: Host> Core<H> {
         if ssl.shut_down.get() {
             return Err(ssl_error(SslErrorKind::Ssl, "PROTOCOL_IS_SHUTDOWN", "protocol is shutdown"));
         }
+        if ssl.in_flight.get().is_some_and(|taken| taken > data.len()) {
+            // A retry with less than the engine already took from the first buffer: OpenSSL fails
+            // it (checking before its fatal state) rather than count bytes as written that never were.
+            io.wait_writable()?;
+            return Self::fatal(ssl, Err(ssl_error(SslErrorKind::Ssl, "BAD_LENGTH", "bad length")));
+        }
         Self::after_failure(ssl, Op::Write)?;
         Self::fatal(ssl, self.write(&mut io, ssl, data))
     }
@@ -979,7 +997,7 @@ impl<H: Host> Core<H> {
                 io.fill(ssl)?;
             }
         }
-        let mut taken = ssl.in_flight.take().unwrap_or(0).min(data.len());
+        let mut taken = ssl.in_flight.take().unwrap_or(0);
         loop {
             // Recorded before each flush: a WantWriteError leaves it for the retry.
             ssl.in_flight.set(Some(taken));
