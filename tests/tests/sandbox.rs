@@ -378,6 +378,18 @@ fn ssl_nonblocking_bulk_matches_native_cpython() {
     assert_matches_native_with("ssl_nonblocking_bulk.py", &[&certs], &[certs.as_os_str()]);
 }
 
+/// TLS against a peer that closes or resets before the handshake, MemoryBIOs that end mid-handshake,
+/// a peer that speaks plain HTTP, a proxy request or another protocol, and a write retried with a
+/// shorter buffer, as native CPython. (A blocking handshake against a closed peer once spun for ever:
+/// the time limit turns such a hang into a failure.)
+#[test]
+fn ssl_peer_faults_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    let mut options = vec![std::ffi::OsStr::new("--allow-loopback"), "--time-limit".as_ref(), "120".as_ref()];
+    options.extend([std::ffi::OsStr::new("--dir"), certs.as_os_str()]);
+    assert_transcripts_equal("ssl_peer_faults.py", &options, &[certs.as_os_str()]);
+}
+
 /// An SSLObject's methods before its handshake, half closed and after unwrap() on both sides, and
 /// both sides' calls after a failed handshake (over MemoryBIOs and over sockets), as native CPython.
 #[test]
