@@ -763,6 +763,17 @@ impl Op {
     }
 }
 
+/// A socket's error in a read or write, as CPython reports it: SSL_read_ex and SSL_write_ex return 0
+/// with no OpenSSL error queued, which `_ssl.c` reads as SSLEOFError, the errno lost (a reset
+/// connection's `recv` is `b''` with `suppress_ragged_eofs`). The session is not failed: the next
+/// call tries the socket again. pysock's own refusals (a quota) keep their OSError.
+fn socket_error_as_eof(e: Error) -> Error {
+    match e {
+        Error::Os(os) if !os.host_reason => ssl_error(SslErrorKind::Eof, "", "EOF occurred in violation of protocol"),
+        other => other,
+    }
+}
+
 fn want_read() -> Error {
     ssl_error(SslErrorKind::WantRead, "", "The operation did not complete (read)")
 }
@@ -950,7 +961,7 @@ impl<H: Host> Core<H> {
             Err(Error::Ssl(e)) if e.kind == SslErrorKind::ZeroReturn && !ssl.shut_down.get() => return Ok(Vec::new()),
             other => other?,
         }
-        Self::fatal(ssl, self.read(&mut io, obj, ssl, len))
+        Self::fatal(ssl, self.read(&mut io, obj, ssl, len)).map_err(socket_error_as_eof)
     }
 
     fn read(&self, io: &mut Io<'_, H>, obj: Option<&SockObj>, ssl: &SslSocket<H::Tls>, len: i64) -> Result<Vec<u8>, Error> {
@@ -984,7 +995,7 @@ impl<H: Host> Core<H> {
             return Self::fatal(ssl, Err(ssl_error(SslErrorKind::Ssl, "BAD_LENGTH", "bad length")));
         }
         Self::after_failure(ssl, Op::Write)?;
-        Self::fatal(ssl, self.write(&mut io, ssl, data))
+        Self::fatal(ssl, self.write(&mut io, ssl, data)).map_err(socket_error_as_eof)
     }
 
     fn write(&self, io: &mut Io<'_, H>, ssl: &SslSocket<H::Tls>, data: &[u8]) -> Result<u64, Error> {

@@ -1687,6 +1687,7 @@ fn tls_error(e: &rustls::Error, server_name: Option<&str>) -> Error {
             error(ErrorKind::Ssl, &reason, &reason.to_lowercase().replace('_', " "))
         }
         E::NoApplicationProtocol => error(ErrorKind::Ssl, "NO_APPLICATION_PROTOCOL", "no application protocol"),
+        E::DecryptError => error(ErrorKind::Ssl, "DECRYPTION_FAILED_OR_BAD_RECORD_MAC", "decryption failed or bad record mac"),
         E::PeerIncompatible(rustls::PeerIncompatible::NoCipherSuitesInCommon) => {
             error(ErrorKind::Ssl, "NO_SHARED_CIPHER", "no shared cipher")
         }
