@@ -1,7 +1,8 @@
 # TLS when the other side fails it: a peer that closes or resets before the handshake, a MemoryBIO
 # that ends after each flight, a peer that speaks plain HTTP, a proxy request or another protocol
 # (OpenSSL names the first two and answers none of them with an alert), and a program that retries
-# an unfinished write with a shorter buffer (SSLError BAD_LENGTH, not bytes counted as sent).
+# an unfinished write with a shorter buffer (SSLError BAD_LENGTH, not bytes counted as sent); and an
+# established session that the peer resets, ends, or sends a record that does not decrypt.
 # tests/tests/sandbox.rs compares this with native CPython.
 # usage: ssl_peer_faults.py CERTS_DIR
 import os
@@ -134,6 +135,54 @@ def drain(server, limit=5.0):
         got += len(data)
     return got > 0
 
+
+def established_raw():
+    """An established client, its server, and a plain socket on the server's descriptor, through
+    which the test misbehaves as the server."""
+    client, server = established()
+    try:
+        client.recv(1)  # takes the session tickets
+    except ssl.SSLWantReadError:
+        pass
+    return client, server, socket.socket(socket.AF_INET, socket.SOCK_STREAM, fileno=server.fileno())
+
+
+# Faults after the handshake, for a blocking client and one with a timeout: a reset after a record
+# (a socket error in SSL_read_ex is SSLEOFError to CPython, its errno lost), an end without
+# close_notify, a record that does not decrypt, and a record cut short.
+for timeout in (None, 1.0):
+    for fault in ("reset", "end", "garbage", "cut short"):
+        client, server, raw = established_raw()
+        client.settimeout(timeout)
+        client.suppress_ragged_eofs = False
+        if fault == "reset":
+            server.send(b"x" * 100)
+            time.sleep(0.05)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            raw.close()
+            time.sleep(0.05)
+            attempt(f"{fault}, timeout {timeout}: recv the record", lambda: len(client.recv(1000)))
+        elif fault == "end":
+            raw.shutdown(socket.SHUT_WR)
+        elif fault == "garbage":
+            raw.send(b"\x17\x03\x03\x00\x20" + b"\x00" * 32)
+        else:
+            raw.send(b"\x17\x03\x03\x00\x20" + b"\x00" * 10)
+            raw.shutdown(socket.SHUT_WR)
+        attempt(f"{fault}, timeout {timeout}: recv", lambda: client.recv(1000))
+        attempt(f"{fault}, timeout {timeout}: recv again", lambda: client.recv(1000))
+        if fault == "reset":
+            # (OpenSSL's send here fails on the alert it could not send: not compared.)
+            server.detach()
+        else:
+            attempt(f"{fault}, timeout {timeout}: send", lambda: client.send(b"x"))
+            if fault == "garbage":
+                # The alert (encrypted, so an application-data record). After an early end OpenSSL
+                # sends one too, which pysock cannot (README).
+                print(f"{fault}, timeout {timeout}: the peer received records of types", record_types(raw))
+            raw.detach()
+            server.close()
+        client.close()
 
 # A write that could not finish, retried: with the same buffer, a shorter one, a longer one; then
 # the same with a non-blocking socket, and the session after a BAD_LENGTH.
