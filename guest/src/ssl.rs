@@ -105,6 +105,7 @@ pub fn reason_number(e: &SslError) -> i32 {
     match (e.library.as_str(), e.reason.as_str(), e.message.as_str()) {
         ("X509", "KEY_VALUES_MISMATCH", _) => 116,
         ("X509", "NO_CERTIFICATE_OR_CRL_FOUND", _) => 136,
+        ("X509", "INVALID_DIRECTORY", _) => 113,
         ("PEM", "NO_START_LINE", _) => 108,
         ("SSL", "WRONG_SSL_VERSION", _) => 266,
         ("SSL", "NOT_SERVER", _) => 284,

@@ -59,8 +59,9 @@ except FileNotFoundError:
 for cadata in ("nothing", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", b"\x30\x03abc", b"junk"):
     attempt(f"cadata {cadata!r:.20}", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(cadata=cadata))
 # OpenSSL reads capath when it looks for an issuer, so a folder it cannot read is no error here.
-for capath in ("/nonexistent-capath", cert):
-    attempt(f"capath {os.path.basename(capath)}", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(capath=capath))
+# An empty or NUL-bearing path is refused at once, as CPython and OpenSSL refuse it.
+for capath in ("/nonexistent-capath", cert, "", "a\0b"):
+    attempt(f"capath {os.path.basename(capath)!r}", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(capath=capath))
 attempt("cafile with only a key", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations(key))
 attempt("a key as the certificate", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(key))
 attempt("another certificate's key", lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, os.path.join(certs, "ca.key")))

@@ -556,6 +556,20 @@ impl SslContext {
             let capath = os.call_method1("fsdecode", (capath,))
                 .map_err(|_| PyTypeError::new_err("capath should be a valid filesystem path"))?;
             let capath = &capath;
+            let text: String = capath.extract()?;
+            if text.contains('\0') {
+                return Err(PyValueError::new_err("embedded null byte"));
+            }
+            if text.is_empty() {
+                return Err(to_py(py, Error::Ssl(pysock_guest::errno::SslError {
+                    kind: SslErrorKind::Queued,
+                    library: "X509".into(),
+                    reason: "INVALID_DIRECTORY".into(),
+                    message: "invalid directory".into(),
+                    verify_code: 0,
+                    verify_message: String::new(),
+                })));
+            }
             // Nor does OpenSSL look at the folder now: one it cannot read is no error, only no trust.
             let mut names: Vec<String> = match os.call_method1("listdir", (capath,)) {
                 Ok(names) => names.extract()?,
