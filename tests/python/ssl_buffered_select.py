@@ -8,6 +8,8 @@ import socket
 import ssl
 import sys
 
+from tls_helpers import shake
+
 certs = sys.argv[1]
 cctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
 sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -19,17 +21,7 @@ c.setblocking(False)
 s.setblocking(False)
 c = cctx.wrap_socket(c, server_hostname="localhost", do_handshake_on_connect=False)
 s = sctx.wrap_socket(s, server_side=True, do_handshake_on_connect=False)
-for _ in range(50):
-    done = 0
-    for side in (c, s):
-        try:
-            side.do_handshake()
-            done += 1
-        except ssl.SSLWantReadError:
-            pass
-    if done == 2:
-        break
-    select.select([c, s], [], [], 1)
+shake(c, s)
 
 c.sendall(b"x" * 100)
 select.select([s], [], [], 5)

@@ -11,7 +11,7 @@ import ssl
 import sys
 import time
 
-from tls_helpers import attempt
+from tls_helpers import attempt, shake
 
 certs = sys.argv[1]
 server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -104,18 +104,9 @@ def established():
     server = server_ctx.wrap_socket(peer, server_side=True, do_handshake_on_connect=False)
     client.setblocking(False)
     server.setblocking(False)
-    for _ in range(200):
-        done = 0
-        for side in (client, server):
-            try:
-                side.do_handshake()
-                done += 1
-            except ssl.SSLWantReadError:
-                pass
-        if done == 2:
-            return client, server
-        time.sleep(0.005)
-    raise RuntimeError("no handshake")
+    if not shake(client, server):
+        raise RuntimeError("no handshake")
+    return client, server
 
 
 def drain(server, limit=5.0):

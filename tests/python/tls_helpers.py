@@ -1,6 +1,7 @@
 """Helpers for the ssl transcript scripts, which run natively and in the sandbox and whose outputs
 are compared: two SSLObjects talking through MemoryBIOs in one thread, and a call's outcome as text."""
 import errno
+import select
 import ssl
 
 
@@ -56,3 +57,20 @@ def handshake(c, s, bios, rounds=10):
         if not transfer(bios):
             break
     return result
+
+
+def shake(client, server, rounds=50):
+    """Runs two non-blocking SSLSockets' handshakes until both finish, waiting for either socket
+    between rounds. Returns whether they did."""
+    for _ in range(rounds):
+        done = 0
+        for side in (client, server):
+            try:
+                side.do_handshake()
+                done += 1
+            except ssl.SSLWantReadError:
+                pass
+        if done == 2:
+            return True
+        select.select([client, server], [], [], 1)
+    return False
