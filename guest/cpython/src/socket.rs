@@ -164,6 +164,16 @@ fn host_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(text)
 }
 
+/// A name to look up, as `getaddrinfo` and the `et`-with-"idna" argument of `gethostbyname`,
+/// `gethostbyname_ex` and `gethostbyaddr` take it: a str always goes through the idna codec, which
+/// refuses an empty or over-long label even in ASCII (UnicodeError); bytes as [`host_text`] takes them.
+fn lookup_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    if obj.is_instance_of::<PyString>() {
+        return host_text(&obj.call_method1("encode", ("idna",))?);
+    }
+    host_text(obj)
+}
+
 fn ascii(bytes: &[u8]) -> PyResult<String> {
     std::str::from_utf8(bytes)
         .ok()
@@ -790,7 +800,7 @@ fn getaddrinfo(
     let host = if host.is_none() {
         None
     } else if host.is_instance_of::<PyString>() || host.is_instance_of::<PyBytes>() || host.is_instance_of::<PyByteArray>() {
-        Some(host_text(host)?)
+        Some(lookup_name(host)?)
     } else {
         return Err(PyTypeError::new_err("getaddrinfo() argument 1 must be string or None"));
     };
@@ -825,19 +835,19 @@ fn getnameinfo(py: Python<'_>, sockaddr: &Bound<'_, PyAny>, flags: &Bound<'_, Py
 
 #[pyfunction]
 fn gethostbyname(py: Python<'_>, hostname: &Bound<'_, PyAny>) -> PyResult<String> {
-    let name = host_text(hostname)?;
+    let name = lookup_name(hostname)?;
     with_core(|c| c.gethostbyname(&name)).py_err(py)
 }
 
 #[pyfunction]
 fn gethostbyname_ex(py: Python<'_>, hostname: &Bound<'_, PyAny>) -> PyResult<(String, Vec<String>, Vec<String>)> {
-    let name = host_text(hostname)?;
+    let name = lookup_name(hostname)?;
     with_core(|c| c.gethostbyname_ex(&name)).py_err(py)
 }
 
 #[pyfunction]
 fn gethostbyaddr(py: Python<'_>, ip_address: &Bound<'_, PyAny>) -> PyResult<(String, Vec<String>, Vec<String>)> {
-    let name = host_text(ip_address)?;
+    let name = lookup_name(ip_address)?;
     with_core(|c| c.gethostbyaddr(&name)).py_err(py)
 }
 
