@@ -1302,9 +1302,17 @@ impl Host for PysockCtxView<'_> {
             // A numeric address (in any spelling glibc reads: 127.1, 0x7f000001) needs no name service
             // and admits nothing; rules judge it when it is used.
             let numeric = lookup(host_c.as_deref(), flags | libc::AI_NUMERICHOST);
-            let (Some(name), Err(libc::EAI_NONAME)) = (host.as_deref(), &numeric) else {
+            // EAI_NONAME there may be the service's (a name under AI_NUMERICSERV): the host is a
+            // name only if it fails without the service too.
+            let host_is_name = |host: &std::ffi::CStr| {
+                sys::getaddrinfo(Some(host), None, family_number(family), socket_type, protocol, libc::AI_NUMERICHOST).is_err()
+            };
+            let (Some(name), Some(host_cstr), Err(libc::EAI_NONAME)) = (host.as_deref(), host_c.as_deref(), &numeric) else {
                 return Ok(numeric.map(to_address_infos).map_err(errno::gai_from_raw));
             };
+            if !host_is_name(host_cstr) {
+                return Ok(numeric.map(to_address_infos).map_err(errno::gai_from_raw));
+            }
             let ctx = &mut *self.ctx;
             let own_name_verdict = sys::gethostname().ok().and_then(|own| ctx.policy.may_resolve_own_name(name, &own));
             let own_name = own_name_verdict.is_some();

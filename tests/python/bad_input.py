@@ -125,3 +125,19 @@ for bad in (5, None, ('a', 1)):
 x.close()
 y.close()
 print('END')
+# Host names to look up go through the idna codec even in ASCII, which refuses an empty or
+# over-long label (UnicodeError; 3.14 raises its subclass UnicodeEncodeError). A service name
+# under AI_NUMERICSERV is the service's failure, not the numeric host's.
+for host in ('a' * 64 + '.com', 'a..b', '.a', 'x' * 300):
+    for lookup in (lambda h: socket.getaddrinfo(h, 80), socket.gethostbyname, socket.gethostbyname_ex):
+        try:
+            lookup(host)
+            print('lookup', host[:8], 'ok')
+        except UnicodeError:
+            print('lookup', host[:8], 'UnicodeError')
+        except OSError as e:
+            print('lookup', host[:8], type(e).__name__, e.errno)
+try:
+    socket.getaddrinfo('127.0.0.1', 'http', flags=socket.AI_NUMERICSERV)
+except socket.gaierror as e:
+    print('numeric service', e.errno, 'policy' in str(e))
