@@ -167,9 +167,15 @@ fn host_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
 /// A name to look up, as `getaddrinfo` and the `et`-with-"idna" argument of `gethostbyname`,
 /// `gethostbyname_ex` and `gethostbyaddr` take it: a str always goes through the idna codec, which
 /// refuses an empty or over-long label even in ASCII (UnicodeError); bytes as [`host_text`] takes them.
+/// An app that bundles only part of the stdlib (componentize-py keeps what it saw imported) may
+/// lack the codec; an ASCII name then goes as it is, as through `host_text`.
 fn lookup_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     if obj.is_instance_of::<PyString>() {
-        return host_text(&obj.call_method1("encode", ("idna",))?);
+        match obj.call_method1("encode", ("idna",)) {
+            Ok(encoded) => return host_text(&encoded),
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyLookupError>(obj.py()) => {}
+            Err(e) => return Err(e),
+        }
     }
     host_text(obj)
 }
