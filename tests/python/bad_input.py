@@ -137,6 +137,16 @@ for host in ('a' * 64 + '.com', 'a..b', '.a', 'x' * 300):
             print('lookup', host[:8], 'UnicodeError')
         except OSError as e:
             print('lookup', host[:8], type(e).__name__, e.errno)
+# The edges of what the codec passes: a trailing dot, 63-character labels, an empty name. With
+# AI_NUMERICHOST nothing is sent to a resolver.
+for host in ('a.', 'a' * 63, 'b.' + 'a' * 63 + '.', '', 'a' * 64 + '.', '.', 'a\u00e9.b'):
+    try:
+        socket.getaddrinfo(host, 80, flags=socket.AI_NUMERICHOST)
+        print('numeric lookup', repr(host[:4]), 'ok')
+    except UnicodeError:
+        print('numeric lookup', repr(host[:4]), 'UnicodeError')
+    except OSError as e:
+        print('numeric lookup', repr(host[:4]), type(e).__name__, e.errno)
 try:
     socket.getaddrinfo('127.0.0.1', 'http', flags=socket.AI_NUMERICSERV)
 except socket.gaierror as e:
