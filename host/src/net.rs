@@ -336,10 +336,10 @@ impl PysockCtxView<'_> {
         self.table.get_mut(r).map_err(|_| Errno::Ebadf.into())
     }
 
-    /// Makes a new kernel socket the guest's: non-blocking, counted against the quota, and in the
-    /// resource table. It joins the store's poller only when a wait first needs it to.
+    /// Makes a new kernel socket the guest's: counted against the quota, and in the resource table.
+    /// `inner` is non-blocking already (created with SOCK_NONBLOCK, or a dup sharing its file
+    /// status). It joins the store's poller only when a wait first needs it to.
     fn adopt(&mut self, inner: socket2::Socket, family: Family, kind: Kind) -> NetResult<Resource<Socket>> {
-        inner.set_nonblocking(true)?;
         self.ctx.usage.sockets += 1;
         Ok(self.table.push(Socket {
             inner,
@@ -657,8 +657,7 @@ fn both_loopbacks(inner: &socket2::Socket, v6: &SockAddr, v4: &SockAddr) -> std:
     let tries = if v6.port() == 0 { 8 } else { 1 };
     let mut last = std::io::Error::from(std::io::ErrorKind::AddrInUse);
     for _ in 0..tries {
-        let companion = socket2::Socket::new(Domain::IPV6, inner.r#type()?.cloexec(), inner.protocol()?)?;
-        companion.set_nonblocking(true)?;
+        let companion = socket2::Socket::new(Domain::IPV6, inner.r#type()?.nonblocking().cloexec(), inner.protocol()?)?;
         companion.set_only_v6(false)?;
         companion.set_reuse_address(inner.reuse_address()?)?;
         companion.set_reuse_port(inner.reuse_port()?)?;
@@ -791,7 +790,7 @@ impl HostSocket for PysockCtxView<'_> {
                 | (Kind::Dgram, libc::IPPROTO_UDPLITE) => Some(Protocol::from(protocol)),
                 _ => return Err(Errno::Eprotonosupport.into()),
             };
-            let inner = socket2::Socket::new(domain, ty.cloexec(), proto)?;
+            let inner = socket2::Socket::new(domain, ty.nonblocking().cloexec(), proto)?;
             self.adopt(inner, family, kind)
         }
 
@@ -805,7 +804,7 @@ impl HostSocket for PysockCtxView<'_> {
                 Kind::Stream => Type::STREAM,
                 Kind::Dgram => Type::DGRAM,
             };
-            let (a, b) = socket2::Socket::pair(Domain::UNIX, ty.cloexec(), None)?;
+            let (a, b) = socket2::Socket::pair(Domain::UNIX, ty.nonblocking().cloexec(), None)?;
             let a = self.adopt(a, Family::Unix, kind)?;
             match self.adopt(b, Family::Unix, kind) {
                 Ok(b) => Ok((a, b)),
@@ -885,8 +884,8 @@ impl HostSocket for PysockCtxView<'_> {
             self.check_rate(false)?;
             let s = self.socket(&this)?;
             let (family, kind, fails_at_once) = (s.family, s.kind, s.fails_at_once.inherited());
-            let (conn, peer) = match (s.inner.accept(), &s.companion) {
-                (Err(e), Some(companion)) if e.kind() == std::io::ErrorKind::WouldBlock => companion.accept()?,
+            let (conn, peer) = match (sys::accept_nonblocking(s.inner.as_fd()), &s.companion) {
+                (Err(e), Some(companion)) if e.kind() == std::io::ErrorKind::WouldBlock => sys::accept_nonblocking(companion.as_fd())?,
                 (taken, _) => taken?,
             };
             let local = conn.local_addr().ok().and_then(|a| a.as_socket());
