@@ -836,6 +836,16 @@ impl<H: Host> Core<H> {
             },
             _ => (mode, false),
         };
+        // On loopback the handshake has usually finished by now: asking the kernel again at once
+        // ends a blocking connect without a wait's poll and SO_ERROR. It answers as its own blocking
+        // connect(2) would: 0, or the failure with the socket disconnected for the next attempt.
+        if mode == Mode::Blocking && on_its_way == Errno::Einprogress {
+            match self.host.connect(sock, &addr) {
+                Ok(()) | Err(Errno::Eisconn) => return Ok(()),
+                Err(Errno::Ealready | Errno::Einprogress) => {}
+                Err(e) => return Err(os(e)),
+            }
+        }
         let mut deadline = resumed;
         loop {
             match timeout::wait(&self.host, sock, Events::WRITABLE, waits, &mut deadline) {
