@@ -130,7 +130,7 @@ pub enum Sockopt {
     Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
     Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
     TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
-    Priority,
+    Priority, Dontroute, IncomingCpu, IpBindAddressNoPort, Mark, IpTransparent,
 }
 
 /// A socket option whose value is bytes the kernel writes or reads as they stand: `struct tcp_info`,

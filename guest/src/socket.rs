@@ -324,7 +324,27 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
         (IPPROTO_IPV6, 16) => Ipv6UnicastHops,
         (IPPROTO_IPV6, 26) => Ipv6V6only,
         (SOL_SOCKET, 12) => Priority,
+        (SOL_SOCKET, 5) => Dontroute,
+        (SOL_SOCKET, 49) => IncomingCpu,
+        (SOL_SOCKET, 36) => Mark,
+        (IPPROTO_IP, 24) => IpBindAddressNoPort,
+        (IPPROTO_IP, 19) => IpTransparent,
         _ => return None,
+    })
+}
+
+/// The typed option for (level, name), or what the kernel says of an option pysock does not pass
+/// on: EOPNOTSUPP for any level but SOL_SOCKET on AF_UNIX, and for SO_PASSCRED and SO_PASSSEC on an IP socket (Linux has them for AF_UNIX and
+/// netlink alone), ENOPROTOOPT for the rest, as for an option the kernel does not know. (On AF_UNIX
+/// they would ask for ancillary data, which pysock's receives do not carry.)
+fn typed_option(family: i32, level: i32, name: i32) -> Result<Sockopt, Error> {
+    if family == AF_UNIX && level != SOL_SOCKET {
+        // An AF_UNIX socket has no options but SOL_SOCKET's: the kernel says so before it reads a value.
+        return Err(os(Errno::Eopnotsupp));
+    }
+    sockopt(level, name).ok_or_else(|| match (level, name) {
+        (SOL_SOCKET, 16 | 34) if family != AF_UNIX => os(Errno::Eopnotsupp),
+        _ => os(Errno::Enoprotoopt),
     })
 }
 
@@ -341,11 +361,15 @@ fn byte_option(level: i32, name: i32) -> Option<ByteOption> {
 /// as setsockopt(2), sk_setsockopt and do_ip_setsockopt read it: the WIT carries a value, not the
 /// pointer and length, so the reading is done here. A negative length is EINVAL. The IPv4 options
 /// that fit in a byte read one byte from a value shorter than an int, and with no byte at all IP_TOS
-/// is 0 and the others are EINVAL; every other option needs an int (EINVAL), SO_LINGER two, and
-/// SO_RCVTIMEO and SO_SNDTIMEO a `struct timeval` ([`timeval_micros`]), each read after the first
-/// int, as the kernel reads every SOL_SOCKET option. Reading a NULL value is EFAULT.
+/// and IP_BIND_ADDRESS_NO_PORT are 0 and the others are EINVAL; every other option needs an int
+/// (EINVAL), SO_LINGER two, and SO_RCVTIMEO and SO_SNDTIMEO a `struct timeval`
+/// ([`timeval_micros`]), each read after the first int, as the kernel reads every SOL_SOCKET option.
+/// Reading a NULL value is EFAULT.
 fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Error> {
-    let reads_a_byte = matches!(opt, Sockopt::IpTos | Sockopt::IpTtl | Sockopt::IpMulticastTtl | Sockopt::IpMulticastLoop);
+    let reads_a_byte = matches!(
+        opt,
+        Sockopt::IpTos | Sockopt::IpTtl | Sockopt::IpMulticastTtl | Sockopt::IpMulticastLoop | Sockopt::IpBindAddressNoPort | Sockopt::IpTransparent
+    );
     if len < 0 || (len < 4 && !reads_a_byte) {
         return Err(os(Errno::Einval));
     }
@@ -360,7 +384,7 @@ fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Err
         n if opt == Sockopt::Linger && n >= 8 => ((int_at(0) as i64) << 32) | int_at(4) as u32 as i64,
         _ if opt == Sockopt::Linger || is_timeout(opt) => return Err(os(Errno::Einval)),
         n if n >= 4 => int_at(0) as i64,
-        0 if opt != Sockopt::IpTos => return Err(os(Errno::Einval)),
+        0 if !matches!(opt, Sockopt::IpTos | Sockopt::IpBindAddressNoPort) => return Err(os(Errno::Einval)),
         _ => b.first().map_or(0, |&c| c as i64),
     })
 }
@@ -1145,7 +1169,7 @@ impl<H: Host> Core<H> {
             };
             return self.host.set_option_bytes(sock, opt, value).map_err(os);
         }
-        let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
+        let opt = typed_option(s.family, level, name)?;
         let value = match v {
             // An int goes to the kernel as a C int, four bytes.
             OptionArgument::Int(i) => match i32::try_from(*i) {
@@ -1191,7 +1215,7 @@ impl<H: Host> Core<H> {
             int.iter_mut().zip(&bytes).for_each(|(i, b)| *i = *b);
             return Ok(OptionValue::Int(i32::from_ne_bytes(int).into()));
         }
-        let opt = sockopt(level, name).ok_or_else(|| os(Errno::Enoprotoopt))?;
+        let opt = typed_option(s.family, level, name)?;
         let v = self.host.get_option(sock, opt).map_err(os)?;
         let timeout = is_timeout(opt);
         Ok(match buflen {

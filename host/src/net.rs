@@ -561,6 +561,11 @@ fn sockopt_level_name(opt: Sockopt) -> (i32, i32) {
         TcpFastopen => (libc::IPPROTO_TCP, libc::TCP_FASTOPEN),
         TcpNotsentLowat => (libc::IPPROTO_TCP, libc::TCP_NOTSENT_LOWAT),
         Priority => (libc::SOL_SOCKET, libc::SO_PRIORITY),
+        Dontroute => (libc::SOL_SOCKET, libc::SO_DONTROUTE),
+        IncomingCpu => (libc::SOL_SOCKET, libc::SO_INCOMING_CPU),
+        IpBindAddressNoPort => (libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT),
+        Mark => (libc::SOL_SOCKET, libc::SO_MARK),
+        IpTransparent => (libc::IPPROTO_IP, libc::IP_TRANSPARENT),
     }
 }
 
@@ -576,14 +581,18 @@ const MOST_OPTION_BYTES: u32 = 1024;
 
 /// The sandbox sets options as an unprivileged process would, whatever the host's privileges: a
 /// host running as root would otherwise let it raise SO_PRIORITY past 6 or, through TCP_CONGESTION,
-/// make the kernel load a module (`tcp_NAME`). So SO_PRIORITY above 6 and a congestion control
-/// algorithm outside `net.ipv4.tcp_allowed_congestion_control` are refused as the kernel refuses an
-/// unprivileged caller: EPERM, or ENOENT for an algorithm the kernel does not have.
+/// make the kernel load a module (`tcp_NAME`), or mark its packets for the host's routing and
+/// firewall (SO_MARK), or bind to addresses that are not the host's (IP_TRANSPARENT). So SO_PRIORITY
+/// above 6, any SO_MARK, a non-zero IP_TRANSPARENT and a congestion control algorithm outside
+/// `net.ipv4.tcp_allowed_congestion_control` are refused as the kernel refuses an unprivileged
+/// caller: EPERM, or ENOENT for an algorithm the kernel does not have.
 fn unprivileged_check(opt: Sockopt, value: i64) -> Result<(), Errno> {
-    if opt == Sockopt::Priority && !(0..=6).contains(&value) {
-        return Err(Errno::Eperm);
+    match opt {
+        Sockopt::Priority if !(0..=6).contains(&value) => Err(Errno::Eperm),
+        Sockopt::Mark => Err(Errno::Eperm),
+        Sockopt::IpTransparent if value != 0 => Err(Errno::Eperm),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The congestion control algorithm a TCP_CONGESTION value names, read as the kernel reads it (at

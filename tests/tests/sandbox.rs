@@ -342,9 +342,10 @@ fn byte_options_match_native_cpython() {
     assert_matches_native("byte_options.py");
 }
 
-/// A host running as root does not lend the sandbox its privileges: SO_PRIORITY above 6 and a
-/// congestion control algorithm outside net.ipv4.tcp_allowed_congestion_control are EPERM, as for
-/// an unprivileged process (the second would otherwise let the sandbox make the kernel load a module).
+/// A host running as root does not lend the sandbox its privileges: SO_PRIORITY above 6, SO_MARK, a
+/// non-zero IP_TRANSPARENT and a congestion control algorithm outside
+/// net.ipv4.tcp_allowed_congestion_control are EPERM, as for an unprivileged process (the last would
+/// otherwise let the sandbox make the kernel load a module).
 #[test]
 fn options_that_need_privileges_are_refused() {
     let list = |file: &str| -> Vec<String> {
@@ -355,12 +356,22 @@ fn options_that_need_privileges_are_refused() {
     let restricted = list("tcp_available_congestion_control").into_iter().find(|a| !allowed.contains(a));
     let arg = restricted.clone().unwrap_or_else(|| "-".into());
     let out = sandbox_python_with("unprivileged_options.py", &["--allow-loopback".as_ref()], &[arg.as_ref()]);
-    let mut expected = "SO_PRIORITY 7: PermissionError EPERM -1: PermissionError EPERM reads 0\n".to_string();
+    let mut expected = "SO_PRIORITY 7: PermissionError EPERM -1: PermissionError EPERM reads 0\n\
+        SO_MARK 1: PermissionError EPERM 0: PermissionError EPERM reads 0\n\
+        IP_TRANSPARENT 1: PermissionError EPERM 0: None reads 0\n"
+        .to_string();
     if restricted.is_some() {
         expected += "a restricted algorithm: PermissionError EPERM\n";
     }
     expected += "tcp_nonesuch: FileNotFoundError ENOENT\nunchanged: True\n";
     assert_eq!(out, expected);
+}
+
+/// SO_DONTROUTE, SO_INCOMING_CPU and IP_BIND_ADDRESS_NO_PORT as the kernel reads and sets them, and
+/// the errors of options Linux does not have for a socket's family, as native CPython.
+#[test]
+fn socket_level_options_match_native_cpython() {
+    assert_matches_native("socket_level_options.py");
 }
 
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams

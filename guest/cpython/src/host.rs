@@ -67,7 +67,7 @@ same_enum!(net::Sockopt, core::Sockopt, [
     Ipv6V6only, IpTtl, IpTos, IpMulticastTtl, IpMulticastLoop, Ipv6UnicastHops,
     Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
     TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
-    Priority,
+    Priority, Dontroute, IncomingCpu, IpBindAddressNoPort, Mark, IpTransparent,
 ]);
 same_enum!(net::ByteOption, core::ByteOption, [TcpInfo, TcpCongestion]);
 same_enum!(tls::ErrorKind, core::TlsErrorKind, [Ssl, ZeroReturn, WantRead, Eof, CertVerification]);

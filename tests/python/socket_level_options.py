@@ -1,0 +1,54 @@
+"""Options any process may set that are not TCP's: SO_DONTROUTE, SO_INCOMING_CPU and
+IP_BIND_ADDRESS_NO_PORT on TCP, UDP and AF_UNIX sockets (defaults, set, read back, too short a
+value, none); an AF_UNIX socket's other levels; what IP_BIND_ADDRESS_NO_PORT does to a bind and a
+connect; and SO_PASSCRED and SO_PASSSEC, which Linux has for AF_UNIX alone (EOPNOTSUPP on an IP
+socket)."""
+import errno
+import socket
+
+
+def attempt(f):
+    try:
+        return repr(f())
+    except OSError as e:
+        return f"{type(e).__name__} {errno.errorcode.get(e.errno)}"
+
+
+def survey(label, s):
+    for level, name, value in ((socket.SOL_SOCKET, "SO_DONTROUTE", 1), (socket.SOL_SOCKET, "SO_INCOMING_CPU", 0),
+                               (socket.IPPROTO_IP, "IP_BIND_ADDRESS_NO_PORT", 1)):
+        opt = getattr(socket, name, {"SO_INCOMING_CPU": 49, "IP_BIND_ADDRESS_NO_PORT": 24}.get(name))
+        default = attempt(lambda: s.getsockopt(level, opt))
+        set_ = attempt(lambda: s.setsockopt(level, opt, value))
+        back = attempt(lambda: s.getsockopt(level, opt))
+        raw = attempt(lambda: s.getsockopt(level, opt, 4))
+        short = attempt(lambda: s.setsockopt(level, opt, b"\x01\x00"))
+        empty = attempt(lambda: s.setsockopt(level, opt, b""))
+        print(f"{label} {name}: default {default}, set {set_}, reads {back} {raw}, 2 bytes {short}, none {empty}")
+    if s.family == socket.AF_UNIX:
+        # No level but SOL_SOCKET's: refused before the value is read.
+        print(f"{label} TCP_NODELAY, 2 bytes: {attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, b'1'))},"
+              f" get {attempt(lambda: s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))},"
+              f" an unknown one {attempt(lambda: s.getsockopt(socket.IPPROTO_IP, 12345))}")
+    else:
+        for name, number in (("SO_PASSCRED", 16), ("SO_PASSSEC", 34)):
+            print(f"{label} {name}: get {attempt(lambda: s.getsockopt(socket.SOL_SOCKET, number))},"
+                  f" set {attempt(lambda: s.setsockopt(socket.SOL_SOCKET, number, 1))}")
+
+
+for label, s in (("tcp", socket.socket()), ("udp", socket.socket(socket.AF_INET, socket.SOCK_DGRAM)),
+                 ("tcp6", socket.socket(socket.AF_INET6)), ("unix", socket.socket(socket.AF_UNIX))):
+    survey(label, s)
+    s.close()
+
+# IP_BIND_ADDRESS_NO_PORT: a bind to port 0 takes no port until the connect picks one.
+listener = socket.create_server(("127.0.0.1", 0))
+c = socket.socket()
+c.setsockopt(socket.IPPROTO_IP, 24, 1)
+c.bind(("127.0.0.1", 0))
+print("bound, port", c.getsockname()[1])
+c.connect(listener.getsockname())
+server, peer = listener.accept()
+print("connected, port chosen", c.getsockname()[1] != 0, "the peer sees it", peer == c.getsockname())
+for s in (c, server, listener):
+    s.close()
