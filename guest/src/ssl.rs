@@ -58,9 +58,14 @@ const CHUNK: u32 = 64 * 1024;
 /// An `ssl` exception from OpenSSL's SSL library; with no reason, a status OpenSSL reports without
 /// an error code (want-read) or, as SSLError, one of `_ssl`'s own checks.
 pub fn ssl_error(kind: SslErrorKind, reason: &str, message: &str) -> Error {
+    library_error(kind, if reason.is_empty() { "" } else { "SSL" }, reason, message)
+}
+
+/// An `ssl` exception from one of OpenSSL's libraries ("SSL", "X509", "PEM"): `[library: reason]`.
+pub fn library_error(kind: SslErrorKind, library: &str, reason: &str, message: &str) -> Error {
     Error::Ssl(SslError {
         kind,
-        library: if reason.is_empty() { "" } else { "SSL" }.into(),
+        library: library.into(),
         reason: reason.into(),
         message: message.into(),
         verify_code: 0,
@@ -639,14 +644,7 @@ impl<T: Tls> SslSocket<T> {
         if !self.server_side {
             return refused("NOT_SERVER", "not server");
         }
-        Err(Error::Ssl(SslError {
-            library: "SSL".into(),
-            message: "post-handshake authentication is not supported".into(),
-            kind: SslErrorKind::Ssl,
-            reason: String::new(),
-            verify_code: 0,
-            verify_message: String::new(),
-        }))
+        Err(library_error(SslErrorKind::Ssl, "SSL", "", "post-handshake authentication is not supported"))
     }
 
     /// `cipher()`: OpenSSL's name of the suite, the protocol and the secret bits.

@@ -227,14 +227,7 @@ fn decode(py: Python<'_>, der: &[u8]) -> PyResult<Py<PyDict>> {
 }
 
 fn not_a_certificate() -> Error {
-    Error::Ssl(pysock_guest::errno::SslError {
-        kind: SslErrorKind::Ssl,
-        library: "X509".into(),
-        reason: "NOT_ENOUGH_DATA".into(),
-        message: "not enough data".into(),
-        verify_code: 0,
-        verify_message: String::new(),
-    })
+    core_ssl::library_error(SslErrorKind::Ssl, "X509", "NOT_ENOUGH_DATA", "not enough data")
 }
 
 /// A TLSVersion value, with CPython's deprecation warning for the versions it deprecates.
@@ -561,14 +554,8 @@ impl SslContext {
                 return Err(PyValueError::new_err("embedded null byte"));
             }
             if text.is_empty() {
-                return Err(to_py(py, Error::Ssl(pysock_guest::errno::SslError {
-                    kind: SslErrorKind::Queued,
-                    library: "X509".into(),
-                    reason: "INVALID_DIRECTORY".into(),
-                    message: "invalid directory".into(),
-                    verify_code: 0,
-                    verify_message: String::new(),
-                })));
+                let invalid = core_ssl::library_error(SslErrorKind::Queued, "X509", "INVALID_DIRECTORY", "invalid directory");
+                return Err(to_py(py, invalid));
             }
             // Nor does OpenSSL look at the folder now: one it cannot read is no error, only no trust.
             let mut names: Vec<String> = match os.call_method1("listdir", (capath,)) {
@@ -654,14 +641,7 @@ impl SslContext {
         if pem.windows(29).any(|w| w == b"-----BEGIN DH PARAMETERS-----") {
             return Ok(());
         }
-        Err(to_py(py, Error::Ssl(pysock_guest::errno::SslError {
-            kind: SslErrorKind::Queued,
-            library: "PEM".into(),
-            reason: "NO_START_LINE".into(),
-            message: "no start line".into(),
-            verify_code: 0,
-            verify_message: String::new(),
-        })))
+        Err(to_py(py, core_ssl::library_error(SslErrorKind::Queued, "PEM", "NO_START_LINE", "no start line")))
     }
 
     fn set_ciphers(&self, py: Python<'_>, cipherlist: &Bound<'_, PyAny>) -> PyResult<()> {
