@@ -1150,6 +1150,10 @@ impl<H: Host> Core<H> {
 
     pub fn setsockopt(&self, s: &SockObj, level: i32, name: i32, v: &OptionArgument) -> Result<(), Error> {
         let sock = self.sock(s)?;
+        if matches!(v, OptionArgument::Null(len) if *len < 0) {
+            // setsockopt(2) refuses a negative length before it looks at the level or the option.
+            return Err(os(Errno::Einval));
+        }
         if let Some(opt) = byte_option(level, name) {
             // The kernel reads these bytes as they stand; an int is the C int CPython passes.
             let int;

@@ -52,3 +52,10 @@ server, peer = listener.accept()
 print("connected, port chosen", c.getsockname()[1] != 0, "the peer sees it", peer == c.getsockname())
 for s in (c, server, listener):
     s.close()
+
+# A negative length is refused before the level or the option is looked at.
+for label, s in (("tcp", socket.socket()), ("unix", socket.socket(socket.AF_UNIX))):
+    print(label, "negative length:", attempt(lambda: s.setsockopt(socket.SOL_SOCKET, 12345, None, -1)),
+          attempt(lambda: s.setsockopt(socket.IPPROTO_IP, 24, None, -1)),
+          attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, None, -1)))
+    s.close()
