@@ -2,19 +2,13 @@
 and connected TCP sockets and on UDP and AF_UNIX ones: read as an int and as bytes, set from bytes,
 an int and a NULL pointer, with the kernel's errors. Only what an unprivileged process may do: the
 sandbox refuses the rest whatever the host's privileges (tests/tests/sandbox.rs checks that)."""
-import errno
 import socket
 import struct
 import time
 
+from option_survey import attempt
+
 TCP = socket.IPPROTO_TCP
-
-
-def attempt(f):
-    try:
-        return repr(f())
-    except OSError as e:
-        return f"{type(e).__name__} {errno.errorcode.get(e.errno)}"
 
 
 def tcp_state(s):

@@ -3,28 +3,17 @@ IP_BIND_ADDRESS_NO_PORT on TCP, UDP and AF_UNIX sockets (defaults, set, read bac
 value, none); an AF_UNIX socket's other levels; what IP_BIND_ADDRESS_NO_PORT does to a bind and a
 connect; and SO_PASSCRED and SO_PASSSEC, which Linux has for AF_UNIX alone (EOPNOTSUPP on an IP
 socket)."""
-import errno
 import socket
 
-
-def attempt(f):
-    try:
-        return repr(f())
-    except OSError as e:
-        return f"{type(e).__name__} {errno.errorcode.get(e.errno)}"
+from option_survey import attempt, round_trip
 
 
 def survey(label, s):
     for level, name, value in ((socket.SOL_SOCKET, "SO_DONTROUTE", 1), (socket.SOL_SOCKET, "SO_INCOMING_CPU", 0),
                                (socket.IPPROTO_IP, "IP_BIND_ADDRESS_NO_PORT", 1)):
         opt = getattr(socket, name, {"SO_INCOMING_CPU": 49, "IP_BIND_ADDRESS_NO_PORT": 24}.get(name))
-        default = attempt(lambda: s.getsockopt(level, opt))
-        set_ = attempt(lambda: s.setsockopt(level, opt, value))
-        back = attempt(lambda: s.getsockopt(level, opt))
-        raw = attempt(lambda: s.getsockopt(level, opt, 4))
-        short = attempt(lambda: s.setsockopt(level, opt, b"\x01\x00"))
         empty = attempt(lambda: s.setsockopt(level, opt, b""))
-        print(f"{label} {name}: default {default}, set {set_}, reads {back} {raw}, 2 bytes {short}, none {empty}")
+        print(f"{label} {name}: {round_trip(s, level, opt, value)}, none {empty}")
     if s.family == socket.AF_UNIX:
         # No level but SOL_SOCKET's: refused before the value is read.
         print(f"{label} TCP_NODELAY, 2 bytes: {attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, b'1'))},"

@@ -3,8 +3,9 @@ TCP_WINDOW_CLAMP, TCP_QUICKACK, TCP_USER_TIMEOUT, TCP_FASTOPEN, TCP_NOTSENT_LOWA
 listening and connected sockets: their defaults, a value set and read back as an int and as bytes,
 too short a value, and a UDP socket's answer; then py-amqp's habit, reading every option it knows
 and setting them all back before it connects."""
-import errno
 import socket
+
+from option_survey import attempt, round_trip
 
 NAMES = ["TCP_MAXSEG", "TCP_CORK", "TCP_SYNCNT", "TCP_LINGER2", "TCP_DEFER_ACCEPT", "TCP_WINDOW_CLAMP",
          "TCP_QUICKACK", "TCP_USER_TIMEOUT", "TCP_FASTOPEN", "TCP_NOTSENT_LOWAT"]
@@ -13,22 +14,10 @@ VALUES = {"TCP_MAXSEG": 1200, "TCP_CORK": 1, "TCP_SYNCNT": 3, "TCP_LINGER2": 10,
           "TCP_NOTSENT_LOWAT": 16384}
 
 
-def attempt(f):
-    try:
-        return repr(f())
-    except OSError as e:
-        return f"{type(e).__name__} {errno.errorcode.get(e.errno)}"
-
-
 def survey(label, s):
     for name in NAMES:
         opt = getattr(socket, name)
-        default = attempt(lambda: s.getsockopt(socket.IPPROTO_TCP, opt))
-        set_ = attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, opt, VALUES[name]))
-        back = attempt(lambda: s.getsockopt(socket.IPPROTO_TCP, opt))
-        raw = attempt(lambda: s.getsockopt(socket.IPPROTO_TCP, opt, 4))
-        short = attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, opt, b"\x01\x00"))
-        print(f"{label} {name}: default {default}, set {set_}, reads {back} {raw}, 2 bytes {short}")
+        print(f"{label} {name}: {round_trip(s, socket.IPPROTO_TCP, opt, VALUES[name])}")
 
 
 survey("fresh", socket.socket())

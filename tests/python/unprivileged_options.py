@@ -3,17 +3,10 @@ whatever the host's privileges: SO_PRIORITY above 6, SO_MARK, a non-zero IP_TRAN
 as they are), and a congestion control algorithm the kernel
 has but does not allow everyone (argv[1], or "-" when this machine has none); an algorithm it does
 not have is ENOENT."""
-import errno
 import socket
 import sys
 
-
-def attempt(f):
-    try:
-        return repr(f())
-    except OSError as e:
-        return f"{type(e).__name__} {errno.errorcode.get(e.errno)}"
-
+from option_survey import attempt
 
 s = socket.socket()
 print("SO_PRIORITY 7:", attempt(lambda: s.setsockopt(socket.SOL_SOCKET, socket.SO_PRIORITY, 7)),
