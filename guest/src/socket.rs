@@ -334,9 +334,10 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
 }
 
 /// The typed option for (level, name), or what the kernel says of an option pysock does not pass
-/// on: EOPNOTSUPP for any level but SOL_SOCKET on AF_UNIX, and for SO_PASSCRED and SO_PASSSEC on an IP socket (Linux has them for AF_UNIX and
-/// netlink alone), ENOPROTOOPT for the rest, as for an option the kernel does not know. (On AF_UNIX
-/// they would ask for ancillary data, which pysock's receives do not carry.)
+/// on: EOPNOTSUPP for any level but SOL_SOCKET on AF_UNIX, and for SO_PASSCRED and SO_PASSSEC on an
+/// IP socket (Linux has them for AF_UNIX and netlink alone); ENOPROTOOPT for the rest, as for an
+/// option the kernel does not know. (On AF_UNIX those two would ask for ancillary data, which
+/// pysock's receives do not carry.)
 fn typed_option(family: i32, level: i32, name: i32) -> Result<Sockopt, Error> {
     if family == AF_UNIX && level != SOL_SOCKET {
         // An AF_UNIX socket has no options but SOL_SOCKET's: the kernel says so before it reads a value.

@@ -51,6 +51,9 @@ for mode in ("blocking", "timeout", "non-blocking"):
         if result == 0:
             break
     print(mode, "once the server listens:", tries, "peer port", s.getpeername()[1] == port)
+    # Connected: the kernel's blocking connect took its one-time completion, so the next connect is
+    # EISCONN; a connection made without blocking reports that completion once more first.
+    print(mode, "connect again once connected:", [name(s.connect_ex(("127.0.0.1", port))) for _ in range(2)])
     conn, _ = server.accept()
     s.sendall(b"ping")
     print(mode, "the connection carries bytes:", conn.recv(4))
