@@ -133,6 +133,7 @@ pub fn message(code: Errno) -> &'static str {
         Enxio => "No such device or address",
         Edeadlk => "Resource deadlock avoided",
         Enolck => "No locks available",
+        Enodev => "No such device",
     }
 }
 
@@ -153,11 +154,12 @@ pub fn name(code: Errno) -> &'static str {
         Erange => "ERANGE", Eshutdown => "ESHUTDOWN", Esocktnosupport => "ESOCKTNOSUPPORT",
         Etimedout => "ETIMEDOUT", Eoverflow => "EOVERFLOW", Enosys => "ENOSYS", Efault => "EFAULT",
         Eexist => "EEXIST", Edom => "EDOM", Enxio => "ENXIO", Edeadlk => "EDEADLK", Enolck => "ENOLCK",
+        Enodev => "ENODEV",
     }
 }
 
 /// Every errno, in declaration order (so `ALL[code as usize] == code`).
-pub const ALL: [Errno; 48] = {
+pub const ALL: [Errno; 49] = {
     use Errno::*;
     [
         Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
@@ -165,7 +167,7 @@ pub const ALL: [Errno; 48] = {
         Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
         Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
         Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-        Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck,
+        Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev,
     ]
 };
 

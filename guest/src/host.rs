@@ -18,7 +18,7 @@ pub enum Errno {
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck,
+    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev,
 }
 
 /// getaddrinfo(3) and getnameinfo(3) failures, for `socket.gaierror`.
@@ -134,11 +134,18 @@ pub enum Sockopt {
 }
 
 /// A socket option whose value is bytes the kernel writes or reads as they stand: `struct tcp_info`,
-/// and the congestion control algorithm's name.
+/// the congestion control algorithm's name, IP_MULTICAST_IF's address, and IPv6's integer options
+/// beyond v6only and unicast hops, whose null or short values the kernel reads option by option.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ByteOption {
     TcpInfo,
     TcpCongestion,
+    IpMulticastIf,
+    Ipv6Tclass,
+    Ipv6MulticastHops,
+    Ipv6MulticastLoop,
+    Ipv6MulticastIf,
+    Ipv6Dontfrag,
 }
 
 /// A value for [`Host::set_option_bytes`]: bytes, or a null pointer said to be this long, which the

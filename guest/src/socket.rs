@@ -349,13 +349,21 @@ fn typed_option(family: i32, level: i32, name: i32) -> Result<Sockopt, Error> {
     })
 }
 
-/// The byte options: TCP_INFO and TCP_CONGESTION.
+/// The byte options: TCP_INFO, TCP_CONGESTION, IP_MULTICAST_IF, and the IPv6 integers the kernel
+/// reads itself.
 fn byte_option(level: i32, name: i32) -> Option<ByteOption> {
-    match (level, name) {
-        (IPPROTO_TCP, 11) => Some(ByteOption::TcpInfo),
-        (IPPROTO_TCP, 13) => Some(ByteOption::TcpCongestion),
-        _ => None,
-    }
+    use ByteOption::*;
+    Some(match (level, name) {
+        (IPPROTO_TCP, 11) => TcpInfo,
+        (IPPROTO_TCP, 13) => TcpCongestion,
+        (IPPROTO_IP, 32) => IpMulticastIf,
+        (IPPROTO_IPV6, 67) => Ipv6Tclass,
+        (IPPROTO_IPV6, 18) => Ipv6MulticastHops,
+        (IPPROTO_IPV6, 19) => Ipv6MulticastLoop,
+        (IPPROTO_IPV6, 17) => Ipv6MulticastIf,
+        (IPPROTO_IPV6, 62) => Ipv6Dontfrag,
+        _ => return None,
+    })
 }
 
 /// What the kernel reads as `opt`'s value from the caller's `len` bytes (`None`: a NULL pointer),
@@ -365,7 +373,7 @@ fn byte_option(level: i32, name: i32) -> Option<ByteOption> {
 /// and IP_BIND_ADDRESS_NO_PORT are 0 and the others are EINVAL; every other option needs an int
 /// (EINVAL), SO_LINGER two, and SO_RCVTIMEO and SO_SNDTIMEO a `struct timeval`
 /// ([`timeval_micros`]), each read after the first int, as the kernel reads every SOL_SOCKET option.
-/// Reading a NULL value is EFAULT.
+/// Reading a NULL value is EFAULT, but for the IPv6 options, which take it as 0.
 fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Error> {
     let reads_a_byte = matches!(
         opt,
@@ -376,6 +384,8 @@ fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Err
     }
     let b = match bytes {
         Some(b) => b,
+        // do_ipv6_setsockopt takes a NULL value as 0 without reading it; the others read it.
+        None if len >= 4 && matches!(opt, Sockopt::Ipv6V6only | Sockopt::Ipv6UnicastHops) => return Ok(0),
         None if len > 0 => return Err(os(Errno::Efault)),
         None => &[],
     };

@@ -54,6 +54,7 @@ pub fn from_raw(code: i32) -> Errno {
         libc::ENXIO => Enxio,
         libc::EDEADLK => Edeadlk,
         libc::ENOLCK => Enolck,
+        libc::ENODEV => Enodev,
         libc::ENOMEM => Enomem,
         libc::ENOPROTOOPT => Enoprotoopt,
         libc::ENOTCONN => Enotconn,

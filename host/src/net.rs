@@ -573,6 +573,12 @@ fn byte_option_level_name(opt: ByteOption) -> (i32, i32) {
     match opt {
         ByteOption::TcpInfo => (libc::IPPROTO_TCP, libc::TCP_INFO),
         ByteOption::TcpCongestion => (libc::IPPROTO_TCP, libc::TCP_CONGESTION),
+        ByteOption::IpMulticastIf => (libc::IPPROTO_IP, libc::IP_MULTICAST_IF),
+        ByteOption::Ipv6Tclass => (libc::IPPROTO_IPV6, libc::IPV6_TCLASS),
+        ByteOption::Ipv6MulticastHops => (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS),
+        ByteOption::Ipv6MulticastLoop => (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP),
+        ByteOption::Ipv6MulticastIf => (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF),
+        ByteOption::Ipv6Dontfrag => (libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG),
     }
 }
 

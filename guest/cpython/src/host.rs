@@ -52,7 +52,7 @@ same_enum!(types::Errno, Errno, [
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck,
+    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev,
 ]);
 same_enum!(types::GaiError, GaiError, [
     EaiAddrfamily, EaiAgain, EaiBadflags, EaiFail, EaiFamily, EaiMemory, EaiNodata, EaiNoname,
@@ -69,7 +69,9 @@ same_enum!(net::Sockopt, core::Sockopt, [
     TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
     Priority, Dontroute, IncomingCpu, IpBindAddressNoPort, Mark, IpTransparent,
 ]);
-same_enum!(net::ByteOption, core::ByteOption, [TcpInfo, TcpCongestion]);
+same_enum!(net::ByteOption, core::ByteOption, [
+    TcpInfo, TcpCongestion, IpMulticastIf, Ipv6Tclass, Ipv6MulticastHops, Ipv6MulticastLoop, Ipv6MulticastIf, Ipv6Dontfrag,
+]);
 same_enum!(tls::ErrorKind, core::TlsErrorKind, [Ssl, ZeroReturn, WantRead, Eof, CertVerification]);
 same_enum!(tls::ProtocolVersion, core::ProtocolVersion, [Tls12, Tls13]);
 same_enum!(tls::VerifyMode, core::VerifyMode, [None, Optional, Required]);
