@@ -1202,14 +1202,15 @@ impl<H: Host> Core<H> {
     }
 
     pub fn getsockopt(&self, s: &SockObj, level: i32, name: i32, buflen: Option<i64>) -> Result<OptionValue, Error> {
-        let sock = self.sock(s)?;
-        // CPython reads a buflen of 0 as "no buflen": the option comes back as an int.
+        // CPython reads a buflen of 0 as "no buflen": the option comes back as an int. It checks the
+        // range before it calls getsockopt(2), so even a closed socket's answer is this one.
         let buflen = buflen.filter(|len| *len != 0);
         if let Some(len) = buflen {
             if !(1..=1024).contains(&len) {
                 return Err(Error::OsMessage("getsockopt buflen out of range".into()));
             }
         }
+        let sock = self.sock(s)?;
         if (level, name, buflen) == (SOL_SOCKET, SO_ERROR, None) {
             // As an int, the adapter needs the name to give its own errno number; raw bytes (below)
             // carry Linux's number, which is what they mean.

@@ -68,3 +68,11 @@ for label, s in (("tcp", socket.socket()), ("unix", socket.socket(socket.AF_UNIX
           attempt(lambda: s.setsockopt(socket.IPPROTO_IP, 24, None, -1)),
           attempt(lambda: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, None, -1)))
     s.close()
+
+# getsockopt's buflen is checked before the socket: a closed one says "out of range" too.
+closed = socket.socket()
+closed.close()
+try:
+    closed.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE, 1025)
+except OSError as e:
+    print("closed, buflen 1025:", e.errno, e)
