@@ -134,6 +134,7 @@ pub fn message(code: Errno) -> &'static str {
         Edeadlk => "Resource deadlock avoided",
         Enolck => "No locks available",
         Enodev => "No such device",
+        Enotty => "Inappropriate ioctl for device",
     }
 }
 
@@ -154,12 +155,12 @@ pub fn name(code: Errno) -> &'static str {
         Erange => "ERANGE", Eshutdown => "ESHUTDOWN", Esocktnosupport => "ESOCKTNOSUPPORT",
         Etimedout => "ETIMEDOUT", Eoverflow => "EOVERFLOW", Enosys => "ENOSYS", Efault => "EFAULT",
         Eexist => "EEXIST", Edom => "EDOM", Enxio => "ENXIO", Edeadlk => "EDEADLK", Enolck => "ENOLCK",
-        Enodev => "ENODEV",
+        Enodev => "ENODEV", Enotty => "ENOTTY",
     }
 }
 
 /// Every errno, in declaration order (so `ALL[code as usize] == code`).
-pub const ALL: [Errno; 49] = {
+pub const ALL: [Errno; 50] = {
     use Errno::*;
     [
         Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
@@ -167,7 +168,7 @@ pub const ALL: [Errno; 49] = {
         Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
         Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
         Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-        Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev,
+        Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev, Enotty,
     ]
 };
 

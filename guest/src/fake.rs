@@ -158,6 +158,16 @@ impl Host for FakeHost {
     fn duplicate(&self, _: &()) -> Result<(), Errno> {
         Ok(())
     }
+    /// Unread: the bytes of the arrivals waiting; nothing is ever unsent.
+    fn queued(&self, _: &(), queue: Queue) -> Result<u32, Errno> {
+        Ok(match queue {
+            Queue::Unread => self.arrivals.borrow().iter().map(|a| a.as_ref().map_or(0, Vec::len) as u32).sum(),
+            Queue::Unsent => 0,
+        })
+    }
+    fn at_mark(&self, _: &()) -> Result<bool, Errno> {
+        Ok(false)
+    }
     /// The first socket is the one ready, or stdin when there is none.
     fn wait(&self, sockets: &[(&(), Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         self.wait_sizes.borrow_mut().push(sockets.len());

@@ -18,7 +18,7 @@ pub enum Errno {
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev,
+    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev, Enotty,
 }
 
 /// getaddrinfo(3) and getnameinfo(3) failures, for `socket.gaierror`.
@@ -163,6 +163,15 @@ pub enum ShutdownHow {
     Both,
 }
 
+/// One of a socket's two queues, as ioctl(2) counts them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Queue {
+    /// SIOCINQ (FIONREAD): bytes the program may read; a datagram socket's next datagram.
+    Unread,
+    /// SIOCOUTQ (TIOCOUTQ): bytes the kernel holds to send.
+    Unsent,
+}
+
 /// One getaddrinfo(3) result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddressInfo {
@@ -300,6 +309,10 @@ pub trait Host {
     fn set_option_bytes(&self, s: &Self::Socket, o: ByteOption, v: OptionBytes<'_>) -> Result<(), Errno>;
     fn take_error(&self, s: &Self::Socket) -> Result<Option<Errno>, Errno>;
     fn duplicate(&self, s: &Self::Socket) -> Result<Self::Socket, Errno>;
+    /// The kernel's count of one of the socket's queues (ioctl FIONREAD or TIOCOUTQ).
+    fn queued(&self, s: &Self::Socket, queue: Queue) -> Result<u32, Errno>;
+    /// sockatmark(3): whether the next byte to read is at the urgent mark.
+    fn at_mark(&self, s: &Self::Socket) -> Result<bool, Errno>;
     /// poll(2) over `sockets` and, with `input` not empty, the program's stdin; `None` waits
     /// without limit. The indexes and events of those ready, stdin's index being `sockets.len()`;
     /// a stdin the host cannot watch is ready at once, as a regular file is. EINTR when the host

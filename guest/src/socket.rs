@@ -9,7 +9,7 @@
 use crate::addr;
 use crate::errno::{self, Error, OsError, gai, os, overflow, type_error, value};
 use crate::host::{
-    ByteOption, Errno, Events, Family, GaiError, Host, IpAddress, IpSocketAddress, Kind, OptionBytes, Received, ShutdownHow, Sockopt,
+    ByteOption, Errno, Events, Family, GaiError, Host, IpAddress, IpSocketAddress, Kind, OptionBytes, Queue, Received, ShutdownHow, Sockopt,
 };
 use crate::timeout::{self, CallError, Mode};
 use std::mem::MaybeUninit;
@@ -105,6 +105,34 @@ pub struct SockObj {
     pub kind: i32,
     pub proto: i32,
     pub timeout: Option<f64>,
+}
+
+/// The ioctl(2) requests [`Core::ioctl`] answers, by Linux's numbers.
+pub mod ioctl {
+    /// TIOCOUTQ, a socket's SIOCOUTQ.
+    pub const TIOCOUTQ: u32 = 0x5411;
+    /// FIONREAD, a socket's SIOCINQ.
+    pub const FIONREAD: u32 = 0x541B;
+    pub const FIONBIO: u32 = 0x5421;
+    pub const FIONCLEX: u32 = 0x5450;
+    pub const FIOCLEX: u32 = 0x5451;
+    pub const FIOASYNC: u32 = 0x5452;
+    pub const SIOCATMARK: u32 = 0x8905;
+
+    use super::{Errno, Error, os};
+
+    /// The int a request reads from the program's memory; `None` is an address the program gave
+    /// as an int (see [`super::Core::ioctl`]), EFAULT.
+    pub fn int_in(memory: Option<&[u8]>) -> Result<i32, Error> {
+        let m = memory.ok_or_else(|| os(Errno::Efault))?;
+        Ok(i32::from_le_bytes([m[0], m[1], m[2], m[3]]))
+    }
+
+    /// Writes the int a request answers into the program's memory, as [`int_in`] reads one.
+    pub fn put_int(memory: Option<&mut [u8]>, value: i32) -> Result<(), Error> {
+        memory.ok_or_else(|| os(Errno::Efault))?[..4].copy_from_slice(&value.to_le_bytes());
+        Ok(())
+    }
 }
 
 /// What a descriptor of the guest's table stands for.
@@ -556,6 +584,64 @@ impl<H: Host> Core<H> {
         if let Some(slot) = self.slot(fd) {
             slot.description.nonblocking.set(nonblocking);
         }
+    }
+
+    /// ioctl(2) on one of the core's descriptors, as Linux answers it; the call's result (0).
+    ///
+    /// `memory` is the int a request reads or writes: CPython's copy of the program's buffer
+    /// argument, at least 4 bytes. `None` when the program passed an integer, which Linux takes as
+    /// an address, so a request that reads or writes an int fails with EFAULT (after its own checks).
+    /// A socket answers its queues' counts and the urgent mark from the kernel; a pipe's ends count
+    /// the bytes in the pipe, as Linux's do; every descriptor takes FIONBIO, FIOCLEX and FIONCLEX.
+    /// A socket or a pipe takes FIOASYNC. Anything else is ENOTTY (EINVAL on an epoll object): the
+    /// interface requests (SIOCGIFADDR and the like) are among them, since a sandbox shows no
+    /// interface's settings.
+    pub fn ioctl(&self, fd: i32, request: u32, memory: Option<&mut [u8]>) -> Result<i32, Error> {
+        let slot = self.slot(fd).ok_or_else(ebadf)?;
+        match request {
+            ioctl::FIOCLEX | ioctl::FIONCLEX => {
+                slot.close_on_exec.set(request == ioctl::FIOCLEX);
+                return Ok(0);
+            }
+            ioctl::FIONBIO => {
+                slot.description.nonblocking.set(ioctl::int_in(memory.as_deref())? != 0);
+                return Ok(0);
+            }
+            _ => {}
+        }
+        let sock = match (&slot.entry, request) {
+            (Entry::Socket(sock), _) => sock,
+            // Linux's epoll has no fasync; its own ioctl refuses the rest.
+            (Entry::Epoll(_), ioctl::FIOASYNC) => return Err(os(Errno::Enotty)),
+            (Entry::Epoll(_), _) => return Err(os(Errno::Einval)),
+        };
+        let value = match (request, slot.description.pipe) {
+            // A pipe's bytes wait in its read end's socket, whichever end asks.
+            (ioctl::FIONREAD, Some(PipeEnd::Write)) => match self.pipe_reader(slot.description.identity) {
+                Some(reader) => self.host.queued(reader, Queue::Unread),
+                None => Ok(0),
+            },
+            (ioctl::FIONREAD, _) => self.host.queued(sock, Queue::Unread),
+            (ioctl::TIOCOUTQ, None) => self.host.queued(sock, Queue::Unsent),
+            (ioctl::SIOCATMARK, None) => self.host.at_mark(sock).map(u32::from),
+            // O_ASYNC, which signals nothing until F_SETOWN names a receiver, and F_SETOWN is EINVAL here.
+            (ioctl::FIOASYNC, _) => {
+                ioctl::int_in(memory.as_deref())?;
+                return Ok(0);
+            }
+            _ => Err(Errno::Enotty),
+        }
+        .map_err(os)?;
+        ioctl::put_int(memory, value as i32)?;
+        Ok(0)
+    }
+
+    /// The read end of the pipe whose inode is `identity`, while one is open.
+    fn pipe_reader(&self, identity: Identity) -> Option<&H::Socket> {
+        self.fds.iter().flatten().find_map(|slot| match (&slot.entry, slot.description.pipe) {
+            (Entry::Socket(s), Some(PipeEnd::Read)) if slot.description.identity == identity => Some(s),
+            _ => None,
+        })
     }
 
     /// A descriptor's O_NONBLOCK; `None` when it is not open.
@@ -1810,5 +1896,31 @@ mod tests {
         assert_eq!(core.recv(&s, &mut memory[..], 0, 0).unwrap(), Received::default());
         let e = core.recvfrom(&s, &mut memory[..], -1, 0, "recvfrom").unwrap_err();
         assert_eq!(e, value("negative buffersize in recvfrom"));
+    }
+
+    /// ioctl(2): counts from the host into the program's int; an integer argument, which Linux
+    /// takes for an address, is EFAULT; FIONBIO and FIOCLEX change the descriptor as fcntl(2)
+    /// does; a request no descriptor of the core answers is ENOTTY, and a pipe's write end counts
+    /// the bytes waiting at its read end.
+    #[test]
+    fn ioctl_answers_as_linux() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        core.host.arrivals.borrow_mut().push_back(Ok(b"hello".to_vec()));
+        let mut int = [0xff; 4];
+        assert_eq!(core.ioctl(s.fd, ioctl::FIONREAD, Some(&mut int)).unwrap(), 0);
+        assert_eq!(i32::from_le_bytes(int), 5);
+        assert!(matches!(core.ioctl(s.fd, ioctl::FIONREAD, None), Err(Error::Os(OsError { code: Errno::Efault, .. }))));
+        assert!(matches!(core.ioctl(s.fd, 0x5401, Some(&mut int)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))));
+        core.ioctl(s.fd, ioctl::FIONBIO, Some(&mut 1i32.to_le_bytes())).unwrap();
+        assert_eq!(core.nonblocking(s.fd), Some(true));
+        core.ioctl(s.fd, ioctl::FIONCLEX, None).unwrap();
+        assert_eq!(core.close_on_exec(s.fd), Some(false));
+        let (r, w) = core.pipe(false).unwrap();
+        let mut int = [0; 4];
+        core.ioctl(w, ioctl::FIONREAD, Some(&mut int)).unwrap();
+        assert_eq!(i32::from_le_bytes(int), 5, "the write end counts what its read end holds");
+        assert!(matches!(core.ioctl(r, ioctl::TIOCOUTQ, Some(&mut int)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))));
+        assert!(matches!(core.ioctl(99, ioctl::FIONREAD, Some(&mut int)), Err(Error::Os(OsError { code: Errno::Ebadf, .. }))));
     }
 }

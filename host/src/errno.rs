@@ -55,6 +55,7 @@ pub fn from_raw(code: i32) -> Errno {
         libc::EDEADLK => Edeadlk,
         libc::ENOLCK => Enolck,
         libc::ENODEV => Enodev,
+        libc::ENOTTY => Enotty,
         libc::ENOMEM => Enomem,
         libc::ENOPROTOOPT => Enoprotoopt,
         libc::ENOTCONN => Enotconn,

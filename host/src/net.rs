@@ -7,7 +7,7 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, IntervalTimer, OptionBytes, ShutdownHow, Sockopt, Watched,
+    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, IntervalTimer, OptionBytes, Queue, ShutdownHow, Sockopt, Watched,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
 use crate::error::{NetError, guarded};
@@ -1034,6 +1034,18 @@ impl HostSocket for PysockCtxView<'_> {
             let copy = self.socket(&r)?;
             (copy.wildcard, copy.companion, copy.dual_stack_stand_in, copy.fails_at_once) = (wildcard, companion, stand_in, fails_at_once);
             Ok(r)
+        }
+
+        fn queued(&mut self, this: Resource<Socket>, queue: Queue) -> NetResult<u32> {
+            let request = match queue {
+                Queue::Unread => libc::FIONREAD,
+                Queue::Unsent => libc::TIOCOUTQ,
+            };
+            Ok(sys::ioctl_int(self.socket(&this)?.inner.as_fd(), request)? as u32)
+        }
+
+        fn at_mark(&mut self, this: Resource<Socket>) -> NetResult<bool> {
+            Ok(sys::ioctl_int(self.socket(&this)?.inner.as_fd(), sys::SIOCATMARK)? != 0)
         }
 
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {

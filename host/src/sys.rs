@@ -16,6 +16,18 @@ pub fn getsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i
     if rc == 0 { Ok(value) } else { Err(io::Error::last_os_error()) }
 }
 
+/// ioctl(2)'s SIOCATMARK, which the libc crate does not name (linux/sockios.h).
+pub const SIOCATMARK: libc::Ioctl = 0x8905;
+
+/// ioctl(2) of a request that writes one int: FIONREAD (SIOCINQ), TIOCOUTQ (SIOCOUTQ), SIOCATMARK.
+pub fn ioctl_int(fd: BorrowedFd<'_>, request: libc::Ioctl) -> io::Result<i32> {
+    let mut value: libc::c_int = 0;
+    // SAFETY: `fd` is a live descriptor for the borrow's lifetime, and each request this is called
+    // with writes one int, for which `value` is valid.
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), request, &raw mut value) };
+    if rc == 0 { Ok(value) } else { Err(io::Error::last_os_error()) }
+}
+
 /// accept4(2) of a connection that is non-blocking and close-on-exec from the start: socket2's
 /// `accept` sets only close-on-exec, and two fcntl(2) calls after it cost a connection 1 µs.
 pub fn accept_nonblocking(listener: BorrowedFd<'_>) -> io::Result<(socket2::Socket, socket2::SockAddr)> {

@@ -374,6 +374,13 @@ fn socket_level_options_match_native_cpython() {
     assert_matches_native("socket_level_options.py");
 }
 
+/// fcntl.ioctl: sockets' and pipes' counts, the urgent mark, FIONBIO and FIOCLEX, requests a
+/// descriptor does not know, and CPython's reading of the argument, as native CPython.
+#[test]
+fn ioctl_requests_match_native_cpython() {
+    assert_matches_native("ioctl_requests.py");
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

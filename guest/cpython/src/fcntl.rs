@@ -16,7 +16,11 @@
 //! socket, a pipe's end, the null device and the standard streams take a lock and hold nothing
 //! else back, as Linux's do in a process alone (with its access-mode checks for `lockf`). A lock
 //! that waits runs the program's signal handlers and goes on, as CPython's does since PEP 475.
-//! `ioctl` is absent: WASI has no ioctl(2) beyond FIONREAD.
+//! `ioctl` answers what Linux answers for the core's descriptors (`Core::ioctl`: a socket's queue
+//! counts and urgent mark, a pipe's bytes, FIONBIO, FIOCLEX and FIONCLEX). Of a file it answers
+//! FIONREAD (the bytes after the position) and those three; anything else of a file, a standard
+//! stream or the null device is ENOTTY, as Linux says of a request a device does not know, and
+//! terminal requests are among them: a sandbox's standard streams are no terminals.
 //!
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
@@ -28,7 +32,7 @@ use crate::{convert, descriptors, with_core};
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pysock_guest::host::Errno;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyInt, PyString};
 use std::ffi::c_int;
 
 unsafe extern "C" {
@@ -282,11 +286,135 @@ fn fcntl_fcntl(py: Python<'_>, fd: &Bound<'_, PyAny>, cmd: &Bound<'_, PyAny>, ar
     }
 }
 
+/// `fcntl.ioctl(fd, request, arg=0, mutate_flag=True, /)` with CPython's handling of `arg`:
+///
+/// - A writable buffer is the memory the request reads and writes: through a copy of 1,024 bytes
+///   when it fits, copied back whatever the result, or in place when larger; the result is the
+///   call's int. With `mutate_flag` false it is copied as a read-only one is.
+/// - A read-only buffer or a str is copied (at most 1,024 bytes) and comes back as bytes, as the
+///   request left the copy.
+/// - An int is passed as it is, which Linux takes as an address: EFAULT for a request that reads
+///   or writes an int there.
+#[pyfunction]
+#[pyo3(signature = (fd, request, /, *rest))]
+fn ioctl(py: Python<'_>, fd: &Bound<'_, PyAny>, request: &Bound<'_, PyAny>, rest: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<Py<PyAny>> {
+    // `arg` and `mutate_flag` from the tuple, where an explicit None stays an argument.
+    if rest.len() > 2 {
+        return Err(PyTypeError::new_err(format!("ioctl expected at most 4 arguments, got {}", rest.len() + 2)));
+    }
+    let arg = rest.get_item(0).ok();
+    let arg = arg.as_ref();
+    let fd = convert::file_descriptor(fd)?;
+    // CPython reads the request as C's unsigned int, masking what does not fit (format "I").
+    let request = index_of(request)?.call_method1("__and__", (u32::MAX,))?.extract::<u32>()?;
+    let mutate = match rest.get_item(1) {
+        Ok(m) => m.is_truthy()?,
+        Err(_) => true,
+    };
+    let audited = arg.map_or_else(|| py.None(), |a| a.clone().unbind());
+    py.import("sys")?.call_method1("audit", ("fcntl.ioctl", fd, request, audited))?;
+    let view = match arg {
+        Some(a) if !a.is_instance_of::<PyString>() && !a.is_instance_of::<PyInt>() => {
+            py.import("builtins")?.getattr("memoryview")?.call1((a,)).ok()
+        }
+        _ => None,
+    };
+    let arg = match arg {
+        Some(a) if view.is_some() || a.is_instance_of::<PyString>() => a,
+        // Neither a buffer nor a str: CPython's last try, "i", C's int (an address to Linux).
+        _ => {
+            if let Some(a) = arg {
+                int_argument(a)?;
+            }
+            return Ok(request_on(py, fd, request, None)?.into_pyobject(py)?.into_any().unbind());
+        }
+    };
+    let writable = match &view {
+        Some(v) => !v.getattr("readonly")?.is_truthy()? && v.getattr("c_contiguous")?.is_truthy()?,
+        None => false,
+    };
+    let mut memory = match &view {
+        Some(v) => v.call_method0("tobytes")?.extract::<Vec<u8>>()?,
+        None => arg.extract::<String>()?.into_bytes(),
+    };
+    let len = memory.len();
+    if !(writable && mutate) && len > BUFFER {
+        return Err(PyValueError::new_err("ioctl string arg too long"));
+    }
+    // The kernel writes at most an int for what pysock answers; the copy is CPython's size.
+    memory.resize(len.max(BUFFER + 1), 0);
+    let result = request_on(py, fd, request, Some(&mut memory));
+    if writable && mutate {
+        let view = view.expect("a writable buffer has a view").call_method1("cast", ("B",))?;
+        view.set_item(pyo3::types::PySlice::new(py, 0, len as isize, 1), PyBytes::new(py, &memory[..len]))?;
+        return Ok(result?.into_pyobject(py)?.into_any().unbind());
+    }
+    result?;
+    Ok(PyBytes::new(py, &memory[..len]).into_any().unbind())
+}
+
+/// PyArg_Parse's "i": an object with `__index__` whose value fits C's int.
+fn int_argument(a: &Bound<'_, PyAny>) -> PyResult<c_int> {
+    let value = index_of(a)?;
+    value.extract::<c_int>().map_err(|_| {
+        let negative = value.lt(0).unwrap_or(false);
+        pyo3::exceptions::PyOverflowError::new_err(if negative { "signed integer is less than minimum" } else { "signed integer is greater than maximum" })
+    })
+}
+
+/// `operator.index(a)`, with the C API's TypeError.
+fn index_of<'py>(a: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    if a.is_instance_of::<PyInt>() {
+        return Ok(a.clone());
+    }
+    match a.getattr("__index__") {
+        Ok(index) => index.call0(),
+        Err(_) => Err(PyTypeError::new_err(format!("'{}' object cannot be interpreted as an integer", convert::type_name(a)))),
+    }
+}
+
+/// ioctl(2) of `request` on `fd`, with `memory` as the int it reads or writes (`None`: an address
+/// the program gave, see [`ioctl`]).
+fn request_on(py: Python<'_>, fd: c_int, request: u32, memory: Option<&mut [u8]>) -> PyResult<c_int> {
+    use pysock_guest::socket::ioctl::{FIOCLEX, FIONBIO, FIONCLEX, FIONREAD, int_in, put_int};
+    let raise = |e| crate::errors::to_py(py, e);
+    if with_core(|c| c.entry(fd).is_some()) {
+        return with_core(|c| c.ioctl(fd, request, memory)).map_err(raise);
+    }
+    let holder = descriptors::holder(fd);
+    if matches!(holder, descriptors::Holder::Nothing) {
+        return Err(os_error(Errno::Ebadf));
+    }
+    let os = py.import("os")?;
+    match request {
+        FIONBIO => {
+            let nonblocking = int_in(memory.as_deref()).map_err(raise)? != 0;
+            os.call_method1("set_blocking", (fd, !nonblocking))?;
+        }
+        FIOCLEX | FIONCLEX => {
+            os.call_method1("set_inheritable", (fd, request == FIONCLEX))?;
+        }
+        FIONREAD if matches!(holder, descriptors::Holder::File(_)) => {
+            let status = os.call_method1("fstat", (fd,))?;
+            let regular = py.import("stat")?.call_method1("S_ISREG", (status.getattr("st_mode")?,))?.is_truthy()?;
+            if !regular {
+                return Err(crate::errors::os_error_named("ENOTTY"));
+            }
+            let size = status.getattr("st_size")?.extract::<i64>()?;
+            let position = os.call_method1("lseek", (fd, 0, 1))?.extract::<i64>()?;
+            put_int(memory, (size - position) as i32).map_err(raise)?;
+        }
+        _ => return Err(crate::errors::os_error_named("ENOTTY")),
+    }
+    Ok(0)
+}
+
 /// The `fcntl` module, for `sys.modules`.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let m = PyModule::new(py, "fcntl")?;
     m.add_function(wrap_pyfunction!(fcntl_fcntl, &m)?)?;
     m.add_function(wrap_pyfunction!(flock, &m)?)?;
+    m.add_function(wrap_pyfunction!(ioctl, &m)?)?;
     m.add_function(wrap_pyfunction!(lockf, &m)?)?;
     for (name, value) in CONSTANTS {
         m.add(name, value)?;

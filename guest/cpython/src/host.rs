@@ -52,7 +52,7 @@ same_enum!(types::Errno, Errno, [
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev,
+    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev, Enotty,
 ]);
 same_enum!(types::GaiError, GaiError, [
     EaiAddrfamily, EaiAgain, EaiBadflags, EaiFail, EaiFamily, EaiMemory, EaiNodata, EaiNoname,
@@ -61,6 +61,7 @@ same_enum!(types::GaiError, GaiError, [
 same_enum!(types::Family, Family, [Inet, Inet6, Unix]);
 same_enum!(types::Kind, Kind, [Stream, Dgram]);
 same_enum!(net::ShutdownHow, core::ShutdownHow, [Read, Write, Both]);
+same_enum!(net::Queue, core::Queue, [Unread, Unsent]);
 same_enum!(net::Sockopt, core::Sockopt, [
     Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat,
     Sndlowat, Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt,
@@ -263,6 +264,12 @@ impl core::Host for WitHost {
     }
     fn duplicate(&self, s: &Socket) -> Result<Socket, Errno> {
         s.handle.duplicate().map(Socket::new).map_err(errno)
+    }
+    fn queued(&self, s: &Socket, queue: core::Queue) -> Result<u32, Errno> {
+        s.handle.queued(wit(queue)).map_err(errno)
+    }
+    fn at_mark(&self, s: &Socket) -> Result<bool, Errno> {
+        s.handle.at_mark().map_err(errno)
     }
     fn wait(&self, sockets: &[(&Socket, Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         let list: Vec<(&net::Socket, net::Events)> =
