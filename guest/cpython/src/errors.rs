@@ -23,7 +23,7 @@ mod names {
 /// Linux's number for an errno the host reports.
 pub use crate::linux_errno::number as errno_number;
 
-/// Linux's number for an errno the host never reports (ESPIPE, ENOTTY), by name.
+/// Linux's number for an errno the host never reports (ESPIPE), by name.
 pub fn errno_named(name: &str) -> i32 {
     crate::linux_errno::linux_number(name).unwrap_or_else(|| errno_number(Errno::Eio))
 }

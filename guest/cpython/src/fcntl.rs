@@ -398,13 +398,13 @@ fn request_on(py: Python<'_>, fd: c_int, request: u32, memory: Option<&mut [u8]>
             let status = os.call_method1("fstat", (fd,))?;
             let regular = py.import("stat")?.call_method1("S_ISREG", (status.getattr("st_mode")?,))?.is_truthy()?;
             if !regular {
-                return Err(crate::errors::os_error_named("ENOTTY"));
+                return Err(os_error(Errno::Enotty));
             }
             let size = status.getattr("st_size")?.extract::<i64>()?;
             let position = os.call_method1("lseek", (fd, 0, 1))?.extract::<i64>()?;
             put_int(memory, (size - position) as i32).map_err(raise)?;
         }
-        _ => return Err(crate::errors::os_error_named("ENOTTY")),
+        _ => return Err(os_error(Errno::Enotty)),
     }
     Ok(0)
 }

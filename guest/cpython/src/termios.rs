@@ -39,7 +39,7 @@ fn no_terminal_reason(fd: i32) -> (i32, &'static str) {
     if !descriptors::is_open(fd) {
         return (crate::errors::errno_number(Errno::Ebadf), message(Errno::Ebadf));
     }
-    (crate::errors::errno_named("ENOTTY"), NOT_A_TERMINAL)
+    (crate::errors::errno_number(pysock_guest::host::Errno::Enotty), NOT_A_TERMINAL)
 }
 
 // `os.get_terminal_size(fd=1, /)`, which WASI CPython lacks: code that catches the OSError a
