@@ -168,6 +168,17 @@ impl Host for FakeHost {
     fn at_mark(&self, _: &()) -> Result<bool, Errno> {
         Ok(false)
     }
+    /// A machine whose one interface is `lo`, index 1: its index and name answer; any other is
+    /// ENODEV.
+    fn query_interface(&self, _: &(), query: InterfaceQuery, ifreq: &[u8; IFREQ_SIZE]) -> Result<[u8; IFREQ_SIZE], Errno> {
+        let mut answer = *ifreq;
+        match query {
+            InterfaceQuery::Name if ifreq[16..20] == 1i32.to_ne_bytes() => answer[..3].copy_from_slice(b"lo\0"),
+            InterfaceQuery::Index if ifreq.starts_with(b"lo\0") => answer[16..20].copy_from_slice(&1i32.to_ne_bytes()),
+            _ => return Err(Errno::Enodev),
+        }
+        Ok(answer)
+    }
     /// The first socket is the one ready, or stdin when there is none.
     fn wait(&self, sockets: &[(&(), Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         self.wait_sizes.borrow_mut().push(sockets.len());

@@ -172,6 +172,30 @@ pub enum Queue {
     Unsent,
 }
 
+/// What ioctl(2)'s SIOCGIF* requests read of a network interface, through Linux's 40-byte
+/// `struct ifreq` ([`IFREQ_SIZE`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InterfaceQuery {
+    /// SIOCGIFNAME: the name of the interface whose index the ifreq holds.
+    Name,
+    Index,
+    StatusFlags,
+    Address,
+    DestinationAddress,
+    BroadcastAddress,
+    Netmask,
+    PrivateFlags,
+    Metric,
+    Mtu,
+    TransmitQueueLength,
+    DeviceMap,
+    HardwareAddress,
+}
+
+/// The size of Linux's `struct ifreq` on 64-bit machines: the name field (16 bytes), then the
+/// answer's union.
+pub const IFREQ_SIZE: usize = 40;
+
 /// One getaddrinfo(3) result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AddressInfo {
@@ -313,6 +337,9 @@ pub trait Host {
     fn queued(&self, s: &Self::Socket, queue: Queue) -> Result<u32, Errno>;
     /// sockatmark(3): whether the next byte to read is at the urgent mark.
     fn at_mark(&self, s: &Self::Socket) -> Result<bool, Errno>;
+    /// ioctl(2)'s SIOCGIF* request `query` with `ifreq`: the ifreq the kernel wrote. ENODEV for
+    /// an interface the sandbox may not see.
+    fn query_interface(&self, s: &Self::Socket, query: InterfaceQuery, ifreq: &[u8; IFREQ_SIZE]) -> Result<[u8; IFREQ_SIZE], Errno>;
     /// poll(2) over `sockets` and, with `input` not empty, the program's stdin; `None` waits
     /// without limit. The indexes and events of those ready, stdin's index being `sockets.len()`;
     /// a stdin the host cannot watch is ready at once, as a regular file is. EINTR when the host

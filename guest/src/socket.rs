@@ -9,7 +9,8 @@
 use crate::addr;
 use crate::errno::{self, Error, OsError, gai, os, overflow, type_error, value};
 use crate::host::{
-    ByteOption, Errno, Events, Family, GaiError, Host, IpAddress, IpSocketAddress, Kind, OptionBytes, Queue, Received, ShutdownHow, Sockopt,
+    ByteOption, Errno, Events, Family, GaiError, Host, IFREQ_SIZE, InterfaceQuery, IpAddress, IpSocketAddress, Kind, OptionBytes, Queue, Received,
+    ShutdownHow, Sockopt,
 };
 use crate::timeout::{self, CallError, Mode};
 use std::mem::MaybeUninit;
@@ -119,7 +120,65 @@ pub mod ioctl {
     pub const FIOASYNC: u32 = 0x5452;
     pub const SIOCATMARK: u32 = 0x8905;
 
-    use super::{Errno, Error, os};
+    use super::{Errno, Error, IFREQ_SIZE, InterfaceQuery, os};
+
+    /// The SIOCGIF* request that reads `query` of a network interface (linux/sockios.h). The rest
+    /// of them ask for the host's (SIOCGIFCONF lists every interface through a pointer, SIOCGIFBR
+    /// and SIOCGIFVLAN ask bridge and VLAN drivers) and are ENOTTY, as the requests Linux's
+    /// sockets do not know are.
+    pub fn interface_query(request: u32) -> Option<InterfaceQuery> {
+        use InterfaceQuery::*;
+        Some(match request {
+            0x8910 => Name,
+            0x8933 => Index,
+            0x8913 => StatusFlags,
+            0x8915 => Address,
+            0x8917 => DestinationAddress,
+            0x8919 => BroadcastAddress,
+            0x891B => Netmask,
+            0x8935 => PrivateFlags,
+            0x891D => Metric,
+            0x8921 => Mtu,
+            0x8942 => TransmitQueueLength,
+            0x8970 => DeviceMap,
+            0x8927 => HardwareAddress,
+            _ => return None,
+        })
+    }
+
+    /// Linux's answer to an interface write (a SIOCSIF* request, SIOCDIFADDR, SIOCADDMULTI,
+    /// SIOCDELMULTI) from a process without CAP_NET_ADMIN, which the sandbox is whatever the host's
+    /// privileges, on a socket of `family` (`AF_*`, asked only for the requests whose answer
+    /// depends on it); `None` for a request that is no such write. None reaches the kernel.
+    pub fn interface_write(request: u32, family: impl FnOnce() -> Result<i32, Error>) -> Result<Option<Errno>, Error> {
+        const AF_INET: i32 = 2;
+        const AF_INET6: i32 = 10;
+        // The writes every socket hands to dev_ioctl, which checks the capability first.
+        const DEVICE_WRITES: [u32; 11] = [0x8914, 0x891E, 0x8922, 0x8923, 0x8924, 0x8930, 0x8931, 0x8932, 0x8937, 0x8943, 0x8971];
+        // The address writes, which each family's own ioctl takes or refuses (ENOTTY).
+        const ADDRESS_WRITES: [u32; 6] = [0x8916, 0x8918, 0x891A, 0x891C, 0x8934, 0x8936];
+        if DEVICE_WRITES.contains(&request) {
+            return Ok(Some(Errno::Eperm));
+        }
+        if !ADDRESS_WRITES.contains(&request) {
+            return Ok(None);
+        }
+        Ok(Some(match (request, family()?) {
+            // SIOCSIFADDR is IPv4's (devinet_ioctl) and IPv6's (addrconf) both.
+            (0x8916, AF_INET | AF_INET6) | (0x8918 | 0x891A | 0x891C, AF_INET) | (0x8936, AF_INET6) => Errno::Eperm,
+            // IPv6's SIOCSIFDSTADDR configures a sit tunnel, which it looks up by an index first.
+            (0x8918, AF_INET6) => Errno::Enodev,
+            // devinet_ioctl knows no SIOCSIFPFLAGS.
+            (0x8934, AF_INET) => Errno::Einval,
+            _ => Errno::Enotty,
+        }))
+    }
+
+    /// The `struct ifreq` a SIOCGIF* request reads from the program's memory: EFAULT for an
+    /// address given as an int, or memory too short to hold one.
+    pub fn ifreq_in(memory: Option<&[u8]>) -> Result<&[u8; IFREQ_SIZE], Error> {
+        memory.and_then(|m| m.get(..IFREQ_SIZE)).and_then(|m| m.try_into().ok()).ok_or_else(|| os(Errno::Efault))
+    }
 
     /// The int a request reads from the program's memory; `None` is an address the program gave
     /// as an int (see [`super::Core::ioctl`]), EFAULT.
@@ -588,14 +647,15 @@ impl<H: Host> Core<H> {
 
     /// ioctl(2) on one of the core's descriptors, as Linux answers it; the call's result (0).
     ///
-    /// `memory` is the int a request reads or writes: CPython's copy of the program's buffer
-    /// argument, at least 4 bytes. `None` when the program passed an integer, which Linux takes as
-    /// an address, so a request that reads or writes an int fails with EFAULT (after its own checks).
-    /// A socket answers its queues' counts and the urgent mark from the kernel; a pipe's ends count
-    /// the bytes in the pipe, as Linux's do; every descriptor takes FIONBIO, FIOCLEX and FIONCLEX.
-    /// A socket or a pipe takes FIOASYNC. Anything else is ENOTTY (EINVAL on an epoll object): the
-    /// interface requests (SIOCGIFADDR and the like) are among them, since a sandbox shows no
-    /// interface's settings.
+    /// `memory` is what a request reads or writes (an int, or a SIOCGIF* request's 40-byte
+    /// `struct ifreq`): CPython's copy of the program's buffer argument, at least 1,024 bytes, or
+    /// the buffer itself when larger. `None` when the program passed an integer, which Linux takes
+    /// as an address, so a request that reads or writes memory fails with EFAULT (after its own
+    /// checks). A socket answers its queues' counts and the urgent mark from the kernel, and the
+    /// interface requests ([`ioctl::interface_query`]) from the host, which shows only the
+    /// interfaces the sandbox may see; a pipe's ends count the bytes in the pipe, as Linux's do;
+    /// every descriptor takes FIONBIO, FIOCLEX and FIONCLEX. A socket or a pipe takes FIOASYNC.
+    /// Anything else is ENOTTY (EINVAL on an epoll object).
     pub fn ioctl(&self, fd: i32, request: u32, memory: Option<&mut [u8]>) -> Result<i32, Error> {
         let slot = self.slot(fd).ok_or_else(ebadf)?;
         match request {
@@ -615,6 +675,19 @@ impl<H: Host> Core<H> {
             (Entry::Epoll(_), ioctl::FIOASYNC) => return Err(os(Errno::Enotty)),
             (Entry::Epoll(_), _) => return Err(os(Errno::Einval)),
         };
+        if slot.description.pipe.is_none() {
+            if let Some(query) = ioctl::interface_query(request) {
+                let answer = self.host.query_interface(sock, query, ioctl::ifreq_in(memory.as_deref())?).map_err(os)?;
+                if let Some(m) = memory {
+                    m[..IFREQ_SIZE].copy_from_slice(&answer);
+                }
+                return Ok(0);
+            }
+            let family = || self.host.get_option(sock, Sockopt::Domain).map(|f| f as i32).map_err(os);
+            if let Some(refusal) = ioctl::interface_write(request, family)? {
+                return Err(os(refusal));
+            }
+        }
         let value = match (request, slot.description.pipe) {
             // A pipe's bytes wait in its read end's socket, whichever end asks.
             (ioctl::FIONREAD, Some(PipeEnd::Write)) => match self.pipe_reader(slot.description.identity) {
@@ -1922,5 +1995,31 @@ mod tests {
         assert_eq!(i32::from_le_bytes(int), 5, "the write end counts what its read end holds");
         assert!(matches!(core.ioctl(r, ioctl::TIOCOUTQ, Some(&mut int)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))));
         assert!(matches!(core.ioctl(99, ioctl::FIONREAD, Some(&mut int)), Err(Error::Os(OsError { code: Errno::Ebadf, .. }))));
+    }
+
+    #[test]
+    fn interface_requests_ask_the_host_on_sockets_only() {
+        const SIOCGIFINDEX: u32 = 0x8933;
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 2, 0, None).unwrap();
+        let mut ifreq = [0u8; 1024];
+        ifreq[..2].copy_from_slice(b"lo");
+        assert_eq!(core.ioctl(s.fd, SIOCGIFINDEX, Some(&mut ifreq)).unwrap(), 0);
+        assert_eq!(ifreq[16..20], 1i32.to_ne_bytes(), "the host's answer lands in the program's ifreq");
+        assert_eq!(ifreq[..3], *b"lo\0");
+        ifreq[..3].copy_from_slice(b"eth");
+        assert!(matches!(core.ioctl(s.fd, SIOCGIFINDEX, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Enodev, .. }))));
+        assert!(matches!(core.ioctl(s.fd, SIOCGIFINDEX, None), Err(Error::Os(OsError { code: Errno::Efault, .. }))));
+        assert!(matches!(core.ioctl(s.fd, SIOCGIFINDEX, Some(&mut [0; 4])), Err(Error::Os(OsError { code: Errno::Efault, .. }))));
+        assert!(matches!(core.ioctl(s.fd, 0x8912, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))), "SIOCGIFCONF");
+        let (r, _w) = core.pipe(false).unwrap();
+        assert!(matches!(core.ioctl(r, SIOCGIFINDEX, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))), "a pipe is no socket");
+        // Writes are refused as Linux refuses an unprivileged process, without the kernel.
+        const SIOCSIFFLAGS: u32 = 0x8914;
+        assert!(matches!(core.ioctl(s.fd, SIOCSIFFLAGS, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Eperm, .. }))));
+        assert!(matches!(core.ioctl(r, SIOCSIFFLAGS, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))));
+        let on = |family| ioctl::interface_write(0x891C, || Ok(family)).unwrap();
+        assert_eq!((on(2), on(10), on(1)), (Some(Errno::Eperm), Some(Errno::Enotty), Some(Errno::Enotty)), "SIOCSIFNETMASK is IPv4's");
+        assert_eq!(ioctl::interface_write(0x5401, || unreachable!()).unwrap(), None, "no write, no family asked");
     }
 }

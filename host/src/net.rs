@@ -7,7 +7,7 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, IntervalTimer, OptionBytes, Queue, ShutdownHow, Sockopt, Watched,
+    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, InterfaceQuery, IntervalTimer, OptionBytes, Queue, ShutdownHow, Sockopt, Watched,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
 use crate::error::{NetError, guarded};
@@ -328,6 +328,18 @@ impl PysockCtxView<'_> {
         }
         let limit = self.ctx.quotas.connections_per_second;
         Err(self.refuse(Errno::Enobufs, format!("at most {limit} new connections per second")))
+    }
+
+    /// The host's network interfaces, index and name, that the sandbox may see: all of them under
+    /// a policy that reaches everything, otherwise the loopback ones only, as a process in a
+    /// network namespace of its own sees.
+    fn visible_interfaces(&self) -> NetResult<Vec<(u32, String)>> {
+        let mut interfaces = sys::if_nameindex()?;
+        if !self.ctx.policy.reaches_everything() {
+            let loopback = sys::loopback_interfaces()?;
+            interfaces.retain(|(_, name)| loopback.contains(name));
+        }
+        Ok(interfaces)
     }
 
     /// The socket `r` names. The data path's calls name sockets by number (`socket.id`), which the
@@ -1048,6 +1060,32 @@ impl HostSocket for PysockCtxView<'_> {
             Ok(sys::ioctl_int(self.socket(&this)?.inner.as_fd(), sys::SIOCATMARK)? != 0)
         }
 
+        fn query_interface(&mut self, this: Resource<Socket>, query: InterfaceQuery, ifreq: Vec<u8>) -> NetResult<Vec<u8>> {
+            let mut ifreq: [u8; sys::IFREQ_SIZE] = ifreq.as_slice().try_into().map_err(|_| Errno::Efault)?;
+            let visible = self.visible_interfaces()?;
+            let request = interface_request(query);
+            let fd = self.socket(&this)?.inner.as_fd();
+            if visible.iter().any(|(index, name)| names_interface(&ifreq, query, *index, name)) {
+                sys::ioctl_ifreq(fd, request, &mut ifreq)?;
+                return Ok(ifreq.to_vec());
+            }
+            // An interface the sandbox cannot see never reaches the kernel: it would answer for the
+            // host's interface, and for a name it does not know a privileged host's kernel loads a
+            // module of that name (dev_load). The same request about the loopback interface, which
+            // every network namespace has, says whether this socket's family looks interfaces up
+            // for it at all: where it does, the hidden one is missing (ENODEV); where it does not,
+            // the kernel's refusal (ENOTTY, EINVAL) does not depend on the name.
+            let loopback = sys::loopback_interfaces()?;
+            let Some((index, name)) = visible.iter().find(|(_, name)| loopback.contains(name)) else {
+                return Err(Errno::Enodev.into());
+            };
+            let mut probe = [0u8; sys::IFREQ_SIZE];
+            probe[..name.len()].copy_from_slice(name.as_bytes());
+            probe[16..20].copy_from_slice(&index.to_ne_bytes());
+            sys::ioctl_ifreq(fd, request, &mut probe)?;
+            Err(Errno::Enodev.into())
+        }
+
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {
             let socket = self.table.delete(rep)?;
             if socket.polled {
@@ -1423,18 +1461,45 @@ impl Host for PysockCtxView<'_> {
         }
 
         fn interfaces(&mut self) -> NetResult<Vec<(u32, String)>> {
-            let mut interfaces = sys::if_nameindex()?;
-            if !self.ctx.policy.reaches_everything() {
-                let loopback = sys::loopback_interfaces()?;
-                interfaces.retain(|(_, name)| loopback.contains(name));
-            }
-            Ok(interfaces)
+            self.visible_interfaces()
         }
 
         fn explain(&mut self) -> wasmtime::Result<Option<String>> {
             Ok(self.ctx.refusal.take())
         }
     }
+}
+
+/// The ioctl(2) request for `query`.
+fn interface_request(query: InterfaceQuery) -> libc::Ioctl {
+    use InterfaceQuery::*;
+    match query {
+        Name => libc::SIOCGIFNAME,
+        Index => libc::SIOCGIFINDEX,
+        StatusFlags => libc::SIOCGIFFLAGS,
+        Address => libc::SIOCGIFADDR,
+        DestinationAddress => libc::SIOCGIFDSTADDR,
+        BroadcastAddress => libc::SIOCGIFBRDADDR,
+        Netmask => libc::SIOCGIFNETMASK,
+        PrivateFlags => libc::SIOCGIFPFLAGS,
+        Metric => libc::SIOCGIFMETRIC,
+        Mtu => libc::SIOCGIFMTU,
+        TransmitQueueLength => libc::SIOCGIFTXQLEN,
+        DeviceMap => libc::SIOCGIFMAP,
+        HardwareAddress => libc::SIOCGIFHWADDR,
+    }
+}
+
+/// Whether `ifreq` names the interface `index`, `name` for `query`: SIOCGIFNAME by the index after
+/// the name field, the rest by the name, which the kernel reads up to its first NUL and at most
+/// IFNAMSIZ - 1 bytes.
+fn names_interface(ifreq: &[u8; sys::IFREQ_SIZE], query: InterfaceQuery, index: u32, name: &str) -> bool {
+    if query == InterfaceQuery::Name {
+        return ifreq[16..20] == index.to_ne_bytes();
+    }
+    let field = &ifreq[..libc::IFNAMSIZ - 1];
+    let given = &field[..field.iter().position(|&b| b == 0).unwrap_or(field.len())];
+    given == name.as_bytes()
 }
 
 fn to_address_infos(list: Vec<sys::AddrInfo>) -> Vec<AddressInfo> {

@@ -28,6 +28,19 @@ pub fn ioctl_int(fd: BorrowedFd<'_>, request: libc::Ioctl) -> io::Result<i32> {
     if rc == 0 { Ok(value) } else { Err(io::Error::last_os_error()) }
 }
 
+/// The size of Linux's `struct ifreq` on 64-bit machines, which the SIOCGIF* requests read and write.
+pub const IFREQ_SIZE: usize = 40;
+
+/// ioctl(2) of a SIOCGIF* request, which reads the interface's name (or index) from `ifreq` and
+/// writes its answer there.
+pub fn ioctl_ifreq(fd: BorrowedFd<'_>, request: libc::Ioctl, ifreq: &mut [u8; IFREQ_SIZE]) -> io::Result<()> {
+    // SAFETY: `fd` is live for the borrow; the requests this is called with read and write one
+    // struct ifreq, which `ifreq` holds whole, and follow no pointer in it (SIOCGIFCONF, which
+    // does, is never passed).
+    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), request, ifreq.as_mut_ptr()) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
 /// accept4(2) of a connection that is non-blocking and close-on-exec from the start: socket2's
 /// `accept` sets only close-on-exec, and two fcntl(2) calls after it cost a connection 1 µs.
 pub fn accept_nonblocking(listener: BorrowedFd<'_>) -> io::Result<(socket2::Socket, socket2::SockAddr)> {

@@ -381,6 +381,49 @@ fn ioctl_requests_match_native_cpython() {
     assert_matches_native("ioctl_requests.py");
 }
 
+/// fcntl.ioctl's interface requests (SIOCGIF*) on each kind of socket and on a pipe, for the loopback
+/// interface and for one the machine does not have, as native CPython. Under --allow-net every
+/// interface of the host's answers as natively; short of it, one the sandbox may not see answers
+/// as one the machine does not have.
+#[test]
+fn interface_requests_match_native_cpython() {
+    assert_matches_native("interface_requests.py");
+    assert_transcripts_equal("interface_requests.py", &["--allow-net".as_ref()], &["--all".as_ref()]);
+    let mut hidden = Vec::new();
+    for entry in std::fs::read_dir("/sys/class/net").unwrap() {
+        let dir = entry.unwrap().path();
+        let read = |file: &str| std::fs::read_to_string(dir.join(file)).ok().map(|s| s.trim().to_string());
+        if let (Some(kind), Some(index)) = (read("type"), read("ifindex")) {
+            if kind != "772" {
+                hidden.push((dir.file_name().unwrap().to_string_lossy().into_owned(), index));
+            }
+        }
+    }
+    let mut args = vec![std::ffi::OsString::from("--hidden")];
+    for (name, index) in &hidden {
+        args.extend([name.into(), index.into()]);
+    }
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    let expected: String = hidden.iter().map(|(name, _)| format!("{name}: as an interface the machine does not have: True\n")).collect();
+    assert_eq!(sandbox_python_with("interface_requests.py", &["--allow-loopback".as_ref()], &args), expected);
+    // The writes, natively without CAP_NET_ADMIN (as root, setpriv drops it): the oracle for a
+    // sandbox that is never privileged. Their interface does not exist, so no run changes one.
+    let script = root().join("tests/python/interface_requests.py");
+    let root_user = Command::new("id").arg("-u").output().is_ok_and(|id| String::from_utf8_lossy(&id.stdout).trim() == "0");
+    let mut native = if root_user {
+        let mut c = Command::new("setpriv");
+        c.args(["--inh-caps=-net_admin,-sys_module", "--bounding-set=-net_admin,-sys_module", "python3"]);
+        c
+    } else {
+        Command::new("python3")
+    };
+    let native = native.arg(&script).arg("--writes").output().unwrap();
+    assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+    let native = String::from_utf8_lossy(&native.stdout);
+    assert!(native.contains("SIOCSIFFLAGS tcp4=EPERM"), "the native run was not unprivileged:\n{native}");
+    assert_eq!(sandbox_python_with("interface_requests.py", &["--allow-loopback".as_ref()], &["--writes".as_ref()]), native);
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

@@ -17,7 +17,7 @@
 //! else back, as Linux's do in a process alone (with its access-mode checks for `lockf`). A lock
 //! that waits runs the program's signal handlers and goes on, as CPython's does since PEP 475.
 //! `ioctl` answers what Linux answers for the core's descriptors (`Core::ioctl`: a socket's queue
-//! counts and urgent mark, a pipe's bytes, FIONBIO, FIOCLEX and FIONCLEX). Of a file it answers
+//! counts, urgent mark and interface requests, a pipe's bytes, FIONBIO, FIOCLEX and FIONCLEX). Of a file it answers
 //! FIONREAD (the bytes after the position) and those three; anything else of a file, a standard
 //! stream or the null device is ENOTTY, as Linux says of a request a device does not know, and
 //! terminal requests are among them: a sandbox's standard streams are no terminals.

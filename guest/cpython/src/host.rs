@@ -62,6 +62,10 @@ same_enum!(types::Family, Family, [Inet, Inet6, Unix]);
 same_enum!(types::Kind, Kind, [Stream, Dgram]);
 same_enum!(net::ShutdownHow, core::ShutdownHow, [Read, Write, Both]);
 same_enum!(net::Queue, core::Queue, [Unread, Unsent]);
+same_enum!(net::InterfaceQuery, core::InterfaceQuery, [
+    Name, Index, StatusFlags, Address, DestinationAddress, BroadcastAddress, Netmask, PrivateFlags,
+    Metric, Mtu, TransmitQueueLength, DeviceMap, HardwareAddress,
+]);
 same_enum!(net::Sockopt, core::Sockopt, [
     Reuseaddr, Reuseport, Keepalive, Broadcast, Rcvbuf, Sndbuf, Linger, Oobinline, Rcvlowat,
     Sndlowat, Rcvtimeo, Sndtimeo, TcpNodelay, TcpKeepidle, TcpKeepintvl, TcpKeepcnt,
@@ -270,6 +274,10 @@ impl core::Host for WitHost {
     }
     fn at_mark(&self, s: &Socket) -> Result<bool, Errno> {
         s.handle.at_mark().map_err(errno)
+    }
+    fn query_interface(&self, s: &Socket, query: core::InterfaceQuery, ifreq: &[u8; core::IFREQ_SIZE]) -> Result<[u8; core::IFREQ_SIZE], Errno> {
+        let answer = s.handle.query_interface(wit(query), ifreq).map_err(errno)?;
+        answer.as_slice().try_into().map_err(|_| Errno::Efault)
     }
     fn wait(&self, sockets: &[(&Socket, Events)], input: Events, timeout: Option<Duration>) -> Result<Vec<(u32, Events)>, Errno> {
         let list: Vec<(&net::Socket, net::Events)> =
