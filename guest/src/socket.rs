@@ -648,7 +648,7 @@ impl<H: Host> Core<H> {
     /// ioctl(2) on one of the core's descriptors, as Linux answers it; the call's result (0).
     ///
     /// `memory` is what a request reads or writes (an int, or a SIOCGIF* request's 40-byte
-    /// `struct ifreq`): CPython's copy of the program's buffer argument, at least 1,024 bytes, or
+    /// `struct ifreq`): CPython's copy of the program's buffer argument, more than 1,024 bytes, or
     /// the buffer itself when larger. `None` when the program passed an integer, which Linux takes
     /// as an address, so a request that reads or writes memory fails with EFAULT (after its own
     /// checks). A socket answers its queues' counts and the urgent mark from the kernel, and the

@@ -341,7 +341,7 @@ fn ioctl(py: Python<'_>, fd: &Bound<'_, PyAny>, request: &Bound<'_, PyAny>, rest
     if !(writable && mutate) && len > BUFFER {
         return Err(PyValueError::new_err("ioctl string arg too long"));
     }
-    // The kernel writes at most an int for what pysock answers; the copy is CPython's size.
+    // What pysock answers writes an int or a 40-byte ifreq at most; the copy is CPython's size.
     memory.resize(len.max(BUFFER + 1), 0);
     let result = request_on(py, fd, request, Some(&mut memory));
     if writable && mutate {
