@@ -122,54 +122,85 @@ pub mod ioctl {
 
     use super::{Errno, Error, IFREQ_SIZE, InterfaceQuery, os};
 
-    /// The SIOCGIF* request that reads `query` of a network interface (linux/sockios.h). The rest
-    /// of them ask for the host's (SIOCGIFCONF lists every interface through a pointer, SIOCGIFBR
-    /// and SIOCGIFVLAN ask bridge and VLAN drivers) and are ENOTTY, as the requests Linux's
-    /// sockets do not know are.
+    // The interface requests (linux/sockios.h): reads of one interface through a `struct ifreq`,
+    pub const SIOCGIFNAME: u32 = 0x8910;
+    pub const SIOCGIFFLAGS: u32 = 0x8913;
+    pub const SIOCGIFADDR: u32 = 0x8915;
+    pub const SIOCGIFDSTADDR: u32 = 0x8917;
+    pub const SIOCGIFBRDADDR: u32 = 0x8919;
+    pub const SIOCGIFNETMASK: u32 = 0x891B;
+    pub const SIOCGIFMETRIC: u32 = 0x891D;
+    pub const SIOCGIFMTU: u32 = 0x8921;
+    pub const SIOCGIFHWADDR: u32 = 0x8927;
+    pub const SIOCGIFINDEX: u32 = 0x8933;
+    pub const SIOCGIFPFLAGS: u32 = 0x8935;
+    pub const SIOCGIFTXQLEN: u32 = 0x8942;
+    pub const SIOCGIFMAP: u32 = 0x8970;
+    // and the writes, which need CAP_NET_ADMIN.
+    pub const SIOCSIFFLAGS: u32 = 0x8914;
+    pub const SIOCSIFADDR: u32 = 0x8916;
+    pub const SIOCSIFDSTADDR: u32 = 0x8918;
+    pub const SIOCSIFBRDADDR: u32 = 0x891A;
+    pub const SIOCSIFNETMASK: u32 = 0x891C;
+    pub const SIOCSIFMETRIC: u32 = 0x891E;
+    pub const SIOCSIFMTU: u32 = 0x8922;
+    pub const SIOCSIFNAME: u32 = 0x8923;
+    pub const SIOCSIFHWADDR: u32 = 0x8924;
+    pub const SIOCSIFSLAVE: u32 = 0x8930;
+    pub const SIOCADDMULTI: u32 = 0x8931;
+    pub const SIOCDELMULTI: u32 = 0x8932;
+    pub const SIOCSIFPFLAGS: u32 = 0x8934;
+    pub const SIOCDIFADDR: u32 = 0x8936;
+    pub const SIOCSIFHWBROADCAST: u32 = 0x8937;
+    pub const SIOCSIFTXQLEN: u32 = 0x8943;
+    pub const SIOCSIFMAP: u32 = 0x8971;
+
+    /// The SIOCGIF* request that reads `query` of a network interface. The rest of them ask for
+    /// the host's (SIOCGIFCONF lists every interface through a pointer, SIOCGIFBR and SIOCGIFVLAN
+    /// ask bridge and VLAN drivers) and are ENOTTY, as the requests Linux's sockets do not know are.
     pub fn interface_query(request: u32) -> Option<InterfaceQuery> {
         use InterfaceQuery::*;
         Some(match request {
-            0x8910 => Name,
-            0x8933 => Index,
-            0x8913 => StatusFlags,
-            0x8915 => Address,
-            0x8917 => DestinationAddress,
-            0x8919 => BroadcastAddress,
-            0x891B => Netmask,
-            0x8935 => PrivateFlags,
-            0x891D => Metric,
-            0x8921 => Mtu,
-            0x8942 => TransmitQueueLength,
-            0x8970 => DeviceMap,
-            0x8927 => HardwareAddress,
+            SIOCGIFNAME => Name,
+            SIOCGIFINDEX => Index,
+            SIOCGIFFLAGS => StatusFlags,
+            SIOCGIFADDR => Address,
+            SIOCGIFDSTADDR => DestinationAddress,
+            SIOCGIFBRDADDR => BroadcastAddress,
+            SIOCGIFNETMASK => Netmask,
+            SIOCGIFPFLAGS => PrivateFlags,
+            SIOCGIFMETRIC => Metric,
+            SIOCGIFMTU => Mtu,
+            SIOCGIFTXQLEN => TransmitQueueLength,
+            SIOCGIFMAP => DeviceMap,
+            SIOCGIFHWADDR => HardwareAddress,
             _ => return None,
         })
     }
 
-    /// Linux's answer to an interface write (a SIOCSIF* request, SIOCDIFADDR, SIOCADDMULTI,
-    /// SIOCDELMULTI) from a process without CAP_NET_ADMIN, which the sandbox is whatever the host's
-    /// privileges, on a socket of `family` (`AF_*`, asked only for the requests whose answer
-    /// depends on it); `None` for a request that is no such write. None reaches the kernel.
+    /// Linux's answer to an interface write from a process without CAP_NET_ADMIN, which the
+    /// sandbox is whatever the host's privileges, on a socket of `family` (`AF_*`, asked only for
+    /// the requests whose answer depends on it); `None` for a request that is no such write. None
+    /// reaches the kernel.
     pub fn interface_write(request: u32, family: impl FnOnce() -> Result<i32, Error>) -> Result<Option<Errno>, Error> {
-        const AF_INET: i32 = 2;
-        const AF_INET6: i32 = 10;
-        // The writes every socket hands to dev_ioctl, which checks the capability first.
-        const DEVICE_WRITES: [u32; 11] = [0x8914, 0x891E, 0x8922, 0x8923, 0x8924, 0x8930, 0x8931, 0x8932, 0x8937, 0x8943, 0x8971];
-        // The address writes, which each family's own ioctl takes or refuses (ENOTTY).
-        const ADDRESS_WRITES: [u32; 6] = [0x8916, 0x8918, 0x891A, 0x891C, 0x8934, 0x8936];
-        if DEVICE_WRITES.contains(&request) {
-            return Ok(Some(Errno::Eperm));
-        }
-        if !ADDRESS_WRITES.contains(&request) {
-            return Ok(None);
+        use super::linux::{AF_INET, AF_INET6};
+        match request {
+            // The writes every socket hands to dev_ioctl, which checks the capability first.
+            SIOCSIFFLAGS | SIOCSIFMETRIC | SIOCSIFMTU | SIOCSIFNAME | SIOCSIFHWADDR | SIOCSIFSLAVE | SIOCADDMULTI
+            | SIOCDELMULTI | SIOCSIFHWBROADCAST | SIOCSIFTXQLEN | SIOCSIFMAP => return Ok(Some(Errno::Eperm)),
+            // The address writes, which each family's own ioctl takes or refuses (ENOTTY).
+            SIOCSIFADDR | SIOCSIFDSTADDR | SIOCSIFBRDADDR | SIOCSIFNETMASK | SIOCSIFPFLAGS | SIOCDIFADDR => {}
+            _ => return Ok(None),
         }
         Ok(Some(match (request, family()?) {
             // SIOCSIFADDR is IPv4's (devinet_ioctl) and IPv6's (addrconf) both.
-            (0x8916, AF_INET | AF_INET6) | (0x8918 | 0x891A | 0x891C, AF_INET) | (0x8936, AF_INET6) => Errno::Eperm,
+            (SIOCSIFADDR, AF_INET | AF_INET6) | (SIOCSIFDSTADDR | SIOCSIFBRDADDR | SIOCSIFNETMASK, AF_INET) | (SIOCDIFADDR, AF_INET6) => {
+                Errno::Eperm
+            }
             // IPv6's SIOCSIFDSTADDR configures a sit tunnel, which it looks up by an index first.
-            (0x8918, AF_INET6) => Errno::Enodev,
+            (SIOCSIFDSTADDR, AF_INET6) => Errno::Enodev,
             // devinet_ioctl knows no SIOCSIFPFLAGS.
-            (0x8934, AF_INET) => Errno::Einval,
+            (SIOCSIFPFLAGS, AF_INET) => Errno::Einval,
             _ => Errno::Enotty,
         }))
     }
@@ -1999,7 +2030,7 @@ mod tests {
 
     #[test]
     fn interface_requests_ask_the_host_on_sockets_only() {
-        const SIOCGIFINDEX: u32 = 0x8933;
+        use ioctl::{SIOCGIFINDEX, SIOCSIFFLAGS, SIOCSIFNETMASK};
         let mut core = Core::new(FakeHost::default());
         let s = core.create(2, 2, 0, None).unwrap();
         let mut ifreq = [0u8; 1024];
@@ -2015,10 +2046,9 @@ mod tests {
         let (r, _w) = core.pipe(false).unwrap();
         assert!(matches!(core.ioctl(r, SIOCGIFINDEX, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))), "a pipe is no socket");
         // Writes are refused as Linux refuses an unprivileged process, without the kernel.
-        const SIOCSIFFLAGS: u32 = 0x8914;
         assert!(matches!(core.ioctl(s.fd, SIOCSIFFLAGS, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Eperm, .. }))));
         assert!(matches!(core.ioctl(r, SIOCSIFFLAGS, Some(&mut ifreq)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))));
-        let on = |family| ioctl::interface_write(0x891C, || Ok(family)).unwrap();
+        let on = |family| ioctl::interface_write(SIOCSIFNETMASK, || Ok(family)).unwrap();
         assert_eq!((on(2), on(10), on(1)), (Some(Errno::Eperm), Some(Errno::Enotty), Some(Errno::Enotty)), "SIOCSIFNETMASK is IPv4's");
         assert_eq!(ioctl::interface_write(0x5401, || unreachable!()).unwrap(), None, "no write, no family asked");
     }
