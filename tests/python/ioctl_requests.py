@@ -108,3 +108,20 @@ with tempfile.TemporaryFile() as f:
 folder = os.open(tempfile.gettempdir(), os.O_RDONLY)
 attempt("folder FIONREAD", lambda: fcntl.ioctl(folder, termios.FIONREAD, b"\0" * 4))
 os.close(folder)
+
+# Every fcntl function counts its arguments as Argument Clinic does, takes no keywords, and shows
+# the C function's signature.
+import inspect
+
+for name, calls in {
+    "ioctl": [(), (s,), (s, termios.FIONREAD, bytearray(4), True, 1)],
+    "fcntl": [(), (s,), (s, fcntl.F_GETFL, 0, 1)],
+    "flock": [(), (s,), (s, fcntl.LOCK_UN, 1)],
+    "lockf": [(), (s,), (s, fcntl.LOCK_UN, 0, 0, 0, 1)],
+}.items():
+    function = getattr(fcntl, name)
+    print(name, inspect.signature(function))
+    for args in calls:
+        attempt(f"{name} with {len(args)} arguments", lambda: function(*args))
+    attempt(f"{name} with a keyword", lambda: function(fd=s, cmd=1))
+    attempt(f"{name} with no keywords", lambda: function(s, fcntl.LOCK_UN if name in ("flock", "lockf") else fcntl.F_GETFD, **{}))

@@ -5,7 +5,7 @@
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyFloat, PyInt};
+use pyo3::types::{PyDict, PyFloat, PyInt, PyTuple};
 
 /// An optional argument that tells "not passed" from an explicit None, which `Option` cannot:
 /// CPython's integer converters refuse None, so `recv(1, None)` is a TypeError, not flags 0.
@@ -169,4 +169,29 @@ pub fn file_descriptor(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
         return Err(PyValueError::new_err(format!("file descriptor cannot be a negative integer ({fd})")));
     }
     Ok(fd)
+}
+
+/// Argument Clinic's checks for a C function of `module` whose parameters are all positional-only,
+/// taken as `*args, **kwargs`: no keywords ("posix.readv() takes no keyword arguments") and
+/// `min..=max` arguments ("readv expected 2 arguments, got 1", "preadv expected at least 3
+/// arguments, got 2"). PyO3's own signatures word both differently.
+pub fn clinic_arguments<'py>(
+    module: &str,
+    name: &str,
+    args: &Bound<'py, PyTuple>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+    min: usize,
+    max: usize,
+) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if kwargs.is_some_and(|k| !k.is_empty()) {
+        return Err(PyTypeError::new_err(format!("{module}.{name}() takes no keyword arguments")));
+    }
+    let given = args.len();
+    if (min..=max).contains(&given) {
+        return Ok(args.iter().collect());
+    }
+    let (bound, qualifier) = if given < min { (min, "at least ") } else { (max, "at most ") };
+    let qualifier = if min == max { "" } else { qualifier };
+    let plural = if bound == 1 { "" } else { "s" };
+    Err(PyTypeError::new_err(format!("{name} expected {qualifier}{bound} argument{plural}, got {given}")))
 }

@@ -32,7 +32,7 @@ use crate::{convert, descriptors, with_core};
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pysock_guest::host::Errno;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyInt, PyString};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
 use std::ffi::c_int;
 
 unsafe extern "C" {
@@ -119,10 +119,11 @@ fn lock_file(py: Python<'_>, handle: u32, ask: impl Fn(&Descriptor) -> Result<()
 /// See the Unix manual page for flock(2) for details (On some systems, this
 /// function is emulated using fcntl()).
 #[pyfunction]
-#[pyo3(signature = (fd, operation, /))]
-fn flock(py: Python<'_>, fd: &Bound<'_, PyAny>, operation: &Bound<'_, PyAny>) -> PyResult<()> {
-    let fd = convert::file_descriptor(fd)?;
-    let operation = convert::c_int(operation)?;
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, operation, /)")]
+fn flock(py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let args = convert::clinic_arguments("fcntl", "flock", args, kwargs, 2, 2)?;
+    let fd = convert::file_descriptor(&args[0])?;
+    let operation = convert::c_int(&args[1])?;
     py.import("sys")?.call_method1("audit", ("fcntl.flock", fd, operation))?;
     match descriptors::holder(fd) {
         descriptors::Holder::Nothing => Err(os_error(Errno::Ebadf)),
@@ -164,17 +165,12 @@ unsafe extern "C" {
 ///     1 - relative to the current buffer position (SEEK_CUR)
 ///     2 - relative to the end of the file (SEEK_END)
 #[pyfunction]
-#[pyo3(signature = (fd, cmd, len = None, start = None, whence = None, /))]
-fn lockf(
-    py: Python<'_>,
-    fd: &Bound<'_, PyAny>,
-    cmd: &Bound<'_, PyAny>,
-    len: Option<&Bound<'_, PyAny>>,
-    start: Option<&Bound<'_, PyAny>>,
-    whence: Option<&Bound<'_, PyAny>>,
-) -> PyResult<()> {
-    let fd = convert::file_descriptor(fd)?;
-    let code = convert::c_int(cmd)?;
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, cmd, len=0, start=0, whence=0, /)")]
+fn lockf(py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let args = convert::clinic_arguments("fcntl", "lockf", args, kwargs, 2, 5)?;
+    let (len, start, whence) = (args.get(2), args.get(3), args.get(4));
+    let fd = convert::file_descriptor(&args[0])?;
+    let code = convert::c_int(&args[1])?;
     let whence = whence.map(convert::c_int).transpose()?.unwrap_or(SEEK_SET);
     let audited = |o: Option<&Bound<'_, PyAny>>| o.map_or_else(|| py.None(), |o| o.clone().unbind());
     py.import("sys")?.call_method1("audit", ("fcntl.lockf", fd, code, audited(len), audited(start), whence))?;
@@ -228,10 +224,12 @@ fn lockf(
 /// `fcntl.fcntl(fd, cmd, arg=0, /)`: an int `arg` gives the call's int result; a bytes or str
 /// one (at most 1024 bytes) is copied to a buffer the call may change, which comes back as bytes.
 #[pyfunction]
-#[pyo3(name = "fcntl", signature = (fd, cmd, arg = None, /))]
-fn fcntl_fcntl(py: Python<'_>, fd: &Bound<'_, PyAny>, cmd: &Bound<'_, PyAny>, arg: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
-    let fd = convert::file_descriptor(fd)?;
-    let cmd = convert::c_int(cmd)?;
+#[pyo3(name = "fcntl", signature = (*args, **kwargs), text_signature = "(fd, cmd, arg=0, /)")]
+fn fcntl_fcntl(py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+    let args = convert::clinic_arguments("fcntl", "fcntl", args, kwargs, 2, 3)?;
+    let arg = args.get(2);
+    let fd = convert::file_descriptor(&args[0])?;
+    let cmd = convert::c_int(&args[1])?;
     let audited = arg.map_or_else(|| py.None(), |a| a.clone().unbind());
     py.import("sys")?.call_method1("audit", ("fcntl.fcntl", fd, cmd, audited))?;
     let bytes = match arg {
@@ -296,20 +294,17 @@ fn fcntl_fcntl(py: Python<'_>, fd: &Bound<'_, PyAny>, cmd: &Bound<'_, PyAny>, ar
 /// - An int is passed as it is, which Linux takes as an address: EFAULT for a request that reads
 ///   or writes an int there.
 #[pyfunction]
-#[pyo3(signature = (fd, request, /, *rest))]
-fn ioctl(py: Python<'_>, fd: &Bound<'_, PyAny>, request: &Bound<'_, PyAny>, rest: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<Py<PyAny>> {
-    // `arg` and `mutate_flag` from the tuple, where an explicit None stays an argument.
-    if rest.len() > 2 {
-        return Err(PyTypeError::new_err(format!("ioctl expected at most 4 arguments, got {}", rest.len() + 2)));
-    }
-    let arg = rest.get_item(0).ok();
-    let arg = arg.as_ref();
-    let fd = convert::file_descriptor(fd)?;
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, request, arg=0, mutate_flag=True, /)")]
+fn ioctl(py: Python<'_>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
+    // An explicit None stays an argument (TypeError below), unlike a missing one.
+    let args = convert::clinic_arguments("fcntl", "ioctl", args, kwargs, 2, 4)?;
+    let arg = args.get(2);
+    let fd = convert::file_descriptor(&args[0])?;
     // CPython reads the request as C's unsigned int, masking what does not fit (format "I").
-    let request = index_of(request)?.call_method1("__and__", (u32::MAX,))?.extract::<u32>()?;
-    let mutate = match rest.get_item(1) {
-        Ok(m) => m.is_truthy()?,
-        Err(_) => true,
+    let request = index_of(&args[1])?.call_method1("__and__", (u32::MAX,))?.extract::<u32>()?;
+    let mutate = match args.get(3) {
+        Some(m) => m.is_truthy()?,
+        None => true,
     };
     let audited = arg.map_or_else(|| py.None(), |a| a.clone().unbind());
     py.import("sys")?.call_method1("audit", ("fcntl.ioctl", fd, request, audited))?;

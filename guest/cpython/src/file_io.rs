@@ -50,30 +50,13 @@ const RWF_SYNC: i32 = 4;
 const RWF_APPEND: i32 = 16;
 const KNOWN_FLAGS: i32 = 0x1f;
 
-/// Argument Clinic's checks for a `posix` function whose parameters are all positional-only: no
-/// keywords ("posix.readv() takes no keyword arguments") and `min..=max` arguments ("readv expected
-/// 2 arguments, got 1", "preadv expected at least 3 arguments, got 2").
-fn positional<'py>(name: &str, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>, min: usize, max: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
-    if kwargs.is_some_and(|k| !k.is_empty()) {
-        return Err(PyTypeError::new_err(format!("posix.{name}() takes no keyword arguments")));
-    }
-    let given = args.len();
-    if (min..=max).contains(&given) {
-        return Ok(args.iter().collect());
-    }
-    let (bound, qualifier) = if given < min { (min, "at least ") } else { (max, "at most ") };
-    let qualifier = if min == max { "" } else { qualifier };
-    let plural = if bound == 1 { "" } else { "s" };
-    Err(PyTypeError::new_err(format!("{name} expected {qualifier}{bound} argument{plural}, got {given}")))
-}
-
 /// `os.pread(fd, length, offset)`: up to `length` bytes of the file at `offset`, the file's
 /// position left where it was. A length of 1 TiB or more is MemoryError, as CPython's buffer for it
 /// would be.
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 pub fn pread<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-    let [fd, length, offset] = <[_; 3]>::try_from(positional("pread", args, kwargs, 3, 3)?).expect("counted");
+    let [fd, length, offset] = <[_; 3]>::try_from(convert::clinic_arguments("posix", "pread", args, kwargs, 3, 3)?).expect("counted");
     let (fd, length, offset) = (convert::c_int(&fd)?, convert::ssize(&length)?, convert::c_long(&offset)?);
     if length < 0 {
         return Err(pysock_guest::errno::os(Errno::Einval)).py_err(py);
@@ -95,7 +78,7 @@ pub fn read_at(py: Python<'_>, fd: i32, length: i64, offset: i64) -> PyResult<Bo
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 pub fn read<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-    let [fd, length] = <[_; 2]>::try_from(positional("read", args, kwargs, 2, 2)?).expect("counted");
+    let [fd, length] = <[_; 2]>::try_from(convert::clinic_arguments("posix", "read", args, kwargs, 2, 2)?).expect("counted");
     let (fd, length) = (convert::c_int(&fd)?, convert::ssize(&length)?);
     if length < 0 {
         return Err(pysock_guest::errno::os(Errno::Einval)).py_err(py);
@@ -111,7 +94,7 @@ pub fn read<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bo
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 pub fn write<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<usize> {
-    let [fd, data] = <[_; 2]>::try_from(positional("write", args, kwargs, 2, 2)?).expect("counted");
+    let [fd, data] = <[_; 2]>::try_from(convert::clinic_arguments("posix", "write", args, kwargs, 2, 2)?).expect("counted");
     let fd = convert::c_int(&fd)?;
     let data = Buffer::readable(&data)?;
     let place = Place::of(py, fd, None, PipeEnd::Write)?;
@@ -122,7 +105,7 @@ pub fn write<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&B
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 pub fn readv<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<usize> {
-    let [fd, buffers] = <[_; 2]>::try_from(positional("readv", args, kwargs, 2, 2)?).expect("counted");
+    let [fd, buffers] = <[_; 2]>::try_from(convert::clinic_arguments("posix", "readv", args, kwargs, 2, 2)?).expect("counted");
     let fd = convert::c_int(&fd)?;
     read_vectored(py, fd, buffers_of(&buffers, "readv", true)?, None, 0)
 }
@@ -132,7 +115,7 @@ pub fn readv<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&B
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 pub fn preadv<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<usize> {
-    let args = positional("preadv", args, kwargs, 3, 4)?;
+    let args = convert::clinic_arguments("posix", "preadv", args, kwargs, 3, 4)?;
     let fd = convert::c_int(&args[0])?;
     // CPython's message names preadv2 here.
     let buffers = buffers_of(&args[1], "preadv2", true)?;
@@ -144,7 +127,7 @@ pub fn preadv<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 pub fn writev<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<usize> {
-    let [fd, buffers] = <[_; 2]>::try_from(positional("writev", args, kwargs, 2, 2)?).expect("counted");
+    let [fd, buffers] = <[_; 2]>::try_from(convert::clinic_arguments("posix", "writev", args, kwargs, 2, 2)?).expect("counted");
     let fd = convert::c_int(&fd)?;
     write_vectored(py, fd, buffers_of(&buffers, "writev", false)?, None, 0)
 }
@@ -153,7 +136,7 @@ pub fn writev<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs))]
 pub fn pwritev<'py>(py: Python<'py>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<usize> {
-    let args = positional("pwritev", args, kwargs, 3, 4)?;
+    let args = convert::clinic_arguments("posix", "pwritev", args, kwargs, 3, 4)?;
     let fd = convert::c_int(&args[0])?;
     let buffers = buffers_of(&args[1], "pwritev", false)?;
     let (offset, flags) = offset_and_flags(&args)?;
