@@ -6,6 +6,7 @@ tests/tests/sandbox.rs compares this with native CPython."""
 import asyncio
 import errno
 import fcntl
+import inspect
 import os
 import pathlib
 import select
@@ -141,6 +142,13 @@ terminal("tcsetwinsize with one item", termios.tcsetwinsize, live, (1,))
 terminal("tcsetwinsize with strs", termios.tcsetwinsize, live, ("a", "b"))
 terminal("tcsetwinsize", termios.tcsetwinsize, live, (24, 80))
 terminal("tty.setraw", tty.setraw, live)
+# Counted as termios.c counts: METH_O for one argument, Argument Clinic for more; no keywords.
+for name in ("tcgetattr", "tcsetattr", "tcsendbreak", "tcdrain", "tcflush", "tcflow", "tcgetwinsize", "tcsetwinsize"):
+    f = getattr(termios, name)
+    print(name, inspect.signature(f))
+    terminal(f"{name} with no arguments", f)
+    terminal(f"{name} with four", f, live, 0, [0] * 7, 0)
+    terminal(f"{name} with a keyword", lambda: f(fd=live))
 # os.get_terminal_size, which WASI CPython lacks: the OSError natively raised for a descriptor that is
 # no terminal (piped stdout, by default), which shutil.get_terminal_size and programs catch.
 for label, args in (("stdout", ()), ("a socket", (live.fileno(),)), ("a pipe", (r,)), ("a closed number", (number,)),

@@ -6,14 +6,16 @@
 //! hiding it, and warns, as it does without a terminal.
 //!
 //! Arguments are checked as `termios.c` checks them, before the descriptor is, so a wrong argument
-//! gets the same TypeError or OverflowError as natively. The constants are Linux's (x86-64's, as
+//! gets the same TypeError or OverflowError as natively; they are counted as there too (the
+//! one-argument functions are `METH_O`, the rest Argument Clinic's, neither taking keywords). The constants are Linux's (x86-64's, as
 //! CPython 3.13 lists them), so that `tty` and code that builds attribute lists import and run to
 //! the call that says there is no terminal.
 
+use crate::positional::{Method, function, one_argument_function};
 use crate::{convert, descriptors};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PySequence};
+use pyo3::types::{PyDict, PyList, PySequence, PyTuple};
 
 use names::error;
 
@@ -79,19 +81,26 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     py.import("posix")?.setattr("get_terminal_size", &function)
 }
 
-/// `termios.tcgetattr(fd, /)`.
-#[pyfunction]
-#[pyo3(signature = (fd, /))]
-fn tcgetattr(fd: &Bound<'_, PyAny>) -> PyResult<()> {
-    Err(no_terminal(convert::file_descriptor(fd)?))
+/// `termios.tcgetattr(fd, /)`, `tcdrain(fd, /)` and `tcgetwinsize(fd, /)`, `METH_O` functions.
+static TCGETATTR: Method = one_argument_function!(c"tcgetattr", only_a_descriptor)
+    .documented(c"tcgetattr($module, fd, /)\n--\n\nGet the tty attributes for file descriptor fd.");
+static TCDRAIN: Method = one_argument_function!(c"tcdrain", only_a_descriptor)
+    .documented(c"tcdrain($module, fd, /)\n--\n\nWait until all output written to file descriptor fd has been transmitted.");
+static TCGETWINSIZE: Method = one_argument_function!(c"tcgetwinsize", only_a_descriptor)
+    .documented(c"tcgetwinsize($module, fd, /)\n--\n\nGet the tty winsize for file descriptor fd.");
+
+fn only_a_descriptor(_: Python<'_>, fd: Borrowed<'_, '_, PyAny>) -> PyResult<Py<PyAny>> {
+    Err(no_terminal(convert::file_descriptor(&fd)?))
 }
 
 /// `termios.tcsetattr(fd, when, attributes, /)`: `attributes` must be the 7-item list tcgetattr
 /// gives, checked before the terminal is asked for its current attributes.
 #[pyfunction]
-#[pyo3(signature = (fd, when, attributes, /))]
-fn tcsetattr(fd: &Bound<'_, PyAny>, when: &Bound<'_, PyAny>, attributes: &Bound<'_, PyAny>) -> PyResult<()> {
-    let fd = convert::file_descriptor(fd)?;
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, when, attributes, /)")]
+fn tcsetattr(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let args = convert::clinic_arguments("termios", "tcsetattr", args, kwargs, 3, 3)?;
+    let (when, attributes) = (&args[1], &args[2]);
+    let fd = convert::file_descriptor(&args[0])?;
     convert::c_int(when)?;
     if !attributes.cast::<PyList>().is_ok_and(|list| list.len() == 7) {
         return Err(PyTypeError::new_err("tcsetattr, arg 3: must be 7 element list"));
@@ -102,49 +111,38 @@ fn tcsetattr(fd: &Bound<'_, PyAny>, when: &Bound<'_, PyAny>, attributes: &Bound<
 /// `termios.tcsendbreak(fd, duration, /)`, `tcflush(fd, queue, /)` and `tcflow(fd, action, /)`:
 /// a descriptor and an int.
 #[pyfunction]
-#[pyo3(signature = (fd, duration, /))]
-fn tcsendbreak(fd: &Bound<'_, PyAny>, duration: &Bound<'_, PyAny>) -> PyResult<()> {
-    descriptor_and_int(fd, duration)
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, duration, /)")]
+fn tcsendbreak(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    descriptor_and_int("tcsendbreak", args, kwargs)
 }
 
 #[pyfunction]
-#[pyo3(signature = (fd, queue, /))]
-fn tcflush(fd: &Bound<'_, PyAny>, queue: &Bound<'_, PyAny>) -> PyResult<()> {
-    descriptor_and_int(fd, queue)
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, queue, /)")]
+fn tcflush(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    descriptor_and_int("tcflush", args, kwargs)
 }
 
 #[pyfunction]
-#[pyo3(signature = (fd, action, /))]
-fn tcflow(fd: &Bound<'_, PyAny>, action: &Bound<'_, PyAny>) -> PyResult<()> {
-    descriptor_and_int(fd, action)
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, action, /)")]
+fn tcflow(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    descriptor_and_int("tcflow", args, kwargs)
 }
 
-fn descriptor_and_int(fd: &Bound<'_, PyAny>, int: &Bound<'_, PyAny>) -> PyResult<()> {
-    let fd = convert::file_descriptor(fd)?;
-    convert::c_int(int)?;
+fn descriptor_and_int(name: &str, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let args = convert::clinic_arguments("termios", name, args, kwargs, 2, 2)?;
+    let fd = convert::file_descriptor(&args[0])?;
+    convert::c_int(&args[1])?;
     Err(no_terminal(fd))
-}
-
-/// `termios.tcdrain(fd, /)`.
-#[pyfunction]
-#[pyo3(signature = (fd, /))]
-fn tcdrain(fd: &Bound<'_, PyAny>) -> PyResult<()> {
-    Err(no_terminal(convert::file_descriptor(fd)?))
-}
-
-/// `termios.tcgetwinsize(fd, /)`.
-#[pyfunction]
-#[pyo3(signature = (fd, /))]
-fn tcgetwinsize(fd: &Bound<'_, PyAny>) -> PyResult<()> {
-    Err(no_terminal(convert::file_descriptor(fd)?))
 }
 
 /// `termios.tcsetwinsize(fd, winsize, /)`: `winsize` must be a two-item sequence of ints (C longs),
 /// read before the terminal is asked for its current size.
 #[pyfunction]
-#[pyo3(signature = (fd, winsize, /))]
-fn tcsetwinsize(fd: &Bound<'_, PyAny>, winsize: &Bound<'_, PyAny>) -> PyResult<()> {
-    let fd = convert::file_descriptor(fd)?;
+#[pyo3(signature = (*args, **kwargs), text_signature = "(fd, winsize, /)")]
+fn tcsetwinsize(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    let args = convert::clinic_arguments("termios", "tcsetwinsize", args, kwargs, 2, 2)?;
+    let winsize = &args[1];
+    let fd = convert::file_descriptor(&args[0])?;
     let pair = winsize.cast::<PySequence>().ok().filter(|s| s.len().is_ok_and(|n| n == 2));
     let Some(pair) = pair else {
         return Err(PyTypeError::new_err("tcsetwinsize, arg 2: must be a two-item sequence"));
@@ -210,13 +208,14 @@ const CONSTANTS: [(&str, i64); 234] = [
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let m = PyModule::new(py, "termios")?;
     m.add("error", py.get_type::<error>())?;
-    m.add_function(wrap_pyfunction!(tcgetattr, &m)?)?;
+    for method in [&TCGETATTR, &TCDRAIN, &TCGETWINSIZE] {
+        let function = function(&m, method)?;
+        m.add(function.getattr("__name__")?.extract::<String>()?, function)?;
+    }
     m.add_function(wrap_pyfunction!(tcsetattr, &m)?)?;
     m.add_function(wrap_pyfunction!(tcsendbreak, &m)?)?;
-    m.add_function(wrap_pyfunction!(tcdrain, &m)?)?;
     m.add_function(wrap_pyfunction!(tcflush, &m)?)?;
     m.add_function(wrap_pyfunction!(tcflow, &m)?)?;
-    m.add_function(wrap_pyfunction!(tcgetwinsize, &m)?)?;
     m.add_function(wrap_pyfunction!(tcsetwinsize, &m)?)?;
     for (name, value) in CONSTANTS {
         m.add(name, value)?;
