@@ -17,10 +17,10 @@
 //! else back, as Linux's do in a process alone (with its access-mode checks for `lockf`). A lock
 //! that waits runs the program's signal handlers and goes on, as CPython's does since PEP 475.
 //! `ioctl` answers what Linux answers for the core's descriptors (`Core::ioctl`: a socket's queue
-//! counts, urgent mark and interface requests, a pipe's bytes, FIONBIO, FIOCLEX and FIONCLEX). Of a file it answers
-//! FIONREAD (the bytes after the position) and those three; anything else of a file, a standard
-//! stream or the null device is ENOTTY, as Linux says of a request a device does not know, and
-//! terminal requests are among them: a sandbox's standard streams are no terminals.
+//! counts, urgent mark and interface requests, a pipe's bytes, FIONBIO, FIOCLEX and FIONCLEX). Of
+//! a file it answers FIONREAD (the bytes after the position) and those three; anything else of a
+//! file, a standard stream or the null device is ENOTTY, as Linux says of a request a device does
+//! not know, and terminal requests are among them: a sandbox's standard streams are no terminals.
 //!
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]

@@ -7,9 +7,9 @@
 //!
 //! Arguments are checked as `termios.c` checks them, before the descriptor is, so a wrong argument
 //! gets the same TypeError or OverflowError as natively; they are counted as there too (the
-//! one-argument functions are `METH_O`, the rest Argument Clinic's, neither taking keywords). The constants are Linux's (x86-64's, as
-//! CPython 3.13 lists them), so that `tty` and code that builds attribute lists import and run to
-//! the call that says there is no terminal.
+//! one-argument functions are `METH_O`, the rest Argument Clinic's, neither taking keywords). The
+//! constants are Linux's (x86-64's, as CPython 3.13 lists them), so that `tty` and code that builds
+//! attribute lists import and run to the call that says there is no terminal.
 
 use crate::positional::{Method, function, one_argument_function};
 use crate::{convert, descriptors};
