@@ -42,6 +42,9 @@ pub struct FakeHost {
     pub files: RefCell<Vec<i32>>,
     /// How many numbers below FD_SETSIZE the shared table sets aside for sockets.
     pub set_aside: Cell<i32>,
+    /// The words of the sockets sent in SCM_RIGHTS messages (whose bytes join `arrivals`), which the
+    /// next receive with room for control messages brings back, as many as its room holds.
+    pub in_flight: RefCell<VecDeque<u64>>,
 }
 
 impl FakeHost {
@@ -124,6 +127,23 @@ impl Host for FakeHost {
     }
     fn recv_from(&self, s: &(), into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
         Ok((self.recv(s, into, flags)?, None))
+    }
+    fn send_with_descriptors(&self, s: &(), data: &[u8], flags: i32, descriptors: &[(&(), u64)], _: Option<&IpSocketAddress>, _: bool) -> Result<u32, Errno> {
+        // Sockets only ever go over the guest's own pair, whose other end receives the message.
+        self.in_flight.borrow_mut().extend(descriptors.iter().map(|(_, word)| *word));
+        self.arrivals.borrow_mut().push_back(Ok(data.to_vec()));
+        self.send(s, data, flags)
+    }
+    fn receive_with_descriptors(&self, s: &(), into: &mut [MaybeUninit<u8>], flags: i32, control_room: u32, _: bool) -> Result<Message<()>, Errno> {
+        let received = self.recv(s, into, flags)?;
+        // As Linux's scm_detach_fds counts: the descriptors that fit after one 16-byte header.
+        let room = (control_room as usize).saturating_sub(16) / 4;
+        let mut in_flight = self.in_flight.borrow_mut();
+        let fit = in_flight.len().min(room);
+        let descriptors: Vec<((), u64)> = in_flight.drain(..fit).map(|word| ((), word)).collect();
+        let truncated = !in_flight.is_empty();
+        in_flight.clear();
+        Ok(Message { received, from: None, descriptors, flags: if truncated { crate::socket::linux::MSG_CTRUNC } else { 0 } })
     }
     fn shutdown(&self, _: &(), _: ShutdownHow) -> Result<(), Errno> {
         Ok(())

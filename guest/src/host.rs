@@ -216,6 +216,17 @@ pub struct Received {
     pub length: u64,
 }
 
+/// What one recvmsg(2) with room for control messages gave ([`Host::receive_with_descriptors`]).
+#[derive(Debug)]
+pub struct Message<S> {
+    pub received: Received,
+    pub from: Option<IpSocketAddress>,
+    /// The sockets an SCM_RIGHTS message brought, each with the word it was sent with (0: unknown).
+    pub descriptors: Vec<(S, u64)>,
+    /// recvmsg(2)'s msg_flags (MSG_CTRUNC: descriptors that did not fit were closed).
+    pub flags: i32,
+}
+
 /// Which epoll_ctl(2) operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EpollOp {
@@ -323,6 +334,13 @@ pub trait Host {
     fn recv_from_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
         until_ready(self, s, Events::READABLE, || self.recv_from(s, into, flags))
     }
+    /// sendmsg(2) of `data` carrying `descriptors` in an SCM_RIGHTS message (each with a word the
+    /// host gives back with it on arrival), to `to` if given; with `wait`, as
+    /// [`Host::send_waiting`]. The descriptors go with the first byte.
+    fn send_with_descriptors(&self, s: &Self::Socket, data: &[u8], flags: i32, descriptors: &[(&Self::Socket, u64)], to: Option<&IpSocketAddress>, wait: bool) -> Result<u32, Errno>;
+    /// recvmsg(2) into `into` with `control_room` bytes of room for control messages; with
+    /// `wait`, as [`Host::recv_waiting`].
+    fn receive_with_descriptors(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32, control_room: u32, wait: bool) -> Result<Message<Self::Socket>, Errno>;
     fn shutdown(&self, s: &Self::Socket, how: ShutdownHow) -> Result<(), Errno>;
     fn local_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;
     fn remote_address(&self, s: &Self::Socket) -> Result<Option<IpSocketAddress>, Errno>;

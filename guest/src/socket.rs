@@ -7,7 +7,7 @@
 #![forbid(unsafe_code)]
 
 use crate::addr;
-use crate::errno::{self, Error, OsError, gai, os, overflow, type_error, value};
+use crate::errno::{self, Error, OsError, gai, os, os_with, overflow, type_error, value};
 use crate::host::{
     ByteOption, Errno, Events, Family, GaiError, Host, IFREQ_SIZE, InterfaceQuery, IpAddress, IpSocketAddress, Kind, OptionBytes, Queue, Received,
     ShutdownHow, Sockopt,
@@ -80,7 +80,15 @@ pub mod linux {
     pub const SO_LINGER: i32 = 13;
     pub const SO_RCVTIMEO: i32 = 20;
     pub const SO_SNDTIMEO: i32 = 21;
+    pub const SCM_RIGHTS: i32 = 1;
+    pub const SCM_CREDENTIALS: i32 = 2;
+    pub const SO_PRIORITY: i32 = 12;
+    pub const SO_MARK: i32 = 36;
+    pub const SO_TIMESTAMPING_OLD: i32 = 37;
+    pub const SCM_TXTIME: i32 = 61;
+    pub const SO_TIMESTAMPING_NEW: i32 = 65;
     pub const MSG_PEEK: i32 = 0x2;
+    pub const MSG_CTRUNC: i32 = 0x8;
     pub const MSG_TRUNC: i32 = 0x20;
     pub const MSG_DONTWAIT: i32 = 0x40;
     pub const MSG_WAITALL: i32 = 0x100;
@@ -294,6 +302,53 @@ const SOCKFS_DEVICE: u64 = 9;
 /// pipefs's device on Linux, where both ends of a pipe are one inode.
 const PIPEFS_DEVICE: u64 = 15;
 const EPOLL_IDENTITY: Identity = Identity { device: 16, inode: 1 };
+
+/// EOPNOTSUPP for a control message the sandbox does not send: `what` it would have carried.
+fn refused_control(what: &str) -> Error {
+    os_with(Errno::Eopnotsupp, format!("Operation not supported: pysock's sandbox sends no control messages carrying {what}, only SCM_RIGHTS"))
+}
+
+/// The most descriptors one SCM_RIGHTS message carries: Linux's SCM_MAX_FD.
+pub const MOST_DESCRIPTORS_SENT: usize = 253;
+
+/// An open file description's state as it travels with its socket in an SCM_RIGHTS message, packed
+/// into the word the host keeps for it (see `carried` in the WIT): the inode in the high bits, then
+/// whether it is pipefs's, the pipe's end and O_NONBLOCK. Never 0, which stands for "unknown".
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Carried {
+    identity: Identity,
+    pipe: Option<PipeEnd>,
+    nonblocking: bool,
+}
+
+impl Carried {
+    fn of(d: &Description) -> Carried {
+        Carried { identity: d.identity, pipe: d.pipe, nonblocking: d.nonblocking.get() }
+    }
+
+    fn word(self) -> u64 {
+        let pipe = match self.pipe {
+            None => 0,
+            Some(PipeEnd::Read) => 1,
+            Some(PipeEnd::Write) => 2,
+        };
+        (self.identity.inode << 4) | (u64::from(self.identity.device == PIPEFS_DEVICE) << 3) | (pipe << 1) | u64::from(self.nonblocking)
+    }
+
+    fn from_word(word: u64) -> Option<Carried> {
+        let inode = word >> 4;
+        if inode == 0 {
+            return None;
+        }
+        let device = if word & 8 != 0 { PIPEFS_DEVICE } else { SOCKFS_DEVICE };
+        let pipe = match (word >> 1) & 3 {
+            1 => Some(PipeEnd::Read),
+            2 => Some(PipeEnd::Write),
+            _ => None,
+        };
+        Some(Carried { identity: Identity { device, inode }, pipe, nonblocking: word & 1 != 0 })
+    }
+}
 
 /// The guest's state: the host, the descriptor table and `getdefaulttimeout()`.
 pub struct Core<H: Host> {
@@ -1240,37 +1295,128 @@ impl<H: Host> Core<H> {
         Ok((got, from.map(|a| to_python(&a))))
     }
 
-    /// `recvmsg` and `recvmsg_into`: as [`Core::recvfrom`], with recvmsg(2)'s `msg_flags`. A
-    /// datagram longer than `bufsize` sets MSG_TRUNC there, so datagram sockets receive with
-    /// MSG_TRUNC to learn the length and report only what landed unless the caller asked for it.
-    /// No control messages come back: none of the options pysock offers asks the kernel for one.
-    pub fn recvmsg<L: Landing + ?Sized>(&self, s: &SockObj, into: &mut L, bufsize: i64, flags: i32) -> Result<(Received, Option<Address>, i32), Error> {
+    /// `recvmsg` and `recvmsg_into`: as [`Core::recvfrom`], with recvmsg(2)'s `msg_flags` and the
+    /// descriptors that arrived. A datagram longer than `bufsize` sets MSG_TRUNC there, so datagram
+    /// sockets receive with MSG_TRUNC to learn the length and report only what landed unless the
+    /// caller asked for it. On an AF_UNIX socket, sockets passed in an SCM_RIGHTS message arrive
+    /// as new descriptors ([`Core::arrive`]), as many as `control_room` (ancbufsize) holds, the
+    /// rest closed with MSG_CTRUNC, as the kernel does. No other control message ever comes: none
+    /// of the options pysock offers asks the kernel for one.
+    pub fn recvmsg<L: Landing + ?Sized>(&mut self, s: &SockObj, into: &mut L, bufsize: i64, control_room: i64, flags: i32) -> Result<(Received, Option<Address>, i32, Vec<i32>), Error> {
         if bufsize < 0 {
             return Err(value("negative buffer size in recvmsg()"));
         }
         let datagram = s.kind != SOCK_STREAM;
-        let (mut got, from) = self.recvfrom(s, into, bufsize, if datagram { flags | MSG_TRUNC } else { flags }, "recvmsg")?;
-        let truncated = datagram && got.length > bufsize as u64;
+        let asked = if datagram { flags | MSG_TRUNC } else { flags };
+        let (mut got, from, mut msg_flags, arrived) = if s.family == AF_UNIX {
+            let room = u32::try_from(control_room).unwrap_or(u32::MAX);
+            let arrived = std::cell::RefCell::new((Vec::new(), 0));
+            let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>], waits: bool| {
+                let message = self.host.receive_with_descriptors(sock, into, asked, room, waits)?;
+                let mut arrived = arrived.borrow_mut();
+                arrived.0.extend(message.descriptors);
+                arrived.1 |= message.flags & MSG_CTRUNC;
+                Ok((message.received, message.from))
+            };
+            let (got, from) = self.receive(s, into, bufsize, asked, "recvmsg", op)?;
+            let (sockets, truncated) = arrived.into_inner();
+            (got, from.map(|a| to_python(&a)), truncated, sockets)
+        } else {
+            let (got, from) = self.recvfrom(s, into, bufsize, asked, "recvmsg")?;
+            (got, from, 0, Vec::new())
+        };
+        if datagram && got.length > bufsize as u64 {
+            msg_flags |= MSG_TRUNC;
+        }
         if flags & MSG_TRUNC == 0 {
             got.length = got.length.min(got.written as u64);
         }
-        Ok((got, from, if truncated { MSG_TRUNC } else { 0 }))
+        let mut fds = Vec::with_capacity(arrived.len());
+        for (sock, word) in arrived {
+            match self.arrive(sock, word) {
+                Ok(fd) => fds.push(fd),
+                // No number for it: closed, as the kernel closes what it cannot install.
+                Err(_) => msg_flags |= MSG_CTRUNC,
+            }
+        }
+        Ok((got, from, msg_flags, fds))
     }
 
-    /// `sendmsg`: the buffers, gathered, go as one send or sendto. Control messages cannot: their
-    /// descriptors and credentials would be the host's, so any at all is refused.
-    pub fn sendmsg(&self, s: &SockObj, data: &[u8], control_messages: usize, flags: i32, to: Option<&Address>) -> Result<u64, Error> {
-        if control_messages > 0 {
-            return Err(Error::Os(OsError {
-                code: Errno::Eopnotsupp,
-                message: "Operation not supported: pysock's sandbox cannot send ancillary data (control messages)".into(),
-                host_reason: false,
-            }));
+    /// `sendmsg`: the buffers, gathered, go as one send or sendto, and with them the descriptors
+    /// of SCM_RIGHTS control messages (`(level, type, data)`), whose sockets the host passes in
+    /// one message of its own. The other control messages are judged as Linux judges them where
+    /// that judgement is the same in the sandbox (ignored, or EINVAL); those that would carry the
+    /// host's credentials or set options of the host's packets are refused ([`refused_control`]).
+    pub fn sendmsg(&self, s: &SockObj, data: &[u8], control: &[(i32, i32, Vec<u8>)], flags: i32, to: Option<&Address>) -> Result<u64, Error> {
+        let unix = s.family == AF_UNIX;
+        let mut fds = Vec::new();
+        for (level, kind, bytes) in control {
+            match (*level, *kind) {
+                // As the kernel reads them: whole ints, a short tail ignored. An IP socket's
+                // kernel ignores descriptors and credentials without looking at them.
+                (SOL_SOCKET, SCM_RIGHTS) if unix => fds.extend(bytes.chunks_exact(4).map(|b| i32::from_ne_bytes([b[0], b[1], b[2], b[3]]))),
+                (SOL_SOCKET, SCM_RIGHTS | SCM_CREDENTIALS) if !unix => {}
+                (SOL_SOCKET, SCM_CREDENTIALS) => return Err(refused_control("credentials")),
+                (SOL_SOCKET, SO_PRIORITY | SO_MARK | SO_TIMESTAMPING_OLD | SCM_TXTIME | SO_TIMESTAMPING_NEW) if !unix => {
+                    return Err(refused_control("per-packet socket options"));
+                }
+                (SOL_SOCKET, _) => return Err(os(Errno::Einval)),
+                // unix(7)'s kernel looks at SOL_SOCKET's messages only.
+                _ if unix => {}
+                _ => return Err(refused_control("per-packet IP options")),
+            }
         }
-        match to {
-            Some(a) => self.sendto(s, data, flags, a),
-            None => self.send(s, data, flags),
+        if fds.is_empty() {
+            // An SCM_RIGHTS message with no descriptor is no message at all to the kernel.
+            return match to {
+                Some(a) => self.sendto(s, data, flags, a),
+                None => self.send(s, data, flags),
+            };
         }
+        // Linux's SCM_MAX_FD, checked before the descriptors are looked at, as the kernel does.
+        if fds.len() > MOST_DESCRIPTORS_SENT {
+            return Err(os(Errno::Einval));
+        }
+        let passed = fds.iter().map(|&fd| self.passable(fd)).collect::<Result<Vec<_>, Error>>()?;
+        let to = to.map(|a| self.sockaddr(s.family, a, "sendmsg")).transpose()?;
+        let sock = self.sock(s)?;
+        let mode = self.call_mode(s, flags);
+        let n = self
+            .sock_call(sock, Events::WRITABLE, mode, None, |waits| self.host.send_with_descriptors(sock, data, flags, &passed, to.as_ref(), waits))
+            .map_err(|e| match e {
+                // The host's refusal (a dual-stack wildcard's stand-in) comes with its reason.
+                CallError::Os(Errno::Eopnotsupp) => Error::Os(OsError { code: Errno::Eopnotsupp, message: errno::message(Errno::Eopnotsupp).into(), host_reason: true }),
+                e => call_error(e),
+            })?;
+        self.sent(n, data.len(), mode)
+    }
+
+    /// The socket behind descriptor `fd`, for an SCM_RIGHTS message, with the word that brings
+    /// its open file description's state along ([`Carried`]). EBADF for a number that is not open.
+    /// Only sockets and pipes can go: a file or an epoll instance has no kernel socket behind it
+    /// in the host, and a file's kernel descriptor would be the host's.
+    fn passable(&self, fd: i32) -> Result<(&H::Socket, u64), Error> {
+        let what = match self.slot(fd) {
+            Some(Slot { entry: Entry::Socket(sock), description, .. }) => return Ok((sock, Carried::of(description).word())),
+            Some(_) => "epoll objects",
+            None if self.host.is_open_file(fd) => "files",
+            None => return Err(ebadf()),
+        };
+        Err(os_with(Errno::Eopnotsupp, format!("Operation not supported: pysock's sandbox passes sockets and pipes in SCM_RIGHTS messages, not {what}")))
+    }
+
+    /// Gives a socket that arrived in an SCM_RIGHTS message a descriptor. It shares the open file
+    /// description of the descriptor it was sent from while one is open, as the kernel's passed
+    /// descriptor does (O_NONBLOCK, its identity, a pipe's end); otherwise it gets one like that
+    /// description was when it left, or, for a word the host no longer knew (0), a new socket's.
+    fn arrive(&mut self, sock: H::Socket, word: u64) -> Result<i32, Error> {
+        let Some(carried) = Carried::from_word(word) else { return self.insert(sock) };
+        let live = self.fds.iter().flatten().find(|slot| slot.description.identity == carried.identity && slot.description.pipe == carried.pipe);
+        let description = match live {
+            Some(slot) => slot.description.clone(),
+            None => std::rc::Rc::new(Description { nonblocking: carried.nonblocking.into(), identity: carried.identity, pipe: carried.pipe }),
+        };
+        self.place(Entry::Socket(sock), description)
     }
 
     /// A blocking recv(2) of zero bytes returns at once; the non-blocking host says EAGAIN.
@@ -2026,6 +2172,57 @@ mod tests {
         assert_eq!(i32::from_le_bytes(int), 5, "the write end counts what its read end holds");
         assert!(matches!(core.ioctl(r, ioctl::TIOCOUTQ, Some(&mut int)), Err(Error::Os(OsError { code: Errno::Enotty, .. }))));
         assert!(matches!(core.ioctl(99, ioctl::FIONREAD, Some(&mut int)), Err(Error::Os(OsError { code: Errno::Ebadf, .. }))));
+    }
+
+    #[test]
+    fn passed_descriptors_keep_their_open_file_description() {
+        let mut core = Core::new(FakeHost::default());
+        let (a, b) = core.socketpair(AF_UNIX, SOCK_STREAM, 0).unwrap();
+        let (r, w) = core.pipe(true).unwrap();
+        let tcp = core.create(AF_INET, SOCK_STREAM, 0, None).unwrap();
+        let control = |fds: &[i32]| vec![(SOL_SOCKET, SCM_RIGHTS, fds.iter().flat_map(|fd| fd.to_ne_bytes()).collect::<Vec<u8>>())];
+        assert_eq!(core.sendmsg(&a, b"p", &control(&[r, tcp.fd]), 0, None).unwrap(), 1);
+        let words = core.host.in_flight.borrow().clone();
+        assert!(words.iter().all(|&w| w != 0), "0 stands for a word the host no longer knew");
+        let mut memory = [MaybeUninit::uninit(); 10];
+        // Sent while its sender is open: the same description, so O_NONBLOCK is shared.
+        let (got, _, flags, fds) = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap();
+        assert_eq!((got.length, flags, fds.len()), (1, 0, 2));
+        assert_eq!(core.pipe_end(fds[0]), Some(PipeEnd::Read));
+        assert_eq!(core.identity(fds[0]), core.identity(r));
+        assert_eq!(core.identity(fds[1]), core.identity(tcp.fd));
+        assert_ne!(core.identity(fds[0]), core.identity(fds[1]));
+        core.set_nonblocking(fds[0], false);
+        assert_eq!(core.nonblocking(r), Some(false), "one open file description");
+        // Its sender closed before it arrives: a description like the one that left.
+        core.set_nonblocking(w, true);
+        let identity = core.identity(w);
+        core.host.in_flight.borrow_mut().push_back(Carried::of(&core.slot(w).unwrap().description).word());
+        core.close_fd(w).unwrap();
+        core.host.arrivals.borrow_mut().push_back(Ok(b"w".to_vec()));
+        let (_, _, _, fds) = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap();
+        assert_eq!((core.pipe_end(fds[0]), core.nonblocking(fds[0]), core.identity(fds[0])), (Some(PipeEnd::Write), Some(true), identity));
+        // Room for one (Linux's count: 16 bytes of header, then 4 a descriptor), the rest closed.
+        assert_eq!(core.sendmsg(&a, b"x", &control(&[tcp.fd, tcp.fd]), 0, None).unwrap(), 1);
+        let (_, _, flags, fds) = core.recvmsg(&b, &mut memory[..], 10, 20, 0).unwrap();
+        assert_eq!((flags, fds.len()), (MSG_CTRUNC, 1));
+        // A word the host no longer knew: a new socket of its own.
+        core.host.in_flight.borrow_mut().push_back(0);
+        core.host.arrivals.borrow_mut().push_back(Ok(b"0".to_vec()));
+        let (_, _, _, fds) = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap();
+        assert!(core.identity(fds[0]).is_some_and(|i| i != core.identity(tcp.fd).unwrap()));
+        // The kernel's checks that do not need it: the count first, then each number.
+        let many = vec![tcp.fd; MOST_DESCRIPTORS_SENT + 1];
+        assert!(matches!(core.sendmsg(&a, b"x", &control(&many), 0, None), Err(Error::Os(OsError { code: Errno::Einval, .. }))));
+        assert!(matches!(core.sendmsg(&a, b"x", &control(&[999]), 0, None), Err(Error::Os(OsError { code: Errno::Ebadf, .. }))));
+        assert!(matches!(core.sendmsg(&a, b"x", &control(&[1]), 0, None), Err(Error::Os(OsError { code: Errno::Eopnotsupp, .. }))), "a file");
+        assert!(matches!(core.sendmsg(&a, b"x", &[(SOL_SOCKET, 99, vec![])], 0, None), Err(Error::Os(OsError { code: Errno::Einval, .. }))));
+        assert!(matches!(core.sendmsg(&a, b"x", &[(SOL_SOCKET, SCM_CREDENTIALS, vec![0; 12])], 0, None), Err(Error::Os(OsError { code: Errno::Eopnotsupp, .. }))));
+        core.host.in_flight.borrow_mut().clear();
+        // unix(7) ignores other levels; an IP socket ignores descriptors, even closed ones.
+        assert_eq!(core.sendmsg(&a, b"x", &[(IPPROTO_IP, 1, vec![0; 4])], 0, None).unwrap(), 1);
+        assert_eq!(core.sendmsg(&tcp, b"x", &control(&[999]), 0, None).unwrap(), 1);
+        assert!(core.host.in_flight.borrow().is_empty(), "no descriptor went");
     }
 
     #[test]

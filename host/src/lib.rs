@@ -99,6 +99,8 @@ pub struct PysockCtx {
     pub(crate) inherited_stdin: bool,
     /// This process's stdin is registered with `poll` (once a wait on it first blocked).
     pub(crate) stdin_polled: bool,
+    /// Sockets the guest sent in SCM_RIGHTS messages.
+    pub(crate) in_flight: net::InFlight,
 }
 
 impl Drop for PysockCtx {
@@ -493,6 +495,7 @@ impl PysockCtxBuilder {
             identities: self.identities,
             inherited_stdin: self.inherited_stdin,
             stdin_polled: false,
+            in_flight: Default::default(),
         })
     }
 }

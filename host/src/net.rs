@@ -7,7 +7,8 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, InterfaceQuery, IntervalTimer, OptionBytes, Queue, ShutdownHow, Sockopt, Watched,
+    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, InterfaceQuery, IntervalTimer, Message, OptionBytes, Queue, ShutdownHow, Sockopt,
+    Watched,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
 use crate::error::{NetError, guarded};
@@ -108,8 +109,16 @@ pub(crate) struct Outgoing {
 impl Outgoing {
     /// The send(2) or sendto(2) itself, of at most the allowed bytes of `bytes`.
     pub(crate) fn send(&self, bytes: &[u8]) -> Result<usize, NetError> {
+        self.send_carrying(bytes, &[])
+    }
+
+    /// [`Outgoing::send`] with an SCM_RIGHTS message carrying `fds`, which go with the first byte.
+    fn send_carrying(&self, bytes: &[u8], fds: &[RawFd]) -> Result<usize, NetError> {
         let bytes = &bytes[..self.allowed.min(bytes.len())];
-        let send = |from: usize| sys::send(self.fd, &bytes[from..], self.flags, self.to.as_ref());
+        let send = |from: usize| match from {
+            0 if !fds.is_empty() => sys::send_with_descriptors(self.fd, bytes, self.flags, self.to.as_ref(), fds),
+            _ => sys::send(self.fd, &bytes[from..], self.flags, self.to.as_ref()),
+        };
         match &self.waits {
             Some(wake) => wake.send_waiting(self.fd, bytes.len(), send),
             None => Ok(send(0)?),
@@ -177,6 +186,44 @@ impl FailsAtOnce {
     /// A new connection's: the listener's, as the kernel copies a listener's timeouts.
     fn inherited(&self) -> Arc<FailsAtOnce> {
         Arc::new(FailsAtOnce { receives: AtomicBool::new(self.receives()), sends: AtomicBool::new(self.sends()) })
+    }
+}
+
+/// What the host keeps of a socket it sent in an SCM_RIGHTS message, for the socket that arrives:
+/// the kernel passes the open socket itself, as a dup(2) would make it, and none of the host's own
+/// state, which [`HostSocket::duplicate`] copies.
+struct Carried {
+    /// The guest's word for it (see `carried` in the WIT).
+    word: u64,
+    wildcard: bool,
+    dual_stack_stand_in: bool,
+    fails_at_once: Arc<FailsAtOnce>,
+}
+
+/// How many sent sockets [`InFlight`] remembers.
+const IN_FLIGHT: usize = 1024;
+
+/// The sockets sent in SCM_RIGHTS messages, by kernel identity (st_dev, st_ino), the latest
+/// [`IN_FLIGHT`] of them. A socket the kernel drops unreceived (its receiver closed, or a receive
+/// without room for it) keeps its entry until newer ones push it out; a socket whose entry went
+/// arrives as a plain one (word 0, no wildcard address), so a guest that sends more than that many
+/// sockets before it receives them loses only that.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    order: std::collections::VecDeque<(u64, u64)>,
+    carried: std::collections::HashMap<(u64, u64), Carried>,
+}
+
+impl InFlight {
+    fn sent(&mut self, identity: (u64, u64), carried: Carried) {
+        if self.carried.insert(identity, carried).is_none() {
+            self.order.push_back(identity);
+            if self.order.len() > IN_FLIGHT
+                && let Some(oldest) = self.order.pop_front()
+            {
+                self.carried.remove(&oldest);
+            }
+        }
     }
 }
 
@@ -365,6 +412,32 @@ impl PysockCtxView<'_> {
             polled: false,
             fails_at_once: Arc::default(),
         })?)
+    }
+
+    /// Makes a socket that arrived in an SCM_RIGHTS message the guest's, with what the host kept of
+    /// it when it was sent ([`InFlight`]), and the guest's word for it. Only the guest's own sockets
+    /// can arrive (see `send-with-descriptors` in the WIT); anything else closes, refused.
+    fn adopt_arrival(&mut self, fd: std::os::fd::OwnedFd) -> NetResult<(Resource<Socket>, u64)> {
+        self.check_quota(1)?;
+        let inner = socket2::Socket::from(fd);
+        let family = match inner.domain()? {
+            Domain::IPV4 => Family::Inet,
+            Domain::IPV6 => Family::Inet6,
+            Domain::UNIX => Family::Unix,
+            _ => return Err(Errno::Eopnotsupp.into()),
+        };
+        let kind = match inner.r#type()? {
+            Type::STREAM => Kind::Stream,
+            Type::DGRAM => Kind::Dgram,
+            _ => return Err(Errno::Eopnotsupp.into()),
+        };
+        let identity = sys::identity(inner.as_fd())?;
+        let r = self.adopt(inner, family, kind)?;
+        let Some(kept) = self.ctx.in_flight.carried.get(&identity) else { return Ok((r, 0)) };
+        let (word, wildcard, stand_in, fails_at_once) = (kept.word, kept.wildcard, kept.dual_stack_stand_in, kept.fails_at_once.clone());
+        let s = self.socket(&r)?;
+        (s.wildcard, s.dual_stack_stand_in, s.fails_at_once) = (wildcard, stand_in, fails_at_once);
+        Ok((r, word))
     }
 
     /// How many of `len` bytes the byte quota `used`/`limit` lets through; ENOBUFS when none.
@@ -1084,6 +1157,68 @@ impl HostSocket for PysockCtxView<'_> {
             probe[16..20].copy_from_slice(&index.to_ne_bytes());
             sys::ioctl_ifreq(fd, request, &mut probe)?;
             Err(Errno::Enodev.into())
+        }
+
+        fn send_with_descriptors(
+            &mut self,
+            this: Resource<Socket>,
+            data: Vec<u8>,
+            flags: i32,
+            descriptors: Vec<(Resource<Socket>, u64)>,
+            address: Option<IpSocketAddress>,
+            wait: bool,
+        ) -> NetResult<u32> {
+            let mut fds = Vec::with_capacity(descriptors.len());
+            let mut carried = Vec::with_capacity(descriptors.len());
+            for (r, word) in &descriptors {
+                let s = self.socket(r)?;
+                if s.companion.is_some() {
+                    self.ctx.refusal = Some(
+                        "pysock's sandbox cannot pass a socket bound to the dual-stack wildcard under --allow-loopback \
+                         (two sockets of the host's stand in for it); bind '::1' or '127.0.0.1' instead"
+                            .into(),
+                    );
+                    return Err(Errno::Eopnotsupp.into());
+                }
+                fds.push(s.inner.as_raw_fd());
+                let state = Carried { word: *word, wildcard: s.wildcard, dual_stack_stand_in: s.dual_stack_stand_in, fails_at_once: s.fails_at_once.clone() };
+                carried.push((sys::identity(s.inner.as_fd())?, state));
+            }
+            let out = self.prepare_send(&this, data.len(), flags, address.as_ref(), wait)?;
+            let sent = out.send_carrying(&data, &fds)?;
+            self.count_sent(sent);
+            for (identity, state) in carried {
+                self.ctx.in_flight.sent(identity, state);
+            }
+            Ok(sent as u32)
+        }
+
+        fn receive_with_descriptors(&mut self, this: Resource<Socket>, max_len: u64, flags: i32, control_length: u32, wait: bool) -> NetResult<Message> {
+            let len = self.recv_allowance(max_len, flags)?.min(MAX_RECV as u64) as usize;
+            let wake = wait.then(|| self.ctx.interrupter.clone());
+            let socket = self.socket(&this)?;
+            let wake = wake.filter(|_| !socket.fails_at_once.receives());
+            // Filled first, as in `Socket::receive`: bytes the kernel did not write read as these.
+            let mut buf = vec![UNWRITTEN; len];
+            let mut receive = || sys::recv_with_descriptors(socket.receiving()?.as_fd(), &mut buf, flags, control_length as usize);
+            let got = match wake {
+                Some(wake) => wake.receive_waiting(socket.watched().fds(), receive)?,
+                None => receive()?,
+            };
+            buf.truncate(socket.bytes_written(got.length, len, flags));
+            let data = Incoming { data: buf, length: got.length as u64 };
+            self.count_received(&data, flags);
+            let mut msg_flags = got.flags;
+            let mut descriptors = Vec::with_capacity(got.descriptors.len());
+            for fd in got.descriptors {
+                // Past the socket quota the rest close, as the kernel closes what it cannot
+                // install, and say so as it does: MSG_CTRUNC.
+                match self.adopt_arrival(fd) {
+                    Ok(arrived) => descriptors.push(arrived),
+                    Err(_) => msg_flags |= libc::MSG_CTRUNC,
+                }
+            }
+            Ok(Message { data, address: got.from.map(from_std), descriptors, flags: msg_flags })
         }
 
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {

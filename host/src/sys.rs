@@ -287,6 +287,116 @@ pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32) -> io::Result<(
     Ok((n, from))
 }
 
+/// The most descriptors one SCM_RIGHTS message carries (Linux's SCM_MAX_FD), and so the most room
+/// for control messages a receive needs: one such message, aligned.
+pub const MOST_DESCRIPTORS: usize = 253;
+pub const MOST_CONTROL_BYTES: usize = 16 + MOST_DESCRIPTORS * 4 + 4;
+
+/// sendmsg(2) of `data` with an SCM_RIGHTS control message carrying `fds` (none: no control
+/// message), to `to` if given. The kernel reads only `data`, `to` and the descriptors' numbers;
+/// what it does with them (pass them on an AF_UNIX socket, ignore them on an IP one, refuse more
+/// than [`MOST_DESCRIPTORS`]) is its own.
+pub fn send_with_descriptors(fd: std::os::fd::RawFd, data: &[u8], flags: i32, to: Option<&socket2::SockAddr>, fds: &[std::os::fd::RawFd]) -> io::Result<usize> {
+    let payload = std::mem::size_of_val(fds);
+    // SAFETY: CMSG_SPACE and CMSG_LEN are arithmetic.
+    let (space, length) = unsafe { (libc::CMSG_SPACE(payload as u32) as usize, libc::CMSG_LEN(payload as u32) as usize) };
+    // u64s, so that the control buffer is aligned for `cmsghdr` as the kernel and CMSG_* expect.
+    let mut control = vec![0u64; space.div_ceil(8)];
+    let mut iov = libc::iovec { iov_base: data.as_ptr().cast_mut().cast(), iov_len: data.len() };
+    // SAFETY: all-zero bytes are a valid msghdr (no name, no iovecs, no control data).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    if let Some(a) = to {
+        msg.msg_name = a.as_ptr().cast_mut().cast();
+        msg.msg_namelen = a.len();
+    }
+    if !fds.is_empty() {
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = space as _;
+        // SAFETY: the buffer holds `space` bytes, room for one header and `payload` bytes of data,
+        // so CMSG_FIRSTHDR is non-null and its header and data lie inside the buffer; the data is
+        // written unaligned, as CMSG_DATA promises no alignment for an int array.
+        unsafe {
+            let header = libc::CMSG_FIRSTHDR(&msg);
+            (*header).cmsg_level = libc::SOL_SOCKET;
+            (*header).cmsg_type = libc::SCM_RIGHTS;
+            (*header).cmsg_len = length as _;
+            std::ptr::copy_nonoverlapping(fds.as_ptr().cast::<u8>(), libc::CMSG_DATA(header), payload);
+        }
+    }
+    // SAFETY: `msg` points at `data` (read only, despite the pointer's type), at `to` (a valid
+    // sockaddr of its length) and at the control buffer, all of which outlive the call.
+    let n = unsafe { libc::sendmsg(fd, &msg, flags) };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// What [`recv_with_descriptors`] gave: the kernel's count, recvmsg(2)'s msg_flags, the sender,
+/// and the descriptors an SCM_RIGHTS message brought, now owned (closed when dropped).
+pub struct ReceivedMessage {
+    pub length: usize,
+    pub flags: i32,
+    pub from: Option<std::net::SocketAddr>,
+    pub descriptors: Vec<OwnedFd>,
+}
+
+/// recvmsg(2) into `buf` (initialised memory) with `control_room` bytes of room for control
+/// messages (at most [`MOST_CONTROL_BYTES`]), close-on-exec for any descriptors that arrive.
+pub fn recv_with_descriptors(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32, control_room: usize) -> io::Result<ReceivedMessage> {
+    let control_room = control_room.min(MOST_CONTROL_BYTES);
+    let mut control = vec![0u64; control_room.div_ceil(8)];
+    // SAFETY: `sockaddr_storage` is plain old data; all-zero bytes are a valid value (AF_UNSPEC).
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    // SAFETY: all-zero bytes are a valid msghdr.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_name = (&raw mut storage).cast();
+    msg.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as _;
+    if control_room > 0 {
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = control_room as _;
+    }
+    // SAFETY: `msg` points at `buf` (valid for writes of its length; the kernel copies at most
+    // that many, as for `recv_from`), at `storage` and at the control buffer (valid for writes of
+    // `control_room` bytes, which the kernel never exceeds), all of which outlive the call.
+    let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags | libc::MSG_CMSG_CLOEXEC) };
+    let length = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
+    let mut descriptors = Vec::new();
+    // SAFETY: the kernel wrote `msg_controllen` bytes of whole control messages into the buffer,
+    // which CMSG_FIRSTHDR and CMSG_NXTHDR walk without leaving it. Each SCM_RIGHTS message's data
+    // holds (cmsg_len - CMSG_LEN(0)) / 4 descriptors the kernel just installed in this process,
+    // owned by no one else: each is read unaligned and owned at once, so none can leak.
+    unsafe {
+        let mut header = if msg.msg_controllen > 0 { libc::CMSG_FIRSTHDR(&msg) } else { std::ptr::null_mut() };
+        while !header.is_null() {
+            if (*header).cmsg_level == libc::SOL_SOCKET && (*header).cmsg_type == libc::SCM_RIGHTS {
+                let count = ((*header).cmsg_len as usize - libc::CMSG_LEN(0) as usize) / 4;
+                let data = libc::CMSG_DATA(header).cast::<i32>();
+                for i in 0..count {
+                    descriptors.push(OwnedFd::from_raw_fd(data.add(i).read_unaligned()));
+                }
+            }
+            header = libc::CMSG_NXTHDR(&msg, header);
+        }
+    }
+    // SAFETY: as in `recv_from`: an initialised sockaddr, read only as far as the kernel filled it.
+    let from = unsafe { sockaddr_to_std((&raw const storage).cast(), msg.msg_namelen.min(std::mem::size_of::<libc::sockaddr_storage>() as _)) };
+    Ok(ReceivedMessage { length, flags: msg.msg_flags, from, descriptors })
+}
+
+/// st_dev and st_ino of an open descriptor: which socket it is, however many descriptors name it.
+pub fn identity(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    // SAFETY: `stat` is plain old data; fstat(2) writes it whole for a live descriptor.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is live for the borrow; `st` is valid for writes.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut st) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((st.st_dev, st.st_ino))
+}
+
 /// poll(2) with a zero timeout: the current readiness of each descriptor, written to `revents`.
 pub fn poll_now(fds: &mut [libc::pollfd]) -> io::Result<usize> {
     loop {

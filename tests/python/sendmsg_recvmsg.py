@@ -1,4 +1,4 @@
-"""sendmsg, recvmsg and recvmsg_into without control messages (which pysock does not pass) on
+"""sendmsg, recvmsg and recvmsg_into without control messages (descriptor_passing.py has them) on
 stream and datagram sockets: gathering, scattering, msg_flags for truncated datagrams, addresses,
 MSG_TRUNC and MSG_PEEK, argument errors, and CMSG_LEN/CMSG_SPACE. tests/tests/sandbox.rs compares
 this with native CPython."""

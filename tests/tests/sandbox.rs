@@ -424,6 +424,32 @@ fn interface_requests_match_native_cpython() {
     assert_eq!(sandbox_python_with("interface_requests.py", &["--allow-loopback".as_ref()], &["--writes".as_ref()]), native);
 }
 
+/// Sockets and pipe ends passed in SCM_RIGHTS messages between the program's own sockets arrive
+/// working and share their open file description, the kernel counts the room for them, and the
+/// control messages Linux ignores or refuses are ignored or refused, as native CPython. What the
+/// sandbox refuses that a native program may pass, each with its reason; and sockets that arrive
+/// past the socket quota close, with MSG_CTRUNC, as past RLIMIT_NOFILE.
+#[test]
+fn descriptor_passing_matches_native_cpython() {
+    assert_matches_native("descriptor_passing.py");
+    let unsupported = "OSError: ENOTSUP Operation not supported: pysock's sandbox";
+    let expected = [
+        format!("a file: {unsupported} passes sockets and pipes in SCM_RIGHTS messages, not files"),
+        format!("credentials: {unsupported} sends no control messages carrying credentials, only SCM_RIGHTS"),
+        format!("an epoll object: {unsupported} passes sockets and pipes in SCM_RIGHTS messages, not epoll objects"),
+        format!(
+            "a dual-stack wildcard listener: {unsupported} cannot pass a socket bound to the dual-stack wildcard under --allow-loopback \
+             (two sockets of the host's stand in for it); bind '::1' or '127.0.0.1' instead"
+        ),
+        format!("an IP option: {unsupported} sends no control messages carrying per-packet IP options, only SCM_RIGHTS"),
+        "nothing went: BlockingIOError: EAGAIN Resource temporarily unavailable".to_string(),
+    ];
+    let refusals = sandbox_python_with("descriptor_passing.py", &["--allow-loopback".as_ref()], &["--refusals".as_ref()]);
+    assert_eq!(refusals.lines().collect::<Vec<_>>(), expected);
+    let quota = sandbox_python_with("descriptor_passing.py", &["--allow-loopback".as_ref(), "--max-sockets".as_ref(), "5".as_ref()], &["--quota".as_ref()]);
+    assert_eq!(quota, "over the quota: b'q' 0 True\nwithin it: 1\n");
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

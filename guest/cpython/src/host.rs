@@ -238,6 +238,24 @@ impl core::Host for WitHost {
     fn recv_from_waiting(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
         recv_from(s, into, flags, true)
     }
+    fn send_with_descriptors(&self, s: &Socket, bytes: &[u8], flags: i32, descriptors: &[(&Socket, u64)], to: Option<&IpSocketAddress>, wait: bool) -> Result<u32, Errno> {
+        let passed: Vec<(&net::Socket, u64)> = descriptors.iter().map(|(d, word)| (&d.handle, *word)).collect();
+        s.handle.send_with_descriptors(bytes, flags, &passed, to.map(address_to_wit), wait).map_err(errno)
+    }
+    fn receive_with_descriptors(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, control_room: u32, wait: bool) -> Result<core::Message<Socket>, Errno> {
+        let got = s.handle.receive_with_descriptors(into.len() as u64, flags, control_room, wait).map_err(errno)?;
+        // A message on a socketpair is small next to a stream's bulk: copied over, as datagrams are.
+        let n = got.data.data.len().min(into.len());
+        for (slot, byte) in into.iter_mut().zip(&got.data.data[..n]) {
+            slot.write(*byte);
+        }
+        Ok(core::Message {
+            received: Received { written: n, length: got.data.length },
+            from: got.address.map(address_to_core),
+            descriptors: got.descriptors.into_iter().map(|(handle, word)| (Socket::new(handle), word)).collect(),
+            flags: got.flags,
+        })
+    }
     fn shutdown(&self, s: &Socket, how: core::ShutdownHow) -> Result<(), Errno> {
         s.handle.shutdown(wit(how)).map_err(errno)
     }

@@ -268,8 +268,8 @@ fn first_landing(bufsize: i64) -> PyResult<usize> {
     Ok(usize::try_from(bufsize).unwrap_or(0).min(pysock_guest::socket::MOST_PER_RECEIVE))
 }
 
-/// One of sendmsg()'s control messages, checked as CPython's "(iiy*)" checks it; counts 1.
-fn ancillary_item(item: &Bound<'_, PyAny>) -> PyResult<usize> {
+/// One of sendmsg()'s control messages, checked as CPython's "(iiy*)" checks it: (level, type, data).
+fn ancillary_item(item: &Bound<'_, PyAny>) -> PyResult<(i32, i32, Vec<u8>)> {
     let what = "[sendmsg() ancillary data items]() argument";
     let seq = item
         .cast::<pyo3::types::PySequence>()
@@ -278,19 +278,29 @@ fn ancillary_item(item: &Bound<'_, PyAny>) -> PyResult<usize> {
     if len != 3 {
         return Err(PyTypeError::new_err(format!("{what} must be sequence of length 3, not {len}")));
     }
-    convert::format_i(&seq.get_item(0)?)?;
-    convert::format_i(&seq.get_item(1)?)?;
-    buffer::with_bytes(&seq.get_item(2)?, |_| ())?;
-    Ok(1)
+    let level = convert::format_i(&seq.get_item(0)?)?;
+    let kind = convert::format_i(&seq.get_item(1)?)?;
+    let data = buffer::with_bytes(&seq.get_item(2)?, <[u8]>::to_vec)?;
+    Ok((level, kind, data))
 }
 
-/// recvmsg's `ancbufsize`: CPython refuses what a socklen_t cannot hold. There is never ancillary
-/// data to put in it (see `Core::recvmsg`).
+/// recvmsg's `ancbufsize`: CPython refuses what a socklen_t cannot hold.
 fn ancillary_room(ancbufsize: i64) -> PyResult<()> {
     if !(0..=i64::from(i32::MAX)).contains(&ancbufsize) {
         return Err(PyValueError::new_err("invalid ancillary data buffer length"));
     }
     Ok(())
+}
+
+/// recvmsg's ancillary data: the descriptors that arrived, as the one SCM_RIGHTS message the
+/// kernel made of them (`[(SOL_SOCKET, SCM_RIGHTS, their numbers as C ints)]`), or nothing.
+fn ancillary_data(py: Python<'_>, fds: &[i32]) -> PyResult<Py<PyList>> {
+    if fds.is_empty() {
+        return Ok(PyList::empty(py).unbind());
+    }
+    let numbers: Vec<u8> = fds.iter().flat_map(|fd| fd.to_ne_bytes()).collect();
+    let item = (core_socket::linux::SOL_SOCKET, core_socket::linux::SCM_RIGHTS, PyBytes::new(py, &numbers));
+    Ok(PyList::new(py, [item])?.unbind())
 }
 
 /// `CMSG_LEN(n)` and `CMSG_SPACE(n)` as on 64-bit Linux: a 16-byte header, the data, and for the
@@ -488,14 +498,14 @@ impl Socket {
         for part in parts {
             buffer::with_bytes(&part?, |bytes| data.extend_from_slice(bytes))?;
         }
-        let mut control_messages = 0;
+        let mut control = Vec::new();
         if let Some(ancdata) = ancdata {
             let items = ancdata.try_iter().map_err(|_| PyTypeError::new_err("sendmsg() argument 2 must be an iterable"))?;
             for item in items {
-                control_messages += ancillary_item(&item?)?;
+                control.push(ancillary_item(&item?)?);
             }
         }
-        crate::restarting(py, || with_core(|c| c.sendmsg(&obj, &data, control_messages, flags, to.as_ref())))
+        crate::restarting(py, || with_core(|c| c.sendmsg(&obj, &data, &control, flags, to.as_ref())))
     }
 
     fn recvmsg(
@@ -512,11 +522,11 @@ impl Socket {
             ancillary_room(ancbufsize)?;
         }
         let mut bytes = NewBytes::new(py, first_landing(bufsize)?)?;
-        let (mut got, from, msg_flags) = crate::restarting(py, || with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, flags)))?;
+        let (mut got, from, msg_flags, fds) = crate::restarting(py, || with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, ancbufsize, flags)))?;
         // Unlike recv's, recvmsg's bytes object only ever shrinks to the count (MSG_TRUNC's larger
         // count leaves it at bufsize).
         got.length = got.length.min(bufsize as u64);
-        Ok((bytes.finish(got)?, PyList::empty(py).unbind(), msg_flags, optional_address(py, from)?))
+        Ok((bytes.finish(got)?, ancillary_data(py, &fds)?, msg_flags, optional_address(py, from)?))
     }
 
     fn recvmsg_into(
@@ -539,12 +549,12 @@ impl Socket {
         let total: usize = views.iter().map(Buffer::len).sum();
         let obj = self.obj();
         // One buffer is received into in place; several are filled in order from one receive.
-        let (got, from, msg_flags) = if let [only] = views.as_mut_slice() {
+        let (got, from, msg_flags, fds) = if let [only] = views.as_mut_slice() {
             let into = only.writable_prefix(total);
-            crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut *into, total as i64, flags)))?
+            crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut *into, total as i64, ancbufsize, flags)))?
         } else {
             let mut bytes = NewBytes::new(py, first_landing(total as i64)?)?;
-            let (got, from, msg_flags) = crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, flags)))?;
+            let (got, from, msg_flags, fds) = crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, ancbufsize, flags)))?;
             let landed = bytes.finish(got)?;
             let mut rest = landed.bind(py).cast::<PyBytes>()?.as_bytes();
             for view in &mut views {
@@ -552,9 +562,9 @@ impl Socket {
                 view.fill(now);
                 rest = later;
             }
-            (got, from, msg_flags)
+            (got, from, msg_flags, fds)
         };
-        Ok((got.length, PyList::empty(py).unbind(), msg_flags, optional_address(py, from)?))
+        Ok((got.length, ancillary_data(py, &fds)?, msg_flags, optional_address(py, from)?))
     }
 
     /// `setsockopt(level, optname, value)` or `setsockopt(level, optname, None, optlen)`, told apart
