@@ -40,6 +40,8 @@ pub enum Family {
 pub enum Kind {
     Stream,
     Dgram,
+    /// AF_UNIX's only.
+    Seqpacket,
 }
 
 /// An IP address: four octets, or eight 16-bit groups in host order.

@@ -429,6 +429,7 @@ impl PysockCtxView<'_> {
         let kind = match inner.r#type()? {
             Type::STREAM => Kind::Stream,
             Type::DGRAM => Kind::Dgram,
+            Type::SEQPACKET => Kind::Seqpacket,
             _ => return Err(Errno::Eopnotsupp.into()),
         };
         let identity = sys::identity(inner.as_fd())?;
@@ -467,8 +468,8 @@ impl PysockCtxView<'_> {
         let waits = wait.then(|| self.ctx.interrupter.clone());
         let s = self.socket(this)?;
         let waits = waits.filter(|_| !s.fails_at_once.sends());
-        if allowed < len && (s.kind == Kind::Dgram || to.is_some()) {
-            // A datagram goes whole or not at all.
+        if allowed < len && (s.kind != Kind::Stream || to.is_some()) {
+            // A datagram (or a sequenced packet) goes whole or not at all.
             return Err(NetError::Errno(Errno::Enobufs));
         }
         Ok(Outgoing { fd: s.sending(to.as_ref()).as_raw_fd(), allowed, flags, to, waits })
@@ -877,9 +878,12 @@ impl HostSocket for PysockCtxView<'_> {
                 // Inert without an address: the guest cannot name a path, and listen() is refused.
                 Family::Unix => Domain::UNIX,
             };
-            let ty = match kind {
-                Kind::Stream => Type::STREAM,
-                Kind::Dgram => Type::DGRAM,
+            let ty = match (family, kind) {
+                (_, Kind::Stream) => Type::STREAM,
+                (_, Kind::Dgram) => Type::DGRAM,
+                (Family::Unix, Kind::Seqpacket) => Type::SEQPACKET,
+                // SCTP's, which the policy does not judge.
+                (_, Kind::Seqpacket) => return Err(Errno::Esocktnosupport.into()),
             };
             // TCP, UDP and UDP-Lite (UDP's addressing with partial checksums) only: other protocols
             // (ICMP, SCTP, raw) are outside what the policy judges.
@@ -903,6 +907,7 @@ impl HostSocket for PysockCtxView<'_> {
             let ty = match kind {
                 Kind::Stream => Type::STREAM,
                 Kind::Dgram => Type::DGRAM,
+                Kind::Seqpacket => Type::SEQPACKET,
             };
             let (a, b) = socket2::Socket::pair(Domain::UNIX, ty.nonblocking().cloexec(), None)?;
             let a = self.adopt(a, Family::Unix, kind)?;

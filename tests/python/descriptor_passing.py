@@ -3,8 +3,9 @@ multiprocessing.reduction) between the program's own sockets: listeners, connect
 sockets and pipe ends arrive working, sharing their open file description (O_NONBLOCK, identity)
 with the descriptor they were sent from, also once that one is closed; the kernel's counting of
 room for them (MSG_CTRUNC), what a receive without room or a plain recv does with them, and the
-control messages Linux ignores or refuses. tests/tests/sandbox.rs compares this with native
-CPython. Descriptor numbers are never printed: a native python3 may have inherited some.
+control messages Linux ignores or refuses, on stream, datagram and sequenced-packet pairs.
+tests/tests/sandbox.rs compares this with native CPython. Descriptor numbers are never printed: a
+native python3 may have inherited some.
 
 With --refusals it prints what the sandbox refuses (files, epoll objects, credentials, IP
 options), which a native run passes, and with --quota what arrives past the socket quota (closed,
@@ -219,6 +220,15 @@ for _ in range(2):
     fds, other = arrived(ancdata)
     print("datagram:", data, len(fds), flags)
     close_all(fds)
+
+# A sequenced-packet pair too, and a sequenced-packet socket sent over it.
+q1, q2 = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+q2.settimeout(5)
+q1.sendmsg([b"packet"], rights(q1.fileno(), three[0].fileno()))
+data, ancdata, flags, _ = q2.recvmsg(3, 100)
+fds, other = arrived(ancdata)
+print("seqpacket:", data, len(fds), flags, socket.socket(fileno=fds[0]).type)
+close_all(fds[1:])
 
 # The socket pair itself, passed through itself.
 socket.send_fds(sender, [b"self"], [receiver.fileno()])

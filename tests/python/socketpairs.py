@@ -1,7 +1,8 @@
 """socketpair() for every family, type and protocol Linux's AF_UNIX accepts or refuses, and what a
 datagram pair does that a stream pair does not: message boundaries, truncation, MSG_TRUNC's length,
-recvfrom's address. tests/tests/sandbox.rs compares this with native CPython."""
+recvfrom's address; and the same of a sequenced-packet pair, with its end. tests/tests/sandbox.rs compares this with native CPython."""
 import errno
+import os
 import socket
 
 
@@ -20,7 +21,7 @@ def describe(family, kind, proto):
 
 # (Raw and ICMP sockets, which pysock does not offer, are left out for the IP families.)
 for family, kinds, protos in (
-    (socket.AF_UNIX, (socket.SOCK_RAW,), (0, 1, 17)),
+    (socket.AF_UNIX, (socket.SOCK_RAW, socket.SOCK_SEQPACKET, socket.SOCK_SEQPACKET | socket.SOCK_NONBLOCK), (0, 1, 17)),
     (socket.AF_INET, (), (0, 6, 17)),
     (socket.AF_INET6, (), (0, 6, 17)),
 ):
@@ -50,6 +51,29 @@ attempt("send after SHUT_WR", lambda: a.send(b"x"))
 a.close()
 attempt("send to a closed peer", lambda: b.send(b"x"))
 b.close()
+
+# A sequenced-packet pair: a datagram pair's boundaries on a connection, which ends.
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+b.settimeout(5)
+for message in (b"first", b"x" * 3000, b"last"):
+    a.send(message)
+print("seqpacket boundaries kept:", [len(b.recv(4096)) for _ in range(3)])
+a.sendall(b"0123456789")
+print("seqpacket truncated to the buffer:", b.recv(4))
+a.send(b"0123456789")
+buf = bytearray(4)
+print("seqpacket MSG_TRUNC:", b.recv_into(buf, 4, socket.MSG_TRUNC), bytes(buf))
+a.send(b"0123456789")
+print("seqpacket recvmsg:", b.recvmsg(4))
+a.sendmsg([b"gath", b"ered"])
+print("seqpacket recvfrom:", b.recvfrom(100))
+print("seqpacket getsockopt SO_TYPE:", a.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE), socket.socket(fileno=os.dup(a.fileno())).type)
+attempt("seqpacket too long", lambda: a.send(b"x" * (8 << 20)))
+a.close()
+attempt("seqpacket recv after the peer closed", lambda: b.recv(10))
+attempt("seqpacket send to a closed peer", lambda: b.send(b"x"))
+b.close()
+attempt("seqpacket socket()", lambda: socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).type)
 
 s, t = socket.socketpair()
 s.send(b"ab")

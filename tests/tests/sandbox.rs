@@ -191,8 +191,9 @@ fn unclosed_sockets_warn_as_native_cpython() {
     assert_matches_native("unclosed_sockets.py");
 }
 
-/// socketpair() for every family, type and protocol: AF_UNIX stream and datagram pairs (message
-/// boundaries, truncation, MSG_TRUNC, recvfrom), the IP families' errors in Linux's order, as native.
+/// socketpair() for every family, type and protocol: AF_UNIX stream, datagram and sequenced-packet
+/// pairs (message boundaries, truncation, MSG_TRUNC, recvfrom, a sequenced-packet pair's end), the IP
+/// families' errors in Linux's order, as native.
 #[test]
 fn socketpairs_match_native_cpython() {
     assert_matches_native("socketpairs.py");

@@ -59,7 +59,7 @@ same_enum!(types::GaiError, GaiError, [
     EaiService, EaiSocktype, EaiSystem, EaiOverflow,
 ]);
 same_enum!(types::Family, Family, [Inet, Inet6, Unix]);
-same_enum!(types::Kind, Kind, [Stream, Dgram]);
+same_enum!(types::Kind, Kind, [Stream, Dgram, Seqpacket]);
 same_enum!(net::ShutdownHow, core::ShutdownHow, [Read, Write, Both]);
 same_enum!(net::Queue, core::Queue, [Unread, Unsent]);
 same_enum!(net::InterfaceQuery, core::InterfaceQuery, [
