@@ -143,7 +143,7 @@ impl Host for FakeHost {
         let descriptors: Vec<((), u64)> = in_flight.drain(..fit).map(|word| ((), word)).collect();
         let truncated = !in_flight.is_empty();
         in_flight.clear();
-        Ok(Message { received, from: None, descriptors, flags: if truncated { crate::socket::linux::MSG_CTRUNC } else { 0 } })
+        Ok(Message { received, from: None, descriptors, control: Vec::new(), flags: if truncated { crate::socket::linux::MSG_CTRUNC } else { 0 } })
     }
     fn shutdown(&self, _: &(), _: ShutdownHow) -> Result<(), Errno> {
         Ok(())

@@ -133,6 +133,7 @@ pub enum Sockopt {
     Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
     TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
     Priority, Dontroute, IncomingCpu, IpBindAddressNoPort, Mark, IpTransparent,
+    IpPktinfo, IpRecvttl, IpRecvtos, Ipv6Recvpktinfo, Ipv6Recvhoplimit, Ipv6Recvtclass,
 }
 
 /// A socket option whose value is bytes the kernel writes or reads as they stand: `struct tcp_info`,
@@ -225,6 +226,8 @@ pub struct Message<S> {
     pub from: Option<IpSocketAddress>,
     /// The sockets an SCM_RIGHTS message brought, each with the word it was sent with (0: unknown).
     pub descriptors: Vec<(S, u64)>,
+    /// Every other control message, (level, type, data), as the kernel wrote it.
+    pub control: Vec<(i32, i32, Vec<u8>)>,
     /// recvmsg(2)'s msg_flags (MSG_CTRUNC: descriptors that did not fit were closed).
     pub flags: i32,
 }

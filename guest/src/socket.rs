@@ -303,6 +303,14 @@ const SOCKFS_DEVICE: u64 = 9;
 const PIPEFS_DEVICE: u64 = 15;
 const EPOLL_IDENTITY: Identity = Identity { device: 16, inode: 1 };
 
+/// What recvmsg's control messages brought: the kernel's own, as (level, type, data) in its order,
+/// and the descriptors of an SCM_RIGHTS message, given numbers here.
+#[derive(Debug, Default)]
+pub struct Ancillary {
+    pub control: Vec<(i32, i32, Vec<u8>)>,
+    pub descriptors: Vec<i32>,
+}
+
 /// EOPNOTSUPP for a control message the sandbox does not send: `what` it would have carried.
 fn refused_control(what: &str) -> Error {
     os_with(Errno::Eopnotsupp, format!("Operation not supported: pysock's sandbox sends no control messages carrying {what}, only SCM_RIGHTS"))
@@ -499,6 +507,12 @@ fn sockopt(level: i32, name: i32) -> Option<Sockopt> {
         (SOL_SOCKET, 36) => Mark,
         (IPPROTO_IP, 24) => IpBindAddressNoPort,
         (IPPROTO_IP, 19) => IpTransparent,
+        (IPPROTO_IP, 8) => IpPktinfo,
+        (IPPROTO_IP, 12) => IpRecvttl,
+        (IPPROTO_IP, 13) => IpRecvtos,
+        (IPPROTO_IPV6, 49) => Ipv6Recvpktinfo,
+        (IPPROTO_IPV6, 51) => Ipv6Recvhoplimit,
+        (IPPROTO_IPV6, 66) => Ipv6Recvtclass,
         _ => return None,
     })
 }
@@ -539,15 +553,24 @@ fn byte_option(level: i32, name: i32) -> Option<ByteOption> {
 /// What the kernel reads as `opt`'s value from the caller's `len` bytes (`None`: a NULL pointer),
 /// as setsockopt(2), sk_setsockopt and do_ip_setsockopt read it: the WIT carries a value, not the
 /// pointer and length, so the reading is done here. A negative length is EINVAL. The IPv4 options
-/// that fit in a byte read one byte from a value shorter than an int, and with no byte at all IP_TOS
-/// and IP_BIND_ADDRESS_NO_PORT are 0 and the others are EINVAL; every other option needs an int
+/// that fit in a byte read one byte from a value shorter than an int, and with no byte at all IP_TOS,
+/// IP_BIND_ADDRESS_NO_PORT and the three that ask for control messages are 0 and the others are
+/// EINVAL; every other option needs an int
 /// (EINVAL), SO_LINGER two, and SO_RCVTIMEO and SO_SNDTIMEO a `struct timeval`
 /// ([`timeval_micros`]), each read after the first int, as the kernel reads every SOL_SOCKET option.
 /// Reading a NULL value is EFAULT, but for the IPv6 options, which take it as 0.
 fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Error> {
     let reads_a_byte = matches!(
         opt,
-        Sockopt::IpTos | Sockopt::IpTtl | Sockopt::IpMulticastTtl | Sockopt::IpMulticastLoop | Sockopt::IpBindAddressNoPort | Sockopt::IpTransparent
+        Sockopt::IpTos
+            | Sockopt::IpTtl
+            | Sockopt::IpMulticastTtl
+            | Sockopt::IpMulticastLoop
+            | Sockopt::IpBindAddressNoPort
+            | Sockopt::IpTransparent
+            | Sockopt::IpPktinfo
+            | Sockopt::IpRecvttl
+            | Sockopt::IpRecvtos
     );
     if len < 0 || (len < 4 && !reads_a_byte) {
         return Err(os(Errno::Einval));
@@ -555,7 +578,9 @@ fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Err
     let b = match bytes {
         Some(b) => b,
         // do_ipv6_setsockopt takes a NULL value as 0 without reading it; the others read it.
-        None if len >= 4 && matches!(opt, Sockopt::Ipv6V6only | Sockopt::Ipv6UnicastHops) => return Ok(0),
+        None if len >= 4 && matches!(opt, Sockopt::Ipv6V6only | Sockopt::Ipv6UnicastHops | Sockopt::Ipv6Recvpktinfo | Sockopt::Ipv6Recvhoplimit | Sockopt::Ipv6Recvtclass) => {
+            return Ok(0);
+        }
         None if len > 0 => return Err(os(Errno::Efault)),
         None => &[],
     };
@@ -565,7 +590,9 @@ fn option_value(opt: Sockopt, len: i32, bytes: Option<&[u8]>) -> Result<i64, Err
         n if opt == Sockopt::Linger && n >= 8 => ((int_at(0) as i64) << 32) | int_at(4) as u32 as i64,
         _ if opt == Sockopt::Linger || is_timeout(opt) => return Err(os(Errno::Einval)),
         n if n >= 4 => int_at(0) as i64,
-        0 if !matches!(opt, Sockopt::IpTos | Sockopt::IpBindAddressNoPort) => return Err(os(Errno::Einval)),
+        0 if !matches!(opt, Sockopt::IpTos | Sockopt::IpBindAddressNoPort | Sockopt::IpPktinfo | Sockopt::IpRecvttl | Sockopt::IpRecvtos) => {
+            return Err(os(Errno::Einval));
+        }
         _ => b.first().map_or(0, |&c| c as i64),
     })
 }
@@ -1298,30 +1325,33 @@ impl<H: Host> Core<H> {
     /// sockets receive with MSG_TRUNC to learn the length and report only what landed unless the
     /// caller asked for it. On an AF_UNIX socket, sockets passed in an SCM_RIGHTS message arrive
     /// as new descriptors ([`Core::arrive`]), as many as `control_room` (ancbufsize) holds, the
-    /// rest closed with MSG_CTRUNC, as the kernel does. No other control message ever comes: none
-    /// of the options pysock offers asks the kernel for one.
-    pub fn recvmsg<L: Landing + ?Sized>(&mut self, s: &SockObj, into: &mut L, bufsize: i64, control_room: i64, flags: i32) -> Result<(Received, Option<Address>, i32, Vec<i32>), Error> {
+    /// rest closed with MSG_CTRUNC, as the kernel does. With room, an IP socket's control messages
+    /// (those IP_PKTINFO and the like ask for) come as the kernel wrote them.
+    pub fn recvmsg<L: Landing + ?Sized>(&mut self, s: &SockObj, into: &mut L, bufsize: i64, control_room: i64, flags: i32) -> Result<(Received, Option<Address>, i32, Ancillary), Error> {
         if bufsize < 0 {
             return Err(value("negative buffer size in recvmsg()"));
         }
         let datagram = s.kind != SOCK_STREAM;
         let asked = if datagram { flags | MSG_TRUNC } else { flags };
-        let (mut got, from, mut msg_flags, arrived) = if s.family == AF_UNIX {
+        // A datagram socket's options may have asked for control messages, which a receive with
+        // no room for them reports with MSG_CTRUNC; a TCP socket's never come.
+        let (mut got, from, mut msg_flags, arrived, control) = if s.family == AF_UNIX || datagram || control_room > 0 {
             let room = u32::try_from(control_room).unwrap_or(u32::MAX);
-            let arrived = std::cell::RefCell::new((Vec::new(), 0));
+            let arrived = std::cell::RefCell::new((Vec::new(), Vec::new(), 0));
             let op = |sock: &H::Socket, into: &mut [MaybeUninit<u8>], waits: bool| {
                 let message = self.host.receive_with_descriptors(sock, into, asked, room, waits)?;
                 let mut arrived = arrived.borrow_mut();
                 arrived.0.extend(message.descriptors);
-                arrived.1 |= message.flags & MSG_CTRUNC;
+                arrived.1.extend(message.control);
+                arrived.2 |= message.flags & MSG_CTRUNC;
                 Ok((message.received, message.from))
             };
             let (got, from) = self.receive(s, into, bufsize, asked, "recvmsg", op)?;
-            let (sockets, truncated) = arrived.into_inner();
-            (got, from.map(|a| to_python(&a)), truncated, sockets)
+            let (sockets, control, truncated) = arrived.into_inner();
+            (got, from.map(|a| to_python(&a)), truncated, sockets, control)
         } else {
             let (got, from) = self.recvfrom(s, into, bufsize, asked, "recvmsg")?;
-            (got, from, 0, Vec::new())
+            (got, from, 0, Vec::new(), Vec::new())
         };
         if datagram && got.length > bufsize as u64 {
             msg_flags |= MSG_TRUNC;
@@ -1329,15 +1359,15 @@ impl<H: Host> Core<H> {
         if flags & MSG_TRUNC == 0 {
             got.length = got.length.min(got.written as u64);
         }
-        let mut fds = Vec::with_capacity(arrived.len());
+        let mut descriptors = Vec::with_capacity(arrived.len());
         for (sock, word) in arrived {
             match self.arrive(sock, word) {
-                Ok(fd) => fds.push(fd),
+                Ok(fd) => descriptors.push(fd),
                 // No number for it: closed, as the kernel closes what it cannot install.
                 Err(_) => msg_flags |= MSG_CTRUNC,
             }
         }
-        Ok((got, from, msg_flags, fds))
+        Ok((got, from, msg_flags, Ancillary { control, descriptors }))
     }
 
     /// `sendmsg`: the buffers, gathered, go as one send or sendto, and with them the descriptors
@@ -2184,7 +2214,7 @@ mod tests {
         assert!(words.iter().all(|&w| w != 0), "0 stands for a word the host no longer knew");
         let mut memory = [MaybeUninit::uninit(); 10];
         // Sent while its sender is open: the same description, so O_NONBLOCK is shared.
-        let (got, _, flags, fds) = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap();
+        let (got, _, flags, fds) = core.recvmsg(&b, &mut memory[..], 10, 100, 0).map(|(g, a, f, anc)| (g, a, f, anc.descriptors)).unwrap();
         assert_eq!((got.length, flags, fds.len()), (1, 0, 2));
         assert_eq!(core.pipe_end(fds[0]), Some(PipeEnd::Read));
         assert_eq!(core.identity(fds[0]), core.identity(r));
@@ -2198,16 +2228,17 @@ mod tests {
         core.host.in_flight.borrow_mut().push_back(Carried::of(&core.slot(w).unwrap().description).word());
         core.close_fd(w).unwrap();
         core.host.arrivals.borrow_mut().push_back(Ok(b"w".to_vec()));
-        let (_, _, _, fds) = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap();
+        let fds = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap().3.descriptors;
         assert_eq!((core.pipe_end(fds[0]), core.nonblocking(fds[0]), core.identity(fds[0])), (Some(PipeEnd::Write), Some(true), identity));
         // Room for one (Linux's count: 16 bytes of header, then 4 a descriptor), the rest closed.
         assert_eq!(core.sendmsg(&a, b"x", &control(&[tcp.fd, tcp.fd]), 0, None).unwrap(), 1);
-        let (_, _, flags, fds) = core.recvmsg(&b, &mut memory[..], 10, 20, 0).unwrap();
+        let (_, _, flags, anc) = core.recvmsg(&b, &mut memory[..], 10, 20, 0).unwrap();
+        let fds = anc.descriptors;
         assert_eq!((flags, fds.len()), (MSG_CTRUNC, 1));
         // A word the host no longer knew: a new socket of its own.
         core.host.in_flight.borrow_mut().push_back(0);
         core.host.arrivals.borrow_mut().push_back(Ok(b"0".to_vec()));
-        let (_, _, _, fds) = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap();
+        let fds = core.recvmsg(&b, &mut memory[..], 10, 100, 0).unwrap().3.descriptors;
         assert!(core.identity(fds[0]).is_some_and(|i| i != core.identity(tcp.fd).unwrap()));
         // The kernel's checks that do not need it: the count first, then each number.
         let many = vec![tcp.fd; MOST_DESCRIPTORS_SENT + 1];

@@ -652,6 +652,12 @@ fn sockopt_level_name(opt: Sockopt) -> (i32, i32) {
         IpBindAddressNoPort => (libc::IPPROTO_IP, libc::IP_BIND_ADDRESS_NO_PORT),
         Mark => (libc::SOL_SOCKET, libc::SO_MARK),
         IpTransparent => (libc::IPPROTO_IP, libc::IP_TRANSPARENT),
+        IpPktinfo => (libc::IPPROTO_IP, libc::IP_PKTINFO),
+        IpRecvttl => (libc::IPPROTO_IP, libc::IP_RECVTTL),
+        IpRecvtos => (libc::IPPROTO_IP, libc::IP_RECVTOS),
+        Ipv6Recvpktinfo => (libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO),
+        Ipv6Recvhoplimit => (libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT),
+        Ipv6Recvtclass => (libc::IPPROTO_IPV6, libc::IPV6_RECVTCLASS),
     }
 }
 
@@ -1223,7 +1229,7 @@ impl HostSocket for PysockCtxView<'_> {
                     Err(_) => msg_flags |= libc::MSG_CTRUNC,
                 }
             }
-            Ok(Message { data, address: got.from.map(from_std), descriptors, flags: msg_flags })
+            Ok(Message { data, address: got.from.map(from_std), descriptors, control: got.control, flags: msg_flags })
         }
 
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {

@@ -332,12 +332,14 @@ pub fn send_with_descriptors(fd: std::os::fd::RawFd, data: &[u8], flags: i32, to
 }
 
 /// What [`recv_with_descriptors`] gave: the kernel's count, recvmsg(2)'s msg_flags, the sender,
-/// and the descriptors an SCM_RIGHTS message brought, now owned (closed when dropped).
+/// the descriptors an SCM_RIGHTS message brought, now owned (closed when dropped), and every other
+/// control message as (level, type, data), its data cut where the room ended.
 pub struct ReceivedMessage {
     pub length: usize,
     pub flags: i32,
     pub from: Option<std::net::SocketAddr>,
     pub descriptors: Vec<OwnedFd>,
+    pub control: Vec<(i32, i32, Vec<u8>)>,
 }
 
 /// recvmsg(2) into `buf` (initialised memory) with `control_room` bytes of room for control
@@ -364,6 +366,8 @@ pub fn recv_with_descriptors(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32, con
     let n = unsafe { libc::recvmsg(fd.as_raw_fd(), &mut msg, flags | libc::MSG_CMSG_CLOEXEC) };
     let length = usize::try_from(n).map_err(|_| io::Error::last_os_error())?;
     let mut descriptors = Vec::new();
+    let mut control_messages = Vec::new();
+    let end = control.as_ptr().cast::<u8>().wrapping_add(msg.msg_controllen as usize);
     // SAFETY: the kernel wrote `msg_controllen` bytes of whole control messages into the buffer,
     // which CMSG_FIRSTHDR and CMSG_NXTHDR walk without leaving it. Each SCM_RIGHTS message's data
     // holds (cmsg_len - CMSG_LEN(0)) / 4 descriptors the kernel just installed in this process,
@@ -377,13 +381,19 @@ pub fn recv_with_descriptors(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32, con
                 for i in 0..count {
                     descriptors.push(OwnedFd::from_raw_fd(data.add(i).read_unaligned()));
                 }
+            } else {
+                // A message the room cut short says so in its length (MSG_CTRUNC); its data is
+                // read no further than the bytes the kernel wrote.
+                let data = libc::CMSG_DATA(header);
+                let len = ((*header).cmsg_len as usize).saturating_sub(libc::CMSG_LEN(0) as usize).min((end as usize).saturating_sub(data as usize));
+                control_messages.push(((*header).cmsg_level, (*header).cmsg_type, std::slice::from_raw_parts(data, len).to_vec()));
             }
             header = libc::CMSG_NXTHDR(&msg, header);
         }
     }
     // SAFETY: as in `recv_from`: an initialised sockaddr, read only as far as the kernel filled it.
     let from = unsafe { sockaddr_to_std((&raw const storage).cast(), msg.msg_namelen.min(std::mem::size_of::<libc::sockaddr_storage>() as _)) };
-    Ok(ReceivedMessage { length, flags: msg.msg_flags, from, descriptors })
+    Ok(ReceivedMessage { length, flags: msg.msg_flags, from, descriptors, control: control_messages })
 }
 
 /// st_dev and st_ino of an open descriptor: which socket it is, however many descriptors name it.

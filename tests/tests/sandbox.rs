@@ -425,6 +425,14 @@ fn interface_requests_match_native_cpython() {
     assert_eq!(sandbox_python_with("interface_requests.py", &["--allow-loopback".as_ref()], &["--writes".as_ref()]), native);
 }
 
+/// The control messages IP_PKTINFO, IP_RECVTTL, IP_RECVTOS and IPv6's three ask for, through
+/// recvmsg and recvmsg_into with room for them or not (MSG_CTRUNC), and the options' value forms,
+/// as native CPython.
+#[test]
+fn ancillary_data_matches_native_cpython() {
+    assert_matches_native("ancillary_data.py");
+}
+
 /// Sockets and pipe ends passed in SCM_RIGHTS messages between the program's own sockets arrive
 /// working and share their open file description, the kernel counts the room for them, and the
 /// control messages Linux ignores or refuses are ignored or refused, as native CPython. What the

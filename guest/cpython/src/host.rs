@@ -73,6 +73,7 @@ same_enum!(net::Sockopt, core::Sockopt, [
     Acceptconn, SockType, Domain, Protocol, SockError, TcpMaxseg, TcpCork, TcpSyncnt, TcpLinger2,
     TcpDeferAccept, TcpWindowClamp, TcpQuickack, TcpUserTimeout, TcpFastopen, TcpNotsentLowat,
     Priority, Dontroute, IncomingCpu, IpBindAddressNoPort, Mark, IpTransparent,
+    IpPktinfo, IpRecvttl, IpRecvtos, Ipv6Recvpktinfo, Ipv6Recvhoplimit, Ipv6Recvtclass,
 ]);
 same_enum!(net::ByteOption, core::ByteOption, [
     TcpInfo, TcpCongestion, IpMulticastIf, Ipv6Tclass, Ipv6MulticastHops, Ipv6MulticastLoop, Ipv6MulticastIf, Ipv6Dontfrag,
@@ -253,6 +254,7 @@ impl core::Host for WitHost {
             received: Received { written: n, length: got.data.length },
             from: got.address.map(address_to_core),
             descriptors: got.descriptors.into_iter().map(|(handle, word)| (Socket::new(handle), word)).collect(),
+            control: got.control,
             flags: got.flags,
         })
     }

@@ -292,15 +292,19 @@ fn ancillary_room(ancbufsize: i64) -> PyResult<()> {
     Ok(())
 }
 
-/// recvmsg's ancillary data: the descriptors that arrived, as the one SCM_RIGHTS message the
-/// kernel made of them (`[(SOL_SOCKET, SCM_RIGHTS, their numbers as C ints)]`), or nothing.
-fn ancillary_data(py: Python<'_>, fds: &[i32]) -> PyResult<Py<PyList>> {
-    if fds.is_empty() {
-        return Ok(PyList::empty(py).unbind());
+/// recvmsg's ancillary data: the kernel's control messages, then the descriptors that arrived as
+/// the one SCM_RIGHTS message the kernel made of them (`(SOL_SOCKET, SCM_RIGHTS, their numbers as
+/// C ints)`).
+fn ancillary_data(py: Python<'_>, ancillary: &core_socket::Ancillary) -> PyResult<Py<PyList>> {
+    let list = PyList::empty(py);
+    for (level, kind, data) in &ancillary.control {
+        list.append((*level, *kind, PyBytes::new(py, data)))?;
     }
-    let numbers: Vec<u8> = fds.iter().flat_map(|fd| fd.to_ne_bytes()).collect();
-    let item = (core_socket::linux::SOL_SOCKET, core_socket::linux::SCM_RIGHTS, PyBytes::new(py, &numbers));
-    Ok(PyList::new(py, [item])?.unbind())
+    if !ancillary.descriptors.is_empty() {
+        let numbers: Vec<u8> = ancillary.descriptors.iter().flat_map(|fd| fd.to_ne_bytes()).collect();
+        list.append((core_socket::linux::SOL_SOCKET, core_socket::linux::SCM_RIGHTS, PyBytes::new(py, &numbers)))?;
+    }
+    Ok(list.unbind())
 }
 
 /// `CMSG_LEN(n)` and `CMSG_SPACE(n)` as on 64-bit Linux: a 16-byte header, the data, and for the
@@ -522,11 +526,11 @@ impl Socket {
             ancillary_room(ancbufsize)?;
         }
         let mut bytes = NewBytes::new(py, first_landing(bufsize)?)?;
-        let (mut got, from, msg_flags, fds) = crate::restarting(py, || with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, ancbufsize, flags)))?;
+        let (mut got, from, msg_flags, ancillary) = crate::restarting(py, || with_core(|c| c.recvmsg(&self.obj(), &mut bytes, bufsize, ancbufsize, flags)))?;
         // Unlike recv's, recvmsg's bytes object only ever shrinks to the count (MSG_TRUNC's larger
         // count leaves it at bufsize).
         got.length = got.length.min(bufsize as u64);
-        Ok((bytes.finish(got)?, ancillary_data(py, &fds)?, msg_flags, optional_address(py, from)?))
+        Ok((bytes.finish(got)?, ancillary_data(py, &ancillary)?, msg_flags, optional_address(py, from)?))
     }
 
     fn recvmsg_into(
@@ -549,12 +553,12 @@ impl Socket {
         let total: usize = views.iter().map(Buffer::len).sum();
         let obj = self.obj();
         // One buffer is received into in place; several are filled in order from one receive.
-        let (got, from, msg_flags, fds) = if let [only] = views.as_mut_slice() {
+        let (got, from, msg_flags, ancillary) = if let [only] = views.as_mut_slice() {
             let into = only.writable_prefix(total);
             crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut *into, total as i64, ancbufsize, flags)))?
         } else {
             let mut bytes = NewBytes::new(py, first_landing(total as i64)?)?;
-            let (got, from, msg_flags, fds) = crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, ancbufsize, flags)))?;
+            let (got, from, msg_flags, ancillary) = crate::restarting(py, || with_core(|c| c.recvmsg(&obj, &mut bytes, total as i64, ancbufsize, flags)))?;
             let landed = bytes.finish(got)?;
             let mut rest = landed.bind(py).cast::<PyBytes>()?.as_bytes();
             for view in &mut views {
@@ -562,9 +566,9 @@ impl Socket {
                 view.fill(now);
                 rest = later;
             }
-            (got, from, msg_flags, fds)
+            (got, from, msg_flags, ancillary)
         };
-        Ok((got.length, ancillary_data(py, &fds)?, msg_flags, optional_address(py, from)?))
+        Ok((got.length, ancillary_data(py, &ancillary)?, msg_flags, optional_address(py, from)?))
     }
 
     /// `setsockopt(level, optname, value)` or `setsockopt(level, optname, None, optlen)`, told apart
