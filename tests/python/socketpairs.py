@@ -30,17 +30,28 @@ for family, kinds, protos in (
         for proto in protos:
             attempt(f"socketpair({family!r}, {kind!r}, {proto})", lambda: describe(family, kind, proto))
 
-a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
-for message in (b"first", b"", b"x" * 3000, b"last"):
-    a.send(message)
-print("boundaries kept:", [len(b.recv(4096)) for _ in range(4)])
-a.send(b"0123456789")
-print("truncated to the buffer:", b.recv(4))
-a.send(b"0123456789")
-buf = bytearray(4)
-print("MSG_TRUNC gives the datagram's length:", b.recv_into(buf, 4, socket.MSG_TRUNC), bytes(buf))
-a.sendall(b"sendall")
-print("recvfrom:", b.recvfrom(100))
+def keeps_boundaries(kind):
+    """What a datagram and a sequenced-packet pair share: each message read whole or cut to the
+    buffer, MSG_TRUNC's full length, recvfrom's address. Returns the pair for the rest."""
+    a, b = socket.socketpair(socket.AF_UNIX, kind)
+    b.settimeout(5)
+    name = kind.name
+    for message in (b"first", b"", b"x" * 3000, b"last"):
+        a.send(message)
+    print(f"{name} boundaries kept:", [len(b.recv(4096)) for _ in range(4)])
+    a.sendall(b"0123456789")
+    print(f"{name} truncated to the buffer:", b.recv(4))
+    a.send(b"0123456789")
+    buf = bytearray(4)
+    print(f"{name} MSG_TRUNC gives the message's length:", b.recv_into(buf, 4, socket.MSG_TRUNC), bytes(buf))
+    a.send(b"0123456789")
+    print(f"{name} recvmsg:", b.recvmsg(4))
+    a.sendmsg([b"gath", b"ered"])
+    print(f"{name} recvfrom:", b.recvfrom(100))
+    return a, b
+
+
+a, b = keeps_boundaries(socket.SOCK_DGRAM)
 a.send(b"peek")
 print("peek then read:", b.recv(10, socket.MSG_PEEK), b.recv(10))
 b.setblocking(False)
@@ -52,21 +63,8 @@ a.close()
 attempt("send to a closed peer", lambda: b.send(b"x"))
 b.close()
 
-# A sequenced-packet pair: a datagram pair's boundaries on a connection, which ends.
-a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-b.settimeout(5)
-for message in (b"first", b"x" * 3000, b"last"):
-    a.send(message)
-print("seqpacket boundaries kept:", [len(b.recv(4096)) for _ in range(3)])
-a.sendall(b"0123456789")
-print("seqpacket truncated to the buffer:", b.recv(4))
-a.send(b"0123456789")
-buf = bytearray(4)
-print("seqpacket MSG_TRUNC:", b.recv_into(buf, 4, socket.MSG_TRUNC), bytes(buf))
-a.send(b"0123456789")
-print("seqpacket recvmsg:", b.recvmsg(4))
-a.sendmsg([b"gath", b"ered"])
-print("seqpacket recvfrom:", b.recvfrom(100))
+# A sequenced-packet pair keeps them on a connection, which ends.
+a, b = keeps_boundaries(socket.SOCK_SEQPACKET)
 print("seqpacket getsockopt SO_TYPE:", a.getsockopt(socket.SOL_SOCKET, socket.SO_TYPE), socket.socket(fileno=os.dup(a.fileno())).type)
 attempt("seqpacket too long", lambda: a.send(b"x" * (8 << 20)))
 a.close()
