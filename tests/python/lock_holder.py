@@ -26,7 +26,14 @@ def release():
     fcntl.lockf(fd, fcntl.LOCK_UN)
 
 
+timer = None
 for line in lines:
+    # A release on a timer gives back flock's lock, then lockf's: the other side may wake on the
+    # first and send its next request before the second is done, and that request's lock must
+    # not be given back by the timer's late step.
+    if timer is not None:
+        timer.join()
+        timer = None
     words = line.split()
     try:
         if words[0] == "release" and len(words) == 3:
