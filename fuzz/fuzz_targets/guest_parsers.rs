@@ -26,7 +26,7 @@ fuzz_target!(|input: Input| {
             let address = match kind % 3 {
                 0 => Address::Inet((host, port)),
                 1 => Address::Inet6((host, port, flowinfo, scope)),
-                _ => Address::Unix(host),
+                _ => Address::Unix(host.into_bytes()),
             };
             let _ = core.sockaddr(family, &address, "connect");
         }

@@ -45,6 +45,9 @@ pub struct FakeHost {
     /// The words of the sockets sent in SCM_RIGHTS messages (whose bytes join `arrivals`), which the
     /// next receive with room for control messages brings back, as many as its room holds.
     pub in_flight: RefCell<VecDeque<u64>>,
+    /// The AF_UNIX name each socket was bound to (the path, and the name as given), in turn; it is
+    /// every socket's own name and peer's.
+    pub unix_names: RefCell<Vec<(Vec<u8>, Vec<u8>)>>,
 }
 
 impl FakeHost {
@@ -96,6 +99,19 @@ impl Host for FakeHost {
     }
     fn disconnect(&self, _: &()) -> Result<(), Errno> {
         Ok(())
+    }
+    fn bind_path(&self, _: &(), path: &[u8], name: &[u8]) -> Result<(), Errno> {
+        self.unix_names.borrow_mut().push((path.to_vec(), name.to_vec()));
+        Ok(())
+    }
+    fn connect_path(&self, _: &(), path: &[u8]) -> Result<(), Errno> {
+        match self.unix_names.borrow().iter().any(|(bound, _)| bound == path) {
+            true => Ok(()),
+            false => Err(Errno::Enoent),
+        }
+    }
+    fn path_name(&self, _: &(), _: bool) -> Result<Vec<u8>, Errno> {
+        Ok(self.unix_names.borrow().last().map(|(_, name)| name.clone()).unwrap_or_default())
     }
     fn accept(&self, _: &()) -> Result<((), Option<IpSocketAddress>), Errno> {
         Err(Errno::Eagain)

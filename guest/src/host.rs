@@ -297,6 +297,14 @@ pub trait Host {
     fn listen(&self, s: &Self::Socket, backlog: i32) -> Result<(), Errno>;
     fn connect(&self, s: &Self::Socket, a: &IpSocketAddress) -> Result<(), Errno>;
     fn disconnect(&self, s: &Self::Socket) -> Result<(), Errno>;
+    /// bind(2) of an AF_UNIX socket to `path` (absolute, as the guest sees its files), which its
+    /// program called `name`: what [`Host::path_name`] reports from then on.
+    fn bind_path(&self, s: &Self::Socket, path: &[u8], name: &[u8]) -> Result<(), Errno>;
+    /// connect(2) of an AF_UNIX socket to `path` (absolute); it completes at once or fails.
+    fn connect_path(&self, s: &Self::Socket, path: &[u8]) -> Result<(), Errno>;
+    /// An AF_UNIX socket's name, or its peer's: as its program named it; empty when unnamed, with a
+    /// leading NUL when abstract.
+    fn path_name(&self, s: &Self::Socket, peer: bool) -> Result<Vec<u8>, Errno>;
     fn accept(&self, s: &Self::Socket) -> Result<(Self::Socket, Option<IpSocketAddress>), Errno>;
     fn send(&self, s: &Self::Socket, data: &[u8], flags: i32) -> Result<u32, Errno>;
     /// [`Host::send`] as a blocking socket's send(2): it waits for room until every byte went

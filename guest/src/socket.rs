@@ -23,8 +23,9 @@ use std::time::Duration;
 pub enum Address {
     Inet((String, i64)),
     Inet6((String, i64, i64, i64)),
-    /// An AF_UNIX path; the sandbox has none, and socketpair() ends report the empty one.
-    Unix(String),
+    /// An AF_UNIX name: a path (as bytes, as the program gave it or `os.fsencode` would), the empty
+    /// one of an unnamed socket, or an abstract name with its leading NUL.
+    Unix(Vec<u8>),
 }
 
 /// An option value: `setsockopt` takes an int or bytes; `getsockopt` returns an int, or bytes when
@@ -644,6 +645,35 @@ fn timeval_bytes(micros: i64, len: i64) -> Vec<u8> {
 }
 
 /// A host address as CPython returns it: `(host, port)` or `(host, port, flowinfo, scope_id)`.
+/// CPython's checks of an AF_UNIX name for bind() and connect() (`getsockaddrarg`, room for 108
+/// bytes, a path's NUL among them), then the sandbox's: the absolute path the host resolves (a
+/// relative name read from the working folder, as the kernel would) and the name the program
+/// gave, up to a NUL, as the kernel keeps it. Abstract names, and the empty one that autobinds an
+/// abstract name, are shared with every program of the host's network namespace: refused.
+fn unix_path(given: &[u8]) -> Result<(Vec<u8>, &[u8]), Error> {
+    const SUN_PATH: usize = 108;
+    let abstract_name = given.first().is_none_or(|b| *b == 0);
+    if given.len() > SUN_PATH || (!abstract_name && given.len() == SUN_PATH) {
+        return Err(Error::OsMessage("AF_UNIX path too long".into()));
+    }
+    if abstract_name {
+        return Err(os_with(
+            Errno::Eacces,
+            "Permission denied: pysock's sandbox gives AF_UNIX sockets no abstract names (every program of the host could reach them): name a path in a folder the sandbox may write".into(),
+        ));
+    }
+    let name = &given[..given.iter().position(|b| *b == 0).unwrap_or(given.len())];
+    if name.starts_with(b"/") {
+        return Ok((name.to_vec(), name));
+    }
+    let mut path = std::env::current_dir().map(|d| d.to_string_lossy().into_owned().into_bytes()).unwrap_or_else(|_| b"/".to_vec());
+    if !path.ends_with(b"/") {
+        path.push(b'/');
+    }
+    path.extend_from_slice(name);
+    Ok((path, name))
+}
+
 pub fn to_python(a: &IpSocketAddress) -> Address {
     let host = addr::ip_to_string(&a.address);
     match a.address {
@@ -1064,13 +1094,17 @@ impl<H: Host> Core<H> {
             (AF_INET6, _) => Err(type_error(&format!("{caller}(): AF_INET6 address must be tuple, not other"))),
             (AF_UNIX, Address::Unix(_)) => Err(errno::os_with(
                 Errno::Eacces,
-                "Permission denied: pysock's sandbox has no AF_UNIX addresses; socketpair() gives connected AF_UNIX sockets".into(),
+                format!("Permission denied: pysock's sandbox names AF_UNIX peers only in bind() and connect(), not in {caller}(): connect() the socket to the path, then send()"),
             )),
             _ => Err(os(Errno::Eafnosupport)),
         }
     }
 
     pub fn bind(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
+        if let (AF_UNIX, Address::Unix(name)) = (s.family, a) {
+            let (path, name) = unix_path(name)?;
+            return self.host.bind_path(self.sock(s)?, &path, name).map_err(os);
+        }
         let addr = self.sockaddr(s.family, a, "bind")?;
         let sock = self.sock(s)?;
         self.host.bind(sock, &addr).map_err(os)
@@ -1089,7 +1123,10 @@ impl<H: Host> Core<H> {
             mode => timeout::sock_call(&self.host, sock, Events::READABLE, mode, None, accept),
         }
         .map_err(call_error)?;
-        let peer = peer.map(|p| to_python(&p)).unwrap_or(Address::Unix(String::new()));
+        let peer = match peer {
+            Some(p) => to_python(&p),
+            None => Address::Unix(self.host.path_name(&conn, true).map_err(os)?),
+        };
         Ok((self.insert(conn)?, peer))
     }
 
@@ -1115,6 +1152,10 @@ impl<H: Host> Core<H> {
 
     /// `connect` and `connect_ex`: start, then (unless non-blocking) wait writable and read SO_ERROR.
     pub fn connect(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
+        if let (AF_UNIX, Address::Unix(name)) = (s.family, a) {
+            // unix(7)'s connect never waits for a handshake: it succeeds or fails at once.
+            return self.host.connect_path(self.sock(s)?, &unix_path(name)?.0).map_err(os);
+        }
         let addr = self.sockaddr(s.family, a, "connect")?;
         let sock = self.sock(s)?;
         let mode = self.mode(s);
@@ -1514,13 +1555,21 @@ impl<H: Host> Core<H> {
     }
 
     pub fn getsockname(&self, s: &SockObj) -> Result<Address, Error> {
-        let a = self.host.local_address(self.sock(s)?).map_err(os)?;
-        Ok(a.map(|a| to_python(&a)).unwrap_or(Address::Unix(String::new())))
+        let sock = self.sock(s)?;
+        if s.family == AF_UNIX {
+            return Ok(Address::Unix(self.host.path_name(sock, false).map_err(os)?));
+        }
+        let a = self.host.local_address(sock).map_err(os)?;
+        Ok(a.map(|a| to_python(&a)).unwrap_or(Address::Unix(Vec::new())))
     }
 
     pub fn getpeername(&self, s: &SockObj) -> Result<Address, Error> {
-        let a = self.host.remote_address(self.sock(s)?).map_err(os)?;
-        Ok(a.map(|a| to_python(&a)).unwrap_or(Address::Unix(String::new())))
+        let sock = self.sock(s)?;
+        if s.family == AF_UNIX {
+            return Ok(Address::Unix(self.host.path_name(sock, true).map_err(os)?));
+        }
+        let a = self.host.remote_address(sock).map_err(os)?;
+        Ok(a.map(|a| to_python(&a)).unwrap_or(Address::Unix(Vec::new())))
     }
 
     pub fn setsockopt(&self, s: &SockObj, level: i32, name: i32, v: &OptionArgument) -> Result<(), Error> {
@@ -1826,6 +1875,37 @@ mod tests {
         assert!(create(AF_UNIX, SOCK_RAW, 0).is_ok(), "AF_UNIX's SOCK_RAW is a datagram socket");
         assert!(create(AF_UNIX, SOCK_SEQPACKET, 0).is_ok(), "AF_UNIX has sequenced packets");
         assert!(core.socketpair(AF_UNIX, SOCK_SEQPACKET, 0).is_ok());
+    }
+
+    /// AF_UNIX names: CPython's length rules, the kernel's cut at a NUL, a relative name read from
+    /// the working folder while the name as given is what the socket reports, and abstract names
+    /// refused as PermissionError saying why.
+    #[test]
+    fn unix_names_follow_cpython_and_abstract_ones_are_refused() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(AF_UNIX, SOCK_STREAM, 0, None).unwrap();
+        let unix = |name: &[u8]| Address::Unix(name.to_vec());
+        let refused = |r: Result<(), Error>| match r {
+            Err(Error::Os(e)) => (Some(e.code), e.message),
+            Err(Error::OsMessage(m)) => (None, m),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(refused(core.bind(&s, &unix(&[b'x'; 108]))), (None, "AF_UNIX path too long".into()));
+        let (code, message) = refused(core.bind(&s, &unix(b"\0abstract")));
+        assert_eq!(code, Some(Errno::Eacces));
+        assert!(message.contains("no abstract names"), "{message}");
+        assert_eq!(refused(core.bind(&s, &unix(b""))).0, Some(Errno::Eacces), "autobinding an abstract name");
+        assert_eq!(refused(core.bind(&s, &unix(&[0; 109]))), (None, "AF_UNIX path too long".into()));
+        core.bind(&s, &unix(b"/tmp/a.sock\0ignored")).unwrap();
+        core.bind(&s, &unix(&[b'y'; 107])).unwrap();
+        let names = core.host.unix_names.borrow().clone();
+        assert_eq!(names[0], (b"/tmp/a.sock".to_vec(), b"/tmp/a.sock".to_vec()));
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(names[1].0, cwd.join("y".repeat(107)).to_string_lossy().as_bytes());
+        assert_eq!(names[1].1, vec![b'y'; 107]);
+        assert_eq!(core.getsockname(&s).unwrap(), unix(&[b'y'; 107]));
+        core.connect(&s, &unix(b"/tmp/a.sock")).unwrap();
+        assert_eq!(refused(core.connect(&s, &unix(b"/tmp/b.sock"))).0, Some(Errno::Enoent));
     }
 
     /// `os.pipe()`'s ends move bytes one way, as a Linux pipe's: the other way is EBADF, neither is

@@ -67,6 +67,7 @@ pub mod runtime;
 #[allow(unsafe_code)]
 pub mod sys;
 pub mod tls;
+mod unix_paths;
 
 pub use error::{InternalError, NetError};
 pub use policy::NetworkPolicy;
@@ -101,6 +102,8 @@ pub struct PysockCtx {
     pub(crate) stdin_polled: bool,
     /// Sockets the guest sent in SCM_RIGHTS messages.
     pub(crate) in_flight: net::InFlight,
+    /// Where the guest may bind and connect AF_UNIX sockets by path.
+    pub(crate) unix_folders: unix_paths::UnixFolders,
 }
 
 impl Drop for PysockCtx {
@@ -416,6 +419,7 @@ pub struct PysockCtxBuilder {
     identities: std::collections::HashMap<String, (Vec<u8>, Vec<u8>)>,
     interrupter: Option<Interrupter>,
     inherited_stdin: bool,
+    unix_folders: Vec<(String, std::path::PathBuf, bool)>,
 }
 
 impl PysockCtxBuilder {
@@ -474,6 +478,16 @@ impl PysockCtxBuilder {
         self
     }
 
+    /// Names a folder the guest sees as `guest` (absolute), the host's `host`, for AF_UNIX paths:
+    /// with `writable`, the guest may bind and connect sockets by paths in it, as a socket's path is
+    /// a file there (the host opens what the guest names beneath the folder, so no link leads it
+    /// out); without, its paths are refused. Give each folder the guest's files have, as it has
+    /// them. Default: none, and every path is refused.
+    pub fn unix_folder(mut self, guest: impl Into<String>, host: impl Into<std::path::PathBuf>, writable: bool) -> Self {
+        self.unix_folders.push((guest.into(), host.into(), writable));
+        self
+    }
+
     pub fn build(self) -> std::io::Result<PysockCtx> {
         let poll = mio::Poll::new()?;
         let interrupter = match self.interrupter {
@@ -481,6 +495,10 @@ impl PysockCtxBuilder {
             None => Interrupter::new()?,
         };
         interrupter.watched_by(&poll)?;
+        let mut unix_folders = unix_paths::UnixFolders::default();
+        for (guest, host, writable) in &self.unix_folders {
+            unix_folders.add(guest, host, *writable)?;
+        }
         Ok(PysockCtx {
             policy: self.policy,
             admissions: Default::default(),
@@ -496,6 +514,7 @@ impl PysockCtxBuilder {
             inherited_stdin: self.inherited_stdin,
             stdin_polled: false,
             in_flight: Default::default(),
+            unix_folders,
         })
     }
 }

@@ -226,7 +226,8 @@ struct Sandbox {
     /// Make PATH readable inside the sandbox at the same absolute path
     #[arg(long, value_name = "PATH", help_heading = "Files and TLS")]
     dir: Vec<PathBuf>,
-    /// The same, and the sandbox may create, change and remove files there
+    /// The same, and the sandbox may create, change and remove files there, and bind and connect
+    /// AF_UNIX sockets by paths there
     #[arg(long, value_name = "PATH", help_heading = "Files and TLS")]
     writable_dir: Vec<PathBuf>,
     /// What ssl.create_default_context() trusts: the CAs in this PEM file (without it or

@@ -15,9 +15,10 @@ use crate::error::{NetError, guarded};
 use crate::policy::Op;
 use crate::{PysockCtxView, audit, errno, sys};
 use socket2::{Domain, Protocol, SockAddr, Type};
-use std::ffi::CString;
+use std::ffi::{CString, OsStr};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -156,6 +157,10 @@ pub struct Socket {
     polled: bool,
     /// SO_RCVTIMEO and SO_SNDTIMEO set to a negative time, shared with the socket's duplicates.
     fails_at_once: Arc<FailsAtOnce>,
+    /// For an AF_UNIX socket bound by path, the directory its kernel name goes through, kept open
+    /// while the socket (or a duplicate, or a connection it accepted) is, so that the name stays
+    /// the guest's (see `unix_paths`).
+    named_in: Option<Arc<std::os::fd::OwnedFd>>,
 }
 
 /// Which of a socket's blocking calls fail at once. Linux's `sock_set_timeout` keeps a negative
@@ -351,6 +356,45 @@ impl PysockCtxView<'_> {
         Ok(())
     }
 
+    /// EAFNOSUPPORT unless `this` is an AF_UNIX socket, as the kernel answers a path given to
+    /// another family's.
+    fn unix_socket(&mut self, this: &Resource<Socket>) -> NetResult<()> {
+        if self.socket(this)?.family != Family::Unix {
+            return Err(Errno::Eafnosupport.into());
+        }
+        Ok(())
+    }
+
+    /// Where the kernel finds the guest's AF_UNIX `path` for `op`, or a refusal, recorded in the
+    /// audit log (as the path the guest named) and left for the guest's message.
+    fn unix_target(
+        &mut self,
+        path: &[u8],
+        op: &str,
+        find: impl FnOnce(&crate::unix_paths::UnixFolders, &[u8]) -> Result<crate::unix_paths::Target, crate::unix_paths::Refused>,
+    ) -> NetResult<crate::unix_paths::Target> {
+        let ctx = &mut *self.ctx;
+        ctx.refusal = None;
+        let found = find(&ctx.unix_folders, path);
+        let refusal = match &found {
+            Err(crate::unix_paths::Refused::Policy(why)) => Some(why.clone()),
+            _ => None,
+        };
+        ctx.audit.record(&audit::Event {
+            op,
+            address: None,
+            name: Some(&String::from_utf8_lossy(path)),
+            local: None,
+            allowed: refusal.is_none(),
+            rule: if refusal.is_none() { "a folder the sandbox may write" } else { "outside the folders the sandbox may write" },
+            addresses: &[],
+        });
+        if let Some(why) = refusal {
+            ctx.refusal = Some(format!("pysock does not allow {op}ing an AF_UNIX socket there: {why}"));
+        }
+        Ok(found?)
+    }
+
     /// Fails with `errno`, leaving `why` (which quota) for the guest's message.
     fn refuse(&mut self, errno: Errno, why: String) -> NetError {
         self.ctx.refusal = Some(format!("pysock quota: {why}"));
@@ -411,6 +455,7 @@ impl PysockCtxView<'_> {
             dual_stack_stand_in: false,
             polled: false,
             fails_at_once: Arc::default(),
+            named_in: None,
         })?)
     }
 
@@ -935,9 +980,10 @@ impl HostSocket for PysockCtxView<'_> {
         fn listen(&mut self, this: Resource<Socket>, backlog: i32) -> NetResult<()> {
             let s = self.socket(&this)?;
             let (family, listening) = (s.family, s.listening);
-            if family == Family::Unix {
-                // listen() would bind an abstract address other processes of the host could reach.
-                self.ctx.refusal = Some("pysock's sandbox offers AF_UNIX sockets only as socketpair() ends".into());
+            if family == Family::Unix && s.named_in.is_none() && s.inner.local_addr()?.as_pathname().is_none() {
+                // listen() would autobind an abstract name, which every program of the host's
+                // network namespace could reach.
+                self.ctx.refusal = Some("pysock's sandbox does not give AF_UNIX sockets abstract names: bind the socket to a path first".into());
                 return Err(Errno::Eacces.into());
             }
             // listen() on a socket never bound binds the wildcard address: judge it as that bind,
@@ -954,7 +1000,7 @@ impl HostSocket for PysockCtxView<'_> {
             }
             self.ctx.refusal = None;
             let limit = self.ctx.quotas.listeners;
-            if !listening && family != Family::Unix && self.ctx.usage.listeners >= limit {
+            if !listening && self.ctx.usage.listeners >= limit {
                 return Err(self.refuse(Errno::Emfile, format!("at most {limit} listening socket(s)")));
             }
             let s = self.socket(&this)?;
@@ -985,6 +1031,33 @@ impl HostSocket for PysockCtxView<'_> {
             Ok(self.socket(&this)?.inner.connect(&addr)?)
         }
 
+        fn bind_path(&mut self, this: Resource<Socket>, path: Vec<u8>, name: Vec<u8>) -> NetResult<()> {
+            self.unix_socket(&this)?;
+            let target = self.unix_target(&path, "bind", |folders, path| folders.bind_target(path))?;
+            let s = self.socket(&this)?;
+            s.inner.bind(&SockAddr::unix(OsStr::from_bytes(&target.kernel_path))?)?;
+            s.named_in = Some(target.through.clone());
+            self.ctx.unix_folders.remember(&target, name);
+            Ok(())
+        }
+
+        fn connect_path(&mut self, this: Resource<Socket>, path: Vec<u8>) -> NetResult<()> {
+            self.unix_socket(&this)?;
+            let target = self.unix_target(&path, "connect", |folders, path| folders.connect_target(path))?;
+            // The file stays open (`target`) until connect(2) has found the socket it names.
+            Ok(self.socket(&this)?.inner.connect(&SockAddr::unix(OsStr::from_bytes(&target.kernel_path))?)?)
+        }
+
+        fn path_name(&mut self, this: Resource<Socket>, peer: bool) -> NetResult<Vec<u8>> {
+            let s = self.socket(&this)?;
+            let kernel = if peer { s.inner.peer_addr()? } else { s.inner.local_addr()? };
+            Ok(match (kernel.as_pathname(), kernel.as_abstract_namespace()) {
+                (Some(path), _) => self.ctx.unix_folders.guest_name(path),
+                (None, Some(name)) => [&[0u8][..], name].concat(),
+                (None, None) => Vec::new(),
+            })
+        }
+
         fn disconnect(&mut self, this: Resource<Socket>) -> NetResult<()> {
             Ok(sys::disconnect(self.socket(&this)?.inner.as_fd())?)
         }
@@ -994,7 +1067,7 @@ impl HostSocket for PysockCtxView<'_> {
             // Only a connection actually taken spends the rate allowance; polling for one does not.
             self.check_rate(false)?;
             let s = self.socket(&this)?;
-            let (family, kind, fails_at_once) = (s.family, s.kind, s.fails_at_once.inherited());
+            let (family, kind, fails_at_once, named_in) = (s.family, s.kind, s.fails_at_once.inherited(), s.named_in.clone());
             let (conn, peer) = match (sys::accept_nonblocking(s.inner.as_fd()), &s.companion) {
                 (Err(e), Some(companion)) if e.kind() == std::io::ErrorKind::WouldBlock => sys::accept_nonblocking(companion.as_fd())?,
                 (taken, _) => taken?,
@@ -1014,7 +1087,8 @@ impl HostSocket for PysockCtxView<'_> {
                 });
             }
             let r = self.adopt(conn, family, kind)?;
-            self.socket(&r)?.fails_at_once = fails_at_once;
+            let taken = self.socket(&r)?;
+            (taken.fails_at_once, taken.named_in) = (fails_at_once, named_in);
             Ok((r, peer.map(from_std)))
         }
 
@@ -1123,12 +1197,14 @@ impl HostSocket for PysockCtxView<'_> {
         fn duplicate(&mut self, this: Resource<Socket>) -> NetResult<Resource<Socket>> {
             self.check_quota(1)?;
             let s = self.socket(&this)?;
-            let (family, kind, wildcard, stand_in, fails_at_once) = (s.family, s.kind, s.wildcard, s.dual_stack_stand_in, s.fails_at_once.clone());
+            let (family, kind, wildcard, stand_in, fails_at_once, named_in) =
+                (s.family, s.kind, s.wildcard, s.dual_stack_stand_in, s.fails_at_once.clone(), s.named_in.clone());
             let dup = s.inner.try_clone()?;
             let companion = s.companion.as_ref().map(socket2::Socket::try_clone).transpose()?;
             let r = self.adopt(dup, family, kind)?;
             let copy = self.socket(&r)?;
-            (copy.wildcard, copy.companion, copy.dual_stack_stand_in, copy.fails_at_once) = (wildcard, companion, stand_in, fails_at_once);
+            (copy.wildcard, copy.companion, copy.dual_stack_stand_in, copy.fails_at_once, copy.named_in) =
+                (wildcard, companion, stand_in, fails_at_once, named_in);
             Ok(r)
         }
 

@@ -491,6 +491,11 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
         .network(options.network.clone())
         .default_trust(options.default_trust.clone())
         .quotas(options.quotas.clone());
+    for (dirs, writable) in [(&options.dirs, false), (&options.writable_dirs, true)] {
+        for (host, guest) in dirs {
+            builder = builder.unix_folder(guest.clone(), host.clone(), writable);
+        }
+    }
     for (name, chain, key) in &options.identities {
         builder = builder.tls_identity(name.clone(), chain.clone(), key.clone());
     }

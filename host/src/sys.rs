@@ -890,3 +890,22 @@ pub fn load_compiled(engine: &wasmtime::Engine, path: &std::path::Path) -> wasmt
     // version recorded in it and refuses a mismatch.
     unsafe { wasmtime::component::Component::deserialize_file(engine, path) }
 }
+
+/// openat2(2) of `path` relative to `dir` (or the host's working folder), close-on-exec, with
+/// `resolve`'s rules (RESOLVE_BENEATH and the like).
+pub fn openat2(dir: Option<BorrowedFd<'_>>, path: &std::path::Path, flags: i32, resolve: u64) -> io::Result<OwnedFd> {
+    let c_path = std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str())).map_err(|_| io::Error::from_raw_os_error(libc::ENOENT))?;
+    // SAFETY: open_how is plain data, zeroed as openat2(2) requires of fields it does not name.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (flags | libc::O_CLOEXEC) as u64;
+    how.resolve = resolve;
+    let dirfd = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
+    // SAFETY: c_path is a NUL-terminated string and `how` a live open_how of the size passed; the
+    // kernel writes nothing back.
+    let fd = unsafe { libc::syscall(libc::SYS_openat2, dirfd, c_path.as_ptr(), &how as *const libc::open_how, std::mem::size_of::<libc::open_how>()) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: openat2 returned a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}

@@ -459,6 +459,60 @@ fn descriptor_passing_matches_native_cpython() {
     assert_eq!(quota, "over the quota: b'q' 0 True\nwithin it: 1\n");
 }
 
+/// AF_UNIX sockets bound and connected by path in a folder the sandbox may write: the names each
+/// side reports (as bind() was given them), streams, datagrams and sequenced packets through them,
+/// the kernel's errors, and a native server's path, as native CPython; then what the policy
+/// refuses (paths outside, in a read-only folder, through a link leading out, abstract names).
+#[test]
+fn unix_paths_match_native_cpython() {
+    let run = |what: &str, sandboxed: bool| -> String {
+        let folder = Scratch::new(what);
+        let peer_path = folder.0.join("native.sock");
+        let mut peer = Command::new("python3")
+            .arg(root().join("tests/python/unix_peer.py"))
+            .arg(&peer_path)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut ready).unwrap();
+        assert_eq!(ready, "ready\n");
+        let args = [folder.0.as_os_str(), peer_path.as_os_str()];
+        let transcript = if sandboxed {
+            sandbox_python_with("unix_paths.py", &["--writable-dir".as_ref(), folder.0.as_os_str()], &args)
+        } else {
+            let native = Command::new("python3").arg(root().join("tests/python/unix_paths.py")).args(args).output().unwrap();
+            assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+            String::from_utf8_lossy(&native.stdout).into_owned()
+        };
+        assert!(peer.wait().unwrap().success());
+        transcript.replace(folder.0.to_str().unwrap(), "FOLDER")
+    };
+    let sandboxed = run("unix-paths-sandbox", true);
+    assert!(sandboxed.contains("the native server echoed b'ping over a path'"), "{sandboxed}");
+    assert_eq!(sandboxed, run("unix-paths-native", false));
+
+    let read_only = root().join("tests/python");
+    let refusals = sandbox_python_with("unix_paths.py", &[], &["--refusals".as_ref(), read_only.as_os_str()]);
+    let refused = [
+        "outside the folders",
+        "a read-only folder",
+        "a link out, bind",
+        "a link out, connect",
+        "an abstract name",
+        "autobinding one",
+        "listen unbound",
+        "connect to an abstract name",
+        "sendto a path",
+    ];
+    let mut expected: Vec<String> = refused.iter().map(|label| format!("{label}: PermissionError EACCES ")).collect();
+    expected.extend(["a link within, bind: None", "a link within, connect: None", "names: True True"].map(String::from));
+    let lines: Vec<&str> = refusals.lines().collect();
+    assert_eq!(lines[..expected.len()], expected, "{refusals}");
+    assert!(lines[expected.len()].contains("outside the sandbox's folders; AF_UNIX paths must lie in a folder it may write (give one with --writable-dir"), "{refusals}");
+    assert!(!std::path::Path::new("/tmp/pysock-escaped.sock").exists(), "a link led the bind out of the sandbox's /tmp");
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

@@ -1,6 +1,7 @@
 //! The buffer protocol and new bytes objects: the bytes a call sends, the buffers `recv_into`
 //! fills and the bytes objects `recv` returns, used in place, without a copy. Also the few
-//! C-level touches on type objects that PyO3 has no word for (instance methods, immutable types).
+//! C-level touches that PyO3 has no word for (instance methods, immutable types, the filesystem
+//! encoding of AF_UNIX paths).
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 //!
 //! A view is held for one call and released when dropped. While it is held, the exporter keeps the
@@ -11,7 +12,7 @@
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyType};
+use pyo3::types::{PyBytes, PyString, PyType};
 use pysock_guest::host::Received;
 use pysock_guest::socket::Landing;
 use std::mem::MaybeUninit;
@@ -278,4 +279,20 @@ pub fn set_c_name(ty: &Bound<'_, PyType>, name: &'static std::ffi::CStr) {
     // it outlives the type, and CPython never frees a heap type's `tp_name` (it points into
     // `ht_name`, which the type keeps and frees on its own).
     unsafe { (*ty.as_type_ptr()).tp_name = name.as_ptr() };
+}
+
+/// `os.fsencode` of a str, as CPython's `PyUnicode_FSConverter` reads an AF_UNIX path: the
+/// filesystem encoding, undecodable bytes brought back from their surrogates.
+pub fn fs_encode(text: &Bound<'_, PyString>) -> PyResult<Vec<u8>> {
+    // SAFETY: PyUnicode_EncodeFSDefault takes a str and returns a new bytes reference or NULL with
+    // an exception set, which `from_owned_ptr_or_err` turns into the error.
+    let encoded = unsafe { Bound::from_owned_ptr_or_err(text.py(), ffi::PyUnicode_EncodeFSDefault(text.as_ptr()))? };
+    Ok(encoded.cast::<PyBytes>()?.as_bytes().to_vec())
+}
+
+/// `os.fsdecode` of bytes, as CPython returns an AF_UNIX path (`PyUnicode_DecodeFSDefault`).
+pub fn fs_decode<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the pointer and length name `bytes`, alive for the call, which copies them into a
+    // new str reference or returns NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_DecodeFSDefaultAndSize(bytes.as_ptr().cast(), bytes.len() as ffi::Py_ssize_t)) }
 }

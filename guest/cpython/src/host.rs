@@ -211,6 +211,15 @@ impl core::Host for WitHost {
     fn disconnect(&self, s: &Socket) -> Result<(), Errno> {
         s.handle.disconnect().map_err(errno)
     }
+    fn bind_path(&self, s: &Socket, path: &[u8], name: &[u8]) -> Result<(), Errno> {
+        s.handle.bind_path(path, name).map_err(errno)
+    }
+    fn connect_path(&self, s: &Socket, path: &[u8]) -> Result<(), Errno> {
+        s.handle.connect_path(path).map_err(errno)
+    }
+    fn path_name(&self, s: &Socket, peer: bool) -> Result<Vec<u8>, Errno> {
+        s.handle.path_name(peer).map_err(errno)
+    }
     fn accept(&self, s: &Socket) -> Result<(Socket, Option<IpSocketAddress>), Errno> {
         let (conn, peer) = s.handle.accept().map_err(errno)?;
         Ok((Socket::new(conn), peer.map(address_to_core)))

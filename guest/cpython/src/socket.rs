@@ -238,8 +238,8 @@ fn address(family: i32, obj: &Bound<'_, PyAny>, caller: &str) -> PyResult<Addres
             Ok(Address::Inet6((host_text(&t.get_item(0)?)?, checked_later(&t.get_item(1)?)?, masked(2)?, masked(3)?)))
         }
         // CPython's `PyUnicode_FSConverter`, then `y*`: a str or a bytes-like path, nothing else.
-        core_socket::linux::AF_UNIX if obj.is_instance_of::<PyString>() => Ok(Address::Unix(obj.str()?.to_string())),
-        core_socket::linux::AF_UNIX => buffer::with_bytes(obj, |path| Address::Unix(String::from_utf8_lossy(path).into_owned())),
+        core_socket::linux::AF_UNIX if obj.is_instance_of::<PyString>() => Ok(Address::Unix(buffer::fs_encode(obj.cast::<PyString>()?)?)),
+        core_socket::linux::AF_UNIX => buffer::with_bytes(obj, |path| Address::Unix(path.to_vec())),
         _ => Err(crate::errors::to_py(obj.py(), errno::os(Errno::Eafnosupport))),
     }
 }
@@ -249,7 +249,9 @@ pub fn python_address(py: Python<'_>, a: Address) -> PyResult<Py<PyAny>> {
     Ok(match a {
         Address::Inet(t) => t.into_pyobject(py)?.into_any().unbind(),
         Address::Inet6(t) => t.into_pyobject(py)?.into_any().unbind(),
-        Address::Unix(path) => path.into_pyobject(py)?.into_any().unbind(),
+        // Linux's abstract names are bytes; paths (and the empty name) are str.
+        Address::Unix(name) if name.first() == Some(&0) => PyBytes::new(py, &name).into_any().unbind(),
+        Address::Unix(name) => buffer::fs_decode(py, &name)?.unbind(),
     })
 }
 

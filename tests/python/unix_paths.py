@@ -1,0 +1,167 @@
+"""AF_UNIX sockets bound to and connected by path, in a folder the program may write: names as
+bind() was given them (relative, absolute, bytes), what getsockname, getpeername and accept report
+on each side, streams and datagrams through them, sequenced packets, and the kernel's errors (a
+path in use, nothing there, a regular file, a missing folder, a name too long). Arguments: the
+folder; then, optionally, the path of a native echo server (tests/python/unix_peer.py) to talk to
+as its client. tests/tests/sandbox.rs compares this with native CPython.
+
+With `--refusals READ-ONLY-FOLDER`, in the sandbox only: what its policy refuses, as PermissionError
+(paths outside its folders, in a folder it may only read, through a symbolic link leading out,
+abstract names, sendto a path), and a link that stays inside, which works."""
+import errno
+import os
+import socket
+import sys
+
+
+
+def attempt(label, f, *args):
+    try:
+        result = f(*args)
+    except OSError as e:
+        result = f"{type(e).__name__} {errno.errorcode.get(e.errno or 0, '')} {e.args[-1] if e.errno is None else ''}"
+    except TypeError as e:
+        result = f"TypeError {e}"
+    print(f"{label}: {result}")
+
+
+if sys.argv[1] == "--refusals":
+    import tempfile
+    own = tempfile.mkdtemp()
+    os.mkdir(os.path.join(own, "inner"))
+    os.symlink("inner", os.path.join(own, "within"))
+    os.symlink("../" * 12 + "tmp", os.path.join(own, "out"))
+    s = socket.socket(socket.AF_UNIX)
+    attempt("outside the folders", s.bind, "/pysock-outside.sock")
+    attempt("a read-only folder", s.bind, os.path.join(sys.argv[2], "pysock-read-only.sock"))
+    attempt("a link out, bind", s.bind, os.path.join(own, "out", "pysock-escaped.sock"))
+    attempt("a link out, connect", s.connect, os.path.join(own, "out"))
+    attempt("an abstract name", s.bind, b"\0pysock")
+    attempt("autobinding one", s.bind, "")
+    attempt("listen unbound", s.listen)
+    attempt("connect to an abstract name", s.connect, b"\0pysock")
+    attempt("sendto a path", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto, b"x", os.path.join(own, "d"))
+    attempt("a link within, bind", s.bind, os.path.join(own, "within", "ok.sock"))
+    s.listen()
+    c = socket.socket(socket.AF_UNIX)
+    attempt("a link within, connect", c.connect, os.path.join(own, "within", "ok.sock"))
+    print("names:", s.getsockname() == os.path.join(own, "within", "ok.sock"), c.getpeername() == s.getsockname())
+    try:
+        socket.socket(socket.AF_UNIX).bind("/pysock-outside.sock")
+    except PermissionError as e:
+        print("why:", e.strerror)
+    sys.exit()
+
+folder = sys.argv[1]
+os.chdir(folder)
+
+
+def names(label, s):
+    print(label, "getsockname", repr(s.getsockname()))
+    try:
+        print(label, "getpeername", repr(s.getpeername()))
+    except OSError as e:
+        print(label, "getpeername", type(e).__name__, errno.errorcode[e.errno])
+
+
+print("-- a stream server bound by a relative name, a client by the absolute path")
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+names("unbound", server)
+server.bind("relative.sock")
+server.listen()
+names("server", server)
+print("a socket file:", os.path.exists("relative.sock"), sorted(os.listdir(".")))
+client = socket.socket(socket.AF_UNIX)
+client.connect(os.path.join(folder, "relative.sock"))
+conn, address = server.accept()
+print("accept's address", repr(address))
+names("client", client)
+names("accepted", conn)
+client.sendall(b"x" * 100_000)
+client.shutdown(socket.SHUT_WR)
+got = bytearray()
+while chunk := conn.recv(65536):
+    got += chunk
+conn.sendall(bytes(got[:10]))
+print("through the path:", len(got), client.recv(100))
+for s in (client, conn):
+    s.close()
+
+print("-- a client bound to a path of its own, by bytes")
+bound = socket.socket(socket.AF_UNIX)
+bound.bind(os.fsencode(os.path.join(folder, "client.sock")))
+names("bound client", bound)
+bound.connect("relative.sock")
+conn, address = server.accept()
+print("accept's address", repr(address))
+names("accepted", conn)
+for s in (bound, conn):
+    s.close()
+
+print("-- the kernel's errors")
+again = socket.socket(socket.AF_UNIX)
+attempt("bind a path in use", again.bind, "relative.sock")
+attempt("bind in a missing folder", again.bind, "missing/x.sock")
+attempt("bind a name too long", again.bind, "x" * 108)
+attempt("bind a name of 80", again.bind, "y" * 80)
+attempt("an address of another family", again.bind, ("127.0.0.1", 0))
+attempt("an int", again.bind, 5)
+again.close()
+with open("plain", "w") as f:
+    f.write("not a socket")
+for label, path in (("nothing there", "nothing.sock"), ("a regular file", "plain"),
+                    ("a missing folder", "missing/x.sock"), ("a folder", ".")):
+    c = socket.socket(socket.AF_UNIX)
+    attempt(f"connect to {label}", c.connect, path)
+    attempt(f"connect_ex to {label}", c.connect_ex, path)
+    c.close()
+server.close()
+attempt("connect once the server closed", socket.socket(socket.AF_UNIX).connect, "relative.sock")
+os.unlink("relative.sock")
+print("unlinked:", os.path.exists("relative.sock"))
+
+print("-- a server's name is free again once unlinked")
+server = socket.socket(socket.AF_UNIX)
+server.bind("relative.sock")
+server.listen(1)
+client = socket.create_connection if False else socket.socket(socket.AF_UNIX)
+client.setblocking(False)
+attempt("non-blocking connect", client.connect, "relative.sock")
+conn, _ = server.accept()
+client.setblocking(True)
+conn.sendall(b"hello")
+print("non-blocking client got", client.recv(10))
+for s in (client, conn, server):
+    s.close()
+os.unlink("relative.sock")
+
+print("-- datagrams and sequenced packets")
+for kind, label in ((socket.SOCK_DGRAM, "dgram"), (socket.SOCK_SEQPACKET, "seqpacket")):
+    a = socket.socket(socket.AF_UNIX, kind)
+    a.bind(f"{label}-a.sock")
+    if kind == socket.SOCK_SEQPACKET:
+        a.listen()
+    b = socket.socket(socket.AF_UNIX, kind)
+    if kind == socket.SOCK_DGRAM:
+        b.bind(f"{label}-b.sock")
+    b.connect(os.path.join(folder, f"{label}-a.sock"))
+    names(f"{label} b", b)
+    peer = a.accept()[0] if kind == socket.SOCK_SEQPACKET else a
+    b.send(b"one")
+    b.send(b"two, longer")
+    print(label, "boundaries kept:", peer.recv(100), peer.recv(100))
+    for s in {a, b, peer}:
+        s.close()
+    for name in (f"{label}-a.sock", f"{label}-b.sock"):
+        if os.path.exists(name):
+            os.unlink(name)
+
+if len(sys.argv) > 2:
+    print("-- a native server's path")
+    peer = socket.socket(socket.AF_UNIX)
+    peer.connect(sys.argv[2])
+    peer.sendall(b"ping over a path")
+    print("the native server echoed", peer.recv(100))
+    print("its name", peer.getpeername() == sys.argv[2])
+    peer.close()
+print("left in the folder:", sorted(os.listdir(".")))
