@@ -468,15 +468,8 @@ fn unix_paths_match_native_cpython() {
     let run = |what: &str, sandboxed: bool| -> String {
         let folder = Scratch::new(what);
         let peer_path = folder.0.join("native.sock");
-        let mut peer = Command::new("python3")
-            .arg(root().join("tests/python/unix_peer.py"))
-            .arg(&peer_path)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut ready = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut ready).unwrap();
-        assert_eq!(ready, "ready\n");
+        let (mut peer, ready) = native_helper("unix_peer.py", &[&peer_path]);
+        assert_eq!(ready, "ready");
         let args = [folder.0.as_os_str(), peer_path.as_os_str()];
         let transcript = if sandboxed {
             sandbox_python_with("unix_paths.py", &["--writable-dir".as_ref(), folder.0.as_os_str()], &args)
@@ -897,15 +890,7 @@ fn file_locks_match_native_cpython() {
     let run = |what: &str, sandboxed: bool| -> String {
         let folder = Scratch::new(what);
         let shared = folder.0.join("shared");
-        let mut holder = Command::new("python3")
-            .arg(root().join("tests/python/lock_holder.py"))
-            .arg(&shared)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut port = String::new();
-        std::io::BufRead::read_line(&mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()), &mut port).unwrap();
-        let port = port.trim().to_string();
+        let (mut holder, port) = native_helper("lock_holder.py", &[&shared]);
         let args = [folder.0.as_os_str(), std::ffi::OsStr::new(&port)];
         let transcript = if sandboxed {
             let options = [std::ffi::OsStr::new("--allow-loopback"), std::ffi::OsStr::new("--writable-dir"), folder.0.as_os_str()];
@@ -952,17 +937,23 @@ fn deep_structures_are_freed_and_deep_recursion_raises_as_native() {
     assert_eq!(sandbox_python("deep_structures.py", &[]), String::from_utf8_lossy(&native.stdout));
 }
 
-/// Starts tests/python/paced_peer.py as `role` for `connections` connections: the peer and its port.
-fn paced_peer(role: &str, connections: usize) -> (std::process::Child, String) {
-    let mut peer = Command::new("python3")
-        .arg(root().join("tests/python/paced_peer.py"))
-        .args([role, &connections.to_string()])
+/// Starts the native helper tests/python/`script` with `args`: the process and the first line it
+/// prints (its port, or "ready"), which it prints once it serves.
+fn native_helper<S: AsRef<std::ffi::OsStr>>(script: &str, args: &[S]) -> (std::process::Child, String) {
+    let mut helper = Command::new("python3")
+        .arg(root().join("tests/python").join(script))
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut port = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(peer.stdout.as_mut().unwrap()), &mut port).unwrap();
-    (peer, port.trim().to_string())
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(helper.stdout.as_mut().unwrap()), &mut line).unwrap();
+    (helper, line.trim().to_string())
+}
+
+/// Starts tests/python/paced_peer.py as `role` for `connections` connections: the peer and its port.
+fn paced_peer(role: &str, connections: usize) -> (std::process::Child, String) {
+    native_helper("paced_peer.py", &[role, &connections.to_string()])
 }
 
 /// Every receive method x every MSG_* flag CPython exposes x TCP, UDP and socketpair x buffers
