@@ -60,6 +60,7 @@ mod embedded;
 mod errno;
 mod error;
 mod files;
+pub mod file_types;
 pub mod net;
 pub mod policy;
 pub mod quota;

@@ -458,6 +458,7 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
     let mut linker: Linker<State> = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     crate::add_to_linker(&mut linker)?;
+    crate::file_types::add_to_linker(&mut linker)?;
 
     let mut wasi = WasiCtx::builder();
     wasi.inherit_stdio().args(&options.args);

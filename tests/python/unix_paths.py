@@ -1,7 +1,8 @@
 """AF_UNIX sockets bound to and connected by path, in a folder the program may write: names as
 bind() was given them (relative, absolute, bytes), what getsockname, getpeername and accept report
 on each side, streams and datagrams through them, sequenced packets, and the kernel's errors (a
-path in use, nothing there, a regular file, a missing folder, a name too long). Arguments: the
+path in use, nothing there, a regular file, a missing folder, a name too long), the type os.stat and
+os.lstat give a socket file, and asyncio serving on a path an earlier server left. Arguments: the
 folder; then, optionally, the path of a native echo server (tests/python/unix_peer.py) to talk to
 as its client. tests/tests/sandbox.rs compares this with native CPython.
 
@@ -9,8 +10,10 @@ With `--refusals READ-ONLY-FOLDER`, in the sandbox only: what its policy refuses
 (paths outside its folders, in a folder it may only read, through a symbolic link leading out,
 abstract names, sendto a path), and a link that stays inside, which works."""
 import errno
+import asyncio
 import os
 import socket
+import stat
 import sys
 
 
@@ -56,6 +59,14 @@ folder = sys.argv[1]
 os.chdir(folder)
 
 
+def file_types(path):
+    """What os.stat and os.lstat say `path` is, as the stdlib asks (asyncio's stale-socket check)."""
+    for stat_of in (os.stat, os.lstat):
+        mode = stat_of(path).st_mode
+        kinds = [k for k in ("SOCK", "REG", "DIR", "FIFO", "LNK") if getattr(stat, "S_IS" + k)(mode)]
+        print(f"{stat_of.__name__}({path!r}):", kinds)
+
+
 def names(label, s):
     print(label, "getsockname", repr(s.getsockname()))
     try:
@@ -71,6 +82,7 @@ server.bind("relative.sock")
 server.listen()
 names("server", server)
 print("a socket file:", os.path.exists("relative.sock"), sorted(os.listdir(".")))
+file_types("relative.sock")
 client = socket.socket(socket.AF_UNIX)
 client.connect(os.path.join(folder, "relative.sock"))
 conn, address = server.accept()
@@ -109,6 +121,10 @@ attempt("an int", again.bind, 5)
 again.close()
 with open("plain", "w") as f:
     f.write("not a socket")
+file_types("plain")
+os.symlink("relative.sock", "link.sock")
+file_types("link.sock")
+os.unlink("link.sock")
 for label, path in (("nothing there", "nothing.sock"), ("a regular file", "plain"),
                     ("a missing folder", "missing/x.sock"), ("a folder", ".")):
     c = socket.socket(socket.AF_UNIX)
@@ -124,7 +140,7 @@ print("-- a server's name is free again once unlinked")
 server = socket.socket(socket.AF_UNIX)
 server.bind("relative.sock")
 server.listen(1)
-client = socket.create_connection if False else socket.socket(socket.AF_UNIX)
+client = socket.socket(socket.AF_UNIX)
 client.setblocking(False)
 attempt("non-blocking connect", client.connect, "relative.sock")
 conn, _ = server.accept()
@@ -155,6 +171,29 @@ for kind, label in ((socket.SOCK_DGRAM, "dgram"), (socket.SOCK_SEQPACKET, "seqpa
     for name in (f"{label}-a.sock", f"{label}-b.sock"):
         if os.path.exists(name):
             os.unlink(name)
+
+print("-- asyncio serves on a path where an earlier server left its socket file")
+stale = socket.socket(socket.AF_UNIX)
+stale.bind("stale.sock")
+stale.close()
+file_types("stale.sock")
+
+
+async def serve_once():
+    async def echo(reader, writer):
+        writer.write(await reader.read(100))
+        await writer.drain()
+        writer.close()
+    server = await asyncio.start_unix_server(echo, "stale.sock")
+    reader, writer = await asyncio.open_unix_connection("stale.sock")
+    writer.write(b"through asyncio")
+    print("asyncio echoed", await reader.read(100))
+    writer.close()
+    server.close()
+    await server.wait_closed()
+asyncio.run(serve_once())
+if os.path.exists("stale.sock"):  # 3.13's asyncio removes it as the server closes; 3.11's leaves it
+    os.unlink("stale.sock")
 
 if len(sys.argv) > 2:
     print("-- a native server's path")

@@ -461,7 +461,8 @@ fn descriptor_passing_matches_native_cpython() {
 
 /// AF_UNIX sockets bound and connected by path in a folder the sandbox may write: the names each
 /// side reports (as bind() was given them), streams, datagrams and sequenced packets through them,
-/// the kernel's errors, and a native server's path, as native CPython; then what the policy
+/// the kernel's errors, what os.stat and os.lstat say a socket file is, asyncio serving where an
+/// earlier server left its socket file, and a native server's path, as native CPython; then what the policy
 /// refuses (paths outside, in a read-only folder, through a link leading out, abstract names).
 #[test]
 fn unix_paths_match_native_cpython() {
