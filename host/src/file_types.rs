@@ -1,5 +1,4 @@
-//! Socket files and FIFOs as `os.stat` shows them: `stat.S_ISSOCK` and `stat.S_ISFIFO` true, as on
-//! Linux.
+//! Socket files as `os.stat` shows them: `stat.S_ISSOCK` true, as on Linux.
 //!
 //! wasmtime-wasi's `descriptor.stat-at` reports every file that is not a folder, a link, a regular
 //! file or a device as `unknown`, which wasi-libc turns into an `st_mode` with no type bits at all.
@@ -11,9 +10,12 @@
 //! opens the same path beneath the same folder (openat2 with RESOLVE_BENEATH, O_PATH, following a
 //! final link only when the guest asked to) and reads the kernel's type. Nothing is reachable here
 //! that wasmtime-wasi's own call did not already reach.
+//!
+//! FIFOs stay without a type: the host says `fifo` for them too, but wasi-libc's `stat` (WASI
+//! preview 1's file types, which have none for a FIFO) still gives them a mode of 0.
 
-use wasmtime::component::{Linker, Resource};
 use std::os::fd::{AsFd, BorrowedFd};
+use wasmtime::component::{Linker, Resource};
 use wasmtime_wasi::WasiView;
 use wasmtime_wasi::filesystem::{Descriptor, WasiFilesystemView};
 use wasmtime_wasi::p2::bindings::sync::filesystem::types::{DescriptorStat, DescriptorType, ErrorCode, HostDescriptor, PathFlags};
@@ -23,7 +25,7 @@ use wasmtime_wasi::p2::FsError;
 const INTERFACE: &str = "wasi:filesystem/types@0.2.12";
 
 /// Replaces wasmtime-wasi's `descriptor.stat-at` in `linker` (which must hold wasmtime-wasi's
-/// filesystem already) with one that names socket files and FIFOs. Shadowing is allowed for this
+/// filesystem already) with one that names socket files (and FIFOs, which wasi-libc ignores). Shadowing is allowed for this
 /// one function and not afterwards.
 pub fn add_to_linker<T: WasiView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
