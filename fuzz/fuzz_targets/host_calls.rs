@@ -18,7 +18,7 @@ use pysock::bindings::pysock::net::net::{
     ByteOption, Events, Host, HostEpoll, HostSocket, OptionBytes, ShutdownHow, Sockopt, Watched,
 };
 use pysock::bindings::pysock::net::tls::{HostConfig, HostConnection, HostSession, ProtocolVersion, VerifyMode};
-use pysock::bindings::pysock::net::types::{Family, Incoming, IpAddress, IpSocketAddress, Kind};
+use pysock::bindings::pysock::net::types::{Family, Incoming, IpAddress, IpSocketAddress, Kind, SocketAddress};
 use pysock::net::{Epoll, MAX_RECV, Socket, UNWRITTEN};
 use pysock::tls::{TlsConfig, TlsConnection, TlsSession};
 use pysock::{NetworkPolicy, PysockCtx, PysockCtxView, Quotas};
@@ -231,7 +231,7 @@ fn prelude(v: &mut PysockCtxView<'_>, queued: [Vec<u8>; 3]) -> Vec<u32> {
     {
         let _ = v.bind(borrow(&receiver), loopback_any_port());
         if let Ok(Some(address)) = v.local_address(borrow(&receiver)) {
-            let _ = v.send(&borrow(&sender), &udp_data, 0, Some(&address), false);
+            let _ = v.send(&borrow(&sender), &udp_data, 0, Some(&SocketAddress::Ip(address)), false);
         }
         reps.extend([receiver.rep(), sender.rep()]);
     }
@@ -280,7 +280,7 @@ fuzz_target!(|input: Input| {
                     }
                 }
                 Call::Send { s, data, flags } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), None, false)),
-                Call::SendTo { s, data, flags, a } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), Some(&a.wit()), false)),
+                Call::SendTo { s, data, flags, a } => drop(v.send(&b(&socks, s), &clean(data), flags.value(), Some(&SocketAddress::Ip(a.wit())), false)),
                 Call::Recv { s, max, flags } | Call::RecvFrom { s, max, flags } => {
                     if let Ok((got, _)) = v.recv_from(&b(&socks, s), max, flags.value(), false) {
                         check_received(&got, max, flags.value());

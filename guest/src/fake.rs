@@ -48,6 +48,8 @@ pub struct FakeHost {
     /// The AF_UNIX name each socket was bound to (the path, and the name as given), in turn; it is
     /// every socket's own name and peer's.
     pub unix_names: RefCell<Vec<(Vec<u8>, Vec<u8>)>>,
+    /// Where each sendto went, in turn.
+    pub destinations: RefCell<Vec<SocketAddress>>,
 }
 
 impl FakeHost {
@@ -124,7 +126,8 @@ impl Host for FakeHost {
         *self.sent.borrow_mut() += n;
         Ok(n as u32)
     }
-    fn send_to(&self, _: &(), data: &[u8], _: i32, _: &IpSocketAddress) -> Result<u32, Errno> {
+    fn send_to(&self, _: &(), data: &[u8], _: i32, a: &SocketAddress) -> Result<u32, Errno> {
+        self.destinations.borrow_mut().push(a.clone());
         Ok(data.len() as u32)
     }
     fn recv(&self, _: &(), into: &mut [MaybeUninit<u8>], _: i32) -> Result<Received, Errno> {
@@ -141,10 +144,10 @@ impl Host for FakeHost {
         }
         Ok(Received { written: n, length: n as u64 })
     }
-    fn recv_from(&self, s: &(), into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+    fn recv_from(&self, s: &(), into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<SocketAddress>), Errno> {
         Ok((self.recv(s, into, flags)?, None))
     }
-    fn send_with_descriptors(&self, s: &(), data: &[u8], flags: i32, descriptors: &[(&(), u64)], _: Option<&IpSocketAddress>, _: bool) -> Result<u32, Errno> {
+    fn send_with_descriptors(&self, s: &(), data: &[u8], flags: i32, descriptors: &[(&(), u64)], _: Option<&SocketAddress>, _: bool) -> Result<u32, Errno> {
         // Sockets only ever go over the guest's own pair, whose other end receives the message.
         self.in_flight.borrow_mut().extend(descriptors.iter().map(|(_, word)| *word));
         self.arrivals.borrow_mut().push_back(Ok(data.to_vec()));

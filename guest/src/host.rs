@@ -60,6 +60,14 @@ pub struct IpSocketAddress {
     pub scope_id: u32,
 }
 
+/// Where a datagram goes or came from: an IP socket address, or an AF_UNIX socket's path (to
+/// send to: absolute, as the program sees its files; a sender's: as its program bound it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SocketAddress {
+    Ip(IpSocketAddress),
+    Path(Vec<u8>),
+}
+
 /// poll(2) event bits, with Linux's meaning.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Events(u8);
@@ -223,7 +231,7 @@ pub struct Received {
 #[derive(Debug)]
 pub struct Message<S> {
     pub received: Received,
-    pub from: Option<IpSocketAddress>,
+    pub from: Option<SocketAddress>,
     /// The sockets an SCM_RIGHTS message brought, each with the word it was sent with (0: unknown).
     pub descriptors: Vec<(S, u64)>,
     /// Every other control message, (level, type, data), as the kernel wrote it.
@@ -326,9 +334,9 @@ pub trait Host {
             }
         }
     }
-    fn send_to(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno>;
+    fn send_to(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &SocketAddress) -> Result<u32, Errno>;
     /// [`Host::send_to`] as a blocking socket's sendto(2), as [`Host::send_waiting`] is send(2).
-    fn send_to_waiting(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
+    fn send_to_waiting(&self, s: &Self::Socket, data: &[u8], flags: i32, a: &SocketAddress) -> Result<u32, Errno> {
         until_ready(self, s, Events::WRITABLE, || self.send_to(s, data, flags, a))
     }
     /// recv(2) of at most `into.len()` bytes into `into`, whose first [`Received::written`] bytes
@@ -342,15 +350,15 @@ pub trait Host {
         until_ready(self, s, Events::READABLE, || self.recv(s, into, flags))
     }
     /// recvfrom(2): as [`Host::recv`], with the sender's address when the socket reports one.
-    fn recv_from(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno>;
+    fn recv_from(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<SocketAddress>), Errno>;
     /// [`Host::recv_from`] as a blocking socket's recvfrom(2), as [`Host::recv_waiting`] is recv(2).
-    fn recv_from_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+    fn recv_from_waiting(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<SocketAddress>), Errno> {
         until_ready(self, s, Events::READABLE, || self.recv_from(s, into, flags))
     }
     /// sendmsg(2) of `data` carrying `descriptors` in an SCM_RIGHTS message (each with a word the
     /// host gives back with it on arrival), to `to` if given; with `wait`, as
     /// [`Host::send_waiting`]. The descriptors go with the first byte.
-    fn send_with_descriptors(&self, s: &Self::Socket, data: &[u8], flags: i32, descriptors: &[(&Self::Socket, u64)], to: Option<&IpSocketAddress>, wait: bool) -> Result<u32, Errno>;
+    fn send_with_descriptors(&self, s: &Self::Socket, data: &[u8], flags: i32, descriptors: &[(&Self::Socket, u64)], to: Option<&SocketAddress>, wait: bool) -> Result<u32, Errno>;
     /// recvmsg(2) into `into` with `control_room` bytes of room for control messages; with
     /// `wait`, as [`Host::recv_waiting`].
     fn receive_with_descriptors(&self, s: &Self::Socket, into: &mut [MaybeUninit<u8>], flags: i32, control_room: u32, wait: bool) -> Result<Message<Self::Socket>, Errno>;

@@ -10,7 +10,7 @@ use crate::addr;
 use crate::errno::{self, Error, OsError, gai, os, os_with, overflow, type_error, value};
 use crate::host::{
     ByteOption, Errno, Events, Family, GaiError, Host, IFREQ_SIZE, InterfaceQuery, IpAddress, IpSocketAddress, Kind, OptionBytes, Queue, Received,
-    ShutdownHow, Sockopt,
+    ShutdownHow, SocketAddress, Sockopt,
 };
 use crate::timeout::{self, CallError, Mode};
 use std::mem::MaybeUninit;
@@ -648,13 +648,17 @@ fn timeval_bytes(micros: i64, len: i64) -> Vec<u8> {
 /// CPython's checks of an AF_UNIX name for bind() and connect() (`getsockaddrarg`, room for 108
 /// bytes, a path's NUL among them), then the sandbox's: the absolute path the host resolves (a
 /// relative name read from the working folder, as the kernel would) and the name the program
-/// gave, up to a NUL, as the kernel keeps it. Abstract names, and the empty one that autobinds an
-/// abstract name, are shared with every program of the host's network namespace: refused.
-fn unix_path(given: &[u8]) -> Result<(Vec<u8>, &[u8]), Error> {
+/// gave, up to a NUL, as the kernel keeps it. Abstract names, and the empty one with which bind
+/// autobinds an abstract name, are shared with every program of the host's network namespace:
+/// refused. Any other call given the empty one names no peer, which the kernel finds invalid.
+fn unix_path(given: &[u8], binding: bool) -> Result<(Vec<u8>, &[u8]), Error> {
     const SUN_PATH: usize = 108;
     let abstract_name = given.first().is_none_or(|b| *b == 0);
     if given.len() > SUN_PATH || (!abstract_name && given.len() == SUN_PATH) {
         return Err(Error::OsMessage("AF_UNIX path too long".into()));
+    }
+    if given.is_empty() && !binding {
+        return Err(os(Errno::Einval));
     }
     if abstract_name {
         return Err(os_with(
@@ -672,6 +676,14 @@ fn unix_path(given: &[u8]) -> Result<(Vec<u8>, &[u8]), Error> {
     }
     path.extend_from_slice(name);
     Ok((path, name))
+}
+
+/// A sender's address as CPython's recvfrom returns it: an AF_UNIX path as a name.
+fn sender_to_python(a: SocketAddress) -> Address {
+    match a {
+        SocketAddress::Ip(ip) => to_python(&ip),
+        SocketAddress::Path(name) => Address::Unix(name),
+    }
 }
 
 pub fn to_python(a: &IpSocketAddress) -> Address {
@@ -1092,17 +1104,22 @@ impl<H: Host> Core<H> {
             }
             (AF_INET, _) => Err(type_error(&format!("{caller}(): AF_INET address must be tuple, not other"))),
             (AF_INET6, _) => Err(type_error(&format!("{caller}(): AF_INET6 address must be tuple, not other"))),
-            (AF_UNIX, Address::Unix(_)) => Err(errno::os_with(
-                Errno::Eacces,
-                format!("Permission denied: pysock's sandbox names AF_UNIX peers only in bind() and connect(), not in {caller}(): connect() the socket to the path, then send()"),
-            )),
             _ => Err(os(Errno::Eafnosupport)),
+        }
+    }
+
+    /// Where sendto and sendmsg send: an IP address as [`Core::sockaddr`] reads one, or an AF_UNIX
+    /// path as bind and connect read one.
+    fn destination(&self, family: i32, a: &Address, caller: &str) -> Result<SocketAddress, Error> {
+        match (family, a) {
+            (AF_UNIX, Address::Unix(name)) => Ok(SocketAddress::Path(unix_path(name, false)?.0)),
+            _ => self.sockaddr(family, a, caller).map(SocketAddress::Ip),
         }
     }
 
     pub fn bind(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
         if let (AF_UNIX, Address::Unix(name)) = (s.family, a) {
-            let (path, name) = unix_path(name)?;
+            let (path, name) = unix_path(name, true)?;
             return self.host.bind_path(self.sock(s)?, &path, name).map_err(os);
         }
         let addr = self.sockaddr(s.family, a, "bind")?;
@@ -1154,7 +1171,7 @@ impl<H: Host> Core<H> {
     pub fn connect(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
         if let (AF_UNIX, Address::Unix(name)) = (s.family, a) {
             // unix(7)'s connect never waits for a handshake: it succeeds or fails at once.
-            return self.host.connect_path(self.sock(s)?, &unix_path(name)?.0).map_err(os);
+            return self.host.connect_path(self.sock(s)?, &unix_path(name, false)?.0).map_err(os);
         }
         let addr = self.sockaddr(s.family, a, "connect")?;
         let sock = self.sock(s)?;
@@ -1331,7 +1348,7 @@ impl<H: Host> Core<H> {
     }
 
     pub fn sendto(&self, s: &SockObj, data: &[u8], flags: i32, a: &Address) -> Result<u64, Error> {
-        let addr = self.sockaddr(s.family, a, "sendto")?;
+        let addr = self.destination(s.family, a, "sendto")?;
         let sock = self.sock(s)?;
         let mode = self.call_mode(s, flags);
         let n = self.sock_call(sock, Events::WRITABLE, mode, None, |waits| {
@@ -1358,7 +1375,7 @@ impl<H: Host> Core<H> {
             if waits { self.host.recv_from_waiting(sock, into, flags) } else { self.host.recv_from(sock, into, flags) }
         };
         let (got, from) = self.receive(s, into, bufsize, flags, caller, op)?;
-        Ok((got, from.map(|a| to_python(&a))))
+        Ok((got, from.map(sender_to_python)))
     }
 
     /// `recvmsg` and `recvmsg_into`: as [`Core::recvfrom`], with recvmsg(2)'s `msg_flags` and the
@@ -1389,7 +1406,7 @@ impl<H: Host> Core<H> {
             };
             let (got, from) = self.receive(s, into, bufsize, asked, "recvmsg", op)?;
             let (sockets, control, truncated) = arrived.into_inner();
-            (got, from.map(|a| to_python(&a)), truncated, sockets, control)
+            (got, from.map(sender_to_python), truncated, sockets, control)
         } else {
             let (got, from) = self.recvfrom(s, into, bufsize, asked, "recvmsg")?;
             (got, from, 0, Vec::new(), Vec::new())
@@ -1447,7 +1464,7 @@ impl<H: Host> Core<H> {
             return Err(os(Errno::Einval));
         }
         let passed = fds.iter().map(|&fd| self.passable(fd)).collect::<Result<Vec<_>, Error>>()?;
-        let to = to.map(|a| self.sockaddr(s.family, a, "sendmsg")).transpose()?;
+        let to = to.map(|a| self.destination(s.family, a, "sendmsg")).transpose()?;
         let sock = self.sock(s)?;
         let mode = self.call_mode(s, flags);
         let n = self
@@ -1507,8 +1524,8 @@ impl<H: Host> Core<H> {
         bufsize: i64,
         flags: i32,
         caller: &str,
-        op: impl Fn(&H::Socket, &mut [MaybeUninit<u8>], bool) -> Result<(Received, Option<IpSocketAddress>), Errno>,
-    ) -> Result<(Received, Option<IpSocketAddress>), Error> {
+        op: impl Fn(&H::Socket, &mut [MaybeUninit<u8>], bool) -> Result<(Received, Option<SocketAddress>), Errno>,
+    ) -> Result<(Received, Option<SocketAddress>), Error> {
         if bufsize < 0 {
             return Err(value(&format!("negative buffersize in {caller}")));
         }
@@ -1906,6 +1923,14 @@ mod tests {
         assert_eq!(core.getsockname(&s).unwrap(), unix(&[b'y'; 107]));
         core.connect(&s, &unix(b"/tmp/a.sock")).unwrap();
         assert_eq!(refused(core.connect(&s, &unix(b"/tmp/b.sock"))).0, Some(Errno::Enoent));
+
+        // sendto names its peer as connect does: a relative name from the working folder.
+        let d = core.create(AF_UNIX, SOCK_DGRAM, 0, None).unwrap();
+        assert_eq!(core.sendto(&d, b"x", 0, &unix(b"peer.sock\0ignored")).unwrap(), 1);
+        assert_eq!(refused(core.sendto(&d, b"x", 0, &unix(b"\0abstract")).map(drop)).0, Some(Errno::Eacces));
+        assert_eq!(refused(core.sendto(&d, b"x", 0, &unix(b"")).map(drop)).0, Some(Errno::Einval), "no peer named");
+        assert_eq!(refused(core.connect(&d, &unix(b""))).0, Some(Errno::Einval));
+        assert_eq!(*core.host.destinations.borrow(), [SocketAddress::Path(cwd.join("peer.sock").to_string_lossy().as_bytes().to_vec())]);
     }
 
     /// `os.pipe()`'s ends move bytes one way, as a Linux pipe's: the other way is EBADF, neither is

@@ -16,7 +16,7 @@
 //! socket's receive that finds nothing waits right there (poll(2) on the socket and the
 //! interrupter's eventfd) and tries again, as the kernel would inside a blocking recv(2).
 
-use crate::bindings::pysock::net::types::{Errno, IpSocketAddress, Received};
+use crate::bindings::pysock::net::types::{Errno, Received, SocketAddress};
 use crate::error::{NetError, guard};
 use crate::net::Socket;
 use crate::{PysockView, sys};
@@ -135,7 +135,7 @@ fn send<T: PysockView>(
     socket: &Resource<Socket>,
     data: &WasmList<u8>,
     flags: i32,
-    to: Option<&IpSocketAddress>,
+    to: Option<&SocketAddress>,
     wait: bool,
 ) -> Result<u32, NetError> {
     let out = store.data_mut().pysock().prepare_send(socket, data.len(), flags, to, wait)?;
@@ -270,7 +270,7 @@ pub fn add_to_linker<T: PysockView + 'static>(linker: &mut Linker<T>) -> wasmtim
     )?;
     data.func_wrap(
         "send-to",
-        |store: StoreContextMut<'_, T>, (id, bytes, flags, to, wait): (u32, WasmList<u8>, i32, IpSocketAddress, bool)| {
+        |store: StoreContextMut<'_, T>, (id, bytes, flags, to, wait): (u32, WasmList<u8>, i32, SocketAddress, bool)| {
             guard("data.send_to", || sent(send(store, &Resource::new_borrow(id), &bytes, flags, Some(&to), wait)))
         },
     )?;

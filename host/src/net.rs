@@ -10,7 +10,7 @@ use crate::bindings::pysock::net::net::{
     AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, InterfaceQuery, IntervalTimer, Message, OptionBytes, Queue, ShutdownHow, Sockopt,
     Watched,
 };
-use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind};
+use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind, SocketAddress};
 use crate::error::{NetError, guarded};
 use crate::policy::Op;
 use crate::{PysockCtxView, audit, errno, sys};
@@ -103,6 +103,9 @@ pub(crate) struct Outgoing {
     pub flags: i32,
     /// The destination of a sendto(2), judged by the policy.
     pub to: Option<SockAddr>,
+    /// An AF_UNIX destination's socket file, opened beneath its folder, which `to` names as
+    /// `/proc/self/fd/N`: open until the send is done, never read.
+    pub _through: Option<Arc<std::os::fd::OwnedFd>>,
     /// For a blocking socket's send: waits for room until every byte went, as send(2) would.
     pub waits: Option<crate::Interrupter>,
 }
@@ -390,7 +393,8 @@ impl PysockCtxView<'_> {
             addresses: &[],
         });
         if let Some(why) = refusal {
-            ctx.refusal = Some(format!("pysock does not allow {op}ing an AF_UNIX socket there: {why}"));
+            let action = if op == "send" { "sending to an AF_UNIX socket".into() } else { format!("{op}ing an AF_UNIX socket") };
+            ctx.refusal = Some(format!("pysock does not allow {action} there: {why}"));
         }
         Ok(found?)
     }
@@ -503,10 +507,15 @@ impl PysockCtxView<'_> {
 
     /// Everything a send settles before it touches the bytes: the policy for a destination, the
     /// flags, the sent-bytes quota. How many of `len` bytes may go, to where, on which descriptor.
-    pub(crate) fn prepare_send(&mut self, this: &Resource<Socket>, len: usize, flags: i32, to: Option<&IpSocketAddress>, wait: bool) -> NetResult<Outgoing> {
-        let to = match to {
-            Some(a) => Some(self.judge(Op::Send, a)?),
-            None => None,
+    pub(crate) fn prepare_send(&mut self, this: &Resource<Socket>, len: usize, flags: i32, to: Option<&SocketAddress>, wait: bool) -> NetResult<Outgoing> {
+        let (to, through) = match to {
+            Some(SocketAddress::Ip(a)) => (Some(self.judge(Op::Send, a)?), None),
+            Some(SocketAddress::Path(path)) => {
+                self.unix_socket(this)?;
+                let target = self.unix_target(path, "send", |folders, path| folders.connect_target(path))?;
+                (Some(SockAddr::unix(OsStr::from_bytes(&target.kernel_path))?), Some(target.through))
+            }
+            None => (None, None),
         };
         let flags = send_flags(flags)?;
         let allowed = self.byte_allowance(len, true)?;
@@ -517,7 +526,7 @@ impl PysockCtxView<'_> {
             // A datagram (or a sequenced packet) goes whole or not at all.
             return Err(NetError::Errno(Errno::Enobufs));
         }
-        Ok(Outgoing { fd: s.sending(to.as_ref()).as_raw_fd(), allowed, flags, to, waits })
+        Ok(Outgoing { fd: s.sending(to.as_ref()).as_raw_fd(), allowed, flags, to, _through: through, waits })
     }
 
     /// Counts what a send took against the sent-bytes quota.
@@ -529,7 +538,7 @@ impl PysockCtxView<'_> {
     /// drive the host without a guest (tests, fuzzing). The guest's own sends lend the bytes from
     /// its memory instead (`crate::data`); both settle, send and count the same way. With `wait`,
     /// as a blocking socket's send (see `send` in the WIT).
-    pub fn send(&mut self, this: &Resource<Socket>, bytes: &[u8], flags: i32, to: Option<&IpSocketAddress>, wait: bool) -> NetResult<u32> {
+    pub fn send(&mut self, this: &Resource<Socket>, bytes: &[u8], flags: i32, to: Option<&SocketAddress>, wait: bool) -> NetResult<u32> {
         let out = self.prepare_send(this, bytes.len(), flags, to, wait)?;
         let sent = out.send(bytes)?;
         self.count_sent(sent);
@@ -594,7 +603,7 @@ impl PysockCtxView<'_> {
     /// `pysock:net/data.recv-from` (and `recv`): recvfrom(2) under the received-bytes quota, what
     /// the guest receives and from whom. With `wait`, one that finds nothing waits, as a blocking
     /// socket's does (see `recv-into` in the WIT).
-    pub fn recv_from(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32, wait: bool) -> NetResult<(Incoming, Option<IpSocketAddress>)> {
+    pub fn recv_from(&mut self, this: &Resource<Socket>, max_len: u64, flags: i32, wait: bool) -> NetResult<(Incoming, Option<SocketAddress>)> {
         let max_len = self.recv_allowance(max_len, flags)?;
         let wake = wait.then(|| self.ctx.interrupter.clone());
         let socket = self.socket(this)?;
@@ -604,7 +613,15 @@ impl PysockCtxView<'_> {
             None => socket.receive(max_len, flags)?,
         };
         self.count_received(&got, flags);
-        Ok((got, from.map(from_std)))
+        Ok((got, from.map(|from| self.sender_address(from))))
+    }
+
+    /// A sender's address as the guest sees it: an AF_UNIX name as `path-name` reports a peer's.
+    fn sender_address(&self, from: sys::Sender) -> SocketAddress {
+        match from {
+            sys::Sender::Ip(a) => SocketAddress::Ip(from_std(a)),
+            sys::Sender::Unix(name) => SocketAddress::Path(self.ctx.unix_folders.guest_name(&name)),
+        }
     }
 
     /// `pysock:net/data.recv-into` of at most `len` bytes: everything but the system call, which
@@ -901,7 +918,7 @@ impl Socket {
 
     /// One recvfrom(2) of at most `max_len` bytes (capped at [`MAX_RECV`]), as the guest receives
     /// it, with the sender's address when the socket reports one.
-    fn receive(&self, max_len: u64, flags: i32) -> std::io::Result<(Incoming, Option<SocketAddr>)> {
+    fn receive(&self, max_len: u64, flags: i32) -> std::io::Result<(Incoming, Option<sys::Sender>)> {
         let len = max_len.min(MAX_RECV as u64) as usize;
         if flags & libc::MSG_TRUNC == 0 {
             // The kernel's count is what it copied: the buffer holds exactly that.
@@ -1052,7 +1069,7 @@ impl HostSocket for PysockCtxView<'_> {
             let s = self.socket(&this)?;
             let kernel = if peer { s.inner.peer_addr()? } else { s.inner.local_addr()? };
             Ok(match (kernel.as_pathname(), kernel.as_abstract_namespace()) {
-                (Some(path), _) => self.ctx.unix_folders.guest_name(path),
+                (Some(path), _) => self.ctx.unix_folders.guest_name(path.as_os_str().as_bytes()),
                 (None, Some(name)) => [&[0u8][..], name].concat(),
                 (None, None) => Vec::new(),
             })
@@ -1252,7 +1269,7 @@ impl HostSocket for PysockCtxView<'_> {
             data: Vec<u8>,
             flags: i32,
             descriptors: Vec<(Resource<Socket>, u64)>,
-            address: Option<IpSocketAddress>,
+            address: Option<SocketAddress>,
             wait: bool,
         ) -> NetResult<u32> {
             let mut fds = Vec::with_capacity(descriptors.len());
@@ -1305,7 +1322,7 @@ impl HostSocket for PysockCtxView<'_> {
                     Err(_) => msg_flags |= libc::MSG_CTRUNC,
                 }
             }
-            Ok(Message { data, address: got.from.map(from_std), descriptors, control: got.control, flags: msg_flags })
+            Ok(Message { data, address: got.from.map(|from| self.sender_address(from)), descriptors, control: got.control, flags: msg_flags })
         }
 
         fn drop(&mut self, rep: Resource<Socket>) -> wasmtime::Result<()> {

@@ -167,13 +167,13 @@ pub fn disconnect(fd: BorrowedFd<'_>) -> io::Result<()> {
 }
 
 /// recvfrom(2) of at most `len` bytes, without MSG_TRUNC, into a new vector that holds exactly the
-/// bytes the kernel wrote, with the sender's address when it is an IP address. Without MSG_TRUNC,
+/// bytes the kernel wrote, with the sender's address ([`Sender`]). Without MSG_TRUNC,
 /// recvfrom(2) returns the number of bytes it copied to the start of the buffer, never more than the
 /// buffer holds, so that count is the vector's length and no byte of it is left unwritten; with
 /// MSG_TRUNC it returns another count, so this refuses the flag (EINVAL): such receives go through
 /// [`recv_from`] with a buffer the caller initialised. No byte is zeroed first, which for large
 /// receives is a pass over the whole buffer saved.
-pub fn recv_from_new(fd: BorrowedFd<'_>, len: usize, flags: i32) -> io::Result<(Vec<u8>, Option<std::net::SocketAddr>)> {
+pub fn recv_from_new(fd: BorrowedFd<'_>, len: usize, flags: i32) -> io::Result<(Vec<u8>, Option<Sender>)> {
     if flags & libc::MSG_TRUNC != 0 {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
@@ -200,7 +200,7 @@ pub fn recv_from_new(fd: BorrowedFd<'_>, len: usize, flags: i32) -> io::Result<(
     // true whatever it returned).
     unsafe { buf.set_len(n.min(len)) };
     // SAFETY: as in `recv_from`: an initialised sockaddr, read only as far as the kernel filled it.
-    let from = unsafe { sockaddr_to_std((&raw const storage).cast(), addr_len.min(capacity)) };
+    let from = unsafe { sockaddr_to_sender((&raw const storage).cast(), addr_len.min(capacity)) };
     Ok((buf, from))
 }
 
@@ -254,11 +254,11 @@ pub fn send_vectored(fd: std::os::fd::RawFd, data: &[io::IoSlice<'_>], flags: i3
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
 }
 
-/// recvfrom(2) into `buf`, with the sender's address when it is an IP address. The buffer is
+/// recvfrom(2) into `buf`, with the sender's address ([`Sender`]). The buffer is
 /// initialised memory, so bytes the kernel leaves alone keep their value; which bytes it wrote is for
 /// the caller to say (`net::Socket::bytes_written`), since with MSG_TRUNC the count it returns is not
 /// that number.
-pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32) -> io::Result<(usize, Option<std::net::SocketAddr>)> {
+pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32) -> io::Result<(usize, Option<Sender>)> {
     // SAFETY: `sockaddr_storage` is plain old data; all-zero bytes are a valid value (AF_UNSPEC).
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     let capacity = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
@@ -283,7 +283,7 @@ pub fn recv_from(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32) -> io::Result<(
     // SAFETY: `storage` is an initialised sockaddr of `capacity` bytes; only the part the kernel says
     // it filled (never more than the storage) is read as an address. A connected stream socket
     // reports 0 bytes, which decodes as no address, as CPython's recvfrom returns None.
-    let from = unsafe { sockaddr_to_std((&raw const storage).cast(), len.min(capacity)) };
+    let from = unsafe { sockaddr_to_sender((&raw const storage).cast(), len.min(capacity)) };
     Ok((n, from))
 }
 
@@ -337,7 +337,7 @@ pub fn send_with_descriptors(fd: std::os::fd::RawFd, data: &[u8], flags: i32, to
 pub struct ReceivedMessage {
     pub length: usize,
     pub flags: i32,
-    pub from: Option<std::net::SocketAddr>,
+    pub from: Option<Sender>,
     pub descriptors: Vec<OwnedFd>,
     pub control: Vec<(i32, i32, Vec<u8>)>,
 }
@@ -392,7 +392,7 @@ pub fn recv_with_descriptors(fd: BorrowedFd<'_>, buf: &mut [u8], flags: i32, con
         }
     }
     // SAFETY: as in `recv_from`: an initialised sockaddr, read only as far as the kernel filled it.
-    let from = unsafe { sockaddr_to_std((&raw const storage).cast(), msg.msg_namelen.min(std::mem::size_of::<libc::sockaddr_storage>() as _)) };
+    let from = unsafe { sockaddr_to_sender((&raw const storage).cast(), msg.msg_namelen.min(std::mem::size_of::<libc::sockaddr_storage>() as _)) };
     Ok(ReceivedMessage { length, flags: msg.msg_flags, from, descriptors, control: control_messages })
 }
 
@@ -758,6 +758,43 @@ pub fn getaddrinfo(
     // SAFETY: `list` came from a successful getaddrinfo and is freed once.
     unsafe { libc::freeaddrinfo(list) };
     Ok(out)
+}
+
+/// Who sent what a receive returned, as the kernel names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sender {
+    Ip(std::net::SocketAddr),
+    /// An AF_UNIX socket's name: a pathname without its NUL, or an abstract name with its
+    /// leading NUL. An unnamed socket sends with no name at all (`None`), as natively.
+    Unix(Vec<u8>),
+}
+
+/// Decodes the sockaddr a receive filled: an IP address, an AF_UNIX name, or `None` for none
+/// (a connected stream's, or an unnamed AF_UNIX sender's) and for other families.
+///
+/// # Safety
+/// As for [`sockaddr_to_std`].
+unsafe fn sockaddr_to_sender(addr: *const libc::sockaddr, len: libc::socklen_t) -> Option<Sender> {
+    // SAFETY: the caller's guarantee, passed on.
+    if let Some(ip) = unsafe { sockaddr_to_std(addr, len) } {
+        return Some(Sender::Ip(ip));
+    }
+    let path_at = std::mem::offset_of!(libc::sockaddr_un, sun_path);
+    let len = (len as usize).min(std::mem::size_of::<libc::sockaddr_un>());
+    // SAFETY: the family is read only from a non-null address of more than `path_at` bytes,
+    // which cover it.
+    if addr.is_null() || len <= path_at || unsafe { (*addr).sa_family } as i32 != libc::AF_UNIX {
+        return None;
+    }
+    // SAFETY: the caller guarantees `len` readable bytes (capped above at a sockaddr_un, which
+    // the kernel never exceeds for AF_UNIX), and the path starts at `path_at` within them.
+    let name = unsafe { std::slice::from_raw_parts(addr.cast::<u8>().add(path_at), len - path_at) };
+    Some(Sender::Unix(match name.first() {
+        // Abstract: every byte counts, NULs included, as the kernel's length says.
+        Some(0) => name.to_vec(),
+        // A pathname ends at its NUL, which Linux may or may not count in the length.
+        _ => name[..name.iter().position(|b| *b == 0).unwrap_or(name.len())].to_vec(),
+    }))
 }
 
 /// Decodes an AF_INET/AF_INET6 sockaddr; other families give `None`.

@@ -126,11 +126,16 @@ impl UnixFolders {
 
     /// The name the guest sees for a socket the kernel calls `kernel` (a pathname, without its NUL):
     /// what the guest called it if it bound it; a host path in one of its folders as its own path
-    /// there; anything else (a native program's name outside them) as the kernel has it.
-    pub fn guest_name(&self, kernel: &Path) -> Vec<u8> {
-        if let Some((name, _)) = self.names.get(kernel.as_os_str().as_bytes()) {
+    /// there; anything else (a native program's name outside them, an abstract name with its
+    /// leading NUL) as the kernel has it.
+    pub fn guest_name(&self, kernel: &[u8]) -> Vec<u8> {
+        if let Some((name, _)) = self.names.get(kernel) {
             return name.clone();
         }
+        if kernel.first() == Some(&0) {
+            return kernel.to_vec();
+        }
+        let kernel = Path::new(OsStr::from_bytes(kernel));
         for f in &self.folders {
             if let Ok(rest) = kernel.strip_prefix(&f.host) {
                 return f.guest.join(rest).into_os_string().into_vec();
@@ -218,9 +223,10 @@ mod tests {
         let mut f = folders(&dir);
         let target = f.bind_target(b"/tmp/a.sock").unwrap();
         f.remember(&target, b"a.sock".to_vec());
-        assert_eq!(f.guest_name(Path::new(OsStr::from_bytes(&target.kernel_path))), b"a.sock");
-        assert_eq!(f.guest_name(&dir.join("b.sock")), b"/tmp/b.sock");
-        assert_eq!(f.guest_name(Path::new("/run/x.sock")), b"/run/x.sock");
+        assert_eq!(f.guest_name(&target.kernel_path), b"a.sock");
+        assert_eq!(f.guest_name(dir.join("b.sock").as_os_str().as_bytes()), b"/tmp/b.sock");
+        assert_eq!(f.guest_name(b"/run/x.sock"), b"/run/x.sock");
+        assert_eq!(f.guest_name(b"\0/tmp/b.sock"), b"\0/tmp/b.sock", "an abstract name, however it reads");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -1,6 +1,7 @@
 """AF_UNIX sockets bound to and connected by path, in a folder the program may write: names as
 bind() was given them (relative, absolute, bytes), what getsockname, getpeername and accept report
-on each side, streams and datagrams through them, sequenced packets, and the kernel's errors (a
+on each side, streams and datagrams through them (sendto a path, and recvfrom's sender's name,
+socketserver's UnixDatagramServer replying by it), sequenced packets, and the kernel's errors (a
 path in use, nothing there, a regular file, a missing folder, a name too long), the type os.stat and
 os.lstat give a socket file, and asyncio serving on a path an earlier server left. Arguments: the
 folder; then, optionally, the path of a native echo server (tests/python/unix_peer.py) to talk to
@@ -8,7 +9,7 @@ as its client. tests/tests/sandbox.rs compares this with native CPython.
 
 With `--refusals READ-ONLY-FOLDER`, in the sandbox only: what its policy refuses, as PermissionError
 (paths outside its folders, in a folder it may only read, through a symbolic link leading out,
-abstract names, sendto a path), and a link that stays inside, which works."""
+abstract names, for bind, connect and sendto), and a link that stays inside, which works."""
 import errno
 import asyncio
 import os
@@ -43,7 +44,8 @@ if sys.argv[1] == "--refusals":
     attempt("autobinding one", s.bind, "")
     attempt("listen unbound", s.listen)
     attempt("connect to an abstract name", s.connect, b"\0pysock")
-    attempt("sendto a path", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto, b"x", os.path.join(own, "d"))
+    attempt("sendto outside the folders", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto, b"x", "/pysock-outside.sock")
+    attempt("sendto an abstract name", socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto, b"x", b"\0pysock")
     attempt("a link within, bind", s.bind, os.path.join(own, "within", "ok.sock"))
     s.listen()
     c = socket.socket(socket.AF_UNIX)
@@ -171,6 +173,65 @@ for kind, label in ((socket.SOCK_DGRAM, "dgram"), (socket.SOCK_SEQPACKET, "seqpa
     for name in (f"{label}-a.sock", f"{label}-b.sock"):
         if os.path.exists(name):
             os.unlink(name)
+
+print("-- datagrams addressed by path, and replies to the sender's name")
+server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+server.bind("dgram-server.sock")
+client = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+client.bind(os.path.join(folder, "dgram-client.sock"))
+print("sendto by a relative name:", client.sendto(b"hello", "dgram-server.sock"))
+data, sender = server.recvfrom(100)
+print("recvfrom:", data, repr(sender))
+print("a reply to that name:", server.sendto(data.upper(), sender))
+print("the client's recvfrom:", client.recvfrom(100))
+client.sendto(b"by bytes", os.fsencode(os.path.join(folder, "dgram-server.sock")))
+data, ancillary, flags, sender = server.recvmsg(100)
+print("recvmsg:", data, repr(sender))
+client.sendmsg([b"sendmsg ", b"to a path"], [], 0, "dgram-server.sock")
+print("recvfrom_into:", server.recvfrom_into(bytearray(100)))
+unnamed = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+unnamed.sendto(b"from no name", "dgram-server.sock")
+print("an unnamed sender:", server.recvfrom(100))
+attempt("sendto nothing there", client.sendto, b"x", "missing.sock")
+open("regular-file", "w").close()
+attempt("sendto a regular file", client.sendto, b"x", "regular-file")
+os.unlink("regular-file")
+listener = socket.socket(socket.AF_UNIX)
+listener.bind("stream-listener.sock")
+listener.listen()
+attempt("sendto a stream listener", client.sendto, b"x", "stream-listener.sock")
+attempt("sendto on a stream socket", socket.socket(socket.AF_UNIX).sendto, b"x", "dgram-server.sock")
+attempt("sendto with an IP address", client.sendto, b"x", ("127.0.0.1", 9))
+stream_client = socket.socket(socket.AF_UNIX)
+stream_client.connect("stream-listener.sock")
+conn = listener.accept()[0]
+conn.sendall(b"from the accepted end")
+print("a stream client's recvfrom:", stream_client.recvfrom(100))
+stream_client.sendall(b"from the client")
+print("the accepted end's recvfrom:", conn.recvfrom(100))
+for s in (server, client, unnamed, listener, stream_client, conn):
+    s.close()
+for name in ("dgram-server.sock", "dgram-client.sock", "stream-listener.sock"):
+    os.unlink(name)
+
+print("-- socketserver's UnixDatagramServer answers each sender by its name")
+import socketserver
+
+
+class Upper(socketserver.DatagramRequestHandler):
+    def handle(self):
+        self.wfile.write(self.rfile.read().upper())
+
+
+with socketserver.UnixDatagramServer("upper.sock", Upper) as upper:
+    asking = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    asking.bind("asking.sock")
+    asking.sendto(b"shout this", "upper.sock")
+    upper.handle_request()
+    print("UnixDatagramServer answered", asking.recvfrom(100))
+    asking.close()
+os.unlink("upper.sock")
+os.unlink("asking.sock")
 
 print("-- asyncio serves on a path where an earlier server left its socket file")
 stale = socket.socket(socket.AF_UNIX)

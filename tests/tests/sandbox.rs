@@ -462,8 +462,10 @@ fn descriptor_passing_matches_native_cpython() {
 /// AF_UNIX sockets bound and connected by path in a folder the sandbox may write: the names each
 /// side reports (as bind() was given them), streams, datagrams and sequenced packets through them,
 /// the kernel's errors, what os.stat and os.lstat say a socket file is, asyncio serving where an
-/// earlier server left its socket file, and a native server's path, as native CPython; then what the policy
-/// refuses (paths outside, in a read-only folder, through a link leading out, abstract names).
+/// earlier server left its socket file, datagrams sent to a path and answered by the sender's name
+/// (socketserver's UnixDatagramServer among them), and a native server's path, as native CPython;
+/// then what the policy refuses (paths outside, in a read-only folder, through a link leading out,
+/// abstract names; by bind, connect and sendto).
 #[test]
 fn unix_paths_match_native_cpython() {
     let run = |what: &str, sandboxed: bool| -> String {
@@ -497,7 +499,8 @@ fn unix_paths_match_native_cpython() {
         "autobinding one",
         "listen unbound",
         "connect to an abstract name",
-        "sendto a path",
+        "sendto outside the folders",
+        "sendto an abstract name",
     ];
     let mut expected: Vec<String> = refused.iter().map(|label| format!("{label}: PermissionError EACCES ")).collect();
     expected.extend(["a link within, bind: None", "a link within, connect: None", "names: True True"].map(String::from));

@@ -103,6 +103,20 @@ fn address_to_wit(a: &IpSocketAddress) -> types::IpSocketAddress {
     types::IpSocketAddress { address, port: a.port, flowinfo: a.flowinfo, scope_id: a.scope_id }
 }
 
+fn socket_address_to_core(a: types::SocketAddress) -> core::SocketAddress {
+    match a {
+        types::SocketAddress::Ip(ip) => core::SocketAddress::Ip(address_to_core(ip)),
+        types::SocketAddress::Path(path) => core::SocketAddress::Path(path),
+    }
+}
+
+fn socket_address_to_wit(a: &core::SocketAddress) -> types::SocketAddress {
+    match a {
+        core::SocketAddress::Ip(ip) => types::SocketAddress::Ip(address_to_wit(ip)),
+        core::SocketAddress::Path(path) => types::SocketAddress::Path(path.clone()),
+    }
+}
+
 fn nanos(t: Option<Duration>) -> Option<u64> {
     t.map(|t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX))
 }
@@ -230,11 +244,11 @@ impl core::Host for WitHost {
     fn send_waiting(&self, s: &Socket, bytes: &[u8], flags: i32) -> Result<u32, Errno> {
         data::send(s.id, bytes, flags, true).map_err(errno)
     }
-    fn send_to(&self, s: &Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
-        data::send_to(s.id, bytes, flags, address_to_wit(a), false).map_err(errno)
+    fn send_to(&self, s: &Socket, bytes: &[u8], flags: i32, a: &core::SocketAddress) -> Result<u32, Errno> {
+        data::send_to(s.id, bytes, flags, &socket_address_to_wit(a), false).map_err(errno)
     }
-    fn send_to_waiting(&self, s: &Socket, bytes: &[u8], flags: i32, a: &IpSocketAddress) -> Result<u32, Errno> {
-        data::send_to(s.id, bytes, flags, address_to_wit(a), true).map_err(errno)
+    fn send_to_waiting(&self, s: &Socket, bytes: &[u8], flags: i32, a: &core::SocketAddress) -> Result<u32, Errno> {
+        data::send_to(s.id, bytes, flags, &socket_address_to_wit(a), true).map_err(errno)
     }
     fn recv(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
         crate::landing::recv(s.id, into, flags, false).map_err(errno)
@@ -242,15 +256,15 @@ impl core::Host for WitHost {
     fn recv_waiting(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<Received, Errno> {
         crate::landing::recv(s.id, into, flags, true).map_err(errno)
     }
-    fn recv_from(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+    fn recv_from(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<core::SocketAddress>), Errno> {
         recv_from(s, into, flags, false)
     }
-    fn recv_from_waiting(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+    fn recv_from_waiting(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32) -> Result<(Received, Option<core::SocketAddress>), Errno> {
         recv_from(s, into, flags, true)
     }
-    fn send_with_descriptors(&self, s: &Socket, bytes: &[u8], flags: i32, descriptors: &[(&Socket, u64)], to: Option<&IpSocketAddress>, wait: bool) -> Result<u32, Errno> {
+    fn send_with_descriptors(&self, s: &Socket, bytes: &[u8], flags: i32, descriptors: &[(&Socket, u64)], to: Option<&core::SocketAddress>, wait: bool) -> Result<u32, Errno> {
         let passed: Vec<(&net::Socket, u64)> = descriptors.iter().map(|(d, word)| (&d.handle, *word)).collect();
-        s.handle.send_with_descriptors(bytes, flags, &passed, to.map(address_to_wit), wait).map_err(errno)
+        s.handle.send_with_descriptors(bytes, flags, &passed, to.map(socket_address_to_wit).as_ref(), wait).map_err(errno)
     }
     fn receive_with_descriptors(&self, s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, control_room: u32, wait: bool) -> Result<core::Message<Socket>, Errno> {
         let got = s.handle.receive_with_descriptors(into.len() as u64, flags, control_room, wait).map_err(errno)?;
@@ -261,7 +275,7 @@ impl core::Host for WitHost {
         }
         Ok(core::Message {
             received: Received { written: n, length: got.data.length },
-            from: got.address.map(address_to_core),
+            from: got.address.map(socket_address_to_core),
             descriptors: got.descriptors.into_iter().map(|(handle, word)| (Socket::new(handle), word)).collect(),
             control: got.control,
             flags: got.flags,
@@ -550,14 +564,14 @@ impl core::TlsSession for tls::Session {
 
 /// `pysock:net/data.recv-from` into `into`; with `wait`, the host waits for a datagram or bytes as
 /// a blocking socket's recvfrom(2) does.
-fn recv_from(s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, wait: bool) -> Result<(Received, Option<IpSocketAddress>), Errno> {
+fn recv_from(s: &Socket, into: &mut [MaybeUninit<u8>], flags: i32, wait: bool) -> Result<(Received, Option<core::SocketAddress>), Errno> {
     let (got, from) = data::recv_from(s.id, into.len() as u64, flags, wait).map_err(errno)?;
     // Datagrams are small: their bytes are copied over from the list the binding made.
     let n = got.data.len().min(into.len());
     for (slot, byte) in into.iter_mut().zip(&got.data[..n]) {
         slot.write(*byte);
     }
-    Ok((Received { written: n, length: got.length }, from.map(address_to_core)))
+    Ok((Received { written: n, length: got.length }, from.map(socket_address_to_core)))
 }
 
 /// What CPython's PyErr_CheckSignals would do with each of `signals`, by the program's handler for
