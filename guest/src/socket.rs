@@ -645,10 +645,10 @@ fn timeval_bytes(micros: i64, len: i64) -> Vec<u8> {
 }
 
 /// A host address as CPython returns it: `(host, port)` or `(host, port, flowinfo, scope_id)`.
-/// CPython's checks of an AF_UNIX name for bind() and connect() (`getsockaddrarg`, room for 108
-/// bytes, a path's NUL among them), then the sandbox's: the absolute path the host resolves (a
-/// relative name read from the working folder, as the kernel would) and the name the program
-/// gave, up to a NUL, as the kernel keeps it. Abstract names, and the empty one with which bind
+/// CPython's checks of an AF_UNIX name for bind(), connect() and sendto() (`getsockaddrarg`,
+/// room for 108 bytes, a path's NUL among them), then the sandbox's: the absolute path the host
+/// resolves (a relative name read from the working folder, as the kernel would) and the name the
+/// program gave, up to a NUL, as the kernel keeps it. Abstract names, and the empty one with which bind
 /// autobinds an abstract name, are shared with every program of the host's network namespace:
 /// refused. Any other call given the empty one names no peer, which the kernel finds invalid.
 fn unix_path(given: &[u8], binding: bool) -> Result<(Vec<u8>, &[u8]), Error> {
