@@ -106,7 +106,7 @@ impl Host for FakeHost {
         self.unix_names.borrow_mut().push((path.to_vec(), name.to_vec()));
         Ok(())
     }
-    fn connect_path(&self, _: &(), path: &[u8]) -> Result<(), Errno> {
+    fn connect_path(&self, _: &(), path: &[u8], _: bool) -> Result<(), Errno> {
         match self.unix_names.borrow().iter().any(|(bound, _)| bound == path) {
             true => Ok(()),
             false => Err(Errno::Enoent),

@@ -309,7 +309,7 @@ pub trait Host {
     /// program called `name`: what [`Host::path_name`] reports from then on.
     fn bind_path(&self, s: &Self::Socket, path: &[u8], name: &[u8]) -> Result<(), Errno>;
     /// connect(2) of an AF_UNIX socket to `path` (absolute); it completes at once or fails.
-    fn connect_path(&self, s: &Self::Socket, path: &[u8]) -> Result<(), Errno>;
+    fn connect_path(&self, s: &Self::Socket, path: &[u8], wait: bool) -> Result<(), Errno>;
     /// An AF_UNIX socket's name, or its peer's: as its program named it; empty when unnamed, with a
     /// leading NUL when abstract.
     fn path_name(&self, s: &Self::Socket, peer: bool) -> Result<Vec<u8>, Errno>;

@@ -1170,8 +1170,12 @@ impl<H: Host> Core<H> {
     /// `connect` and `connect_ex`: start, then (unless non-blocking) wait writable and read SO_ERROR.
     pub fn connect(&self, s: &SockObj, a: &Address) -> Result<(), Error> {
         if let (AF_UNIX, Address::Unix(name)) = (s.family, a) {
-            // unix(7)'s connect never waits for a handshake: it succeeds or fails at once.
-            return self.host.connect_path(self.sock(s)?, &unix_path(name, false)?.0).map_err(os);
+            // unix(7)'s connect never waits for a handshake: it succeeds or fails at once, but for
+            // a blocking socket's, which waits inside the host while the listener's backlog is
+            // full. With a timeout it is EAGAIN at once, as CPython's is.
+            let (path, sock) = (unix_path(name, false)?.0, self.sock(s)?);
+            let waits = self.mode(s) == Mode::Blocking;
+            return timeout::blocking_call(&self.host, || self.host.connect_path(sock, &path, waits)).map_err(call_error);
         }
         let addr = self.sockaddr(s.family, a, "connect")?;
         let sock = self.sock(s)?;

@@ -342,6 +342,28 @@ impl Interrupter {
         }
     }
 
+    /// A blocking socket's AF_UNIX connect on the non-blocking kernel socket `fd`, as the kernel
+    /// runs connect(2) on a blocking one: while the listener's backlog is full (EAGAIN), it waits
+    /// for room, for as long as the socket's SO_SNDTIMEO allows (then EAGAIN). Nothing turns ready
+    /// when a listener accepts, so it tries again after a pause that doubles from 1 ms up to
+    /// [`MOST_BACKLOG_PAUSE`], during which only a signal or a stop ends it, as they end every
+    /// pysock wait ([`Interrupter::check`]).
+    pub(crate) fn connect_waiting(&self, fd: std::os::fd::RawFd, mut connect: impl FnMut() -> std::io::Result<()>) -> Result<(), error::NetError> {
+        let mut limit = CallLimit::new(libc::SO_SNDTIMEO, self);
+        let mut pause = std::time::Duration::from_millis(1);
+        loop {
+            match connect() {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    self.check()?;
+                    let left = limit.left(fd)?;
+                    sys::wait_readable(&[], self.fd(), Some(left.map_or(pause, |left| left.min(pause))))?;
+                    pause = (pause * 2).min(MOST_BACKLOG_PAUSE);
+                }
+                done => return Ok(done?),
+            }
+        }
+    }
+
     /// Notes that the guest set a socket's SO_RCVTIMEO or SO_SNDTIMEO, which waits then apply.
     pub(crate) fn socket_timeouts_set(&self) {
         self.0.socket_timeouts.store(true, Ordering::Relaxed);
@@ -362,6 +384,10 @@ impl Interrupter {
         true
     }
 }
+
+/// The longest a blocking AF_UNIX connect waits before it asks a full backlog again: how late,
+/// at most, it notices the room an accept made ([`Interrupter::connect_waiting`]).
+const MOST_BACKLOG_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// How long a blocking socket call may wait in all: the socket's SO_RCVTIMEO or SO_SNDTIMEO, which
 /// the kernel applies to a blocking call as a whole (EAGAIN once it ran out) and ignores on the

@@ -1058,11 +1058,17 @@ impl HostSocket for PysockCtxView<'_> {
             Ok(())
         }
 
-        fn connect_path(&mut self, this: Resource<Socket>, path: Vec<u8>) -> NetResult<()> {
+        fn connect_path(&mut self, this: Resource<Socket>, path: Vec<u8>, wait: bool) -> NetResult<()> {
             self.unix_socket(&this)?;
             let target = self.unix_target(&path, "connect", |folders, path| folders.connect_target(path))?;
             // The file stays open (`target`) until connect(2) has found the socket it names.
-            Ok(self.socket(&this)?.inner.connect(&SockAddr::unix(OsStr::from_bytes(&target.kernel_path))?)?)
+            let address = SockAddr::unix(OsStr::from_bytes(&target.kernel_path))?;
+            let wake = wait.then(|| self.ctx.interrupter.clone());
+            let s = self.socket(&this)?;
+            match wake {
+                Some(wake) => wake.connect_waiting(s.inner.as_raw_fd(), || s.inner.connect(&address)),
+                None => Ok(s.inner.connect(&address)?),
+            }
         }
 
         fn path_name(&mut self, this: Resource<Socket>, peer: bool) -> NetResult<Vec<u8>> {

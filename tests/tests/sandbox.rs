@@ -510,6 +510,30 @@ fn unix_paths_match_native_cpython() {
     assert!(!std::path::Path::new("/tmp/pysock-escaped.sock").exists(), "a link led the bind out of the sandbox's /tmp");
 }
 
+/// connect() to an AF_UNIX listener whose backlog is full, a native program's: EAGAIN at once for
+/// a non-blocking socket and one with a timeout, and for a blocking one a wait for room, as long
+/// as its SO_SNDTIMEO allows, or until the listener accepts, as native CPython.
+#[test]
+fn a_blocking_unix_connect_waits_for_room_in_the_backlog() {
+    let run = |what: &str, sandboxed: bool| -> String {
+        let folder = Scratch::new(what);
+        let (mut peer, ready) = native_helper("unix_backlog_peer.py", &[&folder.0]);
+        assert_eq!(ready, "ready");
+        let transcript = if sandboxed {
+            sandbox_python_with("unix_backlog.py", &["--writable-dir".as_ref(), folder.0.as_os_str()], &[folder.0.as_os_str()])
+        } else {
+            let native = Command::new("python3").arg(root().join("tests/python/unix_backlog.py")).arg(&folder.0).output().unwrap();
+            assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+            String::from_utf8_lossy(&native.stdout).into_owned()
+        };
+        assert!(peer.wait().unwrap().success());
+        transcript
+    };
+    let sandboxed = run("unix-backlog-sandbox", true);
+    assert!(sandboxed.contains("blocking, accepted after 0.4 s: connected, waited 0.2 to 2 s"), "{sandboxed}");
+    assert_eq!(sandboxed, run("unix-backlog-native", false));
+}
+
 /// Receives into large buffers, which the kernel writes straight into the sandbox's memory: streams
 /// and datagrams, peeks, recv_into's untouched tail, the end of a stream, as native CPython.
 #[test]

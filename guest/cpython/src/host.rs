@@ -228,8 +228,8 @@ impl core::Host for WitHost {
     fn bind_path(&self, s: &Socket, path: &[u8], name: &[u8]) -> Result<(), Errno> {
         s.handle.bind_path(path, name).map_err(errno)
     }
-    fn connect_path(&self, s: &Socket, path: &[u8]) -> Result<(), Errno> {
-        s.handle.connect_path(path).map_err(errno)
+    fn connect_path(&self, s: &Socket, path: &[u8], wait: bool) -> Result<(), Errno> {
+        s.handle.connect_path(path, wait).map_err(errno)
     }
     fn path_name(&self, s: &Socket, peer: bool) -> Result<Vec<u8>, Errno> {
         s.handle.path_name(peer).map_err(errno)
