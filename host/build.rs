@@ -16,7 +16,9 @@ fn main() {
     let source = match std::env::var_os("PYSOCK_EMBED") {
         Some(dir) if dir.is_empty() => return, // PYSOCK_EMBED= turns embedding off
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../build/python"),
+        // Read when the script runs, not when it was compiled: a build script compiled for one
+        // checkout is reused for another that shares the target folder.
+        None => PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR")).join("../build/python"),
     };
     let (component, stdlib) = (source.join("interpreter.wasm"), source.join("lib"));
     if !component.is_file() || !stdlib.join("os.py").is_file() {
