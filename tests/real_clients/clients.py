@@ -668,6 +668,21 @@ def memcache_round():
 
 outcome("pymemcache", memcache_round)
 
+import aiomcache  # noqa: E402  (aiomcache: asyncio memcached, a pool of stream connections)
+
+
+async def aiomcache_round():
+    m = aiomcache.Client("127.0.0.1", servers["memcached"])
+    try:
+        await m.set(b"big", b"w" * 300_000)
+        await m.set(b"count", b"5")
+        return len(await m.get(b"big")), await m.incr(b"count", 3), await m.get(b"absent")
+    finally:
+        await m.close()
+
+
+outcome("aiomcache", lambda: asyncio.run(asyncio.wait_for(aiomcache_round(), 30)))
+
 import ftplib  # noqa: E402  (the stdlib's FTP client; in active mode the server connects to the sandbox)
 import io  # noqa: E402
 
@@ -759,6 +774,33 @@ outcome("PyMySQL TLS wrong CA", lambda: mysql_round(ssl=ssl.create_default_conte
 outcome("PyMySQL bad password", lambda: pymysql.connect(host="127.0.0.1", port=servers["mariadb"], user="pysock",
                                                         password="wrong", connect_timeout=5, ssl_disabled=True))
 outcome("PyMySQL read timeout", mysql_slow_query)
+
+import aiomysql  # noqa: E402  (aiomysql: PyMySQL's protocol on asyncio's streams)
+
+
+async def aiomysql_round(**kw):
+    """The 2 MB value again, through asyncio's stream reader, and the TLS version the server saw."""
+    con = await aiomysql.connect(host="127.0.0.1", port=servers["mariadb"], user="pysock", password="pysock",
+                                 connect_timeout=5, **kw)
+    try:
+        async with con.cursor() as c:
+            await c.execute("CREATE TEMPORARY TABLE test.t (n int, s longtext)")
+            await c.execute("INSERT INTO test.t VALUES (%s, %s)", (9, "y" * 2_000_000))
+            await c.execute("SELECT s FROM test.t WHERE n = 9")
+            big = (await c.fetchone())[0] == "y" * 2_000_000
+            await c.execute("SHOW SESSION STATUS LIKE 'Ssl_version'")
+            return big, (await c.fetchone())[1]
+    finally:
+        con.close()
+
+
+def aiomysql_run(**kw):
+    return asyncio.run(asyncio.wait_for(aiomysql_round(**kw), 30))
+
+
+outcome("aiomysql plain", aiomysql_run)
+outcome("aiomysql TLS verified", lambda: aiomysql_run(ssl=trusting))
+outcome("aiomysql TLS wrong CA", lambda: aiomysql_run(ssl=ssl.create_default_context(cafile=other_ca)))
 
 import boto3  # noqa: E402  (boto3: botocore's HTTP over urllib3, SigV4 signing, s3transfer's multipart upload)
 import boto3.s3.transfer  # noqa: E402
@@ -947,6 +989,39 @@ outcome("py-amqp TLS", lambda: py_amqp_round(f"localhost:{servers['amqps']}", ss
 outcome("py-amqp TLS wrong CA", lambda: py_amqp_round(f"localhost:{servers['amqps']}", ssl={**amqp_tls, "ca_certs": other_ca}))
 outcome("py-amqp bad password", lambda: py_amqp_round(f"127.0.0.1:{servers['amqp']}", password="wrong"))
 outcome("kombu", lambda: kombu_round(f"pyamqp://guest:guest@127.0.0.1:{servers['amqp']}//"))
+
+import pika  # noqa: E402  (pika: RabbitMQ's own blocking client, on its select/poll/epoll loop)
+
+logging.getLogger("pika").setLevel(logging.CRITICAL)  # it logs each failed connect; the outcome shows it
+
+
+def pika_round(port, password="guest", **kw):
+    """pika's BlockingConnection: a plain and a 1 MB message through a queue of its own, consumed with
+    an inactivity timeout and acknowledged."""
+    parameters = pika.ConnectionParameters("127.0.0.1", port, credentials=pika.PlainCredentials("guest", password),
+                                           connection_attempts=1, socket_timeout=5, blocked_connection_timeout=5, **kw)
+    with pika.BlockingConnection(parameters) as connection:
+        channel = connection.channel()
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        for body in (b"hello", b"m" * 1_000_000):
+            channel.basic_publish("", queue, body)
+        got = []
+        for method, _, body in channel.consume(queue, inactivity_timeout=5):
+            if method is None:
+                break
+            channel.basic_ack(method.delivery_tag)
+            got.append(len(body))
+            if len(got) == 2:
+                break
+        channel.cancel()
+        return got
+
+
+outcome("pika", lambda: pika_round(servers["amqp"]))
+outcome("pika TLS", lambda: pika_round(servers["amqps"], ssl_options=pika.SSLOptions(trusting, "localhost")))
+outcome("pika TLS wrong CA", lambda: pika_round(servers["amqps"], ssl_options=pika.SSLOptions(
+    ssl.create_default_context(cafile=other_ca), "localhost")))
+outcome("pika bad password", lambda: pika_round(servers["amqp"], password="wrong"))
 
 # Twisted, with its default reactor (epoll under Linux, poll in the sandbox, whose sys.platform is
 # "wasi"): a twisted.web server and its Agent in one program, and its XML-RPC client against the

@@ -1,7 +1,7 @@
 """Work the stdlib hands to a thread, done in place, for an interpreter without threads.
 
 WASI CPython cannot start a thread. Three stdlib paths that networking code takes all the time depend on
-one, and so do Twisted and AnyIO; each failed in the sandbox with RuntimeError("can't start new thread"):
+one, and so do Twisted, AnyIO and pika; each failed in the sandbox with RuntimeError("can't start new thread"):
 
 - asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
   `create_connection`, `create_server`, `create_datagram_endpoint`) and addresses
@@ -32,6 +32,9 @@ one, and so do Twisted and AnyIO; each failed in the sandbox with RuntimeError("
   own loop body: the call runs in the worker's context with its cancel scope and event-loop token
   (so `from_thread.check_cancelled()` works), and its outcome reaches the awaiting task through the
   loop on a later turn, as natively. As with asyncio's executor, the loop waits while it runs.
+- pika's connection workflow (`BlockingConnection`, `SelectConnection`) resolves the broker's name on
+  a `threading.Timer`, a thread. Here that timer runs its function in place when started: the lookup
+  runs, and its outcome reaches pika's I/O loop through `add_callback`, on a later turn, as natively.
 
 Everything else that needs a thread (an executor the program creates, `threading.Thread`) still fails
 as on any WASI CPython.
@@ -44,6 +47,7 @@ before pysock's `_socket` is in place.
 
 import contextvars
 import sys
+import threading
 from importlib.machinery import PathFinder
 
 
@@ -154,6 +158,31 @@ class _RunAsHanded:
         pass
 
 
+def _pika_resolver_in_place(adapter):
+    if not hasattr(adapter, "_AddressResolver") or isinstance(adapter.threading, _TimersInPlace):
+        return  # a pika that resolves otherwise is left as it is; one adapted already, too
+    adapter.threading = _TimersInPlace(adapter.threading)
+
+
+class _TimerInPlace(threading.Timer):
+    """A Timer that, started, waits out its interval and calls its function in the caller's thread."""
+
+    def start(self):
+        self.run()
+
+
+class _TimersInPlace:
+    """A module's `threading`, but for `Timer`, which runs in place."""
+
+    Timer = _TimerInPlace
+
+    def __init__(self, module):
+        self._module = module
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
 def _replace(cls, *functions):
     for new in functions:
         old = getattr(cls, new.__name__)
@@ -173,6 +202,7 @@ ADAPTED = {
     "socketserver": _serve_in_place,
     "twisted.python.threadpool": _twisted_pool_in_place,
     "anyio._backends._asyncio": _anyio_workers_in_place,
+    "pika.adapters.utils.selector_ioloop_adapter": _pika_resolver_in_place,
 }
 
 
