@@ -653,6 +653,20 @@ def mqtt_round():
 
 outcome("paho-mqtt", mqtt_round)
 
+import aiomqtt  # noqa: E402  (aiomqtt: paho's client on asyncio's add_reader and add_writer)
+
+
+async def aiomqtt_round():
+    """A 200 KB message at QoS 1 to a topic this client subscribed to, read back through its iterator."""
+    async with aiomqtt.Client("127.0.0.1", servers["mqtt"], identifier="pysock-aiomqtt", timeout=5) as client:
+        await client.subscribe("pysock-aiomqtt/#", qos=1)
+        await client.publish("pysock-aiomqtt/big", b"a" * 200_000, qos=1)
+        async for message in client.messages:
+            return str(message.topic), len(message.payload), message.qos
+
+
+outcome("aiomqtt", lambda: asyncio.run(asyncio.wait_for(aiomqtt_round(), 30)))
+
 from pymemcache.client.base import Client as Memcache  # noqa: E402  (pymemcache: blocking, with timeouts)
 
 
@@ -802,6 +816,29 @@ outcome("aiomysql plain", aiomysql_run)
 outcome("aiomysql TLS verified", lambda: aiomysql_run(ssl=trusting))
 outcome("aiomysql TLS wrong CA", lambda: aiomysql_run(ssl=ssl.create_default_context(cafile=other_ca)))
 
+import mysql.connector  # noqa: E402  (MySQL's own Connector/Python, its pure-Python protocol)
+
+
+def connector_round(**kw):
+    """The 2 MB value through Oracle's client, and the TLS version the server saw."""
+    con = mysql.connector.connect(host="127.0.0.1", port=servers["mariadb"], user="pysock", password="pysock",
+                                  use_pure=True, connection_timeout=5, **kw)
+    try:
+        c = con.cursor()
+        c.execute("CREATE TEMPORARY TABLE test.t (n int, s longtext)")
+        c.execute("INSERT INTO test.t VALUES (%s, %s)", (9, "z" * 2_000_000))
+        c.execute("SELECT s FROM test.t WHERE n = 9")
+        big = c.fetchone()[0] == "z" * 2_000_000
+        c.execute("SHOW SESSION STATUS LIKE 'Ssl_version'")
+        return big, c.fetchone()[1]
+    finally:
+        con.close()
+
+
+outcome("mysql-connector plain", lambda: connector_round(ssl_disabled=True))
+outcome("mysql-connector TLS verified", lambda: connector_round(ssl_ca=ca, ssl_verify_identity=True))
+outcome("mysql-connector TLS wrong CA", lambda: connector_round(ssl_ca=other_ca, ssl_verify_cert=True))
+
 import boto3  # noqa: E402  (boto3: botocore's HTTP over urllib3, SigV4 signing, s3transfer's multipart upload)
 import boto3.s3.transfer  # noqa: E402
 import botocore.config  # noqa: E402
@@ -912,6 +949,25 @@ def imap_bad_password():
 
 
 outcome("imaplib bad password", imap_bad_password)
+
+import imapclient  # noqa: E402  (IMAPClient: imaplib underneath, its own TLS set-up and response parser)
+
+
+def imapclient_round(**kw):
+    """A letter appended, searched for and fetched over TLS, then deleted."""
+    with imapclient.IMAPClient("localhost", servers["imaps"], ssl=True, timeout=5, **kw) as imap:
+        imap.login("imapclient", "pysock")
+        imap.append("INBOX", letter)
+        imap.select_folder("INBOX")
+        found = imap.search(["SUBJECT", "from the sandbox"])
+        body = imap.fetch(found, ["BODY[]"])[found[0]][b"BODY[]"]
+        imap.delete_messages(found)
+        imap.expunge()
+        return len(found), body == letter
+
+
+outcome("IMAPClient over TLS", lambda: imapclient_round(ssl_context=trusting))
+outcome("IMAPClient over TLS, wrong CA", lambda: imapclient_round(ssl_context=ssl.create_default_context(cafile=other_ca)))
 outcome("poplib STLS", lambda: pop3_round(poplib.POP3("127.0.0.1", servers["pop3"], timeout=5), "stls", trusting))
 outcome("poplib over TLS", lambda: pop3_round(poplib.POP3_SSL("localhost", servers["pop3s"], context=trusting, timeout=5), "pop3s"))
 
