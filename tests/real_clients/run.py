@@ -3,7 +3,9 @@ servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, re
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
 dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
 nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2 and pproxy's SOCKS5; aiohttp's own
-server runs in clients.py beside its client), and compares the two transcripts. Everything stops by itself:
+server runs in clients.py beside its client), and compares the two transcripts. Then it serves a Flask
+app (flask_app.py) natively and from the sandbox to the same native clients and compares what they
+read. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR NATIVE_SITE_DIR   (scripts/real-clients.sh installs the libraries
@@ -463,6 +465,57 @@ def issued_by_dev_ca(scratch):
     return pem, key
 
 
+def flask_transcript(command, env=None):
+    """What native clients read from the Flask app (flask_app.py) that `command` serves: single
+    requests, a session with a cookie, and 200 requests from 16 threads at once."""
+    import concurrent.futures
+    import http.cookiejar
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen([*command, os.path.join(here, "flask_app.py"), str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base, lines = f"http://127.0.0.1:{port}", []
+
+    def get(path, opener=urllib.request.build_opener(), data=None, headers=None):
+        try:
+            with opener.open(urllib.request.Request(base + path, data=data, headers=headers or {}), timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()[:40]
+
+    try:
+        wait_for(port, "the Flask app")
+        lines.append(get("/hello/world"))
+        upload = json.dumps({"items": list(range(100_000))}).encode()
+        lines.append(get("/echo", data=upload, headers={"Content-Type": "application/json", "User-Agent": "pysock/1"}))
+        status, body = get("/big")
+        lines.append((status, len(body), body == b"b" * 3_000_000))
+        session = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        lines.append([get("/visit", session) for _ in range(3)])
+        lines.append(get("/missing"))
+        lines.append(get("/teapot"))
+        with concurrent.futures.ThreadPoolExecutor(16) as pool:
+            replies = list(pool.map(lambda i: get(f"/hello/{i}"), range(200)))
+        lines.append(replies == [(200, f"hello {i}".encode()) for i in range(200)])
+        return lines
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def served_from_the_sandbox():
+    """Flask's development server in the sandbox must answer native clients as it does natively."""
+    native = flask_transcript([sys.executable], env={**os.environ, "PYTHONPATH": site})
+    sandbox = flask_transcript([pysock, "python", "--allow-loopback", "--time-limit", "120", "--path", site])
+    for line in native:
+        print("Flask, native clients:", line)
+    if sandbox != native:
+        print("--- in the sandbox:", *sandbox, sep="\n")
+        sys.exit("the Flask app in the sandbox answered otherwise than natively")
+
+
 def main():
     scratch = tempfile.mkdtemp(prefix="pysock-real-clients-")
     try:
@@ -500,6 +553,8 @@ def main():
             print(f"--- in the sandbox (exit status {sandbox.returncode}):\n{sandbox.stdout}{sandbox.stderr}")
             sys.exit("the sandbox's transcript differs from native CPython's")
         print(f"real clients: the sandbox's transcript equals native CPython's ({len(native.stdout.splitlines())} lines)")
+        served_from_the_sandbox()
+        print("served from the sandbox: native clients read from Flask's server what they read natively")
     finally:
         for child in children:
             child.terminate()
