@@ -3,8 +3,8 @@ servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, re
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
 dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
 nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2 and pproxy's SOCKS5; aiohttp's own
-server runs in clients.py beside its client), and compares the two transcripts. Then it serves a Flask
-app (flask_app.py) natively and from the sandbox to the same native clients and compares what they
+server runs in clients.py beside its client), and compares the two transcripts. Then it serves a web
+app on Flask, aiohttp and Starlette with uvicorn (served_app.py) natively and from the sandbox to the same native clients and compares what they
 read. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
@@ -465,8 +465,8 @@ def issued_by_dev_ca(scratch):
     return pem, key
 
 
-def flask_transcript(command, env=None):
-    """What native clients read from the Flask app (flask_app.py) that `command` serves: single
+def served_transcript(framework, command, env=None):
+    """What native clients read from served_app.py's app for `framework`, served by `command`: single
     requests, a session with a cookie, and 200 requests from 16 threads at once."""
     import concurrent.futures
     import http.cookiejar
@@ -474,7 +474,7 @@ def flask_transcript(command, env=None):
     import urllib.request
 
     port = free_port()
-    server = subprocess.Popen([*command, os.path.join(here, "flask_app.py"), str(port)], env=env,
+    server = subprocess.Popen([*command, os.path.join(here, "served_app.py"), framework, str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base, lines = f"http://127.0.0.1:{port}", []
 
@@ -486,7 +486,7 @@ def flask_transcript(command, env=None):
             return e.code, e.read()[:40]
 
     try:
-        wait_for(port, "the Flask app")
+        wait_for(port, f"the {framework} app")
         lines.append(get("/hello/world"))
         upload = json.dumps({"items": list(range(100_000))}).encode()
         lines.append(get("/echo", data=upload, headers={"Content-Type": "application/json", "User-Agent": "pysock/1"}))
@@ -506,14 +506,15 @@ def flask_transcript(command, env=None):
 
 
 def served_from_the_sandbox():
-    """Flask's development server in the sandbox must answer native clients as it does natively."""
-    native = flask_transcript([sys.executable], env={**os.environ, "PYTHONPATH": site})
-    sandbox = flask_transcript([pysock, "python", "--allow-loopback", "--time-limit", "120", "--path", site])
-    for line in native:
-        print("Flask, native clients:", line)
-    if sandbox != native:
-        print("--- in the sandbox:", *sandbox, sep="\n")
-        sys.exit("the Flask app in the sandbox answered otherwise than natively")
+    """Each framework's app in the sandbox must answer native clients as it does natively."""
+    for framework in ("flask", "aiohttp", "starlette"):
+        native = served_transcript(framework, [sys.executable], env={**os.environ, "PYTHONPATH": site})
+        sandbox = served_transcript(framework, [pysock, "python", "--allow-loopback", "--time-limit", "120", "--path", site])
+        for line in native:
+            print(f"{framework}, native clients:", line)
+        if sandbox != native:
+            print("--- in the sandbox:", *sandbox, sep="\n")
+            sys.exit(f"the {framework} app in the sandbox answered otherwise than natively")
 
 
 def main():
@@ -554,7 +555,7 @@ def main():
             sys.exit("the sandbox's transcript differs from native CPython's")
         print(f"real clients: the sandbox's transcript equals native CPython's ({len(native.stdout.splitlines())} lines)")
         served_from_the_sandbox()
-        print("served from the sandbox: native clients read from Flask's server what they read natively")
+        print("served from the sandbox: native clients read from each app what they read natively")
     finally:
         for child in children:
             child.terminate()

@@ -1,0 +1,115 @@
+"""One web app, written for three frameworks, that tests/real_clients/run.py serves natively and from
+the sandbox to the same native clients: a route with a parameter, a 1 MB JSON upload, a 3 MB
+download, a cookie the client sends back, a 404 and an error status.
+- flask: Flask's development server (werkzeug's; a thread per request natively, one request after
+  another in the sandbox);
+- aiohttp: aiohttp's `web.run_app`, on asyncio;
+- starlette: a Starlette app on uvicorn, on asyncio.
+usage: served_app.py FRAMEWORK PORT"""
+import sys
+
+framework, port = sys.argv[1], int(sys.argv[2])
+
+
+def visits(cookie):
+    return int(cookie or "0") + 1
+
+
+def echoed(body, agent):
+    return {"items": len(body["items"]), "first": body["items"][0], "agent": agent.split("/")[0]}
+
+
+if framework == "flask":
+    from flask import Flask, abort, jsonify, request
+
+    app = Flask(__name__)
+
+    @app.get("/hello/<name>")
+    def hello(name):
+        return f"hello {name}"
+
+    @app.post("/echo")
+    def echo():
+        return jsonify(echoed(request.get_json(), request.user_agent.string))
+
+    @app.get("/big")
+    def big():
+        return "b" * 3_000_000
+
+    @app.get("/visit")
+    def visit():
+        count = visits(request.cookies.get("visits"))
+        response = app.make_response(f"visit {count}")
+        response.set_cookie("visits", str(count))
+        return response
+
+    @app.get("/teapot")
+    def teapot():
+        abort(418)
+
+    app.run("127.0.0.1", port)
+
+elif framework == "aiohttp":
+    from aiohttp import web
+
+    routes = web.RouteTableDef()
+
+    @routes.get("/hello/{name}")
+    async def hello(request):
+        return web.Response(text=f"hello {request.match_info['name']}")
+
+    @routes.post("/echo")
+    async def echo(request):
+        return web.json_response(echoed(await request.json(), request.headers.get("User-Agent", "")))
+
+    @routes.get("/big")
+    async def big(request):
+        return web.Response(text="b" * 3_000_000)
+
+    @routes.get("/visit")
+    async def visit(request):
+        count = visits(request.cookies.get("visits"))
+        response = web.Response(text=f"visit {count}")
+        response.set_cookie("visits", str(count))
+        return response
+
+    @routes.get("/teapot")
+    async def teapot(request):
+        return web.Response(status=418, text="418: I'm a teapot")
+
+    app = web.Application()
+    app.add_routes(routes)
+    web.run_app(app, host="127.0.0.1", port=port, print=None)
+
+elif framework == "starlette":
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.routing import Route
+
+    async def hello(request: Request):
+        return PlainTextResponse(f"hello {request.path_params['name']}")
+
+    async def echo(request: Request):
+        return JSONResponse(echoed(await request.json(), request.headers.get("user-agent", "")))
+
+    async def big(request: Request):
+        return PlainTextResponse("b" * 3_000_000)
+
+    async def visit(request: Request):
+        count = visits(request.cookies.get("visits"))
+        response = PlainTextResponse(f"visit {count}")
+        response.set_cookie("visits", str(count))
+        return response
+
+    async def teapot(request: Request):
+        raise HTTPException(418)
+
+    app = Starlette(routes=[Route("/hello/{name}", hello), Route("/echo", echo, methods=["POST"]), Route("/big", big),
+                            Route("/visit", visit), Route("/teapot", teapot)])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+
+else:
+    sys.exit(f"no such framework: {framework}")
