@@ -465,20 +465,22 @@ def issued_by_dev_ca(scratch):
     return pem, key
 
 
-def served_transcript(framework, command, env=None):
-    """What native clients read from served_app.py's app for `framework`, served by `command`: single
-    requests, a session with a cookie, and 200 requests from 16 threads at once."""
+def served_transcript(framework, tls, command, env=None):
+    """What native clients read from served_app.py's app for `framework`, served by `command` (over
+    HTTPS if `tls`, the clients verifying it): single requests, a session with a cookie, and 200
+    requests from 16 threads at once."""
     import concurrent.futures
     import http.cookiejar
     import urllib.error
     import urllib.request
 
     port = free_port()
-    server = subprocess.Popen([*command, os.path.join(here, "served_app.py"), framework, str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base, lines = f"http://127.0.0.1:{port}", []
+    server = subprocess.Popen([*command, os.path.join(here, "served_app.py"), framework, str(port), *([certs] if tls else [])],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base, lines = f"{'https://localhost' if tls else 'http://127.0.0.1'}:{port}", []
+    verifying = urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=os.path.join(certs, "ca.pem")))
 
-    def get(path, opener=urllib.request.build_opener(), data=None, headers=None):
+    def get(path, opener=urllib.request.build_opener(verifying), data=None, headers=None):
         try:
             with opener.open(urllib.request.Request(base + path, data=data, headers=headers or {}), timeout=10) as r:
                 return r.status, r.read()
@@ -492,7 +494,7 @@ def served_transcript(framework, command, env=None):
         lines.append(get("/echo", data=upload, headers={"Content-Type": "application/json", "User-Agent": "pysock/1"}))
         status, body = get("/big")
         lines.append((status, len(body), body == b"b" * 3_000_000))
-        session = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        session = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), verifying)
         lines.append([get("/visit", session) for _ in range(3)])
         lines.append(get("/missing"))
         lines.append(get("/teapot"))
@@ -508,13 +510,16 @@ def served_transcript(framework, command, env=None):
 def served_from_the_sandbox():
     """Each framework's app in the sandbox must answer native clients as it does natively."""
     for framework in ("flask", "aiohttp", "starlette"):
-        native = served_transcript(framework, [sys.executable], env={**os.environ, "PYTHONPATH": site})
-        sandbox = served_transcript(framework, [pysock, "python", "--allow-loopback", "--time-limit", "120", "--path", site])
-        for line in native:
-            print(f"{framework}, native clients:", line)
-        if sandbox != native:
-            print("--- in the sandbox:", *sandbox, sep="\n")
-            sys.exit(f"the {framework} app in the sandbox answered otherwise than natively")
+        for tls in (False, True):
+            served = f"{framework} over {'HTTPS' if tls else 'HTTP'}"
+            native = served_transcript(framework, tls, [sys.executable], env={**os.environ, "PYTHONPATH": site})
+            sandbox = served_transcript(framework, tls, [pysock, "python", "--allow-loopback", "--time-limit", "120",
+                                                         "--path", site, "--dir", certs])
+            for line in native:
+                print(f"{served}, native clients:", line)
+            if sandbox != native:
+                print("--- in the sandbox:", *sandbox, sep="\n")
+                sys.exit(f"the {served} app in the sandbox answered otherwise than natively")
 
 
 def main():

@@ -1,14 +1,24 @@
 """One web app, written for three frameworks, that tests/real_clients/run.py serves natively and from
 the sandbox to the same native clients: a route with a parameter, a 1 MB JSON upload, a 3 MB
-download, a cookie the client sends back, a 404 and an error status.
+download, a cookie the client sends back, a 404 and an error status; over HTTPS when given a folder
+with cert.pem and key.pem.
 - flask: Flask's development server (werkzeug's; a thread per request natively, one request after
   another in the sandbox);
 - aiohttp: aiohttp's `web.run_app`, on asyncio;
 - starlette: a Starlette app on uvicorn, on asyncio.
-usage: served_app.py FRAMEWORK PORT"""
+usage: served_app.py FRAMEWORK PORT [CERTS_DIR]"""
+import os
+import ssl
 import sys
 
 framework, port = sys.argv[1], int(sys.argv[2])
+identity = tuple(os.path.join(sys.argv[3], name) for name in ("cert.pem", "key.pem")) if len(sys.argv) > 3 else None
+
+
+def server_context():
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*identity)
+    return context
 
 
 def visits(cookie):
@@ -47,7 +57,7 @@ if framework == "flask":
     def teapot():
         abort(418)
 
-    app.run("127.0.0.1", port)
+    app.run("127.0.0.1", port, ssl_context=identity and server_context())
 
 elif framework == "aiohttp":
     from aiohttp import web
@@ -79,7 +89,7 @@ elif framework == "aiohttp":
 
     app = web.Application()
     app.add_routes(routes)
-    web.run_app(app, host="127.0.0.1", port=port, print=None)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, ssl_context=identity and server_context())
 
 elif framework == "starlette":
     import uvicorn
@@ -109,7 +119,8 @@ elif framework == "starlette":
 
     app = Starlette(routes=[Route("/hello/{name}", hello), Route("/echo", echo, methods=["POST"]), Route("/big", big),
                             Route("/visit", visit), Route("/teapot", teapot)])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    certfile, keyfile = identity or (None, None)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile)
 
 else:
     sys.exit(f"no such framework: {framework}")
