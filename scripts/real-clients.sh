@@ -7,7 +7,7 @@
 # client against the HTTPS server; its server and client in one program; web.run_app ended by SIGALRM), and HTTPS through a CONNECT
 # proxy, plain and over TLS (TLS inside TLS), dnspython (UDP and TCP, blocking and asyncio) against
 # dnsmasq, paho-mqtt and aiomqtt against mosquitto, pymemcache and aiomcache against memcached, ftplib (passive and active
-# mode) against pyftpdlib, PyMySQL, aiomysql and MySQL's Connector/Python (plain and TLS) against MariaDB, boto3 against moto's S3, and nats-py
+# mode) against pyftpdlib, PyMySQL, aiomysql and MySQL's Connector/Python (plain and TLS) and SQLAlchemy's ORM against MariaDB, boto3 against moto's S3, and nats-py
 # (asyncio, plain and TLS) against nats-server, tornado's HTTP and WebSocket clients (plain and TLS), and the stdlib's imaplib and poplib (STARTTLS and TLS) and IMAPClient
 # against Dovecot, aio-pika, py-amqp and pika (plain and TLS) and kombu against RabbitMQ, httpx's HTTP/2
 # against hypercorn, SOCKS5 (httpx, PySocks' socksocket under TLS, urllib) through pproxy, and Twisted

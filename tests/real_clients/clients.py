@@ -839,6 +839,42 @@ outcome("mysql-connector plain", lambda: connector_round(ssl_disabled=True))
 outcome("mysql-connector TLS verified", lambda: connector_round(ssl_ca=ca, ssl_verify_identity=True))
 outcome("mysql-connector TLS wrong CA", lambda: connector_round(ssl_ca=other_ca, ssl_verify_cert=True))
 
+import sqlalchemy  # noqa: E402  (SQLAlchemy's ORM and connection pool, on PyMySQL)
+from sqlalchemy import orm  # noqa: E402
+
+
+class Base(orm.DeclarativeBase):
+    pass
+
+
+class Note(Base):
+    __tablename__ = "pysock_notes"
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    text: orm.Mapped[str] = orm.mapped_column(sqlalchemy.Text(1_000_000))  # MEDIUMTEXT
+
+
+def sqlalchemy_round():
+    """A table made, rows added in one session and read in another (the pool hands the connection
+    back), a 500 KB value, and the table dropped."""
+    engine = sqlalchemy.create_engine(f"mysql+pymysql://pysock:pysock@127.0.0.1:{servers['mariadb']}/pysock",
+                                      connect_args={"connect_timeout": 5, "read_timeout": 5, "ssl_disabled": True})
+    try:
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
+        with orm.Session(engine) as session:
+            session.add_all([Note(text="first"), Note(text="n" * 500_000)])
+            session.commit()
+        with orm.Session(engine) as session:
+            notes = session.scalars(sqlalchemy.select(Note).order_by(Note.id)).all()
+            read = [(n.id, len(n.text)) for n in notes]
+        Base.metadata.drop_all(engine)
+        return read, engine.pool.checkedin()
+    finally:
+        engine.dispose()
+
+
+outcome("SQLAlchemy on PyMySQL", sqlalchemy_round)
+
 import boto3  # noqa: E402  (boto3: botocore's HTTP over urllib3, SigV4 signing, s3transfer's multipart upload)
 import boto3.s3.transfer  # noqa: E402
 import botocore.config  # noqa: E402

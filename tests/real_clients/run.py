@@ -320,7 +320,8 @@ def mariadb_server(scratch):
     init = os.path.join(scratch, "mariadb-init.sql")
     with open(init, "w") as f:
         f.write("CREATE USER 'pysock'@'127.0.0.1' IDENTIFIED BY 'pysock';\n"
-                "GRANT ALL ON *.* TO 'pysock'@'127.0.0.1';\n")
+                "GRANT ALL ON *.* TO 'pysock'@'127.0.0.1';\n"
+                "CREATE DATABASE pysock;\n")  # for SQLAlchemy's tables, which are not temporary
     start([program("mariadbd"), *small, f"--port={port}", "--bind-address=127.0.0.1", "--skip-name-resolve",
            f"--socket={os.path.join(scratch, 'mariadb.sock')}", f"--pid-file={os.path.join(scratch, 'mariadb.pid')}",
            "--skip-log-bin", f"--init-file={init}", f"--ssl-cert={os.path.join(certs, 'cert.pem')}",
