@@ -4,8 +4,8 @@ TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT pr
 dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
 nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2 and pproxy's SOCKS5; aiohttp's own
 server runs in clients.py beside its client), and compares the two transcripts. Then it serves a web
-app on Flask, aiohttp and Starlette with uvicorn (served_app.py) natively and from the sandbox to the same native clients and compares what they
-read. Everything stops by itself:
+app on Flask, aiohttp and Starlette with uvicorn (served_app.py), over HTTP and HTTPS, natively and
+from the sandbox to the same native clients, and compares what they read. Everything stops by itself:
 the servers are this process's children and threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR NATIVE_SITE_DIR   (scripts/real-clients.sh installs the libraries

@@ -47,7 +47,6 @@ before pysock's `_socket` is in place.
 
 import contextvars
 import sys
-import threading
 from importlib.machinery import PathFinder
 
 
@@ -164,23 +163,23 @@ def _pika_resolver_in_place(adapter):
     adapter.threading = _TimersInPlace(adapter.threading)
 
 
-class _TimerInPlace(threading.Timer):
-    """A Timer that, started, waits out its interval and calls its function in the caller's thread."""
-
-    def start(self):
-        self.run()
-
-
 class _TimersInPlace:
     """A module's `threading`, but for `Timer`, which runs in place."""
 
-    Timer = _TimerInPlace
+    def __init__(self, threading):
+        self._threading = threading
 
-    def __init__(self, module):
-        self._module = module
+        class Timer(threading.Timer):
+            """Started, it waits out its interval and calls its function in the caller's thread (no
+            thread ever runs, so `join` and `is_alive` have none to report on; pika calls neither)."""
+
+            def start(self):
+                self.run()
+
+        self.Timer = Timer
 
     def __getattr__(self, name):
-        return getattr(self._module, name)
+        return getattr(self._threading, name)
 
 
 def _replace(cls, *functions):
