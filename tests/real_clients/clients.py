@@ -9,6 +9,7 @@ import os
 import socket
 import ssl
 import sys
+import tempfile
 import time
 import warnings
 
@@ -887,10 +888,15 @@ def s3_round():
     s3.create_bucket(Bucket="pysock")
     s3.put_object(Bucket="pysock", Key="small.txt", Body=b"hello from boto3")
     data = bytes(range(256)) * 45_000  # 11.5 MB: three parts of a multipart upload
-    chunks = boto3.s3.transfer.TransferConfig(multipart_threshold=5 << 20, multipart_chunksize=5 << 20, use_threads=False)
+    # As users leave it: use_threads, so s3transfer's thread pools (in place in the sandbox).
+    chunks = boto3.s3.transfer.TransferConfig(multipart_threshold=5 << 20, multipart_chunksize=5 << 20)
     s3.upload_fileobj(io.BytesIO(data), "pysock", "big.bin", Config=chunks)
     got = io.BytesIO()
     s3.download_fileobj("pysock", "big.bin", got, Config=chunks)
+    with tempfile.TemporaryDirectory() as folder:  # by file name: s3transfer writes the parts in its I/O pool
+        path = os.path.join(folder, "big.bin")
+        s3.download_file("pysock", "big.bin", path, Config=chunks)
+        s3.upload_file(path, "pysock", "copy.bin", Config=chunks)
     listing = s3.list_objects_v2(Bucket="pysock")["Contents"]
     try:
         s3.head_object(Bucket="pysock", Key="absent")

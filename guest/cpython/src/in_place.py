@@ -1,7 +1,7 @@
 """Work the stdlib hands to a thread, done in place, for an interpreter without threads.
 
 WASI CPython cannot start a thread. Three stdlib paths that networking code takes all the time depend on
-one, and so do Twisted, AnyIO and pika; each failed in the sandbox with RuntimeError("can't start new thread"):
+one, and so do Twisted, AnyIO, pika and boto3; each failed in the sandbox with RuntimeError("can't start new thread"):
 
 - asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
   `create_connection`, `create_server`, `create_datagram_endpoint`) and addresses
@@ -35,6 +35,10 @@ one, and so do Twisted, AnyIO and pika; each failed in the sandbox with RuntimeE
 - pika's connection workflow (`BlockingConnection`, `SelectConnection`) resolves the broker's name on
   a `threading.Timer`, a thread. Here that timer runs its function in place when started: the lookup
   runs, and its outcome reaches pika's I/O loop through `add_callback`, on a later turn, as natively.
+- boto3's S3 transfers (`upload_file`, `download_file`, their `fileobj` forms, `copy`) hand each part
+  to s3transfer's thread pools unless told `use_threads=False`. Here those pools are s3transfer's own
+  `NonThreadedExecutor`, which `use_threads=False` picks: each task runs when submitted, the parts
+  one after another.
 
 Everything else that needs a thread (an executor the program creates, `threading.Thread`) still fails
 as on any WASI CPython.
@@ -182,6 +186,13 @@ class _TimersInPlace:
         return getattr(self._threading, name)
 
 
+def _s3transfer_in_place(futures):
+    executor = getattr(futures, "BoundedExecutor", None)
+    if executor is None or not hasattr(futures, "NonThreadedExecutor"):
+        return  # an s3transfer made otherwise is left as it is
+    executor.EXECUTOR_CLS = futures.NonThreadedExecutor
+
+
 def _replace(cls, *functions):
     for new in functions:
         old = getattr(cls, new.__name__)
@@ -202,6 +213,7 @@ ADAPTED = {
     "twisted.python.threadpool": _twisted_pool_in_place,
     "anyio._backends._asyncio": _anyio_workers_in_place,
     "pika.adapters.utils.selector_ioloop_adapter": _pika_resolver_in_place,
+    "s3transfer.futures": _s3transfer_in_place,
 }
 
 
