@@ -4,6 +4,8 @@ download, a cookie the client sends back, a 404 and an error status; over HTTPS 
 with cert.pem and key.pem.
 - flask: Flask's development server (werkzeug's; a thread per request natively, one request after
   another in the sandbox);
+- waitress: the same Flask app on waitress, a WSGI server with a pool of worker threads natively (in
+  the sandbox its dispatcher serves each request in place; waitress has no TLS);
 - aiohttp: aiohttp's `web.run_app`, on asyncio;
 - starlette: a Starlette app on uvicorn, on asyncio.
 usage: served_app.py FRAMEWORK PORT [CERTS_DIR]"""
@@ -29,7 +31,7 @@ def echoed(body, agent):
     return {"items": len(body["items"]), "first": body["items"][0], "agent": agent.split("/")[0]}
 
 
-if framework == "flask":
+if framework in ("flask", "waitress"):
     from flask import Flask, abort, jsonify, request
 
     app = Flask(__name__)
@@ -57,7 +59,12 @@ if framework == "flask":
     def teapot():
         abort(418)
 
-    app.run("127.0.0.1", port, ssl_context=identity and server_context())
+    if framework == "flask":
+        app.run("127.0.0.1", port, ssl_context=identity and server_context())
+    else:
+        import waitress
+
+        waitress.serve(app, host="127.0.0.1", port=port, threads=4, _quiet=True)
 
 elif framework == "aiohttp":
     from aiohttp import web

@@ -1,7 +1,7 @@
 """Work the stdlib hands to a thread, done in place, for an interpreter without threads.
 
 WASI CPython cannot start a thread. Three stdlib paths that networking code takes all the time depend on
-one, and so do Twisted, AnyIO, pika and boto3; each failed in the sandbox with RuntimeError("can't start new thread"):
+one, and so do Twisted, AnyIO, pika, waitress and boto3; each failed in the sandbox with RuntimeError("can't start new thread"):
 
 - asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
   `create_connection`, `create_server`, `create_datagram_endpoint`) and addresses
@@ -35,6 +35,13 @@ one, and so do Twisted, AnyIO, pika and boto3; each failed in the sandbox with R
 - pika's connection workflow (`BlockingConnection`, `SelectConnection`) resolves the broker's name on
   a `threading.Timer`, a thread. Here that timer runs its function in place when started: the lookup
   runs, and its outcome reaches pika's I/O loop through `add_callback`, on a later turn, as natively.
+- waitress, the WSGI server, hands each request to a pool of threads it starts when it starts
+  serving. Here its dispatcher starts none, and the channel that read a request services it in
+  place once its read is done (the channel hands the task over while holding a lock the task takes):
+  requests are served one after another while the loop waits. When a client reads so slowly that
+  more than waitress's `outbuf_high_watermark` (16 MiB) of a response waits to be sent, a worker
+  waits for the loop to send some, which here can never happen: pysock stops the program and says
+  why.
 - boto3's S3 transfers (`upload_file`, `download_file`, their `fileobj` forms, `copy`) hand each part
   to s3transfer's thread pools unless told `use_threads=False`. Here those pools are s3transfer's own
   `NonThreadedExecutor`, which `use_threads=False` picks: each task runs when submitted, the parts
@@ -186,6 +193,51 @@ class _TimersInPlace:
         return getattr(self._threading, name)
 
 
+def _waitress_dispatcher_in_place(task):
+    dispatcher = getattr(task, "ThreadedTaskDispatcher", None)
+    if dispatcher is None:
+        return
+
+    def set_thread_count(self, count):
+        pass  # no worker to start or stop: the channel services what add_task queues
+
+    def add_task(self, task):
+        self.queue.append(task)
+
+    def shutdown(self, cancel_pending=True, timeout=5):
+        if cancel_pending:
+            while self.queue:
+                self.queue.popleft().cancel()
+        return True
+
+    _replace(dispatcher, set_thread_count, add_task, shutdown)
+    _WAITRESS_DISPATCHERS.append(dispatcher)
+
+
+_WAITRESS_DISPATCHERS = []
+
+
+def _waitress_channel_in_place(channel):
+    http_channel = getattr(channel, "HTTPChannel", None)
+    if http_channel is None:
+        return
+    read_only = _original(http_channel.received)
+
+    def received(self, data):
+        taken = read_only(self, data)
+        dispatcher = getattr(self.server, "task_dispatcher", None)
+        if isinstance(dispatcher, tuple(_WAITRESS_DISPATCHERS)):
+            while dispatcher.queue:  # a task may queue another: the next request it found waiting
+                task = dispatcher.queue.popleft()
+                try:
+                    task.service()
+                except BaseException:  # a worker logs every exception and goes on
+                    dispatcher.logger.exception("Exception when servicing %r", task)
+        return taken
+
+    _replace(http_channel, received)
+
+
 def _s3transfer_in_place(futures):
     executor = getattr(futures, "BoundedExecutor", None)
     if executor is None or not hasattr(futures, "NonThreadedExecutor"):
@@ -214,6 +266,8 @@ ADAPTED = {
     "anyio._backends._asyncio": _anyio_workers_in_place,
     "pika.adapters.utils.selector_ioloop_adapter": _pika_resolver_in_place,
     "s3transfer.futures": _s3transfer_in_place,
+    "waitress.task": _waitress_dispatcher_in_place,
+    "waitress.channel": _waitress_channel_in_place,
 }
 
 
