@@ -193,6 +193,10 @@ class _TimersInPlace:
         return getattr(self._threading, name)
 
 
+# waitress's dispatcher classes adapted to queue their tasks for the channel to service.
+_WAITRESS_DISPATCHERS = []
+
+
 def _waitress_dispatcher_in_place(task):
     dispatcher = getattr(task, "ThreadedTaskDispatcher", None)
     if dispatcher is None:
@@ -211,10 +215,8 @@ def _waitress_dispatcher_in_place(task):
         return True
 
     _replace(dispatcher, set_thread_count, add_task, shutdown)
-    _WAITRESS_DISPATCHERS.append(dispatcher)
-
-
-_WAITRESS_DISPATCHERS = []
+    if dispatcher not in _WAITRESS_DISPATCHERS:
+        _WAITRESS_DISPATCHERS.append(dispatcher)
 
 
 def _waitress_channel_in_place(channel):
@@ -231,7 +233,9 @@ def _waitress_channel_in_place(channel):
                 task = dispatcher.queue.popleft()
                 try:
                     task.service()
-                except BaseException:  # a worker logs every exception and goes on
+                except KeyboardInterrupt:  # natively the main thread's, which then stops serving
+                    raise
+                except BaseException:  # a worker logs every other exception and goes on
                     dispatcher.logger.exception("Exception when servicing %r", task)
         return taken
 
