@@ -224,7 +224,24 @@ impl<H: Host> Core<H> {
         };
         let key = u32::try_from(fd).expect("non-negative");
         let mask = self.pipe_end(fd).map_or(mask, |end| epoll_interest_of_pipe(end, mask));
-        self.host.epoll_ctl(ep, op, watched, key, mask).map_err(os)
+        self.host.epoll_ctl(ep, op, watched, key, mask).map_err(os)?;
+        let mut interest = self.epoll_interest.borrow_mut();
+        let watching = interest.entry(epfd.expect("an open epoll has a descriptor")).or_default();
+        match op {
+            EpollOp::Add | EpollOp::Modify => watching.insert(fd, mask),
+            EpollOp::Remove => watching.remove(&fd),
+        };
+        Ok(())
+    }
+
+    /// The sockets `epfd` watches for input whose TLS layer holds decrypted bytes: readable now,
+    /// though the kernel's epoll, which sees only their empty sockets, does not say so. OpenSSL
+    /// leaves a record it has not read in the kernel; rustls reads ahead, with the handshake too.
+    fn epoll_tls_ready(&self, epfd: i32) -> Vec<i32> {
+        let buffered = self.tls_buffered.borrow();
+        let interest = self.epoll_interest.borrow();
+        let watching = interest.get(&epfd).into_iter().flatten();
+        watching.filter(|(fd, mask)| **mask & POLLIN as u32 != 0 && buffered.contains(fd)).map(|(fd, _)| *fd).collect()
     }
 
     /// `epoll.poll(timeout, maxevents)`: one host wait, which keeps its own deadline.
@@ -250,11 +267,19 @@ impl<H: Host> Core<H> {
             m if m < 1 => return Err(value(&format!("maxevents must be greater than 0, got {m}"))),
             m => i32::try_from(m).unwrap_or(i32::MAX),
         };
+        let tls_ready = epfd.map(|epfd| self.epoll_tls_ready(epfd)).unwrap_or_default();
+        let limit = if tls_ready.is_empty() { limit } else { Some(Duration::ZERO) };
         let ready = through_signals(&self.host, limit, true, |left| self.host.epoll_wait(ep, max as u32, left)).map_err(call_error)?.unwrap_or_default();
-        Ok(ready
-            .into_iter()
-            .map(|(key, bits)| (key as i32, self.epoll_readiness_of(key as i32, bits)))
-            .collect())
+        let mut ready: Vec<(i32, u32)> =
+            ready.into_iter().map(|(key, bits)| (key as i32, self.epoll_readiness_of(key as i32, bits))).collect();
+        for fd in tls_ready {
+            match ready.iter().position(|(ready_fd, _)| *ready_fd == fd) {
+                Some(i) => ready[i].1 |= POLLIN as u32,
+                None if ready.len() < max as usize => ready.push((fd, POLLIN as u32)),
+                None => {}
+            }
+        }
+        Ok(ready)
     }
 
     /// [`Core::readiness_of`] for the events an epoll wait reports: the low six bits are poll's
@@ -373,6 +398,29 @@ mod tests {
         assert_eq!(epoll_interest_of_pipe(PipeEnd::Read, all), (POLLIN | POLLPRI) as u32 | EPOLLET);
         assert_eq!(epoll_interest_of_pipe(PipeEnd::Write, all), POLLOUT as u32 | EPOLLET);
         assert_eq!(core.epoll_readiness_of(w, (POLLOUT | POLLHUP | POLLIN) as u32 | EPOLLET), (POLLOUT | POLLERR) as u32 | EPOLLET);
+    }
+
+    /// A socket whose TLS layer holds decrypted bytes is ready for an epoll that watches it for
+    /// input, at once, beside what the kernel says; not for one that watches it for output only,
+    /// nor once it is unregistered or closed.
+    #[test]
+    fn epoll_reports_decrypted_bytes_the_kernel_cannot_see() {
+        let mut core = Core::new(FakeHost::default());
+        let ep = core.epoll_create(-1, 0).unwrap();
+        let reading = core.create(2, 1, 0, None).unwrap().fd;
+        let writing = core.create(2, 1, 0, None).unwrap().fd;
+        core.epoll_ctl(Some(ep), EpollOp::Add, reading, POLLIN as u32).unwrap();
+        core.epoll_ctl(Some(ep), EpollOp::Add, writing, POLLOUT as u32).unwrap();
+        core.tls_buffered.borrow_mut().extend([reading, writing]);
+        core.host.waits.borrow_mut().push_back((Duration::ZERO, false));
+        assert_eq!(core.epoll_poll(Some(ep), None, -1).unwrap(), vec![(reading, POLLIN as u32)]);
+        assert_eq!(core.host.wait_limits.borrow().last(), Some(&Some(Duration::ZERO)), "no wait while bytes are buffered");
+        core.epoll_ctl(Some(ep), EpollOp::Remove, reading, 0).unwrap();
+        core.host.waits.borrow_mut().push_back((Duration::ZERO, false));
+        assert_eq!(core.epoll_poll(Some(ep), Some(1.0), -1).unwrap(), vec![]);
+        core.epoll_ctl(Some(ep), EpollOp::Add, reading, POLLIN as u32).unwrap();
+        core.close_fd(reading).unwrap();
+        assert!(!core.epoll_interest.borrow()[&ep].contains_key(&reading), "a closed socket is no longer watched");
     }
 
     #[test]

@@ -368,6 +368,9 @@ pub struct Core<H: Host> {
     /// Descriptors of SSL sockets whose TLS layer holds decrypted bytes: readable for select and
     /// poll even when the kernel socket is empty (see `Core::note_tls_buffered`).
     pub tls_buffered: std::cell::RefCell<std::collections::BTreeSet<i32>>,
+    /// What each epoll instance (by its descriptor) watches each descriptor for, as registered:
+    /// for [`Self::tls_buffered`] sockets, which the kernel's epoll cannot see.
+    pub epoll_interest: std::cell::RefCell<std::collections::BTreeMap<i32, std::collections::BTreeMap<i32, u32>>>,
     /// How many sockets the core has made, each one inode ([`Identity`]).
     sockets_made: u64,
     /// How many pipes `os.pipe()` has made, each one inode for both ends.
@@ -696,7 +699,15 @@ pub fn to_python(a: &IpSocketAddress) -> Address {
 
 impl<H: Host> Core<H> {
     pub fn new(host: H) -> Self {
-        Core { host, fds: Vec::new(), default_timeout: None, tls_buffered: Default::default(), sockets_made: 0, pipes_made: 0 }
+        Core {
+            host,
+            fds: Vec::new(),
+            default_timeout: None,
+            tls_buffered: Default::default(),
+            epoll_interest: Default::default(),
+            sockets_made: 0,
+            pipes_made: 0,
+        }
     }
 
     fn insert(&mut self, s: H::Socket) -> Result<i32, Error> {
@@ -942,6 +953,11 @@ impl<H: Host> Core<H> {
         match usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).and_then(Option::take) {
             Some(_) => {
                 self.tls_buffered.borrow_mut().remove(&fd);
+                let mut interest = self.epoll_interest.borrow_mut();
+                interest.remove(&fd);
+                for watched in interest.values_mut() {
+                    watched.remove(&fd);
+                }
                 Ok(())
             }
             None => Err(ebadf()),

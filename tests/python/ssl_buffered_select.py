@@ -7,6 +7,7 @@ import select
 import socket
 import ssl
 import sys
+import time
 
 from tls_helpers import shake
 
@@ -32,10 +33,49 @@ print("select says readable:", r == [s])
 p = select.poll()
 p.register(s, select.POLLIN)
 print("poll says POLLIN:", p.poll(0) == [(s.fileno(), select.POLLIN)])
+ep = select.epoll()
+ep.register(s.fileno(), select.EPOLLIN)
+print("epoll says EPOLLIN:", ep.poll(0) == [(s.fileno(), select.EPOLLIN)])
 rest = s.recv(1000)
 print("rest:", len(rest), "pending now:", s.pending())
 r, _, _ = select.select([s], [], [], 0)
 print("select after draining:", r)
+print("epoll after draining:", ep.poll(0))
+
+# Application data that came with the client's last handshake flight, as an HTTPS client's request
+# does. OpenSSL reads one record at a time and leaves the request in the kernel socket, so natively
+# every readiness call says readable; pysock's TLS layer took it with the handshake, and must too
+# (tornado's HTTPS server waits for it with asyncio's epoll). Natively too these lines read True.
+c2 = socket.create_connection(listener.getsockname())
+s2, _ = listener.accept()
+c2.setblocking(False)
+s2.setblocking(False)
+c2 = cctx.wrap_socket(c2, server_hostname="localhost", do_handshake_on_connect=False)
+s2 = sctx.wrap_socket(s2, server_side=True, do_handshake_on_connect=False)
+
+
+def handshake_step(side):
+    try:
+        side.do_handshake()
+        return True
+    except ssl.SSLWantReadError:
+        return False
+
+
+for _ in range(50):  # the client finishes first, the server still waiting for its Finished
+    if handshake_step(c2):
+        break
+    handshake_step(s2)
+    select.select([c2], [], [], 1)
+c2.sendall(b"GET / HTTP/1.1\r\n\r\n")
+time.sleep(0.3)  # the Finished and the request both in the server's kernel socket, as one read takes them
+print("server's handshake done:", handshake_step(s2))
+ep2 = select.epoll()
+ep2.register(s2.fileno(), select.EPOLLIN)
+print("after the handshake, epoll says EPOLLIN:", ep2.poll(0) == [(s2.fileno(), select.EPOLLIN)])
+print("after the handshake, select says readable:", select.select([s2], [], [], 0)[0] == [s2])
+print("the request:", s2.recv(100))
+print("epoll once it is read:", ep2.poll(0))
 
 s.setblocking(True)
 s.settimeout(0.2)

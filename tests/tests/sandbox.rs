@@ -774,8 +774,9 @@ fn default_trust_follows_the_embedder() {
     assert_transcripts_equal("default_trust.py", &[std::ffi::OsStr::new("--system-ca")], &[]);
 }
 
-/// Decrypted TLS bytes buffered after a short read make the socket readable for select and poll
-/// (native CPython's do not, a known trap); SSL timeouts use CPython's wording.
+/// Decrypted TLS bytes buffered after a short read make the socket readable for select, poll and
+/// epoll (native CPython's do not, a known trap), and so do those that came with the last handshake
+/// flight (natively too: OpenSSL left them in the kernel); SSL timeouts use CPython's wording.
 #[test]
 fn buffered_tls_data_is_readable() {
     let certs = conformance_dir().join("certs");
@@ -784,7 +785,14 @@ fn buffered_tls_data_is_readable() {
     assert!(text.contains("short read: 10 pending: 90"), "{text}");
     assert!(text.contains("select says readable: True"), "{text}");
     assert!(text.contains("poll says POLLIN: True"), "{text}");
+    assert!(text.contains("epoll says EPOLLIN: True"), "{text}");
     assert!(text.contains("select after draining: []"), "{text}");
+    assert!(text.contains("epoll after draining: []"), "{text}");
+    // As natively: the request that came with the handshake is readable by every readiness call.
+    assert!(text.contains("after the handshake, epoll says EPOLLIN: True"), "{text}");
+    assert!(text.contains("after the handshake, select says readable: True"), "{text}");
+    assert!(text.contains("the request: b'GET / HTTP/1.1\\r\\n\\r\\n'"), "{text}");
+    assert!(text.contains("epoll once it is read: []"), "{text}");
     assert!(text.contains("timeout message: The read operation timed out"), "{text}");
 }
 
