@@ -7,7 +7,8 @@ with cert.pem and key.pem.
 - waitress: the same Flask app on waitress, a WSGI server with a pool of worker threads natively (in
   the sandbox its dispatcher serves each request in place; waitress has no TLS);
 - aiohttp: aiohttp's `web.run_app`, on asyncio;
-- starlette: a Starlette app on uvicorn, on asyncio.
+- starlette: a Starlette app on uvicorn, on asyncio;
+- tornado: a tornado.web app on tornado's own HTTP server, on asyncio.
 usage: served_app.py FRAMEWORK PORT [CERTS_DIR]"""
 import os
 import ssl
@@ -128,6 +129,43 @@ elif framework == "starlette":
                             Route("/visit", visit), Route("/teapot", teapot)])
     certfile, keyfile = identity or (None, None)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile)
+
+elif framework == "tornado":
+    import asyncio
+    import json
+
+    import tornado.web
+
+    class Hello(tornado.web.RequestHandler):
+        def get(self, name):
+            self.write(f"hello {name}")
+
+    class Echo(tornado.web.RequestHandler):
+        def post(self):
+            self.set_header("Content-Type", "application/json")
+            self.write(json.dumps(echoed(json.loads(self.request.body), self.request.headers.get("User-Agent", ""))))
+
+    class Big(tornado.web.RequestHandler):
+        def get(self):
+            self.write("b" * 3_000_000)
+
+    class Visit(tornado.web.RequestHandler):
+        def get(self):
+            count = visits(self.get_cookie("visits"))
+            self.set_cookie("visits", str(count))
+            self.write(f"visit {count}")
+
+    class Teapot(tornado.web.RequestHandler):
+        def get(self):
+            raise tornado.web.HTTPError(418)
+
+    async def serve():
+        app = tornado.web.Application([(r"/hello/(.*)", Hello), (r"/echo", Echo), (r"/big", Big), (r"/visit", Visit),
+                                       (r"/teapot", Teapot)])
+        app.listen(port, "127.0.0.1", ssl_options=identity and server_context())
+        await asyncio.Event().wait()
+
+    asyncio.run(serve())
 
 else:
     sys.exit(f"no such framework: {framework}")
