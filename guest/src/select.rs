@@ -240,8 +240,10 @@ impl<H: Host> Core<H> {
     fn epoll_tls_ready(&self, epfd: i32) -> Vec<i32> {
         let buffered = self.tls_buffered.borrow();
         let interest = self.epoll_interest.borrow();
-        let watching = interest.get(&epfd).into_iter().flatten();
-        watching.filter(|(fd, mask)| **mask & POLLIN as u32 != 0 && buffered.contains(fd)).map(|(fd, _)| *fd).collect()
+        let Some(watching) = interest.get(&epfd) else { return Vec::new() };
+        // Few sockets ever hold decrypted bytes, and an epoll may watch thousands: look up the few.
+        let wants_input = |fd: &&i32| watching.get(fd).is_some_and(|mask| mask & POLLIN as u32 != 0);
+        buffered.iter().filter(wants_input).copied().collect()
     }
 
     /// `epoll.poll(timeout, maxevents)`: one host wait, which keeps its own deadline.
