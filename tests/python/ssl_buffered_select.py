@@ -16,12 +16,19 @@ cctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
 sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 sctx.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
 listener = socket.create_server(("127.0.0.1", 0))
-c = socket.create_connection(listener.getsockname())
-s, _ = listener.accept()
-c.setblocking(False)
-s.setblocking(False)
-c = cctx.wrap_socket(c, server_hostname="localhost", do_handshake_on_connect=False)
-s = sctx.wrap_socket(s, server_side=True, do_handshake_on_connect=False)
+
+
+def tls_pair():
+    """A connected client and server, non-blocking, wrapped, their handshakes not begun."""
+    client = socket.create_connection(listener.getsockname())
+    server, _ = listener.accept()
+    client.setblocking(False)
+    server.setblocking(False)
+    client = cctx.wrap_socket(client, server_hostname="localhost", do_handshake_on_connect=False)
+    return client, sctx.wrap_socket(server, server_side=True, do_handshake_on_connect=False)
+
+
+c, s = tls_pair()
 shake(c, s)
 
 c.sendall(b"x" * 100)
@@ -46,12 +53,7 @@ print("epoll after draining:", ep.poll(0))
 # does. OpenSSL reads one record at a time and leaves the request in the kernel socket, so natively
 # every readiness call says readable; pysock's TLS layer took it with the handshake, and must too
 # (tornado's HTTPS server waits for it with asyncio's epoll). Natively too these lines read True.
-c2 = socket.create_connection(listener.getsockname())
-s2, _ = listener.accept()
-c2.setblocking(False)
-s2.setblocking(False)
-c2 = cctx.wrap_socket(c2, server_hostname="localhost", do_handshake_on_connect=False)
-s2 = sctx.wrap_socket(s2, server_side=True, do_handshake_on_connect=False)
+c2, s2 = tls_pair()
 
 
 def handshake_step(side):
