@@ -4,10 +4,10 @@ TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT pr
 dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
 nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2 and pproxy's SOCKS5; aiohttp's own
 server runs in clients.py beside its client), and compares the two transcripts. Then it serves a web
-app on Flask (its own server and waitress), aiohttp, Starlette with uvicorn and tornado (served_app.py), over
-HTTP and HTTPS, natively and from the sandbox to the same native clients, and compares what they read.
-Everything stops by itself:
-the servers are this process's children and threads, and every client call has a timeout.
+app on Flask (its own server and waitress), aiohttp, Starlette with uvicorn, tornado and http.server
+(served_app.py), over HTTP and HTTPS, natively and from the sandbox to the same native clients, and
+compares what they read. Everything stops by itself: the servers are this process's children and
+threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR NATIVE_SITE_DIR   (scripts/real-clients.sh installs the libraries
 and calls it; NATIVE_SITE_DIR holds what only the native servers use)
@@ -511,7 +511,7 @@ def served_transcript(framework, tls, command, env=None):
 
 def served_from_the_sandbox():
     """Each framework's app in the sandbox must answer native clients as it does natively."""
-    for framework in ("flask", "waitress", "aiohttp", "starlette", "tornado"):
+    for framework in ("flask", "waitress", "aiohttp", "starlette", "tornado", "stdlib"):
         for tls in (False, True) if framework != "waitress" else (False,):
             served = f"{framework} over {'HTTPS' if tls else 'HTTP'}"
             native = served_transcript(framework, tls, [sys.executable], env={**os.environ, "PYTHONPATH": site})

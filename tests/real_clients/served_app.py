@@ -8,7 +8,9 @@ with cert.pem and key.pem.
   the sandbox its dispatcher serves each request in place; waitress has no TLS);
 - aiohttp: aiohttp's `web.run_app`, on asyncio;
 - starlette: a Starlette app on uvicorn, on asyncio;
-- tornado: a tornado.web app on tornado's own HTTP server, on asyncio.
+- tornado: a tornado.web app on tornado's own HTTP server, on asyncio;
+- stdlib: http.server's ThreadingHTTPServer and a BaseHTTPRequestHandler, its listening socket
+  wrapped by SSLContext.wrap_socket for HTTPS, as the stdlib's documentation shows.
 usage: served_app.py FRAMEWORK PORT [CERTS_DIR]"""
 import os
 import ssl
@@ -166,6 +168,49 @@ elif framework == "tornado":
         await asyncio.Event().wait()
 
     asyncio.run(serve())
+
+elif framework == "stdlib":
+    import http.cookies
+    import http.server
+    import json
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def reply(self, status, body, kind="text/plain", headers=()):
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            for name, value in headers:
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            if self.path.startswith("/hello/"):
+                self.reply(200, f"hello {self.path[len('/hello/'):]}".encode())
+            elif self.path == "/big":
+                self.reply(200, b"b" * 3_000_000)
+            elif self.path == "/visit":
+                cookie = http.cookies.SimpleCookie(self.headers.get("Cookie", ""))
+                count = visits(cookie["visits"].value if "visits" in cookie else None)
+                self.reply(200, f"visit {count}".encode(), headers=[("Set-Cookie", f"visits={count}")])
+            elif self.path == "/teapot":
+                self.send_error(418)
+            else:
+                self.send_error(404)
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            self.reply(200, json.dumps(echoed(body, self.headers.get("User-Agent", ""))).encode(), "application/json")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    if identity:
+        server.socket = server_context().wrap_socket(server.socket, server_side=True)
+    server.serve_forever()
 
 else:
     sys.exit(f"no such framework: {framework}")
