@@ -1,7 +1,8 @@
 """Work the stdlib hands to a thread, done in place, for an interpreter without threads.
 
 WASI CPython cannot start a thread. Three stdlib paths that networking code takes all the time depend on
-one, and so do Twisted, AnyIO, pika, waitress and boto3; each failed in the sandbox with RuntimeError("can't start new thread"):
+one, and so do Twisted, AnyIO, pika, waitress, boto3 and trio; each failed in the sandbox with
+RuntimeError("can't start new thread"):
 
 - asyncio resolves host names (`loop.getaddrinfo`, and through it `open_connection("example.com", ...)`,
   `create_connection`, `create_server`, `create_datagram_endpoint`) and addresses
@@ -46,6 +47,13 @@ one, and so do Twisted, AnyIO, pika, waitress and boto3; each failed in the sand
   to s3transfer's thread pools unless told `use_threads=False`. Here those pools are s3transfer's own
   `NonThreadedExecutor`, which `use_threads=False` picks: each task runs when submitted, the parts
   one after another.
+
+- trio's worker threads (`trio.to_thread.run_sync`, through which trio looks up names, and AnyIO's
+  trio backend its workers) come from trio's thread cache, which starts a thread per idle worker.
+  Here the cache runs each function in place, in a fresh context as a worker would, and delivers
+  its outcome, which reaches the waiting task through trio's `run_sync_soon` on a later turn, as
+  natively. `trio.from_thread` from such a function raises RuntimeError, as on trio's own thread.
+  Two more mends let trio import at all (below, by `_TRIO_KQUEUE_NAMES` and `WITHOUT_CTYPES`).
 
 Everything else that needs a thread (an executor the program creates, `threading.Thread`) still fails
 as on any WASI CPython.
@@ -249,6 +257,82 @@ def _s3transfer_in_place(futures):
     executor.EXECUTOR_CLS = futures.NonThreadedExecutor
 
 
+def _trio_workers_in_place(thread_cache):
+    cache = getattr(thread_cache, "ThreadCache", None)
+    if cache is None or not hasattr(thread_cache, "outcome"):
+        return  # a trio whose workers are made otherwise is left to fail as it would
+
+    def start_thread_soon(self, fn, deliver, name=None):
+        # As a worker's `_handle_job`: a fresh context (trio's workers get one), then the outcome
+        # delivered; `deliver` hands it to the trio loop through `run_sync_soon`.
+        result = contextvars.Context().run(thread_cache.outcome.capture, fn)
+        try:
+            deliver(result)
+        except BaseException as e:  # a worker prints what `deliver` raised and goes on
+            print("Exception while delivering result of thread", file=sys.stderr)
+            thread_cache.traceback.print_exception(type(e), e, e.__traceback__)
+
+    _replace(cache, start_thread_soon)
+
+
+# trio's `_core` imports its kqueue functions from `_run` on every platform but Linux, Windows and
+# Android, while `_run` defines them only where `select` has no epoll. WASI CPython is such a platform
+# ("wasi"), and pysock's `select` has epoll, so `import trio` failed. The names are held in `_run`
+# while `_core` is imported and taken out of both after, leaving trio as it is on Linux.
+_TRIO_KQUEUE_NAMES = ("current_kqueue", "monitor_kevent", "wait_kevent")
+
+
+def _trio_kqueue_names_held(run):
+    if getattr(getattr(run, "TheIOManager", None), "__name__", None) == "EpollIOManager":
+        for name in _TRIO_KQUEUE_NAMES:
+            if not hasattr(run, name):
+                setattr(run, name, _trio_kqueue_names_held)
+
+
+def _trio_kqueue_names_dropped(core):
+    run = getattr(core, "_run", None)
+    for module in (core, run):
+        for name in _TRIO_KQUEUE_NAMES:
+            if getattr(module, name, None) is _trio_kqueue_names_held:
+                delattr(module, name)
+
+
+class _NoForeignLibraries(type(sys)):
+    """`ctypes`, as seen while a module in WITHOUT_CTYPES is imported: no library can be loaded.
+
+    WASI CPython has no `_ctypes`, so `import ctypes` fails. trio imports it only to name its worker
+    threads through libpthread, and gives up naming them when the library cannot be loaded, as it
+    does on platforms without one. Only the listed modules see this stand-in, and only while they
+    are imported: everyone else's `import ctypes` still fails as on any WASI CPython."""
+
+    def __init__(self):
+        super().__init__("ctypes", self.__doc__)
+        self.util = type(sys)("ctypes.util")
+        self.util.find_library = lambda name: None
+
+    @staticmethod
+    def CDLL(name, *args, **kwargs):
+        # The OSError dlopen's failure gives natively, with its message.
+        raise OSError(f"{name}: cannot open shared object file: No such file or directory")
+
+
+def _imported_without_ctypes(run, module):
+    try:
+        import ctypes  # noqa: F401 (an interpreter with ctypes needs no stand-in)
+    except ImportError:
+        pass
+    else:
+        return run(module)
+    stand_in = _NoForeignLibraries()
+    sys.modules["ctypes"], sys.modules["ctypes.util"] = stand_in, stand_in.util
+    try:
+        return run(module)
+    finally:
+        for name, held in (("ctypes", stand_in), ("ctypes.util", stand_in.util)):
+            if sys.modules.get(name) is held:
+                del sys.modules[name]
+
+
 def _replace(cls, *functions):
     for new in functions:
         old = getattr(cls, new.__name__)
@@ -272,7 +356,13 @@ ADAPTED = {
     "s3transfer.futures": _s3transfer_in_place,
     "waitress.task": _waitress_dispatcher_in_place,
     "waitress.channel": _waitress_channel_in_place,
+    "trio._core": _trio_kqueue_names_dropped,
+    "trio._core._run": _trio_kqueue_names_held,
+    "trio._core._thread_cache": _trio_workers_in_place,
 }
+
+# Modules imported with `_NoForeignLibraries` as their `ctypes`.
+WITHOUT_CTYPES = {"trio._core._thread_cache"}
 
 
 def install():
@@ -297,7 +387,10 @@ class _Finder:
             run = spec.loader.exec_module
 
             def exec_module(module):
-                run(module)
+                if name in WITHOUT_CTYPES:
+                    _imported_without_ctypes(run, module)
+                else:
+                    run(module)
                 adapt(module)
 
             spec.loader.exec_module = exec_module
