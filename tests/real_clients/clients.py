@@ -19,8 +19,9 @@ warnings.simplefilter("ignore")  # urllib3's InsecureRequestWarning, the same on
 
 
 def outcome(label, f):
-    """Prints what `f()` returned, or the exception and every exception it was raised from: class,
-    and for a certificate failure its verify code (messages carry library versions and addresses)."""
+    """Prints what `f()` returned, or the exception and every exception it was raised from (through
+    the first of a group): class, and for a certificate failure its verify code (messages carry
+    library versions and addresses)."""
     try:
         print(f"{label}: {f()}")
     except Exception as e:
@@ -29,7 +30,8 @@ def outcome(label, f):
             seen.add(id(e))
             code = getattr(e, "verify_code", None)
             chain.append(type(e).__name__ + (f"({code})" if code else ""))
-            e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None)
+            e = (e.__cause__ or e.__context__ or (e.exceptions[0] if isinstance(e, BaseExceptionGroup) else None)
+                 or (e.args[0] if e.args and isinstance(e.args[0], BaseException) else None))
             e = e if isinstance(e, BaseException) else getattr(e, "reason", None)
         print(f"{label}: raised {' <- '.join(chain)}")
 
@@ -1120,6 +1122,99 @@ outcome("pika TLS", lambda: pika_round(servers["amqps"], ssl_options=pika.SSLOpt
 outcome("pika TLS wrong CA", lambda: pika_round(servers["amqps"], ssl_options=pika.SSLOptions(
     ssl.create_default_context(cafile=other_ca), "localhost")))
 outcome("pika bad password", lambda: pika_round(servers["amqp"], password="wrong"))
+
+# trio: its own run loop on epoll (trio takes sys.platform "wasi" for a BSD, which pysock's adapters
+# mend), its socket wrappers, SSLStream over ssl's memory BIOs, worker threads (to_thread, and
+# through it every name lookup), and httpx on trio through AnyIO's trio backend.
+import functools  # noqa: E402
+import hashlib  # noqa: E402
+
+import trio  # noqa: E402
+
+
+async def trio_https_get(context):
+    stream = await trio.open_tcp_stream("localhost", servers["https"])
+    async with trio.SSLStream(stream, context, server_hostname="localhost", https_compatible=True) as tls:
+        await tls.send_all(b"GET /hello HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        reply = b""
+        while chunk := await tls.receive_some(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0].decode(), body.decode()
+
+
+async def trio_echo_in_this_program():
+    async def echo(stream):
+        async with stream:
+            async for chunk in stream:
+                await stream.send_all(chunk)
+
+    sent = os.urandom(1_000_000)
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(functools.partial(trio.serve_tcp, echo, 0, host="127.0.0.1"))
+        port = listeners[0].socket.getsockname()[1]
+        async with await trio.open_tcp_stream("127.0.0.1", port) as client:
+            async def send():
+                await client.send_all(sent)
+                await client.send_eof()
+
+            nursery.start_soon(send)
+            got = bytearray()
+            async for chunk in client:
+                got += chunk
+        nursery.cancel_scope.cancel()
+    return len(got), hashlib.sha256(got).digest() == hashlib.sha256(sent).digest()
+
+
+async def trio_datagrams():
+    with trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as a, \
+            trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as b:
+        await a.bind(("127.0.0.1", 0))
+        await b.bind(("127.0.0.1", 0))
+        await b.sendto(b"over UDP", a.getsockname())
+        data, sender = await a.recvfrom(100)
+        return data, sender == b.getsockname()
+
+
+async def trio_timeout():
+    async with await trio.open_tcp_stream("127.0.0.1", servers["https"]) as stream:
+        with trio.move_on_after(0.3) as scope:
+            await stream.receive_some(100)  # the server waits for a TLS hello that never comes
+        return scope.cancelled_caught
+
+
+async def trio_workers():
+    total = await trio.to_thread.run_sync(sum, range(10))
+    try:
+        await trio.to_thread.run_sync(int, "x")
+    except ValueError as e:
+        return total, f"ValueError: {e}"
+
+
+async def httpx_on_trio(**kw):
+    async with httpx.AsyncClient(timeout=5, **kw) as client:
+        replies = []
+
+        async def get():
+            replies.append((await client.get(https)).status_code)
+
+        async with trio.open_nursery() as nursery:
+            for _ in range(3):
+                nursery.start_soon(get)
+        echoed = await client.post(https, json={"on": "trio"})
+        return replies, echoed.json()
+
+
+outcome("trio HTTPS verified", lambda: trio.run(trio_https_get, trusting))
+outcome("trio HTTPS wrong CA", lambda: trio.run(trio_https_get, ssl.create_default_context(cafile=other_ca)))
+outcome("trio echo in this program", lambda: trio.run(trio_echo_in_this_program))
+outcome("trio UDP", lambda: trio.run(trio_datagrams))
+outcome("trio timeout", lambda: trio.run(trio_timeout))
+outcome("trio worker threads", lambda: trio.run(trio_workers))
+outcome("trio refused", lambda: trio.run(trio.open_tcp_stream, "127.0.0.1", servers["closed"]))
+outcome("httpx on trio verified", lambda: trio.run(functools.partial(httpx_on_trio, verify=trusting)))
+outcome("httpx on trio wrong CA", lambda: trio.run(functools.partial(
+    httpx_on_trio, verify=ssl.create_default_context(cafile=other_ca))))
 
 # Twisted, with its default reactor (epoll under Linux, poll in the sandbox, whose sys.platform is
 # "wasi"): a twisted.web server and its Agent in one program, and its XML-RPC client against the
