@@ -65,6 +65,7 @@ before pysock's `_socket` is in place.
 """
 
 import contextvars
+import operator
 import sys
 from importlib.machinery import PathFinder
 
@@ -298,17 +299,38 @@ def _trio_kqueue_names_dropped(core):
 
 
 class _NoForeignLibraries(type(sys)):
-    """`ctypes`, as seen while a module in WITHOUT_CTYPES is imported: no library can be loaded.
+    """`ctypes`, as seen by the modules in WITHOUT_CTYPES: no library can be loaded, and `c_long`.
 
     WASI CPython has no `_ctypes`, so `import ctypes` fails. trio imports it only to name its worker
     threads through libpthread, and gives up naming them when the library cannot be loaded, as it
-    does on platforms without one. Only the listed modules see this stand-in, and only while they
-    are imported: everyone else's `import ctypes` still fails as on any WASI CPython."""
+    does on platforms without one. ldap3 imports it only to wrap an integer as a C `long`, for an
+    Active Directory control. Only the listed modules see this stand-in (it is theirs while they are
+    imported, and stays their global): everyone else's `import ctypes` still fails as on any WASI
+    CPython."""
 
     def __init__(self):
         super().__init__("ctypes", self.__doc__)
         self.util = type(sys)("ctypes.util")
         self.util.find_library = lambda name: None
+
+    class c_long:
+        """An integer as Linux's C `long` holds it on x86-64 and arm64 (64 bits, signed), not as
+        wasm32's (32 bits): what the same program computes natively."""
+
+        def __init__(self, value=0):
+            self.value = value
+
+        @property
+        def value(self):
+            return self._value
+
+        @value.setter
+        def value(self, value):
+            value = operator.index(value)  # TypeError for a float, as ctypes raises
+            self._value = (value + 2**63) % 2**64 - 2**63
+
+        def __repr__(self):
+            return f"c_long({self._value})"
 
     @staticmethod
     def CDLL(name, *args, **kwargs):
@@ -356,13 +378,14 @@ ADAPTED = {
     "s3transfer.futures": _s3transfer_in_place,
     "waitress.task": _waitress_dispatcher_in_place,
     "waitress.channel": _waitress_channel_in_place,
-    "trio._core": _trio_kqueue_names_dropped,
+    # `_run` before `_core`: an `install()` after trio's import holds the names, then drops them.
     "trio._core._run": _trio_kqueue_names_held,
+    "trio._core": _trio_kqueue_names_dropped,
     "trio._core._thread_cache": _trio_workers_in_place,
 }
 
 # Modules imported with `_NoForeignLibraries` as their `ctypes`.
-WITHOUT_CTYPES = {"trio._core._thread_cache"}
+WITHOUT_CTYPES = {"trio._core._thread_cache", "ldap3.protocol.microsoft"}
 
 
 def install():
@@ -375,12 +398,13 @@ def install():
 
 
 class _Finder:
-    """Finds the modules in ADAPTED as the path finder does, and adapts each once it has run."""
+    """Finds the modules in ADAPTED and WITHOUT_CTYPES as the path finder does, and runs each as
+    they say."""
 
     @staticmethod
     def find_spec(name, path=None, target=None):
         adapt = ADAPTED.get(name)
-        if adapt is None:
+        if adapt is None and name not in WITHOUT_CTYPES:
             return None
         spec = PathFinder.find_spec(name, path, target)
         if spec is not None and spec.loader is not None:
@@ -391,7 +415,8 @@ class _Finder:
                     _imported_without_ctypes(run, module)
                 else:
                     run(module)
-                adapt(module)
+                if adapt is not None:
+                    adapt(module)
 
             spec.loader.exec_module = exec_module
         return spec
