@@ -1216,6 +1216,52 @@ outcome("httpx on trio verified", lambda: trio.run(functools.partial(httpx_on_tr
 outcome("httpx on trio wrong CA", lambda: trio.run(functools.partial(
     httpx_on_trio, verify=ssl.create_default_context(cafile=other_ca))))
 
+import ldap3  # noqa: E402  (ldap3: LDAP in Python alone, its own BER codec, blocking sockets with timeouts)
+from ldap3.protocol.microsoft import dir_sync_control  # noqa: E402
+
+ldap_base = "dc=pysock,dc=test"
+
+
+def ldap_round(port, password="pysock", cafile=ca, auto_bind=ldap3.AUTO_BIND_NO_TLS, **kw):
+    """Binds as the directory's root, adds a unit and 60 people (one with a 200 KB photo), searches
+    them by pages and by filter, modifies one, and deletes them all, the unit last."""
+    tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=cafile)
+    server = ldap3.Server("localhost", port=port, tls=tls, get_info=ldap3.NONE, connect_timeout=5, **kw)
+    conn = ldap3.Connection(server, f"cn=admin,{ldap_base}", password, receive_timeout=5, auto_bind=auto_bind)
+    with conn:
+        conn.add(ldap_base, ["dcObject", "organization"], {"o": "pysock", "dc": "pysock"})  # once; then it exists
+        unit = f"ou=people-{os.getpid()},{ldap_base}"
+        added = [conn.add(unit, ["organizationalUnit"], {"ou": f"people-{os.getpid()}"})]
+        photo = bytes(range(256)) * 800
+        for i in range(60):
+            attributes = {"cn": f"Person {i}", "sn": f"Number {i}", "mail": f"p{i}@pysock.test"}
+            if i == 7:
+                attributes["jpegPhoto"] = photo
+            added.append(conn.add(f"cn=Person {i},{unit}", ["inetOrgPerson"], attributes))
+        pages = list(conn.extend.standard.paged_search(unit, "(objectClass=inetOrgPerson)", attributes=["cn"],
+                                                       paged_size=25, generator=False))
+        conn.search(unit, "(&(objectClass=inetOrgPerson)(cn=Person 7))", attributes=["mail", "jpegPhoto"])
+        found = conn.entries[0]
+        conn.modify(f"cn=Person 7,{unit}", {"mail": [(ldap3.MODIFY_REPLACE, ["seven@pysock.test"])]})
+        conn.search(unit, "(mail=seven@pysock.test)", attributes=["cn"])
+        modified = [str(e.cn) for e in conn.entries]
+        deleted = [conn.delete(f"cn=Person {i},{unit}") for i in range(60)] + [conn.delete(unit)]
+        return (all(added), len(pages), str(found.mail), found.jpegPhoto.value == photo, modified, all(deleted),
+                conn.server.ssl or conn.tls_started)
+
+
+def ldap_start_tls(**kw):
+    return ldap_round(servers["ldap"], auto_bind=ldap3.AUTO_BIND_TLS_BEFORE_BIND, **kw)
+
+
+outcome("ldap3 plain", lambda: ldap_round(servers["ldap"]))
+outcome("ldap3 StartTLS verified", ldap_start_tls)
+outcome("ldap3 LDAPS verified", lambda: ldap_round(servers["ldaps"], use_ssl=True))
+outcome("ldap3 LDAPS wrong CA", lambda: ldap_round(servers["ldaps"], use_ssl=True, cafile=other_ca))
+outcome("ldap3 StartTLS wrong CA", lambda: ldap_start_tls(cafile=other_ca))
+outcome("ldap3 bad password", lambda: ldap_round(servers["ldap"], password="wrong"))
+outcome("ldap3 DirSync control (a C long)", lambda: dir_sync_control(True, False, True, False, True, 1000, None))
+
 # Twisted, with its default reactor (epoll under Linux, poll in the sandbox, whose sys.platform is
 # "wasi"): a twisted.web server and its Agent in one program, and its XML-RPC client against the
 # native server. The reactor wakes itself through os.pipe, makes every descriptor non-blocking and

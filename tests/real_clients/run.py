@@ -2,7 +2,8 @@
 servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
 TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
 dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
-nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2 and pproxy's SOCKS5; aiohttp's own
+nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2, pproxy's SOCKS5 and OpenLDAP's
+slapd; aiohttp's own
 server runs in clients.py beside its client), and compares the two transcripts. Then it serves a web
 app on Flask (its own server and waitress), aiohttp, Starlette with uvicorn, tornado and http.server
 (served_app.py), over HTTP and HTTPS, natively and from the sandbox to the same native clients, and
@@ -290,6 +291,32 @@ def memcached_server():
     return port
 
 
+def ldap_servers(scratch):
+    """OpenLDAP's slapd, in the foreground, holding dc=pysock,dc=test for its root user: LDAP (with
+    StartTLS) and LDAPS on two ports, with the test certificate."""
+    plain, tls, config = free_port(), free_port(), os.path.join(scratch, "slapd.conf")
+    os.makedirs(os.path.join(scratch, "ldap"))
+    schema = "".join(f"include /etc/ldap/schema/{name}.schema\n" for name in ("core", "cosine", "inetorgperson"))
+    with open(config, "w") as f:
+        f.write(f"""{schema}modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {scratch}/slapd.pid
+TLSCACertificateFile {certs}/ca.pem
+TLSCertificateFile {certs}/cert.pem
+TLSCertificateKeyFile {certs}/key.pem
+database mdb
+maxsize 16777216
+suffix "dc=pysock,dc=test"
+rootdn "cn=admin,dc=pysock,dc=test"
+rootpw pysock
+directory {scratch}/ldap
+""")
+    start([program("slapd"), "-d", "0", "-f", config, "-h", f"ldap://127.0.0.1:{plain}/ ldaps://127.0.0.1:{tls}/"])
+    wait_for(plain, "slapd")
+    wait_for(tls, "slapd (LDAPS)")
+    return plain, tls
+
+
 def ftp_server(scratch):
     """pyftpdlib (native: it has no wheel for the sandbox, and is only the server here) serving one
     user's folder, with a file in it."""
@@ -543,6 +570,7 @@ def main():
         servers["mariadb"], servers["s3"] = mariadb_server(scratch), s3_server()
         servers["nats"], servers["nats_tls"] = nats_servers()
         servers["http2"], servers["socks"] = http2_server(), socks_server()
+        servers["ldap"], servers["ldaps"] = ldap_servers(scratch)
         servers.update(mail_server(scratch))
         for name, port in amqp.items():
             wait_for(port, f"RabbitMQ ({name})", 120)
