@@ -15,7 +15,7 @@
 # endpoints and file responses on AnyIO's worker threads) to httpx and websockets in one program, and
 # hypercorn serving HTTP/2 over TLS to httpx in one program. The
 # transcript must equal native CPython's. Then the other way round: a web app on Flask's development server
-# and on waitress, on aiohttp, on Starlette with uvicorn, on tornado and on http.server, over HTTP and HTTPS, in the sandbox, to native clients
+# and on waitress, on aiohttp, on Starlette with uvicorn and with hypercorn on trio, on tornado and on http.server, over HTTP and HTTPS, in the sandbox, to native clients
 # (16 at once), must answer as the same app does natively. Installs what is missing (Debian packages as root, the
 # libraries into build/real-clients/site), then runs tests/real_clients/run.py. About a minute.
 set -euo pipefail

@@ -1,14 +1,13 @@
-"""Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real
-servers started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and
-TLS, PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
-dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto),
-nats-server plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2, pproxy's SOCKS5 and OpenLDAP's
-slapd; aiohttp's own
-server runs in clients.py beside its client), and compares the two transcripts. Then it serves a web
-app on Flask (its own server and waitress), aiohttp, Starlette with uvicorn, tornado and http.server
-(served_app.py), over HTTP and HTTPS, natively and from the sandbox to the same native clients, and
-compares what they read. Everything stops by itself: the servers are this process's children and
-threads, and every client call has a timeout.
+"""Runs tests/real_clients/clients.py under native python3 and inside `pysock python`, against real servers
+started here on loopback (an HTTPS server on 127.0.0.1 and 127.0.0.2, redis-server plain and TLS,
+PostgreSQL, a websockets server, an SMTP server with STARTTLS, a CONNECT proxy plain and over TLS,
+dnsmasq, mosquitto, memcached, an FTP server, MariaDB plain and TLS, an S3 server (moto), nats-server
+plain and TLS, Dovecot's IMAP and POP3, hypercorn's HTTP/2, pproxy's SOCKS5 and OpenLDAP's slapd;
+aiohttp's own server runs in clients.py beside its client), and compares the two transcripts. Then it
+serves a web app on Flask (its own server and waitress), aiohttp, Starlette with uvicorn and with
+hypercorn on trio, tornado and http.server (served_app.py), over HTTP and HTTPS, natively and from the
+sandbox to the same native clients, and compares what they read. Everything stops by itself: the servers
+are this process's children and threads, and every client call has a timeout.
 
 usage: run.py PYSOCK SITE_DIR CERTS_DIR NATIVE_SITE_DIR   (scripts/real-clients.sh installs the libraries
 and calls it; NATIVE_SITE_DIR holds what only the native servers use)
@@ -538,7 +537,7 @@ def served_transcript(framework, tls, command, env=None):
 
 def served_from_the_sandbox():
     """Each framework's app in the sandbox must answer native clients as it does natively."""
-    for framework in ("flask", "waitress", "aiohttp", "starlette", "tornado", "stdlib"):
+    for framework in ("flask", "waitress", "aiohttp", "starlette", "hypercorn-trio", "tornado", "stdlib"):
         for tls in (False, True) if framework != "waitress" else (False,):
             served = f"{framework} over {'HTTPS' if tls else 'HTTP'}"
             native = served_transcript(framework, tls, [sys.executable], env={**os.environ, "PYTHONPATH": site})

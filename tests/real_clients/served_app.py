@@ -1,4 +1,4 @@
-"""One web app, written for three frameworks, that tests/real_clients/run.py serves natively and from
+"""One web app, written for six frameworks, that tests/real_clients/run.py serves natively and from
 the sandbox to the same native clients: a route with a parameter, a 1 MB JSON upload, a 3 MB
 download, a cookie the client sends back, a 404 and an error status; over HTTPS when given a folder
 with cert.pem and key.pem.
@@ -8,6 +8,7 @@ with cert.pem and key.pem.
   the sandbox its dispatcher serves each request in place; waitress has no TLS);
 - aiohttp: aiohttp's `web.run_app`, on asyncio;
 - starlette: a Starlette app on uvicorn, on asyncio;
+- hypercorn-trio: the same Starlette app on hypercorn, on trio (Starlette on AnyIO's trio backend);
 - tornado: a tornado.web app on tornado's own HTTP server, on asyncio;
 - stdlib: http.server's ThreadingHTTPServer and a BaseHTTPRequestHandler, its listening socket
   wrapped by SSLContext.wrap_socket for HTTPS, as the stdlib's documentation shows.
@@ -101,8 +102,7 @@ elif framework == "aiohttp":
     app.add_routes(routes)
     web.run_app(app, host="127.0.0.1", port=port, print=None, ssl_context=identity and server_context())
 
-elif framework == "starlette":
-    import uvicorn
+elif framework in ("starlette", "hypercorn-trio"):
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.requests import Request
@@ -130,7 +130,18 @@ elif framework == "starlette":
     app = Starlette(routes=[Route("/hello/{name}", hello), Route("/echo", echo, methods=["POST"]), Route("/big", big),
                             Route("/visit", visit), Route("/teapot", teapot)])
     certfile, keyfile = identity or (None, None)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile)
+    if framework == "starlette":
+        import uvicorn
+
+        uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile)
+    else:
+        import hypercorn.config
+        import hypercorn.trio
+        import trio
+
+        config = hypercorn.config.Config()
+        config.bind, config.certfile, config.keyfile, config.loglevel = [f"127.0.0.1:{port}"], certfile, keyfile, "WARNING"
+        trio.run(hypercorn.trio.serve, app, config)
 
 elif framework == "tornado":
     import asyncio
