@@ -145,8 +145,9 @@ pub enum Sockopt {
 }
 
 /// A socket option whose value is bytes the kernel writes or reads as they stand: `struct tcp_info`,
-/// the congestion control algorithm's name, IP_MULTICAST_IF's address, and IPv6's integer options
-/// beyond v6only and unicast hops, whose null or short values the kernel reads option by option.
+/// the congestion control algorithm's name, IP_MULTICAST_IF's address, IPv6's integer options
+/// beyond v6only and unicast hops, whose null or short values the kernel reads option by option,
+/// and SO_BINDTODEVICE's interface name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ByteOption {
     TcpInfo,
@@ -157,6 +158,7 @@ pub enum ByteOption {
     Ipv6MulticastLoop,
     Ipv6MulticastIf,
     Ipv6Dontfrag,
+    BindToDevice,
 }
 
 /// A value for [`Host::set_option_bytes`]: bytes, or a null pointer said to be this long, which the

@@ -537,8 +537,8 @@ fn typed_option(family: i32, level: i32, name: i32) -> Result<Sockopt, Error> {
     })
 }
 
-/// The byte options: TCP_INFO, TCP_CONGESTION, IP_MULTICAST_IF, and the IPv6 integers the kernel
-/// reads itself.
+/// The byte options: TCP_INFO, TCP_CONGESTION, IP_MULTICAST_IF, the IPv6 integers the kernel reads
+/// itself, and SO_BINDTODEVICE.
 fn byte_option(level: i32, name: i32) -> Option<ByteOption> {
     use ByteOption::*;
     Some(match (level, name) {
@@ -550,6 +550,7 @@ fn byte_option(level: i32, name: i32) -> Option<ByteOption> {
         (IPPROTO_IPV6, 19) => Ipv6MulticastLoop,
         (IPPROTO_IPV6, 17) => Ipv6MulticastIf,
         (IPPROTO_IPV6, 62) => Ipv6Dontfrag,
+        (SOL_SOCKET, 25) => BindToDevice,
         _ => return None,
     })
 }

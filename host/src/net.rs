@@ -733,6 +733,7 @@ fn byte_option_level_name(opt: ByteOption) -> (i32, i32) {
         ByteOption::Ipv6MulticastLoop => (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP),
         ByteOption::Ipv6MulticastIf => (libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF),
         ByteOption::Ipv6Dontfrag => (libc::IPPROTO_IPV6, libc::IPV6_DONTFRAG),
+        ByteOption::BindToDevice => (libc::SOL_SOCKET, libc::SO_BINDTODEVICE),
     }
 }
 
@@ -745,7 +746,8 @@ const MOST_OPTION_BYTES: u32 = 1024;
 /// firewall (SO_MARK), or bind to addresses that are not the host's (IP_TRANSPARENT). So SO_PRIORITY
 /// above 6, any SO_MARK, a non-zero IP_TRANSPARENT and a congestion control algorithm outside
 /// `net.ipv4.tcp_allowed_congestion_control` are refused as the kernel refuses an unprivileged
-/// caller: EPERM, or ENOENT for an algorithm the kernel does not have.
+/// caller: EPERM, or ENOENT for an algorithm the kernel does not have. So is SO_BINDTODEVICE on a
+/// socket already bound to an interface (`set_option_bytes`), which needs CAP_NET_RAW.
 fn unprivileged_check(opt: Sockopt, value: i64) -> Result<(), Errno> {
     match opt {
         Sockopt::Priority if !(0..=6).contains(&value) => Err(Errno::Eperm),
@@ -776,6 +778,15 @@ fn check_congestion_name(value: &OptionBytes) -> Result<(), Errno> {
     } else {
         Err(Errno::Enoent)
     }
+}
+
+/// The interface an SO_BINDTODEVICE value names, read as sock_setbindtodevice reads it (at most 15
+/// bytes, up to a NUL); empty unbinds. A null pointer reads nothing here: the kernel refuses it
+/// (EFAULT) unless it is said to be empty, which unbinds too.
+fn device_name(value: &OptionBytes) -> &[u8] {
+    let OptionBytes::Bytes(bytes) = value else { return &[] };
+    let read = &bytes[..bytes.len().min(libc::IFNAMSIZ - 1)];
+    &read[..read.iter().position(|&b| b == 0).unwrap_or(read.len())]
 }
 
 fn events_to_poll(e: Events) -> i16 {
@@ -1203,6 +1214,19 @@ impl HostSocket for PysockCtxView<'_> {
             if name == ByteOption::TcpCongestion && socket.kind == Kind::Stream && socket.family != Family::Unix {
                 check_congestion_name(&value)?;
             }
+            // A null pointer said to be longer than nothing is the kernel's to refuse (EFAULT).
+            if name == ByteOption::BindToDevice && !matches!(value, OptionBytes::Null(1..)) {
+                let device = device_name(&value);
+                if !device.is_empty() && !self.visible_interfaces()?.iter().any(|(_, name)| name.as_bytes() == device) {
+                    return Err(Errno::Enodev.into()); // the host's other interfaces are no business of the sandbox
+                }
+                let socket = self.socket(&this)?;
+                let bound = sys::getsockopt_bytes(socket.inner.as_fd(), level, opt, libc::IFNAMSIZ)?;
+                if !bound.is_empty() {
+                    return Err(Errno::Eperm.into()); // see `unprivileged_check`
+                }
+            }
+            let socket = self.socket(&this)?;
             let bytes = match &value {
                 OptionBytes::Bytes(b) => Ok(b.as_slice()),
                 OptionBytes::Null(len) => Err(*len),

@@ -346,7 +346,8 @@ fn byte_options_match_native_cpython() {
 /// A host running as root does not lend the sandbox its privileges: SO_PRIORITY above 6, SO_MARK, a
 /// non-zero IP_TRANSPARENT and a congestion control algorithm outside
 /// net.ipv4.tcp_allowed_congestion_control are EPERM, as for an unprivileged process (the last would
-/// otherwise let the sandbox make the kernel load a module).
+/// otherwise let the sandbox make the kernel load a module), and so is SO_BINDTODEVICE on a socket
+/// bound to an interface already; an interface the sandbox does not see is ENODEV.
 #[test]
 fn options_that_need_privileges_are_refused() {
     let list = |file: &str| -> Vec<String> {
@@ -356,7 +357,15 @@ fn options_that_need_privileges_are_refused() {
     let allowed = list("tcp_allowed_congestion_control");
     let restricted = list("tcp_available_congestion_control").into_iter().find(|a| !allowed.contains(a));
     let arg = restricted.clone().unwrap_or_else(|| "-".into());
-    let out = sandbox_python_with("unprivileged_options.py", &["--allow-loopback".as_ref()], &[arg.as_ref()]);
+    // An interface of the host's that --allow-loopback hides (none on a machine with loopback alone).
+    let hidden = std::fs::read_dir("/sys/class/net")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|name| name != "lo");
+    let hidden_arg = hidden.clone().unwrap_or_else(|| "-".into());
+    let out = sandbox_python_with("unprivileged_options.py", &["--allow-loopback".as_ref()], &[arg.as_ref(), hidden_arg.as_ref()]);
     let mut expected = "SO_PRIORITY 7: PermissionError EPERM -1: PermissionError EPERM reads 0\n\
         SO_MARK 1: PermissionError EPERM 0: PermissionError EPERM reads 0\n\
         IP_TRANSPARENT 1: PermissionError EPERM 0: None reads 0\n"
@@ -364,7 +373,12 @@ fn options_that_need_privileges_are_refused() {
     if restricted.is_some() {
         expected += "a restricted algorithm: PermissionError EPERM\n";
     }
-    expected += "tcp_nonesuch: FileNotFoundError ENOENT\nunchanged: True\n";
+    expected += "tcp_nonesuch: FileNotFoundError ENOENT\nunchanged: True\n\
+        SO_BINDTODEVICE lo: None reads b'lo\\x00' again: PermissionError EPERM unbound: PermissionError EPERM\n\
+        unbinding an unbound one: None none such: OSError ENODEV\n";
+    if hidden.is_some() {
+        expected += "a hidden interface: OSError ENODEV\n";
+    }
     assert_eq!(out, expected);
 }
 

@@ -77,6 +77,7 @@ same_enum!(net::Sockopt, core::Sockopt, [
 ]);
 same_enum!(net::ByteOption, core::ByteOption, [
     TcpInfo, TcpCongestion, IpMulticastIf, Ipv6Tclass, Ipv6MulticastHops, Ipv6MulticastLoop, Ipv6MulticastIf, Ipv6Dontfrag,
+    BindToDevice,
 ]);
 same_enum!(tls::ErrorKind, core::TlsErrorKind, [Ssl, ZeroReturn, WantRead, Eof, CertVerification]);
 same_enum!(tls::ProtocolVersion, core::ProtocolVersion, [Tls12, Tls13]);
