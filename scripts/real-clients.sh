@@ -11,7 +11,7 @@
 # (asyncio, plain and TLS) against nats-server, tornado's HTTP and WebSocket clients (plain and TLS), and the stdlib's imaplib and poplib (STARTTLS and TLS) and IMAPClient
 # against Dovecot, aio-pika, py-amqp and pika (plain and TLS) and kombu against RabbitMQ, httpx's HTTP/2
 # against hypercorn, SOCKS5 (httpx, PySocks' socksocket under TLS, urllib) through pproxy, and Twisted
-# (twisted.web's server and Agent, its XML-RPC client), trio (TCP, UDP, SSLStream, workers), ldap3 against slapd, and uvicorn serving a Starlette app (its plain `def`
+# (twisted.web's server and Agent, its XML-RPC client), trio (TCP, UDP, SSLStream, workers), grpclib in one program, ldap3 against slapd, and uvicorn serving a Starlette app (its plain `def`
 # endpoints and file responses on AnyIO's worker threads) to httpx and websockets in one program, and
 # hypercorn serving HTTP/2 over TLS to httpx in one program. The
 # transcript must equal native CPython's. Then the other way round: a web app on Flask's development server

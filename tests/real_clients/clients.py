@@ -564,6 +564,102 @@ async def hypercorn_in_this_program():
 
 outcome("hypercorn HTTP/2 server and httpx, in one program", lambda: asyncio.run(hypercorn_in_this_program()))
 
+# grpclib (gRPC on asyncio and h2, messages in protobuf's pure-Python runtime): its server and client
+# in one program, plain and over TLS with ALPN "h2", every cardinality, megabyte messages, a deadline.
+from google.protobuf.wrappers_pb2 import BytesValue, StringValue  # noqa: E402
+from grpclib import client as grpc_client, const as grpc_const, exceptions as grpc_exceptions  # noqa: E402
+from grpclib.server import Server as GrpcServer  # noqa: E402
+
+
+class GrpcEcho:
+    async def unary(self, stream):
+        request = await stream.recv_message()
+        await stream.send_message(StringValue(value=request.value.upper()))
+
+    async def count(self, stream):
+        request = await stream.recv_message()
+        for i in range(int(request.value)):
+            await stream.send_message(StringValue(value=str(i)))
+
+    async def total(self, stream):
+        size = 0
+        async for message in stream:
+            size += len(message.value)
+        await stream.send_message(StringValue(value=str(size)))
+
+    async def mirror(self, stream):
+        async for message in stream:
+            await stream.send_message(message)
+
+    async def slow(self, stream):
+        await stream.recv_message()
+        await asyncio.sleep(5)
+        await stream.send_message(StringValue(value="late"))
+
+    async def fails(self, stream):
+        await stream.recv_message()
+        raise grpc_exceptions.GRPCError(grpc_const.Status.NOT_FOUND, "no such thing")
+
+    def __mapping__(self):
+        c = grpc_const.Cardinality
+        return {
+            "/pysock.Echo/Unary": grpc_const.Handler(self.unary, c.UNARY_UNARY, StringValue, StringValue),
+            "/pysock.Echo/Count": grpc_const.Handler(self.count, c.UNARY_STREAM, StringValue, StringValue),
+            "/pysock.Echo/Total": grpc_const.Handler(self.total, c.STREAM_UNARY, BytesValue, StringValue),
+            "/pysock.Echo/Mirror": grpc_const.Handler(self.mirror, c.STREAM_STREAM, BytesValue, BytesValue),
+            "/pysock.Echo/Slow": grpc_const.Handler(self.slow, c.UNARY_UNARY, StringValue, StringValue),
+            "/pysock.Echo/Fails": grpc_const.Handler(self.fails, c.UNARY_UNARY, StringValue, StringValue),
+        }
+
+
+async def grpc_in_this_program(tls, cafile=ca):
+    server_ssl = client_ssl = None
+    if tls:
+        server_ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_ssl.load_cert_chain(os.path.join(certs, "cert.pem"), os.path.join(certs, "key.pem"))
+        server_ssl.set_alpn_protocols(["h2"])
+        client_ssl = ssl.create_default_context(cafile=cafile)
+        client_ssl.set_alpn_protocols(["h2"])
+    server = GrpcServer([GrpcEcho()])
+    await server.start("127.0.0.1", 0, ssl=server_ssl)
+    port = server._server.sockets[0].getsockname()[1]
+    try:
+        async with grpc_client.Channel("localhost", port, ssl=client_ssl) as channel:
+            def method(kind, name, request, reply):
+                return kind(channel, f"/pysock.Echo/{name}", request, reply)
+
+            up = await method(grpc_client.UnaryUnaryMethod, "Unary", StringValue, StringValue)(StringValue(value="hello"))
+            counted = await method(grpc_client.UnaryStreamMethod, "Count", StringValue, StringValue)(StringValue(value="100"))
+            async with method(grpc_client.StreamUnaryMethod, "Total", BytesValue, StringValue).open() as stream:
+                for _ in range(4):
+                    await stream.send_message(BytesValue(value=os.urandom(1_000_000)))
+                await stream.end()
+                total = await stream.recv_message()
+            mirrored = []
+            async with method(grpc_client.StreamStreamMethod, "Mirror", BytesValue, BytesValue).open() as stream:
+                for i in range(20):
+                    await stream.send_message(BytesValue(value=bytes([i]) * 50_000))
+                    mirrored.append((await stream.recv_message()).value == bytes([i]) * 50_000)
+                await stream.end()
+            slow = method(grpc_client.UnaryUnaryMethod, "Slow", StringValue, StringValue)
+            try:
+                await slow(StringValue(value="x"), timeout=0.3)
+            except asyncio.TimeoutError as e:
+                late = type(e).__name__
+            try:
+                await method(grpc_client.UnaryUnaryMethod, "Fails", StringValue, StringValue)(StringValue(value="x"))
+            except grpc_exceptions.GRPCError as e:
+                failed = (e.status.name, e.message)
+            return up.value, len(counted), counted[-1].value, total.value, all(mirrored), late, failed
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+outcome("grpclib in this program", lambda: asyncio.run(grpc_in_this_program(False)))
+outcome("grpclib over TLS in this program", lambda: asyncio.run(grpc_in_this_program(True)))
+outcome("grpclib over TLS, wrong CA", lambda: asyncio.run(grpc_in_this_program(True, other_ca)))
+
 # SOCKS5 through pproxy: httpx's own (socksio), PySocks' socksocket (a socket.socket subclass that
 # speaks SOCKS in connect) with TLS on top, and urllib through PySocks' handler.
 import socks  # noqa: E402
