@@ -1064,6 +1064,7 @@ impl HostSocket for PysockCtxView<'_> {
             let target = self.unix_target(&path, "bind", |folders, path| folders.bind_target(path))?;
             let s = self.socket(&this)?;
             s.inner.bind(&SockAddr::unix(OsStr::from_bytes(&target.kernel_path))?)?;
+            target.finish_bind()?;
             s.named_in = Some(target.through.clone());
             self.ctx.unix_folders.remember(&target, name);
             Ok(())

@@ -928,6 +928,47 @@ pub fn load_compiled(engine: &wasmtime::Engine, path: &std::path::Path) -> wasmt
     unsafe { wasmtime::component::Component::deserialize_file(engine, path) }
 }
 
+/// renameat2(2) of `from` to `to`, both in the directory `dir`, with RENAME_NOREPLACE: EEXIST when
+/// `to` is there already, rather than replacing it.
+pub fn rename_beside(dir: BorrowedFd<'_>, from: &[u8], to: &[u8]) -> io::Result<()> {
+    let (from, to) = (c_name(from)?, c_name(to)?);
+    // SAFETY: both names are NUL-terminated strings that outlive the call; `dir` is live.
+    let rc = unsafe { libc::renameat2(dir.as_raw_fd(), from.as_ptr(), dir.as_raw_fd(), to.as_ptr(), libc::RENAME_NOREPLACE) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// unlinkat(2) of `name` in the directory `dir`.
+pub fn unlink_in(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<()> {
+    let name = c_name(name)?;
+    // SAFETY: `name` is a NUL-terminated string that outlives the call; `dir` is live.
+    if unsafe { libc::unlinkat(dir.as_raw_fd(), name.as_ptr(), 0) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Whether `name` is in the directory `dir` (anything at all, a dangling link too).
+pub fn is_in(dir: BorrowedFd<'_>, name: &[u8]) -> io::Result<bool> {
+    let name = c_name(name)?;
+    // SAFETY: plain data the kernel fills.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `name` is a NUL-terminated string and `st` a live stat buffer; `dir` is live.
+    if unsafe { libc::fstatat(dir.as_raw_fd(), name.as_ptr(), &mut st, libc::AT_SYMLINK_NOFOLLOW) } == 0 {
+        return Ok(true);
+    }
+    match io::Error::last_os_error() {
+        e if e.raw_os_error() == Some(libc::ENOENT) => Ok(false),
+        e => Err(e),
+    }
+}
+
+fn c_name(name: &[u8]) -> io::Result<std::ffi::CString> {
+    std::ffi::CString::new(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
 /// openat2(2) of `path` relative to `dir` (or the host's working folder), close-on-exec, with
 /// `resolve`'s rules (RESOLVE_BENEATH and the like).
 pub fn openat2(dir: Option<BorrowedFd<'_>>, path: &std::path::Path, flags: i32, resolve: u64) -> io::Result<OwnedFd> {

@@ -12,7 +12,9 @@
 //! and links that lead out, atomically), and gives bind(2) and connect(2) the opened directory or
 //! socket file as `/proc/self/fd/N`, which the kernel follows to that very inode:
 //! - bind: the parent directory, opened beneath the folder, and the name in it
-//!   (`/proc/self/fd/N/name`); the kernel creates the socket file there.
+//!   (`/proc/self/fd/N/name`); the kernel creates the socket file there. A name too long to follow
+//!   that prefix in `sun_path`'s 108 bytes (a native program's limit is on its whole path) is bound
+//!   as a short stand-in beside it and renamed to it, never replacing a file that is there.
 //! - connect: the socket file itself, opened beneath the folder with `O_PATH` (`/proc/self/fd/M`).
 //!
 //! Linux reports a bound socket's name as bind(2) was given it, so getsockname, getpeername and
@@ -57,6 +59,25 @@ pub struct UnixFolders {
 pub struct Target {
     pub kernel_path: Vec<u8>,
     pub through: Arc<OwnedFd>,
+    /// For bind: the stand-in's name and the guest's, when the guest's is too long ([`finish_bind`]).
+    ///
+    /// [`finish_bind`]: Target::finish_bind
+    renamed: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Target {
+    /// Puts the socket bind(2) just named at the name the guest gave, if a stand-in took its place:
+    /// EADDRINUSE, as bind(2) says, when something took that name meanwhile.
+    pub fn finish_bind(&self) -> std::io::Result<()> {
+        let Some((stand_in, name)) = &self.renamed else { return Ok(()) };
+        crate::sys::rename_beside(self.through.as_fd(), stand_in, name).map_err(|e| {
+            let _ = crate::sys::unlink_in(self.through.as_fd(), stand_in);
+            match e.raw_os_error() {
+                Some(libc::EEXIST) => std::io::Error::from_raw_os_error(libc::EADDRINUSE),
+                _ => e,
+            }
+        })
+    }
 }
 
 /// Why a path was not given to the kernel: its errno, and for a refusal the sentence for the guest.
@@ -98,12 +119,19 @@ impl UnixFolders {
         let name = within.file_name().ok_or_else(|| Refused::Os(std::io::Error::from_raw_os_error(libc::EADDRINUSE)))?;
         let parent = within.parent().unwrap_or(Path::new(""));
         let dir = beneath(folder, parent, libc::O_PATH | libc::O_DIRECTORY)?;
-        let mut kernel_path = format!("/proc/self/fd/{}/", dir.as_raw_fd()).into_bytes();
-        kernel_path.extend_from_slice(name.as_bytes());
-        if kernel_path.len() >= 108 {
-            return Err(Refused::Os(std::io::Error::from_raw_os_error(libc::ENAMETOOLONG)));
+        let prefix = format!("/proc/self/fd/{}/", dir.as_raw_fd()).into_bytes();
+        let mut renamed = None;
+        let mut in_kernel = name.as_bytes().to_vec();
+        if prefix.len() + in_kernel.len() >= 108 {
+            if crate::sys::is_in(dir.as_fd(), name.as_bytes()).map_err(Refused::Os)? {
+                return Err(Refused::Os(std::io::Error::from_raw_os_error(libc::EADDRINUSE)));
+            }
+            static STAND_INS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = STAND_INS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            in_kernel = format!(".pysock-bind-{}-{n}", std::process::id()).into_bytes();
+            renamed = Some((in_kernel.clone(), name.as_bytes().to_vec()));
         }
-        Ok(Target { kernel_path, through: Arc::new(dir) })
+        Ok(Target { kernel_path: [prefix, in_kernel].concat(), through: Arc::new(dir), renamed })
     }
 
     /// What connect(2) reaches for the guest's `path`: the file there, whatever it is (the kernel
@@ -111,7 +139,7 @@ impl UnixFolders {
     pub fn connect_target(&self, path: &[u8]) -> Result<Target, Refused> {
         let (folder, within) = self.locate(path)?;
         let file = beneath(folder, &within, libc::O_PATH)?;
-        Ok(Target { kernel_path: format!("/proc/self/fd/{}", file.as_raw_fd()).into_bytes(), through: Arc::new(file) })
+        Ok(Target { kernel_path: format!("/proc/self/fd/{}", file.as_raw_fd()).into_bytes(), through: Arc::new(file), renamed: None })
     }
 
     /// Records that the guest named the socket the kernel now calls `target.kernel_path` `name`.

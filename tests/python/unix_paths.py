@@ -2,7 +2,8 @@
 bind() was given them (relative, absolute, bytes), what getsockname, getpeername and accept report
 on each side, streams and datagrams through them (sendto a path, and recvfrom's sender's name,
 socketserver's UnixDatagramServer replying by it), sequenced packets, and the kernel's errors (a
-path in use, nothing there, a regular file, a missing folder, a name too long), the type os.stat and
+path in use, nothing there, a regular file, a missing folder, a name too long, the longest that is
+not), the type os.stat and
 os.lstat give a socket file, and asyncio serving on a path an earlier server left. Arguments: the
 folder; then, optionally, the path of a native echo server (tests/python/unix_peer.py) to talk to
 as its client. tests/tests/sandbox.rs compares this with native CPython.
@@ -118,6 +119,18 @@ attempt("bind a path in use", again.bind, "relative.sock")
 attempt("bind in a missing folder", again.bind, "missing/x.sock")
 attempt("bind a name too long", again.bind, "x" * 108)
 attempt("bind a name of 80", again.bind, "y" * 80)
+longest = socket.socket(socket.AF_UNIX)
+attempt("bind a name of 106", longest.bind, "w" * 106)
+longest.listen()
+reaching = socket.socket(socket.AF_UNIX)
+attempt("connect to it", reaching.connect, "w" * 106)
+print("its names:", longest.getsockname() == "w" * 106, reaching.getpeername() == "w" * 106)
+taken = socket.socket(socket.AF_UNIX)
+attempt("bind it again", taken.bind, "w" * 106)
+print("in the folder:", sorted(name[:3] for name in os.listdir(".") if name.startswith(("w", "."))))
+for s in (longest, reaching, taken):
+    s.close()
+os.unlink("w" * 106)
 attempt("an address of another family", again.bind, ("127.0.0.1", 0))
 attempt("an int", again.bind, 5)
 again.close()
