@@ -119,6 +119,11 @@ impl UnixFolders {
         let name = within.file_name().ok_or_else(|| Refused::Os(std::io::Error::from_raw_os_error(libc::EADDRINUSE)))?;
         let parent = within.parent().unwrap_or(Path::new(""));
         let dir = beneath(folder, parent, libc::O_PATH | libc::O_DIRECTORY)?;
+        // A path ending in `/` or `/.` names a folder, which bind(2) never creates: one that is there
+        // is EADDRINUSE (below, as for any name in use), one that is not ENOENT.
+        if (path.ends_with(b"/") || path.ends_with(b"/.")) && !crate::sys::is_in(dir.as_fd(), name.as_bytes()).map_err(Refused::Os)? {
+            return Err(Refused::Os(std::io::Error::from_raw_os_error(libc::ENOENT)));
+        }
         let prefix = format!("/proc/self/fd/{}/", dir.as_raw_fd()).into_bytes();
         let mut renamed = None;
         let mut in_kernel = name.as_bytes().to_vec();

@@ -3,7 +3,7 @@ bind() was given them (relative, absolute, bytes), what getsockname, getpeername
 on each side, streams and datagrams through them (sendto a path, and recvfrom's sender's name,
 socketserver's UnixDatagramServer replying by it), sequenced packets, and the kernel's errors (a
 path in use, nothing there, a regular file, a missing folder, a name too long, the longest that is
-not), the type os.stat and
+not, a name ending in a slash), the type os.stat and
 os.lstat give a socket file, and asyncio serving on a path an earlier server left. Arguments: the
 folder; then, optionally, the path of a native echo server (tests/python/unix_peer.py) to talk to
 as its client. tests/tests/sandbox.rs compares this with native CPython.
@@ -131,6 +131,11 @@ print("in the folder:", sorted(name[:3] for name in os.listdir(".") if name.star
 for s in (longest, reaching, taken):
     s.close()
 os.unlink("w" * 106)
+os.mkdir("a-folder")
+for name in ("not-there/", "not-there/.", "a-folder/", "a-folder/."):
+    with socket.socket(socket.AF_UNIX) as s:
+        attempt(f"bind {name!r}", s.bind, name)
+os.rmdir("a-folder")
 attempt("an address of another family", again.bind, ("127.0.0.1", 0))
 attempt("an int", again.bind, 5)
 again.close()
