@@ -135,6 +135,7 @@ pub fn message(code: Errno) -> &'static str {
         Enolck => "No locks available",
         Enodev => "No such device",
         Enotty => "Inappropriate ioctl for device",
+        Enotdir => "Not a directory",
     }
 }
 
@@ -155,12 +156,12 @@ pub fn name(code: Errno) -> &'static str {
         Erange => "ERANGE", Eshutdown => "ESHUTDOWN", Esocktnosupport => "ESOCKTNOSUPPORT",
         Etimedout => "ETIMEDOUT", Eoverflow => "EOVERFLOW", Enosys => "ENOSYS", Efault => "EFAULT",
         Eexist => "EEXIST", Edom => "EDOM", Enxio => "ENXIO", Edeadlk => "EDEADLK", Enolck => "ENOLCK",
-        Enodev => "ENODEV", Enotty => "ENOTTY",
+        Enodev => "ENODEV", Enotty => "ENOTTY", Enotdir => "ENOTDIR",
     }
 }
 
 /// Every errno, in declaration order (so `ALL[code as usize] == code`).
-pub const ALL: [Errno; 50] = {
+pub const ALL: [Errno; 51] = {
     use Errno::*;
     [
         Eacces, Eaddrinuse, Eaddrnotavail, Eafnosupport, Eagain, Ealready, Ebadf, Econnaborted,
@@ -168,7 +169,7 @@ pub const ALL: [Errno; 50] = {
         Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
         Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
         Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-        Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev, Enotty,
+        Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev, Enotty, Enotdir,
     ]
 };
 

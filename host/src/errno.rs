@@ -56,6 +56,7 @@ pub fn from_raw(code: i32) -> Errno {
         libc::ENOLCK => Enolck,
         libc::ENODEV => Enodev,
         libc::ENOTTY => Enotty,
+        libc::ENOTDIR => Enotdir,
         libc::ENOMEM => Enomem,
         libc::ENOPROTOOPT => Enoprotoopt,
         libc::ENOTCONN => Enotconn,

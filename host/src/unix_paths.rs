@@ -113,8 +113,31 @@ impl UnixFolders {
         Err(Refused::Policy(format!("{why}; AF_UNIX paths must lie in a folder it may write (give one with --writable-dir, or use /tmp)")))
     }
 
+    /// Opens each folder a `..` in the guest's `path` steps back from, as the kernel walks the path:
+    /// `missing/../name` is ENOENT and `file/../name` ENOTDIR, where [`locate`]'s lexical reading
+    /// skips both. A folder outside those the guest may write is the policy's to refuse, not here.
+    ///
+    /// [`locate`]: UnixFolders::locate
+    fn walk_back_steps(&self, path: &[u8]) -> Result<(), Refused> {
+        let mut so_far = PathBuf::from("/");
+        for c in Path::new(OsStr::from_bytes(path)).components() {
+            match c {
+                Component::Normal(part) => so_far.push(part),
+                Component::ParentDir => {
+                    if let Ok((folder, within)) = self.locate(so_far.as_os_str().as_bytes()) {
+                        beneath(folder, &within, libc::O_PATH | libc::O_DIRECTORY)?;
+                    }
+                    so_far.pop();
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Where bind(2) creates the guest's `path` (absolute, as the guest sees it).
     pub fn bind_target(&self, path: &[u8]) -> Result<Target, Refused> {
+        self.walk_back_steps(path)?;
         let (folder, within) = self.locate(path)?;
         let name = within.file_name().ok_or_else(|| Refused::Os(std::io::Error::from_raw_os_error(libc::EADDRINUSE)))?;
         let parent = within.parent().unwrap_or(Path::new(""));
@@ -142,6 +165,7 @@ impl UnixFolders {
     /// What connect(2) reaches for the guest's `path`: the file there, whatever it is (the kernel
     /// refuses what is not a listening socket, ECONNREFUSED, as for the path itself).
     pub fn connect_target(&self, path: &[u8]) -> Result<Target, Refused> {
+        self.walk_back_steps(path)?;
         let (folder, within) = self.locate(path)?;
         let file = beneath(folder, &within, libc::O_PATH)?;
         Ok(Target { kernel_path: format!("/proc/self/fd/{}", file.as_raw_fd()).into_bytes(), through: Arc::new(file), renamed: None })
@@ -246,6 +270,9 @@ mod tests {
         assert!(matches!(f.bind_target(b"/tmp/inner/x.sock"), Err(Refused::Policy(_))), "a read-only folder");
         assert!(f.bind_target(b"/tmp/./inner/../x.sock").is_ok());
         assert!(matches!(f.connect_target(b"/tmp/missing"), Err(Refused::Os(e)) if e.raw_os_error() == Some(libc::ENOENT)));
+        assert!(matches!(f.bind_target(b"/tmp/missing/../x.sock"), Err(Refused::Os(e)) if e.raw_os_error() == Some(libc::ENOENT)));
+        assert!(matches!(f.connect_target(b"/tmp/in/missing/../../x.sock"), Err(Refused::Os(e)) if e.raw_os_error() == Some(libc::ENOENT)));
+        assert!(matches!(f.bind_target(b"/tmp/out/../x.sock"), Err(Refused::Policy(_))), "back from a link leading out");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

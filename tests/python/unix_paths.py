@@ -3,7 +3,7 @@ bind() was given them (relative, absolute, bytes), what getsockname, getpeername
 on each side, streams and datagrams through them (sendto a path, and recvfrom's sender's name,
 socketserver's UnixDatagramServer replying by it), sequenced packets, and the kernel's errors (a
 path in use, nothing there, a regular file, a missing folder, a name too long, the longest that is
-not, a name ending in a slash), the type os.stat and
+not, a name ending in a slash, a `..` after a folder that is not there), the type os.stat and
 os.lstat give a socket file, and asyncio serving on a path an earlier server left. Arguments: the
 folder; then, optionally, the path of a native echo server (tests/python/unix_peer.py) to talk to
 as its client. tests/tests/sandbox.rs compares this with native CPython.
@@ -135,6 +135,15 @@ os.mkdir("a-folder")
 for name in ("not-there/", "not-there/.", "a-folder/", "a-folder/."):
     with socket.socket(socket.AF_UNIX) as s:
         attempt(f"bind {name!r}", s.bind, name)
+# The kernel walks each `..` back from a folder it found, so the folder must be there.
+for name in ("not-there/../dots.sock", "a-folder/not-there/../../dots.sock", "a-folder/../dots.sock"):
+    with socket.socket(socket.AF_UNIX) as s:
+        attempt(f"bind {name!r}", s.bind, name)
+print("bound through a-folder/..:", os.path.exists("dots.sock"))
+os.unlink("dots.sock")
+for name in ("not-there/../relative.sock", "a-folder/../relative.sock"):
+    with socket.socket(socket.AF_UNIX) as c:
+        attempt(f"connect to {name!r}", c.connect, name)
 os.rmdir("a-folder")
 attempt("an address of another family", again.bind, ("127.0.0.1", 0))
 attempt("an int", again.bind, 5)
@@ -142,6 +151,8 @@ again.close()
 with open("plain", "w") as f:
     f.write("not a socket")
 file_types("plain")
+with socket.socket(socket.AF_UNIX) as s:
+    attempt("bind through a file's ..", s.bind, "plain/../dots.sock")
 os.symlink("relative.sock", "link.sock")
 file_types("link.sock")
 os.unlink("link.sock")

@@ -20,7 +20,7 @@ use wasmtime::{Engine, Store, StoreLimits};
 const GUEST: &str = r#"
 (component
   (import "pysock:net/data@0.1.0" (instance $data
-    (type $errno' (enum "eacces" "eaddrinuse" "eaddrnotavail" "eafnosupport" "eagain" "ealready" "ebadf" "econnaborted" "econnrefused" "econnreset" "edestaddrreq" "ehostdown" "ehostunreach" "eintr" "einprogress" "einval" "eio" "eisconn" "emfile" "emsgsize" "enametoolong" "enetdown" "enetreset" "enetunreach" "enfile" "enobufs" "enoent" "enomem" "enoprotoopt" "enotconn" "enotsock" "eopnotsupp" "eperm" "epipe" "eprotonosupport" "eprototype" "erange" "eshutdown" "esocktnosupport" "etimedout" "eoverflow" "enosys" "efault" "eexist" "edom" "enxio" "edeadlk" "enolck" "enodev" "enotty"))
+    (type $errno' (enum "eacces" "eaddrinuse" "eaddrnotavail" "eafnosupport" "eagain" "ealready" "ebadf" "econnaborted" "econnrefused" "econnreset" "edestaddrreq" "ehostdown" "ehostunreach" "eintr" "einprogress" "einval" "eio" "eisconn" "emfile" "emsgsize" "enametoolong" "enetdown" "enetreset" "enetunreach" "enfile" "enobufs" "enoent" "enomem" "enoprotoopt" "enotconn" "enotsock" "eopnotsupp" "eperm" "epipe" "eprotonosupport" "eprototype" "erange" "eshutdown" "esocktnosupport" "etimedout" "eoverflow" "enosys" "efault" "eexist" "edom" "enxio" "edeadlk" "enolck" "enodev" "enotty" "enotdir"))
     (export "errno" (type $errno (eq $errno')))
     (type $received' (record (field "written" u32) (field "length" u64)))
     (export "received" (type $received (eq $received')))

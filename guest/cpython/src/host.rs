@@ -52,7 +52,7 @@ same_enum!(types::Errno, Errno, [
     Eio, Eisconn, Emfile, Emsgsize, Enametoolong, Enetdown, Enetreset, Enetunreach, Enfile,
     Enobufs, Enoent, Enomem, Enoprotoopt, Enotconn, Enotsock, Eopnotsupp, Eperm, Epipe,
     Eprotonosupport, Eprototype, Erange, Eshutdown, Esocktnosupport, Etimedout, Eoverflow,
-    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev, Enotty,
+    Enosys, Efault, Eexist, Edom, Enxio, Edeadlk, Enolck, Enodev, Enotty, Enotdir,
 ]);
 same_enum!(types::GaiError, GaiError, [
     EaiAddrfamily, EaiAgain, EaiBadflags, EaiFail, EaiFamily, EaiMemory, EaiNodata, EaiNoname,
