@@ -62,7 +62,7 @@ const TRAMPOLINES: [ffi::PyCFunctionFastWithKeywords; SLOTS] =
     trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23);
 
 /// `_make(python, module, text_signature)`: the Python function `python` as a C function of `module`, with
-/// `text_signature` ("(path, *, dir_fd=None)", or None) for `inspect`. `builtin_function.py` calls it.
+/// `text_signature` ("($module, /, path, *, dir_fd=None)", or None) for `inspect`. `builtin_function.py` calls it.
 #[pyfunction]
 fn make<'py>(python: Bound<'py, PyAny>, module: Bound<'py, PyModule>, text_signature: Option<String>) -> PyResult<Bound<'py, PyAny>> {
     let slot = TAKEN.fetch_add(1, Ordering::Relaxed);

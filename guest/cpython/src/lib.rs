@@ -130,12 +130,11 @@ fn install(py: Python<'_>) -> PyResult<()> {
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
         modules.call_method1("pop", (*name, py.None()))?;
     }
-    for name in MODULES {
-        modules.set_item(name, this.getattr(name)?)?;
+    let builtin_module = this.getattr("_builtin_function")?.getattr("builtin_module")?;
+    for name in MODULES.into_iter().chain(["fcntl", "termios"]) {
+        modules.set_item(name, builtin_module.call1((this.getattr(name)?,))?)?;
     }
-    for name in ["fcntl", "termios", "_multiprocessing"] {
-        modules.set_item(name, this.getattr(name)?)?;
-    }
+    modules.set_item("_multiprocessing", this.getattr("_multiprocessing")?)?;
     Ok(())
 }
 
