@@ -241,6 +241,16 @@ fn stand_in_functions_behave_as_c_functions() {
     assert_matches_native("stand_in_functions.py");
 }
 
+/// The program has a user, as every Linux process has: `os.getuid` and its kin, `pwd` and `grp`, and
+/// what asks them (getpass, `~`, `Path.owner`, a new file's owner, pytest's check of its folder)
+/// read as native CPython's, whoever runs it. The sandbox's user is root, uid and gid 0, the owner
+/// WASI reports for every file (identity.py in the guest says why).
+#[test]
+fn the_program_has_a_user_as_on_linux() {
+    assert_transcripts_equal("identity.py", &[], &[]);
+    assert_eq!(sandbox_python_with("identity.py", &[], &["--who".as_ref()]), "0 0 root /root root []\n");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

@@ -1,5 +1,6 @@
 //! The functions pysock writes in Python in place of CPython's C ones (`open`, `os.open`, `os.stat`,
-//! `os.lstat`, `os.kill`, and `signal`'s Python-written functions), made C functions themselves.
+//! `os.lstat`, `os.kill`, `signal`'s Python-written functions, and the user's: `os.getuid` and its
+//! kin, `pwd` and `grp`), made C functions themselves.
 //!
 //! A Python function shows wherever a program looks: kept as a class's attribute it is bound to the
 //! instance (`class Accessor: open = io.open` passed the instance as the path; CPython's test_file
@@ -24,8 +25,8 @@ use std::ffi::CString;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// How many stand-ins there can be: pysock makes 13.
-const SLOTS: usize = 24;
+/// How many stand-ins there can be: pysock makes 26.
+const SLOTS: usize = 32;
 
 /// The Python function behind each slot's trampoline.
 static FUNCTIONS: [OnceLock<Py<PyAny>>; SLOTS] = [const { OnceLock::new() }; SLOTS];
@@ -59,7 +60,7 @@ macro_rules! trampolines {
 }
 
 const TRAMPOLINES: [ffi::PyCFunctionFastWithKeywords; SLOTS] =
-    trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23);
+    trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
 
 /// `_make(python, module, text_signature)`: the Python function `python` as a C function of `module`, with
 /// `text_signature` ("($module, /, path, *, dir_fd=None)", or None) for `inspect`. `builtin_function.py` calls it.

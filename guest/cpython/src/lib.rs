@@ -108,7 +108,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// time and `time` takes Linux's clock numbers (`clocks.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
 /// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
-/// `semaphores.py`), and `/dev/null` opens (`null_device.rs`). Modules that already imported the old
+/// `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
+/// and its kin, `pwd` and `grp` (`identity.py`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
 /// so it may run while componentize-py pre-initialises an app.
@@ -126,6 +127,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     file_io::install(py)?;
     null_device::install(&this)?;
     termios::install(py)?;
+    this.getattr("_identity")?.call_method0("install")?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
         modules.call_method1("pop", (*name, py.None()))?;
@@ -167,6 +169,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // where `from_code` put it, as `_pysock` itself is not there yet).
     m.add("_builtin_function", builtin_function::module(py)?)?;
     m.add("_in_place", python_module!(py, "in_place.py", "_pysock._in_place")?)?;
+    m.add("_identity", python_module!(py, "identity.py", "_pysock._identity")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;

@@ -1,0 +1,277 @@
+"""Who the sandboxed program runs as: `os.getuid` and its kin, and the `pwd` and `grp` modules.
+
+WASI CPython has none of them, so what asks fails there: pytest's `tmp_path` (it compares
+`os.getuid()` with the owner of its folder), `getpass.getuser()` without USER in the environment,
+`pathlib.Path.home()` and `~` without HOME, `Path.owner()`, tarfile's owner names. Every Linux
+process has a user, so pysock gives the sandbox one.
+
+The sandbox runs as uid 0 and gid 0, `root`, as a container's root does, and for the same reason:
+WASI reports every file's owner as 0 (wasi:filesystem carries no owners), so the program owns what it
+sees, and a program comparing the two finds what it finds on Linux for the files it made. Being
+root gives nothing: what the sandbox may do is the host's policy, and what needs privileges fails as
+it does for a container's root without capabilities. The databases hold what a Debian image's do
+for its root and nobody, and their groups; `pw_dir` is `/root`, which the sandbox has when the
+embedder gives it one (`--writable-dir`), and HOME (`--env HOME=...`) wins over it, as on Linux.
+
+The functions are C functions of `posix`, `pwd` and `grp` (builtin_function.py), and take, convert
+and refuse their arguments as CPython's `posixmodule.c`, `pwdmodule.c` and `grpmodule.c` do on Linux.
+"""
+
+import operator
+import posix
+import sys
+import types
+
+from _pysock._builtin_function import builtin_function, builtin_module
+
+USER = ("root", "x", 0, 0, "root", "/root", "/bin/bash")
+USERS = [USER, ("nobody", "x", 65534, 65534, "nobody", "/nonexistent", "/usr/sbin/nologin")]
+GROUPS = [("root", "x", 0, []), ("nogroup", "x", 65534, [])]
+
+
+def _struct_sequence(qualified, fields, doc):
+    """A class that is what `PyStructSequence_NewType` makes of `fields` ((name, doc) pairs): a tuple
+    with read-only named fields, made from a sequence of them, shown and pickled as CPython's are."""
+    module, name = qualified.split(".")
+    names = tuple(field for field, _ in fields)
+
+    def __new__(cls, sequence, dict=None):
+        items = tuple(sequence)
+        if len(items) != len(names):
+            raise TypeError(f"{qualified}() takes a {len(names)}-sequence ({len(items)}-sequence given)")
+        return tuple.__new__(cls, items)
+
+    def __repr__(self):
+        return f"{qualified}({', '.join(f'{n}={v!r}' for n, v in zip(names, self))})"
+
+    def __reduce__(self):
+        return (type(self), (tuple(self), {}))
+
+    def __replace__(self, **changes):
+        unknown = changes.keys() - set(names)
+        if unknown:
+            raise TypeError(f"Got unexpected field name(s): {unknown!r}")
+        return type(self)(changes.get(n, v) for n, v in zip(names, self))
+
+    def __setattr__(self, attribute, value):
+        if attribute in names:
+            raise AttributeError("readonly attribute")
+        raise AttributeError(f"'{qualified}' object has no attribute '{attribute}'")
+
+    namespace = {
+        "__new__": __new__, "__repr__": __repr__, "__reduce__": __reduce__, "__replace__": __replace__,
+        "__setattr__": __setattr__, "__delattr__": lambda self, attribute: __setattr__(self, attribute, None),
+        "__slots__": (), "__module__": module, "__doc__": doc, "__match_args__": names,
+        "n_fields": len(names), "n_sequence_fields": len(names), "n_unnamed_fields": 0,
+    }
+    for i, (field, field_doc) in enumerate(fields):
+        namespace[field] = property(operator.itemgetter(i), doc=field_doc)
+    return type(name, (tuple,), namespace)
+
+
+struct_passwd = _struct_sequence("pwd.struct_passwd", [
+    ("pw_name", "user name"), ("pw_passwd", "password"), ("pw_uid", "user id"), ("pw_gid", "group id"),
+    ("pw_gecos", "real name"), ("pw_dir", "home directory"), ("pw_shell", "shell program"),
+], """pwd.struct_passwd: Results from getpw*() routines.
+
+This object may be accessed either as a tuple of
+  (pw_name,pw_passwd,pw_uid,pw_gid,pw_gecos,pw_dir,pw_shell)
+or via the object attributes as named in the above tuple.""")
+
+struct_group = _struct_sequence("grp.struct_group", [
+    ("gr_name", "group name"), ("gr_passwd", "password"), ("gr_gid", "group id"), ("gr_mem", "group members"),
+], """grp.struct_group: Results from getgr*() routines.
+
+This object may be accessed either as a tuple of
+  (gr_name,gr_passwd,gr_gid,gr_mem)
+or via the object attributes as named in the above tuple.""")
+
+
+def _fixed_arguments(function, args, kwargs, count):
+    """The checks of a C function that takes no arguments (METH_NOARGS) or one (METH_O)."""
+    if kwargs:
+        raise TypeError(f"{function}() takes no keyword arguments")
+    if len(args) != count:
+        wanted = "no arguments" if count == 0 else "exactly one argument"
+        raise TypeError(f"{function}() takes {wanted} ({len(args)} given)")
+    return args
+
+
+def _one_argument(function, parameter, args, kwargs):
+    """Argument Clinic's parsing of one required argument, by position or by name."""
+    given = len(args) + len(kwargs)
+    if given > 1:
+        raise TypeError(f"{function}() takes at most 1 {'' if args else 'keyword '}argument ({given} given)")
+    if args:
+        return args[0]
+    if parameter in kwargs:
+        return kwargs[parameter]
+    raise TypeError(f"{function}() missing required argument '{parameter}' (pos 1)")
+
+
+def _id(value, kind):
+    """`_Py_Uid_Converter` and `_Py_Gid_Converter` on Linux x86-64: an index in uid_t's 32 bits, or
+    -1. The overflow messages are CPython's, its "less than minimum" for [2**32, 2**63) among them."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{kind} should be integer, not {type(value).__name__}") from None
+    if number == -1 or number == 2**32 - 1:
+        return -1
+    if 0 <= number < 2**32:
+        return number
+    if -2**63 <= number < 2**63:
+        raise OverflowError(f"{kind} is less than minimum")
+    raise OverflowError(f"{kind} is {'less than minimum' if number < 0 else 'greater than maximum'}")
+
+
+def _name(value, function, argument):
+    if not isinstance(value, str):
+        raise TypeError(f"{function}() argument {argument}must be str, not {type(value).__name__}")
+    # As the C functions: encoded for the C library first (a lone surrogate fails there), then checked.
+    if b"\0" in value.encode(sys.getfilesystemencoding(), "surrogateescape"):
+        raise ValueError("embedded null byte")
+    return value
+
+
+def getpwuid(*args, **kwargs):
+    """Return the password database entry for the given numeric user ID.
+
+See `help(pwd)` for more on password database entries."""
+    (uid,) = _fixed_arguments("pwd.getpwuid", args, kwargs, 1)
+    try:
+        uid = _id(uid, "uid")
+    except OverflowError:
+        raise KeyError("getpwuid(): uid not found") from None
+    for entry in USERS:
+        if entry[2] == uid:
+            return struct_passwd(entry)
+    raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+
+def getpwnam(*args, **kwargs):
+    """Return the password database entry for the given user name.
+
+See `help(pwd)` for more on password database entries."""
+    (name,) = _fixed_arguments("pwd.getpwnam", args, kwargs, 1)
+    name = _name(name, "getpwnam", "")
+    for entry in USERS:
+        if entry[0] == name:
+            return struct_passwd(entry)
+    raise KeyError(f"getpwnam(): name not found: {name!r}")
+
+
+def getpwall(*args, **kwargs):
+    """Return a list of all available password database entries, in arbitrary order.
+
+See help(pwd) for more on password database entries."""
+    _fixed_arguments("pwd.getpwall", args, kwargs, 0)
+    return [struct_passwd(entry) for entry in USERS]
+
+
+def _group(entry):
+    name, password, gid, members = entry
+    return struct_group((name, password, gid, list(members)))
+
+
+def getgrgid(*args, **kwargs):
+    """Return the group database entry for the given numeric group ID.
+
+If id is not valid, raise KeyError."""
+    gid = _id(_one_argument("getgrgid", "id", args, kwargs), "gid")
+    for entry in GROUPS:
+        if entry[2] == gid:
+            return _group(entry)
+    raise KeyError(f"getgrgid(): gid not found: {gid}")
+
+
+def getgrnam(*args, **kwargs):
+    """Return the group database entry for the given group name.
+
+If name is not valid, raise KeyError."""
+    name = _name(_one_argument("getgrnam", "name", args, kwargs), "getgrnam", "'name' ")
+    for entry in GROUPS:
+        if entry[0] == name:
+            return _group(entry)
+    raise KeyError(f"getgrnam(): name not found: {name!r}")
+
+
+def getgrall(*args, **kwargs):
+    """Return a list of all available group entries, in arbitrary order.
+
+An entry whose name starts with '+' or '-' represents an instruction
+to use YP/NIS and may not be accessible via getgrnam or getgrgid."""
+    _fixed_arguments("grp.getgrall", args, kwargs, 0)
+    return [_group(entry) for entry in GROUPS]
+
+
+def _process_ids(name, doc, value):
+    """`os.NAME`, which takes no arguments and returns `value`."""
+    def function(*args, **kwargs):
+        _fixed_arguments(f"posix.{name}", args, kwargs, 0)
+        return value() if callable(value) else value
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = doc
+    return function
+
+
+PROCESS_IDS = [
+    ("getuid", "Return the current process's user id.", USER[2]),
+    ("geteuid", "Return the current process's effective user id.", USER[2]),
+    ("getgid", "Return the current process's group id.", USER[3]),
+    ("getegid", "Return the current process's effective group id.", USER[3]),
+    # A fresh list each call, as CPython's; the sandbox's root belongs to no supplementary group.
+    ("getgroups", "Return list of supplemental group IDs for the process.", list),
+    ("getresuid", "Return a tuple of the current process's real, effective, and saved user ids.", (USER[2],) * 3),
+    ("getresgid", "Return a tuple of the current process's real, effective, and saved group ids.", (USER[3],) * 3),
+]
+
+PWD_DOC = """This module provides access to the Unix password database.
+It is available on all Unix versions.
+
+Password database entries are reported as 7-tuples containing the following
+items from the password database (see `<pwd.h>'), in order:
+pw_name, pw_passwd, pw_uid, pw_gid, pw_gecos, pw_dir, pw_shell.
+The uid and gid items are integers, all others are strings. An
+exception is raised if the entry asked for cannot be found."""
+
+GRP_DOC = """Access to the Unix group database.
+
+Group entries are reported as 4-tuples containing the following fields
+from the group database, in order:
+
+  gr_name   - name of the group
+  gr_passwd - group password (encrypted); often empty
+  gr_gid    - numeric ID of the group
+  gr_mem    - list of members
+
+The gid is an integer, name and password are strings.  (Note that most
+users are not explicitly listed as members of the groups they are in
+according to the password database.  Check both databases to get
+complete membership information.)"""
+
+
+def _database(name, doc, struct, functions):
+    module = builtin_module(types.ModuleType(name, doc))
+    setattr(module, struct.__name__, struct)
+    for function in functions:
+        setattr(module, function.__name__, builtin_function(function, module, _SHAPES.get(function)))
+    return module
+
+
+# The parameters `inspect` shows for each function, as CPython's text signatures give them.
+_SHAPES = {
+    getpwuid: lambda uidobj, /: None, getpwnam: lambda name, /: None, getpwall: lambda: None,
+    getgrgid: lambda id: None, getgrnam: lambda name: None, getgrall: lambda: None,
+}
+
+
+def install():
+    """Puts `pwd` and `grp` in `sys.modules` and the process's ids in `os`."""
+    import os
+    sys.modules["pwd"] = _database("pwd", PWD_DOC, struct_passwd, [getpwuid, getpwnam, getpwall])
+    sys.modules["grp"] = _database("grp", GRP_DOC, struct_group, [getgrgid, getgrnam, getgrall])
+    for name, doc, value in PROCESS_IDS:
+        function = builtin_function(_process_ids(name, doc, value), posix, lambda: None)
+        setattr(posix, name, function)
+        setattr(os, name, function)
