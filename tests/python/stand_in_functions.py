@@ -3,7 +3,9 @@ os.stat, os.lstat, os.kill, and signal's alarm, setitimer, getitimer, siginterru
 raise_signal, and _signal's signal and getsignal) behave as C functions: kept as a class's
 attribute they are called as they are, not bound to the instance (CPython's test_file keeps
 `open = io.open` in a class); copy, deepcopy and pickle keep them; their names, repr,
-signatures, `__self__` and `inspect`'s view of them are the C functions'. tests/tests/sandbox.rs compares this with native CPython."""
+signatures (`__text_signature__` too), `__self__` and `inspect`'s view of them are the C
+functions'. The modules pysock makes are found by importlib.util.find_spec. tests/tests/sandbox.rs
+compares this with native CPython."""
 import _signal
 import copy
 import inspect
@@ -68,7 +70,9 @@ for label, f in functions.items():
 print("-- signatures")
 for label in ("open", "os.open", "os.stat", "os.lstat", "os.kill", "signal.strsignal", "signal.raise_signal",
               "signal.siginterrupt", "signal.getitimer", "signal.alarm", "signal.setitimer", "_signal.getsignal"):
-    print(label, inspect.signature(functions[label]))
+    # As Argument Clinic writes it (open's breaks its line on 3.11, not on 3.14).
+    text = " ".join(functions[label].__text_signature__.split())
+    print(label, inspect.signature(functions[label]), text)
 print("-- their own errors")
 for call in (lambda: open(path, "q"), lambda: os.stat(b"\0"), lambda: os.kill(os.getpid(), -1.5),
              lambda: signal.strsignal(999), lambda: a.open(None), lambda: signal.alarm(), lambda: signal.getitimer(0, 1)):
@@ -76,3 +80,11 @@ for call in (lambda: open(path, "q"), lambda: os.stat(b"\0"), lambda: os.kill(os
         print(call())
     except Exception as e:
         print(type(e).__name__, e)
+
+# The modules pysock makes are found as modules are (find_spec raised ValueError for one without a spec).
+import importlib.util
+import sys
+for name in ("_socket", "select", "_ssl", "fcntl", "termios", "pwd", "grp"):
+    __import__(name)
+    spec = importlib.util.find_spec(name)
+    print(name, spec.name, sys.modules[name].__spec__ is spec)
