@@ -34,3 +34,44 @@ def builtin_module(module):
     module.__loader__ = importlib.machinery.BuiltinImporter
     module.__spec__ = importlib.machinery.ModuleSpec(module.__name__, module.__loader__, origin="built-in")
     return module
+
+
+def fixed_arguments(function, args, kwargs, count):
+    """`args`, checked as CPython checks those of a C function that takes no arguments
+    (METH_NOARGS, `count` 0) or one (METH_O, `count` 1); `function` is the name its errors give."""
+    if kwargs:
+        raise TypeError(f"{function}() takes no keyword arguments")
+    if len(args) != count:
+        wanted = "no arguments" if count == 0 else "exactly one argument"
+        raise TypeError(f"{function}() takes {wanted} ({len(args)} given)")
+    return args
+
+def parse_arguments(function, names, defaults, args, kwargs, positional=None):
+    """The values of a C function's parameters `names`, in order, taken from `args` and `kwargs` as
+    Argument Clinic's parser takes them, with its errors (`function` is the name they give). Those
+    in `defaults` are optional and get their default there; the first `positional` (all by default)
+    may come by position."""
+    positional = len(names) if positional is None else positional
+    required = sum(name not in defaults for name in names[:positional])
+    given = len(args) + len(kwargs)
+    if given > len(names):
+        plural = "" if len(names) == 1 else "s"
+        raise TypeError(f"{function}() takes at most {len(names)} {'' if args else 'keyword '}argument{plural} ({given} given)")
+    if len(args) > positional:
+        bound = "at most" if required < positional else "exactly"
+        plural = "" if positional == 1 else "s"
+        raise TypeError(f"{function}() takes {bound} {positional} positional argument{plural} ({len(args)} given)")
+    values = list(args)
+    for i, name in enumerate(names[len(args):], len(args)):
+        if name in kwargs:
+            values.append(kwargs[name])
+        elif name in defaults:
+            values.append(defaults[name])
+        else:
+            raise TypeError(f"{function}() missing required argument '{name}' (pos {i + 1})")
+    for name in kwargs:
+        if name in names[:len(args)]:
+            raise TypeError(f"argument for {function}() given by name ('{name}') and position ({names.index(name) + 1})")
+        if name not in names:
+            raise TypeError(f"'{name}' is an invalid keyword argument for {function}()")
+    return values

@@ -22,7 +22,7 @@ import posix
 import sys
 import types
 
-from _pysock._builtin_function import builtin_function, builtin_module
+from _pysock._builtin_function import builtin_function, builtin_module, fixed_arguments, parse_arguments
 
 USER = ("root", "x", 0, 0, "root", "/root", "/bin/bash")
 USERS = [USER, ("nobody", "x", 65534, 65534, "nobody", "/nonexistent", "/usr/sbin/nologin")]
@@ -87,28 +87,6 @@ This object may be accessed either as a tuple of
 or via the object attributes as named in the above tuple.""")
 
 
-def _fixed_arguments(function, args, kwargs, count):
-    """The checks of a C function that takes no arguments (METH_NOARGS) or one (METH_O)."""
-    if kwargs:
-        raise TypeError(f"{function}() takes no keyword arguments")
-    if len(args) != count:
-        wanted = "no arguments" if count == 0 else "exactly one argument"
-        raise TypeError(f"{function}() takes {wanted} ({len(args)} given)")
-    return args
-
-
-def _one_argument(function, parameter, args, kwargs):
-    """Argument Clinic's parsing of one required argument, by position or by name."""
-    given = len(args) + len(kwargs)
-    if given > 1:
-        raise TypeError(f"{function}() takes at most 1 {'' if args else 'keyword '}argument ({given} given)")
-    if args:
-        return args[0]
-    if parameter in kwargs:
-        return kwargs[parameter]
-    raise TypeError(f"{function}() missing required argument '{parameter}' (pos 1)")
-
-
 def _id(value, kind):
     """`_Py_Uid_Converter` and `_Py_Gid_Converter` on Linux x86-64: an index in uid_t's 32 bits, or
     -1. The overflow messages are CPython's, its "less than minimum" for [2**32, 2**63) among them."""
@@ -138,7 +116,7 @@ def getpwuid(*args, **kwargs):
     """Return the password database entry for the given numeric user ID.
 
 See `help(pwd)` for more on password database entries."""
-    (uid,) = _fixed_arguments("pwd.getpwuid", args, kwargs, 1)
+    (uid,) = fixed_arguments("pwd.getpwuid", args, kwargs, 1)
     try:
         uid = _id(uid, "uid")
     except OverflowError:
@@ -153,7 +131,7 @@ def getpwnam(*args, **kwargs):
     """Return the password database entry for the given user name.
 
 See `help(pwd)` for more on password database entries."""
-    (name,) = _fixed_arguments("pwd.getpwnam", args, kwargs, 1)
+    (name,) = fixed_arguments("pwd.getpwnam", args, kwargs, 1)
     name = _name(name, "getpwnam", "")
     for entry in USERS:
         if entry[0] == name:
@@ -165,7 +143,7 @@ def getpwall(*args, **kwargs):
     """Return a list of all available password database entries, in arbitrary order.
 
 See help(pwd) for more on password database entries."""
-    _fixed_arguments("pwd.getpwall", args, kwargs, 0)
+    fixed_arguments("pwd.getpwall", args, kwargs, 0)
     return [struct_passwd(entry) for entry in USERS]
 
 
@@ -178,7 +156,8 @@ def getgrgid(*args, **kwargs):
     """Return the group database entry for the given numeric group ID.
 
 If id is not valid, raise KeyError."""
-    gid = _id(_one_argument("getgrgid", "id", args, kwargs), "gid")
+    (gid,) = parse_arguments("getgrgid", ["id"], {}, args, kwargs)
+    gid = _id(gid, "gid")
     for entry in GROUPS:
         if entry[2] == gid:
             return _group(entry)
@@ -189,7 +168,8 @@ def getgrnam(*args, **kwargs):
     """Return the group database entry for the given group name.
 
 If name is not valid, raise KeyError."""
-    name = _name(_one_argument("getgrnam", "name", args, kwargs), "getgrnam", "'name' ")
+    (name,) = parse_arguments("getgrnam", ["name"], {}, args, kwargs)
+    name = _name(name, "getgrnam", "'name' ")
     for entry in GROUPS:
         if entry[0] == name:
             return _group(entry)
@@ -201,14 +181,14 @@ def getgrall(*args, **kwargs):
 
 An entry whose name starts with '+' or '-' represents an instruction
 to use YP/NIS and may not be accessible via getgrnam or getgrgid."""
-    _fixed_arguments("grp.getgrall", args, kwargs, 0)
+    fixed_arguments("grp.getgrall", args, kwargs, 0)
     return [_group(entry) for entry in GROUPS]
 
 
 def _process_ids(name, doc, value):
     """`os.NAME`, which takes no arguments and returns `value`."""
     def function(*args, **kwargs):
-        _fixed_arguments(f"posix.{name}", args, kwargs, 0)
+        fixed_arguments(f"posix.{name}", args, kwargs, 0)
         return value() if callable(value) else value
     function.__name__ = function.__qualname__ = name
     function.__doc__ = doc

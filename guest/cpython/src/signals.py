@@ -32,7 +32,7 @@ import os
 import signal
 import sys
 
-from _pysock._builtin_function import builtin_function
+from _pysock._builtin_function import builtin_function, fixed_arguments
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -84,11 +84,10 @@ def _check_which(which):
     return which
 
 
-def alarm(*args):
+def alarm(*args, **kwargs):
     """Arrange for SIGALRM to arrive after the given number of seconds."""
-    if len(args) != 1:
-        raise TypeError(f"_signal.alarm() takes exactly one argument ({len(args)} given)")
-    seconds = _c_int(args[0]) % 2**32
+    (seconds,) = fixed_arguments("_signal.alarm", args, kwargs, 1)
+    seconds = _c_int(seconds) % 2**32
     left, _ = _set_timer(ITIMER_REAL, seconds * 10**9, 0)
     # glibc's alarm: to the nearest second, and never 0 while the timer was armed.
     whole, rest = divmod(left // 1000, 10**6)
@@ -115,11 +114,10 @@ Returns old values as a tuple: (delay, interval)."""
     return _seconds(left), _seconds(was_every)
 
 
-def getitimer(*args):
+def getitimer(*args, **kwargs):
     """Returns current value of given itimer."""
-    if len(args) != 1:
-        raise TypeError(f"_signal.getitimer() takes exactly one argument ({len(args)} given)")
-    left, every = _get_timer(_check_which(args[0]))
+    (which,) = fixed_arguments("_signal.getitimer", args, kwargs, 1)
+    left, every = _get_timer(_check_which(which))
     return _seconds(left), _seconds(every)
 
 
