@@ -1430,3 +1430,16 @@ def twisted_run():
 
 
 twisted_run()
+
+# werkzeug's password hashes, a Flask app's logins: scrypt by default, and PBKDF2 (hashlib's, which
+# WASI CPython lacks and pysock adds). The salts are random; what they hash to is checked, not shown.
+from werkzeug.security import check_password_hash, generate_password_hash
+
+
+def password_round(**kw):
+    hashed = generate_password_hash("correct horse", **kw)
+    return hashed.split("$")[0], check_password_hash(hashed, "correct horse"), check_password_hash(hashed, "wrong")
+
+
+outcome("werkzeug scrypt", password_round)
+outcome("werkzeug pbkdf2", lambda: password_round(method="pbkdf2:sha256:600000"))

@@ -251,6 +251,14 @@ fn the_program_has_a_user_as_on_linux() {
     assert_eq!(sandbox_python_with("identity.py", &[], &["--who".as_ref()]), "0 0 root /root root []\n");
 }
 
+/// `hashlib.pbkdf2_hmac` and `hashlib.scrypt`, which WASI CPython lacks (CPython takes them from
+/// OpenSSL): keys for every digest hashlib guarantees, by hashlib's and OpenSSL's names, and every
+/// refusal of CPython's and OpenSSL's, as native CPython.
+#[test]
+fn key_derivation_matches_native_cpython() {
+    assert_matches_native("key_derivation.py");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

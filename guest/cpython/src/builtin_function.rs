@@ -1,6 +1,6 @@
 //! The functions pysock writes in Python in place of CPython's C ones (`open`, `os.open`, `os.stat`,
-//! `os.lstat`, `os.kill`, `signal`'s Python-written functions, and the user's: `os.getuid` and its
-//! kin, `pwd` and `grp`), made C functions themselves.
+//! `os.lstat`, `os.kill`, `signal`'s Python-written functions, the user's: `os.getuid` and its kin,
+//! `pwd` and `grp`, and `hashlib`'s key derivation), made C functions themselves.
 //!
 //! A Python function shows wherever a program looks: kept as a class's attribute it is bound to the
 //! instance (`class Accessor: open = io.open` passed the instance as the path; CPython's test_file
@@ -25,7 +25,7 @@ use std::ffi::CString;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// How many stand-ins there can be: pysock makes 26.
+/// How many stand-ins there can be: pysock makes 28.
 const SLOTS: usize = 32;
 
 /// The Python function behind each slot's trampoline.
