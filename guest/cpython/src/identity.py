@@ -112,6 +112,14 @@ def _name(value, function, argument):
     return value
 
 
+def _entry(table, field, value, make, missing):
+    """`make` of the entry of `table` whose `field` is `value`; KeyError `missing` where none is."""
+    for entry in table:
+        if entry[field] == value:
+            return make(entry)
+    raise KeyError(missing)
+
+
 def getpwuid(*args, **kwargs):
     """Return the password database entry for the given numeric user ID.
 
@@ -121,10 +129,7 @@ See `help(pwd)` for more on password database entries."""
         uid = _id(uid, "uid")
     except OverflowError:
         raise KeyError("getpwuid(): uid not found") from None
-    for entry in USERS:
-        if entry[2] == uid:
-            return struct_passwd(entry)
-    raise KeyError(f"getpwuid(): uid not found: {uid}")
+    return _entry(USERS, 2, uid, struct_passwd, f"getpwuid(): uid not found: {uid}")
 
 
 def getpwnam(*args, **kwargs):
@@ -133,10 +138,7 @@ def getpwnam(*args, **kwargs):
 See `help(pwd)` for more on password database entries."""
     (name,) = fixed_arguments("pwd.getpwnam", args, kwargs, 1)
     name = _name(name, "getpwnam", "")
-    for entry in USERS:
-        if entry[0] == name:
-            return struct_passwd(entry)
-    raise KeyError(f"getpwnam(): name not found: {name!r}")
+    return _entry(USERS, 0, name, struct_passwd, f"getpwnam(): name not found: {name!r}")
 
 
 def getpwall(*args, **kwargs):
@@ -158,10 +160,7 @@ def getgrgid(*args, **kwargs):
 If id is not valid, raise KeyError."""
     (gid,) = parse_arguments("getgrgid", ["id"], {}, args, kwargs)
     gid = _id(gid, "gid")
-    for entry in GROUPS:
-        if entry[2] == gid:
-            return _group(entry)
-    raise KeyError(f"getgrgid(): gid not found: {gid}")
+    return _entry(GROUPS, 2, gid, _group, f"getgrgid(): gid not found: {gid}")
 
 
 def getgrnam(*args, **kwargs):
@@ -170,10 +169,7 @@ def getgrnam(*args, **kwargs):
 If name is not valid, raise KeyError."""
     (name,) = parse_arguments("getgrnam", ["name"], {}, args, kwargs)
     name = _name(name, "getgrnam", "'name' ")
-    for entry in GROUPS:
-        if entry[0] == name:
-            return _group(entry)
-    raise KeyError(f"getgrnam(): name not found: {name!r}")
+    return _entry(GROUPS, 0, name, _group, f"getgrnam(): name not found: {name!r}")
 
 
 def getgrall(*args, **kwargs):
