@@ -46,6 +46,7 @@ def fixed_arguments(function, args, kwargs, count):
         raise TypeError(f"{function}() takes {wanted} ({len(args)} given)")
     return args
 
+
 def parse_arguments(function, names, defaults, args, kwargs, positional=None):
     """The values of a C function's parameters `names`, in order, taken from `args` and `kwargs` as
     Argument Clinic's parser takes them, with its errors (`function` is the name they give). Those
