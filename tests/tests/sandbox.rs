@@ -932,6 +932,17 @@ fn ssl_context_checks_match_native_cpython() {
     assert_matches_native_with("ssl_context_checks.py", &[&certs], &[certs.as_os_str()]);
 }
 
+/// The files _ssl reads as native CPython reads them: a cafile, certfile or keyfile that cannot be
+/// opened is the OSError of its errno alone, naming no file (load_dh_params names it), and capath
+/// trusts only the files OpenSSL's lookups open, named by the subject's hash from `.0` on.
+#[test]
+fn ssl_files_match_native_cpython() {
+    let certs = conformance_dir().join("certs");
+    let hash = Command::new("openssl").args(["x509", "-hash", "-noout", "-in"]).arg(certs.join("ca.pem")).output().expect("openssl is installed by scripts/setup.sh");
+    let hash = String::from_utf8(hash.stdout).unwrap();
+    assert_matches_native_with("ssl_files.py", &[&certs], &[certs.as_os_str(), hash.trim().as_ref()]);
+}
+
 /// keylog_filename as native CPython writes it: a header for a new file, then NSS key log lines for
 /// each handshake (TLS 1.3's five secrets, TLS 1.2's CLIENT_RANDOM), none once cleared. The
 /// sandbox writes the file in a folder given with --writable-dir.

@@ -152,6 +152,31 @@ fn read_file(py: Python<'_>, path: &Bound<'_, PyAny>, what: Option<&str>) -> PyR
     Ok(data?.cast_into::<PyBytes>()?.as_bytes().to_vec())
 }
 
+/// The capath files OpenSSL's lookups open, of the folder's `names`: for each subject name hash (eight
+/// lowercase hex digits), `HASH.0`, `HASH.1` and on while there is one, as `openssl rehash` names
+/// them; any other file, and any after a missing number, is never read.
+fn looked_up_names(names: &[String]) -> Vec<&String> {
+    let hashes = names.iter().filter_map(|name| name.strip_suffix(".0")).filter(|hash| {
+        hash.len() == 8 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    });
+    hashes.flat_map(|hash| (0..).map_while(move |k| names.iter().find(|name| **name == format!("{hash}.{k}")))).collect()
+}
+
+/// As [`read_file`], for a file OpenSSL itself opens (cafile, certfile, keyfile): where it cannot,
+/// CPython raises the OSError from errno alone (`PyErr_SetFromErrno`), which names no file.
+fn read_openssl_file(py: Python<'_>, path: &Bound<'_, PyAny>, what: &str) -> PyResult<Vec<u8>> {
+    read_file(py, path, Some(what)).map_err(|e| {
+        let value = e.value(py);
+        match (e.is_instance_of::<pyo3::exceptions::PyOSError>(py), value.getattr("errno"), value.getattr("strerror")) {
+            // OSError(errno, strerror) is the errno's own subclass (FileNotFoundError, ...).
+            (true, Ok(errno), Ok(strerror)) if !errno.is_none() => {
+                py.get_type::<pyo3::exceptions::PyOSError>().call1((errno, strerror)).map_or_else(|made| made, PyErr::from_value)
+            }
+            _ => e,
+        }
+    })
+}
+
 /// `load_cert_chain`'s password as bytes, with CPython's checks (a callable is called once).
 fn password(py: Python<'_>, password: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u8>>> {
     let Some(password) = password.filter(|p| !p.is_none()) else { return Ok(None) };
@@ -538,12 +563,13 @@ impl SslContext {
             return Err(PyTypeError::new_err("cafile, capath and cadata cannot be all omitted"));
         }
         if let Some(cafile) = cafile {
-            self.core.load_verify_pem(&read_file(py, cafile, Some("cafile"))?, TrustSource::Cafile).py_err(py)?;
+            self.core.load_verify_pem(&read_openssl_file(py, cafile, "cafile")?, TrustSource::Cafile).py_err(py)?;
         }
         if let Some(capath) = capath {
-            // OpenSSL looks certificates up in capath when it needs them; reading the folder now
+            // OpenSSL looks certificates up in capath when it needs them, by the issuer's name
+            // hash, in files named `HHHHHHHH.N` (as `openssl rehash` names them); reading those now
             // gives the same trust, skipping files that hold none (the core keeps them out of
-            // cert_store_stats, as OpenSSL's lookups are).
+            // cert_store_stats, as OpenSSL's lookups are). A file of another name is never read.
             let os = py.import("os")?;
             // str, bytes or a path-like object, as PyUnicode_FSConverter takes it.
             let capath = os.call_method1("fsdecode", (capath,))
@@ -563,7 +589,7 @@ impl SslContext {
                 Err(_) => Vec::new(),
             };
             names.sort();
-            for name in names {
+            for name in looked_up_names(&names) {
                 let path = os.getattr("path")?.call_method1("join", (capath, name))?;
                 if let Ok(pem) = read_file(py, &path, None) {
                     let _ = self.core.load_verify_pem(&pem, TrustSource::Capath);
@@ -604,9 +630,9 @@ impl SslContext {
         }
         // A password that is not a callable is checked before the files are read, as CPython does.
         let given = password.filter(|p| !p.is_none() && !p.is_callable()).map(|p| self::password(py, Some(p))).transpose()?;
-        let chain = read_file(py, certfile, Some("certfile"))?;
+        let chain = read_openssl_file(py, certfile, "certfile")?;
         let key = match keyfile {
-            Some(k) => read_file(py, k, Some("keyfile"))?,
+            Some(k) => read_openssl_file(py, k, "keyfile")?,
             None => chain.clone(),
         };
         let encrypted = key.windows(9).any(|w| w == b"ENCRYPTED");
