@@ -219,8 +219,11 @@ fn beneath(folder: &Folder, within: &Path, flags: i32) -> Result<OwnedFd, Refuse
     })
 }
 
-/// `path` without `.` and with each `..` taking back the component before it, as wasi-libc reads a
-/// path before it looks for the preopen holding it.
+/// `path` without `.` and with each `..` taking back the component before it. wasi-libc matches a
+/// file's path against the preopens as written and leaves each `..` to the filesystem; the host
+/// finds a socket's folder by this reading, after walking each `..` (`walk_back_steps`), so the two
+/// differ only where a `..` steps out of one folder into another: a file's path may not, a socket's
+/// may (the guest may write both folders).
 fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::from("/");
     for c in path.components() {
