@@ -578,9 +578,9 @@ def main():
         native = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PYTHONPATH": site})
         sandbox = subprocess.run(
-            # aiomysql calls getpass.getuser() at import, which needs USER in a sandbox (README).
+            # No USER: aiomysql calls getpass.getuser() at import, which finds the sandbox's user (README).
             [pysock, "python", "--allow-loopback", "--time-limit", "300", "--path", site, "--dir", certs,
-             "--dir", scratch, "--env", "USER=pysock", *args], capture_output=True, text=True, timeout=360)
+             "--dir", scratch, *args], capture_output=True, text=True, timeout=360)
         print(native.stdout, end="")
         if native.returncode != 0:
             sys.exit(f"native python3 failed:\n{native.stderr}")
