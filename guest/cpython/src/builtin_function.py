@@ -2,6 +2,9 @@
 functions' modules (builtin_function.rs says why and how), and the modules it makes, made built in."""
 
 import inspect
+import operator
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 def builtin_function(function, module, shape=None):
@@ -45,6 +48,14 @@ def fixed_arguments(function, args, kwargs, count):
         wanted = "no arguments" if count == 0 else "exactly one argument"
         raise TypeError(f"{function}() takes {wanted} ({len(args)} given)")
     return args
+
+
+def c_int(value):
+    """`value` as CPython converts an argument to a C int: through `__index__`, within 32 bits."""
+    value = operator.index(value)
+    if not INT_MIN <= value <= INT_MAX:
+        raise OverflowError("Python int too large to convert to C int")
+    return int(value)
 
 
 def parse_arguments(function, names, defaults, args, kwargs, positional=None):

@@ -18,10 +18,11 @@ import os as _os
 import time as _time
 import weakref as _weakref
 
+from _pysock._builtin_function import INT_MAX as _INT_MAX, c_int as _c_int
+
 flags = {"HAVE_SEM_OPEN": 1, "HAVE_SEM_TIMEDWAIT": 1}
 
 RECURSIVE_MUTEX, SEMAPHORE = 0, 1
-_INT_MAX = 2**31 - 1
 # glibc's limits: a name is a file in /dev/shm called "sem." and the name.
 _NAME_MAX, _SEM_PREFIX = 255, 4
 # How often a blocked acquire looks again, when only a signal handler can have released it.
@@ -45,18 +46,6 @@ def _error(code):
     # os.strerror gives glibc's words, as Linux's sem_open, sem_timedwait, sem_post and sem_unlink
     # give them (linux_errno.rs).
     return OSError(code, _os.strerror(code))
-
-
-def _c_int(value):
-    """An argument that CPython converts to a C int."""
-    if not isinstance(value, int):
-        index = getattr(type(value), "__index__", None)
-        if index is None:
-            raise TypeError(f"'{type(value).__name__}' object cannot be interpreted as an integer")
-        value = index(value)
-    if not -_INT_MAX - 1 <= value <= _INT_MAX:
-        raise OverflowError("Python int too large to convert to C int")
-    return int(value)
 
 
 def _type_name(value):

@@ -32,10 +32,9 @@ import os
 import signal
 import sys
 
-from _pysock._builtin_function import builtin_function, fixed_arguments
+from _pysock._builtin_function import INT_MIN, builtin_function, c_int, fixed_arguments
 
 ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF = 0, 1, 2
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 TIME_MAX_NS = 2**63 - 1
 NSIG = 65
 
@@ -45,13 +44,6 @@ class itimer_error(OSError):
 
 
 itimer_error.__module__ = "signal"
-
-
-def _c_int(value):
-    value = operator.index(value)
-    if not INT_MIN <= value <= INT_MAX:
-        raise OverflowError("Python int too large to convert to C int")
-    return value
 
 
 def _microseconds(seconds):
@@ -78,7 +70,7 @@ def _seconds(ns):
 
 
 def _check_which(which):
-    which = _c_int(which)
+    which = c_int(which)
     if which not in (ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF):
         raise itimer_error(errno.EINVAL, os.strerror(errno.EINVAL))
     return which
@@ -87,7 +79,7 @@ def _check_which(which):
 def alarm(*args, **kwargs):
     """Arrange for SIGALRM to arrive after the given number of seconds."""
     (seconds,) = fixed_arguments("_signal.alarm", args, kwargs, 1)
-    seconds = _c_int(seconds) % 2**32
+    seconds = c_int(seconds) % 2**32
     left, _ = _set_timer(ITIMER_REAL, seconds * 10**9, 0)
     # glibc's alarm: to the nearest second, and never 0 while the timer was armed.
     whole, rest = divmod(left // 1000, 10**6)
@@ -105,7 +97,7 @@ Returns old values as a tuple: (delay, interval)."""
         bound = "least 2" if len(args) < 2 else "most 3"
         raise TypeError(f"setitimer expected at {bound} arguments, got {len(args)}")
     which, seconds, interval = (*args, 0.0)[:3]
-    which = _c_int(which)
+    which = c_int(which)
     value, every = _microseconds(seconds), _microseconds(interval)
     _check_which(which)
     if value < 0 or every < 0:
@@ -134,7 +126,7 @@ def siginterrupt(signalnum, flag, /):
 
 If flag is False, system calls will be restarted when interrupted by
 signal sig, else system calls will be interrupted."""
-    signalnum, flag = _c_int(signalnum), _c_int(flag)
+    signalnum, flag = c_int(signalnum), c_int(flag)
     if not 1 <= signalnum < NSIG:
         raise ValueError("signal number out of range")
 
@@ -253,7 +245,7 @@ def _deliver(number):
 
 def raise_signal(signalnum, /):
     """Send a signal to the executing process."""
-    number = _c_int(signalnum)
+    number = c_int(signalnum)
     if number == 0:
         return None
     if not 1 <= number < NSIG or number in GLIBC_RESERVED:
