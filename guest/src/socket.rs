@@ -933,8 +933,14 @@ impl<H: Host> Core<H> {
         }
     }
 
+    /// The socket behind a socket object's number: EBADF when nothing holds the number, ENOTSOCK when
+    /// something else does (an epoll object, or a file that `os.dup2` moved onto it), as Linux says.
     fn sock(&self, s: &SockObj) -> Result<&H::Socket, Error> {
-        self.get(s.fd).ok_or_else(ebadf)
+        self.get(s.fd).ok_or_else(|| match self.entry(s.fd) {
+            Some(_) => os(Errno::Enotsock),
+            None if self.host.is_open_file(s.fd) => os(Errno::Enotsock),
+            None => ebadf(),
+        })
     }
 
     /// `_socket.close(fd)`.
@@ -2050,6 +2056,27 @@ mod tests {
         assert_eq!(code(&mut core, ep), Errno::Enotsock);
         assert_eq!(code(&mut core, 1), Errno::Enotsock);
         assert_eq!(code(&mut core, ep + 1), Errno::Ebadf);
+    }
+
+    /// A socket object whose number the table gave to something else (`os.dup2` of a file onto it, or
+    /// an epoll made after it closed) is ENOTSOCK there, as Linux says; one whose number nothing holds
+    /// is EBADF.
+    #[test]
+    fn a_socket_objects_number_held_by_something_else_is_no_socket() {
+        let mut core = Core::new(FakeHost::default());
+        let s = core.create(2, 1, 0, None).unwrap();
+        let code = |core: &Core<FakeHost>, s: &SockObj| match core.listen(s, Some(1)).unwrap_err() {
+            Error::Os(e) => e.code,
+            other => panic!("{other:?}"),
+        };
+        core.descriptor_closed(s.fd);
+        assert_eq!(code(&core, &s), Errno::Ebadf);
+        core.host.files.borrow_mut().push(s.fd);
+        assert_eq!(code(&core, &s), Errno::Enotsock);
+        core.host.files.borrow_mut().clear();
+        let ep = core.epoll_create(-1, 0).unwrap();
+        assert_eq!(ep, s.fd);
+        assert_eq!(code(&core, &s), Errno::Enotsock);
     }
 
     #[test]

@@ -208,6 +208,15 @@ fn os_functions_on_socket_numbers_match_native_cpython() {
     assert_matches_native("os_descriptors.py");
 }
 
+/// os.dup and os.dup2 of files, the standard streams and /dev/null: a duplicate shares the offset and
+/// the status flags and keeps the file open; stdout, stderr and stdin moved to a file and back as
+/// pytest's capture does; a file moved onto a socket's number (the socket object then ENOTSOCK), and
+/// that number going back to sockets when the file closes; dup and dup2's errors, as native.
+#[test]
+fn file_duplicates_match_native_cpython() {
+    assert_matches_native("file_duplicates.py");
+}
+
 /// os.pipe and os.pipe2 (one way each end, and select, poll and epoll seeing only that way), the
 /// fcntl module, /dev/null through os.open, open and os.stat, and asyncio's pipe transports, as native.
 #[test]

@@ -47,6 +47,7 @@ const NONE: usize = 0;
 /// `descriptor_vtable_t` as wasi-sdk 29-33 lay it out for wasip2: 24 function pointers. Each
 /// function's `data` is the descriptor's number, not a pointer (libc never reads it).
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub(crate) struct Vtable {
     pub free: unsafe extern "C" fn(*mut c_void),
     pub get_read_stream: usize,
@@ -70,6 +71,7 @@ pub(crate) struct Vtable {
 
 /// `descriptor_table_entry_t`.
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub(crate) struct Entry {
     pub data: *mut c_void,
     pub vtable: *const Vtable,
@@ -203,6 +205,42 @@ pub fn reserve() {
 
 fn is_reserved(fd: i32) -> bool {
     RESERVED.with_borrow(|reserved| reserved.binary_search(&fd).is_ok())
+}
+
+/// `fd` stops being set aside for the core (a file was moved onto it): whether it was.
+pub(crate) fn unreserve(fd: i32) -> bool {
+    RESERVED.with_borrow_mut(|reserved| match reserved.binary_search(&fd) {
+        Ok(at) => {
+            reserved.remove(at);
+            true
+        }
+        Err(_) => false,
+    })
+}
+
+/// libc just freed `fd`, which [`unreserve`] had given a file: it is set aside for the core again
+/// (libc hands out the number freed last, so the next insert takes it).
+pub(crate) fn reserve_again(fd: i32) {
+    match insert() {
+        again if again == fd => RESERVED.with_borrow_mut(|reserved| {
+            if let Err(at) = reserved.binary_search(&fd) {
+                reserved.insert(at, fd);
+            }
+        }),
+        again if again >= 0 => release(again),
+        _ => {}
+    }
+}
+
+/// libc's entry for `fd`, or null for a number it does not hold.
+pub(crate) fn entry_of(fd: i32) -> *mut Entry {
+    // SAFETY: libc looks the number up; the caller reads the pointer only if it is not null.
+    unsafe { descriptor_table_get_ref(fd) }
+}
+
+/// Whether libc's table holds `fd`, whatever holds it.
+pub(crate) fn is_in_table(fd: i32) -> bool {
+    !entry_of(fd).is_null()
 }
 
 /// A number for one of the core's descriptors: the lowest reserved one the core has free, or a
@@ -481,27 +519,19 @@ fn held_number(py: Python<'_>, number: i32) -> PyResult<i32> {
     Ok(number)
 }
 
-/// Why `fd`, which is none of the core's, has no duplicate: a file has none to make in WASI
-/// (EOPNOTSUPP, saying so), and a number nothing holds is EBADF.
-fn not_duplicated(py: Python<'_>, fd: i32) -> PyErr {
-    let refusal = if is_open_file(fd) {
-        let why = "Operation not supported: pysock's sandbox duplicates sockets and pipes onto other numbers, not files";
-        pysock_guest::errno::os_with(Errno::Eopnotsupp, why.into())
-    } else {
-        pysock_guest::errno::os(Errno::Ebadf)
-    };
-    crate::errors::to_py(py, refusal)
-}
-
-/// `os.dup(fd)`, which WASI's libc refuses for every number: a socket's or a pipe end's duplicate
-/// on the lowest free number, not inheritable, as Linux's ([`not_duplicated`] otherwise).
+/// `os.dup(fd)`, which WASI's libc refuses for every number: a duplicate on the lowest free number
+/// for a socket or a pipe's end (the core's), on the number libc gives for a file, a folder, a
+/// standard stream or the null device (`file_duplicates.rs`); not inheritable, as Linux's.
 #[pyfunction]
 pub fn dup(py: Python<'_>, fd: &Bound<'_, PyAny>) -> PyResult<i32> {
     let fd = held(py, fd)?;
-    if with_core(|c| c.get(fd).is_none()) {
-        return Err(not_duplicated(py, fd));
+    if with_core(|c| c.get(fd).is_some()) {
+        return with_core(|c| c.dup(fd)).py_err(py);
     }
-    with_core(|c| c.dup(fd)).py_err(py)
+    if !is_open_file(fd) {
+        return Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
+    }
+    crate::file_duplicates::duplicate(fd)
 }
 
 /// `os.set_blocking(fd, blocking)`: a socket's or a pipe end's O_NONBLOCK is the core's, set here
@@ -523,35 +553,59 @@ pub fn set_blocking_of(py: Python<'_>, fd: &Bound<'_, PyAny>, blocking: &Bound<'
     Ok(())
 }
 
-/// `os.dup2(fd, fd2, inheritable=True)`, which WASI CPython lacks, for a socket or a pipe's end:
-/// `fd2` becomes its duplicate, closing what it was (a socket, a pipe's end or a file). A file has
-/// no duplicate to make in WASI (EOPNOTSUPP, saying so), and a number libc never gave out cannot be
-/// taken (EBADF, as one beyond the descriptor limit is on Linux).
+/// `os.dup2(fd, fd2, inheritable=True)`, which WASI CPython lacks: `fd2` becomes a duplicate of
+/// `fd` (the core's for a socket or a pipe's end, `file_duplicates.rs`'s for what libc keeps),
+/// closing what it was. `fd2` may be any number a socket, a file or a stream holds, or one set aside
+/// for sockets; one libc never gave out cannot be taken (EBADF, as one beyond the descriptor limit
+/// is on Linux).
 #[pyfunction]
 #[pyo3(signature = (fd, fd2, inheritable = true))]
 pub fn dup2(py: Python<'_>, fd: &Bound<'_, PyAny>, fd2: &Bound<'_, PyAny>, inheritable: bool) -> PyResult<i32> {
-    let (fd, fd2) = (held(py, fd)?, crate::convert::c_int(fd2)?);
+    let (fd, fd2) = (crate::convert::c_int(fd)?, crate::convert::c_int(fd2)?);
+    // CPython calls dup3(2) for a target that is not to be inheritable, and dup3 refuses one number
+    // given twice before it looks at either.
+    if fd == fd2 && !inheritable {
+        return Err(pysock_guest::errno::os(Errno::Einval)).py_err(py);
+    }
     let ebadf = || Err(pysock_guest::errno::os(Errno::Ebadf)).py_err(py);
     // Linux refuses a negative target before it looks at `fd`.
     if fd2 < 0 {
         return ebadf();
     }
+    let fd = held_number(py, fd)?;
     if with_core(|c| c.get(fd).is_none()) {
-        return Err(not_duplicated(py, fd));
+        if !is_open_file(fd) {
+            return ebadf();
+        }
+        if fd2 != fd {
+            if !is_in_table(fd2) {
+                return ebadf();
+            }
+            crate::file_duplicates::duplicate_onto(fd, fd2);
+        }
+        // dup2(2) onto the number it came from changes nothing, its flag included.
+        if fd2 <= STDERR && fd2 != fd {
+            let bit = 1 << fd2;
+            INHERITABLE_STDIO.with(|s| s.set(if inheritable { s.get() | bit } else { s.get() & !bit }));
+        }
+        return Ok(fd2);
     }
     if fd2 != fd && with_core(|c| c.entry(fd2).is_none()) && !is_reserved(fd2) {
         if !is_open_file(fd2) {
             return ebadf();
         }
-        // SAFETY: a plain call; libc closes the file (its own entry's `free`) and frees the number,
-        // which the next insert takes back (libc hands out the number freed last).
+        // SAFETY: a plain call; libc closes the file (its own entry's `free`) and frees the number.
         unsafe { descriptor_table_remove(fd2) };
-        let again = insert();
-        if again != fd2 {
-            if again >= 0 {
-                release(again);
+        // A number a file had borrowed from the sockets' is theirs again (`file_duplicates.rs`);
+        // another goes back to libc's list, whose next insert takes it (the number freed last).
+        if !is_reserved(fd2) {
+            let again = insert();
+            if again != fd2 {
+                if again >= 0 {
+                    release(again);
+                }
+                return ebadf();
             }
-            return ebadf();
         }
     }
     with_core(|c| c.dup_onto(fd, fd2, !inheritable)).py_err(py)

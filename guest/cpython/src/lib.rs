@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in eleven modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in twelve modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `file_duplicates`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -29,6 +29,7 @@ mod deep_free;
 mod descriptors;
 mod errors;
 mod fcntl;
+mod file_duplicates;
 mod file_io;
 mod finalize;
 mod host;
