@@ -115,6 +115,16 @@ attempt("getgrnam()", grp.getgrnam)
 attempt("getgrall(1)", grp.getgrall, 1)
 attempt("getgrall(x=1)", grp.getgrall, x=1)
 
+print("-- os.umask")
+was = os.umask(0o027)  # the process's own, natively, which the harness chose
+print("umask:", oct(os.umask(0o022)), repr(os.umask), os.umask.__module__, os.umask.__text_signature__, os.umask.__doc__)
+for value in (-1, 0o777, 0o1777, True, 2**31, -2**31 - 1, -2**31, 1.5, "1", None):
+    attempt(f"umask({value!r})", lambda v: oct(os.umask(v)), value)
+attempt("umask()", os.umask)
+attempt("umask(1, 2)", os.umask, 1, 2)
+attempt("umask(mask=1)", os.umask, mask=1)
+os.umask(was)
+
 print("-- what asks")
 print("getuser:", getpass.getuser() == me.pw_name)
 os.environ["USER"] = "someone"

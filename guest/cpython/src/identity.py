@@ -1,4 +1,5 @@
-"""Who the sandboxed program runs as: `os.getuid` and its kin, and the `pwd` and `grp` modules.
+"""Who the sandboxed program runs as: `os.getuid` and its kin, and the `pwd` and `grp` modules; and
+the mask its files are made with, `os.umask`.
 
 WASI CPython has none of them, so what asks fails there: pytest's `tmp_path` (it compares
 `os.getuid()` with the owner of its folder), `getpass.getuser()` without USER in the environment,
@@ -13,6 +14,10 @@ it does for a container's root without capabilities. The databases hold what a D
 for its root and nobody, and their groups; `pw_dir` is `/root`, which the sandbox has when the
 embedder gives it one (`--writable-dir`), and HOME (`--env HOME=...`) wins over it, as on Linux.
 
+The mask starts as Linux's usual 022 and keeps what the program sets, in its last nine bits, as
+Linux's does. WASI makes files with the modes the host chooses, so the mask changes nothing, but
+programs read it: pytest's cache sets its folder's mode from it.
+
 The functions are C functions of `posix`, `pwd` and `grp` (builtin_function.py), and take, convert
 and refuse their arguments as CPython's `posixmodule.c`, `pwdmodule.c` and `grpmodule.c` do on Linux.
 """
@@ -22,7 +27,7 @@ import posix
 import sys
 import types
 
-from _pysock._builtin_function import builtin_function, builtin_module, fixed_arguments, parse_arguments
+from _pysock._builtin_function import builtin_function, builtin_module, c_int, fixed_arguments, parse_arguments
 
 USER = ("root", "x", 0, 0, "root", "/root", "/bin/bash")
 USERS = [USER, ("nobody", "x", 65534, 65534, "nobody", "/nonexistent", "/usr/sbin/nologin")]
@@ -202,6 +207,17 @@ PROCESS_IDS = [
     ("getresgid", "Return a tuple of the current process's real, effective, and saved group ids.", (USER[3],) * 3),
 ]
 
+_umask = 0o022
+
+
+def umask(*args, **kwargs):
+    """Set the current numeric umask and return the previous umask."""
+    global _umask
+    (mask,) = fixed_arguments("posix.umask", args, kwargs, 1)
+    previous, _umask = _umask, c_int(mask) & 0o777
+    return previous
+
+
 PWD_DOC = """This module provides access to the Unix password database.
 It is available on all Unix versions.
 
@@ -239,11 +255,12 @@ def _database(name, doc, struct, functions):
 _SHAPES = {
     getpwuid: lambda uidobj, /: None, getpwnam: lambda name, /: None, getpwall: lambda: None,
     getgrgid: lambda id: None, getgrnam: lambda name: None, getgrall: lambda: None,
+    umask: lambda mask, /: None,
 }
 
 
 def install():
-    """Puts `pwd` and `grp` in `sys.modules` and the process's ids in `os`."""
+    """Puts `pwd` and `grp` in `sys.modules`, and the process's ids and `umask` in `os`."""
     import os
     sys.modules["pwd"] = _database("pwd", PWD_DOC, struct_passwd, [getpwuid, getpwnam, getpwall])
     sys.modules["grp"] = _database("grp", GRP_DOC, struct_group, [getgrgid, getgrnam, getgrall])
@@ -251,3 +268,5 @@ def install():
         function = builtin_function(_process_ids(name, doc, value), posix, lambda: None)
         setattr(posix, name, function)
         setattr(os, name, function)
+    function = builtin_function(umask, posix, _SHAPES[umask])
+    posix.umask = os.umask = function
