@@ -379,7 +379,7 @@ fn main() {
     std::process::exit(code);
 }
 
-/// What Ctrl-C goes to: `pysock python`'s run, while it runs, and its temporary folder, which goes
+/// What Ctrl-C goes to: `pysock python`'s run, while it runs, and its folders (`RunFolders`), which go
 /// first if pysock must end (exit runs no destructors).
 struct CtrlCTarget {
     sandbox: pysock::Interrupter,
@@ -395,7 +395,7 @@ static CTRL_C_TARGET: std::sync::Mutex<Option<CtrlCTarget>> = std::sync::Mutex::
 /// first (it is blocked where neither a pysock wait nor its interpreter's loop can take it: a WASI
 /// read of stdin, a long call into C), pysock ends with status 130, as the signal's default action
 /// would end it. SIGTERM and SIGHUP end pysock as they end python3, by the
-/// signal's default action, once the run's temporary folder is removed.
+/// signal's default action, once the run's folders are removed.
 fn take_ctrl_c() {
     if pysock::sys::block_signals().is_err() {
         return; // the signals keep their default actions
@@ -515,16 +515,24 @@ fn real_main() -> Result<i32> {
         );
     }
     let python = runtime::Python::load_interpreter(&interpreter, &cache(), options.interruption())?;
-    let tmp = if !no_tmp && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == "/tmp") {
-        let tmp = PrivateTmp::new()?;
-        options.writable_dirs.push((tmp.0.clone(), "/tmp".into()));
-        if !options.env.iter().any(|(name, _)| name == "TMPDIR") {
-            options.env.push(("TMPDIR".into(), "/tmp".into()));
-        }
-        Some(tmp)
-    } else {
-        None
+    let given = |folder: &str| options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == folder);
+    let (wants_tmp, wants_root) = (!no_tmp && !given("/tmp"), !given("/"));
+    let tmp = match RunFolders::new(wants_tmp, wants_root) {
+        Ok(folders) => folders,
+        // Without a private /tmp the run can go on in a "/" that is no folder, as it did before it
+        // had one.
+        Err(_) if !wants_tmp => None,
+        Err(e) => return Err(e),
     };
+    if let Some(folders) = &tmp {
+        if wants_tmp {
+            options.writable_dirs.push((folders.tmp(), "/tmp".into()));
+            if !options.env.iter().any(|(name, _)| name == "TMPDIR") {
+                options.env.push(("TMPDIR".into(), "/tmp".into()));
+            }
+        }
+        options.root = wants_root.then(|| folders.root());
+    }
     // python3 starts in the folder it was started from: so does the sandbox when that folder is
     // readable inside, at the same path (under the script's folder, a --dir or a --path); else in "/".
     let cwd = std::env::current_dir()
@@ -548,30 +556,48 @@ fn real_main() -> Result<i32> {
     with_time_limit(time_limit, tmp.as_ref(), || python.run(&words, options).map(|finished| finished.status))
 }
 
-/// A run's own temporary folder on the host (the sandbox's /tmp), removed when the run ends.
-struct PrivateTmp(PathBuf);
+/// A run's own folders on the host, removed when the run ends: the sandbox's /tmp, and an empty
+/// folder that is its "/" (`RunOptions::root`), read-only, which the program starts in when started
+/// outside every folder it may read.
+struct RunFolders(PathBuf);
 
-impl PrivateTmp {
-    fn new() -> Result<PrivateTmp> {
+impl RunFolders {
+    /// The folders asked for, in a new folder of the host's temporary folder; None for neither.
+    fn new(tmp: bool, root: bool) -> Result<Option<RunFolders>> {
         use std::os::unix::fs::DirBuilderExt;
+        if !tmp && !root {
+            return Ok(None);
+        }
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-        let path = std::env::temp_dir().join(format!("pysock-tmp-{}-{nanos}", std::process::id()));
-        std::fs::DirBuilder::new()
-            .mode(0o700)
-            .create(&path)
-            .with_context(|| format!("cannot make the sandbox's temporary folder {}; run with --no-tmp", path.display()))?;
-        Ok(PrivateTmp(path))
+        let folders = RunFolders(std::env::temp_dir().join(format!("pysock-tmp-{}-{nanos}", std::process::id())));
+        let made = std::fs::DirBuilder::new().mode(0o700).create(&folders.0);
+        made.with_context(|| format!("cannot make the sandbox's temporary folder {}; run with --no-tmp", folders.0.display()))?;
+        for (wanted, path, mode) in [(tmp, folders.tmp(), 0o700), (root, folders.root(), 0o555)] {
+            if wanted {
+                let made = std::fs::DirBuilder::new().mode(mode).create(&path);
+                made.with_context(|| format!("cannot make the sandbox's folder {}; run with --no-tmp", path.display()))?;
+            }
+        }
+        Ok(Some(folders))
+    }
+
+    fn tmp(&self) -> PathBuf {
+        self.0.join("tmp")
+    }
+
+    fn root(&self) -> PathBuf {
+        self.0.join("root")
     }
 }
 
-impl Drop for PrivateTmp {
+impl Drop for RunFolders {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
 /// Ends pysock from a thread other than the run's, with `status`: exit runs no destructors, so the
-/// run's private temporary folder is removed first.
+/// run's folders are removed first.
 fn exit_from_outside(tmp: Option<PathBuf>, status: i32) -> ! {
     if let Some(tmp) = tmp {
         let _ = std::fs::remove_dir_all(tmp);
@@ -581,11 +607,11 @@ fn exit_from_outside(tmp: Option<PathBuf>, status: i32) -> ! {
 
 /// Runs `run`, ending the process at `time_limit` (and a little more) even if the guest is blocked
 /// where the run's own limit cannot reach.
-fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&PrivateTmp>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
+fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&RunFolders>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
     if let Some(limit) = time_limit {
         // The run stops itself at the limit; a guest blocked inside a WASI call (os.read of stdin)
         // cannot be interrupted there, so the process ends a little later regardless, and its
-        // temporary folder goes first (exit runs no destructors).
+        // folders go first (exit runs no destructors).
         let tmp = tmp.map(|t| t.0.clone());
         std::thread::spawn(move || {
             std::thread::sleep(limit + Duration::from_secs(2));

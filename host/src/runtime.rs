@@ -45,6 +45,12 @@ pub struct RunOptions {
     pub dirs: Vec<(PathBuf, String)>,
     /// (host path, guest path) pairs the guest may also write (create, change, remove files).
     pub writable_dirs: Vec<(PathBuf, String)>,
+    /// An empty host folder the guest sees, read-only, as "/": the folder a program starts in
+    /// unless told otherwise (WASI's libc starts in "/"), which then exists, as a Linux process's
+    /// working folder does (`os.getcwd()`, `os.listdir()`, `os.chdir("/")`). The other folders stay
+    /// where they are, and paths outside them find nothing, as without it. No AF_UNIX socket binds
+    /// or connects by a path there.
+    pub root: Option<PathBuf>,
     pub env: Vec<(String, String)>,
     pub network: NetworkPolicy,
     pub default_trust: crate::DefaultTrust,
@@ -486,6 +492,11 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
         wasi.preopened_dir(host, guest, FsPerms::ReadWrite)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot make {} writable in the sandbox", host.display()))?;
+    }
+    if let Some(root) = &options.root {
+        wasi.preopened_dir(root, "/", FsPerms::ReadOnly)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot make {} the sandbox's /", root.display()))?;
     }
     let mut builder = PysockCtx::builder()
         .inherit_stdin()

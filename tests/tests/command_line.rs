@@ -94,7 +94,8 @@ fn dash_m_runs_stdlib_and_own_modules_as_main() {
 
 /// The sandbox starts in the folder `pysock python` was started in, as python3 does, when it can read
 /// that folder (the script's own, or one given with --dir): relative paths and `-m` find the
-/// program's files. A folder it cannot read leaves it in "/".
+/// program's files. A folder it cannot read leaves it in "/", an empty folder that only reads but
+/// exists, as a Linux process's working folder does: pytest goes back to the folder it started in.
 #[test]
 fn the_sandbox_starts_in_the_folder_it_was_started_from() {
     let dir = Scratch::new("cwd");
@@ -114,8 +115,19 @@ fn the_sandbox_starts_in_the_folder_it_was_started_from() {
     assert_same(sandboxed(&["--dir", ".", "-m", "show_module"]), native(&["-m", "show_module"]));
     assert_same(sandboxed(&["--dir", ".", "-c", show]), native(&["-c", show]));
     let elsewhere = Scratch::new("cwd-unreadable");
-    let unreadable = run(Command::new(pysock_bin()).args(["python", "-c", "import os; print(os.getcwd())"]).current_dir(&elsewhere.0), "");
-    assert_eq!(text(&unreadable.stdout), "/\n", "{}", text(&unreadable.stderr));
+    let in_root = "import os, tempfile\n\
+                   os.chdir('/')\n\
+                   print(os.getcwd(), os.listdir(), os.path.isdir('.'), os.path.exists('/tmp/' + os.path.basename(tempfile.mkdtemp())))\n\
+                   for write in (lambda: open('made-here.txt', 'w'), lambda: os.mkdir('/folder')):\n\
+                   \x20   try: write()\n\
+                   \x20   except OSError as e: print(type(e).__name__)\n\
+                   try: open('/etc/hostname')\n\
+                   except OSError as e: print(type(e).__name__)\n";
+    let started = run(Command::new(pysock_bin()).args(["python", "-c", in_root]).current_dir(&elsewhere.0), "");
+    assert_eq!(text(&started.stdout), "/ [] True True\nPermissionError\nPermissionError\nFileNotFoundError\n", "{}", text(&started.stderr));
+    let without_tmp = "import os; os.chdir('/'); print(os.getcwd(), os.listdir(), os.path.isdir('/tmp'))";
+    let started = run(Command::new(pysock_bin()).args(["python", "--no-tmp", "-c", without_tmp]).current_dir(&elsewhere.0), "");
+    assert_eq!(text(&started.stdout), "/ [] False\n", "{}", text(&started.stderr));
 }
 
 /// A traceback starts at the script's own frame, as python3's does: no launcher or runpy frames.
