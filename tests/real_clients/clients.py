@@ -1,5 +1,5 @@
-"""Real client libraries, unmodified, against real servers on loopback. Runs under native python3 and
-in the sandbox; tests/real_clients/run.py starts the servers, runs both and compares the transcripts.
+"""Real client libraries, unmodified, against real servers on loopback, and pytest on a test file of
+its own. Runs under native python3 and in the sandbox; tests/real_clients/run.py starts the servers, runs both and compares the transcripts.
 usage: clients.py CERTS_DIR OTHER_CA SERVERS_JSON, with the libraries on the path (natively
 PYTHONPATH=SITE_DIR, in the sandbox `pysock python --path SITE_DIR`, as a user would run them)
 """
@@ -1443,3 +1443,74 @@ def password_round(**kw):
 
 outcome("werkzeug scrypt", password_round)
 outcome("werkzeug pbkdf2", lambda: password_round(method="pbkdf2:sha256:600000"))
+
+
+# pytest with its default options, as a user runs their tests: its output capture moves a temporary
+# file onto descriptors 1 and 2 with os.dup2 and back, its fault handler writes to a duplicate of 2,
+# its cache (which reads os.umask) keeps the failures for --lf, and it goes back to the folder it
+# started in when it ends ("/" in the sandbox, where run.py starts it).
+import contextlib  # noqa: E402
+import io  # noqa: E402
+
+import pytest  # noqa: E402
+
+PYTEST_EXAMPLE = '''
+import os, socket, sys
+
+
+def test_prints():
+    print("printed")
+    os.write(1, b"written to descriptor 1\\n")
+    print("to stderr", file=sys.stderr)
+
+
+def test_fails():
+    print("output of a failing test")
+    assert [1, 2] == [1, 3]
+
+
+def test_loopback():
+    with socket.create_server(("127.0.0.1", 0)) as server, socket.create_connection(server.getsockname()) as client:
+        peer, _ = server.accept()
+        with peer:
+            client.sendall(b"ping")
+            assert peer.recv(4) == b"ping"
+
+
+def test_capfd(capfd):
+    os.write(1, b"raw\\n")
+    print("python")
+    assert capfd.readouterr().out == "raw\\npython\\n"
+
+
+def test_tmp_path(tmp_path):
+    (tmp_path / "note").write_text("kept")
+    assert (tmp_path / "note").read_text() == "kept"
+'''
+
+
+class PytestReports:
+    """What each test did, as pytest reports it: its outcome and the output it captured."""
+
+    def __init__(self):
+        self.seen = []
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call" or report.outcome != "passed":
+            self.seen.append((report.nodeid.split("::")[-1], report.outcome, report.capstdout, report.capstderr))
+
+
+pytest_folder = tempfile.mkdtemp()
+with open(os.path.join(pytest_folder, "test_example.py"), "w") as f:
+    f.write(PYTEST_EXAMPLE)
+
+
+def pytest_round(*options):
+    reports = PytestReports()
+    with contextlib.redirect_stdout(io.StringIO()):  # its report, with timings
+        status = pytest.main([pytest_folder, *options], plugins=[reports])
+    return int(status), reports.seen
+
+
+outcome("pytest", pytest_round)
+outcome("pytest --lf", lambda: pytest_round("--lf"))
