@@ -13,6 +13,7 @@ import select
 import socket
 import stat
 import sys
+import tempfile
 import termios
 import tty
 
@@ -174,6 +175,12 @@ os.close(fd)
 attempt("read after close", os.read, fd, 1)
 attempt("O_DIRECTORY", os.open, os.devnull, os.O_RDONLY | os.O_DIRECTORY)
 attempt("O_CREAT | O_EXCL", os.open, os.devnull, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+# Linux's O_RDONLY is 0, so flags without an access mode open for reading (WASI's libc says EINVAL).
+for label, path, flags in [("no access mode", os.devnull, 0), ("a folder, O_DIRECTORY alone", tempfile.mkdtemp(), os.O_DIRECTORY),
+                           ("a file, O_CLOEXEC alone", __file__, os.O_CLOEXEC)]:
+    no_mode = os.open(path, flags)
+    print(f"{label}:", fcntl.fcntl(no_mode, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY, stat.S_IFMT(os.fstat(no_mode).st_mode))
+    os.close(no_mode)
 with open(os.devnull, "w") as f:
     print("text write:", f.write("x" * 10), f.seekable(), f.tell(), f.isatty())
 with open(os.devnull, "rb") as f:

@@ -3,6 +3,10 @@
 `os.open`, `open` (and `io.open`), `os.stat` and `os.lstat` of `/dev/null` reach the null device;
 every other path goes where it went. Linux's answers for the device are kept: O_DIRECTORY is
 ENOTDIR, O_CREAT with O_EXCL (mode "x") is EEXIST, and the audit events are the ones CPython raises.
+
+`os.open` also reads flags with no access mode as read-only, as Linux does, whose O_RDONLY is 0:
+programs open folders with `os.open(path, os.O_DIRECTORY)` and files with `os.open(path, 0)`.
+WASI's O_RDONLY is a bit of its own, and its libc refuses flags without one (EINVAL).
 """
 
 import builtins
@@ -45,6 +49,8 @@ def install(open_null):
 
     @functools.wraps(real_os_open)
     def os_open(path, flags, mode=0o777, *, dir_fd=None):
+        if isinstance(flags, int) and not flags & os.O_ACCMODE:
+            flags |= os.O_RDONLY
         if not _is_null(path):
             return real_os_open(path, flags, mode, dir_fd=dir_fd)
         sys.audit("open", path, None, flags)
