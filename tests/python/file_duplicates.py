@@ -54,6 +54,8 @@ attempt("a's number reaches b's file", lambda: (os.lseek(a.fileno(), 0, os.SEEK_
 attempt("b's inheritable flag", lambda: os.get_inheritable(b.fileno()))
 attempt("onto itself", lambda: os.dup2(b.fileno(), b.fileno()) == b.fileno())
 attempt("onto itself, not inheritable", lambda: os.dup2(b.fileno(), b.fileno(), inheritable=False))
+attempt("onto itself, inheritable by a string's truth", lambda: os.dup2(b.fileno(), b.fileno(), inheritable="yes") == b.fileno())
+attempt("onto itself, not inheritable by a string's truth", lambda: os.dup2(b.fileno(), b.fileno(), inheritable=""))
 attempt("onto a duplicate of itself", lambda: os.dup2(b.fileno(), a.fileno()) == a.fileno())
 b.close()
 attempt("b's file after b closes", lambda: (os.lseek(a.fileno(), 0, os.SEEK_SET), os.read(a.fileno(), 10)))

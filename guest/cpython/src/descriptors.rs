@@ -559,9 +559,11 @@ pub fn set_blocking_of(py: Python<'_>, fd: &Bound<'_, PyAny>, blocking: &Bound<'
 /// for sockets; one libc never gave out cannot be taken (EBADF, as one beyond the descriptor limit
 /// is on Linux).
 #[pyfunction]
-#[pyo3(signature = (fd, fd2, inheritable = true))]
-pub fn dup2(py: Python<'_>, fd: &Bound<'_, PyAny>, fd2: &Bound<'_, PyAny>, inheritable: bool) -> PyResult<i32> {
+#[pyo3(signature = (fd, fd2, inheritable = crate::convert::Optional::Missing))]
+pub fn dup2(py: Python<'_>, fd: &Bound<'_, PyAny>, fd2: &Bound<'_, PyAny>, inheritable: crate::convert::Optional<'_>) -> PyResult<i32> {
     let (fd, fd2) = (crate::convert::c_int(fd)?, crate::convert::c_int(fd2)?);
+    // Argument Clinic's `bool`: any object, by its truth.
+    let inheritable = inheritable.convert(|v| v.is_truthy())?.unwrap_or(true);
     // CPython calls dup3(2) for a target that is not to be inheritable, and dup3 refuses one number
     // given twice before it looks at either.
     if fd == fd2 && !inheritable {
