@@ -383,7 +383,7 @@ fn main() {
 /// first if pysock must end (exit runs no destructors).
 struct CtrlCTarget {
     sandbox: pysock::Interrupter,
-    tmp: Option<PathBuf>,
+    folders: Option<PathBuf>,
 }
 
 static CTRL_C_TARGET: std::sync::Mutex<Option<CtrlCTarget>> = std::sync::Mutex::new(None);
@@ -402,18 +402,18 @@ fn take_ctrl_c() {
     }
     std::thread::spawn(|| {
         while let Ok(signal) = pysock::sys::wait_for_signal() {
-            let target = CTRL_C_TARGET.lock().ok().and_then(|t| t.as_ref().map(|t| (t.sandbox.clone(), t.tmp.clone())));
+            let target = CTRL_C_TARGET.lock().ok().and_then(|t| t.as_ref().map(|t| (t.sandbox.clone(), t.folders.clone())));
             if signal != libc::SIGINT {
-                if let Some(tmp) = target.and_then(|(_, tmp)| tmp) {
-                    let _ = std::fs::remove_dir_all(tmp);
+                if let Some(folders) = target.and_then(|(_, folders)| folders) {
+                    let _ = std::fs::remove_dir_all(folders);
                 }
                 pysock::sys::die_of(signal);
             }
             match target {
                 Some((sandbox, _)) if sandbox.deliver_sigint() => {}
-                Some((_, tmp)) => {
+                Some((_, folders)) => {
                     eprintln!("\npysock: Ctrl-C again before the program took the first (it is blocked where no signal reaches it, such as os.read of stdin or a long call into C); stopping it");
-                    exit_from_outside(tmp, 130);
+                    exit_from_outside(folders, 130);
                 }
                 None => std::process::exit(130),
             }
@@ -517,21 +517,21 @@ fn real_main() -> Result<i32> {
     let python = runtime::Python::load_interpreter(&interpreter, &cache(), options.interruption())?;
     let given = |folder: &str| options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == folder);
     let (wants_tmp, wants_root) = (!no_tmp && !given("/tmp"), !given("/"));
-    let tmp = match RunFolders::new(wants_tmp, wants_root) {
+    let folders = match RunFolders::new(wants_tmp, wants_root) {
         Ok(folders) => folders,
         // Without a private /tmp the run can go on in a "/" that is no folder, as it did before it
         // had one.
         Err(_) if !wants_tmp => None,
         Err(e) => return Err(e),
     };
-    if let Some(folders) = &tmp {
+    if let Some(made) = &folders {
         if wants_tmp {
-            options.writable_dirs.push((folders.tmp(), "/tmp".into()));
+            options.writable_dirs.push((made.tmp(), "/tmp".into()));
             if !options.env.iter().any(|(name, _)| name == "TMPDIR") {
                 options.env.push(("TMPDIR".into(), "/tmp".into()));
             }
         }
-        options.root = wants_root.then(|| folders.root());
+        options.root = wants_root.then(|| made.root());
     }
     // python3 starts in the folder it was started from: so does the sandbox when that folder is
     // readable inside, at the same path (under the script's folder, a --dir or a --path); else in "/".
@@ -550,10 +550,10 @@ fn real_main() -> Result<i32> {
     let interrupter = pysock::Interrupter::new()?;
     options.interrupter = Some(interrupter.clone());
     if let Ok(mut target) = CTRL_C_TARGET.lock() {
-        *target = Some(CtrlCTarget { sandbox: interrupter, tmp: tmp.as_ref().map(|t| t.0.clone()) });
+        *target = Some(CtrlCTarget { sandbox: interrupter, folders: folders.as_ref().map(|f| f.0.clone()) });
     }
     let time_limit = options.time_limit;
-    with_time_limit(time_limit, tmp.as_ref(), || python.run(&words, options).map(|finished| finished.status))
+    with_time_limit(time_limit, folders.as_ref(), || python.run(&words, options).map(|finished| finished.status))
 }
 
 /// A run's own folders on the host, removed when the run ends: the sandbox's /tmp, and an empty
@@ -598,25 +598,25 @@ impl Drop for RunFolders {
 
 /// Ends pysock from a thread other than the run's, with `status`: exit runs no destructors, so the
 /// run's folders are removed first.
-fn exit_from_outside(tmp: Option<PathBuf>, status: i32) -> ! {
-    if let Some(tmp) = tmp {
-        let _ = std::fs::remove_dir_all(tmp);
+fn exit_from_outside(folders: Option<PathBuf>, status: i32) -> ! {
+    if let Some(folders) = folders {
+        let _ = std::fs::remove_dir_all(folders);
     }
     std::process::exit(status)
 }
 
 /// Runs `run`, ending the process at `time_limit` (and a little more) even if the guest is blocked
 /// where the run's own limit cannot reach.
-fn with_time_limit(time_limit: Option<Duration>, tmp: Option<&RunFolders>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
+fn with_time_limit(time_limit: Option<Duration>, folders: Option<&RunFolders>, run: impl FnOnce() -> Result<i32>) -> Result<i32> {
     if let Some(limit) = time_limit {
         // The run stops itself at the limit; a guest blocked inside a WASI call (os.read of stdin)
         // cannot be interrupted there, so the process ends a little later regardless, and its
         // folders go first (exit runs no destructors).
-        let tmp = tmp.map(|t| t.0.clone());
+        let folders = folders.map(|f| f.0.clone());
         std::thread::spawn(move || {
             std::thread::sleep(limit + Duration::from_secs(2));
             eprintln!("pysock: {}", runtime::TimeLimitExceeded(limit));
-            exit_from_outside(tmp, TIME_LIMIT_STATUS);
+            exit_from_outside(folders, TIME_LIMIT_STATUS);
         });
     }
     run()
