@@ -61,17 +61,17 @@ fn counting(original: &'static Vtable) -> &'static Vtable {
 /// number takes. `fd` must be open in libc's table and none of the core's.
 fn share(fd: i32) -> Entry {
     // SAFETY: the caller checked that `fd` is open, so the entry is not null; it points into libc's
-    // table, which nothing else changes while this runs (one thread), and its vtable, libc's or one
-    // of pysock's, lives as long as the program.
+    // table, which nothing else changes while this runs (one thread).
     let slot = unsafe { &mut *descriptors::entry_of(fd) };
+    // SAFETY: an entry's vtable is libc's or one of pysock's, statics or leaked copies, which live
+    // as long as the program.
     let vtable: &'static Vtable = unsafe { &*slot.vtable };
-    let key = slot.data as usize;
     SHARED.with_borrow_mut(|shared| {
-        shared.entry(key).or_insert_with(|| {
+        let holders = shared.entry(slot.data as usize).or_insert_with(|| {
             slot.vtable = counting(vtable);
             Holders { count: 1, free: vtable.free }
         });
-        shared.get_mut(&key).expect("inserted above").count += 1;
+        holders.count += 1;
     });
     *slot
 }
