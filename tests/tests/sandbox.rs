@@ -217,6 +217,13 @@ fn file_duplicates_match_native_cpython() {
     assert_matches_native("file_duplicates.py");
 }
 
+/// Symbolic links to absolute paths, which WASI refuses: they lead to their targets, `os.readlink`
+/// gives back what was given, relative links stay relative, and the errors, as native.
+#[test]
+fn symlinks_to_absolute_paths_match_native_cpython() {
+    assert_matches_native("symlinks.py");
+}
+
 /// os.pipe and os.pipe2 (one way each end, and select, poll and epoll seeing only that way), the
 /// fcntl module, /dev/null through os.open, open and os.stat, and asyncio's pipe transports, as native.
 #[test]

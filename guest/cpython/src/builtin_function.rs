@@ -25,8 +25,8 @@ use std::ffi::CString;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// How many stand-ins there can be: pysock makes 28.
-const SLOTS: usize = 32;
+/// How many stand-ins there can be: pysock makes 33.
+const SLOTS: usize = 40;
 
 /// The Python function behind each slot's trampoline.
 static FUNCTIONS: [OnceLock<Py<PyAny>>; SLOTS] = [const { OnceLock::new() }; SLOTS];
@@ -60,7 +60,7 @@ macro_rules! trampolines {
 }
 
 const TRAMPOLINES: [ffi::PyCFunctionFastWithKeywords; SLOTS] =
-    trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31);
+    trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39);
 
 /// `_make(python, module, text_signature)`: the Python function `python` as a C function of `module`, with
 /// `text_signature` ("($module, /, path, *, dir_fd=None)", or None) for `inspect`. `builtin_function.py` calls it.

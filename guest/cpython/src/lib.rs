@@ -111,7 +111,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
 /// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
 /// `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
-/// and its kin, `pwd` and `grp` (`identity.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
+/// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
+/// (`symlinks.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
 /// (`key_derivation.py`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
@@ -131,6 +132,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     null_device::install(&this)?;
     termios::install(py)?;
     this.getattr("_identity")?.call_method0("install")?;
+    this.getattr("_symlinks")?.call_method0("install")?;
     this.getattr("_key_derivation")?.call_method0("install")?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
@@ -174,6 +176,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_builtin_function", builtin_function::module(py)?)?;
     m.add("_in_place", python_module!(py, "in_place.py", "_pysock._in_place")?)?;
     m.add("_identity", python_module!(py, "identity.py", "_pysock._identity")?)?;
+    m.add("_symlinks", python_module!(py, "symlinks.py", "_pysock._symlinks")?)?;
     m.add("_key_derivation", key_derivation::module(py)?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;
