@@ -2,7 +2,9 @@
 target (a file, a folder, nothing), `os.readlink` gives back what was given (str, bytes, path-like),
 `os.path.realpath` and `Path.resolve` end at the target, relative links are as they were, the link
 still leads to its target after `os.rename`, `os.replace` and `shutil.move` (itself or its folder),
-and the errors of a link made twice, of a bad type and of `readlink` on what is no link.
+the errors of a link made twice, of a bad type and of `readlink` on what is no link, and `os.stat`
+through links (one, two in a row, to a folder; str, bytes, a descriptor's folder) naming the
+target's inode, so that `samefile` holds, while `os.lstat` names the link's own.
 tests/tests/sandbox.rs compares this with native CPython."""
 import errno
 import os
@@ -71,4 +73,39 @@ attempt("replaced back", lambda: (os.replace(at("b", "deeper", "link"), at("link
 attempt("moved by shutil", lambda: (shutil.move(at("link"), at("a", "moved")) == at("a", "moved"), open(at("a", "moved")).read()))
 attempt("its folder moved", lambda: (os.rename(at("a"), at("b", "deeper", "a")), open(at("b", "deeper", "a", "moved")).read()))
 attempt("readlink after", lambda: os.readlink(at("b", "deeper", "a", "moved")) == at("real.txt"))
+shutil.rmtree(top)
+
+print("-- the same file")
+top = tempfile.mkdtemp()
+with open(at("real.txt"), "w") as f:
+    f.write("the target's text")
+os.mkdir(at("folder"))
+os.symlink(at("real.txt"), at("link"))
+os.symlink("link", at("link2"))
+os.symlink(at("folder"), at("dirlink"))
+os.symlink("real.txt", at("relative"))
+attempt("samefile(link, target)", lambda: os.path.samefile(at("link"), at("real.txt")))
+attempt("through two links", lambda: os.path.samefile(at("link2"), at("real.txt")))
+attempt("a relative link", lambda: os.path.samefile(at("relative"), at("real.txt")))
+attempt("Path.samefile", lambda: pathlib.Path(at("link")).samefile(at("real.txt")))
+attempt("a folder's link", lambda: os.path.samefile(at("dirlink"), at("folder")))
+attempt("bytes", lambda: os.stat(os.fsencode(at("link"))).st_ino == os.stat(at("real.txt")).st_ino)
+attempt("the link's own inode differs", lambda: os.lstat(at("link")).st_ino != os.stat(at("real.txt")).st_ino)
+attempt("follow_symlinks=False is lstat", lambda: os.stat(at("link"), follow_symlinks=False) == os.lstat(at("link")))
+with open(at("link")) as opened:
+    attempt("the opened file's", lambda: os.stat(at("link")).st_ino == os.fstat(opened.fileno()).st_ino)
+attempt("the rest is the target's", lambda: [getattr(os.stat(at("link")), n) == getattr(os.stat(at("real.txt")), n) for n in ("st_mode", "st_size", "st_nlink", "st_mtime", "st_mtime_ns", "st_ctime", "st_blksize", "st_blocks")])
+attempt("a whole stat_result", lambda: os.stat(at("link")) == os.stat(at("real.txt")))
+attempt("its type", lambda: type(os.stat(at("link"))).__name__)
+folder = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+attempt("from a folder's descriptor", lambda: os.stat("link2", dir_fd=folder).st_ino == os.stat("real.txt", dir_fd=folder).st_ino)
+attempt("a file is itself", lambda: os.path.samefile(at("real.txt"), at("real.txt")))
+attempt("two files are not", lambda: os.path.samefile(at("real.txt"), at("folder")))
+os.symlink(at("missing"), at("dangling"))
+attempt("a dangling link", lambda: os.stat(at("dangling")))
+os.symlink("loop1", at("loop2"))
+os.symlink("loop2", at("loop1"))
+attempt("a loop", lambda: os.stat(at("loop1")))
+attempt("shutil.copyfile onto a link to itself", lambda: shutil.copyfile(at("real.txt"), at("link")))
+os.close(folder)
 shutil.rmtree(top)

@@ -19,6 +19,25 @@ def builtin_function(function, module, shape=None):
     return _make(function, module, signature)
 
 
+def stand_in_for_os(*functions):
+    """Puts each `function` (written with `functools.wraps` of the `os` function it stands in for)
+    in that one's place, in `os` and in `posix`, where pickle finds it by its `__module__`, as a C
+    function of `posix`; what `os.supports_dir_fd` and its kin said of the one replaced, they say of
+    it. Returns the C functions, in order."""
+    import os
+    import posix
+    made = []
+    for function in functions:
+        real, new = function.__wrapped__, builtin_function(function, posix)
+        setattr(os, real.__name__, new)
+        setattr(posix, real.__name__, new)
+        for kind in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks, os.supports_effective_ids):
+            if real in kind:
+                kind.add(new)
+        made.append(new)
+    return made
+
+
 def _text_signature(signature):
     """`signature` as Argument Clinic writes a module function's `__text_signature__`: with the
     module as a first, positional-only parameter, `$module`, which `inspect` leaves out again."""

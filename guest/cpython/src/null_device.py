@@ -14,11 +14,10 @@ import errno
 import functools
 import io
 import os
-import posix
 import posixpath
 import sys
 
-from _pysock._builtin_function import builtin_function
+from _pysock._builtin_function import builtin_function, stand_in_for_os
 
 NULL = "/dev/null"
 
@@ -81,14 +80,6 @@ def install(open_null):
             return device_stat()
         return real_lstat(path, dir_fd=dir_fd)
 
-    # In the C functions' modules too, where pickle finds them by their __module__.
-    os_open, stat, lstat = (builtin_function(f, posix) for f in (os_open, stat, lstat))
-    os.open = posix.open = os_open
-    os.stat, os.lstat = posix.stat, posix.lstat = stat, lstat
+    stand_in_for_os(os_open, stat, lstat)
     c_io = sys.modules[real_open.__module__]
     io.open = builtins.open = c_io.open = builtin_function(open, c_io)
-    # What `os.supports_dir_fd` and its kin said of the functions, they say of these.
-    for functions in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks, os.supports_effective_ids):
-        for real, new in ((real_os_open, os_open), (real_stat, stat), (real_lstat, lstat)):
-            if real in functions:
-                functions.add(new)

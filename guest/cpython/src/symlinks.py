@@ -13,13 +13,21 @@ inside it), as a dangling one.
 it holds what was written; otherwise what the link holds. `os.rename` and `os.replace` (and so
 `shutil.move`) of such a link write it anew where it lands, so that it still leads to its target;
 moved by other means (another process, a hard link), it leads where its relative target leads.
+
+`os.stat` through a link (any link, not only these) gives the target's inode, where WASI's libc
+gives the link's own, so that `os.path.samefile(link, target)` holds as on Linux.
 """
 
 import functools
 import os
-import posix
 
-from _pysock._builtin_function import builtin_function
+from _pysock._builtin_function import stand_in_for_os
+
+# Linux's limit on the links one path may pass through (ELOOP beyond it).
+_MAX_LINKS = 40
+# The fields of `os.stat_result` that its tuple leaves out (the float times and st_blksize, say),
+# which its constructor takes by name.
+_BEYOND_THE_TUPLE = [name for name in dir(os.stat_result) if name.startswith("st_") and name not in os.stat_result.__match_args__]
 
 # The links made relative: the link's absolute path -> (what was written, what was given).
 _made = {}
@@ -30,7 +38,7 @@ def _key(path):
 
 
 def install():
-    real_symlink, real_readlink = os.symlink, os.readlink
+    real_symlink, real_readlink, real_stat = os.symlink, os.readlink, os.stat
 
     @functools.wraps(real_symlink)
     def symlink(src, dst, target_is_directory=False, *, dir_fd=None):
@@ -77,12 +85,34 @@ def install():
                     symlink(given, landed)
         return move
 
+    @functools.wraps(real_stat)
+    def stat(path, *, dir_fd=None, follow_symlinks=True):
+        result = real_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
+        if not follow_symlinks or isinstance(path, int):
+            return result
+        # WASI's libc takes a path's inode from the link itself even when it follows the link for
+        # everything else (its fstatat asks with `flag | AT_SYMLINK_NOFOLLOW`, always true), so a
+        # link and its target would not be `os.path.samefile`. The inode is the target's, then.
+        target = _target(path, dir_fd)
+        if target is None:
+            return result
+        fields = list(result)
+        fields[1] = real_stat(target, dir_fd=dir_fd, follow_symlinks=False).st_ino
+        named = {name: getattr(result, name) for name in _BEYOND_THE_TUPLE}
+        return os.stat_result(fields, named)
+
+    def _target(path, dir_fd):
+        """What the link `path` leads to through every link on the way, as a path from the same
+        place (`dir_fd` or the working folder); None if `path` is no link (then or now)."""
+        path, hops = os.fspath(path), 0
+        while hops < _MAX_LINKS:
+            try:
+                held = real_readlink(path, dir_fd=dir_fd)
+            except (OSError, ValueError):
+                break
+            path, hops = os.path.join(os.path.dirname(path), held), hops + 1
+        return path if hops else None
+
     real_rename, real_replace = os.rename, os.replace
     rename, replace = moved(real_rename), moved(real_replace)
-    # In the C functions' module too, where pickle finds them by their __module__.
-    functions = [builtin_function(f, posix) for f in (symlink, readlink, rename, replace)]
-    os.symlink, os.readlink, os.rename, os.replace = posix.symlink, posix.readlink, posix.rename, posix.replace = functions
-    for kind in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks):
-        for real, new in zip((real_symlink, real_readlink, real_rename, real_replace), functions):
-            if real in kind:
-                kind.add(new)
+    stand_in_for_os(symlink, readlink, rename, replace, stat)
