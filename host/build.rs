@@ -36,6 +36,9 @@ fn main() {
     let mut digest = std::collections::hash_map::DefaultHasher::new();
     let wasm = std::fs::read(&component).expect("reading the interpreter component");
     wasm.hash(&mut digest);
+    // The compiled interpreter depends on the component alone: a new standard library (say, its
+    // bytecode, compiled after the first build) must not make every machine compile it again.
+    println!("cargo::rustc-env=PYSOCK_EMBEDDED_COMPONENT_DIGEST={:016x}", digest.finish());
     compress(&wasm, &out.join("interpreter.wasm.zst"));
 
     // The standard library as one stream of (path, bytes) records, in a stable order.
@@ -62,9 +65,9 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("listing the standard library") {
         let path = entry.expect("listing the standard library").path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "__pycache__") {
-                collect(root, &path, files);
-            }
+            // __pycache__ too: scripts/setup.sh compiles the library there, or every import of a
+            // module outside the interpreter's snapshot would compile its source at run time.
+            collect(root, &path, files);
         } else {
             files.push(path.strip_prefix(root).unwrap().to_path_buf());
         }

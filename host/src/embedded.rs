@@ -10,6 +10,7 @@
 #[cfg(pysock_embedded)]
 mod packed {
     pub const DIGEST: &str = env!("PYSOCK_EMBEDDED_DIGEST");
+    pub const COMPONENT_DIGEST: &str = env!("PYSOCK_EMBEDDED_COMPONENT_DIGEST");
     pub static COMPONENT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/interpreter.wasm.zst"));
     pub static STDLIB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/stdlib.zst"));
 }
@@ -22,6 +23,15 @@ use std::path::{Path, PathBuf};
 pub fn digest() -> Option<&'static str> {
     #[cfg(pysock_embedded)]
     return Some(packed::DIGEST);
+    #[cfg(not(pysock_embedded))]
+    None
+}
+
+/// Identifies the interpreter component this binary carries, which is all its compiled form depends
+/// on; `None` as for [`digest`].
+pub fn component_digest() -> Option<&'static str> {
+    #[cfg(pysock_embedded)]
+    return Some(packed::COMPONENT_DIGEST);
     #[cfg(not(pysock_embedded))]
     None
 }

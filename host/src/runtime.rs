@@ -296,7 +296,7 @@ impl Interpreter {
             Interpreter::Files { component, .. } => files_identity(&[component]),
             Interpreter::Carried => {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
-                crate::embedded::digest().hash(&mut h);
+                crate::embedded::component_digest().hash(&mut h);
                 Ok(h.finish())
             }
         }
