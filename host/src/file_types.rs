@@ -25,8 +25,9 @@ use wasmtime_wasi::p2::FsError;
 const INTERFACE: &str = "wasi:filesystem/types@0.2.12";
 
 /// Replaces wasmtime-wasi's `descriptor.stat-at` in `linker` (which must hold wasmtime-wasi's
-/// filesystem already) with one that names socket files (and FIFOs, which wasi-libc ignores). Shadowing is allowed for this
-/// one function and not afterwards.
+/// filesystem already) with one that names socket files (and FIFOs, which wasi-libc ignores), and
+/// its `descriptor.read-via-stream` with one that reads regular files at once (`file_reads.rs`).
+/// Shadowing is allowed for these two functions and not afterwards.
 pub fn add_to_linker<T: WasiView + 'static>(linker: &mut Linker<T>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
     let mut types = linker.instance(INTERFACE)?;
@@ -45,6 +46,7 @@ pub fn add_to_linker<T: WasiView + 'static>(linker: &mut Linker<T>) -> wasmtime:
             Ok((Ok(with_kernel_type(stat, host_dir.as_ref().map(|d| d.as_fd()), flags, &path)),))
         },
     )?;
+    crate::file_reads::define(&mut types)?;
     linker.allow_shadowing(false);
     Ok(())
 }

@@ -60,6 +60,7 @@ mod embedded;
 mod errno;
 mod error;
 mod files;
+mod file_reads;
 pub mod file_types;
 pub mod net;
 pub mod policy;

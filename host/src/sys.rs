@@ -4,6 +4,16 @@
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
+/// One write of `data` at the end of `file`, whatever its position and its O_APPEND flag: pwritev2(2)
+/// with RWF_APPEND (Linux 4.16), as wasmtime-wasi appends.
+pub fn append(file: BorrowedFd<'_>, data: &[u8]) -> io::Result<usize> {
+    let iov = libc::iovec { iov_base: data.as_ptr().cast_mut().cast(), iov_len: data.len() };
+    // SAFETY: `file` is a live descriptor for the borrow's lifetime, and the one iovec names `data`,
+    // valid for reads of its length for this call; the kernel only reads through it.
+    let rc = unsafe { libc::pwritev2(file.as_raw_fd(), &iov, 1, 0, libc::RWF_APPEND) };
+    if rc >= 0 { Ok(rc as usize) } else { Err(io::Error::last_os_error()) }
+}
+
 /// getsockopt(2) for an option whose value is a C `int`.
 pub fn getsockopt_int(fd: BorrowedFd<'_>, level: i32, name: i32) -> io::Result<i32> {
     let mut value: libc::c_int = 0;

@@ -224,6 +224,14 @@ fn symlinks_to_absolute_paths_match_native_cpython() {
     assert_matches_native("symlinks.py");
 }
 
+/// Reads and writes of regular files (which the host makes at once, `host/src/file_reads.rs`):
+/// positions, appends, holes, 64 KiB boundaries, a second handle, truncation and the refusals, as
+/// native.
+#[test]
+fn file_reads_and_writes_match_native_cpython() {
+    assert_matches_native("file_streams.py");
+}
+
 /// os.pipe and os.pipe2 (one way each end, and select, poll and epoll seeing only that way), the
 /// fcntl module, /dev/null through os.open, open and os.stat, and asyncio's pipe transports, as native.
 #[test]
