@@ -3,8 +3,8 @@ target (a file, a folder, nothing), `os.readlink` gives back what was given (str
 `os.path.realpath` and `Path.resolve` end at the target, relative links are as they were, the link
 still leads to its target after `os.rename`, `os.replace` and `shutil.move` (itself or its folder),
 the errors of a link made twice, of a bad type and of `readlink` on what is no link, and `os.stat`
-through links (one, two in a row, to a folder; str, bytes, a descriptor's folder) naming the
-target's inode, so that `samefile` holds, while `os.lstat` names the link's own.
+and `os.DirEntry.stat` through links (one, two in a row, to a folder; str, bytes, a descriptor's
+folder) naming the target's inode, so that `samefile` holds, while `os.lstat` names the link's own.
 tests/tests/sandbox.rs compares this with native CPython."""
 import errno
 import os
@@ -106,6 +106,14 @@ attempt("a dangling link", lambda: os.stat(at("dangling")))
 os.symlink("loop1", at("loop2"))
 os.symlink("loop2", at("loop1"))
 attempt("a loop", lambda: os.stat(at("loop1")))
+entries = {entry.name: entry for entry in os.scandir(top)}
+attempt("DirEntry.stat through a link", lambda: entries["link"].stat() == os.stat(at("link")))
+attempt("and not", lambda: entries["link"].stat(follow_symlinks=False) == os.lstat(at("link")))
+attempt("DirEntry.inode is the link's", lambda: entries["link"].inode() == os.lstat(at("link")).st_ino)
+attempt("a folder's link entry", lambda: entries["dirlink"].stat().st_ino == os.stat(at("folder")).st_ino)
+attempt("a file's entry", lambda: entries["real.txt"].stat() == os.stat(at("real.txt")))
+attempt("a bytes entry", lambda: [e.stat().st_ino for e in os.scandir(os.fsencode(top)) if e.name == b"link2"] == [os.stat(at("real.txt")).st_ino])
+attempt("DirEntry.stat's name", lambda: (os.DirEntry.stat.__name__, os.DirEntry.stat.__qualname__))
 attempt("shutil.copyfile onto a link to itself", lambda: shutil.copyfile(at("real.txt"), at("link")))
 os.close(folder)
 shutil.rmtree(top)

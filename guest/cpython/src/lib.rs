@@ -132,7 +132,10 @@ fn install(py: Python<'_>) -> PyResult<()> {
     null_device::install(&this)?;
     termios::install(py)?;
     this.getattr("_identity")?.call_method0("install")?;
-    this.getattr("_symlinks")?.call_method0("install")?;
+    let symlinks = this.getattr("_symlinks")?;
+    symlinks.call_method0("install")?;
+    let dir_entry = py.import("posix")?.getattr("DirEntry")?.cast_into::<pyo3::types::PyType>()?;
+    buffer::set_on_immutable_type(&dir_entry, "stat", &symlinks.getattr("dir_entry_stat")?)?;
     this.getattr("_key_derivation")?.call_method0("install")?;
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {

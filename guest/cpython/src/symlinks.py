@@ -14,12 +14,14 @@ it holds what was written; otherwise what the link holds. `os.rename` and `os.re
 `shutil.move`) of such a link write it anew where it lands, so that it still leads to its target;
 moved by other means (another process, a hard link), it leads where its relative target leads.
 
-`os.stat` through a link (any link, not only these) gives the target's inode, where WASI's libc
-gives the link's own, so that `os.path.samefile(link, target)` holds as on Linux.
+`os.stat` and `os.DirEntry.stat` through a link (any link, not only these) give the target's
+inode, where WASI's libc gives the link's own, so that `os.path.samefile(link, target)` holds as on
+Linux. lib.rs puts `dir_entry_stat` on the immutable DirEntry type.
 """
 
 import functools
 import os
+import posix
 
 from _pysock._builtin_function import stand_in_for_os
 
@@ -28,6 +30,9 @@ _MAX_LINKS = 40
 # The fields of `os.stat_result` that its tuple leaves out (the float times and st_blksize, say),
 # which its constructor takes by name.
 _BEYOND_THE_TUPLE = [name for name in dir(os.stat_result) if name.startswith("st_") and name not in os.stat_result.__match_args__]
+
+# `os.DirEntry.stat`, as `install` makes it.
+dir_entry_stat = None
 
 # The links made relative: the link's absolute path -> (what was written, what was given).
 _made = {}
@@ -90,9 +95,14 @@ def install():
         result = real_stat(path, dir_fd=dir_fd, follow_symlinks=follow_symlinks)
         if not follow_symlinks or isinstance(path, int):
             return result
-        # WASI's libc takes a path's inode from the link itself even when it follows the link for
-        # everything else (its fstatat asks with `flag | AT_SYMLINK_NOFOLLOW`, always true), so a
-        # link and its target would not be `os.path.samefile`. The inode is the target's, then.
+        return with_target_inode(result, path, dir_fd)
+
+    def with_target_inode(result, path, dir_fd):
+        """`result`, `path`'s stat through its links, with the inode of where they end.
+
+        WASI's libc takes a path's inode from the link itself even when it follows the link for
+        everything else (its fstatat asks with `flag | AT_SYMLINK_NOFOLLOW`, always true), so a
+        link and its target would not be `os.path.samefile`."""
         target = _target(path, dir_fd)
         if target is None:
             return result
@@ -112,6 +122,19 @@ def install():
                 break
             path, hops = os.path.join(os.path.dirname(path), held), hops + 1
         return path if hops else None
+
+    global dir_entry_stat
+    real_entry_stat = posix.DirEntry.stat
+
+    def dir_entry_stat(self, /, *, follow_symlinks=True):
+        result = real_entry_stat(self, follow_symlinks=follow_symlinks)
+        # An entry of `os.scandir(fd)` names no path from here (its path is its bare name).
+        if not follow_symlinks or os.sep not in os.fsdecode(self.path) or not self.is_symlink():
+            return result
+        return with_target_inode(result, self.path, None)
+
+    dir_entry_stat.__name__, dir_entry_stat.__qualname__ = "stat", "DirEntry.stat"
+    dir_entry_stat.__doc__ = real_entry_stat.__doc__
 
     real_rename, real_replace = os.rename, os.replace
     rename, replace = moved(real_rename), moved(real_replace)
