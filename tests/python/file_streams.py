@@ -1,7 +1,8 @@
 """Reads and writes of regular files, which the host makes at once rather than on a worker thread:
 positions after reads, writes and seeks, appends wherever the position is, writes past the end
 (a hole of zeros), reads across 64 KiB and at the end, a second handle seeing the first's bytes,
-os.read/os.write/os.pread/os.pwrite, truncation, and the refusals of a file not open that way.
+os.read/os.write/os.pread/os.pwrite, truncation, the refusals of a file not open that way, and the
+position of a file open for appending, which only a write moves to the end.
 tests/tests/sandbox.rs compares this with native CPython."""
 import errno
 import os
@@ -67,4 +68,26 @@ with open(path, "w") as f:
 with open(path) as f:
     attempt("read back by line", lambda: sum(1 for _ in f))
 attempt("copyfile", lambda: (shutil.copyfile(path, path + ".copy") == path + ".copy", open(path + ".copy").read() == open(path).read()))
+
+print("-- a file open for appending")
+with open(path, "wb") as f:
+    f.write(b"0123456789")
+with open(path, "a+b") as f:
+    attempt("position at open", f.tell)
+    attempt("seek to 0, read 4", lambda: (f.seek(0), f.read(4), f.tell()))
+    attempt("write goes to the end", lambda: (f.write(b"END"), f.flush(), f.tell()))
+    attempt("seek back, read", lambda: (f.seek(2), f.read(3), f.tell()))
+    attempt("seek from here", lambda: (f.seek(1, os.SEEK_CUR), f.read(2)))
+with open(path, "a") as f:
+    attempt("a text file's tell after seek", lambda: (f.seek(0), f.tell()))
+fd = os.open(path, os.O_RDWR | os.O_APPEND)
+attempt("lseek: at open, set 3, here", lambda: (os.lseek(fd, 0, os.SEEK_CUR), os.lseek(fd, 3, os.SEEK_SET), os.lseek(fd, 0, os.SEEK_CUR)))
+attempt("read there", lambda: (os.read(fd, 2), os.lseek(fd, 0, os.SEEK_CUR)))
+attempt("back 4 from here", lambda: os.lseek(fd, -4, os.SEEK_CUR))
+attempt("before the start", lambda: os.lseek(fd, -100, os.SEEK_CUR))
+attempt("past the largest offset", lambda: os.lseek(fd, 2**63 - 1, os.SEEK_CUR))
+attempt("a write, then here", lambda: (os.write(fd, b"W"), os.lseek(fd, 0, os.SEEK_CUR)))
+attempt("the end", lambda: os.lseek(fd, 0, os.SEEK_END))
+os.close(fd)
+attempt("the whole file", lambda: open(path, "rb").read())
 shutil.rmtree(top)

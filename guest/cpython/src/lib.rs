@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in twelve modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `file_duplicates`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in thirteen modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `append_seek`, `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `file_duplicates`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -20,6 +20,7 @@ mod bindings {
     wit_bindgen::generate!({ world: "extension", path: "../../wit", generate_all });
 }
 
+mod append_seek;
 mod buffer;
 mod builtin_function;
 mod constants;
@@ -122,6 +123,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     linux_errno::install(py)?;
     deep_free::install(py)?;
     descriptors::reserve();
+    append_seek::install();
     let this = py.import("_pysock")?;
     this.getattr("_in_place")?.call_method0("install")?;
     time::install(py)?;
