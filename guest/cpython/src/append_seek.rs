@@ -14,7 +14,7 @@
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
 
-use crate::descriptors;
+use crate::descriptors::{self, O_APPEND, SEEK_CUR, SEEK_END, SEEK_SET};
 use std::ffi::c_void;
 use std::sync::OnceLock;
 
@@ -31,12 +31,6 @@ struct File {
     /// Not 0 while libc holds an output stream: the file was written since its last seek.
     write_stream: u32,
 }
-
-/// wasi-libc's O_APPEND (`__WASI_FDFLAGS_APPEND`) and whences.
-const O_APPEND: i32 = 1;
-const SEEK_SET: i32 = 0;
-const SEEK_CUR: i32 = 1;
-const SEEK_END: i32 = 2;
 
 type Seek = unsafe extern "C" fn(*mut c_void, i64, i32) -> i64;
 

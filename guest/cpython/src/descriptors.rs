@@ -136,6 +136,7 @@ impl Vtable {
 }
 
 // wasi-libc's numbers (its fcntl.h and __mode_t.h).
+pub(crate) const O_APPEND: i32 = 0x1;
 pub(crate) const O_NONBLOCK: i32 = 0x4;
 pub(crate) const O_RDONLY: i32 = 0x0400_0000;
 pub(crate) const O_WRONLY: i32 = 0x1000_0000;
@@ -150,6 +151,10 @@ pub(crate) const ST_INO: usize = 8;
 pub(crate) const ST_NLINK: usize = 16;
 pub(crate) const ST_MODE: usize = 24;
 pub(crate) const ST_BLKSIZE: usize = 56;
+/// lseek(2)'s `whence`, the same numbers in WASI's libc as in Linux's.
+pub(crate) const SEEK_SET: i32 = 0;
+pub(crate) const SEEK_CUR: i32 = 1;
+pub(crate) const SEEK_END: i32 = 2;
 /// Linux's largest `whence` for lseek(2).
 const SEEK_HOLE: i32 = 4;
 /// The block size Linux reports for a socket or an epoll instance: the page size.

@@ -28,6 +28,7 @@
 use crate::bindings::pysock::net::files::{self, LockKind};
 use crate::bindings::pysock::net::types::Errno as WitErrno;
 use crate::bindings::wasi::filesystem::types::Descriptor;
+use crate::descriptors::{SEEK_CUR, SEEK_END, SEEK_SET};
 use crate::{convert, descriptors, with_core};
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pysock_guest::host::Errno;
@@ -83,10 +84,6 @@ const LOCK_SH: i32 = 1;
 const LOCK_EX: i32 = 2;
 const LOCK_NB: i32 = 4;
 const LOCK_UN: i32 = 8;
-/// lseek(2)'s `whence`, the same numbers in WASI's libc as in Linux's.
-const SEEK_SET: i32 = 0;
-const SEEK_CUR: i32 = 1;
-const SEEK_END: i32 = 2;
 
 /// An OSError for `code`, as the kernel's.
 fn os_error(code: Errno) -> PyErr {

@@ -10,7 +10,7 @@
 #![allow(unsafe_code)]
 
 use crate::descriptors::{
-    Entry, Functions, O_NONBLOCK, PAGE_SIZE, ST_BLKSIZE, ST_DEV, ST_INO, ST_MODE, ST_NLINK, STAT_SIZE, Vtable, descriptor_table_insert,
+    Entry, Functions, O_APPEND, O_NONBLOCK, PAGE_SIZE, ST_BLKSIZE, ST_DEV, ST_INO, ST_MODE, ST_NLINK, STAT_SIZE, Vtable, descriptor_table_insert,
 };
 use pyo3::prelude::*;
 use std::cell::Cell;
@@ -31,8 +31,6 @@ static NULL_DEVICE: Vtable = Vtable::of_stream_less(Functions {
     write: sendto,
 });
 
-/// WASI's O_APPEND, the other flag F_SETFL may change.
-const O_APPEND: i32 = 0x1;
 const S_IFCHR: u32 = 0x2000;
 /// makedev(1, 3), and where a usual Linux's devtmpfs puts the node.
 const RDEV: u64 = 0x103;
