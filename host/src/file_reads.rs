@@ -129,6 +129,8 @@ impl RegularFileWriter {
                 None => crate::sys::append(self.file.as_fd(), data),
             };
             match written {
+                // A regular file takes at least a byte or says why not; never loop on nothing.
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     data = &data[n..];
                     if let Some(at) = &mut self.position {
@@ -143,7 +145,7 @@ impl RegularFileWriter {
     }
 
     /// Ok while the stream is open; the error not yet reported, once, and then `Closed`.
-    fn open(&mut self) -> StreamResult<()> {
+    fn still_open(&mut self) -> StreamResult<()> {
         match &mut self.state {
             Ok(()) => Ok(()),
             Err(pending) => match pending.take() {
@@ -156,7 +158,7 @@ impl RegularFileWriter {
 
 impl OutputStream for RegularFileWriter {
     fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
-        self.open()?;
+        self.still_open()?;
         if let Err(e) = self.write_all(&bytes) {
             self.state = Err(Some(e));
         }
@@ -164,11 +166,11 @@ impl OutputStream for RegularFileWriter {
     }
 
     fn flush(&mut self) -> StreamResult<()> {
-        self.open()
+        self.still_open()
     }
 
     fn check_write(&mut self) -> StreamResult<usize> {
-        self.open().map(|()| READ_AT_MOST)
+        self.still_open().map(|()| READ_AT_MOST)
     }
 }
 

@@ -4,7 +4,6 @@ temporary file onto stdout, stderr and stdin and back, step by step as pytest's 
 its fault handler do; a file moved onto a socket's number closes that socket; a number a file held
 goes back to the sockets (lowest free first) when it closes; the errors of dup and dup2.
 tests/tests/sandbox.rs compares this with native CPython."""
-import errno
 import faulthandler
 import io
 import os
@@ -13,15 +12,7 @@ import socket
 import sys
 import tempfile
 
-
-def attempt(label, f):
-    try:
-        print(f"{label}: {f()}")
-    except OSError as e:
-        print(f"{label}: {type(e).__name__} {errno.errorcode.get(e.errno, e.errno)}")
-    except TypeError as e:
-        print(f"{label}: {type(e).__name__} {e}")
-
+from transcript import attempt
 
 print("-- a file's duplicate")
 f = tempfile.TemporaryFile(buffering=0)

@@ -4,17 +4,11 @@ positions after reads, writes and seeks, appends wherever the position is, write
 os.read/os.write/os.pread/os.pwrite, truncation, the refusals of a file not open that way, and the
 position of a file open for appending, which only a write moves to the end.
 tests/tests/sandbox.rs compares this with native CPython."""
-import errno
 import os
 import shutil
 import tempfile
 
-
-def attempt(label, f):
-    try:
-        print(f"{label}: {f()}")
-    except OSError as e:
-        print(f"{label}: {type(e).__name__} {errno.errorcode.get(e.errno, e.errno)}")
+from transcript import attempt
 
 
 top = tempfile.mkdtemp()

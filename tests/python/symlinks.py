@@ -6,20 +6,12 @@ the errors of a link made twice, of a bad type and of `readlink` on what is no l
 and `os.DirEntry.stat` through links (one, two in a row, to a folder; str, bytes, a descriptor's
 folder) naming the target's inode, so that `samefile` holds, while `os.lstat` names the link's own.
 tests/tests/sandbox.rs compares this with native CPython."""
-import errno
 import os
 import pathlib
 import shutil
 import tempfile
 
-
-def attempt(label, f):
-    try:
-        print(f"{label}: {f()}")
-    except OSError as e:
-        print(f"{label}: {type(e).__name__} {errno.errorcode.get(e.errno, e.errno)}")
-    except TypeError as e:
-        print(f"{label}: {type(e).__name__} {e}")
+from transcript import attempt
 
 
 top = tempfile.mkdtemp()
