@@ -23,7 +23,7 @@ def stand_in_for_os(*functions):
     """Puts each `function` (written with `functools.wraps` of the `os` function it stands in for)
     in that one's place, in `os` and in `posix`, where pickle finds it by its `__module__`, as a C
     function of `posix`; what `os.supports_dir_fd` and its kin said of the one replaced, they say of
-    it. Returns the C functions, in order."""
+    it instead. Returns the C functions, in order."""
     import os
     import posix
     made = []
@@ -33,6 +33,7 @@ def stand_in_for_os(*functions):
         setattr(posix, real.__name__, new)
         for kind in (os.supports_dir_fd, os.supports_fd, os.supports_follow_symlinks, os.supports_effective_ids):
             if real in kind:
+                kind.discard(real)
                 kind.add(new)
         made.append(new)
     return made

@@ -377,7 +377,9 @@ unsafe extern "C" fn os_error_call(class: *mut ffi::PyObject, args: *const *mut 
         let made = unsafe { Bound::from_owned_ptr_or_err(py, type_call(class.as_ptr(), call_args.as_ptr(), keywords_ptr))? };
         if let Some(number) = placeholder {
             made.setattr("errno", number)?;
-            made.setattr("args", positional)?;
+            // As OSError's own init: with a filename, `args` keeps the errno and the words alone.
+            let named = positional.len() >= 3 && !positional.get_item(2)?.is_none();
+            made.setattr("args", if named { positional.get_slice(0, 2) } else { positional })?;
         }
         Ok(made)
     })();
