@@ -1,5 +1,5 @@
 //! The `pysock:net/files` interface: advisory locks on the guest's files (`fcntl.flock` and
-//! `fcntl.lockf`).
+//! `fcntl.lockf`), and the sizes of the file systems that hold them (`os.statvfs`).
 //!
 //! A guest's file is wasmtime-wasi's: the `wasi:filesystem` descriptor in the store's resource
 //! table holds the host's open file. A lock is taken on that file by the host, so it excludes
@@ -16,14 +16,19 @@
 //! process is the sandbox's alone, as a native program's is its own; an embedder that runs several
 //! sandboxes in one process gives them one owner, so their record locks on a file they share do
 //! not exclude each other (their `flock` locks, which belong to each open file, do).
+//!
+//! A file system's sizes are the kernel's for the host's file, with one change: ST_RDONLY for a
+//! folder the embedder gave read-only (`FsPerms::ReadOnly`), as Linux says of a read-only bind
+//! mount, so that a program that asks before it writes learns what its writes would meet.
 
-use crate::bindings::pysock::net::files::{Host, LockKind};
+use crate::bindings::pysock::net::files::{FileSystemStats, Host, LockKind};
 use crate::error::{NetError, guarded};
 use crate::{PysockCtxView, sys};
 use std::os::fd::AsFd;
+use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::Resource;
-use wasmtime_wasi::filesystem::Descriptor;
+use wasmtime_wasi::filesystem::{Descriptor, FsPerms};
 
 /// LOCK_NB, the bit that asks flock(2) not to wait.
 const LOCK_NB: u32 = 4;
@@ -32,14 +37,19 @@ const LOCK_NB: u32 = 4;
 const LONGEST_PAUSE: Duration = Duration::from_millis(50);
 
 impl PysockCtxView<'_> {
+    /// The host's file behind the guest's descriptor, and what the embedder let the guest do there.
+    fn host_file(&mut self, file: &Resource<Descriptor>) -> Result<(Arc<std::fs::File>, FsPerms), NetError> {
+        Ok(match self.table.get(file)? {
+            Descriptor::File(f) => (Arc::clone(&f.file), f.perms),
+            Descriptor::Dir(d) => (Arc::clone(&d.dir), d.perms),
+        })
+    }
+
     /// Runs `attempt` (which must not wait in the kernel) on the host's file behind `file` until
     /// it is granted or fails otherwise; with `wait`, a lock held elsewhere (EAGAIN, or EACCES,
     /// which some systems give for a record lock) is asked for again, as the kernel waits for it.
     fn lock(&mut self, file: &Resource<Descriptor>, wait: bool, attempt: impl Fn(std::os::fd::BorrowedFd<'_>) -> std::io::Result<()>) -> Result<(), NetError> {
-        let file = match self.table.get(file)? {
-            Descriptor::File(f) => std::sync::Arc::clone(&f.file),
-            Descriptor::Dir(d) => std::sync::Arc::clone(&d.dir),
-        };
+        let (file, _) = self.host_file(file)?;
         let mut pause = Duration::from_millis(1);
         loop {
             match attempt(file.as_fd()) {
@@ -72,6 +82,25 @@ impl Host for PysockCtxView<'_> {
             } as i16;
             let whence = if from_end { libc::SEEK_END } else { libc::SEEK_SET } as i16;
             self.lock(&file, wait, |fd| sys::record_lock(fd, kind, whence, start, len))
+        }
+
+        fn stat_file_system(&mut self, file: Resource<Descriptor>) -> Result<FileSystemStats, NetError> {
+            let (file, perms) = self.host_file(&file)?;
+            let s = sys::file_system(file.as_fd())?;
+            let read_only = if perms.write_not_permitted() { libc::ST_RDONLY } else { 0 };
+            Ok(FileSystemStats {
+                block_size: s.f_bsize,
+                fragment_size: s.f_frsize,
+                blocks: s.f_blocks,
+                free_blocks: s.f_bfree,
+                available_blocks: s.f_bavail,
+                files: s.f_files,
+                free_files: s.f_ffree,
+                available_files: s.f_favail,
+                flags: s.f_flag | read_only,
+                name_max: s.f_namemax,
+                id: s.f_fsid,
+            })
         }
     }
 }

@@ -441,6 +441,17 @@ pub fn flock(fd: BorrowedFd<'_>, operation: i32) -> io::Result<()> {
     Ok(())
 }
 
+/// fstatvfs(2): the file system that holds `fd`.
+pub fn file_system(fd: BorrowedFd<'_>) -> io::Result<libc::statvfs> {
+    // SAFETY: a zeroed `statvfs` is a valid value, which the kernel fills.
+    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is live for the borrow; `stats` is a whole `struct statvfs`, valid for writes.
+    if unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut stats) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(stats)
+}
+
 /// fcntl(2)'s F_SETLK, which never waits, with a `struct flock` of these fields.
 pub fn record_lock(fd: BorrowedFd<'_>, kind: i16, whence: i16, start: i64, len: i64) -> io::Result<()> {
     // SAFETY: a zeroed `flock` is a valid value, and its fields are set below.

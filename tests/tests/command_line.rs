@@ -173,6 +173,18 @@ fn environment_is_given_never_inherited() {
     assert!(text(&unset.stderr).contains("NOT_SET_ANYWHERE is not set"), "{}", text(&unset.stderr));
 }
 
+/// A folder given with --dir, which the sandbox may not write to, reads as a read-only mount in
+/// os.statvfs (ST_RDONLY); one given with --writable-dir as the host's file system has it.
+#[test]
+fn statvfs_shows_a_read_only_folder_as_a_read_only_mount() {
+    let read_only = Scratch::new("read-only");
+    let writable = Scratch::new("writable");
+    let (read_only, writable) = (read_only.0.to_str().unwrap(), writable.0.to_str().unwrap());
+    let show = "import os, sys; print([bool(os.statvfs(d).f_flag & os.ST_RDONLY) for d in sys.argv[1:]])";
+    let out = sandbox(&["--dir", read_only, "--writable-dir", writable], &["-c", show, read_only, writable], "");
+    assert_eq!(text(&out.stdout), "[True, False]\n", "{}", text(&out.stderr));
+}
+
 #[test]
 fn pythonpath_and_path_put_folders_on_sys_path() {
     let dir = Scratch::new("path");

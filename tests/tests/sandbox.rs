@@ -232,6 +232,13 @@ fn file_reads_and_writes_match_native_cpython() {
     assert_matches_native("file_streams.py");
 }
 
+/// os.statvfs and os.fstatvfs (which WASI CPython lacks) and shutil.disk_usage, with their refusals;
+/// and the empty path naming nothing (ENOENT everywhere, shutil.rmtree("") deleting nothing), as native.
+#[test]
+fn file_systems_and_the_empty_path_match_native_cpython() {
+    assert_matches_native("file_systems.py");
+}
+
 /// os.pipe and os.pipe2 (one way each end, and select, poll and epoll seeing only that way), the
 /// fcntl module, /dev/null through os.open, open and os.stat, and asyncio's pipe transports, as native.
 #[test]

@@ -1,6 +1,7 @@
 //! The functions pysock writes in Python in place of CPython's C ones (`open`, `os.open`, `os.stat`,
-//! `os.lstat`, `os.kill`, `signal`'s Python-written functions, the user's: `os.getuid` and its kin,
-//! `pwd` and `grp`, and `hashlib`'s key derivation), made C functions themselves.
+//! `os.lstat`, every `os` function that refuses the empty path, `os.statvfs`, `os.kill`, `signal`'s
+//! Python-written functions, the user's: `os.getuid` and its kin, `pwd` and `grp`, and `hashlib`'s key
+//! derivation), made C functions themselves.
 //!
 //! A Python function shows wherever a program looks: kept as a class's attribute it is bound to the
 //! instance (`class Accessor: open = io.open` passed the instance as the path; CPython's test_file
@@ -25,8 +26,8 @@ use std::ffi::CString;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// How many stand-ins there can be: pysock makes 33.
-const SLOTS: usize = 40;
+/// How many stand-ins there can be: pysock makes about 55, and `make` says so if they outgrow it.
+const SLOTS: usize = 80;
 
 /// The Python function behind each slot's trampoline.
 static FUNCTIONS: [OnceLock<Py<PyAny>>; SLOTS] = [const { OnceLock::new() }; SLOTS];
@@ -60,7 +61,8 @@ macro_rules! trampolines {
 }
 
 const TRAMPOLINES: [ffi::PyCFunctionFastWithKeywords; SLOTS] =
-    trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39);
+    trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39
+                 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79);
 
 /// `_make(python, module, text_signature)`: the Python function `python` as a C function of `module`, with
 /// `text_signature` ("($module, /, path, *, dir_fd=None)", or None) for `inspect`. `builtin_function.py` calls it.

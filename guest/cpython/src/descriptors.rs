@@ -280,7 +280,7 @@ pub fn is_open_file(fd: i32) -> bool {
     !entry.is_null() && !std::ptr::eq(unsafe { (*entry).vtable }, &VTABLE)
 }
 
-/// What holds a descriptor number, as far as a file lock cares.
+/// What holds a descriptor number, as far as a file lock or a file system's sizes care.
 pub enum Holder {
     /// Nothing.
     Nothing,
@@ -313,6 +313,14 @@ pub fn holder(fd: i32) -> Holder {
         0 => Holder::File(handle),
         _ => Holder::Other,
     }
+}
+
+/// `f` of the `wasi:filesystem` descriptor behind `handle` (a [`Holder::File`]'s), borrowed from libc.
+pub fn with_file<T>(handle: u32, f: impl FnOnce(&crate::bindings::wasi::filesystem::types::Descriptor) -> T) -> T {
+    // SAFETY: libc lent the handle and keeps it while the number is open, which it is for this
+    // call; ManuallyDrop keeps the binding from dropping what it does not own.
+    let file = std::mem::ManuallyDrop::new(unsafe { crate::bindings::wasi::filesystem::types::Descriptor::from_handle(handle) });
+    f(&file)
 }
 
 /// Whether anything holds `fd`: one of the core's descriptors (a socket, a pipe's end, an epoll

@@ -35,6 +35,11 @@ pub fn os_error_named(name: &str) -> PyErr {
     PyOSError::new_err((number, crate::linux_errno::words(number).into_owned()))
 }
 
+/// OSError (or the subclass its errno picks) for `code`, as the kernel's.
+pub fn os_error(code: Errno) -> PyErr {
+    PyOSError::new_err((errno_number(code), pysock_guest::errno::message(code)))
+}
+
 /// OSError (or the subclass its errno picks) from libc's errno, as CPython's `PyErr_SetFromErrno`
 /// on Linux, for the calls that reach libc itself rather than the core.
 pub fn from_libc_errno() -> PyErr {

@@ -29,8 +29,9 @@ use crate::bindings::pysock::net::files::{self, LockKind};
 use crate::bindings::pysock::net::types::Errno as WitErrno;
 use crate::bindings::wasi::filesystem::types::Descriptor;
 use crate::descriptors::{SEEK_CUR, SEEK_END, SEEK_SET};
+use crate::errors::os_error;
 use crate::{convert, descriptors, with_core};
-use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pysock_guest::host::Errno;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
@@ -85,20 +86,13 @@ const LOCK_EX: i32 = 2;
 const LOCK_NB: i32 = 4;
 const LOCK_UN: i32 = 8;
 
-/// An OSError for `code`, as the kernel's.
-fn os_error(code: Errno) -> PyErr {
-    PyOSError::new_err((crate::errors::errno_number(code), pysock_guest::errno::message(code)))
-}
 
 /// Asks the host for a lock on the file behind `handle` (see `descriptors::holder`) until it
 /// answers other than EINTR; at EINTR, the program's signal handlers run, as in CPython's PEP 475
 /// loop, and an exception of theirs ends it.
 fn lock_file(py: Python<'_>, handle: u32, ask: impl Fn(&Descriptor) -> Result<(), WitErrno>) -> PyResult<()> {
-    // SAFETY: libc lent the handle and keeps it while the number is open, which it is for this
-    // call; ManuallyDrop keeps the binding from dropping what it does not own.
-    let file = std::mem::ManuallyDrop::new(unsafe { Descriptor::from_handle(handle) });
     loop {
-        match ask(&file) {
+        match descriptors::with_file(handle, &ask) {
             Ok(()) => return Ok(()),
             Err(WitErrno::Eintr) => {
                 crate::host::handle_signals(py, crate::bindings::pysock::net::net::take_signals())?;

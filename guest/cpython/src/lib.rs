@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in thirteen modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `append_seek`, `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `file_duplicates`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in fourteen modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `append_seek`, `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `file_duplicates`, `file_systems`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -32,6 +32,7 @@ mod errors;
 mod fcntl;
 mod file_duplicates;
 mod file_io;
+mod file_systems;
 mod finalize;
 mod host;
 mod input;
@@ -114,7 +115,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
 /// (`symlinks.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
-/// (`key_derivation.py`). Modules that already imported the old
+/// (`key_derivation.py`); `os` gains `statvfs` and `fstatvfs`, and so `shutil` its `disk_usage`
+/// (`file_systems.rs`); and an empty path names nothing, as on Linux (`empty_paths.py`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
 /// so it may run while componentize-py pre-initialises an app.
@@ -139,6 +141,15 @@ fn install(py: Python<'_>) -> PyResult<()> {
     let dir_entry = py.import("posix")?.getattr("DirEntry")?.cast_into::<pyo3::types::PyType>()?;
     buffer::set_on_immutable_type(&dir_entry, "stat", &symlinks.getattr("dir_entry_stat")?)?;
     this.getattr("_key_derivation")?.call_method0("install")?;
+    this.getattr("_file_systems")?.call_method0("install")?;
+    // Last of what stands in for `os` functions, so that "" is refused before any of them runs.
+    let empty_paths = this.getattr("_empty_paths")?;
+    empty_paths.call_method0("install")?;
+    let file_io = py.import("_io")?.getattr("FileIO")?.cast_into::<pyo3::types::PyType>()?;
+    let real_init = file_io.getattr("__init__")?;
+    if !real_init.is_instance_of::<pyo3::types::PyFunction>() {
+        buffer::set_on_immutable_type(&file_io, "__init__", &empty_paths.call_method1("file_io_init", (real_init,))?)?;
+    }
     let modules = py.import("sys")?.getattr("modules")?;
     for name in ["socket", "selectors", "ssl"].iter().chain(&MODULES) {
         modules.call_method1("pop", (*name, py.None()))?;
@@ -183,6 +194,8 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_identity", python_module!(py, "identity.py", "_pysock._identity")?)?;
     m.add("_symlinks", python_module!(py, "symlinks.py", "_pysock._symlinks")?)?;
     m.add("_key_derivation", key_derivation::module(py)?)?;
+    m.add("_file_systems", file_systems::module(py)?)?;
+    m.add("_empty_paths", python_module!(py, "empty_paths.py", "_pysock._empty_paths")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
