@@ -2,7 +2,8 @@
 folder, a file, a descriptor, bytes and a Path, their refusals and argument errors, a socket's and a
 pipe's, `shutil.disk_usage`; and the empty path, which names nothing (ENOENT from every function
 that takes a path, `os.access` False, nothing deleted by `shutil.rmtree("")`), where WASI's libc
-reads it as the working folder, and the descriptor -1, which names no path either. tests/tests/sandbox.rs compares this with native CPython."""
+reads it as the working folder, and the descriptor -1, which names no path either; `os.getcwd()`
+after changes of folder through `..`, `.`, doubled slashes and a link, naming the folder itself. tests/tests/sandbox.rs compares this with native CPython."""
 import io
 import os
 import pathlib
@@ -128,3 +129,16 @@ def arguments_of(call):
 
 attempt("an error of -1's keeps errno and words as its arguments", lambda: arguments_of(lambda: os.statvfs(-1)))
 attempt("OSError(EFAULT, words, name)'s arguments", lambda: OSError(14, "Bad address", "name").args)
+
+
+print("-- the working folder")
+os.makedirs("deep/er")
+os.symlink("deep", "shortcut")
+for step in ["deep", "..", "deep/er", "../..", "./deep", ".", "er/", "../../deep//er/./..", "..", "shortcut", "..", "shortcut/er", "../.."]:
+    os.chdir(step)
+    attempt(f"chdir({step!r}), then getcwd", lambda: os.path.relpath(os.getcwd(), top) if os.getcwd().startswith(top) else os.getcwd())
+attempt("Path.cwd() after", lambda: pathlib.Path.cwd() == pathlib.Path(top))
+for _ in range(300):
+    os.chdir("deep")
+    os.chdir("..")
+attempt("300 rounds in and out, then getcwd", lambda: os.getcwd() == top)

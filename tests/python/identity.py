@@ -1,7 +1,9 @@
 """Who the program runs as: os.getuid and its kin, pwd and grp, and what asks them (getpass.getuser,
 ~ and Path.home, Path.owner, the owner of a file the program made, pytest's way of checking its
-temporary folder). Written to read the same whoever runs it: tests/tests/sandbox.rs compares it
-with native CPython, and with `--who` it prints the ids and names, which the sandbox fixes."""
+temporary folder, os.chown and its kin to the owner a file has, and tarfile, which gives each file it
+extracts its owner when it runs as root). Written to read the same whoever runs it:
+tests/tests/sandbox.rs compares it with native CPython; with `--who` it prints the ids and names,
+which the sandbox fixes, and with `--give-away` what a chown to another owner gets."""
 import copy
 import getpass
 import grp
@@ -10,8 +12,22 @@ import os
 import pathlib
 import pickle
 import pwd
+import shutil
 import sys
+import tarfile
 import tempfile
+
+if sys.argv[1:] == ["--give-away"]:
+    # What a chown to another owner gets: the sandbox's root holds no capabilities (EPERM).
+    folder = tempfile.mkdtemp()
+    open(os.path.join(folder, "mine"), "w").close()
+    for owner in ((12345, -1), (-1, 12345), (os.getuid() + 1, os.getgid())):
+        try:
+            os.chown(os.path.join(folder, "mine"), *owner)
+            print("changed")
+        except OSError as e:
+            print(type(e).__name__, e.errno == __import__("errno").EPERM, e.filename == os.path.join(folder, "mine"))
+    sys.exit()
 
 if sys.argv[1:] == ["--who"]:
     me = pwd.getpwuid(os.getuid())
@@ -133,3 +149,47 @@ print("~:", os.path.expanduser("~") == me.pw_dir, pathlib.Path.home() == pathlib
 print("~name:", os.path.expanduser(f"~{me.pw_name}/x") == os.path.join(me.pw_dir, "x"), os.path.expanduser("~no-such-user/x"))
 os.environ["HOME"] = "/somewhere/else"
 print("~ from HOME:", os.path.expanduser("~/x"), pathlib.Path.home())
+
+print("-- os.chown and its kin")
+os.chdir(tempfile.mkdtemp())
+pathlib.Path("mine").write_text("text")
+os.symlink("mine", "link")
+st = os.stat("mine")
+attempt("chown to its own owner", os.chown, "mine", st.st_uid, st.st_gid)
+attempt("chown leaving both", os.chown, "mine", -1, -1)
+attempt("chown by keyword", os.chown, path="mine", uid=-1, gid=st.st_gid)
+attempt("chown of bytes and a Path", lambda: (os.chown(b"mine", -1, -1), os.chown(pathlib.Path("mine"), -1, -1)))
+attempt("chown not following", os.chown, "link", -1, -1, follow_symlinks=False)
+attempt("lchown", os.lchown, "link", -1, -1)
+fd = os.open("mine", os.O_RDONLY)
+attempt("fchown", os.fchown, fd, st.st_uid, -1)
+attempt("chown of a descriptor", os.chown, fd, -1, -1)
+attempt("chown of a descriptor, not following", os.chown, fd, -1, -1, follow_symlinks=False)
+os.close(fd)
+attempt("fchown of a closed descriptor", os.fchown, fd, -1, -1)
+attempt("chown of a missing file", os.chown, "missing", -1, -1)
+attempt("lchown of a missing file", os.lchown, "missing", -1, -1)
+attempt("chown('')", os.chown, "", -1, -1)
+attempt("chown(None)", os.chown, None, -1, -1)
+attempt("lchown of a descriptor", os.lchown, 0, -1, -1)
+attempt("fchown of a str", os.fchown, "mine", -1, -1)
+for value in ("0", 1.5, -2, 2**32, 2**63, -2**63 - 1, 2**32 - 1):
+    attempt(f"chown uid {value!r}", os.chown, "mine", value, -1)
+    attempt(f"chown gid {value!r}", os.chown, "mine", -1, value)
+attempt("chown()", os.chown, "mine", 0)
+attempt("lchown(1, 2, 3, 4)", os.lchown, "mine", 1, 2, 3)
+for f in (os.chown, os.lchown, os.fchown):
+    print(repr(f), f.__module__, f.__text_signature__, f.__doc__.splitlines()[0])
+print("chown in supports_*:", os.chown in os.supports_fd, os.chown in os.supports_dir_fd, os.chown in os.supports_follow_symlinks)
+attempt("shutil.chown to itself", lambda: shutil.chown("mine", user=me.pw_name, group=grp.getgrgid(st.st_gid).gr_name))
+
+print("-- tarfile, which gives what it extracts an owner when it runs as root")
+os.makedirs("tree/sub")
+pathlib.Path("tree/sub/f.txt").write_text("inside")
+with tarfile.open("tree.tar", "w") as archive:
+    archive.add("tree")
+for name in ("data", "tar", "fully_trusted"):
+    with tarfile.open("tree.tar") as archive:
+        archive.extractall(f"out-{name}", filter=name)
+    print(name, pathlib.Path(f"out-{name}/tree/sub/f.txt").read_text())
+attempt("shutil.unpack_archive", lambda: (shutil.unpack_archive("tree.tar", "unpacked", filter="data"), sorted(os.listdir("unpacked/tree")))[1])

@@ -78,6 +78,32 @@ def c_int(value):
     return int(value)
 
 
+def path_argument(function, path, allow_fd=False):
+    """`path` as CPython's `path_converter` takes an argument of `function` on Linux: str or bytes
+    (a path-like object's), or with `allow_fd` a descriptor number within a C int; with its errors.
+    Returns the str, bytes or int."""
+    import os
+    import warnings
+    if allow_fd and not isinstance(path, (str, bytes)) and hasattr(type(path), "__index__"):
+        if isinstance(path, bool):
+            warnings.warn("bool is used as a file descriptor", RuntimeWarning, stacklevel=3)
+        fd = operator.index(path)
+        if fd > INT_MAX:
+            raise OverflowError("fd is greater than maximum")
+        if fd < INT_MIN:
+            raise OverflowError("fd is less than minimum")
+        return fd
+    given = path
+    if not isinstance(path, (str, bytes)) and hasattr(type(path), "__fspath__"):
+        path = os.fspath(path)
+    if not isinstance(path, (str, bytes)):
+        kinds = "string, bytes, os.PathLike or integer" if allow_fd else "string, bytes or os.PathLike"
+        raise TypeError(f"{function}: path should be {kinds}, not {type(given).__name__}")
+    if ("\0" if isinstance(path, str) else b"\0") in path:
+        raise ValueError(f"{function}: embedded null character in path")
+    return path
+
+
 def parse_arguments(function, names, defaults, args, kwargs, positional=None):
     """The values of a C function's parameters `names`, in order, taken from `args` and `kwargs` as
     Argument Clinic's parser takes them, with its errors (`function` is the name they give). Those

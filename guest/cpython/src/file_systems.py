@@ -6,12 +6,10 @@ as CPython's `path_converter` and fd converter do, with their words, and errors 
 CPython's do. Linux's ST_* flags come with them.
 """
 
-import operator
 import os
 import posix
-import warnings
 
-from _pysock._builtin_function import INT_MAX, INT_MIN, builtin_function, c_int, fixed_arguments, parse_arguments
+from _pysock._builtin_function import builtin_function, c_int, fixed_arguments, parse_arguments, path_argument
 
 # Linux's f_flag bits.
 ST_FLAGS = {
@@ -32,33 +30,10 @@ def statvfs(*args, **kwargs):
     path may always be specified as a string.
     On some platforms, path may also be specified as an open file descriptor.
       If this functionality is unavailable, using it raises an exception."""
-    (path,) = parse_arguments("statvfs", ["path"], {}, args, kwargs)
-    given = path
-    if isinstance(path, bool):
-        warnings.warn("bool is used as a file descriptor", RuntimeWarning, stacklevel=2)
-    if not isinstance(path, (str, bytes)) and hasattr(type(path), "__index__"):
-        return _of_descriptor(operator.index(path), given)
-    if not isinstance(path, (str, bytes)) and hasattr(type(path), "__fspath__"):
-        path = os.fspath(path)
-    if not isinstance(path, (str, bytes)):
-        raise TypeError(f"statvfs: path should be string, bytes, os.PathLike or integer, not {type(given).__name__}")
-    encoded = os.fsencode(path)
-    if b"\0" in encoded:
-        raise ValueError("statvfs: embedded null character in path")
+    (given,) = parse_arguments("statvfs", ["path"], {}, args, kwargs)
+    path = path_argument("statvfs", given, allow_fd=True)
     try:
-        return _result(_path_stats(encoded))
-    except OSError as e:
-        raise OSError(e.errno, e.strerror, given) from None
-
-
-def _of_descriptor(fd, given):
-    """`statvfs` of a descriptor number, checked as CPython's fd converter checks it."""
-    if fd > INT_MAX:
-        raise OverflowError("fd is greater than maximum")
-    if fd < INT_MIN:
-        raise OverflowError("fd is less than minimum")
-    try:
-        return _result(_descriptor_stats(fd))
+        return _result(_descriptor_stats(path) if isinstance(path, int) else _path_stats(os.fsencode(path)))
     except OSError as e:
         raise OSError(e.errno, e.strerror, given) from None
 

@@ -4,13 +4,16 @@ the mask its files are made with, `os.umask`.
 WASI CPython has none of them, so what asks fails there: pytest's `tmp_path` (it compares
 `os.getuid()` with the owner of its folder), `getpass.getuser()` without USER in the environment,
 `pathlib.Path.home()` and `~` without HOME, `Path.owner()`, tarfile's owner names. Every Linux
-process has a user, so pysock gives the sandbox one.
+process has a user, so pysock gives the sandbox one, and `os.chown`, `os.lchown` and `os.fchown`,
+without which tarfile (which gives each file it extracts its owner when it runs as root) stopped at
+the first file.
 
 The sandbox runs as uid 0 and gid 0, `root`, as a container's root does, and for the same reason:
 WASI reports every file's owner as 0 (wasi:filesystem carries no owners), so the program owns what it
 sees, and a program comparing the two finds what it finds on Linux for the files it made. Being
 root gives nothing: what the sandbox may do is the host's policy, and what needs privileges fails as
-it does for a container's root without capabilities. The databases hold what a Debian image's do
+it does for a container's root without capabilities (`os.chown` to another owner is EPERM, which
+tarfile passes over, as it does natively where it may not). The databases hold what a Debian image's do
 for its root and nobody, and their groups; `pw_dir` is `/root`, which the sandbox has when the
 embedder gives it one (`--writable-dir`), and HOME (`--env HOME=...`) wins over it, as on Linux.
 
@@ -27,7 +30,7 @@ import posix
 import sys
 import types
 
-from _pysock._builtin_function import builtin_function, builtin_module, c_int, fixed_arguments, parse_arguments
+from _pysock._builtin_function import builtin_function, builtin_module, c_int, fixed_arguments, parse_arguments, path_argument
 
 USER = ("root", "x", 0, 0, "root", "/root", "/bin/bash")
 USERS = [USER, ("nobody", "x", 65534, 65534, "nobody", "/nonexistent", "/usr/sbin/nologin")]
@@ -218,6 +221,96 @@ def umask(*args, **kwargs):
     return previous
 
 
+# A uid or gid of -1 (as uid_t, 2**32 - 1) leaves the owner or group as it is.
+_UNCHANGED = 2**32 - 1
+
+
+def _owner_id(value, kind):
+    """A uid or gid as CPython's converter takes it on a 64-bit Linux, with its words (which call
+    2**32 to 2**63 - 1 "less than minimum", as it does)."""
+    if not hasattr(type(value), "__index__"):
+        raise TypeError(f"{kind} should be integer, not {type(value).__name__}")
+    value = operator.index(value)
+    if value >= 2**63:
+        raise OverflowError(f"{kind} is greater than maximum")
+    if value < -1 or value >= 2**32:
+        raise OverflowError(f"{kind} is less than minimum")
+    return value & _UNCHANGED
+
+
+def _change_owner(path, uid, gid, stat):
+    """What chown(2) does for the sandbox's root, which holds no capabilities (see the module's
+    docs): an owner and group left as they are, or set to what they are, is done; any other is EPERM.
+    `stat` gives what they are, raising the error chown(2) would for a path it cannot reach."""
+    import errno
+    import os
+    now = stat()
+    if uid not in (_UNCHANGED, now.st_uid) or gid not in (_UNCHANGED, now.st_gid):
+        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), *([] if isinstance(path, int) else [path]))
+
+
+def chown(*args, **kwargs):
+    """Change the owner and group id of path to the numeric uid and gid.\\
+
+  path
+    Path to be examined; can be string, bytes, a path-like object, or open-file-descriptor int.
+  dir_fd
+    If not None, it should be a file descriptor open to a directory,
+    and path should be relative; path will then be relative to that
+    directory.
+  follow_symlinks
+    If False, and the last element of the path is a symbolic link,
+    stat will examine the symbolic link itself instead of the file
+    the link points to.
+
+path may always be specified as a string.
+On some platforms, path may also be specified as an open file descriptor.
+  If this functionality is unavailable, using it raises an exception.
+If dir_fd is not None, it should be a file descriptor open to a directory,
+  and path should be relative; path will then be relative to that directory.
+If follow_symlinks is False, and the last element of the path is a symbolic
+  link, chown will modify the symbolic link itself instead of the file the
+  link points to.
+It is an error to use dir_fd or follow_symlinks when specifying path as
+  an open file descriptor.
+dir_fd and follow_symlinks may not be implemented on your platform.
+  If they are unavailable, using them will raise a NotImplementedError."""
+    import os
+    given, uid, gid, dir_fd, follow_symlinks = parse_arguments(
+        "chown", ["path", "uid", "gid", "dir_fd", "follow_symlinks"], {"dir_fd": None, "follow_symlinks": True}, args, kwargs, 3)
+    path = path_argument("chown", given, allow_fd=True)
+    uid, gid = _owner_id(uid, "uid"), _owner_id(gid, "gid")
+    if isinstance(path, int) and not follow_symlinks:
+        raise ValueError("chown: cannot use fd and follow_symlinks together")
+    sys.audit("os.chown", given, uid, gid, -1 if dir_fd is None else dir_fd)
+    _change_owner(given, uid, gid, lambda: os.stat(given, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
+
+
+def lchown(*args, **kwargs):
+    """Change the owner and group id of path to the numeric uid and gid.
+
+This function will not follow symbolic links.
+Equivalent to os.chown(path, uid, gid, follow_symlinks=False)."""
+    import os
+    given, uid, gid = parse_arguments("lchown", ["path", "uid", "gid"], {}, args, kwargs)
+    path_argument("lchown", given)
+    uid, gid = _owner_id(uid, "uid"), _owner_id(gid, "gid")
+    sys.audit("os.chown", given, uid, gid, -1)
+    _change_owner(given, uid, gid, lambda: os.lstat(given))
+
+
+def fchown(*args, **kwargs):
+    """Change the owner and group id of the file specified by file descriptor.
+
+Equivalent to os.chown(fd, uid, gid)."""
+    import os
+    fd, uid, gid = parse_arguments("fchown", ["fd", "uid", "gid"], {}, args, kwargs)
+    fd = c_int(fd)
+    uid, gid = _owner_id(uid, "uid"), _owner_id(gid, "gid")
+    sys.audit("os.chown", fd, uid, gid, -1)
+    _change_owner(fd, uid, gid, lambda: os.fstat(fd))
+
+
 PWD_DOC = """This module provides access to the Unix password database.
 It is available on all Unix versions.
 
@@ -256,6 +349,8 @@ _SHAPES = {
     getpwuid: lambda uidobj, /: None, getpwnam: lambda name, /: None, getpwall: lambda: None,
     getgrgid: lambda id: None, getgrnam: lambda name: None, getgrall: lambda: None,
     umask: lambda mask, /: None,
+    chown: lambda path, uid, gid, *, dir_fd=None, follow_symlinks=True: None,
+    lchown: lambda path, uid, gid: None, fchown: lambda fd, uid, gid: None,
 }
 
 
@@ -270,3 +365,10 @@ def install():
         setattr(os, name, function)
     function = builtin_function(umask, posix, _SHAPES[umask])
     posix.umask = os.umask = function
+    for function in (chown, lchown, fchown):
+        made = builtin_function(function, posix, _SHAPES[function])
+        setattr(posix, function.__name__, made)
+        setattr(os, function.__name__, made)
+        os.__all__.append(function.__name__)
+    for kind in (os.supports_fd, os.supports_dir_fd, os.supports_follow_symlinks):
+        kind.add(os.chown)

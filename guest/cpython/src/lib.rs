@@ -116,7 +116,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
 /// (`symlinks.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
 /// (`key_derivation.py`); `os` gains `statvfs` and `fstatvfs`, and so `shutil` its `disk_usage`
-/// (`file_systems.rs`); and an empty path names nothing, as on Linux (`empty_paths.py`). Modules that already imported the old
+/// (`file_systems.rs`); `os.getcwd` names the folder itself after a change of folder
+/// (`working_folder.py`); and an empty path names nothing, as on Linux (`empty_paths.py`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
 /// so it may run while componentize-py pre-initialises an app.
@@ -142,6 +143,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     buffer::set_on_immutable_type(&dir_entry, "stat", &symlinks.getattr("dir_entry_stat")?)?;
     this.getattr("_key_derivation")?.call_method0("install")?;
     this.getattr("_file_systems")?.call_method0("install")?;
+    this.getattr("_working_folder")?.call_method0("install")?;
     // Last of what stands in for `os` functions, so that "" is refused before any of them runs.
     let empty_paths = this.getattr("_empty_paths")?;
     empty_paths.call_method0("install")?;
@@ -196,6 +198,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_key_derivation", key_derivation::module(py)?)?;
     m.add("_file_systems", file_systems::module(py)?)?;
     m.add("_empty_paths", python_module!(py, "empty_paths.py", "_pysock._empty_paths")?)?;
+    m.add("_working_folder", python_module!(py, "working_folder.py", "_pysock._working_folder")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
