@@ -1,5 +1,7 @@
 //! The `pysock:net/files` interface: advisory locks on the guest's files (`fcntl.flock` and
-//! `fcntl.lockf`), and the sizes of the file systems that hold them (`os.statvfs`).
+//! `fcntl.lockf`), what `wasi:filesystem` leaves out of their stat (permissions, blocks) and their
+//! changes of permissions (`os.chmod`), and the sizes of the file systems that hold them
+//! (`os.statvfs`).
 //!
 //! A guest's file is wasmtime-wasi's: the `wasi:filesystem` descriptor in the store's resource
 //! table holds the host's open file. A lock is taken on that file by the host, so it excludes
@@ -17,11 +19,16 @@
 //! sandboxes in one process gives them one owner, so their record locks on a file they share do
 //! not exclude each other (their `flock` locks, which belong to each open file, do).
 //!
+//! Permissions are the host file's own, which `wasi:filesystem` does not carry. A change of them
+//! never sets the set-user-ID or set-group-ID bit: the sandbox may write a program into a folder it
+//! was given, and it must not make that program run with the host user's rights for someone else.
+//!
 //! A file system's sizes are the kernel's for the host's file, with one change: ST_RDONLY for a
 //! folder the embedder gave read-only (`FsPerms::ReadOnly`), as Linux says of a read-only bind
 //! mount, so that a program that asks before it writes learns what its writes would meet.
 
-use crate::bindings::pysock::net::files::{FileSystemStats, Host, LockKind};
+use crate::bindings::pysock::net::files::{FileSystemStats, Host, LockKind, StatExtras};
+use crate::bindings::pysock::net::types::Errno;
 use crate::error::{NetError, guarded};
 use crate::{PysockCtxView, sys};
 use std::os::fd::AsFd;
@@ -32,6 +39,10 @@ use wasmtime_wasi::filesystem::{Descriptor, FsPerms};
 
 /// LOCK_NB, the bit that asks flock(2) not to wait.
 const LOCK_NB: u32 = 4;
+
+/// The bits of a mode the sandbox may set: the permissions and the sticky bit, not set-user-ID or
+/// set-group-ID, which would run what the sandbox wrote with another user's rights on the host.
+const PERMISSIONS_AND_STICKY: u32 = 0o1777;
 
 /// The longest pause between two asks for a lock held elsewhere.
 const LONGEST_PAUSE: Duration = Duration::from_millis(50);
@@ -82,6 +93,20 @@ impl Host for PysockCtxView<'_> {
             } as i16;
             let whence = if from_end { libc::SEEK_END } else { libc::SEEK_SET } as i16;
             self.lock(&file, wait, |fd| sys::record_lock(fd, kind, whence, start, len))
+        }
+
+        fn extra_stat(&mut self, file: Resource<Descriptor>) -> Result<StatExtras, NetError> {
+            let (file, _) = self.host_file(&file)?;
+            let s = sys::fstat(file.as_fd())?;
+            Ok(StatExtras { permissions: s.st_mode & 0o7777, blocks: s.st_blocks as u64, block_size: s.st_blksize as u64 })
+        }
+
+        fn set_permissions(&mut self, file: Resource<Descriptor>, mode: u32) -> Result<(), NetError> {
+            let (file, perms) = self.host_file(&file)?;
+            if perms.write_not_permitted() {
+                return Err(NetError::Errno(Errno::Eperm));
+            }
+            Ok(sys::set_permissions(file.as_fd(), mode & PERMISSIONS_AND_STICKY)?)
         }
 
         fn stat_file_system(&mut self, file: Resource<Descriptor>) -> Result<FileSystemStats, NetError> {

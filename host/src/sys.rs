@@ -441,6 +441,26 @@ pub fn flock(fd: BorrowedFd<'_>, operation: i32) -> io::Result<()> {
     Ok(())
 }
 
+/// fstat(2) of the file behind `fd`.
+pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<libc::stat> {
+    // SAFETY: a zeroed `stat` is a valid value, which the kernel fills.
+    let mut stats: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is live for the borrow; `stats` is a whole `struct stat`, valid for writes.
+    if unsafe { libc::fstat(fd.as_raw_fd(), &mut stats) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(stats)
+}
+
+/// fchmod(2).
+pub fn set_permissions(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
+    // SAFETY: `fd` is live for the borrow; the kernel checks `mode`.
+    if unsafe { libc::fchmod(fd.as_raw_fd(), mode) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// fstatvfs(2): the file system that holds `fd`.
 pub fn file_system(fd: BorrowedFd<'_>) -> io::Result<libc::statvfs> {
     // SAFETY: a zeroed `statvfs` is a valid value, which the kernel fills.

@@ -185,6 +185,28 @@ fn statvfs_shows_a_read_only_folder_as_a_read_only_mount() {
     assert_eq!(text(&out.stdout), "[True, False]\n", "{}", text(&out.stderr));
 }
 
+/// os.chmod changes the host's file's mode, but never sets set-user-ID or set-group-ID (a program
+/// the sandbox wrote must not run with the host user's rights), and a folder given with --dir,
+/// which the sandbox may not write to, refuses it.
+#[test]
+fn chmod_sets_no_set_id_bits_and_leaves_read_only_folders_alone() {
+    let read_only = Scratch::new("chmod-read-only");
+    read_only.write("given.txt", "text");
+    let writable = Scratch::new("chmod-writable");
+    writable.write("mine.sh", "echo");
+    let (read_only_str, writable_str) = (read_only.0.to_str().unwrap(), writable.0.to_str().unwrap());
+    let change = "import os, sys\n\
+        os.chmod(sys.argv[2] + '/mine.sh', 0o6755)\n\
+        print(oct(os.stat(sys.argv[2] + '/mine.sh').st_mode))\n\
+        try:\n    os.chmod(sys.argv[1] + '/given.txt', 0o600)\nexcept OSError as e:\n    print(type(e).__name__)\n";
+    let out = sandbox(&["--dir", read_only_str, "--writable-dir", writable_str], &["-c", change, read_only_str, writable_str], "");
+    assert_eq!(text(&out.stdout), "0o100755\nPermissionError\n", "{}", text(&out.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(writable.0.join("mine.sh")).unwrap().permissions().mode() & 0o7777, 0o755);
+    let given = std::fs::metadata(read_only.0.join("given.txt")).unwrap().permissions().mode() & 0o777;
+    assert_ne!(given, 0o600);
+}
+
 #[test]
 fn pythonpath_and_path_put_folders_on_sys_path() {
     let dir = Scratch::new("path");

@@ -232,6 +232,14 @@ fn file_reads_and_writes_match_native_cpython() {
     assert_matches_native("file_streams.py");
 }
 
+/// Files' modes, which wasi:filesystem does not carry: st_mode's permissions, st_blocks and
+/// st_blksize from os.stat and its kin, os.chmod and os.fchmod, the mode what os.open and os.mkdir
+/// make gets (less the umask, mkstemp's 0600 among them), and archives and copies keeping modes, as native.
+#[test]
+fn file_modes_match_native_cpython() {
+    assert_matches_native("file_modes.py");
+}
+
 /// os.statvfs and os.fstatvfs (which WASI CPython lacks) and shutil.disk_usage, with their refusals;
 /// and the empty path naming nothing (ENOENT everywhere, shutil.rmtree("") deleting nothing), as native.
 #[test]

@@ -104,6 +104,28 @@ def path_argument(function, path, allow_fd=False):
     return path
 
 
+def stat_result_with(result, **fields):
+    """`result`, an `os.stat_result`, with `fields` (st_mode=..., st_blocks=...) changed."""
+    global _STAT_FIELDS
+    if _STAT_FIELDS is None:
+        _STAT_FIELDS = _stat_result_fields()
+    return _struct_with(result, {_STAT_FIELDS[name]: value for name, value in fields.items()})
+
+
+def _stat_result_fields():
+    """Where each named field of `os.stat_result` is among all its items, the hidden ones (the
+    float times, st_blksize, st_blocks) found by making one with each hidden field marked."""
+    import os
+    named = os.stat_result.__match_args__  # the tuple's first seven; then the times as ints
+    hidden = [name for name in dir(os.stat_result) if name.startswith("st_") and name not in named]
+    marks = {name: -1 - at for at, name in enumerate(hidden)}
+    items = _struct_items(os.stat_result(range(os.stat_result.n_sequence_fields), marks))
+    return {**{name: at for at, name in enumerate(named)}, **{name: items.index(mark) for name, mark in marks.items()}}
+
+
+_STAT_FIELDS = None
+
+
 def parse_arguments(function, names, defaults, args, kwargs, positional=None):
     """The values of a C function's parameters `names`, in order, taken from `args` and `kwargs` as
     Argument Clinic's parser takes them, with its errors (`function` is the name they give). Those

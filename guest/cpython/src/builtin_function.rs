@@ -90,9 +90,67 @@ fn make<'py>(python: Bound<'py, PyAny>, module: Bound<'py, PyModule>, text_signa
     function(&module, Box::leak(Box::new(method)))
 }
 
-/// `builtin_function.py`, with `_make` in it.
+/// The number of fields of the struct sequence `result` (`os.stat_result`), its tuple's and the
+/// hidden ones after them, checked to be one.
+fn struct_fields(result: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let kind = result.get_type();
+    if !result.is_instance_of::<pyo3::types::PyTuple>() || !kind.hasattr("n_fields")? {
+        return Err(pyo3::exceptions::PyTypeError::new_err("pysock: not a struct sequence"));
+    }
+    kind.getattr("n_fields")?.extract()
+}
+
+/// `_struct_items(result)`: every field of a struct sequence, the hidden ones too, in order.
+#[pyfunction]
+fn struct_items<'py>(result: &Bound<'py, PyAny>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+    let fields = struct_fields(result)?;
+    // SAFETY: `result` is a struct sequence of `fields` items (the type's n_fields), each set or
+    // NULL; GetItem borrows it, and `from_borrowed_ptr_or_opt` takes a reference of its own.
+    let items = (0..fields).map(|at| unsafe { Bound::from_borrowed_ptr_or_opt(result.py(), ffi::PyStructSequence_GetItem(result.as_ptr(), at as ffi::Py_ssize_t)) });
+    pyo3::types::PyTuple::new(result.py(), items.map(|item| item.unwrap_or_else(|| result.py().None().into_bound(result.py()))))
+}
+
+/// `_struct_with(result, changes)`: a copy of the struct sequence `result` with the fields at the
+/// indices `changes` maps (hidden ones too) set to its values, made without its constructor,
+/// which takes the hidden fields by name through a dict and cost `os.stat` more than the call.
+#[pyfunction]
+fn struct_with<'py>(result: &Bound<'py, PyAny>, changes: &Bound<'py, pyo3::types::PyDict>) -> PyResult<Bound<'py, PyAny>> {
+    let py = result.py();
+    let fields = struct_fields(result)?;
+    // SAFETY: the type is a struct sequence type (checked above); New returns a new reference with
+    // n_fields empty items, or NULL with an exception set.
+    let copy = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyStructSequence_New(result.get_type().as_type_ptr()))? };
+    for at in 0..fields {
+        let at = at as ffi::Py_ssize_t;
+        // SAFETY: both have `fields` items; the copy's are empty, and SetItem steals the reference
+        // XINCREF takes on the borrowed item (or NULL, as it was).
+        unsafe {
+            let item = ffi::PyStructSequence_GetItem(result.as_ptr(), at);
+            ffi::Py_XINCREF(item);
+            ffi::PyStructSequence_SetItem(copy.as_ptr(), at, item);
+        }
+    }
+    for (at, value) in changes.iter() {
+        let at: usize = at.extract()?;
+        if at >= fields {
+            return Err(pyo3::exceptions::PyIndexError::new_err("pysock: no such field"));
+        }
+        // SAFETY: `at` is one of the copy's items; its old reference (or NULL) goes, and SetItem
+        // steals the new one.
+        unsafe {
+            let old = ffi::PyStructSequence_GetItem(copy.as_ptr(), at as ffi::Py_ssize_t);
+            ffi::PyStructSequence_SetItem(copy.as_ptr(), at as ffi::Py_ssize_t, value.into_ptr());
+            ffi::Py_XDECREF(old);
+        }
+    }
+    Ok(copy)
+}
+
+/// `builtin_function.py`, with `_make`, `_struct_items` and `_struct_with` in it.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let module = crate::python_module!(py, "builtin_function.py", "_pysock._builtin_function")?;
     module.setattr("_make", wrap_pyfunction!(make, py)?)?;
+    module.setattr("_struct_items", wrap_pyfunction!(struct_items, py)?)?;
+    module.setattr("_struct_with", wrap_pyfunction!(struct_with, py)?)?;
     Ok(module)
 }

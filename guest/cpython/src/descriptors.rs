@@ -315,6 +315,28 @@ pub fn holder(fd: i32) -> Holder {
     }
 }
 
+/// A descriptor on `path` (from `dir_fd`, or the working folder) that neither reads nor writes,
+/// opened without the audit event and checks of `os.open`, to ask the host about the file behind
+/// it (its permissions, its file system's sizes); `follow` false opens a link itself (ELOOP).
+/// The caller closes it. OSError from libc's errno, which names no path.
+pub fn open_to_ask(path: &[u8], dir_fd: Option<i32>, follow: bool) -> PyResult<i32> {
+    unsafe extern "C" {
+        fn openat(dir_fd: i32, path: *const std::ffi::c_char, flags: i32, ...) -> i32;
+    }
+    /// wasi-libc's O_SEARCH (a file as well as a folder), O_NOFOLLOW and AT_FDCWD.
+    const O_SEARCH: i32 = 0x0800_0000;
+    const O_NOFOLLOW: i32 = 0x0100_0000;
+    const AT_FDCWD: i32 = -2;
+    let path = std::ffi::CString::new(path).map_err(|_| crate::errors::os_error(Errno::Einval))?;
+    let flags = if follow { O_SEARCH } else { O_SEARCH | O_NOFOLLOW };
+    // SAFETY: `path` is a NUL-terminated string that outlives the call; O_SEARCH takes no mode.
+    let fd = unsafe { openat(dir_fd.unwrap_or(AT_FDCWD), path.as_ptr(), flags) };
+    if fd < 0 {
+        return Err(crate::errors::from_libc_errno());
+    }
+    Ok(fd)
+}
+
 /// `f` of the `wasi:filesystem` descriptor behind `handle` (a [`Holder::File`]'s), borrowed from libc.
 pub fn with_file<T>(handle: u32, f: impl FnOnce(&crate::bindings::wasi::filesystem::types::Descriptor) -> T) -> T {
     // SAFETY: libc lent the handle and keeps it while the number is open, which it is for this

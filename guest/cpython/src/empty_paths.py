@@ -27,7 +27,7 @@ _ONE_PATH = ["chdir", "chmod", "listdir", "lstat", "mkdir", "open", "pathconf", 
              "rmdir", "scandir", "stat", "statvfs", "truncate", "unlink", "utime"]
 # What Linux says to the functions that take a descriptor, given -1 (CPython passes no path). By
 # name: `errno`'s numbers become Linux's after this module is compiled (linux_errno.rs).
-_NO_DESCRIPTOR = {"stat": "EFAULT", "statvfs": "EFAULT", "truncate": "EFAULT", "utime": "EINVAL"}
+_NO_DESCRIPTOR = {"chmod": "EFAULT", "stat": "EFAULT", "statvfs": "EFAULT", "truncate": "EFAULT", "utime": "EINVAL"}
 # The functions that take two, `src` and `dst`, first.
 _TWO_PATHS = ["link", "rename", "replace", "symlink"]
 

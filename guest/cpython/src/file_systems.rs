@@ -9,19 +9,14 @@
 
 use crate::bindings::pysock::net::files;
 use crate::descriptors::{self, Holder};
-use crate::errors::{from_libc_errno, os_error};
+use crate::errors::os_error;
 use pyo3::prelude::*;
 use pysock_guest::host::Errno;
-use std::ffi::{CString, c_char, c_int};
+use std::ffi::c_int;
 
 unsafe extern "C" {
-    fn open(path: *const c_char, flags: c_int, ...) -> c_int;
     fn close(fd: c_int) -> c_int;
 }
-
-/// wasi-libc's O_SEARCH: a descriptor that neither reads nor writes, for a file as for a folder, as
-/// Linux's statvfs(2) needs no permission to read what it names.
-const O_SEARCH: c_int = 0x0800_0000;
 
 /// `struct statvfs` as `os.statvfs_result` takes it: its ten fields in order, then f_fsid.
 type Stats = (u64, u64, u64, u64, u64, u64, u64, u64, u64, u64, u64);
@@ -57,15 +52,10 @@ fn _descriptor_stats(fd: c_int) -> PyResult<Stats> {
 }
 
 /// `_path_stats(path)`: the sizes of the file system that holds `path` (bytes without NUL, which
-/// `file_systems.py` checked), opened for the call without reading it.
+/// `file_systems.py` checked).
 #[pyfunction]
 fn _path_stats(path: &[u8]) -> PyResult<Stats> {
-    let path = CString::new(path).map_err(|_| os_error(Errno::Einval))?;
-    // SAFETY: `path` is a NUL-terminated string that outlives the call; O_SEARCH takes no mode.
-    let fd = unsafe { open(path.as_ptr(), O_SEARCH) };
-    if fd < 0 {
-        return Err(from_libc_errno());
-    }
+    let fd = descriptors::open_to_ask(path, None, true)?;
     let stats = _descriptor_stats(fd);
     // SAFETY: `fd` is the descriptor opened above, which nothing else holds.
     unsafe { close(fd) };

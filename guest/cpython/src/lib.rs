@@ -32,6 +32,7 @@ mod errors;
 mod fcntl;
 mod file_duplicates;
 mod file_io;
+mod file_modes;
 mod file_systems;
 mod finalize;
 mod host;
@@ -116,7 +117,7 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
 /// (`symlinks.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
 /// (`key_derivation.py`); `os` gains `statvfs` and `fstatvfs`, and so `shutil` its `disk_usage`
-/// (`file_systems.rs`); `os.getcwd` names the folder itself after a change of folder
+/// (`file_systems.rs`); files have modes (`file_modes.py`); `os.getcwd` names the folder itself after a change of folder
 /// (`working_folder.py`); and an empty path names nothing, as on Linux (`empty_paths.py`). Modules that already imported the old
 /// ones are dropped from `sys.modules`, to be imported again on the new ones. Socket numbers below
 /// FD_SETSIZE are set aside in libc's table first (`descriptors.rs`). It calls no host function,
@@ -143,6 +144,9 @@ fn install(py: Python<'_>) -> PyResult<()> {
     buffer::set_on_immutable_type(&dir_entry, "stat", &symlinks.getattr("dir_entry_stat")?)?;
     this.getattr("_key_derivation")?.call_method0("install")?;
     this.getattr("_file_systems")?.call_method0("install")?;
+    let file_modes = this.getattr("_file_modes")?;
+    file_modes.call_method0("install")?;
+    buffer::set_on_immutable_type(&dir_entry, "stat", &file_modes.getattr("dir_entry_stat")?)?;
     this.getattr("_working_folder")?.call_method0("install")?;
     // Last of what stands in for `os` functions, so that "" is refused before any of them runs.
     let empty_paths = this.getattr("_empty_paths")?;
@@ -197,6 +201,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_symlinks", python_module!(py, "symlinks.py", "_pysock._symlinks")?)?;
     m.add("_key_derivation", key_derivation::module(py)?)?;
     m.add("_file_systems", file_systems::module(py)?)?;
+    m.add("_file_modes", file_modes::module(py)?)?;
     m.add("_empty_paths", python_module!(py, "empty_paths.py", "_pysock._empty_paths")?)?;
     m.add("_working_folder", python_module!(py, "working_folder.py", "_pysock._working_folder")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;

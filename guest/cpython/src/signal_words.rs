@@ -128,6 +128,12 @@ pub fn name_once() {
     }
 }
 
+/// Whether the run has begun, as [`name_once`] knows it: false while componentize-py snapshots an
+/// app, when a call to any host function of pysock's would trap.
+pub fn run_began() -> bool {
+    NAMED.get()
+}
+
 thread_local! {
     /// Whether this run named the words ([`name_once`]): false in the snapshot.
     static NAMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -23,13 +23,10 @@ import functools
 import os
 import posix
 
-from _pysock._builtin_function import stand_in_for_os
+from _pysock._builtin_function import stand_in_for_os, stat_result_with
 
 # Linux's limit on the links one path may pass through (ELOOP beyond it).
 _MAX_LINKS = 40
-# The fields of `os.stat_result` that its tuple leaves out (the float times and st_blksize, say),
-# which its constructor takes by name.
-_BEYOND_THE_TUPLE = [name for name in dir(os.stat_result) if name.startswith("st_") and name not in os.stat_result.__match_args__]
 
 # `os.DirEntry.stat`, as `install` makes it.
 dir_entry_stat = None
@@ -106,10 +103,7 @@ def install():
         target = _target(path, dir_fd)
         if target is None:
             return result
-        fields = list(result)
-        fields[1] = real_stat(target, dir_fd=dir_fd, follow_symlinks=False).st_ino
-        named = {name: getattr(result, name) for name in _BEYOND_THE_TUPLE}
-        return os.stat_result(fields, named)
+        return stat_result_with(result, st_ino=real_stat(target, dir_fd=dir_fd, follow_symlinks=False).st_ino)
 
     def _target(path, dir_fd):
         """What the link `path` leads to through every link on the way, as a path from the same
