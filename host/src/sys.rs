@@ -443,13 +443,8 @@ pub fn flock(fd: BorrowedFd<'_>, operation: i32) -> io::Result<()> {
 
 /// fstat(2) of the file behind `fd`.
 pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<libc::stat> {
-    // SAFETY: a zeroed `stat` is a valid value, which the kernel fills.
-    let mut stats: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: `fd` is live for the borrow; `stats` is a whole `struct stat`, valid for writes.
-    if unsafe { libc::fstat(fd.as_raw_fd(), &mut stats) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(stats)
+    filled(|stats| unsafe { libc::fstat(fd.as_raw_fd(), stats) })
 }
 
 /// fchmod(2).
@@ -463,13 +458,18 @@ pub fn set_permissions(fd: BorrowedFd<'_>, mode: u32) -> io::Result<()> {
 
 /// fstatvfs(2): the file system that holds `fd`.
 pub fn file_system(fd: BorrowedFd<'_>) -> io::Result<libc::statvfs> {
-    // SAFETY: a zeroed `statvfs` is a valid value, which the kernel fills.
-    let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
     // SAFETY: `fd` is live for the borrow; `stats` is a whole `struct statvfs`, valid for writes.
-    if unsafe { libc::fstatvfs(fd.as_raw_fd(), &mut stats) } != 0 {
+    filled(|stats| unsafe { libc::fstatvfs(fd.as_raw_fd(), stats) })
+}
+
+/// A C struct of plain numbers (`stat`, `statvfs`) that `call` fills, returning 0, or -1 with errno.
+fn filled<T: Copy>(call: impl FnOnce(&mut T) -> libc::c_int) -> io::Result<T> {
+    // SAFETY: the structs this is used for hold only integers, for which all-zero is a valid value.
+    let mut value: T = unsafe { std::mem::zeroed() };
+    if call(&mut value) != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(stats)
+    Ok(value)
 }
 
 /// fcntl(2)'s F_SETLK, which never waits, with a `struct flock` of these fields.
