@@ -12,8 +12,11 @@ The sandbox runs as uid 0 and gid 0, `root`, as a container's root does, and for
 WASI reports every file's owner as 0 (wasi:filesystem carries no owners), so the program owns what it
 sees, and a program comparing the two finds what it finds on Linux for the files it made. Being
 root gives nothing: what the sandbox may do is the host's policy, and what needs privileges fails as
-it does for a container's root without capabilities (`os.chown` to another owner is EPERM, which
-tarfile passes over, as it does natively where it may not). The databases hold what a Debian image's do
+it does for a container's root without capabilities. Owners are the exception: WASI keeps none, so
+`os.chown` to any owner succeeds and changes nothing, as on a file system that keeps no owners
+(vfat mounted `quiet`), and every file still reads as root's. A refusal would be worse: tarfile,
+run as root, gives each file its owner first and its mode and times after, and skips those when the
+owner is refused. The databases hold what a Debian image's do
 for its root and nobody, and their groups; `pw_dir` is `/root`, which the sandbox has when the
 embedder gives it one (`--writable-dir`), and HOME (`--env HOME=...`) wins over it, as on Linux.
 
@@ -221,10 +224,6 @@ def umask(*args, **kwargs):
     return previous
 
 
-# A uid or gid of -1 (as uid_t, 2**32 - 1) leaves the owner or group as it is.
-_UNCHANGED = 2**32 - 1
-
-
 def _owner_id(value, kind):
     """A uid or gid as CPython's converter takes it on a 64-bit Linux, with its words (which call
     2**32 to 2**63 - 1 "less than minimum", as it does)."""
@@ -235,18 +234,14 @@ def _owner_id(value, kind):
         raise OverflowError(f"{kind} is greater than maximum")
     if value < -1 or value >= 2**32:
         raise OverflowError(f"{kind} is less than minimum")
-    return value & _UNCHANGED
+    return value & 0xFFFFFFFF  # -1 as uid_t
 
 
-def _change_owner(path, uid, gid, stat):
-    """What chown(2) does for the sandbox's root, which holds no capabilities (see the module's
-    docs): an owner and group left as they are, or set to what they are, is done; any other is EPERM.
-    `stat` gives what they are, raising the error chown(2) would for a path it cannot reach."""
-    import errno
-    import os
-    now = stat()
-    if uid not in (_UNCHANGED, now.st_uid) or gid not in (_UNCHANGED, now.st_gid):
-        raise PermissionError(errno.EPERM, os.strerror(errno.EPERM), *([] if isinstance(path, int) else [path]))
+def _change_owner(stat):
+    """What chown(2) does here: the path is checked (`stat` raises the error chown(2) would for
+    one it cannot reach), and the owner stays what WASI reports, as on a file system that keeps no
+    owners (vfat's `quiet`): see the module's docs."""
+    stat()
 
 
 def chown(*args, **kwargs):
@@ -283,7 +278,7 @@ dir_fd and follow_symlinks may not be implemented on your platform.
     if isinstance(path, int) and not follow_symlinks:
         raise ValueError("chown: cannot use fd and follow_symlinks together")
     sys.audit("os.chown", given, uid, gid, -1 if dir_fd is None else dir_fd)
-    _change_owner(given, uid, gid, lambda: os.stat(given, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
+    _change_owner(lambda: os.stat(given, dir_fd=dir_fd, follow_symlinks=follow_symlinks))
 
 
 def lchown(*args, **kwargs):
@@ -296,7 +291,7 @@ Equivalent to os.chown(path, uid, gid, follow_symlinks=False)."""
     path_argument("lchown", given)
     uid, gid = _owner_id(uid, "uid"), _owner_id(gid, "gid")
     sys.audit("os.chown", given, uid, gid, -1)
-    _change_owner(given, uid, gid, lambda: os.lstat(given))
+    _change_owner(lambda: os.lstat(given))
 
 
 def fchown(*args, **kwargs):
@@ -308,7 +303,7 @@ Equivalent to os.chown(fd, uid, gid)."""
     fd = c_int(fd)
     uid, gid = _owner_id(uid, "uid"), _owner_id(gid, "gid")
     sys.audit("os.chown", fd, uid, gid, -1)
-    _change_owner(fd, uid, gid, lambda: os.fstat(fd))
+    _change_owner(lambda: os.fstat(fd))
 
 
 PWD_DOC = """This module provides access to the Unix password database.
