@@ -88,3 +88,20 @@ for name in ("_socket", "select", "_ssl", "fcntl", "termios", "pwd", "grp"):
     __import__(name)
     spec = importlib.util.find_spec(name)
     print(name, spec.name, sys.modules[name].__spec__ is spec)
+
+
+def last_frame(call):
+    """Where an error's traceback ends: in the caller, as under a C function."""
+    try:
+        call()
+    except Exception as e:
+        tb = e.__traceback__
+        while tb.tb_next:
+            tb = tb.tb_next
+        return os.path.basename(tb.tb_frame.f_code.co_filename), tb.tb_frame.f_code.co_name, type(e).__name__
+
+
+for name, call in [("os.stat", lambda: os.stat("no-such-file")), ("os.open", lambda: os.open("no-such-file", os.O_RDONLY)),
+                   ("open", lambda: open("no-such-file")), ("os.chmod", lambda: os.chmod("no-such-file", 0o600)),
+                   ("os.kill", lambda: os.kill(os.getpid(), -1)), ("os.lstat('')", lambda: os.lstat(""))]:
+    print(f"an error of {name} ends at:", last_frame(call))

@@ -47,13 +47,62 @@ unsafe extern "C" fn call<const N: usize>(
         // slot N, attached, with its vectorcall arguments (positional ones, then keyword values
         // named by `kwnames`), which PyObject_Vectorcall takes as they are and only borrows; the
         // function lives in its slot for the interpreter's life.
-        Some(python) => unsafe { ffi::PyObject_Vectorcall(python.as_ptr(), args, nargs as usize, kwnames) },
+        Some(python) => {
+            let result = unsafe { ffi::PyObject_Vectorcall(python.as_ptr(), args, nargs as usize, kwnames) };
+            if result.is_null() {
+                // SAFETY: attached, as above.
+                hide_own_frames(unsafe { Python::assume_attached() });
+            }
+            result
+        }
         None => {
             // SAFETY: attached, as above; a call that fails sets an exception.
             unsafe { PySystemError::new_err("pysock: a stand-in function without its Python function").restore(Python::assume_attached()) };
             std::ptr::null_mut()
         }
     }
+}
+
+/// Takes pysock's own Python frames (`_pysock/...`) out of the failed call's traceback, so that the
+/// error shows as a C function's does: from the caller's line, not from inside the stand-in ("File
+/// "_pysock/empty_paths.py", line 58, in function" and three more under every `os.stat` of a
+/// missing file). Frames of the program's own code the stand-in called (an `opener`, a signal
+/// handler) stay, as under a C function.
+fn hide_own_frames(py: Python<'_>) {
+    let Some(error) = PyErr::take(py) else { return };
+    let value = error.value(py).clone().into_any();
+    let _ = without_own_frames(&value);
+    PyErr::from_value(value).restore(py);
+}
+
+fn without_own_frames(value: &Bound<'_, PyAny>) -> PyResult<()> {
+    let is_ours = |tb: &Bound<'_, PyAny>| -> PyResult<bool> {
+        let name: String = tb.getattr("tb_frame")?.getattr("f_code")?.getattr("co_filename")?.extract()?;
+        Ok(name.starts_with("_pysock/"))
+    };
+    let (mut kept, mut dropped) = (Vec::new(), false);
+    let mut entry = Some(value.getattr("__traceback__")?).filter(|t| !t.is_none());
+    while let Some(tb) = entry {
+        if is_ours(&tb)? {
+            dropped = true;
+        } else {
+            kept.push(tb.clone());
+        }
+        entry = Some(tb.getattr("tb_next")?).filter(|t| !t.is_none());
+    }
+    if !dropped {
+        return Ok(());
+    }
+    if kept.is_empty() {
+        return value.setattr("__traceback__", value.py().None());
+    }
+    // The chain runs from the outermost frame in; build it again from the innermost out.
+    let traceback_type = value.py().import("types")?.getattr("TracebackType")?;
+    let mut chain = value.py().None().into_bound(value.py());
+    for tb in kept.iter().rev() {
+        chain = traceback_type.call1((chain, tb.getattr("tb_frame")?, tb.getattr("tb_lasti")?, tb.getattr("tb_lineno")?))?;
+    }
+    value.setattr("__traceback__", chain)
 }
 
 macro_rules! trampolines {
