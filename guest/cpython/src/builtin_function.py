@@ -39,6 +39,26 @@ def stand_in_for_os(*functions):
     return made
 
 
+def own_code():
+    """Every code object of pysock's Python modules (`_pysock/*.py`, which `from_code` names so):
+    their functions' and classes', and those made inside them. builtin_function.rs keeps them to
+    tell pysock's frames from the program's."""
+    import sys
+    found, seen, waiting = [], set(), []
+    for module in list(sys.modules.values()):
+        if str(getattr(module, "__file__", "")).startswith("_pysock/"):
+            for value in vars(module).values():
+                waiting.extend(vars(value).values() if isinstance(value, type) else [value])
+    while waiting:
+        value = waiting.pop()
+        code = value if hasattr(value, "co_consts") else getattr(value, "__code__", None)
+        if code is not None and id(code) not in seen:
+            seen.add(id(code))
+            found.append(code)
+            waiting.extend(const for const in code.co_consts if hasattr(const, "co_consts"))
+    return found
+
+
 def _text_signature(signature):
     """`signature` as Argument Clinic writes a module function's `__text_signature__`: with the
     module as a first, positional-only parameter, `$module`, which `inspect` leaves out again."""

@@ -68,33 +68,66 @@ unsafe extern "C" fn call<const N: usize>(
 /// "_pysock/empty_paths.py", line 58, in function" and three more under every `os.stat` of a
 /// missing file). Frames of the program's own code the stand-in called (an `opener`, a signal
 /// handler) stay, as under a C function.
+///
+/// Failures are common (importlib's stats of paths that are not there), so the usual case, a
+/// traceback of pysock's frames alone, is told by the code objects' addresses ([`OWN_CODE`]) and
+/// dropped whole; one with the program's frames in it is rebuilt without pysock's.
 fn hide_own_frames(py: Python<'_>) {
-    let Some(error) = PyErr::take(py) else { return };
-    let value = error.value(py).clone().into_any();
-    let _ = without_own_frames(&value);
-    PyErr::from_value(value).restore(py);
+    let Some(own) = OWN_CODE.get() else { return };
+    // SAFETY: attached, with an exception set (the call failed); GetRaisedException takes it (a new
+    // reference), and SetRaisedException gives it back below.
+    let raised = unsafe { ffi::PyErr_GetRaisedException() };
+    if raised.is_null() {
+        return;
+    }
+    let (mut ours, mut theirs) = (0, 0);
+    // SAFETY: `raised` is a live exception; its traceback (a new reference, or NULL) is a chain of
+    // traceback objects, whose `tb_next` and `tb_frame` the interpreter keeps valid while it lives.
+    unsafe {
+        let traceback = ffi::PyException_GetTraceback(raised);
+        let mut entry = traceback.cast::<ffi::PyTracebackObject>();
+        while !entry.is_null() {
+            let code = ffi::PyFrame_GetCode((*entry).tb_frame);
+            if own.contains(&(code as usize)) {
+                ours += 1;
+            } else {
+                theirs += 1;
+            }
+            ffi::Py_DECREF(code.cast());
+            entry = (*entry).tb_next;
+        }
+        ffi::Py_XDECREF(traceback);
+        if ours > 0 && theirs == 0 {
+            ffi::PyException_SetTraceback(raised, ffi::Py_None());
+        } else if ours > 0 {
+            let _ = without_own_frames(&Bound::from_borrowed_ptr(py, raised));
+        }
+        ffi::PyErr_SetRaisedException(raised);
+    }
 }
 
+/// The addresses of the code objects of pysock's Python modules (`_pysock/*.py`), which
+/// [`own_code`] gathers once every stand-in is made.
+static OWN_CODE: OnceLock<std::collections::HashSet<usize>> = OnceLock::new();
+
+/// Keeps `codes`' addresses as pysock's own (their functions hold them for the interpreter's life).
+pub fn own_code(codes: &Bound<'_, PyAny>) -> PyResult<()> {
+    let addresses = codes.try_iter()?.map(|code| code.map(|c| c.as_ptr() as usize)).collect::<PyResult<_>>()?;
+    let _ = OWN_CODE.set(addresses);
+    Ok(())
+}
+
+/// `value`'s traceback, which holds frames of pysock's and of the program's, rebuilt of the
+/// program's alone.
 fn without_own_frames(value: &Bound<'_, PyAny>) -> PyResult<()> {
-    let is_ours = |tb: &Bound<'_, PyAny>| -> PyResult<bool> {
-        let name: String = tb.getattr("tb_frame")?.getattr("f_code")?.getattr("co_filename")?.extract()?;
-        Ok(name.starts_with("_pysock/"))
-    };
-    let (mut kept, mut dropped) = (Vec::new(), false);
+    let own = OWN_CODE.get().expect("gathered before any is dropped");
+    let mut kept = Vec::new();
     let mut entry = Some(value.getattr("__traceback__")?).filter(|t| !t.is_none());
     while let Some(tb) = entry {
-        if is_ours(&tb)? {
-            dropped = true;
-        } else {
+        if !own.contains(&(tb.getattr("tb_frame")?.getattr("f_code")?.as_ptr() as usize)) {
             kept.push(tb.clone());
         }
         entry = Some(tb.getattr("tb_next")?).filter(|t| !t.is_none());
-    }
-    if !dropped {
-        return Ok(());
-    }
-    if kept.is_empty() {
-        return value.setattr("__traceback__", value.py().None());
     }
     // The chain runs from the outermost frame in; build it again from the innermost out.
     let traceback_type = value.py().import("types")?.getattr("TracebackType")?;

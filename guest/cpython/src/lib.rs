@@ -165,6 +165,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
         modules.set_item(name, builtin_module.call1((this.getattr(name)?,))?)?;
     }
     modules.set_item("_multiprocessing", this.getattr("_multiprocessing")?)?;
+    builtin_function::own_code(&this.getattr("_builtin_function")?.call_method0("own_code")?)?;
     Ok(())
 }
 
