@@ -5,13 +5,13 @@ for, less the umask.
 `wasi:filesystem` carries a file's type and not its mode, so in WASI CPython every st_mode had no
 permission bits (`stat.filemode` said `----------`, and a tar or zip archive made in the sandbox
 stored every file as mode 000, unreadable where it was unpacked), `os.chmod` did nothing, and
-`tempfile.mkstemp` and `mkdtemp` made what others could read; st_blocks and st_blksize were 0
-too (`du`'s count). The host answers for its own file
-(file_modes.rs). A link's own mode is 0777, as Linux's always is. A change never sets the
-set-user-ID or set-group-ID bit (the host's refusal; see host/src/files.rs). `open()` makes its files
-through libc directly, with the host's umask (usually 022, the sandbox's own at first). While
-componentize-py snapshots an app nothing can ask the host, so modes show once the run has begun (for
-an app of one's own: a socket call, an alarm or `_pysock.started()`, as for signals).
+`tempfile.mkstemp` and `mkdtemp` made what others could read; st_blocks and st_blksize were 0 too
+(`du`'s count). The host answers for its own file (file_modes.rs). A link's own mode is 0777, as
+Linux's always is. A change never sets the set-user-ID or set-group-ID bit (the host's refusal; see
+host/src/files.rs). `open()` makes its files through libc directly, with the host's umask (usually
+022, the sandbox's own at first). While componentize-py snapshots an app nothing can ask the host,
+so modes show once the run has begun (for an app of one's own: a socket call, an alarm or
+`_pysock.started()`, as for signals).
 """
 
 import functools
