@@ -515,6 +515,12 @@ fn real_main() -> Result<i32> {
         );
     }
     let python = runtime::Python::load_interpreter(&interpreter, &cache(), options.interruption())?;
+    // The machine's time zones, read-only, where python3's `zoneinfo` looks first: public data that
+    // programs take for granted (`ZoneInfo("Europe/Paris")`), as they do the stdlib.
+    const ZONE_INFO: &str = "/usr/share/zoneinfo";
+    if Path::new(ZONE_INFO).is_dir() && !options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == ZONE_INFO) {
+        options.dirs.push((ZONE_INFO.into(), ZONE_INFO.into()));
+    }
     let given = |folder: &str| options.dirs.iter().chain(&options.writable_dirs).any(|(_, guest)| guest == folder);
     let (wants_tmp, wants_root) = (!no_tmp && !given("/tmp"), !given("/"));
     let folders = match RunFolders::new(wants_tmp, wants_root) {

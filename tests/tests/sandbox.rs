@@ -232,6 +232,13 @@ fn file_reads_and_writes_match_native_cpython() {
     assert_matches_native("file_streams.py");
 }
 
+/// zoneinfo finds the machine's time zones (the `pysock` command gives /usr/share/zoneinfo read-only),
+/// as native; where the machine has none, both say so alike.
+#[test]
+fn time_zones_match_native_cpython() {
+    assert_matches_native("time_zones.py");
+}
+
 /// Files' modes, which wasi:filesystem does not carry: st_mode's permissions, st_blocks and
 /// st_blksize from os.stat and its kin, os.chmod and os.fchmod, the mode what os.open and os.mkdir
 /// make gets (less the umask, mkstemp's 0600 among them), and archives and copies keeping modes, as native.
