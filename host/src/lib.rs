@@ -53,6 +53,7 @@ pub mod bindings {
 }
 
 pub mod audit;
+pub mod limits;
 mod timers;
 mod data;
 mod signal_words;
@@ -106,6 +107,10 @@ pub struct PysockCtx {
     pub(crate) in_flight: net::InFlight,
     /// Where the guest may bind and connect AF_UNIX sockets by path.
     pub(crate) unix_folders: unix_paths::UnixFolders,
+    /// Sockets the guest may hold open now: the quota, or less if the program lowered its
+    /// RLIMIT_NOFILE ([`limits`]).
+    pub(crate) socket_limit: usize,
+    pub(crate) memory: limits::MemoryCap,
 }
 
 impl Drop for PysockCtx {
@@ -119,6 +124,11 @@ impl Drop for PysockCtx {
 impl PysockCtx {
     pub fn builder() -> PysockCtxBuilder {
         PysockCtxBuilder::default()
+    }
+
+    /// The guest's memory limits, for the store's [`limits::Limiter`].
+    pub fn memory_cap(&self) -> limits::MemoryCap {
+        self.memory.clone()
     }
 
     /// Sockets the guest holds open now.
@@ -448,6 +458,7 @@ pub struct PysockCtxBuilder {
     interrupter: Option<Interrupter>,
     inherited_stdin: bool,
     unix_folders: Vec<(String, std::path::PathBuf, bool)>,
+    max_memory: Option<u64>,
 }
 
 impl PysockCtxBuilder {
@@ -483,6 +494,14 @@ impl PysockCtxBuilder {
     /// How many sockets the guest may hold open at once; past it, calls fail with EMFILE.
     pub fn max_sockets(mut self, n: usize) -> Self {
         self.quotas.sockets = n;
+        self
+    }
+
+    /// The most memory the guest may have, in bytes (default: wasm32's 4 GiB). A store whose
+    /// limiter is a [`limits::Limiter`] enforces it (pysock's [`runtime::State`] does), and the
+    /// guest sees it as its hard RLIMIT_AS.
+    pub fn max_memory(mut self, bytes: u64) -> Self {
+        self.max_memory = Some(bytes);
         self
     }
 
@@ -532,6 +551,7 @@ impl PysockCtxBuilder {
             admissions: Default::default(),
             audit: self.audit.map(audit::AuditLog::new).unwrap_or_default(),
             usage: quota::Usage::new(&self.quotas),
+            socket_limit: self.quotas.sockets,
             quotas: self.quotas,
             refusal: None,
             interrupter,
@@ -543,6 +563,7 @@ impl PysockCtxBuilder {
             stdin_polled: false,
             in_flight: Default::default(),
             unix_folders,
+            memory: limits::MemoryCap::new(self.max_memory.unwrap_or(limits::WASM32_MEMORY).min(limits::WASM32_MEMORY)),
         })
     }
 }

@@ -7,7 +7,7 @@
 //! connect), and the mio wait only decides when to look again.
 
 use crate::bindings::pysock::net::net::{
-    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, InterfaceQuery, IntervalTimer, Message, OptionBytes, Queue, ShutdownHow, Sockopt,
+    AddressInfo, ByteOption, CpuTimes, Events, Host, HostEpoll, HostSocket, InterfaceQuery, IntervalTimer, Message, OptionBytes, Queue, ResourceLimit, SandboxLimits, ShutdownHow, Sockopt,
     Watched,
 };
 use crate::bindings::pysock::net::types::{Errno, Family, GaiError, Incoming, IpAddress, IpSocketAddress, Kind, SocketAddress};
@@ -405,12 +405,14 @@ impl PysockCtxView<'_> {
         NetError::Errno(errno)
     }
 
-    /// EMFILE once the embedder's socket limit is reached.
+    /// EMFILE once the embedder's socket limit, or the program's lower RLIMIT_NOFILE, is reached.
     fn check_quota(&mut self, more: usize) -> Result<(), NetError> {
         self.ctx.refusal = None;
-        let limit = self.ctx.quotas.sockets;
+        let quota = self.ctx.quotas.sockets;
+        let limit = self.ctx.socket_limit.min(quota);
         if self.ctx.usage.sockets + more > limit {
-            return Err(self.refuse(Errno::Emfile, format!("at most {limit} open socket(s)")));
+            let whose = if limit < quota { ", the RLIMIT_NOFILE the program set" } else { "" };
+            return Err(self.refuse(Errno::Emfile, format!("at most {limit} open socket(s){whose}")));
         }
         Ok(())
     }
@@ -1534,6 +1536,12 @@ impl Host for PysockCtxView<'_> {
         Ok(CpuTimes { running_ns: nanos(used.running), user_ns: nanos(used.user), system_ns: nanos(used.system) })
     }
 
+    fn limits(&mut self) -> wasmtime::Result<SandboxLimits> {
+        let sockets = ResourceLimit { soft: self.ctx.socket_limit as u64, hard: self.ctx.quotas.sockets as u64 };
+        let memory = ResourceLimit { soft: self.ctx.memory.soft(), hard: self.ctx.memory.hard() };
+        Ok(SandboxLimits { sockets, memory })
+    }
+
     fn take_signals(&mut self) -> wasmtime::Result<Vec<u8>> {
         Ok(self.ctx.interrupter.take_signals())
     }
@@ -1609,6 +1617,15 @@ impl Host for PysockCtxView<'_> {
                 }
                 self.ctx.poll_once(slice)?;
             }
+        }
+
+        fn set_limits(&mut self, sockets: u64, memory: u64) -> NetResult<()> {
+            if sockets > self.ctx.quotas.sockets as u64 || memory > self.ctx.memory.hard() {
+                return Err(Errno::Einval.into());
+            }
+            self.ctx.socket_limit = sockets as usize;
+            self.ctx.memory.set_soft(memory);
+            Ok(())
         }
 
         fn set_timer(&mut self, which: IntervalTimer, value_ns: u64, interval_ns: u64) -> NetResult<(u64, u64)> {

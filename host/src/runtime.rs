@@ -7,7 +7,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, Store, StoreLimits};
 use wasmtime_wasi::p2::bindings::sync::Command;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 
@@ -16,11 +16,16 @@ pub struct State {
     pub wasi: WasiCtx,
     pub table: ResourceTable,
     pub pysock: PysockCtx,
-    pub limits: StoreLimits,
+    /// The store's limiter (`store.limiter(|s| &mut s.limits)`): `limits` as given to [`State::new`],
+    /// and the memory limit the guest may lower for itself (RLIMIT_AS).
+    pub limits: crate::limits::Limiter,
 }
 
 impl State {
+    /// The embedder's memory cap goes to [`crate::PysockCtxBuilder::max_memory`], so that the guest
+    /// sees it as its hard RLIMIT_AS; `limits` holds the store's other limits.
     pub fn new(wasi: WasiCtx, pysock: PysockCtx, limits: StoreLimits) -> Self {
+        let limits = crate::limits::Limiter::new(limits, pysock.memory_cap());
         State { wasi, table: ResourceTable::new(), pysock, limits }
     }
 }
@@ -525,12 +530,11 @@ fn prepare(engine: &Engine, options: &RunOptions) -> Result<(Linker<State>, Stor
             .with_context(|| format!("cannot open the audit log {}", path.display()))?;
         builder = builder.audit(Box::new(file));
     }
-    let pysock = builder.build()?;
-    let mut limits = StoreLimitsBuilder::new();
     if let Some(bytes) = options.max_memory {
-        limits = limits.memory_size(bytes);
+        builder = builder.max_memory(bytes as u64);
     }
-    let state = State::new(wasi.build(), pysock, limits.build());
+    let pysock = builder.build()?;
+    let state = State::new(wasi.build(), pysock, StoreLimits::default());
     let mut store = Store::new(engine, state);
     store.limiter(|s| &mut s.limits);
     if options.time_limit.is_some() {
