@@ -239,6 +239,23 @@ fn time_zones_match_native_cpython() {
     assert_matches_native("time_zones.py");
 }
 
+/// The resource module (which WASI CPython lacks): limits lowered and raised back, a socket past a
+/// lower RLIMIT_NOFILE and memory past a lower RLIMIT_AS refused, getrusage, every refusal and the
+/// audit events, as native. The hard limits are the embedder's (--max-sockets, --max-memory), and
+/// only the embedder raises them.
+#[test]
+fn resource_limits_match_native_cpython() {
+    assert_matches_native("resource_limits.py");
+    let options = ["--max-sockets", "40", "--max-memory", "200"].map(std::ffi::OsStr::new);
+    let limits = sandbox_python_with("resource_limits.py", &options, &["--limits".as_ref()]);
+    let expected = "RLIMIT_NOFILE (40, 40)\nRLIMIT_AS (209715200, 209715200)\nRLIMIT_DATA (209715200, 209715200)\n\
+        raise NOFILE: ValueError not allowed to raise maximum limit\n\
+        raise AS: ValueError not allowed to raise maximum limit\n\
+        raise a lowered hard limit: ValueError not allowed to raise maximum limit\n\
+        third socket: OSError EMFILE\npage size: True\n";
+    assert_eq!(limits, expected);
+}
+
 /// Files' modes, which wasi:filesystem does not carry: st_mode's permissions, st_blocks and
 /// st_blksize from os.stat and its kin, os.chmod and os.fchmod, the mode what os.open and os.mkdir
 /// make gets (less the umask, mkstemp's 0600 among them), and archives and copies keeping modes, as native.

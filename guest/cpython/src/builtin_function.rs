@@ -22,7 +22,7 @@ use crate::positional::{Method, function};
 use pyo3::exceptions::PySystemError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -226,6 +226,36 @@ fn struct_with<'py>(result: &Bound<'py, PyAny>, changes: &Bound<'py, pyo3::types
         }
     }
     Ok(copy)
+}
+
+/// A struct sequence type as a C module describes one (`os.stat_result`, `resource.struct_rusage`):
+/// its dotted name, its doc, and each field's name and doc, all in its tuple.
+pub struct StructSequence {
+    pub name: &'static CStr,
+    pub doc: &'static CStr,
+    pub fields: &'static [(&'static CStr, &'static CStr)],
+}
+
+/// A new type for `description`, made as a C module makes it, so that it prints, pickles and
+/// takes its fields as the module's own does.
+pub fn struct_sequence_type(py: Python<'_>, description: &'static StructSequence) -> PyResult<Py<pyo3::types::PyType>> {
+    // NewType keeps pointers to the names and docs, and reads the field list while it runs: the
+    // list is leaked once per type (one per module, made once), the strings are static.
+    let mut fields: Vec<ffi::PyStructSequence_Field> =
+        description.fields.iter().map(|(name, doc)| ffi::PyStructSequence_Field { name: name.as_ptr(), doc: doc.as_ptr() }).collect();
+    fields.push(ffi::PyStructSequence_Field { name: std::ptr::null(), doc: std::ptr::null() });
+    let fields = Box::leak(fields.into_boxed_slice());
+    let mut desc = ffi::PyStructSequence_Desc {
+        name: description.name.as_ptr(),
+        doc: description.doc.as_ptr(),
+        fields: fields.as_mut_ptr(),
+        n_in_sequence: description.fields.len() as std::ffi::c_int,
+    };
+    // SAFETY: `desc` is well formed (a NULL-named field ends the list, every field in the tuple)
+    // and outlives the call; NewType returns a new reference to a heap type, or NULL with an
+    // exception set.
+    let kind = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyStructSequence_NewType(&raw mut desc).cast::<ffi::PyObject>())? };
+    Ok(kind.cast_into::<pyo3::types::PyType>()?.unbind())
 }
 
 /// `builtin_function.py`, with `_make`, `_struct_items` and `_struct_with` in it.

@@ -42,6 +42,7 @@ mod landing;
 mod linux_errno;
 mod null_device;
 mod positional;
+mod resource;
 mod select;
 mod signal_words;
 mod signals;
@@ -112,8 +113,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), `process_time` and `os.times` count CPU
 /// time and `time` takes Linux's clock numbers (`clocks.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
-/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
-/// `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
+/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
+/// `resource.rs`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
 /// (`symlinks.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
 /// (`key_derivation.py`); `os` gains `statvfs` and `fstatvfs`, and so `shutil` its `disk_usage`
@@ -161,7 +162,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
         modules.call_method1("pop", (*name, py.None()))?;
     }
     let builtin_module = this.getattr("_builtin_function")?.getattr("builtin_module")?;
-    for name in MODULES.into_iter().chain(["fcntl", "termios"]) {
+    for name in MODULES.into_iter().chain(["fcntl", "termios", "resource"]) {
         modules.set_item(name, builtin_module.call1((this.getattr(name)?,))?)?;
     }
     modules.set_item("_multiprocessing", this.getattr("_multiprocessing")?)?;
@@ -210,6 +211,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_signals", signals::module(py)?)?;
     m.add("fcntl", fcntl::module(py)?)?;
     m.add("termios", termios::module(py)?)?;
+    m.add("resource", resource::module(py)?)?;
     m.add("_null_device", null_device::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(signal_words::started, m)?)?;
