@@ -89,13 +89,25 @@ fn first_limits() -> [Limit; RLIM_NLIMITS] {
     limits
 }
 
-fn with_limits<T>(f: impl FnOnce(&mut [Limit; RLIM_NLIMITS]) -> T) -> T {
-    LIMITS.with(|l| f(l.borrow_mut().get_or_insert_with(first_limits)))
+fn with_limits<T>(f: impl FnOnce(&mut [Limit; RLIM_NLIMITS]) -> T) -> PyResult<T> {
+    run_began()?;
+    Ok(LIMITS.with(|l| f(l.borrow_mut().get_or_insert_with(first_limits))))
+}
+
+/// The limits and the usage are the run's: while componentize-py snapshots an app, when a host
+/// function would trap, a clear error instead.
+fn run_began() -> PyResult<()> {
+    if crate::signal_words::run_began() {
+        return Ok(());
+    }
+    Err(pyo3::exceptions::PyRuntimeError::new_err(
+        "pysock: resource limits and usage are the run's; ask for them when the app runs, not while componentize-py snapshots it",
+    ))
 }
 
 /// `resource` as the kernel's prlimit(2) checks it (for a process without CAP_SYS_RESOURCE, as
 /// the sandbox's is, whatever its user id): Err(errno name) or the old limit.
-fn set_limit(resource: usize, new: Limit) -> Result<Limit, &'static str> {
+fn set_limit(resource: usize, new: Limit) -> PyResult<Result<Limit, &'static str>> {
     with_limits(|limits| {
         let old = limits[resource];
         if new.soft > new.hard {
@@ -157,7 +169,7 @@ static GETRLIMIT: Method = one_argument_function!(c"getrlimit", getrlimit)
 
 fn getrlimit(py: Python<'_>, resource: Borrowed<'_, '_, PyAny>) -> PyResult<Py<PyAny>> {
     let resource = resource_number(&resource)?;
-    limit_value(py, with_limits(|limits| limits[resource]))
+    limit_value(py, with_limits(|limits| limits[resource])?)
 }
 
 #[pyfunction]
@@ -168,7 +180,7 @@ fn setrlimit(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> P
         .expect("two arguments, checked");
     let resource = resource_number(&resource)?;
     audit(py, "resource.setrlimit", (resource, &limits).into_pyobject(py)?)?;
-    match set_limit(resource, limit_argument(&limits)?) {
+    match set_limit(resource, limit_argument(&limits)?)? {
         Ok(_) => Ok(()),
         Err("EINVAL") => Err(PyValueError::new_err("current limit exceeds maximum limit")),
         Err(_) => Err(PyValueError::new_err("not allowed to raise maximum limit")),
@@ -190,8 +202,8 @@ fn prlimit(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyR
         return Err(crate::errors::os_error_named("ESRCH"));
     }
     let old = match new {
-        None => Ok(with_limits(|limits| limits[resource])),
-        Some(new) => set_limit(resource, new),
+        None => Ok(with_limits(|limits| limits[resource])?),
+        Some(new) => set_limit(resource, new)?,
     };
     match old {
         Ok(old) => limit_value(py, old),
@@ -207,6 +219,7 @@ fn getrusage(py: Python<'_>, who: Borrowed<'_, '_, PyAny>) -> PyResult<Py<PyAny>
     let who = convert::c_int(&who)?;
     let (user, system, memory) = match who {
         RUSAGE_SELF | RUSAGE_THREAD => {
+            run_began()?;
             let used = net::cpu_time();
             // To the microsecond, as getrusage(2) counts.
             let seconds = |ns: u64| (ns / 1_000) as f64 / 1e6;
