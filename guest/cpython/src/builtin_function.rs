@@ -228,28 +228,27 @@ fn struct_with<'py>(result: &Bound<'py, PyAny>, changes: &Bound<'py, pyo3::types
     Ok(copy)
 }
 
-/// A struct sequence type as a C module describes one (`os.stat_result`, `resource.struct_rusage`):
-/// its dotted name, its doc, and each field's name and doc, all in its tuple.
-pub struct StructSequence {
-    pub name: &'static CStr,
-    pub doc: &'static CStr,
-    pub fields: &'static [(&'static CStr, &'static CStr)],
-}
-
-/// A new type for `description`, made as a C module makes it, so that it prints, pickles and
-/// takes its fields as the module's own does.
-pub fn struct_sequence_type(py: Python<'_>, description: &'static StructSequence) -> PyResult<Py<pyo3::types::PyType>> {
-    // NewType keeps pointers to the names and docs, and reads the field list while it runs: the
-    // list is leaked once per type (one per module, made once), the strings are static.
-    let mut fields: Vec<ffi::PyStructSequence_Field> =
-        description.fields.iter().map(|(name, doc)| ffi::PyStructSequence_Field { name: name.as_ptr(), doc: doc.as_ptr() }).collect();
-    fields.push(ffi::PyStructSequence_Field { name: std::ptr::null(), doc: std::ptr::null() });
-    let fields = Box::leak(fields.into_boxed_slice());
+/// A new struct sequence type, made as a C module makes one (`os.stat_result`,
+/// `resource.struct_rusage`, `pwd.struct_passwd`), so that it prints, pickles, copies and takes its
+/// fields as the module's own does: `name` dotted, each field's name and doc, all in its tuple.
+pub fn struct_sequence_type(
+    py: Python<'_>,
+    name: &'static CStr,
+    doc: &'static CStr,
+    fields: &[(&'static CStr, &'static CStr)],
+) -> PyResult<Py<pyo3::types::PyType>> {
+    // NewType keeps pointers to the names and docs, which are static, and reads the field list
+    // while it runs; the list is leaked too, as CPython's modules keep theirs in static data (one
+    // per type, and each type is made once).
+    let mut list: Vec<ffi::PyStructSequence_Field> =
+        fields.iter().map(|(name, doc)| ffi::PyStructSequence_Field { name: name.as_ptr(), doc: doc.as_ptr() }).collect();
+    list.push(ffi::PyStructSequence_Field { name: std::ptr::null(), doc: std::ptr::null() });
+    let list = Box::leak(list.into_boxed_slice());
     let mut desc = ffi::PyStructSequence_Desc {
-        name: description.name.as_ptr(),
-        doc: description.doc.as_ptr(),
-        fields: fields.as_mut_ptr(),
-        n_in_sequence: description.fields.len() as std::ffi::c_int,
+        name: name.as_ptr(),
+        doc: doc.as_ptr(),
+        fields: list.as_mut_ptr(),
+        n_in_sequence: fields.len() as std::ffi::c_int,
     };
     // SAFETY: `desc` is well formed (a NULL-named field ends the list, every field in the tuple)
     // and outlives the call; NewType returns a new reference to a heap type, or NULL with an
@@ -258,11 +257,24 @@ pub fn struct_sequence_type(py: Python<'_>, description: &'static StructSequence
     Ok(kind.cast_into::<pyo3::types::PyType>()?.unbind())
 }
 
-/// `builtin_function.py`, with `_make`, `_struct_items` and `_struct_with` in it.
+/// `_struct_sequence_type(name, fields, doc)`: [`struct_sequence_type`] for pysock's Python
+/// modules, `fields` as (name, doc) pairs. The strings are leaked, as the type keeps them.
+#[pyfunction]
+fn struct_sequence_type_for_python(py: Python<'_>, name: &str, fields: Vec<(String, String)>, doc: &str) -> PyResult<Py<pyo3::types::PyType>> {
+    fn kept(text: &str) -> PyResult<&'static CStr> {
+        let text = CString::new(text).map_err(|_| pyo3::exceptions::PyValueError::new_err("pysock: NUL in a struct sequence's name or doc"))?;
+        Ok(Box::leak(text.into_boxed_c_str()))
+    }
+    let fields = fields.iter().map(|(name, doc)| Ok((kept(name)?, kept(doc)?))).collect::<PyResult<Vec<_>>>()?;
+    struct_sequence_type(py, kept(name)?, kept(doc)?, &fields)
+}
+
+/// `builtin_function.py`, with `_make`, `_struct_items`, `_struct_with` and `_struct_sequence_type` in it.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let module = crate::python_module!(py, "builtin_function.py", "_pysock._builtin_function")?;
     module.setattr("_make", wrap_pyfunction!(make, py)?)?;
     module.setattr("_struct_items", wrap_pyfunction!(struct_items, py)?)?;
     module.setattr("_struct_with", wrap_pyfunction!(struct_with, py)?)?;
+    module.setattr("_struct_sequence_type", wrap_pyfunction!(struct_sequence_type_for_python, py)?)?;
     Ok(module)
 }

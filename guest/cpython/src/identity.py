@@ -34,53 +34,14 @@ import sys
 import types
 
 from _pysock._builtin_function import builtin_function, builtin_module, c_int, fixed_arguments, parse_arguments, path_argument
+from _pysock._builtin_function import _struct_sequence_type
 
 USER = ("root", "x", 0, 0, "root", "/root", "/bin/bash")
 USERS = [USER, ("nobody", "x", 65534, 65534, "nobody", "/nonexistent", "/usr/sbin/nologin")]
 GROUPS = [("root", "x", 0, []), ("nogroup", "x", 65534, [])]
 
 
-def _struct_sequence(qualified, fields, doc):
-    """A class that is what `PyStructSequence_NewType` makes of `fields` ((name, doc) pairs): a tuple
-    with read-only named fields, made from a sequence of them, shown and pickled as CPython's are."""
-    module, name = qualified.split(".")
-    names = tuple(field for field, _ in fields)
-
-    def __new__(cls, sequence, dict=None):
-        items = tuple(sequence)
-        if len(items) != len(names):
-            raise TypeError(f"{qualified}() takes a {len(names)}-sequence ({len(items)}-sequence given)")
-        return tuple.__new__(cls, items)
-
-    def __repr__(self):
-        return f"{qualified}({', '.join(f'{n}={v!r}' for n, v in zip(names, self))})"
-
-    def __reduce__(self):
-        return (type(self), (tuple(self), {}))
-
-    def __replace__(self, **changes):
-        unknown = changes.keys() - set(names)
-        if unknown:
-            raise TypeError(f"Got unexpected field name(s): {unknown!r}")
-        return type(self)(changes.get(n, v) for n, v in zip(names, self))
-
-    def __setattr__(self, attribute, value):
-        if attribute in names:
-            raise AttributeError("readonly attribute")
-        raise AttributeError(f"'{qualified}' object has no attribute '{attribute}'")
-
-    namespace = {
-        "__new__": __new__, "__repr__": __repr__, "__reduce__": __reduce__, "__replace__": __replace__,
-        "__setattr__": __setattr__, "__delattr__": lambda self, attribute: __setattr__(self, attribute, None),
-        "__slots__": (), "__module__": module, "__doc__": doc, "__match_args__": names,
-        "n_fields": len(names), "n_sequence_fields": len(names), "n_unnamed_fields": 0,
-    }
-    for i, (field, field_doc) in enumerate(fields):
-        namespace[field] = property(operator.itemgetter(i), doc=field_doc)
-    return type(name, (tuple,), namespace)
-
-
-struct_passwd = _struct_sequence("pwd.struct_passwd", [
+struct_passwd = _struct_sequence_type("pwd.struct_passwd", [
     ("pw_name", "user name"), ("pw_passwd", "password"), ("pw_uid", "user id"), ("pw_gid", "group id"),
     ("pw_gecos", "real name"), ("pw_dir", "home directory"), ("pw_shell", "shell program"),
 ], """pwd.struct_passwd: Results from getpw*() routines.
@@ -89,7 +50,7 @@ This object may be accessed either as a tuple of
   (pw_name,pw_passwd,pw_uid,pw_gid,pw_gecos,pw_dir,pw_shell)
 or via the object attributes as named in the above tuple.""")
 
-struct_group = _struct_sequence("grp.struct_group", [
+struct_group = _struct_sequence_type("grp.struct_group", [
     ("gr_name", "group name"), ("gr_passwd", "password"), ("gr_gid", "group id"), ("gr_mem", "group members"),
 ], """grp.struct_group: Results from getgr*() routines.
 

@@ -229,7 +229,7 @@ fn getrusage(py: Python<'_>, who: Borrowed<'_, '_, PyAny>) -> PyResult<Py<PyAny>
         _ => return Err(PyValueError::new_err("invalid who parameter")),
     };
     let mut items = vec![user.into_pyobject(py)?.into_any(), system.into_pyobject(py)?.into_any(), memory.into_pyobject(py)?.into_any()];
-    for _ in items.len()..RUSAGE_TYPE.fields.len() {
+    for _ in items.len()..RUSAGE_FIELDS.len() {
         items.push(0i64.into_pyobject(py)?.into_any());
     }
     Ok(struct_rusage(py)?.call1((PyTuple::new(py, items)?,))?.unbind())
@@ -257,32 +257,31 @@ fn getpagesize(args: &Bound<'_, PyTuple>) -> PyResult<i64> {
 static STRUCT_RUSAGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn struct_rusage(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
-    STRUCT_RUSAGE.get_or_try_init(py, || crate::builtin_function::struct_sequence_type(py, &RUSAGE_TYPE)).map(|t| t.bind(py))
+    STRUCT_RUSAGE
+        .get_or_try_init(py, || crate::builtin_function::struct_sequence_type(py, c"resource.struct_rusage", RUSAGE_DOC, &RUSAGE_FIELDS))
+        .map(|t| t.bind(py))
 }
 
 /// `resource.struct_rusage`, as `resource.c` describes it.
-static RUSAGE_TYPE: crate::builtin_function::StructSequence = crate::builtin_function::StructSequence {
-    name: c"resource.struct_rusage",
-    doc: c"struct_rusage: Result from getrusage.\n\nThis object may be accessed either as a tuple of\n    (utime,stime,maxrss,ixrss,idrss,isrss,minflt,majflt,\n    nswap,inblock,oublock,msgsnd,msgrcv,nsignals,nvcsw,nivcsw)\nor via the attributes ru_utime, ru_stime, ru_maxrss, and so on.",
-    fields: &[
-        (c"ru_utime", c"user time used"),
-        (c"ru_stime", c"system time used"),
-        (c"ru_maxrss", c"max. resident set size"),
-        (c"ru_ixrss", c"shared memory size"),
-        (c"ru_idrss", c"unshared data size"),
-        (c"ru_isrss", c"unshared stack size"),
-        (c"ru_minflt", c"page faults not requiring I/O"),
-        (c"ru_majflt", c"page faults requiring I/O"),
-        (c"ru_nswap", c"number of swap outs"),
-        (c"ru_inblock", c"block input operations"),
-        (c"ru_oublock", c"block output operations"),
-        (c"ru_msgsnd", c"IPC messages sent"),
-        (c"ru_msgrcv", c"IPC messages received"),
-        (c"ru_nsignals", c"signals received"),
-        (c"ru_nvcsw", c"voluntary context switches"),
-        (c"ru_nivcsw", c"involuntary context switches"),
-    ],
-};
+const RUSAGE_DOC: &std::ffi::CStr = c"struct_rusage: Result from getrusage.\n\nThis object may be accessed either as a tuple of\n    (utime,stime,maxrss,ixrss,idrss,isrss,minflt,majflt,\n    nswap,inblock,oublock,msgsnd,msgrcv,nsignals,nvcsw,nivcsw)\nor via the attributes ru_utime, ru_stime, ru_maxrss, and so on.";
+const RUSAGE_FIELDS: [(&std::ffi::CStr, &std::ffi::CStr); 16] = [
+    (c"ru_utime", c"user time used"),
+    (c"ru_stime", c"system time used"),
+    (c"ru_maxrss", c"max. resident set size"),
+    (c"ru_ixrss", c"shared memory size"),
+    (c"ru_idrss", c"unshared data size"),
+    (c"ru_isrss", c"unshared stack size"),
+    (c"ru_minflt", c"page faults not requiring I/O"),
+    (c"ru_majflt", c"page faults requiring I/O"),
+    (c"ru_nswap", c"number of swap outs"),
+    (c"ru_inblock", c"block input operations"),
+    (c"ru_oublock", c"block output operations"),
+    (c"ru_msgsnd", c"IPC messages sent"),
+    (c"ru_msgrcv", c"IPC messages received"),
+    (c"ru_nsignals", c"signals received"),
+    (c"ru_nvcsw", c"voluntary context switches"),
+    (c"ru_nivcsw", c"involuntary context switches"),
+];
 
 /// The module. Calls no host function.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
