@@ -239,6 +239,14 @@ fn time_zones_match_native_cpython() {
     assert_matches_native("time_zones.py");
 }
 
+/// The sandbox as a process alone (os.getppid, the group and session functions, the wait family and
+/// its status macros, waitstatus_to_exitcode, os.killpg, the CPU affinity; WASI CPython has none):
+/// a program with no children gets ECHILD, and every refusal and argument error is native CPython's.
+#[test]
+fn a_process_alone_matches_native_cpython() {
+    assert_matches_native("processes.py");
+}
+
 /// The resource module (which WASI CPython lacks): limits lowered and raised back, a socket past a
 /// lower RLIMIT_NOFILE and memory past a lower RLIMIT_AS refused, getrusage, every refusal and the
 /// audit events, as native. The hard limits are the embedder's (--max-sockets, --max-memory), and

@@ -81,10 +81,14 @@ def builtin_module(module):
 
 def fixed_arguments(function, args, kwargs, count):
     """`args`, checked as CPython checks those of a C function that takes no arguments
-    (METH_NOARGS, `count` 0) or one (METH_O, `count` 1); `function` is the name its errors give."""
+    (METH_NOARGS, `count` 0), one (METH_O, `count` 1) or `count` by position only
+    (PyArg_ParseTuple's "ii:waitpid"); `function` is the qualified name its errors give ("posix.umask"),
+    which PyArg_ParseTuple's count leaves unqualified."""
     if kwargs:
         raise TypeError(f"{function}() takes no keyword arguments")
     if len(args) != count:
+        if count > 1:
+            raise TypeError(f"{function.rpartition('.')[2]}() takes exactly {count} arguments ({len(args)} given)")
         wanted = "no arguments" if count == 0 else "exactly one argument"
         raise TypeError(f"{function}() takes {wanted} ({len(args)} given)")
     return args

@@ -27,7 +27,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// How many stand-ins there can be: pysock makes about 55, and `make` says so if they outgrow it.
-const SLOTS: usize = 80;
+const SLOTS: usize = 128;
 
 /// The Python function behind each slot's trampoline.
 static FUNCTIONS: [OnceLock<Py<PyAny>>; SLOTS] = [const { OnceLock::new() }; SLOTS];
@@ -144,7 +144,9 @@ macro_rules! trampolines {
 
 const TRAMPOLINES: [ffi::PyCFunctionFastWithKeywords; SLOTS] =
     trampolines!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32 33 34 35 36 37 38 39
-                 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79);
+                 40 41 42 43 44 45 46 47 48 49 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 69 70 71 72 73 74 75 76 77 78 79
+                 80 81 82 83 84 85 86 87 88 89 90 91 92 93 94 95 96 97 98 99 100 101 102 103 104 105 106 107 108 109 110 111 112 113 114 115
+                 116 117 118 119 120 121 122 123 124 125 126 127);
 
 /// `_make(python, module, text_signature)`: the Python function `python` as a C function of `module`, with
 /// `text_signature` ("($module, /, path, *, dir_fd=None)", or None) for `inspect`. `builtin_function.py` calls it.

@@ -116,7 +116,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
 /// `resource.rs`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
-/// (`symlinks.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
+/// (`symlinks.py`); the program is a process alone, with no parent in sight and no children
+/// (`processes.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
 /// (`key_derivation.py`); `os` gains `statvfs` and `fstatvfs`, and so `shutil` its `disk_usage`
 /// (`file_systems.rs`); files have modes (`file_modes.py`); `os.getcwd` names the folder itself after a change of folder
 /// (`working_folder.py`); and an empty path names nothing, as on Linux (`empty_paths.py`). Modules that already imported the old
@@ -149,6 +150,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
     file_modes.call_method0("install")?;
     buffer::set_on_immutable_type(&dir_entry, "stat", &file_modes.getattr("dir_entry_stat")?)?;
     this.getattr("_working_folder")?.call_method0("install")?;
+    this.getattr("_processes")?.call_method0("install")?;
     // Last of what stands in for `os` functions, so that "" is refused before any of them runs.
     let empty_paths = this.getattr("_empty_paths")?;
     empty_paths.call_method0("install")?;
@@ -206,6 +208,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_file_modes", file_modes::module(py)?)?;
     m.add("_empty_paths", python_module!(py, "empty_paths.py", "_pysock._empty_paths")?)?;
     m.add("_working_folder", python_module!(py, "working_folder.py", "_pysock._working_folder")?)?;
+    m.add("_processes", python_module!(py, "processes.py", "_pysock._processes")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
