@@ -105,3 +105,13 @@ for name, call in [("os.stat", lambda: os.stat("no-such-file")), ("os.open", lam
                    ("open", lambda: open("no-such-file")), ("os.chmod", lambda: os.chmod("no-such-file", 0o600)),
                    ("os.kill", lambda: os.kill(os.getpid(), -1)), ("os.lstat('')", lambda: os.lstat(""))]:
     print(f"an error of {name} ends at:", last_frame(call))
+
+# Their argument counts and keywords are refused in the C functions' words.
+for name, call in [("os.kill(1)", lambda: os.kill(1)), ("os.kill(pid=1, signal=0)", lambda: os.kill(pid=1, signal=0)),
+                   ("signal.siginterrupt(1)", lambda: signal.siginterrupt(1)),
+                   ("signal.siginterrupt(signalnum=2, flag=1)", lambda: signal.siginterrupt(signalnum=2, flag=1)),
+                   ("os.pipe(1)", lambda: os.pipe(1)), ("os.pipe(x=1)", lambda: os.pipe(x=1))]:
+    try:
+        call()
+    except TypeError as e:
+        print(f"{name}: {e}")

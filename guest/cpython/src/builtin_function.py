@@ -79,14 +79,17 @@ def builtin_module(module):
     return module
 
 
-def fixed_arguments(function, args, kwargs, count):
+def fixed_arguments(function, args, kwargs, count, clinic=False):
     """`args`, checked as CPython checks those of a C function that takes no arguments
     (METH_NOARGS, `count` 0), one (METH_O, `count` 1) or `count` by position only
-    (PyArg_ParseTuple's "ii:waitpid"); `function` is the qualified name its errors give ("posix.umask"),
-    which PyArg_ParseTuple's count leaves unqualified."""
+    (PyArg_ParseTuple's "ii:waitpid", or with `clinic` Argument Clinic's); `function` is the
+    qualified name its errors give ("posix.umask"), which the counts of those two leave unqualified."""
     if kwargs:
         raise TypeError(f"{function}() takes no keyword arguments")
     if len(args) != count:
+        if clinic:
+            plural = "" if count == 1 else "s"
+            raise TypeError(f"{function.rpartition('.')[2]} expected {count} argument{plural}, got {len(args)}")
         if count > 1:
             raise TypeError(f"{function.rpartition('.')[2]}() takes exactly {count} arguments ({len(args)} given)")
         wanted = "no arguments" if count == 0 else "exactly one argument"

@@ -511,8 +511,16 @@ fn set_nonblocking(fd: i32, nonblocking: bool) -> i32 {
 /// `os.pipe()`, which WASI CPython lacks: the read end's number and the write end's, blocking, as
 /// Linux's (see `PipeEnd` in the core for what a pipe is here).
 #[pyfunction]
-pub fn pipe(py: Python<'_>) -> PyResult<(i32, i32)> {
-    with_core(|c| c.pipe(false)).py_err(py)
+#[pyo3(signature = (*args, **kwargs), text_signature = "()")]
+pub fn pipe(args: &Bound<'_, pyo3::types::PyTuple>, kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) -> PyResult<(i32, i32)> {
+    // METH_NOARGS's words, which name the module.
+    if kwargs.is_some_and(|k| !k.is_empty()) {
+        return Err(pyo3::exceptions::PyTypeError::new_err("posix.pipe() takes no keyword arguments"));
+    }
+    if !args.is_empty() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!("posix.pipe() takes no arguments ({} given)", args.len())));
+    }
+    with_core(|c| c.pipe(false)).py_err(args.py())
 }
 
 /// `os.pipe2(flags)`: O_NONBLOCK makes both ends non-blocking; O_CLOEXEC means nothing where

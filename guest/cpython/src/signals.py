@@ -121,12 +121,12 @@ functions like `pthread_sigmask`."""
     return {signal.Signals(n) if n in signal.Signals._value2member_map_ else n for n in range(1, NSIG) if n not in (32, 33)}
 
 
-def siginterrupt(signalnum, flag, /):
+def siginterrupt(*args, **kwargs):
     """Change system call restart behaviour.
 
 If flag is False, system calls will be restarted when interrupted by
 signal sig, else system calls will be interrupted."""
-    signalnum, flag = c_int(signalnum), c_int(flag)
+    signalnum, flag = (c_int(a) for a in fixed_arguments("_signal.siginterrupt", args, kwargs, 2, clinic=True))
     if not 1 <= signalnum < NSIG:
         raise ValueError("signal number out of range")
 
@@ -259,8 +259,9 @@ PID_MIN, PID_MAX = -(2**31), 2**31 - 1
 SSIZE_MIN, SSIZE_MAX = -(2**63), 2**63 - 1
 
 
-def kill(pid, signal, /):
+def kill(*args, **kwargs):
     """Kill a process with a signal."""
+    pid, signal = fixed_arguments("posix.kill", args, kwargs, 2)
     pid = operator.index(pid)
     if pid > PID_MAX:
         raise OverflowError("signed integer is greater than maximum")
@@ -316,11 +317,11 @@ def install(set_timer, get_timer, end_as_killed):
     global _set_timer, _get_timer, _end_as_killed
     _set_timer, _get_timer, _end_as_killed = set_timer, get_timer, end_as_killed
     import posix
-    os.kill = posix.kill = builtin_function(kill, posix)
+    os.kill = posix.kill = builtin_function(kill, posix, lambda pid, signal, /: None)
     for ignored in (13, 25):  # SIGPIPE, SIGXFSZ
         _unchecked_signal(ignored, _C_SIG_IGN)
     shapes = {alarm: lambda seconds, /: None, setitimer: lambda which, seconds, interval=0.0, /: None,
-              getitimer: lambda which, /: None, siginterrupt: None}
+              getitimer: lambda which, /: None, siginterrupt: lambda signalnum, flag, /: None}
     for function, shape in shapes.items():
         stand_in = builtin_function(function, _signal, shape)
         setattr(_signal, function.__name__, stand_in)
