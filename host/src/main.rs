@@ -584,7 +584,28 @@ impl RunFolders {
                 made.with_context(|| format!("cannot make the sandbox's folder {}; run with --no-tmp", path.display()))?;
             }
         }
+        if root {
+            folders.give_local_time();
+        }
         Ok(Some(folders))
+    }
+
+    /// Puts a copy of the machine's /etc/localtime at /etc/localtime in the sandbox's "/", the one
+    /// file of /etc it sees: python3 takes local time from there (without TZ), and so does the
+    /// sandbox (guest/cpython/src/local_time.py). Without it, or if the copy fails, local time is UTC.
+    fn give_local_time(&self) {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(zone) = std::fs::read("/etc/localtime") else { return };
+        let (root, etc) = (self.root(), self.root().join("etc"));
+        let made = std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755))
+            .and_then(|()| std::fs::create_dir(&etc))
+            .and_then(|()| std::fs::write(etc.join("localtime"), zone))
+            .and_then(|()| std::fs::set_permissions(etc.join("localtime"), std::fs::Permissions::from_mode(0o444)))
+            .and_then(|()| std::fs::set_permissions(&etc, std::fs::Permissions::from_mode(0o555)));
+        if made.is_err() {
+            let _ = std::fs::remove_dir_all(&etc);
+        }
+        let _ = std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o555));
     }
 
     fn tmp(&self) -> PathBuf {

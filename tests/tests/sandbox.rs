@@ -239,6 +239,36 @@ fn time_zones_match_native_cpython() {
     assert_matches_native("time_zones.py");
 }
 
+/// Local time in the zone TZ names, and in /etc/localtime's without TZ (the `pysock` command gives
+/// the sandbox a copy of the machine's): time's functions and attributes, time.tzset, datetime's
+/// methods that read local time and logging's times, around daylight saving time's changes, in
+/// zones north and south, for zone names, a zone file's path, POSIX rules and a name nothing
+/// knows, as native CPython with the same TZ. (WASI's libc gave UTC whatever TZ said.)
+#[test]
+fn local_time_matches_native_cpython() {
+    let zones = [None, Some("Europe/Paris"), Some("America/New_York"), Some("Australia/Sydney"), Some("Asia/Kolkata"),
+        Some(":Europe/London"), Some("/usr/share/zoneinfo/Asia/Tokyo"), Some("EST5EDT,M3.2.0,M11.1.0"),
+        Some("AEST-10AEDT,M10.1.0,M4.1.0/3"), Some("<+0330>-3:30"), Some("Nowhere/Land"), Some("UTC"), Some("")];
+    for zone in zones {
+        let mut native = Command::new("python3");
+        native.arg(root().join("tests/python/local_time.py"));
+        let mut options = vec![];
+        match zone {
+            Some(tz) => {
+                native.env("TZ", tz);
+                options.extend(["--env".to_string(), format!("TZ={tz}")]);
+            }
+            None => {
+                native.env_remove("TZ");
+            }
+        }
+        let native = native.output().unwrap();
+        assert!(native.status.success(), "{}", String::from_utf8_lossy(&native.stderr));
+        let options: Vec<&std::ffi::OsStr> = options.iter().map(std::ffi::OsStr::new).collect();
+        assert_eq!(sandbox_python_with("local_time.py", &options, &[]), String::from_utf8_lossy(&native.stdout), "TZ={zone:?}");
+    }
+}
+
 /// The sandbox as a process alone (os.getppid, the group and session functions, the wait family and
 /// its status macros, waitstatus_to_exitcode, os.killpg, the CPU affinity; WASI CPython has none):
 /// a program with no children gets ECHILD, and every refusal and argument error is native CPython's.

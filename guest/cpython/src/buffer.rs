@@ -252,12 +252,23 @@ pub fn instance_method<'py>(callable: &Bound<'py, PyAny>) -> PyResult<Bound<'py,
 
 /// Sets `name` on a type that is immutable (as CPython makes its own built-in types): the flag is
 /// lifted for the assignment, which updates the type's caches as any assignment does, and put back.
+/// A static type of an extension module (`datetime.datetime`) keeps its attributes in a dict of the
+/// interpreter's that such an assignment does not reach; that dict is then changed in place and
+/// the type's caches told.
 pub fn set_on_immutable_type(ty: &Bound<'_, PyType>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
     // SAFETY: as in `make_immutable`.
     unsafe { (*ty.as_type_ptr()).tp_flags &= !ffi::Py_TPFLAGS_IMMUTABLETYPE };
     let set = ty.setattr(name, value);
     make_immutable(ty);
-    set
+    set?;
+    // SAFETY: `ty` is a live type; GetDict returns a new reference to the dict its lookups read.
+    let dict = unsafe { Bound::from_owned_ptr_or_err(ty.py(), ffi::PyType_GetDict(ty.as_type_ptr()))? };
+    if !dict.get_item(name)?.is(value) {
+        dict.set_item(name, value)?;
+        // SAFETY: a live type whose dict just changed, as PyType_Modified expects.
+        unsafe { ffi::PyType_Modified(ty.as_type_ptr()) };
+    }
+    Ok(())
 }
 
 /// Makes `ty` immutable, as CPython's C types are (`Py_TPFLAGS_IMMUTABLETYPE`): setting or deleting

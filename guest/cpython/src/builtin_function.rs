@@ -271,12 +271,21 @@ fn struct_sequence_type_for_python(py: Python<'_>, name: &str, fields: Vec<(Stri
     struct_sequence_type(py, kept(name)?, kept(doc)?, &fields)
 }
 
-/// `builtin_function.py`, with `_make`, `_struct_items`, `_struct_with` and `_struct_sequence_type` in it.
+/// `_set_on_immutable_type(type, name, value)`: sets `name` on one of CPython's built-in types
+/// (`datetime.datetime.now`, for local time; `buffer::set_on_immutable_type`).
+#[pyfunction]
+fn set_on_immutable_type_for_python(kind: &Bound<'_, pyo3::types::PyType>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    crate::buffer::set_on_immutable_type(kind, name, value)
+}
+
+/// `builtin_function.py`, with `_make`, `_struct_items`, `_struct_with`, `_struct_sequence_type` and
+/// `_set_on_immutable_type` in it.
 pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     let module = crate::python_module!(py, "builtin_function.py", "_pysock._builtin_function")?;
     module.setattr("_make", wrap_pyfunction!(make, py)?)?;
     module.setattr("_struct_items", wrap_pyfunction!(struct_items, py)?)?;
     module.setattr("_struct_with", wrap_pyfunction!(struct_with, py)?)?;
     module.setattr("_struct_sequence_type", wrap_pyfunction!(struct_sequence_type_for_python, py)?)?;
+    module.setattr("_set_on_immutable_type", wrap_pyfunction!(set_on_immutable_type_for_python, py)?)?;
     Ok(module)
 }

@@ -172,6 +172,18 @@ fn install(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
+/// `_pysock.started()`: tells pysock that the run has begun (componentize-py's snapshot is over), so
+/// that signals reach the program while it computes from now on (`signal_words.rs`; otherwise a
+/// run's first socket call or `signal.alarm` does that), and local time follows TZ or
+/// /etc/localtime (`local_time.py`, which reads files the snapshot must not). `pysock python`
+/// calls it first thing, an app's entry point may.
+#[pyfunction]
+fn started(py: Python<'_>) -> PyResult<()> {
+    signal_words::name_once();
+    py.import("_pysock")?.getattr("_local_time")?.call_method0("install")?;
+    Ok(())
+}
+
 /// A module of pysock's written in Python (`$file`, beside this one), compiled when `_pysock` is
 /// imported, which an app does before componentize-py's snapshot, so a run does not pay for it.
 macro_rules! python_module {
@@ -209,6 +221,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_empty_paths", python_module!(py, "empty_paths.py", "_pysock._empty_paths")?)?;
     m.add("_working_folder", python_module!(py, "working_folder.py", "_pysock._working_folder")?)?;
     m.add("_processes", python_module!(py, "processes.py", "_pysock._processes")?)?;
+    m.add("_local_time", python_module!(py, "local_time.py", "_pysock._local_time")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
@@ -217,7 +230,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("resource", resource::module(py)?)?;
     m.add("_null_device", null_device::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
-    m.add_function(wrap_pyfunction!(signal_words::started, m)?)?;
+    m.add_function(wrap_pyfunction!(started, m)?)?;
     m.add_function(wrap_pyfunction!(input::wait_for_input, m)?)?;
     Ok(())
 }

@@ -139,14 +139,6 @@ thread_local! {
     static NAMED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Tells pysock that the run has begun (componentize-py's snapshot is over), so that signals reach
-/// the program while it computes from now on. `pysock python` calls it first thing; otherwise a
-/// run's first socket call or `signal.alarm` does the same.
-#[pyfunction]
-pub fn started() {
-    name_once();
-}
-
 /// The words of `len` bytes of linear memory from `at` (4-byte aligned).
 fn read_words(at: usize, len: usize) -> Vec<u32> {
     (0..len / 4).map(|i| read_word(at + 4 * i)).collect()
