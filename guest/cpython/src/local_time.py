@@ -296,12 +296,17 @@ def _astimezone(self, tz=None):
     if _zone is None or (tz is not None and not isinstance(tz, datetime.tzinfo)):
         return _real["astimezone"](self, tz)
     # CPython's steps: a naive time is local, with the offset local time has at the instant its
-    # timestamp() names (in a missing hour, not the offset it was read with); the result's zone,
-    # when none is given, is local time's at the result.
-    own = self.tzinfo if self.tzinfo is not None else None
+    # timestamp() names, or in a missing hour at the instant the other fold names (so that the
+    # result is the instant timestamp() gives); the result's zone, when none is given, is local
+    # time's at the result.
+    own = self.tzinfo
     offset = own.utcoffset(self) if own is not None else None
     if offset is None:
-        own = _fixed_local(_timestamp(self.replace(tzinfo=None)))
+        naive = self.replace(tzinfo=None)
+        seconds, other = _timestamp(naive), _timestamp(naive.replace(fold=not self.fold))
+        if other != seconds and (other > seconds) == bool(self.fold):
+            seconds = other
+        own = _fixed_local(seconds)
         offset = own.utcoffset(self)
     if tz is None:
         utc = self.replace(tzinfo=None) - offset
