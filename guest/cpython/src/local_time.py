@@ -83,12 +83,16 @@ def _zone_file(name):
 def _find_zone():
     """The zone TZ names as glibc reads it (a zone file first, then a POSIX rule), or
     /etc/localtime's; None for UTC or nothing found."""
-    import zoneinfo
     tz = os.environ.get("TZ")
     try:
         if tz is None:
             with open("/etc/localtime", "rb") as f:
-                zone = zoneinfo.ZoneInfo.from_file(f, key="localtime")
+                data = f.read()
+            # The usual case on servers, known without importing zoneinfo at every start-up.
+            if data.startswith(b"TZif") and data[32:36] == bytes(4) and data.endswith(b"\nUTC0\n"):
+                return None
+            import zoneinfo
+            zone = zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key="localtime")
         elif tz == "":
             return None
         else:
