@@ -74,3 +74,10 @@ for call in (lambda: os.getsid(), lambda: os.killpg(1), lambda: os.sched_getaffi
              lambda: os.waitid(1, 2), lambda: os.WCOREDUMP(), lambda: os.waitpid(1, 2, 3), lambda: os.killpg(pgid=1, signal=0),
              lambda: os.getppid(1), lambda: os.wait(x=1)):
     attempt("arguments", call)
+# Pids and PyArg's "i" integers in their converters' words; clinic's int in its own.
+for name, call in [("getpgid", lambda v: os.getpgid(v)), ("getsid", lambda v: os.getsid(v)), ("setpgid", lambda v: os.setpgid(0, v)),
+                   ("killpg", lambda v: os.killpg(v, 0)), ("waitpid", lambda v: os.waitpid(0, v)), ("wait3", lambda v: os.wait3(v)),
+                   ("wait4", lambda v: os.wait4(v, 0)), ("waitid", lambda v: os.waitid(0, v, 4)), ("WIFEXITED", lambda v: os.WIFEXITED(v)),
+                   ("sched_getaffinity", lambda v: os.sched_getaffinity(v)), ("sched_setaffinity", lambda v: os.sched_setaffinity(v, {0}))]:
+    for value in (2**40, -2**40, 2**70):
+        attempt(f"{name}({value})", lambda: call(value))

@@ -105,6 +105,19 @@ def c_int(value):
     return int(value)
 
 
+def format_i(value):
+    """`value` as PyArg's "i" format (and so `_Py_PARSE_PID`, a pid) converts it: a C long, then
+    range-checked into an int with its own words."""
+    value = operator.index(value)
+    if not -(2**63) <= value < 2**63:
+        raise OverflowError("Python int too large to convert to C long")
+    if value > INT_MAX:
+        raise OverflowError("signed integer is greater than maximum")
+    if value < INT_MIN:
+        raise OverflowError("signed integer is less than minimum")
+    return int(value)
+
+
 def path_argument(function, path, allow_fd=False):
     """`path` as CPython's `path_converter` takes an argument of `function` on Linux: str or bytes
     (a path-like object's), or with `allow_fd` a descriptor number within a C int; with its errors.

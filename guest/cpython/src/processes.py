@@ -17,7 +17,7 @@ import errno
 import os
 import posix
 
-from _pysock._builtin_function import builtin_function, c_int, fixed_arguments, parse_arguments
+from _pysock._builtin_function import builtin_function, c_int, fixed_arguments, format_i, parse_arguments
 from _pysock._builtin_function import _struct_sequence_type
 
 WNOHANG, WUNTRACED, WSTOPPED, WEXITED, WCONTINUED, WNOWAIT = 1, 2, 2, 4, 8, 0x01000000
@@ -59,7 +59,7 @@ def getpgrp(*args, **kwargs):
 def getpgid(*args, **kwargs):
     """Call the system call getpgid(), and return the result."""
     (pid,) = parse_arguments("getpgid", ("pid",), {}, args, kwargs)
-    if not _is_me(c_int(pid)):
+    if not _is_me(format_i(pid)):
         _fail(errno.ESRCH)
     return os.getpid()
 
@@ -67,7 +67,7 @@ def getpgid(*args, **kwargs):
 def getsid(*args, **kwargs):
     """Call the system call getsid(pid) and return the result."""
     (pid,) = fixed_arguments("posix.getsid", args, kwargs, 1)
-    if not _is_me(c_int(pid)):
+    if not _is_me(format_i(pid)):
         _fail(errno.ESRCH)
     return os.getpid()
 
@@ -80,7 +80,7 @@ def setsid(*args, **kwargs):
 
 def setpgid(*args, **kwargs):
     """Call the system call setpgid(pid, pgrp)."""
-    pid, pgrp = (c_int(a) for a in fixed_arguments("posix.setpgid", args, kwargs, 2))
+    pid, pgrp = (format_i(a) for a in fixed_arguments("posix.setpgid", args, kwargs, 2))
     if pgrp < 0:
         _fail(errno.EINVAL)
     if not _is_me(pid):
@@ -96,7 +96,7 @@ def setpgrp(*args, **kwargs):
 
 def killpg(*args, **kwargs):
     """Kill a process group with a signal."""
-    pgid, signal = (c_int(a) for a in fixed_arguments("posix.killpg", args, kwargs, 2))
+    pgid, signal = (format_i(a) for a in fixed_arguments("posix.killpg", args, kwargs, 2))
     if pgid < 0:
         _fail(errno.EINVAL)
     # glibc's killpg(pgid) is kill(-pgid); the sandbox's kill knows its group.
@@ -126,8 +126,8 @@ Returns a tuple of information regarding the child process:
 
 The options argument is ignored on Windows."""
     pid, options = fixed_arguments("posix.waitpid", args, kwargs, 2)
-    c_int(pid)
-    _wait_options(options, WNOHANG | WUNTRACED | WCONTINUED)
+    format_i(pid)
+    _wait_options(format_i(options), WNOHANG | WUNTRACED | WCONTINUED)
     _fail(errno.ECHILD)
 
 
@@ -147,8 +147,8 @@ def wait4(*args, **kwargs):
 Returns a tuple of information about the child process:
   (pid, status, rusage)"""
     pid, options = parse_arguments("wait4", ("pid", "options"), {}, args, kwargs)
-    c_int(pid)
-    _wait_options(options, WNOHANG | WUNTRACED | WCONTINUED)
+    format_i(pid)
+    _wait_options(format_i(options), WNOHANG | WUNTRACED | WCONTINUED)
     _fail(errno.ECHILD)
 
 
@@ -165,7 +165,7 @@ def waitid(*args, **kwargs):
 
 Returns either waitid_result or None if WNOHANG is specified and there are
 no children in a waitable state."""
-    idtype, id, options = (c_int(a) for a in fixed_arguments("posix.waitid", args, kwargs, 3))
+    idtype, id, options = (format_i(a) for a in fixed_arguments("posix.waitid", args, kwargs, 3))
     if options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | _LINUX_ONLY):
         _fail(errno.EINVAL)
     if not options & (WEXITED | WSTOPPED | WCONTINUED) or idtype not in (P_ALL, P_PID, P_PGID, P_PIDFD):
@@ -256,7 +256,7 @@ def sched_getaffinity(*args, **kwargs):
 
 The affinity is returned as a set of CPU identifiers."""
     (pid,) = fixed_arguments("posix.sched_getaffinity", args, kwargs, 1)
-    if not _is_me(c_int(pid)):
+    if not _is_me(format_i(pid)):
         _fail(errno.ESRCH)
     return {0}
 
@@ -266,7 +266,7 @@ def sched_setaffinity(*args, **kwargs):
 
 mask should be an iterable of integers identifying CPUs."""
     pid, mask = fixed_arguments("posix.sched_setaffinity", args, kwargs, 2)
-    pid = c_int(pid)
+    pid = format_i(pid)
     cpus = set()
     for cpu in mask:
         if not hasattr(type(cpu), "__index__"):
