@@ -156,14 +156,6 @@ fn limit_value(py: Python<'_>, limit: Limit) -> PyResult<Py<PyAny>> {
     Ok((limit.soft as i64, limit.hard as i64).into_pyobject(py)?.into_any().unbind())
 }
 
-/// `sys.audit(event, *args)`, as PySys_Audit raises it.
-fn audit(py: Python<'_>, event: &str, args: Bound<'_, PyTuple>) -> PyResult<()> {
-    let all: Vec<_> = [event.into_pyobject(py)?.into_any()].into_iter().chain(args.iter()).collect();
-    let all = PyTuple::new(py, all)?;
-    py.import("sys")?.getattr("audit")?.call1(all)?;
-    Ok(())
-}
-
 static GETRLIMIT: Method = one_argument_function!(c"getrlimit", getrlimit)
     .documented(c"getrlimit($module, resource, /)\n--\n\n");
 
@@ -179,7 +171,7 @@ fn setrlimit(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> P
     let [resource, limits] = <[_; 2]>::try_from(convert::clinic_arguments("resource", "setrlimit", args, kwargs, 2, 2)?)
         .expect("two arguments, checked");
     let resource = resource_number(&resource)?;
-    audit(py, "resource.setrlimit", (resource, &limits).into_pyobject(py)?)?;
+    py.import("sys")?.call_method1("audit", ("resource.setrlimit", resource, &limits))?;
     match set_limit(resource, limit_argument(&limits)?)? {
         Ok(_) => Ok(()),
         Err("EINVAL") => Err(PyValueError::new_err("current limit exceeds maximum limit")),
@@ -196,7 +188,7 @@ fn prlimit(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyR
     let resource = resource_number(&given[1])?;
     let limits = given.get(2).filter(|l| !l.is_none());
     let shown = limits.map_or_else(|| py.None().into_bound(py), Clone::clone);
-    audit(py, "resource.prlimit", (pid, resource, shown).into_pyobject(py)?)?;
+    py.import("sys")?.call_method1("audit", ("resource.prlimit", pid, resource, shown))?;
     let new = limits.map(limit_argument).transpose()?;
     if pid != 0 && i64::from(pid) != py.import("os")?.call_method0("getpid")?.extract::<i64>()? {
         return Err(crate::errors::os_error_named("ESRCH"));
