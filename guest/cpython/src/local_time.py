@@ -9,9 +9,11 @@ name, with or without a leading colon, a TZif file's path, or a POSIX rule such 
 the files python3 reads (the `pysock` command gives the sandbox the machine's zones and its time
 zone, see README.md).
 
-In a zone that is UTC, the interpreter's own functions stay, as they are right there. In any other,
-`time`'s functions that take or give local time (localtime, mktime, ctime, asctime and strftime of
-the time now) stand in for the interpreter's, and so do `datetime`'s methods that read local time;
+`time.mktime` stands in for the interpreter's in every zone (glibc reads a DST flag that UTC never
+has as an hour ahead, where WASI's libc ignores it). In a zone that is UTC, the other functions stay
+the interpreter's, as they are right there. In any other, `time`'s functions that give local time
+(localtime, ctime, asctime and strftime of the time now) stand in for the interpreter's, and so do
+`datetime`'s methods that read local time;
 `time.tzset()` reads TZ again and puts `time.timezone`, `altzone`, `daylight` and `tzname` as
 CPython computes them from January's and July's local time. Each stand-in checks and converts its
 arguments with the interpreter's own function, so its errors are CPython's.
