@@ -159,17 +159,26 @@ impl StackExhausted {
         if e.downcast_ref::<wasmtime::Trap>() != Some(&wasmtime::Trap::StackOverflow) {
             return None;
         }
-        // The recursion's distinct functions, from the innermost frame out.
-        let mut innermost: Vec<String> = Vec::new();
-        for frame in e.downcast_ref::<wasmtime::WasmBacktrace>().map(|b| b.frames()).unwrap_or_default() {
-            let name = frame.func_name().unwrap_or("?").to_string();
-            if innermost.contains(&name) || innermost.len() == 4 {
-                break;
-            }
-            innermost.push(name);
-        }
-        Some(StackExhausted { innermost })
+        let frames = e.downcast_ref::<wasmtime::WasmBacktrace>().map(|b| b.frames()).unwrap_or_default();
+        let names: Vec<&str> = frames.iter().take(256).map(|frame| frame.func_name().unwrap_or("?")).collect();
+        Some(StackExhausted { innermost: recursion(&names) })
     }
+}
+
+/// The recursion's distinct functions, innermost first (at most four), from a backtrace's names:
+/// from the innermost function that recurs, so that what the deepest call happened to be doing when
+/// the stack ran out (a malloc growing the heap) does not hide them; from the innermost frame if
+/// none recurs.
+fn recursion(names: &[&str]) -> Vec<String> {
+    let start = (0..names.len()).find(|&i| names[i + 1..].contains(&names[i])).unwrap_or(0);
+    let mut distinct: Vec<String> = Vec::new();
+    for name in &names[start..] {
+        if distinct.iter().any(|d| d == name) || distinct.len() == 4 {
+            break;
+        }
+        distinct.push(name.to_string());
+    }
+    distinct
 }
 
 /// Whether a run's error is WASI libc's trap in a wait that nothing could end.
@@ -613,7 +622,18 @@ fn run_here(engine: &Engine, component: &Component, options: &RunOptions) -> Res
 
 #[cfg(test)]
 mod tests {
-    use super::{mark_used, prune_oldest};
+    /// A stack that ran out inside malloc growing the heap (as a CI run's did) still names the
+    /// deque functions that recursed.
+    #[test]
+    fn a_recursion_is_named_by_the_functions_that_recur() {
+        let grew_the_heap = ["sbrk", "dlmalloc", "malloc", "_PyMem_RawMalloc", "deque_clear", "deque_dealloc", "_Py_Dealloc", "deque_clear", "deque_dealloc"];
+        assert_eq!(recursion(&grew_the_heap), ["deque_clear", "deque_dealloc", "_Py_Dealloc"]);
+        assert_eq!(recursion(&["deque_clear", "deque_dealloc", "_Py_Dealloc", "deque_clear"]), ["deque_clear", "deque_dealloc", "_Py_Dealloc"]);
+        assert_eq!(recursion(&["a", "b", "c", "d", "e"]), ["a", "b", "c", "d"]);
+        assert!(recursion(&[]).is_empty());
+    }
+
+    use super::{mark_used, prune_oldest, recursion};
     use std::time::{Duration, SystemTime};
 
     /// The cache keeps the entries of the kind asked, files or folders, made or used last, and
