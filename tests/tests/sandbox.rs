@@ -363,6 +363,14 @@ fn key_derivation_matches_native_cpython() {
     assert_matches_native("key_derivation.py");
 }
 
+/// `bz2`, whose `_bz2` WASI CPython lacks: compressed bytes equal to libbzip2's at three levels,
+/// streaming with `max_length`, several streams, `bz2.open`, `tarfile` and `zipfile` on it, and
+/// every refusal of CPython's `_bz2`, as native CPython.
+#[test]
+fn bz2_matches_native_cpython() {
+    assert_matches_native("bz2_streams.py");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

@@ -171,6 +171,21 @@ pub fn file_descriptor(obj: &Bound<'_, PyAny>) -> PyResult<i32> {
     Ok(fd)
 }
 
+/// The interpreter's checks for a C function or method that takes no arguments (`METH_NOARGS`,
+/// `count` 0) or exactly one (`METH_O`, `count` 1), taken as `*args, **kwargs`, which PyO3's
+/// signatures word otherwise: `function` is the qualified name its messages give
+/// ("BZ2Compressor.flush() takes no arguments (1 given)").
+pub fn exact_arguments<'py>(function: &str, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>, count: usize) -> PyResult<Vec<Bound<'py, PyAny>>> {
+    if kwargs.is_some_and(|k| !k.is_empty()) {
+        return Err(PyTypeError::new_err(format!("{function}() takes no keyword arguments")));
+    }
+    if args.len() != count {
+        let wanted = if count == 0 { "no arguments" } else { "exactly one argument" };
+        return Err(PyTypeError::new_err(format!("{function}() takes {wanted} ({} given)", args.len())));
+    }
+    Ok(args.iter().collect())
+}
+
 /// Argument Clinic's checks for a C function of `module` whose parameters are all positional-only,
 /// taken as `*args, **kwargs`: no keywords ("posix.readv() takes no keyword arguments") and
 /// `min..=max` arguments ("readv expected 2 arguments, got 1", "preadv expected at least 3

@@ -23,6 +23,7 @@ mod bindings {
 mod append_seek;
 mod buffer;
 mod builtin_function;
+mod bz2;
 mod constants;
 mod convert;
 mod clocks;
@@ -113,8 +114,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), `process_time` and `os.times` count CPU
 /// time and `time` takes Linux's clock numbers (`clocks.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
-/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
-/// `resource.rs`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
+/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource`, `_bz2` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
+/// `resource.rs`, `bz2.rs`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
 /// (`symlinks.py`); the program is a process alone, with no parent in sight and no children
 /// (`processes.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
@@ -164,7 +165,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
         modules.call_method1("pop", (*name, py.None()))?;
     }
     let builtin_module = this.getattr("_builtin_function")?.getattr("builtin_module")?;
-    for name in MODULES.into_iter().chain(["fcntl", "termios", "resource"]) {
+    for name in MODULES.into_iter().chain(["fcntl", "termios", "resource", "_bz2"]) {
         modules.set_item(name, builtin_module.call1((this.getattr(name)?,))?)?;
     }
     modules.set_item("_multiprocessing", this.getattr("_multiprocessing")?)?;
@@ -228,6 +229,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("fcntl", fcntl::module(py)?)?;
     m.add("termios", termios::module(py)?)?;
     m.add("resource", resource::module(py)?)?;
+    m.add("_bz2", bz2::module(py)?)?;
     m.add("_null_device", null_device::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(started, m)?)?;
