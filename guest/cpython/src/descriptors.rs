@@ -513,13 +513,7 @@ fn set_nonblocking(fd: i32, nonblocking: bool) -> i32 {
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs), text_signature = "()")]
 pub fn pipe(args: &Bound<'_, pyo3::types::PyTuple>, kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) -> PyResult<(i32, i32)> {
-    // METH_NOARGS's words, which name the module.
-    if kwargs.is_some_and(|k| !k.is_empty()) {
-        return Err(pyo3::exceptions::PyTypeError::new_err("posix.pipe() takes no keyword arguments"));
-    }
-    if !args.is_empty() {
-        return Err(pyo3::exceptions::PyTypeError::new_err(format!("posix.pipe() takes no arguments ({} given)", args.len())));
-    }
+    crate::convert::exact_arguments("posix.pipe", args, kwargs, 0)?;
     with_core(|c| c.pipe(false)).py_err(args.py())
 }
 

@@ -440,12 +440,7 @@ fn linux_arguments<'py>(libc: &Libc, class: &Bound<'py, PyType>, mut args: Bound
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs), text_signature = "($module, code, /)")]
 fn strerror(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
-    // Argument Clinic's checks for `strerror(code: int, /)`.
-    if kwargs.is_some_and(|k| !k.is_empty()) {
-        return Err(pyo3::exceptions::PyTypeError::new_err("posix.strerror() takes no keyword arguments"));
-    }
-    if args.len() != 1 {
-        return Err(pyo3::exceptions::PyTypeError::new_err(format!("posix.strerror() takes exactly one argument ({} given)", args.len())));
-    }
-    Ok(words(crate::convert::c_int(&args.get_item(0)?)?).into_owned())
+    // `strerror(code: int, /)`, which Argument Clinic makes METH_O.
+    let args = crate::convert::exact_arguments("posix.strerror", args, kwargs, 1)?;
+    Ok(words(crate::convert::c_int(&args[0])?).into_owned())
 }

@@ -16,9 +16,9 @@
 //! Arguments are converted and checked as `resource.c` does, in its order.
 
 use crate::bindings::pysock::net::net;
-use crate::convert;
+use crate::convert::{self, exact_arguments};
 use crate::positional::{Method, function, one_argument_function};
-use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
@@ -237,11 +237,9 @@ fn memory_kib() -> i64 {
 }
 
 #[pyfunction]
-#[pyo3(signature = (*args), text_signature = "()")]
-fn getpagesize(args: &Bound<'_, PyTuple>) -> PyResult<i64> {
-    if !args.is_empty() {
-        return Err(PyTypeError::new_err(format!("resource.getpagesize() takes no arguments ({} given)", args.len())));
-    }
+#[pyo3(signature = (*args, **kwargs), text_signature = "()")]
+fn getpagesize(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<i64> {
+    exact_arguments("resource.getpagesize", args, kwargs, 0)?;
     // What the interpreter's sysconf(_SC_PAGESIZE) says: wasm's page, the unit its memory grows in.
     Ok(64 * 1024)
 }
