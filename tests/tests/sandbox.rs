@@ -371,6 +371,14 @@ fn bz2_matches_native_cpython() {
     assert_matches_native("bz2_streams.py");
 }
 
+/// `lzma`, whose `_lzma` WASI CPython lacks: liblzma's streams read back, round trips in every
+/// container, check, preset and filter chain, streaming, memory limits, `lzma.open`, `tarfile`,
+/// `zipfile`, the filter-property functions and CPython's refusals, as native CPython.
+#[test]
+fn lzma_matches_native_cpython() {
+    assert_matches_native("lzma_streams.py");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

@@ -7,13 +7,11 @@
 
 use crate::buffer::with_bytes;
 use crate::convert::{Optional, c_int, exact_arguments, ssize};
+use crate::decompression::{Decoder, Decompression, INITIAL_BUFFER_SIZE, Step, grow, output_buffer, set_attribute};
 use bzip2::{Action, Compress, Compression, Decompress, Status};
-use pyo3::exceptions::{PyAttributeError, PyEOFError, PyMemoryError, PyOSError, PyOverflowError, PyRuntimeError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
-
-/// The first output buffer's size, as in CPython (BUFSIZ on Linux is 8192).
-const INITIAL_BUFFER_SIZE: usize = 8192;
 
 /// libbzip2's errors as CPython's `catch_bz2_error` raises them.
 fn bz2_error(e: bzip2::Error) -> PyErr {
@@ -24,42 +22,8 @@ fn bz2_error(e: bzip2::Error) -> PyErr {
     }
 }
 
-/// An empty buffer with room for `capacity` bytes, or MemoryError.
-fn output_buffer(capacity: usize) -> PyResult<Vec<u8>> {
-    let mut out = Vec::new();
-    out.try_reserve_exact(capacity).map_err(|_| PyMemoryError::new_err(()))?;
-    Ok(out)
-}
-
-/// CPython's `grow_buffer`: room for about an eighth more, never past a non-negative `max_length`.
-fn grow(out: &mut Vec<u8>, max_length: i64) -> PyResult<()> {
-    let size = out.capacity();
-    let mut new_size = size.saturating_add(size >> 3).saturating_add(6);
-    if max_length > 0 {
-        new_size = new_size.min(usize::try_from(max_length).unwrap_or(usize::MAX));
-    }
-    if new_size <= size {
-        return Err(PyOverflowError::new_err("Unable to allocate buffer - output too large"));
-    }
-    out.try_reserve_exact(new_size - out.len()).map_err(|_| PyMemoryError::new_err(()))
-}
-
 /// The decompressor's members, which CPython declares `READONLY`.
 const MEMBERS: [&str; 3] = ["eof", "unused_data", "needs_input"];
-
-/// Sets or, with no `value`, deletes `name` of `obj` as `object` does, after refusing the
-/// readonly members as CPython's member descriptors refuse them (PyO3's properties word it "...
-/// is not writable" and "property has no deleter").
-fn set_attribute(obj: &Bound<'_, PyAny>, name: &Bound<'_, PyString>, value: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-    if MEMBERS.iter().any(|member| name.to_str().is_ok_and(|n| n == *member)) {
-        return Err(PyAttributeError::new_err("readonly attribute"));
-    }
-    let object = obj.py().get_type::<PyAny>();
-    match value {
-        Some(value) => object.call_method1("__setattr__", (obj, name, value)).map(drop),
-        None => object.call_method1("__delattr__", (obj, name)).map(drop),
-    }
-}
 
 /// Create a compressor object for compressing data incrementally.
 ///
@@ -156,49 +120,18 @@ impl Compressor {
 ///
 /// For one-shot decompression, use the decompress() function instead.
 #[pyclass(module = "_bz2", name = "BZ2Decompressor", unsendable)]
-pub struct Decompressor {
-    stream: Decompress,
-    eof: bool,
-    needs_input: bool,
-    unused_data: Py<PyBytes>,
-    /// Input given but not yet consumed (CPython's `input_buffer`), read before the next call's.
-    pending: Vec<u8>,
-}
+pub struct Decompressor(Decompression<Decompress>);
 
-impl Decompressor {
-    /// CPython's `decompress_buf`: decompresses `input` into at most `max_length` bytes (all of
-    /// them when negative), returning them and how much of `input` was consumed.
-    fn run(&mut self, input: &[u8], max_length: i64) -> PyResult<(Vec<u8>, usize)> {
-        let first = match usize::try_from(max_length) {
-            Ok(max) if max < INITIAL_BUFFER_SIZE => max,
-            _ => INITIAL_BUFFER_SIZE,
-        };
-        let mut out = output_buffer(first)?;
-        let mut consumed = 0;
-        loop {
-            let (before_in, before_out) = (self.stream.total_in(), self.stream.total_out());
-            let status = self.stream.decompress_vec(&input[consumed..], &mut out).map_err(bz2_error)?;
-            consumed += (self.stream.total_in() - before_in) as usize;
-            match status {
-                Status::MemNeeded => return Err(PyMemoryError::new_err(())),
-                Status::StreamEnd => {
-                    self.eof = true;
-                    break;
-                }
-                _ if consumed == input.len() => break,
-                _ if out.len() == out.capacity() => {
-                    if i64::try_from(out.len()) == Ok(max_length) {
-                        break;
-                    }
-                    grow(&mut out, max_length)?;
-                }
-                // libbzip2 returns with input left only when the output is full; were it ever
-                // to make no progress otherwise, calling again would spin.
-                _ if (self.stream.total_in(), self.stream.total_out()) == (before_in, before_out) => break,
-                _ => {}
-            }
+impl Decoder for Decompress {
+    const HOLDS_OUTPUT: bool = false;
+
+    fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> PyResult<Step> {
+        let before = self.total_in();
+        let status = self.decompress_vec(input, out).map_err(bz2_error)?;
+        if status == Status::MemNeeded {
+            return Err(PyMemoryError::new_err(()));
         }
-        Ok((out, consumed))
+        Ok(Step { consumed: (self.total_in() - before) as usize, ended: status == Status::StreamEnd })
     }
 }
 
@@ -213,13 +146,7 @@ impl Decompressor {
         if kwargs.is_some_and(|k| !k.is_empty()) {
             return Err(pyo3::exceptions::PyTypeError::new_err("BZ2Decompressor() takes no keyword arguments"));
         }
-        Ok(Decompressor {
-            stream: Decompress::new(false),
-            eof: false,
-            needs_input: true,
-            unused_data: PyBytes::new(py, b"").unbind(),
-            pending: Vec::new(),
-        })
+        Ok(Decompressor(Decompression::new(py, Decompress::new(false))))
     }
 
     /// Decompress *data*, returning uncompressed data as bytes.
@@ -240,66 +167,35 @@ impl Decompressor {
     fn decompress<'py>(&mut self, data: &Bound<'py, PyAny>, max_length: Optional<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let py = data.py();
         let max_length = max_length.convert(ssize)?.unwrap_or(-1);
-        with_bytes(data, |data| {
-            if self.eof {
-                return Err(PyEOFError::new_err("End of stream already reached"));
-            }
-            // Unconsumed input from the last call goes first; without any, the caller's bytes are
-            // read in place and only what is left of them is kept.
-            let pending = std::mem::take(&mut self.pending);
-            let mut input = pending;
-            let from_caller = input.is_empty();
-            if !from_caller {
-                input.try_reserve(data.len()).map_err(|_| PyMemoryError::new_err(()))?;
-                input.extend_from_slice(data);
-            }
-            let source: &[u8] = if from_caller { data } else { &input };
-            let (out, consumed) = self.run(source, max_length)?;
-            let left = &source[consumed..];
-            if self.eof {
-                self.needs_input = false;
-                if !left.is_empty() {
-                    self.unused_data = PyBytes::new(py, left).unbind();
-                }
-            } else if left.is_empty() {
-                self.needs_input = true;
-            } else {
-                self.needs_input = false;
-                let mut kept = Vec::new();
-                kept.try_reserve_exact(left.len()).map_err(|_| PyMemoryError::new_err(()))?;
-                kept.extend_from_slice(left);
-                self.pending = kept;
-            }
-            Ok(PyBytes::new(py, &out))
-        })?
+        with_bytes(data, |data| self.0.decompress(py, data, max_length, "End of stream already reached"))?
     }
 
     fn __setattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        set_attribute(slf.as_any(), name, Some(value))
+        set_attribute(slf.as_any(), name, Some(value), &MEMBERS)
     }
 
     fn __delattr__(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>) -> PyResult<()> {
-        set_attribute(slf.as_any(), name, None)
+        set_attribute(slf.as_any(), name, None, &MEMBERS)
     }
 
     /// True if the end-of-stream marker has been reached.
     #[getter]
     fn eof(&self) -> bool {
-        self.eof
+        self.0.eof
     }
 
 
     /// Data found after the end of the compressed stream.
     #[getter]
     fn unused_data(&self, py: Python<'_>) -> Py<PyBytes> {
-        self.unused_data.clone_ref(py)
+        self.0.unused_data.clone_ref(py)
     }
 
 
     /// True if more input is needed before more decompressed data can be produced.
     #[getter]
     fn needs_input(&self) -> bool {
-        self.needs_input
+        self.0.needs_input
     }
 
 }

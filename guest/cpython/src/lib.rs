@@ -27,6 +27,7 @@ mod bz2;
 mod constants;
 mod convert;
 mod clocks;
+mod decompression;
 mod deep_free;
 mod descriptors;
 mod errors;
@@ -41,6 +42,7 @@ mod input;
 mod key_derivation;
 mod landing;
 mod linux_errno;
+mod lzma;
 mod null_device;
 mod positional;
 mod resource;
@@ -114,8 +116,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), `process_time` and `os.times` count CPU
 /// time and `time` takes Linux's clock numbers (`clocks.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
-/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource`, `_bz2` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
-/// `resource.rs`, `bz2.rs`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
+/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource`, `_bz2`, `_lzma` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
+/// `resource.rs`, `bz2.rs`, `lzma.rs`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
 /// (`symlinks.py`); the program is a process alone, with no parent in sight and no children
 /// (`processes.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
@@ -165,7 +167,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
         modules.call_method1("pop", (*name, py.None()))?;
     }
     let builtin_module = this.getattr("_builtin_function")?.getattr("builtin_module")?;
-    for name in MODULES.into_iter().chain(["fcntl", "termios", "resource", "_bz2"]) {
+    for name in MODULES.into_iter().chain(["fcntl", "termios", "resource", "_bz2", "_lzma"]) {
         modules.set_item(name, builtin_module.call1((this.getattr(name)?,))?)?;
     }
     modules.set_item("_multiprocessing", this.getattr("_multiprocessing")?)?;
@@ -230,6 +232,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("termios", termios::module(py)?)?;
     m.add("resource", resource::module(py)?)?;
     m.add("_bz2", bz2::module(py)?)?;
+    m.add("_lzma", lzma::module(py)?)?;
     m.add("_null_device", null_device::module(py)?)?;
     m.add_function(wrap_pyfunction!(install, m)?)?;
     m.add_function(wrap_pyfunction!(started, m)?)?;
