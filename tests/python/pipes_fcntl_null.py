@@ -218,3 +218,10 @@ async def through_a_pipe(size):
 
 
 print("moved through the pipe:", asyncio.run(through_a_pipe(200_000)))
+# os.ttyname: no descriptor is a terminal here (the tests' standard input is none natively either).
+r, w = os.pipe()
+for name, call in [("ttyname(pipe)", lambda: os.ttyname(r)), ("ttyname(closed)", lambda: os.ttyname(999)),
+                   ("ttyname('x')", lambda: os.ttyname("x")), ("ttyname()", lambda: os.ttyname())]:
+    attempt(name, call)
+os.close(r)
+os.close(w)

@@ -81,3 +81,26 @@ for name, call in [("getpgid", lambda v: os.getpgid(v)), ("getsid", lambda v: os
                    ("sched_getaffinity", lambda v: os.sched_getaffinity(v)), ("sched_setaffinity", lambda v: os.sched_setaffinity(v, {0}))]:
     for value in (2**40, -2**40, 2**70):
         attempt(f"{name}({value})", lambda: call(value))
+# Niceness: what a process may do whatever its user and starting niceness (raising it, up to 19).
+attempt("PRIO_*, GRND_*", lambda: (os.PRIO_PROCESS, os.PRIO_PGRP, os.PRIO_USER, os.GRND_NONBLOCK, os.GRND_RANDOM))
+attempt("nice(0) is getpriority", lambda: os.nice(0) == os.getpriority(os.PRIO_PROCESS, 0) == os.getpriority(os.PRIO_PGRP, 0))
+attempt("getpriority of its pid", lambda: os.getpriority(os.PRIO_PROCESS, os.getpid()) == os.getpriority(which=0, who=0))
+attempt("nice(100)", lambda: os.nice(100))
+attempt("getpriority after", lambda: os.getpriority(os.PRIO_PROCESS, 0))
+attempt("setpriority(0, 0, 50)", lambda: os.setpriority(os.PRIO_PROCESS, 0, 50))
+attempt("getpriority after", lambda: os.getpriority(os.PRIO_PROCESS, 0))
+for name, call in [("getpriority(PRIO_PROCESS, missing)", lambda: os.getpriority(os.PRIO_PROCESS, MISSING)),
+                   ("setpriority(PRIO_PROCESS, missing, 19)", lambda: os.setpriority(os.PRIO_PROCESS, MISSING, 19)),
+                   ("getpriority(7, 0)", lambda: os.getpriority(7, 0)), ("setpriority(9, 0, 19)", lambda: os.setpriority(9, 0, 19)),
+                   ("getpriority('x', 0)", lambda: os.getpriority("x", 0)), ("getpriority(0)", lambda: os.getpriority(0)),
+                   ("setpriority(0, 0, 2**40)", lambda: os.setpriority(0, 0, 2**40)), ("nice(1.0)", lambda: os.nice(1.0)),
+                   ("nice(2**40)", lambda: os.nice(2**40)), ("nice()", lambda: os.nice())]:
+    attempt(name, call)
+# getrandom(2)'s checks; the bytes are random.
+for name, call in [("getrandom(0)", lambda: os.getrandom(0)), ("getrandom(16)", lambda: len(os.getrandom(16))),
+                   ("getrandom(16, NONBLOCK | RANDOM)", lambda: len(os.getrandom(16, os.GRND_NONBLOCK | os.GRND_RANDOM))),
+                   ("getrandom by keyword", lambda: type(os.getrandom(size=4, flags=0)).__name__),
+                   ("getrandom(-1)", lambda: os.getrandom(-1)), ("getrandom(4, 64)", lambda: os.getrandom(4, 64)),
+                   ("getrandom(4, -1)", lambda: os.getrandom(4, -1)), ("getrandom(4, 6)", lambda: os.getrandom(4, 6)),
+                   ("getrandom(4.0)", lambda: os.getrandom(4.0)), ("getrandom(2**70)", lambda: os.getrandom(2**70))]:
+    attempt(name, call)

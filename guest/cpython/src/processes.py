@@ -1,5 +1,6 @@
 """The sandbox as a process alone: `os.getppid`, the process group and session functions, the wait
-family and its status macros, `os.killpg` and the CPU affinity, which WASI CPython lacks.
+family and its status macros, `os.killpg`, the CPU affinity, the niceness (`os.nice`,
+`os.getpriority`, `os.setpriority`) and `os.getrandom`, which WASI CPython lacks.
 
 The sandbox is one process with no other in sight, as the first process of a PID namespace of its
 own: its parent is outside (getppid(2) gives 0 for that, as it does there), it leads its own process
@@ -7,13 +8,17 @@ group and session (so `setsid` is EPERM, as for any group leader, and `setpgid` 
 it is), and it has no children, so every wait is ChildProcessError ECHILD, as it is natively for a
 program that started none, once its arguments pass Linux's checks. It runs on one thread of the
 host, so its affinity is CPU 0, as `os.cpu_count()` says one. The status macros (`WIFEXITED` and
-the rest) and `waitstatus_to_exitcode` read a status as Linux encodes it.
+the rest) and `waitstatus_to_exitcode` read a status as Linux encodes it. Its niceness starts at 0
+and is what the program sets, within Linux's -20 to 19; it may lower it, as root may (the sandbox's
+user is root, identity.py); the host schedules it as it did. `os.getrandom` gives `os.urandom`'s bytes
+(WASI's random source) after getrandom(2)'s checks of its flags.
 
 Each function is a C function of `posix` (builtin_function.py) and takes and refuses its arguments
 as CPython's `posixmodule.c` does on Linux.
 """
 
 import errno
+import operator
 import os
 import posix
 
@@ -251,6 +256,60 @@ This function must not be called if WIFSTOPPED(status) is true."""
     raise ValueError(f"invalid wait status: {status}")
 
 
+PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2
+GRND_NONBLOCK, GRND_RANDOM = 1, 2
+# getrandom(2)'s flag for bytes that need not be cryptographically strong, refused beside GRND_RANDOM.
+_GRND_INSECURE = 4
+# The niceness the program set, as nice(2) and setpriority(2) keep it.
+_niceness = 0
+
+
+def _priority_target(which, who):
+    """Checks (which, who) as Linux does: the sandbox is the only process there is of its group and
+    of its user."""
+    which, who = c_int(which), c_int(who)
+    if which not in (PRIO_PROCESS, PRIO_PGRP, PRIO_USER):
+        _fail(errno.EINVAL)
+    if who not in (0, os.getuid() if which == PRIO_USER else os.getpid()):
+        _fail(errno.ESRCH)
+
+
+def getpriority(*args, **kwargs):
+    """Return program scheduling priority."""
+    which, who = parse_arguments("getpriority", ("which", "who"), {}, args, kwargs)
+    _priority_target(which, who)
+    return _niceness
+
+
+def setpriority(*args, **kwargs):
+    """Set program scheduling priority."""
+    global _niceness
+    which, who, priority = parse_arguments("setpriority", ("which", "who", "priority"), {}, args, kwargs)
+    priority = c_int(priority)
+    _priority_target(which, who)
+    _niceness = min(max(priority, -20), 19)
+
+
+def nice(*args, **kwargs):
+    """Add increment to the priority of process and return the new priority."""
+    global _niceness
+    (increment,) = fixed_arguments("posix.nice", args, kwargs, 1)
+    _niceness = min(max(_niceness + c_int(increment), -20), 19)
+    return _niceness
+
+
+def getrandom(*args, **kwargs):
+    """Obtain a series of random bytes."""
+    size, flags = parse_arguments("getrandom", ("size", "flags"), {"flags": 0}, args, kwargs)
+    size = operator.index(size)
+    if not -(2**63) <= size < 2**63:
+        raise OverflowError("Python int too large to convert to C ssize_t")
+    flags = c_int(flags) & 0xFFFFFFFF
+    if size < 0 or flags & ~(GRND_NONBLOCK | GRND_RANDOM | _GRND_INSECURE) or flags & (GRND_RANDOM | _GRND_INSECURE) == GRND_RANDOM | _GRND_INSECURE:
+        _fail(errno.EINVAL)
+    return os.urandom(size)
+
+
 def sched_getaffinity(*args, **kwargs):
     """Return the affinity of the process identified by pid (or the current process if zero).
 
@@ -289,15 +348,20 @@ _SHAPES = {
     setpgid: lambda pid, pgrp, /: None, killpg: lambda pgid, signal, /: None,
     waitpid: lambda pid, options, /: None, waitid: lambda idtype, id, options, /: None,
     sched_setaffinity: lambda pid, mask, /: None, wait3: lambda options: None, wait4: lambda pid, options: None,
-    waitstatus_to_exitcode: lambda status: None,
+    waitstatus_to_exitcode: lambda status: None, getpriority: lambda which, who: None,
+    setpriority: lambda which, who, priority: None, nice: lambda increment, /: None,
+    getrandom: lambda size, flags=0: None,
 }
 FUNCTIONS = [getppid, getpgrp, getpgid, getsid, setsid, setpgid, setpgrp, killpg, wait, waitpid, wait3, wait4,
-             waitid, waitstatus_to_exitcode, sched_getaffinity, sched_setaffinity]
+             waitid, waitstatus_to_exitcode, sched_getaffinity, sched_setaffinity, getpriority, setpriority, nice,
+             getrandom]
 CONSTANTS = {
     "WNOHANG": WNOHANG, "WUNTRACED": WUNTRACED, "WSTOPPED": WSTOPPED, "WEXITED": WEXITED,
     "WCONTINUED": WCONTINUED, "WNOWAIT": WNOWAIT, "P_ALL": P_ALL, "P_PID": P_PID, "P_PGID": P_PGID,
     "P_PIDFD": P_PIDFD, "CLD_EXITED": CLD_EXITED, "CLD_KILLED": CLD_KILLED, "CLD_DUMPED": CLD_DUMPED,
     "CLD_TRAPPED": CLD_TRAPPED, "CLD_STOPPED": CLD_STOPPED, "CLD_CONTINUED": CLD_CONTINUED,
+    "PRIO_PROCESS": PRIO_PROCESS, "PRIO_PGRP": PRIO_PGRP, "PRIO_USER": PRIO_USER,
+    "GRND_NONBLOCK": GRND_NONBLOCK, "GRND_RANDOM": GRND_RANDOM,
 }
 
 

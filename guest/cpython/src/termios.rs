@@ -73,12 +73,21 @@ fn get_terminal_size(args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<()> {
     Err(pyo3::exceptions::PyOSError::new_err(no_terminal_reason(fd)))
 }
 
-/// Puts `get_terminal_size` in `os` (and `posix`).
+/// `os.ttyname(fd, /)`, which WASI CPython lacks: a descriptor is no terminal (ENOTTY), or EBADF.
+static TTYNAME: Method = one_argument_function!(c"ttyname", only_a_number)
+    .documented(c"ttyname($module, fd, /)\n--\n\nReturn the name of the terminal device connected to 'fd'.\n\n  fd\n    Integer file descriptor handle.");
+
+/// Puts `get_terminal_size` and `ttyname` in `os` (and `posix`).
 pub fn install(py: Python<'_>) -> PyResult<()> {
-    let function = wrap_pyfunction!(get_terminal_size, py)?;
-    function.setattr("__module__", "posix")?;
-    py.import("os")?.setattr("get_terminal_size", &function)?;
-    py.import("posix")?.setattr("get_terminal_size", &function)
+    let posix = py.import("posix")?;
+    let os = py.import("os")?;
+    let terminal_size = wrap_pyfunction!(get_terminal_size, py)?;
+    terminal_size.setattr("__module__", "posix")?;
+    os.setattr("get_terminal_size", &terminal_size)?;
+    posix.setattr("get_terminal_size", &terminal_size)?;
+    let ttyname = function(&posix, &TTYNAME)?;
+    os.setattr("ttyname", &ttyname)?;
+    posix.setattr("ttyname", &ttyname)
 }
 
 /// `termios.tcgetattr(fd, /)`, `tcdrain(fd, /)` and `tcgetwinsize(fd, /)`, `METH_O` functions.
@@ -88,6 +97,12 @@ static TCDRAIN: Method = one_argument_function!(c"tcdrain", only_a_descriptor)
     .documented(c"tcdrain($module, fd, /)\n--\n\nWait until all output written to file descriptor fd has been transmitted.");
 static TCGETWINSIZE: Method = one_argument_function!(c"tcgetwinsize", only_a_descriptor)
     .documented(c"tcgetwinsize($module, fd, /)\n--\n\nGet the tty winsize for file descriptor fd.");
+
+/// A descriptor's number as a C int (`os.ttyname` takes no object with a `fileno()`), no terminal:
+/// OSError, as `os` raises it.
+fn only_a_number(_: Python<'_>, fd: Borrowed<'_, '_, PyAny>) -> PyResult<Py<PyAny>> {
+    Err(pyo3::exceptions::PyOSError::new_err(no_terminal_reason(convert::c_int(&fd)?)))
+}
 
 fn only_a_descriptor(_: Python<'_>, fd: Borrowed<'_, '_, PyAny>) -> PyResult<Py<PyAny>> {
     Err(no_terminal(convert::file_descriptor(&fd)?))
