@@ -122,6 +122,9 @@ enum Call {
     Resolve { host: Option<String>, service: Option<String>, family: u8, dgram: Option<bool>, protocol: i32, flags: i32 },
     NameInfo { a: Addr, flags: i32 },
     Explain,
+    /// The embedder's limits, and a program lowering them (resource.setrlimit's RLIMIT_NOFILE and
+    /// RLIMIT_AS), after which every later call runs under what it set.
+    SetLimits { sockets: u16, memory: u64 },
     EpollCreate,
     /// `s` none: the guest's stdin.
     EpollCtl { e: u8, s: Option<u8>, op: u8, key: u32, mask: u32 },
@@ -332,6 +335,10 @@ fuzz_target!(|input: Input| {
                 }
                 Call::NameInfo { a, flags } => drop(v.name_info(a.wit(), flags)),
                 Call::Explain => drop(v.explain()),
+                Call::SetLimits { sockets, memory } => {
+                    drop(v.limits());
+                    drop(v.set_limits(sockets.into(), memory));
+                }
                 Call::EpollCreate => {
                     if let Ok(r) = HostEpoll::create(&mut v) {
                         epolls.push(r.rep());
