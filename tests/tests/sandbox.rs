@@ -379,6 +379,13 @@ fn lzma_matches_native_cpython() {
     assert_matches_native("lzma_streams.py");
 }
 
+/// `mmap`, which WASI CPython lacks: shared, read-only, private and anonymous maps, changes
+/// reaching the file, the buffer protocol, resizing, offsets and CPython's refusals, as native.
+#[test]
+fn mmap_matches_native_cpython() {
+    assert_matches_native("mmap_maps.py");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

@@ -116,8 +116,8 @@ const MODULES: [&str; 3] = ["_socket", "select", "_ssl"];
 /// `time.sleep` becomes one that Ctrl-C ends (`time.rs`), `process_time` and `os.times` count CPU
 /// time and `time` takes Linux's clock numbers (`clocks.rs`), and `signal` gains `alarm`, `setitimer`
 /// and what asyncio's signal handlers need (`signals.rs`); `os` gains `pipe` and `pipe2`
-/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource`, `_bz2`, `_lzma` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
-/// `resource.rs`, `bz2.rs`, `lzma.rs`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
+/// (`descriptors.rs`) and `readv`, `writev`, `preadv` and `pwritev` (`file_io.rs`), `fcntl`, `termios`, `resource`, `_bz2`, `_lzma`, `mmap` and `_multiprocessing` exist (`fcntl.rs`, `termios.rs`,
+/// `resource.rs`, `bz2.rs`, `lzma.rs`, `mmap.py`, `semaphores.py`), `/dev/null` opens (`null_device.rs`), and the program has a user: `os.getuid`
 /// and its kin, `pwd` and `grp` (`identity.py`); `os.symlink` takes absolute targets
 /// (`symlinks.py`); the program is a process alone, with no parent in sight and no children
 /// (`processes.py`); `hashlib` gains `pbkdf2_hmac` and `scrypt`
@@ -167,7 +167,7 @@ fn install(py: Python<'_>) -> PyResult<()> {
         modules.call_method1("pop", (*name, py.None()))?;
     }
     let builtin_module = this.getattr("_builtin_function")?.getattr("builtin_module")?;
-    for name in MODULES.into_iter().chain(["fcntl", "termios", "resource", "_bz2", "_lzma"]) {
+    for name in MODULES.into_iter().chain(["fcntl", "termios", "resource", "_bz2", "_lzma", "mmap"]) {
         modules.set_item(name, builtin_module.call1((this.getattr(name)?,))?)?;
     }
     modules.set_item("_multiprocessing", this.getattr("_multiprocessing")?)?;
@@ -226,6 +226,7 @@ fn _pysock(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("_processes", python_module!(py, "processes.py", "_pysock._processes")?)?;
     m.add("_local_time", python_module!(py, "local_time.py", "_pysock._local_time")?)?;
     m.add("_multiprocessing", python_module!(py, "semaphores.py", "_multiprocessing")?)?;
+    m.add("mmap", python_module!(py, "mmap.py", "mmap")?)?;
     signal_words::find(py)?;
     m.add("_signals", signals::module(py)?)?;
     m.add("fcntl", fcntl::module(py)?)?;
