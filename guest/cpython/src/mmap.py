@@ -270,19 +270,25 @@ To map anonymous memory, pass -1 as the fileno (both versions)."""
     def __len__(self):
         return len(self._bytes())
 
-    def __getitem__(self, index):
-        data = self._bytes()
-        if isinstance(index, slice):
-            index.indices(len(data))  # its bounds' __index__ may close the map
-            return bytes(self._bytes()[index])
+    def _position(self, index, not_an_index):
+        """The bytes and the position an item index names (CPython words a non-integer index
+        differently for reading and for assigning)."""
         if not hasattr(type(index), "__index__"):
-            raise TypeError("mmap indices must be integers")
+            raise TypeError(not_an_index)
         i = _index_sized(index, IndexError)
         data = self._bytes()
         if i < 0:
             i += len(data)
         if not 0 <= i < len(data):
             raise IndexError("mmap index out of range")
+        return data, i
+
+    def __getitem__(self, index):
+        data = self._bytes()
+        if isinstance(index, slice):
+            index.indices(len(data))  # its bounds' __index__ may close the map
+            return bytes(self._bytes()[index])
+        data, i = self._position(index, "mmap indices must be integers")
         return data[i]
 
     def __setitem__(self, index, value):
@@ -301,14 +307,7 @@ To map anonymous memory, pass -1 as the fileno (both versions)."""
             if positions:
                 self._wrote(min(positions[0], positions[-1]), max(positions[0], positions[-1]) + 1)
             return
-        if not hasattr(type(index), "__index__"):
-            raise TypeError("mmap indices must be integer")
-        i = _index_sized(index, IndexError)
-        data = self._bytes()
-        if i < 0:
-            i += len(data)
-        if not 0 <= i < len(data):
-            raise IndexError("mmap index out of range")
+        data, i = self._position(index, "mmap indices must be integer")
         if not hasattr(type(value), "__index__"):
             raise TypeError("mmap item value must be an int")
         value = operator.index(value)
