@@ -386,6 +386,14 @@ fn mmap_matches_native_cpython() {
     assert_matches_native("mmap_maps.py");
 }
 
+/// `concurrent.futures.ThreadPoolExecutor`, whose threads WASI CPython cannot start and pysock runs
+/// in place: futures, map, as_completed, nested submits, workers' contexts, initializers, refusals,
+/// asyncio's `run_in_executor` and sockets in the work, as native CPython.
+#[test]
+fn thread_pools_match_native_cpython() {
+    assert_matches_native("thread_pools.py");
+}
+
 /// `_multiprocessing`, which WASI CPython lacks: SemLock's arguments and glibc's refusals, its two
 /// kinds' counts and errors, timed and blocking acquires ended by a timeout, a releasing or raising
 /// signal handler and Ctrl-C, names kept until sem_unlink, and `multiprocessing.synchronize` on it,

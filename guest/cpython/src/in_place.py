@@ -55,8 +55,19 @@ RuntimeError("can't start new thread"):
   natively. `trio.from_thread` from such a function raises RuntimeError, as on trio's own thread.
   Two more mends let trio import at all (below, by `_TRIO_KQUEUE_NAMES` and `WITHOUT_CTYPES`).
 
-Everything else that needs a thread (an executor the program creates, `threading.Thread`) still fails
-as on any WASI CPython.
+- `concurrent.futures.ThreadPoolExecutor`, an executor a program makes itself (to fetch many URLs
+  with `requests`, say, or to pass to `loop.run_in_executor`), starts a thread per worker. Here
+  `submit` makes the future and work item as 3.14's does, after the same checks, and runs the item
+  in place, in a worker's own context (its worker context, its `initializer` run first, and a
+  contextvars context of its own, as a thread has): the futures are done when `submit` returns,
+  `map` gives its results in order, and a function may submit more to its own executor and wait
+  for it (a second worker runs that, as a second thread would). The work runs one item after
+  another, on the program's thread. An initializer that fails breaks the pool as it does natively
+  (BrokenThreadPool).
+
+Everything else that needs a thread (`threading.Thread`, `multiprocessing.pool.ThreadPool`) still
+fails as on any WASI CPython: a thread of one's own often runs for as long as the program, which
+in place would never return.
 
 The stdlib's files stay as they are: each module is adapted when it is first imported (at once if it
 already was), by a finder ahead of the others on `sys.meta_path`. `_pysock.install()` runs this file
@@ -109,6 +120,55 @@ def _run_now(done, func, args):
         done.set_exception(exc)
     else:
         done.set_result(result)
+
+
+def _thread_pool_in_place(thread):
+    executor = thread.ThreadPoolExecutor
+    if not all(hasattr(executor, name) for name in ("prepare_context", "_initializer_failed")) or not hasattr(thread, "_WorkItem"):
+        return  # a ThreadPoolExecutor made otherwise than 3.14's is left as it is
+
+    def submit(self, fn, /, *args, **kwargs):
+        # 3.14's checks and work item, then the item run here rather than queued for a thread;
+        # with the locks released, so that a function may submit more to its own executor.
+        with self._shutdown_lock, thread._global_shutdown_lock:
+            if self._broken:
+                raise self.BROKEN(self._broken)
+            if self._shutdown:
+                raise RuntimeError("cannot schedule new futures after shutdown")
+            if thread._shutdown:
+                raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+            future = thread._base.Future()
+            item = thread._WorkItem(future, self._resolve_work_item_task(fn, args, kwargs))
+        # A free worker, or a new one while every other is running an item that submitted this:
+        # its own context (a thread's is its own, not the submitter's), initialized as a thread's
+        # worker is before its first item.
+        workers = self.__dict__.setdefault("_in_place_workers", [])
+        worker = next((w for w in workers if not w.busy), None)
+        if worker is None:
+            worker = _InPlaceWorker(self._create_worker_context())
+            try:
+                worker.context.run(worker.ctx.initialize)
+            except BaseException:
+                thread._base.LOGGER.critical("Exception in initializer:", exc_info=True)
+                self._work_queue.put(item)
+                self._initializer_failed()
+                return future
+            workers.append(worker)
+        worker.busy = True
+        try:
+            worker.context.run(item.run, worker.ctx)
+        finally:
+            worker.busy = False
+        return future
+
+    _replace(executor, submit)
+
+
+class _InPlaceWorker:
+    """What a pool's worker thread has of its own: its worker context and its contextvars context."""
+
+    def __init__(self, ctx):
+        self.ctx, self.context, self.busy = ctx, contextvars.Context(), False
 
 
 def _serve_in_place(socketserver):
@@ -371,6 +431,7 @@ def _original(method):
 
 ADAPTED = {
     "asyncio.base_events": _resolve_in_place,
+    "concurrent.futures.thread": _thread_pool_in_place,
     "socketserver": _serve_in_place,
     "twisted.python.threadpool": _twisted_pool_in_place,
     "anyio._backends._asyncio": _anyio_workers_in_place,
