@@ -177,3 +177,7 @@ for member in ("check", "eof", "needs_input", "unused_data"):
 attempt("subclass", lambda: type("Mine", (lzma.LZMADecompressor,), {}))
 attempt("names", lambda: (_lzma.LZMAError.__module__, _lzma.LZMAError.__doc__, _lzma.LZMACompressor.__module__, repr(_lzma.LZMADecompressor)))
 attempt("constants", lambda: {name: getattr(_lzma, name) for name in dir(_lzma) if name.isupper()})
+for name, call in [("is_check_supported()", lambda: _lzma.is_check_supported()), ("is_check_supported(x=1)", lambda: _lzma.is_check_supported(x=1)),
+                   ("_encode_filter_properties()", lambda: _lzma._encode_filter_properties()),
+                   ("_decode_filter_properties(1)", lambda: _lzma._decode_filter_properties(1))]:
+    attempt(name, call)

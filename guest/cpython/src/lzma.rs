@@ -839,7 +839,7 @@ impl Decompressor {
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs), text_signature = "($module, check_id, /)")]
 fn is_check_supported(args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<bool> {
-    let args = exact_arguments("is_check_supported", args, kwargs, 1)?;
+    let args = exact_arguments("_lzma.is_check_supported", args, kwargs, 1)?;
     Ok(matches!(c_int(&args[0])?, 0 | 1 | 4 | 10))
 }
 
@@ -860,7 +860,7 @@ fn lzma2_dict_size(byte: u8) -> u32 {
 #[pyfunction]
 #[pyo3(signature = (*args, **kwargs), text_signature = "($module, filter, /)")]
 fn _encode_filter_properties<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyBytes>> {
-    let args = exact_arguments("_encode_filter_properties", args, kwargs, 1)?;
+    let args = exact_arguments("_lzma._encode_filter_properties", args, kwargs, 1)?;
     let props = match filter_from_spec(&args[0])? {
         Filter::Lzma1(o) => {
             if o.lc + o.lp > 4 || o.pb > 4 || o.lc > 4 || o.lp > 4 {
