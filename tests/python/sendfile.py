@@ -243,3 +243,13 @@ async def through_asyncio():
 
 
 asyncio.run(through_asyncio())
+
+# Argument Clinic's words for missing, extra and doubled arguments.
+for label, call in [("no arguments", lambda: os.sendfile()), ("one", lambda: os.sendfile(1)),
+                    ("three", lambda: os.sendfile(1, 2, 3)), ("five", lambda: os.sendfile(1, 2, 3, 4, 5)),
+                    ("by keyword, one missing", lambda: os.sendfile(out_fd=1, in_fd=2, offset=0)),
+                    ("a keyword twice", lambda: os.sendfile(1, 2, None, count=4, out_fd=1))]:
+    try:
+        call()
+    except TypeError as e:
+        print(f"{label}: TypeError {e}")

@@ -691,13 +691,20 @@ const SENDFILE_AT_MOST: i64 = 1 << 20;
 /// into the buffer the host sends from in place. Linux's refusals, in its order: `in_fd` not open
 /// for reading is EBADF, an offset on a socket or pipe ESPIPE, a negative offset or count EINVAL,
 /// `out_fd` not open EBADF, and `in_fd` not a regular file EINVAL. At the end of the file it is 0.
+/// Its arguments are matched as Argument Clinic matches them, with its words
+/// (builtin_function.py's `parse_arguments`).
 #[pyfunction]
-#[pyo3(signature = (out_fd, in_fd, offset, count))]
-pub fn sendfile(py: Python<'_>, out_fd: &Bound<'_, PyAny>, in_fd: &Bound<'_, PyAny>, offset: &Bound<'_, PyAny>, count: &Bound<'_, PyAny>) -> PyResult<i64> {
+#[pyo3(signature = (*args, **kwargs), text_signature = "(out_fd, in_fd, offset, count)")]
+pub fn sendfile(py: Python<'_>, args: &Bound<'_, pyo3::types::PyTuple>, kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) -> PyResult<i64> {
     use crate::convert;
-    let (out_fd, in_fd) = (convert::c_int(out_fd)?, convert::c_int(in_fd)?);
-    let offset = if offset.is_none() { None } else { Some(convert::c_long(offset)?) };
-    let count = convert::ssize(count)?;
+    let parse = py.import("_pysock._builtin_function")?.getattr("parse_arguments")?;
+    let names = ("out_fd", "in_fd", "offset", "count");
+    let kwargs = kwargs.cloned().unwrap_or_else(|| pyo3::types::PyDict::new(py));
+    let values: Vec<Bound<'_, PyAny>> = parse.call1(("sendfile", names, pyo3::types::PyDict::new(py), args, kwargs))?.extract()?;
+    let [out_fd, in_fd, offset, count] = <[Bound<'_, PyAny>; 4]>::try_from(values).expect("parse_arguments gives each parameter");
+    let (out_fd, in_fd) = (convert::c_int(&out_fd)?, convert::c_int(&in_fd)?);
+    let offset = if offset.is_none() { None } else { Some(convert::c_long(&offset)?) };
+    let count = convert::ssize(&count)?;
     let refuse = |code| Err(pysock_guest::errno::os(code)).py_err(py);
     let posix = py.import("posix")?;
     let in_fd = held_number(py, in_fd)?;
