@@ -128,3 +128,15 @@ with open(big, "r+b") as g:
     attempt("written at the offset", lambda: (os.pread(g.fileno(), 4, 65536), os.pread(g.fileno(), 4, 0)))
     attempt("offset 100", lambda: mmap.mmap(g.fileno(), 10, offset=100))
     attempt("offset at the end", lambda: mmap.mmap(g.fileno(), 0, offset=131072))
+# What is no regular file: a pipe's read end (its mode refuses a shared writable map first), sockets,
+# a closed descriptor.
+import socket
+r, w = os.pipe()
+held = [socket.socket(type=socket.SOCK_DGRAM), socket.socket(), socket.socket(socket.AF_UNIX)]
+for name, fd in [("pipe", r), ("UDP socket", held[0].fileno()), ("TCP socket", held[1].fileno()), ("AF_UNIX socket", held[2].fileno())]:
+    for access in (mmap.ACCESS_DEFAULT, mmap.ACCESS_COPY, mmap.ACCESS_WRITE):
+        attempt(f"{name}, access {access}", lambda: mmap.mmap(fd, 10, access=access))
+closed = socket.socket()
+number = closed.fileno()
+closed.close()
+attempt("a closed socket's number", lambda: mmap.mmap(number, 10))

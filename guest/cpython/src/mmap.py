@@ -139,8 +139,6 @@ To map anonymous memory, pass -1 as the fileno (both versions)."""
                 st = os.fstat(fd)
             except OSError:
                 st = None
-            if st is not None and not stat.S_ISREG(st.st_mode):
-                _fail(19)  # ENODEV: mmap(2) maps regular files only (here; natively devices too)
             if st is not None and stat.S_ISREG(st.st_mode):
                 if length == 0:
                     if st.st_size == 0:
@@ -169,6 +167,12 @@ To map anonymous memory, pass -1 as the fileno (both versions)."""
                 readable, writable = _access_mode(duplicate)
                 if not readable or (flags & MAP_SHARED and prot & PROT_WRITE and not writable):
                     _fail(13)
+                if st is not None and not stat.S_ISREG(st.st_mode):
+                    # Only regular files map here: Linux's TCP sockets refuse a writable map (EPERM),
+                    # everything else that is no file ENODEV, as pipes and datagram sockets do
+                    # natively. (Natively a read-only map of a TCP socket, its zero-copy receive
+                    # area, and devices map; here they are ENODEV.)
+                    _fail(1 if prot & PROT_WRITE and _is_tcp(duplicate) else 19)
                 if offset % ALLOCATIONGRANULARITY or length == 0:
                     _fail(22)
                 data = _allocated(length)
@@ -486,6 +490,18 @@ To map anonymous memory, pass -1 as the fileno (both versions)."""
 def _bounds(start, end):
     """find()'s optional start and end, as slice indices."""
     return [None if value is None else _ssize(value) for value in (start, end)]
+
+
+def _is_tcp(fd):
+    """Whether `fd` is a TCP socket."""
+    import socket
+    if not stat.S_ISSOCK(os.fstat(fd).st_mode):
+        return False
+    sock = socket.socket(fileno=os.dup(fd))
+    try:
+        return sock.family in (socket.AF_INET, socket.AF_INET6) and sock.type == socket.SOCK_STREAM
+    finally:
+        sock.close()
 
 
 def _access_mode(fd):
