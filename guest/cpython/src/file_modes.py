@@ -32,7 +32,7 @@ def _asked(path, dir_fd, follow, ask):
     question and closed after."""
     if isinstance(path, int):
         return ask(path)
-    fd = _open_to_ask(os.fsencode(path), dir_fd, follow)
+    fd = _open_to_ask(os.fsencode(path), dir_fd, bool(follow))
     try:
         return ask(fd)
     finally:
@@ -76,6 +76,10 @@ def install():
     real_entry_stat = posix.DirEntry.stat
 
     def dir_entry_stat(self, /, *, follow_symlinks=True):
+        # An entry of a path's listing names a path from here, which `os.stat` answers in one host
+        # call (file_stat.rs, in front of this module's); one of `os.scandir(fd)` has a bare name.
+        if os.sep in os.fsdecode(self.path):
+            return os.stat(self.path, follow_symlinks=follow_symlinks)
         return _with_mode(real_entry_stat(self, follow_symlinks=follow_symlinks), self.path, None, follow_symlinks)
 
     dir_entry_stat.__name__, dir_entry_stat.__qualname__ = "stat", "DirEntry.stat"
