@@ -27,7 +27,8 @@
 //! folder the embedder gave read-only (`FsPerms::ReadOnly`), as Linux says of a read-only bind
 //! mount, so that a program that asks before it writes learns what its writes would meet.
 
-use crate::bindings::pysock::net::files::{FileSystemStats, Host, LockKind, StatExtras};
+use crate::bindings::pysock::net::files::{FileStat, FileSystemStats, Host, LockKind, StatExtras};
+use crate::bindings::wasi::clocks::wall_clock::Datetime;
 use crate::bindings::pysock::net::types::Errno;
 use crate::error::{NetError, guarded};
 use crate::{PysockCtxView, sys};
@@ -101,6 +102,34 @@ impl Host for PysockCtxView<'_> {
             Ok(StatExtras { permissions: s.st_mode & 0o7777, blocks: s.st_blocks as u64, block_size: s.st_blksize as u64 })
         }
 
+        fn stat_at(&mut self, folder: Resource<Descriptor>, path: String, follow: bool) -> Result<FileStat, NetError> {
+            use cap_primitives::fs::{FollowSymlinks, MetadataExt};
+            let Descriptor::Dir(dir) = self.table.get(&folder)? else {
+                return Err(NetError::Errno(Errno::Enotdir));
+            };
+            // cap-primitives resolves the path beneath the folder, as wasmtime-wasi's `stat-at`
+            // does (no permission is needed to stat what an opened folder holds).
+            let follow = if follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
+            let meta = cap_primitives::fs::stat(&dir.dir, std::path::Path::new(&path), follow).map_err(|e| match e.raw_os_error() {
+                Some(libc::ENOENT) => Errno::Enoent,
+                Some(libc::ENOTDIR) => Errno::Enotdir,
+                // The guest asks wasi:filesystem again for any other failure's words, so one the
+                // errno table lacks (ELOOP) is no missing entry to log.
+                _ => Errno::Eio,
+            })?;
+            Ok(FileStat {
+                mode: meta.mode(),
+                identity: metadata_hash(meta.dev(), meta.ino()),
+                link_count: meta.nlink(),
+                size: meta.len(),
+                blocks: meta.blocks(),
+                block_size: meta.blksize(),
+                access: datetime(meta.accessed()),
+                modification: datetime(meta.modified()),
+                status_change: datetime(meta.created()),
+            })
+        }
+
         fn set_permissions(&mut self, file: Resource<Descriptor>, mode: u32) -> Result<(), NetError> {
             let (file, perms) = self.host_file(&file)?;
             if perms.write_not_permitted() {
@@ -128,4 +157,22 @@ impl Host for PysockCtxView<'_> {
             })
         }
     }
+}
+
+/// The lower half of wasmtime-wasi's `metadata-hash` of a file (its `MetadataHashValue::new` of
+/// the device and inode numbers, which WASI's libc makes st_ino), so that `stat-at` names a file
+/// as the guest's fstat of it does. std's `DefaultHasher::new()` has fixed keys; both are built
+/// by the same compiler.
+fn metadata_hash(device: u64, inode: u64) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (device, inode).hash(&mut hasher);
+    hasher.finish()
+}
+
+/// A time as `wasi:filesystem`'s stat carries it: none when the file system keeps none or it is
+/// before 1970.
+fn datetime(time: std::io::Result<cap_primitives::time::SystemTime>) -> Option<Datetime> {
+    let since = time.ok()?.into_std().duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(Datetime { seconds: since.as_secs(), nanoseconds: since.subsec_nanos() })
 }

@@ -294,6 +294,14 @@ fn resource_limits_match_native_cpython() {
     assert_eq!(limits, expected);
 }
 
+/// os.stat and os.lstat of paths, answered in one host call: types and modes (a socket file's whole),
+/// links, a link's block size, agreement with fstat, DirEntry.stat, os.path and pathlib, paths as str,
+/// bytes, subclasses and PathLike, dir_fd and follow_symlinks, and the errors naming their paths.
+#[test]
+fn path_stats_match_native_cpython() {
+    assert_matches_native("path_stats.py");
+}
+
 /// Files' modes, which wasi:filesystem does not carry: st_mode's permissions, st_blocks and
 /// st_blksize from os.stat and its kin, os.chmod and os.fchmod, the mode what os.open and os.mkdir
 /// make gets (less the umask, mkstemp's 0600 among them), and archives and copies keeping modes, as native.

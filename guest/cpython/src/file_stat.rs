@@ -1,0 +1,263 @@
+//! `os.stat` and `os.lstat` of a path in one host call.
+//!
+//! Through WASI's libc a stat of a path is two host calls (`stat-at`, then `metadata-hash-at` for
+//! st_ino), and pysock's stand-ins add three more for what those leave out: the target's inode
+//! through a link (`symlinks.py`, a readlink), and the mode, blocks and block size
+//! (`file_modes.py`, an open, an fstat and a close). Importing a module stats every path it might
+//! be at, so each of those cost every program. Here the common case, a path of a folder the
+//! sandbox was given, is one call (`pysock:net/files.stat-at`) whose answer is what the stand-ins
+//! together give, and more of Linux's: a FIFO's and a socket file's mode whole (WASI's libc gives a
+//! FIFO none, the stand-ins a socket file's type without its permissions), a link's block size.
+//! Everything else takes the stand-ins, as before: a descriptor, the empty path, the null device,
+//! arguments that are not a plain path (their errors are the stand-ins' to word), a device. A
+//! failure is raised here only when it is ENOENT or ENOTDIR, which the same resolution gives both
+//! ways, or a `dir_fd` that names no folder (EBADF, ENOTDIR, as Linux says, where WASI's libc
+//! said EINVAL); any other goes the long way for its words.
+//!
+//! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
+#![allow(unsafe_code)]
+
+use crate::bindings::pysock::net::files;
+use crate::bindings::wasi::clocks::wall_clock::Datetime;
+use crate::descriptors::{self, Holder};
+use pyo3::exceptions::PyOSError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
+use pyo3::{ffi, intern};
+use pysock_guest::host::Errno;
+use std::cell::{Cell, OnceCell};
+use std::ffi::{CStr, CString, c_char};
+
+/// `os.stat_result`'s fields this module fills, in the order [`FIELD_NAMES`] gives.
+const FIELD_NAMES: [&str; 19] = [
+    "st_mode", "st_ino", "st_dev", "st_nlink", "st_uid", "st_gid", "st_size",
+    // The times as whole seconds: the tuple's last three items, which have no names of their own.
+    "", "", "",
+    "st_atime", "st_mtime", "st_ctime", "st_atime_ns", "st_mtime_ns", "st_ctime_ns", "st_blksize", "st_blocks", "st_rdev",
+];
+
+/// WASI's libc gives every file the device 1 (`wasi:filesystem` has no devices).
+const DEVICE: u64 = 1;
+
+/// st_mode's file type bits, and the types answered here: a regular file, a folder, a link, a FIFO
+/// and a socket file (a device's st_rdev is not carried).
+const S_IFMT: u32 = 0o170000;
+const ANSWERED: [u32; 5] = [0o100000, 0o040000, 0o120000, 0o010000, 0o140000];
+
+thread_local! {
+    /// `os.stat_result`, and where each of [`FIELD_NAMES`] is among all its items.
+    static RESULT_TYPE: OnceCell<(Py<pyo3::types::PyType>, [usize; 19])> = const { OnceCell::new() };
+    /// The buffer WASI's libc writes a path within a folder into, kept between calls (as its own
+    /// `chdir` keeps one) and grown by libc's realloc.
+    static RELATIVE: Cell<(*mut c_char, usize)> = const { Cell::new((std::ptr::null_mut(), 0)) };
+}
+
+unsafe extern "C" {
+    /// WASI's libc: the descriptor of the given folder that holds `path` (from the working folder
+    /// it keeps), and `path` within it in `*relative`; -1 when no folder holds it.
+    fn __wasilibc_find_relpath_alloc(
+        path: *const c_char,
+        abs_prefix: *mut *const c_char,
+        relative: *mut *mut c_char,
+        relative_len: *mut usize,
+        can_realloc: i32,
+    ) -> i32;
+}
+
+/// `_quick_stat(slow, lstat, *args, **kwargs)`: `os.lstat` (with `lstat`) or `os.stat`, in one
+/// host call when it can, else `slow(*args, **kwargs)`, the stand-in it goes in front of.
+#[pyfunction(signature = (slow, lstat, *args, **kwargs))]
+fn _quick_stat<'py>(slow: &Bound<'py, PyAny>, lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    match in_one_call(lstat, args, kwargs) {
+        Some(answer) => answer,
+        None => slow.call(args, kwargs),
+    }
+}
+
+/// The answer, when this call is one the host answers in one; None to take the stand-ins.
+fn in_one_call<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let py = args.py();
+    if args.len() != 1 || !crate::signal_words::run_began() {
+        return None;
+    }
+    let (mut dir_fd, mut follow) = (None, !lstat);
+    for (name, value) in kwargs.into_iter().flatten() {
+        match name.extract::<String>().ok()?.as_str() {
+            "dir_fd" if value.is_none() => {}
+            "dir_fd" if value.is_exact_instance_of::<PyInt>() => dir_fd = Some(value.extract::<i32>().ok()?),
+            // Any object, as CPython's "p" converter takes it.
+            "follow_symlinks" if !lstat => follow = value.is_truthy().ok()?,
+            _ => return None,
+        }
+    }
+    let (path, text) = path_text(&args.get_item(0).ok()?)?;
+    if text.is_empty() || text.contains('\0') || names_null_device(&text) {
+        return None;
+    }
+    let (folder, within) = match dir_fd {
+        Some(fd) if !text.starts_with('/') => (fd, text),
+        _ => find_folder(&text)?,
+    };
+    let handle = match descriptors::holder(folder) {
+        Holder::File(handle) => handle,
+        // What Linux says of a `dir_fd` that is closed, or open on no folder (a socket, a pipe).
+        Holder::Nothing if dir_fd.is_some() => return Some(Err(named_error(Errno::Ebadf, path))),
+        Holder::Other if dir_fd.is_some() => return Some(Err(named_error(Errno::Enotdir, path))),
+        _ => return None,
+    };
+    let within = if within.is_empty() { ".".to_string() } else { within };
+    match descriptors::with_file(handle, |d| files::stat_at(d, &within, follow)) {
+        Ok(found) if ANSWERED.contains(&(found.mode & S_IFMT)) => Some(stat_result(py, &found)),
+        Ok(_) => None,
+        Err(e) => match crate::host::errno(e) {
+            code @ (Errno::Enoent | Errno::Enotdir) => Some(Err(named_error(code, path))),
+            _ => None,
+        },
+    }
+}
+
+/// OSError (the subclass `code` picks) naming `path`, as CPython's `path_error` makes it.
+fn named_error(code: Errno, path: Bound<'_, PyAny>) -> PyErr {
+    PyOSError::new_err((crate::errors::errno_number(code), pysock_guest::errno::message(code), path.unbind()))
+}
+
+/// The path `given` names (a str, bytes, or what `__fspath__` gives, which CPython's errors name)
+/// and its text, as the host takes it (UTF-8); None for anything else (a descriptor), or a path
+/// that is not UTF-8 (a str with lone surrogates).
+fn path_text<'py>(given: &Bound<'py, PyAny>) -> Option<(Bound<'py, PyAny>, String)> {
+    let path = if given.is_exact_instance_of::<PyString>() || given.is_exact_instance_of::<PyBytes>() {
+        given.clone()
+    } else if !given.is_instance_of::<PyInt>() && given.get_type().hasattr(intern!(given.py(), "__fspath__")).ok()? {
+        // SAFETY: PyOS_FSPath returns a new reference, or NULL with an exception set, which
+        // `from_owned_ptr_or_err` takes (and dropping it here clears it: the stand-ins raise it anew).
+        unsafe { Bound::from_owned_ptr_or_err(given.py(), ffi::PyOS_FSPath(given.as_ptr())) }.ok()?
+    } else {
+        return None;
+    };
+    let text = match path.cast::<PyString>() {
+        Ok(text) => text.to_str().ok()?.to_owned(),
+        Err(_) => String::from_utf8(path.cast::<PyBytes>().ok()?.as_bytes().to_vec()).ok()?,
+    };
+    Some((path, text))
+}
+
+/// Whether `path` is `/dev/null` as Linux resolves it ("//dev/./null" too), which `null_device.py` answers.
+fn names_null_device(path: &str) -> bool {
+    if !path.starts_with('/') {
+        return false;
+    }
+    let mut parts = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    parts == ["dev", "null"]
+}
+
+/// The given folder that holds `path` (from the working folder), and `path` within it, as WASI's
+/// libc finds them for its own calls; None when no folder holds it.
+fn find_folder(path: &str) -> Option<(i32, String)> {
+    let path = CString::new(path).ok()?;
+    RELATIVE.with(|relative| {
+        let (mut buffer, mut length) = relative.get();
+        let mut prefix = std::ptr::null();
+        // SAFETY: `path` is NUL-terminated; `buffer` is NULL or libc's allocation of `length`
+        // bytes, which libc may realloc (can_realloc) and writes the NUL-terminated path into.
+        let folder = unsafe { __wasilibc_find_relpath_alloc(path.as_ptr(), &mut prefix, &mut buffer, &mut length, 1) };
+        relative.set((buffer, length));
+        if folder < 0 || buffer.is_null() {
+            return None;
+        }
+        // SAFETY: on success libc wrote a NUL-terminated path into `buffer`.
+        let within = unsafe { CStr::from_ptr(buffer) }.to_str().ok()?.to_owned();
+        Some((folder, within))
+    })
+}
+
+/// `os.stat_result` of `found`, as WASI's libc and the stand-ins make it: st_uid, st_gid and
+/// st_rdev 0, st_dev 1, the times CPython's way (float seconds and whole nanoseconds), a time the
+/// host has none of as 0.
+fn stat_result<'py>(py: Python<'py>, found: &files::FileStat) -> PyResult<Bound<'py, PyAny>> {
+    let (kind, at) = RESULT_TYPE.with(|cell| -> PyResult<_> {
+        if cell.get().is_none() {
+            let _ = cell.set(result_type(py)?);
+        }
+        let (kind, at) = cell.get().expect("set above");
+        Ok((kind.clone_ref(py), *at))
+    })?;
+    // SAFETY: `os.stat_result` is a struct sequence type; New returns a new reference with every
+    // item empty, or NULL with an exception set.
+    let result = unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyStructSequence_New(kind.bind(py).as_type_ptr()))? };
+    let times = [found.access, found.modification, found.status_change].map(|t| t.unwrap_or(Datetime { seconds: 0, nanoseconds: 0 }));
+    let whole = |t: &Datetime| t.seconds.into_pyobject(py).map(Bound::into_any);
+    let float = |t: &Datetime| (t.seconds as f64 + f64::from(t.nanoseconds) * 1e-9).into_pyobject(py).map(Bound::into_any);
+    let nanoseconds = |t: &Datetime| (u128::from(t.seconds) * 1_000_000_000 + u128::from(t.nanoseconds)).into_pyobject(py).map(Bound::into_any);
+    let int = |n: u64| n.into_pyobject(py).map(Bound::into_any);
+    let items = [
+        int(u64::from(found.mode))?,
+        int(found.identity)?,
+        int(DEVICE)?,
+        int(found.link_count)?,
+        int(0)?,
+        int(0)?,
+        int(found.size)?,
+        whole(&times[0])?,
+        whole(&times[1])?,
+        whole(&times[2])?,
+        float(&times[0])?,
+        float(&times[1])?,
+        float(&times[2])?,
+        nanoseconds(&times[0])?,
+        nanoseconds(&times[1])?,
+        nanoseconds(&times[2])?,
+        int(found.block_size)?,
+        int(found.blocks)?,
+        int(0)?,
+    ];
+    for (item, at) in items.into_iter().zip(at) {
+        // SAFETY: `at` is one of the new result's items (found by `result_type`), empty until now;
+        // SetItem steals the reference `into_ptr` gives up.
+        unsafe { ffi::PyStructSequence_SetItem(result.as_ptr(), at as ffi::Py_ssize_t, item.into_ptr()) };
+    }
+    Ok(result)
+}
+
+/// `os.stat_result` and where each of [`FIELD_NAMES`] is among its items (builtin_function.py
+/// finds the hidden ones); the three unnamed whole-second times follow st_size.
+fn result_type(py: Python<'_>) -> PyResult<(Py<pyo3::types::PyType>, [usize; 19])> {
+    let kind = py.import("os")?.getattr("stat_result")?.cast_into::<pyo3::types::PyType>()?;
+    let fields = py.import("_pysock")?.getattr("_builtin_function")?.call_method0("_stat_result_fields")?;
+    let mut at = [0; 19];
+    for (i, name) in FIELD_NAMES.iter().enumerate() {
+        at[i] = if name.is_empty() { i } else { fields.get_item(name)?.extract()? };
+    }
+    let total: usize = kind.getattr("n_fields")?.extract()?;
+    if at.iter().any(|&i| i >= total) {
+        return Err(pyo3::exceptions::PySystemError::new_err("pysock: os.stat_result has fewer fields than Linux's"));
+    }
+    Ok((kind.unbind(), at))
+}
+
+/// Puts `_quick_stat` in front of `os.stat` and `os.lstat` (as C functions of `posix`, with their
+/// signatures): lib.rs calls it after every other stand-in for them is in place.
+pub fn install(py: Python<'_>) -> PyResult<()> {
+    let os = py.import("os")?;
+    let partial = py.import("functools")?.getattr("partial")?;
+    let quick = wrap_pyfunction!(_quick_stat, py)?;
+    let mut made = Vec::new();
+    for (name, lstat) in [("stat", false), ("lstat", true)] {
+        let slow = os.getattr(name)?;
+        let function = partial.call1((&quick, &slow, lstat))?;
+        function.setattr("__name__", name)?;
+        function.setattr("__doc__", slow.getattr("__doc__")?)?;
+        function.setattr("__wrapped__", &slow)?;
+        made.push(function);
+    }
+    py.import("_pysock")?.getattr("_builtin_function")?.getattr("stand_in_for_os")?.call1(PyTuple::new(py, made)?)?;
+    Ok(())
+}
