@@ -110,13 +110,7 @@ impl Host for PysockCtxView<'_> {
             // cap-primitives resolves the path beneath the folder, as wasmtime-wasi's `stat-at`
             // does (no permission is needed to stat what an opened folder holds).
             let follow = if follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
-            let meta = cap_primitives::fs::stat(&dir.dir, std::path::Path::new(&path), follow).map_err(|e| match e.raw_os_error() {
-                Some(libc::ENOENT) => Errno::Enoent,
-                Some(libc::ENOTDIR) => Errno::Enotdir,
-                // The guest asks wasi:filesystem again for any other failure's words, so one the
-                // errno table lacks (ELOOP) is no missing entry to log.
-                _ => Errno::Eio,
-            })?;
+            let meta = cap_primitives::fs::stat(&dir.dir, std::path::Path::new(&path), follow).map_err(|e| path_error(&e))?;
             Ok(FileStat {
                 mode: meta.mode(),
                 identity: metadata_hash(meta.dev(), meta.ino()),
@@ -128,6 +122,22 @@ impl Host for PysockCtxView<'_> {
                 modification: datetime(meta.modified()),
                 status_change: datetime(meta.created()),
             })
+        }
+
+        fn list_folder(&mut self, folder: Resource<Descriptor>, path: String) -> Result<Vec<Vec<u8>>, NetError> {
+            use std::os::unix::ffi::OsStringExt;
+            let Descriptor::Dir(dir) = self.table.get(&folder)? else {
+                return Err(NetError::Errno(Errno::Enotdir));
+            };
+            // Beneath the folder, as `stat_at`; the names are getdents(2)'s, with no stat of each.
+            let mut names = Vec::new();
+            for entry in cap_primitives::fs::read_dir(&dir.dir, std::path::Path::new(&path)).map_err(|e| path_error(&e))? {
+                let name = entry.map_err(|e| path_error(&e))?.file_name().into_vec();
+                if name != b"." && name != b".." {
+                    names.push(name);
+                }
+            }
+            Ok(names)
         }
 
         fn set_permissions(&mut self, file: Resource<Descriptor>, mode: u32) -> Result<(), NetError> {
@@ -157,6 +167,17 @@ impl Host for PysockCtxView<'_> {
             })
         }
     }
+}
+
+/// The errno of a path's lookup beneath a folder (`stat-at`, `list-folder`): ENOENT and ENOTDIR,
+/// which the guest raises; `eio` for the rest, whose words the guest asks `wasi:filesystem` for
+/// again, so one the errno table lacks (ELOOP) is no missing entry to log.
+fn path_error(e: &std::io::Error) -> NetError {
+    NetError::Errno(match e.raw_os_error() {
+        Some(libc::ENOENT) => Errno::Enoent,
+        Some(libc::ENOTDIR) => Errno::Enotdir,
+        _ => Errno::Eio,
+    })
 }
 
 /// The lower half of wasmtime-wasi's `metadata-hash` of a file (its `MetadataHashValue::new` of

@@ -294,12 +294,13 @@ fn resource_limits_match_native_cpython() {
     assert_eq!(limits, expected);
 }
 
-/// os.stat and os.lstat of paths, answered in one host call: types and modes (a socket file's whole),
-/// links, a link's block size, agreement with fstat, DirEntry.stat, os.path and pathlib, paths as str,
-/// bytes, subclasses and PathLike, dir_fd and follow_symlinks, and the errors naming their paths.
+/// os.stat, os.lstat and os.listdir of paths, answered in one host call: types and modes (a socket
+/// file's whole), links, a link's block size, agreement with fstat, DirEntry.stat, os.path, pathlib
+/// and scandir, paths as str, bytes, subclasses and PathLike, dir_fd and follow_symlinks, a folder's
+/// descriptor listed, and the errors naming their paths.
 #[test]
-fn path_stats_match_native_cpython() {
-    assert_matches_native("path_stats.py");
+fn path_lookups_match_native_cpython() {
+    assert_matches_native("path_lookups.py");
 }
 
 /// Files' modes, which wasi:filesystem does not carry: st_mode's permissions, st_blocks and

@@ -77,7 +77,7 @@ def install():
 
     def dir_entry_stat(self, /, *, follow_symlinks=True):
         # An entry of a path's listing names a path from here, which `os.stat` answers in one host
-        # call (file_stat.rs, in front of this module's); one of `os.scandir(fd)` has a bare name.
+        # call (path_lookups.rs, in front of this module's); one of `os.scandir(fd)` has a bare name.
         if os.sep in os.fsdecode(self.path):
             return os.stat(self.path, follow_symlinks=follow_symlinks)
         return _with_mode(real_entry_stat(self, follow_symlinks=follow_symlinks), self.path, None, follow_symlinks)

@@ -35,7 +35,7 @@ mod fcntl;
 mod file_duplicates;
 mod file_io;
 mod file_modes;
-mod file_stat;
+mod path_lookups;
 mod file_systems;
 mod finalize;
 mod host;
@@ -158,8 +158,8 @@ fn install(py: Python<'_>) -> PyResult<()> {
     // Last of what stands in for `os` functions, so that "" is refused before any of them runs.
     let empty_paths = this.getattr("_empty_paths")?;
     empty_paths.call_method0("install")?;
-    // In front of them all: a path's stat in one host call (`file_stat.rs`), the others behind it.
-    file_stat::install(py)?;
+    // In front of them all: a path's stat and listing in one host call (`path_lookups.rs`), the others behind it.
+    path_lookups::install(py)?;
     let file_io = py.import("_io")?.getattr("FileIO")?.cast_into::<pyo3::types::PyType>()?;
     let real_init = file_io.getattr("__init__")?;
     if !real_init.is_instance_of::<pyo3::types::PyFunction>() {

@@ -1,18 +1,25 @@
-//! `os.stat` and `os.lstat` of a path in one host call.
+//! `os.stat`, `os.lstat` and `os.listdir` of a path in one host call.
 //!
 //! Through WASI's libc a stat of a path is two host calls (`stat-at`, then `metadata-hash-at` for
 //! st_ino), and pysock's stand-ins add three more for what those leave out: the target's inode
 //! through a link (`symlinks.py`, a readlink), and the mode, blocks and block size
-//! (`file_modes.py`, an open, an fstat and a close). Importing a module stats every path it might
-//! be at, so each of those cost every program. Here the common case, a path of a folder the
-//! sandbox was given, is one call (`pysock:net/files.stat-at`) whose answer is what the stand-ins
-//! together give, and more of Linux's: a FIFO's and a socket file's mode whole (WASI's libc gives a
-//! FIFO none, the stand-ins a socket file's type without its permissions), a link's block size.
-//! Everything else takes the stand-ins, as before: a descriptor, the empty path, the null device,
-//! arguments that are not a plain path (their errors are the stand-ins' to word), a device. A
+//! (`file_modes.py`, an open, an fstat and a close). A listing is two host calls and two stat(2)s
+//! for every entry (`read-directory` stats each for its type, and the libc asks each one's hash
+//! for d_ino), where Linux's is a getdents(2) for many. Importing a module stats every path it might
+//! be at and lists the folders it looks in, so each of those cost every program. Here the common
+//! case, a path in a folder the sandbox was given, is one call (`pysock:net/files.stat-at`,
+//! `list-folder`) whose answer is what the stand-ins together give, and more of Linux's: a FIFO's
+//! and a socket file's mode whole (WASI's libc gives a FIFO none, the stand-ins a socket file's
+//! type without its permissions), a link's block size, names that are not UTF-8 (as
+//! surrogate escapes, where `wasi:filesystem` fails the listing).
+//!
+//! `os.listdir` of a folder's descriptor, which WASI CPython refuses (it has no fdopendir), is
+//! answered the same way. Everything else takes the stand-ins, as before: the stat of a
+//! descriptor, the empty path, the null device, arguments that are not a plain path (their errors
+//! are the stand-ins' to word), a device. A
 //! failure is raised here only when it is ENOENT or ENOTDIR, which the same resolution gives both
-//! ways, or a `dir_fd` that names no folder (EBADF, ENOTDIR, as Linux says, where WASI's libc
-//! said EINVAL); any other goes the long way for its words.
+//! ways, or a `dir_fd` that names no folder (EBADF, ENOTDIR, as Linux says, where WASI's libc said
+//! EINVAL); any other goes the long way for its words.
 //!
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
@@ -68,16 +75,15 @@ unsafe extern "C" {
 /// host call when it can, else `slow(*args, **kwargs)`, the stand-in it goes in front of.
 #[pyfunction(signature = (slow, lstat, *args, **kwargs))]
 fn _quick_stat<'py>(slow: &Bound<'py, PyAny>, lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-    match in_one_call(lstat, args, kwargs) {
+    match stated(lstat, args, kwargs) {
         Some(answer) => answer,
         None => slow.call(args, kwargs),
     }
 }
 
-/// The answer, when this call is one the host answers in one; None to take the stand-ins.
-fn in_one_call<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Bound<'py, PyAny>>> {
-    let py = args.py();
-    if args.len() != 1 || !crate::signal_words::run_began() {
+/// `os.stat`'s or `os.lstat`'s answer, when the host gives it in one call; None to take the stand-ins.
+fn stated<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Bound<'py, PyAny>>> {
+    if args.len() != 1 {
         return None;
     }
     let (mut dir_fd, mut follow) = (None, !lstat);
@@ -90,7 +96,95 @@ fn in_one_call<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bou
             _ => return None,
         }
     }
-    let (path, text) = path_text(&args.get_item(0).ok()?)?;
+    let (path, handle, within) = match located(&args.get_item(0).ok()?, dir_fd)? {
+        Ok(found) => found,
+        Err(e) => return Some(Err(e)),
+    };
+    match descriptors::with_file(handle, |d| files::stat_at(d, &within, follow)) {
+        Ok(found) if ANSWERED.contains(&(found.mode & S_IFMT)) => Some(stat_result(args.py(), &found)),
+        Ok(_) => None,
+        Err(e) => lookup_error(e, path),
+    }
+}
+
+/// `_quick_listdir(slow, *args, **kwargs)`: `os.listdir` of a path or a folder's descriptor, in one host call when it can, else
+/// `slow(*args, **kwargs)`, the stand-in it goes in front of.
+#[pyfunction(signature = (slow, *args, **kwargs))]
+fn _quick_listdir<'py>(slow: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    match listed(args, kwargs) {
+        Some(answer) => answer,
+        None => slow.call(args, kwargs),
+    }
+}
+
+/// `os.listdir`'s answer, when the host gives it in one call; None to take the stand-ins.
+fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let py = args.py();
+    let given = match (args.len(), kwargs.map_or(0, |k| k.len())) {
+        (0, 0) => None,
+        (1, 0) => Some(args.get_item(0).ok()?),
+        (0, 1) => Some(kwargs?.get_item("path").ok()??),
+        _ => return None,
+    };
+    // No path, None, or CPython's "no descriptor" is the working folder, and names come as str.
+    let given = given
+        .filter(|g| !g.is_none() && !(g.is_exact_instance_of::<PyInt>() && g.extract::<i32>().ok() == Some(-1)))
+        .unwrap_or_else(|| PyString::new(py, ".").into_any());
+    let (path, handle, within) = if given.is_instance_of::<PyInt>() {
+        // A descriptor on a folder (which WASI CPython's listdir refuses, having no fdopendir).
+        if !crate::signal_words::run_began() {
+            return None;
+        }
+        if given.is_instance_of::<pyo3::types::PyBool>() {
+            if let Err(e) = PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyRuntimeWarning>(), c"bool is used as a file descriptor", 1) {
+                return Some(Err(e));
+            }
+        }
+        let Ok(fd) = given.extract::<i32>() else {
+            let words = if given.gt(0).ok()? { "fd is greater than maximum" } else { "fd is less than minimum" };
+            return Some(Err(pyo3::exceptions::PyOverflowError::new_err(words)));
+        };
+        match descriptors::holder(fd) {
+            Holder::File(handle) => (given, handle, ".".to_string()),
+            // Linux's listdir dups the descriptor first, whose EBADF names no path.
+            Holder::Nothing => return Some(Err(crate::errors::os_error(Errno::Ebadf))),
+            Holder::Other => return Some(Err(named_error(Errno::Enotdir, given))),
+        }
+    } else if !(given.is_instance_of::<PyString>() || given.is_instance_of::<PyBytes>() || given.get_type().hasattr(intern!(py, "__fspath__")).ok()?) {
+        // The stand-ins' words would leave the descriptor out.
+        let kind = given.get_type().name().ok()?;
+        return Some(Err(pyo3::exceptions::PyTypeError::new_err(format!("listdir: path should be string, bytes, os.PathLike, integer or None, not {kind}"))));
+    } else {
+        match located(&given, None)? {
+            Ok(found) => found,
+            Err(e) => return Some(Err(e)),
+        }
+    };
+    let names = match descriptors::with_file(handle, |d| files::list_folder(d, &within)) {
+        Ok(names) => names,
+        Err(e) => return lookup_error(e, path),
+    };
+    let as_bytes = path.is_instance_of::<PyBytes>();
+    let names = names.iter().map(|name| -> PyResult<Bound<'py, PyAny>> {
+        if as_bytes {
+            return Ok(PyBytes::new(py, name).into_any());
+        }
+        // SAFETY: the pointer and length are the name's bytes, alive for the call; the result is
+        // a new reference or NULL with an exception set (the file system encoding: UTF-8 with
+        // surrogate escapes, as CPython decodes a name natively).
+        unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_DecodeFSDefaultAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t)) }
+    });
+    Some(names.collect::<PyResult<Vec<_>>>().and_then(|names| Ok(pyo3::types::PyList::new(py, names)?.into_any())))
+}
+
+/// Where `given` (with `dir_fd`) leads: the path CPython names in its errors, the `wasi:filesystem`
+/// handle of the given folder it lies in, and the path within that folder; an error for a `dir_fd`
+/// that names no folder; None when the stand-ins should answer (see the module's docs).
+fn located<'py>(given: &Bound<'py, PyAny>, dir_fd: Option<i32>) -> Option<PyResult<(Bound<'py, PyAny>, u32, String)>> {
+    if !crate::signal_words::run_began() {
+        return None;
+    }
+    let (path, text) = path_text(given)?;
     if text.is_empty() || text.contains('\0') || names_null_device(&text) {
         return None;
     }
@@ -106,13 +200,15 @@ fn in_one_call<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bou
         _ => return None,
     };
     let within = if within.is_empty() { ".".to_string() } else { within };
-    match descriptors::with_file(handle, |d| files::stat_at(d, &within, follow)) {
-        Ok(found) if ANSWERED.contains(&(found.mode & S_IFMT)) => Some(stat_result(py, &found)),
-        Ok(_) => None,
-        Err(e) => match crate::host::errno(e) {
-            code @ (Errno::Enoent | Errno::Enotdir) => Some(Err(named_error(code, path))),
-            _ => None,
-        },
+    Some(Ok((path, handle, within)))
+}
+
+/// A failed lookup's exception naming `path`, for the errors the host's resolution shares with
+/// `wasi:filesystem`'s; None (the stand-ins) for any other.
+fn lookup_error<T>(e: crate::bindings::pysock::net::types::Errno, path: Bound<'_, PyAny>) -> Option<PyResult<T>> {
+    match crate::host::errno(e) {
+        code @ (Errno::Enoent | Errno::Enotdir) => Some(Err(named_error(code, path))),
+        _ => None,
     }
 }
 
@@ -243,21 +339,29 @@ fn result_type(py: Python<'_>) -> PyResult<(Py<pyo3::types::PyType>, [usize; 19]
     Ok((kind.unbind(), at))
 }
 
-/// Puts `_quick_stat` in front of `os.stat` and `os.lstat` (as C functions of `posix`, with their
-/// signatures): lib.rs calls it after every other stand-in for them is in place.
+/// Puts `_quick_stat` in front of `os.stat` and `os.lstat`, and `_quick_listdir` in front of
+/// `os.listdir` (as C functions of `posix`, with their signatures): lib.rs calls it after every
+/// other stand-in for them is in place.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     let os = py.import("os")?;
     let partial = py.import("functools")?.getattr("partial")?;
-    let quick = wrap_pyfunction!(_quick_stat, py)?;
+    let quick_stat = wrap_pyfunction!(_quick_stat, py)?;
+    let quick_listdir = wrap_pyfunction!(_quick_listdir, py)?;
     let mut made = Vec::new();
-    for (name, lstat) in [("stat", false), ("lstat", true)] {
+    for name in ["stat", "lstat", "listdir"] {
         let slow = os.getattr(name)?;
-        let function = partial.call1((&quick, &slow, lstat))?;
+        let function = match name {
+            "listdir" => partial.call1((&quick_listdir, &slow))?,
+            _ => partial.call1((&quick_stat, &slow, name == "lstat"))?,
+        };
         function.setattr("__name__", name)?;
         function.setattr("__doc__", slow.getattr("__doc__")?)?;
         function.setattr("__wrapped__", &slow)?;
         made.push(function);
     }
+    // `os.listdir` takes a folder's descriptor, but stays out of `os.supports_fd`: on Linux
+    // `os.scandir` takes one whenever it does (both are fdopendir's), and CPython's own code
+    // reads the one from the other (`shutil.rmtree` would then walk by descriptors with `os.scandir`).
     py.import("_pysock")?.getattr("_builtin_function")?.getattr("stand_in_for_os")?.call1(PyTuple::new(py, made)?)?;
     Ok(())
 }

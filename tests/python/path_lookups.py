@@ -1,8 +1,9 @@
-"""os.stat and os.lstat of paths, which pysock answers in one host call (guest/cpython/src/file_stat.rs):
+"""os.stat, os.lstat and os.listdir of paths, which pysock answers in one host call (guest/cpython/src/path_lookups.rs):
 types and modes (a socket file's whole), links followed and not, a link's block size, what each
 agrees with (os.fstat, os.DirEntry.stat, os.path, pathlib, os.path.samefile), paths as str, bytes,
 a str subclass and os.PathLike, dir_fd (a folder, a file, a socket, a closed number) and
-follow_symlinks as any object, and the errors with the path they name.
+follow_symlinks as any object, listings (of a folder's descriptor too), and the errors with the
+path they name.
 tests/tests/sandbox.rs compares this with native CPython."""
 import os
 import pathlib
@@ -87,7 +88,8 @@ def named(call):
     try:
         call()
     except OSError as e:
-        return type(e).__name__, e.strerror, type(e.filename).__name__, os.fsdecode(e.filename)
+        path = e.filename if isinstance(e.filename, int) else os.fsdecode(e.filename)
+        return type(e).__name__, e.strerror, type(e.filename).__name__, path
 
 
 for label, given in [("missing", "missing"), ("in a missing folder", "folder/missing"), ("inside a file", "folder/file/inside"),
@@ -113,7 +115,27 @@ attempt("dir_fd None", lambda: kept(os.stat("folder/file", dir_fd=None)) == kept
 for follow in [0, 1, "", "yes", None, []]:
     attempt(f"follow_symlinks={follow!r}", lambda: stat.filemode(os.stat("folder/link", follow_symlinks=follow).st_mode))
 
+names = lambda path=None: sorted(os.listdir(path) if path is not None else os.listdir())  # noqa: E731
+attempt("listdir", lambda: names("folder"))
+attempt("listdir, bytes", lambda: names(b"folder"))
+attempt("listdir, os.PathLike", lambda: (names(pathlib.Path("folder")), names(Location(b"folder"))))
+attempt("listdir, the working folder", lambda: (names(), names(None), names("."), names(-1)))
+attempt("listdir by keyword", lambda: sorted(os.listdir(path="folder")))
+attempt("listdir through a link", lambda: names("folder_link") == names("folder"))
+attempt("listdir of an absolute path", lambda: names(os.path.join(top, "folder")) == names("folder"))
+attempt("listdir equals scandir", lambda: names("folder") == sorted(e.name for e in os.scandir("folder")))
+attempt("listdir of a folder's descriptor", lambda: sorted(os.listdir(folder)))
+for label, given in [("missing", "missing"), ("a file", "folder/file"), ("a dangling link", "dangling"), ("a loop", "loop_a"),
+                     ("pathlib", pathlib.Path("missing")), ("bytes", b"folder/file/")]:
+    attempt(f"listdir, {label}", lambda: named(lambda: os.listdir(given)))
+attempt("listdir of a file's descriptor", lambda: named(lambda: os.listdir(fd))[:3])
+attempt("listdir of a closed descriptor", lambda: os.listdir(closed))
+attempt("listdir of a socket's descriptor", lambda: named(lambda: os.listdir(listener.fileno()))[:3])
+attempt("listdir of a huge number", lambda: os.listdir(2**40))
+attempt("listdir of a float", lambda: os.listdir(1.5))
+
 os.chdir("folder")
 attempt("after chdir", lambda: (kept(os.stat("file")) == kept(os.stat(os.path.join(top, "folder/file"))), stat.filemode(os.stat("..").st_mode)))
 attempt("after chdir, missing", lambda: named(lambda: os.stat("missing")))
+attempt("after chdir, listdir", lambda: (names(), names("..")))
 listener.close()
