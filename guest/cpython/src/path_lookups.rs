@@ -16,10 +16,10 @@
 //! `os.listdir` of a folder's descriptor, which WASI CPython refuses (it has no fdopendir), is
 //! answered the same way. Everything else takes the stand-ins, as before: the stat of a
 //! descriptor, the empty path, the null device, arguments that are not a plain path (their errors
-//! are the stand-ins' to word), a device. A
-//! failure is raised here only when it is ENOENT or ENOTDIR, which the same resolution gives both
-//! ways, or a `dir_fd` that names no folder (EBADF, ENOTDIR, as Linux says, where WASI's libc said
-//! EINVAL); any other goes the long way for its words.
+//! are the stand-ins' to word), a device. A failure is raised here only when it is ENOENT or
+//! ENOTDIR, which the same resolution gives both ways, or a `dir_fd` that names no folder (EBADF,
+//! ENOTDIR, as Linux says, where WASI's libc said EINVAL); any other goes the long way for its
+//! words.
 //!
 //! One of the modules allowed `unsafe` (see lib.rs); each block says why it holds.
 #![allow(unsafe_code)]
@@ -107,8 +107,8 @@ fn stated<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'p
     }
 }
 
-/// `_quick_listdir(slow, *args, **kwargs)`: `os.listdir` of a path or a folder's descriptor, in one host call when it can, else
-/// `slow(*args, **kwargs)`, the stand-in it goes in front of.
+/// `_quick_listdir(slow, *args, **kwargs)`: `os.listdir` of a path or a folder's descriptor, in one
+/// host call when it can, else `slow(*args, **kwargs)`, the stand-in it goes in front of.
 #[pyfunction(signature = (slow, *args, **kwargs))]
 fn _quick_listdir<'py>(slow: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
     match listed(args, kwargs) {
