@@ -45,6 +45,14 @@ const LOCK_NB: u32 = 4;
 /// set-group-ID, which would run what the sandbox wrote with another user's rights on the host.
 const PERMISSIONS_AND_STICKY: u32 = 0o1777;
 
+/// The most bytes of names, with [`LISTED_NAME_OVERHEAD`] for each, that `list-folder` returns in
+/// one call (the guest lowers them all at once); a larger folder is `eio`, and listed by
+/// `wasi:filesystem`'s stream.
+const LONGEST_LISTING: usize = 4 << 20;
+
+/// What each name costs the guest besides its bytes (a list's pointer and length, on wasm32).
+const LISTED_NAME_OVERHEAD: usize = 8;
+
 /// The longest pause between two asks for a lock held elsewhere.
 const LONGEST_PAUSE: Duration = Duration::from_millis(50);
 
@@ -130,12 +138,19 @@ impl Host for PysockCtxView<'_> {
                 return Err(NetError::Errno(Errno::Enotdir));
             };
             // Beneath the folder, as `stat_at`; the names are getdents(2)'s, with no stat of each.
-            let mut names = Vec::new();
+            let (mut names, mut size) = (Vec::new(), 0);
             for entry in cap_primitives::fs::read_dir(&dir.dir, std::path::Path::new(&path)).map_err(|e| path_error(&e))? {
                 let name = entry.map_err(|e| path_error(&e))?.file_name().into_vec();
-                if name != b"." && name != b".." {
-                    names.push(name);
+                if name == b"." || name == b".." {
+                    continue;
                 }
+                // The whole list is lowered into the guest at once; a folder past this size is
+                // listed the streaming way instead, where a guest short of memory gets MemoryError.
+                size += name.len() + LISTED_NAME_OVERHEAD;
+                if size > LONGEST_LISTING {
+                    return Err(NetError::Errno(Errno::Eio));
+                }
+                names.push(name);
             }
             Ok(names)
         }
