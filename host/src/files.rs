@@ -111,7 +111,7 @@ impl Host for PysockCtxView<'_> {
         }
 
         fn stat_at(&mut self, folder: Resource<Descriptor>, path: String, follow: bool) -> Result<FileStat, NetError> {
-            use cap_primitives::fs::{FollowSymlinks, MetadataExt};
+            use cap_primitives::fs::FollowSymlinks;
             let Descriptor::Dir(dir) = self.table.get(&folder)? else {
                 return Err(NetError::Errno(Errno::Enotdir));
             };
@@ -119,17 +119,12 @@ impl Host for PysockCtxView<'_> {
             // does (no permission is needed to stat what an opened folder holds).
             let follow = if follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
             let meta = cap_primitives::fs::stat(&dir.dir, std::path::Path::new(&path), follow).map_err(|e| path_error(&e))?;
-            Ok(FileStat {
-                mode: meta.mode(),
-                identity: metadata_hash(meta.dev(), meta.ino()),
-                link_count: meta.nlink(),
-                size: meta.len(),
-                blocks: meta.blocks(),
-                block_size: meta.blksize(),
-                access: datetime(meta.accessed()),
-                modification: datetime(meta.modified()),
-                status_change: datetime(meta.created()),
-            })
+            Ok(file_stat(&meta))
+        }
+
+        fn stat(&mut self, file: Resource<Descriptor>) -> Result<FileStat, NetError> {
+            let (file, _) = self.host_file(&file)?;
+            Ok(file_stat(&cap_primitives::fs::Metadata::from_file(&file)?))
         }
 
         fn list_folder(&mut self, folder: Resource<Descriptor>, path: String) -> Result<Vec<Vec<u8>>, NetError> {
@@ -193,6 +188,22 @@ fn path_error(e: &std::io::Error) -> NetError {
         Some(libc::ENOTDIR) => Errno::Enotdir,
         _ => Errno::Eio,
     })
+}
+
+/// What `os.stat` gives of a file, from its metadata (see `file-stat` in the WIT).
+fn file_stat(meta: &cap_primitives::fs::Metadata) -> FileStat {
+    use cap_primitives::fs::MetadataExt;
+    FileStat {
+        mode: meta.mode(),
+        identity: metadata_hash(meta.dev(), meta.ino()),
+        link_count: meta.nlink(),
+        size: meta.len(),
+        blocks: meta.blocks(),
+        block_size: meta.blksize(),
+        access: datetime(meta.accessed()),
+        modification: datetime(meta.modified()),
+        status_change: datetime(meta.created()),
+    }
 }
 
 /// The lower half of wasmtime-wasi's `metadata-hash` of a file (its `MetadataHashValue::new` of

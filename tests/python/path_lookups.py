@@ -50,6 +50,14 @@ attempt("samefile", lambda: (os.path.samefile("folder/link", "folder/file"), os.
 fd = os.open("folder/file", os.O_RDONLY)
 attempt("stat equals fstat", lambda: kept(os.stat("folder/file")) == kept(os.fstat(fd)))
 attempt("stat of the descriptor", lambda: kept(os.stat(fd)) == kept(os.fstat(fd)))
+attempt("fstat of a folder", lambda: kept(os.fstat(os.open("folder", os.O_RDONLY))) == kept(os.stat("folder")))
+attempt("fstat by keyword", lambda: kept(os.fstat(fd=fd)) == kept(os.fstat(fd)))
+attempt("fstat of a socket", lambda: stat.S_ISSOCK(os.fstat(listener.fileno()).st_mode))
+attempt("fstat of a pipe", lambda: stat.S_ISFIFO(os.fstat(os.pipe()[0]).st_mode))
+for label, call in [("stat()", lambda: os.stat()), ("stat(a, b)", lambda: os.stat("a", "b")), ("stat(a, path=a)", lambda: os.stat("a", path="a")),
+                    ("lstat(a, 1)", lambda: os.lstat("a", 1)), ("fstat()", lambda: os.fstat()), ("fstat(1, 2)", lambda: os.fstat(1, 2)),
+                    ("fstat(fd=0, x=1)", lambda: os.fstat(fd=0, x=1)), ("listdir(a, b)", lambda: os.listdir("a", "b"))]:
+    attempt(f"arguments: {label}", call)
 with os.scandir("folder") as entries:
     found = {e.name: e for e in entries}
 for name in ["file", "link", "sock"]:

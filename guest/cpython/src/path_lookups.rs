@@ -1,4 +1,4 @@
-//! `os.stat`, `os.lstat` and `os.listdir` of a path in one host call.
+//! `os.stat`, `os.lstat` and `os.listdir` of a path, and `os.fstat`, in one host call.
 //!
 //! Through WASI's libc a stat of a path is two host calls (`stat-at`, then `metadata-hash-at` for
 //! st_ino), and pysock's stand-ins add three more for what those leave out: the target's inode
@@ -13,10 +13,12 @@
 //! type without its permissions), a link's block size, names that are not UTF-8 (as
 //! surrogate escapes, where `wasi:filesystem` fails the listing).
 //!
-//! `os.listdir` of a folder's descriptor, which WASI CPython refuses (it has no fdopendir), is
-//! answered the same way. Everything else takes the stand-ins, as before: the stat of a
-//! descriptor, the empty path, the null device, arguments that are not a plain path (their errors
-//! are the stand-ins' to word), a device. A failure is raised here only when it is ENOENT or
+//! `os.fstat` (and `os.stat`) of a file's or a folder's descriptor is one call too (`stat`), where
+//! it was three and the stand-in's Python, and `os.listdir` of a folder's descriptor, which WASI
+//! CPython refuses (it has no fdopendir), is answered the same way. Everything else takes the
+//! stand-ins, as before: any other descriptor (a socket, a pipe, the null device, a closed
+//! number), the empty path, the null device's path, arguments that are not a plain path (their
+//! errors are the stand-ins' to word), a device. A failure is raised here only when it is ENOENT or
 //! ENOTDIR, which the same resolution gives both ways, or a `dir_fd` that names no folder (EBADF,
 //! ENOTDIR, as Linux says, where WASI's libc said EINVAL); any other goes the long way for its
 //! words.
@@ -71,14 +73,25 @@ unsafe extern "C" {
     ) -> i32;
 }
 
-/// `_quick_stat(slow, lstat, *args, **kwargs)`: `os.lstat` (with `lstat`) or `os.stat`, in one
-/// host call when it can, else `slow(*args, **kwargs)`, the stand-in it goes in front of.
-#[pyfunction(signature = (slow, lstat, *args, **kwargs))]
-fn _quick_stat<'py>(slow: &Bound<'py, PyAny>, lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+/// `_quick_stat(slow, check, lstat, *args, **kwargs)`: `os.lstat` (with `lstat`) or `os.stat`, in
+/// one host call when it can, else [`the_long_way`].
+#[pyfunction(signature = (slow, check, lstat, *args, **kwargs))]
+fn _quick_stat<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
     match stated(lstat, args, kwargs) {
         Some(answer) => answer,
-        None => slow.call(args, kwargs),
+        None => the_long_way(slow, check, args, kwargs),
     }
+}
+
+/// `slow(*args, **kwargs)`, the stand-in a quick function goes in front of, once `check` (builtin_function.py's
+/// `parse_arguments` for the C function's parameters) has taken the arguments: a count or a keyword that
+/// does not fit gets Argument Clinic's words, as natively, not the Python stand-in's.
+fn the_long_way<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    if args.len() != 1 || kwargs.is_some_and(|k| !k.is_empty()) {
+        let empty = PyDict::new(args.py());
+        check.call1((args, kwargs.unwrap_or(&empty)))?;
+    }
+    slow.call(args, kwargs)
 }
 
 /// `os.stat`'s or `os.lstat`'s answer, when the host gives it in one call; None to take the stand-ins.
@@ -96,7 +109,12 @@ fn stated<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'p
             _ => return None,
         }
     }
-    let (path, handle, within) = match located(&args.get_item(0).ok()?, dir_fd)? {
+    let given = args.get_item(0).ok()?;
+    if given.is_exact_instance_of::<PyInt>() {
+        // A descriptor names no path: with `dir_fd` or without following, the stand-ins say ValueError.
+        return if dir_fd.is_none() && follow { descriptor_stated(&given) } else { None };
+    }
+    let (path, handle, within) = match located(&given, dir_fd)? {
         Ok(found) => found,
         Err(e) => return Some(Err(e)),
     };
@@ -107,13 +125,44 @@ fn stated<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'p
     }
 }
 
-/// `_quick_listdir(slow, *args, **kwargs)`: `os.listdir` of a path or a folder's descriptor, in one
-/// host call when it can, else `slow(*args, **kwargs)`, the stand-in it goes in front of.
-#[pyfunction(signature = (slow, *args, **kwargs))]
-fn _quick_listdir<'py>(slow: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+/// `_quick_fstat(slow, check, *args, **kwargs)`: `os.fstat`, in one host call for a file's or a
+/// folder's descriptor, else [`the_long_way`].
+#[pyfunction(signature = (slow, check, *args, **kwargs))]
+fn _quick_fstat<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    let given = match (args.len(), kwargs.map_or(0, |k| k.len())) {
+        (1, 0) => args.get_item(0).ok(),
+        (0, 1) => kwargs.and_then(|k| k.get_item("fd").ok().flatten()),
+        _ => None,
+    };
+    match given.filter(|g| g.is_exact_instance_of::<PyInt>()).and_then(|g| descriptor_stated(&g)) {
+        Some(answer) => answer,
+        None => the_long_way(slow, check, args, kwargs),
+    }
+}
+
+/// The stat of the file or folder behind the descriptor `fd` (an int), when the host gives it in
+/// one call; None for anything else (a socket, a pipe, a closed number: the stand-ins know those).
+fn descriptor_stated<'py>(fd: &Bound<'py, PyAny>) -> Option<PyResult<Bound<'py, PyAny>>> {
+    if !crate::signal_words::run_began() {
+        return None;
+    }
+    let Holder::File(handle) = descriptors::holder(fd.extract::<i32>().ok()?) else {
+        return None;
+    };
+    match descriptors::with_file(handle, files::stat) {
+        Ok(found) if ANSWERED.contains(&(found.mode & S_IFMT)) => Some(stat_result(fd.py(), &found)),
+        _ => None,
+    }
+}
+
+/// `_quick_listdir(slow, check, *args, **kwargs)`: `os.listdir` of a path or a folder's
+/// descriptor, in one host call when it can, else [`the_long_way`].
+#[pyfunction(signature = (slow, check, *args, **kwargs))]
+fn _quick_listdir<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
     match listed(args, kwargs) {
         Some(answer) => answer,
-        None => slow.call(args, kwargs),
+        None if args.is_empty() && kwargs.is_none_or(|k| k.is_empty()) => slow.call(args, kwargs),
+        None => the_long_way(slow, check, args, kwargs),
     }
 }
 
@@ -339,20 +388,37 @@ fn result_type(py: Python<'_>) -> PyResult<(Py<pyo3::types::PyType>, [usize; 19]
     Ok((kind.unbind(), at))
 }
 
-/// Puts `_quick_stat` in front of `os.stat` and `os.lstat`, and `_quick_listdir` in front of
-/// `os.listdir` (as C functions of `posix`, with their signatures): lib.rs calls it after every
-/// other stand-in for them is in place.
+/// Puts `_quick_stat` in front of `os.stat` and `os.lstat`, `_quick_listdir` in front of
+/// `os.listdir` and `_quick_fstat` in front of `os.fstat` (as C functions of `posix`, with their
+/// signatures): lib.rs calls it after every other stand-in for them is in place.
 pub fn install(py: Python<'_>) -> PyResult<()> {
     let os = py.import("os")?;
     let partial = py.import("functools")?.getattr("partial")?;
+    let parse_arguments = py.import("_pysock")?.getattr("_builtin_function")?.getattr("parse_arguments")?;
     let quick_stat = wrap_pyfunction!(_quick_stat, py)?;
     let quick_listdir = wrap_pyfunction!(_quick_listdir, py)?;
+    let quick_fstat = wrap_pyfunction!(_quick_fstat, py)?;
     let mut made = Vec::new();
-    for name in ["stat", "lstat", "listdir"] {
+    // Each C function's parameters, its optional ones' defaults, and how many may come by position.
+    let parameters: [(&str, &[&str], &[&str], usize); 4] = [
+        ("stat", &["path", "dir_fd", "follow_symlinks"], &["dir_fd", "follow_symlinks"], 1),
+        ("lstat", &["path", "dir_fd"], &["dir_fd"], 1),
+        ("listdir", &["path"], &["path"], 1),
+        ("fstat", &["fd"], &[], 1),
+    ];
+    for (name, names, optional, positional) in parameters {
         let slow = os.getattr(name)?;
+        let defaults = PyDict::new(py);
+        for parameter in optional {
+            defaults.set_item(parameter, py.None())?;
+        }
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("positional", positional)?;
+        let check = partial.call((&parse_arguments, name, names.to_vec(), defaults), Some(&kwargs))?;
         let function = match name {
-            "listdir" => partial.call1((&quick_listdir, &slow))?,
-            _ => partial.call1((&quick_stat, &slow, name == "lstat"))?,
+            "listdir" => partial.call1((&quick_listdir, &slow, &check))?,
+            "fstat" => partial.call1((&quick_fstat, &slow, &check))?,
+            _ => partial.call1((&quick_stat, &slow, &check, name == "lstat"))?,
         };
         function.setattr("__name__", name)?;
         function.setattr("__doc__", slow.getattr("__doc__")?)?;
