@@ -141,6 +141,7 @@ attempt("listdir of a closed descriptor", lambda: os.listdir(closed))
 attempt("listdir of a socket's descriptor", lambda: named(lambda: os.listdir(listener.fileno()))[:3])
 attempt("listdir of a huge number", lambda: os.listdir(2**40))
 attempt("listdir of a float", lambda: os.listdir(1.5))
+attempt("listdir of the null device", lambda: named(lambda: os.listdir("//dev/./null")))
 
 os.chdir("folder")
 attempt("after chdir", lambda: (kept(os.stat("file")) == kept(os.stat(os.path.join(top, "folder/file"))), stat.filemode(os.stat("..").st_mode)))

@@ -203,6 +203,9 @@ fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) 
         // The stand-ins' words would leave the descriptor out.
         let kind = given.get_type().name().ok()?;
         return Some(Err(pyo3::exceptions::PyTypeError::new_err(format!("listdir: path should be string, bytes, os.PathLike, integer or None, not {kind}"))));
+    } else if let Some((path, _)) = path_text(&given).filter(|(_, text)| names_null_device(text)) {
+        // The null device is no folder, as Linux says (the stand-ins find no such path).
+        return Some(Err(named_error(Errno::Enotdir, path)));
     } else {
         match located(&given, None)? {
             Ok(found) => found,
