@@ -65,6 +65,15 @@ impl PysockCtxView<'_> {
         })
     }
 
+    /// The host's folder behind the guest's descriptor; ENOTDIR for a file's, as openat(2) says of
+    /// a path looked up from one.
+    fn host_folder(&mut self, folder: &Resource<Descriptor>) -> Result<Arc<std::fs::File>, NetError> {
+        match self.table.get(folder)? {
+            Descriptor::Dir(d) => Ok(Arc::clone(&d.dir)),
+            Descriptor::File(_) => Err(NetError::Errno(Errno::Enotdir)),
+        }
+    }
+
     /// Runs `attempt` (which must not wait in the kernel) on the host's file behind `file` until
     /// it is granted or fails otherwise; with `wait`, a lock held elsewhere (EAGAIN, or EACCES,
     /// which some systems give for a record lock) is asked for again, as the kernel waits for it.
@@ -112,13 +121,11 @@ impl Host for PysockCtxView<'_> {
 
         fn stat_at(&mut self, folder: Resource<Descriptor>, path: String, follow: bool) -> Result<FileStat, NetError> {
             use cap_primitives::fs::FollowSymlinks;
-            let Descriptor::Dir(dir) = self.table.get(&folder)? else {
-                return Err(NetError::Errno(Errno::Enotdir));
-            };
+            let folder = self.host_folder(&folder)?;
             // cap-primitives resolves the path beneath the folder, as wasmtime-wasi's `stat-at`
             // does (no permission is needed to stat what an opened folder holds).
             let follow = if follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
-            let meta = cap_primitives::fs::stat(&dir.dir, std::path::Path::new(&path), follow).map_err(|e| path_error(&e))?;
+            let meta = cap_primitives::fs::stat(&folder, std::path::Path::new(&path), follow).map_err(|e| path_error(&e))?;
             Ok(file_stat(&meta))
         }
 
@@ -129,12 +136,10 @@ impl Host for PysockCtxView<'_> {
 
         fn list_folder(&mut self, folder: Resource<Descriptor>, path: String) -> Result<Vec<Vec<u8>>, NetError> {
             use std::os::unix::ffi::OsStringExt;
-            let Descriptor::Dir(dir) = self.table.get(&folder)? else {
-                return Err(NetError::Errno(Errno::Enotdir));
-            };
+            let folder = self.host_folder(&folder)?;
             // Beneath the folder, as `stat_at`; the names are getdents(2)'s, with no stat of each.
             let (mut names, mut size) = (Vec::new(), 0);
-            for entry in cap_primitives::fs::read_dir(&dir.dir, std::path::Path::new(&path)).map_err(|e| path_error(&e))? {
+            for entry in cap_primitives::fs::read_dir(&folder, std::path::Path::new(&path)).map_err(|e| path_error(&e))? {
                 let name = entry.map_err(|e| path_error(&e))?.file_name().into_vec();
                 if name == b"." || name == b".." {
                     continue;

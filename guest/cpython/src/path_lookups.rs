@@ -161,7 +161,6 @@ fn descriptor_stated<'py>(fd: &Bound<'py, PyAny>) -> Option<PyResult<Bound<'py, 
 fn _quick_listdir<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
     match listed(args, kwargs) {
         Some(answer) => answer,
-        None if args.is_empty() && kwargs.is_none_or(|k| k.is_empty()) => slow.call(args, kwargs),
         None => the_long_way(slow, check, args, kwargs),
     }
 }
