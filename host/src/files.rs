@@ -27,7 +27,7 @@
 //! folder the embedder gave read-only (`FsPerms::ReadOnly`), as Linux says of a read-only bind
 //! mount, so that a program that asks before it writes learns what its writes would meet.
 
-use crate::bindings::pysock::net::files::{FileStat, FileSystemStats, Host, LockKind, StatExtras};
+use crate::bindings::pysock::net::files::{DescriptorType, FileStat, FileSystemStats, FolderEntry, Host, LockKind, StatExtras};
 use crate::bindings::wasi::clocks::wall_clock::Datetime;
 use crate::bindings::pysock::net::types::Errno;
 use crate::error::{NetError, guarded};
@@ -45,13 +45,14 @@ const LOCK_NB: u32 = 4;
 /// set-group-ID, which would run what the sandbox wrote with another user's rights on the host.
 const PERMISSIONS_AND_STICKY: u32 = 0o1777;
 
-/// The most bytes of names, with [`LISTED_NAME_OVERHEAD`] for each, that `list-folder` returns in
+/// The most bytes of names, with [`LISTED_ENTRY_OVERHEAD`] for each, that `list-folder` returns in
 /// one call (the guest lowers them all at once); a larger folder is `eio`, and listed by
 /// `wasi:filesystem`'s stream.
 const LONGEST_LISTING: usize = 4 << 20;
 
-/// What each name costs the guest besides its bytes (a list's pointer and length, on wasm32).
-const LISTED_NAME_OVERHEAD: usize = 8;
+/// What each entry costs the guest besides its name's bytes (a `folder-entry` on wasm32: the
+/// name's pointer and length, the type, the identity, aligned).
+const LISTED_ENTRY_OVERHEAD: usize = 24;
 
 /// The longest pause between two asks for a lock held elsewhere.
 const LONGEST_PAUSE: Duration = Duration::from_millis(50);
@@ -134,25 +135,31 @@ impl Host for PysockCtxView<'_> {
             Ok(file_stat(&cap_primitives::fs::Metadata::from_file(&file)?))
         }
 
-        fn list_folder(&mut self, folder: Resource<Descriptor>, path: String) -> Result<Vec<Vec<u8>>, NetError> {
+        fn list_folder(&mut self, folder: Resource<Descriptor>, path: String) -> Result<Vec<FolderEntry>, NetError> {
+            use std::os::unix::fs::DirEntryExt;
             use std::os::unix::ffi::OsStringExt;
             let folder = self.host_folder(&folder)?;
-            // Beneath the folder, as `stat_at`; the names are getdents(2)'s, with no stat of each.
-            let (mut names, mut size) = (Vec::new(), 0);
-            for entry in cap_primitives::fs::read_dir(&folder, std::path::Path::new(&path)).map_err(|e| path_error(&e))? {
-                let name = entry.map_err(|e| path_error(&e))?.file_name().into_vec();
+            // Beneath the folder, as `stat_at`; the entries are getdents(2)'s, with no stat of
+            // each. The listed folder's device, with each inode, names an entry as `stat-at` does.
+            let listed = cap_primitives::fs::open_dir(&folder, std::path::Path::new(&path)).map_err(|e| path_error(&e))?;
+            let device = sys::fstat(listed.as_fd())?.st_dev;
+            let (mut entries, mut size) = (Vec::new(), 0);
+            for entry in cap_primitives::fs::read_base_dir(&listed).map_err(|e| path_error(&e))? {
+                let entry = entry.map_err(|e| path_error(&e))?;
+                let name = entry.file_name().into_vec();
                 if name == b"." || name == b".." {
                     continue;
                 }
                 // The whole list is lowered into the guest at once; a folder past this size is
                 // listed the streaming way instead, where a guest short of memory gets MemoryError.
-                size += name.len() + LISTED_NAME_OVERHEAD;
+                size += name.len() + LISTED_ENTRY_OVERHEAD;
                 if size > LONGEST_LISTING {
                     return Err(NetError::Errno(Errno::Eio));
                 }
-                names.push(name);
+                let kind = entry.file_type().map_or(DescriptorType::Unknown, |t| descriptor_type(&t));
+                entries.push(FolderEntry { name, kind, identity: metadata_hash(device, entry.ino()) });
             }
-            Ok(names)
+            Ok(entries)
         }
 
         fn set_permissions(&mut self, file: Resource<Descriptor>, mode: u32) -> Result<(), NetError> {
@@ -220,6 +227,28 @@ fn metadata_hash(device: u64, inode: u64) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     (device, inode).hash(&mut hasher);
     hasher.finish()
+}
+
+/// The type a folder records for an entry, as `wasi:filesystem` names it.
+fn descriptor_type(kind: &cap_primitives::fs::FileType) -> DescriptorType {
+    use cap_primitives::fs::FileTypeExt;
+    if kind.is_dir() {
+        DescriptorType::Directory
+    } else if kind.is_file() {
+        DescriptorType::RegularFile
+    } else if kind.is_symlink() {
+        DescriptorType::SymbolicLink
+    } else if kind.is_fifo() {
+        DescriptorType::Fifo
+    } else if kind.is_socket() {
+        DescriptorType::Socket
+    } else if kind.is_char_device() {
+        DescriptorType::CharacterDevice
+    } else if kind.is_block_device() {
+        DescriptorType::BlockDevice
+    } else {
+        DescriptorType::Unknown
+    }
 }
 
 /// A time as `wasi:filesystem`'s stat carries it: none when the file system keeps none or it is

@@ -1,9 +1,10 @@
-"""os.stat, os.lstat and os.listdir of paths, which pysock answers in one host call (guest/cpython/src/path_lookups.rs):
-types and modes (a socket file's whole), links followed and not, a link's block size, what each
-agrees with (os.fstat, os.DirEntry.stat, os.path, pathlib, os.path.samefile), paths as str, bytes,
-a str subclass and os.PathLike, dir_fd (a folder, a file, a socket, a closed number) and
-follow_symlinks as any object, listings (of a folder's descriptor too), and the errors with the
-path they name.
+"""os.stat, os.lstat, os.listdir and os.scandir of paths, which pysock answers in one host call
+(guest/cpython/src/path_lookups.rs): types and modes (a socket file's whole), links followed and not, a
+link's block size, what each agrees with (os.fstat, os.DirEntry.stat, os.path, pathlib,
+os.path.samefile), paths as str, bytes, a str subclass and os.PathLike, dir_fd (a folder, a file, a
+socket, a closed number) and follow_symlinks as any object, listings (of a folder's descriptor too),
+os.scandir's entries and its iterator (closed, exhausted, collected unclosed), what walks by them
+(os.walk, glob, shutil.rmtree by descriptors), and the errors with the path they name.
 tests/tests/sandbox.rs compares this with native CPython."""
 import os
 import pathlib
@@ -142,6 +143,115 @@ attempt("listdir of a socket's descriptor", lambda: named(lambda: os.listdir(lis
 attempt("listdir of a huge number", lambda: os.listdir(2**40))
 attempt("listdir of a float", lambda: os.listdir(1.5))
 attempt("listdir of the null device", lambda: named(lambda: os.listdir("//dev/./null")))
+
+
+
+def entry_facts(entry):
+    """What an os.DirEntry says of itself, and whether its stat agrees with os.stat's."""
+    facts = [entry.name, entry.path, repr(entry), os.fspath(entry) == entry.path, entry.is_symlink()]
+    for follow in (True, False):
+        facts += [entry.is_dir(follow_symlinks=follow), entry.is_file(follow_symlinks=follow)]
+        try:
+            facts.append(stat.filemode(entry.stat(follow_symlinks=follow).st_mode))
+        except OSError as e:
+            facts.append(type(e).__name__)
+    facts.append(entry.inode() == os.lstat(entry.path if "/" in os.fsdecode(entry.path) else os.path.join("folder", entry.name)).st_ino)
+    return facts
+
+
+def scanned(given=None, use=entry_facts):
+    with (os.scandir(given) if given is not None else os.scandir()) as entries:
+        return sorted(use(entry) for entry in entries)
+
+
+attempt("scandir", lambda: scanned("folder"))
+attempt("scandir, bytes", lambda: scanned(b"folder"))
+attempt("scandir, os.PathLike", lambda: (scanned(pathlib.Path("folder")) == scanned("folder"), scanned(Location(b"folder")) == scanned(b"folder")))
+attempt("scandir, a str subclass", lambda: scanned(Text("folder")) == scanned("folder"))
+attempt("scandir, the working folder", lambda: (scanned(use=lambda e: e.path), scanned(None, lambda e: e.path) == scanned(".", lambda e: e.path)))
+attempt("scandir, a trailing separator", lambda: scanned("folder//", lambda e: e.path))
+attempt("scandir, through a link", lambda: scanned("folder_link", lambda e: (e.name, e.path, e.is_dir(), e.is_symlink())))
+attempt("scandir of an absolute path", lambda: scanned(os.path.join(top, "folder"), lambda e: e.path) == [os.path.join(top, "folder", n) for n in names("folder")])
+attempt("scandir by keyword", lambda: sorted(e.name for e in os.scandir(path="folder")))
+attempt("scandir of a folder's descriptor", lambda: scanned(folder))
+attempt("a descriptor's entry stats from it", lambda: [kept(e.stat()) == kept(os.stat(os.path.join("folder", e.name))) for e in sorted(os.scandir(folder), key=lambda e: e.name) if e.name != "link"])
+attempt("the descriptor stays open", lambda: (list(os.scandir(folder)) != [], os.fstat(folder).st_ino == os.stat("folder").st_ino))
+attempt("DirEntry.stat of a dangling link", lambda: [named(lambda: e.stat()) for e in os.scandir(".") if e.name == "dangling"])
+for label, given in [("missing", "missing"), ("a file", "folder/file"), ("a dangling link", "dangling"), ("a loop", "loop_a"),
+                     ("pathlib", pathlib.Path("missing")), ("bytes", b"folder/file/"), ("the null device", "/dev/null")]:
+    attempt(f"scandir, {label}", lambda: named(lambda: os.scandir(given)))
+attempt("scandir of a file's descriptor", lambda: named(lambda: os.scandir(fd))[:3])
+attempt("scandir of a closed descriptor", lambda: os.scandir(closed))
+attempt("scandir of a socket's descriptor", lambda: named(lambda: os.scandir(listener.fileno()))[:3])
+attempt("scandir of a huge number", lambda: os.scandir(2**40))
+attempt("scandir of a float", lambda: os.scandir(1.5))
+attempt("scandir(a, b)", lambda: os.scandir("a", "b"))
+attempt("scandir and descriptors", lambda: (os.scandir in os.supports_fd, os.listdir in os.supports_fd))
+
+
+def iterator_facts():
+    entries = os.scandir("folder")
+    facts = [type(entries).__module__, type(entries).__name__, iter(entries) is entries, entries.__enter__() is entries]
+    facts.append(next(entries).name in names("folder"))
+    facts.append((entries.close(), entries.close()))
+    facts.append(next(entries, "stopped after close"))
+    entries = os.scandir("folder")
+    facts.append((len(list(entries)), next(entries, "stopped at the end"), entries.close()))
+    with os.scandir("folder") as entries:
+        next(entries)
+    facts.append(next(entries, "stopped after with"))
+    return facts
+
+
+def unclosed():
+    import gc
+    import warnings
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        entries = os.scandir("folder")
+        next(entries)
+        del entries
+        finished = os.scandir("folder")
+        list(finished)
+        del finished
+        gc.collect()
+    return [(w.category.__name__, str(w.message).split(" <")[0]) for w in caught]
+
+
+def pickled():
+    import pickle
+    try:
+        pickle.dumps(os.scandir("folder"))
+    except TypeError:
+        return "refused"
+
+
+attempt("the iterator", iterator_facts)
+attempt("collected unclosed", unclosed)
+attempt("pickled", pickled)
+
+
+def walked(top_path, **kwargs):
+    return sorted((root, sorted(folders), sorted(files)) for root, folders, files in os.walk(top_path, **kwargs))
+
+
+def removed_by_descriptors():
+    import shutil
+    os.makedirs("doomed/inner/deeper")
+    with open("doomed/inner/deeper/data", "w") as f:
+        f.write("gone")
+    os.symlink(os.path.join(top, "folder"), "doomed/inner/to_folder")
+    os.symlink(os.path.join(top, "folder/file"), "doomed/to_file")
+    shutil.rmtree("doomed")
+    return shutil.rmtree.avoids_symlink_attacks, os.path.exists("doomed"), sorted(os.listdir("folder")) == names("folder"), os.path.getsize("folder/file")
+
+
+attempt("os.walk", lambda: walked("."))
+attempt("os.walk, bytes", lambda: walked(b"folder"))
+attempt("os.walk, following links", lambda: walked("folder_link", followlinks=True))
+attempt("glob", lambda: sorted(__import__("glob").glob("*/*")))
+attempt("pathlib's glob", lambda: sorted(str(p) for p in pathlib.Path(".").glob("folder/*")))
+attempt("rmtree", removed_by_descriptors)
 
 os.chdir("folder")
 attempt("after chdir", lambda: (kept(os.stat("file")) == kept(os.stat(os.path.join(top, "folder/file"))), stat.filemode(os.stat("..").st_mode)))

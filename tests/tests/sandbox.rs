@@ -294,10 +294,11 @@ fn resource_limits_match_native_cpython() {
     assert_eq!(limits, expected);
 }
 
-/// os.stat, os.lstat and os.listdir of paths, answered in one host call: types and modes (a socket
-/// file's whole), links, a link's block size, agreement with fstat, DirEntry.stat, os.path, pathlib
-/// and scandir, paths as str, bytes, subclasses and PathLike, dir_fd and follow_symlinks, a folder's
-/// descriptor listed, and the errors naming their paths.
+/// os.stat, os.lstat, os.listdir and os.scandir of paths, answered in one host call: types and
+/// modes (a socket file's whole), links, a link's block size, agreement with fstat, DirEntry.stat,
+/// os.path and pathlib, paths as str, bytes, subclasses and PathLike, dir_fd and follow_symlinks, a
+/// folder's descriptor listed and scanned, scandir's entries and iterator (closed, exhausted,
+/// collected unclosed), os.walk, glob and shutil.rmtree by descriptors, and the errors naming their paths.
 #[test]
 fn path_lookups_match_native_cpython() {
     assert_matches_native("path_lookups.py");

@@ -76,11 +76,10 @@ def install():
     real_entry_stat = posix.DirEntry.stat
 
     def dir_entry_stat(self, /, *, follow_symlinks=True):
-        # An entry of a path's listing names a path from here, which `os.stat` answers in one host
-        # call (path_lookups.rs, in front of this module's); one of `os.scandir(fd)` has a bare name.
-        if os.sep in os.fsdecode(self.path):
-            return os.stat(self.path, follow_symlinks=follow_symlinks)
-        return _with_mode(real_entry_stat(self, follow_symlinks=follow_symlinks), self.path, None, follow_symlinks)
+        # `os.stat` answers in one host call (path_lookups.rs, in front of this module's and
+        # symlinks.py's), with Linux's mode and a link's target's identity. An entry of
+        # `os.scandir(fd)` is looked up from that folder's descriptor, as CPython looks it up.
+        return os.stat(self.path, dir_fd=_entry_folder(self), follow_symlinks=follow_symlinks)
 
     dir_entry_stat.__name__, dir_entry_stat.__qualname__ = "stat", "DirEntry.stat"
     dir_entry_stat.__doc__ = real_entry_stat.__doc__

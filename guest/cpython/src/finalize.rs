@@ -21,19 +21,25 @@ pub fn install(socket_type: &Bound<'_, PyType>) -> PyResult<()> {
 #[pyfunction]
 #[pyo3(name = "__del__")]
 fn finalize(obj: &Bound<'_, PyAny>) {
-    let py = obj.py();
     let Ok(socket) = obj.cast::<Socket>() else { return };
     if socket.borrow().fd() < 0 {
         return;
     }
-    // A pending exception (the object may die while one propagates) survives the warning.
+    warn_unclosed(obj, c"unclosed %R");
+    socket.borrow().close_quietly();
+}
+
+/// The ResourceWarning a finalizer gives of `obj`, collected while open: `format`, with one %R for
+/// `obj`, as CPython's finalizers pass it to PyErr_ResourceWarning. A warning that raises (an
+/// "error" filter, or interpreter shutdown) is reported, not raised, and an exception pending
+/// when the object dies (it may die while one propagates) survives it.
+pub fn warn_unclosed(obj: &Bound<'_, PyAny>, format: &std::ffi::CStr) {
+    let py = obj.py();
     let pending = PyErr::take(py);
-    // SAFETY: a format with one %R and the object for it, as CPython's sock_finalize passes.
-    if unsafe { ffi::PyErr_ResourceWarning(obj.as_ptr(), 1, c"unclosed %R".as_ptr(), obj.as_ptr()) } != 0 {
-        // The warning raised (an "error" filter, or interpreter shutdown): reported, not raised.
+    // SAFETY: a format with one %R, and the object for it.
+    if unsafe { ffi::PyErr_ResourceWarning(obj.as_ptr(), 1, format.as_ptr(), obj.as_ptr()) } != 0 {
         PyErr::fetch(py).write_unraisable(py, Some(obj));
     }
-    socket.borrow().close_quietly();
     if let Some(e) = pending {
         e.restore(py);
     }

@@ -146,12 +146,11 @@ fn install(py: Python<'_>) -> PyResult<()> {
     this.getattr("_identity")?.call_method0("install")?;
     let symlinks = this.getattr("_symlinks")?;
     symlinks.call_method0("install")?;
-    let dir_entry = py.import("posix")?.getattr("DirEntry")?.cast_into::<pyo3::types::PyType>()?;
-    buffer::set_on_immutable_type(&dir_entry, "stat", &symlinks.getattr("dir_entry_stat")?)?;
     this.getattr("_key_derivation")?.call_method0("install")?;
     this.getattr("_file_systems")?.call_method0("install")?;
     let file_modes = this.getattr("_file_modes")?;
     file_modes.call_method0("install")?;
+    let dir_entry = py.import("posix")?.getattr("DirEntry")?.cast_into::<pyo3::types::PyType>()?;
     buffer::set_on_immutable_type(&dir_entry, "stat", &file_modes.getattr("dir_entry_stat")?)?;
     this.getattr("_working_folder")?.call_method0("install")?;
     this.getattr("_processes")?.call_method0("install")?;

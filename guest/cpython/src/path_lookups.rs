@@ -1,4 +1,4 @@
-//! `os.stat`, `os.lstat` and `os.listdir` of a path, and `os.fstat`, in one host call.
+//! `os.stat`, `os.lstat`, `os.listdir` and `os.scandir` of a path, and `os.fstat`, in one host call.
 //!
 //! Through WASI's libc a stat of a path is two host calls (`stat-at`, then `metadata-hash-at` for
 //! st_ino), and pysock's stand-ins add three more for what those leave out: the target's inode
@@ -13,9 +13,18 @@
 //! type without its permissions), a link's block size, names that are not UTF-8 (as
 //! surrogate escapes, where `wasi:filesystem` fails the listing).
 //!
+//! `os.scandir` takes the same listing, whose entries carry getdents(2)'s type and inode number,
+//! and makes CPython's own `os.DirEntry` of each as it is asked for (`dir_entry`, which writes
+//! the fields CPython's C code would: only C can make one). Its iterator is pysock's, named and
+//! behaving as CPython's (a context manager; a ResourceWarning if collected before it is exhausted
+//! or closed), holding no descriptor, as the listing is whole. `os.DirEntry.stat` is an `os.stat`
+//! (file_modes.py), from the entry's folder's descriptor for an entry of `os.scandir(fd)`.
+//!
 //! `os.fstat` (and `os.stat`) of a file's or a folder's descriptor is one call too (`stat`), where
-//! it was three and the stand-in's Python, and `os.listdir` of a folder's descriptor, which WASI
-//! CPython refuses (it has no fdopendir), is answered the same way. Everything else takes the
+//! it was three and the stand-in's Python, and `os.listdir` and `os.scandir` of a folder's
+//! descriptor, which WASI CPython refuses (it has no fdopendir), are answered the same way, so
+//! both are in `os.supports_fd`, as on Linux, and `shutil.rmtree` walks by descriptors, which
+//! links cannot redirect (`rmtree.avoids_symlink_attacks`). Everything else takes the
 //! stand-ins, as before: any other descriptor (a socket, a pipe, the null device, a closed
 //! number), the empty path, the null device's path, arguments that are not a plain path (their
 //! errors are the stand-ins' to word), a device. A failure is raised here only when it is ENOENT or
@@ -168,6 +177,29 @@ fn _quick_listdir<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args
 /// `os.listdir`'s answer, when the host gives it in one call; None to take the stand-ins.
 fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Bound<'py, PyAny>>> {
     let py = args.py();
+    let listing = match folder_listing("listdir", args, kwargs)? {
+        Ok(listing) => listing,
+        Err(e) => return Some(Err(e)),
+    };
+    let as_bytes = listing.named.is_instance_of::<PyBytes>();
+    let names = listing.entries.iter().map(|entry| if as_bytes { Ok(PyBytes::new(py, &entry.name).into_any()) } else { decoded(py, &entry.name) });
+    Some(names.collect::<PyResult<Vec<_>>>().and_then(|names| Ok(pyo3::types::PyList::new(py, names)?.into_any())))
+}
+
+/// A folder's entries, as the host lists them for `os.listdir` and `os.scandir`.
+struct Listing<'py> {
+    /// The folder as CPython names it in errors and joins it to entries: a str or bytes path
+    /// ("." when none was given), or the descriptor as an int.
+    named: Bound<'py, PyAny>,
+    /// The folder's descriptor, when one was given.
+    descriptor: Option<i32>,
+    entries: Vec<files::FolderEntry>,
+}
+
+/// The folder `os.listdir` or `os.scandir` (`function`) is given, with its entries, when the host
+/// lists them in one call; None to take the stand-ins.
+fn folder_listing<'py>(function: &str, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Listing<'py>>> {
+    let py = args.py();
     let given = match (args.len(), kwargs.map_or(0, |k| k.len())) {
         (0, 0) => None,
         (1, 0) => Some(args.get_item(0).ok()?),
@@ -178,6 +210,7 @@ fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) 
     let given = given
         .filter(|g| !g.is_none() && !(g.is_exact_instance_of::<PyInt>() && g.extract::<i32>().ok() == Some(-1)))
         .unwrap_or_else(|| PyString::new(py, ".").into_any());
+    let mut descriptor = None;
     let (path, handle, within) = if given.is_instance_of::<PyInt>() {
         // A descriptor on a folder (which WASI CPython's listdir refuses, having no fdopendir).
         if !crate::signal_words::run_began() {
@@ -192,6 +225,7 @@ fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) 
             let words = if given.gt(0).ok()? { "fd is greater than maximum" } else { "fd is less than minimum" };
             return Some(Err(pyo3::exceptions::PyOverflowError::new_err(words)));
         };
+        descriptor = Some(fd);
         match descriptors::holder(fd) {
             Holder::File(handle) => (given, handle, ".".to_string()),
             // Linux's listdir dups the descriptor first, whose EBADF names no path.
@@ -201,7 +235,7 @@ fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) 
     } else if !(given.is_instance_of::<PyString>() || given.is_instance_of::<PyBytes>() || given.get_type().hasattr(intern!(py, "__fspath__")).ok()?) {
         // The stand-ins' words would leave the descriptor out.
         let kind = given.get_type().name().ok()?;
-        return Some(Err(pyo3::exceptions::PyTypeError::new_err(format!("listdir: path should be string, bytes, os.PathLike, integer or None, not {kind}"))));
+        return Some(Err(pyo3::exceptions::PyTypeError::new_err(format!("{function}: path should be string, bytes, os.PathLike, integer or None, not {kind}"))));
     } else if let Some((path, _)) = path_text(&given).filter(|(_, text)| names_null_device(text)) {
         // The null device is no folder, as Linux says (the stand-ins find no such path).
         return Some(Err(named_error(Errno::Enotdir, path)));
@@ -211,21 +245,224 @@ fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) 
             Err(e) => return Some(Err(e)),
         }
     };
-    let names = match descriptors::with_file(handle, |d| files::list_folder(d, &within)) {
-        Ok(names) => names,
-        Err(e) => return lookup_error(e, path),
-    };
-    let as_bytes = path.is_instance_of::<PyBytes>();
-    let names = names.iter().map(|name| -> PyResult<Bound<'py, PyAny>> {
-        if as_bytes {
-            return Ok(PyBytes::new(py, name).into_any());
+    match descriptors::with_file(handle, |d| files::list_folder(d, &within)) {
+        Ok(entries) => Some(Ok(Listing { named: path, descriptor, entries })),
+        Err(e) => lookup_error(e, path),
+    }
+}
+
+/// `_quick_scandir(slow, check, *args, **kwargs)`: `os.scandir` of a path or a folder's
+/// descriptor, listed in one host call when it can, else [`the_long_way`].
+#[pyfunction(signature = (slow, check, *args, **kwargs))]
+fn _quick_scandir<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
+    if entry_layout(args.py()).is_ok() {
+        if let Some(listing) = folder_listing("scandir", args, kwargs) {
+            let listing = listing?;
+            let paths = match listing.descriptor {
+                Some(fd) => EntryPaths::Descriptor(fd),
+                None => {
+                    let (_, text) = path_text(&listing.named).expect("a path the host listed");
+                    // CPython's `join_path_filename`: a separator unless the path ends in one.
+                    let mut prefix = text.into_bytes();
+                    if !prefix.ends_with(b"/") {
+                        prefix.push(b'/');
+                    }
+                    EntryPaths::Joined { prefix, as_bytes: listing.named.is_instance_of::<PyBytes>() }
+                }
+            };
+            // The Python subtype `install` made, whose collection runs its finalizer (PyO3's own
+            // deallocation does not).
+            let key = SCANDIR_KEY.get().expect("installed").bind(args.py());
+            let scan = SCANDIR_ITERATOR.get().expect("installed").bind(args.py()).call1((key,))?;
+            let mut state = scan.cast::<ScandirIterator>()?.borrow_mut();
+            (state.entries, state.paths) = (Some(listing.entries.into_iter()), paths);
+            drop(state);
+            return Ok(scan);
         }
-        // SAFETY: the pointer and length are the name's bytes, alive for the call; the result is
-        // a new reference or NULL with an exception set (the file system encoding: UTF-8 with
-        // surrogate escapes, as CPython decodes a name natively).
-        unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_DecodeFSDefaultAndSize(name.as_ptr().cast(), name.len() as ffi::Py_ssize_t)) }
+    }
+    the_long_way(slow, check, args, kwargs)
+}
+
+/// `os.scandir`'s iterator over a listing the host gave whole: each `os.DirEntry` is made as it
+/// is asked for, as CPython makes it from readdir(3). Once exhausted or closed it holds nothing;
+/// until then its collection warns, as CPython's does of the folder it keeps open. Programs see
+/// its subtype `posix.ScandirIterator`, which `install` makes.
+#[pyclass(module = "posix", name = "_ScandirIterator", subclass, unsendable)]
+struct ScandirIterator {
+    /// The entries not yet handed out; None once exhausted or closed.
+    entries: Option<std::vec::IntoIter<files::FolderEntry>>,
+    paths: EntryPaths,
+}
+
+/// How an entry's `path` and `dir_fd` are made, as CPython's `DirEntry_from_posix_info` makes them.
+enum EntryPaths {
+    /// The listed path's bytes with a separator (`prefix`); names and paths are bytes when the
+    /// listed path was, else str.
+    Joined { prefix: Vec<u8>, as_bytes: bool },
+    /// A folder's descriptor: an entry's path is its name, and its `dir_fd` the descriptor.
+    Descriptor(i32),
+}
+
+/// `posix.ScandirIterator`, the subtype of [`ScandirIterator`] that `os.scandir` gives, and the
+/// object its constructor must be given, which programs never see.
+static SCANDIR_ITERATOR: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+static SCANDIR_KEY: std::sync::OnceLock<Py<PyAny>> = std::sync::OnceLock::new();
+
+#[pymethods]
+impl ScandirIterator {
+    /// Only `_quick_scandir` makes one (with its key), as only CPython's scandir makes its own.
+    #[new]
+    #[pyo3(signature = (*key))]
+    fn new(key: &Bound<'_, PyTuple>) -> PyResult<Self> {
+        let made_here = key.len() == 1 && SCANDIR_KEY.get().is_some_and(|k| key.get_item(0).is_ok_and(|given| given.is(k)));
+        if !made_here {
+            return Err(pyo3::exceptions::PyTypeError::new_err("cannot create 'posix.ScandirIterator' instances"));
+        }
+        Ok(Self { entries: None, paths: EntryPaths::Descriptor(DEFAULT_DIR_FD) })
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&mut self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        match self.entries.as_mut().and_then(Iterator::next) {
+            Some(entry) => dir_entry(py, &self.paths, &entry).map(Some),
+            None => {
+                self.entries = None;
+                Ok(None)
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        self.entries = None;
+    }
+
+    /// What pickle and copy ask: refused, as of CPython's (whose type's name is dotted).
+    fn __reduce_ex__(&self, _protocol: &Bound<'_, PyAny>) -> PyResult<()> {
+        Err(pyo3::exceptions::PyTypeError::new_err("cannot pickle 'posix.ScandirIterator' object"))
+    }
+
+    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_exception))]
+    fn __exit__(&mut self, _exception: &Bound<'_, PyTuple>) {
+        self.entries = None;
+    }
+}
+
+/// `ScandirIterator.__del__`, CPython's `ScandirIterator_finalize`: set on the type by [`install`].
+#[pyfunction]
+#[pyo3(name = "__del__")]
+fn scandir_finalize(obj: &Bound<'_, PyAny>) {
+    if obj.cast::<ScandirIterator>().is_ok_and(|scan| scan.borrow().entries.is_some()) {
+        crate::finalize::warn_unclosed(obj, c"unclosed scandir iterator %R");
+    }
+}
+
+/// CPython's `DirEntry` of `posix` (`Modules/posixmodule.c`, POSIX's fields, on wasm32), which
+/// only CPython's C code makes: [`dir_entry`] fills one as `DirEntry_from_posix_info` does, once
+/// [`entry_layout`] has checked the type's size against it.
+#[repr(C)]
+struct RawDirEntry {
+    head: ffi::PyObject,
+    name: *mut ffi::PyObject,
+    path: *mut ffi::PyObject,
+    stat: *mut ffi::PyObject,
+    lstat: *mut ffi::PyObject,
+    d_type: u8,
+    d_ino: u64,
+    dir_fd: i32,
+}
+
+/// WASI's libc's AT_FDCWD, CPython's DEFAULT_DIR_FD: an entry of a path's listing.
+const DEFAULT_DIR_FD: i32 = -2;
+
+/// `os.DirEntry`, once it is known to be laid out as [`RawDirEntry`]; an error (the stand-ins'
+/// scandir, which CPython's own code makes entries for) if this interpreter's is not.
+fn entry_layout(py: Python<'_>) -> PyResult<&'static Py<pyo3::types::PyType>> {
+    static TYPE: std::sync::OnceLock<Option<Py<pyo3::types::PyType>>> = std::sync::OnceLock::new();
+    let found = TYPE.get_or_init(|| {
+        let kind = py.import("posix").ok()?.getattr("DirEntry").ok()?.cast_into::<pyo3::types::PyType>().ok()?;
+        // SAFETY: a live type object, whose size field is read.
+        let size = unsafe { (*kind.as_type_ptr()).tp_basicsize };
+        (size as usize == std::mem::size_of::<RawDirEntry>()).then(|| kind.unbind())
     });
-    Some(names.collect::<PyResult<Vec<_>>>().and_then(|names| Ok(pyo3::types::PyList::new(py, names)?.into_any())))
+    found.as_ref().ok_or_else(|| pyo3::exceptions::PySystemError::new_err("pysock: posix.DirEntry is not laid out as Linux's CPython 3.14 lays it out"))
+}
+
+/// `_entry_folder(entry)`: the descriptor of the folder an `os.DirEntry` of `os.scandir(fd)` was
+/// listed from (its `dir_fd`, which its stat looks its name up from), None for an entry of a path.
+#[pyfunction]
+pub fn _entry_folder(entry: &Bound<'_, PyAny>) -> PyResult<Option<i32>> {
+    let kind = entry_layout(entry.py())?;
+    if !entry.is_exact_instance(kind.bind(entry.py())) {
+        return Err(pyo3::exceptions::PyTypeError::new_err("an os.DirEntry is needed"));
+    }
+    // SAFETY: `entry` is a DirEntry, laid out as `RawDirEntry` (`entry_layout`); its dir_fd is
+    // written when it is made, by CPython or by `dir_entry`, and never after.
+    let dir_fd = unsafe { (*entry.as_ptr().cast::<RawDirEntry>()).dir_fd };
+    Ok((dir_fd != DEFAULT_DIR_FD).then_some(dir_fd))
+}
+
+/// The `os.DirEntry` of `entry`, with its name and path as `paths` makes them, its type and its
+/// inode number (the host's identity, as `os.stat` gives it).
+fn dir_entry<'py>(py: Python<'py>, paths: &EntryPaths, entry: &files::FolderEntry) -> PyResult<Bound<'py, PyAny>> {
+    use files::DescriptorType as Kind;
+    let (name, path, dir_fd) = match paths {
+        EntryPaths::Joined { prefix, as_bytes } => {
+            let joined = [prefix.as_slice(), &entry.name].concat();
+            if *as_bytes {
+                (PyBytes::new(py, &entry.name).into_any(), PyBytes::new(py, &joined).into_any(), DEFAULT_DIR_FD)
+            } else {
+                (decoded(py, &entry.name)?, decoded(py, &joined)?, DEFAULT_DIR_FD)
+            }
+        }
+        EntryPaths::Descriptor(fd) => {
+            let name = decoded(py, &entry.name)?;
+            (name.clone(), name, *fd)
+        }
+    };
+    // WASI's libc's DT_ values (WASI's file types), which CPython compares d_type with; a socket
+    // file's is one no other type has.
+    let d_type = match entry.kind {
+        Kind::Unknown => 0,
+        Kind::BlockDevice => 1,
+        Kind::CharacterDevice => 2,
+        Kind::Directory => 3,
+        Kind::RegularFile => 4,
+        Kind::Fifo => 6,
+        Kind::SymbolicLink => 7,
+        Kind::Socket => 20,
+    };
+    let kind = entry_layout(py)?.bind(py);
+    // SAFETY: `kind` is DirEntry, whose instances are `RawDirEntry`s (`entry_layout` checked its
+    // size); GenericAlloc returns a new, zeroed instance holding a reference to its type, or NULL
+    // with an exception set. Every field is written before the object is handed out, the objects
+    // as new references that DirEntry's dealloc releases.
+    unsafe {
+        let made = Bound::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(kind.as_type_ptr(), 0))?;
+        let raw = made.as_ptr().cast::<RawDirEntry>();
+        (*raw).name = name.into_ptr();
+        (*raw).path = path.into_ptr();
+        (*raw).stat = std::ptr::null_mut();
+        (*raw).lstat = std::ptr::null_mut();
+        (*raw).d_type = d_type;
+        (*raw).d_ino = entry.identity;
+        (*raw).dir_fd = dir_fd;
+        Ok(made)
+    }
+}
+
+/// A name or path from the host as CPython decodes one natively: the file system encoding,
+/// UTF-8 with surrogate escapes.
+fn decoded<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: the pointer and length are the bytes, alive for the call; the result is a new
+    // reference or NULL with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_DecodeFSDefaultAndSize(bytes.as_ptr().cast(), bytes.len() as ffi::Py_ssize_t)) }
 }
 
 /// Where `given` (with `dir_fd`) leads: the path CPython names in its errors, the `wasi:filesystem`
@@ -400,12 +637,22 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
     let quick_stat = wrap_pyfunction!(_quick_stat, py)?;
     let quick_listdir = wrap_pyfunction!(_quick_listdir, py)?;
     let quick_fstat = wrap_pyfunction!(_quick_fstat, py)?;
+    let quick_scandir = wrap_pyfunction!(_quick_scandir, py)?;
+    let scandir_base = py.get_type::<ScandirIterator>();
+    scandir_base.setattr("__del__", crate::buffer::instance_method(wrap_pyfunction!(scandir_finalize, py)?.as_any())?)?;
+    let namespace = PyDict::new(py);
+    namespace.set_item("__slots__", PyTuple::empty(py))?;
+    namespace.set_item("__module__", "posix")?;
+    let scandir_type = py.get_type::<pyo3::types::PyType>().call1(("ScandirIterator", (scandir_base,), namespace))?;
+    let _ = SCANDIR_ITERATOR.set(scandir_type.unbind());
+    let _ = SCANDIR_KEY.set(py.get_type::<PyAny>().call0()?.unbind());
     let mut made = Vec::new();
     // Each C function's parameters, its optional ones' defaults, and how many may come by position.
-    let parameters: [(&str, &[&str], &[&str], usize); 4] = [
+    let parameters: [(&str, &[&str], &[&str], usize); 5] = [
         ("stat", &["path", "dir_fd", "follow_symlinks"], &["dir_fd", "follow_symlinks"], 1),
         ("lstat", &["path", "dir_fd"], &["dir_fd"], 1),
         ("listdir", &["path"], &["path"], 1),
+        ("scandir", &["path"], &["path"], 1),
         ("fstat", &["fd"], &[], 1),
     ];
     for (name, names, optional, positional) in parameters {
@@ -419,6 +666,7 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
         let check = partial.call((&parse_arguments, name, names.to_vec(), defaults), Some(&kwargs))?;
         let function = match name {
             "listdir" => partial.call1((&quick_listdir, &slow, &check))?,
+            "scandir" => partial.call1((&quick_scandir, &slow, &check))?,
             "fstat" => partial.call1((&quick_fstat, &slow, &check))?,
             _ => partial.call1((&quick_stat, &slow, &check, name == "lstat"))?,
         };
@@ -427,9 +675,15 @@ pub fn install(py: Python<'_>) -> PyResult<()> {
         function.setattr("__wrapped__", &slow)?;
         made.push(function);
     }
-    // `os.listdir` takes a folder's descriptor, but stays out of `os.supports_fd`: on Linux
-    // `os.scandir` takes one whenever it does (both are fdopendir's), and CPython's own code
-    // reads the one from the other (`shutil.rmtree` would then walk by descriptors with `os.scandir`).
-    py.import("_pysock")?.getattr("_builtin_function")?.getattr("stand_in_for_os")?.call1(PyTuple::new(py, made)?)?;
+    // Both take a folder's descriptor now, as on Linux (where both are fdopendir's): `shutil.rmtree`
+    // reads that `os.scandir` does, and walks by descriptors, which links cannot redirect.
+    let made = py.import("_pysock")?.getattr("_builtin_function")?.getattr("stand_in_for_os")?.call1(PyTuple::new(py, made)?)?;
+    let supports_fd = os.getattr("supports_fd")?;
+    for function in made.try_iter()? {
+        let function = function?;
+        if ["listdir", "scandir"].contains(&function.getattr("__name__")?.extract::<String>()?.as_str()) {
+            supports_fd.call_method1("add", (function,))?;
+        }
+    }
     Ok(())
 }

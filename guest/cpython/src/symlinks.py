@@ -14,22 +14,18 @@ it holds what was written; otherwise what the link holds. `os.rename` and `os.re
 `shutil.move`) of such a link write it anew where it lands, so that it still leads to its target;
 moved by other means (another process, a hard link), it leads where its relative target leads.
 
-`os.stat` and `os.DirEntry.stat` through a link (any link, not only these) give the target's
-inode, where WASI's libc gives the link's own, so that `os.path.samefile(link, target)` holds as on
-Linux. lib.rs puts `dir_entry_stat` on the immutable DirEntry type.
+`os.stat` through a link (any link, not only these) gives the target's inode, where WASI's libc
+gives the link's own, so that `os.path.samefile(link, target)` holds as on Linux (and so does
+`os.DirEntry.stat`, which file_modes.py makes an `os.stat`).
 """
 
 import functools
 import os
-import posix
 
 from _pysock._builtin_function import stand_in_for_os, stat_result_with
 
 # Linux's limit on the links one path may pass through (ELOOP beyond it).
 _MAX_LINKS = 40
-
-# `os.DirEntry.stat`, as `install` makes it.
-dir_entry_stat = None
 
 # The links made relative: the link's absolute path -> (what was written, what was given).
 _made = {}
@@ -117,18 +113,6 @@ def install():
             path, hops = os.path.join(os.path.dirname(path), held), hops + 1
         return path if hops else None
 
-    global dir_entry_stat
-    real_entry_stat = posix.DirEntry.stat
-
-    def dir_entry_stat(self, /, *, follow_symlinks=True):
-        result = real_entry_stat(self, follow_symlinks=follow_symlinks)
-        # An entry of `os.scandir(fd)` names no path from here (its path is its bare name).
-        if not follow_symlinks or os.sep not in os.fsdecode(self.path) or not self.is_symlink():
-            return result
-        return with_target_inode(result, self.path, None)
-
-    dir_entry_stat.__name__, dir_entry_stat.__qualname__ = "stat", "DirEntry.stat"
-    dir_entry_stat.__doc__ = real_entry_stat.__doc__
 
     real_rename, real_replace = os.rename, os.replace
     rename, replace = moved(real_rename), moved(real_replace)
