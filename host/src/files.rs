@@ -135,16 +135,23 @@ impl Host for PysockCtxView<'_> {
             Ok(file_stat(&cap_primitives::fs::Metadata::from_file(&file)?))
         }
 
-        fn list_folder(&mut self, folder: Resource<Descriptor>, path: String) -> Result<Vec<FolderEntry>, NetError> {
+        fn list_folder(&mut self, folder: Resource<Descriptor>, path: String, identities: bool) -> Result<Vec<FolderEntry>, NetError> {
             use std::os::unix::fs::DirEntryExt;
             use std::os::unix::ffi::OsStringExt;
             let folder = self.host_folder(&folder)?;
             // Beneath the folder, as `stat_at`; the entries are getdents(2)'s, with no stat of
-            // each. The listed folder's device, with each inode, names an entry as `stat-at` does.
-            let listed = cap_primitives::fs::open_dir(&folder, std::path::Path::new(&path)).map_err(|e| path_error(&e))?;
-            let device = sys::fstat(listed.as_fd())?.st_dev;
+            // each. The listed folder's device, with each inode, names an entry as `stat-at` does
+            // (opening it apart from its listing, to ask, costs a listing of a few names a fifth).
+            let path = std::path::Path::new(&path);
+            let (listing, device) = if identities {
+                let listed = cap_primitives::fs::open_dir(&folder, path).map_err(|e| path_error(&e))?;
+                let device = sys::fstat(listed.as_fd())?.st_dev;
+                (cap_primitives::fs::read_base_dir(&listed), Some(device))
+            } else {
+                (cap_primitives::fs::read_dir(&folder, path), None)
+            };
             let (mut entries, mut size) = (Vec::new(), 0);
-            for entry in cap_primitives::fs::read_base_dir(&listed).map_err(|e| path_error(&e))? {
+            for entry in listing.map_err(|e| path_error(&e))? {
                 let entry = entry.map_err(|e| path_error(&e))?;
                 let name = entry.file_name().into_vec();
                 if name == b"." || name == b".." {
@@ -157,7 +164,8 @@ impl Host for PysockCtxView<'_> {
                     return Err(NetError::Errno(Errno::Eio));
                 }
                 let kind = entry.file_type().map_or(DescriptorType::Unknown, |t| descriptor_type(&t));
-                entries.push(FolderEntry { name, kind, identity: metadata_hash(device, entry.ino()) });
+                let identity = device.map_or(0, |device| metadata_hash(device, entry.ino()));
+                entries.push(FolderEntry { name, kind, identity });
             }
             Ok(entries)
         }

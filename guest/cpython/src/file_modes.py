@@ -67,23 +67,7 @@ def _set_created(fd_or_path, mode, dir_fd=None):
         pass
 
 
-# `os.DirEntry.stat`, as `install` makes it (lib.rs puts it on the immutable type).
-dir_entry_stat = None
-
-
 def install():
-    global dir_entry_stat
-    real_entry_stat = posix.DirEntry.stat
-
-    def dir_entry_stat(self, /, *, follow_symlinks=True):
-        # `os.stat` answers in one host call (path_lookups.rs, in front of this module's and
-        # symlinks.py's), with Linux's mode and a link's target's identity. An entry of
-        # `os.scandir(fd)` is looked up from that folder's descriptor, as CPython looks it up.
-        return os.stat(self.path, dir_fd=_entry_folder(self), follow_symlinks=follow_symlinks)
-
-    dir_entry_stat.__name__, dir_entry_stat.__qualname__ = "stat", "DirEntry.stat"
-    dir_entry_stat.__doc__ = real_entry_stat.__doc__
-
     real_stat, real_lstat, real_fstat = os.stat, os.lstat, os.fstat
     real_chmod, real_open, real_mkdir = os.chmod, os.open, os.mkdir
 

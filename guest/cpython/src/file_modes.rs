@@ -55,6 +55,5 @@ pub fn module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
     module.add_function(wrap_pyfunction!(_extra_stat, &module)?)?;
     module.add_function(wrap_pyfunction!(_set_permissions, &module)?)?;
     module.add_function(wrap_pyfunction!(_open_to_ask, &module)?)?;
-    module.add_function(wrap_pyfunction!(crate::path_lookups::_entry_folder, &module)?)?;
     Ok(module)
 }

@@ -11,8 +11,8 @@
 //! guest logic's, `pysock_guest`; this crate converts Python arguments and results as CPython's C
 //! modules do, and implements the logic's host over the WIT imports (`host.rs`).
 
-// `unsafe` is allowed in fourteen modules only, where the C API, libc, raw memory or the raw host import needs it:
-// `append_seek`, `buffer`, `builtin_function`, `deep_free`, `descriptors`, `fcntl`, `file_duplicates`, `file_systems`, `finalize`, `landing`, `linux_errno`, `null_device`, `positional` and `signal_words` (and the one line `positional_method!` adds
+// `unsafe` is allowed in sixteen modules only, where the C API, libc, raw memory or the raw host import needs it:
+// `append_seek`, `buffer`, `builtin_function`, `deep_free`, `descriptors`, `dir_entries`, `fcntl`, `file_duplicates`, `file_systems`, `finalize`, `landing`, `linux_errno`, `null_device`, `path_lookups`, `positional` and `signal_words` (and the one line `positional_method!` adds
 // wherever a method table is written); each block there says why it holds.
 #![deny(unsafe_code)]
 
@@ -30,6 +30,7 @@ mod clocks;
 mod decompression;
 mod deep_free;
 mod descriptors;
+mod dir_entries;
 mod errors;
 mod fcntl;
 mod file_duplicates;
@@ -150,8 +151,6 @@ fn install(py: Python<'_>) -> PyResult<()> {
     this.getattr("_file_systems")?.call_method0("install")?;
     let file_modes = this.getattr("_file_modes")?;
     file_modes.call_method0("install")?;
-    let dir_entry = py.import("posix")?.getattr("DirEntry")?.cast_into::<pyo3::types::PyType>()?;
-    buffer::set_on_immutable_type(&dir_entry, "stat", &file_modes.getattr("dir_entry_stat")?)?;
     this.getattr("_working_folder")?.call_method0("install")?;
     this.getattr("_processes")?.call_method0("install")?;
     // Last of what stands in for `os` functions, so that "" is refused before any of them runs.
@@ -159,6 +158,8 @@ fn install(py: Python<'_>) -> PyResult<()> {
     empty_paths.call_method0("install")?;
     // In front of them all: a path's stat and listing in one host call (`path_lookups.rs`), the others behind it.
     path_lookups::install(py)?;
+    // `os.DirEntry`'s stat and type tests look with that `os.stat`.
+    dir_entries::install(py)?;
     let file_io = py.import("_io")?.getattr("FileIO")?.cast_into::<pyo3::types::PyType>()?;
     let real_init = file_io.getattr("__init__")?;
     if !real_init.is_instance_of::<pyo3::types::PyFunction>() {

@@ -38,6 +38,7 @@
 use crate::bindings::pysock::net::files;
 use crate::bindings::wasi::clocks::wall_clock::Datetime;
 use crate::descriptors::{self, Holder};
+use crate::dir_entries::{self, DEFAULT_DIR_FD};
 use pyo3::exceptions::PyOSError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyInt, PyString, PyTuple};
@@ -177,7 +178,7 @@ fn _quick_listdir<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args
 /// `os.listdir`'s answer, when the host gives it in one call; None to take the stand-ins.
 fn listed<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Bound<'py, PyAny>>> {
     let py = args.py();
-    let listing = match folder_listing("listdir", args, kwargs)? {
+    let listing = match folder_listing("listdir", false, args, kwargs)? {
         Ok(listing) => listing,
         Err(e) => return Some(Err(e)),
     };
@@ -196,9 +197,9 @@ struct Listing<'py> {
     entries: Vec<files::FolderEntry>,
 }
 
-/// The folder `os.listdir` or `os.scandir` (`function`) is given, with its entries, when the host
-/// lists them in one call; None to take the stand-ins.
-fn folder_listing<'py>(function: &str, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Listing<'py>>> {
+/// The folder `os.listdir` or `os.scandir` (`function`) is given, with its entries (and their
+/// identities, with `identities`), when the host lists them in one call; None to take the stand-ins.
+fn folder_listing<'py>(function: &str, identities: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Listing<'py>>> {
     let py = args.py();
     let given = match (args.len(), kwargs.map_or(0, |k| k.len())) {
         (0, 0) => None,
@@ -245,7 +246,7 @@ fn folder_listing<'py>(function: &str, args: &Bound<'py, PyTuple>, kwargs: Optio
             Err(e) => return Some(Err(e)),
         }
     };
-    match descriptors::with_file(handle, |d| files::list_folder(d, &within)) {
+    match descriptors::with_file(handle, |d| files::list_folder(d, &within, identities)) {
         Ok(entries) => Some(Ok(Listing { named: path, descriptor, entries })),
         Err(e) => lookup_error(e, path),
     }
@@ -255,8 +256,8 @@ fn folder_listing<'py>(function: &str, args: &Bound<'py, PyTuple>, kwargs: Optio
 /// descriptor, listed in one host call when it can, else [`the_long_way`].
 #[pyfunction(signature = (slow, check, *args, **kwargs))]
 fn _quick_scandir<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-    if entry_layout(args.py()).is_ok() {
-        if let Some(listing) = folder_listing("scandir", args, kwargs) {
+    if dir_entries::made_here() {
+        if let Some(listing) = folder_listing("scandir", true, args, kwargs) {
             let listing = listing?;
             let paths = match listing.descriptor {
                 Some(fd) => EntryPaths::Descriptor(fd),
@@ -363,98 +364,19 @@ fn scandir_finalize(obj: &Bound<'_, PyAny>) {
     }
 }
 
-/// CPython's `DirEntry` of `posix` (`Modules/posixmodule.c`, POSIX's fields, on wasm32), which
-/// only CPython's C code makes: [`dir_entry`] fills one as `DirEntry_from_posix_info` does, once
-/// [`entry_layout`] has checked the type's size against it.
-#[repr(C)]
-struct RawDirEntry {
-    head: ffi::PyObject,
-    name: *mut ffi::PyObject,
-    path: *mut ffi::PyObject,
-    stat: *mut ffi::PyObject,
-    lstat: *mut ffi::PyObject,
-    d_type: u8,
-    d_ino: u64,
-    dir_fd: i32,
-}
-
-/// WASI's libc's AT_FDCWD, CPython's DEFAULT_DIR_FD: an entry of a path's listing.
-const DEFAULT_DIR_FD: i32 = -2;
-
-/// `os.DirEntry`, once it is known to be laid out as [`RawDirEntry`]; an error (the stand-ins'
-/// scandir, which CPython's own code makes entries for) if this interpreter's is not.
-fn entry_layout(py: Python<'_>) -> PyResult<&'static Py<pyo3::types::PyType>> {
-    static TYPE: std::sync::OnceLock<Option<Py<pyo3::types::PyType>>> = std::sync::OnceLock::new();
-    let found = TYPE.get_or_init(|| {
-        let kind = py.import("posix").ok()?.getattr("DirEntry").ok()?.cast_into::<pyo3::types::PyType>().ok()?;
-        // SAFETY: a live type object, whose size field is read.
-        let size = unsafe { (*kind.as_type_ptr()).tp_basicsize };
-        (size as usize == std::mem::size_of::<RawDirEntry>()).then(|| kind.unbind())
-    });
-    found.as_ref().ok_or_else(|| pyo3::exceptions::PySystemError::new_err("pysock: posix.DirEntry is not laid out as Linux's CPython 3.14 lays it out"))
-}
-
-/// `_entry_folder(entry)`: the descriptor of the folder an `os.DirEntry` of `os.scandir(fd)` was
-/// listed from (its `dir_fd`, which its stat looks its name up from), None for an entry of a path.
-#[pyfunction]
-pub fn _entry_folder(entry: &Bound<'_, PyAny>) -> PyResult<Option<i32>> {
-    let kind = entry_layout(entry.py())?;
-    if !entry.is_exact_instance(kind.bind(entry.py())) {
-        return Err(pyo3::exceptions::PyTypeError::new_err("an os.DirEntry is needed"));
-    }
-    // SAFETY: `entry` is a DirEntry, laid out as `RawDirEntry` (`entry_layout`); its dir_fd is
-    // written when it is made, by CPython or by `dir_entry`, and never after.
-    let dir_fd = unsafe { (*entry.as_ptr().cast::<RawDirEntry>()).dir_fd };
-    Ok((dir_fd != DEFAULT_DIR_FD).then_some(dir_fd))
-}
-
-/// The `os.DirEntry` of `entry`, with its name and path as `paths` makes them, its type and its
-/// inode number (the host's identity, as `os.stat` gives it).
+/// The `os.DirEntry` of `entry`, with its name and path as `paths` makes them.
 fn dir_entry<'py>(py: Python<'py>, paths: &EntryPaths, entry: &files::FolderEntry) -> PyResult<Bound<'py, PyAny>> {
-    use files::DescriptorType as Kind;
     let (name, path, dir_fd) = match paths {
-        EntryPaths::Joined { prefix, as_bytes } => {
-            let joined = [prefix.as_slice(), &entry.name].concat();
-            if *as_bytes {
-                (PyBytes::new(py, &entry.name).into_any(), PyBytes::new(py, &joined).into_any(), DEFAULT_DIR_FD)
-            } else {
-                (decoded(py, &entry.name)?, decoded(py, &joined)?, DEFAULT_DIR_FD)
-            }
+        EntryPaths::Joined { prefix, as_bytes: true } => {
+            (PyBytes::new(py, &entry.name).into_any(), PyBytes::new(py, &[prefix.as_slice(), &entry.name].concat()).into_any(), DEFAULT_DIR_FD)
         }
+        EntryPaths::Joined { prefix, as_bytes: false } => (decoded(py, &entry.name)?, decoded(py, &[prefix.as_slice(), &entry.name].concat())?, DEFAULT_DIR_FD),
         EntryPaths::Descriptor(fd) => {
             let name = decoded(py, &entry.name)?;
             (name.clone(), name, *fd)
         }
     };
-    // WASI's libc's DT_ values (WASI's file types), which CPython compares d_type with; a socket
-    // file's is one no other type has.
-    let d_type = match entry.kind {
-        Kind::Unknown => 0,
-        Kind::BlockDevice => 1,
-        Kind::CharacterDevice => 2,
-        Kind::Directory => 3,
-        Kind::RegularFile => 4,
-        Kind::Fifo => 6,
-        Kind::SymbolicLink => 7,
-        Kind::Socket => 20,
-    };
-    let kind = entry_layout(py)?.bind(py);
-    // SAFETY: `kind` is DirEntry, whose instances are `RawDirEntry`s (`entry_layout` checked its
-    // size); GenericAlloc returns a new, zeroed instance holding a reference to its type, or NULL
-    // with an exception set. Every field is written before the object is handed out, the objects
-    // as new references that DirEntry's dealloc releases.
-    unsafe {
-        let made = Bound::from_owned_ptr_or_err(py, ffi::PyType_GenericAlloc(kind.as_type_ptr(), 0))?;
-        let raw = made.as_ptr().cast::<RawDirEntry>();
-        (*raw).name = name.into_ptr();
-        (*raw).path = path.into_ptr();
-        (*raw).stat = std::ptr::null_mut();
-        (*raw).lstat = std::ptr::null_mut();
-        (*raw).d_type = d_type;
-        (*raw).d_ino = entry.identity;
-        (*raw).dir_fd = dir_fd;
-        Ok(made)
-    }
+    dir_entries::dir_entry(name, path, entry.kind, entry.identity, dir_fd)
 }
 
 /// A name or path from the host as CPython decodes one natively: the file system encoding,

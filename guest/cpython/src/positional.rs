@@ -382,16 +382,18 @@ pub(crate) use keyword_method;
 /// Puts `methods` on `socket_type` as method descriptors, as a `PyMethodDef` table in the type
 /// would, before anything subclasses the type.
 pub fn install(socket_type: &Bound<'_, PyType>, methods: &'static [Method]) -> PyResult<()> {
-    let py = socket_type.py();
-    for Method(def) in methods {
-        // SAFETY: `def` is static and well formed (above); PyDescr_NewMethod only reads it, and
-        // returns a new reference or null with an exception set.
-        let descriptor = unsafe {
-            Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(socket_type.as_type_ptr(), std::ptr::from_ref(def).cast_mut()))
-        }?;
+    for method in methods {
         // SAFETY: `ml_name` is a static C string (Method::new).
-        let name = unsafe { CStr::from_ptr(def.ml_name) }.to_str().expect("an ASCII method name");
-        socket_type.setattr(name, descriptor)?;
+        let name = unsafe { CStr::from_ptr(method.0.ml_name) }.to_str().expect("an ASCII method name");
+        socket_type.setattr(name, descriptor(socket_type, method)?)?;
     }
     Ok(())
+}
+
+/// `method` as a method descriptor of `kind` (a `method_descriptor`, as a type's own table makes
+/// each), which checks the type of what it is called on.
+pub fn descriptor<'py>(kind: &Bound<'py, PyType>, method: &'static Method) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: `method` is static and well formed (above); PyDescr_NewMethod only reads it, and
+    // returns a new reference or null with an exception set.
+    unsafe { Bound::from_owned_ptr_or_err(kind.py(), ffi::PyDescr_NewMethod(kind.as_type_ptr(), std::ptr::from_ref(&method.0).cast_mut())) }
 }
