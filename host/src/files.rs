@@ -27,7 +27,7 @@
 //! folder the embedder gave read-only (`FsPerms::ReadOnly`), as Linux says of a read-only bind
 //! mount, so that a program that asks before it writes learns what its writes would meet.
 
-use crate::bindings::pysock::net::files::{DescriptorType, FileStat, FileSystemStats, FolderEntry, Host, LockKind, StatExtras};
+use crate::bindings::pysock::net::files::{DescriptorType, FileStat, FileSystemStats, FolderEntry, Host, LockKind};
 use crate::bindings::wasi::clocks::wall_clock::Datetime;
 use crate::bindings::pysock::net::types::Errno;
 use crate::error::{NetError, guarded};
@@ -112,12 +112,6 @@ impl Host for PysockCtxView<'_> {
             } as i16;
             let whence = if from_end { libc::SEEK_END } else { libc::SEEK_SET } as i16;
             self.lock(&file, wait, |fd| sys::record_lock(fd, kind, whence, start, len))
-        }
-
-        fn extra_stat(&mut self, file: Resource<Descriptor>) -> Result<StatExtras, NetError> {
-            let (file, _) = self.host_file(&file)?;
-            let s = sys::fstat(file.as_fd())?;
-            Ok(StatExtras { permissions: s.st_mode & 0o7777, blocks: s.st_blocks as u64, block_size: s.st_blksize as u64 })
         }
 
         fn stat_at(&mut self, folder: Resource<Descriptor>, path: String, follow: bool) -> Result<FileStat, NetError> {

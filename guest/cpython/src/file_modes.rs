@@ -1,6 +1,6 @@
 //! The host's side of files' permissions (`file_modes.py`): `wasi:filesystem` carries a file's type
 //! but not its mode (nor its blocks), so the host answers for its own file behind a file's or a
-//! folder's descriptor (`pysock:net/files.extra-stat` and `set-permissions`).
+//! folder's descriptor (`pysock:net/files.stat` and `set-permissions`).
 
 use crate::bindings::pysock::net::files;
 use crate::descriptors::{self, Holder};
@@ -21,8 +21,8 @@ fn _extra_stat(fd: i32) -> PyResult<Option<(u32, u64, u64)>> {
     match descriptors::holder(fd) {
         Holder::Nothing => Err(os_error(Errno::Ebadf)),
         Holder::Other => Ok(None),
-        Holder::File(handle) => descriptors::with_file(handle, files::extra_stat)
-            .map(|s| Some((s.permissions, s.blocks, s.block_size)))
+        Holder::File(handle) => descriptors::with_file(handle, files::stat)
+            .map(|s| Some((s.mode & 0o7777, s.blocks, s.block_size)))
             .map_err(|e| os_error(crate::host::errno(e))),
     }
 }
