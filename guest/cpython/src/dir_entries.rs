@@ -3,7 +3,7 @@
 //!
 //! Only CPython's C code makes a `DirEntry` (the type refuses to be called), so [`dir_entry`]
 //! writes the fields CPython's `DirEntry_from_posix_info` writes, into an instance of CPython's own
-//! type, once [`entry_layout`] has checked the type's size against [`RawDirEntry`]: every method of
+//! type, once [`install`] has checked the type's size against [`RawDirEntry`]: every method of
 //! the type, `inode()`, `__fspath__` and repr among them, then works on it as on its own.
 //!
 //! `stat`, `is_dir`, `is_file` and `is_symlink` are CPython's logic (`DirEntry_test_mode`,

@@ -13,12 +13,11 @@
 //! type without its permissions), a link's block size, names that are not UTF-8 (as
 //! surrogate escapes, where `wasi:filesystem` fails the listing).
 //!
-//! `os.scandir` takes the same listing, whose entries carry getdents(2)'s type and inode number,
-//! and makes CPython's own `os.DirEntry` of each as it is asked for (`dir_entry`, which writes
-//! the fields CPython's C code would: only C can make one). Its iterator is pysock's, named and
-//! behaving as CPython's (a context manager; a ResourceWarning if collected before it is exhausted
-//! or closed), holding no descriptor, as the listing is whole. `os.DirEntry.stat` is an `os.stat`
-//! (file_modes.py), from the entry's folder's descriptor for an entry of `os.scandir(fd)`.
+//! `os.scandir` takes the same listing, with getdents(2)'s type and each entry's identity, and makes
+//! CPython's own `os.DirEntry` of each as it is asked for (dir_entries.rs, which also gives the
+//! entries' stat and type tests). Its iterator is pysock's, named and behaving as CPython's (a
+//! context manager; a ResourceWarning if collected before it is exhausted or closed), holding no
+//! descriptor, as the listing is whole.
 //!
 //! `os.fstat` (and `os.stat`) of a file's or a folder's descriptor is one call too (`stat`), where
 //! it was three and the stand-in's Python, and `os.listdir` and `os.scandir` of a folder's

@@ -16,7 +16,7 @@ moved by other means (another process, a hard link), it leads where its relative
 
 `os.stat` through a link (any link, not only these) gives the target's inode, where WASI's libc
 gives the link's own, so that `os.path.samefile(link, target)` holds as on Linux (and so does
-`os.DirEntry.stat`, which file_modes.py makes an `os.stat`).
+`os.DirEntry.stat`, which looks with `os.stat`: dir_entries.rs).
 """
 
 import functools
