@@ -255,32 +255,43 @@ fn folder_listing<'py>(function: &str, identities: bool, args: &Bound<'py, PyTup
 /// descriptor, listed in one host call when it can, else [`the_long_way`].
 #[pyfunction(signature = (slow, check, *args, **kwargs))]
 fn _quick_scandir<'py>(slow: &Bound<'py, PyAny>, check: &Bound<'py, PyAny>, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> PyResult<Bound<'py, PyAny>> {
-    if dir_entries::made_here() {
-        if let Some(listing) = folder_listing("scandir", true, args, kwargs) {
-            let listing = listing?;
-            let paths = match listing.descriptor {
-                Some(fd) => EntryPaths::Descriptor(fd),
-                None => {
-                    let (_, text) = path_text(&listing.named).expect("a path the host listed");
-                    // CPython's `join_path_filename`: a separator unless the path ends in one.
-                    let mut prefix = text.into_bytes();
-                    if !prefix.ends_with(b"/") {
-                        prefix.push(b'/');
-                    }
-                    EntryPaths::Joined { prefix, as_bytes: listing.named.is_instance_of::<PyBytes>() }
-                }
-            };
-            // The Python subtype `install` made, whose collection runs its finalizer (PyO3's own
-            // deallocation does not).
-            let key = SCANDIR_KEY.get().expect("installed").bind(args.py());
-            let scan = SCANDIR_ITERATOR.get().expect("installed").bind(args.py()).call1((key,))?;
-            let mut state = scan.cast::<ScandirIterator>()?.borrow_mut();
-            (state.entries, state.paths) = (Some(listing.entries.into_iter()), paths);
-            drop(state);
-            return Ok(scan);
-        }
+    match scanned(args, kwargs) {
+        Some(answer) => answer,
+        None => the_long_way(slow, check, args, kwargs),
     }
-    the_long_way(slow, check, args, kwargs)
+}
+
+/// `os.scandir`'s iterator, when the host lists the folder in one call; None to take the stand-ins.
+fn scanned<'py>(args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'py, PyDict>>) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let py = args.py();
+    // The Python subtype `install` made, whose collection runs its finalizer (PyO3's own
+    // deallocation does not), and the key it must be given.
+    let (kind, key) = (SCANDIR_ITERATOR.get()?.bind(py), SCANDIR_KEY.get()?.bind(py));
+    if !dir_entries::made_here() {
+        return None;
+    }
+    let listing = match folder_listing("scandir", true, args, kwargs)? {
+        Ok(listing) => listing,
+        Err(e) => return Some(Err(e)),
+    };
+    let paths = match listing.descriptor {
+        Some(fd) => EntryPaths::Descriptor(fd),
+        None => {
+            // CPython's `join_path_filename`: a separator unless the path ends in one.
+            let mut prefix = path_text(&listing.named)?.1.into_bytes();
+            if !prefix.ends_with(b"/") {
+                prefix.push(b'/');
+            }
+            EntryPaths::Joined { prefix, as_bytes: listing.named.is_instance_of::<PyBytes>() }
+        }
+    };
+    let made = kind.call1((key,)).and_then(|scan| {
+        let mut state = scan.cast::<ScandirIterator>()?.borrow_mut();
+        (state.entries, state.paths) = (Some(listing.entries.into_iter()), paths);
+        drop(state);
+        Ok(scan)
+    });
+    Some(made)
 }
 
 /// `os.scandir`'s iterator over a listing the host gave whole: each `os.DirEntry` is made as it
