@@ -144,10 +144,12 @@ fn looked_at<'py>(entry: &Bound<'py, PyAny>, follow: bool) -> PyResult<Bound<'py
     let py = entry.py();
     // SAFETY: a DirEntry's path and dir_fd are written when it is made, and never after.
     let (path, dir_fd) = unsafe { (Bound::from_borrowed_ptr(py, (*raw(entry)).path), (*raw(entry)).dir_fd) };
-    let kwargs = PyDict::new(py);
-    if dir_fd != DEFAULT_DIR_FD {
-        kwargs.set_item("dir_fd", dir_fd)?;
+    let dir_fd = (dir_fd != DEFAULT_DIR_FD).then_some(dir_fd);
+    if let Some(answer) = crate::path_lookups::path_stated(&path, dir_fd, follow) {
+        return answer;
     }
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("dir_fd", dir_fd)?;
     kwargs.set_item("follow_symlinks", follow)?;
     entries()?.stat.bind(py).call((path,), Some(&kwargs))
 }

@@ -123,12 +123,18 @@ fn stated<'py>(lstat: bool, args: &Bound<'py, PyTuple>, kwargs: Option<&Bound<'p
         // A descriptor names no path: with `dir_fd` or without following, the stand-ins say ValueError.
         return if dir_fd.is_none() && follow { descriptor_stated(&given) } else { None };
     }
-    let (path, handle, within) = match located(&given, dir_fd)? {
+    path_stated(&given, dir_fd, follow)
+}
+
+/// `os.stat(given, dir_fd=dir_fd, follow_symlinks=follow)` of a path (not a descriptor), when the
+/// host gives it in one call; None to take the stand-ins. `os.DirEntry`'s look (dir_entries.rs).
+pub fn path_stated<'py>(given: &Bound<'py, PyAny>, dir_fd: Option<i32>, follow: bool) -> Option<PyResult<Bound<'py, PyAny>>> {
+    let (path, handle, within) = match located(given, dir_fd)? {
         Ok(found) => found,
         Err(e) => return Some(Err(e)),
     };
     match descriptors::with_file(handle, |d| files::stat_at(d, &within, follow)) {
-        Ok(found) if ANSWERED.contains(&(found.mode & S_IFMT)) => Some(stat_result(args.py(), &found)),
+        Ok(found) if ANSWERED.contains(&(found.mode & S_IFMT)) => Some(stat_result(given.py(), &found)),
         Ok(_) => None,
         Err(e) => lookup_error(e, path),
     }
